@@ -1,0 +1,21 @@
+//! Lành Mạng's domain: the types and rules of the plan, with no IO.
+//!
+//! Everything the other crates need to agree on lives here: what a unit, a role and a permission
+//! are, how Vietnamese text is folded for search, how passwords are judged and hashed, how an
+//! import file becomes units, how the audit chain is hashed. Nothing here touches a database or
+//! the network, so all of it is unit-tested directly.
+
+pub mod audit;
+pub mod paging;
+pub mod password;
+pub mod permission;
+pub mod person;
+pub mod role;
+pub mod text;
+pub mod unit;
+pub mod units_import;
+
+pub use paging::Paging;
+pub use permission::{Action, Actor, Grant, Target, authorize};
+pub use role::Role;
+pub use unit::{SchoolLevel, UnitCode, UnitKind, UnitStatus};

@@ -1,0 +1,83 @@
+//! Roles. Each role is held in one unit and reaches that unit's whole subtree.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    SystemAdmin,
+    OfficeAdmin,
+    OfficeHead,
+    Principal,
+    Teacher,
+    WebsiteAdmin,
+    Collaborator,
+    ParentRep,
+}
+
+impl Role {
+    pub const ALL: [Role; 8] = [
+        Role::SystemAdmin,
+        Role::OfficeAdmin,
+        Role::OfficeHead,
+        Role::Principal,
+        Role::Teacher,
+        Role::WebsiteAdmin,
+        Role::Collaborator,
+        Role::ParentRep,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::SystemAdmin => "system_admin",
+            Role::OfficeAdmin => "office_admin",
+            Role::OfficeHead => "office_head",
+            Role::Principal => "principal",
+            Role::Teacher => "teacher",
+            Role::WebsiteAdmin => "website_admin",
+            Role::Collaborator => "collaborator",
+            Role::ParentRep => "parent_rep",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::SystemAdmin => "Quản trị hệ thống",
+            Role::OfficeAdmin => "Chuyên viên quản trị (Phòng/Sở)",
+            Role::OfficeHead => "Lãnh đạo Phòng/Sở",
+            Role::Principal => "Hiệu trưởng",
+            Role::Teacher => "Giáo viên, nhân viên",
+            Role::WebsiteAdmin => "Quản trị website",
+            Role::Collaborator => "Cộng tác viên",
+            Role::ParentRep => "Ban đại diện cha mẹ học sinh",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Role> {
+        let key = crate::text::fold_key(raw);
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == key || crate::text::fold_key(r.label()) == key)
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_round_trip() {
+        for r in Role::ALL {
+            assert_eq!(Role::parse(r.as_str()), Some(r));
+            assert_eq!(Role::parse(r.label()), Some(r));
+        }
+        assert_eq!(Role::parse("hieu truong"), Some(Role::Principal));
+        assert_eq!(Role::parse("pupil"), None);
+    }
+}
