@@ -1,1 +1,280 @@
+//! Lành Mạng's storage: the only crate that contains SQL.
+//!
+//! One [`Store`] serves SQLite or PostgreSQL, chosen at run time from the URL. Every query is
+//! written once in the SQL both dialects accept (`$1` placeholders, `RETURNING`,
+//! `ON CONFLICT`) and compiled for both pools by [`on_pool!`]; where the dialects differ, the
+//! difference is one small named function per backend.
 
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use time::OffsetDateTime;
+
+/// Runs the same body against whichever pool the store holds. The body is compiled once per
+/// backend, so one SQL text serves both.
+macro_rules! on_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.backend {
+            $crate::Backend::Sqlite($pool) => $body,
+            $crate::Backend::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// Appends one audit entry inside an open transaction `$tx`, chained to the previous entry.
+/// Taking the head row first serializes appenders on both backends (SQLite's write lock,
+/// PostgreSQL's row lock), so the chain never forks.
+macro_rules! audit_in_tx {
+    ($tx:expr, $ctx:expr, $action:expr, $target:expr, $detail:expr) => {{
+        let ctx: &$crate::AuditContext = $ctx;
+        let at = $crate::now();
+        let (seq, prev_hash): (i64, String) =
+            sqlx::query_as("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, last_hash")
+                .fetch_one(&mut *$tx)
+                .await?;
+        let at_text = $crate::format_time(at);
+        let target: String = $target;
+        let detail: String = $detail;
+        let hash = lanhmang_domain::audit::entry_hash(
+            &prev_hash,
+            &lanhmang_domain::audit::AuditFields {
+                seq,
+                at: &at_text,
+                actor_user_id: ctx.actor_id,
+                actor: &ctx.actor,
+                action: $action,
+                target: &target,
+                detail: &detail,
+                client_ip: &ctx.client_ip,
+            },
+        );
+        sqlx::query(
+            "INSERT INTO audit_log (seq, at, actor_person_id, actor, action, target, detail, client_ip, prev_hash, hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(seq)
+        .bind(at)
+        .bind(ctx.actor_id)
+        .bind(&ctx.actor)
+        .bind($action)
+        .bind(&target)
+        .bind(&detail)
+        .bind(&ctx.client_ip)
+        .bind(&prev_hash)
+        .bind(&hash)
+        .execute(&mut *$tx)
+        .await?;
+        sqlx::query("UPDATE audit_head SET last_hash = $1 WHERE id = 1").bind(&hash).execute(&mut *$tx).await?;
+    }};
+}
+
+pub mod audit;
+pub mod auth;
+pub mod jobs;
+pub mod migrate;
+pub mod people;
+pub mod settings;
+pub mod units;
+
+pub use audit::{AuditContext, AuditEntry, ChainReport};
+pub use people::{Person, RoleGrant};
+pub use units::{Unit, UnitFilter};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("Không kết nối được cơ sở dữ liệu ({backend}): {message}")]
+    Connect { backend: &'static str, message: String },
+    #[error("Địa chỉ cơ sở dữ liệu không hợp lệ: {0} (dùng sqlite://… hoặc postgres://…)")]
+    BadUrl(String),
+    #[error("lỗi cơ sở dữ liệu: {0}")]
+    Sql(#[from] sqlx::Error),
+    #[error("dữ liệu không hợp lệ trong cơ sở dữ liệu: {0}")]
+    Corrupt(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("không tìm thấy {0}")]
+    NotFound(&'static str),
+    #[error("không thực hiện được: {0}")]
+    Io(String),
+}
+
+impl StoreError {
+    /// Whether the error is a unique-constraint violation (a duplicate code or username).
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(self, StoreError::Sql(sqlx::Error::Database(e)) if e.is_unique_violation())
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+pub(crate) enum Backend {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// The database: a pool over SQLite or PostgreSQL.
+pub struct Store {
+    pub(crate) backend: Backend,
+}
+
+/// Now, in UTC, truncated to whole seconds: stored times then compare correctly as text on
+/// SQLite and survive a round trip unchanged on both backends (the audit chain hashes them).
+pub fn now() -> OffsetDateTime {
+    let t = OffsetDateTime::now_utc();
+    t.replace_nanosecond(0).unwrap_or(t)
+}
+
+/// RFC 3339 text of a stored time, as the audit chain hashes it.
+pub fn format_time(t: OffsetDateTime) -> String {
+    t.to_offset(time::UtcOffset::UTC)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| t.unix_timestamp().to_string())
+}
+
+impl Store {
+    /// Connects to `sqlite://PATH` (created if missing) or `postgres://…`.
+    pub async fn connect(url: &str) -> Result<Store> {
+        if url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(url)
+                .map_err(|e| StoreError::BadUrl(e.to_string()))?
+                .create_if_missing(true)
+                .foreign_keys(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                // FULL: an acknowledged write survives a power cut.
+                .synchronous(SqliteSynchronous::Full)
+                .busy_timeout(Duration::from_secs(10));
+            if let Some(dir) = sqlite_file(url).and_then(|p| p.parent().map(Path::to_path_buf))
+                && !dir.as_os_str().is_empty()
+            {
+                std::fs::create_dir_all(&dir).map_err(|e| StoreError::Connect {
+                    backend: "SQLite",
+                    message: format!("không tạo được thư mục {}: {e}", dir.display()),
+                })?;
+            }
+            let pool = SqlitePoolOptions::new()
+                .max_connections(8)
+                .acquire_timeout(Duration::from_secs(15))
+                .connect_with(options)
+                .await
+                .map_err(|e| StoreError::Connect { backend: "SQLite", message: e.to_string() })?;
+            Ok(Store { backend: Backend::Sqlite(pool) })
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let options = PgConnectOptions::from_str(url).map_err(|e| StoreError::BadUrl(e.to_string()))?;
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(options)
+                .await
+                .map_err(|e| StoreError::Connect { backend: "PostgreSQL", message: e.to_string() })?;
+            Ok(Store { backend: Backend::Postgres(pool) })
+        } else {
+            Err(StoreError::BadUrl(redact_url(url)))
+        }
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite(_) => "sqlite",
+            Backend::Postgres(_) => "postgres",
+        }
+    }
+
+    /// A round trip to the database, for `/readyz`.
+    pub async fn ping(&self) -> Result<()> {
+        on_pool!(self, pool => { sqlx::query("SELECT 1").execute(pool).await?; });
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        on_pool!(self, pool => pool.close().await)
+    }
+
+    /// A consistent online copy of a SQLite database into `dest` (`VACUUM INTO`).
+    pub async fn backup_sqlite(&self, dest: &Path) -> Result<()> {
+        let Backend::Sqlite(pool) = &self.backend else {
+            return Err(StoreError::Io(
+                "sao lưu bằng lệnh này chỉ dành cho SQLite; với PostgreSQL hãy dùng pg_dump".into(),
+            ));
+        };
+        if dest.exists() {
+            return Err(StoreError::Io(format!("tệp {} đã tồn tại", dest.display())));
+        }
+        let dest_text = dest.to_str().ok_or_else(|| StoreError::Io("đường dẫn không phải UTF-8".into()))?;
+        sqlx::query("VACUUM INTO $1").bind(dest_text).execute(pool).await?;
+        Ok(())
+    }
+
+    /// Checks a SQLite file's integrity (`PRAGMA integrity_check`).
+    pub async fn integrity_check(&self) -> Result<()> {
+        let Backend::Sqlite(pool) = &self.backend else { return Ok(()) };
+        let (result,): (String,) = sqlx::query_as("PRAGMA integrity_check").fetch_one(pool).await?;
+        if result == "ok" { Ok(()) } else { Err(StoreError::Corrupt(result)) }
+    }
+}
+
+/// The file behind a `sqlite://` URL, if it names one.
+pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or(rest);
+    if path.is_empty() || path == ":memory:" { None } else { Some(path.into()) }
+}
+
+/// A database URL with its password replaced, for logs and messages.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            // set_password fails only for URLs that cannot have one, which this one has.
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        Ok(parsed) => parsed.to_string(),
+        Err(_) => "<địa chỉ không hợp lệ>".to_string(),
+    }
+}
+
+/// Escapes LIKE wildcards so that user text matches literally (used with `ESCAPE '\'`).
+pub(crate) fn like_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Unit ids from a stored ancestry path ('/1/2/7/' → [1, 2, 7]).
+pub fn parse_path(path: &str) -> Vec<i64> {
+    path.split('/').filter_map(|p| p.parse().ok()).collect()
+}
+
+pub mod test_support;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_redacted() {
+        assert_eq!(redact_url("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(redact_url("postgres://h/db"), "postgres://h/db");
+        assert!(!redact_url("postgres://u:se cret@@").contains("se cret"));
+    }
+
+    #[test]
+    fn sqlite_files() {
+        assert_eq!(sqlite_file("sqlite://data/x.db?mode=rwc"), Some("data/x.db".into()));
+        assert_eq!(sqlite_file("sqlite::memory:"), None);
+        assert_eq!(sqlite_file("postgres://x"), None);
+    }
+
+    #[test]
+    fn paths_and_like() {
+        assert_eq!(parse_path("/1/2/7/"), vec![1, 2, 7]);
+        assert_eq!(like_escape("50%_a\\"), "50\\%\\_a\\\\");
+    }
+}

@@ -1,0 +1,94 @@
+//! Fresh databases for tests, on SQLite and on PostgreSQL.
+//!
+//! PostgreSQL is used when `LANHMANG_TEST_POSTGRES_URL` is set (a server URL; each test gets
+//! its own new database on it). Under `CI=true` a missing URL is a failure, not a skip.
+
+use crate::{Result, Store, StoreError};
+
+/// A database made for one test; dropped (on PostgreSQL) by [`TestDb::cleanup`].
+pub struct TestDb {
+    pub url: String,
+    admin_url: Option<String>,
+    name: Option<String>,
+    _dir: Option<tempfile_dir::Dir>,
+}
+
+/// The backends a test must run on: always SQLite, and PostgreSQL when configured.
+pub fn backends() -> Vec<&'static str> {
+    let pg = std::env::var("LANHMANG_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty());
+    if pg.is_none() && std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("CI=true but LANHMANG_TEST_POSTGRES_URL is not set: PostgreSQL tests must run in CI");
+    }
+    if pg.is_some() { vec!["sqlite", "postgres"] } else { vec!["sqlite"] }
+}
+
+impl TestDb {
+    /// A new, empty database on `backend` ("sqlite" or "postgres"), not yet migrated.
+    pub async fn new(backend: &str) -> Result<TestDb> {
+        match backend {
+            "sqlite" => {
+                let dir = tempfile_dir::Dir::new()?;
+                let url = format!("sqlite://{}/lanhmang.db", dir.path());
+                Ok(TestDb { url, admin_url: None, name: None, _dir: Some(dir) })
+            }
+            _ => {
+                let admin_url = std::env::var("LANHMANG_TEST_POSTGRES_URL")
+                    .map_err(|_| StoreError::BadUrl("LANHMANG_TEST_POSTGRES_URL is not set".into()))?;
+                let name = format!("lanhmang_test_{}", uuid::Uuid::new_v4().simple());
+                let admin = Store::connect(&admin_url).await?;
+                on_pool!(admin, pool => {
+                    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(pool).await?;
+                });
+                admin.close().await;
+                let mut url = url::Url::parse(&admin_url).map_err(|e| StoreError::BadUrl(e.to_string()))?;
+                url.set_path(&name);
+                Ok(TestDb { url: url.to_string(), admin_url: Some(admin_url), name: Some(name), _dir: None })
+            }
+        }
+    }
+
+    /// A connected, migrated store on a new database.
+    pub async fn store(backend: &str) -> Result<(TestDb, Store)> {
+        let db = TestDb::new(backend).await?;
+        let store = Store::connect(&db.url).await?;
+        store.migrate().await?;
+        Ok((db, store))
+    }
+
+    /// Drops a PostgreSQL test database (SQLite's folder goes with the value).
+    pub async fn cleanup(self) {
+        if let (Some(admin_url), Some(name)) = (&self.admin_url, &self.name)
+            && let Ok(admin) = Store::connect(admin_url).await
+        {
+            on_pool!(admin, pool => {
+                let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                // A database left behind is harmless; the next run makes its own.
+                let _ = sqlx::query(sqlx::AssertSqlSafe(sql)).execute(pool).await;
+            });
+            admin.close().await;
+        }
+    }
+}
+
+/// A temporary folder removed on drop, without a dependency for one small need.
+mod tempfile_dir {
+    pub struct Dir(std::path::PathBuf);
+
+    impl Dir {
+        pub fn new() -> crate::Result<Dir> {
+            let path = std::env::temp_dir().join(format!("lanhmang-test-{}", uuid::Uuid::new_v4().simple()));
+            std::fs::create_dir_all(&path).map_err(|e| crate::StoreError::Io(e.to_string()))?;
+            Ok(Dir(path))
+        }
+
+        pub fn path(&self) -> String {
+            self.0.display().to_string()
+        }
+    }
+
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
