@@ -26,7 +26,17 @@ pub fn entry_hash(prev_hash: &str, f: &AuditFields<'_>) -> String {
     let mut h = Sha256::new();
     let actor_id = f.actor_user_id.map(|id| id.to_string()).unwrap_or_default();
     let seq = f.seq.to_string();
-    for part in [prev_hash, &seq, f.at, &actor_id, f.actor, f.action, f.target, f.detail, f.client_ip] {
+    for part in [
+        prev_hash,
+        &seq,
+        f.at,
+        &actor_id,
+        f.actor,
+        f.action,
+        f.target,
+        f.detail,
+        f.client_ip,
+    ] {
         h.update((part.len() as u64).to_be_bytes());
         h.update(part.as_bytes());
     }

@@ -30,7 +30,10 @@ pub enum PagingError {
 
 impl Default for Paging {
     fn default() -> Self {
-        Paging { page: 1, per_page: DEFAULT_PER_PAGE }
+        Paging {
+            page: 1,
+            per_page: DEFAULT_PER_PAGE,
+        }
     }
 }
 
@@ -38,7 +41,11 @@ impl Paging {
     pub fn parse(query: &PagingQuery) -> Result<Paging, PagingError> {
         let page = match query.page.as_deref().map(str::trim) {
             None | Some("") => 1,
-            Some(raw) => raw.parse::<u32>().ok().filter(|p| *p >= 1).ok_or(PagingError::Page)?,
+            Some(raw) => raw
+                .parse::<u32>()
+                .ok()
+                .filter(|p| *p >= 1)
+                .ok_or(PagingError::Page)?,
         };
         let per_page = match query.per_page.as_deref().map(str::trim) {
             None | Some("") => DEFAULT_PER_PAGE,
@@ -72,22 +79,40 @@ mod tests {
     use super::*;
 
     fn q(page: Option<&str>, per: Option<&str>) -> PagingQuery {
-        PagingQuery { page: page.map(String::from), per_page: per.map(String::from) }
+        PagingQuery {
+            page: page.map(String::from),
+            per_page: per.map(String::from),
+        }
     }
 
     #[test]
     fn defaults_and_bounds() {
         assert_eq!(Paging::parse(&q(None, None)), Ok(Paging::default()));
-        assert_eq!(Paging::parse(&q(Some("3"), Some("500"))), Ok(Paging { page: 3, per_page: 500 }));
+        assert_eq!(
+            Paging::parse(&q(Some("3"), Some("500"))),
+            Ok(Paging {
+                page: 3,
+                per_page: 500
+            })
+        );
         assert_eq!(Paging::parse(&q(Some("0"), None)), Err(PagingError::Page));
         assert_eq!(Paging::parse(&q(Some("x"), None)), Err(PagingError::Page));
-        assert_eq!(Paging::parse(&q(None, Some("501"))), Err(PagingError::PerPage));
-        assert_eq!(Paging::parse(&q(None, Some("0"))), Err(PagingError::PerPage));
+        assert_eq!(
+            Paging::parse(&q(None, Some("501"))),
+            Err(PagingError::PerPage)
+        );
+        assert_eq!(
+            Paging::parse(&q(None, Some("0"))),
+            Err(PagingError::PerPage)
+        );
     }
 
     #[test]
     fn offsets_and_counts() {
-        let p = Paging { page: 3, per_page: 20 };
+        let p = Paging {
+            page: 3,
+            per_page: 20,
+        };
         assert_eq!(p.offset(), 40);
         assert_eq!(p.page_count(0), 1);
         assert_eq!(p.page_count(41), 3);

@@ -105,8 +105,12 @@ pub fn can_somewhere(actor: &Actor, action: Action) -> bool {
 /// The units from which `actor` may do `action`: the roots of the subtrees in scope.
 pub fn scope_roots(actor: &Actor, action: Action) -> Vec<i64> {
     let allowed = action.allowed_roles();
-    let mut roots: Vec<i64> =
-        actor.grants.iter().filter(|g| allowed.contains(&g.role)).map(|g| g.unit_id).collect();
+    let mut roots: Vec<i64> = actor
+        .grants
+        .iter()
+        .filter(|g| allowed.contains(&g.role))
+        .map(|g| g.unit_id)
+        .collect();
     roots.sort_unstable();
     roots.dedup();
     roots
@@ -116,7 +120,11 @@ pub fn scope_roots(actor: &Actor, action: Action) -> Vec<i64> {
 /// administrator role needs a system administrator; every other role needs people management
 /// over the unit.
 pub fn may_grant(actor: &Actor, role: Role, ancestry: &[i64]) -> bool {
-    let needed = if role == Role::SystemAdmin { Action::GrantSystemAdmin } else { Action::ManagePeople };
+    let needed = if role == Role::SystemAdmin {
+        Action::GrantSystemAdmin
+    } else {
+        Action::ManagePeople
+    };
     authorize(actor, needed, Target::Unit(ancestry))
 }
 
@@ -133,7 +141,10 @@ mod tests {
     const OTHER_SCHOOL: &[i64] = &[1, 5, 6];
 
     fn actor(role: Role, unit_id: i64) -> Actor {
-        Actor { user_id: 1, grants: vec![Grant { role, unit_id }] }
+        Actor {
+            user_id: 1,
+            grants: vec![Grant { role, unit_id }],
+        }
     }
 
     /// Every role, in its own unit, against every action, inside and outside its subtree.
@@ -187,15 +198,25 @@ mod tests {
 
     #[test]
     fn system_targets_need_a_system_admin() {
-        assert!(authorize(&actor(Role::SystemAdmin, 1), Action::ViewAudit, Target::System));
+        assert!(authorize(
+            &actor(Role::SystemAdmin, 1),
+            Action::ViewAudit,
+            Target::System
+        ));
         for role in Role::ALL.into_iter().filter(|r| *r != Role::SystemAdmin) {
-            assert!(!authorize(&actor(role, 1), Action::ViewAudit, Target::System), "{role:?}");
+            assert!(
+                !authorize(&actor(role, 1), Action::ViewAudit, Target::System),
+                "{role:?}"
+            );
         }
     }
 
     #[test]
     fn no_grants_means_nothing() {
-        let nobody = Actor { user_id: 9, grants: vec![] };
+        let nobody = Actor {
+            user_id: 9,
+            grants: vec![],
+        };
         for action in Action::ALL {
             assert!(!authorize(&nobody, action, Target::Unit(SCHOOL_A)));
             assert!(!can_somewhere(&nobody, action));
@@ -208,7 +229,11 @@ mod tests {
         assert!(may_grant(&office_admin, Role::Principal, SCHOOL_A));
         assert!(!may_grant(&office_admin, Role::SystemAdmin, SCHOOL_A));
         assert!(!may_grant(&office_admin, Role::Principal, OTHER_SCHOOL));
-        assert!(may_grant(&actor(Role::SystemAdmin, 1), Role::SystemAdmin, DEPT));
+        assert!(may_grant(
+            &actor(Role::SystemAdmin, 1),
+            Role::SystemAdmin,
+            DEPT
+        ));
     }
 
     #[test]
@@ -216,9 +241,18 @@ mod tests {
         let a = Actor {
             user_id: 1,
             grants: vec![
-                Grant { role: Role::OfficeHead, unit_id: 2 },
-                Grant { role: Role::OfficeAdmin, unit_id: 2 },
-                Grant { role: Role::Teacher, unit_id: 6 },
+                Grant {
+                    role: Role::OfficeHead,
+                    unit_id: 2,
+                },
+                Grant {
+                    role: Role::OfficeAdmin,
+                    unit_id: 2,
+                },
+                Grant {
+                    role: Role::Teacher,
+                    unit_id: 6,
+                },
             ],
         };
         assert_eq!(scope_roots(&a, Action::ViewUnit), vec![2, 6]);

@@ -39,8 +39,13 @@ impl PersonField {
 pub fn parse_username(raw: &str) -> Result<String, PersonFieldError> {
     let u = raw.trim().to_lowercase();
     let ok = (3..=64).contains(&u.len())
-        && u.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-' | '_'));
-    if ok { Ok(u) } else { Err(PersonFieldError::Username) }
+        && u.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-' | '_'));
+    if ok {
+        Ok(u)
+    } else {
+        Err(PersonFieldError::Username)
+    }
 }
 
 pub fn parse_display_name(raw: &str) -> Result<String, PersonFieldError> {
@@ -72,13 +77,21 @@ pub fn parse_email(raw: &str) -> Result<Option<String>, PersonFieldError> {
             }
             None => false,
         };
-    if valid { Ok(Some(e.to_lowercase())) } else { Err(PersonFieldError::Email) }
+    if valid {
+        Ok(Some(e.to_lowercase()))
+    } else {
+        Err(PersonFieldError::Email)
+    }
 }
 
 /// An optional phone number, kept as digits with an optional leading '+'. Spaces, dots and
 /// dashes that people type between groups are dropped.
 pub fn parse_phone(raw: &str) -> Result<Option<String>, PersonFieldError> {
-    let kept: String = raw.trim().chars().filter(|c| !matches!(c, ' ' | '.' | '-' | '(' | ')')).collect();
+    let kept: String = raw
+        .trim()
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '.' | '-' | '(' | ')'))
+        .collect();
     if kept.is_empty() {
         return Ok(None);
     }
@@ -114,15 +127,25 @@ pub struct PersonFields {
 impl PersonInput {
     pub fn parse(&self) -> Result<PersonFields, Vec<(PersonField, PersonFieldError)>> {
         let mut errors = Vec::new();
-        let username = parse_username(&self.username).map_err(|e| errors.push((PersonField::Username, e))).ok();
-        let display_name =
-            parse_display_name(&self.display_name).map_err(|e| errors.push((PersonField::DisplayName, e))).ok();
-        let email = parse_email(&self.email).map_err(|e| errors.push((PersonField::Email, e))).ok();
-        let phone = parse_phone(&self.phone).map_err(|e| errors.push((PersonField::Phone, e))).ok();
+        let username = parse_username(&self.username)
+            .map_err(|e| errors.push((PersonField::Username, e)))
+            .ok();
+        let display_name = parse_display_name(&self.display_name)
+            .map_err(|e| errors.push((PersonField::DisplayName, e)))
+            .ok();
+        let email = parse_email(&self.email)
+            .map_err(|e| errors.push((PersonField::Email, e)))
+            .ok();
+        let phone = parse_phone(&self.phone)
+            .map_err(|e| errors.push((PersonField::Phone, e)))
+            .ok();
         match (username, display_name, email, phone) {
-            (Some(username), Some(display_name), Some(email), Some(phone)) => {
-                Ok(PersonFields { username, display_name, email, phone })
-            }
+            (Some(username), Some(display_name), Some(email), Some(phone)) => Ok(PersonFields {
+                username,
+                display_name,
+                email,
+                phone,
+            }),
             _ => Err(errors),
         }
     }
@@ -143,17 +166,28 @@ mod tests {
     #[test]
     fn emails_and_phones() {
         assert_eq!(parse_email(""), Ok(None));
-        assert_eq!(parse_email("Hieu.Truong@Truong.edu.vn"), Ok(Some("hieu.truong@truong.edu.vn".into())));
+        assert_eq!(
+            parse_email("Hieu.Truong@Truong.edu.vn"),
+            Ok(Some("hieu.truong@truong.edu.vn".into()))
+        );
         assert!(parse_email("a@b").is_err());
         assert!(parse_email("a b@c.vn").is_err());
         assert_eq!(parse_phone("0912 345 678"), Ok(Some("0912345678".into())));
-        assert_eq!(parse_phone("+84 912-345-678"), Ok(Some("+84912345678".into())));
+        assert_eq!(
+            parse_phone("+84 912-345-678"),
+            Ok(Some("+84912345678".into()))
+        );
         assert!(parse_phone("12ab").is_err());
     }
 
     #[test]
     fn person_input_lists_all_errors() {
-        let input = PersonInput { username: "x".into(), display_name: " ".into(), email: "no".into(), phone: "1".into() };
+        let input = PersonInput {
+            username: "x".into(),
+            display_name: " ".into(),
+            email: "no".into(),
+            phone: "1".into(),
+        };
         let errs = input.parse().unwrap_err();
         assert_eq!(errs.len(), 4);
     }

@@ -18,8 +18,13 @@ pub enum UnitKind {
 }
 
 impl UnitKind {
-    pub const ALL: [UnitKind; 5] =
-        [UnitKind::Ministry, UnitKind::Department, UnitKind::Office, UnitKind::School, UnitKind::Other];
+    pub const ALL: [UnitKind; 5] = [
+        UnitKind::Ministry,
+        UnitKind::Department,
+        UnitKind::Office,
+        UnitKind::School,
+        UnitKind::Other,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -45,11 +50,19 @@ impl UnitKind {
     pub fn parse(raw: &str) -> Option<UnitKind> {
         match fold_key(raw).as_str() {
             "ministry" | "bo" | "bo_gd_dt" | "bo_giao_duc_va_dao_tao" => Some(UnitKind::Ministry),
-            "department" | "so" | "so_gd_dt" | "so_giao_duc_va_dao_tao" => Some(UnitKind::Department),
-            "office" | "phong" | "phong_gd_dt" | "phong_giao_duc_va_dao_tao" | "phong_van_hoa_xa_hoi"
-            | "phong_vh_xh" | "ubnd" | "ubnd_phuong" | "ubnd_xa" | "phong_co_quan_dieu_phoi" => {
-                Some(UnitKind::Office)
+            "department" | "so" | "so_gd_dt" | "so_giao_duc_va_dao_tao" => {
+                Some(UnitKind::Department)
             }
+            "office"
+            | "phong"
+            | "phong_gd_dt"
+            | "phong_giao_duc_va_dao_tao"
+            | "phong_van_hoa_xa_hoi"
+            | "phong_vh_xh"
+            | "ubnd"
+            | "ubnd_phuong"
+            | "ubnd_xa"
+            | "phong_co_quan_dieu_phoi" => Some(UnitKind::Office),
             "school" | "truong" | "truong_hoc" => Some(UnitKind::School),
             "other" | "khac" | "don_vi_khac" => Some(UnitKind::Other),
             _ => None,
@@ -70,7 +83,11 @@ pub enum SchoolLevel {
 }
 
 impl SchoolLevel {
-    pub const ALL: [SchoolLevel; 3] = [SchoolLevel::Primary, SchoolLevel::LowerSecondary, SchoolLevel::Combined];
+    pub const ALL: [SchoolLevel; 3] = [
+        SchoolLevel::Primary,
+        SchoolLevel::LowerSecondary,
+        SchoolLevel::Combined,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -125,7 +142,9 @@ impl UnitStatus {
     pub fn parse(raw: &str) -> Option<UnitStatus> {
         match fold_key(raw).as_str() {
             "active" | "hoat_dong" | "dang_hoat_dong" => Some(UnitStatus::Active),
-            "closed" | "da_dong" | "dong" | "giai_the" | "ngung_hoat_dong" => Some(UnitStatus::Closed),
+            "closed" | "da_dong" | "dong" | "giai_the" | "ngung_hoat_dong" => {
+                Some(UnitStatus::Closed)
+            }
             _ => None,
         }
     }
@@ -171,7 +190,10 @@ impl UnitCode {
         if code.is_empty() {
             return Err(UnitFieldError::CodeEmpty);
         }
-        let ok = code.len() <= 32 && code.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
+        let ok = code.len() <= 32
+            && code
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
         if !ok {
             return Err(UnitFieldError::CodeInvalid);
         }
@@ -263,7 +285,9 @@ impl UnitInput {
     /// Parses every field and returns all the errors at once.
     pub fn parse(&self) -> Result<UnitFields, Vec<(UnitField, UnitFieldError)>> {
         let mut errors = Vec::new();
-        let code = UnitCode::parse(&self.code).map_err(|e| errors.push((UnitField::Code, e))).ok();
+        let code = UnitCode::parse(&self.code)
+            .map_err(|e| errors.push((UnitField::Code, e)))
+            .ok();
         let name = self.name.split_whitespace().collect::<Vec<_>>().join(" ");
         if name.is_empty() {
             errors.push((UnitField::Name, UnitFieldError::NameEmpty));
@@ -329,10 +353,20 @@ impl UnitInput {
 /// Website URLs separated by spaces, commas, semicolons or new lines. A bare host gets https://.
 pub fn parse_websites(raw: &str) -> Result<Vec<String>, UnitFieldError> {
     let mut out: Vec<String> = Vec::new();
-    for part in raw.split(|c: char| c.is_whitespace() || c == ',' || c == ';').filter(|p| !p.is_empty()) {
-        let with_scheme = if part.contains("://") { part.to_string() } else { format!("https://{part}") };
-        let url = url::Url::parse(&with_scheme).map_err(|_| UnitFieldError::Website(part.to_string()))?;
-        let host_ok = url.host_str().is_some_and(|h| h.contains('.') || h == "localhost");
+    for part in raw
+        .split(|c: char| c.is_whitespace() || c == ',' || c == ';')
+        .filter(|p| !p.is_empty())
+    {
+        let with_scheme = if part.contains("://") {
+            part.to_string()
+        } else {
+            format!("https://{part}")
+        };
+        let url =
+            url::Url::parse(&with_scheme).map_err(|_| UnitFieldError::Website(part.to_string()))?;
+        let host_ok = url
+            .host_str()
+            .is_some_and(|h| h.contains('.') || h == "localhost");
         if !matches!(url.scheme(), "http" | "https") || !host_ok || part.len() > 300 {
             return Err(UnitFieldError::Website(part.to_string()));
         }
@@ -366,8 +400,14 @@ mod tests {
     #[test]
     fn levels_and_status_parse() {
         assert_eq!(SchoolLevel::parse("Tiểu học"), Some(SchoolLevel::Primary));
-        assert_eq!(SchoolLevel::parse("THCS"), Some(SchoolLevel::LowerSecondary));
-        assert_eq!(SchoolLevel::parse("Liên cấp TH&THCS"), Some(SchoolLevel::Combined));
+        assert_eq!(
+            SchoolLevel::parse("THCS"),
+            Some(SchoolLevel::LowerSecondary)
+        );
+        assert_eq!(
+            SchoolLevel::parse("Liên cấp TH&THCS"),
+            Some(SchoolLevel::Combined)
+        );
         for l in SchoolLevel::ALL {
             assert_eq!(SchoolLevel::parse(l.label()), Some(l));
         }
@@ -380,7 +420,10 @@ mod tests {
         assert!(UnitCode::parse("TH-01").is_ok());
         assert_eq!(UnitCode::parse("  "), Err(UnitFieldError::CodeEmpty));
         assert_eq!(UnitCode::parse("mã 1"), Err(UnitFieldError::CodeInvalid));
-        assert_eq!(UnitCode::parse(&"x".repeat(33)), Err(UnitFieldError::CodeInvalid));
+        assert_eq!(
+            UnitCode::parse(&"x".repeat(33)),
+            Err(UnitFieldError::CodeInvalid)
+        );
     }
 
     #[test]
@@ -398,14 +441,27 @@ mod tests {
         let fields: Vec<_> = errors.iter().map(|(f, _)| *f).collect();
         assert_eq!(
             fields,
-            vec![UnitField::Code, UnitField::Name, UnitField::SchoolLevel, UnitField::Status, UnitField::Websites]
+            vec![
+                UnitField::Code,
+                UnitField::Name,
+                UnitField::SchoolLevel,
+                UnitField::Status,
+                UnitField::Websites
+            ]
         );
     }
 
     #[test]
     fn websites_are_normalized() {
-        let w = parse_websites("thcs-anbinh.edu.vn, https://th-anbinh.edu.vn/\nthcs-anbinh.edu.vn").unwrap();
-        assert_eq!(w, vec!["https://thcs-anbinh.edu.vn/".to_string(), "https://th-anbinh.edu.vn/".to_string()]);
+        let w = parse_websites("thcs-anbinh.edu.vn, https://th-anbinh.edu.vn/\nthcs-anbinh.edu.vn")
+            .unwrap();
+        assert_eq!(
+            w,
+            vec![
+                "https://thcs-anbinh.edu.vn/".to_string(),
+                "https://th-anbinh.edu.vn/".to_string()
+            ]
+        );
         assert!(parse_websites("ftp://x.edu.vn").is_err());
         assert!(parse_websites("").unwrap().is_empty());
     }

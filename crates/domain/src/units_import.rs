@@ -46,8 +46,16 @@ pub type Table = Vec<Vec<String>>;
 
 /// Reads a file's bytes as a table, choosing CSV or XLSX by content (XLSX is a ZIP archive).
 pub fn read_table(bytes: &[u8]) -> Result<Table, ReadError> {
-    let table = if bytes.starts_with(b"PK\x03\x04") { read_xlsx(bytes)? } else { read_csv(bytes)? };
-    let rows = table.iter().skip(1).filter(|r| r.iter().any(|c| !c.trim().is_empty())).count();
+    let table = if bytes.starts_with(b"PK\x03\x04") {
+        read_xlsx(bytes)?
+    } else {
+        read_csv(bytes)?
+    };
+    let rows = table
+        .iter()
+        .skip(1)
+        .filter(|r| r.iter().any(|c| !c.trim().is_empty()))
+        .count();
     if table.is_empty() || rows == 0 {
         return Err(ReadError::Empty);
     }
@@ -58,11 +66,16 @@ pub fn read_table(bytes: &[u8]) -> Result<Table, ReadError> {
 }
 
 fn read_csv(bytes: &[u8]) -> Result<Table, ReadError> {
-    let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes))
-        .map_err(|_| ReadError::Csv("tệp không phải văn bản UTF-8 (hãy lưu dưới dạng CSV UTF-8).".into()))?;
+    let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)).map_err(
+        |_| ReadError::Csv("tệp không phải văn bản UTF-8 (hãy lưu dưới dạng CSV UTF-8).".into()),
+    )?;
     // Spreadsheets saved in Vietnamese locales often use ';' as the separator.
     let first_line = text.lines().next().unwrap_or("");
-    let delimiter = if first_line.matches(';').count() > first_line.matches(',').count() { b';' } else { b',' };
+    let delimiter = if first_line.matches(';').count() > first_line.matches(',').count() {
+        b';'
+    } else {
+        b','
+    };
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -83,7 +96,10 @@ fn read_xlsx(bytes: &[u8]) -> Result<Table, ReadError> {
     use calamine::{Data, Reader, Xlsx};
     let mut workbook: Xlsx<_> =
         Xlsx::new(Cursor::new(bytes.to_vec())).map_err(|e| ReadError::Xlsx(e.to_string()))?;
-    let range = workbook.worksheet_range_at(0).ok_or(ReadError::NoSheet)?.map_err(|e| ReadError::Xlsx(e.to_string()))?;
+    let range = workbook
+        .worksheet_range_at(0)
+        .ok_or(ReadError::NoSheet)?
+        .map_err(|e| ReadError::Xlsx(e.to_string()))?;
     let mut table = Vec::new();
     for row in range.rows() {
         table.push(
@@ -91,7 +107,9 @@ fn read_xlsx(bytes: &[u8]) -> Result<Table, ReadError> {
                 .map(|cell| match cell {
                     Data::Empty => String::new(),
                     Data::String(s) => s.clone(),
-                    Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+                    Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => {
+                        format!("{}", *f as i64)
+                    }
                     other => other.to_string(),
                 })
                 .collect(),
@@ -121,9 +139,8 @@ impl Column {
             "code" | "ma" | "ma_don_vi" | "ma_dv" => Column::Code,
             "name" | "ten" | "ten_don_vi" | "ten_dv" => Column::Name,
             "kind" | "loai" | "loai_don_vi" => Column::Kind,
-            "parent_code" | "parent" | "ma_cap_tren" | "ma_don_vi_cap_tren" | "don_vi_cap_tren" | "cap_tren" => {
-                Column::ParentCode
-            }
+            "parent_code" | "parent" | "ma_cap_tren" | "ma_don_vi_cap_tren" | "don_vi_cap_tren"
+            | "cap_tren" => Column::ParentCode,
             "school_level" | "level" | "cap_hoc" => Column::SchoolLevel,
             "status" | "trang_thai" => Column::Status,
             "address" | "dia_chi" => Column::Address,
@@ -150,10 +167,17 @@ pub struct ImportRow {
 
 /// Checks a whole table against the units that exist. On success the rows come back ordered so
 /// that every parent is written before its children.
-pub fn plan_import(table: &Table, existing: &HashMap<String, ExistingUnit>) -> Result<Vec<ImportRow>, Vec<ImportError>> {
+pub fn plan_import(
+    table: &Table,
+    existing: &HashMap<String, ExistingUnit>,
+) -> Result<Vec<ImportRow>, Vec<ImportError>> {
     let mut errors = Vec::new();
     let Some(header) = table.first() else {
-        return Err(vec![ImportError { row: 1, column: "-".into(), reason: "Tệp trống.".into() }]);
+        return Err(vec![ImportError {
+            row: 1,
+            column: "-".into(),
+            reason: "Tệp trống.".into(),
+        }]);
     };
     let mut columns: HashMap<Column, (usize, String)> = HashMap::new();
     for (i, h) in header.iter().enumerate() {
@@ -174,19 +198,34 @@ pub fn plan_import(table: &Table, existing: &HashMap<String, ExistingUnit>) -> R
             }),
         }
     }
-    for (required, label) in [(Column::Code, "ma_don_vi"), (Column::Name, "ten_don_vi"), (Column::Kind, "loai")] {
+    for (required, label) in [
+        (Column::Code, "ma_don_vi"),
+        (Column::Name, "ten_don_vi"),
+        (Column::Kind, "loai"),
+    ] {
         if !columns.contains_key(&required) {
-            errors.push(ImportError { row: 1, column: label.into(), reason: "Thiếu cột bắt buộc.".into() });
+            errors.push(ImportError {
+                row: 1,
+                column: label.into(),
+                reason: "Thiếu cột bắt buộc.".into(),
+            });
         }
     }
     if !errors.is_empty() {
         return Err(errors);
     }
     let cell = |row: &[String], c: Column| -> String {
-        columns.get(&c).and_then(|(i, _)| row.get(*i)).map(|s| s.trim().to_string()).unwrap_or_default()
+        columns
+            .get(&c)
+            .and_then(|(i, _)| row.get(*i))
+            .map(|s| s.trim().to_string())
+            .unwrap_or_default()
     };
     let column_name = |c: Column, fallback: &str| -> String {
-        columns.get(&c).map(|(_, h)| h.clone()).unwrap_or_else(|| fallback.to_string())
+        columns
+            .get(&c)
+            .map(|(_, h)| h.clone())
+            .unwrap_or_else(|| fallback.to_string())
     };
 
     let mut rows: Vec<ImportRow> = Vec::new();
@@ -231,32 +270,53 @@ pub fn plan_import(table: &Table, existing: &HashMap<String, ExistingUnit>) -> R
                     reason: format!("Mã đơn vị {code} đã xuất hiện ở dòng {first}."),
                 });
             }
-            links.push((row_number, code, parent_code.clone(), UnitKind::parse(&input.kind)));
+            links.push((
+                row_number,
+                code,
+                parent_code.clone(),
+                UnitKind::parse(&input.kind),
+            ));
         }
         match input.parse() {
-            Ok(fields) => rows.push(ImportRow { row: row_number, fields, parent_code }),
+            Ok(fields) => rows.push(ImportRow {
+                row: row_number,
+                fields,
+                parent_code,
+            }),
             Err(field_errors) => {
                 for (field, e) in field_errors {
                     let column = match field {
                         crate::unit::UnitField::Code => column_name(Column::Code, "ma_don_vi"),
                         crate::unit::UnitField::Name => column_name(Column::Name, "ten_don_vi"),
                         crate::unit::UnitField::Kind => column_name(Column::Kind, "loai"),
-                        crate::unit::UnitField::SchoolLevel => column_name(Column::SchoolLevel, "cap_hoc"),
+                        crate::unit::UnitField::SchoolLevel => {
+                            column_name(Column::SchoolLevel, "cap_hoc")
+                        }
                         crate::unit::UnitField::Status => column_name(Column::Status, "trang_thai"),
                         crate::unit::UnitField::Address => column_name(Column::Address, "dia_chi"),
-                        crate::unit::UnitField::Websites => column_name(Column::Websites, "website"),
+                        crate::unit::UnitField::Websites => {
+                            column_name(Column::Websites, "website")
+                        }
                     };
-                    errors.push(ImportError { row: row_number, column, reason: e.to_string() });
+                    errors.push(ImportError {
+                        row: row_number,
+                        column,
+                        reason: e.to_string(),
+                    });
                 }
             }
         }
     }
 
     // The tree after the import: the file's rows override what exists.
-    let mut parent_of: HashMap<&str, Option<&str>> =
-        existing.iter().map(|(code, u)| (code.as_str(), u.parent_code.as_deref())).collect();
-    let mut kind_of: HashMap<&str, Option<UnitKind>> =
-        existing.iter().map(|(code, u)| (code.as_str(), Some(u.kind))).collect();
+    let mut parent_of: HashMap<&str, Option<&str>> = existing
+        .iter()
+        .map(|(code, u)| (code.as_str(), u.parent_code.as_deref()))
+        .collect();
+    let mut kind_of: HashMap<&str, Option<UnitKind>> = existing
+        .iter()
+        .map(|(code, u)| (code.as_str(), Some(u.kind)))
+        .collect();
     for (_, code, parent, kind) in &links {
         parent_of.insert(code.as_str(), parent.as_ref().map(UnitCode::as_str));
         kind_of.insert(code.as_str(), *kind);
@@ -264,7 +324,11 @@ pub fn plan_import(table: &Table, existing: &HashMap<String, ExistingUnit>) -> R
     let parent_column = column_name(Column::ParentCode, "ma_cap_tren");
     for (row, code, parent, _) in &links {
         let Some(parent) = parent else { continue };
-        let tree_error = |reason: String| ImportError { row: *row, column: parent_column.clone(), reason };
+        let tree_error = |reason: String| ImportError {
+            row: *row,
+            column: parent_column.clone(),
+            reason,
+        };
         match kind_of.get(parent.as_str()) {
             None => errors.push(tree_error(format!(
                 "Không có đơn vị cấp trên mã {parent} (trong tệp hay trong hệ thống)."
@@ -297,16 +361,20 @@ pub fn plan_import(table: &Table, existing: &HashMap<String, ExistingUnit>) -> R
 
 /// Orders rows so that a row whose parent is also in the file comes after that parent.
 fn order_parents_first(rows: Vec<ImportRow>) -> Vec<ImportRow> {
-    let in_file: HashSet<String> = rows.iter().map(|r| r.fields.code.as_str().to_string()).collect();
+    let in_file: HashSet<String> = rows
+        .iter()
+        .map(|r| r.fields.code.as_str().to_string())
+        .collect();
     let mut placed: HashSet<String> = HashSet::new();
     let mut pending = rows;
     let mut ordered = Vec::with_capacity(pending.len());
     while !pending.is_empty() {
         let before = pending.len();
-        let (ready, rest): (Vec<_>, Vec<_>) = pending.into_iter().partition(|r| match &r.parent_code {
-            Some(p) if in_file.contains(p.as_str()) => placed.contains(p.as_str()),
-            _ => true,
-        });
+        let (ready, rest): (Vec<_>, Vec<_>) =
+            pending.into_iter().partition(|r| match &r.parent_code {
+                Some(p) if in_file.contains(p.as_str()) => placed.contains(p.as_str()),
+                _ => true,
+            });
         for r in &ready {
             placed.insert(r.fields.code.as_str().to_string());
         }
@@ -330,18 +398,28 @@ mod tests {
 
     #[test]
     fn reads_csv_with_vietnamese_headers_and_semicolons() {
-        let t = table("Mã đơn vị;Tên đơn vị;Loại;Mã cấp trên;Cấp học\nP1;Phòng A;phong;;\nT1;Trường TH A;truong;P1;Tiểu học\n");
+        let t = table(
+            "Mã đơn vị;Tên đơn vị;Loại;Mã cấp trên;Cấp học\nP1;Phòng A;phong;;\nT1;Trường TH A;truong;P1;Tiểu học\n",
+        );
         let rows = plan_import(&t, &HashMap::new()).unwrap();
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0].fields.code.as_str(), "P1");
-        assert_eq!(rows[1].parent_code.as_ref().map(UnitCode::as_str), Some("P1"));
+        assert_eq!(
+            rows[1].parent_code.as_ref().map(UnitCode::as_str),
+            Some("P1")
+        );
     }
 
     #[test]
     fn children_come_after_parents() {
-        let t = table("code,name,kind,parent_code,school_level\nT1,Trường,school,P1,THCS\nP1,Phòng,office,S1,\nS1,Sở,department,,\n");
+        let t = table(
+            "code,name,kind,parent_code,school_level\nT1,Trường,school,P1,THCS\nP1,Phòng,office,S1,\nS1,Sở,department,,\n",
+        );
         let rows = plan_import(&t, &HashMap::new()).unwrap();
-        let codes: Vec<_> = rows.iter().map(|r| r.fields.code.as_str().to_string()).collect();
+        let codes: Vec<_> = rows
+            .iter()
+            .map(|r| r.fields.code.as_str().to_string())
+            .collect();
         assert_eq!(codes, vec!["S1", "P1", "T1"]);
     }
 
@@ -354,7 +432,8 @@ mod tests {
              X 2,Đơn vị,loai la,,,\n",
         );
         let errors = plan_import(&t, &HashMap::new()).unwrap_err();
-        let summary: Vec<(usize, &str)> = errors.iter().map(|e| (e.row, e.column.as_str())).collect();
+        let summary: Vec<(usize, &str)> =
+            errors.iter().map(|e| (e.row, e.column.as_str())).collect();
         assert!(summary.contains(&(2, "name")), "{errors:?}");
         assert!(summary.contains(&(2, "school_level")), "{errors:?}");
         assert!(summary.contains(&(2, "parent_code")), "{errors:?}");
@@ -377,26 +456,60 @@ mod tests {
     #[test]
     fn cycles_and_school_parents_are_refused() {
         let mut existing = HashMap::new();
-        existing.insert("P1".to_string(), ExistingUnit { kind: UnitKind::Office, parent_code: Some("P2".into()) });
-        existing.insert("T9".to_string(), ExistingUnit { kind: UnitKind::School, parent_code: Some("P1".into()) });
+        existing.insert(
+            "P1".to_string(),
+            ExistingUnit {
+                kind: UnitKind::Office,
+                parent_code: Some("P2".into()),
+            },
+        );
+        existing.insert(
+            "T9".to_string(),
+            ExistingUnit {
+                kind: UnitKind::School,
+                parent_code: Some("P1".into()),
+            },
+        );
         let t = table("code,name,kind,parent_code\nP2,Phòng 2,office,P1\nT2,Trường,other,T9\n");
         let errors = plan_import(&t, &existing).unwrap_err();
-        assert!(errors.iter().any(|e| e.row == 2 && e.reason.contains("vòng lặp")), "{errors:?}");
-        assert!(errors.iter().any(|e| e.row == 3 && e.reason.contains("trường học")), "{errors:?}");
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.row == 2 && e.reason.contains("vòng lặp")),
+            "{errors:?}"
+        );
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.row == 3 && e.reason.contains("trường học")),
+            "{errors:?}"
+        );
     }
 
     #[test]
     fn empty_and_non_utf8_files_are_refused() {
-        assert!(matches!(read_table(b"code,name,kind\n"), Err(ReadError::Empty)));
-        assert!(matches!(read_table(b"code,name\n\xff\xfe,x\n"), Err(ReadError::Csv(_))));
-        assert!(matches!(read_table(b"PK\x03\x04garbage"), Err(ReadError::Xlsx(_))));
+        assert!(matches!(
+            read_table(b"code,name,kind\n"),
+            Err(ReadError::Empty)
+        ));
+        assert!(matches!(
+            read_table(b"code,name\n\xff\xfe,x\n"),
+            Err(ReadError::Csv(_))
+        ));
+        assert!(matches!(
+            read_table(b"PK\x03\x04garbage"),
+            Err(ReadError::Xlsx(_))
+        ));
     }
 
     #[test]
     fn reads_xlsx() {
         let mut wb = rust_xlsxwriter::Workbook::new();
         let ws = wb.add_worksheet();
-        for (c, h) in ["Mã đơn vị", "Tên đơn vị", "Loại", "Cấp học"].iter().enumerate() {
+        for (c, h) in ["Mã đơn vị", "Tên đơn vị", "Loại", "Cấp học"]
+            .iter()
+            .enumerate()
+        {
             ws.write_string(0, c as u16, *h).unwrap();
         }
         ws.write_number(1, 0, 1001.0).unwrap();

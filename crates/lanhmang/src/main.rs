@@ -1,1 +1,352 @@
-fn main() {}
+//! `lanhmang`: the web application, the workers and the command line in one binary.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use lanhmang::commands;
+use lanhmang::config::{Config, Layer};
+use lanhmang::demo;
+use lanhmang::server;
+
+#[derive(Parser)]
+#[command(
+    name = "lanhmang",
+    version,
+    about = "Lành Mạng: kế hoạch sử dụng mạng xã hội, điện thoại và Internet lành mạnh trong trường học"
+)]
+struct Cli {
+    /// Tệp cấu hình (mặc định: ./lanhmang.toml nếu có).
+    #[arg(long, global = true, env = "LANHMANG_CONFIG")]
+    config: Option<PathBuf>,
+    /// Thư mục dữ liệu (chứa tệp SQLite lanhmang.db).
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    /// Địa chỉ cơ sở dữ liệu: sqlite://… hoặc postgres://…
+    #[arg(long, global = true)]
+    database_url: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Chạy ứng dụng web (và các tiến trình nền).
+    Serve {
+        /// Địa chỉ lắng nghe, ví dụ 127.0.0.1:8080.
+        #[arg(long)]
+        bind: Option<String>,
+        /// Dùng dữ liệu mẫu (tạo nếu cơ sở dữ liệu trống).
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Chỉ chạy các tiến trình nền (hàng đợi công việc), không phục vụ web.
+    Worker,
+    /// Cập nhật cấu trúc cơ sở dữ liệu.
+    Migrate,
+    /// Tạo dữ liệu mẫu trong cơ sở dữ liệu trống.
+    Demo,
+    /// In cấu hình đang dùng (đã ẩn mật khẩu).
+    Config,
+    /// Đơn vị.
+    Units {
+        #[command(subcommand)]
+        action: UnitsAction,
+    },
+    /// Tài khoản người dùng.
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
+    /// Nhật ký hệ thống.
+    Audit {
+        #[command(subcommand)]
+        action: AuditAction,
+    },
+    /// Sao lưu cơ sở dữ liệu SQLite (bản sao nhất quán, khi máy chủ vẫn chạy).
+    Backup { file: PathBuf },
+    /// Khôi phục cơ sở dữ liệu SQLite từ bản sao lưu (dừng máy chủ trước).
+    Restore { file: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum UnitsAction {
+    /// Nhập hoặc cập nhật đơn vị theo mã từ tệp CSV hoặc XLSX.
+    Import {
+        file: PathBuf,
+        /// Chỉ kiểm tra tệp, không ghi.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserAction {
+    /// Tạo tài khoản.
+    Add {
+        username: String,
+        /// Họ và tên.
+        #[arg(long)]
+        name: String,
+        /// Mã đơn vị công tác.
+        #[arg(long)]
+        unit: String,
+        /// Vai trò tại đơn vị đó (ví dụ: principal, office_admin, system_admin).
+        #[arg(long)]
+        role: Option<String>,
+        #[arg(long, default_value = "")]
+        email: String,
+        #[arg(long, default_value = "")]
+        phone: String,
+        /// Đọc mật khẩu từ đầu vào chuẩn (mặc định: tạo mật khẩu tạm thời).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Đặt mật khẩu mới.
+    Passwd {
+        username: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Khóa tài khoản.
+    Disable { username: String },
+    /// Mở khóa tài khoản.
+    Enable { username: String },
+}
+
+#[derive(Subcommand)]
+enum AuditAction {
+    /// Kiểm tra chuỗi mã băm của nhật ký.
+    Verify,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("Lỗi: không khởi động được: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("Lỗi: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(config: &Config) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("LANHMANG_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if config.log_json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let mut flags = Layer {
+        data_dir: cli.data_dir.clone(),
+        database_url: cli.database_url.clone(),
+        ..Default::default()
+    };
+    if let Command::Serve {
+        bind: Some(bind), ..
+    } = &cli.command
+    {
+        flags.bind = Some(bind.clone());
+    }
+    let config = Config::resolve(
+        flags,
+        Layer::from_env(std::env::vars())?,
+        Config::read_file(cli.config.as_deref())?,
+    )?;
+    match cli.command {
+        Command::Serve {
+            demo: with_demo, ..
+        } => serve(config, with_demo).await,
+        Command::Worker => {
+            init_logging(&config);
+            let store = std::sync::Arc::new(server::open_store(&config).await?);
+            let settings = server::job_settings(&config);
+            let (tx, rx) = tokio::sync::watch::channel(false);
+            let worker = tokio::spawn(
+                lanhmang_jobs::Worker::new(
+                    store.clone(),
+                    format!("worker-{}", std::process::id()),
+                    settings.clone(),
+                )
+                .run(rx.clone()),
+            );
+            let scheduler =
+                tokio::spawn(lanhmang_jobs::Scheduler::new(store.clone(), settings).run(rx));
+            eprintln!("Tiến trình nền đang chạy. Nhấn Ctrl+C để dừng.");
+            server::shutdown_signal().await;
+            let _ = tx.send(true);
+            let _ = worker.await;
+            let _ = scheduler.await;
+            store.close().await;
+            Ok(())
+        }
+        Command::Migrate => {
+            let store = server::open_store(&config).await?;
+            println!(
+                "Cơ sở dữ liệu ({}) đã ở phiên bản mới nhất.",
+                store.backend_name()
+            );
+            store.close().await;
+            Ok(())
+        }
+        Command::Demo => {
+            let store = server::open_store(&config).await?;
+            let result = demo::seed(&store).await;
+            store.close().await;
+            result?;
+            print_demo_accounts();
+            Ok(())
+        }
+        Command::Config => {
+            print!("{}", config.describe());
+            Ok(())
+        }
+        Command::Units {
+            action: UnitsAction::Import { file, dry_run },
+        } => {
+            with_store(&config, |store| async move {
+                commands::units_import(&store, &file, dry_run)
+                    .await
+                    .map(|m| (store, m))
+            })
+            .await
+        }
+        Command::User { action } => {
+            with_store(&config, |store| async move {
+                let message = match action {
+                    UserAction::Add {
+                        username,
+                        name,
+                        unit,
+                        role,
+                        email,
+                        phone,
+                        password_stdin,
+                    } => {
+                        commands::user_add(
+                            &store,
+                            commands::NewUser {
+                                username,
+                                name,
+                                unit_code: unit,
+                                role,
+                                email,
+                                phone,
+                                password_stdin,
+                            },
+                        )
+                        .await
+                    }
+                    UserAction::Passwd {
+                        username,
+                        password_stdin,
+                    } => commands::user_passwd(&store, &username, password_stdin).await,
+                    UserAction::Disable { username } => {
+                        commands::user_set_disabled(&store, &username, true).await
+                    }
+                    UserAction::Enable { username } => {
+                        commands::user_set_disabled(&store, &username, false).await
+                    }
+                };
+                message.map(|m| (store, m))
+            })
+            .await
+        }
+        Command::Audit {
+            action: AuditAction::Verify,
+        } => {
+            with_store(&config, |store| async move {
+                commands::audit_verify(&store).await.map(|m| (store, m))
+            })
+            .await
+        }
+        Command::Backup { file } => {
+            commands::sqlite_path(&config)?;
+            with_store(&config, |store| async move {
+                commands::backup(&store, &file).await.map(|m| (store, m))
+            })
+            .await
+        }
+        Command::Restore { file } => {
+            let message = commands::restore(&config, &file).await?;
+            println!("{message}");
+            Ok(())
+        }
+    }
+}
+
+/// Opens the store, runs `f`, prints its message, closes the store.
+async fn with_store<F, Fut>(config: &Config, f: F) -> anyhow::Result<()>
+where
+    F: FnOnce(lanhmang_store::Store) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<(lanhmang_store::Store, String)>>,
+{
+    let store = server::open_store(config).await?;
+    let (store, message) = f(store).await?;
+    store.close().await;
+    println!("{message}");
+    Ok(())
+}
+
+fn print_demo_accounts() {
+    println!("Tài khoản mẫu (mật khẩu chung: {}):", demo::DEMO_PASSWORD);
+    for (username, name, role, _) in demo::DEMO_ACCOUNTS {
+        println!("  {username:<18} {} — {name}", role.label());
+    }
+}
+
+async fn serve(config: Config, with_demo: bool) -> anyhow::Result<()> {
+    init_logging(&config);
+    // Held for as long as the server runs, so that `restore` cannot swap the file under it.
+    let _lock = match lanhmang_store::sqlite_file(&config.database_url) {
+        Some(db) => {
+            let f = commands::lock_file(&db)?;
+            f.try_lock_shared().map_err(|_| {
+                anyhow::anyhow!("cơ sở dữ liệu đang được khôi phục; hãy thử lại sau")
+            })?;
+            Some(f)
+        }
+        None => None,
+    };
+    let store = server::open_store(&config).await?;
+    let seeded = if with_demo {
+        demo::ensure(&store).await?
+    } else {
+        false
+    };
+    let running = server::start(&config, store).await?;
+    println!(
+        "Lành Mạng đang chạy tại http://{}/ (cơ sở dữ liệu: {})",
+        running.addr,
+        lanhmang_store::redact_url(&config.database_url)
+    );
+    if with_demo {
+        if seeded {
+            println!("Đã tạo dữ liệu mẫu: 1 Sở, 1 Phòng, 24 trường.");
+        }
+        print_demo_accounts();
+    }
+    println!("Nhấn Ctrl+C để dừng.");
+    server::shutdown_signal().await;
+    tracing::info!("shutting down");
+    running.stop().await
+}

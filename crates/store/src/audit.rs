@@ -17,7 +17,11 @@ pub struct AuditContext {
 impl AuditContext {
     /// An action taken by the system or the command line, not by a signed-in person.
     pub fn system(actor: &str) -> AuditContext {
-        AuditContext { actor_id: None, actor: actor.to_string(), client_ip: String::new() }
+        AuditContext {
+            actor_id: None,
+            actor: actor.to_string(),
+            client_ip: String::new(),
+        }
     }
 }
 
@@ -46,7 +50,13 @@ pub struct ChainReport {
 
 impl Store {
     /// Appends one entry in its own transaction.
-    pub async fn record(&self, ctx: &crate::AuditContext, action: &str, target: &str, detail: &str) -> Result<()> {
+    pub async fn record(
+        &self,
+        ctx: &crate::AuditContext,
+        action: &str,
+        target: &str,
+        detail: &str,
+    ) -> Result<()> {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             audit_in_tx!(tx, ctx, action, target.to_string(), detail.to_string());
@@ -91,7 +101,12 @@ impl Store {
                 break;
             }
             for e in &batch {
-                let broken = |why: String| Ok(ChainReport { entries, first_broken: Some((e.seq, why)) });
+                let broken = |why: String| {
+                    Ok(ChainReport {
+                        entries,
+                        first_broken: Some((e.seq, why)),
+                    })
+                };
                 if e.seq != expected_seq {
                     return Ok(ChainReport {
                         entries,
@@ -129,16 +144,24 @@ impl Store {
         if head_seq != entries || head_hash != prev {
             return Ok(ChainReport {
                 entries,
-                first_broken: Some((entries + 1, format!("các mục cuối (từ {} đến {head_seq}) đã bị xóa", entries + 1))),
+                first_broken: Some((
+                    entries + 1,
+                    format!("các mục cuối (từ {} đến {head_seq}) đã bị xóa", entries + 1),
+                )),
             });
         }
-        Ok(ChainReport { entries, first_broken: None })
+        Ok(ChainReport {
+            entries,
+            first_broken: None,
+        })
     }
 
     /// For tests of tamper detection only: runs raw SQL against the database.
     #[doc(hidden)]
     pub async fn execute_raw_for_tests(&self, sql: &str) -> Result<u64> {
-        Ok(on_pool!(self, pool => sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string())).execute(pool).await?.rows_affected()))
+        Ok(
+            on_pool!(self, pool => sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string())).execute(pool).await?.rows_affected()),
+        )
     }
 }
 
@@ -151,16 +174,39 @@ mod tests {
     async fn chain_detects_alteration_removal_and_truncation() {
         for backend in backends() {
             let (db, store) = TestDb::store(backend).await.unwrap();
-            let ctx = AuditContext { actor_id: Some(7), actor: "demo.admin".into(), client_ip: "127.0.0.1".into() };
+            let ctx = AuditContext {
+                actor_id: Some(7),
+                actor: "demo.admin".into(),
+                client_ip: "127.0.0.1".into(),
+            };
             for i in 0..5 {
-                store.record(&ctx, "login", "", &format!("lần {i}")).await.unwrap();
+                store
+                    .record(&ctx, "login", "", &format!("lần {i}"))
+                    .await
+                    .unwrap();
             }
             let ok = store.verify_audit_chain().await.unwrap();
-            assert_eq!(ok, ChainReport { entries: 5, first_broken: None }, "{backend}");
-            let (page, total) = store.audit_page(Paging { page: 1, per_page: 2 }).await.unwrap();
+            assert_eq!(
+                ok,
+                ChainReport {
+                    entries: 5,
+                    first_broken: None
+                },
+                "{backend}"
+            );
+            let (page, total) = store
+                .audit_page(Paging {
+                    page: 1,
+                    per_page: 2,
+                })
+                .await
+                .unwrap();
             assert_eq!((page.len(), total, page[0].seq), (2, 5, 5));
 
-            store.execute_raw_for_tests("UPDATE audit_log SET detail = 'sửa' WHERE seq = 3").await.unwrap();
+            store
+                .execute_raw_for_tests("UPDATE audit_log SET detail = 'sửa' WHERE seq = 3")
+                .await
+                .unwrap();
             let altered = store.verify_audit_chain().await.unwrap();
             assert_eq!(altered.first_broken.map(|b| b.0), Some(3), "{backend}");
 
@@ -168,10 +214,34 @@ mod tests {
             for _ in 0..4 {
                 store2.record(&ctx, "login", "", "").await.unwrap();
             }
-            store2.execute_raw_for_tests("DELETE FROM audit_log WHERE seq = 2").await.unwrap();
-            assert_eq!(store2.verify_audit_chain().await.unwrap().first_broken.map(|b| b.0), Some(2), "{backend}");
-            store2.execute_raw_for_tests("DELETE FROM audit_log WHERE seq >= 2").await.unwrap();
-            assert_eq!(store2.verify_audit_chain().await.unwrap().first_broken.map(|b| b.0), Some(2), "{backend}: tail");
+            store2
+                .execute_raw_for_tests("DELETE FROM audit_log WHERE seq = 2")
+                .await
+                .unwrap();
+            assert_eq!(
+                store2
+                    .verify_audit_chain()
+                    .await
+                    .unwrap()
+                    .first_broken
+                    .map(|b| b.0),
+                Some(2),
+                "{backend}"
+            );
+            store2
+                .execute_raw_for_tests("DELETE FROM audit_log WHERE seq >= 2")
+                .await
+                .unwrap();
+            assert_eq!(
+                store2
+                    .verify_audit_chain()
+                    .await
+                    .unwrap()
+                    .first_broken
+                    .map(|b| b.0),
+                Some(2),
+                "{backend}: tail"
+            );
             store.close().await;
             store2.close().await;
             db.cleanup().await;

@@ -46,7 +46,11 @@ impl Store {
     }
 
     /// A live session: not past its absolute expiry, not idle longer than `idle`.
-    pub async fn live_session(&self, token_hash: &str, idle: Duration) -> Result<Option<SessionRecord>> {
+    pub async fn live_session(
+        &self,
+        token_hash: &str,
+        idle: Duration,
+    ) -> Result<Option<SessionRecord>> {
         let t = now();
         let row: Option<SessionRecord> = on_pool!(self, pool => {
             sqlx::query_as(
@@ -238,32 +242,101 @@ mod tests {
         for backend in backends() {
             let (db, store) = TestDb::store(backend).await.unwrap();
             let ctx = AuditContext::system("test");
-            let unit = UnitInput { code: "P".into(), name: "Phòng".into(), kind: "phong".into(), ..Default::default() };
-            let office = store.create_unit(&ctx, None, &unit.parse().unwrap()).await.unwrap();
-            let person = PersonInput { username: "an.nguyen".into(), display_name: "An".into(), ..Default::default() };
-            let p = store.create_person(&ctx, office.id, &person.parse().unwrap(), None, false).await.unwrap();
+            let unit = UnitInput {
+                code: "P".into(),
+                name: "Phòng".into(),
+                kind: "phong".into(),
+                ..Default::default()
+            };
+            let office = store
+                .create_unit(&ctx, None, &unit.parse().unwrap())
+                .await
+                .unwrap();
+            let person = PersonInput {
+                username: "an.nguyen".into(),
+                display_name: "An".into(),
+                ..Default::default()
+            };
+            let p = store
+                .create_person(&ctx, office.id, &person.parse().unwrap(), None, false)
+                .await
+                .unwrap();
 
-            store.create_session(p.id, "s1", "csrf", Duration::hours(8), "127.0.0.1").await.unwrap();
-            let live = store.live_session("s1", Duration::minutes(30)).await.unwrap().unwrap();
-            assert_eq!((live.person_id, live.csrf_token.as_str()), (p.id, "csrf"), "{backend}");
-            assert!(store.live_session("s1", Duration::seconds(-1)).await.unwrap().is_none(), "{backend}: idle");
-            assert!(store.live_session("nope", Duration::minutes(30)).await.unwrap().is_none());
-            assert_eq!(store.purge_sessions(Duration::seconds(-1)).await.unwrap(), 1, "{backend}");
+            store
+                .create_session(p.id, "s1", "csrf", Duration::hours(8), "127.0.0.1")
+                .await
+                .unwrap();
+            let live = store
+                .live_session("s1", Duration::minutes(30))
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(
+                (live.person_id, live.csrf_token.as_str()),
+                (p.id, "csrf"),
+                "{backend}"
+            );
+            assert!(
+                store
+                    .live_session("s1", Duration::seconds(-1))
+                    .await
+                    .unwrap()
+                    .is_none(),
+                "{backend}: idle"
+            );
+            assert!(
+                store
+                    .live_session("nope", Duration::minutes(30))
+                    .await
+                    .unwrap()
+                    .is_none()
+            );
+            assert_eq!(
+                store.purge_sessions(Duration::seconds(-1)).await.unwrap(),
+                1,
+                "{backend}"
+            );
 
-            store.create_api_token(p.id, "t1", "test", Duration::days(1)).await.unwrap();
+            store
+                .create_api_token(p.id, "t1", "test", Duration::days(1))
+                .await
+                .unwrap();
             assert_eq!(store.api_token_person("t1").await.unwrap(), Some(p.id));
             assert!(store.revoke_api_token("t1").await.unwrap());
-            assert_eq!(store.api_token_person("t1").await.unwrap(), None, "{backend}: revoked");
-            store.create_api_token(p.id, "t2", "old", Duration::seconds(-5)).await.unwrap();
-            assert_eq!(store.api_token_person("t2").await.unwrap(), None, "{backend}: expired");
+            assert_eq!(
+                store.api_token_person("t1").await.unwrap(),
+                None,
+                "{backend}: revoked"
+            );
+            store
+                .create_api_token(p.id, "t2", "old", Duration::seconds(-5))
+                .await
+                .unwrap();
+            assert_eq!(
+                store.api_token_person("t2").await.unwrap(),
+                None,
+                "{backend}: expired"
+            );
 
             for _ in 0..2 {
-                assert_eq!(store.throttle_failure("acct:x", 3, Duration::minutes(15), Duration::minutes(15)).await.unwrap(), None);
+                assert_eq!(
+                    store
+                        .throttle_failure("acct:x", 3, Duration::minutes(15), Duration::minutes(15))
+                        .await
+                        .unwrap(),
+                    None
+                );
             }
             assert!(store.throttle_blocked(&["acct:x"]).await.unwrap().is_none());
-            let until = store.throttle_failure("acct:x", 3, Duration::minutes(15), Duration::minutes(15)).await.unwrap();
+            let until = store
+                .throttle_failure("acct:x", 3, Duration::minutes(15), Duration::minutes(15))
+                .await
+                .unwrap();
             assert!(until.is_some(), "{backend}");
-            assert_eq!(store.throttle_blocked(&["ip:y", "acct:x"]).await.unwrap(), until);
+            assert_eq!(
+                store.throttle_blocked(&["ip:y", "acct:x"]).await.unwrap(),
+                until
+            );
             store.throttle_clear("acct:x").await.unwrap();
             assert!(store.throttle_blocked(&["acct:x"]).await.unwrap().is_none());
             store.close().await;

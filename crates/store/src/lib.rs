@@ -10,7 +10,9 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 use time::OffsetDateTime;
 
 /// Runs the same body against whichever pool the store holds. The body is compiled once per
@@ -86,7 +88,10 @@ pub use units::{Unit, UnitFilter};
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("Không kết nối được cơ sở dữ liệu ({backend}): {message}")]
-    Connect { backend: &'static str, message: String },
+    Connect {
+        backend: &'static str,
+        message: String,
+    },
     #[error("Địa chỉ cơ sở dữ liệu không hợp lệ: {0} (dùng sqlite://… hoặc postgres://…)")]
     BadUrl(String),
     #[error("lỗi cơ sở dữ liệu: {0}")]
@@ -159,17 +164,28 @@ impl Store {
                 .acquire_timeout(Duration::from_secs(15))
                 .connect_with(options)
                 .await
-                .map_err(|e| StoreError::Connect { backend: "SQLite", message: e.to_string() })?;
-            Ok(Store { backend: Backend::Sqlite(pool) })
+                .map_err(|e| StoreError::Connect {
+                    backend: "SQLite",
+                    message: e.to_string(),
+                })?;
+            Ok(Store {
+                backend: Backend::Sqlite(pool),
+            })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            let options = PgConnectOptions::from_str(url).map_err(|e| StoreError::BadUrl(e.to_string()))?;
+            let options =
+                PgConnectOptions::from_str(url).map_err(|e| StoreError::BadUrl(e.to_string()))?;
             let pool = PgPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(options)
                 .await
-                .map_err(|e| StoreError::Connect { backend: "PostgreSQL", message: e.to_string() })?;
-            Ok(Store { backend: Backend::Postgres(pool) })
+                .map_err(|e| StoreError::Connect {
+                    backend: "PostgreSQL",
+                    message: e.to_string(),
+                })?;
+            Ok(Store {
+                backend: Backend::Postgres(pool),
+            })
         } else {
             Err(StoreError::BadUrl(redact_url(url)))
         }
@@ -202,24 +218,43 @@ impl Store {
         if dest.exists() {
             return Err(StoreError::Io(format!("tệp {} đã tồn tại", dest.display())));
         }
-        let dest_text = dest.to_str().ok_or_else(|| StoreError::Io("đường dẫn không phải UTF-8".into()))?;
-        sqlx::query("VACUUM INTO $1").bind(dest_text).execute(pool).await?;
+        let dest_text = dest
+            .to_str()
+            .ok_or_else(|| StoreError::Io("đường dẫn không phải UTF-8".into()))?;
+        sqlx::query("VACUUM INTO $1")
+            .bind(dest_text)
+            .execute(pool)
+            .await?;
         Ok(())
     }
 
     /// Checks a SQLite file's integrity (`PRAGMA integrity_check`).
     pub async fn integrity_check(&self) -> Result<()> {
-        let Backend::Sqlite(pool) = &self.backend else { return Ok(()) };
-        let (result,): (String,) = sqlx::query_as("PRAGMA integrity_check").fetch_one(pool).await?;
-        if result == "ok" { Ok(()) } else { Err(StoreError::Corrupt(result)) }
+        let Backend::Sqlite(pool) = &self.backend else {
+            return Ok(());
+        };
+        let (result,): (String,) = sqlx::query_as("PRAGMA integrity_check")
+            .fetch_one(pool)
+            .await?;
+        if result == "ok" {
+            Ok(())
+        } else {
+            Err(StoreError::Corrupt(result))
+        }
     }
 }
 
 /// The file behind a `sqlite://` URL, if it names one.
 pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next().unwrap_or(rest);
-    if path.is_empty() || path == ":memory:" { None } else { Some(path.into()) }
+    if path.is_empty() || path == ":memory:" {
+        None
+    } else {
+        Some(path.into())
+    }
 }
 
 /// A database URL with its password replaced, for logs and messages.
@@ -260,14 +295,20 @@ mod tests {
 
     #[test]
     fn urls_are_redacted() {
-        assert_eq!(redact_url("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(
+            redact_url("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
         assert_eq!(redact_url("postgres://h/db"), "postgres://h/db");
         assert!(!redact_url("postgres://u:se cret@@").contains("se cret"));
     }
 
     #[test]
     fn sqlite_files() {
-        assert_eq!(sqlite_file("sqlite://data/x.db?mode=rwc"), Some("data/x.db".into()));
+        assert_eq!(
+            sqlite_file("sqlite://data/x.db?mode=rwc"),
+            Some("data/x.db".into())
+        );
         assert_eq!(sqlite_file("sqlite::memory:"), None);
         assert_eq!(sqlite_file("postgres://x"), None);
     }

@@ -69,7 +69,10 @@ pub struct RoleGrant {
 
 impl RoleGrant {
     pub fn as_grant(&self) -> Grant {
-        Grant { role: self.role, unit_id: self.unit_id }
+        Grant {
+            role: self.role,
+            unit_id: self.unit_id,
+        }
     }
 }
 
@@ -82,14 +85,14 @@ impl Store {
 
     pub async fn person_by_username(&self, username: &str) -> Result<Option<Person>> {
         let sql = format!("SELECT {PERSON_COLUMNS} FROM people p WHERE p.username = $1");
-        let row: Option<PersonRow> =
-            on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(username).fetch_optional(pool).await?);
+        let row: Option<PersonRow> = on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(username).fetch_optional(pool).await?);
         Ok(row.map(Person::from))
     }
 
     /// The person and stored password hash for a login attempt.
     pub async fn credentials(&self, username: &str) -> Result<Option<(Person, Option<String>)>> {
-        let sql = format!("SELECT {PERSON_COLUMNS}, p.password_hash FROM people p WHERE p.username = $1");
+        let sql =
+            format!("SELECT {PERSON_COLUMNS}, p.password_hash FROM people p WHERE p.username = $1");
         let row = on_pool!(self, pool => {
             use sqlx::Row;
             match sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).bind(username).fetch_optional(pool).await? {
@@ -110,7 +113,12 @@ impl Store {
     }
 
     /// People whose home unit is inside the subtrees of `roots`, paginated, by name.
-    pub async fn list_people(&self, roots: &[i64], query: Option<&str>, paging: Paging) -> Result<(Vec<Person>, i64)> {
+    pub async fn list_people(
+        &self,
+        roots: &[i64],
+        query: Option<&str>,
+        paging: Paging,
+    ) -> Result<(Vec<Person>, i64)> {
         if roots.is_empty() {
             return Ok((Vec::new(), 0));
         }
@@ -121,7 +129,10 @@ impl Store {
             list.join(", ")
         );
         let mut next = roots.len() + 1;
-        let pattern = query.map(fold_vi).filter(|q| !q.is_empty()).map(|q| format!("%{}%", like_escape(&q)));
+        let pattern = query
+            .map(fold_vi)
+            .filter(|q| !q.is_empty())
+            .map(|q| format!("%{}%", like_escape(&q)));
         if pattern.is_some() {
             where_clause.push_str(&format!(
                 " AND (p.name_folded LIKE ${next} ESCAPE '\\' OR p.username LIKE ${next} ESCAPE '\\')"
@@ -184,11 +195,18 @@ impl Store {
             tx.commit().await?;
             id
         });
-        self.person(id).await?.ok_or(StoreError::NotFound("người dùng"))
+        self.person(id)
+            .await?
+            .ok_or(StoreError::NotFound("người dùng"))
     }
 
     /// Updates name, e-mail and phone (the username stays).
-    pub async fn update_person(&self, ctx: &AuditContext, id: i64, f: &PersonFields) -> Result<Person> {
+    pub async fn update_person(
+        &self,
+        ctx: &AuditContext,
+        id: i64,
+        f: &PersonFields,
+    ) -> Result<Person> {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let done = sqlx::query(
@@ -208,7 +226,9 @@ impl Store {
             audit_in_tx!(tx, ctx, "person.update", format!("person:{id}"), String::new());
             tx.commit().await?;
         });
-        self.person(id).await?.ok_or(StoreError::NotFound("người dùng"))
+        self.person(id)
+            .await?
+            .ok_or(StoreError::NotFound("người dùng"))
     }
 
     /// Sets a new password hash. Every session and API token of the person ends, except the
@@ -221,7 +241,11 @@ impl Store {
         must_change_password: bool,
         keep_session: Option<&str>,
     ) -> Result<()> {
-        let action = if ctx.actor_id == Some(person_id) { "password.change" } else { "password.reset" };
+        let action = if ctx.actor_id == Some(person_id) {
+            "password.change"
+        } else {
+            "password.reset"
+        };
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let done = sqlx::query("UPDATE people SET password_hash = $1, must_change_password = $2, updated_at = $3 WHERE id = $4")
@@ -251,7 +275,12 @@ impl Store {
     }
 
     /// Disables or re-enables an account. Disabling ends its sessions and revokes its tokens.
-    pub async fn set_disabled(&self, ctx: &AuditContext, person_id: i64, disabled: bool) -> Result<()> {
+    pub async fn set_disabled(
+        &self,
+        ctx: &AuditContext,
+        person_id: i64,
+        disabled: bool,
+    ) -> Result<()> {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let done = sqlx::query("UPDATE people SET disabled = $1, updated_at = $2 WHERE id = $3")
@@ -280,19 +309,38 @@ impl Store {
 
     /// The roles a person holds, with unit names.
     pub async fn grants_of(&self, person_id: i64) -> Result<Vec<RoleGrant>> {
+        self.grants_of_many(&[person_id]).await
+    }
+
+    /// The roles of many people at once (one query for a page of a list).
+    pub async fn grants_of_many(&self, person_ids: &[i64]) -> Result<Vec<RoleGrant>> {
+        if person_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list: Vec<String> = (1..=person_ids.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT g.id, g.person_id, g.role, g.unit_id, u.name FROM role_grants g JOIN units u ON u.id = g.unit_id \
+             WHERE g.person_id IN ({}) ORDER BY g.person_id, g.id",
+            list.join(", ")
+        );
         let rows: Vec<(i64, i64, String, i64, String)> = on_pool!(self, pool => {
-            sqlx::query_as(
-                "SELECT g.id, g.person_id, g.role, g.unit_id, u.name FROM role_grants g JOIN units u ON u.id = g.unit_id \
-                 WHERE g.person_id = $1 ORDER BY g.id",
-            )
-            .bind(person_id)
-            .fetch_all(pool)
-            .await?
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));
+            for id in person_ids {
+                q = q.bind(*id);
+            }
+            q.fetch_all(pool).await?
         });
         rows.into_iter()
             .map(|(id, person_id, role, unit_id, unit_name)| {
-                let role = Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("role {role}")))?;
-                Ok(RoleGrant { id, person_id, role, unit_id, unit_name })
+                let role = Role::parse(&role)
+                    .ok_or_else(|| StoreError::Corrupt(format!("role {role}")))?;
+                Ok(RoleGrant {
+                    id,
+                    person_id,
+                    role,
+                    unit_id,
+                    unit_name,
+                })
             })
             .collect()
     }
@@ -302,13 +350,23 @@ impl Store {
             sqlx::query_as("SELECT person_id FROM role_grants WHERE id = $1").bind(grant_id).fetch_optional(pool).await?
         });
         match row {
-            Some((person_id,)) => Ok(self.grants_of(person_id).await?.into_iter().find(|g| g.id == grant_id)),
+            Some((person_id,)) => Ok(self
+                .grants_of(person_id)
+                .await?
+                .into_iter()
+                .find(|g| g.id == grant_id)),
             None => Ok(None),
         }
     }
 
     /// Grants `role` in `unit_id`; granting a role already held is a no-op.
-    pub async fn grant_role(&self, ctx: &AuditContext, person_id: i64, role: Role, unit_id: i64) -> Result<()> {
+    pub async fn grant_role(
+        &self,
+        ctx: &AuditContext,
+        person_id: i64,
+        role: Role,
+        unit_id: i64,
+    ) -> Result<()> {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let inserted = sqlx::query(
@@ -364,7 +422,13 @@ impl Store {
             out
         });
         rows.into_iter()
-            .map(|(p, role)| Ok((p, Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("role {role}")))?)))
+            .map(|(p, role)| {
+                Ok((
+                    p,
+                    Role::parse(&role)
+                        .ok_or_else(|| StoreError::Corrupt(format!("role {role}")))?,
+                ))
+            })
             .collect()
     }
 }
@@ -382,35 +446,95 @@ mod tests {
         for backend in backends() {
             let (db, store) = TestDb::store(backend).await.unwrap();
             let ctx = AuditContext::system("test");
-            let unit = |code: &str, kind: &str, level: &str| UnitInput {
-                code: code.into(),
-                name: format!("Đơn vị {code}"),
-                kind: kind.into(),
-                school_level: level.into(),
-                ..Default::default()
-            }
-            .parse()
-            .unwrap();
-            let office = store.create_unit(&ctx, None, &unit("P", "phong", "")).await.unwrap();
-            let school = store.create_unit(&ctx, Some(office.id), &unit("T", "truong", "th")).await.unwrap();
-            let other = store.create_unit(&ctx, None, &unit("Q", "phong", "")).await.unwrap();
-            let person = |u: &str, n: &str| {
-                PersonInput { username: u.into(), display_name: n.into(), ..Default::default() }.parse().unwrap()
+            let unit = |code: &str, kind: &str, level: &str| {
+                UnitInput {
+                    code: code.into(),
+                    name: format!("Đơn vị {code}"),
+                    kind: kind.into(),
+                    school_level: level.into(),
+                    ..Default::default()
+                }
+                .parse()
+                .unwrap()
             };
-            let a = store.create_person(&ctx, school.id, &person("nguyen.a", "Nguyễn Văn Ân"), Some("h"), false).await.unwrap();
-            store.create_person(&ctx, other.id, &person("tran.b", "Trần Thị Bình"), None, false).await.unwrap();
-            let dup = store.create_person(&ctx, school.id, &person("nguyen.a", "Khác"), None, false).await;
+            let office = store
+                .create_unit(&ctx, None, &unit("P", "phong", ""))
+                .await
+                .unwrap();
+            let school = store
+                .create_unit(&ctx, Some(office.id), &unit("T", "truong", "th"))
+                .await
+                .unwrap();
+            let other = store
+                .create_unit(&ctx, None, &unit("Q", "phong", ""))
+                .await
+                .unwrap();
+            let person = |u: &str, n: &str| {
+                PersonInput {
+                    username: u.into(),
+                    display_name: n.into(),
+                    ..Default::default()
+                }
+                .parse()
+                .unwrap()
+            };
+            let a = store
+                .create_person(
+                    &ctx,
+                    school.id,
+                    &person("nguyen.a", "Nguyễn Văn Ân"),
+                    Some("h"),
+                    false,
+                )
+                .await
+                .unwrap();
+            store
+                .create_person(
+                    &ctx,
+                    other.id,
+                    &person("tran.b", "Trần Thị Bình"),
+                    None,
+                    false,
+                )
+                .await
+                .unwrap();
+            let dup = store
+                .create_person(&ctx, school.id, &person("nguyen.a", "Khác"), None, false)
+                .await;
             assert!(matches!(dup, Err(StoreError::Conflict(_))), "{backend}");
 
-            let (in_office, total) = store.list_people(&[office.id], None, Paging::default()).await.unwrap();
+            let (in_office, total) = store
+                .list_people(&[office.id], None, Paging::default())
+                .await
+                .unwrap();
             assert_eq!((in_office.len(), total), (1, 1), "{backend}");
-            assert_eq!(store.list_people(&[office.id, other.id], Some("binh"), Paging::default()).await.unwrap().1, 1);
+            assert_eq!(
+                store
+                    .list_people(&[office.id, other.id], Some("binh"), Paging::default())
+                    .await
+                    .unwrap()
+                    .1,
+                1
+            );
 
-            store.grant_role(&ctx, a.id, Role::Principal, school.id).await.unwrap();
-            store.grant_role(&ctx, a.id, Role::Principal, school.id).await.unwrap();
+            store
+                .grant_role(&ctx, a.id, Role::Principal, school.id)
+                .await
+                .unwrap();
+            store
+                .grant_role(&ctx, a.id, Role::Principal, school.id)
+                .await
+                .unwrap();
             let grants = store.grants_of(a.id).await.unwrap();
             assert_eq!(grants.len(), 1, "{backend}: granting twice is one grant");
-            assert_eq!(store.people_with_roles_in_unit(school.id).await.unwrap().len(), 1);
+            assert_eq!(
+                store
+                    .people_with_roles_in_unit(school.id)
+                    .await
+                    .unwrap()
+                    .len(),
+                1
+            );
             store.revoke_role(&ctx, &grants[0]).await.unwrap();
             assert!(store.grants_of(a.id).await.unwrap().is_empty());
 

@@ -45,13 +45,13 @@ struct UnitRow {
     updated_at: OffsetDateTime,
 }
 
-const UNIT_COLUMNS: &str =
-    "u.id, u.parent_id, u.path, u.code, u.name, u.kind, u.school_level, u.status, u.address, u.websites, u.created_at, u.updated_at";
+const UNIT_COLUMNS: &str = "u.id, u.parent_id, u.path, u.code, u.name, u.kind, u.school_level, u.status, u.address, u.websites, u.created_at, u.updated_at";
 
 impl TryFrom<UnitRow> for Unit {
     type Error = StoreError;
     fn try_from(r: UnitRow) -> Result<Unit> {
-        let corrupt = |what: &str, v: &str| StoreError::Corrupt(format!("unit {}: {what} '{v}'", r.id));
+        let corrupt =
+            |what: &str, v: &str| StoreError::Corrupt(format!("unit {}: {what} '{v}'", r.id));
         Ok(Unit {
             id: r.id,
             parent_id: r.parent_id,
@@ -62,7 +62,12 @@ impl TryFrom<UnitRow> for Unit {
                 None => None,
             },
             status: UnitStatus::parse(&r.status).ok_or_else(|| corrupt("status", &r.status))?,
-            websites: r.websites.lines().filter(|l| !l.is_empty()).map(str::to_string).collect(),
+            websites: r
+                .websites
+                .lines()
+                .filter(|l| !l.is_empty())
+                .map(str::to_string)
+                .collect(),
             code: r.code,
             name: r.name,
             address: r.address,
@@ -102,7 +107,9 @@ fn scope_condition(roots: &[i64], first_placeholder: usize) -> String {
     if roots.is_empty() {
         return "1 = 0".to_string();
     }
-    let list: Vec<String> = (0..roots.len()).map(|i| format!("${}", first_placeholder + i)).collect();
+    let list: Vec<String> = (0..roots.len())
+        .map(|i| format!("${}", first_placeholder + i))
+        .collect();
     format!(
         "EXISTS (SELECT 1 FROM units r WHERE r.id IN ({}) AND substr(u.path, 1, length(r.path)) = r.path)",
         list.join(", ")
@@ -118,8 +125,7 @@ impl Store {
 
     pub async fn unit_by_code(&self, code: &str) -> Result<Option<Unit>> {
         let sql = format!("SELECT {UNIT_COLUMNS} FROM units u WHERE u.code = $1");
-        let row: Option<UnitRow> =
-            on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(code).fetch_optional(pool).await?);
+        let row: Option<UnitRow> = on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(code).fetch_optional(pool).await?);
         row.map(Unit::try_from).transpose()
     }
 
@@ -128,7 +134,10 @@ impl Store {
             return Ok(Vec::new());
         }
         let list: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
-        let sql = format!("SELECT {UNIT_COLUMNS} FROM units u WHERE u.id IN ({}) ORDER BY u.path", list.join(", "));
+        let sql = format!(
+            "SELECT {UNIT_COLUMNS} FROM units u WHERE u.id IN ({}) ORDER BY u.path",
+            list.join(", ")
+        );
         let rows: Vec<UnitRow> = on_pool!(self, pool => {
             let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));
             for id in ids {
@@ -145,11 +154,21 @@ impl Store {
     }
 
     /// Units inside the subtrees of `roots`, filtered and paginated, ordered by tree position.
-    pub async fn list_units(&self, roots: &[i64], filter: &UnitFilter, paging: Paging) -> Result<(Vec<Unit>, i64)> {
+    pub async fn list_units(
+        &self,
+        roots: &[i64],
+        filter: &UnitFilter,
+        paging: Paging,
+    ) -> Result<(Vec<Unit>, i64)> {
         let mut conditions = vec![scope_condition(roots, 1)];
         let mut texts: Vec<String> = Vec::new();
         let mut next = roots.len() + 1;
-        if let Some(q) = filter.query.as_deref().map(fold_vi).filter(|q| !q.is_empty()) {
+        if let Some(q) = filter
+            .query
+            .as_deref()
+            .map(fold_vi)
+            .filter(|q| !q.is_empty())
+        {
             conditions.push(format!(
                 "(u.name_folded LIKE ${next} ESCAPE '\\' OR lower(u.code) LIKE ${next} ESCAPE '\\')"
             ));
@@ -187,7 +206,12 @@ impl Store {
             let (total,) = count.fetch_one(pool).await?;
             (list.bind(paging.limit()).bind(paging.offset()).fetch_all(pool).await?, total)
         });
-        Ok((rows.into_iter().map(Unit::try_from).collect::<Result<_>>()?, total))
+        Ok((
+            rows.into_iter()
+                .map(Unit::try_from)
+                .collect::<Result<_>>()?,
+            total,
+        ))
     }
 
     /// Counts by kind, school level and status inside the subtrees of `roots`.
@@ -207,9 +231,11 @@ impl Store {
         rows.into_iter()
             .map(|(kind, level, status, count)| {
                 Ok(UnitCount {
-                    kind: UnitKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("kind {kind}")))?,
+                    kind: UnitKind::parse(&kind)
+                        .ok_or_else(|| StoreError::Corrupt(format!("kind {kind}")))?,
                     school_level: level.as_deref().and_then(SchoolLevel::parse),
-                    status: UnitStatus::parse(&status).ok_or_else(|| StoreError::Corrupt(format!("status {status}")))?,
+                    status: UnitStatus::parse(&status)
+                        .ok_or_else(|| StoreError::Corrupt(format!("status {status}")))?,
                     count,
                 })
             })
@@ -217,7 +243,12 @@ impl Store {
     }
 
     /// Creates a unit under `parent_id` (None: a new root), with its audit entry.
-    pub async fn create_unit(&self, ctx: &AuditContext, parent_id: Option<i64>, f: &UnitFields) -> Result<Unit> {
+    pub async fn create_unit(
+        &self,
+        ctx: &AuditContext,
+        parent_id: Option<i64>,
+        f: &UnitFields,
+    ) -> Result<Unit> {
         let id = on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let parent_path: String = match parent_id {
@@ -312,14 +343,20 @@ impl Store {
         });
         rows.into_iter()
             .map(|(code, kind, parent_code)| {
-                let kind = UnitKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("kind {kind}")))?;
+                let kind = UnitKind::parse(&kind)
+                    .ok_or_else(|| StoreError::Corrupt(format!("kind {kind}")))?;
                 Ok((code, ExistingUnit { kind, parent_code }))
             })
             .collect()
     }
 
     /// Writes a checked import in one transaction: all rows or none. Rows come parents first.
-    pub async fn import_units(&self, ctx: &AuditContext, rows: &[ImportRow], source: &str) -> Result<ImportSummary> {
+    pub async fn import_units(
+        &self,
+        ctx: &AuditContext,
+        rows: &[ImportRow],
+        source: &str,
+    ) -> Result<ImportSummary> {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let mut summary = ImportSummary::default();
@@ -416,7 +453,9 @@ impl Store {
 /// Turns a unique-constraint violation into a conflict with a message users can act on.
 pub(crate) fn unique_to_conflict(e: sqlx::Error, message: &str) -> StoreError {
     match &e {
-        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(message.to_string()),
+        sqlx::Error::Database(db) if db.is_unique_violation() => {
+            StoreError::Conflict(message.to_string())
+        }
         _ => StoreError::Sql(e),
     }
 }
@@ -448,36 +487,113 @@ mod tests {
         for backend in backends() {
             let (db, store) = TestDb::store(backend).await.unwrap();
             let ctx = AuditContext::system("test");
-            let dept = store.create_unit(&ctx, None, &fields("S", "Sở Giáo dục", "so", "")).await.unwrap();
-            let office = store.create_unit(&ctx, Some(dept.id), &fields("P", "Phòng Văn hóa", "phong", "")).await.unwrap();
-            let a = store.create_unit(&ctx, Some(office.id), &fields("A", "Trường Tiểu học Đống Đa", "truong", "th")).await.unwrap();
-            let other = store.create_unit(&ctx, Some(dept.id), &fields("Q", "Phòng khác", "phong", "")).await.unwrap();
-            store.create_unit(&ctx, Some(other.id), &fields("B", "Trường THCS Bắc", "truong", "thcs")).await.unwrap();
+            let dept = store
+                .create_unit(&ctx, None, &fields("S", "Sở Giáo dục", "so", ""))
+                .await
+                .unwrap();
+            let office = store
+                .create_unit(
+                    &ctx,
+                    Some(dept.id),
+                    &fields("P", "Phòng Văn hóa", "phong", ""),
+                )
+                .await
+                .unwrap();
+            let a = store
+                .create_unit(
+                    &ctx,
+                    Some(office.id),
+                    &fields("A", "Trường Tiểu học Đống Đa", "truong", "th"),
+                )
+                .await
+                .unwrap();
+            let other = store
+                .create_unit(&ctx, Some(dept.id), &fields("Q", "Phòng khác", "phong", ""))
+                .await
+                .unwrap();
+            store
+                .create_unit(
+                    &ctx,
+                    Some(other.id),
+                    &fields("B", "Trường THCS Bắc", "truong", "thcs"),
+                )
+                .await
+                .unwrap();
             assert_eq!(a.ancestry, vec![dept.id, office.id, a.id], "{backend}");
 
-            let (units, total) = store.list_units(&[office.id], &UnitFilter::default(), Paging::default()).await.unwrap();
+            let (units, total) = store
+                .list_units(&[office.id], &UnitFilter::default(), Paging::default())
+                .await
+                .unwrap();
             assert_eq!(total, 2, "{backend}");
-            assert_eq!(units.iter().map(|u| u.code.as_str()).collect::<Vec<_>>(), vec!["P", "A"]);
+            assert_eq!(
+                units.iter().map(|u| u.code.as_str()).collect::<Vec<_>>(),
+                vec!["P", "A"]
+            );
 
-            let search = UnitFilter { query: Some("dong da".into()), ..Default::default() };
-            let (found, _) = store.list_units(&[dept.id], &search, Paging::default()).await.unwrap();
+            let search = UnitFilter {
+                query: Some("dong da".into()),
+                ..Default::default()
+            };
+            let (found, _) = store
+                .list_units(&[dept.id], &search, Paging::default())
+                .await
+                .unwrap();
             assert_eq!(found.len(), 1, "{backend}: diacritic-insensitive search");
-            let wildcard = UnitFilter { query: Some("%".into()), ..Default::default() };
-            assert_eq!(store.list_units(&[dept.id], &wildcard, Paging::default()).await.unwrap().1, 0, "{backend}");
+            let wildcard = UnitFilter {
+                query: Some("%".into()),
+                ..Default::default()
+            };
+            assert_eq!(
+                store
+                    .list_units(&[dept.id], &wildcard, Paging::default())
+                    .await
+                    .unwrap()
+                    .1,
+                0,
+                "{backend}"
+            );
 
-            let page = Paging { page: 2, per_page: 2 };
-            let (second, total) = store.list_units(&[dept.id], &UnitFilter::default(), page).await.unwrap();
+            let page = Paging {
+                page: 2,
+                per_page: 2,
+            };
+            let (second, total) = store
+                .list_units(&[dept.id], &UnitFilter::default(), page)
+                .await
+                .unwrap();
             assert_eq!((second.len(), total), (2, 5), "{backend}");
-            assert!(store.list_units(&[], &UnitFilter::default(), page).await.unwrap().0.is_empty());
+            assert!(
+                store
+                    .list_units(&[], &UnitFilter::default(), page)
+                    .await
+                    .unwrap()
+                    .0
+                    .is_empty()
+            );
 
             let counts = store.unit_counts(&[dept.id]).await.unwrap();
-            let schools: i64 = counts.iter().filter(|c| c.kind == UnitKind::School).map(|c| c.count).sum();
+            let schools: i64 = counts
+                .iter()
+                .filter(|c| c.kind == UnitKind::School)
+                .map(|c| c.count)
+                .sum();
             assert_eq!(schools, 2, "{backend}");
 
-            let dup = store.create_unit(&ctx, Some(dept.id), &fields("A", "Trùng mã", "khac", "")).await;
-            assert!(matches!(dup, Err(StoreError::Conflict(_))), "{backend}: {dup:?}");
-            let under_school = store.create_unit(&ctx, Some(a.id), &fields("Z", "Dưới trường", "khac", "")).await;
-            assert!(matches!(under_school, Err(StoreError::Conflict(_))), "{backend}");
+            let dup = store
+                .create_unit(&ctx, Some(dept.id), &fields("A", "Trùng mã", "khac", ""))
+                .await;
+            assert!(
+                matches!(dup, Err(StoreError::Conflict(_))),
+                "{backend}: {dup:?}"
+            );
+            let under_school = store
+                .create_unit(&ctx, Some(a.id), &fields("Z", "Dưới trường", "khac", ""))
+                .await;
+            assert!(
+                matches!(under_school, Err(StoreError::Conflict(_))),
+                "{backend}"
+            );
             assert_eq!(store.count_units().await.unwrap(), 5);
             store.close().await;
             db.cleanup().await;
@@ -492,18 +608,40 @@ mod tests {
             let csv = "code,name,kind,parent_code,school_level\nS,Sở,so,,\nP1,Phòng 1,phong,S,\nP2,Phòng 2,phong,S,\nT1,Trường 1,truong,P1,THCS\n";
             let rows = plan_import(&read_table(csv.as_bytes()).unwrap(), &HashMap::new()).unwrap();
             let s = store.import_units(&ctx, &rows, "test.csv").await.unwrap();
-            assert_eq!(s, ImportSummary { created: 4, updated: 0 }, "{backend}");
+            assert_eq!(
+                s,
+                ImportSummary {
+                    created: 4,
+                    updated: 0
+                },
+                "{backend}"
+            );
 
             // Move P1 (with T1 below it) under P2.
             let csv2 = "code,name,kind,parent_code\nP1,Phòng 1 mới,phong,P2\n";
-            let rows2 = plan_import(&read_table(csv2.as_bytes()).unwrap(), &store.unit_links().await.unwrap()).unwrap();
+            let rows2 = plan_import(
+                &read_table(csv2.as_bytes()).unwrap(),
+                &store.unit_links().await.unwrap(),
+            )
+            .unwrap();
             let s2 = store.import_units(&ctx, &rows2, "test2.csv").await.unwrap();
-            assert_eq!(s2, ImportSummary { created: 0, updated: 1 }, "{backend}");
+            assert_eq!(
+                s2,
+                ImportSummary {
+                    created: 0,
+                    updated: 1
+                },
+                "{backend}"
+            );
             let p2 = store.unit_by_code("P2").await.unwrap().unwrap();
             let t1 = store.unit_by_code("T1").await.unwrap().unwrap();
             let p1 = store.unit_by_code("P1").await.unwrap().unwrap();
             assert_eq!(p1.name, "Phòng 1 mới");
-            assert_eq!(t1.ancestry, vec![p2.ancestry[0], p2.id, p1.id, t1.id], "{backend}");
+            assert_eq!(
+                t1.ancestry,
+                vec![p2.ancestry[0], p2.id, p1.id, t1.id],
+                "{backend}"
+            );
             store.close().await;
             db.cleanup().await;
         }

@@ -1,0 +1,7 @@
+//! The `lanhmang` binary's library: configuration, start-up, demo data and the commands, kept
+//! here so that integration tests start the same server the binary does.
+
+pub mod commands;
+pub mod config;
+pub mod demo;
+pub mod server;

@@ -1,0 +1,145 @@
+//! Starting and stopping the application: the web server and, in the same process, the
+//! workers and the scheduler.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use lanhmang_jobs::{JobSettings, Scheduler, Worker};
+use lanhmang_store::Store;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::config::Config;
+
+/// Connects and brings the schema up to date.
+pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    let store = Store::connect(&config.database_url).await.map_err(|e| {
+        anyhow::anyhow!(
+            "{e}. Địa chỉ: {}",
+            lanhmang_store::redact_url(&config.database_url)
+        )
+    })?;
+    let applied = store
+        .migrate()
+        .await
+        .context("không cập nhật được cấu trúc cơ sở dữ liệu")?;
+    for name in applied {
+        tracing::info!(migration = name, "migration applied");
+    }
+    Ok(store)
+}
+
+/// A running application, for `serve` and for tests.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub store: Arc<Store>,
+    shutdown: watch::Sender<bool>,
+    server: JoinHandle<std::io::Result<()>>,
+    background: Vec<JoinHandle<()>>,
+}
+
+pub fn job_settings(config: &Config) -> JobSettings {
+    JobSettings {
+        session_idle: time::Duration::minutes(config.session_idle_minutes),
+        ..Default::default()
+    }
+}
+
+/// Binds and starts serving; returns at once.
+pub async fn start(config: &Config, store: Store) -> anyhow::Result<Running> {
+    let store = Arc::new(store);
+    let listener = tokio::net::TcpListener::bind(config.bind)
+        .await
+        .with_context(|| {
+            format!(
+                "không mở được địa chỉ {} (cổng đang bận hoặc không được phép)",
+                config.bind
+            )
+        })?;
+    let addr = listener.local_addr()?;
+    let (shutdown, watch_rx) = watch::channel(false);
+    let app = lanhmang_web::app(lanhmang_web::AppState::new(store.clone(), config.web()));
+    let mut rx = watch_rx.clone();
+    let server = tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            let _ = rx.wait_for(|stop| *stop).await;
+        })
+        .await
+    });
+    let mut background = Vec::new();
+    let settings = job_settings(config);
+    for i in 0..config.workers {
+        let worker = Worker::new(
+            store.clone(),
+            format!("serve-{}-{i}", std::process::id()),
+            settings.clone(),
+        );
+        background.push(tokio::spawn(worker.run(watch_rx.clone())));
+    }
+    if config.workers > 0 {
+        background.push(tokio::spawn(
+            Scheduler::new(store.clone(), settings).run(watch_rx),
+        ));
+    }
+    Ok(Running {
+        addr,
+        store,
+        shutdown,
+        server,
+        background,
+    })
+}
+
+impl Running {
+    /// Stops accepting requests, lets those in flight and the jobs in hand finish, closes the
+    /// database.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        let _ = self.shutdown.send(true);
+        let drained = tokio::time::timeout(Duration::from_secs(30), async {
+            let served = self.server.await;
+            for task in self.background {
+                let _ = task.await;
+            }
+            served
+        })
+        .await;
+        self.store.close().await;
+        match drained {
+            Ok(Ok(Ok(()))) => Ok(()),
+            Ok(Ok(Err(e))) => Err(e.into()),
+            Ok(Err(e)) => Err(e.into()),
+            Err(_) => {
+                tracing::warn!("shutdown took longer than 30 s; stopping anyway");
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = terminate => {}
+    }
+}

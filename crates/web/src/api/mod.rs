@@ -1,0 +1,328 @@
+//! The JSON API under `/api/v1`: bearer tokens, the same permissions as the pages.
+
+pub mod openapi;
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Path, Query, Request, State};
+use axum::response::{IntoResponse, Response};
+use lanhmang_domain::paging::PagingQuery;
+use lanhmang_domain::permission::scope_roots;
+use lanhmang_domain::{Action, Paging, SchoolLevel, Target, UnitKind, UnitStatus, authorize};
+use lanhmang_store::{Unit, UnitFilter};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::AppState;
+use crate::auth::{ClientIp, Identity, LoginError, attempt_login, new_token, token_hash};
+use crate::error::ApiError;
+
+/// A JSON body; anything malformed is a 400 with a message, never a 500.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(ApiJson(v)),
+            Err(JsonRejection::BytesRejection(_)) => Err(ApiError::PayloadTooLarge),
+            Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::BadRequest(
+                "Cần tiêu đề Content-Type: application/json.".into(),
+            )),
+            Err(e) => Err(ApiError::BadRequest(format!(
+                "Nội dung JSON không hợp lệ: {}",
+                e.body_text()
+            ))),
+        }
+    }
+}
+
+/// Identity for API handlers, rejecting with a JSON 401.
+pub struct ApiIdentity(pub Identity);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ApiIdentity {
+    type Rejection = ApiError;
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<Identity>()
+            .cloned()
+            .map(ApiIdentity)
+            .ok_or(ApiError::Unauthorized)
+    }
+}
+
+#[derive(Deserialize)]
+pub struct LoginRequest {
+    username: String,
+    password: String,
+}
+
+#[derive(Serialize)]
+pub struct LoginResponse {
+    token: String,
+    token_type: &'static str,
+    #[serde(with = "time::serde::rfc3339")]
+    expires_at: time::OffsetDateTime,
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> Result<Json<LoginResponse>, ApiError> {
+    match attempt_login(&state, &req.username, &req.password, &ip).await {
+        Ok(person) => {
+            let token = new_token();
+            let expires_at = state
+                .store
+                .create_api_token(
+                    person.id,
+                    &token_hash(&token),
+                    "api",
+                    state.config.api_token_lifetime,
+                )
+                .await?;
+            Ok(Json(LoginResponse {
+                token,
+                token_type: "Bearer",
+                expires_at,
+            }))
+        }
+        Err(LoginError::BadCredentials) => Err(ApiError::BadCredentials),
+        Err(LoginError::Throttled { until }) => Err(ApiError::Throttled {
+            wait_seconds: LoginError::wait_seconds(until),
+        }),
+        Err(LoginError::Store(e)) => Err(e.into()),
+    }
+}
+
+pub async fn logout(
+    State(state): State<AppState>,
+    ApiIdentity(identity): ApiIdentity,
+) -> Result<Response, ApiError> {
+    if let Some(hash) = &identity.api_token_hash {
+        state.store.revoke_api_token(hash).await?;
+    }
+    Ok(axum::http::StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Serialize)]
+pub struct RoleJson {
+    role: &'static str,
+    unit_id: i64,
+}
+
+#[derive(Serialize)]
+pub struct MeJson {
+    id: i64,
+    username: String,
+    display_name: String,
+    email: Option<String>,
+    phone: Option<String>,
+    unit_id: i64,
+    roles: Vec<RoleJson>,
+}
+
+pub async fn me(ApiIdentity(identity): ApiIdentity) -> Json<MeJson> {
+    let p = identity.person;
+    Json(MeJson {
+        id: p.id,
+        username: p.username,
+        display_name: p.display_name,
+        email: p.email,
+        phone: p.phone,
+        unit_id: p.unit_id,
+        roles: identity
+            .grants
+            .iter()
+            .map(|g| RoleJson {
+                role: g.role.as_str(),
+                unit_id: g.unit_id,
+            })
+            .collect(),
+    })
+}
+
+#[derive(Serialize)]
+pub struct UnitJson {
+    id: i64,
+    name: String,
+    kind: &'static str,
+    parent_id: Option<i64>,
+    code: String,
+    school_level: Option<&'static str>,
+    status: &'static str,
+    address: String,
+    websites: Vec<String>,
+}
+
+impl From<Unit> for UnitJson {
+    fn from(u: Unit) -> UnitJson {
+        UnitJson {
+            id: u.id,
+            kind: u.kind.as_str(),
+            parent_id: u.parent_id,
+            school_level: u.school_level.map(SchoolLevel::as_str),
+            status: u.status.as_str(),
+            name: u.name,
+            code: u.code,
+            address: u.address,
+            websites: u.websites,
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct ListJson<T> {
+    items: Vec<T>,
+    total: i64,
+    page: u32,
+    per_page: u32,
+}
+
+#[derive(Deserialize, Default)]
+pub struct UnitsQuery {
+    page: Option<String>,
+    per_page: Option<String>,
+    q: Option<String>,
+    kind: Option<String>,
+    school_level: Option<String>,
+    status: Option<String>,
+}
+
+fn paging(page: &Option<String>, per_page: &Option<String>) -> Result<Paging, ApiError> {
+    Paging::parse(&PagingQuery {
+        page: page.clone(),
+        per_page: per_page.clone(),
+    })
+    .map_err(|e| ApiError::BadRequest(e.to_string()))
+}
+
+fn filter_value<T>(
+    raw: &Option<String>,
+    parse: fn(&str) -> Option<T>,
+    name: &str,
+) -> Result<Option<T>, ApiError> {
+    match raw.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(v) => parse(v)
+            .map(Some)
+            .ok_or_else(|| ApiError::BadRequest(format!("Giá trị {name} không hợp lệ: {v}"))),
+    }
+}
+
+/// `Query` whose rejection is a JSON 400.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> axum::extract::FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(v)| ApiQuery(v))
+            .map_err(|e| ApiError::BadRequest(format!("Tham số không hợp lệ: {}", e.body_text())))
+    }
+}
+
+pub async fn units(
+    State(state): State<AppState>,
+    ApiIdentity(identity): ApiIdentity,
+    ApiQuery(q): ApiQuery<UnitsQuery>,
+) -> Result<Json<ListJson<UnitJson>>, ApiError> {
+    let paging = paging(&q.page, &q.per_page)?;
+    let filter = UnitFilter {
+        query: q.q.clone().filter(|s| !s.trim().is_empty()),
+        kind: filter_value(&q.kind, UnitKind::parse, "kind")?,
+        school_level: filter_value(&q.school_level, SchoolLevel::parse, "school_level")?,
+        status: filter_value(&q.status, UnitStatus::parse, "status")?,
+    };
+    let roots = scope_roots(&identity.actor, Action::ViewUnit);
+    let (units, total) = state.store.list_units(&roots, &filter, paging).await?;
+    Ok(Json(ListJson {
+        items: units.into_iter().map(UnitJson::from).collect(),
+        total,
+        page: paging.page,
+        per_page: paging.per_page,
+    }))
+}
+
+pub async fn unit(
+    State(state): State<AppState>,
+    ApiIdentity(identity): ApiIdentity,
+    Path(id): Path<String>,
+) -> Result<Json<UnitJson>, ApiError> {
+    let id: i64 = id.parse().map_err(|_| ApiError::NotFound)?;
+    let unit = state.store.unit(id).await?.ok_or(ApiError::NotFound)?;
+    if !authorize(
+        &identity.actor,
+        Action::ViewUnit,
+        Target::Unit(&unit.ancestry),
+    ) {
+        // Out of scope looks the same as absent: ids do not reveal what exists elsewhere.
+        return Err(ApiError::NotFound);
+    }
+    Ok(Json(UnitJson::from(unit)))
+}
+
+#[derive(Serialize)]
+pub struct PersonJson {
+    id: i64,
+    username: String,
+    display_name: String,
+    unit_id: i64,
+    disabled: bool,
+    roles: Vec<RoleJson>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct PeopleQuery {
+    page: Option<String>,
+    per_page: Option<String>,
+    q: Option<String>,
+}
+
+pub async fn people(
+    State(state): State<AppState>,
+    ApiIdentity(identity): ApiIdentity,
+    ApiQuery(q): ApiQuery<PeopleQuery>,
+) -> Result<Json<ListJson<PersonJson>>, ApiError> {
+    let paging = paging(&q.page, &q.per_page)?;
+    let roots = scope_roots(&identity.actor, Action::ViewPeople);
+    let (people, total) = state
+        .store
+        .list_people(&roots, q.q.as_deref(), paging)
+        .await?;
+    let ids: Vec<i64> = people.iter().map(|p| p.id).collect();
+    let grants = state.store.grants_of_many(&ids).await?;
+    let items = people
+        .into_iter()
+        .map(|p| PersonJson {
+            roles: grants
+                .iter()
+                .filter(|g| g.person_id == p.id)
+                .map(|g| RoleJson {
+                    role: g.role.as_str(),
+                    unit_id: g.unit_id,
+                })
+                .collect(),
+            id: p.id,
+            username: p.username,
+            display_name: p.display_name,
+            unit_id: p.unit_id,
+            disabled: p.disabled,
+        })
+        .collect();
+    Ok(Json(ListJson {
+        items,
+        total,
+        page: paging.page,
+        per_page: paging.per_page,
+    }))
+}

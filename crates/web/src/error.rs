@@ -1,0 +1,201 @@
+//! Errors as users see them: a Vietnamese page for the browser, a JSON body for the API.
+
+use askama::Template;
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use lanhmang_store::StoreError;
+
+/// An error on a page.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("throttled")]
+    Throttled { wait_seconds: i64 },
+    #[error("payload too large")]
+    PayloadTooLarge,
+    #[error("csrf")]
+    Csrf,
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    status: u16,
+    title: &'a str,
+    message: String,
+}
+
+impl AppError {
+    fn parts(&self) -> (StatusCode, &'static str, String) {
+        match self {
+            AppError::NotFound => (
+                StatusCode::NOT_FOUND,
+                "Không tìm thấy trang",
+                "Trang bạn tìm không có hoặc đã được chuyển đi. Hãy kiểm tra lại địa chỉ, hoặc quay về trang chủ.".into(),
+            ),
+            AppError::Forbidden => (
+                StatusCode::FORBIDDEN,
+                "Không có quyền truy cập",
+                "Tài khoản của bạn không có quyền xem hoặc thay đổi nội dung này. Nếu cần, hãy liên hệ quản trị viên của đơn vị.".into(),
+            ),
+            AppError::BadRequest(m) => (StatusCode::BAD_REQUEST, "Yêu cầu không hợp lệ", m.clone()),
+            AppError::Conflict(m) => (StatusCode::CONFLICT, "Không thực hiện được", m.clone()),
+            AppError::Throttled { wait_seconds } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "Tạm khóa đăng nhập",
+                crate::format::throttle_message(*wait_seconds),
+            ),
+            AppError::PayloadTooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Dữ liệu gửi lên quá lớn",
+                "Nội dung gửi lên vượt quá giới hạn cho phép. Hãy gửi tệp nhỏ hơn.".into(),
+            ),
+            AppError::Csrf => (
+                StatusCode::FORBIDDEN,
+                "Yêu cầu bị từ chối",
+                "Biểu mẫu đã hết hạn hoặc được gửi từ một trang khác. Hãy tải lại trang rồi thử lại.".into(),
+            ),
+            AppError::Internal(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Đã có lỗi xảy ra",
+                "Hệ thống gặp sự cố khi xử lý yêu cầu. Dữ liệu của bạn chưa bị thay đổi; hãy thử lại sau ít phút.".into(),
+            ),
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        if let AppError::Internal(detail) = &self {
+            tracing::error!(%detail, "internal error");
+        }
+        let (status, title, message) = self.parts();
+        let page = ErrorPage {
+            status: status.as_u16(),
+            title,
+            message,
+        };
+        let body = page.render().unwrap_or_else(|_| title.to_string());
+        let mut response = (status, axum::response::Html(body)).into_response();
+        if let AppError::Throttled { wait_seconds } = self
+            && let Ok(v) = HeaderValue::from_str(&wait_seconds.max(1).to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        response
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(_) => AppError::NotFound,
+            StoreError::Conflict(m) => AppError::Conflict(m),
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<askama::Error> for AppError {
+    fn from(e: askama::Error) -> Self {
+        AppError::Internal(format!("template: {e}"))
+    }
+}
+
+/// An error from the API, as `{"error": {"code", "message"}}`.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("unauthorized")]
+    Unauthorized,
+    #[error("bad credentials")]
+    BadCredentials,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("not found")]
+    NotFound,
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("throttled")]
+    Throttled { wait_seconds: i64 },
+    #[error("payload too large")]
+    PayloadTooLarge,
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code, message) = match &self {
+            ApiError::Unauthorized => (
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "Cần đăng nhập: gửi mã truy cập trong tiêu đề Authorization: Bearer …".to_string(),
+            ),
+            ApiError::BadCredentials => (
+                StatusCode::UNAUTHORIZED,
+                "bad_credentials",
+                "Tên đăng nhập hoặc mật khẩu không đúng.".to_string(),
+            ),
+            ApiError::Forbidden => (
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "Tài khoản không có quyền thực hiện việc này.".to_string(),
+            ),
+            ApiError::NotFound => (
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "Không tìm thấy.".to_string(),
+            ),
+            ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, "bad_request", m.clone()),
+            ApiError::Conflict(m) => (StatusCode::CONFLICT, "conflict", m.clone()),
+            ApiError::Throttled { wait_seconds } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "throttled",
+                crate::format::throttle_message(*wait_seconds),
+            ),
+            ApiError::PayloadTooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "Dữ liệu gửi lên quá lớn.".to_string(),
+            ),
+            ApiError::Internal(detail) => {
+                tracing::error!(%detail, "internal API error");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "Hệ thống gặp sự cố; hãy thử lại sau.".to_string(),
+                )
+            }
+        };
+        let body = serde_json::json!({ "error": { "code": code, "message": message } });
+        let mut response = (status, Json(body)).into_response();
+        if let ApiError::Throttled { wait_seconds } = self
+            && let Ok(v) = HeaderValue::from_str(&wait_seconds.max(1).to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        response
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(_) => ApiError::NotFound,
+            StoreError::Conflict(m) => ApiError::Conflict(m),
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}

@@ -1,0 +1,62 @@
+//! Formatting for people who read Vietnamese: dates as dd/mm/yyyy in Vietnam's time zone.
+
+use time::{OffsetDateTime, UtcOffset};
+
+/// Vietnam has one time zone, UTC+7, and no daylight saving.
+const VIETNAM: UtcOffset = match UtcOffset::from_hms(7, 0, 0) {
+    Ok(offset) => offset,
+    Err(_) => UtcOffset::UTC,
+};
+
+pub fn date_time(t: OffsetDateTime) -> String {
+    let t = t.to_offset(VIETNAM);
+    format!(
+        "{:02}/{:02}/{} {:02}:{:02}",
+        t.day(),
+        u8::from(t.month()),
+        t.year(),
+        t.hour(),
+        t.minute()
+    )
+}
+
+/// "Đăng nhập sai quá nhiều lần…" with the wait in minutes, rounded up.
+pub fn throttle_message(wait_seconds: i64) -> String {
+    let minutes = (wait_seconds.max(1) + 59) / 60;
+    format!("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau {minutes} phút.")
+}
+
+/// Percent-encodes a string for a query parameter.
+pub fn url_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vietnamese_dates() {
+        let t = time::macros::datetime!(2026-11-28 20:30 UTC);
+        assert_eq!(date_time(t), "29/11/2026 03:30");
+    }
+
+    #[test]
+    fn throttle_wait_rounds_up() {
+        assert!(throttle_message(61).contains("2 phút"));
+        assert!(throttle_message(0).contains("1 phút"));
+    }
+
+    #[test]
+    fn encodes() {
+        assert_eq!(url_encode("/don-vi?q=a b"), "/don-vi%3Fq%3Da%20b");
+    }
+}

@@ -1,0 +1,159 @@
+//! The frame around every page: title, navigation by role, the signed-in person, notices.
+
+use askama::Template;
+use axum::response::{Html, IntoResponse, Response};
+use lanhmang_domain::Action;
+use lanhmang_domain::permission::can_somewhere;
+
+use crate::auth::Identity;
+use crate::error::AppError;
+
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub active: bool,
+}
+
+pub struct Layout {
+    pub title: String,
+    pub signed_in: bool,
+    pub display_name: String,
+    pub role_summary: String,
+    pub nav: Vec<NavItem>,
+    pub csrf: String,
+    pub notice: Option<&'static str>,
+    pub asset_version: &'static str,
+}
+
+impl Layout {
+    /// The frame for a signed-in person; `section` is the nav entry to mark.
+    pub fn new(title: impl Into<String>, identity: &Identity, section: &str) -> Layout {
+        let mut nav = vec![("/", "Trang chủ", None)];
+        nav.push(("/don-vi", "Đơn vị", Some(Action::ViewUnit)));
+        nav.push(("/nguoi-dung", "Người dùng", Some(Action::ViewPeople)));
+        nav.push(("/nhat-ky", "Nhật ký", Some(Action::ViewAudit)));
+        nav.push(("/tai-khoan", "Tài khoản", None));
+        let nav = nav
+            .into_iter()
+            .filter(|(_, _, need)| need.is_none_or(|a| can_somewhere(&identity.actor, a)))
+            .map(|(href, label, _)| NavItem {
+                href,
+                label,
+                active: href == section,
+            })
+            .collect();
+        let mut roles: Vec<&str> = identity.grants.iter().map(|g| g.role.label()).collect();
+        roles.dedup();
+        Layout {
+            title: title.into(),
+            signed_in: true,
+            display_name: identity.person.display_name.clone(),
+            role_summary: roles.join(", "),
+            nav,
+            csrf: identity.csrf().to_string(),
+            notice: None,
+            asset_version: crate::static_files::ASSET_VERSION,
+        }
+    }
+
+    /// The frame for someone not signed in.
+    pub fn anonymous(title: impl Into<String>, csrf: String) -> Layout {
+        Layout {
+            title: title.into(),
+            signed_in: false,
+            display_name: String::new(),
+            role_summary: String::new(),
+            nav: Vec::new(),
+            csrf,
+            notice: None,
+            asset_version: crate::static_files::ASSET_VERSION,
+        }
+    }
+
+    /// Shows the notice named by a `?tb=` code after a redirect.
+    pub fn with_notice(mut self, code: Option<&str>) -> Layout {
+        self.notice = code.and_then(notice_text);
+        self
+    }
+}
+
+/// Notices shown after an action redirects back (Post/Redirect/Get).
+fn notice_text(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "da-luu" => "Đã lưu thay đổi.",
+        "da-tao" => "Đã tạo mới.",
+        "da-doi-mat-khau" => "Đã đổi mật khẩu. Các phiên đăng nhập khác của bạn đã được đăng xuất.",
+        "da-cap-quyen" => "Đã thêm vai trò.",
+        "da-thu-hoi" => "Đã thu hồi vai trò.",
+        "da-khoa" => "Đã khóa tài khoản; mọi phiên đăng nhập của tài khoản này đã kết thúc.",
+        "da-mo-khoa" => "Đã mở khóa tài khoản.",
+        "da-dang-xuat" => "Bạn đã đăng xuất.",
+        "het-phien" => "Phiên làm việc đã hết hạn. Vui lòng đăng nhập lại.",
+        _ => return None,
+    })
+}
+
+pub fn render(template: &impl Template) -> Result<Response, AppError> {
+    Ok(Html(template.render()?).into_response())
+}
+
+/// Field errors of a form, shown beside their fields.
+#[derive(Debug, Default, Clone)]
+pub struct FieldErrors(pub Vec<(String, String)>);
+
+impl FieldErrors {
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
+    }
+
+    pub fn add(&mut self, field: &str, message: impl Into<String>) {
+        self.0.push((field.to_string(), message.into()));
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn count(&self) -> usize {
+        self.0.len()
+    }
+}
+
+/// Links to the pages of a paginated list, keeping the other query parameters.
+pub struct Pager {
+    pub page: u32,
+    pub pages: u32,
+    pub total: i64,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+}
+
+impl Pager {
+    pub fn new(
+        base: &str,
+        params: &[(&str, String)],
+        paging: lanhmang_domain::Paging,
+        total: i64,
+    ) -> Pager {
+        let pages = paging.page_count(total);
+        let link = |page: u32| {
+            let mut query: Vec<String> = params
+                .iter()
+                .filter(|(_, v)| !v.is_empty())
+                .map(|(k, v)| format!("{k}={}", crate::format::url_encode(v)))
+                .collect();
+            query.push(format!("page={page}"));
+            format!("{base}?{}", query.join("&"))
+        };
+        Pager {
+            page: paging.page,
+            pages,
+            total,
+            prev: (paging.page > 1).then(|| link(paging.page - 1)),
+            next: (paging.page < pages).then(|| link(paging.page + 1)),
+        }
+    }
+}

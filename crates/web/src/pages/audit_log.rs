@@ -1,0 +1,101 @@
+//! The audit log, for system administrators.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use lanhmang_domain::paging::PagingQuery;
+use lanhmang_domain::{Action, Paging, Target, authorize};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::auth::Identity;
+use crate::error::AppError;
+use crate::format::date_time;
+use crate::layout::{Layout, Pager, render};
+
+pub struct EntryRow {
+    pub seq: i64,
+    pub at: String,
+    pub actor: String,
+    pub action: &'static str,
+    pub code: String,
+    pub target: String,
+    pub detail: String,
+    pub client_ip: String,
+}
+
+/// What each recorded action means, in Vietnamese.
+fn action_label(code: &str) -> &'static str {
+    match code {
+        "login" => "Đăng nhập",
+        "login.failure" => "Đăng nhập thất bại",
+        "logout" => "Đăng xuất",
+        "api.login" => "Đăng nhập API",
+        "password.change" => "Đổi mật khẩu",
+        "password.reset" => "Đặt lại mật khẩu",
+        "person.create" => "Tạo tài khoản",
+        "person.update" => "Sửa thông tin người dùng",
+        "person.disable" => "Khóa tài khoản",
+        "person.enable" => "Mở khóa tài khoản",
+        "role.grant" => "Giao vai trò",
+        "role.revoke" => "Thu hồi vai trò",
+        "unit.create" => "Tạo đơn vị",
+        "unit.update" => "Sửa đơn vị",
+        "unit.import" => "Nhập đơn vị từ tệp",
+        "demo.seed" => "Tạo dữ liệu mẫu",
+        _ => "Khác",
+    }
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    layout: Layout,
+    rows: Vec<EntryRow>,
+    pager: Pager,
+}
+
+#[derive(Deserialize)]
+pub struct AuditQuery {
+    page: Option<String>,
+    per_page: Option<String>,
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    identity: Identity,
+    Query(q): Query<AuditQuery>,
+) -> Result<Response, AppError> {
+    if !authorize(&identity.actor, Action::ViewAudit, Target::System) {
+        return Err(AppError::Forbidden);
+    }
+    let paging = Paging::parse(&PagingQuery {
+        page: q.page.clone(),
+        per_page: q.per_page.clone(),
+    })
+    .map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let (entries, total) = state.store.audit_page(paging).await?;
+    let rows = entries
+        .into_iter()
+        .map(|e| EntryRow {
+            seq: e.seq,
+            at: date_time(e.at),
+            action: action_label(&e.action),
+            code: e.action,
+            actor: e.actor,
+            target: e.target,
+            detail: e.detail,
+            client_ip: e.client_ip,
+        })
+        .collect();
+    render(&AuditPage {
+        layout: Layout::new("Nhật ký hệ thống", &identity, "/nhat-ky"),
+        rows,
+        pager: Pager::new(
+            "/nhat-ky",
+            &[("per_page", q.per_page.unwrap_or_default())],
+            paging,
+            total,
+        ),
+    })
+}

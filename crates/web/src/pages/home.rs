@@ -1,0 +1,171 @@
+//! The home page: what the signed-in person is responsible for, with real figures.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use lanhmang_domain::permission::scope_roots;
+use lanhmang_domain::{Action, Paging, Role, SchoolLevel, UnitKind, UnitStatus};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::auth::Identity;
+use crate::error::AppError;
+use crate::layout::{Layout, render};
+
+pub struct LevelRow {
+    pub code: &'static str,
+    pub label: &'static str,
+    pub active: i64,
+    pub closed: i64,
+}
+
+pub struct Summary {
+    pub schools_active: i64,
+    pub schools_closed: i64,
+    pub other_units: i64,
+    pub people: Option<i64>,
+    pub by_level: Vec<LevelRow>,
+}
+
+pub struct SchoolCard {
+    pub id: i64,
+    pub name: String,
+    pub level: &'static str,
+    pub status: &'static str,
+    pub address: String,
+    pub websites: Vec<String>,
+    /// (name, role label) of the people who run the school's side of the plan.
+    pub contacts: Vec<(String, &'static str)>,
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    layout: Layout,
+    roles: Vec<(&'static str, String)>,
+    summary: Option<Summary>,
+    schools: Vec<SchoolCard>,
+    recent_people: Vec<(i64, String, String)>,
+}
+
+#[derive(Deserialize)]
+pub struct HomeQuery {
+    tb: Option<String>,
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    identity: Identity,
+    Query(q): Query<HomeQuery>,
+) -> Result<Response, AppError> {
+    let store = &state.store;
+    let roots = scope_roots(&identity.actor, Action::ViewUnit);
+    let root_units = store.units_by_ids(&roots).await?;
+
+    // Offices and departments see figures over their subtree.
+    let summary = if root_units.iter().any(|u| u.kind != UnitKind::School) {
+        let counts = store.unit_counts(&roots).await?;
+        let count =
+            |kind_school: bool, level: Option<SchoolLevel>, status: Option<UnitStatus>| -> i64 {
+                counts
+                    .iter()
+                    .filter(|c| (c.kind == UnitKind::School) == kind_school)
+                    .filter(|c| level.is_none() || c.school_level == level)
+                    .filter(|c| status.is_none_or(|s| c.status == s))
+                    .map(|c| c.count)
+                    .sum()
+            };
+        let people_roots = scope_roots(&identity.actor, Action::ViewPeople);
+        let people = if people_roots.is_empty() {
+            None
+        } else {
+            Some(
+                store
+                    .list_people(
+                        &people_roots,
+                        None,
+                        Paging {
+                            page: 1,
+                            per_page: 1,
+                        },
+                    )
+                    .await?
+                    .1,
+            )
+        };
+        Some(Summary {
+            schools_active: count(true, None, Some(UnitStatus::Active)),
+            schools_closed: count(true, None, Some(UnitStatus::Closed)),
+            other_units: count(false, None, None),
+            people,
+            by_level: SchoolLevel::ALL
+                .iter()
+                .map(|l| LevelRow {
+                    code: l.as_str(),
+                    label: l.label(),
+                    active: count(true, Some(*l), Some(UnitStatus::Active)),
+                    closed: count(true, Some(*l), Some(UnitStatus::Closed)),
+                })
+                .collect(),
+        })
+    } else {
+        None
+    };
+
+    // School staff, collaborators and parents see their own school.
+    let mut schools = Vec::new();
+    for unit in root_units.iter().filter(|u| u.kind == UnitKind::School) {
+        let contacts = store
+            .people_with_roles_in_unit(unit.id)
+            .await?
+            .into_iter()
+            .filter(|(p, r)| {
+                !p.disabled
+                    && matches!(r, Role::Principal | Role::WebsiteAdmin | Role::Collaborator)
+            })
+            .map(|(p, r)| (p.display_name, r.label()))
+            .collect();
+        schools.push(SchoolCard {
+            id: unit.id,
+            name: unit.name.clone(),
+            level: unit.school_level.map(SchoolLevel::label).unwrap_or(""),
+            status: unit.status.label(),
+            address: unit.address.clone(),
+            websites: unit.websites.clone(),
+            contacts,
+        });
+    }
+
+    let people_roots = scope_roots(&identity.actor, Action::ViewPeople);
+    let recent_people = if people_roots.is_empty() {
+        Vec::new()
+    } else {
+        store
+            .list_people(
+                &people_roots,
+                None,
+                Paging {
+                    page: 1,
+                    per_page: 8,
+                },
+            )
+            .await?
+            .0
+            .into_iter()
+            .map(|p| (p.id, p.display_name, p.username))
+            .collect()
+    };
+
+    let roles = identity
+        .grants
+        .iter()
+        .map(|g| (g.role.label(), g.unit_name.clone()))
+        .collect();
+    render(&HomePage {
+        layout: Layout::new("Trang chủ", &identity, "/").with_notice(q.tb.as_deref()),
+        roles,
+        summary,
+        schools,
+        recent_people,
+    })
+}

@@ -1,0 +1,186 @@
+//! Signing in and out.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::PageForm;
+use crate::AppState;
+use crate::auth::{
+    ClientIp, Identity, LOGIN_CSRF_COOKIE, LoginError, SESSION_COOKIE, attempt_login, cookie,
+    cookie_value, new_token, token_hash,
+};
+use crate::error::AppError;
+use crate::layout::{Layout, render};
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    layout: Layout,
+    username: String,
+    next: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct LoginQuery {
+    next: Option<String>,
+    tb: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+/// Only same-site paths are followed after sign-in, never another site.
+fn safe_next(next: &str) -> &str {
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+        next
+    } else {
+        "/"
+    }
+}
+
+pub async fn form(
+    State(state): State<AppState>,
+    identity: Option<axum::Extension<Identity>>,
+    headers: HeaderMap,
+    Query(q): Query<LoginQuery>,
+) -> Result<Response, AppError> {
+    if identity.is_some() {
+        return Ok(Redirect::to("/").into_response());
+    }
+    let (csrf, fresh) = match cookie_value(&headers, LOGIN_CSRF_COOKIE) {
+        Some(existing) if existing.len() >= 32 => (existing.to_string(), false),
+        _ => (new_token(), true),
+    };
+    let page = LoginPage {
+        layout: Layout::anonymous("Đăng nhập", csrf.clone()).with_notice(q.tb.as_deref()),
+        username: String::new(),
+        next: safe_next(q.next.as_deref().unwrap_or("/")).to_string(),
+        error: None,
+    };
+    let mut response = render(&page)?;
+    if fresh {
+        set_cookie(
+            &mut response,
+            &cookie(LOGIN_CSRF_COOKIE, &csrf, state.config.https, None),
+        );
+    }
+    Ok(response)
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    headers: HeaderMap,
+    PageForm(f): PageForm<LoginForm>,
+) -> Result<Response, AppError> {
+    let csrf = cookie_value(&headers, LOGIN_CSRF_COOKIE)
+        .unwrap_or("")
+        .to_string();
+    let redisplay = |error: String| LoginPage {
+        layout: Layout::anonymous("Đăng nhập", csrf.clone()),
+        username: f.username.clone(),
+        next: safe_next(&f.next).to_string(),
+        error: Some(error),
+    };
+    if f.username.trim().is_empty() || f.password.is_empty() {
+        let mut r = render(&redisplay("Hãy nhập tên đăng nhập và mật khẩu.".into()))?;
+        *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+        return Ok(r);
+    }
+    match attempt_login(&state, &f.username, &f.password, &ip).await {
+        Ok(person) => {
+            let token = new_token();
+            let session_csrf = new_token();
+            state
+                .store
+                .create_session(
+                    person.id,
+                    &token_hash(&token),
+                    &session_csrf,
+                    state.config.session_lifetime,
+                    &ip.0,
+                )
+                .await?;
+            let target = if person.must_change_password {
+                "/tai-khoan/mat-khau"
+            } else {
+                safe_next(&f.next)
+            };
+            let mut response = Redirect::to(target).into_response();
+            let lifetime = state.config.session_lifetime.whole_seconds();
+            set_cookie(
+                &mut response,
+                &cookie(SESSION_COOKIE, &token, state.config.https, Some(lifetime)),
+            );
+            set_cookie(
+                &mut response,
+                &cookie(LOGIN_CSRF_COOKIE, "", state.config.https, Some(0)),
+            );
+            Ok(response)
+        }
+        Err(LoginError::BadCredentials) => {
+            let mut r = render(&redisplay("Tên đăng nhập hoặc mật khẩu không đúng.".into()))?;
+            *r.status_mut() = axum::http::StatusCode::UNAUTHORIZED;
+            Ok(r)
+        }
+        Err(LoginError::Throttled { until }) => Err(AppError::Throttled {
+            wait_seconds: LoginError::wait_seconds(until),
+        }),
+        Err(LoginError::Store(e)) => Err(e.into()),
+    }
+}
+
+pub async fn logout(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    identity: Identity,
+) -> Result<Response, AppError> {
+    if let Some(session) = &identity.session {
+        state.store.delete_session(&session.token_hash).await?;
+    }
+    state
+        .store
+        .record(
+            &identity.audit(&ip),
+            "logout",
+            &format!("person:{}", identity.person.id),
+            "",
+        )
+        .await?;
+    let mut response = Redirect::to("/dang-nhap?tb=da-dang-xuat").into_response();
+    set_cookie(
+        &mut response,
+        &cookie(SESSION_COOKIE, "", state.config.https, Some(0)),
+    );
+    Ok(response)
+}
+
+pub fn set_cookie(response: &mut Response, value: &str) {
+    if let Ok(v) = HeaderValue::from_str(value) {
+        response.headers_mut().append(header::SET_COOKIE, v);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_stays_on_this_site() {
+        assert_eq!(safe_next("/don-vi?page=2"), "/don-vi?page=2");
+        assert_eq!(safe_next("//evil.example/x"), "/");
+        assert_eq!(safe_next("https://evil.example"), "/");
+        assert_eq!(safe_next("/\\evil.example"), "/");
+    }
+}

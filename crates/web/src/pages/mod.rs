@@ -1,0 +1,38 @@
+//! Server-rendered pages, one module per area.
+
+pub mod account;
+pub mod audit_log;
+pub mod home;
+pub mod login;
+pub mod people;
+pub mod units;
+
+use axum::extract::rejection::FormRejection;
+use axum::extract::{FromRequest, Request};
+use serde::de::DeserializeOwned;
+
+use crate::error::AppError;
+
+/// A form body; a malformed one is a 400 page, not a plain-text rejection.
+pub struct PageForm<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for PageForm<T> {
+    type Rejection = AppError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Form::<T>::from_request(req, state).await {
+            Ok(axum::Form(v)) => Ok(PageForm(v)),
+            Err(FormRejection::BytesRejection(_)) => Err(AppError::PayloadTooLarge),
+            Err(e) => Err(AppError::BadRequest(
+                format!("Biểu mẫu gửi lên không hợp lệ ({e}).").replace("\n", " "),
+            )),
+        }
+    }
+}
+
+/// Parses an id from the path; anything else is a 404.
+pub fn parse_id(raw: &str) -> Result<i64, AppError> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or(AppError::NotFound)
+}

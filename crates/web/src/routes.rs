@@ -1,0 +1,273 @@
+//! The route registry: a route cannot be added without the permission it needs.
+
+use std::collections::BTreeMap;
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::handler::Handler;
+use axum::middleware::{Next, from_fn_with_state};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodFilter, MethodRouter, on};
+use lanhmang_domain::Action;
+use lanhmang_domain::permission::can_somewhere;
+
+use crate::auth::Identity;
+use crate::error::{ApiError, AppError};
+use crate::{AppState, api, ops, pages, static_files};
+
+/// What a route needs from the person asking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    /// Anyone, signed in or not.
+    Public,
+    /// Any signed-in person.
+    SignedIn,
+    /// A signed-in person holding a role that allows this action somewhere; the handler then
+    /// checks the action against the unit it touches.
+    Permission(Action),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteInfo {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub need: Need,
+}
+
+pub struct Routes {
+    by_path: BTreeMap<&'static str, MethodRouter<AppState>>,
+    table: Vec<RouteInfo>,
+}
+
+impl Routes {
+    fn new() -> Routes {
+        Routes {
+            by_path: BTreeMap::new(),
+            table: Vec::new(),
+        }
+    }
+
+    fn add<H, T>(
+        mut self,
+        method: &'static str,
+        path: &'static str,
+        need: Need,
+        handler: H,
+    ) -> Routes
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        let filter = match method {
+            "GET" => MethodFilter::GET,
+            "POST" => MethodFilter::POST,
+            "PUT" => MethodFilter::PUT,
+            "DELETE" => MethodFilter::DELETE,
+            other => panic!("unsupported method {other} for {path}"),
+        };
+        let api = path.starts_with("/api/");
+        let guarded: MethodRouter<AppState> =
+            on(filter, handler).route_layer(from_fn_with_state((need, api), enforce));
+        let merged = match self.by_path.remove(path) {
+            Some(existing) => existing.merge(guarded),
+            None => guarded,
+        };
+        self.by_path.insert(path, merged);
+        self.table.push(RouteInfo { method, path, need });
+        self
+    }
+
+    pub fn get<H: Handler<T, AppState>, T: 'static>(
+        self,
+        path: &'static str,
+        need: Need,
+        h: H,
+    ) -> Routes {
+        self.add("GET", path, need, h)
+    }
+
+    pub fn post<H: Handler<T, AppState>, T: 'static>(
+        self,
+        path: &'static str,
+        need: Need,
+        h: H,
+    ) -> Routes {
+        self.add("POST", path, need, h)
+    }
+
+    pub fn into_router(self, state: AppState) -> Router {
+        let mut router = Router::new();
+        for (path, method_router) in self.by_path {
+            router = router.route(path, method_router);
+        }
+        router.fallback(not_found).with_state(state)
+    }
+
+    pub fn table(&self) -> Vec<RouteInfo> {
+        self.table.clone()
+    }
+}
+
+async fn not_found(request: Request) -> Response {
+    if request.uri().path().starts_with("/api/") {
+        ApiError::NotFound.into_response()
+    } else {
+        AppError::NotFound.into_response()
+    }
+}
+
+/// Refuses a request whose sender does not meet the route's need.
+async fn enforce(
+    State((need, api)): State<(Need, bool)>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let identity = request.extensions().get::<Identity>();
+    let refusal = match (need, identity) {
+        (Need::Public, _) => None,
+        (_, None) => Some(if api {
+            ApiError::Unauthorized.into_response()
+        } else {
+            login_redirect(&request)
+        }),
+        (Need::SignedIn, Some(_)) => None,
+        (Need::Permission(action), Some(id)) if can_somewhere(&id.actor, action) => None,
+        (Need::Permission(_), Some(_)) => Some(if api {
+            ApiError::Forbidden.into_response()
+        } else {
+            AppError::Forbidden.into_response()
+        }),
+    };
+    if let Some(response) = refusal {
+        return response;
+    }
+    // A password set by an administrator must be replaced before anything else.
+    if let Some(id) = identity
+        && !api
+        && id.person.must_change_password
+        && need != Need::Public
+        && !matches!(request.uri().path(), "/tai-khoan/mat-khau" | "/dang-xuat")
+    {
+        return axum::response::Redirect::to("/tai-khoan/mat-khau").into_response();
+    }
+    next.run(request).await
+}
+
+fn login_redirect(request: &Request) -> Response {
+    let target = request
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/");
+    let next = if request.method() == axum::http::Method::GET && target != "/" {
+        format!("?next={}", crate::format::url_encode(target))
+    } else {
+        String::new()
+    };
+    axum::response::Redirect::to(&format!("/dang-nhap{next}")).into_response()
+}
+
+/// Every route of the application.
+pub fn build() -> Routes {
+    use Need::*;
+    use pages::{account, audit_log, home, login, people, units};
+    Routes::new()
+        // Operations.
+        .get("/healthz", Public, ops::healthz)
+        .get("/readyz", Public, ops::readyz)
+        .get("/metrics", Public, ops::metrics)
+        .get("/static/{file}", Public, static_files::serve)
+        // Signing in and out.
+        .get("/dang-nhap", Public, login::form)
+        .post("/dang-nhap", Public, login::submit)
+        .post("/dang-xuat", SignedIn, login::logout)
+        // Home and own account.
+        .get("/", SignedIn, home::page)
+        .get("/tai-khoan", SignedIn, account::profile)
+        .post("/tai-khoan", SignedIn, account::update_profile)
+        .get("/tai-khoan/mat-khau", SignedIn, account::password_form)
+        .post("/tai-khoan/mat-khau", SignedIn, account::change_password)
+        // Units.
+        .get("/don-vi", Permission(Action::ViewUnit), units::list)
+        .get(
+            "/don-vi/moi",
+            Permission(Action::ManageUnits),
+            units::new_form,
+        )
+        .post(
+            "/don-vi/moi",
+            Permission(Action::ManageUnits),
+            units::create,
+        )
+        .get("/don-vi/{id}", Permission(Action::ViewUnit), units::show)
+        .get(
+            "/don-vi/{id}/sua",
+            Permission(Action::ManageUnits),
+            units::edit_form,
+        )
+        .post(
+            "/don-vi/{id}/sua",
+            Permission(Action::ManageUnits),
+            units::update,
+        )
+        // People.
+        .get("/nguoi-dung", Permission(Action::ViewPeople), people::list)
+        .get(
+            "/nguoi-dung/moi",
+            Permission(Action::ManagePeople),
+            people::new_form,
+        )
+        .post(
+            "/nguoi-dung/moi",
+            Permission(Action::ManagePeople),
+            people::create,
+        )
+        .get(
+            "/nguoi-dung/{id}",
+            Permission(Action::ViewPeople),
+            people::show,
+        )
+        .post(
+            "/nguoi-dung/{id}",
+            Permission(Action::ManagePeople),
+            people::update,
+        )
+        .post(
+            "/nguoi-dung/{id}/vai-tro",
+            Permission(Action::ManagePeople),
+            people::add_role,
+        )
+        .post(
+            "/nguoi-dung/{id}/vai-tro/{grant_id}/xoa",
+            Permission(Action::ManagePeople),
+            people::remove_role,
+        )
+        .post(
+            "/nguoi-dung/{id}/dat-lai-mat-khau",
+            Permission(Action::ManagePeople),
+            people::reset_password,
+        )
+        .post(
+            "/nguoi-dung/{id}/khoa",
+            Permission(Action::ManagePeople),
+            people::set_disabled,
+        )
+        // Audit log.
+        .get("/nhat-ky", Permission(Action::ViewAudit), audit_log::page)
+        // API.
+        .get("/api/v1/openapi.json", Public, api::openapi::document)
+        .post("/api/v1/auth/login", Public, api::login)
+        .post("/api/v1/auth/logout", SignedIn, api::logout)
+        .get("/api/v1/me", SignedIn, api::me)
+        .get("/api/v1/units", Permission(Action::ViewUnit), api::units)
+        .get(
+            "/api/v1/units/{id}",
+            Permission(Action::ViewUnit),
+            api::unit,
+        )
+        .get(
+            "/api/v1/people",
+            Permission(Action::ViewPeople),
+            api::people,
+        )
+}
