@@ -15,7 +15,7 @@ pub mod auth;
 pub mod error;
 mod format;
 mod layout;
-mod middleware;
+pub(crate) mod middleware;
 mod ops;
 pub mod pages;
 pub mod routes;
@@ -95,6 +95,8 @@ impl AppState {
 
 /// The whole application.
 pub fn app(state: AppState) -> Router {
+    // Installed before the first request, so that every request is counted.
+    ops::metrics_handle();
     middleware::wrap(routes::build().into_router(state.clone()), state)
 }
 

@@ -6,7 +6,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{HeaderValue, Method, header};
-use axum::middleware::{Next, from_fn, from_fn_with_state};
+use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 
 use crate::AppState;
@@ -20,14 +20,14 @@ pub fn wrap(router: Router, state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(state.config.body_limit))
         .layer(from_fn_with_state(state.clone(), body_limit))
         .layer(from_fn_with_state(state, security_headers))
-        .layer(from_fn(record_metrics))
 }
 
 fn is_api(request: &Request) -> bool {
     request.uri().path().starts_with("/api/")
 }
 
-async fn record_metrics(request: Request, next: Next) -> Response {
+/// Counts and times requests by route pattern (a route layer: the matched path is known).
+pub async fn record_metrics(request: Request, next: Next) -> Response {
     let started = Instant::now();
     let route = request
         .extensions()

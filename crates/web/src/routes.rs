@@ -66,8 +66,9 @@ impl Routes {
             other => panic!("unsupported method {other} for {path}"),
         };
         let api = path.starts_with("/api/");
-        let guarded: MethodRouter<AppState> =
-            on(filter, handler).route_layer(from_fn_with_state((need, api), enforce));
+        let guarded: MethodRouter<AppState> = on(filter, handler)
+            .route_layer(from_fn_with_state((need, api), enforce))
+            .route_layer(axum::middleware::from_fn(crate::middleware::record_metrics));
         let merged = match self.by_path.remove(path) {
             Some(existing) => existing.merge(guarded),
             None => guarded,
