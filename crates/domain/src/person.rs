@@ -4,7 +4,7 @@ use serde::Deserialize;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PersonFieldError {
-    #[error("Tên đăng nhập gồm 3–64 ký tự: chữ thường không dấu, số và các dấu . - _")]
+    #[error("Tên đăng nhập gồm 3–64 ký tự: chữ thường không dấu, số và các ký tự . - _")]
     Username,
     #[error("Họ và tên không được để trống.")]
     NameEmpty,

@@ -160,7 +160,7 @@ pub struct UnitCode(String);
 pub enum UnitFieldError {
     #[error("Mã đơn vị không được để trống.")]
     CodeEmpty,
-    #[error("Mã đơn vị dài tối đa 32 ký tự, chỉ gồm chữ không dấu, số và các dấu . - _")]
+    #[error("Mã đơn vị dài tối đa 32 ký tự, chỉ gồm chữ không dấu, số và các ký tự . - _")]
     CodeInvalid,
     #[error("Tên đơn vị không được để trống.")]
     NameEmpty,

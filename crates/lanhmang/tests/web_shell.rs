@@ -590,3 +590,121 @@ async fn operations_endpoints() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn https_deployments_get_secure_cookies_and_hsts() {
+    for backend in backends() {
+        let extra = lanhmang::config::Layer {
+            public_url: Some("https://lanhmang.example.vn".into()),
+            ..Default::default()
+        };
+        let app = TestApp::spawn_configured(backend, true, extra).await;
+        let r = app
+            .client()
+            .get(app.url("/dang-nhap"))
+            .send()
+            .await
+            .unwrap();
+        let cookie = r.headers()["set-cookie"].to_str().unwrap();
+        assert!(cookie.contains("; Secure"), "{backend}: {cookie}");
+        let hsts = r.headers()["strict-transport-security"].to_str().unwrap();
+        assert!(hsts.contains("max-age=63072000"), "{hsts}");
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn profile_and_login_forms_refuse_bad_input() {
+    for backend in backends() {
+        let app = TestApp::spawn(backend).await;
+        let b = app.signed_in("demo.teacher").await;
+        let r = b
+            .submit(
+                "/tai-khoan",
+                "/tai-khoan",
+                &[("display_name", ""), ("email", "a@b"), ("phone", "abc")],
+            )
+            .await;
+        assert_eq!(r.status(), 422, "{backend}");
+        let body = r.text().await.unwrap();
+        assert!(
+            body.contains("Họ và tên không được để trống.")
+                && body.contains("Số điện thoại không hợp lệ"),
+            "{backend}"
+        );
+        assert!(
+            body.contains("aria-invalid=\"true\""),
+            "fields with errors are marked"
+        );
+        let me = app
+            .store()
+            .person_by_username("demo.teacher")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            me.display_name, "Phạm Thị Lan (giáo viên, demo)",
+            "{backend}: nothing written"
+        );
+        let r = b
+            .submit(
+                "/tai-khoan",
+                "/tai-khoan",
+                &[
+                    ("display_name", "Phạm Thị Lan"),
+                    ("email", "lan@truong.edu.vn"),
+                    ("phone", "0912 345 678"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), 303);
+        let me = app
+            .store()
+            .person_by_username("demo.teacher")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (me.display_name.as_str(), me.phone.as_deref()),
+            ("Phạm Thị Lan", Some("0912345678"))
+        );
+        // Wrong current password on the password page.
+        let r = b
+            .submit(
+                "/tai-khoan/mat-khau",
+                "/tai-khoan/mat-khau",
+                &[
+                    ("current", "khong-dung-dau"),
+                    ("new", "một câu khá dài"),
+                    ("confirm", "một câu khác"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), 422);
+        let body = r.text().await.unwrap();
+        assert!(
+            body.contains("Mật khẩu hiện tại không đúng.") && body.contains("không khớp"),
+            "{backend}"
+        );
+        // Empty login fields.
+        let anon = common::Browser {
+            client: app.client(),
+            base: app.base.clone(),
+        };
+        let r = anon
+            .submit(
+                "/dang-nhap",
+                "/dang-nhap",
+                &[("username", ""), ("password", "")],
+            )
+            .await;
+        assert_eq!(r.status(), 422);
+        assert!(
+            r.text()
+                .await
+                .unwrap()
+                .contains("Hãy nhập tên đăng nhập và mật khẩu.")
+        );
+        app.stop().await;
+    }
+}

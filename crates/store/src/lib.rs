@@ -316,6 +316,7 @@ mod tests {
     #[test]
     fn paths_and_like() {
         assert_eq!(parse_path("/1/2/7/"), vec![1, 2, 7]);
+        assert_eq!(parse_path("/000000000001/000000000012/"), vec![1, 12]);
         assert_eq!(like_escape("50%_a\\"), "50\\%\\_a\\\\");
     }
 }

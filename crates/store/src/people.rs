@@ -191,7 +191,9 @@ impl Store {
             .fetch_one(&mut *tx)
             .await
             .map_err(|e| unique_to_conflict(e, "Tên đăng nhập này đã có người dùng."))?;
-            audit_in_tx!(tx, ctx, "person.create", format!("person:{id}"), format!("{} trong đơn vị {unit_id}", f.username));
+            let (unit_name,): (String,) =
+                sqlx::query_as("SELECT name FROM units WHERE id = $1").bind(unit_id).fetch_one(&mut *tx).await?;
+            audit_in_tx!(tx, ctx, "person.create", format!("person:{id}"), format!("{} ({}) tại {unit_name}", f.username, f.display_name));
             tx.commit().await?;
             id
         });
@@ -380,7 +382,9 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             if inserted.rows_affected() > 0 {
-                audit_in_tx!(tx, ctx, "role.grant", format!("person:{person_id}"), format!("{} tại đơn vị {unit_id}", role.as_str()));
+                let (unit_name,): (String,) =
+                    sqlx::query_as("SELECT name FROM units WHERE id = $1").bind(unit_id).fetch_one(&mut *tx).await?;
+                audit_in_tx!(tx, ctx, "role.grant", format!("person:{person_id}"), format!("{} tại {unit_name}", role.label()));
             }
             tx.commit().await?;
         });
@@ -397,7 +401,7 @@ impl Store {
                     ctx,
                     "role.revoke",
                     format!("person:{}", grant.person_id),
-                    format!("{} tại đơn vị {}", grant.role.as_str(), grant.unit_id)
+                    format!("{} tại {}", grant.role.label(), grant.unit_name)
                 );
             }
             tx.commit().await?;

@@ -102,6 +102,12 @@ pub struct ImportSummary {
     pub updated: usize,
 }
 
+/// A child's ancestry path. Ids are zero-padded so that ordering by path lists siblings in
+/// creation order (unpadded, '/10/' would sort before '/3/').
+fn child_path(parent_path: &str, id: i64) -> String {
+    format!("{parent_path}{id:012}/")
+}
+
 /// `(sql, binds)`: a condition true for units inside the subtrees of `roots`.
 fn scope_condition(roots: &[i64], first_placeholder: usize) -> String {
     if roots.is_empty() {
@@ -286,7 +292,7 @@ impl Store {
             .await
             .map_err(|e| unique_to_conflict(e, "Mã đơn vị đã được dùng cho đơn vị khác."))?;
             sqlx::query("UPDATE units SET path = $1 WHERE id = $2")
-                .bind(format!("{parent_path}{id}/"))
+                .bind(child_path(&parent_path, id))
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
@@ -381,7 +387,7 @@ impl Store {
                 let parent_path = parent.as_ref().map(|p| p.1.clone()).unwrap_or_else(|| "/".to_string());
                 match existing {
                     Some((id, old_path)) => {
-                        let new_path = format!("{parent_path}{id}/");
+                        let new_path = child_path(&parent_path, id);
                         sqlx::query(
                             "UPDATE units SET parent_id = $1, name = $2, name_folded = $3, kind = $4, school_level = $5, \
                              status = $6, address = $7, websites = $8, updated_at = $9 WHERE id = $10",
@@ -429,7 +435,7 @@ impl Store {
                         .fetch_one(&mut *tx)
                         .await?;
                         sqlx::query("UPDATE units SET path = $1 WHERE id = $2")
-                            .bind(format!("{parent_path}{id}/"))
+                            .bind(child_path(&parent_path, id))
                             .bind(id)
                             .execute(&mut *tx)
                             .await?;

@@ -25,6 +25,11 @@ impl TestApp {
     }
 
     pub async fn spawn_with(backend: &'static str, demo: bool) -> TestApp {
+        Self::spawn_configured(backend, demo, Layer::default()).await
+    }
+
+    /// With extra settings (for example `public_url`) over the test defaults.
+    pub async fn spawn_configured(backend: &'static str, demo: bool, extra: Layer) -> TestApp {
         let db = TestDb::new(backend).await.expect("test database");
         let flags = Layer {
             bind: Some("127.0.0.1:0".into()),
@@ -32,7 +37,7 @@ impl TestApp {
             workers: Some(0),
             ..Default::default()
         };
-        let config = Config::resolve(flags, Layer::default(), Layer::default()).expect("config");
+        let config = Config::resolve(flags, extra, Layer::default()).expect("config");
         let store = server::open_store(&config).await.expect("store");
         if demo {
             lanhmang::demo::seed(&store).await.expect("demo data");

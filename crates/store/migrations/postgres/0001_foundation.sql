@@ -4,7 +4,7 @@
 CREATE TABLE units (
     id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     parent_id BIGINT REFERENCES units(id),
-    -- Ancestry including the unit itself, root first: '/1/2/7/'. Subtree = path prefix.
+    -- Ancestry including the unit itself, root first, ids zero-padded to 12 digits: '/000000000001/000000000007/'. Subtree = path prefix.
     path TEXT NOT NULL,
     code TEXT NOT NULL UNIQUE,
     name TEXT NOT NULL,

@@ -4,7 +4,7 @@
 CREATE TABLE units (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     parent_id INTEGER REFERENCES units(id),
-    -- Ancestry including the unit itself, root first: '/1/2/7/'. Subtree = path prefix.
+    -- Ancestry including the unit itself, root first, ids zero-padded to 12 digits: '/000000000001/000000000007/'. Subtree = path prefix.
     path TEXT NOT NULL,
     code TEXT NOT NULL UNIQUE,
     name TEXT NOT NULL,

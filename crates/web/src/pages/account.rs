@@ -96,6 +96,7 @@ pub async fn update_profile(
 #[template(path = "password.html")]
 struct PasswordPage {
     layout: Layout,
+    username: String,
     must_change: bool,
     errors: FieldErrors,
 }
@@ -103,6 +104,7 @@ struct PasswordPage {
 pub async fn password_form(identity: Identity) -> Result<Response, AppError> {
     render(&PasswordPage {
         layout: Layout::new("Đổi mật khẩu", &identity, "/tai-khoan"),
+        username: identity.person.username.clone(),
         must_change: identity.person.must_change_password,
         errors: FieldErrors::default(),
     })
@@ -149,6 +151,7 @@ pub async fn change_password(
     if !errors.is_empty() {
         let mut r = render(&PasswordPage {
             layout: Layout::new("Đổi mật khẩu", &identity, "/tai-khoan"),
+            username: identity.person.username.clone(),
             must_change: identity.person.must_change_password,
             errors,
         })?;

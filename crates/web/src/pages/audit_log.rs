@@ -20,6 +20,8 @@ pub struct EntryRow {
     pub action: &'static str,
     pub code: String,
     pub target: String,
+    /// A link to the person or unit the entry is about, with a readable name.
+    pub target_link: Option<(String, String)>,
     pub detail: String,
     pub client_ip: String,
 }
@@ -44,6 +46,17 @@ fn action_label(code: &str) -> &'static str {
         "unit.import" => "Nhập đơn vị từ tệp",
         "demo.seed" => "Tạo dữ liệu mẫu",
         _ => "Khác",
+    }
+}
+
+/// "person:8" → a link to that person's page; "unit:3" → to that unit's.
+fn target_link(target: &str) -> Option<(String, String)> {
+    let (kind, id) = target.split_once(':')?;
+    let id: i64 = id.parse().ok()?;
+    match kind {
+        "person" => Some((format!("/nguoi-dung/{id}"), format!("Người dùng #{id}"))),
+        "unit" => Some((format!("/don-vi/{id}"), format!("Đơn vị #{id}"))),
+        _ => None,
     }
 }
 
@@ -83,6 +96,7 @@ pub async fn page(
             action: action_label(&e.action),
             code: e.action,
             actor: e.actor,
+            target_link: target_link(&e.target),
             target: e.target,
             detail: e.detail,
             client_ip: e.client_ip,

@@ -275,6 +275,8 @@ struct FormPage {
     statuses: Vec<Choice>,
     errors: FieldErrors,
     cancel: String,
+    /// System administrators may create a unit without a parent (a new root).
+    root_allowed: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -322,6 +324,10 @@ async fn parent_choices(
             )
         }));
     }
+    // With only one possible parent, choose it.
+    if let [only] = out.as_mut_slice() {
+        only.2 = true;
+    }
     Ok(out)
 }
 
@@ -358,6 +364,7 @@ fn form_page(
         parents,
         errors,
         cancel,
+        root_allowed: authorize(&identity.actor, Action::ManageUnits, Target::System),
     }
 }
 
