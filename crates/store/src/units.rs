@@ -10,6 +10,37 @@ use time::OffsetDateTime;
 
 use crate::{AuditContext, Result, Store, StoreError, like_escape, now, parse_path};
 
+/// Inserts a unit and sets its path inside the open transaction `$tx`; evaluates to the new id.
+macro_rules! insert_unit_in_tx {
+    ($tx:expr, $parent_id:expr, $parent_path:expr, $fields:expr, $at:expr) => {{
+        let f: &UnitFields = $fields;
+        let parent_path: &str = $parent_path;
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO units (parent_id, path, code, name, name_folded, kind, school_level, status, address, websites, created_at, updated_at) \
+             VALUES ($1, '', $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
+        )
+        .bind($parent_id)
+        .bind(f.code.as_str())
+        .bind(&f.name)
+        .bind(fold_vi(&f.name))
+        .bind(f.kind.as_str())
+        .bind(f.school_level.map(SchoolLevel::as_str))
+        .bind(f.status.as_str())
+        .bind(&f.address)
+        .bind(f.websites.join("\n"))
+        .bind($at)
+        .fetch_one(&mut *$tx)
+        .await
+        .map_err(|e| unique_to_conflict(e, "Mã đơn vị đã được dùng cho đơn vị khác."))?;
+        sqlx::query("UPDATE units SET path = $1 WHERE id = $2")
+            .bind(child_path(parent_path, id))
+            .bind(id)
+            .execute(&mut *$tx)
+            .await?;
+        id
+    }};
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Unit {
     pub id: i64,
@@ -273,29 +304,7 @@ impl Store {
                 }
                 None => "/".to_string(),
             };
-            let t = now();
-            let (id,): (i64,) = sqlx::query_as(
-                "INSERT INTO units (parent_id, path, code, name, name_folded, kind, school_level, status, address, websites, created_at, updated_at) \
-                 VALUES ($1, '', $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
-            )
-            .bind(parent_id)
-            .bind(f.code.as_str())
-            .bind(&f.name)
-            .bind(fold_vi(&f.name))
-            .bind(f.kind.as_str())
-            .bind(f.school_level.map(SchoolLevel::as_str))
-            .bind(f.status.as_str())
-            .bind(&f.address)
-            .bind(f.websites.join("\n"))
-            .bind(t)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(|e| unique_to_conflict(e, "Mã đơn vị đã được dùng cho đơn vị khác."))?;
-            sqlx::query("UPDATE units SET path = $1 WHERE id = $2")
-                .bind(child_path(&parent_path, id))
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+            let id = insert_unit_in_tx!(tx, parent_id, &parent_path, f, now());
             audit_in_tx!(tx, ctx, "unit.create", format!("unit:{id}"), format!("{} {}", f.code, f.name));
             tx.commit().await?;
             id
@@ -418,27 +427,7 @@ impl Store {
                         summary.updated += 1;
                     }
                     None => {
-                        let (id,): (i64,) = sqlx::query_as(
-                            "INSERT INTO units (parent_id, path, code, name, name_folded, kind, school_level, status, address, websites, created_at, updated_at) \
-                             VALUES ($1, '', $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
-                        )
-                        .bind(parent_id)
-                        .bind(f.code.as_str())
-                        .bind(&f.name)
-                        .bind(fold_vi(&f.name))
-                        .bind(f.kind.as_str())
-                        .bind(f.school_level.map(SchoolLevel::as_str))
-                        .bind(f.status.as_str())
-                        .bind(&f.address)
-                        .bind(f.websites.join("\n"))
-                        .bind(t)
-                        .fetch_one(&mut *tx)
-                        .await?;
-                        sqlx::query("UPDATE units SET path = $1 WHERE id = $2")
-                            .bind(child_path(&parent_path, id))
-                            .bind(id)
-                            .execute(&mut *tx)
-                            .await?;
+                        insert_unit_in_tx!(tx, parent_id, &parent_path, f, t);
                         summary.created += 1;
                     }
                 }

@@ -86,13 +86,11 @@ impl IntoResponse for AppError {
             message,
         };
         let body = page.render().unwrap_or_else(|_| title.to_string());
-        let mut response = (status, axum::response::Html(body)).into_response();
-        if let AppError::Throttled { wait_seconds } = self
-            && let Ok(v) = HeaderValue::from_str(&wait_seconds.max(1).to_string())
-        {
-            response.headers_mut().insert(header::RETRY_AFTER, v);
+        let response = (status, axum::response::Html(body)).into_response();
+        match self {
+            AppError::Throttled { wait_seconds } => with_retry_after(response, wait_seconds),
+            _ => response,
         }
-        response
     }
 }
 
@@ -180,13 +178,11 @@ impl IntoResponse for ApiError {
             }
         };
         let body = serde_json::json!({ "error": { "code": code, "message": message } });
-        let mut response = (status, Json(body)).into_response();
-        if let ApiError::Throttled { wait_seconds } = self
-            && let Ok(v) = HeaderValue::from_str(&wait_seconds.max(1).to_string())
-        {
-            response.headers_mut().insert(header::RETRY_AFTER, v);
+        let response = (status, Json(body)).into_response();
+        match self {
+            ApiError::Throttled { wait_seconds } => with_retry_after(response, wait_seconds),
+            _ => response,
         }
-        response
     }
 }
 
@@ -198,4 +194,12 @@ impl From<StoreError> for ApiError {
             other => ApiError::Internal(other.to_string()),
         }
     }
+}
+
+/// Tells the client how many seconds to wait before trying again.
+fn with_retry_after(mut response: Response, wait_seconds: i64) -> Response {
+    if let Ok(v) = HeaderValue::from_str(&wait_seconds.max(1).to_string()) {
+        response.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    response
 }

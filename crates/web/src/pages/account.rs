@@ -158,11 +158,7 @@ pub async fn change_password(
         *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
         return Ok(r);
     }
-    let new = form.new.clone();
-    let hash = tokio::task::spawn_blocking(move || password::hash(&new))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let hash = super::hash_password(&form.new).await?;
     let keep = identity.session.as_ref().map(|s| s.token_hash.as_str());
     state
         .store

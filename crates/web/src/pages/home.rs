@@ -61,6 +61,22 @@ pub async fn page(
     let store = &state.store;
     let roots = scope_roots(&identity.actor, Action::ViewUnit);
     let root_units = store.units_by_ids(&roots).await?;
+    let people_roots = scope_roots(&identity.actor, Action::ViewPeople);
+    let (people_sample, people_total) = if people_roots.is_empty() {
+        (Vec::new(), None)
+    } else {
+        let (sample, total) = store
+            .list_people(
+                &people_roots,
+                None,
+                Paging {
+                    page: 1,
+                    per_page: 8,
+                },
+            )
+            .await?;
+        (sample, Some(total))
+    };
 
     // Offices and departments see figures over their subtree.
     let summary = if root_units.iter().any(|u| u.kind != UnitKind::School) {
@@ -75,29 +91,11 @@ pub async fn page(
                     .map(|c| c.count)
                     .sum()
             };
-        let people_roots = scope_roots(&identity.actor, Action::ViewPeople);
-        let people = if people_roots.is_empty() {
-            None
-        } else {
-            Some(
-                store
-                    .list_people(
-                        &people_roots,
-                        None,
-                        Paging {
-                            page: 1,
-                            per_page: 1,
-                        },
-                    )
-                    .await?
-                    .1,
-            )
-        };
         Some(Summary {
             schools_active: count(true, None, Some(UnitStatus::Active)),
             schools_closed: count(true, None, Some(UnitStatus::Closed)),
             other_units: count(false, None, None),
-            people,
+            people: people_total,
             by_level: SchoolLevel::ALL
                 .iter()
                 .map(|l| LevelRow {
@@ -136,25 +134,10 @@ pub async fn page(
         });
     }
 
-    let people_roots = scope_roots(&identity.actor, Action::ViewPeople);
-    let recent_people = if people_roots.is_empty() {
-        Vec::new()
-    } else {
-        store
-            .list_people(
-                &people_roots,
-                None,
-                Paging {
-                    page: 1,
-                    per_page: 8,
-                },
-            )
-            .await?
-            .0
-            .into_iter()
-            .map(|p| (p.id, p.display_name, p.username))
-            .collect()
-    };
+    let recent_people = people_sample
+        .into_iter()
+        .map(|p| (p.id, p.display_name, p.username))
+        .collect();
 
     let roles = identity
         .grants

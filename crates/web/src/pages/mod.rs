@@ -36,3 +36,12 @@ pub fn parse_id(raw: &str) -> Result<i64, AppError> {
         .filter(|id| *id > 0)
         .ok_or(AppError::NotFound)
 }
+
+/// Argon2id takes tens of milliseconds of CPU: hash off the async threads.
+pub async fn hash_password(plain: &str) -> Result<String, AppError> {
+    let plain = plain.to_string();
+    tokio::task::spawn_blocking(move || lanhmang_domain::password::hash(&plain))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(|e| AppError::Internal(e.to_string()))
+}

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use lanhmang_domain::paging::PagingQuery;
 use lanhmang_domain::permission::{can_somewhere, may_grant, scope_roots};
 use lanhmang_domain::person::PersonInput;
-use lanhmang_domain::{Action, Paging, Role, Target, authorize, password};
+use lanhmang_domain::{Action, Paging, Role, Target, authorize};
 use lanhmang_store::{Person, UnitFilter};
 use rand::Rng;
 use serde::Deserialize;
@@ -264,13 +264,7 @@ pub async fn create(
     }
     if let (Some(fields), Some(unit), true) = (&fields, &unit, errors.is_empty()) {
         let temp = temporary_password();
-        let hash = tokio::task::spawn_blocking({
-            let temp = temp.clone();
-            move || password::hash(&temp)
-        })
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+        let hash = super::hash_password(&temp).await?;
         let ctx = identity.audit(&ip);
         match state
             .store
@@ -539,13 +533,7 @@ pub async fn reset_password(
 ) -> Result<Response, AppError> {
     let (person, _) = person_in_scope(&state, &identity, &id, Action::ManagePeople).await?;
     let temp = temporary_password();
-    let hash = tokio::task::spawn_blocking({
-        let temp = temp.clone();
-        move || password::hash(&temp)
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))?
-    .map_err(|e| AppError::Internal(e.to_string()))?;
+    let hash = super::hash_password(&temp).await?;
     state
         .store
         .set_password(&identity.audit(&ip), person.id, &hash, true, None)
@@ -605,7 +593,7 @@ mod tests {
         for _ in 0..50 {
             let p = temporary_password();
             assert_eq!(p.len(), 14);
-            assert_eq!(password::check_policy(&p, "someone"), Ok(()));
+            assert_eq!(lanhmang_domain::password::check_policy(&p, "someone"), Ok(()));
         }
     }
 }
