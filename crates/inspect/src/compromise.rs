@@ -1,0 +1,388 @@
+//! Signs that a site has been hacked to advertise gambling, judged by context: the same words
+//! in a school's article warning pupils against betting are not spam.
+
+use lanhmang_domain::text::fold_vi;
+use url::Url;
+
+use crate::page::Page;
+
+/// Betting vocabulary (folded: no diacritics, lowercase).
+const BETTING: &[&str] = &[
+    "nha cai",
+    "keo nha cai",
+    "soi keo",
+    "ty le keo",
+    "ca cuoc",
+    "ca do",
+    "tai xiu",
+    "xoc dia",
+    "no hu",
+    "ban ca doi thuong",
+    "game bai doi thuong",
+    "danh bai",
+    "lo de",
+    "danh de",
+    "xo so truc tuyen",
+    "casino",
+    "baccarat",
+    "slot game",
+    "sicbo",
+    "cuoc the thao",
+    "dat cuoc",
+    "keo bong da",
+    "game doi thuong",
+    "co bac truc tuyen",
+    "quay hu",
+];
+
+/// Betting brands that school pages never name except when hacked.
+const BRANDS: &[&str] = &[
+    "w88", "fb88", "789bet", "kubet", "jun88", "hi88", "new88", "shbet", "8xbet", "188bet",
+    "fun88", "m88", "1xbet", "bk8", "v9bet", "sv388", "f8bet", "mb66", "okvip", "debet", "hb88",
+    "vn88", "nbet", "win55", "sunwin", "go88", "hitclub", "789club", "twin68", "rikvip", "b52club",
+    "max88", "onbet", "33win", "ae888", "f168", "kubet88",
+];
+
+/// Words that sell: what spam says and warnings do not.
+const PROMO: &[&str] = &[
+    "uy tin",
+    "khuyen mai",
+    "nap tien",
+    "rut tien",
+    "dang ky",
+    "tang ngay",
+    "tien thuong",
+    "hoan tra",
+    "link vao",
+    "truy cap ngay",
+    "choi ngay",
+    "nhan ngay",
+    "doi thuong",
+    "thuong nap",
+    "nap dau",
+    "ty le cao",
+    "hang dau",
+    "so 1",
+    "uy tin nhat",
+    "tai app",
+    "code",
+    "giftcode",
+    "chuan nhat",
+    "moi nhat",
+    "xanh chin",
+];
+
+/// Words of warning and education: an article that uses them is teaching, not selling.
+const WARNING: &[&str] = &[
+    "canh giac",
+    "tac hai",
+    "phong chong",
+    "phong ngua",
+    "tu choi",
+    "khong tham gia",
+    "te nan",
+    "vi pham",
+    "phap luat",
+    "tuyen truyen",
+    "nguy hiem",
+    "hau qua",
+    "ngan chan",
+    "bao ve",
+    "khuyen cao",
+    "xa lanh",
+    "nghiem cam",
+    "giao duc",
+    "nghien",
+    "lua dao",
+    "mat tien",
+    "canh bao",
+    "khong nen",
+    "tranh xa",
+    "bo cong an",
+    "xu ly",
+    "ngoai khoa",
+];
+
+/// Host labels that mark gambling sites.
+const HOST_MARKERS: &[&str] = &[
+    "nhacai",
+    "nha-cai",
+    "cado",
+    "ca-do",
+    "cacuoc",
+    "casino",
+    "keonhacai",
+    "soikeo",
+    "taixiu",
+    "xocdia",
+    "nohu",
+    "lode",
+    "danhde",
+    "baccarat",
+    "gamebai",
+    "banca",
+    "sicbo",
+];
+
+fn count_terms(folded: &str, terms: &[&str]) -> usize {
+    terms.iter().filter(|t| contains_term(folded, t)).count()
+}
+
+/// Whole-word containment on folded text.
+fn contains_term(folded: &str, term: &str) -> bool {
+    let bytes = folded.as_bytes();
+    let mut start = 0;
+    while let Some(pos) = folded[start..].find(term) {
+        let at = start + pos;
+        let end = at + term.len();
+        let before_ok = at == 0 || !bytes[at - 1].is_ascii_alphanumeric();
+        let after_ok = end >= bytes.len() || !bytes[end].is_ascii_alphanumeric();
+        if before_ok && after_ok {
+            return true;
+        }
+        start = at + 1;
+        while start < folded.len() && !folded.is_char_boundary(start) {
+            start += 1;
+        }
+    }
+    false
+}
+
+/// How a piece of text reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TextSignal {
+    pub betting: usize,
+    pub brands: usize,
+    pub promo: usize,
+    pub warning: usize,
+}
+
+impl TextSignal {
+    pub fn of(text: &str) -> TextSignal {
+        let f = fold_vi(text);
+        TextSignal {
+            betting: count_terms(&f, BETTING),
+            brands: count_terms(&f, BRANDS),
+            promo: count_terms(&f, PROMO),
+            warning: count_terms(&f, WARNING),
+        }
+    }
+
+    pub fn mentions_gambling(&self) -> bool {
+        self.betting + self.brands > 0
+    }
+
+    /// Selling gambling: betting words with sales talk or brand names, and no warning.
+    pub fn is_spam(&self) -> bool {
+        let gambling = self.betting + self.brands;
+        if gambling == 0 {
+            return false;
+        }
+        if self.warning == 0 {
+            return self.brands > 0 || self.promo > 0 || self.betting >= 2;
+        }
+        // Warnings present: only overwhelming sales talk counts.
+        self.brands >= 2 && self.promo >= 2 * self.warning + 2
+    }
+}
+
+/// Whether a URL points at a gambling site, by its host name.
+pub fn is_gambling_url(url: &Url) -> bool {
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    let host = host.to_ascii_lowercase();
+    host.split('.').any(|label| {
+        HOST_MARKERS.iter().any(|m| label.contains(m))
+            // A brand, alone or with a short suffix ("w88vn", "fb88-vip").
+            || BRANDS.iter().any(|b| label.starts_with(b) && label.len() - b.len() <= 4)
+            || looks_like_bet_label(label)
+    })
+}
+
+/// Labels such as "789bet", "bet88", "win-bet": digits next to "bet".
+fn looks_like_bet_label(label: &str) -> bool {
+    if let Some(pos) = label.find("bet") {
+        let before = &label[..pos];
+        let after = &label[pos + 3..];
+        (before.chars().last().is_some_and(|c| c.is_ascii_digit())
+            || after.chars().next().is_some_and(|c| c.is_ascii_digit()))
+            || (before.is_empty() && after.is_empty())
+    } else {
+        false
+    }
+}
+
+/// What a page shows of compromise.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PageCompromise {
+    pub visible_spam: Vec<String>,
+    pub hidden_spam: Vec<String>,
+    pub spam_links: Vec<String>,
+}
+
+impl PageCompromise {
+    pub fn any(&self) -> bool {
+        !self.visible_spam.is_empty() || !self.hidden_spam.is_empty() || !self.spam_links.is_empty()
+    }
+}
+
+/// Looks at a page's blocks and links. `own_host` is the site's host: links within it are not
+/// outbound.
+pub fn examine(page: &Page, own_host: &str) -> PageCompromise {
+    let mut out = PageCompromise::default();
+    // A warning article on the page lends its context to short blocks near it; judge the page's
+    // visible text as a whole as well as each block.
+    let page_signal = TextSignal::of(&page.visible_text());
+    let page_is_teaching = page_signal.warning >= 2 && page_signal.brands == 0;
+    for block in &page.blocks {
+        let s = TextSignal::of(&block.text);
+        if block.hidden {
+            if s.mentions_gambling() && (s.warning == 0 || s.is_spam()) {
+                out.hidden_spam.push(block.text.chars().take(160).collect());
+            }
+        } else if s.is_spam() && !(page_is_teaching && s.brands == 0 && s.promo == 0) {
+            out.visible_spam
+                .push(block.text.chars().take(160).collect());
+        }
+    }
+    for link in &page.links {
+        let outbound = link.url.host_str().is_some_and(|h| !same_site(h, own_host));
+        let gambling_target = is_gambling_url(&link.url);
+        let anchor = TextSignal::of(&link.text);
+        let spammy = gambling_target || (outbound && anchor.is_spam());
+        if !spammy {
+            continue;
+        }
+        if link.hidden {
+            out.hidden_spam
+                .push(format!("liên kết ẩn tới {}", link.url));
+        } else if outbound {
+            out.spam_links.push(link.url.to_string());
+        }
+    }
+    out.visible_spam.dedup();
+    out.hidden_spam.dedup();
+    out.spam_links.sort();
+    out.spam_links.dedup();
+    out
+}
+
+/// The same site: equal hosts, or one is the other with "www.".
+pub fn same_site(a: &str, b: &str) -> bool {
+    let strip = |h: &str| h.trim_start_matches("www.").to_ascii_lowercase();
+    strip(a) == strip(b)
+}
+
+/// Redirect targets written in inline scripts: `location = "…"`, `location.href = '…'`,
+/// `location.replace("…")`, `window.open("…")` right at load.
+pub fn script_redirect_targets(scripts: &[String], base: &Url) -> Vec<Url> {
+    let mut out = Vec::new();
+    for code in scripts {
+        let compact: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+        for marker in [
+            "location=",
+            "location.href=",
+            "location.replace(",
+            "location.assign(",
+        ] {
+            let mut from = 0;
+            while let Some(pos) = compact[from..].find(marker) {
+                let start = from + pos + marker.len();
+                let rest = &compact[start..];
+                if let Some(q) = rest.chars().next().filter(|c| *c == '"' || *c == '\'')
+                    && let Some(end) = rest[1..].find(q)
+                    && let Ok(u) = base.join(&rest[1..1 + end])
+                {
+                    out.push(u);
+                }
+                from = start;
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(html: &str) -> Page {
+        Page::parse(html, &Url::parse("https://th-anbinh.edu.vn/").unwrap())
+    }
+
+    #[test]
+    fn warning_articles_are_not_spam() {
+        let warning = "Nhà trường tuyên truyền, khuyến cáo học sinh cảnh giác với cờ bạc trực tuyến, cá độ bóng đá \
+                       qua mạng: đây là tệ nạn, vi phạm pháp luật, gây hậu quả nghiêm trọng. Không tham gia, hãy báo thầy cô \
+                       khi thấy bạn bè bị rủ rê vào các trang nhà cái.";
+        let s = TextSignal::of(warning);
+        assert!(s.mentions_gambling());
+        assert!(!s.is_spam(), "{s:?}");
+        let p = page(&format!(
+            "<article><h2>Cảnh giác với cờ bạc trực tuyến</h2><p>{warning}</p></article>"
+        ));
+        assert!(!examine(&p, "th-anbinh.edu.vn").any());
+    }
+
+    #[test]
+    fn selling_is_spam() {
+        for text in [
+            "Nhà cái uy tín số 1 Việt Nam, đăng ký nhận ngay 100k",
+            "Soi kèo nhà cái hôm nay, tỷ lệ kèo chuẩn nhất",
+            "FB88 - link vào mới nhất",
+            "Tài xỉu, xóc đĩa, nổ hũ đổi thưởng",
+        ] {
+            assert!(TextSignal::of(text).is_spam(), "{text}");
+        }
+        assert!(!TextSignal::of("Lễ khai giảng năm học 2026–2027 tại trường").is_spam());
+        assert!(!TextSignal::of("Hội thi bóng đá mini của học sinh khối 8").is_spam());
+    }
+
+    #[test]
+    fn hidden_visible_and_links() {
+        let p = page(
+            r#"<p>Tin tức nhà trường</p>
+            <div style="position:absolute;left:-9999px"><a href="https://nhacai-vip.example/">nhà cái</a> cá cược</div>
+            <footer><p>Đối tác: <a href="https://789bet.example/">789bet</a></p></footer>
+            <p>Nhà cái uy tín, đăng ký nhận thưởng</p>"#,
+        );
+        let c = examine(&p, "th-anbinh.edu.vn");
+        assert!(!c.hidden_spam.is_empty(), "{c:?}");
+        assert_eq!(c.spam_links, vec!["https://789bet.example/".to_string()]);
+        assert!(!c.visible_spam.is_empty());
+    }
+
+    #[test]
+    fn gambling_hosts() {
+        for u in [
+            "https://nhacai-07.fixture.localhost/",
+            "https://789bet.example/",
+            "https://bet88.example/",
+            "http://w88vn.example/",
+            "https://keonhacai.tv/",
+        ] {
+            assert!(is_gambling_url(&Url::parse(u).unwrap()), "{u}");
+        }
+        for u in [
+            "https://alphabet.com/",
+            "https://thcs-betong.edu.vn/",
+            "https://moet.gov.vn/",
+            "https://vnexpress.net/canh-bao-ca-do",
+        ] {
+            assert!(!is_gambling_url(&Url::parse(u).unwrap()), "{u}");
+        }
+    }
+
+    #[test]
+    fn script_redirects() {
+        let base = Url::parse("https://th-anbinh.edu.vn/").unwrap();
+        let t = script_redirect_targets(
+            &["if(1){ window.location.href = 'https://nhacai.example/x'; }".into()],
+            &base,
+        );
+        assert_eq!(t[0].as_str(), "https://nhacai.example/x");
+        let t = script_redirect_targets(&["location.replace(\"/trang-moi\")".into()], &base);
+        assert_eq!(t[0].as_str(), "https://th-anbinh.edu.vn/trang-moi");
+    }
+}
