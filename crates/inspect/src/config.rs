@@ -42,6 +42,10 @@ pub struct InspectConfig {
     pub joomla_floor: (u32, u32),
     /// Extra trusted root certificates (PEM), for private PKIs and the fixture web.
     pub extra_roots_pem: Vec<String>,
+    /// Ports where a site's http:// and https:// live when the other is given (80 and 443 on
+    /// the Internet; the fixture web serves both on other ports).
+    pub http_port: u16,
+    pub https_port: u16,
 }
 
 impl Default for InspectConfig {
@@ -72,6 +76,8 @@ impl Default for InspectConfig {
             wordpress_floor: (6, 0),
             joomla_floor: (4, 0),
             extra_roots_pem: Vec::new(),
+            http_port: 80,
+            https_port: 443,
         }
     }
 }

@@ -2,11 +2,17 @@
 
 pub mod compromise;
 pub mod config;
+pub mod content;
+pub mod crawl;
+pub mod feeds;
 pub mod fetch;
 pub mod finding;
+pub mod inspector;
 pub mod net;
 pub mod observatory;
 pub mod page;
 pub mod tls;
 
+pub use config::InspectConfig;
 pub use finding::{Finding, FindingCode, Severity};
+pub use inspector::{Inspector, SiteReport, parse_target};

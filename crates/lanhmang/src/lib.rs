@@ -4,4 +4,5 @@
 pub mod commands;
 pub mod config;
 pub mod demo;
+pub mod inspect_cli;
 pub mod server;

@@ -63,6 +63,35 @@ enum Command {
         #[command(subcommand)]
         action: AuditAction,
     },
+    /// Kiểm tra website: truy cập, HTTPS, tiêu đề bảo mật, nội dung, dấu hiệu bị tấn công, liên kết.
+    Inspect {
+        /// Địa chỉ website (có thể nhiều).
+        urls: Vec<String>,
+        /// Tệp danh sách địa chỉ, mỗi dòng một địa chỉ.
+        #[arg(long)]
+        from_file: Option<PathBuf>,
+        /// In kết quả dạng JSON, mỗi website một dòng.
+        #[arg(long)]
+        json: bool,
+        /// Cho phép kiểm tra địa chỉ trong mạng nội bộ.
+        #[arg(long)]
+        allow_private: bool,
+        /// Số trang tối đa xem trên mỗi website.
+        #[arg(long)]
+        max_pages: Option<usize>,
+        /// Số website kiểm tra cùng lúc.
+        #[arg(long, default_value_t = 32)]
+        concurrency: usize,
+        /// Chứng chỉ gốc tin cậy bổ sung (PEM).
+        #[arg(long)]
+        ca_file: Option<PathBuf>,
+        /// Cổng http:// của các website (mặc định 80).
+        #[arg(long, hide = true)]
+        http_port: Option<u16>,
+        /// Cổng https:// của các website (mặc định 443).
+        #[arg(long, hide = true)]
+        https_port: Option<u16>,
+    },
     /// Sao lưu cơ sở dữ liệu SQLite (bản sao nhất quán, khi máy chủ vẫn chạy).
     Backup { file: PathBuf },
     /// Khôi phục cơ sở dữ liệu SQLite từ bản sao lưu (dừng máy chủ trước).
@@ -285,6 +314,34 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 commands::backup(&store, &file).await.map(|m| (store, m))
             })
             .await
+        }
+        Command::Inspect {
+            urls,
+            from_file,
+            json,
+            allow_private,
+            max_pages,
+            concurrency,
+            ca_file,
+            http_port,
+            https_port,
+        } => {
+            let clean = lanhmang::inspect_cli::run(lanhmang::inspect_cli::InspectArgs {
+                urls,
+                from_file,
+                json,
+                allow_private,
+                max_pages,
+                concurrency,
+                ca_file,
+                http_port,
+                https_port,
+            })
+            .await?;
+            if !clean {
+                std::process::exit(2);
+            }
+            Ok(())
         }
         Command::Restore { file } => {
             let message = commands::restore(&config, &file).await?;
