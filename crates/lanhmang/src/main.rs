@@ -151,6 +151,8 @@ enum AuditAction {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // One TLS stack for the whole process: rustls on ring.
+    lanhmang_inspect::fetch::install_crypto_provider();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -207,6 +209,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         } => serve(config, with_demo).await,
         Command::Worker => {
             init_logging(&config);
+            let stop = server::shutdown_signal();
             let store = std::sync::Arc::new(server::open_store(&config).await?);
             let settings = server::job_settings(&config);
             let (tx, rx) = tokio::sync::watch::channel(false);
@@ -221,7 +224,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let scheduler =
                 tokio::spawn(lanhmang_jobs::Scheduler::new(store.clone(), settings).run(rx));
             eprintln!("Tiến trình nền đang chạy. Nhấn Ctrl+C để dừng.");
-            server::shutdown_signal().await;
+            stop.await;
             let _ = tx.send(true);
             let _ = worker.await;
             let _ = scheduler.await;
@@ -384,6 +387,7 @@ async fn serve(config: Config, with_demo: bool) -> anyhow::Result<()> {
         }
         None => None,
     };
+    let stop = server::shutdown_signal();
     let store = server::open_store(&config).await?;
     let seeded = if with_demo {
         demo::ensure(&store).await?
@@ -403,7 +407,7 @@ async fn serve(config: Config, with_demo: bool) -> anyhow::Result<()> {
         print_demo_accounts();
     }
     println!("Nhấn Ctrl+C để dừng.");
-    server::shutdown_signal().await;
+    stop.await;
     tracing::info!("shutting down");
     running.stop().await
 }

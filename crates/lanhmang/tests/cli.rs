@@ -379,6 +379,7 @@ async fn serve_demo_prints_the_address_and_accounts() {
         .find(|w| w.starts_with("http://"))
         .unwrap()
         .to_string();
+    lanhmang_inspect::fetch::install_crypto_provider();
     let ok = reqwest::get(format!("{url}healthz"))
         .await
         .unwrap()

@@ -62,6 +62,7 @@ impl TestApp {
 
     /// A browser-like client: keeps cookies, does not follow redirects.
     pub fn client(&self) -> reqwest::Client {
+        lanhmang_inspect::fetch::install_crypto_provider();
         reqwest::Client::builder()
             .cookie_store(true)
             .redirect(Policy::none())
