@@ -400,3 +400,42 @@ async fn serve_demo_prints_the_address_and_accounts() {
     let status = child.wait().unwrap();
     assert!(status.success(), "{status:?}");
 }
+
+#[test]
+fn inspect_refuses_private_targets_and_bad_addresses() {
+    let o = binary()
+        .args([
+            "inspect",
+            "--json",
+            "http://127.0.0.1:9/",
+            "http://169.254.169.254/latest/meta-data/",
+        ])
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    for site in &lines {
+        assert_eq!(site["reachable"], false);
+        assert_eq!(
+            site["findings"][0]["code"], "blocked_private_address",
+            "{site}"
+        );
+    }
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "serious findings give exit status 2"
+    );
+    let o = binary()
+        .args(["inspect", "ftp://truong.edu.vn"])
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("địa chỉ không hợp lệ"));
+    let o = binary().args(["inspect"]).output().unwrap();
+    assert!(!o.status.success());
+}
