@@ -72,6 +72,12 @@ const PROMO: &[&str] = &[
     "xanh chin",
 ];
 
+/// Imperative sales phrases: a call to act now, which no warning article makes.
+const CALL_TO_ACTION: &[&str] = &[
+    "link vao", "dang ky ngay", "choi ngay", "nhan ngay", "truy cap ngay", "tai app", "giftcode", "nap dau", "thuong nap",
+    "uy tin nhat", "uy tin so 1", "nha cai uy tin",
+];
+
 /// Words of warning and education: an article that uses them is teaching, not selling.
 const WARNING: &[&str] = &[
     "canh giac",
@@ -155,6 +161,7 @@ pub struct TextSignal {
     pub brands: usize,
     pub promo: usize,
     pub warning: usize,
+    pub call_to_action: usize,
 }
 
 impl TextSignal {
@@ -165,6 +172,7 @@ impl TextSignal {
             brands: count_terms(&f, BRANDS),
             promo: count_terms(&f, PROMO),
             warning: count_terms(&f, WARNING),
+            call_to_action: count_terms(&f, CALL_TO_ACTION),
         }
     }
 
@@ -179,7 +187,7 @@ impl TextSignal {
             return false;
         }
         if self.warning == 0 {
-            return self.brands > 0 || self.promo > 0 || self.betting >= 2;
+            return self.brands > 0 || self.promo > 0 || self.betting >= 3;
         }
         // Warnings present: only overwhelming sales talk counts.
         self.brands >= 2 && self.promo >= 2 * self.warning + 2
@@ -231,19 +239,27 @@ impl PageCompromise {
 /// outbound.
 pub fn examine(page: &Page, own_host: &str) -> PageCompromise {
     let mut out = PageCompromise::default();
-    // A warning article on the page lends its context to short blocks near it; judge the page's
-    // visible text as a whole as well as each block.
-    let page_signal = TextSignal::of(&page.visible_text());
-    let page_is_teaching = page_signal.warning >= 2 && page_signal.brands == 0;
+    // A paragraph is judged with the rest of its article: an article that warns against
+    // gambling (warning words, no brand names) may describe how betting sites lure pupils.
+    let mut context: std::collections::HashMap<usize, (usize, usize)> = std::collections::HashMap::new();
+    for block in page.blocks.iter().filter(|b| !b.hidden) {
+        let s = TextSignal::of(&block.text);
+        let e = context.entry(block.container).or_default();
+        e.0 += s.warning;
+        e.1 += s.brands;
+    }
     for block in &page.blocks {
         let s = TextSignal::of(&block.text);
         if block.hidden {
             if s.mentions_gambling() && (s.warning == 0 || s.is_spam()) {
                 out.hidden_spam.push(block.text.chars().take(160).collect());
             }
-        } else if s.is_spam() && !(page_is_teaching && s.brands == 0 && s.promo == 0) {
-            out.visible_spam
-                .push(block.text.chars().take(160).collect());
+            continue;
+        }
+        let (warnings, brands) = context.get(&block.container).copied().unwrap_or_default();
+        let teaching = warnings >= 2 && brands == 0;
+        if s.is_spam() && !(teaching && s.brands == 0 && s.call_to_action == 0) {
+            out.visible_spam.push(block.text.chars().take(160).collect());
         }
     }
     for link in &page.links {
@@ -323,6 +339,19 @@ mod tests {
             "<article><h2>Cảnh giác với cờ bạc trực tuyến</h2><p>{warning}</p></article>"
         ));
         assert!(!examine(&p, "th-anbinh.edu.vn").any());
+    }
+
+    #[test]
+    fn an_article_lends_its_warning_to_each_paragraph() {
+        let p = page(
+            "<article><h1>Tăng cường giáo dục phòng ngừa tệ nạn cờ bạc</h1>\
+             <p>Nhiều trang web của nhà cái núp bóng trò chơi trực tuyến, game bài đổi thưởng, quảng cáo khuyến mãi để dụ dỗ các em nạp tiền.</p>\
+             <p>Nhà trường tuyên truyền về tác hại và hậu quả của cờ bạc, vi phạm pháp luật.</p></article>\
+             <footer><p>Nhà cái uy tín nhất, đăng ký nhận ngay 100k</p></footer>",
+        );
+        let c = examine(&p, "th-anbinh.edu.vn");
+        assert_eq!(c.visible_spam.len(), 1, "{c:?}");
+        assert!(c.visible_spam[0].contains("uy tín nhất"));
     }
 
     #[test]

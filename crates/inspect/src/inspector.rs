@@ -674,6 +674,13 @@ impl Inspector {
     ) -> Crawl {
         let mut frontier = Frontier::new(&main.final_url, self.config.max_depth);
         let mut crawl = Crawl::default();
+        // The home page's status is known (and reported as http_error if it failed).
+        crawl.fetched.insert(normalize(&main.final_url), main.status);
+        for hop in &main.chain {
+            if let Ok(u) = Url::parse(&hop.url) {
+                crawl.fetched.insert(normalize(&u), hop.status);
+            }
+        }
         for l in &home.links {
             if !l.hidden && frontier.same_site(&l.url) {
                 crawl

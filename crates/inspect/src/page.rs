@@ -12,6 +12,9 @@ use url::Url;
 pub struct TextBlock {
     pub text: String,
     pub hidden: bool,
+    /// The enclosing article, section, main, aside, header, footer or nav (0: none), so that
+    /// a paragraph is judged with the rest of its article.
+    pub container: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,6 +66,7 @@ const BLOCK_TAGS: &[&str] = &[
     "span",
     "a",
 ];
+const CONTAINER_TAGS: &[&str] = &["article", "section", "main", "aside", "header", "footer", "nav"];
 const SKIP_TAGS: &[&str] = &["script", "style", "noscript", "template", "svg"];
 
 /// Whether an inline style hides what it applies to.
@@ -185,9 +189,10 @@ impl Page {
         };
 
         // Walk the tree with an explicit stack: (node, hidden-by-ancestor).
-        let mut stack = vec![(doc.tree.root(), false)];
+        let mut stack = vec![(doc.tree.root(), false, 0usize)];
+        let mut containers = 0usize;
         let mut seen_links: HashSet<(String, bool)> = HashSet::new();
-        while let Some((node, hidden_above)) = stack.pop() {
+        while let Some((node, hidden_above, container_above)) = stack.pop() {
             match node.value() {
                 Node::Element(el) => {
                     let name = el.name();
@@ -277,6 +282,12 @@ impl Page {
                             .id()
                             .is_some_and(|id| hidden_sel.contains(&format!("#{id}")));
                     let hidden = hidden_above || hides_here;
+                    let container = if CONTAINER_TAGS.contains(&name) {
+                        containers += 1;
+                        containers
+                    } else {
+                        container_above
+                    };
                     if name == "a"
                         && let Some(u) = el.attr("href").and_then(resolve)
                     {
@@ -315,16 +326,16 @@ impl Page {
                             .collect();
                         let own = own.split_whitespace().collect::<Vec<_>>().join(" ");
                         if !own.is_empty() && page.blocks.len() < 5_000 {
-                            page.blocks.push(TextBlock { text: own, hidden });
+                            page.blocks.push(TextBlock { text: own, hidden, container });
                         }
                     }
                     for child in node.children().rev() {
-                        stack.push((child, hidden));
+                        stack.push((child, hidden, container));
                     }
                 }
                 Node::Document | Node::Fragment => {
                     for child in node.children().rev() {
-                        stack.push((child, hidden_above));
+                        stack.push((child, hidden_above, container_above));
                     }
                 }
                 _ => {}
