@@ -41,11 +41,7 @@ impl Paging {
     pub fn parse(query: &PagingQuery) -> Result<Paging, PagingError> {
         let page = match query.page.as_deref().map(str::trim) {
             None | Some("") => 1,
-            Some(raw) => raw
-                .parse::<u32>()
-                .ok()
-                .filter(|p| *p >= 1)
-                .ok_or(PagingError::Page)?,
+            Some(raw) => raw.parse::<u32>().ok().filter(|p| *p >= 1).ok_or(PagingError::Page)?,
         };
         let per_page = match query.per_page.as_deref().map(str::trim) {
             None | Some("") => DEFAULT_PER_PAGE,
@@ -90,29 +86,17 @@ mod tests {
         assert_eq!(Paging::parse(&q(None, None)), Ok(Paging::default()));
         assert_eq!(
             Paging::parse(&q(Some("3"), Some("500"))),
-            Ok(Paging {
-                page: 3,
-                per_page: 500
-            })
+            Ok(Paging { page: 3, per_page: 500 })
         );
         assert_eq!(Paging::parse(&q(Some("0"), None)), Err(PagingError::Page));
         assert_eq!(Paging::parse(&q(Some("x"), None)), Err(PagingError::Page));
-        assert_eq!(
-            Paging::parse(&q(None, Some("501"))),
-            Err(PagingError::PerPage)
-        );
-        assert_eq!(
-            Paging::parse(&q(None, Some("0"))),
-            Err(PagingError::PerPage)
-        );
+        assert_eq!(Paging::parse(&q(None, Some("501"))), Err(PagingError::PerPage));
+        assert_eq!(Paging::parse(&q(None, Some("0"))), Err(PagingError::PerPage));
     }
 
     #[test]
     fn offsets_and_counts() {
-        let p = Paging {
-            page: 3,
-            per_page: 20,
-        };
+        let p = Paging { page: 3, per_page: 20 };
         assert_eq!(p.offset(), 40);
         assert_eq!(p.page_count(0), 1);
         assert_eq!(p.page_count(41), 3);

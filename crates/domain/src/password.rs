@@ -169,9 +169,7 @@ pub fn hash(password: &str) -> Result<String, HashError> {
 /// Verifies a password against a stored PHC string; a malformed hash verifies nothing.
 pub fn verify(password: &str, phc: &str) -> bool {
     match PasswordHash::new(phc) {
-        Ok(parsed) => Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok(),
+        Ok(parsed) => Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok(),
         Err(_) => false,
     }
 }
@@ -197,18 +195,12 @@ mod tests {
         assert_eq!(check_policy("short", "u"), Err(PasswordError::TooShort));
         assert_eq!(check_policy("matkhau123", "u"), Err(PasswordError::Common));
         assert_eq!(check_policy("MậtKhẩu123", "u"), Err(PasswordError::Common));
-        assert_eq!(
-            check_policy("aaaaaaaaaaaa", "u"),
-            Err(PasswordError::Common)
-        );
+        assert_eq!(check_policy("aaaaaaaaaaaa", "u"), Err(PasswordError::Common));
         assert_eq!(
             check_policy("nguyen.van.a-2026", "nguyen.van.a"),
             Err(PasswordError::SameAsUsername)
         );
-        assert_eq!(
-            check_policy(&"x1".repeat(70), "u"),
-            Err(PasswordError::TooLong)
-        );
+        assert_eq!(check_policy(&"x1".repeat(70), "u"), Err(PasswordError::TooLong));
         assert_eq!(check_policy("lanhmang-demo", "demo.admin"), Ok(()));
         assert_eq!(check_policy("cây tre trăm đốt 7", "u"), Ok(()));
     }

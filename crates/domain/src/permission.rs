@@ -229,11 +229,7 @@ mod tests {
         assert!(may_grant(&office_admin, Role::Principal, SCHOOL_A));
         assert!(!may_grant(&office_admin, Role::SystemAdmin, SCHOOL_A));
         assert!(!may_grant(&office_admin, Role::Principal, OTHER_SCHOOL));
-        assert!(may_grant(
-            &actor(Role::SystemAdmin, 1),
-            Role::SystemAdmin,
-            DEPT
-        ));
+        assert!(may_grant(&actor(Role::SystemAdmin, 1), Role::SystemAdmin, DEPT));
     }
 
     #[test]

@@ -41,11 +41,7 @@ pub fn parse_username(raw: &str) -> Result<String, PersonFieldError> {
     let ok = (3..=64).contains(&u.len())
         && u.chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-' | '_'));
-    if ok {
-        Ok(u)
-    } else {
-        Err(PersonFieldError::Username)
-    }
+    if ok { Ok(u) } else { Err(PersonFieldError::Username) }
 }
 
 pub fn parse_display_name(raw: &str) -> Result<String, PersonFieldError> {
@@ -173,10 +169,7 @@ mod tests {
         assert!(parse_email("a@b").is_err());
         assert!(parse_email("a b@c.vn").is_err());
         assert_eq!(parse_phone("0912 345 678"), Ok(Some("0912345678".into())));
-        assert_eq!(
-            parse_phone("+84 912-345-678"),
-            Ok(Some("+84912345678".into()))
-        );
+        assert_eq!(parse_phone("+84 912-345-678"), Ok(Some("+84912345678".into())));
         assert!(parse_phone("12ab").is_err());
     }
 

@@ -56,10 +56,7 @@ mod tests {
     #[test]
     fn folds_diacritics_and_d() {
         assert_eq!(fold_vi("Đào tạo"), "dao tao");
-        assert_eq!(
-            fold_vi("  TRƯỜNG   Tiểu học  Đống Đa "),
-            "truong tieu hoc dong da"
-        );
+        assert_eq!(fold_vi("  TRƯỜNG   Tiểu học  Đống Đa "), "truong tieu hoc dong da");
         assert_eq!(fold_vi("Nguyễn Thị Hằng"), "nguyen thi hang");
         assert_eq!(fold_vi(""), "");
     }

@@ -50,9 +50,7 @@ impl UnitKind {
     pub fn parse(raw: &str) -> Option<UnitKind> {
         match fold_key(raw).as_str() {
             "ministry" | "bo" | "bo_gd_dt" | "bo_giao_duc_va_dao_tao" => Some(UnitKind::Ministry),
-            "department" | "so" | "so_gd_dt" | "so_giao_duc_va_dao_tao" => {
-                Some(UnitKind::Department)
-            }
+            "department" | "so" | "so_gd_dt" | "so_giao_duc_va_dao_tao" => Some(UnitKind::Department),
             "office"
             | "phong"
             | "phong_gd_dt"
@@ -83,11 +81,7 @@ pub enum SchoolLevel {
 }
 
 impl SchoolLevel {
-    pub const ALL: [SchoolLevel; 3] = [
-        SchoolLevel::Primary,
-        SchoolLevel::LowerSecondary,
-        SchoolLevel::Combined,
-    ];
+    pub const ALL: [SchoolLevel; 3] = [SchoolLevel::Primary, SchoolLevel::LowerSecondary, SchoolLevel::Combined];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -142,9 +136,7 @@ impl UnitStatus {
     pub fn parse(raw: &str) -> Option<UnitStatus> {
         match fold_key(raw).as_str() {
             "active" | "hoat_dong" | "dang_hoat_dong" => Some(UnitStatus::Active),
-            "closed" | "da_dong" | "dong" | "giai_the" | "ngung_hoat_dong" => {
-                Some(UnitStatus::Closed)
-            }
+            "closed" | "da_dong" | "dong" | "giai_the" | "ngung_hoat_dong" => Some(UnitStatus::Closed),
             _ => None,
         }
     }
@@ -362,11 +354,8 @@ pub fn parse_websites(raw: &str) -> Result<Vec<String>, UnitFieldError> {
         } else {
             format!("https://{part}")
         };
-        let url =
-            url::Url::parse(&with_scheme).map_err(|_| UnitFieldError::Website(part.to_string()))?;
-        let host_ok = url
-            .host_str()
-            .is_some_and(|h| h.contains('.') || h == "localhost");
+        let url = url::Url::parse(&with_scheme).map_err(|_| UnitFieldError::Website(part.to_string()))?;
+        let host_ok = url.host_str().is_some_and(|h| h.contains('.') || h == "localhost");
         if !matches!(url.scheme(), "http" | "https") || !host_ok || part.len() > 300 {
             return Err(UnitFieldError::Website(part.to_string()));
         }
@@ -400,14 +389,8 @@ mod tests {
     #[test]
     fn levels_and_status_parse() {
         assert_eq!(SchoolLevel::parse("Tiểu học"), Some(SchoolLevel::Primary));
-        assert_eq!(
-            SchoolLevel::parse("THCS"),
-            Some(SchoolLevel::LowerSecondary)
-        );
-        assert_eq!(
-            SchoolLevel::parse("Liên cấp TH&THCS"),
-            Some(SchoolLevel::Combined)
-        );
+        assert_eq!(SchoolLevel::parse("THCS"), Some(SchoolLevel::LowerSecondary));
+        assert_eq!(SchoolLevel::parse("Liên cấp TH&THCS"), Some(SchoolLevel::Combined));
         for l in SchoolLevel::ALL {
             assert_eq!(SchoolLevel::parse(l.label()), Some(l));
         }
@@ -420,10 +403,7 @@ mod tests {
         assert!(UnitCode::parse("TH-01").is_ok());
         assert_eq!(UnitCode::parse("  "), Err(UnitFieldError::CodeEmpty));
         assert_eq!(UnitCode::parse("mã 1"), Err(UnitFieldError::CodeInvalid));
-        assert_eq!(
-            UnitCode::parse(&"x".repeat(33)),
-            Err(UnitFieldError::CodeInvalid)
-        );
+        assert_eq!(UnitCode::parse(&"x".repeat(33)), Err(UnitFieldError::CodeInvalid));
     }
 
     #[test]
@@ -453,8 +433,7 @@ mod tests {
 
     #[test]
     fn websites_are_normalized() {
-        let w = parse_websites("thcs-anbinh.edu.vn, https://th-anbinh.edu.vn/\nthcs-anbinh.edu.vn")
-            .unwrap();
+        let w = parse_websites("thcs-anbinh.edu.vn, https://th-anbinh.edu.vn/\nthcs-anbinh.edu.vn").unwrap();
         assert_eq!(
             w,
             vec![

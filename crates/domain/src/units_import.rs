@@ -66,9 +66,8 @@ pub fn read_table(bytes: &[u8]) -> Result<Table, ReadError> {
 }
 
 fn read_csv(bytes: &[u8]) -> Result<Table, ReadError> {
-    let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)).map_err(
-        |_| ReadError::Csv("tệp không phải văn bản UTF-8 (hãy lưu dưới dạng CSV UTF-8).".into()),
-    )?;
+    let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes))
+        .map_err(|_| ReadError::Csv("tệp không phải văn bản UTF-8 (hãy lưu dưới dạng CSV UTF-8).".into()))?;
     // Spreadsheets saved in Vietnamese locales often use ';' as the separator.
     let first_line = text.lines().next().unwrap_or("");
     let delimiter = if first_line.matches(';').count() > first_line.matches(',').count() {
@@ -94,8 +93,7 @@ fn read_csv(bytes: &[u8]) -> Result<Table, ReadError> {
 
 fn read_xlsx(bytes: &[u8]) -> Result<Table, ReadError> {
     use calamine::{Data, Reader, Xlsx};
-    let mut workbook: Xlsx<_> =
-        Xlsx::new(Cursor::new(bytes.to_vec())).map_err(|e| ReadError::Xlsx(e.to_string()))?;
+    let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes.to_vec())).map_err(|e| ReadError::Xlsx(e.to_string()))?;
     let range = workbook
         .worksheet_range_at(0)
         .ok_or(ReadError::NoSheet)?
@@ -139,8 +137,9 @@ impl Column {
             "code" | "ma" | "ma_don_vi" | "ma_dv" => Column::Code,
             "name" | "ten" | "ten_don_vi" | "ten_dv" => Column::Name,
             "kind" | "loai" | "loai_don_vi" => Column::Kind,
-            "parent_code" | "parent" | "ma_cap_tren" | "ma_don_vi_cap_tren" | "don_vi_cap_tren"
-            | "cap_tren" => Column::ParentCode,
+            "parent_code" | "parent" | "ma_cap_tren" | "ma_don_vi_cap_tren" | "don_vi_cap_tren" | "cap_tren" => {
+                Column::ParentCode
+            }
             "school_level" | "level" | "cap_hoc" => Column::SchoolLevel,
             "status" | "trang_thai" => Column::Status,
             "address" | "dia_chi" => Column::Address,
@@ -270,12 +269,7 @@ pub fn plan_import(
                     reason: format!("Mã đơn vị {code} đã xuất hiện ở dòng {first}."),
                 });
             }
-            links.push((
-                row_number,
-                code,
-                parent_code.clone(),
-                UnitKind::parse(&input.kind),
-            ));
+            links.push((row_number, code, parent_code.clone(), UnitKind::parse(&input.kind)));
         }
         match input.parse() {
             Ok(fields) => rows.push(ImportRow {
@@ -289,14 +283,10 @@ pub fn plan_import(
                         crate::unit::UnitField::Code => column_name(Column::Code, "ma_don_vi"),
                         crate::unit::UnitField::Name => column_name(Column::Name, "ten_don_vi"),
                         crate::unit::UnitField::Kind => column_name(Column::Kind, "loai"),
-                        crate::unit::UnitField::SchoolLevel => {
-                            column_name(Column::SchoolLevel, "cap_hoc")
-                        }
+                        crate::unit::UnitField::SchoolLevel => column_name(Column::SchoolLevel, "cap_hoc"),
                         crate::unit::UnitField::Status => column_name(Column::Status, "trang_thai"),
                         crate::unit::UnitField::Address => column_name(Column::Address, "dia_chi"),
-                        crate::unit::UnitField::Websites => {
-                            column_name(Column::Websites, "website")
-                        }
+                        crate::unit::UnitField::Websites => column_name(Column::Websites, "website"),
                     };
                     errors.push(ImportError {
                         row: row_number,
@@ -313,10 +303,8 @@ pub fn plan_import(
         .iter()
         .map(|(code, u)| (code.as_str(), u.parent_code.as_deref()))
         .collect();
-    let mut kind_of: HashMap<&str, Option<UnitKind>> = existing
-        .iter()
-        .map(|(code, u)| (code.as_str(), Some(u.kind)))
-        .collect();
+    let mut kind_of: HashMap<&str, Option<UnitKind>> =
+        existing.iter().map(|(code, u)| (code.as_str(), Some(u.kind))).collect();
     for (_, code, parent, kind) in &links {
         parent_of.insert(code.as_str(), parent.as_ref().map(UnitCode::as_str));
         kind_of.insert(code.as_str(), *kind);
@@ -361,20 +349,16 @@ pub fn plan_import(
 
 /// Orders rows so that a row whose parent is also in the file comes after that parent.
 fn order_parents_first(rows: Vec<ImportRow>) -> Vec<ImportRow> {
-    let in_file: HashSet<String> = rows
-        .iter()
-        .map(|r| r.fields.code.as_str().to_string())
-        .collect();
+    let in_file: HashSet<String> = rows.iter().map(|r| r.fields.code.as_str().to_string()).collect();
     let mut placed: HashSet<String> = HashSet::new();
     let mut pending = rows;
     let mut ordered = Vec::with_capacity(pending.len());
     while !pending.is_empty() {
         let before = pending.len();
-        let (ready, rest): (Vec<_>, Vec<_>) =
-            pending.into_iter().partition(|r| match &r.parent_code {
-                Some(p) if in_file.contains(p.as_str()) => placed.contains(p.as_str()),
-                _ => true,
-            });
+        let (ready, rest): (Vec<_>, Vec<_>) = pending.into_iter().partition(|r| match &r.parent_code {
+            Some(p) if in_file.contains(p.as_str()) => placed.contains(p.as_str()),
+            _ => true,
+        });
         for r in &ready {
             placed.insert(r.fields.code.as_str().to_string());
         }
@@ -404,10 +388,7 @@ mod tests {
         let rows = plan_import(&t, &HashMap::new()).unwrap();
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0].fields.code.as_str(), "P1");
-        assert_eq!(
-            rows[1].parent_code.as_ref().map(UnitCode::as_str),
-            Some("P1")
-        );
+        assert_eq!(rows[1].parent_code.as_ref().map(UnitCode::as_str), Some("P1"));
     }
 
     #[test]
@@ -416,10 +397,7 @@ mod tests {
             "code,name,kind,parent_code,school_level\nT1,Trường,school,P1,THCS\nP1,Phòng,office,S1,\nS1,Sở,department,,\n",
         );
         let rows = plan_import(&t, &HashMap::new()).unwrap();
-        let codes: Vec<_> = rows
-            .iter()
-            .map(|r| r.fields.code.as_str().to_string())
-            .collect();
+        let codes: Vec<_> = rows.iter().map(|r| r.fields.code.as_str().to_string()).collect();
         assert_eq!(codes, vec!["S1", "P1", "T1"]);
     }
 
@@ -432,8 +410,7 @@ mod tests {
              X 2,Đơn vị,loai la,,,\n",
         );
         let errors = plan_import(&t, &HashMap::new()).unwrap_err();
-        let summary: Vec<(usize, &str)> =
-            errors.iter().map(|e| (e.row, e.column.as_str())).collect();
+        let summary: Vec<(usize, &str)> = errors.iter().map(|e| (e.row, e.column.as_str())).collect();
         assert!(summary.contains(&(2, "name")), "{errors:?}");
         assert!(summary.contains(&(2, "school_level")), "{errors:?}");
         assert!(summary.contains(&(2, "parent_code")), "{errors:?}");
@@ -473,43 +450,27 @@ mod tests {
         let t = table("code,name,kind,parent_code\nP2,Phòng 2,office,P1\nT2,Trường,other,T9\n");
         let errors = plan_import(&t, &existing).unwrap_err();
         assert!(
-            errors
-                .iter()
-                .any(|e| e.row == 2 && e.reason.contains("vòng lặp")),
+            errors.iter().any(|e| e.row == 2 && e.reason.contains("vòng lặp")),
             "{errors:?}"
         );
         assert!(
-            errors
-                .iter()
-                .any(|e| e.row == 3 && e.reason.contains("trường học")),
+            errors.iter().any(|e| e.row == 3 && e.reason.contains("trường học")),
             "{errors:?}"
         );
     }
 
     #[test]
     fn empty_and_non_utf8_files_are_refused() {
-        assert!(matches!(
-            read_table(b"code,name,kind\n"),
-            Err(ReadError::Empty)
-        ));
-        assert!(matches!(
-            read_table(b"code,name\n\xff\xfe,x\n"),
-            Err(ReadError::Csv(_))
-        ));
-        assert!(matches!(
-            read_table(b"PK\x03\x04garbage"),
-            Err(ReadError::Xlsx(_))
-        ));
+        assert!(matches!(read_table(b"code,name,kind\n"), Err(ReadError::Empty)));
+        assert!(matches!(read_table(b"code,name\n\xff\xfe,x\n"), Err(ReadError::Csv(_))));
+        assert!(matches!(read_table(b"PK\x03\x04garbage"), Err(ReadError::Xlsx(_))));
     }
 
     #[test]
     fn reads_xlsx() {
         let mut wb = rust_xlsxwriter::Workbook::new();
         let ws = wb.add_worksheet();
-        for (c, h) in ["Mã đơn vị", "Tên đơn vị", "Loại", "Cấp học"]
-            .iter()
-            .enumerate()
-        {
+        for (c, h) in ["Mã đơn vị", "Tên đơn vị", "Loại", "Cấp học"].iter().enumerate() {
             ws.write_string(0, c as u16, *h).unwrap();
         }
         ws.write_number(1, 0, 1001.0).unwrap();

@@ -37,10 +37,9 @@ const BETTING: &[&str] = &[
 
 /// Betting brands that school pages never name except when hacked.
 const BRANDS: &[&str] = &[
-    "w88", "fb88", "789bet", "kubet", "jun88", "hi88", "new88", "shbet", "8xbet", "188bet",
-    "fun88", "m88", "1xbet", "bk8", "v9bet", "sv388", "f8bet", "mb66", "okvip", "debet", "hb88",
-    "vn88", "nbet", "win55", "sunwin", "go88", "hitclub", "789club", "twin68", "rikvip", "b52club",
-    "max88", "onbet", "33win", "ae888", "f168", "kubet88",
+    "w88", "fb88", "789bet", "kubet", "jun88", "hi88", "new88", "shbet", "8xbet", "188bet", "fun88", "m88", "1xbet",
+    "bk8", "v9bet", "sv388", "f8bet", "mb66", "okvip", "debet", "hb88", "vn88", "nbet", "win55", "sunwin", "go88",
+    "hitclub", "789club", "twin68", "rikvip", "b52club", "max88", "onbet", "33win", "ae888", "f168", "kubet88",
 ];
 
 /// Words that sell: what spam says and warnings do not.
@@ -74,8 +73,18 @@ const PROMO: &[&str] = &[
 
 /// Imperative sales phrases: a call to act now, which no warning article makes.
 const CALL_TO_ACTION: &[&str] = &[
-    "link vao", "dang ky ngay", "choi ngay", "nhan ngay", "truy cap ngay", "tai app", "giftcode", "nap dau", "thuong nap",
-    "uy tin nhat", "uy tin so 1", "nha cai uy tin",
+    "link vao",
+    "dang ky ngay",
+    "choi ngay",
+    "nhan ngay",
+    "truy cap ngay",
+    "tai app",
+    "giftcode",
+    "nap dau",
+    "thuong nap",
+    "uy tin nhat",
+    "uy tin so 1",
+    "nha cai uy tin",
 ];
 
 /// Words of warning and education: an article that uses them is teaching, not selling.
@@ -271,8 +280,7 @@ pub fn examine(page: &Page, own_host: &str) -> PageCompromise {
             continue;
         }
         if link.hidden {
-            out.hidden_spam
-                .push(format!("liên kết ẩn tới {}", link.url));
+            out.hidden_spam.push(format!("liên kết ẩn tới {}", link.url));
         } else if outbound {
             out.spam_links.push(link.url.to_string());
         }
@@ -296,12 +304,7 @@ pub fn script_redirect_targets(scripts: &[String], base: &Url) -> Vec<Url> {
     let mut out = Vec::new();
     for code in scripts {
         let compact: String = code.chars().filter(|c| !c.is_whitespace()).collect();
-        for marker in [
-            "location=",
-            "location.href=",
-            "location.replace(",
-            "location.assign(",
-        ] {
+        for marker in ["location=", "location.href=", "location.replace(", "location.assign("] {
             let mut from = 0;
             while let Some(pos) = compact[from..].find(marker) {
                 let start = from + pos + marker.len();

@@ -72,10 +72,7 @@ pub fn disclosure_links(page: &Page, site: &Url) -> Vec<Url> {
         .iter()
         .filter(|l| !l.hidden && l.url.host_str() == site.host_str())
         .filter(|l| {
-            is_disclosure_label(&l.text)
-                || fold_vi(l.url.path())
-                    .replace(['-', '_'], " ")
-                    .contains("cong khai")
+            is_disclosure_label(&l.text) || fold_vi(l.url.path()).replace(['-', '_'], " ").contains("cong khai")
         })
         .map(|l| l.url.clone())
         .collect();
@@ -97,10 +94,7 @@ fn parse_version(text: &str) -> Option<(u32, u32, u32)> {
         .chars()
         .take_while(|c| c.is_ascii_digit() || *c == '.')
         .collect();
-    let mut parts = v
-        .split('.')
-        .filter(|p| !p.is_empty())
-        .map(|p| p.parse::<u32>().ok());
+    let mut parts = v.split('.').filter(|p| !p.is_empty()).map(|p| p.parse::<u32>().ok());
     let major = parts.next()??;
     let minor = parts.next().flatten().unwrap_or(0);
     let patch = parts.next().flatten().unwrap_or(0);
@@ -116,9 +110,7 @@ pub fn detect_software(page: &Page, powered_by: Option<&str>) -> Option<Software
             if lower.contains(name) {
                 return Some(Software {
                     name: name_case(name),
-                    version: parse_version(
-                        &lower[lower.find(name).map(|p| p + name.len()).unwrap_or(0)..],
-                    ),
+                    version: parse_version(&lower[lower.find(name).map(|p| p + name.len()).unwrap_or(0)..]),
                     evidence: format!("meta generator: {generator}"),
                 });
             }
@@ -132,10 +124,7 @@ pub fn detect_software(page: &Page, powered_by: Option<&str>) -> Option<Software
     for r in &page.resources {
         let path = r.path();
         if (path.contains("/wp-includes/") || path.contains("/wp-content/"))
-            && let Some(ver) = r
-                .query_pairs()
-                .find(|(k, _)| k == "ver")
-                .map(|(_, v)| v.into_owned())
+            && let Some(ver) = r.query_pairs().find(|(k, _)| k == "ver").map(|(_, v)| v.into_owned())
             && path.contains("/wp-includes/")
         {
             return Some(Software {
@@ -195,10 +184,7 @@ mod tests {
         let text = "CÔNG KHAI THÔNG TIN: Thông tin chung về nhà trường; Công khai tài chính; Đội ngũ cán bộ, giáo viên; \
                     Cơ sở vật chất; Kiểm định chất lượng giáo dục; Kế hoạch giáo dục năm học; Báo cáo thường niên 2025–2026";
         assert_eq!(disclosure_parts_found(text), vec![0, 1, 2, 3, 4, 5, 6]);
-        assert_eq!(
-            disclosure_parts_found("Thông tin chung; Cơ sở vật chất"),
-            vec![0, 3]
-        );
+        assert_eq!(disclosure_parts_found("Thông tin chung; Cơ sở vật chất"), vec![0, 3]);
         assert!(is_disclosure_label("Thực hiện công khai"));
         assert!(!is_disclosure_label("Tin tức"));
     }
@@ -206,15 +192,9 @@ mod tests {
     #[test]
     fn software_versions() {
         let base = Url::parse("https://x.edu.vn/").unwrap();
-        let p = Page::parse(
-            r#"<meta name="generator" content="WordPress 5.2.1">"#,
-            &base,
-        );
+        let p = Page::parse(r#"<meta name="generator" content="WordPress 5.2.1">"#, &base);
         let sw = detect_software(&p, None).unwrap();
-        assert_eq!(
-            (sw.name.as_str(), sw.version),
-            ("WordPress", Some((5, 2, 1)))
-        );
+        assert_eq!((sw.name.as_str(), sw.version), ("WordPress", Some((5, 2, 1))));
         assert!(is_outdated(&sw, (6, 0), (4, 0)));
         let p = Page::parse(
             r#"<meta name="generator" content="Joomla! - Open Source Content Management - Version 4.4.2">"#,

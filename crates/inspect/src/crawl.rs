@@ -9,11 +9,7 @@ use url::Url;
 /// broken XML yields what could be read).
 pub fn sitemap_entries(xml: &str) -> Vec<(String, Option<String>)> {
     let mut out = Vec::new();
-    for chunk in xml
-        .split("<url>")
-        .skip(1)
-        .chain(xml.split("<sitemap>").skip(1))
-    {
+    for chunk in xml.split("<url>").skip(1).chain(xml.split("<sitemap>").skip(1)) {
         let loc = between(chunk, "<loc>", "</loc>").map(|s| s.trim().replace("&amp;", "&"));
         let lastmod = between(chunk, "<lastmod>", "</lastmod>").map(|s| s.trim().to_string());
         if let Some(loc) = loc {
@@ -38,9 +34,7 @@ pub fn robots_sitemaps(robots: &str) -> Vec<String> {
         .lines()
         .filter_map(|l| {
             let (k, v) = l.split_once(':')?;
-            k.trim()
-                .eq_ignore_ascii_case("sitemap")
-                .then(|| v.trim().to_string())
+            k.trim().eq_ignore_ascii_case("sitemap").then(|| v.trim().to_string())
         })
         .collect()
 }
@@ -75,9 +69,7 @@ impl Frontier {
     }
 
     pub fn same_site(&self, u: &Url) -> bool {
-        u.host_str()
-            .is_some_and(|h| h.eq_ignore_ascii_case(&self.host))
-            && u.port_or_known_default() == self.port
+        u.host_str().is_some_and(|h| h.eq_ignore_ascii_case(&self.host)) && u.port_or_known_default() == self.port
     }
 
     /// Queues a same-site URL not seen before; returns whether it was queued.
@@ -111,10 +103,7 @@ mod tests {
         let xml = "<urlset><url><loc>https://x.vn/a</loc><lastmod>2026-11-01</lastmod></url><url><loc> https://x.vn/b?x=1&amp;y=2 </loc></url><url><loc>broken";
         let e = sitemap_entries(xml);
         assert_eq!(e.len(), 2);
-        assert_eq!(
-            e[0],
-            ("https://x.vn/a".to_string(), Some("2026-11-01".to_string()))
-        );
+        assert_eq!(e[0], ("https://x.vn/a".to_string(), Some("2026-11-01".to_string())));
         assert_eq!(e[1].0, "https://x.vn/b?x=1&y=2");
         assert_eq!(
             robots_sitemaps("User-agent: *\nSitemap: https://x.vn/sitemap.xml\n"),

@@ -4,14 +4,7 @@ use serde::Serialize;
 use url::Url;
 
 /// Paths tried when a site advertises no feed.
-pub const COMMON_PATHS: &[&str] = &[
-    "/feed",
-    "/rss.xml",
-    "/atom.xml",
-    "/feed.json",
-    "/rss",
-    "/feed.xml",
-];
+pub const COMMON_PATHS: &[&str] = &["/feed", "/rss.xml", "/atom.xml", "/feed.json", "/rss", "/feed.xml"];
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FeedEntry {
@@ -39,9 +32,7 @@ pub fn parse(url: &Url, body: &[u8]) -> Result<FeedReport, FeedError> {
     let kind = match feed.feed_type {
         feed_rs::model::FeedType::Atom => "atom",
         feed_rs::model::FeedType::JSON => "json",
-        feed_rs::model::FeedType::RSS0
-        | feed_rs::model::FeedType::RSS1
-        | feed_rs::model::FeedType::RSS2 => "rss",
+        feed_rs::model::FeedType::RSS0 | feed_rs::model::FeedType::RSS1 | feed_rs::model::FeedType::RSS2 => "rss",
     };
     let entries = feed
         .entries
@@ -60,10 +51,7 @@ pub fn parse(url: &Url, body: &[u8]) -> Result<FeedReport, FeedError> {
     Ok(FeedReport {
         url: url.to_string(),
         kind: kind.to_string(),
-        title: feed
-            .title
-            .map(|t| t.content.trim().to_string())
-            .unwrap_or_default(),
+        title: feed.title.map(|t| t.content.trim().to_string()).unwrap_or_default(),
         entries,
     })
 }
@@ -95,13 +83,7 @@ mod tests {
             <item><title>Khai giảng</title><link>https://x.edu.vn/a</link><pubDate>Sat, 05 Sep 2026 08:00:00 +0700</pubDate></item></channel></rss>"#;
         let r = parse(&u, rss.as_bytes()).unwrap();
         assert_eq!((r.kind.as_str(), r.entries.len()), ("rss", 1));
-        assert!(
-            r.entries[0]
-                .published
-                .as_deref()
-                .unwrap()
-                .starts_with("2026-09-05")
-        );
+        assert!(r.entries[0].published.as_deref().unwrap().starts_with("2026-09-05"));
         let atom = br#"<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>T</title><id>x</id><updated>2026-11-01T00:00:00Z</updated>
             <entry><title>A</title><id>1</id><updated>2026-11-01T00:00:00Z</updated></entry></feed>"#;
         assert_eq!(parse(&u, atom).unwrap().kind, "atom");

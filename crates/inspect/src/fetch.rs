@@ -41,10 +41,7 @@ pub struct Fetched {
 
 impl Fetched {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 
     /// The body as text: UTF-8, or lossily converted (the caller can tell by `valid_utf8`).
@@ -57,8 +54,7 @@ impl Fetched {
     }
 
     pub fn is_html(&self) -> bool {
-        self.header("content-type")
-            .is_none_or(|ct| ct.contains("html"))
+        self.header("content-type").is_none_or(|ct| ct.contains("html"))
     }
 }
 
@@ -89,10 +85,9 @@ impl FetchError {
     pub fn finding_code(&self) -> FindingCode {
         match self {
             FetchError::Blocked(_) => FindingCode::BlockedPrivateAddress,
-            FetchError::Dns(_)
-            | FetchError::Connect(_)
-            | FetchError::BadUrl(_)
-            | FetchError::Protocol(_) => FindingCode::Unreachable,
+            FetchError::Dns(_) | FetchError::Connect(_) | FetchError::BadUrl(_) | FetchError::Protocol(_) => {
+                FindingCode::Unreachable
+            }
             FetchError::Timeout(_) => FindingCode::Timeout,
             FetchError::TooManyRedirects { .. } => FindingCode::TooManyRedirects,
             FetchError::BodyTooLarge(_) => FindingCode::BodyTooLarge,
@@ -137,14 +132,12 @@ impl Fetcher {
         let resolver = crate::net::resolver(config.allow_private_targets);
         // Certificates are judged by the TLS probe, not here: content is fetched even from a
         // site whose certificate has expired, as a visitor who clicks through would see it.
-        let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .map_err(|e| FetchError::Protocol(e.to_string()))?
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(crate::tls::AcceptAnyCertificate))
-        .with_no_client_auth();
+        let tls = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .map_err(|e| FetchError::Protocol(e.to_string()))?
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(crate::tls::AcceptAnyCertificate))
+            .with_no_client_auth();
         let client = reqwest::Client::builder()
             .tls_backend_preconfigured(tls)
             .dns_resolver(resolver.clone())
@@ -232,11 +225,7 @@ impl Fetcher {
         }
     }
 
-    async fn fetch_one_with_retries(
-        &self,
-        url: &Url,
-        req: &Request,
-    ) -> Result<(Hop, Vec<u8>, bool), FetchError> {
+    async fn fetch_one_with_retries(&self, url: &Url, req: &Request) -> Result<(Hop, Vec<u8>, bool), FetchError> {
         let mut attempt = 0;
         loop {
             let result = self.fetch_one(url, req).await?;
@@ -253,20 +242,14 @@ impl Fetcher {
                 .and_then(|(_, v)| v.trim().parse::<u64>().ok())
                 .map(Duration::from_secs);
             let backoff = self.config.retry_base * 2u32.saturating_pow(attempt);
-            let wait = retry_after
-                .unwrap_or(backoff)
-                .min(self.config.max_retry_after);
+            let wait = retry_after.unwrap_or(backoff).min(self.config.max_retry_after);
             tokio::time::sleep(wait).await;
             attempt += 1;
         }
     }
 
     /// One request, one response, no redirects followed.
-    async fn fetch_one(
-        &self,
-        url: &Url,
-        req: &Request,
-    ) -> Result<(Hop, Vec<u8>, bool), FetchError> {
+    async fn fetch_one(&self, url: &Url, req: &Request) -> Result<(Hop, Vec<u8>, bool), FetchError> {
         if !matches!(url.scheme(), "http" | "https") {
             return Err(FetchError::BadUrl(url.to_string()));
         }
@@ -309,12 +292,7 @@ impl Fetcher {
         }
     }
 
-    async fn send(
-        &self,
-        url: &Url,
-        req: &Request,
-        limit: usize,
-    ) -> Result<(Hop, Vec<u8>, bool), FetchError> {
+    async fn send(&self, url: &Url, req: &Request, limit: usize) -> Result<(Hop, Vec<u8>, bool), FetchError> {
         let mut headers = HeaderMap::new();
         let ua = req.user_agent.as_deref().unwrap_or(&self.config.user_agent);
         if let Ok(v) = HeaderValue::from_str(ua) {
@@ -338,11 +316,7 @@ impl Fetcher {
         } else {
             self.client.get(url.clone())
         };
-        let mut response = builder
-            .headers(headers)
-            .send()
-            .await
-            .map_err(map_reqwest_error)?;
+        let mut response = builder.headers(headers).send().await.map_err(map_reqwest_error)?;
         let status = response.status().as_u16();
         let mut header_bytes = 0usize;
         let hop_headers: Vec<(String, String)> = response
@@ -420,10 +394,7 @@ async fn read_body(
     encoding: Option<&str>,
     cap: usize,
 ) -> Result<Vec<u8>, FetchError> {
-    let sink = Capped {
-        data: Vec::new(),
-        cap,
-    };
+    let sink = Capped { data: Vec::new(), cap };
     let mut decoder = match encoding {
         Some("gzip") | Some("x-gzip") => Decoder::Gzip(flate2::write::GzDecoder::new(sink)),
         Some("deflate") => Decoder::Deflate(flate2::write::ZlibDecoder::new(sink)),

@@ -160,11 +160,10 @@ impl FindingCode {
             | NoHttps
             | BlockedPrivateAddress
             | DecompressionBomb => Severity::High,
-            HttpError | NoHttpsRedirect | TlsExpiringSoon | TlsIncompleteChain | TlsWeakKey
-            | MixedContent | OutdatedCms | DisclosureMissing | TooManyRedirects | Timeout
-            | BodyTooLarge => Severity::Medium,
-            SlowResponse | StaleContent | DisclosureIncomplete | BrokenInternalLink
-            | HeadersTooLarge | InvalidEncoding | MalformedFeed => Severity::Low,
+            HttpError | NoHttpsRedirect | TlsExpiringSoon | TlsIncompleteChain | TlsWeakKey | MixedContent
+            | OutdatedCms | DisclosureMissing | TooManyRedirects | Timeout | BodyTooLarge => Severity::Medium,
+            SlowResponse | StaleContent | DisclosureIncomplete | BrokenInternalLink | HeadersTooLarge
+            | InvalidEncoding | MalformedFeed => Severity::Low,
             GeneratorDisclosed | BrokenExternalLink => Severity::Info,
         }
     }
@@ -185,20 +184,14 @@ impl FindingCode {
             TlsIncompleteChain => "Máy chủ không gửi đủ chuỗi chứng chỉ trung gian.",
             TlsWeakKey => "Chứng chỉ dùng khóa hoặc thuật toán ký yếu.",
             MixedContent => "Trang HTTPS tải tài nguyên qua http:// (nội dung hỗn hợp).",
-            GeneratorDisclosed => "Trang để lộ phần mềm và phiên bản đang dùng.",
+            GeneratorDisclosed => "Trang để lộ tên hoặc phiên bản phần mềm đang dùng.",
             OutdatedCms => "Phần mềm quản trị nội dung (CMS) đã cũ, có thể chứa lỗ hổng đã biết.",
             StaleContent => "Website lâu không cập nhật tin bài.",
             DisclosureMissing => "Không tìm thấy mục Công khai theo Thông tư 09/2024/TT-BGDĐT.",
             DisclosureIncomplete => "Mục Công khai thiếu một số nội dung bắt buộc.",
-            SpamVisible => {
-                "Trang có nội dung cờ bạc, cá cược không liên quan (dấu hiệu bị tấn công)."
-            }
-            SpamHidden => {
-                "Trang chứa nội dung hoặc liên kết cờ bạc bị ẩn (dấu hiệu bị chèn mã độc)."
-            }
-            Cloaking => {
-                "Website hiển thị nội dung khác cho công cụ tìm kiếm (dấu hiệu bị chèn mã độc)."
-            }
+            SpamVisible => "Trang có nội dung cờ bạc, cá cược không liên quan (dấu hiệu bị tấn công).",
+            SpamHidden => "Trang chứa nội dung hoặc liên kết cờ bạc bị ẩn (dấu hiệu bị chèn mã độc).",
+            Cloaking => "Website hiển thị nội dung khác cho công cụ tìm kiếm (dấu hiệu bị chèn mã độc).",
             MaliciousRedirect => "Website chuyển hướng người xem sang trang cờ bạc bên ngoài.",
             SpamLinks => "Trang có liên kết tới các website cờ bạc, cá cược.",
             BrokenInternalLink => "Có liên kết nội bộ bị hỏng.",
@@ -218,64 +211,34 @@ impl FindingCode {
     pub fn hint(self) -> &'static str {
         use FindingCode::*;
         match self {
-            Unreachable => {
-                "Kiểm tra tên miền, máy chủ và đường truyền; liên hệ nhà cung cấp hosting nếu cần."
-            }
+            Unreachable => "Kiểm tra tên miền, máy chủ và đường truyền; liên hệ nhà cung cấp hosting nếu cần.",
             HttpError => "Xem nhật ký lỗi của máy chủ web và khắc phục lỗi ở trang được báo.",
             SlowResponse => "Giảm dung lượng ảnh, bật bộ nhớ đệm, hoặc nâng cấp gói hosting.",
-            NoHttps => {
-                "Cài chứng chỉ TLS miễn phí (ví dụ Let's Encrypt) và bật HTTPS cho tên miền."
-            }
-            NoHttpsRedirect => {
-                "Cấu hình máy chủ chuyển mọi yêu cầu http:// sang https:// (mã 301)."
-            }
+            NoHttps => "Cài chứng chỉ TLS miễn phí (ví dụ Let's Encrypt) và bật HTTPS cho tên miền.",
+            NoHttpsRedirect => "Cấu hình máy chủ chuyển mọi yêu cầu http:// sang https:// (mã 301).",
             TlsExpired => "Gia hạn chứng chỉ ngay và bật tự động gia hạn.",
             TlsExpiringSoon => "Gia hạn chứng chỉ trước khi hết hạn và bật tự động gia hạn.",
             TlsSelfSigned => "Thay bằng chứng chỉ do tổ chức cấp chứng chỉ tin cậy cấp.",
-            TlsHostnameMismatch => {
-                "Cấp lại chứng chỉ có đúng tên miền (kể cả có hoặc không có www)."
-            }
+            TlsHostnameMismatch => "Cấp lại chứng chỉ có đúng tên miền (kể cả có hoặc không có www).",
             TlsIncompleteChain => "Cấu hình máy chủ gửi kèm chứng chỉ trung gian (tệp fullchain).",
             TlsWeakKey => "Cấp lại chứng chỉ với khóa RSA từ 2048 bit hoặc ECDSA, ký bằng SHA-256.",
-            MixedContent => {
-                "Đổi mọi đường dẫn ảnh, script, CSS sang https:// hoặc đường dẫn tương đối."
-            }
+            MixedContent => "Đổi mọi đường dẫn ảnh, script, CSS sang https:// hoặc đường dẫn tương đối.",
             GeneratorDisclosed => "Tắt thẻ meta generator và ẩn số phiên bản trong mã nguồn trang.",
-            OutdatedCms => {
-                "Cập nhật CMS, giao diện và plugin lên phiên bản mới nhất; gỡ plugin không dùng."
-            }
+            OutdatedCms => "Cập nhật CMS, giao diện và plugin lên phiên bản mới nhất; gỡ plugin không dùng.",
             StaleContent => "Đăng tin hoạt động của trường thường xuyên, ít nhất mỗi tháng.",
-            DisclosureMissing => {
-                "Tạo mục Công khai với đủ nội dung theo Thông tư 09/2024/TT-BGDĐT."
-            }
-            DisclosureIncomplete => {
-                "Bổ sung các nội dung công khai còn thiếu được liệt kê trong chi tiết."
-            }
-            SpamVisible => {
-                "Gỡ nội dung lạ, đổi mật khẩu quản trị, cập nhật phần mềm và báo cho Phòng/Sở."
-            }
-            SpamHidden => {
-                "Tìm và gỡ đoạn mã bị chèn trong giao diện, đổi mật khẩu, rà soát tài khoản quản trị."
-            }
-            Cloaking => {
-                "Rà soát tệp .htaccess và mã nguồn giao diện, khôi phục từ bản sao lưu sạch."
-            }
-            MaliciousRedirect => {
-                "Gỡ mã chuyển hướng lạ, kiểm tra .htaccess và plugin, khôi phục bản sạch."
-            }
+            DisclosureMissing => "Tạo mục Công khai với đủ nội dung theo Thông tư 09/2024/TT-BGDĐT.",
+            DisclosureIncomplete => "Bổ sung các nội dung công khai còn thiếu được liệt kê trong chi tiết.",
+            SpamVisible => "Gỡ nội dung lạ, đổi mật khẩu quản trị, cập nhật phần mềm và báo cho Phòng/Sở.",
+            SpamHidden => "Tìm và gỡ đoạn mã bị chèn trong giao diện, đổi mật khẩu, rà soát tài khoản quản trị.",
+            Cloaking => "Rà soát tệp .htaccess và mã nguồn giao diện, khôi phục từ bản sao lưu sạch.",
+            MaliciousRedirect => "Gỡ mã chuyển hướng lạ, kiểm tra .htaccess và plugin, khôi phục bản sạch.",
             SpamLinks => "Gỡ các liên kết tới website cờ bạc và tìm nguyên nhân bị chèn.",
             BrokenInternalLink => "Sửa hoặc gỡ các liên kết hỏng được liệt kê.",
             BrokenExternalLink => "Cập nhật hoặc gỡ các liên kết ra ngoài không còn hoạt động.",
-            BlockedPrivateAddress => {
-                "Dùng địa chỉ công khai của website; không khai báo địa chỉ mạng nội bộ."
-            }
-            TooManyRedirects => {
-                "Sửa cấu hình chuyển hướng để mỗi địa chỉ chỉ chuyển tối đa vài lần."
-            }
+            BlockedPrivateAddress => "Dùng địa chỉ công khai của website; không khai báo địa chỉ mạng nội bộ.",
+            TooManyRedirects => "Sửa cấu hình chuyển hướng để mỗi địa chỉ chỉ chuyển tối đa vài lần.",
             BodyTooLarge => "Giảm dung lượng trang; tách nội dung dài thành nhiều trang.",
-            DecompressionBomb => {
-                "Kiểm tra cấu hình nén của máy chủ; đây có thể là dấu hiệu bị tấn công."
-            }
+            DecompressionBomb => "Kiểm tra cấu hình nén của máy chủ; đây có thể là dấu hiệu bị tấn công.",
             Timeout => "Kiểm tra tải của máy chủ và đường truyền; liên hệ nhà cung cấp hosting.",
             HeadersTooLarge => "Giảm số lượng và kích thước cookie, tiêu đề do máy chủ gửi.",
             InvalidEncoding => "Lưu trang với bảng mã UTF-8 và khai báo charset=utf-8.",
@@ -323,10 +286,7 @@ mod tests {
     fn codes_round_trip_and_serialize_as_snake_case() {
         for code in FindingCode::ALL {
             assert_eq!(FindingCode::parse(code.as_str()), Some(code));
-            assert_eq!(
-                serde_json::to_string(&code).unwrap(),
-                format!("\"{}\"", code.as_str())
-            );
+            assert_eq!(serde_json::to_string(&code).unwrap(), format!("\"{}\"", code.as_str()));
             assert!(!code.message().is_empty() && !code.hint().is_empty());
         }
     }

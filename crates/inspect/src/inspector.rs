@@ -114,8 +114,7 @@ impl Inspector {
             self.config.http_port
         };
         let default = if scheme == "https" { 443 } else { 80 };
-        u.set_port(if port == default { None } else { Some(port) })
-            .ok()?;
+        u.set_port(if port == default { None } else { Some(port) }).ok()?;
         u.set_path("/");
         u.set_query(None);
         Some(u)
@@ -124,9 +123,7 @@ impl Inspector {
     /// Inspects one site.
     pub async fn inspect(&self, target: &Url) -> SiteReport {
         let started = std::time::Instant::now();
-        let mut out = Collector {
-            findings: Vec::new(),
-        };
+        let mut out = Collector { findings: Vec::new() };
         let mut report = SiteReport {
             url: target.to_string(),
             final_url: None,
@@ -169,9 +166,7 @@ impl Inspector {
                 // A site whose page is a bomb or endless answered: it is reachable, just hostile.
                 report.reachable = matches!(
                     code,
-                    FindingCode::BodyTooLarge
-                        | FindingCode::DecompressionBomb
-                        | FindingCode::TooManyRedirects
+                    FindingCode::BodyTooLarge | FindingCode::DecompressionBomb | FindingCode::TooManyRedirects
                 );
                 report.findings = out.findings;
                 report.elapsed_ms = started.elapsed().as_millis() as u64;
@@ -197,10 +192,7 @@ impl Inspector {
         if main.headers_too_large {
             out.add(
                 FindingCode::HeadersTooLarge,
-                format!(
-                    "tiêu đề phản hồi vượt {} byte",
-                    self.config.max_header_bytes
-                ),
+                format!("tiêu đề phản hồi vượt {} byte", self.config.max_header_bytes),
             );
         }
         if main.is_html() && !main.valid_utf8() && !declares_legacy_charset(&main) {
@@ -225,7 +217,9 @@ impl Inspector {
                 format!("{} tài nguyên qua http://, ví dụ {first}", mixed.len()),
             );
         }
-        self.check_redirects(target, &main, &home, &mut out).await;
+        if self.check_redirects(target, &main, &home, &mut out).await {
+            return finish(report, out, started);
+        }
         self.check_cloaking(&main, &home, &mut out).await;
 
         // Robots, sitemap, feeds, crawl.
@@ -246,10 +240,7 @@ impl Inspector {
         let allowed = |u: &Url| robot.as_ref().is_none_or(|r| r.allowed(u.as_str()));
         let mut dates: Vec<(i32, u8, u8)> = home.dates.clone();
         let mut sitemap_urls: Vec<Url> = Vec::new();
-        let mut sitemap_locs = robots_text
-            .as_deref()
-            .map(robots_sitemaps)
-            .unwrap_or_default();
+        let mut sitemap_locs = robots_text.as_deref().map(robots_sitemaps).unwrap_or_default();
         if sitemap_locs.is_empty()
             && let Ok(u) = main.final_url.join("/sitemap.xml")
         {
@@ -284,20 +275,13 @@ impl Inspector {
 
         let crawl = self.crawl(&main, &home, &sitemap_urls, &allowed).await;
         report.pages_checked += crawl.pages.len();
-        dates.extend(
-            crawl
-                .pages
-                .iter()
-                .flat_map(|(_, p)| p.dates.iter().copied()),
-        );
+        dates.extend(crawl.pages.iter().flat_map(|(_, p)| p.dates.iter().copied()));
 
         // Compromise across every page read.
         let mut visible = Vec::new();
         let mut hidden = Vec::new();
         let mut links = Vec::new();
-        for (url, page) in
-            std::iter::once((&main.final_url, &home)).chain(crawl.pages.iter().map(|(u, p)| (u, p)))
-        {
+        for (url, page) in std::iter::once((&main.final_url, &home)).chain(crawl.pages.iter().map(|(u, p)| (u, p))) {
             let c = examine(page, &site_host);
             visible.extend(c.visible_spam.into_iter().map(|t| format!("{url}: {t}")));
             hidden.extend(c.hidden_spam.into_iter().map(|t| format!("{url}: {t}")));
@@ -310,10 +294,7 @@ impl Inspector {
             );
         }
         if let Some(first) = hidden.first() {
-            out.add(
-                FindingCode::SpamHidden,
-                format!("{} chỗ, ví dụ {first}", hidden.len()),
-            );
+            out.add(FindingCode::SpamHidden, format!("{} chỗ, ví dụ {first}", hidden.len()));
         }
         links.sort();
         links.dedup();
@@ -335,8 +316,7 @@ impl Inspector {
         }
 
         // Public disclosure.
-        self.check_disclosure(&home, &main.final_url, &crawl, &mut out)
-            .await;
+        self.check_disclosure(&home, &main.final_url, &crawl, &mut out).await;
 
         // Freshness.
         if let Some(newest) = dates.iter().max() {
@@ -347,10 +327,7 @@ impl Inspector {
             {
                 out.add(
                     FindingCode::StaleContent,
-                    format!(
-                        "nội dung mới nhất ngày {:02}/{:02}/{}",
-                        newest.2, newest.1, newest.0
-                    ),
+                    format!("nội dung mới nhất ngày {:02}/{:02}/{}", newest.2, newest.1, newest.0),
                 );
             }
         }
@@ -363,13 +340,7 @@ impl Inspector {
         report
     }
 
-    async fn check_https(
-        &self,
-        target: &Url,
-        main: &Fetched,
-        out: &mut Collector,
-        report: &mut SiteReport,
-    ) {
+    async fn check_https(&self, target: &Url, main: &Fetched, out: &mut Collector, report: &mut SiteReport) {
         let final_https = main.final_url.scheme() == "https";
         let https_url = if final_https {
             Some(main.final_url.clone())
@@ -409,10 +380,7 @@ impl Inspector {
                         FindingCode::TlsExpired,
                         format!("hết hạn {} ngày trước", -t.days_to_expiry.unwrap_or(0)),
                     );
-                } else if t
-                    .days_to_expiry
-                    .is_some_and(|d| d <= self.config.expiring_within_days)
-                {
+                } else if t.days_to_expiry.is_some_and(|d| d <= self.config.expiring_within_days) {
                     out.add(
                         FindingCode::TlsExpiringSoon,
                         format!("còn {} ngày", t.days_to_expiry.unwrap_or(0)),
@@ -421,22 +389,12 @@ impl Inspector {
                 if t.self_signed {
                     out.add(
                         FindingCode::TlsSelfSigned,
-                        t.chain
-                            .first()
-                            .map(|c| c.subject.clone())
-                            .unwrap_or_default(),
+                        t.chain.first().map(|c| c.subject.clone()).unwrap_or_default(),
                     );
                 }
                 if !t.hostname_matches {
-                    let names = t
-                        .chain
-                        .first()
-                        .map(|c| c.names.join(", "))
-                        .unwrap_or_default();
-                    out.add(
-                        FindingCode::TlsHostnameMismatch,
-                        format!("chứng chỉ cho: {names}"),
-                    );
+                    let names = t.chain.first().map(|c| c.names.join(", ")).unwrap_or_default();
+                    out.add(FindingCode::TlsHostnameMismatch, format!("chứng chỉ cho: {names}"));
                 }
                 if t.incomplete_chain {
                     out.add(
@@ -462,12 +420,7 @@ impl Inspector {
                 Some(main.final_url.clone())
             };
             if let Some(http_url) = http_url {
-                let redirected = if final_https
-                    && main
-                        .chain
-                        .first()
-                        .is_some_and(|h| h.url.starts_with("http://"))
-                {
+                let redirected = if final_https && main.chain.first().is_some_and(|h| h.url.starts_with("http://")) {
                     true
                 } else if !final_https {
                     false
@@ -502,44 +455,33 @@ impl Inspector {
     fn check_software(&self, home: &Page, main: &Fetched, out: &mut Collector) {
         let powered = main.header("x-powered-by");
         if let Some(sw) = content::detect_software(home, powered) {
-            if sw.version.is_some() {
+            // The generator tag and X-Powered-By tell attackers what to try; asset version
+            // strings are a side effect of the CMS and are judged only for age.
+            if home.generator.is_some() || powered.is_some() {
                 out.add(FindingCode::GeneratorDisclosed, sw.evidence.clone());
             }
             if content::is_outdated(&sw, self.config.wordpress_floor, self.config.joomla_floor) {
-                let v = sw
-                    .version
-                    .map(|(a, b, c)| format!("{a}.{b}.{c}"))
-                    .unwrap_or_default();
-                out.add(
-                    FindingCode::OutdatedCms,
-                    format!("{} {v} ({})", sw.name, sw.evidence),
-                );
+                let v = sw.version.map(|(a, b, c)| format!("{a}.{b}.{c}")).unwrap_or_default();
+                out.add(FindingCode::OutdatedCms, format!("{} {v} ({})", sw.name, sw.evidence));
             }
         }
     }
 
     /// Redirects away to gambling: by HTTP, meta refresh or script.
-    async fn check_redirects(
-        &self,
-        target: &Url,
-        main: &Fetched,
-        home: &Page,
-        out: &mut Collector,
-    ) {
+    async fn check_redirects(&self, target: &Url, main: &Fetched, home: &Page, out: &mut Collector) -> bool {
         let origin_host = target.host_str().unwrap_or("");
         let final_host = main.final_url.host_str().unwrap_or("");
         if !same_site(origin_host, final_host) {
             let gambling = is_gambling_url(&main.final_url) || {
                 let c = examine(home, final_host);
-                !c.visible_spam.is_empty()
-                    || compromise::TextSignal::of(&home.visible_text()).is_spam()
+                !c.visible_spam.is_empty() || compromise::TextSignal::of(&home.visible_text()).is_spam()
             };
             if gambling {
                 out.add(
                     FindingCode::MaliciousRedirect,
                     format!("HTTP chuyển tới {}", main.final_url),
                 );
-                return;
+                return true;
             }
         }
         let mut targets: Vec<(Url, &str)> = Vec::new();
@@ -566,20 +508,15 @@ impl Inspector {
                     )
                     .await
                 {
-                    Ok(r) => compromise::TextSignal::of(
-                        &Page::parse(&r.text(), &r.final_url).visible_text(),
-                    )
-                    .is_spam(),
+                    Ok(r) => compromise::TextSignal::of(&Page::parse(&r.text(), &r.final_url).visible_text()).is_spam(),
                     Err(_) => false,
                 };
             if gambling {
-                out.add(
-                    FindingCode::MaliciousRedirect,
-                    format!("{how} chuyển tới {u}"),
-                );
-                return;
+                out.add(FindingCode::MaliciousRedirect, format!("{how} chuyển tới {u}"));
+                return false;
             }
         }
+        false
     }
 
     /// The page as Googlebot gets it, against the page as a browser gets it.
@@ -595,36 +532,21 @@ impl Inspector {
         let host = main.final_url.host_str().unwrap_or("");
         let bot_page = Page::parse(&bot.text(), &bot.final_url);
         let bot_spam = examine(&bot_page, host).any()
-            || !same_site(bot.final_url.host_str().unwrap_or(""), host)
-                && is_gambling_url(&bot.final_url);
+            || !same_site(bot.final_url.host_str().unwrap_or(""), host) && is_gambling_url(&bot.final_url);
         let browser_spam = examine(home, host).any();
         if bot_spam && !browser_spam {
             out.add(
                 FindingCode::Cloaking,
                 format!(
                     "Googlebot nhận trang khác: {}",
-                    bot_page
-                        .visible_text()
-                        .chars()
-                        .take(120)
-                        .collect::<String>()
+                    bot_page.visible_text().chars().take(120).collect::<String>()
                 ),
             );
         }
     }
 
-    async fn read_feeds(
-        &self,
-        home: &Page,
-        main: &Fetched,
-        out: &mut Collector,
-    ) -> Vec<FeedReport> {
-        let mut candidates: Vec<(Url, bool)> = home
-            .feeds
-            .iter()
-            .take(3)
-            .map(|u| (u.clone(), true))
-            .collect();
+    async fn read_feeds(&self, home: &Page, main: &Fetched, out: &mut Collector) -> Vec<FeedReport> {
+        let mut candidates: Vec<(Url, bool)> = home.feeds.iter().take(3).map(|u| (u.clone(), true)).collect();
         if candidates.is_empty() {
             candidates = feeds::COMMON_PATHS
                 .iter()
@@ -647,9 +569,7 @@ impl Inspector {
             else {
                 continue;
             };
-            if r.status != 200
-                || !(advertised || feeds::looks_like_feed(r.header("content-type"), &r.body))
-            {
+            if r.status != 200 || !(advertised || feeds::looks_like_feed(r.header("content-type"), &r.body)) {
                 continue;
             }
             match feeds::parse(&r.final_url, &r.body) {
@@ -697,8 +617,7 @@ impl Inspector {
         let batch = self.config.per_host_concurrency.max(1);
         while crawl.pages.len() + crawl.failed.len() < budget && !frontier.is_empty() {
             let mut wave = Vec::new();
-            while wave.len() < batch && crawl.pages.len() + crawl.failed.len() + wave.len() < budget
-            {
+            while wave.len() < batch && crawl.pages.len() + crawl.failed.len() + wave.len() < budget {
                 let Some((u, depth)) = frontier.pop() else {
                     break;
                 };
@@ -757,11 +676,7 @@ impl Inspector {
 
     /// Internal links whose target answers 4xx/5xx or not at all. Pages the crawl fetched are
     /// known already; the rest (beyond the page budget) are checked with HEAD.
-    async fn check_internal_links(
-        &self,
-        crawl: &Crawl,
-        allowed: &(dyn Fn(&Url) -> bool + Sync),
-    ) -> Vec<String> {
+    async fn check_internal_links(&self, crawl: &Crawl, allowed: &(dyn Fn(&Url) -> bool + Sync)) -> Vec<String> {
         let mut broken: Vec<String> = crawl.failed.iter().map(|(u, _)| u.to_string()).collect();
         let unchecked: Vec<Url> = crawl
             .internal_links
@@ -781,11 +696,7 @@ impl Inspector {
         let mut external: Vec<Url> = std::iter::once(home)
             .chain(crawl.pages.iter().map(|(_, p)| p))
             .flat_map(|p| p.links.iter())
-            .filter(|l| {
-                !l.hidden
-                    && l.url.host_str().is_some_and(|h| !same_site(h, host))
-                    && !is_gambling_url(&l.url)
-            })
+            .filter(|l| !l.hidden && l.url.host_str().is_some_and(|h| !same_site(h, host)) && !is_gambling_url(&l.url))
             .map(|l| l.url.clone())
             .collect();
         external.sort_by_key(|u| u.to_string());
@@ -825,11 +736,9 @@ impl Inspector {
                 let ok = match r {
                     Ok(r) => r.status < 400,
                     // A page too large or slow still exists; only absence and errors count.
-                    Err(
-                        FetchError::BodyTooLarge(_)
-                        | FetchError::DecompressionBomb(_)
-                        | FetchError::Timeout(_),
-                    ) => true,
+                    Err(FetchError::BodyTooLarge(_) | FetchError::DecompressionBomb(_) | FetchError::Timeout(_)) => {
+                        true
+                    }
                     Err(_) => false,
                 };
                 (u, ok)
@@ -975,6 +884,15 @@ impl Inspector {
     }
 }
 
+fn finish(mut report: SiteReport, out: Collector, started: std::time::Instant) -> SiteReport {
+    report.findings = out.findings;
+    report
+        .findings
+        .sort_by(|a, b| b.severity.cmp(&a.severity).then(a.code.cmp(&b.code)));
+    report.elapsed_ms = started.elapsed().as_millis() as u64;
+    report
+}
+
 #[derive(Default)]
 struct Crawl {
     pages: Vec<(Url, Page)>,
@@ -986,8 +904,8 @@ struct Crawl {
 fn looks_like_file(u: &Url) -> bool {
     let p = u.path().to_ascii_lowercase();
     [
-        ".pdf", ".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".zip", ".rar", ".jpg", ".jpeg",
-        ".png", ".gif", ".mp4", ".mp3", ".xml", ".json",
+        ".pdf", ".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".zip", ".rar", ".jpg", ".jpeg", ".png", ".gif",
+        ".mp4", ".mp3", ".xml", ".json",
     ]
     .iter()
     .any(|e| p.ends_with(e))

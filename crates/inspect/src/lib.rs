@@ -7,6 +7,7 @@ pub mod crawl;
 pub mod feeds;
 pub mod fetch;
 pub mod finding;
+pub mod fixture_web;
 pub mod inspector;
 pub mod net;
 pub mod observatory;

@@ -64,11 +64,7 @@ impl GuardedResolver {
     pub async fn lookup(&self, host: &str, port: u16) -> Result<Vec<SocketAddr>, ResolveError> {
         let addrs: Vec<SocketAddr> = if is_localhost_name(host) {
             vec![SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port)]
-        } else if let Ok(ip) = host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .parse::<IpAddr>()
-        {
+        } else if let Ok(ip) = host.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>() {
             vec![SocketAddr::new(ip, port)]
         } else {
             tokio::net::lookup_host((host, port))
@@ -137,21 +133,14 @@ mod tests {
         ] {
             assert!(is_non_public(ip.parse().unwrap()), "{ip}");
         }
-        for ip in [
-            "8.8.8.8",
-            "203.113.131.1",
-            "2001:4860:4860::8888",
-            "14.225.0.1",
-        ] {
+        for ip in ["8.8.8.8", "203.113.131.1", "2001:4860:4860::8888", "14.225.0.1"] {
             assert!(!is_non_public(ip.parse().unwrap()), "{ip}");
         }
     }
 
     #[tokio::test]
     async fn localhost_names_are_loopback_and_blocked_by_default() {
-        let strict = GuardedResolver {
-            allow_private: false,
-        };
+        let strict = GuardedResolver { allow_private: false };
         assert!(matches!(
             strict.lookup("s0001.fixture.localhost", 80).await,
             Err(ResolveError::Blocked(_))
@@ -164,9 +153,7 @@ mod tests {
             strict.lookup("[::1]", 80).await,
             Err(ResolveError::Blocked(_))
         ));
-        let open = GuardedResolver {
-            allow_private: true,
-        };
+        let open = GuardedResolver { allow_private: true };
         let addrs = open.lookup("s0001.fixture.localhost", 8080).await.unwrap();
         assert_eq!(addrs, vec!["127.0.0.1:8080".parse().unwrap()]);
     }

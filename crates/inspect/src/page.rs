@@ -77,19 +77,12 @@ pub fn style_hides(style: &str) -> bool {
         .collect::<String>()
         .to_ascii_lowercase();
     let has = |needle: &str| s.contains(needle);
-    if has("display:none")
-        || has("visibility:hidden")
-        || has("visibility:collapse")
-        || has("font-size:0")
-    {
+    if has("display:none") || has("visibility:hidden") || has("visibility:collapse") || has("font-size:0") {
         return true;
     }
     if s.split(';').any(|d| {
-        d.strip_prefix("opacity:").is_some_and(|v| {
-            v.trim_end_matches("!important")
-                .parse::<f32>()
-                .is_ok_and(|o| o < 0.05)
-        })
+        d.strip_prefix("opacity:")
+            .is_some_and(|v| v.trim_end_matches("!important").parse::<f32>().is_ok_and(|o| o < 0.05))
     }) {
         return true;
     }
@@ -108,24 +101,17 @@ pub fn style_hides(style: &str) -> bool {
     }
     // Off-screen: a large negative offset or text indent.
     s.split(';').any(|d| {
-        [
-            "left:",
-            "top:",
-            "right:",
-            "margin-left:",
-            "margin-top:",
-            "text-indent:",
-        ]
-        .iter()
-        .any(|p| {
-            d.strip_prefix(p).is_some_and(|v| {
-                let num: String = v
-                    .chars()
-                    .take_while(|c| *c == '-' || c.is_ascii_digit() || *c == '.')
-                    .collect();
-                num.parse::<f32>().is_ok_and(|n| n <= -500.0)
+        ["left:", "top:", "right:", "margin-left:", "margin-top:", "text-indent:"]
+            .iter()
+            .any(|p| {
+                d.strip_prefix(p).is_some_and(|v| {
+                    let num: String = v
+                        .chars()
+                        .take_while(|c| *c == '-' || c.is_ascii_digit() || *c == '.')
+                        .collect();
+                    num.parse::<f32>().is_ok_and(|n| n <= -500.0)
+                })
             })
-        })
     }) || has("clip:rect(0")
         || has("clip-path:inset(50%")
         || has("clip-path:inset(100%")
@@ -210,14 +196,11 @@ impl Page {
                             if meta_name == "generator" {
                                 page.generator = el.attr("content").map(|c| c.trim().to_string());
                             }
-                            if el
-                                .attr("http-equiv")
-                                .is_some_and(|h| h.eq_ignore_ascii_case("refresh"))
+                            if el.attr("http-equiv").is_some_and(|h| h.eq_ignore_ascii_case("refresh"))
                                 && let Some(content) = el.attr("content")
                                 && let Some(pos) = content.to_ascii_lowercase().find("url=")
                             {
-                                page.meta_refresh =
-                                    resolve(content[pos + 4..].trim_matches(['\'', '"', ' ']));
+                                page.meta_refresh = resolve(content[pos + 4..].trim_matches(['\'', '"', ' ']));
                             }
                         }
                         "link" => {
@@ -231,12 +214,10 @@ impl Page {
                                         || ty.contains("json"))
                                 {
                                     page.feeds.push(u);
-                                } else if rel.split_whitespace().any(|r| {
-                                    r == "stylesheet"
-                                        || r == "icon"
-                                        || r == "preload"
-                                        || r == "modulepreload"
-                                }) {
+                                } else if rel
+                                    .split_whitespace()
+                                    .any(|r| r == "stylesheet" || r == "icon" || r == "preload" || r == "modulepreload")
+                                {
                                     page.resources.push(u);
                                 }
                             }
@@ -250,8 +231,7 @@ impl Page {
                                     .filter_map(|c| c.value().as_text().map(|t| t.to_string()))
                                     .collect();
                                 if !code.trim().is_empty() && page.inline_scripts.len() < 50 {
-                                    page.inline_scripts
-                                        .push(code.chars().take(20_000).collect());
+                                    page.inline_scripts.push(code.chars().take(20_000).collect());
                                 }
                             }
                         }
@@ -278,9 +258,7 @@ impl Page {
                     let hides_here = el.attr("hidden").is_some()
                         || el.attr("style").is_some_and(style_hides)
                         || el.classes().any(|c| hidden_sel.contains(&format!(".{c}")))
-                        || el
-                            .id()
-                            .is_some_and(|id| hidden_sel.contains(&format!("#{id}")));
+                        || el.id().is_some_and(|id| hidden_sel.contains(&format!("#{id}")));
                     let hidden = hidden_above || hides_here;
                     let container = if CONTAINER_TAGS.contains(&name) {
                         containers += 1;
@@ -293,11 +271,7 @@ impl Page {
                     {
                         let text: String = collect_text(node);
                         if seen_links.insert((u.to_string(), hidden)) {
-                            page.links.push(Link {
-                                url: u,
-                                text,
-                                hidden,
-                            });
+                            page.links.push(Link { url: u, text, hidden });
                         }
                     }
                     if BLOCK_TAGS.contains(&name) {
@@ -309,14 +283,7 @@ impl Page {
                                 Node::Element(e)
                                     if matches!(
                                         e.name(),
-                                        "b" | "strong"
-                                            | "em"
-                                            | "i"
-                                            | "u"
-                                            | "font"
-                                            | "small"
-                                            | "mark"
-                                            | "br"
+                                        "b" | "strong" | "em" | "i" | "u" | "font" | "small" | "mark" | "br"
                                     ) =>
                                 {
                                     Some(collect_text(c))
@@ -326,7 +293,11 @@ impl Page {
                             .collect();
                         let own = own.split_whitespace().collect::<Vec<_>>().join(" ");
                         if !own.is_empty() && page.blocks.len() < 5_000 {
-                            page.blocks.push(TextBlock { text: own, hidden, container });
+                            page.blocks.push(TextBlock {
+                                text: own,
+                                hidden,
+                                container,
+                            });
                         }
                     }
                     for child in node.children().rev() {
@@ -416,11 +387,7 @@ pub fn find_vn_dates(text: &str) -> Vec<(i32, u8, u8)> {
                 && parts[2].len() == 4
                 && parts[0].len() <= 2
                 && parts[1].len() <= 2
-                && let (Ok(d), Ok(m), Ok(y)) = (
-                    parts[0].parse::<u8>(),
-                    parts[1].parse::<u8>(),
-                    parts[2].parse::<i32>(),
-                )
+                && let (Ok(d), Ok(m), Ok(y)) = (parts[0].parse::<u8>(), parts[1].parse::<u8>(), parts[2].parse::<i32>())
                 && valid_date(y, m, d)
             {
                 out.push((y, m, d));
@@ -486,19 +453,12 @@ mod tests {
                 .any(|l| l.hidden && l.url.host_str() == Some("nhacai.example"))
         );
         assert!(
-            p.links.iter().any(|l| !l.hidden
-                && l.url.as_str() == "https://th-anbinh.edu.vn/tin-tuc/bai-viet-1.html")
-        );
-        assert!(
-            p.blocks
+            p.links
                 .iter()
-                .any(|b| b.hidden && b.text.contains("cá độ"))
+                .any(|l| !l.hidden && l.url.as_str() == "https://th-anbinh.edu.vn/tin-tuc/bai-viet-1.html")
         );
-        assert!(
-            p.blocks
-                .iter()
-                .any(|b| !b.hidden && b.text.contains("khai giảng"))
-        );
+        assert!(p.blocks.iter().any(|b| b.hidden && b.text.contains("cá độ")));
+        assert!(p.blocks.iter().any(|b| !b.hidden && b.text.contains("khai giảng")));
         assert!(p.dates.contains(&(2026, 9, 5)) && p.dates.contains(&(2026, 11, 20)));
         assert_eq!(p.resources[0].scheme(), "http");
     }
@@ -510,10 +470,7 @@ mod tests {
             &base(),
         );
         assert_eq!(p.meta_refresh.unwrap().as_str(), "https://x.example/y");
-        let junk = Page::parse(
-            "<<<>>><div><p><a href=::::>\u{0}\u{fffd}</div></table></html>",
-            &base(),
-        );
+        let junk = Page::parse("<<<>>><div><p><a href=::::>\u{0}\u{fffd}</div></table></html>", &base());
         assert!(junk.blocks.len() < 10);
     }
 

@@ -235,10 +235,9 @@ pub async fn probe(
 ) -> Result<TlsReport, ProbeError> {
     let addrs = resolver.lookup(host, port).await?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let inner =
-        rustls::client::WebPkiServerVerifier::builder_with_provider(roots, provider.clone())
-            .build()
-            .map_err(|e| ProbeError::Handshake(e.to_string()))?;
+    let inner = rustls::client::WebPkiServerVerifier::builder_with_provider(roots, provider.clone())
+        .build()
+        .map_err(|e| ProbeError::Handshake(e.to_string()))?;
     let record = Arc::new(Mutex::new(Recorded::default()));
     let verifier = RecordingVerifier {
         inner,
@@ -251,8 +250,7 @@ pub async fn probe(
         .with_custom_certificate_verifier(Arc::new(verifier))
         .with_no_client_auth();
     let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
-    let name =
-        ServerName::try_from(host.to_string()).map_err(|e| ProbeError::Handshake(e.to_string()))?;
+    let name = ServerName::try_from(host.to_string()).map_err(|e| ProbeError::Handshake(e.to_string()))?;
     let handshake = async {
         let tcp = tokio::net::TcpStream::connect(&addrs[..])
             .await
@@ -271,13 +269,7 @@ pub async fn probe(
         .protocol_version()
         .map(|v| format!("{v:?}").replace('_', "."));
     let rec = std::mem::take(&mut *record.lock().unwrap_or_else(|p| p.into_inner()));
-    Ok(analyze(
-        host,
-        version,
-        &rec.chain,
-        rec.verdict,
-        expiring_within_days,
-    ))
+    Ok(analyze(host, version, &rec.chain, rec.verdict, expiring_within_days))
 }
 
 const WEAK_SIGNATURES: &[(&str, &str)] = &[
@@ -327,8 +319,8 @@ fn analyze(
             .find(|(oid, _)| *oid == sig_oid)
             .map(|(_, n)| n.to_string())
             .unwrap_or(sig_oid.clone());
-        let weak_key = (key == "RSA" && key_bits > 0 && key_bits < 2048)
-            || (key == "EC" && key_bits > 0 && key_bits < 256);
+        let weak_key =
+            (key == "RSA" && key_bits > 0 && key_bits < 2048) || (key == "EC" && key_bits > 0 && key_bits < 256);
         let weak_sig = WEAK_SIGNATURES.iter().any(|(oid, _)| *oid == sig_oid);
         let self_issued = cert.subject() == cert.issuer();
         // A root's own signature does not matter; only what a browser relies on.
@@ -343,11 +335,7 @@ fn analyze(
             leaf_not_after = Some(cert.validity().not_after.timestamp());
             leaf_names = names.clone();
             if leaf_names.is_empty()
-                && let Some(cn) = cert
-                    .subject()
-                    .iter_common_name()
-                    .next()
-                    .and_then(|c| c.as_str().ok())
+                && let Some(cn) = cert.subject().iter_common_name().next().and_then(|c| c.as_str().ok())
             {
                 leaf_names.push(cn.to_string());
             }
@@ -410,14 +398,8 @@ mod tests {
 
     #[test]
     fn wildcards_cover_one_label() {
-        assert!(name_matches(
-            "*.fixture.localhost",
-            "s0001.fixture.localhost"
-        ));
-        assert!(!name_matches(
-            "*.fixture.localhost",
-            "a.b.fixture.localhost"
-        ));
+        assert!(name_matches("*.fixture.localhost", "s0001.fixture.localhost"));
+        assert!(!name_matches("*.fixture.localhost", "a.b.fixture.localhost"));
         assert!(!name_matches("*.fixture.localhost", "fixture.localhost"));
         assert!(name_matches("TH-AnBinh.edu.vn", "th-anbinh.edu.vn"));
     }

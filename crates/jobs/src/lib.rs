@@ -121,10 +121,7 @@ impl Worker {
     async fn execute(&self, job: &Job) -> Result<String, JobError> {
         match JobKind::parse(&job.kind) {
             Some(JobKind::PurgeSessions) => {
-                let n = self
-                    .store
-                    .purge_sessions(self.settings.session_idle)
-                    .await?;
+                let n = self.store.purge_sessions(self.settings.session_idle).await?;
                 Ok(format!("{n} phiên đăng nhập hết hạn đã được xóa"))
             }
             None => Err(JobError::UnknownKind(job.kind.clone())),
@@ -208,11 +205,7 @@ mod tests {
             let store = Arc::new(store);
             let scheduler = Scheduler::new(store.clone(), JobSettings::default());
             assert_eq!(scheduler.tick().await.unwrap(), 1, "{backend}");
-            assert_eq!(
-                scheduler.tick().await.unwrap(),
-                0,
-                "{backend}: already queued"
-            );
+            assert_eq!(scheduler.tick().await.unwrap(), 0, "{backend}: already queued");
             store
                 .enqueue_job("no_such_kind", "{}", lanhmang_store::now(), None)
                 .await

@@ -22,8 +22,7 @@ fn cli_context() -> AuditContext {
 
 /// `lanhmang units import FILE`: all rows or none; every error listed.
 pub async fn units_import(store: &Store, file: &Path, dry_run: bool) -> anyhow::Result<String> {
-    let bytes =
-        std::fs::read(file).with_context(|| format!("không đọc được tệp {}", file.display()))?;
+    let bytes = std::fs::read(file).with_context(|| format!("không đọc được tệp {}", file.display()))?;
     let table = read_table(&bytes)?;
     let existing = store.unit_links().await?;
     let rows = match plan_import(&table, &existing) {
@@ -97,15 +96,7 @@ pub async fn user_add(store: &Store, u: NewUser) -> anyhow::Result<String> {
         phone: u.phone,
     }
     .parse()
-    .map_err(|errors| {
-        anyhow::anyhow!(
-            errors
-                .iter()
-                .map(|(_, e)| e.to_string())
-                .collect::<Vec<_>>()
-                .join(" ")
-        )
-    })?;
+    .map_err(|errors| anyhow::anyhow!(errors.iter().map(|(_, e)| e.to_string()).collect::<Vec<_>>().join(" ")))?;
     let unit = store
         .unit_by_code(&u.unit_code)
         .await?
@@ -114,18 +105,13 @@ pub async fn user_add(store: &Store, u: NewUser) -> anyhow::Result<String> {
         Some(r) => Some(Role::parse(r).with_context(|| {
             format!(
                 "vai trò không hợp lệ: {r} (dùng: {})",
-                Role::ALL
-                    .iter()
-                    .map(|r| r.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                Role::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")
             )
         })?),
         None => None,
     };
     let (plain, temporary) = password_from(u.password_stdin, &fields.username)?;
-    let hash =
-        tokio::task::spawn_blocking(move || password::hash(&plain).map(|h| (h, plain))).await??;
+    let hash = tokio::task::spawn_blocking(move || password::hash(&plain).map(|h| (h, plain))).await??;
     let ctx = cli_context();
     let person = store
         .create_person(&ctx, unit.id, &fields, Some(&hash.0), temporary)
@@ -149,8 +135,7 @@ pub async fn user_passwd(store: &Store, username: &str, stdin: bool) -> anyhow::
         .await?
         .with_context(|| format!("không có tài khoản {username}"))?;
     let (plain, temporary) = password_from(stdin, &person.username)?;
-    let hash =
-        tokio::task::spawn_blocking(move || password::hash(&plain).map(|h| (h, plain))).await??;
+    let hash = tokio::task::spawn_blocking(move || password::hash(&plain).map(|h| (h, plain))).await??;
     store
         .set_password(&cli_context(), person.id, &hash.0, temporary, None)
         .await?;
@@ -167,18 +152,12 @@ pub async fn user_passwd(store: &Store, username: &str, stdin: bool) -> anyhow::
     Ok(out)
 }
 
-pub async fn user_set_disabled(
-    store: &Store,
-    username: &str,
-    disabled: bool,
-) -> anyhow::Result<String> {
+pub async fn user_set_disabled(store: &Store, username: &str, disabled: bool) -> anyhow::Result<String> {
     let person = store
         .person_by_username(username)
         .await?
         .with_context(|| format!("không có tài khoản {username}"))?;
-    store
-        .set_disabled(&cli_context(), person.id, disabled)
-        .await?;
+    store.set_disabled(&cli_context(), person.id, disabled).await?;
     Ok(if disabled {
         format!(
             "Đã khóa tài khoản {}; mọi phiên đăng nhập và mã API đã bị thu hồi.",
@@ -206,9 +185,8 @@ pub async fn audit_verify(store: &Store) -> anyhow::Result<String> {
 
 /// The SQLite file behind the configuration, or an error for PostgreSQL.
 pub fn sqlite_path(config: &Config) -> anyhow::Result<PathBuf> {
-    lanhmang_store::sqlite_file(&config.database_url).context(
-        "lệnh này chỉ dùng với SQLite. Với PostgreSQL hãy dùng pg_dump và pg_restore (xem README).",
-    )
+    lanhmang_store::sqlite_file(&config.database_url)
+        .context("lệnh này chỉ dùng với SQLite. Với PostgreSQL hãy dùng pg_dump và pg_restore (xem README).")
 }
 
 /// A lock beside the SQLite file: `serve` holds it shared, `restore` needs it alone.
@@ -244,14 +222,11 @@ pub async fn restore(config: &Config, source: &Path) -> anyhow::Result<String> {
     }
     let lock = lock_file(&db)?;
     if lock.try_lock().is_err() {
-        bail!(
-            "máy chủ Lành Mạng đang chạy trên cơ sở dữ liệu này; hãy dừng máy chủ trước khi khôi phục."
-        );
+        bail!("máy chủ Lành Mạng đang chạy trên cơ sở dữ liệu này; hãy dừng máy chủ trước khi khôi phục.");
     }
     // Check the backup on a copy, so that a bad file changes nothing.
     let staged = db.with_extension("restore-tmp");
-    std::fs::copy(source, &staged)
-        .with_context(|| format!("không sao chép được {}", source.display()))?;
+    std::fs::copy(source, &staged).with_context(|| format!("không sao chép được {}", source.display()))?;
     let check = async {
         let candidate = Store::connect(&format!("sqlite://{}", staged.display())).await?;
         let result = async {
@@ -276,10 +251,7 @@ pub async fn restore(config: &Config, source: &Path) -> anyhow::Result<String> {
             return Err(e.context(format!("{} không dùng được để khôi phục", source.display())));
         }
     };
-    let previous = db.with_extension(format!(
-        "db.truoc-khoi-phuc-{}",
-        lanhmang_store::now().unix_timestamp()
-    ));
+    let previous = db.with_extension(format!("db.truoc-khoi-phuc-{}", lanhmang_store::now().unix_timestamp()));
     if db.exists() {
         std::fs::rename(&db, &previous)?;
     }
@@ -302,9 +274,6 @@ mod tests {
 
     #[test]
     fn generated_passwords_are_grouped() {
-        assert_eq!(
-            hex_groups(&[0xab, 0xcd, 0xef, 0x01, 0x23, 0x45]),
-            "abcdef-012345"
-        );
+        assert_eq!(hex_groups(&[0xab, 0xcd, 0xef, 0x01, 0x23, 0x45]), "abcdef-012345");
     }
 }

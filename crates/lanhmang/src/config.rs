@@ -62,12 +62,8 @@ impl Layer {
                 "PUBLIC_URL" => layer.public_url = Some(value),
                 "SESSION_IDLE_MINUTES" => layer.session_idle_minutes = Some(parse_int(&value)?),
                 "SESSION_LIFETIME_HOURS" => layer.session_lifetime_hours = Some(parse_int(&value)?),
-                "TRUST_PROXY" => {
-                    layer.trust_proxy = Some(matches!(value.trim(), "1" | "true" | "yes"))
-                }
-                "BODY_LIMIT_BYTES" => {
-                    layer.body_limit_bytes = Some(parse_int(&value)?.max(0) as usize)
-                }
+                "TRUST_PROXY" => layer.trust_proxy = Some(matches!(value.trim(), "1" | "true" | "yes")),
+                "BODY_LIMIT_BYTES" => layer.body_limit_bytes = Some(parse_int(&value)?.max(0) as usize),
                 "LOG_FORMAT" => layer.log_format = Some(value),
                 "WORKERS" => layer.workers = Some(parse_int(&value)?.max(0) as usize),
                 // Variables for tests and tools, not settings.
@@ -100,9 +96,9 @@ impl Config {
         let l = flags.over(env.over(file));
         let data_dir = l.data_dir.unwrap_or_else(|| PathBuf::from("data"));
         let bind_text = l.bind.unwrap_or_else(|| "127.0.0.1:8080".into());
-        let bind: SocketAddr = bind_text.parse().with_context(|| {
-            format!("địa chỉ lắng nghe không hợp lệ: {bind_text} (ví dụ đúng: 127.0.0.1:8080)")
-        })?;
+        let bind: SocketAddr = bind_text
+            .parse()
+            .with_context(|| format!("địa chỉ lắng nghe không hợp lệ: {bind_text} (ví dụ đúng: 127.0.0.1:8080)"))?;
         let database_url = l
             .database_url
             .filter(|u| !u.trim().is_empty())
@@ -141,19 +137,14 @@ impl Config {
             None => (PathBuf::from("lanhmang.toml"), false),
         };
         match std::fs::read_to_string(&path) {
-            Ok(text) => toml::from_str(&text)
-                .with_context(|| format!("tệp cấu hình {} không hợp lệ", path.display())),
+            Ok(text) => toml::from_str(&text).with_context(|| format!("tệp cấu hình {} không hợp lệ", path.display())),
             Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => Ok(Layer::default()),
-            Err(e) => {
-                Err(e).with_context(|| format!("không đọc được tệp cấu hình {}", path.display()))
-            }
+            Err(e) => Err(e).with_context(|| format!("không đọc được tệp cấu hình {}", path.display())),
         }
     }
 
     pub fn https(&self) -> bool {
-        self.public_url
-            .as_deref()
-            .is_some_and(|u| u.starts_with("https://"))
+        self.public_url.as_deref().is_some_and(|u| u.starts_with("https://"))
     }
 
     pub fn web(&self) -> lanhmang_web::WebConfig {
@@ -203,8 +194,7 @@ mod tests {
 
     #[test]
     fn flags_over_env_over_file() {
-        let file: Layer =
-            toml::from_str("bind = \"0.0.0.0:9000\"\ndata_dir = \"/srv/lm\"\nworkers = 3").unwrap();
+        let file: Layer = toml::from_str("bind = \"0.0.0.0:9000\"\ndata_dir = \"/srv/lm\"\nworkers = 3").unwrap();
         let env = env(&[("LANHMANG_BIND", "127.0.0.1:7000"), ("PATH", "/bin")]);
         let flags = Layer {
             data_dir: Some("/tmp/x".into()),
@@ -225,9 +215,7 @@ mod tests {
         };
         let c = Config::resolve(flags, Layer::default(), Layer::default()).unwrap();
         assert!(!c.describe().contains("hunter22"));
-        assert!(
-            Layer::from_env([("LANHMANG_BOGUS".to_string(), "1".to_string())].into_iter()).is_err()
-        );
+        assert!(Layer::from_env([("LANHMANG_BOGUS".to_string(), "1".to_string())].into_iter()).is_err());
         let bad = Layer {
             bind: Some("nowhere".into()),
             ..Default::default()

@@ -111,13 +111,7 @@ pub async fn seed(store: &Store) -> anyhow::Result<()> {
         bail!("Cơ sở dữ liệu đã có dữ liệu; dữ liệu mẫu chỉ được tạo trong cơ sở dữ liệu trống.");
     }
     let ctx = AuditContext::system("lanhmang demo");
-    let unit = |code: &str,
-                name: &str,
-                kind: &str,
-                level: &str,
-                status: &str,
-                address: &str,
-                web: &str| {
+    let unit = |code: &str, name: &str, kind: &str, level: &str, status: &str, address: &str, web: &str| {
         UnitInput {
             code: code.into(),
             name: name.into(),
@@ -173,11 +167,7 @@ pub async fn seed(store: &Store) -> anyhow::Result<()> {
             } else {
                 "active"
             };
-            let web = format!(
-                "https://{}-{}.demo.test/",
-                code_prefix.to_lowercase(),
-                slug(name)
-            );
+            let web = format!("https://{}-{}.demo.test/", code_prefix.to_lowercase(), slug(name));
             let school = store
                 .create_unit(
                     &ctx,
@@ -215,9 +205,7 @@ pub async fn seed(store: &Store) -> anyhow::Result<()> {
         }
         .parse()
         .map_err(|e| anyhow::anyhow!("tài khoản mẫu không hợp lệ: {e:?}"))?;
-        let person = store
-            .create_person(&ctx, unit_id, &fields, Some(&hash), false)
-            .await?;
+        let person = store.create_person(&ctx, unit_id, &fields, Some(&hash), false).await?;
         store.grant_role(&ctx, person.id, *role, unit_id).await?;
     }
     store.set_setting(SETTING, "yes").await?;

@@ -23,8 +23,7 @@ pub struct InspectArgs {
 pub async fn run(args: InspectArgs) -> anyhow::Result<bool> {
     let mut raw: Vec<String> = args.urls.clone();
     if let Some(file) = &args.from_file {
-        let text = std::fs::read_to_string(file)
-            .with_context(|| format!("không đọc được tệp {}", file.display()))?;
+        let text = std::fs::read_to_string(file).with_context(|| format!("không đọc được tệp {}", file.display()))?;
         raw.extend(
             text.lines()
                 .map(str::trim)
@@ -60,10 +59,9 @@ pub async fn run(args: InspectArgs) -> anyhow::Result<bool> {
         config.https_port = p;
     }
     if let Some(ca) = &args.ca_file {
-        config.extra_roots_pem.push(
-            std::fs::read_to_string(ca)
-                .with_context(|| format!("không đọc được {}", ca.display()))?,
-        );
+        config
+            .extra_roots_pem
+            .push(std::fs::read_to_string(ca).with_context(|| format!("không đọc được {}", ca.display()))?);
     }
     let inspector = Arc::new(Inspector::new(config)?);
     let total = targets.len();
@@ -137,14 +135,8 @@ pub fn human(r: &SiteReport) -> String {
         ));
     }
     if let Some(t) = &r.tls {
-        let days = t
-            .days_to_expiry
-            .map(|d| format!("còn {d} ngày"))
-            .unwrap_or_default();
-        out.push_str(&format!(
-            "   TLS: {} {days}\n",
-            t.version.clone().unwrap_or_default()
-        ));
+        let days = t.days_to_expiry.map(|d| format!("còn {d} ngày")).unwrap_or_default();
+        out.push_str(&format!("   TLS: {} {days}\n", t.version.clone().unwrap_or_default()));
     }
     if r.findings.is_empty() {
         out.push_str("   Không phát hiện vấn đề.\n");
@@ -165,11 +157,7 @@ pub fn human(r: &SiteReport) -> String {
         let n: usize = r.feeds.iter().map(|f| f.entries.len()).sum();
         out.push_str(&format!(
             "   Nguồn tin: {} ({} bài)\n",
-            r.feeds
-                .iter()
-                .map(|f| f.url.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
+            r.feeds.iter().map(|f| f.url.as_str()).collect::<Vec<_>>().join(", "),
             n
         ));
     }

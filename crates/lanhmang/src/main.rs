@@ -92,6 +92,27 @@ enum Command {
         #[arg(long, hide = true)]
         https_port: Option<u16>,
     },
+    /// Chạy các website trường học mô phỏng trên 127.0.0.1 (cho kiểm thử, bản demo và đo hiệu năng).
+    FixtureWeb {
+        /// Số website mô phỏng.
+        #[arg(long, default_value_t = 50)]
+        sites: usize,
+        /// Cổng HTTP (0: cổng trống bất kỳ).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        /// Cổng HTTPS (0: cổng trống bất kỳ; bỏ trống: không có HTTPS).
+        #[arg(long)]
+        tls_port: Option<u16>,
+        /// Tệp JSON ghi danh sách website và lỗi đã cài vào từng website.
+        #[arg(long)]
+        manifest: PathBuf,
+        /// Tệp ghi chứng chỉ gốc (PEM) mà bộ kiểm tra cần tin cậy.
+        #[arg(long)]
+        ca_out: Option<PathBuf>,
+        /// Hạt giống sinh dữ liệu (cùng hạt giống, cùng website).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Sao lưu cơ sở dữ liệu SQLite (bản sao nhất quán, khi máy chủ vẫn chạy).
     Backup { file: PathBuf },
     /// Khôi phục cơ sở dữ liệu SQLite từ bản sao lưu (dừng máy chủ trước).
@@ -153,10 +174,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     // One TLS stack for the whole process: rustls on ring.
     lanhmang_inspect::fetch::install_crypto_provider();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("Lỗi: không khởi động được: {e}");
@@ -174,8 +192,7 @@ fn main() -> ExitCode {
 
 fn init_logging(config: &Config) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("LANHMANG_LOG")
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let filter = EnvFilter::try_from_env("LANHMANG_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
@@ -192,10 +209,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         database_url: cli.database_url.clone(),
         ..Default::default()
     };
-    if let Command::Serve {
-        bind: Some(bind), ..
-    } = &cli.command
-    {
+    if let Command::Serve { bind: Some(bind), .. } = &cli.command {
         flags.bind = Some(bind.clone());
     }
     let config = Config::resolve(
@@ -204,9 +218,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Config::read_file(cli.config.as_deref())?,
     )?;
     match cli.command {
-        Command::Serve {
-            demo: with_demo, ..
-        } => serve(config, with_demo).await,
+        Command::Serve { demo: with_demo, .. } => serve(config, with_demo).await,
         Command::Worker => {
             init_logging(&config);
             let stop = server::shutdown_signal();
@@ -221,8 +233,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 )
                 .run(rx.clone()),
             );
-            let scheduler =
-                tokio::spawn(lanhmang_jobs::Scheduler::new(store.clone(), settings).run(rx));
+            let scheduler = tokio::spawn(lanhmang_jobs::Scheduler::new(store.clone(), settings).run(rx));
             eprintln!("Tiến trình nền đang chạy. Nhấn Ctrl+C để dừng.");
             stop.await;
             let _ = tx.send(true);
@@ -233,10 +244,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Migrate => {
             let store = server::open_store(&config).await?;
-            println!(
-                "Cơ sở dữ liệu ({}) đã ở phiên bản mới nhất.",
-                store.backend_name()
-            );
+            println!("Cơ sở dữ liệu ({}) đã ở phiên bản mới nhất.", store.backend_name());
             store.close().await;
             Ok(())
         }
@@ -256,9 +264,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             action: UnitsAction::Import { file, dry_run },
         } => {
             with_store(&config, |store| async move {
-                commands::units_import(&store, &file, dry_run)
-                    .await
-                    .map(|m| (store, m))
+                commands::units_import(&store, &file, dry_run).await.map(|m| (store, m))
             })
             .await
         }
@@ -292,12 +298,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                         username,
                         password_stdin,
                     } => commands::user_passwd(&store, &username, password_stdin).await,
-                    UserAction::Disable { username } => {
-                        commands::user_set_disabled(&store, &username, true).await
-                    }
-                    UserAction::Enable { username } => {
-                        commands::user_set_disabled(&store, &username, false).await
-                    }
+                    UserAction::Disable { username } => commands::user_set_disabled(&store, &username, true).await,
+                    UserAction::Enable { username } => commands::user_set_disabled(&store, &username, false).await,
                 };
                 message.map(|m| (store, m))
             })
@@ -346,6 +348,38 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::FixtureWeb {
+            sites,
+            port,
+            tls_port,
+            manifest,
+            ca_out,
+            seed,
+        } => {
+            use lanhmang_inspect::fixture_web::{self, FixtureConfig};
+            let stop = server::shutdown_signal();
+            let web = fixture_web::start(FixtureConfig {
+                sites,
+                http_port: port,
+                tls_port,
+                seed,
+            })
+            .await
+            .map_err(|e| anyhow::anyhow!("không chạy được website mô phỏng: {e}"))?;
+            web.write_manifest(&manifest)?;
+            if let Some(ca) = &ca_out {
+                std::fs::write(ca, &web.ca_pem)?;
+            }
+            println!("Website mô phỏng: {sites} website, HTTP tại {}", web.http_addr);
+            if let Some(tls) = web.tls_addr {
+                println!("HTTPS tại {tls}");
+            }
+            println!("Danh sách và lỗi đã cài: {}", manifest.display());
+            println!("Nhấn Ctrl+C để dừng.");
+            stop.await;
+            web.shutdown().await;
+            Ok(())
+        }
         Command::Restore { file } => {
             let message = commands::restore(&config, &file).await?;
             println!("{message}");
@@ -380,20 +414,15 @@ async fn serve(config: Config, with_demo: bool) -> anyhow::Result<()> {
     let _lock = match lanhmang_store::sqlite_file(&config.database_url) {
         Some(db) => {
             let f = commands::lock_file(&db)?;
-            f.try_lock_shared().map_err(|_| {
-                anyhow::anyhow!("cơ sở dữ liệu đang được khôi phục; hãy thử lại sau")
-            })?;
+            f.try_lock_shared()
+                .map_err(|_| anyhow::anyhow!("cơ sở dữ liệu đang được khôi phục; hãy thử lại sau"))?;
             Some(f)
         }
         None => None,
     };
     let stop = server::shutdown_signal();
     let store = server::open_store(&config).await?;
-    let seeded = if with_demo {
-        demo::ensure(&store).await?
-    } else {
-        false
-    };
+    let seeded = if with_demo { demo::ensure(&store).await? } else { false };
     let running = server::start(&config, store).await?;
     println!(
         "Lành Mạng đang chạy tại http://{}/ (cơ sở dữ liệu: {})",

@@ -15,12 +15,9 @@ use crate::config::Config;
 
 /// Connects and brings the schema up to date.
 pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
-    let store = Store::connect(&config.database_url).await.map_err(|e| {
-        anyhow::anyhow!(
-            "{e}. Địa chỉ: {}",
-            lanhmang_store::redact_url(&config.database_url)
-        )
-    })?;
+    let store = Store::connect(&config.database_url)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}. Địa chỉ: {}", lanhmang_store::redact_url(&config.database_url)))?;
     let applied = store
         .migrate()
         .await
@@ -50,27 +47,22 @@ pub fn job_settings(config: &Config) -> JobSettings {
 /// Binds and starts serving; returns at once.
 pub async fn start(config: &Config, store: Store) -> anyhow::Result<Running> {
     let store = Arc::new(store);
-    let listener = tokio::net::TcpListener::bind(config.bind)
-        .await
-        .with_context(|| {
-            format!(
-                "không mở được địa chỉ {} (cổng đang bận hoặc không được phép)",
-                config.bind
-            )
-        })?;
+    let listener = tokio::net::TcpListener::bind(config.bind).await.with_context(|| {
+        format!(
+            "không mở được địa chỉ {} (cổng đang bận hoặc không được phép)",
+            config.bind
+        )
+    })?;
     let addr = listener.local_addr()?;
     let (shutdown, watch_rx) = watch::channel(false);
     let app = lanhmang_web::app(lanhmang_web::AppState::new(store.clone(), config.web()));
     let mut rx = watch_rx.clone();
     let server = tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
-            let _ = rx.wait_for(|stop| *stop).await;
-        })
-        .await
+        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(async move {
+                let _ = rx.wait_for(|stop| *stop).await;
+            })
+            .await
     });
     let mut background = Vec::new();
     let settings = job_settings(config);
@@ -83,9 +75,7 @@ pub async fn start(config: &Config, store: Store) -> anyhow::Result<Running> {
         background.push(tokio::spawn(worker.run(watch_rx.clone())));
     }
     if config.workers > 0 {
-        background.push(tokio::spawn(
-            Scheduler::new(store.clone(), settings).run(watch_rx),
-        ));
+        background.push(tokio::spawn(Scheduler::new(store.clone(), settings).run(watch_rx)));
     }
     Ok(Running {
         addr,

@@ -17,10 +17,7 @@ async fn login(app: &TestApp, username: &str, password: &str) -> reqwest::Respon
 async fn token(app: &TestApp, username: &str) -> String {
     let r = login(app, username, DEMO_PASSWORD).await;
     assert_eq!(r.status(), 200);
-    r.json::<Value>().await.unwrap()["token"]
-        .as_str()
-        .unwrap()
-        .to_string()
+    r.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_string()
 }
 
 #[tokio::test]
@@ -30,10 +27,7 @@ async fn login_me_units_and_logout() {
         let c = app.client();
         let r = login(&app, "demo.office", "mat-khau-sai-roi").await;
         assert_eq!(r.status(), 401, "{backend}");
-        assert_eq!(
-            r.json::<Value>().await.unwrap()["error"]["code"],
-            "bad_credentials"
-        );
+        assert_eq!(r.json::<Value>().await.unwrap()["error"]["code"], "bad_credentials");
         let r = login(&app, "no.such.user", "mat-khau-sai-roi").await;
         assert_eq!(r.status(), 401, "{backend}: unknown users look the same");
 
@@ -61,24 +55,13 @@ async fn login_me_units_and_logout() {
             .json()
             .await
             .unwrap();
-        assert_eq!(
-            units["total"], 25,
-            "{backend}: the office and its 24 schools"
-        );
+        assert_eq!(units["total"], 25, "{backend}: the office and its 24 schools");
         let first = &units["items"][0];
         assert_eq!(first["id"], office_id);
         assert_eq!(first["kind"], "office");
         assert!(first["school_level"].is_null());
         assert_eq!(first["status"], "active");
-        for key in [
-            "id",
-            "name",
-            "kind",
-            "parent_id",
-            "code",
-            "school_level",
-            "status",
-        ] {
+        for key in ["id", "name", "kind", "parent_id", "code", "school_level", "status"] {
             assert!(first.get(key).is_some(), "{key}");
         }
         let page: Value = c
@@ -91,10 +74,7 @@ async fn login_me_units_and_logout() {
             .await
             .unwrap();
         assert_eq!(
-            (
-                page["items"].as_array().unwrap().len(),
-                page["total"].as_i64()
-            ),
+            (page["items"].as_array().unwrap().len(), page["total"].as_i64()),
             (5, Some(25)),
             "{backend}"
         );
@@ -120,13 +100,7 @@ async fn login_me_units_and_logout() {
             .unwrap();
         assert_eq!(search["total"], 1, "{backend}: diacritic-insensitive");
 
-        for bad in [
-            "per_page=501",
-            "per_page=0",
-            "page=0",
-            "page=x",
-            "kind=planet",
-        ] {
+        for bad in ["per_page=501", "per_page=0", "page=0", "page=x", "kind=planet"] {
             let r = c
                 .get(app.url(&format!("/api/v1/units?{bad}")))
                 .bearer_auth(&t)
@@ -156,17 +130,8 @@ async fn login_me_units_and_logout() {
             .unwrap();
         assert_eq!(units["total"], 1, "{backend}");
         assert_eq!(units["items"][0]["school_level"], "primary");
-        let people = c
-            .get(app.url("/api/v1/people"))
-            .bearer_auth(&p)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(
-            people.status(),
-            200,
-            "{backend}: principals see their school's people"
-        );
+        let people = c.get(app.url("/api/v1/people")).bearer_auth(&p).send().await.unwrap();
+        assert_eq!(people.status(), 200, "{backend}: principals see their school's people");
         assert_eq!(people.json::<Value>().await.unwrap()["total"], 5);
 
         // Logout revokes the token; an unknown token is 401.
@@ -198,16 +163,10 @@ async fn login_me_units_and_logout() {
                 .status(),
             401
         );
-        assert_eq!(
-            c.get(app.url("/api/v1/me")).send().await.unwrap().status(),
-            401
-        );
+        assert_eq!(c.get(app.url("/api/v1/me")).send().await.unwrap().status(), 401);
         // Tokens are stored hashed: the raw token is nowhere in the database.
         let leaked = app.store().api_token_person(&p).await.unwrap();
-        assert_eq!(
-            leaked, None,
-            "{backend}: lookups by the raw token find nothing"
-        );
+        assert_eq!(leaked, None, "{backend}: lookups by the raw token find nothing");
         app.stop().await;
     }
 }
@@ -251,10 +210,7 @@ async fn malformed_requests_get_400_never_500() {
         assert_eq!(r.status(), 413, "{backend}");
         let r = c.get(app.url("/api/v1/khong-co")).send().await.unwrap();
         assert_eq!(r.status(), 404);
-        assert_eq!(
-            r.json::<Value>().await.unwrap()["error"]["code"],
-            "not_found"
-        );
+        assert_eq!(r.json::<Value>().await.unwrap()["error"]["code"], "not_found");
         app.stop().await;
     }
 }
@@ -265,33 +221,20 @@ async fn throttling_per_account_and_per_address() {
         let app = TestApp::spawn(backend).await;
         for i in 0..4 {
             assert_eq!(
-                login(&app, "demo.teacher", "sai-mat-khau-nhe")
-                    .await
-                    .status(),
+                login(&app, "demo.teacher", "sai-mat-khau-nhe").await.status(),
                 401,
                 "{backend}: attempt {i}"
             );
         }
         let r = login(&app, "demo.teacher", "sai-mat-khau-nhe").await;
-        assert_eq!(
-            r.status(),
-            429,
-            "{backend}: fifth failure blocks the account"
-        );
-        let wait: i64 = r.headers()["retry-after"]
-            .to_str()
-            .unwrap()
-            .parse()
-            .unwrap();
+        assert_eq!(r.status(), 429, "{backend}: fifth failure blocks the account");
+        let wait: i64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
         assert!((60..=900).contains(&wait), "{wait}");
         let message = r.json::<Value>().await.unwrap()["error"]["message"]
             .as_str()
             .unwrap()
             .to_string();
-        assert!(
-            message.contains("Vui lòng thử lại sau 15 phút"),
-            "{message}"
-        );
+        assert!(message.contains("Vui lòng thử lại sau 15 phút"), "{message}");
         // Even the right password waits now.
         assert_eq!(
             login(&app, "demo.teacher", DEMO_PASSWORD).await.status(),
@@ -316,12 +259,7 @@ async fn throttling_per_account_and_per_address() {
             .await;
         assert_eq!(r.status(), 429);
         assert!(r.headers().contains_key("retry-after"));
-        assert!(
-            r.text()
-                .await
-                .unwrap()
-                .contains("Đăng nhập sai quá nhiều lần")
-        );
+        assert!(r.text().await.unwrap().contains("Đăng nhập sai quá nhiều lần"));
         // Other accounts from the same address still work until the address limit (20).
         assert_eq!(
             login(&app, "demo.parent", DEMO_PASSWORD).await.status(),
@@ -331,34 +269,19 @@ async fn throttling_per_account_and_per_address() {
         // Spraying many accounts from one address: each failure counts for the address.
         for i in 0..15 {
             assert_eq!(
-                login(&app, &format!("khong.co.{i}"), "sai-mat-khau-nhe")
-                    .await
-                    .status(),
+                login(&app, &format!("khong.co.{i}"), "sai-mat-khau-nhe").await.status(),
                 if i < 14 { 401 } else { 429 }
             );
         }
         let r = login(&app, "demo.parent", DEMO_PASSWORD).await;
-        assert_eq!(
-            r.status(),
-            429,
-            "{backend}: the address is blocked after 20 failures"
-        );
+        assert_eq!(r.status(), 429, "{backend}: the address is blocked after 20 failures");
         // Failures are in the audit log.
         let (entries, _) = app
             .store()
-            .audit_page(lanhmang_domain::Paging {
-                page: 1,
-                per_page: 500,
-            })
+            .audit_page(lanhmang_domain::Paging { page: 1, per_page: 500 })
             .await
             .unwrap();
-        assert!(
-            entries
-                .iter()
-                .filter(|e| e.action == "login.failure")
-                .count()
-                >= 20
-        );
+        assert!(entries.iter().filter(|e| e.action == "login.failure").count() >= 20);
         app.stop().await;
     }
 }
@@ -367,21 +290,11 @@ async fn throttling_per_account_and_per_address() {
 async fn openapi_document_describes_the_api() {
     for backend in backends().into_iter().take(1) {
         let app = TestApp::spawn(backend).await;
-        let r = app
-            .client()
-            .get(app.url("/api/v1/openapi.json"))
-            .send()
-            .await
-            .unwrap();
+        let r = app.client().get(app.url("/api/v1/openapi.json")).send().await.unwrap();
         assert_eq!(r.status(), 200);
         let doc: Value = r.json().await.unwrap();
         assert_eq!(doc["openapi"], "3.1.0");
-        for path in [
-            "/api/v1/auth/login",
-            "/api/v1/me",
-            "/api/v1/units",
-            "/api/v1/people",
-        ] {
+        for path in ["/api/v1/auth/login", "/api/v1/me", "/api/v1/units", "/api/v1/people"] {
             assert!(doc["paths"][path].is_object(), "{path}");
         }
         app.stop().await;

@@ -128,11 +128,7 @@ async fn routes_refuse_roles_without_the_action() {
                         .status()
                         .as_u16()
                 };
-                assert_eq!(
-                    status, 403,
-                    "{backend}: {account} on {} {}",
-                    route.method, route.path
-                );
+                assert_eq!(status, 403, "{backend}: {account} on {} {}", route.method, route.path);
             }
         }
         app.stop().await;
@@ -222,11 +218,7 @@ async fn scope_is_the_subtree() {
                 if view { 200 } else { 403 },
                 "{backend}: {account} viewing unit {unit}"
             );
-            let edit_page = b
-                .get(&format!("/don-vi/{unit}/sua"))
-                .await
-                .status()
-                .as_u16();
+            let edit_page = b.get(&format!("/don-vi/{unit}/sua")).await.status().as_u16();
             assert_eq!(
                 edit_page,
                 if edit { 200 } else { 403 },
@@ -266,9 +258,7 @@ async fn scope_is_the_subtree() {
             .await
             .unwrap();
         assert_eq!(
-            b.get(&format!("/nguoi-dung/{}", stranger.id))
-                .await
-                .status(),
+            b.get(&format!("/nguoi-dung/{}", stranger.id)).await.status(),
             403,
             "{backend}"
         );

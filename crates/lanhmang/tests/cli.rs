@@ -28,12 +28,7 @@ fn run_with_stdin(url: &str, args: &[&str], stdin: &str) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
     child.wait_with_output().unwrap()
 }
 
@@ -84,10 +79,7 @@ async fn units_import_is_all_or_nothing() {
             "dòng 4, cột Loại",
             "chưa ghi gì",
         ] {
-            assert!(
-                out.contains(expected),
-                "{backend}: missing «{expected}» in {out}"
-            );
+            assert!(out.contains(expected), "{backend}: missing «{expected}» in {out}");
         }
         let store = Store::connect(&db.url).await.unwrap();
         assert_eq!(
@@ -118,16 +110,9 @@ async fn units_import_is_all_or_nothing() {
         {
             ws.write_string(0, c as u16, *h).unwrap();
         }
-        for (c, v) in [
-            "THCS1",
-            "Trường THCS Một",
-            "school",
-            "PHONG1",
-            "THCS",
-            "Đã đóng",
-        ]
-        .iter()
-        .enumerate()
+        for (c, v) in ["THCS1", "Trường THCS Một", "school", "PHONG1", "THCS", "Đã đóng"]
+            .iter()
+            .enumerate()
         {
             ws.write_string(1, c as u16, *v).unwrap();
         }
@@ -135,11 +120,7 @@ async fn units_import_is_all_or_nothing() {
         let o = run(&db.url, &["units", "import", xlsx.to_str().unwrap()]);
         assert!(o.status.success(), "{backend}: {}", text(&o));
         let closed = store.unit_by_code("THCS1").await.unwrap().unwrap();
-        assert_eq!(
-            closed.status,
-            lanhmang_domain::UnitStatus::Closed,
-            "{backend}"
-        );
+        assert_eq!(closed.status, lanhmang_domain::UnitStatus::Closed, "{backend}");
         let o = run(&db.url, &["units", "import", "/khong/co/tep.csv"]);
         assert!(!o.status.success() && text(&o).contains("không đọc được tệp"));
         store.close().await;
@@ -176,10 +157,7 @@ async fn users_and_audit_chain_from_the_command_line() {
         );
         assert!(o.status.success(), "{backend}: {}", text(&o));
         assert!(text(&o).contains("Mật khẩu tạm thời"));
-        let o = run(
-            &db.url,
-            &["user", "add", "x.y", "--name", "X", "--unit", "KHONG-CO"],
-        );
+        let o = run(&db.url, &["user", "add", "x.y", "--name", "X", "--unit", "KHONG-CO"]);
         assert!(
             !o.status.success() && text(&o).contains("không có đơn vị mã KHONG-CO"),
             "{}",
@@ -201,11 +179,7 @@ async fn users_and_audit_chain_from_the_command_line() {
         );
         assert!(!o.status.success() && text(&o).contains("vai trò không hợp lệ"));
 
-        let o = run_with_stdin(
-            &db.url,
-            &["user", "passwd", "ct.vien", "--password-stdin"],
-            "123\n",
-        );
+        let o = run_with_stdin(&db.url, &["user", "passwd", "ct.vien", "--password-stdin"], "123\n");
         assert!(
             !o.status.success() && text(&o).contains("ít nhất 10 ký tự"),
             "{backend}: {}",
@@ -224,10 +198,7 @@ async fn users_and_audit_chain_from_the_command_line() {
         let person = store.person_by_username("ct.vien").await.unwrap().unwrap();
         assert!(person.disabled && !person.must_change_password, "{backend}");
         let (_, hash) = store.credentials("ct.vien").await.unwrap().unwrap();
-        assert!(lanhmang_domain::password::verify(
-            "hoa sen nở giữa hè",
-            &hash.unwrap()
-        ));
+        assert!(lanhmang_domain::password::verify("hoa sen nở giữa hè", &hash.unwrap()));
 
         // The chain holds, then a tampered row is named.
         let o = run(&db.url, &["audit", "verify"]);
@@ -248,11 +219,7 @@ async fn users_and_audit_chain_from_the_command_line() {
 #[test]
 fn unreachable_database_is_one_clear_sentence() {
     let o = binary()
-        .args([
-            "--database-url",
-            "postgres://lanhmang@127.0.0.1:1/khong_co",
-            "migrate",
-        ])
+        .args(["--database-url", "postgres://lanhmang@127.0.0.1:1/khong_co", "migrate"])
         .output()
         .unwrap();
     assert!(!o.status.success());
@@ -275,10 +242,7 @@ async fn sqlite_backup_and_restore() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let data_arg = data.to_str().unwrap();
-    let o = binary()
-        .args(["--data-dir", data_arg, "demo"])
-        .output()
-        .unwrap();
+    let o = binary().args(["--data-dir", data_arg, "demo"]).output().unwrap();
     assert!(o.status.success(), "{}", text(&o));
     let backup = dir.path().join("sao-luu.db");
     let o = binary()
@@ -334,12 +298,7 @@ async fn sqlite_backup_and_restore() {
     store.close().await;
     // Backup is for SQLite only.
     let o = binary()
-        .args([
-            "--database-url",
-            "postgres://x@127.0.0.1:1/y",
-            "backup",
-            "/tmp/x.db",
-        ])
+        .args(["--database-url", "postgres://x@127.0.0.1:1/y", "backup", "/tmp/x.db"])
         .output()
         .unwrap();
     assert!(!o.status.success() && text(&o).contains("pg_dump"));
@@ -370,10 +329,7 @@ async fn serve_demo_prints_the_address_and_accounts() {
         lines[0].starts_with("Lành Mạng đang chạy tại http://127.0.0.1:"),
         "{lines:?}"
     );
-    assert!(
-        lines.iter().any(|l| l.contains("lanhmang-demo")),
-        "{lines:?}"
-    );
+    assert!(lines.iter().any(|l| l.contains("lanhmang-demo")), "{lines:?}");
     let url = lines[0]
         .split_whitespace()
         .find(|w| w.starts_with("http://"))
@@ -387,10 +343,7 @@ async fn serve_demo_prints_the_address_and_accounts() {
         .await
         .unwrap();
     assert_eq!(ok, "ok");
-    assert!(
-        dir.path().join("data/lanhmang.db").exists(),
-        "default data file"
-    );
+    assert!(dir.path().join("data/lanhmang.db").exists(), "default data file");
     // SIGTERM: a graceful stop with exit status 0.
     let pid = child.id().to_string();
     std::process::Command::new("kill")
@@ -413,27 +366,14 @@ fn inspect_refuses_private_targets_and_bad_addresses() {
         .output()
         .unwrap();
     let out = String::from_utf8_lossy(&o.stdout);
-    let lines: Vec<serde_json::Value> = out
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines: Vec<serde_json::Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(lines.len(), 2, "{out}");
     for site in &lines {
         assert_eq!(site["reachable"], false);
-        assert_eq!(
-            site["findings"][0]["code"], "blocked_private_address",
-            "{site}"
-        );
+        assert_eq!(site["findings"][0]["code"], "blocked_private_address", "{site}");
     }
-    assert_eq!(
-        o.status.code(),
-        Some(2),
-        "serious findings give exit status 2"
-    );
-    let o = binary()
-        .args(["inspect", "ftp://truong.edu.vn"])
-        .output()
-        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "serious findings give exit status 2");
+    let o = binary().args(["inspect", "ftp://truong.edu.vn"]).output().unwrap();
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("địa chỉ không hợp lệ"));
     let o = binary().args(["inspect"]).output().unwrap();

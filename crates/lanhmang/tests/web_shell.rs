@@ -68,10 +68,7 @@ async fn sign_in_home_pages_by_role_and_sign_out() {
             .await;
         assert_eq!(r.status(), 401, "{backend}");
         let body = r.text().await.unwrap();
-        assert!(
-            body.contains("Tên đăng nhập hoặc mật khẩu không đúng."),
-            "{backend}"
-        );
+        assert!(body.contains("Tên đăng nhập hoặc mật khẩu không đúng."), "{backend}");
         assert!(body.contains("value=\"demo.office\""), "username kept");
 
         // The office sees the figures of its subtree: 23 active schools, 1 closed.
@@ -186,11 +183,7 @@ async fn csrf_protects_every_state_change() {
             .send()
             .await
             .unwrap();
-        assert_eq!(
-            cross.status(),
-            403,
-            "{backend}: cross-site POST by Fetch metadata"
-        );
+        assert_eq!(cross.status(), 403, "{backend}: cross-site POST by Fetch metadata");
         assert_eq!(
             app.store().count_units().await.unwrap(),
             before,
@@ -215,10 +208,7 @@ async fn csrf_protects_every_state_change() {
         let r = stranger
             .post_form(
                 "/dang-nhap",
-                &[
-                    ("username", "demo.office"),
-                    ("password", common::DEMO_PASSWORD),
-                ],
+                &[("username", "demo.office"), ("password", common::DEMO_PASSWORD)],
             )
             .await;
         assert_eq!(r.status(), 403, "{backend}: login CSRF");
@@ -297,12 +287,7 @@ async fn unit_forms_validate_and_write_nothing_on_error() {
         );
 
         // Editing: a school can be closed; the change shows and is audited.
-        let school = app
-            .store()
-            .unit_by_code("TH-HOASEN")
-            .await
-            .unwrap()
-            .unwrap();
+        let school = app.store().unit_by_code("TH-HOASEN").await.unwrap().unwrap();
         let path = format!("/don-vi/{}/sua", school.id);
         let r = office
             .submit(
@@ -339,12 +324,7 @@ async fn people_management_passwords_and_disabling() {
     for backend in backends() {
         let app = TestApp::spawn(backend).await;
         let office = app.signed_in("demo.office").await;
-        let school = app
-            .store()
-            .unit_by_code("THCS-THANHXUAN")
-            .await
-            .unwrap()
-            .unwrap();
+        let school = app.store().unit_by_code("THCS-THANHXUAN").await.unwrap().unwrap();
         let school_id = school.id.to_string();
 
         // Bad input: every field error at once, nobody created.
@@ -366,8 +346,7 @@ async fn people_management_passwords_and_disabling() {
         assert_eq!(r.status(), 422);
         let body = r.text().await.unwrap();
         assert!(
-            body.contains("Tên đăng nhập gồm 3–64 ký tự")
-                && body.contains("Địa chỉ e-mail không hợp lệ."),
+            body.contains("Tên đăng nhập gồm 3–64 ký tự") && body.contains("Địa chỉ e-mail không hợp lệ."),
             "{backend}"
         );
         // An office admin cannot make a system administrator.
@@ -384,11 +363,7 @@ async fn people_management_passwords_and_disabling() {
             )
             .await;
         assert_eq!(r.status(), 422);
-        assert_eq!(
-            app.store().count_people().await.unwrap(),
-            people_before,
-            "{backend}"
-        );
+        assert_eq!(app.store().count_people().await.unwrap(), people_before, "{backend}");
 
         // Creating a principal shows a temporary password once.
         let r = office
@@ -405,8 +380,7 @@ async fn people_management_passwords_and_disabling() {
             .await;
         assert_eq!(r.status(), 200, "{backend}");
         let body = r.text().await.unwrap();
-        let start =
-            body.find("<p class=\"secret\"><code>").unwrap() + "<p class=\"secret\"><code>".len();
+        let start = body.find("<p class=\"secret\"><code>").unwrap() + "<p class=\"secret\"><code>".len();
         let temp = body[start..start + 14].to_string();
 
         // The new principal must change the password before anything else.
@@ -417,11 +391,7 @@ async fn people_management_passwords_and_disabling() {
             .submit(
                 "/tai-khoan/mat-khau",
                 "/tai-khoan/mat-khau",
-                &[
-                    ("current", &temp),
-                    ("new", "matkhau123"),
-                    ("confirm", "matkhau123"),
-                ],
+                &[("current", &temp), ("new", "matkhau123"), ("confirm", "matkhau123")],
             )
             .await;
         assert_eq!(r.status(), 422);
@@ -446,12 +416,7 @@ async fn people_management_passwords_and_disabling() {
         );
 
         // Disabling ends the principal's session at once.
-        let person = app
-            .store()
-            .person_by_username("ht.thanhxuan")
-            .await
-            .unwrap()
-            .unwrap();
+        let person = app.store().person_by_username("ht.thanhxuan").await.unwrap().unwrap();
         let page = format!("/nguoi-dung/{}", person.id);
         let r = office
             .submit(&page, &format!("{page}/khoa"), &[("disabled", "1")])
@@ -463,12 +428,7 @@ async fn people_management_passwords_and_disabling() {
             "{backend}: disabled account is signed out"
         );
         // An office admin cannot disable itself.
-        let me = app
-            .store()
-            .person_by_username("demo.office")
-            .await
-            .unwrap()
-            .unwrap();
+        let me = app.store().person_by_username("demo.office").await.unwrap().unwrap();
         let mine = format!("/nguoi-dung/{}", me.id);
         assert_eq!(
             office
@@ -480,32 +440,18 @@ async fn people_management_passwords_and_disabling() {
 
         // Reset password: a new temporary password, old sessions gone.
         let teacher = app.signed_in("demo.teacher").await;
-        let t = app
-            .store()
-            .person_by_username("demo.teacher")
-            .await
-            .unwrap()
-            .unwrap();
+        let t = app.store().person_by_username("demo.teacher").await.unwrap().unwrap();
         let tpage = format!("/nguoi-dung/{}", t.id);
-        let r = office
-            .submit(&tpage, &format!("{tpage}/dat-lai-mat-khau"), &[])
-            .await;
+        let r = office.submit(&tpage, &format!("{tpage}/dat-lai-mat-khau"), &[]).await;
         assert_eq!(r.status(), 200);
-        assert_eq!(
-            teacher.get("/").await.status(),
-            303,
-            "{backend}: reset ends sessions"
-        );
+        assert_eq!(teacher.get("/").await.status(), 303, "{backend}: reset ends sessions");
 
         // Roles: grant then revoke, both audited.
         let r = office
             .submit(
                 &tpage,
                 &format!("{tpage}/vai-tro"),
-                &[
-                    ("role", "collaborator"),
-                    ("unit_id", &t.unit_id.to_string()),
-                ],
+                &[("role", "collaborator"), ("unit_id", &t.unit_id.to_string())],
             )
             .await;
         assert_eq!(r.status(), 303, "{backend}");
@@ -551,42 +497,15 @@ async fn operations_endpoints() {
         let app = TestApp::spawn(backend).await;
         let c = app.client();
         assert_eq!(
-            c.get(app.url("/healthz"))
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap(),
+            c.get(app.url("/healthz")).send().await.unwrap().text().await.unwrap(),
             "ok"
         );
-        assert_eq!(
-            c.get(app.url("/readyz")).send().await.unwrap().status(),
-            200
-        );
-        let metrics = c
-            .get(app.url("/metrics"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        assert!(
-            metrics.contains("http_requests_total"),
-            "{backend}: {metrics}"
-        );
-        assert!(
-            metrics.contains("lanhmang_jobs{state=\"queued\"}"),
-            "{backend}"
-        );
+        assert_eq!(c.get(app.url("/readyz")).send().await.unwrap().status(), 200);
+        let metrics = c.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+        assert!(metrics.contains("http_requests_total"), "{backend}: {metrics}");
+        assert!(metrics.contains("lanhmang_jobs{state=\"queued\"}"), "{backend}");
         let css = c.get(app.url("/static/app.css")).send().await.unwrap();
-        assert!(
-            css.headers()["cache-control"]
-                .to_str()
-                .unwrap()
-                .contains("immutable")
-        );
+        assert!(css.headers()["cache-control"].to_str().unwrap().contains("immutable"));
         app.stop().await;
     }
 }
@@ -599,12 +518,7 @@ async fn https_deployments_get_secure_cookies_and_hsts() {
             ..Default::default()
         };
         let app = TestApp::spawn_configured(backend, true, extra).await;
-        let r = app
-            .client()
-            .get(app.url("/dang-nhap"))
-            .send()
-            .await
-            .unwrap();
+        let r = app.client().get(app.url("/dang-nhap")).send().await.unwrap();
         let cookie = r.headers()["set-cookie"].to_str().unwrap();
         assert!(cookie.contains("; Secure"), "{backend}: {cookie}");
         let hsts = r.headers()["strict-transport-security"].to_str().unwrap();
@@ -628,20 +542,11 @@ async fn profile_and_login_forms_refuse_bad_input() {
         assert_eq!(r.status(), 422, "{backend}");
         let body = r.text().await.unwrap();
         assert!(
-            body.contains("Họ và tên không được để trống.")
-                && body.contains("Số điện thoại không hợp lệ"),
+            body.contains("Họ và tên không được để trống.") && body.contains("Số điện thoại không hợp lệ"),
             "{backend}"
         );
-        assert!(
-            body.contains("aria-invalid=\"true\""),
-            "fields with errors are marked"
-        );
-        let me = app
-            .store()
-            .person_by_username("demo.teacher")
-            .await
-            .unwrap()
-            .unwrap();
+        assert!(body.contains("aria-invalid=\"true\""), "fields with errors are marked");
+        let me = app.store().person_by_username("demo.teacher").await.unwrap().unwrap();
         assert_eq!(
             me.display_name, "Phạm Thị Lan (giáo viên, demo)",
             "{backend}: nothing written"
@@ -658,12 +563,7 @@ async fn profile_and_login_forms_refuse_bad_input() {
             )
             .await;
         assert_eq!(r.status(), 303);
-        let me = app
-            .store()
-            .person_by_username("demo.teacher")
-            .await
-            .unwrap()
-            .unwrap();
+        let me = app.store().person_by_username("demo.teacher").await.unwrap().unwrap();
         assert_eq!(
             (me.display_name.as_str(), me.phone.as_deref()),
             ("Phạm Thị Lan", Some("0912345678"))
@@ -692,19 +592,10 @@ async fn profile_and_login_forms_refuse_bad_input() {
             base: app.base.clone(),
         };
         let r = anon
-            .submit(
-                "/dang-nhap",
-                "/dang-nhap",
-                &[("username", ""), ("password", "")],
-            )
+            .submit("/dang-nhap", "/dang-nhap", &[("username", ""), ("password", "")])
             .await;
         assert_eq!(r.status(), 422);
-        assert!(
-            r.text()
-                .await
-                .unwrap()
-                .contains("Hãy nhập tên đăng nhập và mật khẩu.")
-        );
+        assert!(r.text().await.unwrap().contains("Hãy nhập tên đăng nhập và mật khẩu."));
         app.stop().await;
     }
 }

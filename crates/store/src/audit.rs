@@ -50,13 +50,7 @@ pub struct ChainReport {
 
 impl Store {
     /// Appends one entry in its own transaction.
-    pub async fn record(
-        &self,
-        ctx: &crate::AuditContext,
-        action: &str,
-        target: &str,
-        detail: &str,
-    ) -> Result<()> {
+    pub async fn record(&self, ctx: &crate::AuditContext, action: &str, target: &str, detail: &str) -> Result<()> {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             audit_in_tx!(tx, ctx, action, target.to_string(), detail.to_string());
@@ -180,10 +174,7 @@ mod tests {
                 client_ip: "127.0.0.1".into(),
             };
             for i in 0..5 {
-                store
-                    .record(&ctx, "login", "", &format!("lần {i}"))
-                    .await
-                    .unwrap();
+                store.record(&ctx, "login", "", &format!("lần {i}")).await.unwrap();
             }
             let ok = store.verify_audit_chain().await.unwrap();
             assert_eq!(
@@ -194,13 +185,7 @@ mod tests {
                 },
                 "{backend}"
             );
-            let (page, total) = store
-                .audit_page(Paging {
-                    page: 1,
-                    per_page: 2,
-                })
-                .await
-                .unwrap();
+            let (page, total) = store.audit_page(Paging { page: 1, per_page: 2 }).await.unwrap();
             assert_eq!((page.len(), total, page[0].seq), (2, 5, 5));
 
             store
@@ -219,12 +204,7 @@ mod tests {
                 .await
                 .unwrap();
             assert_eq!(
-                store2
-                    .verify_audit_chain()
-                    .await
-                    .unwrap()
-                    .first_broken
-                    .map(|b| b.0),
+                store2.verify_audit_chain().await.unwrap().first_broken.map(|b| b.0),
                 Some(2),
                 "{backend}"
             );
@@ -233,12 +213,7 @@ mod tests {
                 .await
                 .unwrap();
             assert_eq!(
-                store2
-                    .verify_audit_chain()
-                    .await
-                    .unwrap()
-                    .first_broken
-                    .map(|b| b.0),
+                store2.verify_audit_chain().await.unwrap().first_broken.map(|b| b.0),
                 Some(2),
                 "{backend}: tail"
             );

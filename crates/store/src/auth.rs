@@ -46,11 +46,7 @@ impl Store {
     }
 
     /// A live session: not past its absolute expiry, not idle longer than `idle`.
-    pub async fn live_session(
-        &self,
-        token_hash: &str,
-        idle: Duration,
-    ) -> Result<Option<SessionRecord>> {
+    pub async fn live_session(&self, token_hash: &str, idle: Duration) -> Result<Option<SessionRecord>> {
         let t = now();
         let row: Option<SessionRecord> = on_pool!(self, pool => {
             sqlx::query_as(
@@ -248,10 +244,7 @@ mod tests {
                 kind: "phong".into(),
                 ..Default::default()
             };
-            let office = store
-                .create_unit(&ctx, None, &unit.parse().unwrap())
-                .await
-                .unwrap();
+            let office = store.create_unit(&ctx, None, &unit.parse().unwrap()).await.unwrap();
             let person = PersonInput {
                 username: "an.nguyen".into(),
                 display_name: "An".into(),
@@ -266,22 +259,10 @@ mod tests {
                 .create_session(p.id, "s1", "csrf", Duration::hours(8), "127.0.0.1")
                 .await
                 .unwrap();
-            let live = store
-                .live_session("s1", Duration::minutes(30))
-                .await
-                .unwrap()
-                .unwrap();
-            assert_eq!(
-                (live.person_id, live.csrf_token.as_str()),
-                (p.id, "csrf"),
-                "{backend}"
-            );
+            let live = store.live_session("s1", Duration::minutes(30)).await.unwrap().unwrap();
+            assert_eq!((live.person_id, live.csrf_token.as_str()), (p.id, "csrf"), "{backend}");
             assert!(
-                store
-                    .live_session("s1", Duration::seconds(-1))
-                    .await
-                    .unwrap()
-                    .is_none(),
+                store.live_session("s1", Duration::seconds(-1)).await.unwrap().is_none(),
                 "{backend}: idle"
             );
             assert!(
@@ -303,20 +284,12 @@ mod tests {
                 .unwrap();
             assert_eq!(store.api_token_person("t1").await.unwrap(), Some(p.id));
             assert!(store.revoke_api_token("t1").await.unwrap());
-            assert_eq!(
-                store.api_token_person("t1").await.unwrap(),
-                None,
-                "{backend}: revoked"
-            );
+            assert_eq!(store.api_token_person("t1").await.unwrap(), None, "{backend}: revoked");
             store
                 .create_api_token(p.id, "t2", "old", Duration::seconds(-5))
                 .await
                 .unwrap();
-            assert_eq!(
-                store.api_token_person("t2").await.unwrap(),
-                None,
-                "{backend}: expired"
-            );
+            assert_eq!(store.api_token_person("t2").await.unwrap(), None, "{backend}: expired");
 
             for _ in 0..2 {
                 assert_eq!(
@@ -333,10 +306,7 @@ mod tests {
                 .await
                 .unwrap();
             assert!(until.is_some(), "{backend}");
-            assert_eq!(
-                store.throttle_blocked(&["ip:y", "acct:x"]).await.unwrap(),
-                until
-            );
+            assert_eq!(store.throttle_blocked(&["ip:y", "acct:x"]).await.unwrap(), until);
             store.throttle_clear("acct:x").await.unwrap();
             assert!(store.throttle_blocked(&["acct:x"]).await.unwrap().is_none());
             store.close().await;

@@ -159,17 +159,9 @@ mod tests {
                     .await
                     .unwrap()
             );
+            assert!(store.enqueue_job("dedup", "{}", now(), Some("k")).await.unwrap());
             assert!(
-                store
-                    .enqueue_job("dedup", "{}", now(), Some("k"))
-                    .await
-                    .unwrap()
-            );
-            assert!(
-                !store
-                    .enqueue_job("dedup", "{}", now(), Some("k"))
-                    .await
-                    .unwrap(),
+                !store.enqueue_job("dedup", "{}", now(), Some("k")).await.unwrap(),
                 "{backend}: deduplicated"
             );
 
@@ -196,23 +188,14 @@ mod tests {
             assert_eq!((counts.queued, counts.done), (1, 41), "{backend}");
 
             // Retries, then gives up.
-            store
-                .enqueue_job("flaky", "{}", now(), Some("k"))
-                .await
-                .unwrap();
+            store.enqueue_job("flaky", "{}", now(), Some("k")).await.unwrap();
             let mut job = store.claim_job("w").await.unwrap().unwrap();
             job.max_attempts = 2;
-            store
-                .fail_job(&job, "lỗi", Duration::seconds(-1))
-                .await
-                .unwrap();
+            store.fail_job(&job, "lỗi", Duration::seconds(-1)).await.unwrap();
             let mut again = store.claim_job("w").await.unwrap().unwrap();
             assert_eq!((again.id, again.attempts), (job.id, 2), "{backend}");
             again.max_attempts = 2;
-            store
-                .fail_job(&again, "lỗi", Duration::seconds(-1))
-                .await
-                .unwrap();
+            store.fail_job(&again, "lỗi", Duration::seconds(-1)).await.unwrap();
             assert_eq!(store.queue_counts().await.unwrap().failed, 1, "{backend}");
             drop(store);
             db.cleanup().await;

@@ -10,9 +10,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use time::OffsetDateTime;
 
 /// Runs the same body against whichever pool the store holds. The body is compiled once per
@@ -88,10 +86,7 @@ pub use units::{Unit, UnitFilter};
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("Không kết nối được cơ sở dữ liệu ({backend}): {message}")]
-    Connect {
-        backend: &'static str,
-        message: String,
-    },
+    Connect { backend: &'static str, message: String },
     #[error("Địa chỉ cơ sở dữ liệu không hợp lệ: {0} (dùng sqlite://… hoặc postgres://…)")]
     BadUrl(String),
     #[error("lỗi cơ sở dữ liệu: {0}")]
@@ -172,8 +167,7 @@ impl Store {
                 backend: Backend::Sqlite(pool),
             })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            let options =
-                PgConnectOptions::from_str(url).map_err(|e| StoreError::BadUrl(e.to_string()))?;
+            let options = PgConnectOptions::from_str(url).map_err(|e| StoreError::BadUrl(e.to_string()))?;
             let pool = PgPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(10))
@@ -221,10 +215,7 @@ impl Store {
         let dest_text = dest
             .to_str()
             .ok_or_else(|| StoreError::Io("đường dẫn không phải UTF-8".into()))?;
-        sqlx::query("VACUUM INTO $1")
-            .bind(dest_text)
-            .execute(pool)
-            .await?;
+        sqlx::query("VACUUM INTO $1").bind(dest_text).execute(pool).await?;
         Ok(())
     }
 
@@ -233,9 +224,7 @@ impl Store {
         let Backend::Sqlite(pool) = &self.backend else {
             return Ok(());
         };
-        let (result,): (String,) = sqlx::query_as("PRAGMA integrity_check")
-            .fetch_one(pool)
-            .await?;
+        let (result,): (String,) = sqlx::query_as("PRAGMA integrity_check").fetch_one(pool).await?;
         if result == "ok" {
             Ok(())
         } else {
@@ -246,9 +235,7 @@ impl Store {
 
 /// The file behind a `sqlite://` URL, if it names one.
 pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
-    let rest = url
-        .strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next().unwrap_or(rest);
     if path.is_empty() || path == ":memory:" {
         None
@@ -295,20 +282,14 @@ mod tests {
 
     #[test]
     fn urls_are_redacted() {
-        assert_eq!(
-            redact_url("postgres://u:secret@h/db"),
-            "postgres://u:***@h/db"
-        );
+        assert_eq!(redact_url("postgres://u:secret@h/db"), "postgres://u:***@h/db");
         assert_eq!(redact_url("postgres://h/db"), "postgres://h/db");
         assert!(!redact_url("postgres://u:se cret@@").contains("se cret"));
     }
 
     #[test]
     fn sqlite_files() {
-        assert_eq!(
-            sqlite_file("sqlite://data/x.db?mode=rwc"),
-            Some("data/x.db".into())
-        );
+        assert_eq!(sqlite_file("sqlite://data/x.db?mode=rwc"), Some("data/x.db".into()));
         assert_eq!(sqlite_file("sqlite::memory:"), None);
         assert_eq!(sqlite_file("postgres://x"), None);
     }

@@ -95,10 +95,7 @@ mod tests {
         };
         let sqlite = names("sqlite");
         assert_eq!(sqlite, names("postgres"));
-        let listed: Vec<String> = MIGRATIONS
-            .iter()
-            .map(|m| format!("{}.sql", m.name))
-            .collect();
+        let listed: Vec<String> = MIGRATIONS.iter().map(|m| format!("{}.sql", m.name)).collect();
         assert_eq!(sqlite, listed);
     }
 }

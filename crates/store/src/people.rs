@@ -91,8 +91,7 @@ impl Store {
 
     /// The person and stored password hash for a login attempt.
     pub async fn credentials(&self, username: &str) -> Result<Option<(Person, Option<String>)>> {
-        let sql =
-            format!("SELECT {PERSON_COLUMNS}, p.password_hash FROM people p WHERE p.username = $1");
+        let sql = format!("SELECT {PERSON_COLUMNS}, p.password_hash FROM people p WHERE p.username = $1");
         let row = on_pool!(self, pool => {
             use sqlx::Row;
             match sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).bind(username).fetch_optional(pool).await? {
@@ -113,12 +112,7 @@ impl Store {
     }
 
     /// People whose home unit is inside the subtrees of `roots`, paginated, by name.
-    pub async fn list_people(
-        &self,
-        roots: &[i64],
-        query: Option<&str>,
-        paging: Paging,
-    ) -> Result<(Vec<Person>, i64)> {
+    pub async fn list_people(&self, roots: &[i64], query: Option<&str>, paging: Paging) -> Result<(Vec<Person>, i64)> {
         if roots.is_empty() {
             return Ok((Vec::new(), 0));
         }
@@ -197,18 +191,11 @@ impl Store {
             tx.commit().await?;
             id
         });
-        self.person(id)
-            .await?
-            .ok_or(StoreError::NotFound("người dùng"))
+        self.person(id).await?.ok_or(StoreError::NotFound("người dùng"))
     }
 
     /// Updates name, e-mail and phone (the username stays).
-    pub async fn update_person(
-        &self,
-        ctx: &AuditContext,
-        id: i64,
-        f: &PersonFields,
-    ) -> Result<Person> {
+    pub async fn update_person(&self, ctx: &AuditContext, id: i64, f: &PersonFields) -> Result<Person> {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let done = sqlx::query(
@@ -228,9 +215,7 @@ impl Store {
             audit_in_tx!(tx, ctx, "person.update", format!("person:{id}"), String::new());
             tx.commit().await?;
         });
-        self.person(id)
-            .await?
-            .ok_or(StoreError::NotFound("người dùng"))
+        self.person(id).await?.ok_or(StoreError::NotFound("người dùng"))
     }
 
     /// Sets a new password hash. Every session and API token of the person ends, except the
@@ -277,12 +262,7 @@ impl Store {
     }
 
     /// Disables or re-enables an account. Disabling ends its sessions and revokes its tokens.
-    pub async fn set_disabled(
-        &self,
-        ctx: &AuditContext,
-        person_id: i64,
-        disabled: bool,
-    ) -> Result<()> {
+    pub async fn set_disabled(&self, ctx: &AuditContext, person_id: i64, disabled: bool) -> Result<()> {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let done = sqlx::query("UPDATE people SET disabled = $1, updated_at = $2 WHERE id = $3")
@@ -334,8 +314,7 @@ impl Store {
         });
         rows.into_iter()
             .map(|(id, person_id, role, unit_id, unit_name)| {
-                let role = Role::parse(&role)
-                    .ok_or_else(|| StoreError::Corrupt(format!("role {role}")))?;
+                let role = Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("role {role}")))?;
                 Ok(RoleGrant {
                     id,
                     person_id,
@@ -352,23 +331,13 @@ impl Store {
             sqlx::query_as("SELECT person_id FROM role_grants WHERE id = $1").bind(grant_id).fetch_optional(pool).await?
         });
         match row {
-            Some((person_id,)) => Ok(self
-                .grants_of(person_id)
-                .await?
-                .into_iter()
-                .find(|g| g.id == grant_id)),
+            Some((person_id,)) => Ok(self.grants_of(person_id).await?.into_iter().find(|g| g.id == grant_id)),
             None => Ok(None),
         }
     }
 
     /// Grants `role` in `unit_id`; granting a role already held is a no-op.
-    pub async fn grant_role(
-        &self,
-        ctx: &AuditContext,
-        person_id: i64,
-        role: Role,
-        unit_id: i64,
-    ) -> Result<()> {
+    pub async fn grant_role(&self, ctx: &AuditContext, person_id: i64, role: Role, unit_id: i64) -> Result<()> {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let inserted = sqlx::query(
@@ -429,8 +398,7 @@ impl Store {
             .map(|(p, role)| {
                 Ok((
                     p,
-                    Role::parse(&role)
-                        .ok_or_else(|| StoreError::Corrupt(format!("role {role}")))?,
+                    Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("role {role}")))?,
                 ))
             })
             .collect()
@@ -461,18 +429,12 @@ mod tests {
                 .parse()
                 .unwrap()
             };
-            let office = store
-                .create_unit(&ctx, None, &unit("P", "phong", ""))
-                .await
-                .unwrap();
+            let office = store.create_unit(&ctx, None, &unit("P", "phong", "")).await.unwrap();
             let school = store
                 .create_unit(&ctx, Some(office.id), &unit("T", "truong", "th"))
                 .await
                 .unwrap();
-            let other = store
-                .create_unit(&ctx, None, &unit("Q", "phong", ""))
-                .await
-                .unwrap();
+            let other = store.create_unit(&ctx, None, &unit("Q", "phong", "")).await.unwrap();
             let person = |u: &str, n: &str| {
                 PersonInput {
                     username: u.into(),
@@ -483,23 +445,11 @@ mod tests {
                 .unwrap()
             };
             let a = store
-                .create_person(
-                    &ctx,
-                    school.id,
-                    &person("nguyen.a", "Nguyễn Văn Ân"),
-                    Some("h"),
-                    false,
-                )
+                .create_person(&ctx, school.id, &person("nguyen.a", "Nguyễn Văn Ân"), Some("h"), false)
                 .await
                 .unwrap();
             store
-                .create_person(
-                    &ctx,
-                    other.id,
-                    &person("tran.b", "Trần Thị Bình"),
-                    None,
-                    false,
-                )
+                .create_person(&ctx, other.id, &person("tran.b", "Trần Thị Bình"), None, false)
                 .await
                 .unwrap();
             let dup = store
@@ -507,10 +457,7 @@ mod tests {
                 .await;
             assert!(matches!(dup, Err(StoreError::Conflict(_))), "{backend}");
 
-            let (in_office, total) = store
-                .list_people(&[office.id], None, Paging::default())
-                .await
-                .unwrap();
+            let (in_office, total) = store.list_people(&[office.id], None, Paging::default()).await.unwrap();
             assert_eq!((in_office.len(), total), (1, 1), "{backend}");
             assert_eq!(
                 store
@@ -521,24 +468,11 @@ mod tests {
                 1
             );
 
-            store
-                .grant_role(&ctx, a.id, Role::Principal, school.id)
-                .await
-                .unwrap();
-            store
-                .grant_role(&ctx, a.id, Role::Principal, school.id)
-                .await
-                .unwrap();
+            store.grant_role(&ctx, a.id, Role::Principal, school.id).await.unwrap();
+            store.grant_role(&ctx, a.id, Role::Principal, school.id).await.unwrap();
             let grants = store.grants_of(a.id).await.unwrap();
             assert_eq!(grants.len(), 1, "{backend}: granting twice is one grant");
-            assert_eq!(
-                store
-                    .people_with_roles_in_unit(school.id)
-                    .await
-                    .unwrap()
-                    .len(),
-                1
-            );
+            assert_eq!(store.people_with_roles_in_unit(school.id).await.unwrap().len(), 1);
             store.revoke_role(&ctx, &grants[0]).await.unwrap();
             assert!(store.grants_of(a.id).await.unwrap().is_empty());
 

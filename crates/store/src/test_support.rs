@@ -19,9 +19,7 @@ pub fn backends() -> Vec<&'static str> {
         .ok()
         .filter(|u| !u.is_empty());
     if pg.is_none() && std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!(
-            "CI=true but LANHMANG_TEST_POSTGRES_URL is not set: PostgreSQL tests must run in CI"
-        );
+        panic!("CI=true but LANHMANG_TEST_POSTGRES_URL is not set: PostgreSQL tests must run in CI");
     }
     if pg.is_some() {
         vec!["sqlite", "postgres"]
@@ -45,17 +43,15 @@ impl TestDb {
                 })
             }
             _ => {
-                let admin_url = std::env::var("LANHMANG_TEST_POSTGRES_URL").map_err(|_| {
-                    StoreError::BadUrl("LANHMANG_TEST_POSTGRES_URL is not set".into())
-                })?;
+                let admin_url = std::env::var("LANHMANG_TEST_POSTGRES_URL")
+                    .map_err(|_| StoreError::BadUrl("LANHMANG_TEST_POSTGRES_URL is not set".into()))?;
                 let name = format!("lanhmang_test_{}", uuid::Uuid::new_v4().simple());
                 let admin = Store::connect(&admin_url).await?;
                 on_pool!(admin, pool => {
                     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(pool).await?;
                 });
                 admin.close().await;
-                let mut url =
-                    url::Url::parse(&admin_url).map_err(|e| StoreError::BadUrl(e.to_string()))?;
+                let mut url = url::Url::parse(&admin_url).map_err(|e| StoreError::BadUrl(e.to_string()))?;
                 url.set_path(&name);
                 Ok(TestDb {
                     url: url.to_string(),
@@ -96,8 +92,7 @@ mod tempfile_dir {
 
     impl Dir {
         pub fn new() -> crate::Result<Dir> {
-            let path = std::env::temp_dir()
-                .join(format!("lanhmang-test-{}", uuid::Uuid::new_v4().simple()));
+            let path = std::env::temp_dir().join(format!("lanhmang-test-{}", uuid::Uuid::new_v4().simple()));
             std::fs::create_dir_all(&path).map_err(|e| crate::StoreError::Io(e.to_string()))?;
             Ok(Dir(path))
         }

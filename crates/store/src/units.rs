@@ -81,8 +81,7 @@ const UNIT_COLUMNS: &str = "u.id, u.parent_id, u.path, u.code, u.name, u.kind, u
 impl TryFrom<UnitRow> for Unit {
     type Error = StoreError;
     fn try_from(r: UnitRow) -> Result<Unit> {
-        let corrupt =
-            |what: &str, v: &str| StoreError::Corrupt(format!("unit {}: {what} '{v}'", r.id));
+        let corrupt = |what: &str, v: &str| StoreError::Corrupt(format!("unit {}: {what} '{v}'", r.id));
         Ok(Unit {
             id: r.id,
             parent_id: r.parent_id,
@@ -191,21 +190,11 @@ impl Store {
     }
 
     /// Units inside the subtrees of `roots`, filtered and paginated, ordered by tree position.
-    pub async fn list_units(
-        &self,
-        roots: &[i64],
-        filter: &UnitFilter,
-        paging: Paging,
-    ) -> Result<(Vec<Unit>, i64)> {
+    pub async fn list_units(&self, roots: &[i64], filter: &UnitFilter, paging: Paging) -> Result<(Vec<Unit>, i64)> {
         let mut conditions = vec![scope_condition(roots, 1)];
         let mut texts: Vec<String> = Vec::new();
         let mut next = roots.len() + 1;
-        if let Some(q) = filter
-            .query
-            .as_deref()
-            .map(fold_vi)
-            .filter(|q| !q.is_empty())
-        {
+        if let Some(q) = filter.query.as_deref().map(fold_vi).filter(|q| !q.is_empty()) {
             conditions.push(format!(
                 "(u.name_folded LIKE ${next} ESCAPE '\\' OR lower(u.code) LIKE ${next} ESCAPE '\\')"
             ));
@@ -243,12 +232,7 @@ impl Store {
             let (total,) = count.fetch_one(pool).await?;
             (list.bind(paging.limit()).bind(paging.offset()).fetch_all(pool).await?, total)
         });
-        Ok((
-            rows.into_iter()
-                .map(Unit::try_from)
-                .collect::<Result<_>>()?,
-            total,
-        ))
+        Ok((rows.into_iter().map(Unit::try_from).collect::<Result<_>>()?, total))
     }
 
     /// Counts by kind, school level and status inside the subtrees of `roots`.
@@ -268,8 +252,7 @@ impl Store {
         rows.into_iter()
             .map(|(kind, level, status, count)| {
                 Ok(UnitCount {
-                    kind: UnitKind::parse(&kind)
-                        .ok_or_else(|| StoreError::Corrupt(format!("kind {kind}")))?,
+                    kind: UnitKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("kind {kind}")))?,
                     school_level: level.as_deref().and_then(SchoolLevel::parse),
                     status: UnitStatus::parse(&status)
                         .ok_or_else(|| StoreError::Corrupt(format!("status {status}")))?,
@@ -280,12 +263,7 @@ impl Store {
     }
 
     /// Creates a unit under `parent_id` (None: a new root), with its audit entry.
-    pub async fn create_unit(
-        &self,
-        ctx: &AuditContext,
-        parent_id: Option<i64>,
-        f: &UnitFields,
-    ) -> Result<Unit> {
+    pub async fn create_unit(&self, ctx: &AuditContext, parent_id: Option<i64>, f: &UnitFields) -> Result<Unit> {
         let id = on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let parent_path: String = match parent_id {
@@ -358,20 +336,14 @@ impl Store {
         });
         rows.into_iter()
             .map(|(code, kind, parent_code)| {
-                let kind = UnitKind::parse(&kind)
-                    .ok_or_else(|| StoreError::Corrupt(format!("kind {kind}")))?;
+                let kind = UnitKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("kind {kind}")))?;
                 Ok((code, ExistingUnit { kind, parent_code }))
             })
             .collect()
     }
 
     /// Writes a checked import in one transaction: all rows or none. Rows come parents first.
-    pub async fn import_units(
-        &self,
-        ctx: &AuditContext,
-        rows: &[ImportRow],
-        source: &str,
-    ) -> Result<ImportSummary> {
+    pub async fn import_units(&self, ctx: &AuditContext, rows: &[ImportRow], source: &str) -> Result<ImportSummary> {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let mut summary = ImportSummary::default();
@@ -448,9 +420,7 @@ impl Store {
 /// Turns a unique-constraint violation into a conflict with a message users can act on.
 pub(crate) fn unique_to_conflict(e: sqlx::Error, message: &str) -> StoreError {
     match &e {
-        sqlx::Error::Database(db) if db.is_unique_violation() => {
-            StoreError::Conflict(message.to_string())
-        }
+        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(message.to_string()),
         _ => StoreError::Sql(e),
     }
 }
@@ -487,11 +457,7 @@ mod tests {
                 .await
                 .unwrap();
             let office = store
-                .create_unit(
-                    &ctx,
-                    Some(dept.id),
-                    &fields("P", "Phòng Văn hóa", "phong", ""),
-                )
+                .create_unit(&ctx, Some(dept.id), &fields("P", "Phòng Văn hóa", "phong", ""))
                 .await
                 .unwrap();
             let a = store
@@ -507,11 +473,7 @@ mod tests {
                 .await
                 .unwrap();
             store
-                .create_unit(
-                    &ctx,
-                    Some(other.id),
-                    &fields("B", "Trường THCS Bắc", "truong", "thcs"),
-                )
+                .create_unit(&ctx, Some(other.id), &fields("B", "Trường THCS Bắc", "truong", "thcs"))
                 .await
                 .unwrap();
             assert_eq!(a.ancestry, vec![dept.id, office.id, a.id], "{backend}");
@@ -530,10 +492,7 @@ mod tests {
                 query: Some("dong da".into()),
                 ..Default::default()
             };
-            let (found, _) = store
-                .list_units(&[dept.id], &search, Paging::default())
-                .await
-                .unwrap();
+            let (found, _) = store.list_units(&[dept.id], &search, Paging::default()).await.unwrap();
             assert_eq!(found.len(), 1, "{backend}: diacritic-insensitive search");
             let wildcard = UnitFilter {
                 query: Some("%".into()),
@@ -549,10 +508,7 @@ mod tests {
                 "{backend}"
             );
 
-            let page = Paging {
-                page: 2,
-                per_page: 2,
-            };
+            let page = Paging { page: 2, per_page: 2 };
             let (second, total) = store
                 .list_units(&[dept.id], &UnitFilter::default(), page)
                 .await
@@ -578,17 +534,11 @@ mod tests {
             let dup = store
                 .create_unit(&ctx, Some(dept.id), &fields("A", "Trùng mã", "khac", ""))
                 .await;
-            assert!(
-                matches!(dup, Err(StoreError::Conflict(_))),
-                "{backend}: {dup:?}"
-            );
+            assert!(matches!(dup, Err(StoreError::Conflict(_))), "{backend}: {dup:?}");
             let under_school = store
                 .create_unit(&ctx, Some(a.id), &fields("Z", "Dưới trường", "khac", ""))
                 .await;
-            assert!(
-                matches!(under_school, Err(StoreError::Conflict(_))),
-                "{backend}"
-            );
+            assert!(matches!(under_school, Err(StoreError::Conflict(_))), "{backend}");
             assert_eq!(store.count_units().await.unwrap(), 5);
             store.close().await;
             db.cleanup().await;
@@ -603,14 +553,7 @@ mod tests {
             let csv = "code,name,kind,parent_code,school_level\nS,Sở,so,,\nP1,Phòng 1,phong,S,\nP2,Phòng 2,phong,S,\nT1,Trường 1,truong,P1,THCS\n";
             let rows = plan_import(&read_table(csv.as_bytes()).unwrap(), &HashMap::new()).unwrap();
             let s = store.import_units(&ctx, &rows, "test.csv").await.unwrap();
-            assert_eq!(
-                s,
-                ImportSummary {
-                    created: 4,
-                    updated: 0
-                },
-                "{backend}"
-            );
+            assert_eq!(s, ImportSummary { created: 4, updated: 0 }, "{backend}");
 
             // Move P1 (with T1 below it) under P2.
             let csv2 = "code,name,kind,parent_code\nP1,Phòng 1 mới,phong,P2\n";
@@ -620,23 +563,12 @@ mod tests {
             )
             .unwrap();
             let s2 = store.import_units(&ctx, &rows2, "test2.csv").await.unwrap();
-            assert_eq!(
-                s2,
-                ImportSummary {
-                    created: 0,
-                    updated: 1
-                },
-                "{backend}"
-            );
+            assert_eq!(s2, ImportSummary { created: 0, updated: 1 }, "{backend}");
             let p2 = store.unit_by_code("P2").await.unwrap().unwrap();
             let t1 = store.unit_by_code("T1").await.unwrap().unwrap();
             let p1 = store.unit_by_code("P1").await.unwrap().unwrap();
             assert_eq!(p1.name, "Phòng 1 mới");
-            assert_eq!(
-                t1.ancestry,
-                vec![p2.ancestry[0], p2.id, p1.id, t1.id],
-                "{backend}"
-            );
+            assert_eq!(t1.ancestry, vec![p2.ancestry[0], p2.id, p1.id, t1.id], "{backend}");
             store.close().await;
             db.cleanup().await;
         }

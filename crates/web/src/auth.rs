@@ -51,10 +51,7 @@ impl Identity {
     }
 
     pub fn csrf(&self) -> &str {
-        self.session
-            .as_ref()
-            .map(|s| s.csrf_token.as_str())
-            .unwrap_or("")
+        self.session.as_ref().map(|s| s.csrf_token.as_str()).unwrap_or("")
     }
 }
 
@@ -62,11 +59,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Identity {
     type Rejection = AppError;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         // Routes that take an Identity are declared SignedIn or stricter, so it is there.
-        parts
-            .extensions
-            .get::<Identity>()
-            .cloned()
-            .ok_or(AppError::Forbidden)
+        parts.extensions.get::<Identity>().cloned().ok_or(AppError::Forbidden)
     }
 }
 
@@ -116,11 +109,7 @@ pub fn cookie(name: &str, value: &str, https: bool, max_age: Option<i64>) -> Str
 }
 
 /// Loads the identity behind a session cookie (pages) or a bearer token (API).
-pub async fn load_identity(
-    State(state): State<AppState>,
-    mut request: Request,
-    next: Next,
-) -> Response {
+pub async fn load_identity(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let ip = client_ip(&request, state.config.trust_proxy);
     request.extensions_mut().insert(ClientIp(ip));
     let is_api = request.uri().path().starts_with("/api/");
@@ -164,15 +153,8 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 
 fn client_ip(request: &Request, trust_proxy: bool) -> String {
     if trust_proxy
-        && let Some(forwarded) = request
-            .headers()
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-        && let Some(first) = forwarded
-            .split(',')
-            .next()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
+        && let Some(forwarded) = request.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok())
+        && let Some(first) = forwarded.split(',').next().map(str::trim).filter(|s| !s.is_empty())
     {
         return first.to_string();
     }
@@ -183,15 +165,8 @@ fn client_ip(request: &Request, trust_proxy: bool) -> String {
         .unwrap_or_default()
 }
 
-async fn identity_from_session(
-    state: &AppState,
-    hash: &str,
-) -> lanhmang_store::Result<Option<Identity>> {
-    let Some(session) = state
-        .store
-        .live_session(hash, state.config.session_idle)
-        .await?
-    else {
+async fn identity_from_session(state: &AppState, hash: &str) -> lanhmang_store::Result<Option<Identity>> {
+    let Some(session) = state.store.live_session(hash, state.config.session_idle).await? else {
         return Ok(None);
     };
     let key = SessionKey {
@@ -201,10 +176,7 @@ async fn identity_from_session(
     identity_for(state, session.person_id, Some(key), None).await
 }
 
-async fn identity_from_token(
-    state: &AppState,
-    hash: &str,
-) -> lanhmang_store::Result<Option<Identity>> {
+async fn identity_from_token(state: &AppState, hash: &str) -> lanhmang_store::Result<Option<Identity>> {
     let Some(person_id) = state.store.api_token_person(hash).await? else {
         return Ok(None);
     };
@@ -269,11 +241,7 @@ pub async fn attempt_login(
     let username = username.trim().to_lowercase();
     let account_key = format!("account:{username}");
     let address_key = format!("address:{}", ip.0);
-    if let Some(until) = state
-        .store
-        .throttle_blocked(&[&account_key, &address_key])
-        .await?
-    {
+    if let Some(until) = state.store.throttle_blocked(&[&account_key, &address_key]).await? {
         return Err(LoginError::Throttled { until });
     }
     let found = state.store.credentials(&username).await?;

@@ -151,11 +151,7 @@ impl IntoResponse for ApiError {
                 "forbidden",
                 "Tài khoản không có quyền thực hiện việc này.".to_string(),
             ),
-            ApiError::NotFound => (
-                StatusCode::NOT_FOUND,
-                "not_found",
-                "Không tìm thấy.".to_string(),
-            ),
+            ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found", "Không tìm thấy.".to_string()),
             ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, "bad_request", m.clone()),
             ApiError::Conflict(m) => (StatusCode::CONFLICT, "conflict", m.clone()),
             ApiError::Throttled { wait_seconds } => (

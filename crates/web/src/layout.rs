@@ -103,10 +103,7 @@ pub struct FieldErrors(pub Vec<(String, String)>);
 
 impl FieldErrors {
     pub fn get(&self, field: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(f, _)| f == field)
-            .map(|(_, m)| m.as_str())
+        self.0.iter().find(|(f, _)| f == field).map(|(_, m)| m.as_str())
     }
 
     pub fn add(&mut self, field: &str, message: impl Into<String>) {
@@ -132,12 +129,7 @@ pub struct Pager {
 }
 
 impl Pager {
-    pub fn new(
-        base: &str,
-        params: &[(&str, String)],
-        paging: lanhmang_domain::Paging,
-        total: i64,
-    ) -> Pager {
+    pub fn new(base: &str, params: &[(&str, String)], paging: lanhmang_domain::Paging, total: i64) -> Pager {
         let pages = paging.page_count(total);
         let link = |page: u32| {
             let mut query: Vec<String> = params

@@ -39,8 +39,7 @@ pub async fn record_metrics(request: Request, next: Next) -> Response {
     let status = response.status().as_u16().to_string();
     metrics::counter!("http_requests_total", "method" => method, "route" => route.clone(), "status" => status)
         .increment(1);
-    metrics::histogram!("http_request_duration_seconds", "route" => route)
-        .record(started.elapsed().as_secs_f64());
+    metrics::histogram!("http_request_duration_seconds", "route" => route).record(started.elapsed().as_secs_f64());
     response
 }
 
@@ -68,11 +67,7 @@ async fn security_headers(State(state): State<AppState>, request: Request, next:
     set(h, "cross-origin-opener-policy", "same-origin");
     set(h, "cross-origin-resource-policy", "same-origin");
     if state.config.https {
-        set(
-            h,
-            "strict-transport-security",
-            "max-age=63072000; includeSubDomains",
-        );
+        set(h, "strict-transport-security", "max-age=63072000; includeSubDomains");
     }
     if !h.contains_key(header::CACHE_CONTROL) {
         set(h, "cache-control", "no-store");
@@ -106,12 +101,7 @@ fn too_large(api: bool) -> Response {
 /// the session (or, before sign-in, of the login cookie). The API is exempt: it takes no
 /// cookies, only bearer tokens, which a cross-site form cannot send.
 async fn csrf(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    if is_api(&request)
-        || matches!(
-            *request.method(),
-            Method::GET | Method::HEAD | Method::OPTIONS
-        )
-    {
+    if is_api(&request) || matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return next.run(request).await;
     }
     if !same_origin(&request) {
@@ -136,18 +126,13 @@ async fn csrf(State(state): State<AppState>, request: Request, next: Next) -> Re
     let sent = if is_form {
         form_field(&bytes, "_csrf")
     } else {
-        parts
-            .uri
-            .query()
-            .and_then(|q| form_field(q.as_bytes(), "_csrf"))
+        parts.uri.query().and_then(|q| form_field(q.as_bytes(), "_csrf"))
     };
-    let valid = !expected.is_empty()
-        && sent.is_some_and(|s| constant_time_eq(s.as_bytes(), expected.as_bytes()));
+    let valid = !expected.is_empty() && sent.is_some_and(|s| constant_time_eq(s.as_bytes(), expected.as_bytes()));
     if !valid {
         return AppError::Csrf.into_response();
     }
-    next.run(Request::from_parts(parts, Body::from(bytes)))
-        .await
+    next.run(Request::from_parts(parts, Body::from(bytes))).await
 }
 
 fn same_origin(request: &Request) -> bool {
@@ -160,10 +145,7 @@ fn same_origin(request: &Request) -> bool {
     match headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
         None => true,
         Some(origin) => {
-            let host = headers
-                .get(header::HOST)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("");
+            let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
             let authority = origin.split_once("://").map(|(_, rest)| rest).unwrap_or("");
             !host.is_empty() && authority.eq_ignore_ascii_case(host)
         }
@@ -188,10 +170,7 @@ mod tests {
 
     #[test]
     fn fields_and_comparison() {
-        assert_eq!(
-            form_field(b"a=1&_csrf=xyz", "_csrf").as_deref(),
-            Some("xyz")
-        );
+        assert_eq!(form_field(b"a=1&_csrf=xyz", "_csrf").as_deref(), Some("xyz"));
         assert_eq!(form_field(b"a=1", "_csrf"), None);
         assert!(constant_time_eq(b"abc", b"abc"));
         assert!(!constant_time_eq(b"abc", b"abd"));

@@ -30,19 +30,13 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
         Ok(()) => (StatusCode::OK, "ready").into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "readiness check failed");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "cơ sở dữ liệu không trả lời",
-            )
-                .into_response()
+            (StatusCode::SERVICE_UNAVAILABLE, "cơ sở dữ liệu không trả lời").into_response()
         }
     }
 }
 
 pub async fn metrics(State(state): State<AppState>) -> Response {
-    let mut text = metrics_handle()
-        .map(PrometheusHandle::render)
-        .unwrap_or_default();
+    let mut text = metrics_handle().map(PrometheusHandle::render).unwrap_or_default();
     if let Ok(q) = state.store.queue_counts().await {
         text.push_str("# TYPE lanhmang_jobs gauge\n");
         for (s, n) in [
@@ -55,10 +49,7 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         }
     }
     (
-        [(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
         text,
     )
         .into_response()

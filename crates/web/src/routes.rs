@@ -47,13 +47,7 @@ impl Routes {
         }
     }
 
-    fn add<H, T>(
-        mut self,
-        method: &'static str,
-        path: &'static str,
-        need: Need,
-        handler: H,
-    ) -> Routes
+    fn add<H, T>(mut self, method: &'static str, path: &'static str, need: Need, handler: H) -> Routes
     where
         H: Handler<T, AppState>,
         T: 'static,
@@ -78,21 +72,11 @@ impl Routes {
         self
     }
 
-    pub fn get<H: Handler<T, AppState>, T: 'static>(
-        self,
-        path: &'static str,
-        need: Need,
-        h: H,
-    ) -> Routes {
+    pub fn get<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, need: Need, h: H) -> Routes {
         self.add("GET", path, need, h)
     }
 
-    pub fn post<H: Handler<T, AppState>, T: 'static>(
-        self,
-        path: &'static str,
-        need: Need,
-        h: H,
-    ) -> Routes {
+    pub fn post<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, need: Need, h: H) -> Routes {
         self.add("POST", path, need, h)
     }
 
@@ -118,11 +102,7 @@ async fn not_found(request: Request) -> Response {
 }
 
 /// Refuses a request whose sender does not meet the route's need.
-async fn enforce(
-    State((need, api)): State<(Need, bool)>,
-    request: Request,
-    next: Next,
-) -> Response {
+async fn enforce(State((need, api)): State<(Need, bool)>, request: Request, next: Next) -> Response {
     let identity = request.extensions().get::<Identity>();
     let refusal = match (need, identity) {
         (Need::Public, _) => None,
@@ -155,11 +135,7 @@ async fn enforce(
 }
 
 fn login_redirect(request: &Request) -> Response {
-    let target = request
-        .uri()
-        .path_and_query()
-        .map(|p| p.as_str())
-        .unwrap_or("/");
+    let target = request.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
     let next = if request.method() == axum::http::Method::GET && target != "/" {
         format!("?next={}", crate::format::url_encode(target))
     } else {
@@ -190,49 +166,17 @@ pub fn build() -> Routes {
         .post("/tai-khoan/mat-khau", SignedIn, account::change_password)
         // Units.
         .get("/don-vi", Permission(Action::ViewUnit), units::list)
-        .get(
-            "/don-vi/moi",
-            Permission(Action::ManageUnits),
-            units::new_form,
-        )
-        .post(
-            "/don-vi/moi",
-            Permission(Action::ManageUnits),
-            units::create,
-        )
+        .get("/don-vi/moi", Permission(Action::ManageUnits), units::new_form)
+        .post("/don-vi/moi", Permission(Action::ManageUnits), units::create)
         .get("/don-vi/{id}", Permission(Action::ViewUnit), units::show)
-        .get(
-            "/don-vi/{id}/sua",
-            Permission(Action::ManageUnits),
-            units::edit_form,
-        )
-        .post(
-            "/don-vi/{id}/sua",
-            Permission(Action::ManageUnits),
-            units::update,
-        )
+        .get("/don-vi/{id}/sua", Permission(Action::ManageUnits), units::edit_form)
+        .post("/don-vi/{id}/sua", Permission(Action::ManageUnits), units::update)
         // People.
         .get("/nguoi-dung", Permission(Action::ViewPeople), people::list)
-        .get(
-            "/nguoi-dung/moi",
-            Permission(Action::ManagePeople),
-            people::new_form,
-        )
-        .post(
-            "/nguoi-dung/moi",
-            Permission(Action::ManagePeople),
-            people::create,
-        )
-        .get(
-            "/nguoi-dung/{id}",
-            Permission(Action::ViewPeople),
-            people::show,
-        )
-        .post(
-            "/nguoi-dung/{id}",
-            Permission(Action::ManagePeople),
-            people::update,
-        )
+        .get("/nguoi-dung/moi", Permission(Action::ManagePeople), people::new_form)
+        .post("/nguoi-dung/moi", Permission(Action::ManagePeople), people::create)
+        .get("/nguoi-dung/{id}", Permission(Action::ViewPeople), people::show)
+        .post("/nguoi-dung/{id}", Permission(Action::ManagePeople), people::update)
         .post(
             "/nguoi-dung/{id}/vai-tro",
             Permission(Action::ManagePeople),
@@ -261,14 +205,6 @@ pub fn build() -> Routes {
         .post("/api/v1/auth/logout", SignedIn, api::logout)
         .get("/api/v1/me", SignedIn, api::me)
         .get("/api/v1/units", Permission(Action::ViewUnit), api::units)
-        .get(
-            "/api/v1/units/{id}",
-            Permission(Action::ViewUnit),
-            api::unit,
-        )
-        .get(
-            "/api/v1/people",
-            Permission(Action::ViewPeople),
-            api::people,
-        )
+        .get("/api/v1/units/{id}", Permission(Action::ViewUnit), api::unit)
+        .get("/api/v1/people", Permission(Action::ViewPeople), api::people)
 }

@@ -7,11 +7,7 @@ use axum::response::{IntoResponse, Response};
 use crate::error::AppError;
 
 const FILES: &[(&str, &str, &str)] = &[
-    (
-        "app.css",
-        "text/css; charset=utf-8",
-        include_str!("../static/app.css"),
-    ),
+    ("app.css", "text/css; charset=utf-8", include_str!("../static/app.css")),
     (
         "app.js",
         "text/javascript; charset=utf-8",

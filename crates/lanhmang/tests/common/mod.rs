@@ -92,12 +92,7 @@ impl TestApp {
                 ],
             )
             .await;
-        assert_eq!(
-            r.status(),
-            303,
-            "{}: login of {username} should redirect",
-            self.backend
-        );
+        assert_eq!(r.status(), 303, "{}: login of {username} should redirect", self.backend);
         browser
     }
 
@@ -148,12 +143,7 @@ impl Browser {
     }
 
     /// Posts a form with the CSRF token taken from `page`.
-    pub async fn submit(
-        &self,
-        page: &str,
-        action: &str,
-        fields: &[(&str, &str)],
-    ) -> reqwest::Response {
+    pub async fn submit(&self, page: &str, action: &str, fields: &[(&str, &str)]) -> reqwest::Response {
         let csrf = self.csrf_from(page).await;
         let mut form: Vec<(&str, &str)> = vec![("_csrf", csrf.as_str())];
         form.extend_from_slice(fields);

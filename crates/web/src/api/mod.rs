@@ -42,10 +42,7 @@ pub struct ApiIdentity(pub Identity);
 
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ApiIdentity {
     type Rejection = ApiError;
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        _: &S,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
         parts
             .extensions
             .get::<Identity>()
@@ -79,12 +76,7 @@ pub async fn login(
             let token = new_token();
             let expires_at = state
                 .store
-                .create_api_token(
-                    person.id,
-                    &token_hash(&token),
-                    "api",
-                    state.config.api_token_lifetime,
-                )
+                .create_api_token(person.id, &token_hash(&token), "api", state.config.api_token_lifetime)
                 .await?;
             Ok(Json(LoginResponse {
                 token,
@@ -100,10 +92,7 @@ pub async fn login(
     }
 }
 
-pub async fn logout(
-    State(state): State<AppState>,
-    ApiIdentity(identity): ApiIdentity,
-) -> Result<Response, ApiError> {
+pub async fn logout(State(state): State<AppState>, ApiIdentity(identity): ApiIdentity) -> Result<Response, ApiError> {
     if let Some(hash) = &identity.api_token_hash {
         state.store.revoke_api_token(hash).await?;
     }
@@ -202,11 +191,7 @@ fn paging(page: &Option<String>, per_page: &Option<String>) -> Result<Paging, Ap
     .map_err(|e| ApiError::BadRequest(e.to_string()))
 }
 
-fn filter_value<T>(
-    raw: &Option<String>,
-    parse: fn(&str) -> Option<T>,
-    name: &str,
-) -> Result<Option<T>, ApiError> {
+fn filter_value<T>(raw: &Option<String>, parse: fn(&str) -> Option<T>, name: &str) -> Result<Option<T>, ApiError> {
     match raw.as_deref().map(str::trim) {
         None | Some("") => Ok(None),
         Some(v) => parse(v)
@@ -220,10 +205,7 @@ pub struct ApiQuery<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> axum::extract::FromRequestParts<S> for ApiQuery<T> {
     type Rejection = ApiError;
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        state: &S,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Self::Rejection> {
         Query::<T>::from_request_parts(parts, state)
             .await
             .map(|Query(v)| ApiQuery(v))
@@ -260,11 +242,7 @@ pub async fn unit(
 ) -> Result<Json<UnitJson>, ApiError> {
     let id: i64 = id.parse().map_err(|_| ApiError::NotFound)?;
     let unit = state.store.unit(id).await?.ok_or(ApiError::NotFound)?;
-    if !authorize(
-        &identity.actor,
-        Action::ViewUnit,
-        Target::Unit(&unit.ancestry),
-    ) {
+    if !authorize(&identity.actor, Action::ViewUnit, Target::Unit(&unit.ancestry)) {
         // Out of scope looks the same as absent: ids do not reveal what exists elsewhere.
         return Err(ApiError::NotFound);
     }
@@ -295,10 +273,7 @@ pub async fn people(
 ) -> Result<Json<ListJson<PersonJson>>, ApiError> {
     let paging = paging(&q.page, &q.per_page)?;
     let roots = scope_roots(&identity.actor, Action::ViewPeople);
-    let (people, total) = state
-        .store
-        .list_people(&roots, q.q.as_deref(), paging)
-        .await?;
+    let (people, total) = state.store.list_people(&roots, q.q.as_deref(), paging).await?;
     let ids: Vec<i64> = people.iter().map(|p| p.id).collect();
     let grants = state.store.grants_of_many(&ids).await?;
     let items = people

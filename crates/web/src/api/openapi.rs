@@ -134,10 +134,7 @@ mod tests {
     #[test]
     fn every_api_route_is_documented() {
         let spec = super::spec();
-        for route in crate::route_table()
-            .iter()
-            .filter(|r| r.path.starts_with("/api/"))
-        {
+        for route in crate::route_table().iter().filter(|r| r.path.starts_with("/api/")) {
             let method = route.method.to_lowercase();
             assert!(
                 spec["paths"][route.path][&method].is_object(),

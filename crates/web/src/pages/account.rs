@@ -53,16 +53,8 @@ fn profile_page(
     }
 }
 
-pub async fn profile(
-    identity: Identity,
-    Query(q): Query<NoticeQuery>,
-) -> Result<Response, AppError> {
-    render(&profile_page(
-        &identity,
-        None,
-        FieldErrors::default(),
-        q.tb.as_deref(),
-    ))
+pub async fn profile(identity: Identity, Query(q): Query<NoticeQuery>) -> Result<Response, AppError> {
+    render(&profile_page(&identity, None, FieldErrors::default(), q.tb.as_deref()))
 }
 
 pub async fn update_profile(

@@ -66,14 +66,7 @@ pub async fn page(
         (Vec::new(), None)
     } else {
         let (sample, total) = store
-            .list_people(
-                &people_roots,
-                None,
-                Paging {
-                    page: 1,
-                    per_page: 8,
-                },
-            )
+            .list_people(&people_roots, None, Paging { page: 1, per_page: 8 })
             .await?;
         (sample, Some(total))
     };
@@ -81,16 +74,15 @@ pub async fn page(
     // Offices and departments see figures over their subtree.
     let summary = if root_units.iter().any(|u| u.kind != UnitKind::School) {
         let counts = store.unit_counts(&roots).await?;
-        let count =
-            |kind_school: bool, level: Option<SchoolLevel>, status: Option<UnitStatus>| -> i64 {
-                counts
-                    .iter()
-                    .filter(|c| (c.kind == UnitKind::School) == kind_school)
-                    .filter(|c| level.is_none() || c.school_level == level)
-                    .filter(|c| status.is_none_or(|s| c.status == s))
-                    .map(|c| c.count)
-                    .sum()
-            };
+        let count = |kind_school: bool, level: Option<SchoolLevel>, status: Option<UnitStatus>| -> i64 {
+            counts
+                .iter()
+                .filter(|c| (c.kind == UnitKind::School) == kind_school)
+                .filter(|c| level.is_none() || c.school_level == level)
+                .filter(|c| status.is_none_or(|s| c.status == s))
+                .map(|c| c.count)
+                .sum()
+        };
         Some(Summary {
             schools_active: count(true, None, Some(UnitStatus::Active)),
             schools_closed: count(true, None, Some(UnitStatus::Closed)),
@@ -117,10 +109,7 @@ pub async fn page(
             .people_with_roles_in_unit(unit.id)
             .await?
             .into_iter()
-            .filter(|(p, r)| {
-                !p.disabled
-                    && matches!(r, Role::Principal | Role::WebsiteAdmin | Role::Collaborator)
-            })
+            .filter(|(p, r)| !p.disabled && matches!(r, Role::Principal | Role::WebsiteAdmin | Role::Collaborator))
             .map(|(p, r)| (p.display_name, r.label()))
             .collect();
         schools.push(SchoolCard {

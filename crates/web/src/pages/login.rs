@@ -9,8 +9,8 @@ use serde::Deserialize;
 use super::PageForm;
 use crate::AppState;
 use crate::auth::{
-    ClientIp, Identity, LOGIN_CSRF_COOKIE, LoginError, SESSION_COOKIE, attempt_login, cookie,
-    cookie_value, new_token, token_hash,
+    ClientIp, Identity, LOGIN_CSRF_COOKIE, LoginError, SESSION_COOKIE, attempt_login, cookie, cookie_value, new_token,
+    token_hash,
 };
 use crate::error::AppError;
 use crate::layout::{Layout, render};
@@ -84,9 +84,7 @@ pub async fn submit(
     headers: HeaderMap,
     PageForm(f): PageForm<LoginForm>,
 ) -> Result<Response, AppError> {
-    let csrf = cookie_value(&headers, LOGIN_CSRF_COOKIE)
-        .unwrap_or("")
-        .to_string();
+    let csrf = cookie_value(&headers, LOGIN_CSRF_COOKIE).unwrap_or("").to_string();
     let redisplay = |error: String| LoginPage {
         layout: Layout::anonymous("Đăng nhập", csrf.clone()),
         username: f.username.clone(),
@@ -141,11 +139,7 @@ pub async fn submit(
     }
 }
 
-pub async fn logout(
-    State(state): State<AppState>,
-    ip: ClientIp,
-    identity: Identity,
-) -> Result<Response, AppError> {
+pub async fn logout(State(state): State<AppState>, ip: ClientIp, identity: Identity) -> Result<Response, AppError> {
     if let Some(session) = &identity.session {
         state.store.delete_session(&session.token_hash).await?;
     }
@@ -159,10 +153,7 @@ pub async fn logout(
         )
         .await?;
     let mut response = Redirect::to("/dang-nhap?tb=da-dang-xuat").into_response();
-    set_cookie(
-        &mut response,
-        &cookie(SESSION_COOKIE, "", state.config.https, Some(0)),
-    );
+    set_cookie(&mut response, &cookie(SESSION_COOKIE, "", state.config.https, Some(0)));
     Ok(response)
 }
 

@@ -31,10 +31,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for PageForm<T> {
 
 /// Parses an id from the path; anything else is a 404.
 pub fn parse_id(raw: &str) -> Result<i64, AppError> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or(AppError::NotFound)
+    raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or(AppError::NotFound)
 }
 
 /// Argon2id takes tens of milliseconds of CPU: hash off the async threads.

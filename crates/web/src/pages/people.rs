@@ -66,10 +66,7 @@ pub async fn list(
         rows,
         pager: Pager::new(
             "/nguoi-dung",
-            &[
-                ("q", q.q.clone()),
-                ("per_page", q.per_page.clone().unwrap_or_default()),
-            ],
+            &[("q", q.q.clone()), ("per_page", q.per_page.clone().unwrap_or_default())],
             paging,
             total,
         ),
@@ -101,10 +98,7 @@ async fn person_rows(state: &AppState, people: Vec<Person>) -> Result<Vec<Person
         .into_iter()
         .map(|p| PersonRow {
             unit_name: units.get(&p.unit_id).cloned().unwrap_or_default(),
-            roles: roles
-                .remove(&p.id)
-                .map(|r| r.join("; "))
-                .unwrap_or_default(),
+            roles: roles.remove(&p.id).map(|r| r.join("; ")).unwrap_or_default(),
             id: p.id,
             display_name: p.display_name,
             username: p.username,
@@ -122,14 +116,7 @@ async fn managed_unit_choices(
     let roots = scope_roots(&identity.actor, Action::ManagePeople);
     let (units, _) = state
         .store
-        .list_units(
-            &roots,
-            &UnitFilter::default(),
-            Paging {
-                page: 1,
-                per_page: 500,
-            },
-        )
+        .list_units(&roots, &UnitFilter::default(), Paging { page: 1, per_page: 500 })
         .await?;
     Ok(units
         .into_iter()
@@ -146,16 +133,8 @@ async fn managed_unit_choices(
 fn role_choices(identity: &Identity, selected: Option<Role>) -> Vec<Choice> {
     Role::ALL
         .iter()
-        .filter(|r| {
-            **r != Role::SystemAdmin || can_somewhere(&identity.actor, Action::GrantSystemAdmin)
-        })
-        .map(|r| {
-            (
-                r.as_str().to_string(),
-                r.label().to_string(),
-                selected == Some(*r),
-            )
-        })
+        .filter(|r| **r != Role::SystemAdmin || can_somewhere(&identity.actor, Action::GrantSystemAdmin))
+        .map(|r| (r.as_str().to_string(), r.label().to_string(), selected == Some(*r)))
         .collect()
 }
 
@@ -194,10 +173,7 @@ pub struct NewForm {
     role: String,
 }
 
-pub async fn new_form(
-    State(state): State<AppState>,
-    identity: Identity,
-) -> Result<Response, AppError> {
+pub async fn new_form(State(state): State<AppState>, identity: Identity) -> Result<Response, AppError> {
     let units = managed_unit_choices(&state, &identity, None).await?;
     render(&NewPage {
         layout: Layout::new("Thêm người dùng", &identity, "/nguoi-dung"),
@@ -239,13 +215,7 @@ pub async fn create(
         Ok(id) => state.store.unit(id).await?,
         Err(_) => None,
     };
-    let unit = unit.filter(|u| {
-        authorize(
-            &identity.actor,
-            Action::ManagePeople,
-            Target::Unit(&u.ancestry),
-        )
-    });
+    let unit = unit.filter(|u| authorize(&identity.actor, Action::ManagePeople, Target::Unit(&u.ancestry)));
     if unit.is_none() {
         errors.add("unit_id", "Hãy chọn đơn vị thuộc phạm vi bạn quản lý.");
     }
@@ -330,16 +300,8 @@ async fn person_in_scope(
     raw_id: &str,
     action: Action,
 ) -> Result<(Person, lanhmang_store::Unit), AppError> {
-    let person = state
-        .store
-        .person(parse_id(raw_id)?)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let unit = state
-        .store
-        .unit(person.unit_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let person = state.store.person(parse_id(raw_id)?).await?.ok_or(AppError::NotFound)?;
+    let unit = state.store.unit(person.unit_id).await?.ok_or(AppError::NotFound)?;
     if !authorize(&identity.actor, action, Target::Unit(&unit.ancestry)) {
         return Err(AppError::Forbidden);
     }
@@ -355,16 +317,11 @@ async fn show_page(
     errors: FieldErrors,
     notice: Option<&str>,
 ) -> Result<Response, AppError> {
-    let can_manage = authorize(
-        &identity.actor,
-        Action::ManagePeople,
-        Target::Unit(&unit.ancestry),
-    );
+    let can_manage = authorize(&identity.actor, Action::ManagePeople, Target::Unit(&unit.ancestry));
     let mut grants = Vec::new();
     for g in state.store.grants_of(person.id).await? {
         let grant_unit = state.store.unit(g.unit_id).await?;
-        let can_revoke =
-            grant_unit.is_some_and(|u| may_grant(&identity.actor, g.role, &u.ancestry));
+        let can_revoke = grant_unit.is_some_and(|u| may_grant(&identity.actor, g.role, &u.ancestry));
         grants.push(GrantRow {
             id: g.id,
             role: g.role.label(),
@@ -386,8 +343,7 @@ async fn show_page(
     };
     let has_errors = !errors.is_empty();
     let mut response = render(&ShowPage {
-        layout: Layout::new(person.display_name.clone(), identity, "/nguoi-dung")
-            .with_notice(notice),
+        layout: Layout::new(person.display_name.clone(), identity, "/nguoi-dung").with_notice(notice),
         is_self: person.id == identity.person.id,
         unit_name: unit.name,
         person,
@@ -485,13 +441,8 @@ pub async fn add_role(
             errors.add("role", "Bạn không thể giao vai trò này tại đơn vị đã chọn.")
         }
         (Some(r), Some(u)) => {
-            state
-                .store
-                .grant_role(&identity.audit(&ip), person.id, r, u.id)
-                .await?;
-            return Ok(
-                Redirect::to(&format!("/nguoi-dung/{}?tb=da-cap-quyen", person.id)).into_response(),
-            );
+            state.store.grant_role(&identity.audit(&ip), person.id, r, u.id).await?;
+            return Ok(Redirect::to(&format!("/nguoi-dung/{}?tb=da-cap-quyen", person.id)).into_response());
         }
     }
     show_page(&state, &identity, person, home, None, errors, None).await
@@ -510,18 +461,11 @@ pub async fn remove_role(
         .await?
         .filter(|g| g.person_id == person.id)
         .ok_or(AppError::NotFound)?;
-    let unit = state
-        .store
-        .unit(grant.unit_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let unit = state.store.unit(grant.unit_id).await?.ok_or(AppError::NotFound)?;
     if !may_grant(&identity.actor, grant.role, &unit.ancestry) {
         return Err(AppError::Forbidden);
     }
-    state
-        .store
-        .revoke_role(&identity.audit(&ip), &grant)
-        .await?;
+    state.store.revoke_role(&identity.audit(&ip), &grant).await?;
     Ok(Redirect::to(&format!("/nguoi-dung/{}?tb=da-thu-hoi", person.id)).into_response())
 }
 

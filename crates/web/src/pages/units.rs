@@ -53,13 +53,7 @@ fn choices<T: Copy + PartialEq>(
     label: fn(T) -> &'static str,
 ) -> Vec<Choice> {
     all.iter()
-        .map(|v| {
-            (
-                code(*v).to_string(),
-                label(*v).to_string(),
-                selected == Some(*v),
-            )
-        })
+        .map(|v| (code(*v).to_string(), label(*v).to_string(), selected == Some(*v)))
         .collect()
 }
 
@@ -94,11 +88,7 @@ pub struct ListQuery {
     tb: Option<String>,
 }
 
-fn parse_optional<T>(
-    raw: &str,
-    parse: fn(&str) -> Option<T>,
-    what: &str,
-) -> Result<Option<T>, AppError> {
+fn parse_optional<T>(raw: &str, parse: fn(&str) -> Option<T>, what: &str) -> Result<Option<T>, AppError> {
     if raw.trim().is_empty() {
         return Ok(None);
     }
@@ -128,11 +118,7 @@ pub async fn list(
     } else {
         let id = parse_id(q.trong.trim())?;
         let unit = state.store.unit(id).await?.ok_or(AppError::NotFound)?;
-        if !authorize(
-            &identity.actor,
-            Action::ViewUnit,
-            Target::Unit(&unit.ancestry),
-        ) {
+        if !authorize(&identity.actor, Action::ViewUnit, Target::Unit(&unit.ancestry)) {
             return Err(AppError::Forbidden);
         }
         (vec![id], Some((id, unit.name)))
@@ -149,18 +135,10 @@ pub async fn list(
     ];
     render(&ListPage {
         layout: Layout::new("Đơn vị", &identity, "/don-vi").with_notice(q.tb.as_deref()),
-        rows: units
-            .iter()
-            .map(|u| UnitRow::from_unit(u, base_depth))
-            .collect(),
+        rows: units.iter().map(|u| UnitRow::from_unit(u, base_depth)).collect(),
         pager: Pager::new("/don-vi", &params, paging, total),
         q: q.q.clone(),
-        kinds: choices(
-            &UnitKind::ALL,
-            filter.kind,
-            UnitKind::as_str,
-            UnitKind::label,
-        ),
+        kinds: choices(&UnitKind::ALL, filter.kind, UnitKind::as_str, UnitKind::label),
         levels: choices(
             &SchoolLevel::ALL,
             filter.school_level,
@@ -174,10 +152,7 @@ pub async fn list(
             UnitStatus::label,
         ),
         within,
-        can_create: lanhmang_domain::permission::can_somewhere(
-            &identity.actor,
-            Action::ManageUnits,
-        ),
+        can_create: lanhmang_domain::permission::can_somewhere(&identity.actor, Action::ManageUnits),
     })
 }
 
@@ -218,14 +193,7 @@ pub async fn show(
     };
     let (below, total) = state
         .store
-        .list_units(
-            &[id],
-            &UnitFilter::default(),
-            Paging {
-                page: 1,
-                per_page: 31,
-            },
-        )
+        .list_units(&[id], &UnitFilter::default(), Paging { page: 1, per_page: 31 })
         .await?;
     let children: Vec<UnitRow> = below
         .iter()
@@ -288,11 +256,7 @@ pub struct UnitForm {
 }
 
 /// Units under which the person may create units: every non-school unit they manage.
-async fn parent_choices(
-    state: &AppState,
-    identity: &Identity,
-    selected: Option<i64>,
-) -> Result<Vec<Choice>, AppError> {
+async fn parent_choices(state: &AppState, identity: &Identity, selected: Option<i64>) -> Result<Vec<Choice>, AppError> {
     let roots = scope_roots(&identity.actor, Action::ManageUnits);
     let mut out = Vec::new();
     for kind in [
@@ -307,14 +271,7 @@ async fn parent_choices(
         };
         let (units, _) = state
             .store
-            .list_units(
-                &roots,
-                &filter,
-                Paging {
-                    page: 1,
-                    per_page: 500,
-                },
-            )
+            .list_units(&roots, &filter, Paging { page: 1, per_page: 500 })
             .await?;
         out.extend(units.into_iter().map(|u| {
             (
@@ -348,12 +305,7 @@ fn form_page(
         heading,
         action,
         kinds: choices(&UnitKind::ALL, kind, UnitKind::as_str, UnitKind::label),
-        levels: choices(
-            &SchoolLevel::ALL,
-            level,
-            SchoolLevel::as_str,
-            SchoolLevel::label,
-        ),
+        levels: choices(&SchoolLevel::ALL, level, SchoolLevel::as_str, SchoolLevel::label),
         statuses: choices(
             &[UnitStatus::Active, UnitStatus::Closed],
             status,
@@ -397,10 +349,7 @@ pub async fn new_form(
 }
 
 fn unit_field_errors(
-    errors: Vec<(
-        lanhmang_domain::unit::UnitField,
-        lanhmang_domain::unit::UnitFieldError,
-    )>,
+    errors: Vec<(lanhmang_domain::unit::UnitField, lanhmang_domain::unit::UnitFieldError)>,
 ) -> FieldErrors {
     let mut out = FieldErrors::default();
     for (field, e) in errors {
@@ -427,18 +376,11 @@ pub async fn create(
         None => None,
     };
     let allowed = match &parent {
-        Some(p) => authorize(
-            &identity.actor,
-            Action::ManageUnits,
-            Target::Unit(&p.ancestry),
-        ),
+        Some(p) => authorize(&identity.actor, Action::ManageUnits, Target::Unit(&p.ancestry)),
         None => authorize(&identity.actor, Action::ManageUnits, Target::System),
     };
     if !allowed {
-        errors.add(
-            "parent_id",
-            "Hãy chọn đơn vị cấp trên thuộc phạm vi bạn quản lý.",
-        );
+        errors.add("parent_id", "Hãy chọn đơn vị cấp trên thuộc phạm vi bạn quản lý.");
     }
     match form.input.parse() {
         Ok(fields) if errors.is_empty() => {
@@ -448,18 +390,11 @@ pub async fn create(
                 .await
             {
                 Ok(unit) => {
-                    return Ok(
-                        Redirect::to(&format!("/don-vi/{}?tb=da-tao", unit.id)).into_response()
-                    );
+                    return Ok(Redirect::to(&format!("/don-vi/{}?tb=da-tao", unit.id)).into_response());
                 }
-                Err(lanhmang_store::StoreError::Conflict(message)) => errors.add(
-                    if message.contains("Mã") {
-                        "code"
-                    } else {
-                        "parent_id"
-                    },
-                    message,
-                ),
+                Err(lanhmang_store::StoreError::Conflict(message)) => {
+                    errors.add(if message.contains("Mã") { "code" } else { "parent_id" }, message)
+                }
                 Err(e) => return Err(e.into()),
             }
         }
@@ -479,21 +414,9 @@ pub async fn create(
     Ok(unprocessable(render(&page)?))
 }
 
-async fn managed_unit(
-    state: &AppState,
-    identity: &Identity,
-    raw_id: &str,
-) -> Result<Unit, AppError> {
-    let unit = state
-        .store
-        .unit(parse_id(raw_id)?)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if !authorize(
-        &identity.actor,
-        Action::ManageUnits,
-        Target::Unit(&unit.ancestry),
-    ) {
+async fn managed_unit(state: &AppState, identity: &Identity, raw_id: &str) -> Result<Unit, AppError> {
+    let unit = state.store.unit(parse_id(raw_id)?).await?.ok_or(AppError::NotFound)?;
+    if !authorize(&identity.actor, Action::ManageUnits, Target::Unit(&unit.ancestry)) {
         return Err(AppError::Forbidden);
     }
     Ok(unit)
@@ -509,11 +432,7 @@ pub async fn edit_form(
         code: unit.code.clone(),
         name: unit.name.clone(),
         kind: unit.kind.as_str().into(),
-        school_level: unit
-            .school_level
-            .map(SchoolLevel::as_str)
-            .unwrap_or("")
-            .into(),
+        school_level: unit.school_level.map(SchoolLevel::as_str).unwrap_or("").into(),
         status: unit.status.as_str().into(),
         address: unit.address.clone(),
         websites: unit.websites.join("\n"),
@@ -553,28 +472,14 @@ pub async fn update(
     let fields = match form.input.parse() {
         Ok(f) => f,
         Err(e) => {
-            return Ok(unprocessable(render(&redisplay(
-                unit_field_errors(e),
-                form.input,
-            ))?));
+            return Ok(unprocessable(render(&redisplay(unit_field_errors(e), form.input))?));
         }
     };
-    match state
-        .store
-        .update_unit(&identity.audit(&ip), unit.id, &fields)
-        .await
-    {
+    match state.store.update_unit(&identity.audit(&ip), unit.id, &fields).await {
         Ok(_) => Ok(Redirect::to(&format!("/don-vi/{}?tb=da-luu", unit.id)).into_response()),
         Err(lanhmang_store::StoreError::Conflict(message)) => {
             let mut errors = FieldErrors::default();
-            errors.add(
-                if message.contains("Mã") {
-                    "code"
-                } else {
-                    "kind"
-                },
-                message,
-            );
+            errors.add(if message.contains("Mã") { "code" } else { "kind" }, message);
             Ok(unprocessable(render(&redisplay(errors, form.input))?))
         }
         Err(e) => Err(e.into()),
