@@ -100,9 +100,15 @@ impl FetchError {
 #[derive(Debug, Clone, Default)]
 pub struct Request {
     pub head: bool,
+    /// Send OPTIONS (a CORS preflight); a 303 turns the rest of the chain into GET.
+    pub options: bool,
     pub follow_redirects: bool,
     pub user_agent: Option<String>,
+    pub accept: Option<&'static str>,
     pub origin: Option<String>,
+    pub extra_headers: Vec<(&'static str, String)>,
+    /// Send back, along a redirect chain, the cookies the chain's responses set.
+    pub carry_cookies: bool,
     /// Read at most this much of the body (None: the configured cap).
     pub body_limit: Option<usize>,
 }
@@ -181,8 +187,17 @@ impl Fetcher {
         let started = Instant::now();
         let mut chain: Vec<Hop> = Vec::new();
         let mut current = url.clone();
+        let mut cookies: Vec<(String, String)> = Vec::new();
+        let mut hop_req = req.clone();
         loop {
-            let (hop, body, headers_too_large) = self.fetch_one_with_retries(&current, req).await?;
+            let (hop, body, headers_too_large) = self.fetch_one_with_retries(&current, &hop_req, &cookies).await?;
+            if req.carry_cookies {
+                remember_cookies(&mut cookies, &hop.headers);
+            }
+            if hop.status == 303 {
+                hop_req.options = false;
+                hop_req.head = false;
+            }
             let status = hop.status;
             let location = hop
                 .headers
@@ -225,10 +240,15 @@ impl Fetcher {
         }
     }
 
-    async fn fetch_one_with_retries(&self, url: &Url, req: &Request) -> Result<(Hop, Vec<u8>, bool), FetchError> {
+    async fn fetch_one_with_retries(
+        &self,
+        url: &Url,
+        req: &Request,
+        cookies: &[(String, String)],
+    ) -> Result<(Hop, Vec<u8>, bool), FetchError> {
         let mut attempt = 0;
         loop {
-            let result = self.fetch_one(url, req).await?;
+            let result = self.fetch_one(url, req, cookies).await?;
             let status = result.0.status;
             let retryable = status == 429 || (500..600).contains(&status);
             if !retryable || attempt >= self.config.retries {
@@ -249,7 +269,12 @@ impl Fetcher {
     }
 
     /// One request, one response, no redirects followed.
-    async fn fetch_one(&self, url: &Url, req: &Request) -> Result<(Hop, Vec<u8>, bool), FetchError> {
+    async fn fetch_one(
+        &self,
+        url: &Url,
+        req: &Request,
+        cookies: &[(String, String)],
+    ) -> Result<(Hop, Vec<u8>, bool), FetchError> {
         if !matches!(url.scheme(), "http" | "https") {
             return Err(FetchError::BadUrl(url.to_string()));
         }
@@ -286,13 +311,19 @@ impl Fetcher {
         }
         let limit = req.body_limit.unwrap_or(self.config.max_body_bytes);
         let timeout = self.config.request_timeout;
-        match tokio::time::timeout(timeout, self.send(url, req, limit)).await {
+        match tokio::time::timeout(timeout, self.send(url, req, limit, cookies)).await {
             Ok(result) => result,
             Err(_) => Err(FetchError::Timeout(timeout)),
         }
     }
 
-    async fn send(&self, url: &Url, req: &Request, limit: usize) -> Result<(Hop, Vec<u8>, bool), FetchError> {
+    async fn send(
+        &self,
+        url: &Url,
+        req: &Request,
+        limit: usize,
+        cookies: &[(String, String)],
+    ) -> Result<(Hop, Vec<u8>, bool), FetchError> {
         let mut headers = HeaderMap::new();
         let ua = req.user_agent.as_deref().unwrap_or(&self.config.user_agent);
         if let Ok(v) = HeaderValue::from_str(ua) {
@@ -311,7 +342,27 @@ impl Fetcher {
         {
             headers.insert(reqwest::header::ORIGIN, v);
         }
-        let builder = if req.head {
+        if let Some(accept) = req.accept {
+            headers.insert(reqwest::header::ACCEPT, HeaderValue::from_static(accept));
+        }
+        for (name, value) in &req.extra_headers {
+            if let Ok(v) = HeaderValue::from_str(value) {
+                headers.insert(*name, v);
+            }
+        }
+        if !cookies.is_empty() {
+            let line = cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("; ");
+            if let Ok(v) = HeaderValue::from_str(&line) {
+                headers.insert(reqwest::header::COOKIE, v);
+            }
+        }
+        let builder = if req.options {
+            self.client.request(reqwest::Method::OPTIONS, url.clone())
+        } else if req.head {
             self.client.head(url.clone())
         } else {
             self.client.get(url.clone())
@@ -350,6 +401,20 @@ impl Fetcher {
             body,
             headers_too_large,
         ))
+    }
+}
+
+/// Keeps the name=value of every Set-Cookie, the later replacing the earlier.
+fn remember_cookies(jar: &mut Vec<(String, String)>, headers: &[(String, String)]) {
+    for (_, v) in headers.iter().filter(|(k, _)| k == "set-cookie") {
+        let Some((name, value)) = v.split(';').next().and_then(|p| p.split_once('=')) else {
+            continue;
+        };
+        let name = name.trim().to_string();
+        jar.retain(|(n, _)| *n != name);
+        if jar.len() < 50 {
+            jar.push((name, value.trim().to_string()));
+        }
     }
 }
 

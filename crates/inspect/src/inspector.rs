@@ -14,6 +14,7 @@ use crate::crawl::{Frontier, normalize, robots_sitemaps, sitemap_entries};
 use crate::feeds::{self, FeedReport};
 use crate::fetch::{FetchError, Fetched, Fetcher, Request};
 use crate::finding::{Finding, FindingCode};
+use crate::observatory;
 use crate::page::{Page, parse_iso_date};
 use crate::tls::{self, TlsReport};
 
@@ -412,43 +413,129 @@ impl Inspector {
             }
         }
         report.tls = probe.clone();
-        // http:// must send visitors to https://.
-        if probe.is_some() {
-            let http_url = if final_https {
-                self.counterpart(target, "http")
-            } else {
-                Some(main.final_url.clone())
-            };
-            if let Some(http_url) = http_url {
-                let redirected = if final_https && main.chain.first().is_some_and(|h| h.url.starts_with("http://")) {
-                    true
-                } else if !final_https {
-                    false
+        // http:// must send visitors to https://, judged on the chain fetched for grading.
+        let http_chain = self.http_chain(target, main).await;
+        if probe.is_some()
+            && let Some(Ok(chain)) = &http_chain
+            && chain.final_url.scheme() != "https"
+        {
+            out.add(
+                FindingCode::NoHttpsRedirect,
+                format!("{} không chuyển sang https://", chain.chain[0].url),
+            );
+        }
+        self.grade_headers(target, main, probe.as_ref(), http_chain, report)
+            .await;
+    }
+
+    /// The chain from http:// (the main fetch when it started there).
+    async fn http_chain(&self, target: &Url, main: &Fetched) -> Option<Result<Fetched, FetchError>> {
+        let root = self.counterpart(target, "http")?;
+        if main.chain.first().is_some_and(|h| h.url == root.as_str()) {
+            return Some(Ok(main.clone()));
+        }
+        Some(self.fetcher.fetch(&root, &grading_request()).await)
+    }
+
+    /// Grades the security headers as MDN HTTP Observatory 1.4.8 does.
+    async fn grade_headers(
+        &self,
+        target: &Url,
+        main: &Fetched,
+        probe: Option<&TlsReport>,
+        http_chain: Option<Result<Fetched, FetchError>>,
+        report: &mut SiteReport,
+    ) {
+        let fetched_at = time::OffsetDateTime::now_utc();
+        let verified = probe.is_some_and(|p| p.verification_error.is_none());
+        let https_chain = match (probe, self.counterpart(target, "https")) {
+            (Some(_), Some(root)) => {
+                if main.chain.first().is_some_and(|h| h.url == root.as_str()) {
+                    Some(main.clone())
                 } else {
-                    match self
-                        .fetcher
-                        .fetch(
-                            &http_url,
-                            &Request {
-                                follow_redirects: true,
-                                body_limit: Some(64 * 1024),
-                                ..Default::default()
-                            },
-                        )
-                        .await
-                    {
-                        Ok(r) => r.final_url.scheme() == "https",
-                        // Nothing answers on http:// at all: nobody can land on an insecure page.
-                        Err(_) => true,
-                    }
-                };
-                if !redirected {
-                    out.add(
-                        FindingCode::NoHttpsRedirect,
-                        format!("{http_url} không chuyển sang https://"),
-                    );
+                    self.fetcher.fetch(&root, &grading_request()).await.ok()
                 }
             }
+            _ => None,
+        };
+        let to_chain = |f: &Fetched, with_body: bool| observatory::FetchChain {
+            hops: f
+                .chain
+                .iter()
+                .map(|h| observatory::Hop {
+                    url: h.url.clone(),
+                    status: h.status,
+                    headers: h.headers.clone(),
+                })
+                .collect(),
+            certificate_verified: verified || f.chain.iter().all(|h| !h.url.starts_with("https://")),
+            body: with_body.then(|| {
+                // Grading parses the page twice; 2 MiB is more than any real home page.
+                let mut text = f.text();
+                if text.len() > 2 * 1024 * 1024 {
+                    let mut cut = 2 * 1024 * 1024;
+                    while !text.is_char_boundary(cut) {
+                        cut -= 1;
+                    }
+                    text.truncate(cut);
+                }
+                text
+            }),
+        };
+        let http = http_chain.and_then(Result::ok);
+        let graded_final = https_chain.as_ref().or(http.as_ref()).map(|f| f.final_url.clone());
+        let cors_preflight = match graded_final {
+            Some(u) => {
+                let req = Request {
+                    options: true,
+                    follow_redirects: true,
+                    accept: Some(observatory::ACCEPT),
+                    extra_headers: vec![
+                        ("origin", observatory::CORS_PROBE_ORIGIN.to_string()),
+                        ("access-control-request-method", "GET".to_string()),
+                    ],
+                    body_limit: Some(64 * 1024),
+                    ..Default::default()
+                };
+                self.fetcher
+                    .fetch(&u, &req)
+                    .await
+                    .ok()
+                    .map(|r| observatory::PreflightResponse {
+                        status: r.status,
+                        headers: r.headers,
+                    })
+            }
+            None => None,
+        };
+        let input = observatory::ObservatoryInput {
+            hostname: target
+                .host_str()
+                .unwrap_or("")
+                .trim_end_matches('.')
+                .to_ascii_lowercase(),
+            http: http.as_ref().map(|f| to_chain(f, https_chain.is_none())),
+            https: https_chain.as_ref().map(|f| to_chain(f, true)),
+            cors_preflight,
+            fetched_at,
+        };
+        // Parsing deeply nested HTML costs CPU: keep it off the async threads.
+        let graded = tokio::task::spawn_blocking(move || observatory::grade(&input)).await;
+        if let Ok(Ok(g)) = graded {
+            report.score = Some(g.score);
+            report.grade = Some(g.grade.to_string());
+            report.header_tests = g
+                .tests
+                .iter()
+                .map(|(name, t)| {
+                    let test = HeaderTest {
+                        result: t.result.to_string(),
+                        score_modifier: t.score_modifier,
+                        pass: t.pass,
+                    };
+                    (name.to_string(), test)
+                })
+                .collect();
         }
     }
 
@@ -881,6 +968,17 @@ impl Inspector {
                 elapsed_ms: limit.as_millis() as u64,
             },
         }
+    }
+}
+
+/// Requests as MDN HTTP Observatory makes them (its Accept header, cookies carried along the
+/// redirect chain), with our own identified user agent.
+fn grading_request() -> Request {
+    Request {
+        follow_redirects: true,
+        accept: Some(observatory::ACCEPT),
+        carry_cookies: true,
+        ..Default::default()
     }
 }
 
