@@ -901,6 +901,12 @@ impl Inspector {
             for l in &p.links {
                 text.push_str(&l.text);
                 text.push('\n');
+                // Slugs such as /cong-khai/tai-chinh/ name the part even when the page text
+                // is garbled by a wrong encoding.
+                if l.url.host_str() == site.host_str() {
+                    text.push_str(&l.url.path().replace(['-', '_', '/'], " "));
+                    text.push('\n');
+                }
             }
         }
         let found = content::disclosure_parts_found(&text);

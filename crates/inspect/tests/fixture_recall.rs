@@ -79,6 +79,8 @@ async fn finds_every_injected_defect_on_200_sites() {
             stats.entry(*code).or_default().2 += 1;
             if code.is_compromise() {
                 false_compromise.push(format!("{url}: unexpected {}", code.as_str()));
+            } else {
+                println!("extra finding (not asserted): {url}: {}", code.as_str());
             }
         }
     }

@@ -379,3 +379,87 @@ fn inspect_refuses_private_targets_and_bad_addresses() {
     let o = binary().args(["inspect"]).output().unwrap();
     assert!(!o.status.success());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inspect_reports_json_lines_against_the_fixture_web() {
+    use lanhmang_inspect::fixture_web::{self, FixtureConfig};
+    let web = fixture_web::start(FixtureConfig {
+        sites: 12,
+        http_port: 0,
+        tls_port: Some(0),
+        seed: 3,
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, &web.ca_pem).unwrap();
+    // Sites whose defects show quickly: clean, expired certificate, hidden spam, no HTTPS,
+    // outdated CMS, malicious redirect.
+    let picked: Vec<&fixture_web::ManifestSite> = [0, 1, 2, 6, 8, 9].iter().map(|i| &web.manifest[*i]).collect();
+    let mut args: Vec<String> = vec![
+        "inspect".into(),
+        "--json".into(),
+        "--allow-private".into(),
+        "--ca-file".into(),
+        ca.display().to_string(),
+        "--http-port".into(),
+        web.http_addr.port().to_string(),
+        "--https-port".into(),
+        web.tls_addr.unwrap().port().to_string(),
+    ];
+    args.extend(picked.iter().map(|s| s.url.clone()));
+    let o = tokio::task::spawn_blocking(move || binary().args(&args).output().unwrap())
+        .await
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout).to_string();
+    let reports: Vec<serde_json::Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(reports.len(), picked.len(), "{out}");
+    for site in &picked {
+        let r = reports
+            .iter()
+            .find(|r| r["url"] == site.url.as_str())
+            .unwrap_or_else(|| panic!("{} missing", site.url));
+        for key in [
+            "final_url",
+            "reachable",
+            "status",
+            "score",
+            "grade",
+            "header_tests",
+            "tls",
+            "findings",
+            "feeds",
+            "pages_checked",
+        ] {
+            assert!(r.get(key).is_some(), "{key} missing in {r}");
+        }
+        let codes: Vec<&str> = r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["code"].as_str().unwrap())
+            .collect();
+        for defect in &site.defects {
+            assert!(
+                codes.contains(&defect.as_str()),
+                "{}: {} not found in {codes:?}",
+                site.url,
+                defect.as_str()
+            );
+        }
+        for f in r["findings"].as_array().unwrap() {
+            assert!(
+                !f["message"].as_str().unwrap().is_empty()
+                    && f.get("evidence").is_some()
+                    && f.get("severity").is_some()
+            );
+        }
+    }
+    let clean = reports.iter().find(|r| r["url"] == picked[0].url.as_str()).unwrap();
+    assert!(
+        clean["grade"].is_string() && clean["header_tests"].as_object().unwrap().len() == 10,
+        "{clean}"
+    );
+    web.shutdown().await;
+}
