@@ -25,6 +25,128 @@ pub struct Layer {
     pub log_format: Option<String>,
     /// Workers started inside `serve` (0: run `lanhmang worker` separately).
     pub workers: Option<usize>,
+    /// The `[inspect]` table: limits of the website inspector (file only).
+    pub inspect: Option<InspectSettings>,
+}
+
+/// Inspector limits from `lanhmang.toml`; unset keys keep the inspector's defaults.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InspectSettings {
+    pub user_agent: Option<String>,
+    pub allow_private_targets: Option<bool>,
+    pub connect_timeout_secs: Option<u64>,
+    pub request_timeout_secs: Option<u64>,
+    pub max_body_bytes: Option<usize>,
+    pub max_redirects: Option<usize>,
+    pub max_header_bytes: Option<usize>,
+    pub per_host_concurrency: Option<usize>,
+    pub per_host_interval_ms: Option<u64>,
+    pub global_concurrency: Option<usize>,
+    pub retries: Option<u32>,
+    pub retry_base_ms: Option<u64>,
+    pub max_retry_after_secs: Option<u64>,
+    pub max_pages: Option<usize>,
+    pub max_depth: Option<usize>,
+    pub max_external_links: Option<usize>,
+    pub slow_threshold_ms: Option<u64>,
+    pub stale_after_days: Option<i64>,
+    pub expiring_within_days: Option<i64>,
+    /// Oldest acceptable WordPress, as "6.0".
+    pub wordpress_floor: Option<String>,
+    pub joomla_floor: Option<String>,
+}
+
+impl InspectSettings {
+    /// Applies the settings over `base`, checking each value.
+    pub fn apply(&self, mut c: lanhmang_inspect::InspectConfig) -> anyhow::Result<lanhmang_inspect::InspectConfig> {
+        use std::time::Duration;
+        let floor = |v: &str, key: &str| -> anyhow::Result<(u32, u32)> {
+            let (a, b) = v.split_once('.').unwrap_or((v, "0"));
+            Ok((
+                a.trim()
+                    .parse()
+                    .with_context(|| format!("[inspect] {key} phải có dạng 6.0"))?,
+                b.trim()
+                    .parse()
+                    .with_context(|| format!("[inspect] {key} phải có dạng 6.0"))?,
+            ))
+        };
+        if let Some(v) = &self.user_agent {
+            if v.trim().is_empty() {
+                bail!("[inspect] user_agent không được để trống");
+            }
+            c.user_agent = v.clone();
+        }
+        if let Some(v) = self.allow_private_targets {
+            c.allow_private_targets = v;
+        }
+        let positive = |v: u64, key: &str| -> anyhow::Result<u64> {
+            if v == 0 {
+                bail!("[inspect] {key} phải lớn hơn 0")
+            } else {
+                Ok(v)
+            }
+        };
+        if let Some(v) = self.connect_timeout_secs {
+            c.connect_timeout = Duration::from_secs(positive(v, "connect_timeout_secs")?);
+        }
+        if let Some(v) = self.request_timeout_secs {
+            c.request_timeout = Duration::from_secs(positive(v, "request_timeout_secs")?);
+        }
+        if let Some(v) = self.max_body_bytes {
+            c.max_body_bytes = positive(v as u64, "max_body_bytes")? as usize;
+        }
+        if let Some(v) = self.max_redirects {
+            c.max_redirects = v;
+        }
+        if let Some(v) = self.max_header_bytes {
+            c.max_header_bytes = v;
+        }
+        if let Some(v) = self.per_host_concurrency {
+            c.per_host_concurrency = positive(v as u64, "per_host_concurrency")? as usize;
+        }
+        if let Some(v) = self.per_host_interval_ms {
+            c.per_host_interval = Duration::from_millis(v);
+        }
+        if let Some(v) = self.global_concurrency {
+            c.global_concurrency = positive(v as u64, "global_concurrency")? as usize;
+        }
+        if let Some(v) = self.retries {
+            c.retries = v;
+        }
+        if let Some(v) = self.retry_base_ms {
+            c.retry_base = Duration::from_millis(v);
+        }
+        if let Some(v) = self.max_retry_after_secs {
+            c.max_retry_after = Duration::from_secs(v);
+        }
+        if let Some(v) = self.max_pages {
+            c.max_pages = positive(v as u64, "max_pages")? as usize;
+        }
+        if let Some(v) = self.max_depth {
+            c.max_depth = v;
+        }
+        if let Some(v) = self.max_external_links {
+            c.max_external_links = v;
+        }
+        if let Some(v) = self.slow_threshold_ms {
+            c.slow_threshold = Duration::from_millis(positive(v, "slow_threshold_ms")?);
+        }
+        if let Some(v) = self.stale_after_days {
+            c.stale_after_days = v;
+        }
+        if let Some(v) = self.expiring_within_days {
+            c.expiring_within_days = v;
+        }
+        if let Some(v) = &self.wordpress_floor {
+            c.wordpress_floor = floor(v, "wordpress_floor")?;
+        }
+        if let Some(v) = &self.joomla_floor {
+            c.joomla_floor = floor(v, "joomla_floor")?;
+        }
+        Ok(c)
+    }
 }
 
 impl Layer {
@@ -40,6 +162,7 @@ impl Layer {
             body_limit_bytes: self.body_limit_bytes.or(base.body_limit_bytes),
             log_format: self.log_format.or(base.log_format),
             workers: self.workers.or(base.workers),
+            inspect: self.inspect.or(base.inspect),
         }
     }
 
@@ -88,6 +211,7 @@ pub struct Config {
     pub body_limit_bytes: usize,
     pub log_json: bool,
     pub workers: usize,
+    pub inspect: InspectSettings,
 }
 
 impl Config {
@@ -127,6 +251,7 @@ impl Config {
             body_limit_bytes: l.body_limit_bytes.unwrap_or(2 * 1024 * 1024),
             log_json,
             workers: l.workers.unwrap_or(1),
+            inspect: l.inspect.unwrap_or_default(),
         })
     }
 
@@ -205,6 +330,23 @@ mod tests {
         assert_eq!(c.data_dir, PathBuf::from("/tmp/x"));
         assert_eq!(c.database_url, "sqlite:///tmp/x/lanhmang.db");
         assert_eq!(c.workers, 3);
+    }
+
+    #[test]
+    fn inspect_settings_from_the_file() {
+        let file: Layer = toml::from_str(
+            "[inspect]\nallow_private_targets = true\nmax_pages = 5\nper_host_interval_ms = 250\nwordpress_floor = \"6.4\"",
+        )
+        .unwrap();
+        let c = Config::resolve(Layer::default(), Layer::default(), file).unwrap();
+        let i = c.inspect.apply(lanhmang_inspect::InspectConfig::default()).unwrap();
+        assert!(i.allow_private_targets);
+        assert_eq!((i.max_pages, i.wordpress_floor), (5, (6, 4)));
+        assert_eq!(i.per_host_interval, std::time::Duration::from_millis(250));
+        let bad: Layer = toml::from_str("[inspect]\nmax_pages = 0").unwrap();
+        let c = Config::resolve(Layer::default(), Layer::default(), bad).unwrap();
+        assert!(c.inspect.apply(lanhmang_inspect::InspectConfig::default()).is_err());
+        assert!(toml::from_str::<Layer>("[inspect]\nnope = 1").is_err());
     }
 
     #[test]

@@ -20,7 +20,7 @@ pub struct InspectArgs {
     pub https_port: Option<u16>,
 }
 
-pub async fn run(args: InspectArgs) -> anyhow::Result<bool> {
+pub async fn run(args: InspectArgs, settings: &crate::config::InspectSettings) -> anyhow::Result<bool> {
     let mut raw: Vec<String> = args.urls.clone();
     if let Some(file) = &args.from_file {
         let text = std::fs::read_to_string(file).with_context(|| format!("không đọc được tệp {}", file.display()))?;
@@ -45,10 +45,10 @@ pub async fn run(args: InspectArgs) -> anyhow::Result<bool> {
     if !bad.is_empty() {
         bail!("địa chỉ không hợp lệ:\n  {}", bad.join("\n  "));
     }
-    let mut config = InspectConfig {
-        allow_private_targets: args.allow_private,
-        ..Default::default()
-    };
+    let mut config = settings.apply(InspectConfig::default())?;
+    if args.allow_private {
+        config.allow_private_targets = true;
+    }
     if let Some(n) = args.max_pages {
         config.max_pages = n.max(1);
     }

@@ -331,17 +331,20 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             http_port,
             https_port,
         } => {
-            let clean = lanhmang::inspect_cli::run(lanhmang::inspect_cli::InspectArgs {
-                urls,
-                from_file,
-                json,
-                allow_private,
-                max_pages,
-                concurrency,
-                ca_file,
-                http_port,
-                https_port,
-            })
+            let clean = lanhmang::inspect_cli::run(
+                lanhmang::inspect_cli::InspectArgs {
+                    urls,
+                    from_file,
+                    json,
+                    allow_private,
+                    max_pages,
+                    concurrency,
+                    ca_file,
+                    http_port,
+                    https_port,
+                },
+                &config.inspect,
+            )
             .await?;
             if !clean {
                 std::process::exit(2);
