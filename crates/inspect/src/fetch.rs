@@ -523,3 +523,161 @@ fn root_message(e: &dyn std::error::Error) -> String {
     }
     msg
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    use super::*;
+
+    /// A tiny server: answers the n-th connection with `responses[n]` (the last one repeats).
+    async fn serve(responses: Vec<Vec<u8>>) -> (std::net::SocketAddr, Arc<AtomicUsize>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let count = Arc::new(AtomicUsize::new(0));
+        let seen = count.clone();
+        tokio::spawn(async move {
+            while let Ok((mut sock, _)) = listener.accept().await {
+                let n = seen.fetch_add(1, Ordering::SeqCst);
+                let reply = responses[n.min(responses.len() - 1)].clone();
+                tokio::spawn(async move {
+                    let mut buf = [0u8; 4096];
+                    let _ = sock.read(&mut buf).await;
+                    let _ = sock.write_all(&reply).await;
+                    let _ = sock.shutdown().await;
+                });
+            }
+        });
+        (addr, count)
+    }
+
+    fn fetcher(config: InspectConfig) -> Fetcher {
+        Fetcher::new(Arc::new(InspectConfig {
+            allow_private_targets: true,
+            ..config
+        }))
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn retries_honour_retry_after() {
+        let busy =
+            b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 1\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
+                .to_vec();
+        let ok = b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok".to_vec();
+        let (addr, count) = serve(vec![busy, ok]).await;
+        let f = fetcher(InspectConfig {
+            retries: 2,
+            ..Default::default()
+        });
+        let started = Instant::now();
+        let r = f
+            .fetch(&Url::parse(&format!("http://{addr}/")).unwrap(), &Request::default())
+            .await
+            .unwrap();
+        assert_eq!((r.status, r.body.as_slice()), (200, b"ok".as_slice()));
+        assert!(
+            started.elapsed() >= Duration::from_millis(950),
+            "waited {:?}",
+            started.elapsed()
+        );
+        assert_eq!(count.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn gzip_bombs_and_large_bodies_stop_at_the_cap() {
+        use flate2::Compression;
+        use flate2::write::GzEncoder;
+        let mut enc = GzEncoder::new(Vec::new(), Compression::best());
+        enc.write_all(&vec![b'a'; 8 * 1024 * 1024]).unwrap();
+        let gz = enc.finish().unwrap();
+        let mut bomb = format!(
+            "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            gz.len()
+        )
+        .into_bytes();
+        bomb.extend_from_slice(&gz);
+        let (addr, _) = serve(vec![bomb]).await;
+        let f = fetcher(InspectConfig {
+            max_body_bytes: 1024 * 1024,
+            ..Default::default()
+        });
+        let e = f
+            .fetch(&Url::parse(&format!("http://{addr}/")).unwrap(), &Request::default())
+            .await
+            .unwrap_err();
+        assert!(matches!(e, FetchError::DecompressionBomb(_)), "{e:?}");
+
+        let mut big = b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n".to_vec();
+        big.extend(std::iter::repeat_n(b'x', 3 * 1024 * 1024));
+        let (addr, _) = serve(vec![big]).await;
+        let e = f
+            .fetch(&Url::parse(&format!("http://{addr}/")).unwrap(), &Request::default())
+            .await
+            .unwrap_err();
+        assert!(matches!(e, FetchError::BodyTooLarge(_)), "{e:?}");
+    }
+
+    #[tokio::test]
+    async fn redirect_loops_and_private_hops_are_refused() {
+        let looping = b"HTTP/1.1 302 Found\r\nLocation: /a\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec();
+        let (addr, _) = serve(vec![looping]).await;
+        let f = fetcher(InspectConfig::default());
+        let e = f
+            .fetch(
+                &Url::parse(&format!("http://{addr}/a")).unwrap(),
+                &Request {
+                    follow_redirects: true,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(e, FetchError::TooManyRedirects { .. }), "{e:?}");
+
+        // A public-looking start is irrelevant: the guard refuses the private hop itself.
+        let strict = Fetcher::new(Arc::new(InspectConfig::default())).unwrap();
+        let e = strict
+            .fetch(&Url::parse("http://10.0.0.1/").unwrap(), &Request::default())
+            .await
+            .unwrap_err();
+        assert!(matches!(e, FetchError::Blocked(_)), "{e:?}");
+        let e = strict
+            .fetch(&Url::parse("http://metadata.localhost/").unwrap(), &Request::default())
+            .await
+            .unwrap_err();
+        assert!(matches!(e, FetchError::Blocked(_)), "{e:?}");
+    }
+
+    #[tokio::test]
+    async fn slow_drip_hits_the_timeout() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            if let Ok((mut sock, _)) = listener.accept().await {
+                let mut buf = [0u8; 1024];
+                let _ = sock.read(&mut buf).await;
+                let _ = sock.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n").await;
+                for _ in 0..20 {
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                    if sock.write_all(b"x").await.is_err() {
+                        break;
+                    }
+                }
+            }
+        });
+        let f = fetcher(InspectConfig {
+            request_timeout: Duration::from_millis(600),
+            ..Default::default()
+        });
+        let started = Instant::now();
+        let e = f
+            .fetch(&Url::parse(&format!("http://{addr}/")).unwrap(), &Request::default())
+            .await
+            .unwrap_err();
+        assert!(matches!(e, FetchError::Timeout(_)), "{e:?}");
+        assert!(started.elapsed() < Duration::from_secs(2));
+    }
+}
