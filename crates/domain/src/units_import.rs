@@ -347,6 +347,64 @@ pub fn plan_import(
     Ok(order_parents_first(rows))
 }
 
+/// Refuses rows that reach outside the subtrees the importer manages: a unit may be created or
+/// changed only where its place in the tree, before and after the import, lies under one of
+/// `managed` (unit codes). A system administrator's `managed` holds the roots.
+pub fn check_scope(
+    rows: &[ImportRow],
+    existing: &HashMap<String, ExistingUnit>,
+    managed: &HashSet<String>,
+) -> Vec<ImportError> {
+    let mut after: HashMap<&str, Option<&str>> = existing
+        .iter()
+        .map(|(code, u)| (code.as_str(), u.parent_code.as_deref()))
+        .collect();
+    for r in rows {
+        after.insert(r.fields.code.as_str(), r.parent_code.as_ref().map(UnitCode::as_str));
+    }
+    let before: HashMap<&str, Option<&str>> = existing
+        .iter()
+        .map(|(code, u)| (code.as_str(), u.parent_code.as_deref()))
+        .collect();
+    let under = |tree: &HashMap<&str, Option<&str>>, code: &str| -> bool {
+        let mut current = Some(code);
+        let mut steps = 0;
+        while let Some(c) = current {
+            if managed.contains(c) {
+                return true;
+            }
+            steps += 1;
+            if steps > 64 {
+                return false;
+            }
+            current = tree.get(c).copied().flatten();
+        }
+        false
+    };
+    let mut errors = Vec::new();
+    for r in rows {
+        let code = r.fields.code.as_str();
+        let was_in_scope = !existing.contains_key(code) || under(&before, code);
+        let is_root_itself = managed.contains(code);
+        let moved =
+            existing.get(code).map(|u| u.parent_code.as_deref()) != Some(r.parent_code.as_ref().map(UnitCode::as_str));
+        let stays_in_scope = if is_root_itself && !moved {
+            true
+        } else {
+            r.parent_code.as_ref().is_some_and(|p| under(&after, p.as_str()))
+        };
+        if !was_in_scope || !stays_in_scope {
+            errors.push(ImportError {
+                row: r.row,
+                column: "ma_cap_tren".into(),
+                reason: format!("Đơn vị {code} nằm ngoài phạm vi bạn quản lý."),
+            });
+        }
+    }
+    errors.sort_by_key(|e| e.row);
+    errors
+}
+
 /// Orders rows so that a row whose parent is also in the file comes after that parent.
 fn order_parents_first(rows: Vec<ImportRow>) -> Vec<ImportRow> {
     let in_file: HashSet<String> = rows.iter().map(|r| r.fields.code.as_str().to_string()).collect();
@@ -457,6 +515,47 @@ mod tests {
             errors.iter().any(|e| e.row == 3 && e.reason.contains("trường học")),
             "{errors:?}"
         );
+    }
+
+    #[test]
+    fn scope_is_checked_before_and_after() {
+        let mut existing = HashMap::new();
+        existing.insert(
+            "S".to_string(),
+            ExistingUnit {
+                kind: UnitKind::Department,
+                parent_code: None,
+            },
+        );
+        existing.insert(
+            "P1".to_string(),
+            ExistingUnit {
+                kind: UnitKind::Office,
+                parent_code: Some("S".into()),
+            },
+        );
+        existing.insert(
+            "P2".to_string(),
+            ExistingUnit {
+                kind: UnitKind::Office,
+                parent_code: Some("S".into()),
+            },
+        );
+        existing.insert(
+            "T9".to_string(),
+            ExistingUnit {
+                kind: UnitKind::School,
+                parent_code: Some("P2".into()),
+            },
+        );
+        let managed: HashSet<String> = ["P1".to_string()].into();
+        let t = table(
+            "code,name,kind,parent_code,school_level\nT1,Mới,truong,P1,TH\nP1,Phòng 1,phong,S,\nT9,Của phòng khác,truong,P1,TH\nT2,Ra ngoài,truong,P2,TH\n",
+        );
+        let rows = plan_import(&t, &existing).unwrap();
+        let errors = check_scope(&rows, &existing, &managed);
+        let bad: Vec<usize> = errors.iter().map(|e| e.row).collect();
+        assert_eq!(bad, vec![4, 5], "{errors:?}");
     }
 
     #[test]

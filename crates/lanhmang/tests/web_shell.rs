@@ -599,3 +599,100 @@ async fn profile_and_login_forms_refuse_bad_input() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn office_admins_import_units_from_a_file_in_their_scope_only() {
+    for backend in backends() {
+        let app = TestApp::spawn(backend).await;
+        let office = app.signed_in("demo.office").await;
+        let csrf = office.csrf_from("/don-vi/nhap").await;
+        let upload = |csv: &'static str, dry: bool| {
+            let mut form = reqwest::multipart::Form::new().part(
+                "file",
+                reqwest::multipart::Part::bytes(csv.as_bytes()).file_name("don-vi.csv"),
+            );
+            if dry {
+                form = form.text("dry_run", "1");
+            }
+            office
+                .client
+                .post(app.url(&format!("/don-vi/nhap?_csrf={csrf}")))
+                .multipart(form)
+                .send()
+        };
+        let before = app.store().count_units().await.unwrap();
+
+        // Errors: listed by row and column, nothing written.
+        let r = upload(
+            "ma_don_vi,ten_don_vi,loai,ma_cap_tren,cap_hoc\nTH-MOI-1,,truong,VHXH-ANBINH,\n",
+            false,
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.status(), 422, "{backend}");
+        let body = r.text().await.unwrap();
+        assert!(
+            body.contains("Tên đơn vị không được để trống.") && body.contains("chưa ghi gì"),
+            "{backend}"
+        );
+        // Outside the office's subtree.
+        let r = upload(
+            "ma_don_vi,ten_don_vi,loai,ma_cap_tren\nPHONG-KHAC,Phòng khác,phong,SGD-DEMO\n",
+            false,
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.status(), 422, "{backend}");
+        assert!(r.text().await.unwrap().contains("nằm ngoài phạm vi bạn quản lý"));
+        // A dry run writes nothing.
+        let good = "ma_don_vi,ten_don_vi,loai,ma_cap_tren,cap_hoc\nTH-MOI-1,Trường Tiểu học Mới Một,truong,VHXH-ANBINH,Tiểu học\nTH-HOASEN,Trường Tiểu học Hoa Sen (đổi tên),truong,VHXH-ANBINH,Tiểu học\n";
+        let r = upload(good, true).await.unwrap();
+        assert_eq!(r.status(), 200);
+        assert!(
+            r.text()
+                .await
+                .unwrap()
+                .contains("1 đơn vị mới, 1 đơn vị cập nhật. Chưa ghi gì"),
+            "{backend}"
+        );
+        assert_eq!(app.store().count_units().await.unwrap(), before, "{backend}");
+        // The real import.
+        let r = upload(good, false).await.unwrap();
+        assert_eq!(r.status(), 200);
+        assert!(
+            r.text()
+                .await
+                .unwrap()
+                .contains("Đã nhập tệp don-vi.csv: 1 đơn vị mới, 1 đơn vị cập nhật.")
+        );
+        assert_eq!(app.store().count_units().await.unwrap(), before + 1, "{backend}");
+        assert_eq!(
+            app.store().unit_by_code("TH-HOASEN").await.unwrap().unwrap().name,
+            "Trường Tiểu học Hoa Sen (đổi tên)"
+        );
+        // Without the form's token: refused.
+        let form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(good.as_bytes()).file_name("x.csv"),
+        );
+        assert_eq!(
+            office
+                .client
+                .post(app.url("/don-vi/nhap"))
+                .multipart(form)
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            403
+        );
+        let sample = office.get("/don-vi/nhap/mau.csv").await;
+        assert!(
+            sample.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/csv")
+        );
+        app.stop().await;
+    }
+}

@@ -168,6 +168,13 @@ pub fn build() -> Routes {
         .get("/don-vi", Permission(Action::ViewUnit), units::list)
         .get("/don-vi/moi", Permission(Action::ManageUnits), units::new_form)
         .post("/don-vi/moi", Permission(Action::ManageUnits), units::create)
+        .get("/don-vi/nhap", Permission(Action::ManageUnits), units::import_form)
+        .post("/don-vi/nhap", Permission(Action::ManageUnits), units::import)
+        .get(
+            "/don-vi/nhap/mau.csv",
+            Permission(Action::ManageUnits),
+            units::import_sample,
+        )
         .get("/don-vi/{id}", Permission(Action::ViewUnit), units::show)
         .get("/don-vi/{id}/sua", Permission(Action::ManageUnits), units::edit_form)
         .post("/don-vi/{id}/sua", Permission(Action::ManageUnits), units::update)

@@ -485,3 +485,133 @@ pub async fn update(
         Err(e) => Err(e.into()),
     }
 }
+
+#[derive(Template)]
+#[template(path = "unit_import.html")]
+struct ImportPage {
+    layout: Layout,
+    /// (row, column, reason)
+    errors: Vec<(usize, String, String)>,
+    problem: Option<String>,
+    summary: Option<String>,
+}
+
+fn import_page(
+    identity: &Identity,
+    errors: Vec<(usize, String, String)>,
+    problem: Option<String>,
+    summary: Option<String>,
+) -> ImportPage {
+    ImportPage {
+        layout: Layout::new("Nhập đơn vị từ tệp", identity, "/don-vi"),
+        errors,
+        problem,
+        summary,
+    }
+}
+
+pub async fn import_form(identity: Identity) -> Result<Response, AppError> {
+    render(&import_page(&identity, Vec::new(), None, None))
+}
+
+/// A sample file that shows the columns, for people who start from nothing.
+pub async fn import_sample() -> Response {
+    let csv = "ma_don_vi,ten_don_vi,loai,ma_cap_tren,cap_hoc,trang_thai,dia_chi,website\n\
+               TH-VIDU,Trường Tiểu học Ví Dụ,truong,MA-PHONG-CUA-BAN,Tiểu học,hoạt động,Số 1 đường Ví Dụ,th-vidu.edu.vn\n\
+               THCS-VIDU,Trường THCS Ví Dụ,truong,MA-PHONG-CUA-BAN,THCS,hoạt động,,\n";
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                "attachment; filename=\"mau-nhap-don-vi.csv\"",
+            ),
+        ],
+        // A byte-order mark, so that Excel opens the Vietnamese text correctly.
+        format!("\u{feff}{csv}"),
+    )
+        .into_response()
+}
+
+pub async fn import(
+    State(state): State<AppState>,
+    identity: Identity,
+    ip: ClientIp,
+    mut multipart: axum::extract::Multipart,
+) -> Result<Response, AppError> {
+    let mut file: Option<(String, Vec<u8>)> = None;
+    let mut dry_run = false;
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| AppError::BadRequest(format!("Không đọc được tệp gửi lên ({e}).")))?
+    {
+        match field.name() {
+            Some("file") => {
+                let name = field.file_name().unwrap_or("tệp").to_string();
+                let bytes = field.bytes().await.map_err(|_| AppError::PayloadTooLarge)?;
+                file = Some((name, bytes.to_vec()));
+            }
+            Some("dry_run") => dry_run = true,
+            _ => {}
+        }
+    }
+    let unprocessable = |page: ImportPage| -> Result<Response, AppError> {
+        let mut r = render(&page)?;
+        *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+        Ok(r)
+    };
+    let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
+        return unprocessable(import_page(
+            &identity,
+            Vec::new(),
+            Some("Hãy chọn một tệp .csv hoặc .xlsx.".into()),
+            None,
+        ));
+    };
+    let table = match lanhmang_domain::units_import::read_table(&bytes) {
+        Ok(t) => t,
+        Err(e) => return unprocessable(import_page(&identity, Vec::new(), Some(e.to_string()), None)),
+    };
+    let existing = state.store.unit_links().await?;
+    let rows = match lanhmang_domain::units_import::plan_import(&table, &existing) {
+        Ok(rows) => rows,
+        Err(errors) => {
+            let list = errors.into_iter().map(|e| (e.row, e.column, e.reason)).collect();
+            return unprocessable(import_page(&identity, list, None, None));
+        }
+    };
+    let roots = scope_roots(&identity.actor, Action::ManageUnits);
+    let managed: std::collections::HashSet<String> = state
+        .store
+        .units_by_ids(&roots)
+        .await?
+        .into_iter()
+        .map(|u| u.code)
+        .collect();
+    let scope_errors = lanhmang_domain::units_import::check_scope(&rows, &existing, &managed);
+    if !scope_errors.is_empty() {
+        let list = scope_errors.into_iter().map(|e| (e.row, e.column, e.reason)).collect();
+        return unprocessable(import_page(&identity, list, None, None));
+    }
+    let new_rows = rows
+        .iter()
+        .filter(|r| !existing.contains_key(r.fields.code.as_str()))
+        .count();
+    if dry_run {
+        let summary = format!(
+            "Tệp {name} hợp lệ: {new_rows} đơn vị mới, {} đơn vị cập nhật. Chưa ghi gì (chế độ kiểm tra).",
+            rows.len() - new_rows
+        );
+        return render(&import_page(&identity, Vec::new(), None, Some(summary)));
+    }
+    let done = state
+        .store
+        .import_units(&identity.audit(&ip), &rows, &format!("tệp {name}"))
+        .await?;
+    let summary = format!(
+        "Đã nhập tệp {name}: {} đơn vị mới, {} đơn vị cập nhật.",
+        done.created, done.updated
+    );
+    render(&import_page(&identity, Vec::new(), None, Some(summary)))
+}
