@@ -27,6 +27,8 @@ pub struct InspectConfig {
     pub retries: u32,
     pub retry_base: Duration,
     pub max_retry_after: Duration,
+    /// The whole inspection of one site, whatever it does.
+    pub site_timeout: Duration,
     /// Pages crawled per site, and how far from the home page.
     pub max_pages: usize,
     pub max_depth: usize,
@@ -67,6 +69,7 @@ impl Default for InspectConfig {
             retries: 1,
             retry_base: Duration::from_millis(500),
             max_retry_after: Duration::from_secs(10),
+            site_timeout: Duration::from_secs(120),
             max_pages: 30,
             max_depth: 3,
             max_external_links: 50,

@@ -941,7 +941,8 @@ impl Inspector {
                 let this = self.clone();
                 let tx = tx.clone();
                 set.spawn(async move {
-                    let report = this.inspect(&t).await;
+                    let limit = this.config.site_timeout;
+                    let report = this.inspect_bounded(&t, limit).await;
                     drop(permit);
                     let _ = tx.send(report).await;
                 });

@@ -46,6 +46,7 @@ pub struct InspectSettings {
     pub retries: Option<u32>,
     pub retry_base_ms: Option<u64>,
     pub max_retry_after_secs: Option<u64>,
+    pub site_timeout_secs: Option<u64>,
     pub max_pages: Option<usize>,
     pub max_depth: Option<usize>,
     pub max_external_links: Option<usize>,
@@ -120,6 +121,9 @@ impl InspectSettings {
         }
         if let Some(v) = self.max_retry_after_secs {
             c.max_retry_after = Duration::from_secs(v);
+        }
+        if let Some(v) = self.site_timeout_secs {
+            c.site_timeout = Duration::from_secs(positive(v, "site_timeout_secs")?);
         }
         if let Some(v) = self.max_pages {
             c.max_pages = positive(v as u64, "max_pages")? as usize;
