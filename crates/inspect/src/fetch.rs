@@ -113,6 +113,25 @@ pub struct Request {
     pub body_limit: Option<usize>,
 }
 
+impl Request {
+    /// A GET that follows redirects.
+    pub fn follow() -> Request {
+        Request {
+            follow_redirects: true,
+            ..Default::default()
+        }
+    }
+
+    /// A GET that follows redirects and reads at most `limit` bytes of the body.
+    pub fn follow_capped(limit: usize) -> Request {
+        Request {
+            follow_redirects: true,
+            body_limit: Some(limit),
+            ..Default::default()
+        }
+    }
+}
+
 struct HostGate {
     slots: Semaphore,
     next_start: Mutex<Instant>,

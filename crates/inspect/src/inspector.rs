@@ -139,10 +139,7 @@ impl Inspector {
             pages_checked: 0,
             elapsed_ms: 0,
         };
-        let follow = Request {
-            follow_redirects: true,
-            ..Default::default()
-        };
+        let follow = Request::follow();
         let main = match self.fetcher.fetch(target, &follow).await {
             Ok(m) => m,
             Err(e) => {
@@ -583,18 +580,7 @@ impl Inspector {
                 continue;
             }
             let gambling = is_gambling_url(&u)
-                || match self
-                    .fetcher
-                    .fetch(
-                        &u,
-                        &Request {
-                            follow_redirects: true,
-                            body_limit: Some(512 * 1024),
-                            ..Default::default()
-                        },
-                    )
-                    .await
-                {
+                || match self.fetcher.fetch(&u, &Request::follow_capped(512 * 1024)).await {
                     Ok(r) => compromise::TextSignal::of(&Page::parse(&r.text(), &r.final_url).visible_text()).is_spam(),
                     Err(_) => false,
                 };
@@ -643,17 +629,7 @@ impl Inspector {
         }
         let mut found = Vec::new();
         for (u, advertised) in candidates {
-            let Ok(r) = self
-                .fetcher
-                .fetch(
-                    &u,
-                    &Request {
-                        follow_redirects: true,
-                        ..Default::default()
-                    },
-                )
-                .await
-            else {
+            let Ok(r) = self.fetcher.fetch(&u, &Request::follow()).await else {
                 continue;
             };
             if r.status != 200 || !(advertised || feeds::looks_like_feed(r.header("content-type"), &r.body)) {
@@ -717,15 +693,7 @@ impl Inspector {
             for (u, depth) in wave {
                 let fetcher = self.fetcher.clone();
                 set.spawn(async move {
-                    let r = fetcher
-                        .fetch(
-                            &u,
-                            &Request {
-                                follow_redirects: true,
-                                ..Default::default()
-                            },
-                        )
-                        .await;
+                    let r = fetcher.fetch(&u, &Request::follow()).await;
                     (u, depth, r)
                 });
             }
@@ -807,16 +775,7 @@ impl Inspector {
                 };
                 let r = match fetcher.fetch(&u, &head).await {
                     Ok(r) if matches!(r.status, 405 | 501) => {
-                        fetcher
-                            .fetch(
-                                &u,
-                                &Request {
-                                    follow_redirects: true,
-                                    body_limit: Some(16 * 1024),
-                                    ..Default::default()
-                                },
-                            )
-                            .await
+                        fetcher.fetch(&u, &Request::follow_capped(16 * 1024)).await
                     }
                     other => other,
                 };
@@ -860,16 +819,7 @@ impl Inspector {
             .filter(|l| !crawled.iter().any(|(c, _)| normalize(c) == normalize(l)))
             .take(8)
         {
-            if let Ok(r) = self
-                .fetcher
-                .fetch(
-                    u,
-                    &Request {
-                        follow_redirects: true,
-                        ..Default::default()
-                    },
-                )
-                .await
+            if let Ok(r) = self.fetcher.fetch(u, &Request::follow()).await
                 && r.status < 400
             {
                 fetched_pages.push(Page::parse(&r.text(), &r.final_url));
