@@ -6,11 +6,14 @@
 //! the network, so all of it is unit-tested directly.
 
 pub mod audit;
+pub mod document_number;
 pub mod paging;
 pub mod password;
 pub mod permission;
 pub mod person;
+pub mod plan_template;
 pub mod role;
+pub mod school_year;
 pub mod text;
 pub mod unit;
 pub mod units_import;
