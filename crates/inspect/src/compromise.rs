@@ -139,28 +139,77 @@ const HOST_MARKERS: &[&str] = &[
     "sicbo",
 ];
 
-fn count_terms(folded: &str, terms: &[&str]) -> usize {
-    terms.iter().filter(|t| contains_term(folded, t)).count()
+/// The term lists, in the order of [`TextSignal`]'s counts.
+const LISTS: [&[&str]; 5] = [BETTING, BRANDS, PROMO, WARNING, CALL_TO_ACTION];
+
+/// Every term of every list, indexed by its first word: matching a text is then one pass over
+/// its words instead of a substring search per term (this ran for every text block of every
+/// page and was most of an inspection's CPU time).
+struct Lexicon {
+    by_first: std::collections::HashMap<&'static str, Vec<Entry>>,
 }
 
-/// Whole-word containment on folded text.
-fn contains_term(folded: &str, term: &str) -> bool {
-    let bytes = folded.as_bytes();
-    let mut start = 0;
-    while let Some(pos) = folded[start..].find(term) {
-        let at = start + pos;
-        let end = at + term.len();
-        let before_ok = at == 0 || !bytes[at - 1].is_ascii_alphanumeric();
-        let after_ok = end >= bytes.len() || !bytes[end].is_ascii_alphanumeric();
-        if before_ok && after_ok {
-            return true;
-        }
-        start = at + 1;
-        while start < folded.len() && !folded.is_char_boundary(start) {
-            start += 1;
+/// A term under its first word: its list, its index in the list, and its other words.
+struct Entry {
+    list: usize,
+    index: usize,
+    rest: Vec<&'static str>,
+}
+
+static LEXICON: std::sync::LazyLock<Lexicon> = std::sync::LazyLock::new(|| {
+    let mut by_first: std::collections::HashMap<&'static str, Vec<Entry>> = std::collections::HashMap::new();
+    for (list, terms) in LISTS.iter().enumerate() {
+        for (index, term) in terms.iter().enumerate() {
+            let mut words = term.split(' ');
+            let first = words.next().unwrap_or_default();
+            by_first.entry(first).or_default().push(Entry {
+                list,
+                index,
+                rest: words.collect(),
+            });
         }
     }
-    false
+    Lexicon { by_first }
+});
+
+/// How many terms of each list occur in `folded` as whole words. A term's words are ASCII
+/// letters and digits joined by single spaces, so an occurrence is a run of whole words (maximal
+/// runs of ASCII letters and digits) separated by exactly one space.
+fn count_all_terms(folded: &str) -> [usize; 5] {
+    let bytes = folded.as_bytes();
+    // (start, end) of every word.
+    let mut words: Vec<(usize, usize)> = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i].is_ascii_alphanumeric() {
+            let start = i;
+            while i < bytes.len() && bytes[i].is_ascii_alphanumeric() {
+                i += 1;
+            }
+            words.push((start, i));
+        } else {
+            i += 1;
+        }
+    }
+    let word = |k: usize| &folded[words[k].0..words[k].1];
+    let joined = |k: usize| words[k].1 + 1 == words[k + 1].0 && bytes[words[k].1] == b' ';
+    let mut found = [0u64; 5];
+    for k in 0..words.len() {
+        let Some(candidates) = LEXICON.by_first.get(word(k)) else {
+            continue;
+        };
+        for e in candidates {
+            let fits = k + e.rest.len() < words.len()
+                && e.rest
+                    .iter()
+                    .enumerate()
+                    .all(|(j, w)| joined(k + j) && word(k + j + 1) == *w);
+            if fits {
+                found[e.list] |= 1 << e.index;
+            }
+        }
+    }
+    found.map(|bits| bits.count_ones() as usize)
 }
 
 /// How a piece of text reads.
@@ -175,13 +224,13 @@ pub struct TextSignal {
 
 impl TextSignal {
     pub fn of(text: &str) -> TextSignal {
-        let f = fold_vi(text);
+        let [betting, brands, promo, warning, call_to_action] = count_all_terms(&fold_vi(text));
         TextSignal {
-            betting: count_terms(&f, BETTING),
-            brands: count_terms(&f, BRANDS),
-            promo: count_terms(&f, PROMO),
-            warning: count_terms(&f, WARNING),
-            call_to_action: count_terms(&f, CALL_TO_ACTION),
+            betting,
+            brands,
+            promo,
+            warning,
+            call_to_action,
         }
     }
 
@@ -210,11 +259,17 @@ pub fn is_gambling_url(url: &Url) -> bool {
     };
     let host = host.to_ascii_lowercase();
     host.split('.').any(|label| {
-        HOST_MARKERS.iter().any(|m| label.contains(m))
+        HOST_MARKERS.iter().any(|m| has_part(label, m))
             // A brand, alone or with a short suffix ("w88vn", "fb88-vip").
             || BRANDS.iter().any(|b| label.starts_with(b) && label.len() - b.len() <= 4)
             || looks_like_bet_label(label)
     })
+}
+
+/// Substring test for short host labels: a plain scan, cheaper here than `str::contains`,
+/// which builds a searcher per call (this runs for every label of every link).
+fn has_part(label: &str, part: &str) -> bool {
+    label.len() >= part.len() && label.as_bytes().windows(part.len()).any(|w| w == part.as_bytes())
 }
 
 /// Labels such as "789bet", "bet88", "win-bet": digits next to "bet".
@@ -244,21 +299,46 @@ impl PageCompromise {
     }
 }
 
+/// Signals of the texts already read in one inspection: a site's header, menu, sidebar and
+/// footer repeat on every page, and are folded and matched once.
+#[derive(Default)]
+pub struct SignalCache(std::collections::HashMap<String, TextSignal>);
+
+impl SignalCache {
+    const MAX_ENTRIES: usize = 20_000;
+    const MAX_TEXT: usize = 4_096;
+
+    pub fn of(&mut self, text: &str) -> TextSignal {
+        if let Some(s) = self.0.get(text) {
+            return *s;
+        }
+        let s = TextSignal::of(text);
+        if text.len() <= Self::MAX_TEXT && self.0.len() < Self::MAX_ENTRIES {
+            self.0.insert(text.to_string(), s);
+        }
+        s
+    }
+}
+
 /// Looks at a page's blocks and links. `own_host` is the site's host: links within it are not
 /// outbound.
 pub fn examine(page: &Page, own_host: &str) -> PageCompromise {
+    examine_with(page, own_host, &mut SignalCache::default())
+}
+
+/// [`examine`], reusing the signals of texts seen on the site's other pages.
+pub fn examine_with(page: &Page, own_host: &str, cache: &mut SignalCache) -> PageCompromise {
     let mut out = PageCompromise::default();
     // A paragraph is judged with the rest of its article: an article that warns against
     // gambling (warning words, no brand names) may describe how betting sites lure pupils.
+    let signals: Vec<TextSignal> = page.blocks.iter().map(|b| cache.of(&b.text)).collect();
     let mut context: std::collections::HashMap<usize, (usize, usize)> = std::collections::HashMap::new();
-    for block in page.blocks.iter().filter(|b| !b.hidden) {
-        let s = TextSignal::of(&block.text);
+    for (block, s) in page.blocks.iter().zip(&signals).filter(|(b, _)| !b.hidden) {
         let e = context.entry(block.container).or_default();
         e.0 += s.warning;
         e.1 += s.brands;
     }
-    for block in &page.blocks {
-        let s = TextSignal::of(&block.text);
+    for (block, s) in page.blocks.iter().zip(&signals) {
         if block.hidden {
             if s.mentions_gambling() && (s.warning == 0 || s.is_spam()) {
                 out.hidden_spam.push(block.text.chars().take(160).collect());
@@ -274,7 +354,7 @@ pub fn examine(page: &Page, own_host: &str) -> PageCompromise {
     for link in &page.links {
         let outbound = link.url.host_str().is_some_and(|h| !same_site(h, own_host));
         let gambling_target = is_gambling_url(&link.url);
-        let anchor = TextSignal::of(&link.text);
+        let anchor = cache.of(&link.text);
         let spammy = gambling_target || (outbound && anchor.is_spam());
         if !spammy {
             continue;
@@ -383,6 +463,82 @@ mod tests {
         assert!(!c.hidden_spam.is_empty(), "{c:?}");
         assert_eq!(c.spam_links, vec!["https://789bet.example/".to_string()]);
         assert!(!c.visible_spam.is_empty());
+    }
+
+    /// The substring search the word index replaced, kept as the reference it must agree with.
+    fn contains_term(folded: &str, term: &str) -> bool {
+        let bytes = folded.as_bytes();
+        let mut start = 0;
+        while let Some(pos) = folded[start..].find(term) {
+            let at = start + pos;
+            let end = at + term.len();
+            let before_ok = at == 0 || !bytes[at - 1].is_ascii_alphanumeric();
+            let after_ok = end >= bytes.len() || !bytes[end].is_ascii_alphanumeric();
+            if before_ok && after_ok {
+                return true;
+            }
+            start = at + 1;
+            while start < folded.len() && !folded.is_char_boundary(start) {
+                start += 1;
+            }
+        }
+        false
+    }
+
+    #[test]
+    fn terms_are_words_joined_by_single_spaces() {
+        for list in LISTS {
+            assert!(list.len() <= 64);
+            for t in list {
+                assert!(
+                    !t.is_empty()
+                        && t.split(' ').all(|w| !w.is_empty()
+                            && w.bytes().all(|b| b.is_ascii_alphanumeric() && !b.is_ascii_uppercase())),
+                    "{t:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn word_index_agrees_with_substring_search() {
+        let texts = [
+            "Nhà cái uy tín số 1 Việt Nam, đăng ký nhận ngay 100k",
+            "nhà cáiuy tín; nhà  cái; (nha cai) nhacai nha-cai ca cuoc, cá cược!",
+            "FB88-link vào mới nhất|fb88 w88vn w88 788bet 789bet1 789bet",
+            "Soi kèo nhà cái hôm nay, tỷ lệ kèo chuẩn nhất. Số 1, so 10, số 1a",
+            "Nhà trường tuyên truyền, khuyến cáo học sinh cảnh giác với cờ bạc trực tuyến, cá độ bóng đá",
+            "game bài đổi thưởng — game bai doi thuong, game doi thuong; bắn cá đổi thưởng",
+            "uy tín nhất uy tín so 1 uy tin so 1 xanh chín",
+            "",
+            " ",
+            "casino",
+            "ÀÁẢ casino€baccarat 😀sicbo",
+        ];
+        for text in texts {
+            let f = fold_vi(text);
+            let naive = LISTS.map(|l| l.iter().filter(|t| contains_term(&f, t)).count());
+            assert_eq!(count_all_terms(&f), naive, "{text}");
+        }
+        // Random texts made of the terms' own words and awkward separators.
+        let words: Vec<&str> = LISTS.iter().flat_map(|l| l.iter().flat_map(|t| t.split(' '))).collect();
+        let seps = [" ", "  ", ", ", "-", "", "\u{e0}", ". ", "x"];
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        for _ in 0..2_000 {
+            let mut text = String::new();
+            for _ in 0..next(12) {
+                text.push_str(words[next(words.len())]);
+                text.push_str(seps[next(seps.len())]);
+            }
+            let naive = LISTS.map(|l| l.iter().filter(|t| contains_term(&text, t)).count());
+            assert_eq!(count_all_terms(&text), naive, "{text:?}");
+        }
     }
 
     #[test]

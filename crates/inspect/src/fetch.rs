@@ -171,7 +171,10 @@ impl Fetcher {
             .no_proxy()
             .connect_timeout(config.connect_timeout)
             .pool_max_idle_per_host(config.per_host_concurrency.max(1))
-            .pool_idle_timeout(Duration::from_secs(20))
+            // A site's connections are reused only within its own inspection, whose requests
+            // come in bursts: idle ones are dropped soon, or a run over thousands of sites holds
+            // the connections (and TLS buffers) of every site it has finished.
+            .pool_idle_timeout(Duration::from_secs(2))
             .http1_only()
             .build()
             .map_err(|e| FetchError::Protocol(e.to_string()))?;

@@ -7,7 +7,9 @@ use std::time::Duration;
 use serde::Serialize;
 use url::Url;
 
-use crate::compromise::{self, examine, is_gambling_url, same_site, script_redirect_targets};
+use crate::compromise::{
+    self, SignalCache, examine, examine_with, is_gambling_url, same_site, script_redirect_targets,
+};
 use crate::config::InspectConfig;
 use crate::content::{self, DISCLOSURE_PARTS};
 use crate::crawl::{Frontier, normalize, robots_sitemaps, sitemap_entries};
@@ -56,6 +58,42 @@ pub struct Inspector {
     fetcher: Arc<Fetcher>,
     roots: Arc<rustls::RootCertStore>,
     config: Arc<InspectConfig>,
+    external_links: LinkCache,
+}
+
+/// Results of external link checks, shared by the inspections of a run: schools link to the same
+/// ministry and department pages, which are then asked once, not once per school (and a check in
+/// flight is awaited, not repeated). Entries expire, and the cache is bounded.
+#[derive(Default)]
+struct LinkCache {
+    /// URL → when it was first asked for, and its result (once known).
+    entries: std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, LinkResult)>>,
+}
+
+type LinkResult = Arc<tokio::sync::OnceCell<bool>>;
+
+impl LinkCache {
+    const TTL: Duration = Duration::from_secs(600);
+    const MAX: usize = 20_000;
+
+    fn cell(&self, url: &Url) -> LinkResult {
+        let now = std::time::Instant::now();
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((at, cell)) = entries.get(url.as_str())
+            && now.duration_since(*at) < Self::TTL
+        {
+            return cell.clone();
+        }
+        if entries.len() >= Self::MAX {
+            entries.retain(|_, (at, _)| now.duration_since(*at) < Self::TTL);
+            if entries.len() >= Self::MAX {
+                entries.clear();
+            }
+        }
+        let cell = Arc::new(tokio::sync::OnceCell::new());
+        entries.insert(url.to_string(), (now, cell.clone()));
+        cell
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -98,6 +136,7 @@ impl Inspector {
             fetcher: Arc::new(fetcher),
             roots,
             config,
+            external_links: LinkCache::default(),
         })
     }
 
@@ -218,7 +257,10 @@ impl Inspector {
         if self.check_redirects(target, &main, &home, &mut out).await {
             return finish(report, out, started);
         }
-        self.check_cloaking(&main, &home, &mut out).await;
+        let mut signals = SignalCache::default();
+        let home_compromise = examine_with(&home, &site_host, &mut signals);
+        self.check_cloaking(&main, home_compromise.any(), &mut signals, &mut out)
+            .await;
 
         // Robots, sitemap, feeds, crawl.
         let robots_url = main.final_url.join("/robots.txt").ok();
@@ -279,8 +321,11 @@ impl Inspector {
         let mut visible = Vec::new();
         let mut hidden = Vec::new();
         let mut links = Vec::new();
-        for (url, page) in std::iter::once((&main.final_url, &home)).chain(crawl.pages.iter().map(|(u, p)| (u, p))) {
-            let c = examine(page, &site_host);
+        let crawled = crawl
+            .pages
+            .iter()
+            .map(|(u, p)| (u, examine_with(p, &site_host, &mut signals)));
+        for (url, c) in std::iter::once((&main.final_url, home_compromise)).chain(crawled) {
             visible.extend(c.visible_spam.into_iter().map(|t| format!("{url}: {t}")));
             hidden.extend(c.hidden_spam.into_iter().map(|t| format!("{url}: {t}")));
             links.extend(c.spam_links);
@@ -593,7 +638,7 @@ impl Inspector {
     }
 
     /// The page as Googlebot gets it, against the page as a browser gets it.
-    async fn check_cloaking(&self, main: &Fetched, home: &Page, out: &mut Collector) {
+    async fn check_cloaking(&self, main: &Fetched, browser_spam: bool, signals: &mut SignalCache, out: &mut Collector) {
         let req = Request {
             follow_redirects: true,
             user_agent: Some(GOOGLEBOT.to_string()),
@@ -602,11 +647,14 @@ impl Inspector {
         let Ok(bot) = self.fetcher.fetch(&main.final_url, &req).await else {
             return;
         };
+        if bot.final_url == main.final_url && bot.body == main.body {
+            // The very page the browser got: nothing to compare.
+            return;
+        }
         let host = main.final_url.host_str().unwrap_or("");
         let bot_page = Page::parse(&bot.text(), &bot.final_url);
-        let bot_spam = examine(&bot_page, host).any()
+        let bot_spam = examine_with(&bot_page, host, signals).any()
             || !same_site(bot.final_url.host_str().unwrap_or(""), host) && is_gambling_url(&bot.final_url);
-        let browser_spam = examine(home, host).any();
         if bot_spam && !browser_spam {
             out.add(
                 FindingCode::Cloaking,
@@ -741,7 +789,7 @@ impl Inspector {
             .filter(|u| allowed(u))
             .take(self.config.max_pages)
             .collect();
-        broken.extend(self.check_links(unchecked).await);
+        broken.extend(self.check_links(unchecked, false).await);
         broken.sort();
         broken.dedup();
         broken
@@ -757,35 +805,22 @@ impl Inspector {
         external.sort_by_key(|u| u.to_string());
         external.dedup_by_key(|u| u.to_string());
         external.truncate(self.config.max_external_links);
-        let mut broken = self.check_links(external).await;
+        let mut broken = self.check_links(external, true).await;
         broken.sort();
         broken
     }
 
-    /// HEAD each link (GET when HEAD is refused); returns those that fail.
-    async fn check_links(&self, urls: Vec<Url>) -> Vec<String> {
+    /// HEAD each link (GET when HEAD is refused); returns those that fail. `shared`: the links
+    /// are external, and their results are shared with the run's other inspections.
+    async fn check_links(&self, urls: Vec<Url>, shared: bool) -> Vec<String> {
         let mut set = tokio::task::JoinSet::new();
         for u in urls {
             let fetcher = self.fetcher.clone();
+            let cell = shared.then(|| self.external_links.cell(&u));
             set.spawn(async move {
-                let head = Request {
-                    head: true,
-                    follow_redirects: true,
-                    ..Default::default()
-                };
-                let r = match fetcher.fetch(&u, &head).await {
-                    Ok(r) if matches!(r.status, 405 | 501) => {
-                        fetcher.fetch(&u, &Request::follow_capped(16 * 1024)).await
-                    }
-                    other => other,
-                };
-                let ok = match r {
-                    Ok(r) => r.status < 400,
-                    // A page too large or slow still exists; only absence and errors count.
-                    Err(FetchError::BodyTooLarge(_) | FetchError::DecompressionBomb(_) | FetchError::Timeout(_)) => {
-                        true
-                    }
-                    Err(_) => false,
+                let ok = match cell {
+                    Some(cell) => *cell.get_or_init(|| link_ok(&fetcher, &u)).await,
+                    None => link_ok(&fetcher, &u).await,
                 };
                 (u, ok)
             });
@@ -807,18 +842,16 @@ impl Inspector {
         }
         links.sort_by_key(|u| u.to_string());
         links.dedup_by_key(|u| normalize(u));
+        let link_keys: std::collections::HashSet<String> = links.iter().map(normalize).collect();
         let crawled: Vec<&(Url, Page)> = crawl
             .pages
             .iter()
-            .filter(|(u, _)| links.iter().any(|l| normalize(l) == normalize(u)))
+            .filter(|(u, _)| link_keys.contains(&normalize(u)))
             .collect();
         pages.extend(crawled.iter().map(|(_, p)| p));
+        let crawled_keys: std::collections::HashSet<String> = crawled.iter().map(|(u, _)| normalize(u)).collect();
         let mut fetched_pages = Vec::new();
-        for u in links
-            .iter()
-            .filter(|l| !crawled.iter().any(|(c, _)| normalize(c) == normalize(l)))
-            .take(8)
-        {
+        for u in links.iter().filter(|l| !crawled_keys.contains(&normalize(l))).take(8) {
             if let Ok(r) = self.fetcher.fetch(u, &Request::follow()).await
                 && r.status < 400
             {
@@ -839,7 +872,7 @@ impl Inspector {
             .iter()
             .chain(crawl.pages.iter().flat_map(|(_, p)| p.links.iter()))
         {
-            if links.iter().any(|d| normalize(d) == normalize(&l.url)) {
+            if link_keys.contains(&normalize(&l.url)) {
                 text.push_str(&l.text);
                 text.push('\n');
             }
@@ -936,6 +969,25 @@ fn grading_request() -> Request {
         accept: Some(observatory::ACCEPT),
         carry_cookies: true,
         ..Default::default()
+    }
+}
+
+/// Whether a link leads somewhere: HEAD (GET when HEAD is refused) answers below 400.
+async fn link_ok(fetcher: &Fetcher, u: &Url) -> bool {
+    let head = Request {
+        head: true,
+        follow_redirects: true,
+        ..Default::default()
+    };
+    let r = match fetcher.fetch(u, &head).await {
+        Ok(r) if matches!(r.status, 405 | 501) => fetcher.fetch(u, &Request::follow_capped(16 * 1024)).await,
+        other => other,
+    };
+    match r {
+        Ok(r) => r.status < 400,
+        // A page too large or slow still exists; only absence and errors count.
+        Err(FetchError::BodyTooLarge(_) | FetchError::DecompressionBomb(_) | FetchError::Timeout(_)) => true,
+        Err(_) => false,
     }
 }
 

@@ -117,9 +117,15 @@ pub fn style_hides(style: &str) -> bool {
         || has("clip-path:inset(100%")
 }
 
-/// Class and id selectors that `<style>` blocks hide, e.g. `.x{display:none}`.
-fn hidden_selectors(doc: &Html) -> HashSet<String> {
-    let mut out = HashSet::new();
+/// Class and id names that `<style>` blocks hide, e.g. `.x{display:none}`.
+#[derive(Default)]
+struct HiddenSelectors {
+    classes: HashSet<String>,
+    ids: HashSet<String>,
+}
+
+fn hidden_selectors(doc: &Html) -> HiddenSelectors {
+    let mut out = HiddenSelectors::default();
     let Ok(sel) = scraper::Selector::parse("style") else {
         return out;
     };
@@ -138,7 +144,12 @@ fn hidden_selectors(doc: &Html) -> HashSet<String> {
                 if let Some(pos) = s.rfind(['.', '#'])
                     && !s[pos + 1..].contains([' ', '>', ':', '[', '.', '#'])
                 {
-                    out.insert(s[pos..].to_string());
+                    let set = if s[pos..].starts_with('.') {
+                        &mut out.classes
+                    } else {
+                        &mut out.ids
+                    };
+                    set.insert(s[pos + 1..].to_string());
                 }
             }
         }
@@ -257,8 +268,8 @@ impl Page {
                     }
                     let hides_here = el.attr("hidden").is_some()
                         || el.attr("style").is_some_and(style_hides)
-                        || el.classes().any(|c| hidden_sel.contains(&format!(".{c}")))
-                        || el.id().is_some_and(|id| hidden_sel.contains(&format!("#{id}")));
+                        || el.classes().any(|c| hidden_sel.classes.contains(c))
+                        || el.id().is_some_and(|id| hidden_sel.ids.contains(id));
                     let hidden = hidden_above || hides_here;
                     let container = if CONTAINER_TAGS.contains(&name) {
                         containers += 1;

@@ -15,7 +15,7 @@ fn inspector_for(web: &fixture_web::FixtureWeb) -> Inspector {
         extra_roots_pem: vec![web.ca_pem.clone()],
         http_port: web.http_addr.port(),
         https_port: web.tls_addr.map(|a| a.port()).unwrap_or(443),
-        request_timeout: Duration::from_secs(4),
+        request_timeout: Duration::from_secs(8),
         connect_timeout: Duration::from_secs(2),
         max_pages: 20,
         retries: 0,
