@@ -3,8 +3,7 @@
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
-use lanhmang_domain::paging::PagingQuery;
-use lanhmang_domain::{Action, Paging, Target, authorize};
+use lanhmang_domain::{Action, Target, authorize};
 use serde::Deserialize;
 
 use crate::AppState;
@@ -82,11 +81,7 @@ pub async fn page(
     if !authorize(&identity.actor, Action::ViewAudit, Target::System) {
         return Err(AppError::Forbidden);
     }
-    let paging = Paging::parse(&PagingQuery {
-        page: q.page.clone(),
-        per_page: q.per_page.clone(),
-    })
-    .map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let paging = super::paging(&q.page, &q.per_page)?;
     let (entries, total) = state.store.audit_page(paging).await?;
     let rows = entries
         .into_iter()

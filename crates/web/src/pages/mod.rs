@@ -42,3 +42,12 @@ pub async fn hash_password(plain: &str) -> Result<String, AppError> {
         .map_err(|e| AppError::Internal(e.to_string()))?
         .map_err(|e| AppError::Internal(e.to_string()))
 }
+
+/// The `page` and `per_page` of a list page, checked; bad values are a 400 with the reason.
+pub fn paging(page: &Option<String>, per_page: &Option<String>) -> Result<lanhmang_domain::Paging, AppError> {
+    lanhmang_domain::Paging::parse(&lanhmang_domain::paging::PagingQuery {
+        page: page.clone(),
+        per_page: per_page.clone(),
+    })
+    .map_err(|e| AppError::BadRequest(e.to_string()))
+}

@@ -5,7 +5,6 @@ use std::collections::HashMap;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use lanhmang_domain::paging::PagingQuery;
 use lanhmang_domain::permission::{can_somewhere, may_grant, scope_roots};
 use lanhmang_domain::person::PersonInput;
 use lanhmang_domain::{Action, Paging, Role, Target, authorize};
@@ -53,11 +52,7 @@ pub async fn list(
     identity: Identity,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
-    let paging = Paging::parse(&PagingQuery {
-        page: q.page.clone(),
-        per_page: q.per_page.clone(),
-    })
-    .map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let paging = super::paging(&q.page, &q.per_page)?;
     let roots = scope_roots(&identity.actor, Action::ViewPeople);
     let (people, total) = state.store.list_people(&roots, Some(&q.q), paging).await?;
     let rows = person_rows(&state, people).await?;

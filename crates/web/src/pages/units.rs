@@ -3,7 +3,6 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use lanhmang_domain::paging::PagingQuery;
 use lanhmang_domain::permission::scope_roots;
 use lanhmang_domain::unit::UnitInput;
 use lanhmang_domain::{Action, Paging, Role, SchoolLevel, Target, UnitKind, UnitStatus, authorize};
@@ -102,11 +101,7 @@ pub async fn list(
     identity: Identity,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
-    let paging = Paging::parse(&PagingQuery {
-        page: q.page.clone(),
-        per_page: q.per_page.clone(),
-    })
-    .map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let paging = super::paging(&q.page, &q.per_page)?;
     let filter = UnitFilter {
         query: Some(q.q.clone()).filter(|s| !s.trim().is_empty()),
         kind: parse_optional(&q.loai, UnitKind::parse, "loại đơn vị")?,
