@@ -373,12 +373,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             if let Some(ca) = &ca_out {
                 std::fs::write(ca, &web.ca_pem)?;
             }
-            println!("Website mô phỏng: {sites} website, HTTP tại {}", web.http_addr);
+            say(format_args!(
+                "Website mô phỏng: {sites} website, HTTP tại {}",
+                web.http_addr
+            ));
             if let Some(tls) = web.tls_addr {
-                println!("HTTPS tại {tls}");
+                say(format_args!("HTTPS tại {tls}"));
             }
-            println!("Danh sách và lỗi đã cài: {}", manifest.display());
-            println!("Nhấn Ctrl+C để dừng.");
+            say(format_args!("Danh sách và lỗi đã cài: {}", manifest.display()));
+            say(format_args!("Nhấn Ctrl+C để dừng."));
             stop.await;
             web.shutdown().await;
             Ok(())
@@ -404,10 +407,17 @@ where
     Ok(())
 }
 
+/// Prints a line for whoever started the server. A closed stdout (a pipe whose reader went away)
+/// must not stop a running server, so write errors are ignored where `println!` would panic.
+fn say(line: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stdout(), "{line}");
+}
+
 fn print_demo_accounts() {
-    println!("Tài khoản mẫu (mật khẩu chung: {}):", demo::DEMO_PASSWORD);
+    say(format_args!("Tài khoản mẫu (mật khẩu chung: {}):", demo::DEMO_PASSWORD));
     for (username, name, role, _) in demo::DEMO_ACCOUNTS {
-        println!("  {username:<18} {} — {name}", role.label());
+        say(format_args!("  {username:<18} {} — {name}", role.label()));
     }
 }
 
@@ -427,18 +437,18 @@ async fn serve(config: Config, with_demo: bool) -> anyhow::Result<()> {
     let store = server::open_store(&config).await?;
     let seeded = if with_demo { demo::ensure(&store).await? } else { false };
     let running = server::start(&config, store).await?;
-    println!(
+    say(format_args!(
         "Lành Mạng đang chạy tại http://{}/ (cơ sở dữ liệu: {})",
         running.addr,
         lanhmang_store::redact_url(&config.database_url)
-    );
+    ));
     if with_demo {
         if seeded {
-            println!("Đã tạo dữ liệu mẫu: 1 Sở, 1 Phòng, 24 trường.");
+            say(format_args!("Đã tạo dữ liệu mẫu: 1 Sở, 1 Phòng, 24 trường."));
         }
         print_demo_accounts();
     }
-    println!("Nhấn Ctrl+C để dừng.");
+    say(format_args!("Nhấn Ctrl+C để dừng."));
     stop.await;
     tracing::info!("shutting down");
     running.stop().await

@@ -317,11 +317,11 @@ async fn serve_demo_prints_the_address_and_accounts() {
     let stdout = child.stdout.take().unwrap();
     let lines = tokio::task::spawn_blocking(move || {
         use std::io::BufRead;
-        std::io::BufReader::new(stdout)
-            .lines()
-            .take(4)
-            .map(|l| l.unwrap())
-            .collect::<Vec<_>>()
+        let mut reader = std::io::BufReader::new(stdout).lines();
+        let first = reader.by_ref().take(4).map(|l| l.unwrap()).collect::<Vec<_>>();
+        // Keep reading so the server never writes into a closed pipe.
+        std::thread::spawn(move || reader.for_each(drop));
+        first
     })
     .await
     .unwrap();
