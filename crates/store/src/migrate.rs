@@ -19,7 +19,7 @@ macro_rules! migration {
     };
 }
 
-const MIGRATIONS: &[Migration] = &[migration!("0001_foundation")];
+const MIGRATIONS: &[Migration] = &[migration!("0001_foundation"), migration!("0002_yearly_loop")];
 
 impl Store {
     /// Applies every migration not yet applied. Returns the names applied now.
