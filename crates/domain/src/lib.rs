@@ -5,13 +5,16 @@
 //! import file becomes units, how the audit chain is hashed. Nothing here touches a database or
 //! the network, so all of it is unit-tested directly.
 
+pub mod activity;
 pub mod audit;
 pub mod document_number;
 pub mod paging;
 pub mod password;
 pub mod permission;
 pub mod person;
+pub mod plan;
 pub mod plan_template;
+pub mod report;
 pub mod role;
 pub mod school_year;
 pub mod text;

@@ -1,10 +1,10 @@
 //! Plan templates as data: sections, tasks and the indicators that measure them. The seed plan
 //! (DOMAIN.md, sections II.1–II.4 and III) ships as the built-in template.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// What an indicator holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum IndicatorKind {
     Number,
@@ -13,7 +13,7 @@ pub enum IndicatorKind {
 }
 
 /// How schools' values add up in an office's report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Aggregation {
     /// The total over schools.
@@ -40,7 +40,7 @@ pub struct Indicator {
 }
 
 /// Who carries a task out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Actor {
     Office,

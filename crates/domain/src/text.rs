@@ -31,6 +31,19 @@ pub fn fold_vi(text: &str) -> String {
     out
 }
 
+/// One line of user text: NFC (so the same word is stored the same way whatever keyboard typed
+/// it), control characters dropped, white space collapsed, trimmed.
+pub fn clean_line(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for word in text.nfc().filter(|c| !c.is_control() || c.is_whitespace()).collect::<String>().split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
 /// Folds a label into a key for lenient matching: folded, and every non-alphanumeric run
 /// becomes one underscore ("Mã đơn vị cấp trên" → "ma_don_vi_cap_tren").
 pub fn fold_key(text: &str) -> String {

@@ -1,0 +1,774 @@
+//! The yearly evaluation report: its states, its timeliness, the indicators computed from what
+//! schools logged, the rules that gate submission, and how schools' values add up.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use time::{Date, OffsetDateTime, UtcOffset};
+
+use crate::activity::{ActivityFacts, ActivityKind};
+use crate::plan::{IndicatorDef, PlanContent};
+use crate::plan_template::{Aggregation, IndicatorKind};
+
+/// Where a report (or a school's plan) stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportStatus {
+    Draft,
+    Submitted,
+    Returned,
+    Accepted,
+}
+
+impl ReportStatus {
+    pub const ALL: [ReportStatus; 4] = [
+        ReportStatus::Draft,
+        ReportStatus::Submitted,
+        ReportStatus::Returned,
+        ReportStatus::Accepted,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReportStatus::Draft => "draft",
+            ReportStatus::Submitted => "submitted",
+            ReportStatus::Returned => "returned",
+            ReportStatus::Accepted => "accepted",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<ReportStatus> {
+        ReportStatus::ALL.into_iter().find(|s| s.as_str() == raw)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ReportStatus::Draft => "Đang soạn",
+            ReportStatus::Submitted => "Đã gửi",
+            ReportStatus::Returned => "Bị trả lại",
+            ReportStatus::Accepted => "Đã duyệt",
+        }
+    }
+
+    /// Whether the school may still change it.
+    pub fn editable(self) -> bool {
+        matches!(self, ReportStatus::Draft | ReportStatus::Returned)
+    }
+
+    /// Whether it counts as received by the office.
+    pub fn is_in(self) -> bool {
+        matches!(self, ReportStatus::Submitted | ReportStatus::Accepted)
+    }
+}
+
+/// What someone does to a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportEvent {
+    Save,
+    Submit,
+    Return,
+    Accept,
+    Reopen,
+}
+
+impl ReportEvent {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReportEvent::Save => "saved",
+            ReportEvent::Submit => "submitted",
+            ReportEvent::Return => "returned",
+            ReportEvent::Accept => "accepted",
+            ReportEvent::Reopen => "reopened",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ReportEvent::Save => "Lưu",
+            ReportEvent::Submit => "Gửi",
+            ReportEvent::Return => "Trả lại",
+            ReportEvent::Accept => "Duyệt",
+            ReportEvent::Reopen => "Mở lại",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransitionError {
+    #[error("Báo cáo đã được duyệt nên không sửa được nữa. Nếu cần sửa, đề nghị Phòng mở lại báo cáo.")]
+    Locked,
+    #[error("Báo cáo đã gửi, đang chờ Phòng xem xét; không sửa được cho đến khi được trả lại.")]
+    AwaitingReview,
+    #[error("Không thể {action} báo cáo đang ở trạng thái «{status}».")]
+    NotAllowed { action: &'static str, status: &'static str },
+    #[error("Cần ghi lý do ({0}).")]
+    ReasonRequired(&'static str),
+}
+
+/// The report's state machine: draft → submitted → returned → submitted → accepted, and reopen
+/// (accepted → returned) by the office with a reason.
+pub fn transition(from: ReportStatus, event: ReportEvent, comment: &str) -> Result<ReportStatus, TransitionError> {
+    use ReportEvent as E;
+    use ReportStatus as S;
+    let not_allowed = || TransitionError::NotAllowed {
+        action: event.label_lower(),
+        status: from.label(),
+    };
+    match (from, event) {
+        (S::Draft | S::Returned, E::Save) => Ok(from),
+        (S::Accepted, E::Save | E::Submit) => Err(TransitionError::Locked),
+        (S::Submitted, E::Save) => Err(TransitionError::AwaitingReview),
+        (S::Draft | S::Returned, E::Submit) => Ok(S::Submitted),
+        (S::Submitted, E::Return) => {
+            if comment.trim().is_empty() {
+                Err(TransitionError::ReasonRequired("nội dung cần bổ sung, sửa chữa"))
+            } else {
+                Ok(S::Returned)
+            }
+        }
+        (S::Submitted, E::Accept) => Ok(S::Accepted),
+        (S::Accepted, E::Reopen) => {
+            if comment.trim().is_empty() {
+                Err(TransitionError::ReasonRequired("lý do mở lại báo cáo đã duyệt"))
+            } else {
+                Ok(S::Returned)
+            }
+        }
+        _ => Err(not_allowed()),
+    }
+}
+
+impl ReportEvent {
+    fn label_lower(self) -> &'static str {
+        match self {
+            ReportEvent::Save => "lưu",
+            ReportEvent::Submit => "gửi",
+            ReportEvent::Return => "trả lại",
+            ReportEvent::Accept => "duyệt",
+            ReportEvent::Reopen => "mở lại",
+        }
+    }
+}
+
+/// Vietnam's time (UTC+7, no daylight saving): deadlines are days in Vietnam.
+pub const VIETNAM: UtcOffset = match UtcOffset::from_hms(7, 0, 0) {
+    Ok(o) => o,
+    Err(_) => UtcOffset::UTC,
+};
+
+/// The day in Vietnam at an instant.
+pub fn vietnam_date(at: OffsetDateTime) -> Date {
+    at.to_offset(VIETNAM).date()
+}
+
+/// A report is on time when it is first submitted on or before the deadline day, in Vietnam.
+pub fn is_late(first_submitted_at: OffsetDateTime, deadline: Date) -> bool {
+    vietnam_date(first_submitted_at) > deadline
+}
+
+/// One indicator's value in a school's report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Value {
+    Number(f64),
+    Text(String),
+}
+
+/// What a rule measures over the matching activities.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Measure {
+    /// How many activities.
+    Count,
+    /// Everyone who took part.
+    Participants,
+    /// Teachers and staff.
+    Staff,
+    Pupils,
+    Parents,
+}
+
+/// How an indicator is computed from the activity log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ActivityRule {
+    pub indicator: &'static str,
+    pub measure: Measure,
+    /// Kinds that count (empty: every kind).
+    pub kinds: &'static [ActivityKind],
+    /// The task the activity must serve (None: any task).
+    pub task: Option<&'static str>,
+}
+
+use ActivityKind as K;
+
+/// The built-in plan's computed indicators.
+pub const ACTIVITY_RULES: &[ActivityRule] = &[
+    ActivityRule {
+        indicator: "s1_1_posts",
+        measure: Measure::Count,
+        kinds: &[K::WebPost, K::Campaign],
+        task: Some("II.1.a"),
+    },
+    ActivityRule {
+        indicator: "s1_2_stories",
+        measure: Measure::Count,
+        kinds: &[K::StoryPost, K::WebPost],
+        task: Some("II.1.b"),
+    },
+    ActivityRule {
+        indicator: "s1_3_sessions",
+        measure: Measure::Count,
+        kinds: &[],
+        task: Some("II.1.c"),
+    },
+    ActivityRule {
+        indicator: "s1_4_talks",
+        measure: Measure::Count,
+        kinds: &[],
+        task: Some("II.1.d"),
+    },
+    ActivityRule {
+        indicator: "s1_4_participants",
+        measure: Measure::Participants,
+        kinds: &[],
+        task: Some("II.1.d"),
+    },
+    ActivityRule {
+        indicator: "s2_1_lessons",
+        measure: Measure::Count,
+        kinds: &[],
+        task: Some("II.2.a"),
+    },
+    ActivityRule {
+        indicator: "s2_2_trainings",
+        measure: Measure::Count,
+        kinds: &[],
+        task: Some("II.2.b"),
+    },
+    ActivityRule {
+        indicator: "s2_2_trained_staff",
+        measure: Measure::Staff,
+        kinds: &[],
+        task: Some("II.2.b"),
+    },
+    ActivityRule {
+        indicator: "s2_2_trained_pupils",
+        measure: Measure::Pupils,
+        kinds: &[],
+        task: Some("II.2.b"),
+    },
+    ActivityRule {
+        indicator: "s2_3_posts",
+        measure: Measure::Count,
+        kinds: &[],
+        task: Some("II.2.c"),
+    },
+    ActivityRule {
+        indicator: "s2_4_joint_activities",
+        measure: Measure::Count,
+        kinds: &[],
+        task: Some("II.2.d"),
+    },
+    ActivityRule {
+        indicator: "s3_3_parent_meetings",
+        measure: Measure::Count,
+        kinds: &[K::ParentMeeting],
+        task: None,
+    },
+    ActivityRule {
+        indicator: "s3_3_parents_reached",
+        measure: Measure::Parents,
+        kinds: &[],
+        task: None,
+    },
+];
+
+/// Indicators computed from a school's activities for a plan. Only indicators the plan has are
+/// returned; an indicator with a rule and no matching activity is 0.
+pub fn compute_from_activities(plan: &PlanContent, activities: &[ActivityFacts]) -> BTreeMap<String, f64> {
+    let mut out = BTreeMap::new();
+    for rule in ACTIVITY_RULES {
+        if plan.indicator(rule.indicator).is_none() {
+            continue;
+        }
+        let mut total: u64 = 0;
+        for a in activities {
+            let kind_ok = rule.kinds.is_empty() || rule.kinds.contains(&a.kind);
+            let task_ok = rule.task.is_none_or(|t| a.effective_tasks().contains(&t));
+            if kind_ok && task_ok {
+                total += match rule.measure {
+                    Measure::Count => 1,
+                    Measure::Participants => a.audience.total(),
+                    Measure::Staff => u64::from(a.audience.teachers) + u64::from(a.audience.staff),
+                    Measure::Pupils => a.audience.pupils(),
+                    Measure::Parents => u64::from(a.audience.parents),
+                };
+            }
+        }
+        out.insert(rule.indicator.to_string(), total as f64);
+    }
+    out
+}
+
+/// A source of computed indicator values other than the activity log (people, websites, …).
+/// Each module that knows something about a school's year provides it here, so the report stays
+/// the one place where the year comes together.
+pub trait IndicatorProvider {
+    /// A short Vietnamese name shown beside the value ("Nhật ký hoạt động", "Danh sách cộng tác viên").
+    fn source(&self) -> &'static str;
+    fn provide(&self, plan: &PlanContent) -> BTreeMap<String, f64>;
+}
+
+/// The activity log as a provider.
+pub struct ActivityLog<'a>(pub &'a [ActivityFacts]);
+
+impl IndicatorProvider for ActivityLog<'_> {
+    fn source(&self) -> &'static str {
+        "Nhật ký hoạt động"
+    }
+    fn provide(&self, plan: &PlanContent) -> BTreeMap<String, f64> {
+        compute_from_activities(plan, self.0)
+    }
+}
+
+/// Facts about the school from other modules: its collaborators (people with that role) and
+/// whether its own plan was submitted.
+pub struct SchoolFacts {
+    pub collaborators: u32,
+    pub school_plan_submitted: bool,
+}
+
+impl IndicatorProvider for SchoolFacts {
+    fn source(&self) -> &'static str {
+        "Dữ liệu của trường trên hệ thống"
+    }
+    fn provide(&self, plan: &PlanContent) -> BTreeMap<String, f64> {
+        let mut out = BTreeMap::new();
+        let mut put = |code: &str, v: f64| {
+            if plan.indicator(code).is_some() {
+                out.insert(code.to_string(), v);
+            }
+        };
+        put("s3_1_collaborators", f64::from(self.collaborators));
+        put("s3_1_has_network", if self.collaborators > 0 { 1.0 } else { 0.0 });
+        put("t5_1_school_plan", if self.school_plan_submitted { 1.0 } else { 0.0 });
+        out
+    }
+}
+
+/// Every provider's values, merged; where two provide the same indicator the first wins.
+pub fn computed_values(plan: &PlanContent, providers: &[&dyn IndicatorProvider]) -> BTreeMap<String, (f64, &'static str)> {
+    let mut out = BTreeMap::new();
+    for p in providers {
+        for (code, v) in p.provide(plan) {
+            out.entry(code).or_insert((v, p.source()));
+        }
+    }
+    out
+}
+
+/// An indicator value as entered in a report form.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+pub struct ValueInput {
+    pub value: String,
+    #[serde(default)]
+    pub override_reason: String,
+}
+
+/// A stored indicator value with what was computed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IndicatorValue {
+    pub value: Option<Value>,
+    pub computed: Option<f64>,
+    pub override_reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ValueError {
+    #[error("«{name}»: «{raw}» không phải là số hợp lệ (số không âm).")]
+    NotANumber { name: String, raw: String },
+    #[error("«{name}»: chọn Có hoặc Không.")]
+    NotYesNo { name: String },
+    #[error("«{name}»: quá dài (tối đa 5.000 ký tự).")]
+    TooLong { name: String },
+    #[error("«{name}»: giá trị tính từ nhật ký là {computed}; nếu nhập khác ({entered}), hãy ghi lý do.")]
+    OverrideWithoutReason { name: String, computed: String, entered: String },
+    #[error("Không có chỉ tiêu {0} trong kế hoạch.")]
+    Unknown(String),
+}
+
+/// Formats a number the Vietnamese way for messages: "1.250", "2,5".
+pub fn format_number(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        let digits = format!("{}", v.abs() as i64);
+        let mut out = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                out.push('.');
+            }
+            out.push(c);
+        }
+        if v < 0.0 { format!("-{out}") } else { out }
+    } else {
+        format!("{v:.1}").replace('.', ",")
+    }
+}
+
+/// Parses one entered value against its indicator, requiring a reason when it differs from what
+/// was computed.
+pub fn parse_value(def: &IndicatorDef, input: &ValueInput, computed: Option<f64>) -> Result<IndicatorValue, ValueError> {
+    let raw = input.value.trim();
+    let reason = crate::text::clean_line(&input.override_reason);
+    let value = if raw.is_empty() {
+        None
+    } else {
+        match def.kind {
+            IndicatorKind::Number => {
+                let normalized = raw.replace('.', "").replace(',', ".");
+                let n: f64 = normalized
+                    .parse()
+                    .ok()
+                    .filter(|n: &f64| n.is_finite() && *n >= 0.0 && *n <= 1e9)
+                    .ok_or_else(|| ValueError::NotANumber {
+                        name: def.name.clone(),
+                        raw: raw.to_string(),
+                    })?;
+                Some(Value::Number(n))
+            }
+            IndicatorKind::YesNo => match crate::text::fold_vi(raw).as_str() {
+                "co" | "yes" | "1" | "true" => Some(Value::Number(1.0)),
+                "khong" | "no" | "0" | "false" => Some(Value::Number(0.0)),
+                _ => return Err(ValueError::NotYesNo { name: def.name.clone() }),
+            },
+            IndicatorKind::Text => {
+                if raw.chars().count() > 5000 {
+                    return Err(ValueError::TooLong { name: def.name.clone() });
+                }
+                Some(Value::Text(raw.to_string()))
+            }
+        }
+    };
+    if let (Some(c), Some(Value::Number(n))) = (computed, &value)
+        && (c - n).abs() > 1e-9
+        && reason.is_empty()
+    {
+        return Err(ValueError::OverrideWithoutReason {
+            name: def.name.clone(),
+            computed: format_number(c),
+            entered: format_number(*n),
+        });
+    }
+    let overridden = matches!((computed, &value), (Some(c), Some(Value::Number(n))) if (c - n).abs() > 1e-9);
+    Ok(IndicatorValue {
+        value,
+        computed,
+        override_reason: if overridden { reason } else { String::new() },
+    })
+}
+
+/// A rule that gates submission, written as data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ValidationRule {
+    /// Every indicator marked required has a value.
+    RequiredFilled,
+    /// The indicator counts people once each, so it cannot exceed the school's size when known.
+    AtMostSchoolSize { indicator: &'static str },
+    /// `part` cannot exceed `whole` (trained staff cannot exceed… etc.).
+    NotMoreThan { part: &'static str, whole: &'static str },
+    /// A narrative part must be written.
+    NarrativeFilled { field: &'static str, label: &'static str },
+}
+
+pub const VALIDATION_RULES: &[ValidationRule] = &[
+    ValidationRule::RequiredFilled,
+    ValidationRule::AtMostSchoolSize {
+        indicator: "s3_1_collaborators",
+    },
+    ValidationRule::NotMoreThan {
+        part: "s1_4_talks",
+        whole: "s1_4_participants",
+    },
+    ValidationRule::NarrativeFilled {
+        field: "results",
+        label: "Kết quả đạt được",
+    },
+];
+
+/// What the rules look at: the values, the narrative and the school's size when known.
+pub struct ReportFacts<'a> {
+    pub plan: &'a PlanContent,
+    pub values: &'a BTreeMap<String, IndicatorValue>,
+    pub narrative: &'a BTreeMap<&'static str, String>,
+    /// Teachers, staff and pupils of the school, when the office recorded it.
+    pub school_size: Option<u32>,
+}
+
+/// Every problem that stops a submission, in Vietnamese, in plan order.
+pub fn validate(facts: &ReportFacts<'_>, rules: &[ValidationRule]) -> Vec<String> {
+    let number = |code: &str| match facts.values.get(code).and_then(|v| v.value.as_ref()) {
+        Some(Value::Number(n)) => Some(*n),
+        _ => None,
+    };
+    let name = |code: &str| facts.plan.indicator(code).map(|i| i.name.clone()).unwrap_or_else(|| code.into());
+    let mut problems = Vec::new();
+    for rule in rules {
+        match rule {
+            ValidationRule::RequiredFilled => {
+                for i in facts.plan.indicators().filter(|i| i.required) {
+                    if facts.values.get(&i.code).and_then(|v| v.value.as_ref()).is_none() {
+                        problems.push(format!("Chưa nhập «{}».", i.name));
+                    }
+                }
+            }
+            ValidationRule::AtMostSchoolSize { indicator } => {
+                if let (Some(v), Some(size)) = (number(indicator), facts.school_size)
+                    && v > f64::from(size)
+                {
+                    problems.push(format!(
+                        "«{}» là {}, lớn hơn tổng số cán bộ, giáo viên, nhân viên và học sinh của trường ({}).",
+                        name(indicator),
+                        format_number(v),
+                        format_number(f64::from(size))
+                    ));
+                }
+            }
+            ValidationRule::NotMoreThan { part, whole } => {
+                if let (Some(p), Some(w)) = (number(part), number(whole))
+                    && p > w
+                    && w > 0.0
+                {
+                    problems.push(format!(
+                        "«{}» ({}) không thể lớn hơn «{}» ({}).",
+                        name(part),
+                        format_number(p),
+                        name(whole),
+                        format_number(w)
+                    ));
+                }
+            }
+            ValidationRule::NarrativeFilled { field, label } => {
+                if facts.narrative.get(field).is_none_or(|t| t.trim().is_empty()) {
+                    problems.push(format!("Chưa viết phần «{label}»."));
+                }
+            }
+        }
+    }
+    problems
+}
+
+/// One indicator added up over schools, from per-school sums the store computes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct IndicatorSums {
+    /// Schools that gave a value.
+    pub reporting: i64,
+    pub sum: f64,
+    /// Schools whose value is above zero (a "yes" for yes/no).
+    pub positive: i64,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+}
+
+/// The office's figure for one indicator, by its aggregation.
+pub fn aggregate(aggregation: Aggregation, sums: &IndicatorSums) -> Option<f64> {
+    match aggregation {
+        Aggregation::Sum => Some(sums.sum),
+        Aggregation::CountOfSchools => Some(sums.positive as f64),
+        Aggregation::Average => (sums.reporting > 0).then(|| sums.sum / sums.reporting as f64),
+        Aggregation::ShareOfSchools => (sums.reporting > 0).then(|| sums.positive as f64 / sums.reporting as f64),
+        Aggregation::List => None,
+    }
+}
+
+/// How the aggregated figure is written for people.
+pub fn format_aggregate(aggregation: Aggregation, value: Option<f64>) -> String {
+    match (aggregation, value) {
+        (_, None) => "—".into(),
+        (Aggregation::ShareOfSchools, Some(v)) => format!("{}%", format_number((v * 1000.0).round() / 10.0)),
+        (Aggregation::Average, Some(v)) => format_number((v * 10.0).round() / 10.0),
+        (_, Some(v)) => format_number(v),
+    }
+}
+
+/// Received ÷ expected, never above 1: only schools expected for the plan count as received.
+pub fn ratio(part: i64, whole: i64) -> f64 {
+    if whole <= 0 {
+        0.0
+    } else {
+        (part.min(whole) as f64) / whole as f64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::activity::Audience;
+    use crate::plan_template::BUILTIN;
+    use time::macros::{date, datetime};
+
+    #[test]
+    fn state_machine() {
+        use ReportEvent as E;
+        use ReportStatus as S;
+        assert_eq!(transition(S::Draft, E::Submit, ""), Ok(S::Submitted));
+        assert_eq!(transition(S::Submitted, E::Return, "Bổ sung số liệu"), Ok(S::Returned));
+        assert!(matches!(
+            transition(S::Submitted, E::Return, " "),
+            Err(TransitionError::ReasonRequired(_))
+        ));
+        assert_eq!(transition(S::Returned, E::Save, ""), Ok(S::Returned));
+        assert_eq!(transition(S::Returned, E::Submit, ""), Ok(S::Submitted));
+        assert_eq!(transition(S::Submitted, E::Accept, ""), Ok(S::Accepted));
+        assert_eq!(transition(S::Accepted, E::Save, ""), Err(TransitionError::Locked));
+        assert_eq!(transition(S::Submitted, E::Save, ""), Err(TransitionError::AwaitingReview));
+        assert!(transition(S::Accepted, E::Reopen, "").is_err());
+        assert_eq!(transition(S::Accepted, E::Reopen, "Sai số liệu"), Ok(S::Returned));
+        assert!(transition(S::Draft, E::Accept, "").is_err());
+        assert!(transition(S::Draft, E::Return, "x").is_err());
+        assert!(transition(S::Returned, E::Accept, "").is_err());
+    }
+
+    #[test]
+    fn timeliness_is_decided_in_vietnam_time() {
+        // 16:59 UTC on 1 June is 23:59 in Vietnam: on time. 17:00 UTC is 2 June there: late.
+        assert!(!is_late(datetime!(2027-06-01 16:59 UTC), date!(2027 - 06 - 01)));
+        assert!(is_late(datetime!(2027-06-01 17:00 UTC), date!(2027 - 06 - 01)));
+    }
+
+    #[test]
+    fn indicators_come_from_the_log() {
+        let plan = PlanContent::from_template(&BUILTIN);
+        let talk = ActivityFacts {
+            kind: ActivityKind::Talk,
+            tasks: vec![],
+            audience: Audience {
+                teachers: 2,
+                pupils_g6_7: 100,
+                parents: 5,
+                ..Default::default()
+            },
+        };
+        let training = ActivityFacts {
+            kind: ActivityKind::Training,
+            tasks: vec!["II.2.b".into(), "II.2.a".into()],
+            audience: Audience {
+                teachers: 20,
+                staff: 3,
+                pupils_g8_9: 40,
+                ..Default::default()
+            },
+        };
+        let meeting = ActivityFacts {
+            kind: ActivityKind::ParentMeeting,
+            tasks: vec![],
+            audience: Audience {
+                parents: 60,
+                ..Default::default()
+            },
+        };
+        let v = compute_from_activities(&plan, &[talk, training, meeting]);
+        assert_eq!(v["s1_4_talks"], 1.0);
+        assert_eq!(v["s1_4_participants"], 107.0);
+        assert_eq!(v["s2_2_trainings"], 1.0);
+        assert_eq!(v["s2_2_trained_staff"], 23.0);
+        assert_eq!(v["s2_2_trained_pupils"], 40.0);
+        assert_eq!(v["s2_1_lessons"], 1.0);
+        assert_eq!(v["s3_3_parent_meetings"], 1.0);
+        assert_eq!(v["s3_3_parents_reached"], 65.0);
+        assert_eq!(v["s1_1_posts"], 0.0);
+        let facts = SchoolFacts {
+            collaborators: 3,
+            school_plan_submitted: true,
+        };
+        let all = computed_values(&plan, &[&ActivityLog(&[]), &facts]);
+        assert_eq!(all["s3_1_has_network"].0, 1.0);
+        assert_eq!(all["t5_1_school_plan"].1, "Dữ liệu của trường trên hệ thống");
+    }
+
+    #[test]
+    fn overrides_need_a_reason_and_values_parse() {
+        let plan = PlanContent::from_template(&BUILTIN);
+        let talks = plan.indicator("s1_4_talks").unwrap();
+        let v = |value: &str, reason: &str| ValueInput {
+            value: value.into(),
+            override_reason: reason.into(),
+        };
+        assert!(parse_value(talks, &v("4", ""), Some(4.0)).is_ok());
+        assert!(matches!(
+            parse_value(talks, &v("5", ""), Some(4.0)),
+            Err(ValueError::OverrideWithoutReason { .. })
+        ));
+        let ok = parse_value(talks, &v("5", "Một buổi ghi sổ giấy"), Some(4.0)).unwrap();
+        assert_eq!(ok.override_reason, "Một buổi ghi sổ giấy");
+        assert!(parse_value(talks, &v("-1", ""), None).is_err());
+        assert!(parse_value(talks, &v("abc", ""), None).is_err());
+        assert_eq!(parse_value(talks, &v("1.250", ""), None).unwrap().value, Some(Value::Number(1250.0)));
+        let yn = plan.indicator("s1_3_rules_adopted").unwrap();
+        assert_eq!(parse_value(yn, &v("Có", ""), None).unwrap().value, Some(Value::Number(1.0)));
+        assert_eq!(parse_value(yn, &v("khong", ""), None).unwrap().value, Some(Value::Number(0.0)));
+        assert!(parse_value(yn, &v("có lẽ", ""), None).is_err());
+    }
+
+    #[test]
+    fn validation_rules_gate_submission() {
+        let plan = PlanContent::from_template(&BUILTIN);
+        let mut values = BTreeMap::new();
+        let mut narrative = BTreeMap::new();
+        let facts = ReportFacts {
+            plan: &plan,
+            values: &values,
+            narrative: &narrative,
+            school_size: Some(50),
+        };
+        let problems = validate(&facts, VALIDATION_RULES);
+        assert!(problems.iter().any(|p| p.contains("Chưa nhập")));
+        assert!(problems.iter().any(|p| p.contains("Kết quả đạt được")));
+        for i in plan.indicators() {
+            values.insert(
+                i.code.clone(),
+                IndicatorValue {
+                    value: Some(Value::Number(1.0)),
+                    computed: None,
+                    override_reason: String::new(),
+                },
+            );
+        }
+        values.insert(
+            "s3_1_collaborators".into(),
+            IndicatorValue {
+                value: Some(Value::Number(60.0)),
+                computed: None,
+                override_reason: String::new(),
+            },
+        );
+        narrative.insert("results", "Đã tổ chức 4 buổi".into());
+        let facts = ReportFacts {
+            plan: &plan,
+            values: &values,
+            narrative: &narrative,
+            school_size: Some(50),
+        };
+        assert_eq!(
+            validate(&facts, VALIDATION_RULES),
+            vec!["«Số cộng tác viên» là 60, lớn hơn tổng số cán bộ, giáo viên, nhân viên và học sinh của trường (50).".to_string()]
+        );
+    }
+
+    #[test]
+    fn aggregation_never_exceeds_the_whole() {
+        let s = IndicatorSums {
+            reporting: 4,
+            sum: 10.0,
+            positive: 3,
+            min: Some(0.0),
+            max: Some(5.0),
+        };
+        assert_eq!(aggregate(Aggregation::Sum, &s), Some(10.0));
+        assert_eq!(aggregate(Aggregation::Average, &s), Some(2.5));
+        assert_eq!(aggregate(Aggregation::ShareOfSchools, &s), Some(0.75));
+        assert_eq!(aggregate(Aggregation::CountOfSchools, &s), Some(3.0));
+        assert_eq!(format_aggregate(Aggregation::ShareOfSchools, Some(0.75)), "75%");
+        assert_eq!(format_number(1250.0), "1.250");
+        assert_eq!(ratio(12, 10), 1.0);
+        assert_eq!(ratio(0, 0), 0.0);
+    }
+}
