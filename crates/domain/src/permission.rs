@@ -22,16 +22,43 @@ pub enum Action {
     GrantSystemAdmin,
     /// Read the audit log.
     ViewAudit,
+    /// See the plans that reach a unit.
+    ViewPlans,
+    /// Create, edit and publish the office's plan.
+    ManagePlans,
+    /// Record activities of a unit.
+    LogActivities,
+    /// See the activities of a unit.
+    ViewActivities,
+    /// Write and submit the school's own plan and yearly report.
+    WriteSchoolReport,
+    /// See schools' plans and reports.
+    ViewReports,
+    /// Accept, return and reopen schools' plans and reports; remind schools.
+    ReviewReports,
+    /// See the office dashboard and download the aggregated documents.
+    ViewDashboard,
+    /// See the e-mail outbox and its delivery status.
+    ViewOutbox,
 }
 
 impl Action {
-    pub const ALL: [Action; 6] = [
+    pub const ALL: [Action; 15] = [
         Action::ViewUnit,
         Action::ManageUnits,
         Action::ViewPeople,
         Action::ManagePeople,
         Action::GrantSystemAdmin,
         Action::ViewAudit,
+        Action::ViewPlans,
+        Action::ManagePlans,
+        Action::LogActivities,
+        Action::ViewActivities,
+        Action::WriteSchoolReport,
+        Action::ViewReports,
+        Action::ReviewReports,
+        Action::ViewDashboard,
+        Action::ViewOutbox,
     ];
 
     fn allowed_roles(self) -> &'static [Role] {
@@ -52,6 +79,23 @@ impl Action {
             Action::ManagePeople => &[SystemAdmin, OfficeAdmin],
             Action::GrantSystemAdmin => &[SystemAdmin],
             Action::ViewAudit => &[SystemAdmin],
+            Action::ViewPlans => &[
+                SystemAdmin,
+                OfficeAdmin,
+                OfficeHead,
+                Principal,
+                Teacher,
+                WebsiteAdmin,
+                Collaborator,
+            ],
+            Action::ManagePlans => &[SystemAdmin, OfficeAdmin, OfficeHead],
+            Action::LogActivities => &[OfficeAdmin, Principal, Teacher, WebsiteAdmin],
+            Action::ViewActivities => &[SystemAdmin, OfficeAdmin, OfficeHead, Principal, Teacher, WebsiteAdmin],
+            Action::WriteSchoolReport => &[Principal],
+            Action::ViewReports => &[SystemAdmin, OfficeAdmin, OfficeHead, Principal],
+            Action::ReviewReports => &[SystemAdmin, OfficeAdmin, OfficeHead],
+            Action::ViewDashboard => &[SystemAdmin, OfficeAdmin, OfficeHead],
+            Action::ViewOutbox => &[SystemAdmin, OfficeAdmin, OfficeHead],
         }
     }
 }
@@ -186,6 +230,31 @@ mod tests {
             (ParentRep, 3, ViewUnit, SCHOOL_A, true),
             (ParentRep, 3, ViewUnit, OTHER_SCHOOL, false),
             (ParentRep, 3, ManagePeople, SCHOOL_A, false),
+            // The yearly loop: the office plans and reviews; the principal writes; staff log.
+            (OfficeAdmin, 2, ManagePlans, OFFICE, true),
+            (OfficeAdmin, 2, ManagePlans, OTHER_OFFICE, false),
+            (OfficeHead, 2, ReviewReports, SCHOOL_A, true),
+            (OfficeHead, 2, ReviewReports, OTHER_SCHOOL, false),
+            (OfficeAdmin, 2, ViewDashboard, OFFICE, true),
+            (OfficeAdmin, 2, WriteSchoolReport, SCHOOL_A, false),
+            (SystemAdmin, 1, ViewDashboard, OTHER_OFFICE, true),
+            (Principal, 3, WriteSchoolReport, SCHOOL_A, true),
+            (Principal, 3, WriteSchoolReport, SCHOOL_B, false),
+            (Principal, 3, ReviewReports, SCHOOL_A, false),
+            (Principal, 3, ManagePlans, SCHOOL_A, false),
+            (Principal, 3, ViewReports, SCHOOL_A, true),
+            (Principal, 3, ViewDashboard, SCHOOL_A, false),
+            (Teacher, 3, LogActivities, SCHOOL_A, true),
+            (Teacher, 3, LogActivities, SCHOOL_B, false),
+            (Teacher, 3, WriteSchoolReport, SCHOOL_A, false),
+            (Teacher, 3, ViewReports, SCHOOL_A, false),
+            (Teacher, 3, ViewPlans, SCHOOL_A, true),
+            (WebsiteAdmin, 3, LogActivities, SCHOOL_A, true),
+            (Collaborator, 3, LogActivities, SCHOOL_A, false),
+            (ParentRep, 3, ViewPlans, SCHOOL_A, false),
+            (ParentRep, 3, ViewActivities, SCHOOL_A, false),
+            (OfficeHead, 2, LogActivities, SCHOOL_A, false),
+            (OfficeHead, 2, ViewActivities, SCHOOL_A, true),
         ];
         for (role, unit, action, target, expected) in table {
             assert_eq!(

@@ -1,32 +1,40 @@
 //! Lành Mạng's background work: workers that run jobs from the durable queue, and the scheduler
 //! that queues recurring work. Request handlers never do long work themselves: they queue a job
-//! and return.
+//! and return. [`mail`] delivers the e-mail outbox.
 
 use std::sync::Arc;
-use std::time::Duration as StdDuration;
+use std::time::{Duration as StdDuration, Instant};
 
 use lanhmang_store::Store;
 use lanhmang_store::jobs::Job;
 use time::Duration;
 use tokio::sync::watch;
 
+pub mod mail;
+
+pub use mail::{MailSettings, Mailer, SmtpSecurity};
+
 /// The kinds of work the queue carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JobKind {
     /// Delete sessions that expired or idled out.
     PurgeSessions,
+    /// Send a batch of due mail from the outbox.
+    DeliverMail,
 }
 
 impl JobKind {
     pub fn as_str(self) -> &'static str {
         match self {
             JobKind::PurgeSessions => "purge_sessions",
+            JobKind::DeliverMail => lanhmang_store::outbox::DELIVER_MAIL_JOB,
         }
     }
 
     pub fn parse(raw: &str) -> Option<JobKind> {
         match raw {
             "purge_sessions" => Some(JobKind::PurgeSessions),
+            lanhmang_store::outbox::DELIVER_MAIL_JOB => Some(JobKind::DeliverMail),
             _ => None,
         }
     }
@@ -48,6 +56,10 @@ pub struct JobSettings {
     pub poll_interval: StdDuration,
     /// How often the scheduler queues recurring work.
     pub schedule_interval: StdDuration,
+    /// How often the scheduler looks for mail due for an attempt (retries, mostly: new mail
+    /// queues its own delivery job). `None` where this process has no mail server configured,
+    /// so that it does not queue a job every minute that could only note that.
+    pub mail_interval: Option<StdDuration>,
 }
 
 impl Default for JobSettings {
@@ -56,6 +68,7 @@ impl Default for JobSettings {
             session_idle: Duration::minutes(30),
             poll_interval: StdDuration::from_secs(2),
             schedule_interval: StdDuration::from_secs(15 * 60),
+            mail_interval: None,
         }
     }
 }
@@ -72,15 +85,24 @@ pub struct Worker {
     store: Arc<Store>,
     name: String,
     settings: JobSettings,
+    mailer: Option<Arc<Mailer>>,
 }
 
 impl Worker {
+    /// A worker without a mail server: mail stays queued (see [`Worker::with_mailer`]).
     pub fn new(store: Arc<Store>, name: impl Into<String>, settings: JobSettings) -> Worker {
         Worker {
             store,
             name: name.into(),
             settings,
+            mailer: None,
         }
+    }
+
+    /// Delivers mail through `mailer` (none: mail waits, marked as such).
+    pub fn with_mailer(mut self, mailer: Option<Arc<Mailer>>) -> Worker {
+        self.mailer = mailer;
+        self
     }
 
     /// Claims and runs one due job, if there is one.
@@ -90,9 +112,15 @@ impl Worker {
         };
         let result = self.execute(&job).await;
         match &result {
-            Ok(summary) => {
+            Ok((summary, follow_up)) => {
                 tracing::info!(job = job.id, kind = %job.kind, %summary, "job done");
                 self.store.complete_job(job.id).await?;
+                // Only now: while this job ran, its deduplication key kept a successor out.
+                if let Some(next) = follow_up {
+                    self.store
+                        .enqueue_job(next.as_str(), "{}", lanhmang_store::now(), Some(next.as_str()))
+                        .await?;
+                }
             }
             Err(e) => {
                 tracing::warn!(job = job.id, kind = %job.kind, error = %e, attempt = job.attempts, "job failed");
@@ -105,7 +133,7 @@ impl Worker {
         Ok(Some(Outcome {
             job_id: job.id,
             kind: job.kind,
-            result: result.map_err(|e| e.to_string()),
+            result: result.map(|(summary, _)| summary).map_err(|e| e.to_string()),
         }))
     }
 
@@ -118,11 +146,16 @@ impl Worker {
         Ok(n)
     }
 
-    async fn execute(&self, job: &Job) -> Result<String, JobError> {
+    /// Runs a job; on success, its summary and the job to queue once it is marked done.
+    async fn execute(&self, job: &Job) -> Result<(String, Option<JobKind>), JobError> {
         match JobKind::parse(&job.kind) {
             Some(JobKind::PurgeSessions) => {
                 let n = self.store.purge_sessions(self.settings.session_idle).await?;
-                Ok(format!("{n} phiên đăng nhập hết hạn đã được xóa"))
+                Ok((format!("{n} phiên đăng nhập hết hạn đã được xóa"), None))
+            }
+            Some(JobKind::DeliverMail) => {
+                let report = mail::deliver_due(&self.store, self.mailer.as_deref()).await?;
+                Ok((report.summary(), report.more.then_some(JobKind::DeliverMail)))
             }
             None => Err(JobError::UnknownKind(job.kind.clone())),
         }
@@ -175,17 +208,40 @@ impl Scheduler {
         {
             queued += 1;
         }
+        if self.tick_mail().await? {
+            queued += 1;
+        }
         self.store.requeue_stale_jobs(Duration::minutes(30)).await?;
         Ok(queued)
     }
 
+    /// Queues the delivery job when mail is due and this process can send it; returns whether
+    /// a job was queued.
+    pub async fn tick_mail(&self) -> Result<bool, JobError> {
+        if self.settings.mail_interval.is_none() || !self.store.mail_due().await? {
+            return Ok(false);
+        }
+        Ok(self.store.kick_mail_delivery().await?)
+    }
+
+    /// Runs [`Scheduler::tick`] every `schedule_interval` and, in between, [`Scheduler::tick_mail`]
+    /// every `mail_interval`.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        let full = self.settings.schedule_interval;
+        let step = self.settings.mail_interval.map_or(full, |m| m.min(full));
+        let mut last_full: Option<Instant> = None;
         loop {
-            if let Err(e) = self.tick().await {
+            let result = if last_full.is_none_or(|t| t.elapsed() >= full) {
+                last_full = Some(Instant::now());
+                self.tick().await.map(|_| ())
+            } else {
+                self.tick_mail().await.map(|_| ())
+            };
+            if let Err(e) = result {
                 tracing::error!(error = %e, "scheduler could not queue work");
             }
             tokio::select! {
-                _ = tokio::time::sleep(self.settings.schedule_interval) => {}
+                _ = tokio::time::sleep(step) => {}
                 _ = shutdown.changed() => break,
             }
         }
@@ -225,6 +281,60 @@ mod tests {
             assert_eq!((counts.done, counts.queued), (1, 1), "{backend}");
             drop(worker);
             drop(scheduler);
+            db.cleanup().await;
+        }
+    }
+
+    #[tokio::test]
+    async fn queued_mail_kicks_delivery_and_waits_without_a_server_on_every_backend() {
+        for backend in backends() {
+            let (db, store) = TestDb::store(backend).await.unwrap();
+            let store = Arc::new(store);
+            let with_mail = JobSettings {
+                mail_interval: Some(StdDuration::from_secs(60)),
+                ..Default::default()
+            };
+            let scheduler = Scheduler::new(store.clone(), with_mail.clone());
+            assert!(!scheduler.tick_mail().await.unwrap(), "{backend}: no mail, no job");
+            let queued = store
+                .queue_mail(&lanhmang_store::outbox::NewMail {
+                    to_address: "hieu.truong@thcs-a.edu.vn".into(),
+                    to_name: String::new(),
+                    subject: "Nhắc nộp kế hoạch".into(),
+                    body: "Kính gửi thầy cô.".into(),
+                    reason: "reminder",
+                    plan_id: None,
+                    unit_id: None,
+                    dedup_key: Some("reminder:1".into()),
+                })
+                .await
+                .unwrap();
+            assert!(queued);
+            assert_eq!(
+                store.queue_counts().await.unwrap().queued,
+                1,
+                "{backend}: delivery kicked"
+            );
+            assert!(!scheduler.tick_mail().await.unwrap(), "{backend}: already kicked");
+
+            let worker = Worker::new(store.clone(), "test", with_mail.clone()).with_mailer(None);
+            let outcome = worker.run_once().await.unwrap().unwrap();
+            assert_eq!(JobKind::parse(&outcome.kind), Some(JobKind::DeliverMail));
+            let summary = outcome.result.unwrap();
+            assert!(summary.contains(mail::NOT_CONFIGURED), "{backend}: {summary}");
+            assert!(store.mail_due().await.unwrap(), "{backend}: the mail still waits");
+
+            assert!(
+                scheduler.tick_mail().await.unwrap(),
+                "{backend}: due mail is kicked again"
+            );
+            let unconfigured = Scheduler::new(store.clone(), JobSettings::default());
+            worker.drain().await.unwrap();
+            assert!(
+                !unconfigured.tick_mail().await.unwrap(),
+                "{backend}: a process without a mail server does not keep kicking"
+            );
+            drop((worker, scheduler, unconfigured));
             db.cleanup().await;
         }
     }

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
+use lanhmang_jobs::{MailSettings, SmtpSecurity};
 use serde::Deserialize;
 
 /// Everything that can be set, each optional so that layers can be merged.
@@ -27,6 +28,138 @@ pub struct Layer {
     pub workers: Option<usize>,
     /// The `[inspect]` table: limits of the website inspector (file only).
     pub inspect: Option<InspectSettings>,
+    /// The `[mail]` table (and `LANHMANG_MAIL_*`): the SMTP server that sends the outbox.
+    pub mail: Option<MailLayer>,
+}
+
+/// The mail server, from `[mail]` in `lanhmang.toml` and `LANHMANG_MAIL_*` variables (which
+/// override the file key by key). Without `host`, mail stays queued in the outbox.
+#[derive(Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailLayer {
+    pub host: Option<String>,
+    pub port: Option<u16>,
+    /// `none`, `starttls` (default) or `tls`.
+    pub security: Option<String>,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    pub from_address: Option<String>,
+    pub from_name: Option<String>,
+    pub timeout_secs: Option<u64>,
+    pub batch_size: Option<usize>,
+    pub max_attempts: Option<i64>,
+    pub backoff_base_secs: Option<u64>,
+    pub backoff_max_secs: Option<u64>,
+}
+
+/// Everything but the password.
+impl std::fmt::Debug for MailLayer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MailLayer")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("security", &self.security)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "***"))
+            .field("from_address", &self.from_address)
+            .field("from_name", &self.from_name)
+            .field("timeout_secs", &self.timeout_secs)
+            .field("batch_size", &self.batch_size)
+            .field("max_attempts", &self.max_attempts)
+            .field("backoff_base_secs", &self.backoff_base_secs)
+            .field("backoff_max_secs", &self.backoff_max_secs)
+            .finish()
+    }
+}
+
+impl MailLayer {
+    fn over(self, base: MailLayer) -> MailLayer {
+        MailLayer {
+            host: self.host.or(base.host),
+            port: self.port.or(base.port),
+            security: self.security.or(base.security),
+            username: self.username.or(base.username),
+            password: self.password.or(base.password),
+            from_address: self.from_address.or(base.from_address),
+            from_name: self.from_name.or(base.from_name),
+            timeout_secs: self.timeout_secs.or(base.timeout_secs),
+            batch_size: self.batch_size.or(base.batch_size),
+            max_attempts: self.max_attempts.or(base.max_attempts),
+            backoff_base_secs: self.backoff_base_secs.or(base.backoff_base_secs),
+            backoff_max_secs: self.backoff_max_secs.or(base.backoff_max_secs),
+        }
+    }
+
+    /// The settings, checked; `None` when no host is set (an empty host turns a file's server
+    /// off from the environment).
+    pub fn resolve(self) -> anyhow::Result<Option<MailSettings>> {
+        let non_empty = |v: Option<String>| v.map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let Some(host) = non_empty(self.host) else {
+            return Ok(None);
+        };
+        let security = match self.security.as_deref() {
+            None => SmtpSecurity::StartTls,
+            Some(raw) => SmtpSecurity::parse(raw)
+                .with_context(|| format!("[mail] security phải là none, starttls hoặc tls, không phải {raw}"))?,
+        };
+        let Some(from_address) = non_empty(self.from_address) else {
+            bail!("[mail] from_address (địa chỉ gửi thư) chưa được đặt");
+        };
+        if !lanhmang_store::outbox::valid_address(&from_address) {
+            bail!("[mail] from_address không phải địa chỉ e-mail hợp lệ: {from_address}");
+        }
+        let mut m = MailSettings::new(host, from_address);
+        m.security = security;
+        m.port = match self.port {
+            Some(0) => bail!("[mail] port phải từ 1 đến 65535"),
+            Some(p) => p,
+            None => security.default_port(),
+        };
+        m.username = non_empty(self.username);
+        m.password = self.password.filter(|p| !p.is_empty());
+        if m.password.is_some() && m.username.is_none() {
+            bail!("[mail] có password nhưng thiếu username");
+        }
+        if m.username.is_some() && security == SmtpSecurity::None {
+            bail!("[mail] không gửi mật khẩu qua kết nối không mã hóa: dùng security = starttls hoặc tls");
+        }
+        if let Some(name) = self.from_name {
+            if name.chars().any(char::is_control) {
+                bail!("[mail] from_name không được xuống dòng");
+            }
+            m.from_name = name.trim().to_string();
+        }
+        let positive = |v: u64, key: &str| -> anyhow::Result<u64> {
+            if v == 0 {
+                bail!("[mail] {key} phải lớn hơn 0")
+            } else {
+                Ok(v)
+            }
+        };
+        if let Some(v) = self.timeout_secs {
+            m.timeout = std::time::Duration::from_secs(positive(v, "timeout_secs")?.min(600));
+        }
+        if let Some(v) = self.batch_size {
+            m.batch_size = positive(v as u64, "batch_size")? as usize;
+        }
+        if let Some(v) = self.max_attempts {
+            if !(1..=100).contains(&v) {
+                bail!("[mail] max_attempts phải từ 1 đến 100");
+            }
+            m.max_attempts = v;
+        }
+        let seconds = |v: u64| time::Duration::seconds(i64::try_from(v).unwrap_or(i64::MAX).min(30 * 24 * 3600));
+        if let Some(v) = self.backoff_base_secs {
+            m.backoff_base = seconds(positive(v, "backoff_base_secs")?);
+        }
+        if let Some(v) = self.backoff_max_secs {
+            m.backoff_max = seconds(positive(v, "backoff_max_secs")?);
+        }
+        if m.backoff_max < m.backoff_base {
+            bail!("[mail] backoff_max_secs không được nhỏ hơn backoff_base_secs");
+        }
+        Ok(Some(m))
+    }
 }
 
 /// Inspector limits from `lanhmang.toml`; unset keys keep the inspector's defaults.
@@ -167,6 +300,10 @@ impl Layer {
             log_format: self.log_format.or(base.log_format),
             workers: self.workers.or(base.workers),
             inspect: self.inspect.or(base.inspect),
+            mail: match (self.mail, base.mail) {
+                (Some(top), Some(below)) => Some(top.over(below)),
+                (top, below) => top.or(below),
+            },
         }
     }
 
@@ -193,6 +330,36 @@ impl Layer {
                 "BODY_LIMIT_BYTES" => layer.body_limit_bytes = Some(parse_int(&value)?.max(0) as usize),
                 "LOG_FORMAT" => layer.log_format = Some(value),
                 "WORKERS" => layer.workers = Some(parse_int(&value)?.max(0) as usize),
+                mail if mail.starts_with("MAIL_") => {
+                    let m = layer.mail.get_or_insert_with(MailLayer::default);
+                    let number = |v: &str| {
+                        v.trim()
+                            .parse::<u64>()
+                            .with_context(|| format!("{key} phải là số nguyên không âm"))
+                    };
+                    match &mail["MAIL_".len()..] {
+                        "HOST" => m.host = Some(value),
+                        "PORT" => {
+                            m.port = Some(
+                                value
+                                    .trim()
+                                    .parse()
+                                    .with_context(|| format!("{key} phải là số cổng (1–65535)"))?,
+                            )
+                        }
+                        "SECURITY" => m.security = Some(value),
+                        "USERNAME" => m.username = Some(value),
+                        "PASSWORD" => m.password = Some(value),
+                        "FROM_ADDRESS" => m.from_address = Some(value),
+                        "FROM_NAME" => m.from_name = Some(value),
+                        "TIMEOUT_SECS" => m.timeout_secs = Some(number(&value)?),
+                        "BATCH_SIZE" => m.batch_size = Some(number(&value)? as usize),
+                        "MAX_ATTEMPTS" => m.max_attempts = Some(parse_int(&value)?),
+                        "BACKOFF_BASE_SECS" => m.backoff_base_secs = Some(number(&value)?),
+                        "BACKOFF_MAX_SECS" => m.backoff_max_secs = Some(number(&value)?),
+                        _ => bail!("biến môi trường không được hỗ trợ: {key}"),
+                    }
+                }
                 // Variables for tests and tools, not settings.
                 "TEST_POSTGRES_URL" | "LOG" | "CONFIG" => {}
                 other => bail!("biến môi trường không được hỗ trợ: LANHMANG_{other}"),
@@ -216,6 +383,8 @@ pub struct Config {
     pub log_json: bool,
     pub workers: usize,
     pub inspect: InspectSettings,
+    /// The SMTP server; `None`: mail waits in the outbox.
+    pub mail: Option<MailSettings>,
 }
 
 impl Config {
@@ -256,6 +425,7 @@ impl Config {
             log_json,
             workers: l.workers.unwrap_or(1),
             inspect: l.inspect.unwrap_or_default(),
+            mail: l.mail.unwrap_or_default().resolve()?,
         })
     }
 
@@ -287,8 +457,32 @@ impl Config {
         }
     }
 
-    /// The configuration as text, with the database password hidden.
+    /// The configuration as text, with the database and mail passwords hidden.
     pub fn describe(&self) -> String {
+        let mut text = self.describe_main();
+        text.push_str("\n[mail]\n");
+        match &self.mail {
+            None => text.push_str("host = (chưa đặt: chưa cấu hình máy chủ thư, thư chờ trong hộp thư đi)\n"),
+            Some(m) => text.push_str(&format!(
+                "host = {}\nport = {}\nsecurity = {}\nusername = {}\npassword = {}\nfrom_address = {}\nfrom_name = {}\ntimeout_secs = {}\nbatch_size = {}\nmax_attempts = {}\nbackoff_base_secs = {}\nbackoff_max_secs = {}\n",
+                m.host,
+                m.port,
+                m.security.as_str(),
+                m.username.as_deref().unwrap_or("(chưa đặt)"),
+                if m.password.is_some() { "***" } else { "(chưa đặt)" },
+                m.from_address,
+                m.from_name,
+                m.timeout.as_secs(),
+                m.batch_size,
+                m.max_attempts,
+                m.backoff_base.whole_seconds(),
+                m.backoff_max.whole_seconds(),
+            )),
+        }
+        text
+    }
+
+    fn describe_main(&self) -> String {
         format!(
             "bind = {}\ndata_dir = {}\ndatabase_url = {}\npublic_url = {}\nsession_idle_minutes = {}\nsession_lifetime_hours = {}\ntrust_proxy = {}\nbody_limit_bytes = {}\nlog_format = {}\nworkers = {}\n",
             self.bind,
@@ -351,6 +545,79 @@ mod tests {
         let c = Config::resolve(Layer::default(), Layer::default(), bad).unwrap();
         assert!(c.inspect.apply(lanhmang_inspect::InspectConfig::default()).is_err());
         assert!(toml::from_str::<Layer>("[inspect]\nnope = 1").is_err());
+    }
+
+    #[test]
+    fn mail_from_the_file_and_the_environment() {
+        let none = Config::resolve(Layer::default(), Layer::default(), Layer::default()).unwrap();
+        assert!(none.mail.is_none());
+        assert!(none.describe().contains("chưa cấu hình máy chủ thư"));
+
+        let file: Layer = toml::from_str(
+            "[mail]\nhost = \"smtp.pgd.example.vn\"\nsecurity = \"tls\"\nusername = \"lanhmang\"\npassword = \"file-secret\"\n\
+             from_address = \"lanhmang@pgd.example.vn\"\nfrom_name = \"Phòng GD&ĐT\"\nmax_attempts = 3",
+        )
+        .unwrap();
+        let vars = env(&[
+            ("LANHMANG_MAIL_PASSWORD", "env-secret"),
+            ("LANHMANG_MAIL_BATCH_SIZE", "10"),
+            ("LANHMANG_MAIL_BACKOFF_BASE_SECS", "30"),
+        ]);
+        let c = Config::resolve(Layer::default(), vars, file.clone()).unwrap();
+        let m = c.mail.clone().unwrap();
+        assert_eq!(
+            (m.host.as_str(), m.port, m.security),
+            ("smtp.pgd.example.vn", 465, SmtpSecurity::Tls)
+        );
+        assert_eq!(
+            m.password.as_deref(),
+            Some("env-secret"),
+            "the environment overrides key by key"
+        );
+        assert_eq!(
+            (m.batch_size, m.max_attempts, m.from_name.as_str()),
+            (10, 3, "Phòng GD&ĐT")
+        );
+        assert_eq!(m.backoff_base, time::Duration::seconds(30));
+        let shown = c.describe();
+        assert!(
+            shown.contains("host = smtp.pgd.example.vn") && shown.contains("password = ***"),
+            "{shown}"
+        );
+        assert!(!shown.contains("env-secret") && !shown.contains("file-secret"));
+        assert!(!format!("{c:?}").contains("env-secret"), "Debug hides it too");
+        assert!(!format!("{file:?}").contains("file-secret"));
+
+        // An empty host from the environment turns the file's server off.
+        let off = Config::resolve(Layer::default(), env(&[("LANHMANG_MAIL_HOST", "")]), file).unwrap();
+        assert!(off.mail.is_none());
+
+        for bad in [
+            &[("LANHMANG_MAIL_HOST", "smtp.x.vn")][..],
+            &[
+                ("LANHMANG_MAIL_HOST", "smtp.x.vn"),
+                ("LANHMANG_MAIL_FROM_ADDRESS", "khong-hop-le"),
+            ],
+            &[
+                ("LANHMANG_MAIL_HOST", "smtp.x.vn"),
+                ("LANHMANG_MAIL_FROM_ADDRESS", "a@x.vn"),
+                ("LANHMANG_MAIL_SECURITY", "ssl"),
+            ],
+            &[
+                ("LANHMANG_MAIL_HOST", "smtp.x.vn"),
+                ("LANHMANG_MAIL_FROM_ADDRESS", "a@x.vn"),
+                ("LANHMANG_MAIL_SECURITY", "none"),
+                ("LANHMANG_MAIL_USERNAME", "u"),
+            ],
+        ] {
+            assert!(
+                Config::resolve(Layer::default(), env(bad), Layer::default()).is_err(),
+                "{bad:?}"
+            );
+        }
+        assert!(Layer::from_env([("LANHMANG_MAIL_PORT".to_string(), "x".to_string())].into_iter()).is_err());
+        assert!(Layer::from_env([("LANHMANG_MAIL_NOPE".to_string(), "1".to_string())].into_iter()).is_err());
+        assert!(toml::from_str::<Layer>("[mail]\nnope = 1").is_err());
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! per role. Only this module ever creates the demo password.
 
 use anyhow::{Context, bail};
+use lanhmang_domain::activity::ActivityKind;
 use lanhmang_domain::person::PersonInput;
 use lanhmang_domain::unit::UnitInput;
 use lanhmang_domain::{Role, password};
@@ -208,10 +209,182 @@ pub async fn seed(store: &Store) -> anyhow::Result<()> {
         let person = store.create_person(&ctx, unit_id, &fields, Some(&hash), false).await?;
         store.grant_role(&ctx, person.id, *role, unit_id).await?;
     }
+    seed_yearly_loop(store, &ctx, office.id).await?;
     store.set_setting(SETTING, "yes").await?;
     store
         .record(&ctx, "demo.seed", "", "24 trường, 8 tài khoản mẫu")
         .await?;
+    Ok(())
+}
+
+/// A small deterministic generator, so the demo is the same on every machine.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self, below: u64) -> u64 {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (self.0 >> 33) % below.max(1)
+    }
+}
+
+const DEMO_TITLES: &[(ActivityKind, &str)] = &[
+    (ActivityKind::Talk, "Nói chuyện chuyên đề: ứng xử văn minh trên mạng xã hội"),
+    (ActivityKind::Training, "Tập huấn giáo viên: nhận diện tin giả và lừa đảo trực tuyến"),
+    (ActivityKind::Campaign, "Tuần lễ tuyên truyền \"Dùng điện thoại đúng lúc, đúng chỗ\""),
+    (ActivityKind::ParentMeeting, "Họp cha mẹ học sinh: cùng con dùng Internet an toàn"),
+    (ActivityKind::WebPost, "Bài viết trên website trường về quy định của ngành"),
+    (ActivityKind::PartnerWork, "Phối hợp Trung tâm Văn hóa - Thông tin tổ chức buổi ngoại khóa"),
+    (ActivityKind::PhoneRules, "Phổ biến nội quy sử dụng điện thoại di động đầu năm học"),
+    (ActivityKind::StoryPost, "Giới thiệu tấm gương học sinh tiêu biểu trên trang của trường"),
+    (ActivityKind::Other, "Sinh hoạt dưới cờ về an toàn thông tin cá nhân"),
+];
+
+/// The yearly loop in the demo: last year's plan with every report in, this year's plan with
+/// reports in every state, school plans, and a realistic spread of activities.
+async fn seed_yearly_loop(store: &Store, ctx: &AuditContext, office_id: i64) -> anyhow::Result<()> {
+    use lanhmang_domain::plan::{PlanContent, PlanHeader, SchoolPlanContent};
+    use lanhmang_domain::report::{ReportEvent, compute_from_activities};
+    use lanhmang_store::reports::Narrative;
+
+    let content = PlanContent::from_template(&lanhmang_domain::plan_template::BUILTIN);
+    let title = "Kế hoạch tổ chức các hoạt động giáo dục, hướng dẫn sử dụng mạng xã hội, khai thác thông tin trên Internet";
+    let schools: Vec<_> = store
+        .list_units(&[office_id], &lanhmang_store::UnitFilter::default(), lanhmang_domain::Paging { page: 1, per_page: 500 })
+        .await?
+        .0
+        .into_iter()
+        .filter(|u| u.kind == lanhmang_domain::UnitKind::School)
+        .collect();
+    let mut rng = Lcg(2026);
+    for school in &schools {
+        let pupils = 300 + rng.next(900) as u32;
+        store.set_school_size(ctx, school.id, Some(20 + pupils / 25), Some(pupils)).await?;
+    }
+    for (year, number, published) in [("2025-2026", "12/KH-VHXH", true), ("2026-2027", "05/KH-VHXH", true)] {
+        let header = PlanHeader::parse(title, year, "", number)?;
+        let plan = store.create_plan(ctx, office_id, &header, "builtin", &content).await?;
+        let plan = if published { store.publish_plan(ctx, plan.id, None).await? } else { plan };
+        let last_year = year == "2025-2026";
+        let start = plan.school_year.start_year;
+        for (i, school) in schools.iter().enumerate() {
+            if school.status != lanhmang_domain::UnitStatus::Active && !last_year {
+                continue;
+            }
+            // Activities: September to May last year; September to today this year.
+            let months: &[(i32, u8)] = if last_year {
+                &[(start, 9), (start, 10), (start, 11), (start, 12), (start + 1, 1), (start + 1, 2), (start + 1, 3), (start + 1, 4), (start + 1, 5)]
+            } else {
+                &[(start, 9), (start, 10), (start, 11)]
+            };
+            let count = months.len() * 2 + rng.next(4) as usize;
+            for n in 0..count {
+                let (y, m) = months[n % months.len()];
+                let day = 1 + rng.next(27) as u8;
+                let (kind, title) = DEMO_TITLES[rng.next(DEMO_TITLES.len() as u64) as usize];
+                let pupils = 40 + rng.next(260) as u32;
+                let level_high = school.school_level == Some(lanhmang_domain::SchoolLevel::LowerSecondary);
+                let audience = lanhmang_domain::activity::Audience {
+                    teachers: 2 + rng.next(20) as u32,
+                    staff: rng.next(4) as u32,
+                    pupils_g1_2: if level_high { 0 } else { pupils / 3 },
+                    pupils_g3_5: if level_high { 0 } else { pupils - pupils / 3 },
+                    pupils_g6_7: if level_high { pupils / 2 } else { 0 },
+                    pupils_g8_9: if level_high { pupils - pupils / 2 } else { 0 },
+                    pupils_other: 0,
+                    parents: if kind == ActivityKind::ParentMeeting { 30 + rng.next(120) as u32 } else { 0 },
+                };
+                let fields = lanhmang_domain::activity::ActivityFields {
+                    kind,
+                    tasks: Vec::new(),
+                    held_on: time::Date::from_calendar_date(y, time::Month::try_from(m)?, day)?,
+                    title: title.to_string(),
+                    audience,
+                    partner: if kind == ActivityKind::PartnerWork { "Trung tâm Văn hóa - Thông tin và Thể thao phường".into() } else { String::new() },
+                    description: String::new(),
+                };
+                store.create_activity(ctx, school.id, plan.id, &fields, &[]).await?;
+            }
+            // School plans: every school last year; two thirds this year, in every state.
+            let state = i % 6;
+            if last_year || state < 4 {
+                let sp = SchoolPlanContent::prefilled(&plan.content);
+                store.save_school_plan(ctx, plan.id, school.id, None, &sp, "").await?;
+                if last_year || state >= 1 {
+                    store.review_school_plan(ctx, plan.id, school.id, ReportEvent::Submit, "").await?;
+                }
+                if last_year || state == 2 {
+                    store.review_school_plan(ctx, plan.id, school.id, ReportEvent::Accept, "").await?;
+                } else if state == 3 {
+                    store
+                        .review_school_plan(ctx, plan.id, school.id, ReportEvent::Return, "Đề nghị ghi rõ người phụ trách và thời gian từng nhiệm vụ.")
+                        .await?;
+                }
+            }
+            // Reports: all in last year (two late, one returned); this year a few early ones,
+            // one returned, some drafts, the rest not started.
+            let this_state = i % 8;
+            if !last_year && this_state >= 5 {
+                continue;
+            }
+            let facts = store.activity_facts(plan.id, school.id).await?;
+            let computed = compute_from_activities(&plan.content, &facts);
+            let mut values: std::collections::BTreeMap<String, lanhmang_domain::report::IndicatorValue> = computed
+                .iter()
+                .map(|(k, v)| {
+                    (k.clone(), lanhmang_domain::report::IndicatorValue {
+                        value: Some(lanhmang_domain::report::Value::Number(*v)),
+                        computed: Some(*v),
+                        override_reason: String::new(),
+                    })
+                })
+                .collect();
+            for def in plan.content.indicators() {
+                values.entry(def.code.clone()).or_insert_with(|| lanhmang_domain::report::IndicatorValue {
+                    value: Some(match def.kind {
+                        lanhmang_domain::plan_template::IndicatorKind::Text => {
+                            lanhmang_domain::report::Value::Text("Đề nghị Phòng tổ chức thêm lớp bồi dưỡng cho cán bộ quản trị website.".into())
+                        }
+                        lanhmang_domain::plan_template::IndicatorKind::YesNo => lanhmang_domain::report::Value::Number(if rng.next(5) > 0 { 1.0 } else { 0.0 }),
+                        lanhmang_domain::plan_template::IndicatorKind::Number => lanhmang_domain::report::Value::Number((1 + rng.next(6)) as f64),
+                    }),
+                    computed: None,
+                    override_reason: String::new(),
+                });
+            }
+            let report = store.ensure_report(ctx, plan.id, school.id, &values).await?;
+            let narrative = Narrative {
+                results: format!("Nhà trường đã tổ chức {} hoạt động theo kế hoạch, thu hút đông đảo giáo viên, học sinh và cha mẹ học sinh tham gia.", facts.len()),
+                strengths: "Giáo viên chủ nhiệm phối hợp tốt với cha mẹ học sinh; website trường cập nhật thường xuyên.".into(),
+                limitations: "Một số buổi sinh hoạt chưa có minh chứng đầy đủ.".into(),
+                proposals: "Đề nghị Phòng cung cấp thêm tài liệu tuyên truyền phù hợp lứa tuổi.".into(),
+            };
+            let report = store.save_report(ctx, &report, report.version, &narrative, &values).await?;
+            if !last_year && this_state >= 3 {
+                continue;
+            }
+            let submitted = store
+                .transition_report(ctx, &plan, &report, report.version, ReportEvent::Submit, "", &[])
+                .await?;
+            if last_year {
+                // Last year's reports came in during May, two of them after the deadline.
+                let day = if i % 11 == 3 { 3 } else { 5 + (i as u8 % 25) };
+                let month = if i % 11 == 3 { time::Month::June } else { time::Month::May };
+                let at = time::Date::from_calendar_date(start + 1, month, day)?
+                    .with_hms(9, 0, 0)?
+                    .assume_offset(lanhmang_domain::report::VIETNAM);
+                store.backdate_submission(submitted.id, at, plan.deadline).await?;
+            }
+            let accept = if last_year { i % 7 != 2 } else { this_state == 0 };
+            let give_back = if last_year { i % 7 == 2 } else { this_state == 1 };
+            if accept {
+                store.transition_report(ctx, &plan, &submitted, submitted.version, ReportEvent::Accept, "", &[]).await?;
+            } else if give_back {
+                store
+                    .transition_report(ctx, &plan, &submitted, submitted.version, ReportEvent::Return, "Đề nghị bổ sung minh chứng cho các buổi nói chuyện chuyên đề.", &[])
+                    .await?;
+            }
+        }
+    }
     Ok(())
 }
 

@@ -222,6 +222,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Worker => {
             init_logging(&config);
             let stop = server::shutdown_signal();
+            let mailer = server::mailer(&config)?;
             let store = std::sync::Arc::new(server::open_store(&config).await?);
             let settings = server::job_settings(&config);
             let (tx, rx) = tokio::sync::watch::channel(false);
@@ -231,6 +232,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     format!("worker-{}", std::process::id()),
                     settings.clone(),
                 )
+                .with_mailer(mailer)
                 .run(rx.clone()),
             );
             let scheduler = tokio::spawn(lanhmang_jobs::Scheduler::new(store.clone(), settings).run(rx));

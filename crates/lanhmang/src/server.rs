@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use lanhmang_jobs::{JobSettings, Scheduler, Worker};
+use lanhmang_jobs::{JobSettings, Mailer, Scheduler, Worker};
 use lanhmang_store::Store;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -40,12 +40,29 @@ pub struct Running {
 pub fn job_settings(config: &Config) -> JobSettings {
     JobSettings {
         session_idle: time::Duration::minutes(config.session_idle_minutes),
+        // Retries are looked for every minute, but only by a process that can send them.
+        mail_interval: config.mail.as_ref().map(|_| Duration::from_secs(60)),
         ..Default::default()
     }
 }
 
+/// The mailer the workers share, if a mail server is configured; a bad setting stops the start
+/// rather than leaving mail to fail one by one.
+pub fn mailer(config: &Config) -> anyhow::Result<Option<Arc<Mailer>>> {
+    let Some(settings) = config.mail.clone() else {
+        tracing::info!("no mail server configured ([mail] host): mail waits in the outbox");
+        return Ok(None);
+    };
+    let (host, port, security) = (settings.host.clone(), settings.port, settings.security.as_str());
+    let mailer = Mailer::new(settings).context("không dùng được cấu hình máy chủ thư [mail]")?;
+    tracing::info!(%host, port, security, "mail is sent through this server");
+    Ok(Some(Arc::new(mailer)))
+}
+
 /// Binds and starts serving; returns at once.
 pub async fn start(config: &Config, store: Store) -> anyhow::Result<Running> {
+    // Before anything starts, so that a bad [mail] leaves nothing running.
+    let mailer = if config.workers > 0 { mailer(config)? } else { None };
     let store = Arc::new(store);
     let listener = tokio::net::TcpListener::bind(config.bind).await.with_context(|| {
         format!(
@@ -71,7 +88,8 @@ pub async fn start(config: &Config, store: Store) -> anyhow::Result<Running> {
             store.clone(),
             format!("serve-{}-{i}", std::process::id()),
             settings.clone(),
-        );
+        )
+        .with_mailer(mailer.clone());
         background.push(tokio::spawn(worker.run(watch_rx.clone())));
     }
     if config.workers > 0 {

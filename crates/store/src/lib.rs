@@ -71,11 +71,53 @@ macro_rules! audit_in_tx {
     }};
 }
 
+/// Queues one e-mail inside an open transaction `$tx` (as for `audit_in_tx!`), so that the mail
+/// exists if and only if the change it announces commits, and queues the delivery job with it.
+/// `$mail` is a `&outbox::NewMail`. Evaluates to `Result<bool>`: false when a mail with the same
+/// dedup key exists already; invalid input (a bad address) is refused before anything is written.
+macro_rules! queue_mail_in_tx {
+    ($tx:expr, $mail:expr) => {{
+        let mail: &$crate::outbox::NewMail = $mail;
+        let conn = &mut *$tx;
+        async move {
+            mail.check()?;
+            let at = $crate::now();
+            let queued = sqlx::query($crate::outbox::INSERT_MAIL)
+                .bind(mail.to_address.trim())
+                .bind(mail.to_name.trim())
+                .bind(mail.subject.trim())
+                .bind(&mail.body)
+                .bind(mail.reason)
+                .bind(mail.plan_id)
+                .bind(mail.unit_id)
+                .bind(at)
+                .bind(mail.dedup_key.as_deref())
+                .execute(&mut *conn)
+                .await?
+                .rows_affected()
+                > 0;
+            if queued {
+                sqlx::query($crate::outbox::KICK_DELIVERY)
+                    .bind($crate::outbox::DELIVER_MAIL_JOB)
+                    .bind(at)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            Ok::<bool, $crate::StoreError>(queued)
+        }
+        .await
+    }};
+}
+
+pub mod activities;
 pub mod audit;
 pub mod auth;
 pub mod jobs;
 pub mod migrate;
+pub mod outbox;
 pub mod people;
+pub mod plans;
+pub mod reports;
 pub mod settings;
 pub mod units;
 
@@ -269,6 +311,57 @@ pub(crate) fn like_escape(text: &str) -> String {
     out
 }
 
+/// The stored path of a unit with this ancestry.
+pub(crate) fn path_of(ancestry: &[i64]) -> String {
+    let mut p = String::from("/");
+    for id in ancestry {
+        p.push_str(&format!("{id:012}/"));
+    }
+    p
+}
+
+/// `[low, high)`: every path in the subtree of the unit with this ancestry sorts inside it, so
+/// a subtree is one index range scan on both backends. Paths hold only digits and '/', and '0'
+/// is the character right after '/'.
+pub(crate) fn path_range_of(ancestry: &[i64]) -> (String, String) {
+    let low = path_of(ancestry);
+    let high = format!("{}0", &low[..low.len() - 1]);
+    (low, high)
+}
+
+/// A condition that `column` lies in one of `ranges`, with its binds from `$first` on. No range
+/// means nothing matches.
+pub(crate) fn range_condition(column: &str, ranges: &[(String, String)], first: usize) -> (String, Vec<String>) {
+    if ranges.is_empty() {
+        return ("1 = 0".into(), Vec::new());
+    }
+    let mut parts = Vec::new();
+    let mut binds = Vec::new();
+    for (i, (low, high)) in ranges.iter().enumerate() {
+        let a = first + 2 * i;
+        parts.push(format!("({column} >= ${a} AND {column} < ${})", a + 1));
+        binds.push(low.clone());
+        binds.push(high.clone());
+    }
+    (format!("({})", parts.join(" OR ")), binds)
+}
+
+impl Store {
+    /// The path ranges of the subtrees of `roots`, narrowed to the outermost ones.
+    pub(crate) async fn subtree_ranges(&self, roots: &[i64]) -> Result<Vec<(String, String)>> {
+        let units = self.units_by_ids(roots).await?;
+        let mut ranges: Vec<(String, String)> = units.iter().map(|u| path_range_of(&u.ancestry)).collect();
+        ranges.sort();
+        let mut out: Vec<(String, String)> = Vec::new();
+        for r in ranges {
+            if !out.iter().any(|o| r.0.starts_with(&o.0)) {
+                out.push(r);
+            }
+        }
+        Ok(out)
+    }
+}
+
 /// Unit ids from a stored ancestry path ('/1/2/7/' → [1, 2, 7]).
 pub fn parse_path(path: &str) -> Vec<i64> {
     path.split('/').filter_map(|p| p.parse().ok()).collect()
@@ -299,5 +392,10 @@ mod tests {
         assert_eq!(parse_path("/1/2/7/"), vec![1, 2, 7]);
         assert_eq!(parse_path("/000000000001/000000000012/"), vec![1, 12]);
         assert_eq!(like_escape("50%_a\\"), "50\\%\\_a\\\\");
+        let (low, high) = path_range_of(&[1, 12]);
+        assert_eq!(low, "/000000000001/000000000012/");
+        assert!(low.as_str() < "/000000000001/000000000012/000000000099/");
+        assert!("/000000000001/000000000012/000000000099/" < high.as_str());
+        assert!("/000000000001/000000000013/" > high.as_str());
     }
 }

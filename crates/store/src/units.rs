@@ -327,6 +327,34 @@ impl Store {
         self.unit(id).await?.ok_or(StoreError::NotFound("đơn vị"))
     }
 
+    /// The school's staff and pupils, when the office recorded them; `None` when either is unknown.
+    pub async fn school_size(&self, unit_id: i64) -> Result<Option<u32>> {
+        let row: Option<(Option<i64>, Option<i64>)> = on_pool!(self, pool => sqlx::query_as(
+            "SELECT staff_count, pupil_count FROM units WHERE id = $1",
+        ).bind(unit_id).fetch_optional(pool).await?);
+        Ok(match row {
+            Some((Some(staff), Some(pupils))) => u32::try_from(staff + pupils).ok(),
+            _ => None,
+        })
+    }
+
+    /// Records a school's size (staff and pupils), with its audit entry.
+    pub async fn set_school_size(&self, ctx: &AuditContext, unit_id: i64, staff: Option<u32>, pupils: Option<u32>) -> Result<()> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("UPDATE units SET staff_count = $1, pupil_count = $2, updated_at = $3 WHERE id = $4")
+                .bind(staff.map(i64::from))
+                .bind(pupils.map(i64::from))
+                .bind(now())
+                .bind(unit_id)
+                .execute(&mut *tx)
+                .await?;
+            audit_in_tx!(tx, ctx, "unit.size", format!("unit:{unit_id}"), format!("{staff:?}/{pupils:?}"));
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
     /// Every unit's code, kind and parent code, as the import checks need them.
     pub async fn unit_links(&self) -> Result<HashMap<String, ExistingUnit>> {
         let rows: Vec<(String, String, Option<String>)> = on_pool!(self, pool => {

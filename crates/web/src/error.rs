@@ -129,12 +129,23 @@ pub enum ApiError {
     Throttled { wait_seconds: i64 },
     #[error("payload too large")]
     PayloadTooLarge,
+    /// Refused by the rules; every problem is listed in `error.problems`.
+    #[error("unprocessable")]
+    Unprocessable(Vec<String>),
     #[error("internal: {0}")]
     Internal(String),
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        if let ApiError::Unprocessable(problems) = &self {
+            let body = serde_json::json!({ "error": {
+                "code": "invalid",
+                "message": "Chưa gửi được: còn điều kiện chưa đạt.",
+                "problems": problems,
+            } });
+            return (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response();
+        }
         let (status, code, message) = match &self {
             ApiError::Unauthorized => (
                 StatusCode::UNAUTHORIZED,
@@ -164,6 +175,7 @@ impl IntoResponse for ApiError {
                 "payload_too_large",
                 "Dữ liệu gửi lên quá lớn.".to_string(),
             ),
+            ApiError::Unprocessable(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid", String::new()),
             ApiError::Internal(detail) => {
                 tracing::error!(%detail, "internal API error");
                 (

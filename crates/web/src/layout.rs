@@ -29,8 +29,10 @@ impl Layout {
     /// The frame for a signed-in person; `section` is the nav entry to mark.
     pub fn new(title: impl Into<String>, identity: &Identity, section: &str) -> Layout {
         let mut nav = vec![("/", "Trang chủ", None)];
+        nav.push(("/ke-hoach", "Kế hoạch", Some(Action::ViewPlans)));
         nav.push(("/don-vi", "Đơn vị", Some(Action::ViewUnit)));
         nav.push(("/nguoi-dung", "Người dùng", Some(Action::ViewPeople)));
+        nav.push(("/hoat-dong", "Hoạt động", Some(Action::ViewActivities)));
         nav.push(("/nhat-ky", "Nhật ký", Some(Action::ViewAudit)));
         nav.push(("/tai-khoan", "Tài khoản", None));
         let nav = nav
@@ -89,6 +91,11 @@ fn notice_text(code: &str) -> Option<&'static str> {
         "da-mo-khoa" => "Đã mở khóa tài khoản.",
         "da-dang-xuat" => "Bạn đã đăng xuất.",
         "het-phien" => "Phiên làm việc đã hết hạn. Vui lòng đăng nhập lại.",
+        "da-ban-hanh" => "Đã ban hành kế hoạch. Các trường trực thuộc đã thấy kế hoạch này.",
+        "da-gui" => "Đã gửi tới Phòng. Bạn sẽ nhận được e-mail nếu Phòng trả lại để bổ sung.",
+        "da-duyet" => "Đã duyệt.",
+        "da-tra-lai" => "Đã trả lại; hiệu trưởng sẽ nhận được e-mail kèm ý kiến của bạn.",
+        "da-mo-lai" => "Đã mở lại báo cáo; việc mở lại đã được ghi vào nhật ký hệ thống.",
         _ => return None,
     })
 }

@@ -4,6 +4,9 @@
 //! Every route is added through [`routes::Routes`], which requires the permission the route
 //! needs; [`route_table`] lists them all so that a test can walk every route.
 
+// The hand-written OpenAPI document is one large `json!` literal.
+#![recursion_limit = "512"]
+
 use std::sync::Arc;
 
 use axum::Router;
@@ -20,6 +23,7 @@ mod ops;
 pub mod pages;
 pub mod routes;
 mod static_files;
+pub mod yearly;
 
 pub use error::AppError;
 pub use routes::{Need, RouteInfo};

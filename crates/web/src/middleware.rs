@@ -50,11 +50,14 @@ async fn security_headers(State(state): State<AppState>, request: Request, next:
     let set = |h: &mut axum::http::HeaderMap, name: &'static str, value: &'static str| {
         h.insert(name, HeaderValue::from_static(value));
     };
-    set(
-        h,
+    // Appended, not set: a handler's own policy (evidence downloads add `sandbox`) stays, and
+    // browsers enforce both, so a handler can only tighten the policy.
+    h.append(
         "content-security-policy",
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; \
-         connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
+        HeaderValue::from_static(
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; \
+             connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
+        ),
     );
     set(h, "x-frame-options", "DENY");
     set(h, "x-content-type-options", "nosniff");
@@ -75,6 +78,15 @@ async fn security_headers(State(state): State<AppState>, request: Request, next:
     response
 }
 
+/// The largest body a request may send: evidence uploads carry files, everything else is small.
+fn limit_for(state: &AppState, request: &Request) -> usize {
+    if crate::pages::activities::takes_uploads(request.method(), request.uri().path()) {
+        state.config.body_limit.max(crate::pages::activities::UPLOAD_BODY_LIMIT)
+    } else {
+        state.config.body_limit
+    }
+}
+
 /// Refuses bodies over the limit before reading them when their length is declared.
 async fn body_limit(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let declared = request
@@ -82,7 +94,7 @@ async fn body_limit(State(state): State<AppState>, request: Request, next: Next)
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > state.config.body_limit) {
+    if declared.is_some_and(|n| n > limit_for(&state, &request)) {
         return too_large(is_api(&request));
     }
     next.run(request).await
@@ -113,23 +125,25 @@ async fn csrf(State(state): State<AppState>, request: Request, next: Next) -> Re
             .unwrap_or("")
             .to_string(),
     };
-    let (parts, body) = request.into_parts();
-    let bytes = match axum::body::to_bytes(body, state.config.body_limit).await {
-        Ok(b) => b,
-        Err(_) => return too_large(false),
-    };
-    let is_form = parts
-        .headers
+    let is_form = request
+        .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    let sent = if is_form {
-        form_field(&bytes, "_csrf")
-    } else {
-        parts.uri.query().and_then(|q| form_field(q.as_bytes(), "_csrf"))
+    let valid = |sent: Option<String>| {
+        !expected.is_empty() && sent.is_some_and(|s| constant_time_eq(s.as_bytes(), expected.as_bytes()))
     };
-    let valid = !expected.is_empty() && sent.is_some_and(|s| constant_time_eq(s.as_bytes(), expected.as_bytes()));
-    if !valid {
+    // A token in the query is checked before the body is read: uploads can be large.
+    if !is_form && !valid(request.uri().query().and_then(|q| form_field(q.as_bytes(), "_csrf"))) {
+        return AppError::Csrf.into_response();
+    }
+    let limit = limit_for(&state, &request);
+    let (parts, body) = request.into_parts();
+    let bytes = match axum::body::to_bytes(body, limit).await {
+        Ok(b) => b,
+        Err(_) => return too_large(false),
+    };
+    if is_form && !valid(form_field(&bytes, "_csrf")) {
         return AppError::Csrf.into_response();
     }
     next.run(Request::from_parts(parts, Body::from(bytes))).await

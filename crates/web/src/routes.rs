@@ -80,6 +80,10 @@ impl Routes {
         self.add("POST", path, need, h)
     }
 
+    pub fn put<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, need: Need, h: H) -> Routes {
+        self.add("PUT", path, need, h)
+    }
+
     pub fn into_router(self, state: AppState) -> Router {
         let mut router = Router::new();
         for (path, method_router) in self.by_path {
@@ -147,7 +151,7 @@ fn login_redirect(request: &Request) -> Response {
 /// Every route of the application.
 pub fn build() -> Routes {
     use Need::*;
-    use pages::{account, audit_log, home, login, people, units};
+    use pages::{account, audit_log, home, login, people, plans, units};
     Routes::new()
         // Operations.
         .get("/healthz", Public, ops::healthz)
@@ -204,6 +208,60 @@ pub fn build() -> Routes {
             Permission(Action::ManagePeople),
             people::set_disabled,
         )
+        // Activity log.
+        .get("/hoat-dong", Permission(Action::ViewActivities), pages::activities::list)
+        .get("/hoat-dong/lich", Permission(Action::ViewActivities), pages::activities::calendar)
+        .get("/hoat-dong/xuat.xlsx", Permission(Action::ViewActivities), pages::activities::export)
+        .get("/hoat-dong/moi", Permission(Action::LogActivities), pages::activities::new_form)
+        .post(
+            "/hoat-dong/moi",
+            Permission(Action::LogActivities),
+            pages::activities::create.layer(pages::activities::upload_body_limit()),
+        )
+        .get("/hoat-dong/{id}", Permission(Action::ViewActivities), pages::activities::show)
+        // Editing is open to more people than logging (principals, reviewing office staff):
+        // the handler decides per activity.
+        .get("/hoat-dong/{id}/sua", Permission(Action::ViewActivities), pages::activities::edit_form)
+        .post(
+            "/hoat-dong/{id}/sua",
+            Permission(Action::ViewActivities),
+            pages::activities::update.layer(pages::activities::upload_body_limit()),
+        )
+        .post("/hoat-dong/{id}/xoa", Permission(Action::ViewActivities), pages::activities::delete)
+        .get("/minh-chung/{id}", Permission(Action::ViewActivities), pages::activities::download)
+        // Plans, schools' plans and reports.
+        .get("/ke-hoach", Permission(Action::ViewPlans), plans::list)
+        .get("/ke-hoach/moi", Permission(Action::ManagePlans), plans::new_form)
+        .post("/ke-hoach/moi", Permission(Action::ManagePlans), plans::create)
+        .get("/ke-hoach/{id}", Permission(Action::ViewPlans), plans::show)
+        .get("/ke-hoach/{id}/sua", Permission(Action::ManagePlans), plans::edit_form)
+        .post("/ke-hoach/{id}/sua", Permission(Action::ManagePlans), plans::update)
+        .post("/ke-hoach/{id}/ban-hanh", Permission(Action::ManagePlans), plans::publish)
+        .get("/ke-hoach/{id}/truong", Permission(Action::ReviewReports), plans::school_plans)
+        .get("/ke-hoach/{id}/truong/{unit_id}", Permission(Action::ViewReports), plans::school_plan)
+        .post(
+            "/ke-hoach/{id}/truong/{unit_id}",
+            Permission(Action::WriteSchoolReport),
+            plans::save_school_plan,
+        )
+        .post(
+            "/ke-hoach/{id}/truong/{unit_id}/{action}",
+            Permission(Action::ReviewReports),
+            plans::review_school_plan,
+        )
+        .get("/ke-hoach/{id}/bao-cao", Permission(Action::ViewDashboard), plans::reports)
+        .get("/ke-hoach/{id}/bao-cao/{unit_id}", Permission(Action::ViewReports), plans::report)
+        .post(
+            "/ke-hoach/{id}/bao-cao/{unit_id}",
+            Permission(Action::WriteSchoolReport),
+            plans::save_report,
+        )
+        .post(
+            "/ke-hoach/{id}/bao-cao/{unit_id}/{action}",
+            Permission(Action::ReviewReports),
+            plans::review_report,
+        )
+        .get("/bao-cao-cua-truong", Permission(Action::WriteSchoolReport), plans::my_report)
         // Audit log.
         .get("/nhat-ky", Permission(Action::ViewAudit), audit_log::page)
         // API.
@@ -214,4 +272,33 @@ pub fn build() -> Routes {
         .get("/api/v1/units", Permission(Action::ViewUnit), api::units)
         .get("/api/v1/units/{id}", Permission(Action::ViewUnit), api::unit)
         .get("/api/v1/people", Permission(Action::ViewPeople), api::people)
+        .get("/api/v1/plans", Permission(Action::ViewPlans), api::yearly::list_plans)
+        .post("/api/v1/plans", Permission(Action::ManagePlans), api::yearly::create_plan)
+        .get("/api/v1/plans/{id}", Permission(Action::ViewPlans), api::yearly::get_plan)
+        .post("/api/v1/plans/{id}/publish", Permission(Action::ManagePlans), api::yearly::publish_plan)
+        .get("/api/v1/plans/{id}/dashboard", Permission(Action::ViewDashboard), api::yearly::dashboard)
+        .get("/api/v1/plans/{id}/reports/{unit_id}", Permission(Action::ViewReports), api::yearly::get_report)
+        .put("/api/v1/plans/{id}/reports/{unit_id}", Permission(Action::WriteSchoolReport), api::yearly::put_report)
+        .post(
+            "/api/v1/plans/{id}/reports/{unit_id}/submit",
+            Permission(Action::WriteSchoolReport),
+            api::yearly::submit_report,
+        )
+        .post(
+            "/api/v1/plans/{id}/reports/{unit_id}/return",
+            Permission(Action::ReviewReports),
+            api::yearly::return_report,
+        )
+        .post(
+            "/api/v1/plans/{id}/reports/{unit_id}/accept",
+            Permission(Action::ReviewReports),
+            api::yearly::accept_report,
+        )
+        .post(
+            "/api/v1/plans/{id}/reports/{unit_id}/reopen",
+            Permission(Action::ReviewReports),
+            api::yearly::reopen_report,
+        )
+        .post("/api/v1/activities", Permission(Action::LogActivities), api::yearly::create_activity)
+        .get("/api/v1/activities", Permission(Action::ViewActivities), api::yearly::list_activities)
 }

@@ -2,6 +2,8 @@
 //! PostgreSQL (when `LANHMANG_TEST_POSTGRES_URL` is set; always under CI).
 #![allow(dead_code)]
 
+pub mod smtp;
+
 use lanhmang::config::{Config, Layer};
 use lanhmang::server::{self, Running};
 use lanhmang_store::test_support::TestDb;

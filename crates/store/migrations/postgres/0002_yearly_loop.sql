@@ -2,6 +2,10 @@
 -- evidence, yearly evaluation reports with their values and history, and the e-mail outbox.
 -- PostgreSQL dialect.
 
+-- The school's size, when the office knows it: reports and activities are checked against it.
+ALTER TABLE units ADD COLUMN staff_count BIGINT;
+ALTER TABLE units ADD COLUMN pupil_count BIGINT;
+
 CREATE TABLE plans (
     id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     -- The coordinating office (or department) that issues the plan; it reaches the schools below.
@@ -157,10 +161,14 @@ CREATE TABLE outbox (
     -- What caused the mail: reminder, report_returned, manual_reminder, …
     reason TEXT NOT NULL,
     plan_id BIGINT REFERENCES plans(id),
+    -- The unit the mail concerns; the office sees the mail of the units in its scope.
     unit_id BIGINT REFERENCES units(id),
+    -- A mail being sent stays 'queued': the worker that claims it pushes next_attempt_at past
+    -- a lease, so a worker that dies mid-send leaves it to be retried when the lease runs out.
     status TEXT NOT NULL CHECK (status IN ('queued', 'sent', 'failed')),
     attempts BIGINT NOT NULL DEFAULT 0,
     next_attempt_at TIMESTAMPTZ NOT NULL,
+    last_attempt_at TIMESTAMPTZ,
     last_error TEXT NOT NULL DEFAULT '',
     -- The same reminder is never queued twice.
     dedup_key TEXT UNIQUE,
@@ -169,3 +177,4 @@ CREATE TABLE outbox (
 );
 CREATE INDEX outbox_due ON outbox (status, next_attempt_at);
 CREATE INDEX outbox_plan ON outbox (plan_id, unit_id);
+CREATE INDEX outbox_unit ON outbox (unit_id, id);

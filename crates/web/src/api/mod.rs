@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`: bearer tokens, the same permissions as the pages.
 
 pub mod openapi;
+pub mod yearly;
 
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
@@ -34,6 +35,24 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                 e.body_text()
             ))),
         }
+    }
+}
+
+/// A JSON body that may be left out: an empty body is `None`; anything else must be valid JSON.
+pub struct OptionalJson<T>(pub Option<T>);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for OptionalJson<T> {
+    type Rejection = ApiError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|_| ApiError::PayloadTooLarge)?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(OptionalJson(None));
+        }
+        serde_json::from_slice(&bytes)
+            .map(|v| OptionalJson(Some(v)))
+            .map_err(|e| ApiError::BadRequest(format!("Nội dung JSON không hợp lệ: {e}")))
     }
 }
 

@@ -17,6 +17,19 @@ pub fn spec() -> Value {
         json!({"name": "school_level", "in": "query", "schema": {"$ref": "#/components/schemas/SchoolLevel"}}),
         json!({"name": "status", "in": "query", "schema": {"$ref": "#/components/schemas/UnitStatus"}}),
     ]);
+    let id_param = json!({"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}, "description": "Mã kế hoạch"});
+    let unit_param = json!({"name": "unit_id", "in": "path", "required": true, "schema": {"type": "integer"}, "description": "Mã trường"});
+    let report_ok = json!({"description": "Báo cáo", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Report"}}}});
+    let review_body = json!({"required": false, "content": {"application/json": {"schema": {"type": "object", "properties": {
+        "version": {"type": "integer", "description": "Phiên bản đã đọc; khác phiên bản hiện tại thì bị từ chối (409)"},
+        "comment": {"type": "string", "description": "Bắt buộc khi trả lại hoặc mở lại"}}}}}});
+    let mut activity_params = paging.as_array().cloned().unwrap_or_default();
+    activity_params.extend([
+        json!({"name": "plan_id", "in": "query", "schema": {"type": "integer"}}),
+        json!({"name": "unit_id", "in": "query", "schema": {"type": "integer"}}),
+        json!({"name": "kind", "in": "query", "schema": {"$ref": "#/components/schemas/ActivityKind"}}),
+        json!({"name": "q", "in": "query", "description": "Tìm trong tên hoạt động (không phân biệt dấu)", "schema": {"type": "string"}}),
+    ]);
     let mut people_params = paging.as_array().cloned().unwrap_or_default();
     people_params.push(json!({"name": "q", "in": "query", "schema": {"type": "string"}}));
     json!({
@@ -68,6 +81,65 @@ pub fn spec() -> Value {
                 "PersonList": {"type": "object", "required": ["items", "total"], "properties": {
                     "items": {"type": "array", "items": {"$ref": "#/components/schemas/Person"}},
                     "total": {"type": "integer"}, "page": {"type": "integer"}, "per_page": {"type": "integer"}}},
+                "ActivityKind": {"type": "string", "enum": ["talk", "training", "campaign", "parent_meeting", "web_post", "partner_work", "phone_rules", "story_post", "other"]},
+                "Plan": {"type": "object", "required": ["id", "title", "school_year", "deadline", "status", "version"], "properties": {
+                    "id": {"type": "integer"}, "title": {"type": "string"}, "issuing_unit_id": {"type": "integer"},
+                    "issuing_unit_name": {"type": "string"}, "school_year": {"type": "string", "examples": ["2026-2027"]},
+                    "deadline": {"type": "string", "format": "date"}, "number": {"type": ["string", "null"], "examples": ["05/KH-PGDĐT"]},
+                    "template": {"type": "string"}, "status": {"type": "string", "enum": ["draft", "published"]},
+                    "version": {"type": "integer"}, "published_at": {"type": ["string", "null"], "format": "date-time"},
+                    "content": {"type": "object", "description": "Các mục, nhiệm vụ và chỉ tiêu của kế hoạch"}}},
+                "PlanList": {"type": "object", "required": ["items", "total"], "properties": {
+                    "items": {"type": "array", "items": {"$ref": "#/components/schemas/Plan"}}, "total": {"type": "integer"}}},
+                "NewPlan": {"type": "object", "required": ["title", "school_year"], "properties": {
+                    "title": {"type": "string"}, "school_year": {"type": "string", "examples": ["2026-2027"]},
+                    "deadline": {"type": "string", "format": "date", "description": "Mặc định 01/6 cuối năm học"},
+                    "template": {"type": "string", "default": "builtin"}, "number": {"type": "string", "examples": ["05/KH-PGDĐT"]},
+                    "issuing_unit_id": {"type": "integer", "description": "Bắt buộc khi người gọi quản lý nhiều đơn vị"}}},
+                "Audience": {"type": "object", "properties": {
+                    "teachers": {"type": "integer", "minimum": 0}, "staff": {"type": "integer", "minimum": 0},
+                    "pupils": {"oneOf": [{"type": "integer", "minimum": 0}, {"type": "object", "properties": {
+                        "grades_1_2": {"type": "integer"}, "grades_3_5": {"type": "integer"}, "grades_6_7": {"type": "integer"},
+                        "grades_8_9": {"type": "integer"}, "other": {"type": "integer"}}}]},
+                    "parents": {"type": "integer", "minimum": 0}}},
+                "NewActivity": {"type": "object", "required": ["unit_id", "plan_id", "kind", "date", "title"], "properties": {
+                    "unit_id": {"type": "integer"}, "plan_id": {"type": "integer"}, "kind": {"$ref": "#/components/schemas/ActivityKind"},
+                    "date": {"type": "string", "format": "date"}, "title": {"type": "string"},
+                    "audience": {"$ref": "#/components/schemas/Audience"},
+                    "tasks": {"type": "array", "items": {"type": "string"}, "description": "Mã nhiệm vụ của kế hoạch, ví dụ II.1.d"},
+                    "partner": {"type": "string"}, "description": {"type": "string"},
+                    "links": {"type": "array", "items": {"type": "string", "format": "uri"}}}},
+                "Activity": {"type": "object", "required": ["id", "unit_id", "plan_id", "kind", "date", "title", "audience"], "properties": {
+                    "id": {"type": "integer"}, "unit_id": {"type": "integer"}, "unit_name": {"type": "string"}, "plan_id": {"type": "integer"},
+                    "kind": {"$ref": "#/components/schemas/ActivityKind"}, "tasks": {"type": "array", "items": {"type": "string"}},
+                    "date": {"type": "string", "format": "date"}, "title": {"type": "string"}, "audience": {"type": "object"},
+                    "partner": {"type": "string"}, "description": {"type": "string"}, "evidence_count": {"type": "integer"}}},
+                "ActivityList": {"type": "object", "required": ["items", "total"], "properties": {
+                    "items": {"type": "array", "items": {"$ref": "#/components/schemas/Activity"}}, "total": {"type": "integer"}}},
+                "Narrative": {"type": "object", "properties": {
+                    "results": {"type": "string"}, "strengths": {"type": "string"}, "limitations": {"type": "string"}, "proposals": {"type": "string"}}},
+                "Report": {"type": "object", "required": ["plan_id", "unit_id", "status", "version", "values"], "properties": {
+                    "plan_id": {"type": "integer"}, "unit_id": {"type": "integer"},
+                    "status": {"type": "string", "enum": ["not_started", "draft", "submitted", "returned", "accepted"]},
+                    "version": {"type": "integer"}, "late": {"type": ["boolean", "null"]},
+                    "first_submitted_at": {"type": ["string", "null"], "format": "date-time"},
+                    "submitted_at": {"type": ["string", "null"], "format": "date-time"},
+                    "review_comment": {"type": "string"}, "narrative": {"$ref": "#/components/schemas/Narrative"},
+                    "values": {"type": "object", "additionalProperties": {"type": "object", "properties": {
+                        "value": {}, "computed": {"type": ["number", "null"]}, "override_reason": {"type": "string"}}}}}},
+                "SaveReport": {"type": "object", "properties": {
+                    "version": {"type": "integer", "description": "Bắt buộc khi báo cáo đã có: phiên bản đã đọc"},
+                    "narrative": {"$ref": "#/components/schemas/Narrative"},
+                    "values": {"type": "object", "description": "Mã chỉ tiêu → giá trị, hoặc {value, override_reason} khi nhập khác số tính từ nhật ký"}}},
+                "Dashboard": {"type": "object", "required": ["expected", "submitted", "on_time", "late", "completeness", "timeliness", "indicators"], "properties": {
+                    "expected": {"type": "integer", "description": "Số trường phải nộp: trường đang hoạt động, cộng trường đã giải thể nhưng đã nộp"},
+                    "submitted": {"type": "integer"}, "on_time": {"type": "integer"}, "late": {"type": "integer"},
+                    "accepted": {"type": "integer"}, "returned": {"type": "integer"},
+                    "completeness": {"type": "number", "minimum": 0, "maximum": 1}, "timeliness": {"type": "number", "minimum": 0, "maximum": 1},
+                    "by_level": {"type": "array", "items": {"type": "object"}},
+                    "indicators": {"type": "array", "items": {"type": "object", "required": ["code", "name", "value"], "properties": {
+                        "code": {"type": "string"}, "name": {"type": "string"}, "value": {"type": ["number", "null"]},
+                        "aggregation": {"type": "string"}, "reporting": {"type": "integer"}}}}}},
                 "Me": {"type": "object", "required": ["username", "display_name", "roles"], "properties": {
                     "id": {"type": "integer"}, "username": {"type": "string"}, "display_name": {"type": "string"},
                     "email": {"type": ["string", "null"]}, "phone": {"type": ["string", "null"]}, "unit_id": {"type": "integer"},
@@ -116,6 +188,42 @@ pub fn spec() -> Value {
                 "parameters": people_params,
                 "responses": {"200": {"description": "Danh sách", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PersonList"}}}}, "400": error, "401": error, "403": error}
             }},
+            "/api/v1/plans": {
+                "get": {"summary": "Các kế hoạch người gọi được xem", "parameters": paging,
+                    "responses": {"200": {"description": "Danh sách", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PlanList"}}}}, "400": error, "401": error, "403": error}},
+                "post": {"summary": "Tạo kế hoạch năm học từ mẫu (bản dự thảo)",
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewPlan"}}}},
+                    "responses": {"201": {"description": "Đã tạo", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Plan"}}}}, "400": error, "401": error, "403": error, "409": error}}
+            },
+            "/api/v1/plans/{id}": {"get": {"summary": "Một kế hoạch, với nội dung", "parameters": [id_param],
+                "responses": {"200": {"description": "Kế hoạch", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Plan"}}}}, "401": error, "403": error, "404": error}}},
+            "/api/v1/plans/{id}/publish": {"post": {"summary": "Ban hành kế hoạch tới các trường trực thuộc", "parameters": [id_param],
+                "requestBody": {"required": false, "content": {"application/json": {"schema": {"type": "object", "properties": {"version": {"type": "integer"}}}}}},
+                "responses": {"200": {"description": "Đã ban hành", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Plan"}}}}, "401": error, "403": error, "404": error, "409": error}}},
+            "/api/v1/plans/{id}/dashboard": {"get": {"summary": "Số liệu tổng hợp trực tiếp trong phạm vi người gọi", "parameters": [id_param],
+                "responses": {"200": {"description": "Tổng hợp", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Dashboard"}}}}, "401": error, "403": error, "404": error}}},
+            "/api/v1/plans/{id}/reports/{unit_id}": {
+                "get": {"summary": "Báo cáo của một trường (chưa có thì trả về số liệu sẽ điền sẵn, trạng thái not_started)", "parameters": [id_param, unit_param],
+                    "responses": {"200": report_ok, "401": error, "403": error, "404": error}},
+                "put": {"summary": "Lưu báo cáo (tạo bản nháp điền sẵn nếu chưa có)", "parameters": [id_param, unit_param],
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SaveReport"}}}},
+                    "responses": {"200": report_ok, "400": error, "401": error, "403": error, "404": error, "409": error, "422": error}}
+            },
+            "/api/v1/plans/{id}/reports/{unit_id}/submit": {"post": {"summary": "Gửi báo cáo (không có nội dung: gửi bản hiện tại, tạo bản điền sẵn nếu chưa có)", "parameters": [id_param, unit_param],
+                "requestBody": review_body, "responses": {"200": report_ok, "401": error, "403": error, "404": error, "409": error, "422": error}}},
+            "/api/v1/plans/{id}/reports/{unit_id}/return": {"post": {"summary": "Trả lại báo cáo kèm ý kiến", "parameters": [id_param, unit_param],
+                "requestBody": review_body, "responses": {"200": report_ok, "401": error, "403": error, "404": error, "409": error}}},
+            "/api/v1/plans/{id}/reports/{unit_id}/accept": {"post": {"summary": "Duyệt báo cáo (khóa báo cáo)", "parameters": [id_param, unit_param],
+                "requestBody": review_body, "responses": {"200": report_ok, "401": error, "403": error, "404": error, "409": error}}},
+            "/api/v1/plans/{id}/reports/{unit_id}/reopen": {"post": {"summary": "Mở lại báo cáo đã duyệt, kèm lý do (ghi nhật ký)", "parameters": [id_param, unit_param],
+                "requestBody": review_body, "responses": {"200": report_ok, "401": error, "403": error, "404": error, "409": error}}},
+            "/api/v1/activities": {
+                "get": {"summary": "Hoạt động trong phạm vi người gọi", "parameters": activity_params,
+                    "responses": {"200": {"description": "Danh sách", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActivityList"}}}}, "400": error, "401": error, "403": error}},
+                "post": {"summary": "Ghi một hoạt động (minh chứng dạng liên kết; tệp tải lên qua giao diện web)",
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewActivity"}}}},
+                    "responses": {"201": {"description": "Đã ghi", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Activity"}}}}, "400": error, "401": error, "403": error, "404": error, "409": error, "422": error}}
+            },
             "/api/v1/openapi.json": {"get": {
                 "summary": "Tài liệu này",
                 "security": [],

@@ -1,10 +1,12 @@
 //! Server-rendered pages, one module per area.
 
 pub mod account;
+pub mod activities;
 pub mod audit_log;
 pub mod home;
 pub mod login;
 pub mod people;
+pub mod plans;
 pub mod units;
 
 use axum::extract::rejection::FormRejection;

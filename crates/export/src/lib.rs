@@ -1,0 +1,41 @@
+//! Lành Mạng's exports: official documents and spreadsheets, with no database.
+//!
+//! An [`OfficialDocument`] becomes a DOCX ([`docx`]) or a PDF ([`pdf`]) laid out as Decree
+//! 30/2020/NĐ-CP asks: A4, its margins, Times New Roman (Liberation Serif, metric-compatible and
+//! embedded, in the PDF), the letterhead with the national title and motto, the number and the
+//! place-and-date line, then the body, the recipients and the signature block. [`xlsx`] writes
+//! plain tables ([`Sheet`]) for people who want to compute with the figures.
+//!
+//! Everything here is synchronous and CPU-bound (a PDF takes tens of milliseconds): call it from
+//! a job or `spawn_blocking`, not on an async executor thread.
+
+mod document;
+mod docx;
+mod fonts;
+mod pdf;
+mod xlsx;
+
+pub use document::{Letterhead, OfficialDocument, Section, Signature, Table, date_line};
+pub use docx::docx;
+pub use pdf::pdf;
+pub use xlsx::{Cell, Column, ColumnKind, Sheet, sanitize_sheet_name, xlsx};
+
+/// Why an export failed. The messages are shown to users, hence Vietnamese.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("Bảng \"{table}\" có dòng {row} gồm {cells} ô, nhiều hơn {columns} cột tiêu đề.")]
+    RowTooWide {
+        table: String,
+        row: usize,
+        cells: usize,
+        columns: usize,
+    },
+    #[error("Không nạp được phông chữ Liberation Serif: {0}")]
+    Font(String),
+    #[error("Không tạo được tệp PDF: {0}")]
+    Pdf(String),
+    #[error("Không tạo được tệp DOCX: {0}")]
+    Docx(String),
+    #[error("Không tạo được tệp Excel: {0}")]
+    Xlsx(String),
+}

@@ -1,0 +1,674 @@
+//! `/api/v1` for the yearly loop: plans, activities, reports and the dashboard. Same rules as
+//! the pages (crate::yearly); a school sees only itself, an office its subtree.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use lanhmang_domain::activity::{ActivityInput, parse_evidence_link};
+use lanhmang_domain::permission::scope_roots;
+use lanhmang_domain::plan::{PlanContent, PlanHeader, PlanStatus};
+use lanhmang_domain::plan_template::BUILTIN;
+use lanhmang_domain::report::{ReportEvent, Value, ValueInput};
+use lanhmang_domain::{Action, Target, UnitKind, authorize};
+use lanhmang_store::activities::{Activity, ActivityFilter, NewEvidence};
+use lanhmang_store::plans::{Plan, PlanScope};
+use lanhmang_store::reports::{Narrative, Report};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::{ApiIdentity, ApiJson, ApiQuery, ListJson, OptionalJson, paging};
+use crate::AppState;
+use crate::auth::ClientIp;
+use crate::error::ApiError;
+use crate::yearly;
+
+fn id(raw: &str) -> Result<i64, ApiError> {
+    raw.parse::<i64>().ok().filter(|v| *v > 0).ok_or(ApiError::NotFound)
+}
+
+#[derive(Serialize)]
+pub struct PlanJson {
+    id: i64,
+    title: String,
+    issuing_unit_id: i64,
+    issuing_unit_name: String,
+    school_year: String,
+    deadline: String,
+    number: Option<String>,
+    template: String,
+    status: &'static str,
+    version: i64,
+    #[serde(with = "time::serde::rfc3339::option")]
+    published_at: Option<time::OffsetDateTime>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    content: Option<PlanContent>,
+}
+
+impl PlanJson {
+    fn new(p: Plan, with_content: bool) -> PlanJson {
+        PlanJson {
+            id: p.id,
+            title: p.title,
+            issuing_unit_id: p.issuing_unit_id,
+            issuing_unit_name: p.issuing_unit_name,
+            school_year: p.school_year.code(),
+            deadline: p.deadline.to_string(),
+            number: p.number.as_ref().map(|n| n.format()),
+            template: p.template_code,
+            status: p.status.as_str(),
+            version: p.version,
+            published_at: p.published_at,
+            content: with_content.then_some(p.content),
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct PlansQuery {
+    page: Option<String>,
+    per_page: Option<String>,
+}
+
+pub async fn list_plans(
+    State(state): State<AppState>,
+    ApiIdentity(identity): ApiIdentity,
+    ApiQuery(q): ApiQuery<PlansQuery>,
+) -> Result<Json<ListJson<PlanJson>>, ApiError> {
+    let paging = paging(&q.page, &q.per_page)?;
+    let units = yearly::grant_units(&state, &identity).await?;
+    let scope = PlanScope {
+        roots: scope_roots(&identity.actor, Action::ManagePlans)
+            .into_iter()
+            .chain(scope_roots(&identity.actor, Action::ViewDashboard))
+            .collect(),
+        ancestors: units
+            .iter()
+            .filter(|u| authorize(&identity.actor, Action::ViewPlans, Target::Unit(&u.ancestry)))
+            .flat_map(|u| u.ancestry.clone())
+            .collect(),
+    };
+    let (plans, total) = state.store.list_plans(&scope, paging).await?;
+    Ok(Json(ListJson {
+        items: plans.into_iter().map(|p| PlanJson::new(p, false)).collect(),
+        total,
+        page: paging.page,
+        per_page: paging.per_page,
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct NewPlanJson {
+    title: String,
+    school_year: String,
+    #[serde(default)]
+    deadline: String,
+    #[serde(default = "builtin")]
+    template: String,
+    #[serde(default)]
+    number: String,
+    issuing_unit_id: Option<i64>,
+}
+
+fn builtin() -> String {
+    "builtin".into()
+}
+
+pub async fn create_plan(
+    State(state): State<AppState>,
+    ApiIdentity(identity): ApiIdentity,
+    ip: ClientIp,
+    ApiJson(body): ApiJson<NewPlanJson>,
+) -> Result<Response, ApiError> {
+    let header = PlanHeader::parse(&body.title, &body.school_year, &body.deadline, &body.number)
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    if body.template != BUILTIN.code {
+        return Err(ApiError::BadRequest(format!("Không có mẫu kế hoạch «{}».", body.template)));
+    }
+    let issuer = match body.issuing_unit_id {
+        Some(uid) => state.store.unit(uid).await?.ok_or(ApiError::NotFound)?,
+        None => {
+            let candidates: Vec<_> = yearly::grant_units(&state, &identity)
+                .await?
+                .into_iter()
+                .filter(|u| u.kind != UnitKind::School && authorize(&identity.actor, Action::ManagePlans, Target::Unit(&u.ancestry)))
+                .collect();
+            match <[_; 1]>::try_from(candidates) {
+                Ok([u]) => u,
+                Err(_) => {
+                    return Err(ApiError::BadRequest(
+                        "Hãy ghi issuing_unit_id: đơn vị ban hành kế hoạch.".into(),
+                    ));
+                }
+            }
+        }
+    };
+    if !authorize(&identity.actor, Action::ManagePlans, Target::Unit(&issuer.ancestry)) {
+        return Err(ApiError::Forbidden);
+    }
+    if issuer.kind == UnitKind::School {
+        return Err(ApiError::BadRequest(
+            "Kế hoạch của Phòng do cơ quan điều phối ban hành; trường lập kế hoạch riêng từ kế hoạch đó.".into(),
+        ));
+    }
+    let plan = state
+        .store
+        .create_plan(&identity.audit(&ip), issuer.id, &header, BUILTIN.code, &PlanContent::from_template(&BUILTIN))
+        .await?;
+    Ok((StatusCode::CREATED, Json(PlanJson::new(plan, true))).into_response())
+}
+
+pub async fn get_plan(
+    State(state): State<AppState>,
+    ApiIdentity(identity): ApiIdentity,
+    Path(plan_id): Path<String>,
+) -> Result<Json<PlanJson>, ApiError> {
+    let (plan, _) = yearly::visible_plan(&state, &identity, id(&plan_id)?).await?;
+    Ok(Json(PlanJson::new(plan, true)))
+}
+
+#[derive(Deserialize, Default)]
+pub struct VersionJson {
+    version: Option<i64>,
+}
+
+pub async fn publish_plan(
+    State(state): State<AppState>,
+    ApiIdentity(identity): ApiIdentity,
+    ip: ClientIp,
+    Path(plan_id): Path<String>,
+    OptionalJson(body): OptionalJson<VersionJson>,
+) -> Result<Json<PlanJson>, ApiError> {
+    let (plan, rights) = yearly::visible_plan(&state, &identity, id(&plan_id)?).await?;
+    if !rights.manage {
+        return Err(ApiError::Forbidden);
+    }
+    let version = body.and_then(|b| b.version);
+    let plan = state.store.publish_plan(&identity.audit(&ip), plan.id, version).await?;
+    Ok(Json(PlanJson::new(plan, false)))
+}
+
+/// Pupils as a plain total or by grade band.
+#[derive(Deserialize)]
+#[serde(untagged)]
+pub enum PupilsJson {
+    Total(serde_json::Number),
+    Bands {
+        #[serde(default)]
+        grades_1_2: Option<serde_json::Number>,
+        #[serde(default)]
+        grades_3_5: Option<serde_json::Number>,
+        #[serde(default)]
+        grades_6_7: Option<serde_json::Number>,
+        #[serde(default)]
+        grades_8_9: Option<serde_json::Number>,
+        #[serde(default)]
+        other: Option<serde_json::Number>,
+    },
+}
+
+#[derive(Deserialize, Default)]
+pub struct AudienceJson {
+    teachers: Option<serde_json::Number>,
+    staff: Option<serde_json::Number>,
+    pupils: Option<PupilsJson>,
+    parents: Option<serde_json::Number>,
+}
+
+#[derive(Deserialize)]
+pub struct NewActivityJson {
+    unit_id: i64,
+    plan_id: i64,
+    kind: String,
+    date: String,
+    title: String,
+    #[serde(default)]
+    audience: AudienceJson,
+    #[serde(default)]
+    tasks: Vec<String>,
+    #[serde(default)]
+    partner: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    links: Vec<String>,
+}
+
+#[derive(Serialize)]
+pub struct ActivityJson {
+    id: i64,
+    unit_id: i64,
+    unit_name: String,
+    plan_id: i64,
+    kind: &'static str,
+    tasks: Vec<String>,
+    date: String,
+    title: String,
+    audience: serde_json::Value,
+    partner: String,
+    description: String,
+    evidence_count: i64,
+}
+
+impl From<Activity> for ActivityJson {
+    fn from(a: Activity) -> ActivityJson {
+        let au = a.audience;
+        ActivityJson {
+            id: a.id,
+            unit_id: a.unit_id,
+            unit_name: a.unit_name,
+            plan_id: a.plan_id,
+            kind: a.kind.as_str(),
+            tasks: a.tasks,
+            date: a.held_on.to_string(),
+            title: a.title,
+            audience: json!({
+                "teachers": au.teachers, "staff": au.staff, "parents": au.parents,
+                "pupils": au.pupils(),
+                "pupils_by_grade": {"grades_1_2": au.pupils_g1_2, "grades_3_5": au.pupils_g3_5,
+                    "grades_6_7": au.pupils_g6_7, "grades_8_9": au.pupils_g8_9, "other": au.pupils_other},
+            }),
+            partner: a.partner,
+            description: a.description,
+            evidence_count: a.evidence_count,
+        }
+    }
+}
+
+fn number_text(n: &Option<serde_json::Number>) -> String {
+    n.as_ref().map(|n| n.to_string()).unwrap_or_default()
+}
+
+pub async fn create_activity(
+    State(state): State<AppState>,
+    ApiIdentity(identity): ApiIdentity,
+    ip: ClientIp,
+    ApiJson(body): ApiJson<NewActivityJson>,
+) -> Result<Response, ApiError> {
+    let (plan, _) = yearly::visible_plan(&state, &identity, body.plan_id).await?;
+    if plan.status != PlanStatus::Published {
+        return Err(ApiError::Conflict("Kế hoạch chưa được ban hành.".into()));
+    }
+    let unit = yearly::school_of_plan(&state, &identity, &plan, body.unit_id, Action::LogActivities).await?;
+    let a = &body.audience;
+    let mut bands = [String::new(), String::new(), String::new(), String::new(), String::new()];
+    match &a.pupils {
+        Some(PupilsJson::Total(n)) => bands[4] = n.to_string(),
+        Some(PupilsJson::Bands {
+            grades_1_2,
+            grades_3_5,
+            grades_6_7,
+            grades_8_9,
+            other,
+        }) => {
+            for (i, n) in [grades_1_2, grades_3_5, grades_6_7, grades_8_9, other].into_iter().enumerate() {
+                bands[i] = number_text(n);
+            }
+        }
+        None => {}
+    }
+    let [b12, b35, b67, b89, other] = bands;
+    let input = ActivityInput {
+        kind: body.kind.clone(),
+        tasks: body.tasks.clone(),
+        held_on: body.date.clone(),
+        title: body.title.clone(),
+        audience: [number_text(&a.teachers), number_text(&a.staff), b12, b35, b67, b89, other, number_text(&a.parents)],
+        partner: body.partner.clone(),
+        description: body.description.clone(),
+    };
+    let fields = input.parse(&plan.content, plan.school_year).map_err(|errors| {
+        ApiError::Unprocessable(errors.iter().map(|(f, e)| format!("{f}: {e}")).collect())
+    })?;
+    fields
+        .audience
+        .check_school_size(state.store.school_size(unit.id).await?)
+        .map_err(|e| ApiError::Unprocessable(vec![e.to_string()]))?;
+    if body.links.len() > 10 {
+        return Err(ApiError::BadRequest("Tối đa 10 liên kết minh chứng.".into()));
+    }
+    let links = body
+        .links
+        .iter()
+        .map(|l| parse_evidence_link(l).map(NewEvidence::Link))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| ApiError::Unprocessable(vec![e.to_string()]))?;
+    let activity = state
+        .store
+        .create_activity(&identity.audit(&ip), unit.id, plan.id, &fields, &links)
+        .await?;
+    Ok((StatusCode::CREATED, Json(ActivityJson::from(activity))).into_response())
+}
+
+#[derive(Deserialize, Default)]
+pub struct ActivitiesQuery {
+    plan_id: Option<String>,
+    unit_id: Option<String>,
+    kind: Option<String>,
+    q: Option<String>,
+    page: Option<String>,
+    per_page: Option<String>,
+}
+
+pub async fn list_activities(
+    State(state): State<AppState>,
+    ApiIdentity(identity): ApiIdentity,
+    ApiQuery(q): ApiQuery<ActivitiesQuery>,
+) -> Result<Json<ListJson<ActivityJson>>, ApiError> {
+    let paging = paging(&q.page, &q.per_page)?;
+    let number = |raw: &Option<String>, name: &str| -> Result<Option<i64>, ApiError> {
+        match raw.as_deref().map(str::trim) {
+            None | Some("") => Ok(None),
+            Some(v) => v
+                .parse()
+                .map(Some)
+                .map_err(|_| ApiError::BadRequest(format!("Giá trị {name} không hợp lệ: {v}"))),
+        }
+    };
+    let filter = ActivityFilter {
+        plan_id: number(&q.plan_id, "plan_id")?,
+        unit_id: number(&q.unit_id, "unit_id")?,
+        kind: super::filter_value(&q.kind, lanhmang_domain::activity::ActivityKind::parse, "kind")?,
+        query: q.q.clone(),
+        ..Default::default()
+    };
+    let roots = scope_roots(&identity.actor, Action::ViewActivities);
+    let (rows, total) = state.store.list_activities(&roots, &filter, paging).await?;
+    Ok(Json(ListJson {
+        items: rows.into_iter().map(ActivityJson::from).collect(),
+        total,
+        page: paging.page,
+        per_page: paging.per_page,
+    }))
+}
+
+#[derive(Serialize)]
+pub struct ValueJson {
+    value: Option<Value>,
+    computed: Option<f64>,
+    override_reason: String,
+}
+
+#[derive(Serialize)]
+pub struct ReportJson {
+    plan_id: i64,
+    unit_id: i64,
+    status: &'static str,
+    version: i64,
+    late: Option<bool>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    first_submitted_at: Option<time::OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    submitted_at: Option<time::OffsetDateTime>,
+    review_comment: String,
+    narrative: Narrative,
+    values: BTreeMap<String, ValueJson>,
+}
+
+impl From<Report> for ReportJson {
+    fn from(r: Report) -> ReportJson {
+        ReportJson {
+            plan_id: r.plan_id,
+            unit_id: r.unit_id,
+            status: r.status.as_str(),
+            version: r.version,
+            late: r.late,
+            first_submitted_at: r.first_submitted_at,
+            submitted_at: r.submitted_at,
+            review_comment: r.review_comment,
+            narrative: r.narrative,
+            values: r
+                .values
+                .into_iter()
+                .map(|(k, v)| {
+                    (
+                        k,
+                        ValueJson {
+                            value: v.value,
+                            computed: v.computed,
+                            override_reason: v.override_reason,
+                        },
+                    )
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Reading a report needs ViewReports on the school; writing needs WriteSchoolReport.
+async fn plan_and_school(
+    state: &AppState,
+    identity: &crate::auth::Identity,
+    plan_id: &str,
+    unit_id: &str,
+    action: Action,
+) -> Result<(Plan, lanhmang_store::Unit), ApiError> {
+    let (plan, _) = yearly::visible_plan(state, identity, id(plan_id)?).await?;
+    let unit = yearly::school_of_plan(state, identity, &plan, id(unit_id)?, action).await?;
+    Ok((plan, unit))
+}
+
+pub async fn get_report(
+    State(state): State<AppState>,
+    ApiIdentity(identity): ApiIdentity,
+    Path((plan_id, unit_id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let (plan, unit) = plan_and_school(&state, &identity, &plan_id, &unit_id, Action::ViewReports).await?;
+    match state.store.report(plan.id, unit.id).await? {
+        Some(r) => Ok(Json(ReportJson::from(r)).into_response()),
+        None => {
+            // Nothing written yet: show what the draft would hold, without creating it.
+            let computed = yearly::computed(&state, &plan, &unit).await?;
+            let values: BTreeMap<String, serde_json::Value> = computed
+                .iter()
+                .map(|(k, (v, source))| (k.clone(), json!({"value": v, "computed": v, "source": source})))
+                .collect();
+            Ok(Json(json!({
+                "plan_id": plan.id, "unit_id": unit.id, "status": "not_started", "version": 0,
+                "values": values,
+            }))
+            .into_response())
+        }
+    }
+}
+
+/// A value as sent: a bare number/string/bool, or `{"value": …, "override_reason": "…"}`.
+#[derive(Deserialize)]
+#[serde(untagged)]
+pub enum ValueBody {
+    Full {
+        value: serde_json::Value,
+        #[serde(default)]
+        override_reason: String,
+    },
+    Bare(serde_json::Value),
+}
+
+fn value_text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Null => String::new(),
+        serde_json::Value::Bool(true) => "có".into(),
+        serde_json::Value::Bool(false) => "không".into(),
+        serde_json::Value::Number(n) => n.to_string().replace('.', ","),
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct SaveReportJson {
+    version: Option<i64>,
+    #[serde(default)]
+    narrative: Option<Narrative>,
+    #[serde(default)]
+    values: BTreeMap<String, ValueBody>,
+}
+
+pub async fn put_report(
+    State(state): State<AppState>,
+    ApiIdentity(identity): ApiIdentity,
+    ip: ClientIp,
+    Path((plan_id, unit_id)): Path<(String, String)>,
+    ApiJson(body): ApiJson<SaveReportJson>,
+) -> Result<Json<ReportJson>, ApiError> {
+    let (plan, unit) = plan_and_school(&state, &identity, &plan_id, &unit_id, Action::WriteSchoolReport).await?;
+    let ctx = identity.audit(&ip);
+    let existed = state.store.report(plan.id, unit.id).await?.is_some();
+    let report = yearly::report_for(&state, &ctx, &plan, &unit).await?;
+    let version = match (body.version, existed) {
+        (Some(v), _) => v,
+        (None, false) => report.version,
+        (None, true) => {
+            return Err(ApiError::BadRequest(
+                "Hãy gửi kèm \"version\" của báo cáo đã đọc, để không ghi đè thay đổi của người khác.".into(),
+            ));
+        }
+    };
+    let computed = yearly::computed(&state, &plan, &unit).await?;
+    // Values not sent keep what the report holds.
+    let mut inputs: BTreeMap<String, ValueInput> = report
+        .values
+        .iter()
+        .map(|(k, v)| {
+            let value = match &v.value {
+                Some(Value::Number(n)) => n.to_string().replace('.', ","),
+                Some(Value::Text(t)) => t.clone(),
+                None => String::new(),
+            };
+            (
+                k.clone(),
+                ValueInput {
+                    value,
+                    override_reason: v.override_reason.clone(),
+                },
+            )
+        })
+        .collect();
+    for (k, v) in &body.values {
+        let input = match v {
+            ValueBody::Full { value, override_reason } => ValueInput {
+                value: value_text(value),
+                override_reason: override_reason.clone(),
+            },
+            ValueBody::Bare(value) => ValueInput {
+                value: value_text(value),
+                override_reason: String::new(),
+            },
+        };
+        inputs.insert(k.clone(), input);
+    }
+    // Stored computed values stand in for indicators whose provider now says otherwise only
+    // when the person overrode them; otherwise the fresh computation is the reference.
+    let values = yearly::parse_values(&plan, &inputs, &computed)
+        .map_err(|errors| ApiError::Unprocessable(errors.iter().map(|(_, e)| e.to_string()).collect()))?;
+    let narrative = yearly::parse_narrative(body.narrative.as_ref().unwrap_or(&report.narrative))?;
+    let saved = state.store.save_report(&ctx, &report, version, &narrative, &values).await?;
+    Ok(Json(ReportJson::from(saved)))
+}
+
+#[derive(Deserialize, Default)]
+pub struct ReviewJson {
+    version: Option<i64>,
+    #[serde(default)]
+    comment: String,
+}
+
+pub async fn submit_report(
+    State(state): State<AppState>,
+    ApiIdentity(identity): ApiIdentity,
+    ip: ClientIp,
+    Path((plan_id, unit_id)): Path<(String, String)>,
+    OptionalJson(body): OptionalJson<ReviewJson>,
+) -> Result<Json<ReportJson>, ApiError> {
+    let (plan, unit) = plan_and_school(&state, &identity, &plan_id, &unit_id, Action::WriteSchoolReport).await?;
+    let ctx = identity.audit(&ip);
+    let report = yearly::report_for(&state, &ctx, &plan, &unit).await?;
+    let version = body.and_then(|b| b.version).unwrap_or(report.version);
+    let submitted = yearly::submit(&state, &ctx, &plan, &unit, &report, version).await?;
+    Ok(Json(ReportJson::from(submitted)))
+}
+
+async fn review(
+    state: AppState,
+    identity: crate::auth::Identity,
+    ip: ClientIp,
+    plan_id: String,
+    unit_id: String,
+    body: Option<ReviewJson>,
+    event: ReportEvent,
+) -> Result<Json<ReportJson>, ApiError> {
+    let (plan, unit) = plan_and_school(&state, &identity, &plan_id, &unit_id, Action::ReviewReports).await?;
+    let report = state.store.report(plan.id, unit.id).await?.ok_or_else(|| {
+        ApiError::Conflict("Trường chưa lập báo cáo nên chưa có gì để xem xét.".into())
+    })?;
+    let body = body.unwrap_or_default();
+    let version = body.version.unwrap_or(report.version);
+    let done = crate::yearly::review(&state, &identity.audit(&ip), &plan, &unit, &report, version, event, &body.comment)
+        .await
+        .map_err(ApiError::from)?;
+    Ok(Json(ReportJson::from(done)))
+}
+
+pub async fn return_report(
+    State(state): State<AppState>,
+    ApiIdentity(identity): ApiIdentity,
+    ip: ClientIp,
+    Path((plan_id, unit_id)): Path<(String, String)>,
+    OptionalJson(body): OptionalJson<ReviewJson>,
+) -> Result<Json<ReportJson>, ApiError> {
+    review(state, identity, ip, plan_id, unit_id, body, ReportEvent::Return).await
+}
+
+pub async fn accept_report(
+    State(state): State<AppState>,
+    ApiIdentity(identity): ApiIdentity,
+    ip: ClientIp,
+    Path((plan_id, unit_id)): Path<(String, String)>,
+    OptionalJson(body): OptionalJson<ReviewJson>,
+) -> Result<Json<ReportJson>, ApiError> {
+    review(state, identity, ip, plan_id, unit_id, body, ReportEvent::Accept).await
+}
+
+pub async fn reopen_report(
+    State(state): State<AppState>,
+    ApiIdentity(identity): ApiIdentity,
+    ip: ClientIp,
+    Path((plan_id, unit_id)): Path<(String, String)>,
+    OptionalJson(body): OptionalJson<ReviewJson>,
+) -> Result<Json<ReportJson>, ApiError> {
+    review(state, identity, ip, plan_id, unit_id, body, ReportEvent::Reopen).await
+}
+
+pub async fn dashboard(
+    State(state): State<AppState>,
+    ApiIdentity(identity): ApiIdentity,
+    Path(plan_id): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let (plan, _) = yearly::visible_plan(&state, &identity, id(&plan_id)?).await?;
+    let roots = yearly::dashboard_roots(&identity, &plan);
+    if roots.is_empty() {
+        return Err(ApiError::Forbidden);
+    }
+    let data = state.store.plan_dashboard(&plan, &roots).await?;
+    let defs: Vec<_> = plan.content.indicators().collect();
+    let d = yearly::dashboard(&defs, &data);
+    Ok(Json(json!({
+        "plan_id": plan.id,
+        "deadline": plan.deadline.to_string(),
+        "expected": d.total.expected,
+        "submitted": d.total.submitted,
+        "on_time": d.total.on_time,
+        "late": d.total.late,
+        "accepted": d.total.accepted,
+        "returned": d.total.returned,
+        "completeness": d.total.completeness,
+        "timeliness": d.total.timeliness,
+        "by_level": d.by_level,
+        "indicators": d.indicators.iter().map(|i| json!({
+            "code": i.code, "name": i.name, "aggregation": i.aggregation, "value": i.value,
+            "reporting": i.reporting, "min": i.min, "max": i.max,
+        })).collect::<Vec<_>>(),
+    })))
+}
