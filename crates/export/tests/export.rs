@@ -227,6 +227,25 @@ fn pdf_is_reproducible_and_numbers_later_pages() {
     );
 }
 
+#[test]
+fn pdfs_can_be_made_on_several_threads_at_once() {
+    let outputs: Vec<Vec<u8>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..3)
+            .map(|i| {
+                scope.spawn(move || {
+                    let mut doc = report(1);
+                    doc.letterhead.number = format!("{i:02}/BC-PGDĐT");
+                    pdf(&doc).unwrap()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for (i, bytes) in outputs.iter().enumerate() {
+        assert!(pdf_text(bytes).contains(&format!("Số: {i:02}/BC-PGDĐT")));
+    }
+}
+
 fn hostile_document() -> OfficialDocument {
     let mut doc = report(0);
     let h = |s: &str| format!("{s} {HOSTILE}");

@@ -11,6 +11,10 @@ use time::Duration;
 use tokio::sync::watch;
 
 pub mod mail;
+pub mod reminders;
+
+/// The setting that records the day the deadline reminders last ran.
+const REMINDERS_RUN: &str = "deadline_reminders_run";
 
 pub use mail::{MailSettings, Mailer, SmtpSecurity};
 
@@ -21,6 +25,8 @@ pub enum JobKind {
     PurgeSessions,
     /// Send a batch of due mail from the outbox.
     DeliverMail,
+    /// Queue the day's reminders before report deadlines (once a day).
+    DeadlineReminders,
 }
 
 impl JobKind {
@@ -28,6 +34,7 @@ impl JobKind {
         match self {
             JobKind::PurgeSessions => "purge_sessions",
             JobKind::DeliverMail => lanhmang_store::outbox::DELIVER_MAIL_JOB,
+            JobKind::DeadlineReminders => "deadline_reminders",
         }
     }
 
@@ -35,6 +42,7 @@ impl JobKind {
         match raw {
             "purge_sessions" => Some(JobKind::PurgeSessions),
             lanhmang_store::outbox::DELIVER_MAIL_JOB => Some(JobKind::DeliverMail),
+            "deadline_reminders" => Some(JobKind::DeadlineReminders),
             _ => None,
         }
     }
@@ -60,6 +68,8 @@ pub struct JobSettings {
     /// queues its own delivery job). `None` where this process has no mail server configured,
     /// so that it does not queue a job every minute that could only note that.
     pub mail_interval: Option<StdDuration>,
+    /// Days before a report deadline when reminders go out.
+    pub reminder_days: Vec<u32>,
 }
 
 impl Default for JobSettings {
@@ -69,6 +79,7 @@ impl Default for JobSettings {
             poll_interval: StdDuration::from_secs(2),
             schedule_interval: StdDuration::from_secs(15 * 60),
             mail_interval: None,
+            reminder_days: vec![30, 14, 7, 1],
         }
     }
 }
@@ -157,6 +168,17 @@ impl Worker {
                 let report = mail::deliver_due(&self.store, self.mailer.as_deref()).await?;
                 Ok((report.summary(), report.more.then_some(JobKind::DeliverMail)))
             }
+            Some(JobKind::DeadlineReminders) => {
+                let today = lanhmang_domain::report::vietnam_date(lanhmang_store::now());
+                // Once a day is enough; the mails' dedup keys make a second run harmless anyway.
+                let stamp = today.to_string();
+                if self.store.setting(REMINDERS_RUN).await?.as_deref() == Some(stamp.as_str()) {
+                    return Ok(("Đã nhắc hạn nộp báo cáo hôm nay".into(), None));
+                }
+                let n = reminders::queue_deadline_reminders(&self.store, today, &self.settings.reminder_days).await?;
+                self.store.set_setting(REMINDERS_RUN, &stamp).await?;
+                Ok((format!("{n} thư nhắc hạn nộp báo cáo đã vào hàng đợi"), None))
+            }
             None => Err(JobError::UnknownKind(job.kind.clone())),
         }
     }
@@ -204,6 +226,14 @@ impl Scheduler {
         if self
             .store
             .enqueue_job(kind, "{}", lanhmang_store::now(), Some(kind))
+            .await?
+        {
+            queued += 1;
+        }
+        let reminders = JobKind::DeadlineReminders.as_str();
+        if self
+            .store
+            .enqueue_job(reminders, "{}", lanhmang_store::now(), Some(reminders))
             .await?
         {
             queued += 1;

@@ -26,6 +26,8 @@ pub struct Layer {
     pub log_format: Option<String>,
     /// Workers started inside `serve` (0: run `lanhmang worker` separately).
     pub workers: Option<usize>,
+    /// Days before a report deadline when principals who have not sent it are reminded.
+    pub reminder_days: Option<Vec<u32>>,
     /// The `[inspect]` table: limits of the website inspector (file only).
     pub inspect: Option<InspectSettings>,
     /// The `[mail]` table (and `LANHMANG_MAIL_*`): the SMTP server that sends the outbox.
@@ -299,6 +301,7 @@ impl Layer {
             body_limit_bytes: self.body_limit_bytes.or(base.body_limit_bytes),
             log_format: self.log_format.or(base.log_format),
             workers: self.workers.or(base.workers),
+            reminder_days: self.reminder_days.or(base.reminder_days),
             inspect: self.inspect.or(base.inspect),
             mail: match (self.mail, base.mail) {
                 (Some(top), Some(below)) => Some(top.over(below)),
@@ -330,6 +333,16 @@ impl Layer {
                 "BODY_LIMIT_BYTES" => layer.body_limit_bytes = Some(parse_int(&value)?.max(0) as usize),
                 "LOG_FORMAT" => layer.log_format = Some(value),
                 "WORKERS" => layer.workers = Some(parse_int(&value)?.max(0) as usize),
+                "REMINDER_DAYS" => {
+                    layer.reminder_days = Some(
+                        value
+                            .split(',')
+                            .filter(|d| !d.trim().is_empty())
+                            .map(|d| d.trim().parse::<u32>())
+                            .collect::<Result<_, _>>()
+                            .with_context(|| format!("{key} phải là các số ngày, cách nhau bởi dấu phẩy (ví dụ 30,14,7,1)"))?,
+                    )
+                }
                 mail if mail.starts_with("MAIL_") => {
                     let m = layer.mail.get_or_insert_with(MailLayer::default);
                     let number = |v: &str| {
@@ -382,6 +395,8 @@ pub struct Config {
     pub body_limit_bytes: usize,
     pub log_json: bool,
     pub workers: usize,
+    /// Days before a report deadline when reminders go out (default 30, 14, 7, 1).
+    pub reminder_days: Vec<u32>,
     pub inspect: InspectSettings,
     /// The SMTP server; `None`: mail waits in the outbox.
     pub mail: Option<MailSettings>,
@@ -424,6 +439,11 @@ impl Config {
             body_limit_bytes: l.body_limit_bytes.unwrap_or(2 * 1024 * 1024),
             log_json,
             workers: l.workers.unwrap_or(1),
+            reminder_days: match l.reminder_days {
+                Some(days) if days.iter().any(|d| *d > 366) => bail!("reminder_days: mỗi mốc nhắc phải từ 0 đến 366 ngày"),
+                Some(days) => days,
+                None => vec![30, 14, 7, 1],
+            },
             inspect: l.inspect.unwrap_or_default(),
             mail: l.mail.unwrap_or_default().resolve()?,
         })
@@ -484,7 +504,7 @@ impl Config {
 
     fn describe_main(&self) -> String {
         format!(
-            "bind = {}\ndata_dir = {}\ndatabase_url = {}\npublic_url = {}\nsession_idle_minutes = {}\nsession_lifetime_hours = {}\ntrust_proxy = {}\nbody_limit_bytes = {}\nlog_format = {}\nworkers = {}\n",
+            "bind = {}\ndata_dir = {}\ndatabase_url = {}\npublic_url = {}\nsession_idle_minutes = {}\nsession_lifetime_hours = {}\ntrust_proxy = {}\nbody_limit_bytes = {}\nlog_format = {}\nworkers = {}\nreminder_days = {:?}\n",
             self.bind,
             self.data_dir.display(),
             lanhmang_store::redact_url(&self.database_url),
@@ -495,6 +515,7 @@ impl Config {
             self.body_limit_bytes,
             if self.log_json { "json" } else { "text" },
             self.workers,
+            self.reminder_days,
         )
     }
 }

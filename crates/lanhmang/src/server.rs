@@ -42,6 +42,7 @@ pub fn job_settings(config: &Config) -> JobSettings {
         session_idle: time::Duration::minutes(config.session_idle_minutes),
         // Retries are looked for every minute, but only by a process that can send them.
         mail_interval: config.mail.as_ref().map(|_| Duration::from_secs(60)),
+        reminder_days: config.reminder_days.clone(),
         ..Default::default()
     }
 }

@@ -62,7 +62,11 @@ async fn demo(app: &TestApp) -> Demo {
 
 async fn count_activities(app: &TestApp, d: &Demo) -> i64 {
     app.store()
-        .list_activities(&[d.department], &ActivityFilter::default(), Paging { page: 1, per_page: 1 })
+        .list_activities(
+            &[d.department],
+            &ActivityFilter::default(),
+            Paging { page: 1, per_page: 1 },
+        )
         .await
         .unwrap()
         .1
@@ -81,7 +85,10 @@ fn fields(school: i64, plan: i64, changes: &[(&str, &str)]) -> Vec<(String, Stri
         ("pupils_g3_5", "60".to_string()),
         ("parents", "12".to_string()),
         ("partner", "Công an phường An Bình".to_string()),
-        ("description", "Học sinh thực hành nhận diện tin nhắn lừa đảo.\nMỗi lớp cử hai bạn trình bày.".to_string()),
+        (
+            "description",
+            "Học sinh thực hành nhận diện tin nhắn lừa đảo.\nMỗi lớp cử hai bạn trình bày.".to_string(),
+        ),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
@@ -146,8 +153,10 @@ fn evidence_ids(body: &str) -> Vec<i64> {
 }
 
 /// The list row of an activity, from its link to the end of the row.
-fn row_of<'a>(body: &'a str, id: i64) -> &'a str {
-    let start = body.find(&format!("<a href=\"/hoat-dong/{id}\">")).expect("row present");
+fn row_of(body: &str, id: i64) -> &str {
+    let start = body
+        .find(&format!("<a href=\"/hoat-dong/{id}\">"))
+        .expect("row present");
     let end = body[start..].find("</tr>").unwrap() + start;
     &body[start..end]
 }
@@ -163,23 +172,37 @@ async fn a_teacher_logs_with_evidence_and_everyone_in_scope_finds_it() {
         let (status, page) = teacher.text("/hoat-dong/moi").await;
         assert_eq!(status, 200, "{backend}");
         assert!(page.contains("enctype=\"multipart/form-data\""), "{backend}");
-        assert!(page.contains(&format!("<option value=\"{}\" selected>", d.school_a)), "{backend}");
+        assert!(
+            page.contains(&format!("<option value=\"{}\" selected>", d.school_a)),
+            "{backend}"
+        );
         assert!(page.contains(&format!("value=\"{}\"", d.plan_id)), "{backend}");
-        assert!(page.contains("name=\"tasks\" value=\"II.1.d\""), "{backend}: the plan's tasks");
+        assert!(
+            page.contains("name=\"tasks\" value=\"II.1.d\""),
+            "{backend}: the plan's tasks"
+        );
         assert!(page.contains("Nói chuyện chuyên đề"), "{backend}: kinds by label");
 
         let before = count_activities(&app, &d).await;
         let mut f = fields(d.school_a, d.plan_id, &[("tasks", "II.1.d")]);
         f.push(("link".into(), "https://th-anbinh.demo.test/tin-tuc/ngoai-khoa".into()));
         f.push(("link".into(), String::new()));
-        let id = log(&teacher, &f, &[("Biên bản buổi ngoại khóa.pdf", PDF), ("anh-hoi-truong.png", PNG)]).await;
+        let id = log(
+            &teacher,
+            &f,
+            &[("Biên bản buổi ngoại khóa.pdf", PDF), ("anh-hoi-truong.png", PNG)],
+        )
+        .await;
         assert_eq!(count_activities(&app, &d).await, before + 1, "{backend}");
 
         // The detail page, with the notice, the counts and every piece of evidence.
         let (status, body) = teacher.text(&format!("/hoat-dong/{id}?tb=da-ghi")).await;
         assert_eq!(status, 200, "{backend}");
         assert!(body.contains("Đã ghi hoạt động."), "{backend}");
-        assert!(body.contains("Ngoại khóa «Em lướt mạng thông thái» cho khối 5"), "{backend}");
+        assert!(
+            body.contains("Ngoại khóa «Em lướt mạng thông thái» cho khối 5"),
+            "{backend}"
+        );
         assert!(body.contains("29/10/2026"), "{backend}");
         assert!(body.contains("Người tham dự: 77"), "{backend}: 4 + 1 + 60 + 12");
         assert!(body.contains("Công an phường An Bình"), "{backend}");
@@ -190,7 +213,10 @@ async fn a_teacher_logs_with_evidence_and_everyone_in_scope_finds_it() {
             ),
             "{backend}: links open without the referrer"
         );
-        assert!(body.contains("<img src=\"/minh-chung/"), "{backend}: the small image is previewed");
+        assert!(
+            body.contains("<img src=\"/minh-chung/"),
+            "{backend}: the small image is previewed"
+        );
         let ids = evidence_ids(&body);
         assert_eq!(ids.len(), 2, "{backend}: two files ({ids:?})");
 
@@ -199,25 +225,56 @@ async fn a_teacher_logs_with_evidence_and_everyone_in_scope_finds_it() {
         assert_eq!(r.status(), 200, "{backend}");
         assert_eq!(r.headers()["content-type"], "application/pdf");
         let disposition = r.headers()["content-disposition"].to_str().unwrap().to_string();
-        assert!(disposition.starts_with("attachment; filename=\"bien ban buoi ngoai khoa.pdf\""), "{disposition}");
-        assert!(disposition.contains("filename*=UTF-8''Bi%C3%AAn%20b%E1%BA%A3n"), "{disposition}");
+        assert!(
+            disposition.starts_with("attachment; filename=\"bien ban buoi ngoai khoa.pdf\""),
+            "{disposition}"
+        );
+        assert!(
+            disposition.contains("filename*=UTF-8''Bi%C3%AAn%20b%E1%BA%A3n"),
+            "{disposition}"
+        );
         assert_eq!(r.headers()["x-content-type-options"], "nosniff");
-        let csp: Vec<&str> = r.headers().get_all("content-security-policy").iter().map(|v| v.to_str().unwrap()).collect();
+        let csp: Vec<&str> = r
+            .headers()
+            .get_all("content-security-policy")
+            .iter()
+            .map(|v| v.to_str().unwrap())
+            .collect();
         assert!(csp.contains(&"sandbox"), "{backend}: {csp:?}");
-        assert!(csp.iter().any(|p| p.contains("default-src 'none'")), "{backend}: the global policy stays too");
+        assert!(
+            csp.iter().any(|p| p.contains("default-src 'none'")),
+            "{backend}: the global policy stays too"
+        );
         assert_eq!(r.bytes().await.unwrap().as_ref(), PDF, "{backend}");
         let r = teacher.get(&format!("/minh-chung/{}", ids[1])).await;
         assert_eq!(r.headers()["content-type"], "image/png");
-        assert!(r.headers()["content-disposition"].to_str().unwrap().starts_with("inline;"));
+        assert!(
+            r.headers()["content-disposition"]
+                .to_str()
+                .unwrap()
+                .starts_with("inline;")
+        );
         assert_eq!(r.bytes().await.unwrap().as_ref(), PNG, "{backend}");
 
         // The list: the row with its date, school, kind, people and evidence count.
         let (status, list) = teacher.text("/hoat-dong").await;
         assert_eq!(status, 200, "{backend}");
-        assert!(list.contains("href=\"/hoat-dong/moi\""), "{backend}: the teacher may log");
-        assert!(list.contains("href=\"/hoat-dong\" aria-current=\"page\""), "{backend}: nav entry");
+        assert!(
+            list.contains("href=\"/hoat-dong/moi\""),
+            "{backend}: the teacher may log"
+        );
+        assert!(
+            list.contains("href=\"/hoat-dong\" aria-current=\"page\""),
+            "{backend}: nav entry"
+        );
         let row = row_of(&list, id);
-        for expected in ["29/10/2026", "Trường Tiểu học An Bình", "Nói chuyện chuyên đề", ">77<", ">3<"] {
+        for expected in [
+            "29/10/2026",
+            "Trường Tiểu học An Bình",
+            "Nói chuyện chuyên đề",
+            ">77<",
+            ">3<",
+        ] {
             assert!(row.contains(expected), "{backend}: {expected} in {row}");
         }
 
@@ -239,11 +296,20 @@ async fn a_teacher_logs_with_evidence_and_everyone_in_scope_finds_it() {
             assert_eq!(has(&body), expected, "{backend}: {query}");
         }
         let (_, body) = teacher.text("/hoat-dong?tu=31/02/2026").await;
-        assert!(body.contains("Ngày «31/02/2026» không hợp lệ"), "{backend}: a bad date is explained");
+        assert!(
+            body.contains("Ngày «31/02/2026» không hợp lệ"),
+            "{backend}: a bad date is explained"
+        );
         // Links keep the filters.
         let (_, body) = teacher.text("/hoat-dong?loai=talk&q=luot").await;
-        assert!(body.contains("href=\"/hoat-dong/lich?loai=talk&amp;q=luot\""), "{backend}");
-        assert!(body.contains("href=\"/hoat-dong/xuat.xlsx?loai=talk&amp;q=luot\""), "{backend}");
+        assert!(
+            body.contains("href=\"/hoat-dong/lich?loai=talk&#38;q=luot\""),
+            "{backend}"
+        );
+        assert!(
+            body.contains("href=\"/hoat-dong/xuat.xlsx?loai=talk&#38;q=luot\""),
+            "{backend}"
+        );
 
         // The calendar shows it on its day, a Thursday.
         let (status, cal) = teacher.text("/hoat-dong/lich?thang=2026-10").await;
@@ -253,7 +319,10 @@ async fn a_teacher_logs_with_evidence_and_everyone_in_scope_finds_it() {
         let day = cal.find("Thứ Năm, 29/10/2026").expect("the day is listed");
         let cell = &cal[day..day + cal[day..].find("</td>").unwrap()];
         assert!(cell.contains(&format!("href=\"/hoat-dong/{id}\"")), "{backend}: {cell}");
-        assert!(cal.contains("thang=2026-09") && cal.contains("thang=2026-11"), "{backend}: month links");
+        assert!(
+            cal.contains("thang=2026-09") && cal.contains("thang=2026-11"),
+            "{backend}: month links"
+        );
         let (_, nov) = teacher.text("/hoat-dong/lich?thang=2026-11").await;
         assert!(!nov.contains(&format!("href=\"/hoat-dong/{id}\"")), "{backend}");
         let (status, _) = teacher.text("/hoat-dong/lich?thang=2026-13").await;
@@ -273,7 +342,10 @@ async fn a_teacher_logs_with_evidence_and_everyone_in_scope_finds_it() {
         let name = book.sheet_names()[0].clone();
         let range = book.worksheet_range(&name).unwrap();
         let rows: Vec<Vec<Data>> = range.rows().map(|r| r.to_vec()).collect();
-        let header = rows.iter().position(|r| r.first() == Some(&Data::String("Ngày".into()))).unwrap();
+        let header = rows
+            .iter()
+            .position(|r| r.first() == Some(&Data::String("Ngày".into())))
+            .unwrap();
         let row = rows
             .iter()
             .find(|r| r.get(4) == Some(&Data::String("Ngoại khóa «Em lướt mạng thông thái» cho khối 5".into())))
@@ -301,9 +373,16 @@ async fn a_teacher_logs_with_evidence_and_everyone_in_scope_finds_it() {
         // school, who did not log it, may not change it; the principal may.
         let (status, edit) = teacher.text(&format!("/hoat-dong/{id}/sua")).await;
         assert_eq!(status, 200, "{backend}");
-        assert!(edit.contains("value=\"Ngoại khóa «Em lướt mạng thông thái» cho khối 5\""), "{backend}");
+        assert!(
+            edit.contains("value=\"Ngoại khóa «Em lướt mạng thông thái» cho khối 5\""),
+            "{backend}"
+        );
         assert!(edit.contains("name=\"tasks\" value=\"II.1.d\" checked"), "{backend}");
-        let mut f = fields(d.school_a, d.plan_id, &[("title", "Ngoại khóa «Em lướt mạng thông thái» (đã sửa)")]);
+        let mut f = fields(
+            d.school_a,
+            d.plan_id,
+            &[("title", "Ngoại khóa «Em lướt mạng thông thái» (đã sửa)")],
+        );
         f.push(("remove_evidence".into(), ids[1].to_string()));
         f.push(("link".into(), "https://th-anbinh.demo.test/anh".into()));
         let r = post_multipart(&teacher, &format!("/hoat-dong/{id}/sua"), form(&f, &[])).await;
@@ -316,25 +395,46 @@ async fn a_teacher_logs_with_evidence_and_everyone_in_scope_finds_it() {
         assert_eq!(teacher.get(&format!("/minh-chung/{}", ids[1])).await.status(), 404);
 
         let webadmin = app.signed_in("demo.webadmin").await;
-        assert_eq!(webadmin.get(&format!("/hoat-dong/{id}")).await.status(), 200, "{backend}: may see");
-        assert_eq!(webadmin.get(&format!("/hoat-dong/{id}/sua")).await.status(), 403, "{backend}");
+        assert_eq!(
+            webadmin.get(&format!("/hoat-dong/{id}")).await.status(),
+            200,
+            "{backend}: may see"
+        );
+        assert_eq!(
+            webadmin.get(&format!("/hoat-dong/{id}/sua")).await.status(),
+            403,
+            "{backend}"
+        );
         let r = post_multipart(&webadmin, &format!("/hoat-dong/{id}/sua"), form(&f, &[])).await;
         assert_eq!(r.status(), 403, "{backend}");
 
         // Deleting needs the token and the right person; the principal may.
-        let r = webadmin
-            .submit("/", &format!("/hoat-dong/{id}/xoa"), &[])
-            .await;
+        let r = webadmin.submit("/", &format!("/hoat-dong/{id}/xoa"), &[]).await;
         assert_eq!(r.status(), 403, "{backend}");
         let principal = app.signed_in("demo.principal").await;
         let (_, body) = principal.text(&format!("/hoat-dong/{id}")).await;
-        assert!(body.contains("data-confirm=\"Xóa hoạt động"), "{backend}: a confirmation first");
-        assert_eq!(principal.post_form(&format!("/hoat-dong/{id}/xoa"), &[]).await.status(), 403, "no token");
+        assert!(
+            body.contains("data-confirm=\"Xóa hoạt động"),
+            "{backend}: a confirmation first"
+        );
+        assert_eq!(
+            principal.post_form(&format!("/hoat-dong/{id}/xoa"), &[]).await.status(),
+            403,
+            "no token"
+        );
         let r = principal.submit("/", &format!("/hoat-dong/{id}/xoa"), &[]).await;
         assert_eq!(r.status(), 303, "{backend}");
         assert_eq!(r.headers()["location"], "/hoat-dong?tb=da-xoa");
-        assert_eq!(teacher.get(&format!("/hoat-dong/{id}")).await.status(), 404, "{backend}");
-        assert_eq!(teacher.get(&format!("/minh-chung/{}", ids[0])).await.status(), 404, "{backend}");
+        assert_eq!(
+            teacher.get(&format!("/hoat-dong/{id}")).await.status(),
+            404,
+            "{backend}"
+        );
+        assert_eq!(
+            teacher.get(&format!("/minh-chung/{}", ids[0])).await.status(),
+            404,
+            "{backend}"
+        );
         assert_eq!(count_activities(&app, &d).await, before, "{backend}");
         app.stop().await;
     }
@@ -351,16 +451,31 @@ async fn wrong_files_and_bad_input_are_refused_and_nothing_is_written() {
 
         // A program renamed .pdf is recognised by its content.
         let exe: Vec<u8> = [b"MZ\x90\x00\x03\x00\x00\x00".as_slice(), &[0u8; 512]].concat();
-        let r = post_multipart(&teacher, "/hoat-dong/moi", form(&ok, &[("bien-ban.pdf", PDF), ("bien-ban-2.pdf", &exe)])).await;
+        let r = post_multipart(
+            &teacher,
+            "/hoat-dong/moi",
+            form(&ok, &[("bien-ban.pdf", PDF), ("bien-ban-2.pdf", &exe)]),
+        )
+        .await;
         assert_eq!(r.status(), 422, "{backend}");
         let body = r.text().await.unwrap();
         assert!(
             body.contains("Tệp «bien-ban-2.pdf» không phải PDF, ảnh (PNG, JPEG, GIF, WebP), DOCX hay XLSX."),
             "{backend}: {body}"
         );
-        assert!(body.contains("hãy chọn lại tệp"), "{backend}: the person is told to pick the files again");
-        assert!(body.contains("value=\"Công an phường An Bình\""), "{backend}: typed values kept");
-        assert_eq!(count_activities(&app, &d).await, before, "{backend}: nothing written, not even the good file");
+        assert!(
+            body.contains("hãy chọn lại tệp"),
+            "{backend}: the person is told to pick the files again"
+        );
+        assert!(
+            body.contains("value=\"Công an phường An Bình\""),
+            "{backend}: typed values kept"
+        );
+        assert_eq!(
+            count_activities(&app, &d).await,
+            before,
+            "{backend}: nothing written, not even the good file"
+        );
 
         // Over 10 MB: a clear message, nothing written.
         let mut big = b"%PDF-1.7\n".to_vec();
@@ -374,7 +489,12 @@ async fn wrong_files_and_bad_input_are_refused_and_nothing_is_written() {
         // A file just under the cap, far over the global 2 MiB body limit, is accepted.
         let mut large = b"%PDF-1.7\n".to_vec();
         large.resize(9 * 1024 * 1024, b'0');
-        let id = log(&teacher, &fields(d.school_a, d.plan_id, &[("title", "Tập huấn có tệp lớn")]), &[("lon.pdf", &large)]).await;
+        let id = log(
+            &teacher,
+            &fields(d.school_a, d.plan_id, &[("title", "Tập huấn có tệp lớn")]),
+            &[("lon.pdf", &large)],
+        )
+        .await;
         assert_eq!(count_activities(&app, &d).await, before + 1, "{backend}");
         let (_, body) = teacher.text(&format!("/hoat-dong/{id}")).await;
         assert!(body.contains("9,0 MB"), "{backend}: the size is shown");
@@ -383,7 +503,16 @@ async fn wrong_files_and_bad_input_are_refused_and_nothing_is_written() {
         let r = post_multipart(
             &teacher,
             "/hoat-dong/moi",
-            form(&ok, &[("1.pdf", PDF), ("2.pdf", PDF), ("3.pdf", PDF), ("4.pdf", PDF), ("5.pdf", PDF)]),
+            form(
+                &ok,
+                &[
+                    ("1.pdf", PDF),
+                    ("2.pdf", PDF),
+                    ("3.pdf", PDF),
+                    ("4.pdf", PDF),
+                    ("5.pdf", PDF),
+                ],
+            ),
         )
         .await;
         assert_eq!(r.status(), 422, "{backend}");
@@ -392,21 +521,39 @@ async fn wrong_files_and_bad_input_are_refused_and_nothing_is_written() {
         f.push(("link".into(), "javascript:alert(1)".into()));
         let r = post_multipart(&teacher, "/hoat-dong/moi", form(&f, &[])).await;
         assert_eq!(r.status(), 422, "{backend}");
-        assert!(r.text().await.unwrap().contains("chỉ nhận địa chỉ http:// hoặc https://"), "{backend}");
+        assert!(
+            r.text()
+                .await
+                .unwrap()
+                .contains("chỉ nhận địa chỉ http:// hoặc https://"),
+            "{backend}"
+        );
 
         // Bad fields: each is marked, with its message, and nothing is written.
         for (change, field, message) in [
             (("title", ""), "title", "Tên hoạt động không được để trống."),
-            (("held_on", "15/10/2025"), "held_on", "nằm ngoài năm học 2026–2027 của kế hoạch"),
+            (
+                ("held_on", "15/10/2025"),
+                "held_on",
+                "nằm ngoài năm học 2026–2027 của kế hoạch",
+            ),
             (("held_on", "31/02/2027"), "held_on", "Ngày không hợp lệ"),
             (("teachers", "-3"), "teachers", "Số người tham dự «-3» không hợp lệ"),
             (("kind", "party"), "kind", "Loại hoạt động không hợp lệ"),
             (("tasks", "IX.9"), "tasks", "Nhiệm vụ IX.9 không có trong kế hoạch."),
         ] {
-            let r = post_multipart(&teacher, "/hoat-dong/moi", form(&fields(d.school_a, d.plan_id, &[change]), &[])).await;
+            let r = post_multipart(
+                &teacher,
+                "/hoat-dong/moi",
+                form(&fields(d.school_a, d.plan_id, &[change]), &[]),
+            )
+            .await;
             assert_eq!(r.status(), 422, "{backend}: {change:?}");
             let body = r.text().await.unwrap();
-            assert!(body.contains(message), "{backend}: {message} in the page for {change:?}");
+            assert!(
+                body.contains(message),
+                "{backend}: {message} in the page for {change:?}"
+            );
             assert!(
                 body.contains(&format!("aria-invalid=\"true\" aria-describedby=\"{field}-error\"")),
                 "{backend}: {field} marked"
@@ -424,11 +571,20 @@ async fn wrong_files_and_bad_input_are_refused_and_nothing_is_written() {
         let r = post_multipart(&teacher, "/hoat-dong/moi", form(&ok, &[])).await;
         assert_eq!(r.status(), 422, "{backend}");
         let body = r.text().await.unwrap();
-        assert!(body.contains("Số người của trường tham dự (65) lớn hơn"), "{backend}: {body}");
+        assert!(
+            body.contains("Số người của trường tham dự (65) lớn hơn"),
+            "{backend}: {body}"
+        );
         assert_eq!(count_activities(&app, &d).await, before + 1, "{backend}");
 
         // A multipart form without the token in the query is refused before anything else.
-        let r = teacher.client.post(app.url("/hoat-dong/moi")).multipart(form(&ok, &[])).send().await.unwrap();
+        let r = teacher
+            .client
+            .post(app.url("/hoat-dong/moi"))
+            .multipart(form(&ok, &[]))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 403, "{backend}");
         assert_eq!(count_activities(&app, &d).await, before + 1, "{backend}");
         app.stop().await;
@@ -446,11 +602,18 @@ async fn each_person_sees_and_logs_only_within_scope() {
         let office = app.signed_in("demo.office").await;
         let (status, page) = office.text("/hoat-dong/moi").await;
         assert_eq!(status, 200, "{backend}");
-        assert!(page.contains("— Chọn trường —"), "{backend}: several schools, none preselected");
+        assert!(
+            page.contains("— Chọn trường —"),
+            "{backend}: several schools, none preselected"
+        );
         let other_title = "Họp cha mẹ học sinh trường Hoa Sen về giờ dùng điện thoại";
         let b_id = log(
             &office,
-            &fields(d.school_b, d.plan_id, &[("kind", "parent_meeting"), ("title", other_title)]),
+            &fields(
+                d.school_b,
+                d.plan_id,
+                &[("kind", "parent_meeting"), ("title", other_title)],
+            ),
             &[("bien-ban.pdf", PDF)],
         )
         .await;
@@ -460,40 +623,85 @@ async fn each_person_sees_and_logs_only_within_scope() {
 
         // The teacher of school A cannot log for school B, nor see its activity or evidence.
         let teacher = app.signed_in("demo.teacher").await;
-        let r = post_multipart(&teacher, "/hoat-dong/moi", form(&fields(d.school_b, d.plan_id, &[]), &[])).await;
+        let r = post_multipart(
+            &teacher,
+            "/hoat-dong/moi",
+            form(&fields(d.school_b, d.plan_id, &[]), &[]),
+        )
+        .await;
         assert!(matches!(r.status().as_u16(), 403 | 404), "{backend}: {}", r.status());
-        assert_eq!(count_activities(&app, &d).await, before + 1, "{backend}: nothing written");
-        assert_eq!(teacher.get(&format!("/hoat-dong/{b_id}")).await.status(), 404, "{backend}");
-        assert_eq!(teacher.get(&format!("/hoat-dong/{b_id}/sua")).await.status(), 404, "{backend}");
-        assert_eq!(teacher.get(&format!("/minh-chung/{}", b_evidence[0])).await.status(), 404, "{backend}");
+        assert_eq!(
+            count_activities(&app, &d).await,
+            before + 1,
+            "{backend}: nothing written"
+        );
+        assert_eq!(
+            teacher.get(&format!("/hoat-dong/{b_id}")).await.status(),
+            404,
+            "{backend}"
+        );
+        assert_eq!(
+            teacher.get(&format!("/hoat-dong/{b_id}/sua")).await.status(),
+            404,
+            "{backend}"
+        );
+        assert_eq!(
+            teacher.get(&format!("/minh-chung/{}", b_evidence[0])).await.status(),
+            404,
+            "{backend}"
+        );
         let r = teacher.submit("/", &format!("/hoat-dong/{b_id}/xoa"), &[]).await;
         assert_eq!(r.status(), 404, "{backend}");
         let (_, list) = teacher.text("/hoat-dong?q=hoa+sen").await;
         assert!(!list.contains(other_title), "{backend}");
-        assert!(!list.contains("name=\"don_vi\""), "{backend}: one school, no school filter");
+        assert!(
+            !list.contains("name=\"don_vi\""),
+            "{backend}: one school, no school filter"
+        );
         // A filter naming another school is ignored, not obeyed.
-        let (_, list) = teacher.text(&format!("/hoat-dong?don_vi={}&q=hoa+sen", d.school_b)).await;
+        let (_, list) = teacher
+            .text(&format!("/hoat-dong?don_vi={}&q=hoa+sen", d.school_b))
+            .await;
         assert!(!list.contains(other_title), "{backend}");
         assert!(list.contains("không thuộc phạm vi của bạn"), "{backend}");
 
         let a_title = "Phổ biến nội quy dùng điện thoại ở trường An Bình";
-        let a_id = log(&teacher, &fields(d.school_a, d.plan_id, &[("kind", "phone_rules"), ("title", a_title)]), &[]).await;
+        let a_id = log(
+            &teacher,
+            &fields(d.school_a, d.plan_id, &[("kind", "phone_rules"), ("title", a_title)]),
+            &[],
+        )
+        .await;
 
         // The office sees both schools, and may narrow to one.
         let (_, list) = office.text("/hoat-dong?tu=2026-10-29&den=2026-10-29").await;
         assert!(list.contains(other_title) && list.contains(a_title), "{backend}");
         assert!(list.contains("name=\"don_vi\""), "{backend}: the school filter");
-        let (_, list) = office.text(&format!("/hoat-dong?don_vi={}&tu=2026-10-29", d.school_b)).await;
+        let (_, list) = office
+            .text(&format!("/hoat-dong?don_vi={}&tu=2026-10-29", d.school_b))
+            .await;
         assert!(list.contains(other_title) && !list.contains(a_title), "{backend}");
-        let (_, list) = office.text(&format!("/hoat-dong?don_vi={}&tu=2026-10-29", d.school_b)).await;
-        assert!(list.contains(&format!("<option value=\"{}\" selected>", d.school_b)), "{backend}");
+        let (_, list) = office
+            .text(&format!("/hoat-dong?don_vi={}&tu=2026-10-29", d.school_b))
+            .await;
+        assert!(
+            list.contains(&format!("<option value=\"{}\" selected>", d.school_b)),
+            "{backend}"
+        );
         // The office head sees and may correct, though not log.
         let head = app.signed_in("demo.head").await;
         assert_eq!(head.get(&format!("/hoat-dong/{a_id}")).await.status(), 200, "{backend}");
-        assert_eq!(head.get(&format!("/hoat-dong/{a_id}/sua")).await.status(), 200, "{backend}");
+        assert_eq!(
+            head.get(&format!("/hoat-dong/{a_id}/sua")).await.status(),
+            200,
+            "{backend}"
+        );
         assert_eq!(head.get("/hoat-dong/moi").await.status(), 403, "{backend}");
         let (_, list) = head.text("/hoat-dong").await;
-        assert!(!list.contains("href=\"/hoat-dong/moi\""), "{backend}: no logging button");
+        assert!(
+            !list.contains("href=\"/hoat-dong/moi\""),
+            "{backend}: no logging button"
+        );
 
         // The parents' representative and the collaborator have no activity pages.
         for account in ["demo.parent", "demo.collaborator"] {
@@ -511,7 +719,10 @@ async fn each_person_sees_and_logs_only_within_scope() {
             let r = post_multipart(&b, "/hoat-dong/moi", form(&fields(d.school_a, d.plan_id, &[]), &[])).await;
             assert_eq!(r.status(), 403, "{backend}: {account} logging");
             let (_, home) = b.text("/").await;
-            assert!(!home.contains("href=\"/hoat-dong\""), "{backend}: no nav entry for {account}");
+            assert!(
+                !home.contains("href=\"/hoat-dong\""),
+                "{backend}: no nav entry for {account}"
+            );
         }
         assert_eq!(count_activities(&app, &d).await, before + 2, "{backend}");
         app.stop().await;

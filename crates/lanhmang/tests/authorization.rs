@@ -12,6 +12,8 @@ use lanhmang_web::{Need, route_table};
 fn concrete(path: &str) -> String {
     path.replace("{id}", "1")
         .replace("{grant_id}", "1")
+        .replace("{unit_id}", "3")
+        .replace("{action}", "duyet")
         .replace("{file}", "app.css")
 }
 
@@ -26,6 +28,13 @@ async fn every_route_declares_a_need_and_refuses_anonymous_callers() {
             let url = app.url(&concrete(route.path));
             let r = match route.method {
                 "GET" => client.get(&url).send().await.unwrap(),
+                "PUT" => client
+                    .put(&url)
+                    .header("content-type", "application/json")
+                    .body("{}")
+                    .send()
+                    .await
+                    .unwrap(),
                 _ => client
                     .post(&url)
                     .header("content-type", "application/json")
@@ -72,34 +81,51 @@ async fn routes_refuse_roles_without_the_action() {
     for backend in backends() {
         let app = TestApp::spawn(backend).await;
         // (account, actions it must be refused)
+        use Action::*;
         let cases: &[(&str, &[Action])] = &[
             (
                 "demo.parent",
                 &[
-                    Action::ViewPeople,
-                    Action::ManagePeople,
-                    Action::ManageUnits,
-                    Action::ViewAudit,
+                    ViewPeople,
+                    ManagePeople,
+                    ManageUnits,
+                    ViewAudit,
+                    ViewPlans,
+                    ManagePlans,
+                    LogActivities,
+                    ViewActivities,
+                    WriteSchoolReport,
+                    ViewReports,
+                    ReviewReports,
+                    ViewDashboard,
+                    ViewOutbox,
                 ],
+            ),
+            (
+                "demo.collaborator",
+                &[ManagePlans, LogActivities, ViewActivities, WriteSchoolReport, ViewReports, ReviewReports, ViewDashboard],
             ),
             (
                 "demo.teacher",
                 &[
-                    Action::ViewPeople,
-                    Action::ManagePeople,
-                    Action::ManageUnits,
-                    Action::ViewAudit,
+                    ViewPeople,
+                    ManagePeople,
+                    ManageUnits,
+                    ViewAudit,
+                    ManagePlans,
+                    WriteSchoolReport,
+                    ViewReports,
+                    ReviewReports,
+                    ViewDashboard,
+                    ViewOutbox,
                 ],
             ),
             (
                 "demo.principal",
-                &[Action::ManagePeople, Action::ManageUnits, Action::ViewAudit],
+                &[ManagePeople, ManageUnits, ViewAudit, ManagePlans, ReviewReports, ViewDashboard, ViewOutbox],
             ),
-            (
-                "demo.head",
-                &[Action::ManagePeople, Action::ManageUnits, Action::ViewAudit],
-            ),
-            ("demo.office", &[Action::ViewAudit]),
+            ("demo.head", &[ManagePeople, ManageUnits, ViewAudit, LogActivities, WriteSchoolReport]),
+            ("demo.office", &[ViewAudit, WriteSchoolReport]),
         ];
         for (account, refused) in cases {
             let browser = app.signed_in(account).await;
@@ -110,9 +136,15 @@ async fn routes_refuse_roles_without_the_action() {
             {
                 let path = concrete(route.path);
                 let status = if route.path.starts_with("/api/") {
-                    app.client()
-                        .get(app.url(&path))
-                        .bearer_auth(&api_token)
+                    let c = app.client();
+                    let req = match route.method {
+                        "GET" => c.get(app.url(&path)),
+                        "PUT" => c.put(app.url(&path)),
+                        _ => c.post(app.url(&path)),
+                    };
+                    req.bearer_auth(&api_token)
+                        .header("content-type", "application/json")
+                        .body("{}")
                         .send()
                         .await
                         .unwrap()

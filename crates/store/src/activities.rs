@@ -402,7 +402,8 @@ impl Store {
 
     /// One evidence file with its bytes.
     pub async fn evidence_file(&self, id: i64) -> Result<Option<(EvidenceMeta, Vec<u8>)>> {
-        let row: Option<(i64, i64, String, String, i64, String, Option<Vec<u8>>)> = on_pool!(self, pool => sqlx::query_as(
+        type Row = (i64, i64, String, String, i64, String, Option<Vec<u8>>);
+        let row: Option<Row> = on_pool!(self, pool => sqlx::query_as(
             "SELECT id, activity_id, file_name, content_type, size_bytes, url, content FROM activity_evidence WHERE id = $1",
         ).bind(id).fetch_optional(pool).await?);
         Ok(row.map(|(id, activity_id, file_name, content_type, size_bytes, url, content)| {

@@ -112,6 +112,7 @@ macro_rules! queue_mail_in_tx {
 pub mod activities;
 pub mod audit;
 pub mod auth;
+pub mod bench_data;
 pub mod jobs;
 pub mod migrate;
 pub mod outbox;

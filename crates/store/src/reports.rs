@@ -202,7 +202,8 @@ impl Store {
     }
 
     async fn report_values(&self, report_id: i64) -> Result<BTreeMap<String, IndicatorValue>> {
-        let rows: Vec<(String, Option<f64>, Option<String>, Option<f64>, String)> = on_pool!(self, pool => sqlx::query_as(
+        type Row = (String, Option<f64>, Option<String>, Option<f64>, String);
+        let rows: Vec<Row> = on_pool!(self, pool => sqlx::query_as(
             "SELECT indicator, number_value, text_value, computed_value, override_reason FROM report_values WHERE report_id = $1",
         ).bind(report_id).fetch_all(pool).await?);
         Ok(rows
@@ -310,6 +311,7 @@ impl Store {
 
     /// Moves a report through its states. Submissions are timed against the plan's deadline
     /// (the first submission decides); every step is in the report's history and the audit log.
+    #[allow(clippy::too_many_arguments)]
     pub async fn transition_report(
         &self,
         ctx: &AuditContext,
@@ -620,5 +622,57 @@ impl Store {
                 .await?;
         });
         Ok(())
+    }
+}
+
+/// A principal of a school that has not sent its report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingPrincipal {
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub person_id: i64,
+    pub name: String,
+    pub email: String,
+    pub status: Option<ReportStatus>,
+}
+
+impl Store {
+    /// Published plans whose deadline falls between `from` and `to`, inclusive.
+    pub async fn plans_with_deadline_between(&self, from: time::Date, to: time::Date) -> Result<Vec<Plan>> {
+        let ids: Vec<(i64,)> = on_pool!(self, pool => sqlx::query_as(
+            "SELECT id FROM plans WHERE status = 'published' AND deadline >= $1 AND deadline <= $2 ORDER BY id",
+        ).bind(from).bind(to).fetch_all(pool).await?);
+        let mut out = Vec::new();
+        for (id,) in ids {
+            if let Some(p) = self.plan(id).await? {
+                out.push(p);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The principals (with an e-mail address, not disabled) of the active schools a plan reaches
+    /// that have not sent their report: the people reminders go to.
+    pub async fn pending_principals(&self, plan: &Plan) -> Result<Vec<PendingPrincipal>> {
+        let issuer = path_range_of(&plan.issuing_ancestry);
+        let rows: Vec<(i64, String, i64, String, String, Option<String>)> = on_pool!(self, pool => sqlx::query_as(
+            "SELECT u.id, u.name, p.id, p.display_name, p.email, r.status FROM units u \
+             LEFT JOIN reports r ON r.plan_id = $1 AND r.unit_id = u.id \
+             JOIN role_grants g ON g.unit_id = u.id AND g.role = 'principal' \
+             JOIN people p ON p.id = g.person_id AND p.disabled = FALSE AND p.email IS NOT NULL \
+             WHERE u.kind = 'school' AND u.status = 'active' AND u.path >= $2 AND u.path < $3 \
+             AND (r.status IS NULL OR r.status IN ('draft', 'returned')) ORDER BY u.path, p.id",
+        ).bind(plan.id).bind(&issuer.0).bind(&issuer.1).fetch_all(pool).await?);
+        Ok(rows
+            .into_iter()
+            .map(|(unit_id, unit_name, person_id, name, email, status)| PendingPrincipal {
+                unit_id,
+                unit_name,
+                person_id,
+                name,
+                email,
+                status: status.as_deref().and_then(ReportStatus::parse),
+            })
+            .collect())
     }
 }

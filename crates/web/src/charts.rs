@@ -168,7 +168,7 @@ impl ProgressChart<'_> {
 /// The top of the vertical axis: the count rounded up to a multiple of its tick step.
 fn nice_top(max: i64) -> i64 {
     let step = tick_step(max);
-    max.div_ceil(step) * step
+    (max + step - 1) / step * step
 }
 
 /// A step of 1, 2 or 5 times a power of ten giving at most five intervals.

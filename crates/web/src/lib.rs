@@ -15,6 +15,7 @@ use time::Duration;
 
 pub mod api;
 pub mod auth;
+mod charts;
 pub mod error;
 mod format;
 mod layout;

@@ -262,6 +262,24 @@ pub fn build() -> Routes {
             plans::review_report,
         )
         .get("/bao-cao-cua-truong", Permission(Action::WriteSchoolReport), plans::my_report)
+        // Dashboard, documents and mail.
+        .get("/ke-hoach/{id}/tong-hop", Permission(Action::ViewDashboard), pages::dashboard::plan_page)
+        .get("/ke-hoach/{id}/tong-hop.docx", Permission(Action::ViewDashboard), pages::dashboard::office_docx)
+        .get("/ke-hoach/{id}/tong-hop.pdf", Permission(Action::ViewDashboard), pages::dashboard::office_pdf)
+        .get("/ke-hoach/{id}/chi-tieu.xlsx", Permission(Action::ViewDashboard), pages::dashboard::indicators_xlsx)
+        .post("/ke-hoach/{id}/nhac", Permission(Action::ReviewReports), pages::dashboard::remind)
+        .get(
+            "/ke-hoach/{id}/bao-cao/{unit_id}/tai-ve.docx",
+            Permission(Action::ViewReports),
+            pages::dashboard::school_docx,
+        )
+        .get(
+            "/ke-hoach/{id}/bao-cao/{unit_id}/tai-ve.pdf",
+            Permission(Action::ViewReports),
+            pages::dashboard::school_pdf,
+        )
+        .get("/tong-hop-nam", Permission(Action::ViewDashboard), pages::dashboard::rollup)
+        .get("/thu-di", Permission(Action::ViewOutbox), pages::dashboard::outbox)
         // Audit log.
         .get("/nhat-ky", Permission(Action::ViewAudit), audit_log::page)
         // API.

@@ -446,6 +446,8 @@ pub async fn principal_mails(
                 dedup_key: dedup.as_ref().map(|d| format!("{d}:{}", p.id)),
             })
         })
+        // An address the mail server could not take must not block the office's decision.
+        .filter(|m| m.check().is_ok())
         .collect())
 }
 

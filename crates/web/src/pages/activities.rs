@@ -99,7 +99,7 @@ fn thousands(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push('.');
         }
         out.push(c);
@@ -159,10 +159,11 @@ fn kind_choices(selected: Option<ActivityKind>) -> Vec<Choice> {
 }
 
 fn plan_label(p: &Plan) -> String {
+    // The year first: a select cut short on a phone still tells the plans apart.
     format!(
-        "{} (năm học {}, {})",
-        p.title,
+        "Năm học {}: {} ({})",
         p.school_year.label(),
+        p.title,
         p.issuing_unit_name
     )
 }
@@ -466,7 +467,8 @@ pub struct DayCell {
     pub number: u8,
     /// "Thứ Tư, 14/10/2026", what a phone shows above the day's list.
     pub full: String,
-    pub items: Vec<(i64, String)>,
+    /// (id, title, school name).
+    pub items: Vec<(i64, String, String)>,
     pub more: usize,
     pub more_link: String,
 }
@@ -486,6 +488,8 @@ struct CalendarPage {
     total: i64,
     shown: usize,
     truncated: bool,
+    /// Whether the school is named beside each title (for people who see several).
+    show_units: bool,
     can_log: bool,
 }
 
@@ -559,9 +563,12 @@ pub async fn calendar(
             },
         )
         .await?;
-    let mut by_day: BTreeMap<Date, Vec<(i64, String)>> = BTreeMap::new();
+    let mut by_day: BTreeMap<Date, Vec<(i64, String, String)>> = BTreeMap::new();
     for a in activities.iter().rev() {
-        by_day.entry(a.held_on).or_default().push((a.id, a.title.clone()));
+        by_day
+            .entry(a.held_on)
+            .or_default()
+            .push((a.id, a.title.clone(), a.unit_name.clone()));
     }
     let offset = i64::from(first.weekday().number_days_from_monday());
     let mut cursor = first
@@ -621,6 +628,7 @@ pub async fn calendar(
         shown: activities.len(),
         truncated: i64::try_from(activities.len()).unwrap_or(i64::MAX) < total,
         can_log: can_somewhere(&identity.actor, Action::LogActivities),
+        show_units: f.view.units.is_some(),
         filters: f.view,
     })
 }

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod activities;
 pub mod audit_log;
+pub mod dashboard;
 pub mod home;
 pub mod login;
 pub mod people;

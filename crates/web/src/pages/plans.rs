@@ -896,6 +896,9 @@ pub async fn save_report(
     let (plan, unit) = plan_and_school(&state, &identity, &id, &unit_id, Action::WriteSchoolReport).await?;
     let ctx = identity.audit(&ip);
     let report = yearly::report_for(&state, &ctx, &plan, &unit).await?;
+    if let Err(e) = lanhmang_domain::report::transition(report.status, ReportEvent::Save, "") {
+        return Err(AppError::Conflict(e.to_string()));
+    }
     let version: i64 = field(&form, "version")
         .parse()
         .map_err(|_| AppError::BadRequest("Thiếu phiên bản của báo cáo; hãy tải lại trang.".into()))?;
