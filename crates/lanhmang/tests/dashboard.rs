@@ -35,7 +35,13 @@ async fn demo(store: &Store) -> Demo {
         ancestors: Vec::new(),
     };
     let (plans, _) = store.list_plans(&scope, Paging::default()).await.unwrap();
-    let year = |start: i32| plans.iter().find(|p| p.school_year.start_year == start).cloned().unwrap();
+    let year = |start: i32| {
+        plans
+            .iter()
+            .find(|p| p.school_year.start_year == start)
+            .cloned()
+            .unwrap()
+    };
     let schools = store
         .list_units(&[office.id], &UnitFilter::default(), Paging { page: 1, per_page: 500 })
         .await
@@ -83,20 +89,23 @@ async fn api(app: &TestApp, token: &str, method: &str, path: &str, body: Option<
     (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
 }
 
-/// A principal account for a school that has none in the demo.
-async fn add_principal(store: &Store, school: &Unit, username: &str) {
+/// An account holding `role` in `unit`, with the demo password and an e-mail address.
+async fn add_person(store: &Store, unit: &Unit, username: &str, role: Role) {
     let ctx = AuditContext::system("dashboard test");
     let fields = lanhmang_domain::person::PersonInput {
         username: username.into(),
-        display_name: format!("Hiệu trưởng {}", school.name),
+        display_name: format!("{} {}", role.label(), unit.name),
         email: format!("{username}@demo.test"),
         phone: String::new(),
     }
     .parse()
     .unwrap();
     let hash = lanhmang_domain::password::hash(DEMO_PASSWORD).unwrap();
-    let person = store.create_person(&ctx, school.id, &fields, Some(&hash), false).await.unwrap();
-    store.grant_role(&ctx, person.id, Role::Principal, school.id).await.unwrap();
+    let person = store
+        .create_person(&ctx, unit.id, &fields, Some(&hash), false)
+        .await
+        .unwrap();
+    store.grant_role(&ctx, person.id, role, unit.id).await.unwrap();
 }
 
 /// Fills what the activity log did not and submits, through the API, as the school's principal.
@@ -121,7 +130,14 @@ async fn submit_report(app: &TestApp, token: &str, plan: &Plan, school_id: i64) 
         "limitations": "Chưa có phòng máy cho học sinh thực hành.",
         "proposals": "Đề nghị Phòng hỗ trợ thiết bị cho phòng máy."
     });
-    let (s, saved) = api(app, token, "PUT", &path, Some(json!({"values": values, "narrative": narrative}))).await;
+    let (s, saved) = api(
+        app,
+        token,
+        "PUT",
+        &path,
+        Some(json!({"values": values, "narrative": narrative})),
+    )
+    .await;
     assert_eq!(s, 200, "{saved}");
     let (s, sent) = api(app, token, "POST", &format!("{path}/submit"), None).await;
     assert_eq!((s, sent["status"].as_str()), (200, Some("submitted")), "{sent}");
@@ -195,7 +211,10 @@ async fn the_dashboard_is_live_guarded_and_reminds_once_a_day() {
         let active = demo.schools.iter().filter(|u| u.status == UnitStatus::Active).count() as i64;
         let (expected, submitted, _) = dashboard_counts(&app, &office_token, plan.id).await;
         assert_eq!(expected, active, "{backend}");
-        assert!(submitted > 0 && submitted < expected, "{backend}: the demo has some reports in");
+        assert!(
+            submitted > 0 && submitted < expected,
+            "{backend}: the demo has some reports in"
+        );
 
         let started = Instant::now();
         let r = office.get(&page).await;
@@ -209,24 +228,61 @@ async fn the_dashboard_is_live_guarded_and_reminds_once_a_day() {
             css as f64 / 1024.0
         );
         assert!(body.len() + css < 100 * 1024, "{backend}: pages stay light");
-        assert!(body.contains(&format!("<span class=\"num\">{submitted}/{expected}</span>")), "{backend}: {body}");
+        assert!(
+            body.contains(&format!("<span class=\"num\">{submitted}/{expected}</span>")),
+            "{backend}: {body}"
+        );
         assert!(body.contains(&format!("({})", pct(submitted, expected))), "{backend}");
-        assert!(body.contains(&format!("Trường chưa nộp báo cáo ({})", expected - submitted)), "{backend}");
+        assert!(
+            body.contains(&format!("Trường chưa nộp báo cáo ({})", expected - submitted)),
+            "{backend}"
+        );
         let days = (plan.deadline - today()).whole_days();
-        assert!(body.contains(&format!("còn {days} ngày")), "{backend}: days left to the deadline");
+        assert!(
+            body.contains(&format!("còn {days} ngày")),
+            "{backend}: days left to the deadline"
+        );
         assert!(body.contains("<svg class=\"chart\"") && body.contains("role=\"img\"") && body.contains("<desc"));
-        assert!(body.contains("Tiểu học") && body.contains("THCS"), "{backend}: figures by level");
+        assert!(
+            body.contains("Tiểu học") && body.contains("THCS"),
+            "{backend}: figures by level"
+        );
         assert!(body.contains("Số buổi nói chuyện chuyên đề"), "{backend}: indicators");
         assert!(body.contains("Chưa bắt đầu") && body.contains("Đang soạn") && body.contains("Bị trả lại"));
-        assert!(!body.contains("<script>") && !body.contains("style=\""), "{backend}: no inline script or style");
+        assert!(
+            !body.contains("<script>") && !body.contains("style=\""),
+            "{backend}: no inline script or style"
+        );
+        // Links lead to pages that exist: the plan, the reports, a returned report, a school.
+        let links: Vec<&str> = body
+            .split("href=\"")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+            .filter(|href| href.starts_with('/') && !href.starts_with("/static/"))
+            .collect();
+        assert!(
+            links.iter().any(|l| l.contains("/bao-cao/")),
+            "{backend}: a report is linked"
+        );
+        for link in links {
+            let link = link.replace("&amp;", "&");
+            let status = office.get(&link).await.status();
+            assert_eq!(status, 200, "{backend}: {link} from the dashboard");
+        }
         // Last year's plan: every school reported (the closed one too, so it counts), two late,
         // a few returned for more evidence; the deadline long past.
         let (e_last, s_last, on_time_last) = dashboard_counts(&app, &office_token, demo.last_year.id).await;
         assert_eq!((e_last, s_last - on_time_last), (24, 2), "{backend}");
         let (s, last) = office.text(&format!("/ke-hoach/{}/tong-hop", demo.last_year.id)).await;
         assert_eq!(s, 200);
-        assert!(last.contains(&format!("<span class=\"num\">{s_last}/24</span>")), "{backend}");
-        assert!(last.contains(&format!("<span class=\"num\">{on_time_last}/{s_last}</span>")), "{backend}");
+        assert!(
+            last.contains(&format!("<span class=\"num\">{s_last}/24</span>")),
+            "{backend}"
+        );
+        assert!(
+            last.contains(&format!("<span class=\"num\">{on_time_last}/{s_last}</span>")),
+            "{backend}"
+        );
         assert!(last.contains("đã quá hạn") && last.contains(&format!("Trường chưa nộp báo cáo ({})", 24 - s_last)));
 
         // Two schools that have not started get principals; one submits through the API.
@@ -245,8 +301,8 @@ async fn the_dashboard_is_live_guarded_and_reminds_once_a_day() {
         assert!(not_started.len() >= 2, "{backend}");
         let school_a = demo.schools.iter().find(|u| u.id == not_started[0].unit_id).unwrap();
         let school_b = demo.schools.iter().find(|u| u.id == not_started[1].unit_id).unwrap();
-        add_principal(store, school_a, "hieu.truong.a").await;
-        add_principal(store, school_b, "hieu.truong.b").await;
+        add_person(store, school_a, "hieu.truong.a", Role::Principal).await;
+        add_person(store, school_b, "hieu.truong.b", Role::Principal).await;
         assert!(body.contains(&school_a.name), "{backend}: listed as missing");
         let principal_a = api_token(&app, "hieu.truong.a").await;
         submit_report(&app, &principal_a, plan, school_a.id).await;
@@ -274,7 +330,10 @@ async fn the_dashboard_is_live_guarded_and_reminds_once_a_day() {
                 assert_eq!(b.get(path).await.status(), 403, "{backend}: {account} GET {path}");
             }
             let home = b.text("/").await.1;
-            assert!(!home.contains("href=\"/tong-hop-nam\""), "{backend}: no nav entry for {account}");
+            assert!(
+                !home.contains("href=\"/tong-hop-nam\""),
+                "{backend}: no nav entry for {account}"
+            );
             let r = post_with_csrf(&b, "/", &format!("/ke-hoach/{}/nhac", plan.id), &[("unit_id", "")]).await;
             assert_eq!(r.status(), 403, "{backend}: {account} may not remind");
         }
@@ -283,9 +342,15 @@ async fn the_dashboard_is_live_guarded_and_reminds_once_a_day() {
         // A principal downloads the own school's report, not another school's.
         let principal = app.signed_in("demo.principal").await;
         let own = store.people_with_roles_in_unit(demo.schools[0].id).await.unwrap();
-        assert!(own.iter().any(|(p, r)| *r == Role::Principal && p.username == "demo.principal"));
+        assert!(
+            own.iter()
+                .any(|(p, r)| *r == Role::Principal && p.username == "demo.principal")
+        );
         let r = principal
-            .get(&format!("/ke-hoach/{}/bao-cao/{}/tai-ve.docx", plan.id, demo.schools[0].id))
+            .get(&format!(
+                "/ke-hoach/{}/bao-cao/{}/tai-ve.docx",
+                plan.id, demo.schools[0].id
+            ))
             .await;
         assert_eq!(r.status(), 200, "{backend}");
         for other in [school_a.id, school_b.id] {
@@ -312,15 +377,26 @@ async fn the_dashboard_is_live_guarded_and_reminds_once_a_day() {
         assert!(mails[0].subject.contains("Nhắc nộp báo cáo") && mails[0].body.contains(&school_b.name));
         let r = post_with_csrf(&office, &page, &remind, &[("unit_id", &b_id)]).await;
         assert_eq!(location(&r), format!("{page}?nhac=0-1-0#chua-nop"), "{backend}");
-        assert_eq!(manual_reminders(store, &demo, school_b.id).await.len(), 1, "{backend}: not twice");
+        assert_eq!(
+            manual_reminders(store, &demo, school_b.id).await.len(),
+            1,
+            "{backend}: not twice"
+        );
         let notice = office.text(&format!("{page}?nhac=0-1-0")).await.1;
         assert!(notice.contains("đã được nhắc hôm nay"), "{backend}");
         // Everyone missing: only B has a principal with an address, and B was reminded today.
         let missing = expected - submitted - 1;
         let r = post_with_csrf(&office, &page, &remind, &[]).await;
-        assert_eq!(location(&r), format!("{page}?nhac=0-1-{}#chua-nop", missing - 1), "{backend}");
+        assert_eq!(
+            location(&r),
+            format!("{page}?nhac=0-1-{}#chua-nop", missing - 1),
+            "{backend}"
+        );
         let notice = office.text(&location(&r)).await.1;
-        assert!(notice.contains(&format!("{} trường chưa có địa chỉ e-mail", missing - 1)), "{backend}");
+        assert!(
+            notice.contains(&format!("{} trường chưa nhắc được", missing - 1)),
+            "{backend}"
+        );
         // A school that has sent its report is not reminded.
         let a_id = school_a.id.to_string();
         let r = post_with_csrf(&office, &page, &remind, &[("unit_id", &a_id)]).await;
@@ -334,11 +410,19 @@ async fn the_dashboard_is_live_guarded_and_reminds_once_a_day() {
         // The outbox shows it, filtered and counted; out-of-scope callers see nothing.
         let (s, outbox) = office.text("/thu-di").await;
         assert_eq!(s, 200);
-        assert!(outbox.contains(&mails[0].subject) && outbox.contains("Đang chờ gửi"), "{backend}");
+        assert!(
+            outbox.contains(&mails[0].subject) && outbox.contains("Đang chờ gửi"),
+            "{backend}"
+        );
         assert!(outbox.contains("Nhắc nộp báo cáo"), "{backend}: the reason");
-        let (s, sent) = office.text(&format!("/thu-di?trang_thai=sent&ke_hoach={}", plan.id)).await;
+        let (s, sent) = office
+            .text(&format!("/thu-di?trang_thai=sent&ke_hoach={}", plan.id))
+            .await;
         assert_eq!(s, 200);
-        assert!(!sent.contains(&mails[0].subject) && sent.contains("Không có thư nào khớp"), "{backend}");
+        assert!(
+            !sent.contains(&mails[0].subject) && sent.contains("Không có thư nào khớp"),
+            "{backend}"
+        );
         let (s, of_plan) = office.text(&format!("/thu-di?ke_hoach={}", plan.id)).await;
         assert_eq!(s, 200);
         assert!(of_plan.contains(&mails[0].subject));
@@ -347,6 +431,47 @@ async fn the_dashboard_is_live_guarded_and_reminds_once_a_day() {
         assert!(!other_plan.contains(&mails[0].subject));
         assert_eq!(office.get("/thu-di?trang_thai=dang-gui").await.status(), 400);
         assert_eq!(office.get("/thu-di?ke_hoach=abc").await.status(), 400);
+
+        // Another office under the same department sees neither this office's plan nor its mail.
+        let ctx = AuditContext::system("dashboard test");
+        let fields = lanhmang_domain::unit::UnitInput {
+            code: "VHXH-SONGXANH".into(),
+            name: "Phòng Văn hóa - Xã hội xã Sông Xanh (demo)".into(),
+            kind: "office".into(),
+            school_level: String::new(),
+            status: "active".into(),
+            address: String::new(),
+            websites: String::new(),
+        }
+        .parse()
+        .unwrap();
+        let other = store
+            .create_unit(&ctx, Some(demo.department_id), &fields)
+            .await
+            .unwrap();
+        add_person(store, &other, "chuyen.vien.songxanh", Role::OfficeAdmin).await;
+        let stranger = app.signed_in("chuyen.vien.songxanh").await;
+        for path in [
+            page.clone(),
+            format!("{page}.docx"),
+            format!("/ke-hoach/{}/chi-tieu.xlsx", plan.id),
+        ] {
+            assert_eq!(stranger.get(&path).await.status(), 404, "{backend}: {path}");
+        }
+        let r = post_with_csrf(&stranger, "/", &remind, &[("unit_id", &b_id)]).await;
+        assert_eq!(r.status(), 404, "{backend}");
+        let (s, theirs) = stranger.text("/thu-di").await;
+        assert_eq!(s, 200);
+        assert!(
+            !theirs.contains(&mails[0].subject) && theirs.contains("Chưa có thư nào."),
+            "{backend}"
+        );
+        let (s, rollup) = stranger.text("/tong-hop-nam?nam=2026-2027").await;
+        assert_eq!(s, 200);
+        assert!(
+            rollup.contains("<span class=\"num\">0/0</span>"),
+            "{backend}: nothing of another office"
+        );
         app.stop().await;
     }
 }
@@ -371,10 +496,16 @@ async fn the_department_rollup_counts_its_year_only() {
         let current = lanhmang_domain::school_year::SchoolYear::containing(today());
         let (s, body) = admin.text("/tong-hop-nam").await;
         assert_eq!(s, 200, "{backend}");
-        assert!(body.contains(&format!("Tổng hợp năm học {}", current.label())), "{backend}");
+        assert!(
+            body.contains(&format!("Tổng hợp năm học {}", current.label())),
+            "{backend}"
+        );
         let (s, body) = admin.text("/tong-hop-nam?nam=2026-2027").await;
         assert_eq!(s, 200);
-        assert!(body.contains(&format!("<span class=\"num\">{s_this}/{e_this}</span>")), "{backend}: {body}");
+        assert!(
+            body.contains(&format!("<span class=\"num\">{s_this}/{e_this}</span>")),
+            "{backend}: {body}"
+        );
         assert!(
             !body.contains(&format!("/{}</span>", e_this + e_last)),
             "{backend}: last year's schools are not added"
@@ -384,8 +515,14 @@ async fn the_department_rollup_counts_its_year_only() {
         assert!(body.contains("<option value=\"2025-2026\">") && body.contains("selected>Năm học 2026–2027"));
         let (s, body) = admin.text("/tong-hop-nam?nam=2025–2026").await;
         assert_eq!(s, 200);
-        assert!(body.contains(&format!("<span class=\"num\">{s_last}/{e_last}</span>")), "{backend}");
-        assert!(body.contains(&format!("<span class=\"num\">{on_time_last}/{s_last}</span>")), "{backend}: on time");
+        assert!(
+            body.contains(&format!("<span class=\"num\">{s_last}/{e_last}</span>")),
+            "{backend}"
+        );
+        assert!(
+            body.contains(&format!("<span class=\"num\">{on_time_last}/{s_last}</span>")),
+            "{backend}: on time"
+        );
         // A year without plans shows zeros, not an error; a malformed year is refused.
         let (s, body) = admin.text("/tong-hop-nam?nam=2030-2031").await;
         assert_eq!(s, 200);
@@ -468,7 +605,9 @@ async fn official_documents_read_back_with_the_store_figures() {
         let base = format!("/ke-hoach/{}/tong-hop", plan.id);
 
         // The aggregated report as DOCX, with a number given.
-        let r = office.get(&format!("{base}.docx?so=15/BC-VHXH&noi=An%20B%C3%ACnh")).await;
+        let r = office
+            .get(&format!("{base}.docx?so=15/BC-VHXH&noi=An%20B%C3%ACnh"))
+            .await;
         assert_eq!(r.status(), 200, "{backend}");
         assert_eq!(
             r.headers()["content-type"],
@@ -476,7 +615,9 @@ async fn official_documents_read_back_with_the_store_figures() {
         );
         let disposition = r.headers()["content-disposition"].to_str().unwrap().to_string();
         assert!(
-            disposition.starts_with("attachment; filename=\"bao-cao-tong-hop-2026-2027-vhxh-anbinh.docx\"; filename*=UTF-8''B%C3%A1o"),
+            disposition.starts_with(
+                "attachment; filename=\"bao-cao-tong-hop-2026-2027-vhxh-anbinh.docx\"; filename*=UTF-8''B%C3%A1o"
+            ),
             "{backend}: {disposition}"
         );
         let docx = r.bytes().await.unwrap();
@@ -491,7 +632,10 @@ async fn official_documents_read_back_with_the_store_figures() {
             "BÁO CÁO".to_string(),
             "Kết quả thực hiện kế hoạch tổ chức các hoạt động".to_string(),
             "năm học 2026–2027".to_string(),
-            format!("Số trường phải nộp báo cáo: {expected}; đã nộp: {submitted}, đạt {}", pct(submitted, expected)),
+            format!(
+                "Số trường phải nộp báo cáo: {expected}; đã nộp: {submitted}, đạt {}",
+                pct(submitted, expected)
+            ),
             format!("{on_time}/{submitted}"),
             "Thực hiện Kế hoạch số 05/KH-VHXH".to_string(),
             "Các trường chưa nộp báo cáo".to_string(),
@@ -517,14 +661,25 @@ async fn official_documents_read_back_with_the_store_figures() {
         let took = started.elapsed();
         assert_eq!(r.status(), 200, "{backend}");
         assert_eq!(r.headers()["content-type"], "application/pdf");
-        assert!(r.headers()["content-disposition"].to_str().unwrap().contains(".pdf\"; filename*=UTF-8''"));
+        assert!(
+            r.headers()["content-disposition"]
+                .to_str()
+                .unwrap()
+                .contains(".pdf\"; filename*=UTF-8''")
+        );
         let pdf = r.bytes().await.unwrap();
-        eprintln!("{backend}: aggregated report PDF {:.0} KB in {took:?}", pdf.len() as f64 / 1024.0);
+        eprintln!(
+            "{backend}: aggregated report PDF {:.0} KB in {took:?}",
+            pdf.len() as f64 / 1024.0
+        );
         assert!(pdf.starts_with(b"%PDF-"));
         let text = pdf_text(&pdf);
         for words in [
             "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM".to_string(),
-            format!("Số trường phải nộp báo cáo: {expected}; đã nộp: {submitted}, đạt {}", pct(submitted, expected)),
+            format!(
+                "Số trường phải nộp báo cáo: {expected}; đã nộp: {submitted}, đạt {}",
+                pct(submitted, expected)
+            ),
             "Số: ……/BC-VHXH".to_string(),
             "TRƯỞNG PHÒNG".to_string(),
         ] {
@@ -537,10 +692,19 @@ async fn official_documents_read_back_with_the_store_figures() {
                 let r = office.get(&format!("{base}.{ext}?so={bad}")).await;
                 assert_eq!(r.status(), 400, "{backend}: ?so={bad}");
                 let body = r.text().await.unwrap();
-                assert!(body.contains("Số văn bản") || body.contains("Số thứ tự"), "{backend}: {body}");
+                assert!(
+                    body.contains("Số văn bản") || body.contains("Số thứ tự"),
+                    "{backend}: {body}"
+                );
             }
         }
-        assert_eq!(office.get(&format!("{base}.docx?noi={}", "x".repeat(80))).await.status(), 400);
+        assert_eq!(
+            office
+                .get(&format!("{base}.docx?noi={}", "x".repeat(80)))
+                .await
+                .status(),
+            400
+        );
 
         // Every indicator per school, matching the store.
         let r = office.get(&format!("/ke-hoach/{}/chi-tieu.xlsx", plan.id)).await;
@@ -558,7 +722,10 @@ async fn official_documents_read_back_with_the_store_figures() {
         let body = &rows[header_at + 1..];
         let (totals, schools) = body.split_last().unwrap();
         assert_eq!(cell_text(&totals[0]), "Tổng hợp");
-        assert!(cell_text(&totals[1]).starts_with(&format!("{submitted}/{expected}")), "{backend}");
+        assert!(
+            cell_text(&totals[1]).starts_with(&format!("{submitted}/{expected}")),
+            "{backend}"
+        );
         assert_eq!(schools.len() as i64, expected, "{backend}: one row per school expected");
         let mut checked = 0;
         for row in schools {
@@ -570,7 +737,10 @@ async fn official_documents_read_back_with_the_store_figures() {
             for def in plan.content.indicators() {
                 let column = header.iter().position(|h| *h == def.name).unwrap();
                 let cell = &row[column];
-                match received.and_then(|r| r.values.get(&def.code)).and_then(|v| v.value.as_ref()) {
+                match received
+                    .and_then(|r| r.values.get(&def.code))
+                    .and_then(|v| v.value.as_ref())
+                {
                     None => assert_eq!(*cell, Data::Empty, "{backend}: {code} {}", def.code),
                     Some(Figure::Number(n)) if def.kind == IndicatorKind::YesNo => {
                         assert_eq!(cell_text(cell), if *n > 0.0 { "Có" } else { "Không" })
@@ -588,7 +758,10 @@ async fn official_documents_read_back_with_the_store_figures() {
                 }
             }
             if received.is_some() {
-                assert!(matches!(row[4], Data::DateTime(_) | Data::Float(_)), "{backend}: submitted date");
+                assert!(
+                    matches!(row[4], Data::DateTime(_) | Data::Float(_)),
+                    "{backend}: submitted date"
+                );
             } else {
                 assert_eq!(row[4], Data::Empty);
             }
@@ -609,7 +782,10 @@ async fn official_documents_read_back_with_the_store_figures() {
         // A school's own report: the office downloads it; signed by its principal.
         let school = &demo.schools[0];
         let r = office
-            .get(&format!("/ke-hoach/{}/bao-cao/{}/tai-ve.docx?so=3/BC-THAB", plan.id, school.id))
+            .get(&format!(
+                "/ke-hoach/{}/bao-cao/{}/tai-ve.docx?so=3/BC-THAB",
+                plan.id, school.id
+            ))
             .await;
         assert_eq!(r.status(), 200, "{backend}");
         let text = docx_text(&r.bytes().await.unwrap());
@@ -632,10 +808,16 @@ async fn official_documents_read_back_with_the_store_figures() {
             .await;
         assert_eq!(r.status(), 200, "{backend}");
         let text = pdf_text(&r.bytes().await.unwrap());
-        assert!(text.contains("HIỆU TRƯỞNG") && text.contains(&school.name.to_uppercase()), "{backend}: {text}");
+        assert!(
+            text.contains("HIỆU TRƯỞNG") && text.contains(&school.name.to_uppercase()),
+            "{backend}: {text}"
+        );
         assert_eq!(
             office
-                .get(&format!("/ke-hoach/{}/bao-cao/{}/tai-ve.docx?so=3/KH-THAB", plan.id, school.id))
+                .get(&format!(
+                    "/ke-hoach/{}/bao-cao/{}/tai-ve.docx?so=3/KH-THAB",
+                    plan.id, school.id
+                ))
                 .await
                 .status(),
             400
@@ -654,7 +836,10 @@ async fn official_documents_read_back_with_the_store_figures() {
             .await
             .unwrap();
         let r = office
-            .get(&format!("/ke-hoach/{}/bao-cao/{}/tai-ve.docx", plan.id, nothing[0].unit_id))
+            .get(&format!(
+                "/ke-hoach/{}/bao-cao/{}/tai-ve.docx",
+                plan.id, nothing[0].unit_id
+            ))
             .await;
         assert_eq!(r.status(), 409, "{backend}");
         assert!(r.text().await.unwrap().contains("chưa lập báo cáo"));

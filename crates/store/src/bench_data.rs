@@ -43,7 +43,7 @@ pub const BIG_DEPARTMENT_CODE: &str = "SGD-01";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BenchParams {
     pub schools: u32,
-    /// The average office size; sizes vary around it (±20) in pairs that keep the average exact.
+    /// The average office size; sizes vary around it (±20%) in pairs that keep the average exact.
     pub office_size: u32,
     pub departments: u32,
     /// Offices of the first department (`BIG_DEPARTMENT_CODE`): it holds this many times
@@ -218,9 +218,16 @@ fn insert_sql(head: &str, columns: usize, rows: usize, tail: &str) -> String {
     sql
 }
 
-/// Rows per multi-row INSERT: below both backends' limits on bound values (SQLite 32,766,
-/// PostgreSQL 65,535).
-const CHUNK_VALUES: usize = 20_000;
+/// Bound values per multi-row INSERT, below both backends' limits (SQLite 32,766, PostgreSQL
+/// 65,535). SQLite looks each `$N` name up in a list when binding, a cost that grows with the
+/// square of the values in one statement, so it gets short statements; PostgreSQL pays a round
+/// trip per statement instead, so it gets long ones.
+fn chunk_values(conn: &Conn) -> usize {
+    match conn {
+        Conn::Sqlite(_) => 800,
+        Conn::Postgres(_) => 20_000,
+    }
+}
 /// Rows per transaction.
 const ROWS_PER_TRANSACTION: usize = 50_000;
 
@@ -558,6 +565,27 @@ impl Store {
         Ok(n)
     }
 
+    /// The server's version and the settings that matter for these queries, for the record.
+    pub async fn bench_backend_info(&self) -> Result<String> {
+        match &self.backend {
+            Backend::Sqlite(pool) => {
+                let (version,): (String,) = sqlx::query_as("SELECT sqlite_version()").fetch_one(pool).await?;
+                Ok(format!("SQLite {version}"))
+            }
+            Backend::Postgres(pool) => {
+                let (version,): (String,) = sqlx::query_as("SHOW server_version").fetch_one(pool).await?;
+                let settings: Vec<(String, String)> = sqlx::query_as(
+                    "SELECT name, current_setting(name) FROM pg_settings WHERE name IN ('shared_buffers', 'work_mem', \
+                     'effective_cache_size', 'random_page_cost', 'jit', 'max_parallel_workers_per_gather') ORDER BY name",
+                )
+                .fetch_all(pool)
+                .await?;
+                let settings: Vec<String> = settings.into_iter().map(|(k, v)| format!("{k}={v}")).collect();
+                Ok(format!("PostgreSQL {version} ({})", settings.join(", ")))
+            }
+        }
+    }
+
     /// Refreshes the planner's statistics (ANALYZE); with `vacuum`, first compacts the database
     /// (SQLite: VACUUM rewrites the file; PostgreSQL: VACUUM also sets the visibility map).
     pub async fn bench_vacuum_analyze(&self, vacuum: bool) -> Result<()> {
@@ -615,7 +643,7 @@ fn office_sizes(params: &BenchParams) -> Vec<u32> {
     let mut sizes = vec![params.office_size; n];
     for pair in sizes.chunks_mut(2) {
         if let [a, b] = pair {
-            let d = rng.between(0, 20);
+            let d = rng.between(0, params.office_size / 5);
             *a += d;
             *b -= d;
         }
@@ -719,10 +747,11 @@ async fn insert_tree(conn: &mut Conn, params: &BenchParams) -> Result<Tree> {
     let at = day(params.first_year, Month::August, 1).midnight().assume_utc();
     let mut ids: Vec<i64> = vec![0; units.len()];
     let levels = [0..first_department, first_department..first_office, first_office..first_school, first_school..units.len()];
+    let per_chunk = chunk_values(conn) / 14;
     exec(conn, "BEGIN").await?;
     for level in levels {
         let start = level.start;
-        for (chunk_no, chunk) in units[level].chunks(CHUNK_VALUES / 14).enumerate() {
+        for (chunk_no, chunk) in units[level].chunks(per_chunk).enumerate() {
             let sql = insert_sql(
                 "INSERT INTO units (parent_id, path, code, name, name_folded, kind, school_level, status, address, \
                  websites, created_at, updated_at, staff_count, pupil_count)",
@@ -752,7 +781,7 @@ async fn insert_tree(conn: &mut Conn, params: &BenchParams) -> Result<Tree> {
                 q.fetch_all(&mut *c).await?
             });
             let by_code: HashMap<String, i64> = returned.into_iter().map(|(id, code)| (code, id)).collect();
-            let base = start + chunk_no * (CHUNK_VALUES / 14);
+            let base = start + chunk_no * per_chunk;
             for (i, u) in chunk.iter().enumerate() {
                 ids[base + i] = *by_code
                     .get(&u.code)
@@ -794,7 +823,7 @@ async fn insert_plans(conn: &mut Conn, params: &BenchParams, tree: &Tree, year: 
         .collect();
     let mut plan_of: HashMap<i64, i64> = HashMap::new();
     exec(conn, "BEGIN").await?;
-    for chunk in rows.chunks(200) {
+    for chunk in rows.chunks(chunk_values(conn) / 14) {
         let sql = insert_sql(
             "INSERT INTO plans (issuing_unit_id, title, school_year, deadline, doc_sequence, doc_issuer, doc_year, \
              template_code, content, status, version, published_at, created_at, updated_at)",
@@ -1164,7 +1193,7 @@ async fn insert_activities(conn: &mut Conn, rows: &[ActivityRow], folded: &[Stri
     const COLUMNS: usize = 19;
     for batch in rows.chunks(ROWS_PER_TRANSACTION) {
         exec(conn, "BEGIN").await?;
-        for chunk in batch.chunks(CHUNK_VALUES / COLUMNS) {
+        for chunk in batch.chunks(chunk_values(conn) / COLUMNS) {
             let sql = insert_sql(
                 "INSERT INTO activities (unit_id, plan_id, kind, tasks, held_on, title, title_folded, teachers, staff, \
                  pupils_g1_2, pupils_g3_5, pupils_g6_7, pupils_g8_9, pupils_other, parents, partner, description, \
@@ -1212,7 +1241,7 @@ async fn insert_reports(conn: &mut Conn, reports: &mut [ReportRow]) -> Result<()
     const COLUMNS: usize = 15;
     let mut ids: HashMap<(i64, i64), i64> = HashMap::with_capacity(reports.len());
     exec(conn, "BEGIN").await?;
-    for chunk in reports.chunks(CHUNK_VALUES / COLUMNS) {
+    for chunk in reports.chunks(chunk_values(conn) / COLUMNS) {
         let sql = insert_sql(
             "INSERT INTO reports (plan_id, unit_id, status, version, results, strengths, limitations, proposals, \
              review_comment, first_submitted_at, submitted_at, late, accepted_at, created_at, updated_at)",
@@ -1259,7 +1288,7 @@ async fn insert_reports(conn: &mut Conn, reports: &mut [ReportRow]) -> Result<()
     }
     for batch in values.chunks(ROWS_PER_TRANSACTION) {
         exec(conn, "BEGIN").await?;
-        for chunk in batch.chunks(CHUNK_VALUES / 6) {
+        for chunk in batch.chunks(chunk_values(conn) / 6) {
             let sql = insert_sql(
                 "INSERT INTO report_values (report_id, indicator, number_value, text_value, computed_value, override_reason)",
                 6,
@@ -1285,7 +1314,7 @@ async fn insert_reports(conn: &mut Conn, reports: &mut [ReportRow]) -> Result<()
     events.sort_by_key(|e| (e.0, e.1));
     for batch in events.chunks(ROWS_PER_TRANSACTION) {
         exec(conn, "BEGIN").await?;
-        for chunk in batch.chunks(CHUNK_VALUES / 5) {
+        for chunk in batch.chunks(chunk_values(conn) / 5) {
             let sql = insert_sql(
                 "INSERT INTO report_events (report_id, at, actor, event, comment)",
                 5,
@@ -1354,7 +1383,7 @@ mod tests {
         for backend in crate::test_support::backends() {
             let (db, store) = crate::test_support::TestDb::store(backend).await.unwrap();
             assert!(store.bench_dataset(&params).await.unwrap().is_none());
-            store.generate_bench_data(&params, &mut |_| {}).await.unwrap();
+            store.generate_bench_data(&params, &mut |m| eprintln!("{m}")).await.unwrap();
             assert!(store.generate_bench_data(&params, &mut |_| {}).await.is_err(), "{backend}: not twice");
             let other = BenchParams { seed: 1, ..params.clone() };
             assert!(store.bench_dataset(&other).await.unwrap().is_none());
@@ -1382,7 +1411,7 @@ mod tests {
                 };
                 let missing = store.plan_reports(&plan, &[office], &missing_only, Paging::default()).await.unwrap().1;
                 assert_eq!((expected, expected - submitted), (all, missing), "{backend}: plan {plan_id}");
-                assert!((35..=45).contains(&expected), "{backend}: {expected} schools expected");
+                assert!((30..=48).contains(&expected), "{backend}: {expected} schools expected");
                 assert_eq!(d.first_submissions.len() as i64, submitted);
                 let talks: i64 = d.indicators.iter().filter(|(c, _, _)| c == "s1_4_talks").map(|(_, _, s)| s.reporting).sum();
                 assert_eq!(talks, submitted, "{backend}: every received report has the indicator");

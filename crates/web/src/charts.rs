@@ -10,7 +10,7 @@ use time::Date;
 /// The drawing's own units; the page scales it to the width available.
 const WIDTH: f64 = 400.0;
 const HEIGHT: f64 = 220.0;
-const LEFT: f64 = 34.0;
+const LEFT: f64 = 38.0;
 const RIGHT: f64 = 12.0;
 const TOP: f64 = 18.0;
 const BOTTOM: f64 = 30.0;
@@ -69,7 +69,7 @@ impl ProgressChart<'_> {
             let y = self.y(n, top);
             out.push_str(&format!(
                 "<line class=\"chart-grid\" x1=\"{LEFT}\" x2=\"{:.1}\" y1=\"{y:.1}\" y2=\"{y:.1}\" stroke=\"#d9dee5\"/>\
-                 <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" font-size=\"11\" fill=\"#5b6675\">{n}</text>",
+                 <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" font-size=\"12\" fill=\"#5b6675\">{n}</text>",
                 WIDTH - RIGHT,
                 LEFT - 5.0,
                 y + 4.0
@@ -92,7 +92,7 @@ impl ProgressChart<'_> {
                 _ => "middle",
             };
             out.push_str(&format!(
-                "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"{anchor}\" font-size=\"11\" fill=\"#5b6675\">{:02}/{:02}</text>",
+                "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"{anchor}\" font-size=\"12\" fill=\"#5b6675\">{:02}/{:02}</text>",
                 self.x(day),
                 HEIGHT - 10.0,
                 day.day(),
@@ -104,7 +104,7 @@ impl ProgressChart<'_> {
             let y = self.y(self.expected, top);
             out.push_str(&format!(
                 "<line class=\"chart-expected\" x1=\"{LEFT}\" x2=\"{:.1}\" y1=\"{y:.1}\" y2=\"{y:.1}\" stroke=\"#1c2430\" stroke-dasharray=\"5 4\"/>\
-                 <text class=\"chart-label\" x=\"{LEFT}\" y=\"{:.1}\" font-size=\"11\" fill=\"#1c2430\">Phải nộp: {}</text>",
+                 <text class=\"chart-label\" x=\"{LEFT}\" y=\"{:.1}\" font-size=\"12\" fill=\"#1c2430\">Phải nộp: {}</text>",
                 WIDTH - RIGHT,
                 (y - 4.0).max(11.0),
                 self.expected
@@ -117,7 +117,7 @@ impl ProgressChart<'_> {
             let label_x = if anchor == "end" { x - 3.0 } else { x + 3.0 };
             out.push_str(&format!(
                 "<line class=\"chart-deadline\" x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"{TOP}\" y2=\"{:.1}\" stroke=\"#b42318\" stroke-dasharray=\"3 3\"/>\
-                 <text class=\"chart-deadline-label\" x=\"{label_x:.1}\" y=\"{:.1}\" text-anchor=\"{anchor}\" font-size=\"11\" fill=\"#b42318\">Hạn nộp {:02}/{:02}</text>",
+                 <text class=\"chart-deadline-label\" x=\"{label_x:.1}\" y=\"{:.1}\" text-anchor=\"{anchor}\" font-size=\"12\" fill=\"#b42318\">Hạn nộp {:02}/{:02}</text>",
                 HEIGHT - BOTTOM,
                 TOP - 5.0,
                 self.deadline.day(),
@@ -220,7 +220,11 @@ mod tests {
 
     #[test]
     fn draws_an_accessible_scalable_chart() {
-        let points = [(date!(2027 - 05 - 20), 3), (date!(2027 - 05 - 28), 20), (date!(2027 - 06 - 03), 23)];
+        let points = [
+            (date!(2027 - 05 - 20), 3),
+            (date!(2027 - 05 - 28), 20),
+            (date!(2027 - 06 - 03), 23),
+        ];
         let chart = ProgressChart {
             id: "tien-do",
             points: &points,
@@ -231,10 +235,16 @@ mod tests {
             today: date!(2027 - 11 - 01),
         };
         let svg = chart.svg();
-        assert!(svg.starts_with("<svg class=\"chart\" viewBox=\"0 0 400 220\" role=\"img\""), "{svg}");
+        assert!(
+            svg.starts_with("<svg class=\"chart\" viewBox=\"0 0 400 220\" role=\"img\""),
+            "{svg}"
+        );
         assert!(svg.contains("<title id=\"tien-do-tieu-de\">") && svg.contains("<desc id=\"tien-do-mo-ta\">"));
         assert!(svg.contains("đến 03/06/2027 có 23 trên 24 trường phải nộp"), "{svg}");
-        assert!(svg.contains(">05/09<") && svg.contains(">03/06<"), "dd/mm labels: {svg}");
+        assert!(
+            svg.contains(">05/09<") && svg.contains(">03/06<"),
+            "dd/mm labels: {svg}"
+        );
         assert!(svg.contains("Hạn nộp 01/06") && svg.contains("Phải nộp: 24"));
         assert!(!svg.contains("style="), "the CSP forbids style attributes");
         assert!(svg.len() < 4096, "{}", svg.len());

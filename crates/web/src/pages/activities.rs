@@ -48,7 +48,7 @@ pub const UPLOAD_BODY_LIMIT: usize = MAX_FILES * MAX_EVIDENCE_BYTES + 1024 * 102
 /// A text field of the form; the description, the longest, is 5,000 characters.
 const TEXT_FIELD_LIMIT: usize = 64 * 1024;
 /// Rows one export may hold: far beyond an office's year, and small enough to build in memory.
-const EXPORT_CAP: i64 = 20_000;
+const EXPORT_CAP: u32 = 20_000;
 /// Activities one calendar month shows.
 const CALENDAR_CAP: u32 = 1_000;
 /// Titles shown in one calendar day before "+N more".
@@ -665,12 +665,12 @@ pub async fn export(
         .store
         .list_activities(&f.roots, &f.filter, Paging { page: 1, per_page: 1 })
         .await?;
-    if total > EXPORT_CAP {
+    if total > i64::from(EXPORT_CAP) {
         return Err(AppError::BadRequest(format!(
-            "Danh sách có {} hoạt động, nhiều hơn {} dòng mà một tệp Excel được phép chứa. \
+            "Danh sách có {} hoạt động, vượt quá giới hạn {} dòng cho một lần tải về. \
              Hãy lọc theo kế hoạch, đơn vị hoặc khoảng ngày rồi tải lại.",
             thousands(total),
-            thousands(EXPORT_CAP)
+            thousands(i64::from(EXPORT_CAP))
         )));
     }
     let (activities, _) = state
@@ -680,7 +680,7 @@ pub async fn export(
             &f.filter,
             Paging {
                 page: 1,
-                per_page: EXPORT_CAP as u32,
+                per_page: EXPORT_CAP,
             },
         )
         .await?;

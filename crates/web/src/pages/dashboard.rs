@@ -20,7 +20,7 @@ use lanhmang_domain::plan_template::{Aggregation, IndicatorKind};
 use lanhmang_domain::report::{IndicatorValue, ReportStatus, Value, format_number, vietnam_date};
 use lanhmang_domain::school_year::SchoolYear;
 use lanhmang_domain::text::fold_vi;
-use lanhmang_domain::{Action, Paging, Role};
+use lanhmang_domain::{Action, Paging, Role, SchoolLevel};
 use lanhmang_export::{Cell, Column, ColumnKind, Letterhead, OfficialDocument, Section, Sheet, Signature, Table};
 use lanhmang_store::outbox::{MailStatus, OutboxFilter};
 use lanhmang_store::plans::{Plan, PlanScope};
@@ -143,8 +143,24 @@ fn range_text(f: &IndicatorFigure) -> String {
     }
 }
 
+/// Where a level's row goes: primary, lower secondary, combined, then schools without a level.
+fn level_rank(label: &str) -> usize {
+    SchoolLevel::ALL
+        .iter()
+        .position(|l| l.label() == label)
+        .unwrap_or(SchoolLevel::ALL.len())
+}
+
+/// The levels in the order offices read them (the store sorts them by code).
+fn ordered_levels(d: &Dashboard) -> Vec<&LevelFigure> {
+    let mut levels: Vec<&LevelFigure> = d.by_level.iter().collect();
+    levels.sort_by_key(|l| level_rank(&l.label));
+    levels
+}
+
 fn figures(d: &Dashboard) -> Figures {
-    let level_labels: Vec<String> = d.by_level.iter().map(|l| l.label.clone()).collect();
+    let levels = ordered_levels(d);
+    let level_labels: Vec<String> = levels.iter().map(|l| l.label.clone()).collect();
     let indicators = d
         .indicators
         .iter()
@@ -166,7 +182,7 @@ fn figures(d: &Dashboard) -> Figures {
         .collect();
     Figures {
         total: LevelRow::new(&d.total),
-        levels: d.by_level.iter().map(LevelRow::new).collect(),
+        levels: levels.into_iter().map(LevelRow::new).collect(),
         level_labels,
         indicators,
         has_text: d.indicators.iter().any(|f| f.aggregation == Aggregation::List),
@@ -194,7 +210,12 @@ async fn dashboard_plan(state: &AppState, identity: &Identity, raw_id: &str) -> 
 }
 
 /// Every school of the plan under `roots` with its report's state, across all pages.
-async fn all_entries(state: &AppState, plan: &Plan, roots: &[i64], filter: &ReportFilter) -> Result<Vec<ReportListEntry>, AppError> {
+async fn all_entries(
+    state: &AppState,
+    plan: &Plan,
+    roots: &[i64],
+    filter: &ReportFilter,
+) -> Result<Vec<ReportListEntry>, AppError> {
     let mut out = Vec::new();
     let mut page = 1;
     loop {
@@ -235,14 +256,23 @@ async fn plans_in(state: &AppState, roots: &[i64]) -> Result<Vec<Plan>, AppError
     }
 }
 
-/// Whether a school has a principal who can receive mail.
-async fn principal_reachable(state: &AppState, unit_id: i64) -> Result<bool, AppError> {
-    Ok(state
-        .store
-        .people_with_roles_in_unit(unit_id)
-        .await?
+/// Why a reminder could not reach a school, said beside it; None when it can.
+async fn unreachable_because(state: &AppState, unit_id: i64) -> Result<Option<&'static str>, AppError> {
+    let people = state.store.people_with_roles_in_unit(unit_id).await?;
+    let principals: Vec<_> = people
         .iter()
-        .any(|(p, r)| *r == Role::Principal && !p.disabled && p.email.as_deref().is_some_and(|e| !e.trim().is_empty())))
+        .filter(|(p, r)| *r == Role::Principal && !p.disabled)
+        .collect();
+    Ok(if principals.is_empty() {
+        Some("Trường chưa có tài khoản hiệu trưởng")
+    } else if principals
+        .iter()
+        .any(|(p, _)| p.email.as_deref().is_some_and(|e| !e.trim().is_empty()))
+    {
+        None
+    } else {
+        Some("Hiệu trưởng chưa có e-mail")
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -264,11 +294,14 @@ pub struct MissingRow {
     pub level: &'static str,
     pub status: &'static str,
     pub returned: bool,
-    pub reachable: bool,
+    /// A draft or returned report has a page to open; a school that has not started has none.
+    pub has_report: bool,
+    /// Why no reminder can be sent, when none can.
+    pub unreachable: Option<&'static str>,
 }
 
 #[derive(Template)]
-#[template(path = "dashboard.html")]
+#[template(path = "dashboard.html", whitespace = "minimize")]
 struct DashboardPage {
     layout: Layout,
     plan_id: i64,
@@ -316,8 +349,8 @@ fn reminder_notice(raw: Option<&str>) -> Option<String> {
     }
     if unreachable > 0 {
         out.push(format!(
-            "{unreachable} trường chưa có địa chỉ e-mail hợp lệ của hiệu trưởng nên chưa nhắc được; \
-             hãy cập nhật e-mail ở mục Người dùng hoặc gọi điện cho trường."
+            "{unreachable} trường chưa nhắc được vì chưa có tài khoản hiệu trưởng hoặc hiệu trưởng chưa có \
+             e-mail hợp lệ; hãy bổ sung ở mục Người dùng, hoặc gọi điện cho trường."
         ));
     }
     if out.is_empty() {
@@ -347,15 +380,17 @@ pub async fn plan_page(
     };
     let (entries, missing_total) = state.store.plan_reports(&plan, &roots, &filter, paging).await?;
     let mut missing = Vec::with_capacity(entries.len());
+    // One small query per school shown: a page holds twenty by default.
     for e in entries {
         missing.push(MissingRow {
-            reachable: principal_reachable(&state, e.unit_id).await?,
+            unreachable: unreachable_because(&state, e.unit_id).await?,
             unit_id: e.unit_id,
             code: e.unit_code,
             name: e.unit_name,
             level: e.school_level.map(|l| l.label()).unwrap_or(""),
             status: yearly::status_label(e.status),
             returned: e.status == Some(ReportStatus::Returned),
+            has_report: e.status.is_some(),
         });
     }
     let base = format!("/ke-hoach/{}/tong-hop", plan.id);
@@ -444,14 +479,26 @@ struct Reminded {
     unreachable: u32,
 }
 
-async fn remind_school(state: &AppState, plan: &Plan, unit: &Unit, today: Date, out: &mut Reminded) -> Result<(), AppError> {
+async fn remind_school(
+    state: &AppState,
+    plan: &Plan,
+    unit: &Unit,
+    today: Date,
+    out: &mut Reminded,
+) -> Result<(), AppError> {
     let report = state.store.report(plan.id, unit.id).await?;
     let status = report.as_ref().map(|r| r.status);
     let (left, _) = days_left(plan.deadline, today);
     let comment = report
         .as_ref()
         .filter(|r| r.status == ReportStatus::Returned && !r.review_comment.trim().is_empty())
-        .map(|r| format!("\nÝ kiến của {} khi trả lại báo cáo: «{}»\n", plan.issuing_unit_name, r.review_comment.trim()))
+        .map(|r| {
+            format!(
+                "\nÝ kiến của {} khi trả lại báo cáo: «{}»\n",
+                plan.issuing_unit_name,
+                r.review_comment.trim()
+            )
+        })
         .unwrap_or_default();
     let name: String = unit.name.chars().take(150).collect();
     let subject = format!("Nhắc nộp báo cáo năm học {} – {name}", plan.school_year.label());
@@ -525,13 +572,23 @@ pub async fn remind(
             .parse::<i64>()
             .map_err(|_| AppError::BadRequest("Mã trường cần nhắc không hợp lệ.".into()))?;
         let unit = yearly::school_of_plan(&state, &identity, &plan, unit_id, Action::ReviewReports).await?;
-        let sent = state.store.report(plan.id, unit.id).await?.is_some_and(|r| r.status.is_in());
+        let sent = state
+            .store
+            .report(plan.id, unit.id)
+            .await?
+            .is_some_and(|r| r.status.is_in());
         if sent {
             return Ok(Redirect::to(&format!("{back}?nhac=da-nop#chua-nop")).into_response());
         }
         remind_school(&state, &plan, &unit, today, &mut done).await?;
     }
-    tracing::info!(plan = plan.id, queued = done.queued, already = done.already, unreachable = done.unreachable, "reminders queued");
+    tracing::info!(
+        plan = plan.id,
+        queued = done.queued,
+        already = done.already,
+        unreachable = done.unreachable,
+        "reminders queued"
+    );
     Ok(Redirect::to(&format!(
         "{back}?nhac={}-{}-{}#chua-nop",
         done.queued, done.already, done.unreachable
@@ -563,7 +620,7 @@ pub struct PlanRow {
 }
 
 #[derive(Template)]
-#[template(path = "rollup.html")]
+#[template(path = "rollup.html", whitespace = "minimize")]
 struct RollupPage {
     layout: Layout,
     year_label: String,
@@ -614,7 +671,11 @@ pub async fn rollup(
 
     let paging = super::paging(&q.page, &q.per_page.clone().or_else(|| Some("20".into())))?;
     let mut rows = Vec::new();
-    for plan in of_year.iter().skip(paging.offset() as usize).take(paging.per_page as usize) {
+    for plan in of_year
+        .iter()
+        .skip(paging.offset() as usize)
+        .take(paging.per_page as usize)
+    {
         let data = state.store.plan_dashboard(plan, &[plan.issuing_unit_id]).await?;
         let one = yearly::dashboard(&[], &data);
         rows.push(PlanRow {
@@ -634,7 +695,10 @@ pub async fn rollup(
     }
     let pager = Pager::new(
         "/tong-hop-nam",
-        &[("nam", year.code()), ("per_page", q.per_page.clone().unwrap_or_default())],
+        &[
+            ("nam", year.code()),
+            ("per_page", q.per_page.clone().unwrap_or_default()),
+        ],
         paging,
         of_year.len() as i64,
     );
@@ -647,11 +711,7 @@ pub async fn rollup(
         .collect::<Vec<_>>()
         .join("; ");
     render(&RollupPage {
-        layout: Layout::new(
-            format!("Tổng hợp năm học {}", year.label()),
-            &identity,
-            "/tong-hop-nam",
-        ),
+        layout: Layout::new(format!("Tổng hợp năm học {}", year.label()), &identity, "/tong-hop-nam"),
         year_label: year.label(),
         years: years.iter().map(|y| (y.code(), y.label(), *y == year)).collect(),
         scope,
@@ -695,7 +755,7 @@ pub struct MailRow {
 pub type Tab = (String, &'static str, i64, bool);
 
 #[derive(Template)]
-#[template(path = "outbox.html")]
+#[template(path = "outbox.html", whitespace = "minimize")]
 struct OutboxPage {
     layout: Layout,
     rows: Vec<MailRow>,
@@ -738,6 +798,9 @@ fn excerpt(text: &str, max_chars: usize) -> String {
     };
     format!("{}…", cut.trim_end_matches([',', ';', ':', '.', ' ']))
 }
+
+/// How many plans the outbox's plan filter offers.
+const PLAN_CHOICES: usize = 30;
 
 pub async fn outbox(
     State(state): State<AppState>,
@@ -812,11 +875,15 @@ pub async fn outbox(
         };
         tabs.push((tab(s.as_str()), s.label(), n, status == Some(s)));
     }
+    // The newest plans (and the one chosen): a department's whole history would make the
+    // page heavy on a slow link, and old plans' mail is reachable through the status tabs.
     let plans = plans_in(&state, &roots)
         .await?
         .into_iter()
         .filter(|p| p.status == PlanStatus::Published)
-        .map(|p| {
+        .enumerate()
+        .filter(|(i, p)| *i < PLAN_CHOICES || Some(p.id) == plan_id)
+        .map(|(_, p)| {
             (
                 p.id.to_string(),
                 format!("{} · năm học {}", excerpt(&p.title, 60), p.school_year.label()),
@@ -915,11 +982,21 @@ fn rfc5987(s: &str) -> String {
 fn attachment(bytes: Vec<u8>, content_type: &'static str, name: &str) -> Result<Response, AppError> {
     let name: String = name
         .chars()
-        .map(|c| if c.is_alphanumeric() || " -_.–".contains(c) { c } else { '-' })
+        .map(|c| {
+            if c.is_alphanumeric() || " -_.–".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect();
     let mut ascii = String::with_capacity(name.len());
     for c in fold_vi(&name).chars() {
-        let c = if c.is_ascii_alphanumeric() || c == '.' || c == '_' { c } else { '-' };
+        let c = if c.is_ascii_alphanumeric() || c == '.' || c == '_' {
+            c
+        } else {
+            '-'
+        };
         if !(c == '-' && ascii.ends_with('-')) {
             ascii.push(c);
         }
@@ -973,7 +1050,10 @@ fn place(raw: Option<&str>, address: &str) -> Result<String, AppError> {
 /// "An Bình", "Số 1 đường Lê Lợi, thành phố Sông Hồng" gives "Sông Hồng".
 fn place_from_address(address: &str) -> Option<String> {
     let words: Vec<&str> = address.split_whitespace().collect();
-    let folded: Vec<String> = words.iter().map(|w| fold_vi(w.trim_end_matches([',', ';', '.']))).collect();
+    let folded: Vec<String> = words
+        .iter()
+        .map(|w| fold_vi(w.trim_end_matches([',', ';', '.'])))
+        .collect();
     // Smaller units first: the date line names where the office sits.
     let keywords: [&[&str]; 9] = [
         &["phuong"],
@@ -1028,7 +1108,11 @@ fn with_year(prefix: &str, plan: &Plan) -> String {
     let subject = plan_subject(&plan.title);
     let year = plan.school_year;
     let mentions_year = subject.contains(&year.label()) || subject.contains(&year.code());
-    let subject = if subject.is_empty() { String::new() } else { format!(" {subject}") };
+    let subject = if subject.is_empty() {
+        String::new()
+    } else {
+        format!(" {subject}")
+    };
     if mentions_year {
         format!("{prefix}{subject}")
     } else {
@@ -1052,9 +1136,24 @@ fn plan_reference(plan: &Plan) -> String {
     out
 }
 
+/// "16 giờ 05 ngày 28/11/2026", in Vietnam, as official documents write a moment.
+fn moment(t: time::OffsetDateTime) -> String {
+    let t = t.to_offset(lanhmang_domain::report::VIETNAM);
+    format!(
+        "{} giờ {:02} ngày {}",
+        t.hour(),
+        t.minute(),
+        yearly::date_text(t.date())
+    )
+}
+
 /// The text as paragraphs, one per non-empty line.
 fn lines(text: &str) -> Vec<String> {
-    text.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect()
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(String::from)
+        .collect()
 }
 
 fn value_text(def: &IndicatorDef, v: Option<&IndicatorValue>) -> String {
@@ -1102,7 +1201,11 @@ fn quotes(items: &[(String, String)]) -> Vec<String> {
 
 /// Everything the aggregated report says, from the live tables.
 async fn office_document(state: &AppState, plan: &Plan, q: &DocumentQuery) -> Result<OfficialDocument, AppError> {
-    let issuer = state.store.unit(plan.issuing_unit_id).await?.ok_or(AppError::NotFound)?;
+    let issuer = state
+        .store
+        .unit(plan.issuing_unit_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let parent = match issuer.parent_id {
         Some(id) => state.store.unit(id).await?,
         None => None,
@@ -1133,11 +1236,11 @@ async fn office_document(state: &AppState, plan: &Plan, q: &DocumentQuery) -> Re
     // I. Completeness and timeliness.
     let mut completeness = vec![
         format!(
-            "Số trường phải nộp báo cáo: {}; đã nộp: {}, đạt {} (số liệu đến {}).",
+            "Số trường phải nộp báo cáo: {}; đã nộp: {}, đạt {} (số liệu tính đến {}).",
             t.expected,
             t.submitted,
             percent(t.completeness),
-            crate::format::date_time(now)
+            moment(now)
         ),
         if t.submitted > 0 {
             format!(
@@ -1149,7 +1252,10 @@ async fn office_document(state: &AppState, plan: &Plan, q: &DocumentQuery) -> Re
                 t.late
             )
         } else {
-            format!("Chưa có báo cáo nào được nộp; hạn nộp là ngày {}.", yearly::date_text(plan.deadline))
+            format!(
+                "Chưa có báo cáo nào được nộp; hạn nộp là ngày {}.",
+                yearly::date_text(plan.deadline)
+            )
         },
     ];
     if t.accepted + t.returned > 0 {
@@ -1168,12 +1274,19 @@ async fn office_document(state: &AppState, plan: &Plan, q: &DocumentQuery) -> Re
             l.late.to_string(),
         ]
     };
-    let mut level_rows: Vec<Vec<String>> = d.by_level.iter().map(|l| level_row(l.label.clone(), l)).collect();
+    let mut level_rows: Vec<Vec<String>> = ordered_levels(&d)
+        .into_iter()
+        .map(|l| level_row(l.label.clone(), l))
+        .collect();
     // With one level, its row and the total would say the same thing twice.
     if d.by_level.len() != 1 {
         level_rows.push(level_row("Cộng".into(), t));
     }
-    let missing: Vec<&ReportListEntry> = entries.iter().filter(|e| !e.status.is_some_and(ReportStatus::is_in)).collect();
+    let missing: Vec<&ReportListEntry> = entries
+        .iter()
+        .filter(|e| !e.status.is_some_and(ReportStatus::is_in))
+        .collect();
+    // The school's name says its level already; a narrow table keeps names on one line.
     let missing_rows: Vec<Vec<String>> = missing
         .iter()
         .enumerate()
@@ -1181,7 +1294,6 @@ async fn office_document(state: &AppState, plan: &Plan, q: &DocumentQuery) -> Re
             vec![
                 (i + 1).to_string(),
                 e.unit_name.clone(),
-                e.school_level.map(|l| l.label()).unwrap_or("").to_string(),
                 yearly::status_label(e.status).to_string(),
             ]
         })
@@ -1190,7 +1302,9 @@ async fn office_document(state: &AppState, plan: &Plan, q: &DocumentQuery) -> Re
         heading: "I. Tình hình nộp báo cáo của các trường".into(),
         paragraphs: completeness,
         table: Some(Table {
-            header: ["Cấp học", "Phải nộp", "Đã nộp", "Tỉ lệ nộp", "Đúng hạn", "Nộp muộn"].map(String::from).to_vec(),
+            header: ["Cấp học", "Phải nộp", "Đã nộp", "Tỉ lệ nộp", "Đúng hạn", "Nộp muộn"]
+                .map(String::from)
+                .to_vec(),
             rows: level_rows,
             numeric_columns: vec![1, 2, 3, 4, 5],
         }),
@@ -1206,7 +1320,7 @@ async fn office_document(state: &AppState, plan: &Plan, q: &DocumentQuery) -> Re
             heading: format!("Các trường chưa nộp báo cáo ({} trường)", missing.len()),
             paragraphs: Vec::new(),
             table: Some(Table {
-                header: ["STT", "Trường", "Cấp học", "Tình trạng"].map(String::from).to_vec(),
+                header: ["STT", "Trường", "Tình trạng"].map(String::from).to_vec(),
                 rows: missing_rows,
                 numeric_columns: vec![0],
             }),
@@ -1219,7 +1333,14 @@ async fn office_document(state: &AppState, plan: &Plan, q: &DocumentQuery) -> Re
         .iter()
         .filter(|f| f.aggregation != Aggregation::List)
         .enumerate()
-        .map(|(i, f)| vec![(i + 1).to_string(), f.name.clone(), aggregate_text(f), f.reporting.to_string()])
+        .map(|(i, f)| {
+            vec![
+                (i + 1).to_string(),
+                f.name.clone(),
+                aggregate_text(f),
+                f.reporting.to_string(),
+            ]
+        })
         .collect();
     sections.push(Section {
         heading: "II. Kết quả thực hiện các chỉ tiêu".into(),
@@ -1228,7 +1349,9 @@ async fn office_document(state: &AppState, plan: &Plan, q: &DocumentQuery) -> Re
             t.submitted
         )],
         table: Some(Table {
-            header: ["STT", "Chỉ tiêu", "Giá trị tổng hợp", "Số trường báo cáo"].map(String::from).to_vec(),
+            header: ["STT", "Chỉ tiêu", "Giá trị tổng hợp", "Số trường báo cáo"]
+                .map(String::from)
+                .to_vec(),
             rows: indicator_rows,
             numeric_columns: vec![0, 2, 3],
         }),
@@ -1236,8 +1359,14 @@ async fn office_document(state: &AppState, plan: &Plan, q: &DocumentQuery) -> Re
 
     // III. The schools' own assessment.
     let school = |r: &Report| names.get(&r.unit_id).copied().unwrap_or("").to_string();
-    let strengths: Vec<(String, String)> = received.iter().map(|r| (school(r), r.narrative.strengths.clone())).collect();
-    let limitations: Vec<(String, String)> = received.iter().map(|r| (school(r), r.narrative.limitations.clone())).collect();
+    let strengths: Vec<(String, String)> = received
+        .iter()
+        .map(|r| (school(r), r.narrative.strengths.clone()))
+        .collect();
+    let limitations: Vec<(String, String)> = received
+        .iter()
+        .map(|r| (school(r), r.narrative.limitations.clone()))
+        .collect();
     let list_codes: Vec<&str> = defs
         .iter()
         .filter(|d| d.aggregation == Aggregation::List)
@@ -1337,7 +1466,13 @@ pub async fn office_pdf(
 }
 
 /// A school's own report in the form of Decree 30.
-async fn school_document(state: &AppState, plan: &Plan, unit: &Unit, report: &Report, q: &DocumentQuery) -> Result<OfficialDocument, AppError> {
+async fn school_document(
+    state: &AppState,
+    plan: &Plan,
+    unit: &Unit,
+    report: &Report,
+    q: &DocumentQuery,
+) -> Result<OfficialDocument, AppError> {
     let authority = match unit.parent_id {
         Some(id) => state.store.unit(id).await?.map(|u| u.name),
         None => None,
@@ -1376,10 +1511,15 @@ async fn school_document(state: &AppState, plan: &Plan, unit: &Unit, report: &Re
                 v.computed.map(format_number).unwrap_or_else(|| "—".into()),
                 v.override_reason.trim()
             ),
-            Some(v) if v.computed.is_some() => "Tổng hợp từ nhật ký hoạt động".into(),
+            Some(v) if v.computed.is_some() => "Từ nhật ký hoạt động".into(),
             _ => String::new(),
         };
-        rows.push(vec![(rows.len() + 1).to_string(), def.name.clone(), value_text(def, v), note]);
+        rows.push(vec![
+            (rows.len() + 1).to_string(),
+            def.name.clone(),
+            value_text(def, v),
+            note,
+        ]);
     }
     let or_none = |paragraphs: Vec<String>| {
         if paragraphs.is_empty() {
@@ -1460,7 +1600,12 @@ async fn school_file(
     })?;
     let doc = school_document(&state, &plan, &unit, &report, &q).await?;
     let bytes = render_document(doc, format).await?;
-    let name = format!("Báo cáo {} {}.{}", plan.school_year.code(), unit.code, format.extension());
+    let name = format!(
+        "Báo cáo {} {}.{}",
+        plan.school_year.code(),
+        unit.code,
+        format.extension()
+    );
     attachment(bytes, format.content_type(), &name)
 }
 
@@ -1550,7 +1695,9 @@ pub async fn indicators_xlsx(
             ];
             for def in &defs {
                 // Only received reports count: a draft's figures may still change.
-                let value = report.and_then(|r| r.values.get(&def.code)).and_then(|v| v.value.as_ref());
+                let value = report
+                    .and_then(|r| r.values.get(&def.code))
+                    .and_then(|v| v.value.as_ref());
                 row.push(match (def.kind, value) {
                     (_, None) => Cell::Empty,
                     (IndicatorKind::YesNo, Some(Value::Number(n))) => Cell::Bool(*n > 0.0),
@@ -1616,7 +1763,11 @@ pub async fn indicators_xlsx(
                     Cell::Text(f.code.clone()),
                     Cell::Text(f.name.clone()),
                     Cell::Text(how(f.aggregation).into()),
-                    Cell::Text(if f.aggregation == Aggregation::List { String::new() } else { f.shown.clone() }),
+                    Cell::Text(if f.aggregation == Aggregation::List {
+                        String::new()
+                    } else {
+                        f.shown.clone()
+                    }),
                     Cell::Integer(f.reporting),
                 ]
             })
@@ -1646,14 +1797,26 @@ mod tests {
 
     #[test]
     fn places_from_addresses() {
-        assert_eq!(place_from_address("Trụ sở UBND phường An Bình").as_deref(), Some("An Bình"));
+        assert_eq!(
+            place_from_address("Trụ sở UBND phường An Bình").as_deref(),
+            Some("An Bình")
+        );
         assert_eq!(
             place_from_address("Số 1 đường Lê Lợi, thành phố Sông Hồng").as_deref(),
             Some("Sông Hồng")
         );
-        assert_eq!(place_from_address("Phường An Bình, khu Hoa Sen").as_deref(), Some("An Bình"));
-        assert_eq!(place_from_address("Thôn 3, xã Tân Phú, huyện Đồng Xuân").as_deref(), Some("Tân Phú"));
-        assert_eq!(place_from_address("12 Trần Phú, thị xã Sơn Tây").as_deref(), Some("Sơn Tây"));
+        assert_eq!(
+            place_from_address("Phường An Bình, khu Hoa Sen").as_deref(),
+            Some("An Bình")
+        );
+        assert_eq!(
+            place_from_address("Thôn 3, xã Tân Phú, huyện Đồng Xuân").as_deref(),
+            Some("Tân Phú")
+        );
+        assert_eq!(
+            place_from_address("12 Trần Phú, thị xã Sơn Tây").as_deref(),
+            Some("Sơn Tây")
+        );
         assert_eq!(place_from_address("không rõ"), None);
     }
 
@@ -1671,7 +1834,10 @@ mod tests {
     fn subtitles_do_not_repeat_the_year() {
         assert_eq!(plan_subject("Kế hoạch tổ chức các hoạt động"), "tổ chức các hoạt động");
         assert_eq!(plan_subject("Chương trình hành động"), "Chương trình hành động");
-        assert_eq!(days_left(time::macros::date!(2027 - 06 - 01), time::macros::date!(2027 - 05 - 30)).0, "còn 2 ngày");
+        assert_eq!(
+            days_left(time::macros::date!(2027 - 06 - 01), time::macros::date!(2027 - 05 - 30)).0,
+            "còn 2 ngày"
+        );
         assert_eq!(
             days_left(time::macros::date!(2027 - 06 - 01), time::macros::date!(2027 - 06 - 04)),
             ("đã quá hạn 3 ngày".to_string(), true)
@@ -1683,8 +1849,14 @@ mod tests {
     #[test]
     fn reminder_notices() {
         let m = reminder_notice(Some("3-1-2")).unwrap();
-        assert!(m.contains("Đã xếp 3 thư") && m.contains("1 thư không gửi lại") && m.contains("2 trường"), "{m}");
-        assert_eq!(reminder_notice(Some("0-0-0")).as_deref(), Some("Không có trường nào cần nhắc."));
+        assert!(
+            m.contains("Đã xếp 3 thư") && m.contains("1 thư không gửi lại") && m.contains("2 trường chưa nhắc"),
+            "{m}"
+        );
+        assert_eq!(
+            reminder_notice(Some("0-0-0")).as_deref(),
+            Some("Không có trường nào cần nhắc.")
+        );
         assert!(reminder_notice(Some("x")).is_none());
         assert!(reminder_notice(Some("1-2-3-4")).is_none());
     }

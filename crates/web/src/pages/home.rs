@@ -46,6 +46,8 @@ struct HomePage {
     summary: Option<Summary>,
     schools: Vec<SchoolCard>,
     recent_people: Vec<(i64, String, String)>,
+    /// (link, title, school year and deadline, where things stand)
+    plans: Vec<(String, String, String, String)>,
 }
 
 #[derive(Deserialize)]
@@ -70,6 +72,44 @@ pub async fn page(
             .await?;
         (sample, Some(total))
     };
+
+    // The newest plans that concern the person, with where they stand for them.
+    let mut plans = Vec::new();
+    if lanhmang_domain::permission::can_somewhere(&identity.actor, Action::ViewPlans) {
+        let scope = super::plans::plan_scope(&state, &identity).await?;
+        let (recent, _) = store.list_plans(&scope, Paging { page: 1, per_page: 3 }).await?;
+        for plan in recent {
+            let (_, rights) = crate::yearly::visible_plan(&state, &identity, plan.id).await?;
+            let when = format!(
+                "Năm học {} · hạn nộp báo cáo {}",
+                plan.school_year.label(),
+                crate::yearly::date_text(plan.deadline)
+            );
+            if rights.dashboard && plan.status == lanhmang_domain::plan::PlanStatus::Published {
+                let data = store.plan_dashboard(&plan, &[plan.issuing_unit_id]).await?;
+                let d = crate::yearly::dashboard(&[], &data);
+                plans.push((
+                    format!("/ke-hoach/{}/tong-hop", plan.id),
+                    plan.title.clone(),
+                    when,
+                    format!("{}/{} trường đã nộp báo cáo", d.total.submitted, d.total.expected),
+                ));
+                continue;
+            }
+            let own = crate::yearly::own_schools(&state, &identity, &plan, Action::ViewReports).await?;
+            if let Some(school) = own.first() {
+                let status = store.report(plan.id, school.id).await?.map(|r| r.status);
+                plans.push((
+                    format!("/ke-hoach/{}/bao-cao/{}", plan.id, school.id),
+                    plan.title.clone(),
+                    when,
+                    format!("Báo cáo của {}: {}", school.name, crate::yearly::status_label(status)),
+                ));
+            } else {
+                plans.push((format!("/ke-hoach/{}", plan.id), plan.title.clone(), when, plan.status.label().to_string()));
+            }
+        }
+    }
 
     // Offices and departments see figures over their subtree.
     let summary = if root_units.iter().any(|u| u.kind != UnitKind::School) {
@@ -139,5 +179,6 @@ pub async fn page(
         summary,
         schools,
         recent_people,
+        plans,
     })
 }
