@@ -290,7 +290,7 @@ mod tests {
             let (db, store) = TestDb::store(backend).await.unwrap();
             let store = Arc::new(store);
             let scheduler = Scheduler::new(store.clone(), JobSettings::default());
-            assert_eq!(scheduler.tick().await.unwrap(), 1, "{backend}");
+            assert_eq!(scheduler.tick().await.unwrap(), 2, "{backend}: sessions purge and deadline reminders");
             assert_eq!(scheduler.tick().await.unwrap(), 0, "{backend}: already queued");
             store
                 .enqueue_job("no_such_kind", "{}", lanhmang_store::now(), None)
@@ -300,6 +300,9 @@ mod tests {
             let first = worker.run_once().await.unwrap().unwrap();
             assert_eq!(first.kind, "purge_sessions");
             assert!(first.result.is_ok(), "{backend}: {first:?}");
+            let reminders = worker.run_once().await.unwrap().unwrap();
+            assert_eq!(reminders.kind, "deadline_reminders");
+            assert!(reminders.result.is_ok(), "{backend}: {reminders:?}");
             let second = worker.run_once().await.unwrap().unwrap();
             assert!(second.result.is_err(), "{backend}: unknown kinds fail");
             assert_eq!(
@@ -308,7 +311,7 @@ mod tests {
                 "{backend}: the failed job waits for its retry"
             );
             let counts = store.queue_counts().await.unwrap();
-            assert_eq!((counts.done, counts.queued), (1, 1), "{backend}");
+            assert_eq!((counts.done, counts.queued), (2, 1), "{backend}");
             drop(worker);
             drop(scheduler);
             db.cleanup().await;
