@@ -78,7 +78,8 @@ impl ActivityKind {
             ActivityKind::PartnerWork => Some("II.2.d"),
             ActivityKind::PhoneRules => Some("II.1.c"),
             ActivityKind::StoryPost => Some("II.1.b"),
-            ActivityKind::Other => None,
+            // Flag-salute talks, class hours: lessons on using the Internet safely.
+            ActivityKind::Other => Some("II.2.a"),
         }
     }
 }

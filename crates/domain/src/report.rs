@@ -391,7 +391,7 @@ pub enum ValueError {
     NotYesNo { name: String },
     #[error("«{name}»: quá dài (tối đa 5.000 ký tự).")]
     TooLong { name: String },
-    #[error("«{name}»: giá trị tính từ nhật ký là {computed}; nếu nhập khác ({entered}), hãy ghi lý do.")]
+    #[error("«{name}»: hệ thống tính được {computed}; bạn nhập {entered} nên cần ghi lý do.")]
     OverrideWithoutReason { name: String, computed: String, entered: String },
     #[error("Không có chỉ tiêu {0} trong kế hoạch.")]
     Unknown(String),
@@ -452,10 +452,15 @@ pub fn parse_value(def: &IndicatorDef, input: &ValueInput, computed: Option<f64>
         && (c - n).abs() > 1e-9
         && reason.is_empty()
     {
+        let shown = |v: f64| match def.kind {
+            IndicatorKind::YesNo if v > 0.0 => "«Có»".to_string(),
+            IndicatorKind::YesNo => "«Không»".to_string(),
+            _ => format_number(v),
+        };
         return Err(ValueError::OverrideWithoutReason {
             name: def.name.clone(),
-            computed: format_number(c),
-            entered: format_number(*n),
+            computed: shown(c),
+            entered: shown(*n),
         });
     }
     let overridden = matches!((computed, &value), (Some(c), Some(Value::Number(n))) if (c - n).abs() > 1e-9);

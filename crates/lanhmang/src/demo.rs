@@ -293,9 +293,12 @@ async fn seed_yearly_loop(store: &Store, ctx: &AuditContext, office_id: i64) -> 
                     pupils_other: 0,
                     parents: if kind == ActivityKind::ParentMeeting { 30 + rng.next(120) as u32 } else { 0 },
                 };
+                // Some posts answer false information about the school (II.2.c) rather than
+                // carry news of policy (II.1.a, a post's usual task).
+                let tasks = if kind == ActivityKind::WebPost && rng.next(3) == 0 { vec!["II.2.c".to_string()] } else { Vec::new() };
                 let fields = lanhmang_domain::activity::ActivityFields {
                     kind,
-                    tasks: Vec::new(),
+                    tasks,
                     held_on: time::Date::from_calendar_date(y, time::Month::try_from(m)?, day)?,
                     title: title.to_string(),
                     audience,

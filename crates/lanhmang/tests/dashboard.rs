@@ -369,14 +369,14 @@ async fn the_dashboard_is_live_guarded_and_reminds_once_a_day() {
         let b_id = school_b.id.to_string();
         let r = post_with_csrf(&office, &page, &remind, &[("unit_id", &b_id)]).await;
         assert_eq!(r.status(), 303, "{backend}");
-        assert_eq!(location(&r), format!("{page}?nhac=1-0-0#chua-nop"));
+        assert_eq!(location(&r), format!("{page}?nhac=1-0-0"));
         let mails = manual_reminders(store, &demo, school_b.id).await;
         assert_eq!(mails.len(), 1, "{backend}");
         assert_eq!(mails[0].to_address, "hieu.truong.b@demo.test");
         assert_eq!(mails[0].status, MailStatus::Queued);
         assert!(mails[0].subject.contains("Nhắc nộp báo cáo") && mails[0].body.contains(&school_b.name));
         let r = post_with_csrf(&office, &page, &remind, &[("unit_id", &b_id)]).await;
-        assert_eq!(location(&r), format!("{page}?nhac=0-1-0#chua-nop"), "{backend}");
+        assert_eq!(location(&r), format!("{page}?nhac=0-1-0"), "{backend}");
         assert_eq!(
             manual_reminders(store, &demo, school_b.id).await.len(),
             1,
@@ -389,7 +389,7 @@ async fn the_dashboard_is_live_guarded_and_reminds_once_a_day() {
         let r = post_with_csrf(&office, &page, &remind, &[]).await;
         assert_eq!(
             location(&r),
-            format!("{page}?nhac=0-1-{}#chua-nop", missing - 1),
+            format!("{page}?nhac=0-1-{}", missing - 1),
             "{backend}"
         );
         let notice = office.text(&location(&r)).await.1;
@@ -400,7 +400,7 @@ async fn the_dashboard_is_live_guarded_and_reminds_once_a_day() {
         // A school that has sent its report is not reminded.
         let a_id = school_a.id.to_string();
         let r = post_with_csrf(&office, &page, &remind, &[("unit_id", &a_id)]).await;
-        assert_eq!(location(&r), format!("{page}?nhac=da-nop#chua-nop"), "{backend}");
+        assert_eq!(location(&r), format!("{page}?nhac=da-nop"), "{backend}");
         assert!(manual_reminders(store, &demo, school_a.id).await.is_empty());
         // The head of the office may remind too; a school outside the plan is not found.
         let head = app.signed_in("demo.head").await;

@@ -123,7 +123,7 @@ async fn office_plans_principal_reports_office_reviews() {
         let v = report.version.to_string();
         let r = principal.submit(&rp, &rp, &[("version", &v), ("v:s1_4_talks", "7"), ("results", "Tổ chức tốt")]).await;
         assert_eq!(r.status(), 400, "{backend}");
-        assert!(r.text().await.unwrap().contains("hãy ghi lý do"));
+        assert!(r.text().await.unwrap().contains("cần ghi lý do"));
         assert_eq!(store.report(plan_id, school_id).await.unwrap().unwrap().version, report.version, "nothing written");
         // Saving and sending with required values missing: saved, not sent, every problem listed.
         let r = principal.submit(&rp, &rp, &[("version", &v), ("results", "Tổ chức tốt"), ("gui", "1")]).await;

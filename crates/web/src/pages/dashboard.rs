@@ -578,7 +578,7 @@ pub async fn remind(
             .await?
             .is_some_and(|r| r.status.is_in());
         if sent {
-            return Ok(Redirect::to(&format!("{back}?nhac=da-nop#chua-nop")).into_response());
+            return Ok(Redirect::to(&format!("{back}?nhac=da-nop")).into_response());
         }
         remind_school(&state, &plan, &unit, today, &mut done).await?;
     }
@@ -590,7 +590,7 @@ pub async fn remind(
         "reminders queued"
     );
     Ok(Redirect::to(&format!(
-        "{back}?nhac={}-{}-{}#chua-nop",
+        "{back}?nhac={}-{}-{}",
         done.queued, done.already, done.unreachable
     ))
     .into_response())

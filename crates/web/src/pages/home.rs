@@ -48,6 +48,7 @@ struct HomePage {
     recent_people: Vec<(i64, String, String)>,
     /// (link, title, school year and deadline, where things stand)
     plans: Vec<(String, String, String, String)>,
+    can_log: bool,
 }
 
 #[derive(Deserialize)]
@@ -180,5 +181,6 @@ pub async fn page(
         schools,
         recent_people,
         plans,
+        can_log: lanhmang_domain::permission::can_somewhere(&identity.actor, Action::LogActivities),
     })
 }

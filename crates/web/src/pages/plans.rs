@@ -638,7 +638,7 @@ struct ReportsPage {
     layout: Layout,
     plan: PlanRow,
     plan_id: i64,
-    rows: Vec<(i64, String, String, &'static str, &'static str, String, bool)>,
+    rows: Vec<(i64, String, String, &'static str, &'static str, String, bool, bool)>,
     pager: Pager,
     statuses: Vec<(String, String, bool)>,
     levels: Vec<(String, String, bool)>,
@@ -703,8 +703,9 @@ pub async fn reports(
                     r.unit_name,
                     r.school_level.map(SchoolLevel::label).unwrap_or(""),
                     status_label(r.status),
-                    r.submitted_at.map(crate::format::date_time).unwrap_or_default(),
+                    r.submitted_at.map(crate::format::date_time).unwrap_or_else(|| "—".into()),
                     r.late == Some(true),
+                    r.status.is_some(),
                 )
             })
             .collect(),
@@ -810,8 +811,15 @@ async fn report_page(
                 .flat_map(|t| t.indicators.iter())
                 .map(|def| {
                     let stored = report.values.get(&def.code);
+                    let fresh = computed.get(&def.code).map(|(v, _)| *v);
+                    // A figure nobody overrode follows the log: a draft shows today's count.
+                    let follows_log = may_write
+                        && report.status.editable()
+                        && fresh.is_some()
+                        && stored.is_none_or(|v| v.override_reason.is_empty());
                     let (value, reason) = match inputs.as_ref().and_then(|i| i.get(&def.code)) {
                         Some(i) => (i.value.clone(), i.override_reason.clone()),
+                        None if follows_log => (value_text(&fresh.map(Value::Number), def.kind), String::new()),
                         None => (
                             stored.map(|v| value_text(&v.value, def.kind)).unwrap_or_default(),
                             stored.map(|v| v.override_reason.clone()).unwrap_or_default(),
@@ -826,7 +834,14 @@ async fn report_page(
                             IndicatorKind::Text => "text",
                         },
                         value,
-                        computed: computed.get(&def.code).map(|(v, _)| format_number(*v)).unwrap_or_default(),
+                        computed: computed
+                            .get(&def.code)
+                            .map(|(v, _)| match def.kind {
+                                IndicatorKind::YesNo if *v > 0.0 => "Có".to_string(),
+                                IndicatorKind::YesNo => "Không".to_string(),
+                                _ => format_number(*v),
+                            })
+                            .unwrap_or_default(),
                         source: computed.get(&def.code).map(|(_, s)| s.to_string()).unwrap_or_default(),
                         reason,
                         required: def.required,
