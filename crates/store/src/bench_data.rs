@@ -11,8 +11,8 @@
 //! the order they were logged, reports in the order they were created, values in the order they
 //! were last saved, so that one office's rows are spread over the tables as in real use.
 //!
-//! Not used by the application. It writes straight into the tables (no audit entries, no people)
-//! and refuses a database that already holds units. Deterministic: the same parameters give the
+//! Not used by the application. It writes straight into the tables (no audit entries, no people,
+//! no school plans: the queries measured do not read them) and refuses a database that already holds units. Deterministic: the same parameters give the
 //! same rows.
 
 use std::collections::HashMap;
@@ -47,7 +47,7 @@ pub struct BenchParams {
     pub office_size: u32,
     pub departments: u32,
     /// Offices of the first department (`BIG_DEPARTMENT_CODE`): it holds this many times
-    /// `office_size` schools.
+    /// `office_size` schools (exactly, for an even number of offices).
     pub big_department_offices: u32,
     pub first_year: i32,
     pub years: u32,
@@ -143,7 +143,8 @@ impl SplitMix64 {
     /// A generator for one item of a stream (a school in a year), independent of the order the
     /// items are made in.
     fn for_item(seed: u64, stream: u64, item: u64) -> SplitMix64 {
-        let mut g = SplitMix64(seed ^ stream.wrapping_mul(0xA076_1D64_78BD_642F) ^ item.wrapping_mul(0xE703_7ED1_A0B4_28DB));
+        let mut g =
+            SplitMix64(seed ^ stream.wrapping_mul(0xA076_1D64_78BD_642F) ^ item.wrapping_mul(0xE703_7ED1_A0B4_28DB));
         g.next_u64();
         g
     }
@@ -171,8 +172,8 @@ impl SplitMix64 {
         self.below(1000) < per_mille
     }
 
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len() as u64) as usize]
+    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+        items[self.below(items.len() as u64) as usize]
     }
 }
 
@@ -198,7 +199,15 @@ async fn exec(conn: &mut Conn, sql: &'static str) -> Result<()> {
 }
 
 /// `INSERT … VALUES ($1, …, $k), (…), …` for `rows` rows of `columns` values, then `tail`.
-fn insert_sql(head: &str, columns: usize, rows: usize, tail: &str) -> String {
+///
+/// The one difference between the backends here: SQLite gets anonymous `?` placeholders. It
+/// looks a `$N` name up in a list for every value it binds, a cost that grows with the square
+/// of the values in one statement; `?` has no name to look up, so long statements stay cheap.
+fn insert_sql(conn: &Conn, head: &str, columns: usize, rows: usize, tail: &str) -> String {
+    values_sql(matches!(conn, Conn::Postgres(_)), head, columns, rows, tail)
+}
+
+fn values_sql(numbered: bool, head: &str, columns: usize, rows: usize, tail: &str) -> String {
     let mut sql = String::with_capacity(head.len() + tail.len() + rows * columns * 8);
     sql.push_str(head);
     sql.push_str(" VALUES ");
@@ -209,7 +218,11 @@ fn insert_sql(head: &str, columns: usize, rows: usize, tail: &str) -> String {
             if c > 0 {
                 sql.push_str(", ");
             }
-            let _ = write!(sql, "${n}");
+            if numbered {
+                let _ = write!(sql, "${n}");
+            } else {
+                sql.push('?');
+            }
             n += 1;
         }
         sql.push(')');
@@ -218,16 +231,15 @@ fn insert_sql(head: &str, columns: usize, rows: usize, tail: &str) -> String {
     sql
 }
 
-/// Bound values per multi-row INSERT, below both backends' limits (SQLite 32,766, PostgreSQL
-/// 65,535). SQLite looks each `$N` name up in a list when binding, a cost that grows with the
-/// square of the values in one statement, so it gets short statements; PostgreSQL pays a round
-/// trip per statement instead, so it gets long ones.
+/// Bound values per multi-row INSERT: below both backends' limits (SQLite 32,766, PostgreSQL
+/// 65,535), long enough that the round trip per statement does not matter.
 fn chunk_values(conn: &Conn) -> usize {
     match conn {
-        Conn::Sqlite(_) => 800,
+        Conn::Sqlite(_) => 16_000,
         Conn::Postgres(_) => 20_000,
     }
 }
+
 /// Rows per transaction.
 const ROWS_PER_TRANSACTION: usize = 50_000;
 
@@ -237,7 +249,10 @@ fn day(year: i32, month: Month, d: u8) -> Date {
 
 /// The first and last day activities happen in a school year.
 fn year_span(start_year: i32) -> (Date, Date) {
-    (day(start_year, Month::September, 5), day(start_year + 1, Month::May, 28))
+    (
+        day(start_year, Month::September, 5),
+        day(start_year + 1, Month::May, 28),
+    )
 }
 
 fn deadline(start_year: i32) -> Date {
@@ -256,37 +271,132 @@ fn at_on(rng: &mut SplitMix64, date: Date) -> OffsetDateTime {
 }
 
 const PLACES: &[&str] = &[
-    "An Bình", "Tân Phú", "Hòa Bình", "Phú Lợi", "Thạnh Mỹ", "Long Hưng", "Bình Minh", "Đông Hòa", "Tây Sơn",
-    "Hưng Đạo", "Quang Trung", "Phước Long", "Vĩnh Thạnh", "Mỹ Xuân", "Hiệp Thành", "Thuận An", "Nghĩa Đô",
-    "Yên Hòa", "Kim Liên", "Trung Hòa", "Đồng Xuân", "Cát Linh", "Bến Thành", "Phú Nhuận", "Hải Châu",
+    "An Bình",
+    "Tân Phú",
+    "Hòa Bình",
+    "Phú Lợi",
+    "Thạnh Mỹ",
+    "Long Hưng",
+    "Bình Minh",
+    "Đông Hòa",
+    "Tây Sơn",
+    "Hưng Đạo",
+    "Quang Trung",
+    "Phước Long",
+    "Vĩnh Thạnh",
+    "Mỹ Xuân",
+    "Hiệp Thành",
+    "Thuận An",
+    "Nghĩa Đô",
+    "Yên Hòa",
+    "Kim Liên",
+    "Trung Hòa",
+    "Đồng Xuân",
+    "Cát Linh",
+    "Bến Thành",
+    "Phú Nhuận",
+    "Hải Châu",
 ];
 
 const SCHOOL_NAMES: &[&str] = &[
-    "Lê Lợi", "Nguyễn Trãi", "Kim Đồng", "Trần Phú", "Quang Trung", "Hùng Vương", "Lý Tự Trọng", "Võ Thị Sáu",
-    "Chu Văn An", "Ngô Quyền", "Lê Quý Đôn", "Nguyễn Du", "Trần Quốc Toản", "Nguyễn Văn Trỗi", "Phan Bội Châu",
-    "Hai Bà Trưng", "Lê Văn Tám", "Đinh Tiên Hoàng", "Nguyễn Khuyến", "Tô Hiến Thành", "Bế Văn Đàn", "Võ Văn Kiệt",
+    "Lê Lợi",
+    "Nguyễn Trãi",
+    "Kim Đồng",
+    "Trần Phú",
+    "Quang Trung",
+    "Hùng Vương",
+    "Lý Tự Trọng",
+    "Võ Thị Sáu",
+    "Chu Văn An",
+    "Ngô Quyền",
+    "Lê Quý Đôn",
+    "Nguyễn Du",
+    "Trần Quốc Toản",
+    "Nguyễn Văn Trỗi",
+    "Phan Bội Châu",
+    "Hai Bà Trưng",
+    "Lê Văn Tám",
+    "Đinh Tiên Hoàng",
+    "Nguyễn Khuyến",
+    "Tô Hiến Thành",
+    "Bế Văn Đàn",
+    "Võ Văn Kiệt",
 ];
 
 /// Titles by kind, as staff write them.
 const TITLES: &[(ActivityKind, &str)] = &[
-    (ActivityKind::Talk, "Nói chuyện chuyên đề: ứng xử văn minh trên mạng xã hội"),
-    (ActivityKind::Talk, "Chuyên đề kỹ năng nhận diện tin giả, tin xấu độc trên Internet"),
-    (ActivityKind::Talk, "Nói chuyện chuyên đề phòng chống lừa đảo trực tuyến cho học sinh"),
-    (ActivityKind::Training, "Tập huấn giáo viên: nhận diện tin giả và lừa đảo trực tuyến"),
-    (ActivityKind::Training, "Bồi dưỡng cán bộ quản trị website về an toàn thông tin"),
-    (ActivityKind::Campaign, "Tuần lễ tuyên truyền \"Dùng điện thoại đúng lúc, đúng chỗ\""),
-    (ActivityKind::Campaign, "Tháng hành động vì một môi trường mạng lành mạnh"),
-    (ActivityKind::ParentMeeting, "Họp cha mẹ học sinh: cùng con dùng Internet an toàn"),
-    (ActivityKind::ParentMeeting, "Trao đổi với Ban đại diện cha mẹ học sinh về quản lý thời gian dùng điện thoại"),
-    (ActivityKind::WebPost, "Bài viết trên website trường về quy định của ngành"),
-    (ActivityKind::WebPost, "Tin hoạt động: học sinh tham gia cuộc thi an toàn thông tin"),
-    (ActivityKind::WebPost, "Đăng tải hướng dẫn sử dụng mạng xã hội an toàn cho học sinh"),
-    (ActivityKind::PartnerWork, "Phối hợp Trung tâm Văn hóa - Thông tin tổ chức buổi ngoại khóa"),
-    (ActivityKind::PartnerWork, "Phối hợp Công an phường tuyên truyền pháp luật về an ninh mạng"),
-    (ActivityKind::PhoneRules, "Phổ biến nội quy sử dụng điện thoại di động đầu năm học"),
-    (ActivityKind::PhoneRules, "Sinh hoạt lớp: quy định không dùng điện thoại trong giờ học"),
-    (ActivityKind::StoryPost, "Giới thiệu tấm gương học sinh tiêu biểu trên trang của trường"),
-    (ActivityKind::StoryPost, "Gương sáng thầy cô: giáo viên ứng dụng công nghệ trong dạy học"),
+    (
+        ActivityKind::Talk,
+        "Nói chuyện chuyên đề: ứng xử văn minh trên mạng xã hội",
+    ),
+    (
+        ActivityKind::Talk,
+        "Chuyên đề kỹ năng nhận diện tin giả, tin xấu độc trên Internet",
+    ),
+    (
+        ActivityKind::Talk,
+        "Nói chuyện chuyên đề phòng chống lừa đảo trực tuyến cho học sinh",
+    ),
+    (
+        ActivityKind::Training,
+        "Tập huấn giáo viên: nhận diện tin giả và lừa đảo trực tuyến",
+    ),
+    (
+        ActivityKind::Training,
+        "Bồi dưỡng cán bộ quản trị website về an toàn thông tin",
+    ),
+    (
+        ActivityKind::Campaign,
+        "Tuần lễ tuyên truyền \"Dùng điện thoại đúng lúc, đúng chỗ\"",
+    ),
+    (
+        ActivityKind::Campaign,
+        "Tháng hành động vì một môi trường mạng lành mạnh",
+    ),
+    (
+        ActivityKind::ParentMeeting,
+        "Họp cha mẹ học sinh: cùng con dùng Internet an toàn",
+    ),
+    (
+        ActivityKind::ParentMeeting,
+        "Trao đổi với Ban đại diện cha mẹ học sinh về quản lý thời gian dùng điện thoại",
+    ),
+    (
+        ActivityKind::WebPost,
+        "Bài viết trên website trường về quy định của ngành",
+    ),
+    (
+        ActivityKind::WebPost,
+        "Tin hoạt động: học sinh tham gia cuộc thi an toàn thông tin",
+    ),
+    (
+        ActivityKind::WebPost,
+        "Đăng tải hướng dẫn sử dụng mạng xã hội an toàn cho học sinh",
+    ),
+    (
+        ActivityKind::PartnerWork,
+        "Phối hợp Trung tâm Văn hóa - Thông tin tổ chức buổi ngoại khóa",
+    ),
+    (
+        ActivityKind::PartnerWork,
+        "Phối hợp Công an phường tuyên truyền pháp luật về an ninh mạng",
+    ),
+    (
+        ActivityKind::PhoneRules,
+        "Phổ biến nội quy sử dụng điện thoại di động đầu năm học",
+    ),
+    (
+        ActivityKind::PhoneRules,
+        "Sinh hoạt lớp: quy định không dùng điện thoại trong giờ học",
+    ),
+    (
+        ActivityKind::StoryPost,
+        "Giới thiệu tấm gương học sinh tiêu biểu trên trang của trường",
+    ),
+    (
+        ActivityKind::StoryPost,
+        "Gương sáng thầy cô: giáo viên ứng dụng công nghệ trong dạy học",
+    ),
     (ActivityKind::Other, "Sinh hoạt dưới cờ về an toàn thông tin cá nhân"),
     (ActivityKind::Other, "Hoạt động trải nghiệm: em làm chủ thiết bị số"),
 ];
@@ -507,7 +617,10 @@ impl Store {
         if let Some(s) = tree.schools.last() {
             let unit = self.unit(s.id).await?.ok_or(StoreError::NotFound("trường"))?;
             if unit.ancestry.len() != 4 || unit.ancestry[3] != s.id || unit.parent_id != Some(unit.ancestry[2]) {
-                return Err(StoreError::Corrupt(format!("bench unit {} path {:?}", s.id, unit.ancestry)));
+                return Err(StoreError::Corrupt(format!(
+                    "bench unit {} path {:?}",
+                    s.id, unit.ancestry
+                )));
             }
         }
         on_conn!(&mut conn, c => {
@@ -559,7 +672,9 @@ impl Store {
                     .await?
             }
             Backend::Postgres(pool) => {
-                sqlx::query_as("SELECT pg_database_size(current_database())").fetch_one(pool).await?
+                sqlx::query_as("SELECT pg_database_size(current_database())")
+                    .fetch_one(pool)
+                    .await?
             }
         };
         Ok(n)
@@ -611,7 +726,9 @@ impl Store {
 pub async fn postgres_bench_database(admin_url: &str, name: &str, recreate: bool) -> Result<String> {
     let valid = name.starts_with(|c: char| c.is_ascii_lowercase())
         && name.len() <= 63
-        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
     if !valid {
         return Err(StoreError::BadUrl(format!("tên cơ sở dữ liệu không hợp lệ: {name}")));
     }
@@ -620,14 +737,18 @@ pub async fn postgres_bench_database(admin_url: &str, name: &str, recreate: bool
         return Err(StoreError::BadUrl(crate::redact_url(admin_url)));
     };
     if recreate {
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name}"))).execute(pool).await?;
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name}")))
+            .execute(pool)
+            .await?;
     }
     let exists: Option<(i32,)> = sqlx::query_as("SELECT 1 FROM pg_database WHERE datname = $1")
         .bind(name)
         .fetch_optional(pool)
         .await?;
     if exists.is_none() {
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(pool).await?;
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(pool)
+            .await?;
     }
     admin.close().await;
     let mut url = url::Url::parse(admin_url).map_err(|e| StoreError::BadUrl(e.to_string()))?;
@@ -682,7 +803,11 @@ async fn insert_tree(conn: &mut Conn, params: &BenchParams) -> Result<Tree> {
     let big = params.big_department_offices as usize;
     let others = (params.departments as usize).saturating_sub(1);
     let department_of = |o: usize| -> usize {
-        if o < big || others == 0 { 0 } else { 1 + (o - big) * others / (offices - big).max(1) }
+        if o < big || others == 0 {
+            0
+        } else {
+            1 + (o - big) * others / (offices - big).max(1)
+        }
     };
     let first_office = units.len();
     let mut local = vec![0usize; params.departments as usize];
@@ -693,7 +818,11 @@ async fn insert_tree(conn: &mut Conn, params: &BenchParams) -> Result<Tree> {
         let code = format!("P{:02}-{:03}", d + 1, local[d]);
         units.push(NewUnit {
             parent: Some(first_department + d),
-            name: format!("Phòng Văn hóa - Xã hội phường {} {:03}", PLACES[o % PLACES.len()], o + 1),
+            name: format!(
+                "Phòng Văn hóa - Xã hội phường {} {:03}",
+                PLACES[o % PLACES.len()],
+                o + 1
+            ),
             websites: format!("https://{}.edu.vn/", code.to_lowercase()),
             code: code.clone(),
             kind: "office",
@@ -746,13 +875,19 @@ async fn insert_tree(conn: &mut Conn, params: &BenchParams) -> Result<Tree> {
     // Level by level, so that every parent has its id (and path) before its children.
     let at = day(params.first_year, Month::August, 1).midnight().assume_utc();
     let mut ids: Vec<i64> = vec![0; units.len()];
-    let levels = [0..first_department, first_department..first_office, first_office..first_school, first_school..units.len()];
+    let levels = [
+        0..first_department,
+        first_department..first_office,
+        first_office..first_school,
+        first_school..units.len(),
+    ];
     let per_chunk = chunk_values(conn) / 14;
     exec(conn, "BEGIN").await?;
     for level in levels {
         let start = level.start;
         for (chunk_no, chunk) in units[level].chunks(per_chunk).enumerate() {
             let sql = insert_sql(
+                conn,
                 "INSERT INTO units (parent_id, path, code, name, name_folded, kind, school_level, status, address, \
                  websites, created_at, updated_at, staff_count, pupil_count)",
                 14,
@@ -808,7 +943,13 @@ async fn insert_tree(conn: &mut Conn, params: &BenchParams) -> Result<Tree> {
 
 /// One published plan per office for `year`, with its publication version. Returns the plan id
 /// of each office, by office index.
-async fn insert_plans(conn: &mut Conn, params: &BenchParams, tree: &Tree, year: i32, content: &str) -> Result<Vec<i64>> {
+async fn insert_plans(
+    conn: &mut Conn,
+    params: &BenchParams,
+    tree: &Tree,
+    year: i32,
+    content: &str,
+) -> Result<Vec<i64>> {
     let title = format!("{} năm học {}–{}", BUILTIN.title, year, year + 1);
     let deadline = deadline(year);
     let mut rng = SplitMix64::for_item(params.seed, 3, year as u64);
@@ -825,6 +966,7 @@ async fn insert_plans(conn: &mut Conn, params: &BenchParams, tree: &Tree, year: 
     exec(conn, "BEGIN").await?;
     for chunk in rows.chunks(chunk_values(conn) / 14) {
         let sql = insert_sql(
+            conn,
             "INSERT INTO plans (issuing_unit_id, title, school_year, deadline, doc_sequence, doc_issuer, doc_year, \
              template_code, content, status, version, published_at, created_at, updated_at)",
             14,
@@ -854,6 +996,7 @@ async fn insert_plans(conn: &mut Conn, params: &BenchParams, tree: &Tree, year: 
         });
         plan_of.extend(returned.into_iter().map(|(id, office)| (office, id)));
         let sql = insert_sql(
+            conn,
             "INSERT INTO plan_versions (plan_id, version, title, deadline, content, change_note, changed_at)",
             7,
             chunk.len(),
@@ -877,7 +1020,12 @@ async fn insert_plans(conn: &mut Conn, params: &BenchParams, tree: &Tree, year: 
     exec(conn, "COMMIT").await?;
     tree.offices
         .iter()
-        .map(|o| plan_of.get(o).copied().ok_or_else(|| StoreError::Corrupt(format!("plan of office {o}"))))
+        .map(|o| {
+            plan_of
+                .get(o)
+                .copied()
+                .ok_or_else(|| StoreError::Corrupt(format!("plan of office {o}")))
+        })
         .collect()
 }
 
@@ -987,16 +1135,16 @@ fn generate_year(
         let mut facts = Vec::with_capacity(count as usize);
         for _ in 0..count {
             let kind = pick_kind(&mut rng);
-            let title = *rng.pick(&titles_by_kind[kind as usize]);
+            let title = rng.pick(&titles_by_kind[kind as usize]);
             let tasks = if rng.chance(120) { extra_tasks(kind) } else { "" };
             let held_on = random_day(&mut rng, first_day, last_day);
             let audience = audience_for(&mut rng, kind, school);
             let partner = match kind {
-                ActivityKind::PartnerWork => *rng.pick(PARTNERS),
+                ActivityKind::PartnerWork => rng.pick(PARTNERS),
                 ActivityKind::Talk if rng.chance(200) => PARTNERS[1],
                 _ => "",
             };
-            let description = if rng.chance(300) { *rng.pick(DESCRIPTIONS) } else { "" };
+            let description = if rng.chance(300) { rng.pick(DESCRIPTIONS) } else { "" };
             // Logged on the day or a few days later, never after "today".
             let logged = (held_on + Duration::days(rng.below(4) as i64)).min(last_day);
             activities.push(ActivityRow {
@@ -1018,8 +1166,18 @@ fn generate_year(
                 audience,
             });
         }
-        if let Some(report) = make_report(&mut rng, school, plan_id, year, current, params.as_of, deadline, content, &indicators, &facts)
-        {
+        if let Some(report) = make_report(
+            &mut rng,
+            school,
+            plan_id,
+            year,
+            current,
+            params.as_of,
+            deadline,
+            content,
+            &indicators,
+            &facts,
+        ) {
             reports.push(report);
         }
     }
@@ -1063,7 +1221,7 @@ fn make_report(
     let office = "Chuyên viên Phòng";
     // First submission: before the deadline, or (about one in twelve, past years) after it.
     let first_day = if current {
-        random_day(rng, day(year + 1, Month::April, 25), as_of)
+        random_day(rng, day(year + 1, Month::April, 25).min(as_of), as_of)
     } else if rng.chance(80) {
         deadline + Duration::days(1 + rng.below(20) as i64)
     } else {
@@ -1093,10 +1251,13 @@ fn make_report(
         // Some accepted reports were returned once and sent again.
         let returned_once = status == "returned" || (status == "accepted" && rng.chance(50));
         // This year nothing happens after the end of "today" (in Vietnam).
-        let end_of_today = (as_of + Duration::days(1)).midnight().assume_offset(VIETNAM).to_offset(UtcOffset::UTC);
+        let end_of_today = (as_of + Duration::days(1))
+            .midnight()
+            .assume_offset(VIETNAM)
+            .to_offset(UtcOffset::UTC);
         let cap = |t: OffsetDateTime| if current { t.min(end_of_today) } else { t };
         if returned_once {
-            review_comment = *rng.pick(RETURN_COMMENTS);
+            review_comment = rng.pick(RETURN_COMMENTS);
             let back = cap(first + Duration::days(1 + rng.below(5) as i64));
             events.push((back, "returned", office, review_comment));
             version += 1;
@@ -1152,7 +1313,7 @@ fn make_report(
                 ("s4_2_posts_per_month", _) => v.number = Some(f64::from(rng.between(1, 12))),
                 (_, IndicatorKind::YesNo) => v.number = Some(if rng.chance(800) { 1.0 } else { 0.0 }),
                 (_, IndicatorKind::Number) => v.number = Some(f64::from(rng.between(0, 8))),
-                (_, IndicatorKind::Text) => v.text = rng.chance(600).then(|| *rng.pick(PROPOSALS)),
+                (_, IndicatorKind::Text) => v.text = rng.chance(600).then(|| rng.pick(PROPOSALS)),
             }
             v
         })
@@ -1172,9 +1333,9 @@ fn make_report(
         status,
         version,
         results,
-        strengths: *rng.pick(STRENGTHS),
-        limitations: *rng.pick(LIMITATIONS),
-        proposals: *rng.pick(PROPOSALS),
+        strengths: rng.pick(STRENGTHS),
+        limitations: rng.pick(LIMITATIONS),
+        proposals: rng.pick(PROPOSALS),
         review_comment,
         late: first_submitted_at.map(|f| is_late(f, deadline)),
         first_submitted_at,
@@ -1195,6 +1356,7 @@ async fn insert_activities(conn: &mut Conn, rows: &[ActivityRow], folded: &[Stri
         exec(conn, "BEGIN").await?;
         for chunk in batch.chunks(chunk_values(conn) / COLUMNS) {
             let sql = insert_sql(
+                conn,
                 "INSERT INTO activities (unit_id, plan_id, kind, tasks, held_on, title, title_folded, teachers, staff, \
                  pupils_g1_2, pupils_g3_5, pupils_g6_7, pupils_g8_9, pupils_other, parents, partner, description, \
                  created_at, updated_at)",
@@ -1243,6 +1405,7 @@ async fn insert_reports(conn: &mut Conn, reports: &mut [ReportRow]) -> Result<()
     exec(conn, "BEGIN").await?;
     for chunk in reports.chunks(chunk_values(conn) / COLUMNS) {
         let sql = insert_sql(
+            conn,
             "INSERT INTO reports (plan_id, unit_id, status, version, results, strengths, limitations, proposals, \
              review_comment, first_submitted_at, submitted_at, late, accepted_at, created_at, updated_at)",
             COLUMNS,
@@ -1290,6 +1453,7 @@ async fn insert_reports(conn: &mut Conn, reports: &mut [ReportRow]) -> Result<()
         exec(conn, "BEGIN").await?;
         for chunk in batch.chunks(chunk_values(conn) / 6) {
             let sql = insert_sql(
+                conn,
                 "INSERT INTO report_values (report_id, indicator, number_value, text_value, computed_value, override_reason)",
                 6,
                 chunk.len(),
@@ -1309,13 +1473,18 @@ async fn insert_reports(conn: &mut Conn, reports: &mut [ReportRow]) -> Result<()
     let mut events: Vec<(OffsetDateTime, i64, &'static str, &'static str, &'static str)> = Vec::new();
     for r in reports.iter() {
         let id = id_of(r)?;
-        events.extend(r.events.iter().map(|&(at, event, actor, comment)| (at, id, event, actor, comment)));
+        events.extend(
+            r.events
+                .iter()
+                .map(|&(at, event, actor, comment)| (at, id, event, actor, comment)),
+        );
     }
     events.sort_by_key(|e| (e.0, e.1));
     for batch in events.chunks(ROWS_PER_TRANSACTION) {
         exec(conn, "BEGIN").await?;
         for chunk in batch.chunks(chunk_values(conn) / 5) {
             let sql = insert_sql(
+                conn,
                 "INSERT INTO report_events (report_id, at, actor, event, comment)",
                 5,
                 chunk.len(),
@@ -1350,7 +1519,15 @@ mod tests {
 
     #[test]
     fn insert_sql_numbers_every_value() {
-        assert_eq!(insert_sql("INSERT INTO t (a, b)", 2, 2, " RETURNING a"), "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4) RETURNING a");
+        let head = "INSERT INTO t (a, b)";
+        assert_eq!(
+            values_sql(true, head, 2, 2, " RETURNING a"),
+            "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4) RETURNING a"
+        );
+        assert_eq!(
+            values_sql(false, head, 2, 2, ""),
+            "INSERT INTO t (a, b) VALUES (?, ?), (?, ?)"
+        );
     }
 
     #[test]
@@ -1383,9 +1560,15 @@ mod tests {
         for backend in crate::test_support::backends() {
             let (db, store) = crate::test_support::TestDb::store(backend).await.unwrap();
             assert!(store.bench_dataset(&params).await.unwrap().is_none());
-            store.generate_bench_data(&params, &mut |m| eprintln!("{m}")).await.unwrap();
-            assert!(store.generate_bench_data(&params, &mut |_| {}).await.is_err(), "{backend}: not twice");
-            let other = BenchParams { seed: 1, ..params.clone() };
+            store.generate_bench_data(&params, &mut |_| {}).await.unwrap();
+            assert!(
+                store.generate_bench_data(&params, &mut |_| {}).await.is_err(),
+                "{backend}: not twice"
+            );
+            let other = BenchParams {
+                seed: 1,
+                ..params.clone()
+            };
             assert!(store.bench_dataset(&other).await.unwrap().is_none());
             let data = store.bench_dataset(&params).await.unwrap().unwrap();
             assert_eq!(data.office_plans.len(), 6, "{backend}");
@@ -1395,7 +1578,10 @@ mod tests {
             assert_eq!(rows["plans"], 12, "{backend}");
             let (n, participants) = store.full_scan_activities().await.unwrap();
             assert_eq!(n, rows["activities"]);
-            assert!(n > 240 * 2 * 4 && participants > n, "{backend}: {n} activities, {participants} people");
+            assert!(
+                n > 240 * 2 * 4 && participants > n,
+                "{backend}: {n} activities, {participants} people"
+            );
             assert!(rows["report_values"] > rows["reports"] * 20, "{backend}");
 
             let mut submitted_total = 0;
@@ -1404,22 +1590,42 @@ mod tests {
                 let d = store.plan_dashboard(&plan, &[office]).await.unwrap();
                 let expected: i64 = d.by_level.iter().map(|l| l.expected).sum();
                 let submitted: i64 = d.by_level.iter().map(|l| l.submitted).sum();
-                let all = store.plan_reports(&plan, &[office], &ReportFilter::default(), Paging::default()).await.unwrap().1;
+                let all = store
+                    .plan_reports(&plan, &[office], &ReportFilter::default(), Paging::default())
+                    .await
+                    .unwrap()
+                    .1;
                 let missing_only = ReportFilter {
                     missing_only: true,
                     ..Default::default()
                 };
-                let missing = store.plan_reports(&plan, &[office], &missing_only, Paging::default()).await.unwrap().1;
-                assert_eq!((expected, expected - submitted), (all, missing), "{backend}: plan {plan_id}");
+                let missing = store
+                    .plan_reports(&plan, &[office], &missing_only, Paging::default())
+                    .await
+                    .unwrap()
+                    .1;
+                assert_eq!(
+                    (expected, expected - submitted),
+                    (all, missing),
+                    "{backend}: plan {plan_id}"
+                );
                 assert!((30..=48).contains(&expected), "{backend}: {expected} schools expected");
                 assert_eq!(d.first_submissions.len() as i64, submitted);
-                let talks: i64 = d.indicators.iter().filter(|(c, _, _)| c == "s1_4_talks").map(|(_, _, s)| s.reporting).sum();
+                let talks: i64 = d
+                    .indicators
+                    .iter()
+                    .filter(|(c, _, _)| c == "s1_4_talks")
+                    .map(|(_, _, s)| s.reporting)
+                    .sum();
                 assert_eq!(talks, submitted, "{backend}: every received report has the indicator");
                 submitted_total += submitted;
             }
             // This year's spread: about a third of the schools have sent their report.
             assert!((40..=130).contains(&submitted_total), "{backend}: {submitted_total}");
-            let rollup = store.year_rollup(data.current_year, &[data.big_department]).await.unwrap();
+            let rollup = store
+                .year_rollup(data.current_year, &[data.big_department])
+                .await
+                .unwrap();
             let expected: i64 = rollup.by_level.iter().map(|l| l.expected).sum();
             assert!((75..=80).contains(&expected), "{backend}: {expected}");
             store.bench_vacuum_analyze(true).await.unwrap();
