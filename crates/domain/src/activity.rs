@@ -136,7 +136,9 @@ pub enum ActivityError {
     Count(String),
     #[error("Nhiệm vụ {0} không có trong kế hoạch.")]
     UnknownTask(String),
-    #[error("Số người của trường tham dự ({people}) lớn hơn tổng số cán bộ, giáo viên, nhân viên và học sinh của trường ({size}).")]
+    #[error(
+        "Số người của trường tham dự ({people}) lớn hơn tổng số cán bộ, giáo viên, nhân viên và học sinh của trường ({size})."
+    )]
     MoreThanSchool { people: u64, size: u32 },
 }
 
@@ -189,7 +191,11 @@ fn parse_count(raw: &str) -> Result<u32, ActivityError> {
 
 impl ActivityInput {
     /// Parses every field; the first problem of each field is reported, field by field.
-    pub fn parse(&self, plan: &PlanContent, year: SchoolYear) -> Result<ActivityFields, Vec<(&'static str, ActivityError)>> {
+    pub fn parse(
+        &self,
+        plan: &PlanContent,
+        year: SchoolYear,
+    ) -> Result<ActivityFields, Vec<(&'static str, ActivityError)>> {
         let mut errors = Vec::new();
         let kind = ActivityKind::parse(&self.kind);
         if kind.is_none() {
@@ -268,10 +274,12 @@ impl Audience {
     /// An activity's people from the school (everyone but parents) cannot outnumber the school.
     pub fn check_school_size(&self, school_size: Option<u32>) -> Result<(), ActivityError> {
         match school_size {
-            Some(size) if self.total() - u64::from(self.parents) > u64::from(size) => Err(ActivityError::MoreThanSchool {
-                people: self.total() - u64::from(self.parents),
-                size,
-            }),
+            Some(size) if self.total() - u64::from(self.parents) > u64::from(size) => {
+                Err(ActivityError::MoreThanSchool {
+                    people: self.total() - u64::from(self.parents),
+                    size,
+                })
+            }
             _ => Ok(()),
         }
     }
@@ -338,7 +346,9 @@ pub enum EvidenceError {
     TooLarge(String),
     #[error("Tệp «{0}» trống.")]
     Empty(String),
-    #[error("Tệp «{0}» không phải PDF, ảnh (PNG, JPEG, GIF, WebP), DOCX hay XLSX. Hệ thống kiểm tra nội dung tệp, không chỉ đuôi tên.")]
+    #[error(
+        "Tệp «{0}» không phải PDF, ảnh (PNG, JPEG, GIF, WebP), DOCX hay XLSX. Hệ thống kiểm tra nội dung tệp, không chỉ đuôi tên."
+    )]
     WrongType(String),
     #[error("Liên kết «{0}» không hợp lệ: chỉ nhận địa chỉ http:// hoặc https://.")]
     BadLink(String),
@@ -414,7 +424,16 @@ mod tests {
             tasks: vec!["II.1.d".into()],
             held_on: "15/10/2026".into(),
             title: "  Nói chuyện   về an toàn mạng ".into(),
-            audience: ["3".into(), "".into(), "120".into(), "".into(), "".into(), "".into(), "".into(), "10".into()],
+            audience: [
+                "3".into(),
+                "".into(),
+                "120".into(),
+                "".into(),
+                "".into(),
+                "".into(),
+                "".into(),
+                "10".into(),
+            ],
             partner: "Công an phường".into(),
             description: String::new(),
         }
@@ -433,7 +452,16 @@ mod tests {
             tasks: vec!["II.9".into()],
             held_on: "15/10/2025".into(),
             title: " ".into(),
-            audience: ["-1".into(), "x".into(), "100001".into(), "".into(), "".into(), "".into(), "".into(), "".into()],
+            audience: [
+                "-1".into(),
+                "x".into(),
+                "100001".into(),
+                "".into(),
+                "".into(),
+                "".into(),
+                "".into(),
+                "".into(),
+            ],
             ..input()
         };
         let errors = bad.parse(&plan, year).unwrap_err();
@@ -457,7 +485,10 @@ mod tests {
     #[test]
     fn evidence_is_recognised_by_content() {
         assert_eq!(sniff_evidence("a.pdf", b"%PDF-1.7 ...").unwrap(), EvidenceType::Pdf);
-        assert_eq!(sniff_evidence("a.jpg", b"\x89PNG\r\n\x1a\nxxxx").unwrap(), EvidenceType::Png);
+        assert_eq!(
+            sniff_evidence("a.jpg", b"\x89PNG\r\n\x1a\nxxxx").unwrap(),
+            EvidenceType::Png
+        );
         let docx = b"PK\x03\x04....[Content_Types].xml....word/document.xml".to_vec();
         assert_eq!(sniff_evidence("a.docx", &docx).unwrap(), EvidenceType::Docx);
         let xlsx = b"PK\x03\x04....[Content_Types].xml....xl/workbook.xml".to_vec();
@@ -472,7 +503,10 @@ mod tests {
         ));
         assert!(matches!(sniff_evidence("e.pdf", b""), Err(EvidenceError::Empty(_))));
         let big = vec![b'%'; MAX_EVIDENCE_BYTES + 1];
-        assert!(matches!(sniff_evidence("big.pdf", &big), Err(EvidenceError::TooLarge(_))));
+        assert!(matches!(
+            sniff_evidence("big.pdf", &big),
+            Err(EvidenceError::TooLarge(_))
+        ));
         assert!(parse_evidence_link("https://thcs-anbinh.edu.vn/tin/1").is_ok());
         assert!(parse_evidence_link("javascript:alert(1)").is_err());
         assert_eq!(clean_file_name("C:\\x\\bi\"en ban.pdf"), "bien ban.pdf");

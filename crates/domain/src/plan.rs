@@ -367,7 +367,11 @@ impl SchoolTaskInput {
             let d = parse_date(raw)?;
             let (start, end) = school_year_bounds(year);
             if d < start || d > end {
-                return Err(PlanError::BadDate(format!("{} (ngoài năm học {})", raw.trim(), year.label())));
+                return Err(PlanError::BadDate(format!(
+                    "{} (ngoài năm học {})",
+                    raw.trim(),
+                    year.label()
+                )));
             }
             Ok(Some(d))
         };

@@ -357,7 +357,10 @@ impl IndicatorProvider for SchoolFacts {
 }
 
 /// Every provider's values, merged; where two provide the same indicator the first wins.
-pub fn computed_values(plan: &PlanContent, providers: &[&dyn IndicatorProvider]) -> BTreeMap<String, (f64, &'static str)> {
+pub fn computed_values(
+    plan: &PlanContent,
+    providers: &[&dyn IndicatorProvider],
+) -> BTreeMap<String, (f64, &'static str)> {
     let mut out = BTreeMap::new();
     for p in providers {
         for (code, v) in p.provide(plan) {
@@ -392,7 +395,11 @@ pub enum ValueError {
     #[error("«{name}»: quá dài (tối đa 5.000 ký tự).")]
     TooLong { name: String },
     #[error("«{name}»: hệ thống tính được {computed}; bạn nhập {entered} nên cần ghi lý do.")]
-    OverrideWithoutReason { name: String, computed: String, entered: String },
+    OverrideWithoutReason {
+        name: String,
+        computed: String,
+        entered: String,
+    },
     #[error("Không có chỉ tiêu {0} trong kế hoạch.")]
     Unknown(String),
 }
@@ -416,7 +423,11 @@ pub fn format_number(v: f64) -> String {
 
 /// Parses one entered value against its indicator, requiring a reason when it differs from what
 /// was computed.
-pub fn parse_value(def: &IndicatorDef, input: &ValueInput, computed: Option<f64>) -> Result<IndicatorValue, ValueError> {
+pub fn parse_value(
+    def: &IndicatorDef,
+    input: &ValueInput,
+    computed: Option<f64>,
+) -> Result<IndicatorValue, ValueError> {
     let raw = input.value.trim();
     let reason = crate::text::clean_line(&input.override_reason);
     let value = if raw.is_empty() {
@@ -514,7 +525,13 @@ pub fn validate(facts: &ReportFacts<'_>, rules: &[ValidationRule]) -> Vec<String
         Some(Value::Number(n)) => Some(*n),
         _ => None,
     };
-    let name = |code: &str| facts.plan.indicator(code).map(|i| i.name.clone()).unwrap_or_else(|| code.into());
+    let name = |code: &str| {
+        facts
+            .plan
+            .indicator(code)
+            .map(|i| i.name.clone())
+            .unwrap_or_else(|| code.into())
+    };
     let mut problems = Vec::new();
     for rule in rules {
         match rule {
@@ -624,7 +641,10 @@ mod tests {
         assert_eq!(transition(S::Returned, E::Submit, ""), Ok(S::Submitted));
         assert_eq!(transition(S::Submitted, E::Accept, ""), Ok(S::Accepted));
         assert_eq!(transition(S::Accepted, E::Save, ""), Err(TransitionError::Locked));
-        assert_eq!(transition(S::Submitted, E::Save, ""), Err(TransitionError::AwaitingReview));
+        assert_eq!(
+            transition(S::Submitted, E::Save, ""),
+            Err(TransitionError::AwaitingReview)
+        );
         assert!(transition(S::Accepted, E::Reopen, "").is_err());
         assert_eq!(transition(S::Accepted, E::Reopen, "Sai số liệu"), Ok(S::Returned));
         assert!(transition(S::Draft, E::Accept, "").is_err());
@@ -706,10 +726,19 @@ mod tests {
         assert_eq!(ok.override_reason, "Một buổi ghi sổ giấy");
         assert!(parse_value(talks, &v("-1", ""), None).is_err());
         assert!(parse_value(talks, &v("abc", ""), None).is_err());
-        assert_eq!(parse_value(talks, &v("1.250", ""), None).unwrap().value, Some(Value::Number(1250.0)));
+        assert_eq!(
+            parse_value(talks, &v("1.250", ""), None).unwrap().value,
+            Some(Value::Number(1250.0))
+        );
         let yn = plan.indicator("s1_3_rules_adopted").unwrap();
-        assert_eq!(parse_value(yn, &v("Có", ""), None).unwrap().value, Some(Value::Number(1.0)));
-        assert_eq!(parse_value(yn, &v("khong", ""), None).unwrap().value, Some(Value::Number(0.0)));
+        assert_eq!(
+            parse_value(yn, &v("Có", ""), None).unwrap().value,
+            Some(Value::Number(1.0))
+        );
+        assert_eq!(
+            parse_value(yn, &v("khong", ""), None).unwrap().value,
+            Some(Value::Number(0.0))
+        );
         assert!(parse_value(yn, &v("có lẽ", ""), None).is_err());
     }
 
@@ -754,7 +783,10 @@ mod tests {
         };
         assert_eq!(
             validate(&facts, VALIDATION_RULES),
-            vec!["«Số cộng tác viên» là 60, lớn hơn tổng số cán bộ, giáo viên, nhân viên và học sinh của trường (50).".to_string()]
+            vec![
+                "«Số cộng tác viên» là 60, lớn hơn tổng số cán bộ, giáo viên, nhân viên và học sinh của trường (50)."
+                    .to_string()
+            ]
         );
     }
 

@@ -35,7 +35,12 @@ pub fn fold_vi(text: &str) -> String {
 /// it), control characters dropped, white space collapsed, trimmed.
 pub fn clean_line(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for word in text.nfc().filter(|c| !c.is_control() || c.is_whitespace()).collect::<String>().split_whitespace() {
+    for word in text
+        .nfc()
+        .filter(|c| !c.is_control() || c.is_whitespace())
+        .collect::<String>()
+        .split_whitespace()
+    {
         if !out.is_empty() {
             out.push(' ');
         }

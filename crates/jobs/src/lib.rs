@@ -290,7 +290,11 @@ mod tests {
             let (db, store) = TestDb::store(backend).await.unwrap();
             let store = Arc::new(store);
             let scheduler = Scheduler::new(store.clone(), JobSettings::default());
-            assert_eq!(scheduler.tick().await.unwrap(), 2, "{backend}: sessions purge and deadline reminders");
+            assert_eq!(
+                scheduler.tick().await.unwrap(),
+                2,
+                "{backend}: sessions purge and deadline reminders"
+            );
             assert_eq!(scheduler.tick().await.unwrap(), 0, "{backend}: already queued");
             store
                 .enqueue_job("no_such_kind", "{}", lanhmang_store::now(), None)

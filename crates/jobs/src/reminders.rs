@@ -30,7 +30,9 @@ pub async fn queue_deadline_reminders(store: &Store, today: Date, offsets: &[u32
         for p in store.pending_principals(&plan).await? {
             let state = match p.status {
                 None => "Trường chưa bắt đầu lập báo cáo.",
-                Some(ReportStatus::Returned) => "Báo cáo của trường đã được Phòng trả lại để bổ sung và chưa được gửi lại.",
+                Some(ReportStatus::Returned) => {
+                    "Báo cáo của trường đã được Phòng trả lại để bổ sung và chưa được gửi lại."
+                }
                 _ => "Báo cáo của trường đang ở dạng bản nháp, chưa gửi.",
             };
             let mail = NewMail {
@@ -55,7 +57,10 @@ pub async fn queue_deadline_reminders(store: &Store, today: Date, offsets: &[u32
                 reason: "reminder",
                 plan_id: Some(plan.id),
                 unit_id: Some(p.unit_id),
-                dedup_key: Some(format!("reminder:{}:{}:{days_left}:{}", plan.id, p.unit_id, p.person_id)),
+                dedup_key: Some(format!(
+                    "reminder:{}:{}:{days_left}:{}",
+                    plan.id, p.unit_id, p.person_id
+                )),
             };
             match store.queue_mail(&mail).await {
                 Ok(true) => queued += 1,
@@ -99,8 +104,14 @@ mod tests {
                 .unwrap()
             };
             let office = store.create_unit(&ctx, None, &unit("P", "phong")).await.unwrap();
-            let a = store.create_unit(&ctx, Some(office.id), &unit("A", "truong")).await.unwrap();
-            let b = store.create_unit(&ctx, Some(office.id), &unit("B", "truong")).await.unwrap();
+            let a = store
+                .create_unit(&ctx, Some(office.id), &unit("A", "truong"))
+                .await
+                .unwrap();
+            let b = store
+                .create_unit(&ctx, Some(office.id), &unit("B", "truong"))
+                .await
+                .unwrap();
             for (school, name) in [(&a, "hieu.truong.a"), (&b, "hieu.truong.b")] {
                 let fields = PersonInput {
                     username: name.into(),
@@ -110,29 +121,71 @@ mod tests {
                 }
                 .parse()
                 .unwrap();
-                let p = store.create_person(&ctx, school.id, &fields, None, false).await.unwrap();
+                let p = store
+                    .create_person(&ctx, school.id, &fields, None, false)
+                    .await
+                    .unwrap();
                 store.grant_role(&ctx, p.id, Role::Principal, school.id).await.unwrap();
             }
             let header = PlanHeader::parse("Kế hoạch", "2026-2027", "2027-06-01", "").unwrap();
             let plan = store
-                .create_plan(&ctx, office.id, &header, "builtin", &PlanContent::from_template(&BUILTIN))
+                .create_plan(
+                    &ctx,
+                    office.id,
+                    &header,
+                    "builtin",
+                    &PlanContent::from_template(&BUILTIN),
+                )
                 .await
                 .unwrap();
             let plan = store.publish_plan(&ctx, plan.id, None).await.unwrap();
             // School B has sent its report: only A's principal is reminded.
-            let report = store.ensure_report(&ctx, plan.id, b.id, &Default::default()).await.unwrap();
+            let report = store
+                .ensure_report(&ctx, plan.id, b.id, &Default::default())
+                .await
+                .unwrap();
             store
-                .transition_report(&ctx, &plan, &report, report.version, lanhmang_domain::report::ReportEvent::Submit, "", &[])
+                .transition_report(
+                    &ctx,
+                    &plan,
+                    &report,
+                    report.version,
+                    lanhmang_domain::report::ReportEvent::Submit,
+                    "",
+                    &[],
+                )
                 .await
                 .unwrap();
             let offsets = [30, 14, 7, 1];
             let fourteen_before = time::macros::date!(2027 - 05 - 18);
-            assert_eq!(queue_deadline_reminders(&store, fourteen_before, &offsets).await.unwrap(), 1, "{backend}");
-            assert_eq!(queue_deadline_reminders(&store, fourteen_before, &offsets).await.unwrap(), 0, "{backend}: once");
+            assert_eq!(
+                queue_deadline_reminders(&store, fourteen_before, &offsets)
+                    .await
+                    .unwrap(),
+                1,
+                "{backend}"
+            );
+            assert_eq!(
+                queue_deadline_reminders(&store, fourteen_before, &offsets)
+                    .await
+                    .unwrap(),
+                0,
+                "{backend}: once"
+            );
             let thirteen_before = time::macros::date!(2027 - 05 - 19);
-            assert_eq!(queue_deadline_reminders(&store, thirteen_before, &offsets).await.unwrap(), 0, "{backend}");
+            assert_eq!(
+                queue_deadline_reminders(&store, thirteen_before, &offsets)
+                    .await
+                    .unwrap(),
+                0,
+                "{backend}"
+            );
             let day_before = time::macros::date!(2027 - 05 - 31);
-            assert_eq!(queue_deadline_reminders(&store, day_before, &offsets).await.unwrap(), 1, "{backend}");
+            assert_eq!(
+                queue_deadline_reminders(&store, day_before, &offsets).await.unwrap(),
+                1,
+                "{backend}"
+            );
             let (mails, _) = store
                 .outbox_page(
                     &OutboxFilter {

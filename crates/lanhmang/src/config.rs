@@ -340,7 +340,9 @@ impl Layer {
                             .filter(|d| !d.trim().is_empty())
                             .map(|d| d.trim().parse::<u32>())
                             .collect::<Result<_, _>>()
-                            .with_context(|| format!("{key} phải là các số ngày, cách nhau bởi dấu phẩy (ví dụ 30,14,7,1)"))?,
+                            .with_context(|| {
+                                format!("{key} phải là các số ngày, cách nhau bởi dấu phẩy (ví dụ 30,14,7,1)")
+                            })?,
                     )
                 }
                 mail if mail.starts_with("MAIL_") => {
@@ -440,7 +442,9 @@ impl Config {
             log_json,
             workers: l.workers.unwrap_or(1),
             reminder_days: match l.reminder_days {
-                Some(days) if days.iter().any(|d| *d > 366) => bail!("reminder_days: mỗi mốc nhắc phải từ 0 đến 366 ngày"),
+                Some(days) if days.iter().any(|d| *d > 366) => {
+                    bail!("reminder_days: mỗi mốc nhắc phải từ 0 đến 366 ngày")
+                }
                 Some(days) => days,
                 None => vec![30, 14, 7, 1],
             },

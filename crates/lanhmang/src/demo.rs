@@ -222,20 +222,47 @@ struct Lcg(u64);
 
 impl Lcg {
     fn next(&mut self, below: u64) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (self.0 >> 33) % below.max(1)
     }
 }
 
 const DEMO_TITLES: &[(ActivityKind, &str)] = &[
-    (ActivityKind::Talk, "Nói chuyện chuyên đề: ứng xử văn minh trên mạng xã hội"),
-    (ActivityKind::Training, "Tập huấn giáo viên: nhận diện tin giả và lừa đảo trực tuyến"),
-    (ActivityKind::Campaign, "Tuần lễ tuyên truyền \"Dùng điện thoại đúng lúc, đúng chỗ\""),
-    (ActivityKind::ParentMeeting, "Họp cha mẹ học sinh: cùng con dùng Internet an toàn"),
-    (ActivityKind::WebPost, "Bài viết trên website trường về quy định của ngành"),
-    (ActivityKind::PartnerWork, "Phối hợp Trung tâm Văn hóa - Thông tin tổ chức buổi ngoại khóa"),
-    (ActivityKind::PhoneRules, "Phổ biến nội quy sử dụng điện thoại di động đầu năm học"),
-    (ActivityKind::StoryPost, "Giới thiệu tấm gương học sinh tiêu biểu trên trang của trường"),
+    (
+        ActivityKind::Talk,
+        "Nói chuyện chuyên đề: ứng xử văn minh trên mạng xã hội",
+    ),
+    (
+        ActivityKind::Training,
+        "Tập huấn giáo viên: nhận diện tin giả và lừa đảo trực tuyến",
+    ),
+    (
+        ActivityKind::Campaign,
+        "Tuần lễ tuyên truyền \"Dùng điện thoại đúng lúc, đúng chỗ\"",
+    ),
+    (
+        ActivityKind::ParentMeeting,
+        "Họp cha mẹ học sinh: cùng con dùng Internet an toàn",
+    ),
+    (
+        ActivityKind::WebPost,
+        "Bài viết trên website trường về quy định của ngành",
+    ),
+    (
+        ActivityKind::PartnerWork,
+        "Phối hợp Trung tâm Văn hóa - Thông tin tổ chức buổi ngoại khóa",
+    ),
+    (
+        ActivityKind::PhoneRules,
+        "Phổ biến nội quy sử dụng điện thoại di động đầu năm học",
+    ),
+    (
+        ActivityKind::StoryPost,
+        "Giới thiệu tấm gương học sinh tiêu biểu trên trang của trường",
+    ),
     (ActivityKind::Other, "Sinh hoạt dưới cờ về an toàn thông tin cá nhân"),
 ];
 
@@ -247,9 +274,14 @@ async fn seed_yearly_loop(store: &Store, ctx: &AuditContext, office_id: i64) -> 
     use lanhmang_store::reports::Narrative;
 
     let content = PlanContent::from_template(&lanhmang_domain::plan_template::BUILTIN);
-    let title = "Kế hoạch tổ chức các hoạt động giáo dục, hướng dẫn sử dụng mạng xã hội, khai thác thông tin trên Internet";
+    let title =
+        "Kế hoạch tổ chức các hoạt động giáo dục, hướng dẫn sử dụng mạng xã hội, khai thác thông tin trên Internet";
     let schools: Vec<_> = store
-        .list_units(&[office_id], &lanhmang_store::UnitFilter::default(), lanhmang_domain::Paging { page: 1, per_page: 500 })
+        .list_units(
+            &[office_id],
+            &lanhmang_store::UnitFilter::default(),
+            lanhmang_domain::Paging { page: 1, per_page: 500 },
+        )
         .await?
         .0
         .into_iter()
@@ -258,12 +290,18 @@ async fn seed_yearly_loop(store: &Store, ctx: &AuditContext, office_id: i64) -> 
     let mut rng = Lcg(2026);
     for school in &schools {
         let pupils = 300 + rng.next(900) as u32;
-        store.set_school_size(ctx, school.id, Some(20 + pupils / 25), Some(pupils)).await?;
+        store
+            .set_school_size(ctx, school.id, Some(20 + pupils / 25), Some(pupils))
+            .await?;
     }
     for (year, number, published) in [("2025-2026", "12/KH-VHXH", true), ("2026-2027", "05/KH-VHXH", true)] {
         let header = PlanHeader::parse(title, year, "", number)?;
         let plan = store.create_plan(ctx, office_id, &header, "builtin", &content).await?;
-        let plan = if published { store.publish_plan(ctx, plan.id, None).await? } else { plan };
+        let plan = if published {
+            store.publish_plan(ctx, plan.id, None).await?
+        } else {
+            plan
+        };
         let last_year = year == "2025-2026";
         let start = plan.school_year.start_year;
         for (i, school) in schools.iter().enumerate() {
@@ -272,7 +310,17 @@ async fn seed_yearly_loop(store: &Store, ctx: &AuditContext, office_id: i64) -> 
             }
             // Activities: September to May last year; September to today this year.
             let months: &[(i32, u8)] = if last_year {
-                &[(start, 9), (start, 10), (start, 11), (start, 12), (start + 1, 1), (start + 1, 2), (start + 1, 3), (start + 1, 4), (start + 1, 5)]
+                &[
+                    (start, 9),
+                    (start, 10),
+                    (start, 11),
+                    (start, 12),
+                    (start + 1, 1),
+                    (start + 1, 2),
+                    (start + 1, 3),
+                    (start + 1, 4),
+                    (start + 1, 5),
+                ]
             } else {
                 &[(start, 9), (start, 10), (start, 11)]
             };
@@ -291,18 +339,30 @@ async fn seed_yearly_loop(store: &Store, ctx: &AuditContext, office_id: i64) -> 
                     pupils_g6_7: if level_high { pupils / 2 } else { 0 },
                     pupils_g8_9: if level_high { pupils - pupils / 2 } else { 0 },
                     pupils_other: 0,
-                    parents: if kind == ActivityKind::ParentMeeting { 30 + rng.next(120) as u32 } else { 0 },
+                    parents: if kind == ActivityKind::ParentMeeting {
+                        30 + rng.next(120) as u32
+                    } else {
+                        0
+                    },
                 };
                 // Some posts answer false information about the school (II.2.c) rather than
                 // carry news of policy (II.1.a, a post's usual task).
-                let tasks = if kind == ActivityKind::WebPost && rng.next(3) == 0 { vec!["II.2.c".to_string()] } else { Vec::new() };
+                let tasks = if kind == ActivityKind::WebPost && rng.next(3) == 0 {
+                    vec!["II.2.c".to_string()]
+                } else {
+                    Vec::new()
+                };
                 let fields = lanhmang_domain::activity::ActivityFields {
                     kind,
                     tasks,
                     held_on: time::Date::from_calendar_date(y, time::Month::try_from(m)?, day)?,
                     title: title.to_string(),
                     audience,
-                    partner: if kind == ActivityKind::PartnerWork { "Trung tâm Văn hóa - Thông tin và Thể thao phường".into() } else { String::new() },
+                    partner: if kind == ActivityKind::PartnerWork {
+                        "Trung tâm Văn hóa - Thông tin và Thể thao phường".into()
+                    } else {
+                        String::new()
+                    },
                     description: String::new(),
                 };
                 store.create_activity(ctx, school.id, plan.id, &fields, &[]).await?;
@@ -313,13 +373,23 @@ async fn seed_yearly_loop(store: &Store, ctx: &AuditContext, office_id: i64) -> 
                 let sp = SchoolPlanContent::prefilled(&plan.content);
                 store.save_school_plan(ctx, plan.id, school.id, None, &sp, "").await?;
                 if last_year || state >= 1 {
-                    store.review_school_plan(ctx, plan.id, school.id, ReportEvent::Submit, "").await?;
+                    store
+                        .review_school_plan(ctx, plan.id, school.id, ReportEvent::Submit, "")
+                        .await?;
                 }
                 if last_year || state == 2 {
-                    store.review_school_plan(ctx, plan.id, school.id, ReportEvent::Accept, "").await?;
+                    store
+                        .review_school_plan(ctx, plan.id, school.id, ReportEvent::Accept, "")
+                        .await?;
                 } else if state == 3 {
                     store
-                        .review_school_plan(ctx, plan.id, school.id, ReportEvent::Return, "Đề nghị ghi rõ người phụ trách và thời gian từng nhiệm vụ.")
+                        .review_school_plan(
+                            ctx,
+                            plan.id,
+                            school.id,
+                            ReportEvent::Return,
+                            "Đề nghị ghi rõ người phụ trách và thời gian từng nhiệm vụ.",
+                        )
                         .await?;
                 }
             }
@@ -334,34 +404,51 @@ async fn seed_yearly_loop(store: &Store, ctx: &AuditContext, office_id: i64) -> 
             let mut values: std::collections::BTreeMap<String, lanhmang_domain::report::IndicatorValue> = computed
                 .iter()
                 .map(|(k, v)| {
-                    (k.clone(), lanhmang_domain::report::IndicatorValue {
-                        value: Some(lanhmang_domain::report::Value::Number(*v)),
-                        computed: Some(*v),
-                        override_reason: String::new(),
-                    })
+                    (
+                        k.clone(),
+                        lanhmang_domain::report::IndicatorValue {
+                            value: Some(lanhmang_domain::report::Value::Number(*v)),
+                            computed: Some(*v),
+                            override_reason: String::new(),
+                        },
+                    )
                 })
                 .collect();
             for def in plan.content.indicators() {
-                values.entry(def.code.clone()).or_insert_with(|| lanhmang_domain::report::IndicatorValue {
-                    value: Some(match def.kind {
-                        lanhmang_domain::plan_template::IndicatorKind::Text => {
-                            lanhmang_domain::report::Value::Text("Đề nghị Phòng tổ chức thêm lớp bồi dưỡng cho cán bộ quản trị website.".into())
-                        }
-                        lanhmang_domain::plan_template::IndicatorKind::YesNo => lanhmang_domain::report::Value::Number(if rng.next(5) > 0 { 1.0 } else { 0.0 }),
-                        lanhmang_domain::plan_template::IndicatorKind::Number => lanhmang_domain::report::Value::Number((1 + rng.next(6)) as f64),
-                    }),
-                    computed: None,
-                    override_reason: String::new(),
-                });
+                values
+                    .entry(def.code.clone())
+                    .or_insert_with(|| lanhmang_domain::report::IndicatorValue {
+                        value: Some(match def.kind {
+                            lanhmang_domain::plan_template::IndicatorKind::Text => {
+                                lanhmang_domain::report::Value::Text(
+                                    "Đề nghị Phòng tổ chức thêm lớp bồi dưỡng cho cán bộ quản trị website.".into(),
+                                )
+                            }
+                            lanhmang_domain::plan_template::IndicatorKind::YesNo => {
+                                lanhmang_domain::report::Value::Number(if rng.next(5) > 0 { 1.0 } else { 0.0 })
+                            }
+                            lanhmang_domain::plan_template::IndicatorKind::Number => {
+                                lanhmang_domain::report::Value::Number((1 + rng.next(6)) as f64)
+                            }
+                        }),
+                        computed: None,
+                        override_reason: String::new(),
+                    });
             }
             let report = store.ensure_report(ctx, plan.id, school.id, &values).await?;
             let narrative = Narrative {
-                results: format!("Nhà trường đã tổ chức {} hoạt động theo kế hoạch, thu hút đông đảo giáo viên, học sinh và cha mẹ học sinh tham gia.", facts.len()),
-                strengths: "Giáo viên chủ nhiệm phối hợp tốt với cha mẹ học sinh; website trường cập nhật thường xuyên.".into(),
+                results: format!(
+                    "Nhà trường đã tổ chức {} hoạt động theo kế hoạch, thu hút đông đảo giáo viên, học sinh và cha mẹ học sinh tham gia.",
+                    facts.len()
+                ),
+                strengths:
+                    "Giáo viên chủ nhiệm phối hợp tốt với cha mẹ học sinh; website trường cập nhật thường xuyên.".into(),
                 limitations: "Một số buổi sinh hoạt chưa có minh chứng đầy đủ.".into(),
                 proposals: "Đề nghị Phòng cung cấp thêm tài liệu tuyên truyền phù hợp lứa tuổi.".into(),
             };
-            let report = store.save_report(ctx, &report, report.version, &narrative, &values).await?;
+            let report = store
+                .save_report(ctx, &report, report.version, &narrative, &values)
+                .await?;
             if !last_year && this_state >= 3 {
                 continue;
             }
@@ -371,7 +458,11 @@ async fn seed_yearly_loop(store: &Store, ctx: &AuditContext, office_id: i64) -> 
             if last_year {
                 // Last year's reports came in during May, two of them after the deadline.
                 let day = if i % 11 == 3 { 3 } else { 5 + (i as u8 % 25) };
-                let month = if i % 11 == 3 { time::Month::June } else { time::Month::May };
+                let month = if i % 11 == 3 {
+                    time::Month::June
+                } else {
+                    time::Month::May
+                };
                 let at = time::Date::from_calendar_date(start + 1, month, day)?
                     .with_hms(9, 0, 0)?
                     .assume_offset(lanhmang_domain::report::VIETNAM);
@@ -380,10 +471,20 @@ async fn seed_yearly_loop(store: &Store, ctx: &AuditContext, office_id: i64) -> 
             let accept = if last_year { i % 7 != 2 } else { this_state == 0 };
             let give_back = if last_year { i % 7 == 2 } else { this_state == 1 };
             if accept {
-                store.transition_report(ctx, &plan, &submitted, submitted.version, ReportEvent::Accept, "", &[]).await?;
+                store
+                    .transition_report(ctx, &plan, &submitted, submitted.version, ReportEvent::Accept, "", &[])
+                    .await?;
             } else if give_back {
                 store
-                    .transition_report(ctx, &plan, &submitted, submitted.version, ReportEvent::Return, "Đề nghị bổ sung minh chứng cho các buổi nói chuyện chuyên đề.", &[])
+                    .transition_report(
+                        ctx,
+                        &plan,
+                        &submitted,
+                        submitted.version,
+                        ReportEvent::Return,
+                        "Đề nghị bổ sung minh chứng cho các buổi nói chuyện chuyên đề.",
+                        &[],
+                    )
                     .await?;
             }
         }

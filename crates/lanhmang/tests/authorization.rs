@@ -103,7 +103,15 @@ async fn routes_refuse_roles_without_the_action() {
             ),
             (
                 "demo.collaborator",
-                &[ManagePlans, LogActivities, ViewActivities, WriteSchoolReport, ViewReports, ReviewReports, ViewDashboard],
+                &[
+                    ManagePlans,
+                    LogActivities,
+                    ViewActivities,
+                    WriteSchoolReport,
+                    ViewReports,
+                    ReviewReports,
+                    ViewDashboard,
+                ],
             ),
             (
                 "demo.teacher",
@@ -122,9 +130,20 @@ async fn routes_refuse_roles_without_the_action() {
             ),
             (
                 "demo.principal",
-                &[ManagePeople, ManageUnits, ViewAudit, ManagePlans, ReviewReports, ViewDashboard, ViewOutbox],
+                &[
+                    ManagePeople,
+                    ManageUnits,
+                    ViewAudit,
+                    ManagePlans,
+                    ReviewReports,
+                    ViewDashboard,
+                    ViewOutbox,
+                ],
             ),
-            ("demo.head", &[ManagePeople, ManageUnits, ViewAudit, LogActivities, WriteSchoolReport]),
+            (
+                "demo.head",
+                &[ManagePeople, ManageUnits, ViewAudit, LogActivities, WriteSchoolReport],
+            ),
             ("demo.office", &[ViewAudit, WriteSchoolReport]),
         ];
         for (account, refused) in cases {

@@ -387,11 +387,7 @@ async fn the_dashboard_is_live_guarded_and_reminds_once_a_day() {
         // Everyone missing: only B has a principal with an address, and B was reminded today.
         let missing = expected - submitted - 1;
         let r = post_with_csrf(&office, &page, &remind, &[]).await;
-        assert_eq!(
-            location(&r),
-            format!("{page}?nhac=0-1-{}", missing - 1),
-            "{backend}"
-        );
+        assert_eq!(location(&r), format!("{page}?nhac=0-1-{}", missing - 1), "{backend}");
         let notice = office.text(&location(&r)).await.1;
         assert!(
             notice.contains(&format!("{} trường chưa nhắc được", missing - 1)),

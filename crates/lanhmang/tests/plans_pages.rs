@@ -22,21 +22,41 @@ async fn office_plans_principal_reports_office_reviews() {
                 roots: vec![1],
                 ancestors: vec![],
             };
-            store.list_plans(&scope, lanhmang_domain::Paging::default()).await.unwrap().1
+            store
+                .list_plans(&scope, lanhmang_domain::Paging::default())
+                .await
+                .unwrap()
+                .1
         };
         let before = count_plans().await;
 
         // The form: bad input comes back with field errors and writes nothing.
         let (status, page) = office.text("/ke-hoach/moi").await;
         assert_eq!(status, 200, "{backend}");
-        assert!(page.contains("Tạo kế hoạch năm học") && page.contains("/KH-"), "{backend}");
+        assert!(
+            page.contains("Tạo kế hoạch năm học") && page.contains("/KH-"),
+            "{backend}"
+        );
         let issuer = page.split("name=\"issuing_unit_id\"").nth(1).unwrap();
-        let issuer = issuer.split("value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+        let issuer = issuer
+            .split("value=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_string();
         let r = office
             .submit(
                 "/ke-hoach/moi",
                 "/ke-hoach/moi",
-                &[("issuing_unit_id", &issuer), ("title", "Kế hoạch thử"), ("school_year", "2027"), ("deadline", ""), ("number", "")],
+                &[
+                    ("issuing_unit_id", &issuer),
+                    ("title", "Kế hoạch thử"),
+                    ("school_year", "2027"),
+                    ("deadline", ""),
+                    ("number", ""),
+                ],
             )
             .await;
         assert_eq!(r.status(), 400, "{backend}");
@@ -45,17 +65,33 @@ async fn office_plans_principal_reports_office_reviews() {
             .submit(
                 "/ke-hoach/moi",
                 "/ke-hoach/moi",
-                &[("issuing_unit_id", &issuer), ("title", "Kế hoạch thử"), ("school_year", "2027-2028"), ("deadline", ""), ("number", "05/KH-VHXH")],
+                &[
+                    ("issuing_unit_id", &issuer),
+                    ("title", "Kế hoạch thử"),
+                    ("school_year", "2027-2028"),
+                    ("deadline", ""),
+                    ("number", "05/KH-VHXH"),
+                ],
             )
             .await;
-        assert_eq!(r.status(), 409, "{backend}: 05/KH-VHXH is taken this year by the demo plan");
+        assert_eq!(
+            r.status(),
+            409,
+            "{backend}: 05/KH-VHXH is taken this year by the demo plan"
+        );
         assert_eq!(count_plans().await, before, "{backend}: nothing written");
 
         let r = office
             .submit(
                 "/ke-hoach/moi",
                 "/ke-hoach/moi",
-                &[("issuing_unit_id", &issuer), ("title", "Kế hoạch năm học 2027–2028"), ("school_year", "2027-2028"), ("deadline", "25/05/2028"), ("number", "")],
+                &[
+                    ("issuing_unit_id", &issuer),
+                    ("title", "Kế hoạch năm học 2027–2028"),
+                    ("school_year", "2027-2028"),
+                    ("deadline", "25/05/2028"),
+                    ("number", ""),
+                ],
             )
             .await;
         assert_eq!(r.status(), 303, "{backend}");
@@ -65,7 +101,9 @@ async fn office_plans_principal_reports_office_reviews() {
         assert_eq!(principal.get(&plan_path).await.status(), 404, "{backend}");
         let (_, page) = office.text(&plan_path).await;
         assert!(page.contains("Ban hành kế hoạch") && page.contains("25/05/2028"));
-        let r = office.submit(&plan_path, &format!("{plan_path}/ban-hanh"), &[("version", "1")]).await;
+        let r = office
+            .submit(&plan_path, &format!("{plan_path}/ban-hanh"), &[("version", "1")])
+            .await;
         assert_eq!(r.status(), 303);
         let (status, page) = principal.text(&plan_path).await;
         assert_eq!(status, 200, "{backend}");
@@ -74,42 +112,129 @@ async fn office_plans_principal_reports_office_reviews() {
         // A change after publishing needs a note and shows in the history.
         let edit = format!("{plan_path}/sua");
         let (_, form) = office.text(&edit).await;
-        let version = form.split("name=\"version\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+        let version = form
+            .split("name=\"version\" value=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_string();
         let r = office
-            .submit(&edit, &edit, &[("version", &version), ("title", "Kế hoạch năm học 2027–2028"), ("school_year", "2027-2028"), ("deadline", "28/05/2028"), ("number", "")])
+            .submit(
+                &edit,
+                &edit,
+                &[
+                    ("version", &version),
+                    ("title", "Kế hoạch năm học 2027–2028"),
+                    ("school_year", "2027-2028"),
+                    ("deadline", "28/05/2028"),
+                    ("number", ""),
+                ],
+            )
             .await;
         assert_eq!(r.status(), 400, "{backend}: the note is required once published");
         let r = office
-            .submit(&edit, &edit, &[("version", &version), ("title", "Kế hoạch năm học 2027–2028"), ("school_year", "2027-2028"), ("deadline", "28/05/2028"), ("number", ""), ("note", "Lùi hạn nộp ba ngày")])
+            .submit(
+                &edit,
+                &edit,
+                &[
+                    ("version", &version),
+                    ("title", "Kế hoạch năm học 2027–2028"),
+                    ("school_year", "2027-2028"),
+                    ("deadline", "28/05/2028"),
+                    ("number", ""),
+                    ("note", "Lùi hạn nộp ba ngày"),
+                ],
+            )
             .await;
         assert_eq!(r.status(), 303, "{backend}");
         let (_, page) = principal.text(&plan_path).await;
-        assert!(page.contains("Lùi hạn nộp ba ngày") && page.contains("28/05/2028"), "{backend}");
+        assert!(
+            page.contains("Lùi hạn nộp ba ngày") && page.contains("28/05/2028"),
+            "{backend}"
+        );
         // The same old version again is refused: nothing lost.
         let r = office
-            .submit(&edit, &edit, &[("version", &version), ("title", "Ghi đè"), ("school_year", "2027-2028"), ("deadline", ""), ("number", ""), ("note", "x")])
+            .submit(
+                &edit,
+                &edit,
+                &[
+                    ("version", &version),
+                    ("title", "Ghi đè"),
+                    ("school_year", "2027-2028"),
+                    ("deadline", ""),
+                    ("number", ""),
+                    ("note", "x"),
+                ],
+            )
             .await;
         assert_eq!(r.status(), 400, "{backend}");
         assert!(r.text().await.unwrap().contains("tải lại trang"));
 
         // The principal's school plan: pre-filled, saved, sent; the office returns it.
-        let school_id = store.person_by_username("demo.principal").await.unwrap().unwrap().unit_id;
+        let school_id = store
+            .person_by_username("demo.principal")
+            .await
+            .unwrap()
+            .unwrap()
+            .unit_id;
         let sp = format!("/ke-hoach/{plan_id}/truong/{school_id}");
         let (status, page) = principal.text(&sp).await;
         assert_eq!(status, 200);
-        assert!(page.contains("II.1.a") && page.contains("Nhiệm vụ riêng của trường"), "{backend}");
+        assert!(
+            page.contains("II.1.a") && page.contains("Nhiệm vụ riêng của trường"),
+            "{backend}"
+        );
         let r = principal
-            .submit(&sp, &sp, &[("version", "0"), ("plan_task_0", "II.1.c"), ("title_0", "Họp phụ huynh về điện thoại"), ("owner_0", "Cô Lan"), ("starts_on_0", "01/10/2027"), ("ends_on_0", "01/09/2027")])
+            .submit(
+                &sp,
+                &sp,
+                &[
+                    ("version", "0"),
+                    ("plan_task_0", "II.1.c"),
+                    ("title_0", "Họp phụ huynh về điện thoại"),
+                    ("owner_0", "Cô Lan"),
+                    ("starts_on_0", "01/10/2027"),
+                    ("ends_on_0", "01/09/2027"),
+                ],
+            )
             .await;
         assert_eq!(r.status(), 400, "{backend}: end before start");
-        assert!(store.school_plan(plan_id, school_id).await.unwrap().is_none(), "{backend}: nothing written");
+        assert!(
+            store.school_plan(plan_id, school_id).await.unwrap().is_none(),
+            "{backend}: nothing written"
+        );
         let r = principal
-            .submit(&sp, &sp, &[("version", "0"), ("plan_task_0", "II.1.c"), ("title_0", "Họp phụ huynh về điện thoại"), ("owner_0", "Cô Lan"), ("starts_on_0", "01/10/2027"), ("ends_on_0", "31/10/2027"), ("gui", "1")])
+            .submit(
+                &sp,
+                &sp,
+                &[
+                    ("version", "0"),
+                    ("plan_task_0", "II.1.c"),
+                    ("title_0", "Họp phụ huynh về điện thoại"),
+                    ("owner_0", "Cô Lan"),
+                    ("starts_on_0", "01/10/2027"),
+                    ("ends_on_0", "31/10/2027"),
+                    ("gui", "1"),
+                ],
+            )
             .await;
         assert_eq!(r.status(), 303, "{backend}");
-        assert_eq!(store.school_plan(plan_id, school_id).await.unwrap().unwrap().status, lanhmang_domain::report::ReportStatus::Submitted);
-        assert_eq!(teacher.submit(&plan_path, &format!("{sp}/tra-lai"), &[("comment", "x")]).await.status(), 403);
-        let r = office.submit(&sp, &format!("{sp}/tra-lai"), &[("comment", "Ghi rõ thời gian")]).await;
+        assert_eq!(
+            store.school_plan(plan_id, school_id).await.unwrap().unwrap().status,
+            lanhmang_domain::report::ReportStatus::Submitted
+        );
+        assert_eq!(
+            teacher
+                .submit(&plan_path, &format!("{sp}/tra-lai"), &[("comment", "x")])
+                .await
+                .status(),
+            403
+        );
+        let r = office
+            .submit(&sp, &format!("{sp}/tra-lai"), &[("comment", "Ghi rõ thời gian")])
+            .await;
         assert_eq!(r.status(), 303);
         let (_, page) = principal.text(&sp).await;
         assert!(page.contains("Ghi rõ thời gian"), "{backend}");
@@ -118,50 +243,100 @@ async fn office_plans_principal_reports_office_reviews() {
         let rp = format!("/ke-hoach/{plan_id}/bao-cao/{school_id}");
         let (status, page) = principal.text(&rp).await;
         assert_eq!(status, 200, "{backend}");
-        assert!(page.contains("Lưu và gửi Phòng") && page.contains("Tính từ nhật ký hoạt động"), "{backend}");
+        assert!(
+            page.contains("Lưu và gửi Phòng") && page.contains("Tính từ nhật ký hoạt động"),
+            "{backend}"
+        );
         let report = store.report(plan_id, school_id).await.unwrap().unwrap();
         let v = report.version.to_string();
-        let r = principal.submit(&rp, &rp, &[("version", &v), ("v:s1_4_talks", "7"), ("results", "Tổ chức tốt")]).await;
+        let r = principal
+            .submit(
+                &rp,
+                &rp,
+                &[("version", &v), ("v:s1_4_talks", "7"), ("results", "Tổ chức tốt")],
+            )
+            .await;
         assert_eq!(r.status(), 400, "{backend}");
         assert!(r.text().await.unwrap().contains("cần ghi lý do"));
-        assert_eq!(store.report(plan_id, school_id).await.unwrap().unwrap().version, report.version, "nothing written");
+        assert_eq!(
+            store.report(plan_id, school_id).await.unwrap().unwrap().version,
+            report.version,
+            "nothing written"
+        );
         // Saving and sending with required values missing: saved, not sent, every problem listed.
-        let r = principal.submit(&rp, &rp, &[("version", &v), ("results", "Tổ chức tốt"), ("gui", "1")]).await;
+        let r = principal
+            .submit(&rp, &rp, &[("version", &v), ("results", "Tổ chức tốt"), ("gui", "1")])
+            .await;
         assert_eq!(r.status(), 422, "{backend}");
         let body = r.text().await.unwrap();
-        assert!(body.contains("chưa gửi được") && body.contains("Chưa nhập"), "{backend}");
+        assert!(
+            body.contains("chưa gửi được") && body.contains("Chưa nhập"),
+            "{backend}"
+        );
         let saved = store.report(plan_id, school_id).await.unwrap().unwrap();
-        assert_eq!((saved.status, saved.narrative.results.as_str()), (lanhmang_domain::report::ReportStatus::Draft, "Tổ chức tốt"));
+        assert_eq!(
+            (saved.status, saved.narrative.results.as_str()),
+            (lanhmang_domain::report::ReportStatus::Draft, "Tổ chức tốt")
+        );
         // A teacher may not write it.
         assert_eq!(teacher.submit(&plan_path, &rp, &[("version", "1")]).await.status(), 403);
         // Fill every indicator and send.
         let plan = store.plan(plan_id).await.unwrap().unwrap();
-        let mut fields: Vec<(String, String)> = vec![("version".into(), saved.version.to_string()), ("results".into(), "Tổ chức tốt".into()), ("gui".into(), "1".into())];
+        let mut fields: Vec<(String, String)> = vec![
+            ("version".into(), saved.version.to_string()),
+            ("results".into(), "Tổ chức tốt".into()),
+            ("gui".into(), "1".into()),
+        ];
         for def in plan.content.indicators() {
             let value = match def.kind {
-                lanhmang_domain::plan_template::IndicatorKind::YesNo => match saved.values.get(&def.code).and_then(|v| v.computed) {
-                    Some(c) if c == 0.0 => "khong".to_string(),
-                    _ => "co".to_string(),
-                },
+                lanhmang_domain::plan_template::IndicatorKind::YesNo => {
+                    match saved.values.get(&def.code).and_then(|v| v.computed) {
+                        Some(c) if c == 0.0 => "khong".to_string(),
+                        _ => "co".to_string(),
+                    }
+                }
                 lanhmang_domain::plan_template::IndicatorKind::Text => "Đề nghị thêm tài liệu".to_string(),
-                lanhmang_domain::plan_template::IndicatorKind::Number => match saved.values.get(&def.code).and_then(|v| v.computed) {
-                    Some(c) => format!("{c}"),
-                    None => "1".into(),
-                },
+                lanhmang_domain::plan_template::IndicatorKind::Number => {
+                    match saved.values.get(&def.code).and_then(|v| v.computed) {
+                        Some(c) => format!("{c}"),
+                        None => "1".into(),
+                    }
+                }
             };
             fields.push((format!("v:{}", def.code), value));
         }
         let refs: Vec<(&str, &str)> = fields.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
         let r = principal.submit(&rp, &rp, &refs).await;
-        assert_eq!(r.status(), 303, "{backend}: {}", r.text().await.unwrap_or_default().chars().take(3000).collect::<String>());
-        assert_eq!(store.report(plan_id, school_id).await.unwrap().unwrap().status, lanhmang_domain::report::ReportStatus::Submitted);
+        assert_eq!(
+            r.status(),
+            303,
+            "{backend}: {}",
+            r.text()
+                .await
+                .unwrap_or_default()
+                .chars()
+                .take(3000)
+                .collect::<String>()
+        );
+        assert_eq!(
+            store.report(plan_id, school_id).await.unwrap().unwrap().status,
+            lanhmang_domain::report::ReportStatus::Submitted
+        );
         // The office sees it in the list at once, accepts it, and the principal can no longer edit.
-        let (_, list) = office.text(&format!("/ke-hoach/{plan_id}/bao-cao?trang_thai=submitted")).await;
-        assert!(list.contains(&format!("/ke-hoach/{plan_id}/bao-cao/{school_id}")), "{backend}");
+        let (_, list) = office
+            .text(&format!("/ke-hoach/{plan_id}/bao-cao?trang_thai=submitted"))
+            .await;
+        assert!(
+            list.contains(&format!("/ke-hoach/{plan_id}/bao-cao/{school_id}")),
+            "{backend}"
+        );
         let r = office.submit(&rp, &format!("{rp}/duyet"), &[]).await;
         assert_eq!(r.status(), 303);
         let (_, page) = principal.text(&rp).await;
-        assert!(!page.contains("Lưu và gửi Phòng") && page.contains("Đã duyệt"), "{backend}");
+        assert!(
+            !page.contains("Lưu và gửi Phòng") && page.contains("Đã duyệt"),
+            "{backend}"
+        );
         let r = principal.submit(&rp, &rp, &refs).await;
         assert_eq!(r.status(), 409, "{backend}: an accepted report is locked");
         app.stop().await;

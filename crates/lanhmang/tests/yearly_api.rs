@@ -46,7 +46,9 @@ impl Api<'_> {
     }
 
     async fn unit_id(&self) -> i64 {
-        self.call("GET", "/api/v1/me", None).await.1["roles"][0]["unit_id"].as_i64().unwrap()
+        self.call("GET", "/api/v1/me", None).await.1["roles"][0]["unit_id"]
+            .as_i64()
+            .unwrap()
     }
 }
 
@@ -61,28 +63,49 @@ async fn plans_activities_reports_and_the_dashboard() {
         let school_id = principal.unit_id().await;
 
         // Plans: bad input writes nothing; the principal may not create one.
-        let before = office.call("GET", "/api/v1/plans", None).await.1["total"].as_i64().unwrap();
+        let before = office.call("GET", "/api/v1/plans", None).await.1["total"]
+            .as_i64()
+            .unwrap();
         let (s, e) = office
-            .call("POST", "/api/v1/plans", Some(json!({"title": "X", "school_year": "2027", "template": "builtin"})))
+            .call(
+                "POST",
+                "/api/v1/plans",
+                Some(json!({"title": "X", "school_year": "2027", "template": "builtin"})),
+            )
             .await;
         assert_eq!(s, 400, "{backend}: {e}");
         assert!(e["error"]["message"].as_str().unwrap().contains("Năm học"));
         let (s, _) = office
-            .call("POST", "/api/v1/plans", Some(json!({"title": "X", "school_year": "2027-2028", "template": "khac"})))
+            .call(
+                "POST",
+                "/api/v1/plans",
+                Some(json!({"title": "X", "school_year": "2027-2028", "template": "khac"})),
+            )
             .await;
         assert_eq!(s, 400);
         let (s, _) = principal
-            .call("POST", "/api/v1/plans", Some(json!({"title": "X", "school_year": "2027-2028"})))
+            .call(
+                "POST",
+                "/api/v1/plans",
+                Some(json!({"title": "X", "school_year": "2027-2028"})),
+            )
             .await;
         assert_eq!(s, 403, "{backend}");
-        assert_eq!(office.call("GET", "/api/v1/plans", None).await.1["total"].as_i64().unwrap(), before);
+        assert_eq!(
+            office.call("GET", "/api/v1/plans", None).await.1["total"]
+                .as_i64()
+                .unwrap(),
+            before
+        );
 
         let (s, plan) = office
             .call(
                 "POST",
                 "/api/v1/plans",
-                Some(json!({"title": "Kế hoạch năm học 2027–2028", "school_year": "2027-2028",
-                            "deadline": "2028-06-01", "template": "builtin", "number": "07/KH-VHXH"})),
+                Some(
+                    json!({"title": "Kế hoạch năm học 2027–2028", "school_year": "2027-2028",
+                            "deadline": "2028-06-01", "template": "builtin", "number": "07/KH-VHXH"}),
+                ),
             )
             .await;
         assert_eq!(s, 201, "{backend}: {plan}");
@@ -90,13 +113,29 @@ async fn plans_activities_reports_and_the_dashboard() {
         assert_eq!(plan["number"], "07/KH-VHXH");
         let plan_id = plan["id"].as_i64().unwrap();
         // Schools do not see a draft.
-        assert_eq!(principal.call("GET", &format!("/api/v1/plans/{plan_id}"), None).await.0, 404);
-        let (s, _) = principal.call("POST", &format!("/api/v1/plans/{plan_id}/publish"), None).await;
+        assert_eq!(
+            principal.call("GET", &format!("/api/v1/plans/{plan_id}"), None).await.0,
+            404
+        );
+        let (s, _) = principal
+            .call("POST", &format!("/api/v1/plans/{plan_id}/publish"), None)
+            .await;
         assert_eq!(s, 403);
-        let (s, p) = office.call("POST", &format!("/api/v1/plans/{plan_id}/publish"), None).await;
+        let (s, p) = office
+            .call("POST", &format!("/api/v1/plans/{plan_id}/publish"), None)
+            .await;
         assert_eq!((s, p["status"].as_str()), (200, Some("published")), "{backend}: {p}");
-        assert_eq!(office.call("POST", &format!("/api/v1/plans/{plan_id}/publish"), None).await.0, 409);
-        assert_eq!(principal.call("GET", &format!("/api/v1/plans/{plan_id}"), None).await.0, 200);
+        assert_eq!(
+            office
+                .call("POST", &format!("/api/v1/plans/{plan_id}/publish"), None)
+                .await
+                .0,
+            409
+        );
+        assert_eq!(
+            principal.call("GET", &format!("/api/v1/plans/{plan_id}"), None).await.0,
+            200
+        );
 
         // Activities: the teacher logs for the own school only; the parent may not log.
         let activity = json!({"unit_id": school_id, "plan_id": plan_id, "kind": "talk", "date": "2027-10-15",
@@ -109,8 +148,17 @@ async fn plans_activities_reports_and_the_dashboard() {
         assert_eq!(a["evidence_count"], 1);
         let mut other = activity.clone();
         other["unit_id"] = json!(school_id + 1);
-        assert!(matches!(teacher.call("POST", "/api/v1/activities", Some(other)).await.0, 403 | 404));
-        assert_eq!(parent.call("POST", "/api/v1/activities", Some(activity.clone())).await.0, 403);
+        assert!(matches!(
+            teacher.call("POST", "/api/v1/activities", Some(other)).await.0,
+            403 | 404
+        ));
+        assert_eq!(
+            parent
+                .call("POST", "/api/v1/activities", Some(activity.clone()))
+                .await
+                .0,
+            403
+        );
         let mut bad = activity.clone();
         bad["date"] = json!("2025-10-15");
         bad["audience"]["teachers"] = json!(-3);
@@ -118,9 +166,17 @@ async fn plans_activities_reports_and_the_dashboard() {
         assert_eq!(s, 422, "{backend}: {e}");
         assert_eq!(e["error"]["problems"].as_array().unwrap().len(), 2, "{e}");
         let (s, list) = teacher
-            .call("GET", &format!("/api/v1/activities?plan_id={plan_id}&unit_id={school_id}"), None)
+            .call(
+                "GET",
+                &format!("/api/v1/activities?plan_id={plan_id}&unit_id={school_id}"),
+                None,
+            )
             .await;
-        assert_eq!((s, list["total"].as_i64()), (200, Some(1)), "{backend}: nothing written by refused requests");
+        assert_eq!(
+            (s, list["total"].as_i64()),
+            (200, Some(1)),
+            "{backend}: nothing written by refused requests"
+        );
 
         // The report: pre-filled from the log; overrides need a reason; rules gate submission.
         let report_path = format!("/api/v1/plans/{plan_id}/reports/{school_id}");
@@ -130,16 +186,33 @@ async fn plans_activities_reports_and_the_dashboard() {
         assert_eq!(r["values"]["s1_4_participants"]["value"], 135.0);
         let (s, e) = principal.call("POST", &format!("{report_path}/submit"), None).await;
         assert_eq!(s, 422, "{backend}: the rules gate submission: {e}");
-        assert!(e["error"]["problems"].as_array().unwrap().iter().any(|p| p.as_str().unwrap().contains("Kết quả đạt được")));
+        assert!(
+            e["error"]["problems"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|p| p.as_str().unwrap().contains("Kết quả đạt được"))
+        );
         let (_, r) = principal.call("GET", &report_path, None).await;
         let version = r["version"].as_i64().unwrap();
-        assert_eq!(r["status"], "draft", "a submit with no body created the pre-filled draft");
+        assert_eq!(
+            r["status"], "draft",
+            "a submit with no body created the pre-filled draft"
+        );
         let (s, e) = principal
-            .call("PUT", &report_path, Some(json!({"version": version, "values": {"s1_4_talks": 3}})))
+            .call(
+                "PUT",
+                &report_path,
+                Some(json!({"version": version, "values": {"s1_4_talks": 3}})),
+            )
             .await;
         assert_eq!(s, 422, "{backend}: an override without a reason: {e}");
         let (s, e) = principal
-            .call("PUT", &report_path, Some(json!({"version": version, "values": {"khong_co": 3}})))
+            .call(
+                "PUT",
+                &report_path,
+                Some(json!({"version": version, "values": {"khong_co": 3}})),
+            )
             .await;
         assert_eq!(s, 422, "{e}");
         let mut values = serde_json::Map::new();
@@ -159,42 +232,87 @@ async fn plans_activities_reports_and_the_dashboard() {
                 }
             }
         }
-        values.insert("s1_4_talks".into(), json!({"value": 2, "override_reason": "Một buổi ghi trong sổ giấy"}));
+        values.insert(
+            "s1_4_talks".into(),
+            json!({"value": 2, "override_reason": "Một buổi ghi trong sổ giấy"}),
+        );
         let (s, saved) = principal
             .call("PUT", &report_path, Some(json!({"version": version, "values": values,
                 "narrative": {"results": "Tổ chức 2 buổi nói chuyện", "strengths": "", "limitations": "", "proposals": ""}})))
             .await;
         assert_eq!(s, 200, "{backend}: {saved}");
-        assert_eq!(saved["values"]["s1_4_talks"]["override_reason"], "Một buổi ghi trong sổ giấy");
+        assert_eq!(
+            saved["values"]["s1_4_talks"]["override_reason"],
+            "Một buổi ghi trong sổ giấy"
+        );
         // A save based on the old version loses nothing: it is refused.
         let (s, e) = principal
-            .call("PUT", &report_path, Some(json!({"version": version, "values": {"s1_1_feedback": 9}})))
+            .call(
+                "PUT",
+                &report_path,
+                Some(json!({"version": version, "values": {"s1_1_feedback": 9}})),
+            )
             .await;
         assert_eq!(s, 409, "{backend}: {e}");
-        let (s, e) = principal.call("PUT", &report_path, Some(json!({"values": {"s1_1_feedback": 9}}))).await;
+        let (s, e) = principal
+            .call("PUT", &report_path, Some(json!({"values": {"s1_1_feedback": 9}})))
+            .await;
         assert_eq!(s, 400, "{backend}: version is required once the report exists: {e}");
         // A principal acting on another school is refused.
         let other_report = format!("/api/v1/plans/{plan_id}/reports/{}", school_id + 1);
-        assert!(matches!(principal.call("POST", &format!("{other_report}/submit"), None).await.0, 403 | 404));
+        assert!(matches!(
+            principal.call("POST", &format!("{other_report}/submit"), None).await.0,
+            403 | 404
+        ));
         assert!(matches!(principal.call("GET", &other_report, None).await.0, 403 | 404));
         let (s, sub) = principal.call("POST", &format!("{report_path}/submit"), None).await;
-        assert_eq!((s, sub["status"].as_str(), sub["late"].as_bool()), (200, Some("submitted"), Some(false)), "{backend}: {sub}");
+        assert_eq!(
+            (s, sub["status"].as_str(), sub["late"].as_bool()),
+            (200, Some("submitted"), Some(false)),
+            "{backend}: {sub}"
+        );
 
         // The dashboard shows it at once; the principal may not read the dashboard.
-        let (s, d) = office.call("GET", &format!("/api/v1/plans/{plan_id}/dashboard"), None).await;
+        let (s, d) = office
+            .call("GET", &format!("/api/v1/plans/{plan_id}/dashboard"), None)
+            .await;
         assert_eq!(s, 200, "{backend}: {d}");
-        assert_eq!((d["expected"].as_i64(), d["submitted"].as_i64(), d["on_time"].as_i64()), (Some(23), Some(1), Some(1)), "{d}");
+        assert_eq!(
+            (d["expected"].as_i64(), d["submitted"].as_i64(), d["on_time"].as_i64()),
+            (Some(23), Some(1), Some(1)),
+            "{d}"
+        );
         assert!(d["completeness"].as_f64().unwrap() <= 1.0);
-        let talks = d["indicators"].as_array().unwrap().iter().find(|i| i["code"] == "s1_4_talks").unwrap();
+        let talks = d["indicators"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["code"] == "s1_4_talks")
+            .unwrap();
         assert_eq!(talks["value"], 2.0);
-        assert_eq!(principal.call("GET", &format!("/api/v1/plans/{plan_id}/dashboard"), None).await.0, 403);
+        assert_eq!(
+            principal
+                .call("GET", &format!("/api/v1/plans/{plan_id}/dashboard"), None)
+                .await
+                .0,
+            403
+        );
 
         // Review: a return needs a comment and mails the principal; accept locks; reopen needs a reason.
-        assert_eq!(principal.call("POST", &format!("{report_path}/accept"), None).await.0, 403);
-        let (s, e) = office.call("POST", &format!("{report_path}/return"), Some(json!({"comment": " "}))).await;
+        assert_eq!(
+            principal.call("POST", &format!("{report_path}/accept"), None).await.0,
+            403
+        );
+        let (s, e) = office
+            .call("POST", &format!("{report_path}/return"), Some(json!({"comment": " "})))
+            .await;
         assert_eq!(s, 409, "{backend}: {e}");
         let (s, r) = office
-            .call("POST", &format!("{report_path}/return"), Some(json!({"comment": "Bổ sung minh chứng buổi 2"})))
+            .call(
+                "POST",
+                &format!("{report_path}/return"),
+                Some(json!({"comment": "Bổ sung minh chứng buổi 2"})),
+            )
             .await;
         assert_eq!((s, r["status"].as_str()), (200, Some("returned")), "{backend}: {r}");
         let (mails, n) = app
@@ -209,24 +327,53 @@ async fn plans_activities_reports_and_the_dashboard() {
             .await
             .unwrap();
         assert!(n >= 1, "{backend}");
-        assert!(mails.iter().any(|m| m.subject.contains("cần bổ sung") && m.to_address == "demo.principal@demo.test"));
+        assert!(
+            mails
+                .iter()
+                .any(|m| m.subject.contains("cần bổ sung") && m.to_address == "demo.principal@demo.test")
+        );
         let (s, _) = principal.call("POST", &format!("{report_path}/submit"), None).await;
         assert_eq!(s, 200);
         let (s, acc) = office.call("POST", &format!("{report_path}/accept"), None).await;
         assert_eq!((s, acc["status"].as_str()), (200, Some("accepted")));
         let v = acc["version"].as_i64().unwrap();
-        let (s, e) = principal.call("PUT", &report_path, Some(json!({"version": v, "values": {"s1_1_feedback": 1}}))).await;
+        let (s, e) = principal
+            .call(
+                "PUT",
+                &report_path,
+                Some(json!({"version": v, "values": {"s1_1_feedback": 1}})),
+            )
+            .await;
         assert_eq!(s, 409, "{backend}: an accepted report is locked: {e}");
         assert!(e["error"]["message"].as_str().unwrap().contains("đã được duyệt"));
         assert_eq!(office.call("POST", &format!("{report_path}/reopen"), None).await.0, 409);
         let (s, r) = office
-            .call("POST", &format!("{report_path}/reopen"), Some(json!({"comment": "Sai số liệu tập huấn"})))
+            .call(
+                "POST",
+                &format!("{report_path}/reopen"),
+                Some(json!({"comment": "Sai số liệu tập huấn"})),
+            )
             .await;
         assert_eq!((s, r["status"].as_str()), (200, Some("returned")));
-        let (s, d) = office.call("GET", &format!("/api/v1/plans/{plan_id}/dashboard"), None).await;
-        assert_eq!((s, d["submitted"].as_i64()), (200, Some(0)), "{backend}: the dashboard follows every step");
-        let audit = app.store().audit_page(lanhmang_domain::Paging::default()).await.unwrap().0;
-        assert!(audit.iter().any(|e| e.action == "report.reopen" && e.detail == "Sai số liệu tập huấn"));
+        let (s, d) = office
+            .call("GET", &format!("/api/v1/plans/{plan_id}/dashboard"), None)
+            .await;
+        assert_eq!(
+            (s, d["submitted"].as_i64()),
+            (200, Some(0)),
+            "{backend}: the dashboard follows every step"
+        );
+        let audit = app
+            .store()
+            .audit_page(lanhmang_domain::Paging::default())
+            .await
+            .unwrap()
+            .0;
+        assert!(
+            audit
+                .iter()
+                .any(|e| e.action == "report.reopen" && e.detail == "Sai số liệu tập huấn")
+        );
         app.stop().await;
     }
 }

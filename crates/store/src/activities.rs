@@ -68,7 +68,8 @@ impl TryFrom<ActivityRow> for Activity {
             unit_id: r.unit_id,
             unit_name: r.unit_name,
             plan_id: r.plan_id,
-            kind: ActivityKind::parse(&r.kind).ok_or_else(|| StoreError::Corrupt(format!("activity kind {}", r.kind)))?,
+            kind: ActivityKind::parse(&r.kind)
+                .ok_or_else(|| StoreError::Corrupt(format!("activity kind {}", r.kind)))?,
             tasks: r.tasks.split_whitespace().map(str::to_string).collect(),
             held_on: r.held_on,
             title: r.title,
@@ -253,9 +254,9 @@ impl Store {
     }
 
     pub async fn activity(&self, id: i64) -> Result<Option<Activity>> {
-        let sql = format!("SELECT {ACTIVITY_COLUMNS} FROM activities a JOIN units u ON u.id = a.unit_id WHERE a.id = $1");
-        let row: Option<ActivityRow> =
-            on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(id).fetch_optional(pool).await?);
+        let sql =
+            format!("SELECT {ACTIVITY_COLUMNS} FROM activities a JOIN units u ON u.id = a.unit_id WHERE a.id = $1");
+        let row: Option<ActivityRow> = on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(id).fetch_optional(pool).await?);
         row.map(Activity::try_from).transpose()
     }
 
@@ -361,7 +362,9 @@ impl Store {
         let mut out = Vec::new();
         let mut page = 1;
         loop {
-            let (rows, total) = self.list_activities(&[unit_id], &filter, Paging { page, per_page: 500 }).await?;
+            let (rows, total) = self
+                .list_activities(&[unit_id], &filter, Paging { page, per_page: 500 })
+                .await?;
             out.extend(rows.into_iter().map(|a| ActivityFacts {
                 kind: a.kind,
                 tasks: a.tasks,
@@ -406,19 +409,21 @@ impl Store {
         let row: Option<Row> = on_pool!(self, pool => sqlx::query_as(
             "SELECT id, activity_id, file_name, content_type, size_bytes, url, content FROM activity_evidence WHERE id = $1",
         ).bind(id).fetch_optional(pool).await?);
-        Ok(row.map(|(id, activity_id, file_name, content_type, size_bytes, url, content)| {
-            (
-                EvidenceMeta {
-                    id,
-                    activity_id,
-                    file_name,
-                    content_type,
-                    size_bytes,
-                    url,
-                },
-                content.unwrap_or_default(),
-            )
-        }))
+        Ok(
+            row.map(|(id, activity_id, file_name, content_type, size_bytes, url, content)| {
+                (
+                    EvidenceMeta {
+                        id,
+                        activity_id,
+                        file_name,
+                        content_type,
+                        size_bytes,
+                        url,
+                    },
+                    content.unwrap_or_default(),
+                )
+            }),
+        )
     }
 
     pub async fn delete_evidence(&self, id: i64) -> Result<()> {

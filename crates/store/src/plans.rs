@@ -83,7 +83,8 @@ impl TryFrom<PlanRow> for Plan {
             number,
             template_code: r.template_code,
             content: PlanContent::from_json(&r.content).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-            status: PlanStatus::parse(&r.status).ok_or_else(|| StoreError::Corrupt(format!("plan status {}", r.status)))?,
+            status: PlanStatus::parse(&r.status)
+                .ok_or_else(|| StoreError::Corrupt(format!("plan status {}", r.status)))?,
             version: r.version,
             published_at: r.published_at,
             created_at: r.created_at,
@@ -157,7 +158,8 @@ impl TryFrom<SchoolPlanRow> for SchoolPlan {
             id: r.id,
             plan_id: r.plan_id,
             unit_id: r.unit_id,
-            status: ReportStatus::parse(&r.status).ok_or_else(|| StoreError::Corrupt(format!("status {}", r.status)))?,
+            status: ReportStatus::parse(&r.status)
+                .ok_or_else(|| StoreError::Corrupt(format!("status {}", r.status)))?,
             content: SchoolPlanContent::from_json(&r.content).map_err(|e| StoreError::Corrupt(e.to_string()))?,
             note: r.note,
             review_comment: r.review_comment,
@@ -185,9 +187,9 @@ pub struct SchoolPlanRowView {
 
 impl Store {
     pub async fn plan(&self, id: i64) -> Result<Option<Plan>> {
-        let sql = format!("SELECT {PLAN_COLUMNS} FROM plans p JOIN units i ON i.id = p.issuing_unit_id WHERE p.id = $1");
-        let row: Option<PlanRow> =
-            on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(id).fetch_optional(pool).await?);
+        let sql =
+            format!("SELECT {PLAN_COLUMNS} FROM plans p JOIN units i ON i.id = p.issuing_unit_id WHERE p.id = $1");
+        let row: Option<PlanRow> = on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(id).fetch_optional(pool).await?);
         row.map(Plan::try_from).transpose()
     }
 
@@ -202,7 +204,8 @@ impl Store {
             "(EXISTS (SELECT 1 FROM units r WHERE r.id IN ({roots}) AND substr(i.path, 1, length(r.path)) = r.path) \
              OR (p.status = 'published' AND p.issuing_unit_id IN ({ancestors})))"
         );
-        let count_sql = format!("SELECT COUNT(*) FROM plans p JOIN units i ON i.id = p.issuing_unit_id WHERE {condition}");
+        let count_sql =
+            format!("SELECT COUNT(*) FROM plans p JOIN units i ON i.id = p.issuing_unit_id WHERE {condition}");
         let list_sql = format!(
             "SELECT {PLAN_COLUMNS} FROM plans p JOIN units i ON i.id = p.issuing_unit_id WHERE {condition} \
              ORDER BY p.school_year DESC, p.id DESC LIMIT ${next} OFFSET ${}",
@@ -455,7 +458,9 @@ impl Store {
             audit_in_tx!(tx, ctx, "school_plan.save", format!("plan:{plan_id}/unit:{unit_id}"), String::new());
             tx.commit().await?;
         });
-        self.school_plan(plan_id, unit_id).await?.ok_or(StoreError::NotFound("kế hoạch của trường"))
+        self.school_plan(plan_id, unit_id)
+            .await?
+            .ok_or(StoreError::NotFound("kế hoạch của trường"))
     }
 
     /// Submits, returns or accepts a school's plan.
@@ -494,7 +499,9 @@ impl Store {
             audit_in_tx!(tx, ctx, "school_plan.review", format!("plan:{plan_id}/unit:{unit_id}"), format!("{} {}", event.as_str(), comment.trim()));
             tx.commit().await?;
         });
-        self.school_plan(plan_id, unit_id).await?.ok_or(StoreError::NotFound("kế hoạch của trường"))
+        self.school_plan(plan_id, unit_id)
+            .await?
+            .ok_or(StoreError::NotFound("kế hoạch của trường"))
     }
 
     /// Every school the plan reaches within `scope_paths`, with its own plan's state, by code.
@@ -518,7 +525,15 @@ impl Store {
             next + 1,
             next + 2
         );
-        type Row = (i64, String, String, String, Option<String>, Option<String>, Option<OffsetDateTime>);
+        type Row = (
+            i64,
+            String,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            Option<OffsetDateTime>,
+        );
         let (rows, total): (Vec<Row>, i64) = on_pool!(self, pool => {
             let mut count = sqlx::query_as::<_, (i64,)>(sqlx::AssertSqlSafe(count_sql.as_str())).bind(plan.id).bind(&issuer.0);
             let mut list = sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(list_sql.as_str())).bind(plan.id).bind(&issuer.0);
@@ -533,19 +548,21 @@ impl Store {
         });
         let views = rows
             .into_iter()
-            .map(|(unit_id, unit_code, unit_name, unit_status, status, content, submitted_at)| SchoolPlanRowView {
-                unit_id,
-                unit_code,
-                unit_name,
-                unit_status: UnitStatus::parse(&unit_status).unwrap_or(UnitStatus::Active),
-                status: status.as_deref().and_then(ReportStatus::parse),
-                tasks: content
-                    .as_deref()
-                    .and_then(|c| SchoolPlanContent::from_json(c).ok())
-                    .map(|c| c.tasks.len())
-                    .unwrap_or(0),
-                submitted_at,
-            })
+            .map(
+                |(unit_id, unit_code, unit_name, unit_status, status, content, submitted_at)| SchoolPlanRowView {
+                    unit_id,
+                    unit_code,
+                    unit_name,
+                    unit_status: UnitStatus::parse(&unit_status).unwrap_or(UnitStatus::Active),
+                    status: status.as_deref().and_then(ReportStatus::parse),
+                    tasks: content
+                        .as_deref()
+                        .and_then(|c| SchoolPlanContent::from_json(c).ok())
+                        .map(|c| c.tasks.len())
+                        .unwrap_or(0),
+                    submitted_at,
+                },
+            )
             .collect();
         Ok((views, total))
     }
@@ -555,13 +572,18 @@ fn placeholders(first: usize, n: usize) -> String {
     if n == 0 {
         return "NULL".into();
     }
-    (first..first + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn number_taken(e: sqlx::Error, header: &PlanHeader) -> StoreError {
     let number = header.number.as_ref().map(DocumentNumber::format).unwrap_or_default();
     unique_to_conflict(
         e,
-        &format!("Số {number} đã được dùng cho một kế hoạch khác của đơn vị trong năm nay. Số tiếp theo còn trống được gợi ý ở ô nhập."),
+        &format!(
+            "Số {number} đã được dùng cho một kế hoạch khác của đơn vị trong năm nay. Số tiếp theo còn trống được gợi ý ở ô nhập."
+        ),
     )
 }

@@ -183,7 +183,8 @@ impl Store {
             id: r.id,
             plan_id: r.plan_id,
             unit_id: r.unit_id,
-            status: ReportStatus::parse(&r.status).ok_or_else(|| StoreError::Corrupt(format!("status {}", r.status)))?,
+            status: ReportStatus::parse(&r.status)
+                .ok_or_else(|| StoreError::Corrupt(format!("status {}", r.status)))?,
             version: r.version,
             narrative: Narrative {
                 results: r.results,
@@ -261,7 +262,9 @@ impl Store {
             inserted.is_some()
         });
         let _ = created;
-        self.report(plan_id, unit_id).await?.ok_or(StoreError::NotFound("báo cáo"))
+        self.report(plan_id, unit_id)
+            .await?
+            .ok_or(StoreError::NotFound("báo cáo"))
     }
 
     /// Saves a draft or returned report: narrative and values together, or nothing.
@@ -306,7 +309,9 @@ impl Store {
                 .bind(report.id).bind(at).bind(ctx.actor_id).bind(&ctx.actor).execute(&mut *tx).await?;
             tx.commit().await?;
         });
-        self.report(report.plan_id, report.unit_id).await?.ok_or(StoreError::NotFound("báo cáo"))
+        self.report(report.plan_id, report.unit_id)
+            .await?
+            .ok_or(StoreError::NotFound("báo cáo"))
     }
 
     /// Moves a report through its states. Submissions are timed against the plan's deadline
@@ -372,7 +377,9 @@ impl Store {
             }
             tx.commit().await?;
         });
-        self.report(report.plan_id, report.unit_id).await?.ok_or(StoreError::NotFound("báo cáo"))
+        self.report(report.plan_id, report.unit_id)
+            .await?
+            .ok_or(StoreError::NotFound("báo cáo"))
     }
 
     pub async fn report_history(&self, report_id: i64) -> Result<Vec<ReportHistoryEntry>> {
@@ -450,8 +457,15 @@ impl Store {
         );
         // $2 and $3 are unused here; they keep the placeholders aligned with the plan queries.
         let unused = (String::new(), String::new());
-        self.dashboard_queries(&progress_sql, &values_sql, &times_sql, i64::from(school_year), &unused, &binds)
-            .await
+        self.dashboard_queries(
+            &progress_sql,
+            &values_sql,
+            &times_sql,
+            i64::from(school_year),
+            &unused,
+            &binds,
+        )
+        .await
     }
 
     async fn dashboard_queries(
@@ -463,8 +477,25 @@ impl Store {
         issuer: &(String, String),
         binds: &[String],
     ) -> Result<DashboardData> {
-        type Progress = (Option<String>, i64, Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>);
-        type Sums = (String, Option<String>, i64, Option<f64>, Option<i64>, Option<f64>, Option<f64>);
+        type Progress = (
+            Option<String>,
+            i64,
+            Option<i64>,
+            Option<i64>,
+            Option<i64>,
+            Option<i64>,
+            Option<i64>,
+            Option<i64>,
+        );
+        type Sums = (
+            String,
+            Option<String>,
+            i64,
+            Option<f64>,
+            Option<i64>,
+            Option<f64>,
+            Option<f64>,
+        );
         let (progress, sums, times): (Vec<Progress>, Vec<Sums>, Vec<(Option<OffsetDateTime>,)>) = on_pool!(self, pool => {
             let mut p = sqlx::query_as::<_, Progress>(sqlx::AssertSqlSafe(progress_sql)).bind(first).bind(&issuer.0).bind(&issuer.1);
             let mut v = sqlx::query_as::<_, Sums>(sqlx::AssertSqlSafe(values_sql)).bind(first).bind(&issuer.0).bind(&issuer.1);
@@ -478,16 +509,18 @@ impl Store {
         });
         let mut by_level: Vec<LevelProgress> = progress
             .into_iter()
-            .map(|(level, expected, submitted, on_time, late, accepted, returned, draft)| LevelProgress {
-                level: level.as_deref().and_then(SchoolLevel::parse),
-                expected,
-                submitted: submitted.unwrap_or(0),
-                on_time: on_time.unwrap_or(0),
-                late: late.unwrap_or(0),
-                accepted: accepted.unwrap_or(0),
-                returned: returned.unwrap_or(0),
-                draft: draft.unwrap_or(0),
-            })
+            .map(
+                |(level, expected, submitted, on_time, late, accepted, returned, draft)| LevelProgress {
+                    level: level.as_deref().and_then(SchoolLevel::parse),
+                    expected,
+                    submitted: submitted.unwrap_or(0),
+                    on_time: on_time.unwrap_or(0),
+                    late: late.unwrap_or(0),
+                    accepted: accepted.unwrap_or(0),
+                    returned: returned.unwrap_or(0),
+                    draft: draft.unwrap_or(0),
+                },
+            )
             .collect();
         by_level.sort_by_key(|l| l.level.map(|l| l.as_str()));
         let indicators = sums
@@ -557,7 +590,16 @@ impl Store {
              ORDER BY u.path LIMIT ${next} OFFSET ${}",
             next + 1
         );
-        type Row = (i64, String, String, Option<String>, String, Option<String>, Option<OffsetDateTime>, Option<bool>);
+        type Row = (
+            i64,
+            String,
+            String,
+            Option<String>,
+            String,
+            Option<String>,
+            Option<OffsetDateTime>,
+            Option<bool>,
+        );
         let (rows, total): (Vec<Row>, i64) = on_pool!(self, pool => {
             let mut count = sqlx::query_as::<_, (i64,)>(sqlx::AssertSqlSafe(count_sql.as_str())).bind(plan.id).bind(&issuer.0).bind(&issuer.1);
             let mut list = sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(list_sql.as_str())).bind(plan.id).bind(&issuer.0).bind(&issuer.1);
@@ -570,16 +612,18 @@ impl Store {
         });
         let entries = rows
             .into_iter()
-            .map(|(unit_id, unit_code, unit_name, level, unit_status, status, submitted_at, late)| ReportListEntry {
-                unit_id,
-                unit_code,
-                unit_name,
-                school_level: level.as_deref().and_then(SchoolLevel::parse),
-                unit_status: UnitStatus::parse(&unit_status).unwrap_or(UnitStatus::Active),
-                status: status.as_deref().and_then(ReportStatus::parse),
-                submitted_at,
-                late,
-            })
+            .map(
+                |(unit_id, unit_code, unit_name, level, unit_status, status, submitted_at, late)| ReportListEntry {
+                    unit_id,
+                    unit_code,
+                    unit_name,
+                    school_level: level.as_deref().and_then(SchoolLevel::parse),
+                    unit_status: UnitStatus::parse(&unit_status).unwrap_or(UnitStatus::Active),
+                    status: status.as_deref().and_then(ReportStatus::parse),
+                    submitted_at,
+                    late,
+                },
+            )
             .collect();
         Ok((entries, total))
     }
@@ -607,7 +651,6 @@ impl Store {
         Ok(out)
     }
 }
-
 
 impl Store {
     /// Sets when a report was first submitted, for history that happened before the software was
@@ -665,14 +708,16 @@ impl Store {
         ).bind(plan.id).bind(&issuer.0).bind(&issuer.1).fetch_all(pool).await?);
         Ok(rows
             .into_iter()
-            .map(|(unit_id, unit_name, person_id, name, email, status)| PendingPrincipal {
-                unit_id,
-                unit_name,
-                person_id,
-                name,
-                email,
-                status: status.as_deref().and_then(ReportStatus::parse),
-            })
+            .map(
+                |(unit_id, unit_name, person_id, name, email, status)| PendingPrincipal {
+                    unit_id,
+                    unit_name,
+                    person_id,
+                    name,
+                    email,
+                    status: status.as_deref().and_then(ReportStatus::parse),
+                },
+            )
             .collect())
     }
 }

@@ -339,7 +339,13 @@ impl Store {
     }
 
     /// Records a school's size (staff and pupils), with its audit entry.
-    pub async fn set_school_size(&self, ctx: &AuditContext, unit_id: i64, staff: Option<u32>, pupils: Option<u32>) -> Result<()> {
+    pub async fn set_school_size(
+        &self,
+        ctx: &AuditContext,
+        unit_id: i64,
+        staff: Option<u32>,
+        pupils: Option<u32>,
+    ) -> Result<()> {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             sqlx::query("UPDATE units SET staff_count = $1, pupil_count = $2, updated_at = $3 WHERE id = $4")

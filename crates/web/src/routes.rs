@@ -209,26 +209,58 @@ pub fn build() -> Routes {
             people::set_disabled,
         )
         // Activity log.
-        .get("/hoat-dong", Permission(Action::ViewActivities), pages::activities::list)
-        .get("/hoat-dong/lich", Permission(Action::ViewActivities), pages::activities::calendar)
-        .get("/hoat-dong/xuat.xlsx", Permission(Action::ViewActivities), pages::activities::export)
-        .get("/hoat-dong/moi", Permission(Action::LogActivities), pages::activities::new_form)
+        .get(
+            "/hoat-dong",
+            Permission(Action::ViewActivities),
+            pages::activities::list,
+        )
+        .get(
+            "/hoat-dong/lich",
+            Permission(Action::ViewActivities),
+            pages::activities::calendar,
+        )
+        .get(
+            "/hoat-dong/xuat.xlsx",
+            Permission(Action::ViewActivities),
+            pages::activities::export,
+        )
+        .get(
+            "/hoat-dong/moi",
+            Permission(Action::LogActivities),
+            pages::activities::new_form,
+        )
         .post(
             "/hoat-dong/moi",
             Permission(Action::LogActivities),
             pages::activities::create.layer(pages::activities::upload_body_limit()),
         )
-        .get("/hoat-dong/{id}", Permission(Action::ViewActivities), pages::activities::show)
+        .get(
+            "/hoat-dong/{id}",
+            Permission(Action::ViewActivities),
+            pages::activities::show,
+        )
         // Editing is open to more people than logging (principals, reviewing office staff):
         // the handler decides per activity.
-        .get("/hoat-dong/{id}/sua", Permission(Action::ViewActivities), pages::activities::edit_form)
+        .get(
+            "/hoat-dong/{id}/sua",
+            Permission(Action::ViewActivities),
+            pages::activities::edit_form,
+        )
         .post(
             "/hoat-dong/{id}/sua",
             Permission(Action::ViewActivities),
             pages::activities::update.layer(pages::activities::upload_body_limit()),
         )
-        .post("/hoat-dong/{id}/xoa", Permission(Action::ViewActivities), pages::activities::delete)
-        .get("/minh-chung/{id}", Permission(Action::ViewActivities), pages::activities::download)
+        .post(
+            "/hoat-dong/{id}/xoa",
+            Permission(Action::ViewActivities),
+            pages::activities::delete,
+        )
+        .get(
+            "/minh-chung/{id}",
+            Permission(Action::ViewActivities),
+            pages::activities::download,
+        )
         // Plans, schools' plans and reports.
         .get("/ke-hoach", Permission(Action::ViewPlans), plans::list)
         .get("/ke-hoach/moi", Permission(Action::ManagePlans), plans::new_form)
@@ -236,9 +268,21 @@ pub fn build() -> Routes {
         .get("/ke-hoach/{id}", Permission(Action::ViewPlans), plans::show)
         .get("/ke-hoach/{id}/sua", Permission(Action::ManagePlans), plans::edit_form)
         .post("/ke-hoach/{id}/sua", Permission(Action::ManagePlans), plans::update)
-        .post("/ke-hoach/{id}/ban-hanh", Permission(Action::ManagePlans), plans::publish)
-        .get("/ke-hoach/{id}/truong", Permission(Action::ReviewReports), plans::school_plans)
-        .get("/ke-hoach/{id}/truong/{unit_id}", Permission(Action::ViewReports), plans::school_plan)
+        .post(
+            "/ke-hoach/{id}/ban-hanh",
+            Permission(Action::ManagePlans),
+            plans::publish,
+        )
+        .get(
+            "/ke-hoach/{id}/truong",
+            Permission(Action::ReviewReports),
+            plans::school_plans,
+        )
+        .get(
+            "/ke-hoach/{id}/truong/{unit_id}",
+            Permission(Action::ViewReports),
+            plans::school_plan,
+        )
         .post(
             "/ke-hoach/{id}/truong/{unit_id}",
             Permission(Action::WriteSchoolReport),
@@ -249,8 +293,16 @@ pub fn build() -> Routes {
             Permission(Action::ReviewReports),
             plans::review_school_plan,
         )
-        .get("/ke-hoach/{id}/bao-cao", Permission(Action::ViewDashboard), plans::reports)
-        .get("/ke-hoach/{id}/bao-cao/{unit_id}", Permission(Action::ViewReports), plans::report)
+        .get(
+            "/ke-hoach/{id}/bao-cao",
+            Permission(Action::ViewDashboard),
+            plans::reports,
+        )
+        .get(
+            "/ke-hoach/{id}/bao-cao/{unit_id}",
+            Permission(Action::ViewReports),
+            plans::report,
+        )
         .post(
             "/ke-hoach/{id}/bao-cao/{unit_id}",
             Permission(Action::WriteSchoolReport),
@@ -261,13 +313,37 @@ pub fn build() -> Routes {
             Permission(Action::ReviewReports),
             plans::review_report,
         )
-        .get("/bao-cao-cua-truong", Permission(Action::WriteSchoolReport), plans::my_report)
+        .get(
+            "/bao-cao-cua-truong",
+            Permission(Action::WriteSchoolReport),
+            plans::my_report,
+        )
         // Dashboard, documents and mail.
-        .get("/ke-hoach/{id}/tong-hop", Permission(Action::ViewDashboard), pages::dashboard::plan_page)
-        .get("/ke-hoach/{id}/tong-hop.docx", Permission(Action::ViewDashboard), pages::dashboard::office_docx)
-        .get("/ke-hoach/{id}/tong-hop.pdf", Permission(Action::ViewDashboard), pages::dashboard::office_pdf)
-        .get("/ke-hoach/{id}/chi-tieu.xlsx", Permission(Action::ViewDashboard), pages::dashboard::indicators_xlsx)
-        .post("/ke-hoach/{id}/nhac", Permission(Action::ReviewReports), pages::dashboard::remind)
+        .get(
+            "/ke-hoach/{id}/tong-hop",
+            Permission(Action::ViewDashboard),
+            pages::dashboard::plan_page,
+        )
+        .get(
+            "/ke-hoach/{id}/tong-hop.docx",
+            Permission(Action::ViewDashboard),
+            pages::dashboard::office_docx,
+        )
+        .get(
+            "/ke-hoach/{id}/tong-hop.pdf",
+            Permission(Action::ViewDashboard),
+            pages::dashboard::office_pdf,
+        )
+        .get(
+            "/ke-hoach/{id}/chi-tieu.xlsx",
+            Permission(Action::ViewDashboard),
+            pages::dashboard::indicators_xlsx,
+        )
+        .post(
+            "/ke-hoach/{id}/nhac",
+            Permission(Action::ReviewReports),
+            pages::dashboard::remind,
+        )
         .get(
             "/ke-hoach/{id}/bao-cao/{unit_id}/tai-ve.docx",
             Permission(Action::ViewReports),
@@ -278,7 +354,11 @@ pub fn build() -> Routes {
             Permission(Action::ViewReports),
             pages::dashboard::school_pdf,
         )
-        .get("/tong-hop-nam", Permission(Action::ViewDashboard), pages::dashboard::rollup)
+        .get(
+            "/tong-hop-nam",
+            Permission(Action::ViewDashboard),
+            pages::dashboard::rollup,
+        )
         .get("/thu-di", Permission(Action::ViewOutbox), pages::dashboard::outbox)
         // Audit log.
         .get("/nhat-ky", Permission(Action::ViewAudit), audit_log::page)
@@ -291,12 +371,36 @@ pub fn build() -> Routes {
         .get("/api/v1/units/{id}", Permission(Action::ViewUnit), api::unit)
         .get("/api/v1/people", Permission(Action::ViewPeople), api::people)
         .get("/api/v1/plans", Permission(Action::ViewPlans), api::yearly::list_plans)
-        .post("/api/v1/plans", Permission(Action::ManagePlans), api::yearly::create_plan)
-        .get("/api/v1/plans/{id}", Permission(Action::ViewPlans), api::yearly::get_plan)
-        .post("/api/v1/plans/{id}/publish", Permission(Action::ManagePlans), api::yearly::publish_plan)
-        .get("/api/v1/plans/{id}/dashboard", Permission(Action::ViewDashboard), api::yearly::dashboard)
-        .get("/api/v1/plans/{id}/reports/{unit_id}", Permission(Action::ViewReports), api::yearly::get_report)
-        .put("/api/v1/plans/{id}/reports/{unit_id}", Permission(Action::WriteSchoolReport), api::yearly::put_report)
+        .post(
+            "/api/v1/plans",
+            Permission(Action::ManagePlans),
+            api::yearly::create_plan,
+        )
+        .get(
+            "/api/v1/plans/{id}",
+            Permission(Action::ViewPlans),
+            api::yearly::get_plan,
+        )
+        .post(
+            "/api/v1/plans/{id}/publish",
+            Permission(Action::ManagePlans),
+            api::yearly::publish_plan,
+        )
+        .get(
+            "/api/v1/plans/{id}/dashboard",
+            Permission(Action::ViewDashboard),
+            api::yearly::dashboard,
+        )
+        .get(
+            "/api/v1/plans/{id}/reports/{unit_id}",
+            Permission(Action::ViewReports),
+            api::yearly::get_report,
+        )
+        .put(
+            "/api/v1/plans/{id}/reports/{unit_id}",
+            Permission(Action::WriteSchoolReport),
+            api::yearly::put_report,
+        )
         .post(
             "/api/v1/plans/{id}/reports/{unit_id}/submit",
             Permission(Action::WriteSchoolReport),
@@ -317,6 +421,14 @@ pub fn build() -> Routes {
             Permission(Action::ReviewReports),
             api::yearly::reopen_report,
         )
-        .post("/api/v1/activities", Permission(Action::LogActivities), api::yearly::create_activity)
-        .get("/api/v1/activities", Permission(Action::ViewActivities), api::yearly::list_activities)
+        .post(
+            "/api/v1/activities",
+            Permission(Action::LogActivities),
+            api::yearly::create_activity,
+        )
+        .get(
+            "/api/v1/activities",
+            Permission(Action::ViewActivities),
+            api::yearly::list_activities,
+        )
 }

@@ -118,18 +118,29 @@ pub async fn visible_plan(state: &AppState, identity: &Identity, plan_id: i64) -
 }
 
 /// A school the plan reaches, on which `action` is allowed.
-pub async fn school_of_plan(state: &AppState, identity: &Identity, plan: &Plan, unit_id: i64, action: Action) -> Result<Unit> {
+pub async fn school_of_plan(
+    state: &AppState,
+    identity: &Identity,
+    plan: &Plan,
+    unit_id: i64,
+    action: Action,
+) -> Result<Unit> {
     let unit = state.store.unit(unit_id).await?.ok_or(ServiceError::NotFound)?;
-    if unit.kind != UnitKind::School || !unit.ancestry.contains(&plan.issuing_unit_id) || unit.id == plan.issuing_unit_id {
+    if unit.kind != UnitKind::School
+        || !unit.ancestry.contains(&plan.issuing_unit_id)
+        || unit.id == plan.issuing_unit_id
+    {
         return Err(ServiceError::NotFound);
     }
     if !authorize(&identity.actor, action, Target::Unit(&unit.ancestry)) {
         // A principal asking about another school learns nothing about it.
-        return Err(if authorize(&identity.actor, Action::ViewUnit, Target::Unit(&unit.ancestry)) {
-            ServiceError::Forbidden
-        } else {
-            ServiceError::NotFound
-        });
+        return Err(
+            if authorize(&identity.actor, Action::ViewUnit, Target::Unit(&unit.ancestry)) {
+                ServiceError::Forbidden
+            } else {
+                ServiceError::NotFound
+            },
+        );
     }
     Ok(unit)
 }
@@ -188,13 +199,18 @@ fn prefilled(computed: &BTreeMap<String, (f64, &'static str)>) -> BTreeMap<Strin
 /// The school's report, created pre-filled on first use.
 pub async fn report_for(state: &AppState, ctx: &AuditContext, plan: &Plan, unit: &Unit) -> Result<Report> {
     if plan.status != PlanStatus::Published {
-        return Err(ServiceError::Conflict("Kế hoạch chưa được ban hành nên chưa thể lập báo cáo.".into()));
+        return Err(ServiceError::Conflict(
+            "Kế hoạch chưa được ban hành nên chưa thể lập báo cáo.".into(),
+        ));
     }
     if let Some(r) = state.store.report(plan.id, unit.id).await? {
         return Ok(r);
     }
     let computed = computed(state, plan, unit).await?;
-    Ok(state.store.ensure_report(ctx, plan.id, unit.id, &prefilled(&computed)).await?)
+    Ok(state
+        .store
+        .ensure_report(ctx, plan.id, unit.id, &prefilled(&computed))
+        .await?)
 }
 
 /// The values typed in a report form, parsed against the plan; every bad field is reported.
@@ -231,7 +247,9 @@ pub fn parse_narrative(n: &Narrative) -> Result<Narrative> {
         ("Đề xuất, kiến nghị", &n.proposals),
     ] {
         if text.chars().count() > 20_000 {
-            return Err(ServiceError::BadRequest(format!("Phần «{label}» quá dài (tối đa 20.000 ký tự).")));
+            return Err(ServiceError::BadRequest(format!(
+                "Phần «{label}» quá dài (tối đa 20.000 ký tự)."
+            )));
         }
     }
     Ok(Narrative {
@@ -255,7 +273,14 @@ pub async fn submission_problems(state: &AppState, plan: &Plan, unit: &Unit, rep
 }
 
 /// Submits the report as it stands, if the rules allow it.
-pub async fn submit(state: &AppState, ctx: &AuditContext, plan: &Plan, unit: &Unit, report: &Report, expected_version: i64) -> Result<Report> {
+pub async fn submit(
+    state: &AppState,
+    ctx: &AuditContext,
+    plan: &Plan,
+    unit: &Unit,
+    report: &Report,
+    expected_version: i64,
+) -> Result<Report> {
     if !report.status.editable() {
         lanhmang_domain::report::transition(report.status, lanhmang_domain::report::ReportEvent::Submit, "")
             .map_err(|e| ServiceError::Conflict(e.to_string()))?;
@@ -266,7 +291,15 @@ pub async fn submit(state: &AppState, ctx: &AuditContext, plan: &Plan, unit: &Un
     }
     Ok(state
         .store
-        .transition_report(ctx, plan, report, expected_version, lanhmang_domain::report::ReportEvent::Submit, "", &[])
+        .transition_report(
+            ctx,
+            plan,
+            report,
+            expected_version,
+            lanhmang_domain::report::ReportEvent::Submit,
+            "",
+            &[],
+        )
         .await?)
 }
 
@@ -311,10 +344,20 @@ pub struct Dashboard {
 }
 
 fn level_label(level: Option<SchoolLevel>) -> String {
-    level.map(|l| l.label().to_string()).unwrap_or_else(|| "Chưa xác định cấp học".into())
+    level
+        .map(|l| l.label().to_string())
+        .unwrap_or_else(|| "Chưa xác định cấp học".into())
 }
 
-fn level_figure(label: String, expected: i64, submitted: i64, on_time: i64, late: i64, accepted: i64, returned: i64) -> LevelFigure {
+fn level_figure(
+    label: String,
+    expected: i64,
+    submitted: i64,
+    on_time: i64,
+    late: i64,
+    accepted: i64,
+    returned: i64,
+) -> LevelFigure {
     LevelFigure {
         label,
         expected,
@@ -334,7 +377,17 @@ pub fn dashboard(indicators: &[&IndicatorDef], data: &DashboardData) -> Dashboar
     let by_level: Vec<LevelFigure> = data
         .by_level
         .iter()
-        .map(|l| level_figure(level_label(l.level), l.expected, l.submitted, l.on_time, l.late, l.accepted, l.returned))
+        .map(|l| {
+            level_figure(
+                level_label(l.level),
+                l.expected,
+                l.submitted,
+                l.on_time,
+                l.late,
+                l.accepted,
+                l.returned,
+            )
+        })
         .collect();
     let sum = |f: fn(&LevelFigure) -> i64| by_level.iter().map(f).sum::<i64>();
     let total = level_figure(
@@ -378,7 +431,12 @@ pub fn dashboard(indicators: &[&IndicatorDef], data: &DashboardData) -> Dashboar
                 max: all.max,
                 by_level: rows
                     .iter()
-                    .map(|(_, level, s)| (level_label(*level), format_aggregate(def.aggregation, aggregate(def.aggregation, s))))
+                    .map(|(_, level, s)| {
+                        (
+                            level_label(*level),
+                            format_aggregate(def.aggregation, aggregate(def.aggregation, s)),
+                        )
+                    })
                     .collect(),
             }
         })
@@ -402,7 +460,11 @@ pub fn dashboard(indicators: &[&IndicatorDef], data: &DashboardData) -> Dashboar
 /// The roots for a dashboard: the whole plan when the caller covers its issuer, otherwise the
 /// caller's own units inside the plan's reach.
 pub fn dashboard_roots(identity: &Identity, plan: &Plan) -> Vec<i64> {
-    if authorize(&identity.actor, Action::ViewDashboard, Target::Unit(&plan.issuing_ancestry)) {
+    if authorize(
+        &identity.actor,
+        Action::ViewDashboard,
+        Target::Unit(&plan.issuing_ancestry),
+    ) {
         vec![plan.issuing_unit_id]
     } else {
         scope_roots(&identity.actor, Action::ViewDashboard)
@@ -464,14 +526,18 @@ pub async fn review(
     comment: &str,
 ) -> Result<Report> {
     use lanhmang_domain::report::ReportEvent;
-    let mails = match event {
-        ReportEvent::Return | ReportEvent::Reopen => {
-            principal_mails(
+    let mails =
+        match event {
+            ReportEvent::Return | ReportEvent::Reopen => principal_mails(
                 state,
                 plan,
                 unit,
                 "report_returned",
-                format!("Báo cáo năm học {} của {} cần bổ sung", plan.school_year.label(), unit.name),
+                format!(
+                    "Báo cáo năm học {} của {} cần bổ sung",
+                    plan.school_year.label(),
+                    unit.name
+                ),
                 format!(
                     "{} đã trả lại báo cáo đánh giá việc thực hiện kế hoạch năm học {} của {} với ý kiến:\n\n«{}»\n\n\
                      Xin thầy/cô đăng nhập Lành Mạng, mở mục Kế hoạch → Báo cáo của trường (/ke-hoach/{}/bao-cao/{}), \
@@ -486,10 +552,9 @@ pub async fn review(
                 ),
                 None,
             )
-            .await?
-        }
-        _ => Vec::new(),
-    };
+            .await?,
+            _ => Vec::new(),
+        };
     Ok(state
         .store
         .transition_report(ctx, plan, report, expected_version, event, comment, &mails)

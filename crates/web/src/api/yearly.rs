@@ -125,7 +125,10 @@ pub async fn create_plan(
     let header = PlanHeader::parse(&body.title, &body.school_year, &body.deadline, &body.number)
         .map_err(|e| ApiError::BadRequest(e.to_string()))?;
     if body.template != BUILTIN.code {
-        return Err(ApiError::BadRequest(format!("Không có mẫu kế hoạch «{}».", body.template)));
+        return Err(ApiError::BadRequest(format!(
+            "Không có mẫu kế hoạch «{}».",
+            body.template
+        )));
     }
     let issuer = match body.issuing_unit_id {
         Some(uid) => state.store.unit(uid).await?.ok_or(ApiError::NotFound)?,
@@ -133,7 +136,10 @@ pub async fn create_plan(
             let candidates: Vec<_> = yearly::grant_units(&state, &identity)
                 .await?
                 .into_iter()
-                .filter(|u| u.kind != UnitKind::School && authorize(&identity.actor, Action::ManagePlans, Target::Unit(&u.ancestry)))
+                .filter(|u| {
+                    u.kind != UnitKind::School
+                        && authorize(&identity.actor, Action::ManagePlans, Target::Unit(&u.ancestry))
+                })
                 .collect();
             match <[_; 1]>::try_from(candidates) {
                 Ok([u]) => u,
@@ -155,7 +161,13 @@ pub async fn create_plan(
     }
     let plan = state
         .store
-        .create_plan(&identity.audit(&ip), issuer.id, &header, BUILTIN.code, &PlanContent::from_template(&BUILTIN))
+        .create_plan(
+            &identity.audit(&ip),
+            issuer.id,
+            &header,
+            BUILTIN.code,
+            &PlanContent::from_template(&BUILTIN),
+        )
         .await?;
     Ok((StatusCode::CREATED, Json(PlanJson::new(plan, true))).into_response())
 }
@@ -293,7 +305,13 @@ pub async fn create_activity(
     }
     let unit = yearly::school_of_plan(&state, &identity, &plan, body.unit_id, Action::LogActivities).await?;
     let a = &body.audience;
-    let mut bands = [String::new(), String::new(), String::new(), String::new(), String::new()];
+    let mut bands = [
+        String::new(),
+        String::new(),
+        String::new(),
+        String::new(),
+        String::new(),
+    ];
     match &a.pupils {
         Some(PupilsJson::Total(n)) => bands[4] = n.to_string(),
         Some(PupilsJson::Bands {
@@ -303,7 +321,10 @@ pub async fn create_activity(
             grades_8_9,
             other,
         }) => {
-            for (i, n) in [grades_1_2, grades_3_5, grades_6_7, grades_8_9, other].into_iter().enumerate() {
+            for (i, n) in [grades_1_2, grades_3_5, grades_6_7, grades_8_9, other]
+                .into_iter()
+                .enumerate()
+            {
                 bands[i] = number_text(n);
             }
         }
@@ -315,13 +336,22 @@ pub async fn create_activity(
         tasks: body.tasks.clone(),
         held_on: body.date.clone(),
         title: body.title.clone(),
-        audience: [number_text(&a.teachers), number_text(&a.staff), b12, b35, b67, b89, other, number_text(&a.parents)],
+        audience: [
+            number_text(&a.teachers),
+            number_text(&a.staff),
+            b12,
+            b35,
+            b67,
+            b89,
+            other,
+            number_text(&a.parents),
+        ],
         partner: body.partner.clone(),
         description: body.description.clone(),
     };
-    let fields = input.parse(&plan.content, plan.school_year).map_err(|errors| {
-        ApiError::Unprocessable(errors.iter().map(|(f, e)| format!("{f}: {e}")).collect())
-    })?;
+    let fields = input
+        .parse(&plan.content, plan.school_year)
+        .map_err(|errors| ApiError::Unprocessable(errors.iter().map(|(f, e)| format!("{f}: {e}")).collect()))?;
     fields
         .audience
         .check_school_size(state.store.school_size(unit.id).await?)
@@ -564,7 +594,10 @@ pub async fn put_report(
     let values = yearly::parse_values(&plan, &inputs, &computed)
         .map_err(|errors| ApiError::Unprocessable(errors.iter().map(|(_, e)| e.to_string()).collect()))?;
     let narrative = yearly::parse_narrative(body.narrative.as_ref().unwrap_or(&report.narrative))?;
-    let saved = state.store.save_report(&ctx, &report, version, &narrative, &values).await?;
+    let saved = state
+        .store
+        .save_report(&ctx, &report, version, &narrative, &values)
+        .await?;
     Ok(Json(ReportJson::from(saved)))
 }
 
@@ -600,14 +633,25 @@ async fn review(
     event: ReportEvent,
 ) -> Result<Json<ReportJson>, ApiError> {
     let (plan, unit) = plan_and_school(&state, &identity, &plan_id, &unit_id, Action::ReviewReports).await?;
-    let report = state.store.report(plan.id, unit.id).await?.ok_or_else(|| {
-        ApiError::Conflict("Trường chưa lập báo cáo nên chưa có gì để xem xét.".into())
-    })?;
+    let report = state
+        .store
+        .report(plan.id, unit.id)
+        .await?
+        .ok_or_else(|| ApiError::Conflict("Trường chưa lập báo cáo nên chưa có gì để xem xét.".into()))?;
     let body = body.unwrap_or_default();
     let version = body.version.unwrap_or(report.version);
-    let done = crate::yearly::review(&state, &identity.audit(&ip), &plan, &unit, &report, version, event, &body.comment)
-        .await
-        .map_err(ApiError::from)?;
+    let done = crate::yearly::review(
+        &state,
+        &identity.audit(&ip),
+        &plan,
+        &unit,
+        &report,
+        version,
+        event,
+        &body.comment,
+    )
+    .await
+    .map_err(ApiError::from)?;
     Ok(Json(ReportJson::from(done)))
 }
 

@@ -107,7 +107,12 @@ pub async fn page(
                     format!("Báo cáo của {}: {}", school.name, crate::yearly::status_label(status)),
                 ));
             } else {
-                plans.push((format!("/ke-hoach/{}", plan.id), plan.title.clone(), when, plan.status.label().to_string()));
+                plans.push((
+                    format!("/ke-hoach/{}", plan.id),
+                    plan.title.clone(),
+                    when,
+                    plan.status.label().to_string(),
+                ));
             }
         }
     }

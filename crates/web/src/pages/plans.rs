@@ -27,7 +27,10 @@ use crate::yearly::{self, date_text, status_label};
 type Fields = Vec<(String, String)>;
 
 fn field<'a>(form: &'a Fields, name: &str) -> &'a str {
-    form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("")
+    form.iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("")
 }
 
 pub struct PlanRow {
@@ -79,7 +82,9 @@ pub async fn plan_scope(state: &AppState, identity: &Identity) -> Result<PlanSco
     Ok(PlanScope {
         roots: units
             .iter()
-            .filter(|u| authorize(&identity.actor, Action::ViewPlans, Target::Unit(&u.ancestry)) && u.kind != UnitKind::School)
+            .filter(|u| {
+                authorize(&identity.actor, Action::ViewPlans, Target::Unit(&u.ancestry)) && u.kind != UnitKind::School
+            })
             .map(|u| u.id)
             .collect(),
         ancestors: units
@@ -90,7 +95,11 @@ pub async fn plan_scope(state: &AppState, identity: &Identity) -> Result<PlanSco
     })
 }
 
-pub async fn list(State(state): State<AppState>, identity: Identity, Query(q): Query<ListQuery>) -> Result<Response, AppError> {
+pub async fn list(
+    State(state): State<AppState>,
+    identity: Identity,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, AppError> {
     let paging = super::paging(&q.page, &q.per_page)?;
     let scope = plan_scope(&state, &identity).await?;
     let (plans, total) = state.store.list_plans(&scope, paging).await?;
@@ -118,14 +127,30 @@ async fn issuers(state: &AppState, identity: &Identity) -> Result<Vec<Unit>, App
     Ok(yearly::grant_units(state, identity)
         .await?
         .into_iter()
-        .filter(|u| u.kind != UnitKind::School && authorize(&identity.actor, Action::ManagePlans, Target::Unit(&u.ancestry)))
+        .filter(|u| {
+            u.kind != UnitKind::School && authorize(&identity.actor, Action::ManagePlans, Target::Unit(&u.ancestry))
+        })
         .collect())
 }
 
 async fn suggested_number(state: &AppState, unit: &Unit) -> Result<String, AppError> {
     let next = state.store.next_plan_number(unit.id).await?;
-    let abbreviation: String = unit.code.split('-').next().unwrap_or("").chars().filter(|c| c.is_alphanumeric()).collect();
-    Ok(format!("{next:02}/KH-{}", if abbreviation.is_empty() { "PGDĐT".into() } else { abbreviation }))
+    let abbreviation: String = unit
+        .code
+        .split('-')
+        .next()
+        .unwrap_or("")
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .collect();
+    Ok(format!(
+        "{next:02}/KH-{}",
+        if abbreviation.is_empty() {
+            "PGDĐT".into()
+        } else {
+            abbreviation
+        }
+    ))
 }
 
 pub async fn new_form(State(state): State<AppState>, identity: Identity) -> Result<Response, AppError> {
@@ -151,11 +176,19 @@ pub async fn create(
 ) -> Result<Response, AppError> {
     let units = issuers(&state, &identity).await?;
     let mut errors = FieldErrors::default();
-    let issuer = field(&form, "issuing_unit_id").parse::<i64>().ok().and_then(|id| units.iter().find(|u| u.id == id));
+    let issuer = field(&form, "issuing_unit_id")
+        .parse::<i64>()
+        .ok()
+        .and_then(|id| units.iter().find(|u| u.id == id));
     if issuer.is_none() {
         errors.add("issuing_unit_id", "Hãy chọn đơn vị ban hành.");
     }
-    let header = PlanHeader::parse(field(&form, "title"), field(&form, "school_year"), field(&form, "deadline"), field(&form, "number"));
+    let header = PlanHeader::parse(
+        field(&form, "title"),
+        field(&form, "school_year"),
+        field(&form, "deadline"),
+        field(&form, "number"),
+    );
     if let Err(e) = &header {
         let name = match e {
             lanhmang_domain::plan::PlanError::Empty(_) | lanhmang_domain::plan::PlanError::TooLong(..) => "title",
@@ -182,7 +215,13 @@ pub async fn create(
     };
     match state
         .store
-        .create_plan(&identity.audit(&ip), issuer.id, &header, BUILTIN.code, &PlanContent::from_template(&BUILTIN))
+        .create_plan(
+            &identity.audit(&ip),
+            issuer.id,
+            &header,
+            BUILTIN.code,
+            &PlanContent::from_template(&BUILTIN),
+        )
         .await
     {
         Ok(plan) => Ok(Redirect::to(&format!("/ke-hoach/{}?tb=da-tao", plan.id)).into_response()),
@@ -241,7 +280,9 @@ pub async fn show(
         let school_plan = state.store.school_plan(plan.id, u.id).await?.map(|s| s.status);
         schools.push((u.id, u.name.clone(), status_label(school_plan), status_label(report)));
     }
-    let can_log = !yearly::own_schools(&state, &identity, &plan, Action::LogActivities).await?.is_empty();
+    let can_log = !yearly::own_schools(&state, &identity, &plan, Action::LogActivities)
+        .await?
+        .is_empty();
     render(&ShowPage {
         layout: Layout::new(plan.title.clone(), &identity, "/ke-hoach").with_notice(q.tb.as_deref()),
         published: plan.status == PlanStatus::Published,
@@ -279,7 +320,11 @@ async fn managed_plan(state: &AppState, identity: &Identity, id: &str) -> Result
     Ok(plan)
 }
 
-pub async fn edit_form(State(state): State<AppState>, identity: Identity, Path(id): Path<String>) -> Result<Response, AppError> {
+pub async fn edit_form(
+    State(state): State<AppState>,
+    identity: Identity,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
     let plan = managed_plan(&state, &identity, &id).await?;
     render(&EditPage {
         layout: Layout::new("Sửa kế hoạch", &identity, "/ke-hoach"),
@@ -305,9 +350,14 @@ pub async fn update(
 ) -> Result<Response, AppError> {
     let plan = managed_plan(&state, &identity, &id).await?;
     let mut errors = FieldErrors::default();
-    let header = PlanHeader::parse(field(&form, "title"), field(&form, "school_year"), field(&form, "deadline"), field(&form, "number"))
-        .map_err(|e| errors.add("header", e.to_string()))
-        .ok();
+    let header = PlanHeader::parse(
+        field(&form, "title"),
+        field(&form, "school_year"),
+        field(&form, "deadline"),
+        field(&form, "number"),
+    )
+    .map_err(|e| errors.add("header", e.to_string()))
+    .ok();
     let mut content = plan.content.clone();
     let codes: Vec<(String, Vec<String>)> = plan
         .content
@@ -339,13 +389,22 @@ pub async fn update(
             }
         }
     }
-    let version: i64 = field(&form, "version").parse().map_err(|_| AppError::BadRequest("Thiếu phiên bản của kế hoạch.".into()))?;
+    let version: i64 = field(&form, "version")
+        .parse()
+        .map_err(|_| AppError::BadRequest("Thiếu phiên bản của kế hoạch.".into()))?;
     let note = field(&form, "note").trim().to_string();
     if plan.status == PlanStatus::Published && note.is_empty() {
-        errors.add("note", "Kế hoạch đã ban hành: hãy ghi nội dung thay đổi để các trường biết.");
+        errors.add(
+            "note",
+            "Kế hoạch đã ban hành: hãy ghi nội dung thay đổi để các trường biết.",
+        );
     }
     if let (Some(header), true) = (&header, errors.is_empty()) {
-        match state.store.update_plan(&identity.audit(&ip), plan.id, version, header, &content, &note).await {
+        match state
+            .store
+            .update_plan(&identity.audit(&ip), plan.id, version, header, &content, &note)
+            .await
+        {
             Ok(_) => return Ok(Redirect::to(&format!("/ke-hoach/{}?tb=da-luu", plan.id)).into_response()),
             Err(lanhmang_store::StoreError::Conflict(m)) => errors.add("header", m),
             Err(e) => return Err(e.into()),
@@ -402,7 +461,10 @@ pub async fn school_plans(
         return Err(AppError::Forbidden);
     }
     let paging = super::paging(&q.page, &q.per_page)?;
-    let (rows, total) = state.store.school_plans_overview(&plan, &[plan.issuing_unit_id], paging).await?;
+    let (rows, total) = state
+        .store
+        .school_plans_overview(&plan, &[plan.issuing_unit_id], paging)
+        .await?;
     render(&SchoolPlansPage {
         layout: Layout::new("Kế hoạch của các trường", &identity, "/ke-hoach").with_notice(q.tb.as_deref()),
         rows: rows
@@ -495,7 +557,10 @@ async fn school_plan_page(
     let (content, note, errors) = match typed {
         Some(t) => t,
         None => (
-            stored.as_ref().map(|s| s.content.clone()).unwrap_or_else(|| SchoolPlanContent::prefilled(&plan.content)),
+            stored
+                .as_ref()
+                .map(|s| s.content.clone())
+                .unwrap_or_else(|| SchoolPlanContent::prefilled(&plan.content)),
             stored.as_ref().map(|s| s.note.clone()).unwrap_or_default(),
             FieldErrors::default(),
         ),
@@ -626,7 +691,11 @@ pub async fn review_school_plan(
         .store
         .review_school_plan(&identity.audit(&ip), plan.id, unit.id, event, field(&form, "comment"))
         .await?;
-    let tb = if event == ReportEvent::Accept { "da-duyet" } else { "da-tra-lai" };
+    let tb = if event == ReportEvent::Accept {
+        "da-duyet"
+    } else {
+        "da-tra-lai"
+    };
     Ok(Redirect::to(&format!("/ke-hoach/{}/truong/{}?tb={tb}", plan.id, unit.id)).into_response())
 }
 
@@ -672,7 +741,9 @@ pub async fn reports(
     let status = match q.trang_thai.as_str() {
         "" => None,
         "chua-bat-dau" => Some(None),
-        s => Some(Some(ReportStatus::parse(s).ok_or_else(|| AppError::BadRequest(format!("Trạng thái không hợp lệ: {s}")))?)),
+        s => Some(Some(ReportStatus::parse(s).ok_or_else(|| {
+            AppError::BadRequest(format!("Trạng thái không hợp lệ: {s}"))
+        })?)),
     };
     let level = match q.cap_hoc.as_str() {
         "" => None,
@@ -683,9 +754,20 @@ pub async fn reports(
         level,
         missing_only: !q.chua_nop.is_empty(),
     };
-    let (rows, total) = state.store.plan_reports(&plan, &[plan.issuing_unit_id], &filter, paging).await?;
-    let mut statuses = vec![("chua-bat-dau".to_string(), "Chưa bắt đầu".to_string(), status == Some(None))];
-    statuses.extend(ReportStatus::ALL.iter().map(|s| (s.as_str().to_string(), s.label().to_string(), status == Some(Some(*s)))));
+    let (rows, total) = state
+        .store
+        .plan_reports(&plan, &[plan.issuing_unit_id], &filter, paging)
+        .await?;
+    let mut statuses = vec![(
+        "chua-bat-dau".to_string(),
+        "Chưa bắt đầu".to_string(),
+        status == Some(None),
+    )];
+    statuses.extend(
+        ReportStatus::ALL
+            .iter()
+            .map(|s| (s.as_str().to_string(), s.label().to_string(), status == Some(Some(*s)))),
+    );
     let params = [
         ("trang_thai", q.trang_thai.clone()),
         ("cap_hoc", q.cap_hoc.clone()),
@@ -703,7 +785,9 @@ pub async fn reports(
                     r.unit_name,
                     r.school_level.map(SchoolLevel::label).unwrap_or(""),
                     status_label(r.status),
-                    r.submitted_at.map(crate::format::date_time).unwrap_or_else(|| "—".into()),
+                    r.submitted_at
+                        .map(crate::format::date_time)
+                        .unwrap_or_else(|| "—".into()),
                     r.late == Some(true),
                     r.status.is_some(),
                 )
@@ -856,11 +940,22 @@ async fn report_page(
         .report_history(report.id)
         .await?
         .into_iter()
-        .map(|h| (crate::format::date_time(h.at), h.actor, event_label(&h.event), h.comment))
+        .map(|h| {
+            (
+                crate::format::date_time(h.at),
+                h.actor,
+                event_label(&h.event),
+                h.comment,
+            )
+        })
         .collect();
     Ok(ReportPage {
-        layout: Layout::new(format!("Báo cáo năm học {} · {}", plan.school_year.label(), unit.name), identity, "/ke-hoach")
-            .with_notice(notice),
+        layout: Layout::new(
+            format!("Báo cáo năm học {} · {}", plan.school_year.label(), unit.name),
+            identity,
+            "/ke-hoach",
+        )
+        .with_notice(notice),
         plan: PlanRow::new(plan),
         plan_id: plan.id,
         unit_id: unit.id,
@@ -897,7 +992,19 @@ pub async fn report(
         }
         None => return Err(AppError::Conflict(format!("{} chưa bắt đầu lập báo cáo.", unit.name))),
     };
-    render(&report_page(&state, &identity, &plan, &unit, &report, None, Vec::new(), q.tb.as_deref()).await?)
+    render(
+        &report_page(
+            &state,
+            &identity,
+            &plan,
+            &unit,
+            &report,
+            None,
+            Vec::new(),
+            q.tb.as_deref(),
+        )
+        .await?,
+    )
 }
 
 /// Saves the form; with `gui` also submits it, if the rules allow.
@@ -947,17 +1054,28 @@ pub async fn save_report(
             None
         }
     };
-    let narrative_ok = yearly::parse_narrative(&narrative).map_err(|e| errors.add("narrative", e.to_string())).ok();
+    let narrative_ok = yearly::parse_narrative(&narrative)
+        .map_err(|e| errors.add("narrative", e.to_string()))
+        .ok();
     if let (Some(values), Some(narrative_ok)) = (values, narrative_ok) {
-        match state.store.save_report(&ctx, &report, version, &narrative_ok, &values).await {
+        match state
+            .store
+            .save_report(&ctx, &report, version, &narrative_ok, &values)
+            .await
+        {
             Ok(saved) => {
                 if !form.iter().any(|(k, _)| k == "gui") {
-                    return Ok(Redirect::to(&format!("/ke-hoach/{}/bao-cao/{}?tb=da-luu", plan.id, unit.id)).into_response());
+                    return Ok(
+                        Redirect::to(&format!("/ke-hoach/{}/bao-cao/{}?tb=da-luu", plan.id, unit.id)).into_response(),
+                    );
                 }
                 return match yearly::submit(&state, &ctx, &plan, &unit, &saved, saved.version).await {
-                    Ok(_) => Ok(Redirect::to(&format!("/ke-hoach/{}/bao-cao/{}?tb=da-gui", plan.id, unit.id)).into_response()),
+                    Ok(_) => Ok(
+                        Redirect::to(&format!("/ke-hoach/{}/bao-cao/{}?tb=da-gui", plan.id, unit.id)).into_response(),
+                    ),
                     Err(yearly::ServiceError::Invalid(problems)) => {
-                        let page = report_page(&state, &identity, &plan, &unit, &saved, None, problems, Some("da-luu")).await?;
+                        let page = report_page(&state, &identity, &plan, &unit, &saved, None, problems, Some("da-luu"))
+                            .await?;
                         Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
                     }
                     Err(e) => Err(e.into()),
@@ -967,7 +1085,17 @@ pub async fn save_report(
             Err(e) => return Err(e.into()),
         }
     }
-    let page = report_page(&state, &identity, &plan, &unit, &report, Some((inputs, narrative, errors)), Vec::new(), None).await?;
+    let page = report_page(
+        &state,
+        &identity,
+        &plan,
+        &unit,
+        &report,
+        Some((inputs, narrative, errors)),
+        Vec::new(),
+        None,
+    )
+    .await?;
     Ok((axum::http::StatusCode::BAD_REQUEST, render(&page)?).into_response())
 }
 
@@ -987,7 +1115,17 @@ pub async fn review_report(
     };
     let report = state.store.report(plan.id, unit.id).await?.ok_or(AppError::NotFound)?;
     let version = field(&form, "version").parse().unwrap_or(report.version);
-    yearly::review(&state, &identity.audit(&ip), &plan, &unit, &report, version, event, field(&form, "comment")).await?;
+    yearly::review(
+        &state,
+        &identity.audit(&ip),
+        &plan,
+        &unit,
+        &report,
+        version,
+        event,
+        field(&form, "comment"),
+    )
+    .await?;
     let tb = match event {
         ReportEvent::Accept => "da-duyet",
         ReportEvent::Reopen => "da-mo-lai",
