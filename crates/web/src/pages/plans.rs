@@ -701,13 +701,16 @@ pub async fn review_school_plan(
 
 // ---- Reports ------------------------------------------------------------------------------
 
+/// (school id, code, name, level, status, sent at, late, started)
+type ReportRow = (i64, String, String, &'static str, &'static str, String, bool, bool);
+
 #[derive(Template)]
 #[template(path = "reports_list.html")]
 struct ReportsPage {
     layout: Layout,
     plan: PlanRow,
     plan_id: i64,
-    rows: Vec<(i64, String, String, &'static str, &'static str, String, bool, bool)>,
+    rows: Vec<ReportRow>,
     pager: Pager,
     statuses: Vec<(String, String, bool)>,
     levels: Vec<(String, String, bool)>,
