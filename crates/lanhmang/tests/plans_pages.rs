@@ -291,7 +291,7 @@ async fn office_plans_principal_reports_office_reviews() {
             let value = match def.kind {
                 lanhmang_domain::plan_template::IndicatorKind::YesNo => {
                     match saved.values.get(&def.code).and_then(|v| v.computed) {
-                        Some(c) if c == 0.0 => "khong".to_string(),
+                        Some(0.0) => "khong".to_string(),
                         _ => "co".to_string(),
                     }
                 }
