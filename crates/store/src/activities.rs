@@ -202,7 +202,16 @@ impl Store {
         self.activity(id).await?.ok_or(StoreError::NotFound("hoạt động"))
     }
 
-    pub async fn update_activity(&self, id: i64, f: &ActivityFields, evidence: &[NewEvidence]) -> Result<Activity> {
+    /// Changes an activity, adds `evidence` and removes the evidence items `remove` (only this
+    /// activity's), all in one transaction with its audit entry.
+    pub async fn update_activity(
+        &self,
+        ctx: &AuditContext,
+        id: i64,
+        f: &ActivityFields,
+        evidence: &[NewEvidence],
+        remove: &[i64],
+    ) -> Result<Activity> {
         let at = now();
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
@@ -236,6 +245,14 @@ impl Store {
             for e in evidence {
                 insert_evidence_in_tx!(tx, id, e, at);
             }
+            for evidence_id in remove {
+                sqlx::query("DELETE FROM activity_evidence WHERE id = $1 AND activity_id = $2")
+                    .bind(*evidence_id)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            audit_in_tx!(tx, ctx, "activity.update", format!("activity:{id}"), f.title.clone());
             tx.commit().await?;
         });
         self.activity(id).await?.ok_or(StoreError::NotFound("hoạt động"))
@@ -424,10 +441,5 @@ impl Store {
                 )
             }),
         )
-    }
-
-    pub async fn delete_evidence(&self, id: i64) -> Result<()> {
-        on_pool!(self, pool => { sqlx::query("DELETE FROM activity_evidence WHERE id = $1").bind(id).execute(pool).await?; });
-        Ok(())
     }
 }

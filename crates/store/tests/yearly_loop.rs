@@ -212,6 +212,14 @@ async fn the_yearly_loop_on_every_backend() {
         store.create_activity(&ctx, a.id, plan.id, &fields, &[]).await.unwrap();
         store.create_activity(&ctx, b.id, plan.id, &fields, &[]).await.unwrap();
         let files = store.evidence_of(act.id).await.unwrap();
+        // An edit removes only this activity's evidence, with its audit entry, in one go.
+        let edited = store
+            .update_activity(&ctx, act.id, &fields, &[], &[files[1].id, 999_999])
+            .await
+            .unwrap();
+        assert_eq!(edited.evidence_count, 1, "{backend}");
+        let audit = store.audit_page(Paging::default()).await.unwrap().0;
+        assert!(audit.iter().any(|e| e.action == "activity.update"), "{backend}");
         let (meta, bytes) = store.evidence_file(files[0].id).await.unwrap().unwrap();
         assert_eq!(
             (meta.content_type.as_str(), bytes.as_slice()),

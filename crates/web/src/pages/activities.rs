@@ -1432,6 +1432,7 @@ pub async fn edit_form(
 pub async fn update(
     State(state): State<AppState>,
     identity: Identity,
+    ip: ClientIp,
     Path(id): Path<String>,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, AppError> {
@@ -1447,11 +1448,14 @@ pub async fn update(
     if let Some(ok) = check(&state, &unit, &plan, &form, uploads, kept, &mut errors).await? {
         state
             .store
-            .update_activity(activity.id, &ok.fields, &ok.evidence)
+            .update_activity(
+                &identity.audit(&ip),
+                activity.id,
+                &ok.fields,
+                &ok.evidence,
+                &form.remove,
+            )
             .await?;
-        for id in &form.remove {
-            state.store.delete_evidence(*id).await?;
-        }
         return Ok(Redirect::to(&format!("/hoat-dong/{}?tb=da-luu", activity.id)).into_response());
     }
     let mode = Mode::Edit {
