@@ -49,6 +49,11 @@ pub fn clean_line(text: &str) -> String {
     out
 }
 
+/// A date as Vietnamese readers write it: 05/06/2027.
+pub fn date_text(d: time::Date) -> String {
+    format!("{:02}/{:02}/{}", d.day(), u8::from(d.month()), d.year())
+}
+
 /// Folds a label into a key for lenient matching: folded, and every non-alphanumeric run
 /// becomes one underscore ("Mã đơn vị cấp trên" → "ma_don_vi_cap_tren").
 pub fn fold_key(text: &str) -> String {

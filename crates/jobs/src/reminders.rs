@@ -3,15 +3,12 @@
 //! e-mail. Dedup keys make the daily run idempotent: running it twice queues nothing new.
 
 use lanhmang_domain::report::ReportStatus;
+use lanhmang_domain::text::date_text;
 use lanhmang_store::Store;
 use lanhmang_store::outbox::NewMail;
 use time::{Date, Duration};
 
 use crate::JobError;
-
-fn date_text(d: Date) -> String {
-    format!("{:02}/{:02}/{}", d.day(), u8::from(d.month()), d.year())
-}
 
 /// Queues the reminders due on `today`; returns how many mails were queued.
 pub async fn queue_deadline_reminders(store: &Store, today: Date, offsets: &[u32]) -> Result<usize, JobError> {

@@ -35,7 +35,7 @@ pub struct Plan {
 }
 
 #[derive(sqlx::FromRow)]
-struct PlanRow {
+pub(crate) struct PlanRow {
     id: i64,
     issuing_unit_id: i64,
     issuing_unit_name: String,
@@ -54,7 +54,7 @@ struct PlanRow {
     updated_at: OffsetDateTime,
 }
 
-const PLAN_COLUMNS: &str = "p.id, p.issuing_unit_id, i.name AS issuing_unit_name, i.path AS issuing_path, p.title, \
+pub(crate) const PLAN_COLUMNS: &str = "p.id, p.issuing_unit_id, i.name AS issuing_unit_name, i.path AS issuing_path, p.title, \
      p.school_year, p.deadline, p.doc_sequence, p.doc_issuer, p.template_code, p.content, p.status, p.version, \
      p.published_at, p.created_at, p.updated_at";
 

@@ -682,16 +682,13 @@ pub struct PendingPrincipal {
 impl Store {
     /// Published plans whose deadline falls between `from` and `to`, inclusive.
     pub async fn plans_with_deadline_between(&self, from: time::Date, to: time::Date) -> Result<Vec<Plan>> {
-        let ids: Vec<(i64,)> = on_pool!(self, pool => sqlx::query_as(
-            "SELECT id FROM plans WHERE status = 'published' AND deadline >= $1 AND deadline <= $2 ORDER BY id",
-        ).bind(from).bind(to).fetch_all(pool).await?);
-        let mut out = Vec::new();
-        for (id,) in ids {
-            if let Some(p) = self.plan(id).await? {
-                out.push(p);
-            }
-        }
-        Ok(out)
+        let sql = format!(
+            "SELECT {} FROM plans p JOIN units i ON i.id = p.issuing_unit_id \
+             WHERE p.status = 'published' AND p.deadline >= $1 AND p.deadline <= $2 ORDER BY p.id",
+            crate::plans::PLAN_COLUMNS
+        );
+        let rows: Vec<crate::plans::PlanRow> = on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(from).bind(to).fetch_all(pool).await?);
+        rows.into_iter().map(Plan::try_from).collect()
     }
 
     /// The principals (with an e-mail address, not disabled) of the active schools a plan reaches

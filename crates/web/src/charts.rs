@@ -153,7 +153,7 @@ impl ProgressChart<'_> {
 
     /// What a screen reader says instead of the drawing.
     fn description(&self, received: i64, last_day: Date) -> String {
-        let d = |day: Date| format!("{:02}/{:02}/{}", day.day(), u8::from(day.month()), day.year());
+        let d = lanhmang_domain::text::date_text;
         format!(
             "Số trường đã nộp báo cáo, cộng dồn theo ngày, từ {} đến {}: đến {} có {received} trên {} trường phải nộp. Hạn nộp {}.",
             d(self.start),

@@ -1,12 +1,7 @@
 //! Formatting for people who read Vietnamese: dates as dd/mm/yyyy in Vietnam's time zone.
 
-use time::{OffsetDateTime, UtcOffset};
-
-/// Vietnam has one time zone, UTC+7, and no daylight saving.
-const VIETNAM: UtcOffset = match UtcOffset::from_hms(7, 0, 0) {
-    Ok(offset) => offset,
-    Err(_) => UtcOffset::UTC,
-};
+use lanhmang_domain::report::VIETNAM;
+use time::OffsetDateTime;
 
 pub fn date_time(t: OffsetDateTime) -> String {
     let t = t.to_offset(VIETNAM);

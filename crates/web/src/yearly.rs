@@ -561,7 +561,4 @@ pub async fn review(
         .await?)
 }
 
-/// dd/mm/yyyy.
-pub fn date_text(d: Date) -> String {
-    format!("{:02}/{:02}/{}", d.day(), u8::from(d.month()), d.year())
-}
+pub use lanhmang_domain::text::date_text;
