@@ -40,10 +40,20 @@ pub enum Action {
     ViewDashboard,
     /// See the e-mail outbox and its delivery status.
     ViewOutbox,
+    /// See a unit's registered websites, their inspections and findings.
+    ViewSites,
+    /// Register websites, ask for an inspection, acknowledge findings and mark them fixed.
+    ManageSites,
+    /// Define the office's inspection standard.
+    ManageStandards,
+    /// Search the sector's news.
+    ViewNews,
+    /// Add press feeds and maintain the news topics.
+    ManageNews,
 }
 
 impl Action {
-    pub const ALL: [Action; 15] = [
+    pub const ALL: [Action; 20] = [
         Action::ViewUnit,
         Action::ManageUnits,
         Action::ViewPeople,
@@ -59,6 +69,11 @@ impl Action {
         Action::ReviewReports,
         Action::ViewDashboard,
         Action::ViewOutbox,
+        Action::ViewSites,
+        Action::ManageSites,
+        Action::ManageStandards,
+        Action::ViewNews,
+        Action::ManageNews,
     ];
 
     fn allowed_roles(self) -> &'static [Role] {
@@ -96,6 +111,19 @@ impl Action {
             Action::ReviewReports => &[SystemAdmin, OfficeAdmin, OfficeHead],
             Action::ViewDashboard => &[SystemAdmin, OfficeAdmin, OfficeHead],
             Action::ViewOutbox => &[SystemAdmin, OfficeAdmin, OfficeHead],
+            Action::ViewSites => &[SystemAdmin, OfficeAdmin, OfficeHead, Principal, WebsiteAdmin],
+            Action::ManageSites => &[SystemAdmin, OfficeAdmin, Principal, WebsiteAdmin],
+            Action::ManageStandards => &[SystemAdmin, OfficeAdmin],
+            Action::ViewNews => &[
+                SystemAdmin,
+                OfficeAdmin,
+                OfficeHead,
+                Principal,
+                Teacher,
+                WebsiteAdmin,
+                Collaborator,
+            ],
+            Action::ManageNews => &[SystemAdmin, OfficeAdmin],
         }
     }
 }
@@ -255,6 +283,22 @@ mod tests {
             (ParentRep, 3, ViewActivities, SCHOOL_A, false),
             (OfficeHead, 2, LogActivities, SCHOOL_A, false),
             (OfficeHead, 2, ViewActivities, SCHOOL_A, true),
+            // Website supervision: the school's administrator sees and manages its own sites; the
+            // office its subtree; the office head watches but does not change them.
+            (WebsiteAdmin, 3, ViewSites, SCHOOL_A, true),
+            (WebsiteAdmin, 3, ManageSites, SCHOOL_A, true),
+            (WebsiteAdmin, 3, ViewSites, SCHOOL_B, false),
+            (WebsiteAdmin, 3, ManageStandards, SCHOOL_A, false),
+            (Teacher, 3, ViewSites, SCHOOL_A, false),
+            (OfficeAdmin, 2, ManageSites, SCHOOL_B, true),
+            (OfficeAdmin, 2, ManageStandards, OFFICE, true),
+            (OfficeAdmin, 2, ViewSites, OTHER_SCHOOL, false),
+            (OfficeHead, 2, ViewSites, SCHOOL_A, true),
+            (OfficeHead, 2, ManageSites, SCHOOL_A, false),
+            (Teacher, 3, ViewNews, SCHOOL_A, true),
+            (Teacher, 3, ManageNews, SCHOOL_A, false),
+            (ParentRep, 3, ViewNews, SCHOOL_A, false),
+            (OfficeAdmin, 2, ManageNews, OFFICE, true),
         ];
         for (role, unit, action, target, expected) in table {
             assert_eq!(
