@@ -17,6 +17,7 @@ pub mod plan_template;
 pub mod report;
 pub mod role;
 pub mod school_year;
+pub mod supervision;
 pub mod text;
 pub mod unit;
 pub mod units_import;

@@ -57,10 +57,13 @@ pub enum FindingCode {
     HeadersTooLarge,
     InvalidEncoding,
     MalformedFeed,
+    // Standards: never found by the inspector itself; a supervision standard adds it when the
+    // header grade is below the office's minimum.
+    WeakSecurityHeaders,
 }
 
 impl FindingCode {
-    pub const ALL: [FindingCode; 32] = [
+    pub const ALL: [FindingCode; 33] = [
         FindingCode::Unreachable,
         FindingCode::HttpError,
         FindingCode::SlowResponse,
@@ -93,6 +96,7 @@ impl FindingCode {
         FindingCode::HeadersTooLarge,
         FindingCode::InvalidEncoding,
         FindingCode::MalformedFeed,
+        FindingCode::WeakSecurityHeaders,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -129,6 +133,7 @@ impl FindingCode {
             FindingCode::HeadersTooLarge => "headers_too_large",
             FindingCode::InvalidEncoding => "invalid_encoding",
             FindingCode::MalformedFeed => "malformed_feed",
+            FindingCode::WeakSecurityHeaders => "weak_security_headers",
         }
     }
 
@@ -161,7 +166,9 @@ impl FindingCode {
             | BlockedPrivateAddress
             | DecompressionBomb => Severity::High,
             HttpError | NoHttpsRedirect | TlsExpiringSoon | TlsIncompleteChain | TlsWeakKey | MixedContent
-            | OutdatedCms | DisclosureMissing | TooManyRedirects | Timeout | BodyTooLarge => Severity::Medium,
+            | OutdatedCms | DisclosureMissing | TooManyRedirects | Timeout | BodyTooLarge | WeakSecurityHeaders => {
+                Severity::Medium
+            }
             SlowResponse | StaleContent | DisclosureIncomplete | BrokenInternalLink | HeadersTooLarge
             | InvalidEncoding | MalformedFeed => Severity::Low,
             GeneratorDisclosed | BrokenExternalLink => Severity::Info,
@@ -204,6 +211,7 @@ impl FindingCode {
             HeadersTooLarge => "Phần tiêu đề phản hồi HTTP quá lớn.",
             InvalidEncoding => "Trang có ký tự không hợp lệ (sai bảng mã).",
             MalformedFeed => "Nguồn tin RSS/Atom bị lỗi định dạng.",
+            WeakSecurityHeaders => "Hạng tiêu đề bảo mật của website thấp hơn mức tối thiểu theo tiêu chí của Phòng/Sở.",
         }
     }
 
@@ -243,6 +251,9 @@ impl FindingCode {
             HeadersTooLarge => "Giảm số lượng và kích thước cookie, tiêu đề do máy chủ gửi.",
             InvalidEncoding => "Lưu trang với bảng mã UTF-8 và khai báo charset=utf-8.",
             MalformedFeed => "Sửa hoặc tạo lại nguồn tin RSS/Atom bằng chức năng của CMS.",
+            WeakSecurityHeaders => {
+                "Bật các tiêu đề bảo mật (HSTS, CSP, X-Content-Type-Options, chống nhúng khung) trong cấu hình máy chủ hoặc plugin bảo mật."
+            }
         }
     }
 }

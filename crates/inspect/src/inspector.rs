@@ -144,6 +144,12 @@ impl Inspector {
         &self.config
     }
 
+    /// The inspector's fetcher (its limits and address guard), for single requests such as a
+    /// reachability check.
+    pub fn fetcher(&self) -> &Fetcher {
+        &self.fetcher
+    }
+
     /// The same site under the other scheme, with the configured ports (80/443 in real life).
     fn counterpart(&self, url: &Url, scheme: &str) -> Option<Url> {
         let mut u = url.clone();

@@ -12,11 +12,16 @@ use tokio::sync::watch;
 
 pub mod mail;
 pub mod reminders;
+pub mod supervision;
 
 /// The setting that records the day the deadline reminders last ran.
 const REMINDERS_RUN: &str = "deadline_reminders_run";
 
+/// The setting that records the day the office digests last went out.
+const DIGEST_RUN: &str = "supervision_digest_run";
+
 pub use mail::{MailSettings, Mailer, SmtpSecurity};
+pub use supervision::Supervision;
 
 /// The kinds of work the queue carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,6 +32,12 @@ pub enum JobKind {
     DeliverMail,
     /// Queue the day's reminders before report deadlines (once a day).
     DeadlineReminders,
+    /// Inspect one website: a full inspection or a reachability check.
+    InspectSite,
+    /// Mail each office the day's website alerts (once a day).
+    SupervisionDigest,
+    /// Look up domain registrations through RDAP.
+    DomainLookup,
 }
 
 impl JobKind {
@@ -35,6 +46,9 @@ impl JobKind {
             JobKind::PurgeSessions => "purge_sessions",
             JobKind::DeliverMail => lanhmang_store::outbox::DELIVER_MAIL_JOB,
             JobKind::DeadlineReminders => "deadline_reminders",
+            JobKind::InspectSite => lanhmang_store::sites::INSPECT_SITE_JOB,
+            JobKind::SupervisionDigest => "supervision_digest",
+            JobKind::DomainLookup => "domain_lookup",
         }
     }
 
@@ -43,6 +57,9 @@ impl JobKind {
             "purge_sessions" => Some(JobKind::PurgeSessions),
             lanhmang_store::outbox::DELIVER_MAIL_JOB => Some(JobKind::DeliverMail),
             "deadline_reminders" => Some(JobKind::DeadlineReminders),
+            lanhmang_store::sites::INSPECT_SITE_JOB => Some(JobKind::InspectSite),
+            "supervision_digest" => Some(JobKind::SupervisionDigest),
+            "domain_lookup" => Some(JobKind::DomainLookup),
             _ => None,
         }
     }
@@ -54,6 +71,12 @@ pub enum JobError {
     Store(#[from] lanhmang_store::StoreError),
     #[error("loại việc không xác định: {0}")]
     UnknownKind(String),
+    #[error("nội dung việc không hợp lệ: {0}")]
+    BadPayload(String),
+    #[error("{0}")]
+    Setup(String),
+    #[error("tiến trình này chưa được cấu hình để kiểm tra website")]
+    NoInspector,
 }
 
 /// Settings the jobs need from the configuration.
@@ -70,6 +93,15 @@ pub struct JobSettings {
     pub mail_interval: Option<StdDuration>,
     /// Days before a report deadline when reminders go out.
     pub reminder_days: Vec<u32>,
+    /// How long a claimed job is held without renewal; a worker renews it every third of
+    /// this while the job runs, so only a dead worker's jobs are taken again.
+    pub lease: StdDuration,
+    /// Jobs one worker process runs at once (inspections wait on the network, not the CPU).
+    pub concurrency: usize,
+    /// How often the scheduler looks for websites due for an inspection.
+    pub supervision_interval: StdDuration,
+    /// Spacing between two inspections of websites on the same host.
+    pub politeness: StdDuration,
 }
 
 impl Default for JobSettings {
@@ -80,6 +112,10 @@ impl Default for JobSettings {
             schedule_interval: StdDuration::from_secs(15 * 60),
             mail_interval: None,
             reminder_days: vec![30, 14, 7, 1],
+            lease: StdDuration::from_secs(60),
+            concurrency: 4,
+            supervision_interval: StdDuration::from_secs(60),
+            politeness: StdDuration::from_secs(5),
         }
     }
 }
@@ -92,21 +128,28 @@ pub struct Outcome {
     pub result: Result<String, String>,
 }
 
+#[derive(Clone)]
 pub struct Worker {
     store: Arc<Store>,
     name: String,
     settings: JobSettings,
     mailer: Option<Arc<Mailer>>,
+    supervision: Option<Arc<Supervision>>,
+    /// When this process last put back jobs whose lease ran out (seconds since the epoch).
+    last_requeue: Arc<std::sync::atomic::AtomicI64>,
 }
 
 impl Worker {
     /// A worker without a mail server: mail stays queued (see [`Worker::with_mailer`]).
+    /// `name` must be unique among the workers sharing the queue (host and process id).
     pub fn new(store: Arc<Store>, name: impl Into<String>, settings: JobSettings) -> Worker {
         Worker {
             store,
             name: name.into(),
             settings,
             mailer: None,
+            supervision: None,
+            last_requeue: Arc::new(std::sync::atomic::AtomicI64::new(0)),
         }
     }
 
@@ -116,16 +159,72 @@ impl Worker {
         self
     }
 
+    /// Inspects websites with `supervision` (none: inspection jobs wait for a worker that can).
+    pub fn with_supervision(mut self, supervision: Option<Arc<Supervision>>) -> Worker {
+        self.supervision = supervision;
+        self
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Puts back jobs of dead workers, at most every 15 seconds per process.
+    async fn requeue_expired(&self) -> Result<(), JobError> {
+        use std::sync::atomic::Ordering;
+        let t = lanhmang_store::now().unix_timestamp();
+        let last = self.last_requeue.load(Ordering::Relaxed);
+        if t - last >= 15
+            && self
+                .last_requeue
+                .compare_exchange(last, t, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            let n = self.store.requeue_expired_leases().await?;
+            if n > 0 {
+                tracing::warn!(jobs = n, "took back jobs whose worker stopped renewing its lease");
+            }
+        }
+        Ok(())
+    }
+
+    fn lease(&self) -> Duration {
+        Duration::try_from(self.settings.lease).unwrap_or(Duration::minutes(1))
+    }
+
     /// Claims and runs one due job, if there is one.
     pub async fn run_once(&self) -> Result<Option<Outcome>, JobError> {
-        let Some(job) = self.store.claim_job(&self.name).await? else {
+        self.requeue_expired().await?;
+        let Some(job) = self.store.claim_job(&self.name, self.lease()).await? else {
             return Ok(None);
         };
+        // Renew the lease while the job runs; a worker that dies stops renewing it.
+        let heartbeat = {
+            let (store, name, id, lease) = (self.store.clone(), self.name.clone(), job.id, self.lease());
+            let every = self.settings.lease / 3;
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(every).await;
+                    match store.renew_lease(id, &name, lease).await {
+                        Ok(true) => {}
+                        Ok(false) => {
+                            tracing::warn!(job = id, worker = %name, "lease lost: another worker took the job");
+                            break;
+                        }
+                        Err(e) => tracing::warn!(job = id, error = %e, "could not renew the lease"),
+                    }
+                }
+            })
+        };
         let result = self.execute(&job).await;
+        heartbeat.abort();
         match &result {
             Ok((summary, follow_up)) => {
                 tracing::info!(job = job.id, kind = %job.kind, %summary, "job done");
-                self.store.complete_job(job.id).await?;
+                // Inspections complete their job in the transaction that stores the result.
+                if JobKind::parse(&job.kind) != Some(JobKind::InspectSite) {
+                    self.store.complete_job(job.id, &self.name).await?;
+                }
                 // Only now: while this job ran, its deduplication key kept a successor out.
                 if let Some(next) = follow_up {
                     self.store
@@ -138,7 +237,7 @@ impl Worker {
                 // Exponential backoff: 30 s, 1 min, 2 min, … capped at one hour.
                 let shift = u32::try_from(job.attempts.clamp(1, 8) - 1).unwrap_or(0);
                 let retry_in = Duration::seconds((30_i64 << shift).min(3600));
-                self.store.fail_job(&job, &e.to_string(), retry_in).await?;
+                self.store.fail_job(&job, &self.name, &e.to_string(), retry_in).await?;
             }
         }
         Ok(Some(Outcome {
@@ -179,6 +278,25 @@ impl Worker {
                 self.store.set_setting(REMINDERS_RUN, &stamp).await?;
                 Ok((format!("{n} thư nhắc hạn nộp báo cáo đã vào hàng đợi"), None))
             }
+            Some(JobKind::InspectSite) => {
+                let sup = self.supervision.as_deref().ok_or(JobError::NoInspector)?;
+                Ok((supervision::inspect_site(&self.store, sup, job, &self.name).await?, None))
+            }
+            Some(JobKind::SupervisionDigest) => {
+                let today = lanhmang_domain::report::vietnam_date(lanhmang_store::now());
+                let stamp = today.to_string();
+                if self.store.setting(DIGEST_RUN).await?.as_deref() == Some(stamp.as_str()) {
+                    return Ok(("Đã gửi bản tin website hôm nay".into(), None));
+                }
+                let n = supervision::office_digests(&self.store, today).await?;
+                self.store.set_setting(DIGEST_RUN, &stamp).await?;
+                Ok((format!("{n} bản tin tình hình website đã vào hàng đợi"), None))
+            }
+            Some(JobKind::DomainLookup) => {
+                let sup = self.supervision.as_deref().ok_or(JobError::NoInspector)?;
+                let n = supervision::lookup_domains(&self.store, sup, 200).await?;
+                Ok((format!("đã tra cứu đăng ký của {n} tên miền"), None))
+            }
             None => Err(JobError::UnknownKind(job.kind.clone())),
         }
     }
@@ -205,6 +323,18 @@ impl Worker {
             }
         }
         tracing::info!(worker = %self.name, "worker stopped");
+    }
+
+    /// Runs `settings.concurrency` claim loops in this process, each under its own name.
+    pub async fn run_all(self, shutdown: watch::Receiver<bool>) {
+        let n = self.settings.concurrency.max(1);
+        let mut set = tokio::task::JoinSet::new();
+        for i in 0..n {
+            let mut w = self.clone();
+            w.name = format!("{}#{i}", self.name);
+            set.spawn(w.run(shutdown.clone()));
+        }
+        while set.join_next().await.is_some() {}
     }
 }
 
@@ -241,8 +371,24 @@ impl Scheduler {
         if self.tick_mail().await? {
             queued += 1;
         }
-        self.store.requeue_stale_jobs(Duration::minutes(30)).await?;
+        for kind in [JobKind::SupervisionDigest, JobKind::DomainLookup] {
+            let kind = kind.as_str();
+            if self
+                .store
+                .enqueue_job(kind, "{}", lanhmang_store::now(), Some(kind))
+                .await?
+            {
+                queued += 1;
+            }
+        }
+        self.store.requeue_expired_leases().await?;
         Ok(queued)
+    }
+
+    /// Queues the website inspections that are due; returns (full, check) counts.
+    pub async fn tick_supervision(&self) -> Result<(usize, usize), JobError> {
+        let politeness = Duration::try_from(self.settings.politeness).unwrap_or(Duration::seconds(5));
+        Ok(self.store.schedule_due_inspections(5_000, politeness).await?)
     }
 
     /// Queues the delivery job when mail is due and this process can send it; returns whether
@@ -255,12 +401,19 @@ impl Scheduler {
     }
 
     /// Runs [`Scheduler::tick`] every `schedule_interval` and, in between, [`Scheduler::tick_mail`]
-    /// every `mail_interval`.
+    /// every `mail_interval` and [`Scheduler::tick_supervision`] every `supervision_interval`.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         let full = self.settings.schedule_interval;
-        let step = self.settings.mail_interval.map_or(full, |m| m.min(full));
+        let step = self
+            .settings
+            .mail_interval
+            .map_or(full, |m| m.min(full))
+            .min(self.settings.supervision_interval);
         let mut last_full: Option<Instant> = None;
         loop {
+            if let Err(e) = self.tick_supervision().await {
+                tracing::error!(error = %e, "scheduler could not queue inspections");
+            }
             let result = if last_full.is_none_or(|t| t.elapsed() >= full) {
                 last_full = Some(Instant::now());
                 self.tick().await.map(|_| ())
@@ -292,8 +445,8 @@ mod tests {
             let scheduler = Scheduler::new(store.clone(), JobSettings::default());
             assert_eq!(
                 scheduler.tick().await.unwrap(),
-                2,
-                "{backend}: sessions purge and deadline reminders"
+                4,
+                "{backend}: sessions purge, deadline reminders, website digest, domain lookups"
             );
             assert_eq!(scheduler.tick().await.unwrap(), 0, "{backend}: already queued");
             store

@@ -26,6 +26,8 @@ pub struct Layer {
     pub log_format: Option<String>,
     /// Workers started inside `serve` (0: run `lanhmang worker` separately).
     pub workers: Option<usize>,
+    /// Jobs one worker runs at once (inspections mostly wait on the network).
+    pub worker_concurrency: Option<usize>,
     /// Days before a report deadline when principals who have not sent it are reminded.
     pub reminder_days: Option<Vec<u32>>,
     /// The `[inspect]` table: limits of the website inspector (file only).
@@ -191,6 +193,24 @@ pub struct InspectSettings {
     /// Oldest acceptable WordPress, as "6.0".
     pub wordpress_floor: Option<String>,
     pub joomla_floor: Option<String>,
+    /// The RDAP service asked for domain registration dates, such as
+    /// `https://rdap.example.vn/` (unset: registrations are not looked up).
+    pub rdap_url: Option<String>,
+}
+
+impl InspectSettings {
+    /// The RDAP base URL, checked.
+    pub fn rdap(&self) -> anyhow::Result<Option<url::Url>> {
+        let Some(raw) = self.rdap_url.as_deref().map(str::trim).filter(|r| !r.is_empty()) else {
+            return Ok(None);
+        };
+        let with_slash = if raw.ends_with('/') { raw.to_string() } else { format!("{raw}/") };
+        let url = url::Url::parse(&with_slash).with_context(|| format!("rdap_url không hợp lệ: {raw}"))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            bail!("rdap_url phải bắt đầu bằng http:// hoặc https://");
+        }
+        Ok(Some(url))
+    }
 }
 
 impl InspectSettings {
@@ -301,6 +321,7 @@ impl Layer {
             body_limit_bytes: self.body_limit_bytes.or(base.body_limit_bytes),
             log_format: self.log_format.or(base.log_format),
             workers: self.workers.or(base.workers),
+            worker_concurrency: self.worker_concurrency.or(base.worker_concurrency),
             reminder_days: self.reminder_days.or(base.reminder_days),
             inspect: self.inspect.or(base.inspect),
             mail: match (self.mail, base.mail) {
@@ -333,6 +354,10 @@ impl Layer {
                 "BODY_LIMIT_BYTES" => layer.body_limit_bytes = Some(parse_int(&value)?.max(0) as usize),
                 "LOG_FORMAT" => layer.log_format = Some(value),
                 "WORKERS" => layer.workers = Some(parse_int(&value)?.max(0) as usize),
+                "WORKER_CONCURRENCY" => layer.worker_concurrency = Some(parse_int(&value)?.max(1) as usize),
+                "RDAP_URL" => {
+                    layer.inspect.get_or_insert_with(InspectSettings::default).rdap_url = Some(value);
+                }
                 "REMINDER_DAYS" => {
                     layer.reminder_days = Some(
                         value
@@ -397,6 +422,7 @@ pub struct Config {
     pub body_limit_bytes: usize,
     pub log_json: bool,
     pub workers: usize,
+    pub worker_concurrency: usize,
     /// Days before a report deadline when reminders go out (default 30, 14, 7, 1).
     pub reminder_days: Vec<u32>,
     pub inspect: InspectSettings,
@@ -441,6 +467,10 @@ impl Config {
             body_limit_bytes: l.body_limit_bytes.unwrap_or(2 * 1024 * 1024),
             log_json,
             workers: l.workers.unwrap_or(1),
+            worker_concurrency: match l.worker_concurrency.unwrap_or(4) {
+                n @ 1..=256 => n,
+                _ => bail!("worker_concurrency phải từ 1 đến 256"),
+            },
             reminder_days: match l.reminder_days {
                 Some(days) if days.iter().any(|d| *d > 366) => {
                     bail!("reminder_days: mỗi mốc nhắc phải từ 0 đến 366 ngày")

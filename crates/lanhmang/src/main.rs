@@ -223,17 +223,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             init_logging(&config);
             let stop = server::shutdown_signal();
             let mailer = server::mailer(&config)?;
+            let supervision = server::supervision(&config, server::inspect_config(&config)?)?;
             let store = std::sync::Arc::new(server::open_store(&config).await?);
             let settings = server::job_settings(&config);
             let (tx, rx) = tokio::sync::watch::channel(false);
             let worker = tokio::spawn(
-                lanhmang_jobs::Worker::new(
-                    store.clone(),
-                    format!("worker-{}", std::process::id()),
-                    settings.clone(),
-                )
-                .with_mailer(mailer)
-                .run(rx.clone()),
+                lanhmang_jobs::Worker::new(store.clone(), server::worker_name("worker"), settings.clone())
+                    .with_mailer(mailer)
+                    .with_supervision(Some(supervision))
+                    .run_all(rx.clone()),
             );
             let scheduler = tokio::spawn(lanhmang_jobs::Scheduler::new(store.clone(), settings).run(rx));
             eprintln!("Tiến trình nền đang chạy. Nhấn Ctrl+C để dừng.");

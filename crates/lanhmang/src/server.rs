@@ -43,8 +43,22 @@ pub fn job_settings(config: &Config) -> JobSettings {
         // Retries are looked for every minute, but only by a process that can send them.
         mail_interval: config.mail.as_ref().map(|_| Duration::from_secs(60)),
         reminder_days: config.reminder_days.clone(),
+        concurrency: config.worker_concurrency,
         ..Default::default()
     }
+}
+
+/// The website inspector's settings from `[inspect]`, over the inspector's defaults.
+pub fn inspect_config(config: &Config) -> anyhow::Result<lanhmang_inspect::InspectConfig> {
+    config.inspect.apply(lanhmang_inspect::InspectConfig::default())
+}
+
+/// What the workers inspect websites with.
+pub fn supervision(
+    config: &Config,
+    inspect: lanhmang_inspect::InspectConfig,
+) -> anyhow::Result<Arc<lanhmang_jobs::Supervision>> {
+    Ok(Arc::new(lanhmang_jobs::Supervision::new(inspect, config.inspect.rdap()?)))
 }
 
 /// The mailer the workers share, if a mail server is configured; a bad setting stops the start
@@ -62,8 +76,18 @@ pub fn mailer(config: &Config) -> anyhow::Result<Option<Arc<Mailer>>> {
 
 /// Binds and starts serving; returns at once.
 pub async fn start(config: &Config, store: Store) -> anyhow::Result<Running> {
-    // Before anything starts, so that a bad [mail] leaves nothing running.
+    start_with(config, store, inspect_config(config)?).await
+}
+
+/// As [`start`], with the inspector's settings given (the demo trusts its simulated websites).
+pub async fn start_with(
+    config: &Config,
+    store: Store,
+    inspect: lanhmang_inspect::InspectConfig,
+) -> anyhow::Result<Running> {
+    // Before anything starts, so that a bad [mail] or [inspect] leaves nothing running.
     let mailer = if config.workers > 0 { mailer(config)? } else { None };
+    let supervision = supervision(config, inspect)?;
     let store = Arc::new(store);
     let listener = tokio::net::TcpListener::bind(config.bind).await.with_context(|| {
         format!(
@@ -87,11 +111,12 @@ pub async fn start(config: &Config, store: Store) -> anyhow::Result<Running> {
     for i in 0..config.workers {
         let worker = Worker::new(
             store.clone(),
-            format!("serve-{}-{i}", std::process::id()),
+            worker_name(&format!("serve{i}")),
             settings.clone(),
         )
-        .with_mailer(mailer.clone());
-        background.push(tokio::spawn(worker.run(watch_rx.clone())));
+        .with_mailer(mailer.clone())
+        .with_supervision(Some(supervision.clone()));
+        background.push(tokio::spawn(worker.run_all(watch_rx.clone())));
     }
     if config.workers > 0 {
         background.push(tokio::spawn(Scheduler::new(store.clone(), settings).run(watch_rx)));
@@ -159,4 +184,14 @@ pub fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     async {
         let _ = tokio::signal::ctrl_c().await;
     }
+}
+
+/// A worker's name, unique among every worker sharing the queue: host, process and a role.
+pub fn worker_name(role: &str) -> String {
+    let host = std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "may".into());
+    format!("{host}-{}-{role}", std::process::id())
 }

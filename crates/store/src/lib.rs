@@ -120,6 +120,7 @@ pub mod people;
 pub mod plans;
 pub mod reports;
 pub mod settings;
+pub mod sites;
 pub mod units;
 
 pub use audit::{AuditContext, AuditEntry, ChainReport};

@@ -1,0 +1,568 @@
+//! Website supervision rules: what a registered web property is, the office's inspection
+//! standard as data, whether a site meets it, which state changes raise alerts, and how
+//! inspections are spaced. No IO: the inspector finds, the store keeps, this decides.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+/// The kinds of public web property a unit registers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SiteKind {
+    Website,
+    Blog,
+    Forum,
+    Page,
+}
+
+impl SiteKind {
+    pub const ALL: [SiteKind; 4] = [SiteKind::Website, SiteKind::Blog, SiteKind::Forum, SiteKind::Page];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SiteKind::Website => "website",
+            SiteKind::Blog => "blog",
+            SiteKind::Forum => "forum",
+            SiteKind::Page => "page",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SiteKind::Website => "Website",
+            SiteKind::Blog => "Blog",
+            SiteKind::Forum => "Diễn đàn",
+            SiteKind::Page => "Trang thông tin",
+        }
+    }
+
+    /// Accepts the code or the Vietnamese label, with or without diacritics ("dien dan").
+    pub fn parse(raw: &str) -> Option<SiteKind> {
+        let key = crate::text::fold_key(raw);
+        if key.is_empty() {
+            return Some(SiteKind::Website);
+        }
+        SiteKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == key || crate::text::fold_key(k.label()) == key)
+    }
+}
+
+/// Why an address cannot be registered.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SiteUrlError {
+    #[error("Chưa nhập địa chỉ website.")]
+    Empty,
+    #[error("«{0}» không phải là một địa chỉ web hợp lệ.")]
+    Invalid(String),
+    #[error("Chỉ nhận địa chỉ bắt đầu bằng http:// hoặc https:// (đã nhập «{0}»).")]
+    Scheme(String),
+    #[error("Địa chỉ không được chứa tên đăng nhập hay mật khẩu.")]
+    Credentials,
+    #[error("Địa chỉ «{0}» trỏ tới mạng nội bộ hoặc máy này ({1}), không phải một website công khai.")]
+    Private(String, String),
+    #[error("Không tìm thấy tên miền «{0}» (không phân giải được địa chỉ).")]
+    Unresolvable(String),
+    #[error("Đây là tài khoản mạng xã hội cá nhân; Lành Mạng chỉ theo dõi website công khai của đơn vị.")]
+    SocialAccount,
+}
+
+/// Hosts of social networks: pages there belong to people, and we never follow them.
+const SOCIAL_HOSTS: &[&str] = &[
+    "facebook.com",
+    "fb.com",
+    "tiktok.com",
+    "zalo.me",
+    "instagram.com",
+    "x.com",
+    "twitter.com",
+    "youtube.com",
+    "threads.net",
+];
+
+/// A registrable address: scheme, lower-case host, no credentials, no default port, no
+/// fragment. A bare host gets https://. Returns the normalised URL and its host.
+pub fn normalize_site_url(raw: &str) -> Result<(String, String), SiteUrlError> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Err(SiteUrlError::Empty);
+    }
+    let with_scheme = if raw.contains("://") {
+        raw.to_string()
+    } else {
+        format!("https://{raw}")
+    };
+    let mut url = Url::parse(&with_scheme).map_err(|_| SiteUrlError::Invalid(raw.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(SiteUrlError::Scheme(raw.to_string()));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(SiteUrlError::Credentials);
+    }
+    let host = url
+        .host_str()
+        .filter(|h| !h.is_empty())
+        .ok_or_else(|| SiteUrlError::Invalid(raw.to_string()))?
+        .trim_end_matches('.')
+        .to_ascii_lowercase();
+    if SOCIAL_HOSTS
+        .iter()
+        .any(|s| host == *s || host.ends_with(&format!(".{s}")))
+    {
+        return Err(SiteUrlError::SocialAccount);
+    }
+    url.set_fragment(None);
+    // The url crate already drops default ports and lower-cases the host.
+    Ok((url.to_string(), host))
+}
+
+/// Groups of checks an office switches on or off in its standard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckGroup {
+    Reachability,
+    Https,
+    Headers,
+    Software,
+    Freshness,
+    Disclosure,
+    Compromise,
+    Links,
+}
+
+impl CheckGroup {
+    pub const ALL: [CheckGroup; 8] = [
+        CheckGroup::Reachability,
+        CheckGroup::Https,
+        CheckGroup::Headers,
+        CheckGroup::Software,
+        CheckGroup::Freshness,
+        CheckGroup::Disclosure,
+        CheckGroup::Compromise,
+        CheckGroup::Links,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckGroup::Reachability => "reachability",
+            CheckGroup::Https => "https",
+            CheckGroup::Headers => "headers",
+            CheckGroup::Software => "software",
+            CheckGroup::Freshness => "freshness",
+            CheckGroup::Disclosure => "disclosure",
+            CheckGroup::Compromise => "compromise",
+            CheckGroup::Links => "links",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<CheckGroup> {
+        CheckGroup::ALL.into_iter().find(|g| g.as_str() == raw)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            CheckGroup::Reachability => "Truy cập được, tốc độ phản hồi",
+            CheckGroup::Https => "HTTPS và chứng chỉ bảo mật",
+            CheckGroup::Headers => "Tiêu đề bảo mật (thang điểm MDN HTTP Observatory)",
+            CheckGroup::Software => "Phần mềm quản trị nội dung, nội dung hỗn hợp",
+            CheckGroup::Freshness => "Cập nhật tin bài thường xuyên",
+            CheckGroup::Disclosure => "Công khai theo Thông tư 09/2024/TT-BGDĐT",
+            CheckGroup::Compromise => "Dấu hiệu bị tấn công (nội dung cờ bạc, chuyển hướng lạ)",
+            CheckGroup::Links => "Liên kết hỏng",
+        }
+    }
+
+    /// Whether an office may switch the group off. Reachability and compromise are the floor
+    /// of any standard: a site that is down or hacked never meets it.
+    pub fn mandatory(self) -> bool {
+        matches!(self, CheckGroup::Reachability | CheckGroup::Compromise)
+    }
+
+    /// The group a finding code belongs to (codes are the inspector's stable snake_case names).
+    pub fn of(code: &str) -> CheckGroup {
+        match code {
+            "no_https" | "no_https_redirect" => CheckGroup::Https,
+            c if c.starts_with("tls_") => CheckGroup::Https,
+            "weak_security_headers" | "headers_too_large" => CheckGroup::Headers,
+            "generator_disclosed" | "outdated_cms" | "mixed_content" => CheckGroup::Software,
+            "stale_content" | "malformed_feed" => CheckGroup::Freshness,
+            "disclosure_missing" | "disclosure_incomplete" => CheckGroup::Disclosure,
+            "spam_visible" | "spam_hidden" | "cloaking" | "malicious_redirect" | "spam_links" => {
+                CheckGroup::Compromise
+            }
+            "broken_internal_link" | "broken_external_link" => CheckGroup::Links,
+            _ => CheckGroup::Reachability,
+        }
+    }
+}
+
+/// Security-header grades, best first (as MDN HTTP Observatory gives them).
+pub const GRADES: [&str; 13] = ["A+", "A", "A-", "B+", "B", "B-", "C+", "C", "C-", "D+", "D", "D-", "F"];
+
+/// Position of a grade in [`GRADES`] (0 is best); unknown grades rank last.
+pub fn grade_rank(grade: &str) -> usize {
+    GRADES.iter().position(|g| *g == grade).unwrap_or(GRADES.len())
+}
+
+/// The office's inspection standard: which checks count, thresholds, required disclosure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StandardRules {
+    pub checks: BTreeSet<CheckGroup>,
+    /// Newest post older than this many days: the site is stale.
+    pub stale_after_days: u32,
+    /// Certificates expiring within this many days are reported.
+    pub cert_warning_days: u32,
+    /// The lowest acceptable security-header grade.
+    pub min_header_grade: String,
+    /// The disclosure parts (by their Vietnamese names) a school must publish.
+    pub required_disclosure: Vec<String>,
+    /// How often a full inspection and a reachability check run, by default.
+    pub full_interval_hours: u32,
+    pub check_interval_minutes: u32,
+}
+
+/// The Circular 09/2024/TT-BGDĐT disclosure parts the default standard requires.
+pub const DEFAULT_DISCLOSURE: [&str; 6] = [
+    "Thông tin chung",
+    "Tài chính",
+    "Đội ngũ",
+    "Cơ sở vật chất",
+    "Đảm bảo chất lượng",
+    "Kế hoạch và kết quả giáo dục",
+];
+
+impl Default for StandardRules {
+    /// Circular 09/2024 (public disclosure) and a security baseline: HTTPS with a valid
+    /// certificate, header grade C or better, current software, news at least every 90 days.
+    fn default() -> Self {
+        StandardRules {
+            checks: CheckGroup::ALL.into_iter().collect(),
+            stale_after_days: 90,
+            cert_warning_days: 30,
+            min_header_grade: "C".into(),
+            required_disclosure: DEFAULT_DISCLOSURE.iter().map(|s| s.to_string()).collect(),
+            full_interval_hours: 24,
+            check_interval_minutes: 60,
+        }
+    }
+}
+
+/// Why a standard cannot be saved.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StandardError {
+    #[error("Số ngày coi là lâu không cập nhật phải từ 7 đến 730.")]
+    StaleDays,
+    #[error("Số ngày cảnh báo chứng chỉ sắp hết hạn phải từ 1 đến 90.")]
+    CertDays,
+    #[error("Hạng tiêu đề bảo mật tối thiểu «{0}» không hợp lệ (A+, A, A-, B+, … F).")]
+    Grade(String),
+    #[error("Nhóm kiểm tra «{0}» là bắt buộc, không thể tắt.")]
+    Mandatory(&'static str),
+    #[error("Chu kỳ kiểm tra đầy đủ phải từ 1 đến 720 giờ.")]
+    FullInterval,
+    #[error("Chu kỳ kiểm tra truy cập phải từ 5 đến 1440 phút.")]
+    CheckInterval,
+}
+
+impl StandardRules {
+    /// Every problem, so a form can show them all at once.
+    pub fn validate(&self) -> Vec<StandardError> {
+        let mut errors = Vec::new();
+        if !(7..=730).contains(&self.stale_after_days) {
+            errors.push(StandardError::StaleDays);
+        }
+        if !(1..=90).contains(&self.cert_warning_days) {
+            errors.push(StandardError::CertDays);
+        }
+        if !GRADES.contains(&self.min_header_grade.as_str()) {
+            errors.push(StandardError::Grade(self.min_header_grade.clone()));
+        }
+        for g in CheckGroup::ALL.into_iter().filter(|g| g.mandatory()) {
+            if !self.checks.contains(&g) {
+                errors.push(StandardError::Mandatory(g.label()));
+            }
+        }
+        if !(1..=720).contains(&self.full_interval_hours) {
+            errors.push(StandardError::FullInterval);
+        }
+        if !(5..=1440).contains(&self.check_interval_minutes) {
+            errors.push(StandardError::CheckInterval);
+        }
+        errors
+    }
+
+    /// Whether a finding counts under this standard. A disclosure gap counts only when a
+    /// required part is among the missing ones (the evidence names them).
+    pub fn counts(&self, code: &str, evidence: &str) -> bool {
+        if !self.checks.contains(&CheckGroup::of(code)) {
+            return false;
+        }
+        match code {
+            "disclosure_incomplete" => self.required_disclosure.iter().any(|p| evidence.contains(p.as_str())),
+            "disclosure_missing" => !self.required_disclosure.is_empty(),
+            _ => true,
+        }
+    }
+
+    /// Whether the header grade is below the standard's minimum.
+    pub fn grade_too_low(&self, grade: Option<&str>) -> bool {
+        self.checks.contains(&CheckGroup::Headers)
+            && grade.is_some_and(|g| grade_rank(g) > grade_rank(&self.min_header_grade))
+    }
+}
+
+/// Severity names as the inspector writes them.
+pub fn is_serious(severity: &str) -> bool {
+    matches!(severity, "high" | "critical")
+}
+
+/// A site meets the standard when it is reachable and no counted finding is serious or a
+/// disclosure gap (findings passed here are already filtered by [`StandardRules::counts`]).
+pub fn meets_standard<'a>(reachable: bool, findings: impl IntoIterator<Item = (&'a str, &'a str)>) -> bool {
+    reachable
+        && findings.into_iter().all(|(code, severity)| {
+            !is_serious(severity)
+                && CheckGroup::of(code) != CheckGroup::Disclosure
+                && code != "weak_security_headers"
+        })
+}
+
+/// Conditions that raise an alert when they start (and "back to normal" when all end).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum AlertFlag {
+    Down,
+    CertExpired,
+    CertSoon,
+    Compromised,
+    DisclosureMissing,
+}
+
+impl AlertFlag {
+    pub const ALL: [AlertFlag; 5] = [
+        AlertFlag::Down,
+        AlertFlag::CertExpired,
+        AlertFlag::CertSoon,
+        AlertFlag::Compromised,
+        AlertFlag::DisclosureMissing,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlertFlag::Down => "down",
+            AlertFlag::CertExpired => "cert_expired",
+            AlertFlag::CertSoon => "cert_soon",
+            AlertFlag::Compromised => "compromised",
+            AlertFlag::DisclosureMissing => "disclosure_missing",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<AlertFlag> {
+        AlertFlag::ALL.into_iter().find(|f| f.as_str() == raw)
+    }
+
+    /// The alert's title; `{site}` is the site's address.
+    pub fn title(self, site: &str) -> String {
+        match self {
+            AlertFlag::Down => format!("Website {site} không truy cập được"),
+            AlertFlag::CertExpired => format!("Chứng chỉ bảo mật của {site} đã hết hạn"),
+            AlertFlag::CertSoon => format!("Chứng chỉ bảo mật của {site} sắp hết hạn"),
+            AlertFlag::Compromised => format!("Website {site} có dấu hiệu bị tấn công"),
+            AlertFlag::DisclosureMissing => format!("Website {site} thiếu mục Công khai"),
+        }
+    }
+
+    /// What to do, one sentence.
+    pub fn advice(self) -> &'static str {
+        match self {
+            AlertFlag::Down => {
+                "Người xem đang không mở được website. Hãy kiểm tra máy chủ, tên miền hoặc liên hệ nhà cung cấp dịch vụ."
+            }
+            AlertFlag::CertExpired => {
+                "Trình duyệt đang cảnh báo người xem là website không an toàn. Hãy gia hạn chứng chỉ ngay."
+            }
+            AlertFlag::CertSoon => "Hãy gia hạn chứng chỉ trước ngày hết hạn để người xem không gặp cảnh báo.",
+            AlertFlag::Compromised => {
+                "Đây là sự cố an toàn thông tin: hãy xem hướng dẫn xử lý, đổi mật khẩu quản trị và báo ngay cho Phòng/Sở."
+            }
+            AlertFlag::DisclosureMissing => {
+                "Website cần có mục Công khai đủ nội dung theo Thông tư 09/2024/TT-BGDĐT."
+            }
+        }
+    }
+}
+
+/// The conditions a site is in after a run.
+pub fn alert_flags(
+    reachable: bool,
+    cert_days_left: Option<i64>,
+    compromised: bool,
+    disclosure_gap: bool,
+) -> BTreeSet<AlertFlag> {
+    let mut flags = BTreeSet::new();
+    if !reachable {
+        flags.insert(AlertFlag::Down);
+    }
+    match cert_days_left {
+        Some(d) if d < 0 => {
+            flags.insert(AlertFlag::CertExpired);
+        }
+        Some(d) if d <= ALERT_CERT_DAYS => {
+            flags.insert(AlertFlag::CertSoon);
+        }
+        _ => {}
+    }
+    if compromised {
+        flags.insert(AlertFlag::Compromised);
+    }
+    if disclosure_gap {
+        flags.insert(AlertFlag::DisclosureMissing);
+    }
+    flags
+}
+
+/// Certificates expiring within this many days raise an alert (the 14 days; the
+/// standard's warning days only decide the finding).
+pub const ALERT_CERT_DAYS: i64 = 14;
+
+/// What changed between two sets of conditions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AlertChange {
+    Started(AlertFlag),
+    BackToNormal,
+}
+
+/// New conditions raise their alert; when every condition has ended, one "back to normal".
+/// A check run knows only reachability, so `known` limits which flags it may change.
+pub fn alert_changes(before: &BTreeSet<AlertFlag>, after: &BTreeSet<AlertFlag>) -> Vec<AlertChange> {
+    let mut out: Vec<AlertChange> = after
+        .difference(before)
+        // Expired replaces "expiring soon": no second alert for the same certificate going down.
+        .filter(|f| !(**f == AlertFlag::CertSoon && before.contains(&AlertFlag::CertExpired)))
+        .map(|f| AlertChange::Started(*f))
+        .collect();
+    if after.is_empty() && !before.is_empty() {
+        out.push(AlertChange::BackToNormal);
+    }
+    out
+}
+
+pub fn flags_text(flags: &BTreeSet<AlertFlag>) -> String {
+    flags.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(",")
+}
+
+pub fn parse_flags(raw: &str) -> BTreeSet<AlertFlag> {
+    raw.split(',').filter_map(AlertFlag::parse).collect()
+}
+
+/// Minutes until the next reachability check: the site's interval, doubled for each failure
+/// in a row (up to 32×), never more than a day, so a dead host is not knocked on every hour.
+pub fn check_backoff_minutes(interval_minutes: i64, consecutive_failures: i64) -> i64 {
+    let shift = consecutive_failures.clamp(0, 5);
+    (interval_minutes.max(1) << shift).min(24 * 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_normalised_and_bad_ones_refused_with_a_reason() {
+        assert_eq!(
+            normalize_site_url(" THCS-A.edu.vn ").unwrap(),
+            ("https://thcs-a.edu.vn/".to_string(), "thcs-a.edu.vn".to_string())
+        );
+        assert_eq!(
+            normalize_site_url("http://Truong.EDU.vn:80/tin-tuc#top").unwrap().0,
+            "http://truong.edu.vn/tin-tuc"
+        );
+        assert_eq!(
+            normalize_site_url("ftp://x.vn"),
+            Err(SiteUrlError::Scheme("ftp://x.vn".into()))
+        );
+        assert_eq!(normalize_site_url(""), Err(SiteUrlError::Empty));
+        assert_eq!(normalize_site_url("https://a:b@x.vn"), Err(SiteUrlError::Credentials));
+        assert!(matches!(normalize_site_url("http://"), Err(SiteUrlError::Invalid(_))));
+        assert_eq!(
+            normalize_site_url("https://www.facebook.com/thcs.a"),
+            Err(SiteUrlError::SocialAccount)
+        );
+        assert!(SiteUrlError::Scheme("ftp://x".into()).to_string().contains("http://"));
+    }
+
+    #[test]
+    fn kinds_parse_from_codes_and_labels() {
+        assert_eq!(SiteKind::parse("dien dan"), Some(SiteKind::Forum));
+        assert_eq!(SiteKind::parse("Blog"), Some(SiteKind::Blog));
+        assert_eq!(SiteKind::parse(""), Some(SiteKind::Website));
+        assert_eq!(SiteKind::parse("facebook"), None);
+    }
+
+    #[test]
+    fn groups_cover_the_codes() {
+        assert_eq!(CheckGroup::of("tls_expired"), CheckGroup::Https);
+        assert_eq!(CheckGroup::of("no_https"), CheckGroup::Https);
+        assert_eq!(CheckGroup::of("mixed_content"), CheckGroup::Software);
+        assert_eq!(CheckGroup::of("spam_hidden"), CheckGroup::Compromise);
+        assert_eq!(CheckGroup::of("unreachable"), CheckGroup::Reachability);
+        assert_eq!(CheckGroup::of("disclosure_incomplete"), CheckGroup::Disclosure);
+    }
+
+    #[test]
+    fn the_default_standard_is_valid_and_mandatory_groups_stay_on() {
+        let rules = StandardRules::default();
+        assert!(rules.validate().is_empty());
+        let mut bad = rules.clone();
+        bad.checks.remove(&CheckGroup::Compromise);
+        bad.min_header_grade = "Z".into();
+        bad.stale_after_days = 1;
+        assert_eq!(bad.validate().len(), 3);
+        let json = serde_json::to_string(&rules).unwrap();
+        assert_eq!(serde_json::from_str::<StandardRules>(&json).unwrap(), rules);
+    }
+
+    #[test]
+    fn what_counts_under_a_standard() {
+        let mut rules = StandardRules::default();
+        rules.required_disclosure = vec!["Tài chính".into()];
+        assert!(rules.counts("disclosure_incomplete", "thiếu: Tài chính, Đội ngũ"));
+        assert!(!rules.counts("disclosure_incomplete", "thiếu: Đội ngũ"));
+        rules.checks.remove(&CheckGroup::Links);
+        assert!(!rules.counts("broken_internal_link", ""));
+        assert!(rules.grade_too_low(Some("D")));
+        assert!(!rules.grade_too_low(Some("B+")));
+        assert!(!rules.grade_too_low(None));
+        assert!(meets_standard(true, [("broken_internal_link", "low")]));
+        assert!(!meets_standard(true, [("tls_expired", "critical")]));
+        assert!(!meets_standard(true, [("disclosure_incomplete", "low")]));
+        assert!(!meets_standard(false, []));
+    }
+
+    #[test]
+    fn alerts_fire_on_changes_only() {
+        let none = BTreeSet::new();
+        let down = alert_flags(false, None, false, false);
+        assert_eq!(alert_changes(&none, &down), vec![AlertChange::Started(AlertFlag::Down)]);
+        assert!(alert_changes(&down, &down).is_empty(), "still down: nothing new");
+        assert_eq!(alert_changes(&down, &none), vec![AlertChange::BackToNormal]);
+        let soon = alert_flags(true, Some(10), false, false);
+        assert_eq!(soon, BTreeSet::from([AlertFlag::CertSoon]));
+        assert!(alert_flags(true, Some(20), false, false).is_empty());
+        let expired = alert_flags(true, Some(-1), false, false);
+        assert_eq!(
+            alert_changes(&soon, &expired),
+            vec![AlertChange::Started(AlertFlag::CertExpired)]
+        );
+        assert_eq!(parse_flags(&flags_text(&down)), down);
+        assert_eq!(parse_flags(""), none);
+    }
+
+    #[test]
+    fn failing_sites_back_off_up_to_a_day() {
+        assert_eq!(check_backoff_minutes(60, 0), 60);
+        assert_eq!(check_backoff_minutes(60, 1), 120);
+        assert_eq!(check_backoff_minutes(60, 3), 480);
+        assert_eq!(check_backoff_minutes(60, 40), 1440);
+    }
+}

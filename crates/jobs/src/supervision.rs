@@ -1,0 +1,447 @@
+//! Website supervision jobs: inspecting one site (a full inspection or a reachability check)
+//! under the standard in force for its unit, the office's daily digest, and domain
+//! registration lookups through RDAP.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration as StdDuration;
+
+use lanhmang_domain::supervision::{self, StandardRules};
+use lanhmang_inspect::config::InspectConfig;
+use lanhmang_inspect::fetch::{Fetcher, Request};
+use lanhmang_inspect::finding::FindingCode;
+use lanhmang_inspect::inspector::{Inspector, SiteReport};
+use lanhmang_store::Store;
+use lanhmang_store::jobs::Job;
+use lanhmang_store::outbox::NewMail;
+use lanhmang_store::sites::{FoundIssue, InspectionRecord};
+use serde::Deserialize;
+use time::{Duration, OffsetDateTime};
+use url::Url;
+
+use crate::JobError;
+
+/// What an inspection job carries.
+#[derive(Debug, Deserialize)]
+struct InspectPayload {
+    site_id: i64,
+    #[serde(default)]
+    mode: String,
+}
+
+/// Inspectors for the standards in use (they differ in thresholds), built once and shared by
+/// every job of the process, so connection pools and the link cache are reused.
+pub struct Supervision {
+    base: InspectConfig,
+    inspectors: Mutex<HashMap<(u32, u32), Arc<Inspector>>>,
+    rdap_base: Option<Url>,
+}
+
+impl Supervision {
+    /// `base` holds the limits and network settings; `rdap_base` the RDAP service asked about
+    /// domain registrations (none: registrations are not looked up).
+    pub fn new(base: InspectConfig, rdap_base: Option<Url>) -> Supervision {
+        Supervision {
+            base,
+            inspectors: Mutex::new(HashMap::new()),
+            rdap_base,
+        }
+    }
+
+    fn inspector(&self, rules: &StandardRules) -> Result<Arc<Inspector>, JobError> {
+        let key = (rules.stale_after_days, rules.cert_warning_days);
+        let mut map = self.inspectors.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(i) = map.get(&key) {
+            return Ok(i.clone());
+        }
+        let config = InspectConfig {
+            stale_after_days: i64::from(rules.stale_after_days),
+            expiring_within_days: i64::from(rules.cert_warning_days),
+            ..self.base.clone()
+        };
+        let inspector = Arc::new(Inspector::new(config).map_err(|e| JobError::Setup(e.to_string()))?);
+        map.insert(key, inspector.clone());
+        Ok(inspector)
+    }
+}
+
+/// Runs one inspection job and stores its result, completing the job in the same transaction
+/// (only while `worker` still holds its lease).
+pub async fn inspect_site(store: &Store, sup: &Supervision, job: &Job, worker: &str) -> Result<String, JobError> {
+    let payload: InspectPayload =
+        serde_json::from_str(&job.payload).map_err(|e| JobError::BadPayload(format!("{}: {e}", job.payload)))?;
+    let Some(site) = store.site(payload.site_id).await? else {
+        store.complete_job(job.id, worker).await?;
+        return Ok(format!("website {} không còn trong danh sách", payload.site_id));
+    };
+    if !site.active {
+        store.complete_job(job.id, worker).await?;
+        return Ok(format!("{} đang tạm dừng theo dõi", site.url));
+    }
+    let standard = store.standard_for(&site.ancestry).await?;
+    let rules = standard.as_ref().map(|s| s.rules.clone()).unwrap_or_default();
+    let target = Url::parse(&site.url).map_err(|e| JobError::BadPayload(format!("{}: {e}", site.url)))?;
+    let inspector = sup.inspector(&rules)?;
+    let started_at = lanhmang_store::now();
+    let full = payload.mode != "check";
+    let mut record = if full {
+        let report = inspector.inspect_bounded(&target, inspector.config().site_timeout).await;
+        record_of(&report, &rules)
+    } else {
+        check_reachability(inspector.fetcher(), &target).await
+    };
+    record.site_id = site.id;
+    record.job = Some((job.id, worker.to_string()));
+    record.standard_id = standard.as_ref().map(|s| s.id);
+    record.started_at = started_at;
+    let feeds = feed_urls(&record.detail);
+    let recorded = store.record_inspection(&record).await?;
+    if !feeds.is_empty() {
+        // MERGE-NEWS: store.discover_site_feeds(site.id, &feeds).await?;
+        let _ = &feeds;
+    }
+    Ok(format!(
+        "{} {}: {} ({} phát hiện mới, {} đã hết, {} cảnh báo)",
+        if full { "kiểm tra" } else { "thử truy cập" },
+        site.url,
+        if record.reachable { "truy cập được" } else { "không truy cập được" },
+        recorded.new_findings,
+        recorded.resolved,
+        recorded.alerts.len()
+    ))
+}
+
+fn feed_urls(detail: &str) -> Vec<String> {
+    serde_json::from_str::<serde_json::Value>(detail)
+        .ok()
+        .and_then(|v| {
+            v.get("feeds").and_then(|f| f.as_array()).map(|a| {
+                a.iter()
+                    .filter_map(|f| f.get("url").and_then(|u| u.as_str()).map(str::to_string))
+                    .collect()
+            })
+        })
+        .unwrap_or_default()
+}
+
+fn empty_record(reachable: bool) -> InspectionRecord {
+    InspectionRecord {
+        site_id: 0,
+        job: None,
+        full: true,
+        standard_id: None,
+        started_at: OffsetDateTime::UNIX_EPOCH,
+        reachable,
+        http_status: None,
+        grade: None,
+        score: None,
+        cert_expires_at: None,
+        pages_checked: 0,
+        broken_links: 0,
+        elapsed_ms: 0,
+        meets_standard: None,
+        compromised: false,
+        disclosure_gap: false,
+        issues: Vec::new(),
+        detail: "{}".into(),
+    }
+}
+
+/// A full inspection's report, judged by the standard.
+pub fn record_of(report: &SiteReport, rules: &StandardRules) -> InspectionRecord {
+    let mut issues: Vec<FoundIssue> = report
+        .findings
+        .iter()
+        .filter(|f| rules.counts(f.code.as_str(), &f.evidence))
+        .map(|f| FoundIssue {
+            code: f.code.as_str().to_string(),
+            severity: severity_name(f.severity),
+            evidence: f.evidence.clone(),
+        })
+        .collect();
+    if report.reachable && rules.grade_too_low(report.grade.as_deref()) {
+        let code = FindingCode::WeakSecurityHeaders;
+        issues.push(FoundIssue {
+            code: code.as_str().to_string(),
+            severity: severity_name(code.severity()),
+            evidence: format!(
+                "hạng {} (điểm {}), tối thiểu theo tiêu chí: {}",
+                report.grade.as_deref().unwrap_or("?"),
+                report.score.unwrap_or(0),
+                rules.min_header_grade
+            ),
+        });
+    }
+    let compromised = issues
+        .iter()
+        .any(|i| FindingCode::parse(&i.code).is_some_and(|c| c.is_compromise()));
+    let disclosure_gap = issues
+        .iter()
+        .any(|i| matches!(i.code.as_str(), "disclosure_missing" | "disclosure_incomplete"));
+    let broken_links = report
+        .findings
+        .iter()
+        .filter(|f| matches!(f.code, FindingCode::BrokenInternalLink | FindingCode::BrokenExternalLink))
+        .map(|f| f.evidence.split(", ").filter(|s| !s.is_empty()).count() as i64)
+        .sum();
+    let meets = supervision::meets_standard(
+        report.reachable,
+        issues.iter().map(|i| (i.code.as_str(), i.severity.as_str())),
+    );
+    let cert_expires_at = report
+        .tls
+        .as_ref()
+        .and_then(|t| t.days_to_expiry)
+        .map(|d| lanhmang_store::now() + Duration::days(d));
+    let detail = serde_json::json!({
+        "final_url": report.final_url,
+        "header_tests": report.header_tests,
+        "tls": report.tls,
+        "feeds": report.feeds.iter().map(|f| serde_json::json!({"url": f.url, "title": f.title, "entries": f.entries.len()})).collect::<Vec<_>>(),
+        "findings": report.findings,
+    });
+    InspectionRecord {
+        http_status: report.status.map(i64::from),
+        grade: report.grade.clone(),
+        score: report.score.map(i64::from),
+        cert_expires_at,
+        pages_checked: report.pages_checked as i64,
+        broken_links,
+        elapsed_ms: report.elapsed_ms as i64,
+        meets_standard: Some(meets),
+        compromised,
+        disclosure_gap,
+        issues,
+        detail: cap_detail(detail),
+        ..empty_record(report.reachable)
+    }
+}
+
+/// Stored details are capped: a hostile site cannot fill the database.
+fn cap_detail(detail: serde_json::Value) -> String {
+    const MAX: usize = 64 * 1024;
+    let text = detail.to_string();
+    if text.len() <= MAX {
+        return text;
+    }
+    let mut slim = detail;
+    if let Some(o) = slim.as_object_mut() {
+        o.remove("findings");
+        o.insert("truncated".into(), serde_json::Value::Bool(true));
+    }
+    let text = slim.to_string();
+    if text.len() <= MAX { text } else { "{\"truncated\":true}".into() }
+}
+
+fn severity_name(s: lanhmang_inspect::finding::Severity) -> String {
+    serde_json::to_value(s)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_else(|| "medium".into())
+}
+
+/// The hourly check: one request to the home page.
+async fn check_reachability(fetcher: &Fetcher, target: &Url) -> InspectionRecord {
+    let started = std::time::Instant::now();
+    let result = fetcher.fetch(target, &Request::follow_capped(64 * 1024)).await;
+    let elapsed_ms = started.elapsed().as_millis() as i64;
+    match result {
+        Ok(r) if r.status < 500 => InspectionRecord {
+            full: false,
+            http_status: Some(i64::from(r.status)),
+            elapsed_ms,
+            ..empty_record(true)
+        },
+        other => {
+            let (status, evidence) = match other {
+                Ok(r) => (Some(i64::from(r.status)), format!("máy chủ trả về mã {}", r.status)),
+                Err(e) => (None, e.to_string()),
+            };
+            let code = FindingCode::Unreachable;
+            InspectionRecord {
+                full: false,
+                http_status: status,
+                elapsed_ms,
+                issues: vec![FoundIssue {
+                    code: code.as_str().into(),
+                    severity: severity_name(code.severity()),
+                    evidence,
+                }],
+                ..empty_record(false)
+            }
+        }
+    }
+}
+
+/// The daily digest: one mail per office with the day's alerts in its subtree and the current
+/// figures; once per office per day (dedup keys).
+pub async fn office_digests(store: &Store, today: time::Date) -> Result<usize, JobError> {
+    let since = lanhmang_store::now() - Duration::days(1);
+    let mut queued = 0;
+    for (unit_id, ancestry, name) in store.supervising_offices().await? {
+        let alerts = store.alerts_since(&ancestry, since, 200).await?;
+        let o = store.sites_overview(&[unit_id], None).await?;
+        let mut body = format!(
+            "Kính gửi {name},\n\nTình hình website trong phạm vi quản lý ngày {}:\n\
+             - {} website đang theo dõi; {} không truy cập được; {} đạt tiêu chí, {} chưa đạt.\n\
+             - Chứng chỉ: {} sắp hết hạn trong 30 ngày, {} đã hết hạn.\n\
+             - {} website có dấu hiệu bị tấn công; {} thiếu nội dung công khai.\n\n",
+            lanhmang_domain::text::date_text(today),
+            o.total,
+            o.down,
+            o.meets_standard,
+            o.failing_standard,
+            o.cert_expiring,
+            o.cert_expired,
+            o.compromised,
+            o.disclosure_gap
+        );
+        if alerts.is_empty() {
+            body.push_str("Trong 24 giờ qua không có cảnh báo mới.\n");
+        } else {
+            body.push_str(&format!("Cảnh báo trong 24 giờ qua ({}):\n", alerts.len()));
+            for a in &alerts {
+                body.push_str(&format!("- {} ({})\n", a.title, a.unit_name));
+            }
+        }
+        body.push_str("\nXem tổng quan: /giam-sat\n\n— Lành Mạng");
+        for (person, role) in store.people_with_roles_in_unit(unit_id).await? {
+            let Some(email) = person.email.clone().filter(|e| !e.trim().is_empty()) else {
+                continue;
+            };
+            if role != lanhmang_domain::Role::OfficeAdmin || person.disabled {
+                continue;
+            }
+            let mail = NewMail {
+                to_address: email,
+                to_name: person.display_name.clone(),
+                subject: format!(
+                    "[Lành Mạng] Tình hình website ngày {}: {} cảnh báo",
+                    lanhmang_domain::text::date_text(today),
+                    alerts.len()
+                ),
+                body: body.clone(),
+                reason: "supervision_digest",
+                plan_id: None,
+                unit_id: Some(unit_id),
+                dedup_key: Some(format!("digest:{unit_id}:{today}:{}", person.id)),
+            };
+            if store.queue_mail(&mail).await? {
+                queued += 1;
+            }
+        }
+    }
+    Ok(queued)
+}
+
+/// Looks up registration expiry dates through RDAP for hosts not checked in a week; each host
+/// is asked under its own name, then its parent domains (a school's subdomain is registered
+/// under its office's domain). Returns how many hosts were looked up.
+pub async fn lookup_domains(store: &Store, sup: &Supervision, limit: i64) -> Result<usize, JobError> {
+    let Some(base) = &sup.rdap_base else {
+        return Ok(0);
+    };
+    let hosts = store
+        .domains_due_for_lookup(lanhmang_store::now() - Duration::days(7), limit)
+        .await?;
+    let fetcher = Fetcher::new(Arc::new(InspectConfig {
+        request_timeout: StdDuration::from_secs(10),
+        ..sup.base.clone()
+    }))
+    .map_err(|e| JobError::Setup(e.to_string()))?;
+    for host in &hosts {
+        let (expires, registrar, error) = rdap_lookup(&fetcher, base, host).await;
+        store.record_domain_lookup(host, expires, &registrar, &error).await?;
+    }
+    Ok(hosts.len())
+}
+
+async fn rdap_lookup(fetcher: &Fetcher, base: &Url, host: &str) -> (Option<OffsetDateTime>, String, String) {
+    let labels: Vec<&str> = host.split('.').collect();
+    let mut last_error = String::from("không tìm thấy thông tin đăng ký");
+    for start in 0..labels.len().saturating_sub(1) {
+        let name = labels[start..].join(".");
+        let Ok(url) = base.join(&format!("domain/{name}")) else {
+            return (None, String::new(), "địa chỉ dịch vụ RDAP không hợp lệ".into());
+        };
+        let request = Request {
+            follow_redirects: true,
+            accept: Some("application/rdap+json, application/json"),
+            body_limit: Some(256 * 1024),
+            ..Default::default()
+        };
+        match fetcher.fetch(&url, &request).await {
+            Ok(r) if r.status == 200 => return parse_rdap(&r.body),
+            Ok(r) if r.status == 404 => continue,
+            Ok(r) => last_error = format!("dịch vụ RDAP trả về mã {}", r.status),
+            Err(e) => return (None, String::new(), format!("không hỏi được dịch vụ RDAP: {e}")),
+        }
+    }
+    (None, String::new(), last_error)
+}
+
+/// The expiration event and the registrar's name from an RDAP domain answer (RFC 9083).
+pub fn parse_rdap(body: &[u8]) -> (Option<OffsetDateTime>, String, String) {
+    let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return (None, String::new(), "câu trả lời RDAP không phải JSON".into());
+    };
+    let expires = v
+        .get("events")
+        .and_then(|e| e.as_array())
+        .and_then(|events| {
+            events.iter().find_map(|e| {
+                (e.get("eventAction")?.as_str()? == "expiration")
+                    .then(|| e.get("eventDate")?.as_str())
+                    .flatten()
+                    .and_then(|d| OffsetDateTime::parse(d, &time::format_description::well_known::Rfc3339).ok())
+            })
+        });
+    let registrar = v
+        .get("entities")
+        .and_then(|e| e.as_array())
+        .and_then(|entities| {
+            entities.iter().find_map(|e| {
+                let roles = e.get("roles")?.as_array()?;
+                if !roles.iter().any(|r| r.as_str() == Some("registrar")) {
+                    return None;
+                }
+                // vcardArray: ["vcard", [["fn", {}, "text", "Name"], …]]
+                e.get("vcardArray")?.get(1)?.as_array()?.iter().find_map(|field| {
+                    (field.get(0)?.as_str()? == "fn").then(|| field.get(3)?.as_str().map(str::to_string)).flatten()
+                })
+            })
+        })
+        .unwrap_or_default();
+    let error = if expires.is_none() {
+        "RDAP không cho biết ngày hết hạn".to_string()
+    } else {
+        String::new()
+    };
+    (expires.map(|t| t.replace_nanosecond(0).unwrap_or(t)), registrar, error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rdap_answers_give_expiry_and_registrar() {
+        let body = r#"{"objectClassName":"domain","ldhName":"pgd.edu.vn",
+            "events":[{"eventAction":"registration","eventDate":"2010-01-02T00:00:00Z"},
+                      {"eventAction":"expiration","eventDate":"2027-01-02T00:00:00Z"}],
+            "entities":[{"roles":["registrar"],"vcardArray":["vcard",[["version",{},"text","4.0"],["fn",{},"text","Nhà đăng ký A"]]]}]}"#;
+        let (expires, registrar, error) = parse_rdap(body.as_bytes());
+        assert_eq!(expires.map(|t| t.year()), Some(2027));
+        assert_eq!(registrar, "Nhà đăng ký A");
+        assert!(error.is_empty());
+        let (none, _, error) = parse_rdap(b"not json");
+        assert!(none.is_none() && !error.is_empty());
+    }
+
+    #[test]
+    fn details_are_capped() {
+        let big = serde_json::json!({"findings": "x".repeat(100_000), "final_url": "https://a.vn/"});
+        let text = cap_detail(big);
+        assert!(text.len() < 1000 && text.contains("truncated"));
+    }
+}
