@@ -14,6 +14,7 @@ pub mod permission;
 pub mod person;
 pub mod plan;
 pub mod plan_template;
+pub mod remediation;
 pub mod report;
 pub mod role;
 pub mod school_year;
