@@ -408,8 +408,8 @@ pub const GUIDES: &[Guide] = &[
     Guide {
         code: "stale_content",
         title: "Website lâu không có tin mới",
-        what: "Lành Mạng không thấy bài viết hay tin tức mới nào trên website trong một thời gian dài (thường là hơn 6 \
-            tháng). Website trông như đã bị bỏ quên.",
+        what: "Lành Mạng không thấy bài viết hay tin tức mới nào trên website trong một thời gian dài (quá số ngày mà \
+            tiêu chí kiểm tra của Phòng/Sở quy định, mặc định 90 ngày). Website trông như đã bị bỏ quên.",
         why: "Phụ huynh tìm đến website để biết lịch học, thông báo và hoạt động của con; thông tin cũ khiến họ chuyển \
             sang những nguồn kém tin cậy hơn. Website được cập nhật đều đặn cũng là nơi tốt nhất để trường đưa thông \
             tin đúng, nêu gương tốt và đính chính tin đồn sai.",
