@@ -356,6 +356,34 @@ impl IndicatorProvider for SchoolFacts {
     }
 }
 
+/// Facts from website supervision: the school's inspected websites and how many meet the
+/// office's standard, and how often its sites publish (from the sector news feeds).
+pub struct WebsiteFacts {
+    pub inspected_websites: u32,
+    pub meeting_standard: u32,
+    pub posts_per_month: Option<f64>,
+}
+
+impl IndicatorProvider for WebsiteFacts {
+    fn source(&self) -> &'static str {
+        "Giám sát website"
+    }
+    fn provide(&self, plan: &PlanContent) -> BTreeMap<String, f64> {
+        let mut out = BTreeMap::new();
+        // Nothing inspected yet: the principal answers, rather than a "no" the school never earned.
+        if self.inspected_websites > 0 && plan.indicator("s4_1_website_meets_standard").is_some() {
+            let all_meet = self.meeting_standard >= self.inspected_websites;
+            out.insert("s4_1_website_meets_standard".into(), if all_meet { 1.0 } else { 0.0 });
+        }
+        if let Some(p) = self.posts_per_month
+            && plan.indicator("s4_2_posts_per_month").is_some()
+        {
+            out.insert("s4_2_posts_per_month".into(), (p * 10.0).round() / 10.0);
+        }
+        out
+    }
+}
+
 /// Every provider's values, merged; where two provide the same indicator the first wins.
 pub fn computed_values(
     plan: &PlanContent,
@@ -707,6 +735,16 @@ mod tests {
         let all = computed_values(&plan, &[&ActivityLog(&[]), &facts]);
         assert_eq!(all["s3_1_has_network"].0, 1.0);
         assert_eq!(all["t5_1_school_plan"].1, "Dữ liệu của trường trên hệ thống");
+
+        let sites = |inspected, meeting, posts| WebsiteFacts {
+            inspected_websites: inspected,
+            meeting_standard: meeting,
+            posts_per_month: posts,
+        };
+        let v = sites(2, 2, Some(3.46)).provide(&plan);
+        assert_eq!((v["s4_1_website_meets_standard"], v["s4_2_posts_per_month"]), (1.0, 3.5));
+        assert_eq!(sites(2, 1, None).provide(&plan)["s4_1_website_meets_standard"], 0.0);
+        assert!(sites(0, 0, None).provide(&plan).is_empty(), "nothing inspected: nothing claimed");
     }
 
     #[test]

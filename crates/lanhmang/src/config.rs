@@ -507,6 +507,7 @@ impl Config {
             session_lifetime: time::Duration::hours(self.session_lifetime_hours),
             trust_proxy: self.trust_proxy,
             body_limit: self.body_limit_bytes,
+            allow_private_sites: self.inspect.allow_private_targets.unwrap_or(false),
             ..Default::default()
         }
     }

@@ -508,3 +508,105 @@ pub async fn ensure(store: &Store) -> anyhow::Result<bool> {
         .context("--demo cần một cơ sở dữ liệu trống hoặc đã chứa dữ liệu mẫu")?;
     Ok(true)
 }
+
+/// The demo's simulated school websites: the fixture web on fixed local ports when they are
+/// free (so the sites keep their addresses across restarts), on any free ports otherwise.
+pub async fn start_web() -> anyhow::Result<lanhmang_inspect::fixture_web::FixtureWeb> {
+    use lanhmang_inspect::fixture_web::{FixtureConfig, start};
+    let config = |http_port, tls_port| FixtureConfig {
+        sites: DEMO_WEBSITES,
+        http_port,
+        tls_port: Some(tls_port),
+        seed: 2026,
+    };
+    match start(config(47080, 47443)).await {
+        Ok(web) => Ok(web),
+        Err(_) => start(config(0, 0))
+            .await
+            .context("không khởi động được các website mẫu trên 127.0.0.1"),
+    }
+}
+
+/// How many simulated websites the demo registers: one per demo school, and the office's.
+const DEMO_WEBSITES: usize = 25;
+
+/// The inspector settings that reach the simulated websites: local addresses allowed (the
+/// demo alone does this), the fixture's certificate authority trusted, its ports used.
+pub fn inspect_config(
+    base: lanhmang_inspect::InspectConfig,
+    web: &lanhmang_inspect::fixture_web::FixtureWeb,
+) -> lanhmang_inspect::InspectConfig {
+    lanhmang_inspect::InspectConfig {
+        allow_private_targets: true,
+        extra_roots_pem: vec![web.ca_pem.clone()],
+        http_port: web.http_addr.port(),
+        https_port: web.tls_addr.map_or(443, |a| a.port()),
+        max_pages: 10,
+        ..base
+    }
+}
+
+/// Registers the simulated websites as the demo schools' and the office's (again pointing
+/// them at the current ports after a restart), then asks for a first inspection of all of
+/// them. Returns how many websites the demo follows.
+pub async fn register_websites(
+    store: &Store,
+    web: &lanhmang_inspect::fixture_web::FixtureWeb,
+) -> anyhow::Result<usize> {
+    use lanhmang_domain::UnitKind;
+    use lanhmang_domain::supervision::{SiteKind, StandardRules, normalize_site_url};
+    use lanhmang_store::UnitFilter;
+    use lanhmang_store::sites::NewSite;
+    let ctx = AuditContext::system("lanhmang demo");
+    let department = store
+        .unit_by_code("SGD-DEMO")
+        .await?
+        .context("dữ liệu mẫu không có Sở")?;
+    let (units, _) = store
+        .list_units(
+            &[department.id],
+            &UnitFilter::default(),
+            lanhmang_domain::Paging { page: 1, per_page: 500 },
+        )
+        .await?;
+    let office = units
+        .iter()
+        .find(|u| u.kind == UnitKind::Office)
+        .context("dữ liệu mẫu không có Phòng")?;
+    let mut owners: Vec<_> = units
+        .iter()
+        .filter(|u| u.kind == UnitKind::School && u.status == lanhmang_domain::UnitStatus::Active)
+        .collect();
+    owners.sort_by(|a, b| a.code.cmp(&b.code));
+    owners.push(office);
+    let rules = StandardRules::default();
+    for (owner, site) in owners.iter().zip(&web.manifest) {
+        let (url, host) = normalize_site_url(&site.url)?;
+        match store.unit_sites(owner.id).await?.into_iter().find(|s| s.host == host) {
+            Some(existing) if existing.url != url => store.repoint_site(existing.id, &url).await?,
+            Some(_) => {}
+            None => {
+                let kind = if owner.kind == UnitKind::Office {
+                    SiteKind::Page
+                } else {
+                    SiteKind::Website
+                };
+                store
+                    .add_site(
+                        &ctx,
+                        &NewSite {
+                            unit_id: owner.id,
+                            url,
+                            host,
+                            kind,
+                            name: format!("Website {}", owner.name),
+                        },
+                        &rules,
+                    )
+                    .await?;
+            }
+        }
+    }
+    store.request_inspection(&ctx, &office.ancestry, None).await?;
+    Ok(owners.len().min(web.manifest.len()))
+}

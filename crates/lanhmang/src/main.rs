@@ -436,7 +436,20 @@ async fn serve(config: Config, with_demo: bool) -> anyhow::Result<()> {
     let stop = server::shutdown_signal();
     let store = server::open_store(&config).await?;
     let seeded = if with_demo { demo::ensure(&store).await? } else { false };
-    let running = server::start(&config, store).await?;
+    let mut inspect = server::inspect_config(&config)?;
+    let demo_web = if with_demo {
+        let web = demo::start_web().await?;
+        let n = demo::register_websites(&store, &web).await?;
+        inspect = demo::inspect_config(inspect, &web);
+        say(format_args!(
+            "Các website mẫu chạy tại 127.0.0.1:{}; đang kiểm tra {n} website, kết quả có sau khoảng một phút.",
+            web.http_addr.port()
+        ));
+        Some(web)
+    } else {
+        None
+    };
+    let running = server::start_with(&config, store, inspect).await?;
     say(format_args!(
         "Lành Mạng đang chạy tại http://{}/ (cơ sở dữ liệu: {})",
         running.addr,
@@ -451,5 +464,9 @@ async fn serve(config: Config, with_demo: bool) -> anyhow::Result<()> {
     say(format_args!("Nhấn Ctrl+C để dừng."));
     stop.await;
     tracing::info!("shutting down");
-    running.stop().await
+    let stopped = running.stop().await;
+    if let Some(web) = demo_web {
+        web.shutdown().await;
+    }
+    stopped
 }

@@ -15,6 +15,7 @@ fn concrete(path: &str) -> String {
         .replace("{unit_id}", "3")
         .replace("{action}", "duyet")
         .replace("{file}", "app.css")
+        .replace("{code}", "tls_expired")
 }
 
 #[tokio::test]
@@ -99,6 +100,11 @@ async fn routes_refuse_roles_without_the_action() {
                     ReviewReports,
                     ViewDashboard,
                     ViewOutbox,
+                    ViewSites,
+                    ManageSites,
+                    ManageStandards,
+                    ViewNews,
+                    ManageNews,
                 ],
             ),
             (
@@ -111,6 +117,10 @@ async fn routes_refuse_roles_without_the_action() {
                     ViewReports,
                     ReviewReports,
                     ViewDashboard,
+                    ViewSites,
+                    ManageSites,
+                    ManageStandards,
+                    ManageNews,
                 ],
             ),
             (
@@ -126,6 +136,10 @@ async fn routes_refuse_roles_without_the_action() {
                     ReviewReports,
                     ViewDashboard,
                     ViewOutbox,
+                    ViewSites,
+                    ManageSites,
+                    ManageStandards,
+                    ManageNews,
                 ],
             ),
             (
@@ -138,11 +152,22 @@ async fn routes_refuse_roles_without_the_action() {
                     ReviewReports,
                     ViewDashboard,
                     ViewOutbox,
+                    ManageStandards,
+                    ManageNews,
                 ],
             ),
             (
                 "demo.head",
-                &[ManagePeople, ManageUnits, ViewAudit, LogActivities, WriteSchoolReport],
+                &[
+                    ManagePeople,
+                    ManageUnits,
+                    ViewAudit,
+                    LogActivities,
+                    WriteSchoolReport,
+                    ManageSites,
+                    ManageStandards,
+                    ManageNews,
+                ],
             ),
             ("demo.office", &[ViewAudit, WriteSchoolReport]),
         ];

@@ -563,6 +563,20 @@ impl Store {
         rows.into_iter().map(Site::try_from).collect()
     }
 
+    /// Points a site at a new address of the same host (the demo's simulated sites after a
+    /// restart on other ports). Not for people: a new address is a new registration.
+    pub async fn repoint_site(&self, id: i64, url: &str) -> Result<()> {
+        on_pool!(self, pool => {
+            sqlx::query("UPDATE sites SET url = $1, updated_at = $2 WHERE id = $3")
+                .bind(url)
+                .bind(now())
+                .bind(id)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
     /// Changes a site's schedule or switches it off (audited).
     pub async fn update_site(
         &self,
@@ -640,7 +654,7 @@ impl Store {
              COALESCE(SUM(CASE WHEN s.disclosure_gap THEN 1 ELSE 0 END), 0), \
              COALESCE(SUM(CASE WHEN s.meets_standard THEN 1 ELSE 0 END), 0), \
              COALESCE(SUM(CASE WHEN s.meets_standard = FALSE THEN 1 ELSE 0 END), 0), \
-             COALESCE(SUM(s.open_findings), 0) \
+             CAST(COALESCE(SUM(s.open_findings), 0) AS BIGINT) \
              FROM sites s JOIN units u ON u.id = s.unit_id WHERE s.active AND {}",
             conditions.join(" AND ")
         );
@@ -1566,4 +1580,337 @@ struct Recipient {
     name: String,
     email: Option<String>,
     office: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use lanhmang_domain::person::PersonInput;
+    use lanhmang_domain::unit::UnitInput;
+
+    use super::*;
+    use crate::test_support::{TestDb, backends};
+
+    struct World {
+        office: Unit,
+        school: Unit,
+        other: Unit,
+        webadmin: i64,
+        office_admin: i64,
+    }
+
+    use crate::Unit;
+
+    async fn world(store: &Store) -> World {
+        let ctx = AuditContext::system("test");
+        let unit = |code: &str, kind: &str| UnitInput {
+            code: code.into(),
+            name: format!("Đơn vị {code}"),
+            kind: kind.into(),
+            school_level: if kind == "school" { "th".into() } else { String::new() },
+            ..Default::default()
+        };
+        let dept = store.create_unit(&ctx, None, &unit("SGD", "department").parse().unwrap()).await.unwrap();
+        let office = store
+            .create_unit(&ctx, Some(dept.id), &unit("PGD", "office").parse().unwrap())
+            .await
+            .unwrap();
+        let school = store
+            .create_unit(&ctx, Some(office.id), &unit("TH-A", "school").parse().unwrap())
+            .await
+            .unwrap();
+        let other = store
+            .create_unit(&ctx, Some(office.id), &unit("TH-B", "school").parse().unwrap())
+            .await
+            .unwrap();
+        let person = |username: &str| PersonInput {
+            username: username.into(),
+            display_name: format!("Người {username}"),
+            email: format!("{username}@truong.edu.vn"),
+            ..Default::default()
+        };
+        let webadmin = store
+            .create_person(&ctx, school.id, &person("qtweb").parse().unwrap(), None, false)
+            .await
+            .unwrap();
+        store.grant_role(&ctx, webadmin.id, Role::WebsiteAdmin, school.id).await.unwrap();
+        let principal = store
+            .create_person(&ctx, school.id, &person("hieutruong").parse().unwrap(), None, false)
+            .await
+            .unwrap();
+        store.grant_role(&ctx, principal.id, Role::Principal, school.id).await.unwrap();
+        let office_admin = store
+            .create_person(&ctx, office.id, &person("chuyenvien").parse().unwrap(), None, false)
+            .await
+            .unwrap();
+        store.grant_role(&ctx, office_admin.id, Role::OfficeAdmin, office.id).await.unwrap();
+        World {
+            office,
+            school,
+            other,
+            webadmin: webadmin.id,
+            office_admin: office_admin.id,
+        }
+    }
+
+    fn new_site(unit: &Unit, url: &str) -> NewSite {
+        let (url, host) = supervision::normalize_site_url(url).unwrap();
+        NewSite {
+            unit_id: unit.id,
+            url,
+            host,
+            kind: SiteKind::Website,
+            name: String::new(),
+        }
+    }
+
+    fn run(site_id: i64, reachable: bool, issues: &[(&str, &str)]) -> InspectionRecord {
+        InspectionRecord {
+            site_id,
+            job: None,
+            full: true,
+            standard_id: None,
+            started_at: now(),
+            reachable,
+            http_status: reachable.then_some(200),
+            grade: reachable.then(|| "B".to_string()),
+            score: reachable.then_some(70),
+            cert_expires_at: Some(now() + Duration::days(200)),
+            pages_checked: 5,
+            broken_links: 0,
+            elapsed_ms: 1200,
+            meets_standard: Some(reachable && issues.is_empty()),
+            compromised: issues.iter().any(|(c, _)| c.starts_with("spam")),
+            disclosure_gap: issues.iter().any(|(c, _)| c.starts_with("disclosure")),
+            issues: issues
+                .iter()
+                .map(|(code, severity)| FoundIssue {
+                    code: code.to_string(),
+                    severity: severity.to_string(),
+                    evidence: format!("bằng chứng {code}"),
+                })
+                .collect(),
+            detail: "{}".into(),
+        }
+    }
+
+    async fn site_ids(store: &Store) -> i64 {
+        let (_, n) = store
+            .list_sites(
+                &SiteFilter {
+                    roots: vec![1],
+                    ..Default::default()
+                },
+                Paging::default(),
+            )
+            .await
+            .unwrap();
+        n
+    }
+
+    #[tokio::test]
+    async fn registry_findings_alerts_and_overview_on_every_backend() {
+        for backend in backends() {
+            let (db, store) = TestDb::store(backend).await.unwrap();
+            let w = world(&store).await;
+            let ctx = AuditContext::system("test");
+            let rules = StandardRules::default();
+
+            // A duplicate is reported, not added twice.
+            let Registered::Added(site) = store.add_site(&ctx, &new_site(&w.school, "https://th-a.edu.vn"), &rules).await.unwrap() else {
+                panic!("{backend}: first registration adds");
+            };
+            assert!(matches!(
+                store.add_site(&ctx, &new_site(&w.other, "https://TH-A.edu.vn/"), &rules).await.unwrap(),
+                Registered::Duplicate(s) if s.id == site.id
+            ));
+            assert_eq!(site_ids(&store).await, 1, "{backend}");
+            assert_eq!(site.status, "pending");
+
+            // First run: two findings, the site is hacked; the school's people and the office hear.
+            let first = store
+                .record_inspection(&run(site.id, true, &[("spam_hidden", "critical"), ("stale_content", "low")]))
+                .await
+                .unwrap();
+            assert_eq!((first.new_findings, first.resolved), (2, 0), "{backend}");
+            assert_eq!(first.alerts, vec!["compromised".to_string()], "{backend}");
+            assert_eq!(first.notifications, 3, "{backend}: admin, principal, office");
+            assert_eq!(first.mails, 2, "{backend}: the office reads the digest instead");
+            // The same state again: nothing new is raised.
+            let again = store
+                .record_inspection(&run(site.id, true, &[("spam_hidden", "critical"), ("stale_content", "low")]))
+                .await
+                .unwrap();
+            assert_eq!((again.new_findings, again.alerts.len(), again.notifications), (0, 0, 0), "{backend}");
+
+            // Acknowledge, then claim fixed: a fresh inspection is queued; the next run that still
+            // finds it reopens it, the one that does not resolves it.
+            let (open, total) = store
+                .list_findings(&FindingFilter { roots: vec![w.office.id], ..Default::default() }, Paging::default())
+                .await
+                .unwrap();
+            assert_eq!(total, 2, "{backend}");
+            let spam = open.iter().find(|f| f.code == "spam_hidden").unwrap();
+            let stale = open.iter().find(|f| f.code == "stale_content").unwrap();
+            assert_eq!(spam.severity, "critical");
+            assert_eq!(store.acknowledge_finding(&ctx, spam.id).await.unwrap().state, "acknowledged");
+            assert!(matches!(store.acknowledge_finding(&ctx, spam.id).await, Err(StoreError::Conflict(_))));
+            assert_eq!(store.mark_finding_fixed(&ctx, spam.id).await.unwrap().state, "fixed");
+            assert_eq!(store.mark_finding_fixed(&ctx, stale.id).await.unwrap().state, "fixed");
+            assert_eq!(
+                store.job_states(INSPECT_SITE_JOB).await.unwrap(),
+                vec![("queued".to_string(), 1)],
+                "{backend}: one inspection queued for both claims"
+            );
+            let third = store.record_inspection(&run(site.id, true, &[("spam_hidden", "critical")])).await.unwrap();
+            assert_eq!((third.reopened, third.resolved), (1, 1), "{backend}");
+            let spam = store.site_finding(spam.id).await.unwrap().unwrap();
+            assert_eq!((spam.state.as_str(), spam.reopened), ("open", 1), "{backend}");
+            let stale = store.site_finding(stale.id).await.unwrap().unwrap();
+            assert_eq!(stale.state, "resolved", "{backend}");
+            assert!(stale.resolved_at.is_some());
+
+            // Down: one alert; a check that still fails adds nothing; back up: back to normal,
+            // once the hack is gone too.
+            let down = store.record_inspection(&run(site.id, false, &[("unreachable", "high")])).await.unwrap();
+            assert_eq!(down.alerts, vec!["down".to_string()], "{backend}");
+            let mut check = run(site.id, false, &[("unreachable", "high")]);
+            check.full = false;
+            assert!(store.record_inspection(&check).await.unwrap().alerts.is_empty(), "{backend}");
+            let s = store.site(site.id).await.unwrap().unwrap();
+            assert_eq!((s.status.as_str(), s.consecutive_failures), ("down", 2), "{backend}");
+            assert_eq!(
+                store.site_finding(spam.id).await.unwrap().unwrap().state,
+                "open",
+                "{backend}: a site that cannot be reached keeps its content findings"
+            );
+            let back = store.record_inspection(&run(site.id, true, &[])).await.unwrap();
+            assert_eq!(back.alerts, vec!["back_to_normal".to_string()], "{backend}");
+            let s = store.site(site.id).await.unwrap().unwrap();
+            assert_eq!((s.status.as_str(), s.open_findings, s.compromised), ("up", 0, false), "{backend}");
+
+            let (notes, _) = store.notifications(w.webadmin, Paging::default()).await.unwrap();
+            let kinds: Vec<&str> = notes.iter().map(|n| n.kind.as_str()).collect();
+            assert_eq!(kinds, vec!["back_to_normal", "down", "compromised"], "{backend}");
+            assert_eq!(store.unread_notifications(w.office_admin).await.unwrap(), 3, "{backend}");
+            assert_eq!(store.mark_notifications_read(w.office_admin).await.unwrap(), 3);
+            assert_eq!(store.unread_notifications(w.office_admin).await.unwrap(), 0);
+            assert_eq!(store.alerts_since(&w.office.ancestry, now() - Duration::hours(1), 50).await.unwrap().len(), 3);
+
+            // History, overview and filters.
+            assert_eq!(store.site_runs(site.id, false, 50).await.unwrap().len(), 6, "{backend}");
+            assert_eq!(store.site_runs(site.id, true, 50).await.unwrap().len(), 5, "{backend}");
+            let Registered::Added(b) = store.add_site(&ctx, &new_site(&w.other, "http://th-b.edu.vn"), &rules).await.unwrap() else {
+                panic!()
+            };
+            let mut expiring = run(b.id, true, &[("disclosure_missing", "medium")]);
+            expiring.cert_expires_at = Some(now() + Duration::days(10));
+            expiring.grade = Some("F".into());
+            let r = store.record_inspection(&expiring).await.unwrap();
+            assert_eq!(r.alerts, vec!["cert_soon".to_string(), "disclosure_missing".to_string()], "{backend}");
+            let o = store.sites_overview(&[w.office.id], None).await.unwrap();
+            assert_eq!((o.total, o.up, o.down, o.cert_expiring, o.disclosure_gap), (2, 2, 0, 1, 1), "{backend}");
+            assert_eq!(o.grades, vec![("B".to_string(), 1), ("F".to_string(), 1)], "{backend}");
+            let school_only = store.sites_overview(&[w.office.id], Some(&w.school.ancestry)).await.unwrap();
+            assert_eq!(school_only.total, 1, "{backend}");
+            assert_eq!(store.sites_overview(&[w.other.id], Some(&w.school.ancestry)).await.unwrap().total, 0);
+            let filtered = |problem: &str, grade: Option<&str>| SiteFilter {
+                roots: vec![w.office.id],
+                problem: (!problem.is_empty()).then(|| problem.to_string()),
+                grade: grade.map(str::to_string),
+                ..Default::default()
+            };
+            let count = |f: SiteFilter| {
+                let store = &store;
+                async move { store.list_sites(&f, Paging::default()).await.unwrap().1 }
+            };
+            assert_eq!(count(filtered("cert", None)).await, 1, "{backend}");
+            assert_eq!(count(filtered("disclosure", None)).await, 1, "{backend}");
+            assert_eq!(count(filtered("", Some("F"))).await, 1, "{backend}");
+            assert_eq!(count(filtered("compromised", None)).await, 0, "{backend}");
+            let mut q = filtered("", None);
+            q.q = Some("TH-B".into());
+            assert_eq!(count(q).await, 1, "{backend}: address search");
+            assert_eq!(store.unit_website_facts(w.school.id).await.unwrap(), (1, 1), "{backend}");
+            assert_eq!(store.unit_website_facts(w.other.id).await.unwrap(), (1, 0), "{backend}");
+            let (domains, n) = store.domain_inventory(&[w.office.id], Paging::default()).await.unwrap();
+            assert_eq!(n, 2, "{backend}");
+            assert!(domains.iter().any(|d| d.host == "th-b.edu.vn" && d.cert_expires_at.is_some()));
+            store.record_domain_lookup("th-b.edu.vn", Some(now() + Duration::days(300)), "Nhà đăng ký", "").await.unwrap();
+            assert_eq!(store.domains_due_for_lookup(now() - Duration::days(7), 10).await.unwrap(), vec!["th-a.edu.vn".to_string()]);
+
+            drop(store);
+            db.cleanup().await;
+        }
+    }
+
+    #[tokio::test]
+    async fn scheduling_requests_standards_and_leases_on_every_backend() {
+        for backend in backends() {
+            let (db, store) = TestDb::store(backend).await.unwrap();
+            let w = world(&store).await;
+            let ctx = AuditContext::system("test");
+            let rules = StandardRules::default();
+            let mut ids = Vec::new();
+            for url in ["https://a.th-a.edu.vn", "https://b.th-a.edu.vn", "https://a.th-a.edu.vn/blog"] {
+                if let Registered::Added(s) = store.add_site(&ctx, &new_site(&w.school, url), &rules).await.unwrap() {
+                    ids.push(s.id);
+                }
+            }
+            // New sites are due at once; two schedulers in a row queue each once.
+            assert_eq!(store.schedule_due_inspections(100, Duration::seconds(30)).await.unwrap(), (3, 0), "{backend}");
+            assert_eq!(store.schedule_due_inspections(100, Duration::seconds(30)).await.unwrap(), (0, 0), "{backend}");
+            // The two sites of one host are spaced out.
+            let mut run_ats = Vec::new();
+            while let Some(job) = store.claim_job("w", Duration::minutes(1)).await.unwrap() {
+                run_ats.push(job.payload.clone());
+                store.complete_job(job.id, "w").await.unwrap();
+            }
+            assert_eq!(run_ats.len(), 2, "{backend}: the second site of a.th-a.edu.vn waits its turn");
+
+            // "Inspect now" for the school: progress counts the sites inspected since.
+            let request = store.request_inspection(&ctx, &w.school.ancestry, None).await.unwrap();
+            let p = store.inspection_progress(request).await.unwrap().unwrap();
+            assert_eq!((p.total, p.done, p.finished), (3, 0, false), "{backend}");
+            let job = store.claim_job("w1", Duration::minutes(1)).await.unwrap().unwrap();
+            assert!(job.payload.contains("\"full\""), "{backend}: {}", job.payload);
+            let payload: serde_json::Value = serde_json::from_str(&job.payload).unwrap();
+            let site_id = payload["site_id"].as_i64().unwrap();
+            let mut rec = run(site_id, true, &[]);
+            rec.job = Some((job.id, "w1".into()));
+            // A worker whose lease ran out cannot store its result; the one holding it can.
+            let mut stale = rec.clone();
+            stale.job = Some((job.id, "w0".into()));
+            assert!(matches!(store.record_inspection(&stale).await, Err(StoreError::Conflict(_))), "{backend}");
+            store.record_inspection(&rec).await.unwrap();
+            assert!(store.runs_per_job().await.unwrap().is_empty(), "{backend}");
+            let p = store.inspection_progress(request).await.unwrap().unwrap();
+            assert_eq!(p.done, 1, "{backend}");
+            assert!(matches!(
+                store.request_inspection(&ctx, &w.other.ancestry, None).await,
+                Err(StoreError::Conflict(_))
+            ));
+
+            // A failing site's checks back off.
+            store.record_inspection(&run(ids[1], false, &[("unreachable", "high")])).await.unwrap();
+            store.record_inspection(&run(ids[1], false, &[("unreachable", "high")])).await.unwrap();
+            assert_eq!(store.site(ids[1]).await.unwrap().unwrap().consecutive_failures, 2);
+
+            // Standards: versions, the nearest office's applies, stale edits refused.
+            assert!(store.standard_for(&w.school.ancestry).await.unwrap().is_none());
+            let mut strict = StandardRules::default();
+            strict.min_header_grade = "B".into();
+            assert_eq!(store.save_standard(&ctx, w.office.id, &strict, "Học kỳ II", 0).await.unwrap(), 1);
+            assert!(matches!(
+                store.save_standard(&ctx, w.office.id, &strict, "cũ", 0).await,
+                Err(StoreError::Conflict(_))
+            ));
+            strict.stale_after_days = 60;
+            assert_eq!(store.save_standard(&ctx, w.office.id, &strict, "Chặt hơn", 1).await.unwrap(), 2);
+            let applied = store.standard_for(&w.school.ancestry).await.unwrap().unwrap();
+            assert_eq!((applied.version, applied.rules.stale_after_days), (2, 60), "{backend}");
+            assert_eq!(store.standard_versions(w.office.id).await.unwrap().len(), 2);
+            drop(store);
+            db.cleanup().await;
+        }
+    }
 }

@@ -166,6 +166,156 @@ impl ProgressChart<'_> {
 }
 
 /// The top of the vertical axis: the count rounded up to a multiple of its tick step.
+/// A site's header score over its runs, oldest first, with the grade of the latest run.
+pub struct ScoreChart<'a> {
+    pub id: &'a str,
+    /// (day, score, grade) per full inspection, oldest first.
+    pub points: &'a [(Date, i64, String)],
+}
+
+impl ScoreChart<'_> {
+    pub fn svg(&self) -> String {
+        let mut out = String::with_capacity(2048);
+        let (title_id, desc_id) = (format!("{}-tieu-de", self.id), format!("{}-mo-ta", self.id));
+        let top = self.points.iter().map(|p| p.1).max().unwrap_or(100).max(100);
+        let top = nice_top(top);
+        let h = HEIGHT - TOP - BOTTOM;
+        let y = |v: i64| TOP + h - (v.clamp(0, top) as f64 / top as f64) * h;
+        let n = self.points.len();
+        let x = |i: usize| {
+            if n <= 1 {
+                (LEFT + WIDTH - RIGHT) / 2.0
+            } else {
+                LEFT + i as f64 / (n - 1) as f64 * (WIDTH - LEFT - RIGHT)
+            }
+        };
+        let desc = match (self.points.first(), self.points.last()) {
+            (Some(first), Some(last)) => format!(
+                "{n} lần kiểm tra từ {:02}/{:02}/{} đến {:02}/{:02}/{}; điểm gần nhất {} (hạng {}).",
+                first.0.day(),
+                u8::from(first.0.month()),
+                first.0.year(),
+                last.0.day(),
+                u8::from(last.0.month()),
+                last.0.year(),
+                last.1,
+                last.2
+            ),
+            _ => "Chưa có lần kiểm tra đầy đủ nào.".to_string(),
+        };
+        out.push_str(&format!(
+            "<svg class=\"chart\" viewBox=\"0 0 {WIDTH} {HEIGHT}\" role=\"img\" aria-labelledby=\"{title_id} {desc_id}\" \
+             xmlns=\"http://www.w3.org/2000/svg\"><title id=\"{title_id}\">Điểm tiêu đề bảo mật qua các lần kiểm tra</title>\
+             <desc id=\"{desc_id}\">{}</desc>",
+            escape(&desc)
+        ));
+        let step = tick_step(top);
+        let mut v = 0;
+        while v <= top {
+            out.push_str(&format!(
+                "<line class=\"chart-grid\" x1=\"{LEFT}\" x2=\"{:.1}\" y1=\"{:.1}\" y2=\"{:.1}\" stroke=\"#d9dee5\"/>\
+                 <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" font-size=\"12\" fill=\"#5b6675\">{v}</text>",
+                WIDTH - RIGHT,
+                y(v),
+                y(v),
+                LEFT - 5.0,
+                y(v) + 4.0
+            ));
+            v += step;
+        }
+        if let (Some(first), Some(last)) = (self.points.first(), self.points.last()) {
+            for (i, (day, anchor)) in [(first.0, "start"), (last.0, "end")].into_iter().enumerate() {
+                if n == 1 && i == 1 {
+                    break;
+                }
+                let px = if i == 0 { x(0) } else { x(n - 1) };
+                let anchor = if n == 1 { "middle" } else { anchor };
+                out.push_str(&format!(
+                    "<text x=\"{px:.1}\" y=\"{:.1}\" text-anchor=\"{anchor}\" font-size=\"12\" fill=\"#5b6675\">{:02}/{:02}</text>",
+                    HEIGHT - 10.0,
+                    day.day(),
+                    u8::from(day.month())
+                ));
+            }
+            let path: Vec<String> = self
+                .points
+                .iter()
+                .enumerate()
+                .map(|(i, p)| format!("{}{:.1} {:.1}", if i == 0 { "M" } else { "L" }, x(i), y(p.1)))
+                .collect();
+            out.push_str(&format!(
+                "<path class=\"chart-line\" d=\"{}\" fill=\"none\" stroke=\"#0b6e4f\" stroke-width=\"2.5\" stroke-linejoin=\"round\"/>",
+                path.join("")
+            ));
+            let (lx, ly) = (x(n - 1), y(last.1));
+            out.push_str(&format!(
+                "<circle class=\"chart-point\" cx=\"{lx:.1}\" cy=\"{ly:.1}\" r=\"3.5\" fill=\"#0b6e4f\"/>\
+                 <text class=\"chart-value\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" font-size=\"12\" font-weight=\"700\" fill=\"#08543c\">{} ({})</text>",
+                lx,
+                (ly - 8.0).max(12.0),
+                last.1,
+                escape(&last.2)
+            ));
+        }
+        out.push_str("</svg>");
+        out
+    }
+}
+
+/// Sites per grade as horizontal bars, best grade first.
+pub struct GradeBars<'a> {
+    pub id: &'a str,
+    pub counts: &'a [(String, i64)],
+}
+
+impl GradeBars<'_> {
+    pub fn svg(&self) -> String {
+        let rows = self.counts.len().max(1);
+        let row_h = 22.0;
+        let height = row_h * rows as f64 + 8.0;
+        let max = self.counts.iter().map(|c| c.1).max().unwrap_or(1).max(1) as f64;
+        let (title_id, desc_id) = (format!("{}-tieu-de", self.id), format!("{}-mo-ta", self.id));
+        let desc = self
+            .counts
+            .iter()
+            .map(|(g, n)| format!("{g}: {n}"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let mut out = format!(
+            "<svg class=\"chart\" viewBox=\"0 0 {WIDTH} {height}\" role=\"img\" aria-labelledby=\"{title_id} {desc_id}\" \
+             xmlns=\"http://www.w3.org/2000/svg\"><title id=\"{title_id}\">Số website theo hạng tiêu đề bảo mật</title>\
+             <desc id=\"{desc_id}\">{}</desc>",
+            escape(if desc.is_empty() { "Chưa có website nào được chấm hạng." } else { &desc })
+        );
+        let bar_left = 40.0;
+        let bar_max = WIDTH - bar_left - 60.0;
+        for (i, (grade, n)) in self.counts.iter().enumerate() {
+            let y = 4.0 + i as f64 * row_h;
+            let w = (*n as f64 / max * bar_max).max(1.0);
+            let fill = match grade.chars().next() {
+                Some('A') => "#0b6e4f",
+                Some('B') => "#3f8f4a",
+                Some('C') => "#b7791f",
+                Some('D') => "#c05621",
+                _ => "#b42318",
+            };
+            out.push_str(&format!(
+                "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" font-size=\"13\" fill=\"#1c2430\">{}</text>\
+                 <rect x=\"{bar_left}\" y=\"{y:.1}\" width=\"{w:.1}\" height=\"{:.1}\" fill=\"{fill}\" rx=\"2\"/>\
+                 <text x=\"{:.1}\" y=\"{:.1}\" font-size=\"13\" fill=\"#1c2430\">{n}</text>",
+                bar_left - 6.0,
+                y + 15.0,
+                escape(grade),
+                row_h - 6.0,
+                bar_left + w + 6.0,
+                y + 15.0
+            ));
+        }
+        out.push_str("</svg>");
+        out
+    }
+}
+
 fn nice_top(max: i64) -> i64 {
     let step = tick_step(max);
     (max + step - 1) / step * step

@@ -34,8 +34,10 @@ impl Layout {
         nav.push(("/nguoi-dung", "Người dùng", Some(Action::ViewPeople)));
         nav.push(("/hoat-dong", "Hoạt động", Some(Action::ViewActivities)));
         nav.push(("/tong-hop-nam", "Tổng hợp", Some(Action::ViewDashboard)));
+        nav.push(("/giam-sat", "Website", Some(Action::ViewSites)));
         nav.push(("/thu-di", "Thư đi", Some(Action::ViewOutbox)));
         nav.push(("/nhat-ky", "Nhật ký", Some(Action::ViewAudit)));
+        nav.push(("/thong-bao", "Thông báo", None));
         nav.push(("/tai-khoan", "Tài khoản", None));
         let nav = nav
             .into_iter()

@@ -24,6 +24,7 @@ mod ops;
 pub mod pages;
 pub mod routes;
 mod static_files;
+pub mod supervision;
 pub mod yearly;
 
 pub use error::AppError;
@@ -66,6 +67,8 @@ pub struct WebConfig {
     /// Largest request body accepted; larger ones get 413.
     pub body_limit: usize,
     pub throttle: ThrottleConfig,
+    /// Accept websites on local or private addresses (the demo's simulated sites, tests).
+    pub allow_private_sites: bool,
 }
 
 impl Default for WebConfig {
@@ -78,6 +81,7 @@ impl Default for WebConfig {
             trust_proxy: false,
             body_limit: 2 * 1024 * 1024,
             throttle: ThrottleConfig::default(),
+            allow_private_sites: false,
         }
     }
 }

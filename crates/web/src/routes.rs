@@ -151,7 +151,7 @@ fn login_redirect(request: &Request) -> Response {
 /// Every route of the application.
 pub fn build() -> Routes {
     use Need::*;
-    use pages::{account, audit_log, home, login, people, plans, units};
+    use pages::{account, audit_log, home, login, people, plans, supervision as sup, units};
     Routes::new()
         // Operations.
         .get("/healthz", Public, ops::healthz)
@@ -360,6 +360,49 @@ pub fn build() -> Routes {
             pages::dashboard::rollup,
         )
         .get("/thu-di", Permission(Action::ViewOutbox), pages::dashboard::outbox)
+        // Website supervision.
+        .get("/giam-sat", Permission(Action::ViewSites), sup::overview)
+        .post("/giam-sat/kiem-tra", Permission(Action::ManageSites), sup::inspect_all_now)
+        .get("/giam-sat/kiem-tra/{id}", Permission(Action::ViewSites), sup::progress)
+        .get("/giam-sat/website", Permission(Action::ViewSites), sup::sites)
+        .get("/giam-sat/website/moi", Permission(Action::ManageSites), sup::new_site_form)
+        .post("/giam-sat/website/moi", Permission(Action::ManageSites), sup::create_site)
+        .get("/giam-sat/website/nhap", Permission(Action::ManageSites), sup::import_form)
+        .post("/giam-sat/website/nhap", Permission(Action::ManageSites), sup::import)
+        .get(
+            "/giam-sat/website/nhap/mau.csv",
+            Permission(Action::ManageSites),
+            sup::import_sample,
+        )
+        .get("/giam-sat/website/{id}", Permission(Action::ViewSites), sup::site)
+        .post(
+            "/giam-sat/website/{id}/kiem-tra",
+            Permission(Action::ManageSites),
+            sup::inspect_site_now,
+        )
+        .post(
+            "/giam-sat/website/{id}/lich",
+            Permission(Action::ManageSites),
+            sup::update_schedule,
+        )
+        .get("/giam-sat/phat-hien", Permission(Action::ViewSites), sup::findings)
+        .post(
+            "/giam-sat/phat-hien/{id}/ghi-nhan",
+            Permission(Action::ManageSites),
+            sup::acknowledge,
+        )
+        .post(
+            "/giam-sat/phat-hien/{id}/da-sua",
+            Permission(Action::ManageSites),
+            sup::mark_fixed,
+        )
+        .get("/giam-sat/tieu-chi", Permission(Action::ViewSites), sup::standard)
+        .post("/giam-sat/tieu-chi", Permission(Action::ManageStandards), sup::save_standard)
+        .get("/giam-sat/ten-mien", Permission(Action::ViewSites), sup::domains)
+        .get("/huong-dan", SignedIn, sup::guides)
+        .get("/huong-dan/{code}", SignedIn, sup::guide)
+        .get("/thong-bao", SignedIn, sup::notifications)
+        .post("/thong-bao/da-doc", SignedIn, sup::mark_read)
         // Audit log.
         .get("/nhat-ky", Permission(Action::ViewAudit), audit_log::page)
         // API.
@@ -430,5 +473,33 @@ pub fn build() -> Routes {
             "/api/v1/activities",
             Permission(Action::ViewActivities),
             api::yearly::list_activities,
+        )
+        .get("/api/v1/sites", Permission(Action::ViewSites), api::supervision::list_sites)
+        .post("/api/v1/sites", Permission(Action::ManageSites), api::supervision::create_site)
+        .get("/api/v1/sites/{id}", Permission(Action::ViewSites), api::supervision::site)
+        .get(
+            "/api/v1/findings",
+            Permission(Action::ViewSites),
+            api::supervision::list_findings,
+        )
+        .post(
+            "/api/v1/findings/{id}/acknowledge",
+            Permission(Action::ManageSites),
+            api::supervision::acknowledge,
+        )
+        .post(
+            "/api/v1/findings/{id}/fixed",
+            Permission(Action::ManageSites),
+            api::supervision::fixed,
+        )
+        .post(
+            "/api/v1/inspections",
+            Permission(Action::ManageSites),
+            api::supervision::create_inspection,
+        )
+        .get(
+            "/api/v1/inspections/{id}",
+            Permission(Action::ViewSites),
+            api::supervision::inspection,
         )
 }

@@ -8,7 +8,7 @@ use lanhmang_domain::permission::scope_roots;
 use lanhmang_domain::plan::{IndicatorDef, PlanStatus};
 use lanhmang_domain::plan_template::{Aggregation, IndicatorKind};
 use lanhmang_domain::report::{
-    ActivityLog, IndicatorSums, IndicatorValue, ReportFacts, ReportStatus, SchoolFacts, VALIDATION_RULES, Value,
+    ActivityLog, IndicatorSums, IndicatorValue, ReportFacts, ReportStatus, SchoolFacts, VALIDATION_RULES, Value, WebsiteFacts,
     ValueError, ValueInput, aggregate, computed_values, format_aggregate, parse_value, ratio, validate,
 };
 use lanhmang_domain::{Action, Role, SchoolLevel, Target, UnitKind, authorize};
@@ -177,7 +177,17 @@ pub async fn computed(state: &AppState, plan: &Plan, unit: &Unit) -> Result<BTre
         collaborators: u32::try_from(collaborators).unwrap_or(u32::MAX),
         school_plan_submitted,
     };
-    Ok(computed_values(&plan.content, &[&ActivityLog(&facts), &school]))
+    let (inspected, meeting) = state.store.unit_website_facts(unit.id).await?;
+    let websites = WebsiteFacts {
+        inspected_websites: u32::try_from(inspected).unwrap_or(0),
+        meeting_standard: u32::try_from(meeting).unwrap_or(0),
+        // MERGE-NEWS: posts per month from the news feeds.
+        posts_per_month: None,
+    };
+    Ok(computed_values(
+        &plan.content,
+        &[&ActivityLog(&facts), &school, &websites],
+    ))
 }
 
 fn prefilled(computed: &BTreeMap<String, (f64, &'static str)>) -> BTreeMap<String, IndicatorValue> {

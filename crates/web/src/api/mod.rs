@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`: bearer tokens, the same permissions as the pages.
 
 pub mod openapi;
+pub mod supervision;
 pub mod yearly;
 
 use axum::Json;

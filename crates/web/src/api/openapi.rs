@@ -32,7 +32,7 @@ pub fn spec() -> Value {
     ]);
     let mut people_params = paging.as_array().cloned().unwrap_or_default();
     people_params.push(json!({"name": "q", "in": "query", "schema": {"type": "string"}}));
-    json!({
+    let mut spec = json!({
         "openapi": "3.1.0",
         "info": {
             "title": "Lành Mạng API",
@@ -230,7 +230,77 @@ pub fn spec() -> Value {
                 "responses": {"200": {"description": "OpenAPI 3.1"}}
             }}
         }
-    })
+    });
+    add_supervision(&mut spec, &error, &paging);
+    spec
+}
+
+/// Website supervision: sites, findings, inspections.
+fn add_supervision(spec: &mut Value, error: &Value, paging: &Value) {
+    let mut site_params = paging.as_array().cloned().unwrap_or_default();
+    site_params.extend([
+        json!({"name": "unit_id", "in": "query", "description": "Chỉ các website của đơn vị này và cấp dưới", "schema": {"type": "integer"}}),
+        json!({"name": "grade", "in": "query", "description": "Hạng tiêu đề bảo mật (A+ … F) hoặc none", "schema": {"type": "string"}}),
+        json!({"name": "status", "in": "query", "schema": {"type": "string", "enum": ["up", "down", "pending"]}}),
+        json!({"name": "problem", "in": "query", "schema": {"type": "string", "enum": ["cert", "compromised", "disclosure", "failing"]}}),
+        json!({"name": "q", "in": "query", "description": "Một phần địa chỉ", "schema": {"type": "string"}}),
+    ]);
+    let mut finding_params = paging.as_array().cloned().unwrap_or_default();
+    finding_params.extend([
+        json!({"name": "site_id", "in": "query", "schema": {"type": "integer"}}),
+        json!({"name": "unit_id", "in": "query", "schema": {"type": "integer"}}),
+        json!({"name": "status", "in": "query", "description": "Bỏ trống: mọi phát hiện chưa xử lý xong", "schema": {"type": "string", "enum": ["open", "acknowledged", "fixed", "resolved"]}}),
+    ]);
+    let id = json!({"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}});
+    let site = json!({"type": "object", "properties": {
+        "id": {"type": "integer"}, "unit_id": {"type": "integer"}, "unit_name": {"type": "string"}, "url": {"type": "string"},
+        "kind": {"type": "string", "enum": ["website", "blog", "forum", "page"]}, "name": {"type": "string"}, "active": {"type": "boolean"},
+        "status": {"type": "string", "enum": ["pending", "up", "down"]}, "reachable": {"type": ["boolean", "null"]},
+        "grade": {"type": ["string", "null"]}, "score": {"type": ["integer", "null"]}, "meets_standard": {"type": ["boolean", "null"]},
+        "compromised": {"type": "boolean"}, "disclosure_gap": {"type": "boolean"}, "open_findings": {"type": "integer"},
+        "cert_expires_at": {"type": ["string", "null"], "format": "date-time"}, "last_inspected_at": {"type": ["string", "null"], "format": "date-time"}}});
+    let finding = json!({"type": "object", "properties": {
+        "id": {"type": "integer"}, "site_id": {"type": "integer"}, "site_url": {"type": "string"}, "unit_id": {"type": "integer"},
+        "code": {"type": "string"}, "title": {"type": "string"}, "severity": {"type": "string", "enum": ["info", "low", "medium", "high", "critical"]},
+        "status": {"type": "string", "enum": ["open", "acknowledged", "fixed", "resolved"]}, "evidence": {"type": "string"},
+        "guide": {"type": "string", "description": "Đường dẫn tới hướng dẫn khắc phục"},
+        "first_seen_at": {"type": "string", "format": "date-time"}, "last_seen_at": {"type": "string", "format": "date-time"},
+        "resolved_at": {"type": ["string", "null"], "format": "date-time"}, "reopened": {"type": "integer"}}});
+    let list = |item: &Value| json!({"type": "object", "properties": {"items": {"type": "array", "items": item},
+        "total": {"type": "integer"}, "page": {"type": "integer"}, "per_page": {"type": "integer"}}});
+    let paths = json!({
+        "/api/v1/sites": {
+            "get": {"summary": "Website trong phạm vi người gọi, website có vấn đề trước", "parameters": site_params,
+                "responses": {"200": {"description": "Danh sách", "content": {"application/json": {"schema": list(&site)}}}, "400": error, "401": error, "403": error, "404": error}},
+            "post": {"summary": "Đăng ký một website của đơn vị (địa chỉ http/https công khai)",
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["unit_id", "url"], "properties": {
+                    "unit_id": {"type": "integer"}, "url": {"type": "string"}, "kind": {"type": "string", "enum": ["website", "blog", "forum", "page"]}, "name": {"type": "string"}}}}}},
+                "responses": {"201": {"description": "Đã đăng ký", "content": {"application/json": {"schema": site}}}, "400": error, "401": error, "403": error, "404": error,
+                    "409": {"description": "Địa chỉ đã được đăng ký; không thêm lần nữa"}, "422": error}}
+        },
+        "/api/v1/sites/{id}": {"get": {"summary": "Một website với lần kiểm tra gần nhất và các phát hiện đang mở", "parameters": [id],
+            "responses": {"200": {"description": "Website"}, "401": error, "403": error, "404": error}}},
+        "/api/v1/findings": {"get": {"summary": "Phát hiện trong phạm vi người gọi, nghiêm trọng trước", "parameters": finding_params,
+            "responses": {"200": {"description": "Danh sách", "content": {"application/json": {"schema": list(&finding)}}}, "400": error, "401": error, "403": error, "404": error}}},
+        "/api/v1/findings/{id}/acknowledge": {"post": {"summary": "Ghi nhận phát hiện", "parameters": [id],
+            "responses": {"200": {"description": "Phát hiện", "content": {"application/json": {"schema": finding}}}, "401": error, "403": error, "404": error, "409": error}}},
+        "/api/v1/findings/{id}/fixed": {"post": {"summary": "Báo đã sửa; website được kiểm tra lại ngay để xác nhận hoặc mở lại", "parameters": [id],
+            "responses": {"200": {"description": "Phát hiện", "content": {"application/json": {"schema": finding}}}, "401": error, "403": error, "404": error, "409": error}}},
+        "/api/v1/inspections": {"post": {"summary": "Kiểm tra ngay một website (site_id) hoặc mọi website của một đơn vị (unit_id)",
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "properties": {
+                "site_id": {"type": "integer"}, "unit_id": {"type": "integer"}}}}}},
+            "responses": {"202": {"description": "Đã xếp hàng", "content": {"application/json": {"schema": {"type": "object", "properties": {"id": {"type": "integer"}}}}}},
+                "400": error, "401": error, "403": error, "404": error, "409": error}}},
+        "/api/v1/inspections/{id}": {"get": {"summary": "Tiến độ một yêu cầu kiểm tra", "parameters": [id],
+            "responses": {"200": {"description": "Tiến độ", "content": {"application/json": {"schema": {"type": "object", "properties": {
+                "id": {"type": "integer"}, "status": {"type": "string", "enum": ["running", "done"]}, "total": {"type": "integer"}, "done": {"type": "integer"},
+                "progress": {"type": "number"}}}}}}, "401": error, "404": error}}}
+    });
+    if let (Some(target), Some(add)) = (spec["paths"].as_object_mut(), paths.as_object()) {
+        for (k, v) in add {
+            target.insert(k.clone(), v.clone());
+        }
+    }
 }
 
 pub async fn document() -> Json<Value> {

@@ -8,6 +8,7 @@ pub mod home;
 pub mod login;
 pub mod people;
 pub mod plans;
+pub mod supervision;
 pub mod units;
 
 use axum::extract::rejection::FormRejection;

@@ -1,0 +1,1355 @@
+//! Website supervision pages: the office overview, the site list and each site's page,
+//! registering and importing sites, findings with their guides, "inspect now" with its
+//! progress, the standard, the domain inventory and the in-app notifications.
+//!
+//! A site outside someone's scope is a 404, so that its existence is not revealed.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use lanhmang_domain::remediation::{self, Guide};
+use lanhmang_domain::supervision::{CheckGroup, GRADES, SiteKind, StandardRules};
+use lanhmang_domain::{Action, Paging, Target, authorize};
+use lanhmang_inspect::finding::FindingCode;
+use lanhmang_store::sites::{FindingFilter, Registered, Site, SiteFilter, SiteFinding};
+use lanhmang_store::{Unit, UnitFilter as StoreUnitFilter};
+use serde::Deserialize;
+use time::OffsetDateTime;
+
+use super::units::Choice;
+use super::{PageForm, paging, parse_id};
+use crate::AppState;
+use crate::auth::{ClientIp, Identity};
+use crate::charts::{GradeBars, ScoreChart};
+use crate::error::AppError;
+use crate::layout::{FieldErrors, Layout, Pager, render};
+use crate::supervision as service;
+
+const SECTION: &str = "/giam-sat";
+
+fn layout(title: impl Into<String>, identity: &Identity, notice: Option<&str>) -> Layout {
+    let mut layout = Layout::new(title, identity, SECTION);
+    layout.notice = notice.and_then(|code| match code {
+        "da-them" => Some("Đã thêm website. Lần kiểm tra đầu tiên đã được xếp lịch."),
+        "da-co" => Some("Địa chỉ này đã được đăng ký trước đó; không thêm lần nữa."),
+        "da-luu" => Some("Đã lưu thay đổi."),
+        "da-ghi-nhan" => Some("Đã ghi nhận phát hiện."),
+        "da-sua" => Some("Đã báo đã sửa. Website đang được kiểm tra lại để xác nhận."),
+        "da-doc" => Some("Đã đánh dấu mọi thông báo là đã đọc."),
+        _ => None,
+    });
+    layout
+}
+
+fn time_text(t: Option<OffsetDateTime>) -> String {
+    t.map(|t| {
+        let v = t.to_offset(lanhmang_domain::report::VIETNAM);
+        format!(
+            "{:02}:{:02} {}",
+            v.hour(),
+            v.minute(),
+            lanhmang_domain::text::date_text(v.date())
+        )
+    })
+    .unwrap_or_else(|| "—".into())
+}
+
+fn date_only(t: Option<OffsetDateTime>) -> String {
+    t.map(|t| lanhmang_domain::text::date_text(t.to_offset(lanhmang_domain::report::VIETNAM).date()))
+        .unwrap_or_else(|| "—".into())
+}
+
+fn status_label(status: &str) -> &'static str {
+    match status {
+        "up" => "Hoạt động",
+        "down" => "Không truy cập được",
+        _ => "Chưa kiểm tra",
+    }
+}
+
+fn severity_label(severity: &str) -> &'static str {
+    match severity {
+        "critical" => "Nghiêm trọng",
+        "high" => "Cao",
+        "medium" => "Trung bình",
+        "low" => "Thấp",
+        _ => "Thông tin",
+    }
+}
+
+fn state_label(state: &str) -> &'static str {
+    match state {
+        "open" => "Mới phát hiện",
+        "acknowledged" => "Đã ghi nhận",
+        "fixed" => "Đã báo sửa, chờ kiểm tra lại",
+        _ => "Đã xử lý",
+    }
+}
+
+fn finding_title(code: &str) -> String {
+    remediation::guide(code)
+        .map(|g| g.title.to_string())
+        .or_else(|| FindingCode::parse(code).map(|c| c.message().to_string()))
+        .unwrap_or_else(|| code.to_string())
+}
+
+/// Units someone may pick from, indented by depth (at most 500).
+async fn unit_choices(
+    state: &AppState,
+    roots: &[i64],
+    selected: Option<i64>,
+) -> Result<(Vec<Choice>, i64), AppError> {
+    let (units, total) = state
+        .store
+        .list_units(roots, &StoreUnitFilter::default(), Paging { page: 1, per_page: 500 })
+        .await?;
+    let base = units.iter().map(|u| u.ancestry.len()).min().unwrap_or(1);
+    Ok((
+        units
+            .iter()
+            .map(|u| {
+                let indent = "\u{a0}\u{a0}".repeat(u.ancestry.len().saturating_sub(base));
+                (u.id.to_string(), format!("{indent}{}", u.name), selected == Some(u.id))
+            })
+            .collect(),
+        total,
+    ))
+}
+
+fn parse_opt_id(raw: &Option<String>) -> Result<Option<i64>, AppError> {
+    match raw.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(v) => v
+            .parse::<i64>()
+            .ok()
+            .filter(|v| *v > 0)
+            .map(Some)
+            .ok_or_else(|| AppError::BadRequest(format!("Mã đơn vị «{v}» không hợp lệ."))),
+    }
+}
+
+/// The unit filter of a page: a unit inside the person's scope (or none).
+async fn unit_filter(state: &AppState, identity: &Identity, raw: &Option<String>) -> Result<Option<Unit>, AppError> {
+    match parse_opt_id(raw)? {
+        None => Ok(None),
+        Some(id) => Ok(Some(service::unit_in_scope(state, identity, id, Action::ViewSites).await?)),
+    }
+}
+
+// ----- Overview -----
+
+pub struct Figure {
+    pub value: i64,
+    pub label: &'static str,
+    pub link: String,
+    pub alarm: bool,
+}
+
+#[derive(Template)]
+#[template(path = "supervision_overview.html")]
+struct OverviewPage {
+    layout: Layout,
+    unit_name: String,
+    units: Vec<Choice>,
+    figures: Vec<Figure>,
+    total: i64,
+    grades_svg: String,
+    can_manage: bool,
+    can_standards: bool,
+    inspect_unit: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct OverviewQuery {
+    pub don_vi: Option<String>,
+    pub tb: Option<String>,
+}
+
+pub async fn overview(
+    State(state): State<AppState>,
+    identity: Identity,
+    Query(q): Query<OverviewQuery>,
+) -> Result<Response, AppError> {
+    let roots = service::view_roots(&identity);
+    let unit = unit_filter(&state, &identity, &q.don_vi).await?;
+    let o = state
+        .store
+        .sites_overview(&roots, unit.as_ref().map(|u| u.ancestry.as_slice()))
+        .await?;
+    let unit_param = unit.as_ref().map(|u| u.id.to_string()).unwrap_or_default();
+    let link = |extra: &str| {
+        let mut params = Vec::new();
+        if !unit_param.is_empty() {
+            params.push(format!("don_vi={unit_param}"));
+        }
+        if !extra.is_empty() {
+            params.push(extra.to_string());
+        }
+        if params.is_empty() {
+            "/giam-sat/website".to_string()
+        } else {
+            format!("/giam-sat/website?{}", params.join("&"))
+        }
+    };
+    let figures = vec![
+        Figure {
+            value: o.total,
+            label: "website đang theo dõi",
+            link: link(""),
+            alarm: false,
+        },
+        Figure {
+            value: o.down,
+            label: "không truy cập được",
+            link: link("trang_thai=down"),
+            alarm: o.down > 0,
+        },
+        Figure {
+            value: o.cert_expiring + o.cert_expired,
+            label: "chứng chỉ hết hạn hoặc còn dưới 30 ngày",
+            link: link("van_de=cert"),
+            alarm: o.cert_expired > 0,
+        },
+        Figure {
+            value: o.compromised,
+            label: "có dấu hiệu bị tấn công",
+            link: link("van_de=compromised"),
+            alarm: o.compromised > 0,
+        },
+        Figure {
+            value: o.disclosure_gap,
+            label: "thiếu nội dung công khai",
+            link: link("van_de=disclosure"),
+            alarm: false,
+        },
+        Figure {
+            value: o.failing_standard,
+            label: "chưa đạt tiêu chí",
+            link: link("van_de=failing"),
+            alarm: false,
+        },
+        Figure {
+            value: o.meets_standard,
+            label: "đạt tiêu chí",
+            link: link(""),
+            alarm: false,
+        },
+        Figure {
+            value: o.pending,
+            label: "chưa kiểm tra lần nào",
+            link: link("trang_thai=pending"),
+            alarm: false,
+        },
+    ];
+    let (units, _) = unit_choices(&state, &roots, unit.as_ref().map(|u| u.id)).await?;
+    let inspect_unit = match &unit {
+        Some(u) if authorize(&identity.actor, Action::ManageSites, Target::Unit(&u.ancestry)) => u.id.to_string(),
+        Some(_) => String::new(),
+        None => lanhmang_domain::permission::scope_roots(&identity.actor, Action::ManageSites)
+            .first()
+            .map(|id| id.to_string())
+            .unwrap_or_default(),
+    };
+    render(&OverviewPage {
+        layout: layout("Giám sát website", &identity, q.tb.as_deref()),
+        unit_name: unit.as_ref().map(|u| u.name.clone()).unwrap_or_default(),
+        units,
+        figures,
+        total: o.total,
+        grades_svg: GradeBars {
+            id: "hang",
+            counts: &o.grades,
+        }
+        .svg(),
+        can_manage: lanhmang_domain::permission::can_somewhere(&identity.actor, Action::ManageSites),
+        can_standards: lanhmang_domain::permission::can_somewhere(&identity.actor, Action::ManageStandards),
+        inspect_unit,
+    })
+}
+
+// ----- Site list -----
+
+pub struct SiteRow {
+    pub id: i64,
+    pub url: String,
+    pub name: String,
+    pub unit_name: String,
+    pub kind: &'static str,
+    pub status: &'static str,
+    pub down: bool,
+    pub grade: String,
+    pub meets: &'static str,
+    pub open_findings: i64,
+    pub last: String,
+    pub cert: String,
+    pub alarm: bool,
+}
+
+fn site_row(s: &Site) -> SiteRow {
+    SiteRow {
+        id: s.id,
+        url: s.url.clone(),
+        name: s.name.clone(),
+        unit_name: s.unit_name.clone(),
+        kind: s.kind.label(),
+        status: if s.active { status_label(&s.status) } else { "Tạm dừng theo dõi" },
+        down: s.status == "down",
+        grade: s.grade.clone().unwrap_or_else(|| "—".into()),
+        meets: match s.meets_standard {
+            Some(true) => "Đạt",
+            Some(false) => "Chưa đạt",
+            None => "—",
+        },
+        open_findings: s.open_findings,
+        last: time_text(s.last_full_at),
+        cert: date_only(s.cert_expires_at),
+        alarm: s.compromised,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "supervision_sites.html")]
+struct SitesPage {
+    layout: Layout,
+    rows: Vec<SiteRow>,
+    pager: Pager,
+    units: Vec<Choice>,
+    grades: Vec<Choice>,
+    statuses: Vec<Choice>,
+    problems: Vec<Choice>,
+    q: String,
+    filtered: bool,
+    can_manage: bool,
+}
+
+#[derive(Deserialize, Default)]
+pub struct SitesQuery {
+    pub don_vi: Option<String>,
+    pub hang: Option<String>,
+    pub trang_thai: Option<String>,
+    pub van_de: Option<String>,
+    pub q: Option<String>,
+    pub page: Option<String>,
+    pub per_page: Option<String>,
+    pub tb: Option<String>,
+}
+
+/// The site list's filters, parsed; shared with the API.
+pub fn parse_site_filters(
+    grade: Option<&str>,
+    status: Option<&str>,
+    problem: Option<&str>,
+) -> Result<(Option<String>, Option<String>, Option<String>), String> {
+    let grade = match grade.map(str::trim).filter(|g| !g.is_empty()) {
+        None => None,
+        Some(g) if g == "none" || GRADES.contains(&g) => Some(g.to_string()),
+        Some(g) => return Err(format!("Hạng «{g}» không hợp lệ (A+, A, A-, … F, hoặc none).")),
+    };
+    let status = match status.map(str::trim).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s @ ("up" | "down" | "pending")) => Some(s.to_string()),
+        Some(s) => return Err(format!("Trạng thái «{s}» không hợp lệ (up, down hoặc pending).")),
+    };
+    let problem = match problem.map(str::trim).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(p @ ("cert" | "compromised" | "disclosure" | "failing")) => Some(p.to_string()),
+        Some(p) => {
+            return Err(format!(
+                "Vấn đề «{p}» không hợp lệ (cert, compromised, disclosure hoặc failing)."
+            ));
+        }
+    };
+    Ok((grade, status, problem))
+}
+
+pub async fn sites(
+    State(state): State<AppState>,
+    identity: Identity,
+    Query(q): Query<SitesQuery>,
+) -> Result<Response, AppError> {
+    let paging = paging(&q.page, &q.per_page)?;
+    let roots = service::view_roots(&identity);
+    let unit = unit_filter(&state, &identity, &q.don_vi).await?;
+    let (grade, status, problem) =
+        parse_site_filters(q.hang.as_deref(), q.trang_thai.as_deref(), q.van_de.as_deref())
+            .map_err(AppError::BadRequest)?;
+    let search = q.q.as_deref().unwrap_or("").trim().to_string();
+    let filter = SiteFilter {
+        roots: roots.clone(),
+        unit_ancestry: unit.as_ref().map(|u| u.ancestry.clone()),
+        grade: grade.clone(),
+        status: status.clone(),
+        problem: problem.clone(),
+        q: (!search.is_empty()).then(|| search.clone()),
+    };
+    let (sites, total) = state.store.list_sites(&filter, paging).await?;
+    let params = [
+        ("don_vi", unit.as_ref().map(|u| u.id.to_string()).unwrap_or_default()),
+        ("hang", grade.clone().unwrap_or_default()),
+        ("trang_thai", status.clone().unwrap_or_default()),
+        ("van_de", problem.clone().unwrap_or_default()),
+        ("q", search.clone()),
+    ];
+    let (units, _) = unit_choices(&state, &roots, unit.as_ref().map(|u| u.id)).await?;
+    let mut grades: Vec<Choice> = GRADES
+        .iter()
+        .map(|g| (g.to_string(), g.to_string(), grade.as_deref() == Some(*g)))
+        .collect();
+    grades.push(("none".into(), "Chưa có hạng".into(), grade.as_deref() == Some("none")));
+    let statuses = [("up", "Hoạt động"), ("down", "Không truy cập được"), ("pending", "Chưa kiểm tra")]
+        .iter()
+        .map(|(v, l)| (v.to_string(), l.to_string(), status.as_deref() == Some(*v)))
+        .collect();
+    let problems = [
+        ("cert", "Chứng chỉ hết hạn hoặc sắp hết hạn"),
+        ("compromised", "Có dấu hiệu bị tấn công"),
+        ("disclosure", "Thiếu nội dung công khai"),
+        ("failing", "Chưa đạt tiêu chí"),
+    ]
+    .iter()
+    .map(|(v, l)| (v.to_string(), l.to_string(), problem.as_deref() == Some(*v)))
+    .collect();
+    render(&SitesPage {
+        layout: layout("Danh sách website", &identity, q.tb.as_deref()),
+        rows: sites.iter().map(site_row).collect(),
+        pager: Pager::new("/giam-sat/website", &params, paging, total),
+        units,
+        grades,
+        statuses,
+        problems,
+        q: search,
+        filtered: params.iter().any(|(_, v)| !v.is_empty()),
+        can_manage: lanhmang_domain::permission::can_somewhere(&identity.actor, Action::ManageSites),
+    })
+}
+
+// ----- Register and import -----
+
+#[derive(Template)]
+#[template(path = "supervision_site_new.html")]
+struct NewSitePage {
+    layout: Layout,
+    units: Vec<Choice>,
+    kinds: Vec<Choice>,
+    url: String,
+    name: String,
+    errors: FieldErrors,
+}
+
+#[derive(Deserialize, Default)]
+pub struct NewSiteForm {
+    #[serde(default)]
+    pub unit_id: String,
+    #[serde(default)]
+    pub url: String,
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub name: String,
+}
+
+async fn new_site_page(
+    state: &AppState,
+    identity: &Identity,
+    form: &NewSiteForm,
+    errors: FieldErrors,
+) -> Result<NewSitePage, AppError> {
+    let roots = lanhmang_domain::permission::scope_roots(&identity.actor, Action::ManageSites);
+    let selected = form.unit_id.trim().parse::<i64>().ok();
+    let (units, _) = unit_choices(state, &roots, selected).await?;
+    let kind = SiteKind::parse(&form.kind).unwrap_or(SiteKind::Website);
+    Ok(NewSitePage {
+        layout: layout("Thêm website", identity, None),
+        units,
+        kinds: SiteKind::ALL
+            .iter()
+            .map(|k| (k.as_str().to_string(), k.label().to_string(), *k == kind))
+            .collect(),
+        url: form.url.clone(),
+        name: form.name.clone(),
+        errors,
+    })
+}
+
+pub async fn new_site_form(State(state): State<AppState>, identity: Identity) -> Result<Response, AppError> {
+    render(&new_site_page(&state, &identity, &NewSiteForm::default(), FieldErrors::default()).await?)
+}
+
+pub async fn create_site(
+    State(state): State<AppState>,
+    identity: Identity,
+    ip: ClientIp,
+    PageForm(form): PageForm<NewSiteForm>,
+) -> Result<Response, AppError> {
+    let mut errors = FieldErrors::default();
+    let unit = match form.unit_id.trim().parse::<i64>() {
+        Ok(id) => match service::unit_in_scope(&state, &identity, id, Action::ManageSites).await {
+            Ok(u) => Some(u),
+            Err(_) => {
+                errors.add("unit_id", "Bạn không quản lý website của đơn vị này.");
+                None
+            }
+        },
+        Err(_) => {
+            errors.add("unit_id", "Hãy chọn đơn vị sở hữu website.");
+            None
+        }
+    };
+    let parsed = service::parse_new_site(&state, unit.as_ref().map_or(0, |u| u.id), &form.url, &form.kind, &form.name).await;
+    let site = match parsed {
+        Ok(site) => Some(site),
+        Err(list) => {
+            for (field, message) in list {
+                errors.add(field, message);
+            }
+            None
+        }
+    };
+    let (Some(unit), Some(site), true) = (unit, site, errors.is_empty()) else {
+        let mut r = render(&new_site_page(&state, &identity, &form, errors).await?)?;
+        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        return Ok(r);
+    };
+    match service::register(&state, &identity.audit(&ip), &unit, &site).await? {
+        Registered::Added(s) => Ok(Redirect::to(&format!("/giam-sat/website/{}?tb=da-them", s.id)).into_response()),
+        Registered::Duplicate(s) => {
+            if authorize(&identity.actor, Action::ViewSites, Target::Unit(&s.ancestry)) {
+                Ok(Redirect::to(&format!("/giam-sat/website/{}?tb=da-co", s.id)).into_response())
+            } else {
+                let mut errors = FieldErrors::default();
+                errors.add("url", "Địa chỉ này đã được một đơn vị khác đăng ký; không thêm lần nữa.");
+                let mut r = render(&new_site_page(&state, &identity, &form, errors).await?)?;
+                *r.status_mut() = StatusCode::CONFLICT;
+                Ok(r)
+            }
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "supervision_import.html")]
+struct ImportPage {
+    layout: Layout,
+    problem: Option<String>,
+    errors: Vec<(usize, String)>,
+    added: Vec<String>,
+    duplicates: Vec<String>,
+}
+
+pub async fn import_form(identity: Identity) -> Result<Response, AppError> {
+    render(&ImportPage {
+        layout: layout("Nhập danh sách website", &identity, None),
+        problem: None,
+        errors: Vec::new(),
+        added: Vec::new(),
+        duplicates: Vec::new(),
+    })
+}
+
+pub async fn import_sample() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (header::CONTENT_DISPOSITION, "attachment; filename=\"mau-danh-sach-website.csv\""),
+        ],
+        "ma_don_vi,dia_chi,loai,ten\nTH-ANBINH,https://thanbinh.edu.vn,website,Website chính\nTH-ANBINH,https://blog.thanbinh.edu.vn,blog,Blog của trường\n",
+    )
+        .into_response()
+}
+
+pub async fn import(
+    State(state): State<AppState>,
+    identity: Identity,
+    ip: ClientIp,
+    mut multipart: axum::extract::Multipart,
+) -> Result<Response, AppError> {
+    let mut file: Option<Vec<u8>> = None;
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| AppError::BadRequest(format!("Không đọc được tệp gửi lên ({e}).")))?
+    {
+        if field.name() == Some("file") {
+            file = Some(field.bytes().await.map_err(|_| AppError::PayloadTooLarge)?.to_vec());
+        }
+    }
+    let page = |problem: Option<String>, report: service::ImportReport| ImportPage {
+        layout: layout("Nhập danh sách website", &identity, None),
+        problem,
+        errors: report.errors,
+        added: report.added,
+        duplicates: report.duplicates,
+    };
+    let Some(bytes) = file.filter(|b| !b.is_empty()) else {
+        let mut r = render(&page(Some("Hãy chọn một tệp .csv hoặc .xlsx.".into()), Default::default()))?;
+        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        return Ok(r);
+    };
+    match service::import(&state, &identity, &identity.audit(&ip), &bytes).await {
+        Ok(report) => {
+            let failed = !report.errors.is_empty();
+            let mut r = render(&page(None, report))?;
+            if failed {
+                *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            }
+            Ok(r)
+        }
+        Err(crate::yearly::ServiceError::BadRequest(m)) => {
+            let mut r = render(&page(Some(m), Default::default()))?;
+            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(r)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+// ----- One site -----
+
+pub struct FindingRow {
+    pub id: i64,
+    pub code: String,
+    pub title: String,
+    pub severity: &'static str,
+    pub serious: bool,
+    pub state: &'static str,
+    pub evidence: String,
+    pub first_seen: String,
+    pub last_seen: String,
+    pub resolved: String,
+    pub reopened: i64,
+    pub can_ack: bool,
+    pub can_fix: bool,
+    pub site_id: i64,
+    pub site_url: String,
+    pub unit_name: String,
+}
+
+fn finding_row(f: &SiteFinding, manage: bool) -> FindingRow {
+    FindingRow {
+        id: f.id,
+        code: f.code.clone(),
+        title: finding_title(&f.code),
+        severity: severity_label(&f.severity),
+        serious: matches!(f.severity.as_str(), "high" | "critical"),
+        state: state_label(&f.state),
+        evidence: f.evidence.clone(),
+        first_seen: time_text(Some(f.first_seen_at)),
+        last_seen: time_text(Some(f.last_seen_at)),
+        resolved: time_text(f.resolved_at),
+        reopened: f.reopened,
+        can_ack: manage && f.state == "open",
+        can_fix: manage && matches!(f.state.as_str(), "open" | "acknowledged"),
+        site_id: f.site_id,
+        site_url: f.site_url.clone(),
+        unit_name: f.unit_name.clone(),
+    }
+}
+
+pub struct RunRow {
+    pub when: String,
+    pub mode: &'static str,
+    pub reachable: bool,
+    pub status: String,
+    pub grade: String,
+    pub pages: i64,
+    pub broken: i64,
+    pub findings: i64,
+    pub meets: &'static str,
+    pub seconds: String,
+}
+
+#[derive(Template)]
+#[template(path = "supervision_site.html")]
+struct SitePage {
+    layout: Layout,
+    site: SiteRow,
+    standard: String,
+    schedule: String,
+    full_hours: i64,
+    check_minutes: i64,
+    active: bool,
+    chart: String,
+    open: Vec<FindingRow>,
+    resolved: Vec<FindingRow>,
+    runs: Vec<RunRow>,
+    cert_issuer: String,
+    cert_days: String,
+    pages_checked: i64,
+    broken_links: Vec<String>,
+    feeds: Vec<String>,
+    manage: bool,
+}
+
+#[derive(Deserialize, Default)]
+pub struct NoticeQuery {
+    pub tb: Option<String>,
+}
+
+pub async fn site(
+    State(state): State<AppState>,
+    identity: Identity,
+    Path(id): Path<String>,
+    Query(q): Query<NoticeQuery>,
+) -> Result<Response, AppError> {
+    let site = service::visible_site(&state, &identity, parse_id(&id)?, Action::ViewSites).await?;
+    let manage = authorize(&identity.actor, Action::ManageSites, Target::Unit(&site.ancestry));
+    let all = Paging { page: 1, per_page: 200 };
+    let (open, _) = state
+        .store
+        .list_findings(
+            &FindingFilter {
+                roots: site.ancestry.clone(),
+                site_id: Some(site.id),
+                ..Default::default()
+            },
+            all,
+        )
+        .await?;
+    let (resolved, _) = state
+        .store
+        .list_findings(
+            &FindingFilter {
+                roots: site.ancestry.clone(),
+                site_id: Some(site.id),
+                state: Some("resolved".into()),
+                ..Default::default()
+            },
+            Paging { page: 1, per_page: 20 },
+        )
+        .await?;
+    let runs = state.store.site_runs(site.id, false, 30).await?;
+    let full_runs = state.store.site_runs(site.id, true, 60).await?;
+    let points: Vec<(time::Date, i64, String)> = full_runs
+        .iter()
+        .rev()
+        .filter_map(|r| {
+            Some((
+                r.finished_at.to_offset(lanhmang_domain::report::VIETNAM).date(),
+                r.score?,
+                r.grade.clone()?,
+            ))
+        })
+        .collect();
+    let latest_detail: serde_json::Value = full_runs
+        .first()
+        .and_then(|r| serde_json::from_str(&r.detail).ok())
+        .unwrap_or_default();
+    let cert_issuer = latest_detail["tls"]["chain"][0]["issuer"].as_str().unwrap_or("").to_string();
+    let cert_days = latest_detail["tls"]["days_to_expiry"]
+        .as_i64()
+        .map(|d| if d < 0 { format!("đã hết hạn {} ngày", -d) } else { format!("còn {d} ngày") })
+        .unwrap_or_else(|| "—".into());
+    let broken_links = open
+        .iter()
+        .filter(|f| f.code.starts_with("broken_"))
+        .flat_map(|f| f.evidence.split(", ").map(str::to_string).collect::<Vec<_>>())
+        .filter(|l| !l.is_empty())
+        .take(50)
+        .collect();
+    let feeds = latest_detail["feeds"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|f| f["url"].as_str().map(str::to_string)).collect())
+        .unwrap_or_default();
+    let unit = state.store.unit(site.unit_id).await?.ok_or(AppError::NotFound)?;
+    let (standard, _) = service::standard_for(&state, &unit).await?;
+    let standard = match standard {
+        Some(s) => format!("phiên bản {} của đơn vị cấp trên", s.version),
+        None => "bộ tiêu chí mặc định (Thông tư 09/2024 và an toàn cơ bản)".into(),
+    };
+    let schedule = format!(
+        "Kiểm tra đầy đủ mỗi {} giờ, thử truy cập mỗi {} phút{}",
+        site.full_interval_minutes / 60,
+        site.check_interval_minutes,
+        if site.consecutive_failures > 0 {
+            format!(
+                " (đang giãn ra do {} lần liên tiếp không truy cập được)",
+                site.consecutive_failures
+            )
+        } else {
+            String::new()
+        }
+    );
+    render(&SitePage {
+        layout: layout(site.url.clone(), &identity, q.tb.as_deref()),
+        standard,
+        schedule,
+        full_hours: site.full_interval_minutes / 60,
+        check_minutes: site.check_interval_minutes,
+        active: site.active,
+        chart: ScoreChart {
+            id: "diem",
+            points: &points,
+        }
+        .svg(),
+        open: open.iter().map(|f| finding_row(f, manage)).collect(),
+        resolved: resolved.iter().map(|f| finding_row(f, false)).collect(),
+        runs: runs
+            .iter()
+            .map(|r| RunRow {
+                when: time_text(Some(r.finished_at)),
+                mode: if r.mode == "full" { "Đầy đủ" } else { "Truy cập" },
+                reachable: r.reachable,
+                status: r.http_status.map(|s| s.to_string()).unwrap_or_else(|| "—".into()),
+                grade: r.grade.clone().unwrap_or_else(|| "—".into()),
+                pages: r.pages_checked,
+                broken: r.broken_links,
+                findings: r.findings,
+                meets: match r.meets_standard {
+                    Some(true) => "Đạt",
+                    Some(false) => "Chưa đạt",
+                    None => "—",
+                },
+                seconds: format!("{:.1}", r.elapsed_ms as f64 / 1000.0),
+            })
+            .collect(),
+        cert_issuer,
+        cert_days,
+        pages_checked: full_runs.first().map_or(0, |r| r.pages_checked),
+        broken_links,
+        feeds,
+        manage,
+        site: site_row(&site),
+    })
+}
+
+#[derive(Deserialize, Default)]
+pub struct ScheduleForm {
+    #[serde(default)]
+    pub full_hours: String,
+    #[serde(default)]
+    pub check_minutes: String,
+    #[serde(default)]
+    pub active: Option<String>,
+}
+
+pub async fn update_schedule(
+    State(state): State<AppState>,
+    identity: Identity,
+    ip: ClientIp,
+    Path(id): Path<String>,
+    PageForm(form): PageForm<ScheduleForm>,
+) -> Result<Response, AppError> {
+    let site = service::visible_site(&state, &identity, parse_id(&id)?, Action::ManageSites).await?;
+    let hours = form
+        .full_hours
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|h| (1..=720).contains(h))
+        .ok_or_else(|| AppError::BadRequest("Chu kỳ kiểm tra đầy đủ phải từ 1 đến 720 giờ.".into()))?;
+    let minutes = form
+        .check_minutes
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|m| (5..=1440).contains(m))
+        .ok_or_else(|| AppError::BadRequest("Chu kỳ thử truy cập phải từ 5 đến 1440 phút.".into()))?;
+    state
+        .store
+        .update_site(&identity.audit(&ip), site.id, form.active.is_some(), hours * 60, minutes)
+        .await?;
+    Ok(Redirect::to(&format!("/giam-sat/website/{}?tb=da-luu", site.id)).into_response())
+}
+
+pub async fn inspect_site_now(
+    State(state): State<AppState>,
+    identity: Identity,
+    ip: ClientIp,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let request = service::inspect_now(&state, &identity, &identity.audit(&ip), Some(parse_id(&id)?), None).await?;
+    Ok(Redirect::to(&format!("/giam-sat/kiem-tra/{request}")).into_response())
+}
+
+#[derive(Deserialize, Default)]
+pub struct InspectAllForm {
+    #[serde(default)]
+    pub don_vi: String,
+}
+
+pub async fn inspect_all_now(
+    State(state): State<AppState>,
+    identity: Identity,
+    ip: ClientIp,
+    PageForm(form): PageForm<InspectAllForm>,
+) -> Result<Response, AppError> {
+    let unit_id = form
+        .don_vi
+        .trim()
+        .parse::<i64>()
+        .map_err(|_| AppError::BadRequest("Hãy chọn đơn vị cần kiểm tra.".into()))?;
+    let request = service::inspect_now(&state, &identity, &identity.audit(&ip), None, Some(unit_id)).await?;
+    Ok(Redirect::to(&format!("/giam-sat/kiem-tra/{request}")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "supervision_progress.html")]
+struct ProgressPage {
+    layout: Layout,
+    done: i64,
+    total: i64,
+    percent: i64,
+    finished: bool,
+    back: String,
+    started: String,
+}
+
+pub async fn progress(
+    State(state): State<AppState>,
+    identity: Identity,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let p = service::progress(&state, &identity, parse_id(&id)?).await?;
+    let back = match p.site_id {
+        Some(id) => format!("/giam-sat/website/{id}"),
+        None => format!("/giam-sat?don_vi={}", p.unit_id),
+    };
+    render(&ProgressPage {
+        layout: layout("Tiến độ kiểm tra", &identity, None),
+        done: p.done,
+        total: p.total,
+        percent: if p.total > 0 { p.done * 100 / p.total } else { 100 },
+        finished: p.finished,
+        back,
+        started: time_text(Some(p.created_at)),
+    })
+}
+
+// ----- Findings -----
+
+#[derive(Template)]
+#[template(path = "supervision_findings.html")]
+struct FindingsPage {
+    layout: Layout,
+    rows: Vec<FindingRow>,
+    pager: Pager,
+    units: Vec<Choice>,
+    states: Vec<Choice>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct FindingsQuery {
+    pub don_vi: Option<String>,
+    pub tinh_trang: Option<String>,
+    pub page: Option<String>,
+    pub per_page: Option<String>,
+}
+
+pub fn parse_finding_state(raw: Option<&str>) -> Result<Option<String>, String> {
+    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s @ ("open" | "acknowledged" | "fixed" | "resolved")) => Ok(Some(s.to_string())),
+        Some(s) => Err(format!(
+            "Tình trạng «{s}» không hợp lệ (open, acknowledged, fixed hoặc resolved)."
+        )),
+    }
+}
+
+pub async fn findings(
+    State(state): State<AppState>,
+    identity: Identity,
+    Query(q): Query<FindingsQuery>,
+) -> Result<Response, AppError> {
+    let paging = paging(&q.page, &q.per_page)?;
+    let roots = service::view_roots(&identity);
+    let unit = unit_filter(&state, &identity, &q.don_vi).await?;
+    let st = parse_finding_state(q.tinh_trang.as_deref()).map_err(AppError::BadRequest)?;
+    let (rows, total) = state
+        .store
+        .list_findings(
+            &FindingFilter {
+                roots: roots.clone(),
+                unit_ancestry: unit.as_ref().map(|u| u.ancestry.clone()),
+                site_id: None,
+                state: st.clone(),
+            },
+            paging,
+        )
+        .await?;
+    let params = [
+        ("don_vi", unit.as_ref().map(|u| u.id.to_string()).unwrap_or_default()),
+        ("tinh_trang", st.clone().unwrap_or_default()),
+    ];
+    let (units, _) = unit_choices(&state, &roots, unit.as_ref().map(|u| u.id)).await?;
+    render(&FindingsPage {
+        layout: layout("Phát hiện", &identity, None),
+        rows: rows
+            .iter()
+            .map(|f| {
+                let manage = authorize(&identity.actor, Action::ManageSites, Target::Unit(&f.ancestry));
+                finding_row(f, manage)
+            })
+            .collect(),
+        pager: Pager::new("/giam-sat/phat-hien", &params, paging, total),
+        units,
+        states: ["open", "acknowledged", "fixed", "resolved"]
+            .iter()
+            .map(|s| (s.to_string(), state_label(s).to_string(), st.as_deref() == Some(*s)))
+            .collect(),
+    })
+}
+
+pub async fn acknowledge(
+    State(state): State<AppState>,
+    identity: Identity,
+    ip: ClientIp,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let f = service::move_finding(&state, &identity, &identity.audit(&ip), parse_id(&id)?, false).await?;
+    Ok(Redirect::to(&format!("/giam-sat/website/{}?tb=da-ghi-nhan", f.site_id)).into_response())
+}
+
+pub async fn mark_fixed(
+    State(state): State<AppState>,
+    identity: Identity,
+    ip: ClientIp,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let f = service::move_finding(&state, &identity, &identity.audit(&ip), parse_id(&id)?, true).await?;
+    Ok(Redirect::to(&format!("/giam-sat/website/{}?tb=da-sua", f.site_id)).into_response())
+}
+
+// ----- Standard -----
+
+pub struct GroupRow {
+    pub code: &'static str,
+    pub label: &'static str,
+    pub on: bool,
+    pub mandatory: bool,
+}
+
+pub struct VersionRow {
+    pub version: i64,
+    pub when: String,
+    pub note: String,
+}
+
+#[derive(Template)]
+#[template(path = "supervision_standard.html")]
+struct StandardPage {
+    layout: Layout,
+    unit_name: String,
+    unit_id: i64,
+    source: String,
+    version: i64,
+    groups: Vec<GroupRow>,
+    stale_days: String,
+    cert_days: String,
+    min_grade: Vec<Choice>,
+    parts: Vec<(String, bool)>,
+    full_hours: String,
+    check_minutes: String,
+    versions: Vec<VersionRow>,
+    can_edit: bool,
+    errors: Vec<String>,
+    note: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct StandardQuery {
+    pub don_vi: Option<String>,
+    pub tb: Option<String>,
+}
+
+/// The office whose standard a person edits or reads: the unit asked for, else the first unit
+/// where they may manage standards, else their first unit in view.
+async fn standard_unit(state: &AppState, identity: &Identity, raw: &Option<String>) -> Result<Unit, AppError> {
+    if let Some(unit) = unit_filter(state, identity, raw).await? {
+        return Ok(unit);
+    }
+    let id = lanhmang_domain::permission::scope_roots(&identity.actor, Action::ManageStandards)
+        .first()
+        .copied()
+        .or_else(|| service::view_roots(identity).first().copied())
+        .ok_or(AppError::Forbidden)?;
+    state.store.unit(id).await?.ok_or(AppError::NotFound)
+}
+
+fn standard_page(
+    identity: &Identity,
+    unit: &Unit,
+    own: &[lanhmang_store::sites::Standard],
+    inherited: Option<&lanhmang_store::sites::Standard>,
+    rules: &StandardRules,
+    errors: Vec<String>,
+    notice: Option<&str>,
+) -> StandardPage {
+    let can_edit = authorize(&identity.actor, Action::ManageStandards, Target::Unit(&unit.ancestry));
+    let source = match (own.first(), inherited) {
+        (Some(s), _) => format!("Phiên bản {} do {} ban hành.", s.version, unit.name),
+        (None, Some(s)) if s.unit_id != unit.id => {
+            format!("Đang áp dụng phiên bản {} của đơn vị cấp trên.", s.version)
+        }
+        _ => "Đang áp dụng bộ tiêu chí mặc định: Thông tư 09/2024/TT-BGDĐT về công khai và các yêu cầu an toàn cơ bản."
+            .into(),
+    };
+    StandardPage {
+        layout: layout("Tiêu chí kiểm tra website", identity, notice),
+        unit_name: unit.name.clone(),
+        unit_id: unit.id,
+        source,
+        version: own.first().map_or(0, |s| s.version),
+        groups: CheckGroup::ALL
+            .iter()
+            .map(|g| GroupRow {
+                code: g.as_str(),
+                label: g.label(),
+                on: rules.checks.contains(g),
+                mandatory: g.mandatory(),
+            })
+            .collect(),
+        stale_days: rules.stale_after_days.to_string(),
+        cert_days: rules.cert_warning_days.to_string(),
+        min_grade: GRADES
+            .iter()
+            .map(|g| (g.to_string(), g.to_string(), rules.min_header_grade == *g))
+            .collect(),
+        parts: lanhmang_inspect::content::DISCLOSURE_PARTS
+            .iter()
+            .map(|(name, _)| (name.to_string(), rules.required_disclosure.iter().any(|p| p == name)))
+            .collect(),
+        full_hours: rules.full_interval_hours.to_string(),
+        check_minutes: rules.check_interval_minutes.to_string(),
+        versions: own
+            .iter()
+            .map(|s| VersionRow {
+                version: s.version,
+                when: time_text(Some(s.created_at)),
+                note: s.note.clone(),
+            })
+            .collect(),
+        can_edit,
+        errors,
+        note: String::new(),
+    }
+}
+
+pub async fn standard(
+    State(state): State<AppState>,
+    identity: Identity,
+    Query(q): Query<StandardQuery>,
+) -> Result<Response, AppError> {
+    let unit = standard_unit(&state, &identity, &q.don_vi).await?;
+    let own = state.store.standard_versions(unit.id).await?;
+    let (inherited, rules) = service::standard_for(&state, &unit).await?;
+    render(&standard_page(&identity, &unit, &own, inherited.as_ref(), &rules, Vec::new(), q.tb.as_deref()))
+}
+
+/// The standard form: repeated `check` and `part` fields, so it is read as pairs.
+pub async fn save_standard(
+    State(state): State<AppState>,
+    identity: Identity,
+    ip: ClientIp,
+    axum::extract::RawForm(body): axum::extract::RawForm,
+) -> Result<Response, AppError> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
+        .map_err(|e| AppError::BadRequest(format!("Biểu mẫu gửi lên không hợp lệ ({e}).")))?;
+    let field = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    let unit_id = field("unit_id")
+        .parse::<i64>()
+        .map_err(|_| AppError::BadRequest("Thiếu đơn vị ban hành tiêu chí.".into()))?;
+    let unit = service::unit_in_scope(&state, &identity, unit_id, Action::ManageStandards).await?;
+    let based_on = field("version").parse::<i64>().unwrap_or(0);
+    let mut errors = Vec::new();
+    let number = |name: &str, label: &str, errors: &mut Vec<String>| match field(name).parse::<u32>() {
+        Ok(v) => v,
+        Err(_) => {
+            errors.push(format!("{label} phải là một số nguyên."));
+            0
+        }
+    };
+    let rules = StandardRules {
+        checks: pairs
+            .iter()
+            .filter(|(k, _)| k == "check")
+            .filter_map(|(_, v)| CheckGroup::parse(v))
+            .collect(),
+        stale_after_days: number("stale_days", "Số ngày coi là lâu không cập nhật", &mut errors),
+        cert_warning_days: number("cert_days", "Số ngày cảnh báo chứng chỉ", &mut errors),
+        min_header_grade: field("min_grade"),
+        required_disclosure: pairs
+            .iter()
+            .filter(|(k, v)| k == "part" && lanhmang_inspect::content::DISCLOSURE_PARTS.iter().any(|(p, _)| p == v))
+            .map(|(_, v)| v.clone())
+            .collect(),
+        full_interval_hours: number("full_hours", "Chu kỳ kiểm tra đầy đủ", &mut errors),
+        check_interval_minutes: number("check_minutes", "Chu kỳ thử truy cập", &mut errors),
+    };
+    if errors.is_empty() {
+        errors.extend(rules.validate().iter().map(|e| e.to_string()));
+    }
+    let note = field("note");
+    if errors.is_empty() && note.is_empty() {
+        errors.push("Hãy ghi lý do thay đổi (ví dụ: «Áp dụng từ học kỳ II»).".into());
+    }
+    if errors.is_empty() {
+        match state
+            .store
+            .save_standard(&identity.audit(&ip), unit.id, &rules, &note, based_on)
+            .await
+        {
+            Ok(_) => {
+                return Ok(Redirect::to(&format!("/giam-sat/tieu-chi?don_vi={}&tb=da-luu", unit.id)).into_response());
+            }
+            Err(lanhmang_store::StoreError::Conflict(m)) => errors.push(m),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let own = state.store.standard_versions(unit.id).await?;
+    let (inherited, _) = service::standard_for(&state, &unit).await?;
+    let mut page = standard_page(&identity, &unit, &own, inherited.as_ref(), &rules, errors, None);
+    page.note = note;
+    page.version = based_on;
+    let mut r = render(&page)?;
+    *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(r)
+}
+
+// ----- Domains -----
+
+pub struct DomainView {
+    pub host: String,
+    pub sites: i64,
+    pub cert: String,
+    pub registration: String,
+    pub registrar: String,
+    pub note: String,
+    pub warn: bool,
+}
+
+#[derive(Template)]
+#[template(path = "supervision_domains.html")]
+struct DomainsPage {
+    layout: Layout,
+    rows: Vec<DomainView>,
+    pager: Pager,
+}
+
+#[derive(Deserialize, Default)]
+pub struct PageQuery {
+    pub page: Option<String>,
+    pub per_page: Option<String>,
+}
+
+pub async fn domains(
+    State(state): State<AppState>,
+    identity: Identity,
+    Query(q): Query<PageQuery>,
+) -> Result<Response, AppError> {
+    let paging = paging(&q.page, &q.per_page)?;
+    let (rows, total) = state
+        .store
+        .domain_inventory(&service::view_roots(&identity), paging)
+        .await?;
+    let soon = lanhmang_store::now() + time::Duration::days(30);
+    render(&DomainsPage {
+        layout: layout("Tên miền", &identity, None),
+        rows: rows
+            .iter()
+            .map(|d| DomainView {
+                host: d.host.clone(),
+                sites: d.sites,
+                cert: date_only(d.cert_expires_at),
+                registration: date_only(d.registration_expires_at),
+                registrar: d.registrar.clone().unwrap_or_default(),
+                note: match (&d.checked_at, d.check_error.as_deref()) {
+                    (None, _) => "Chưa tra cứu đăng ký".into(),
+                    (Some(_), Some(e)) if !e.is_empty() => e.to_string(),
+                    (Some(t), _) => format!("Tra cứu lúc {}", time_text(Some(*t))),
+                },
+                warn: d.cert_expires_at.is_some_and(|c| c < soon)
+                    || d.registration_expires_at.is_some_and(|r| r < soon),
+            })
+            .collect(),
+        pager: Pager::new("/giam-sat/ten-mien", &[], paging, total),
+    })
+}
+
+// ----- Guides -----
+
+#[derive(Template)]
+#[template(path = "guides.html")]
+struct GuidesPage {
+    layout: Layout,
+    guides: Vec<&'static Guide>,
+}
+
+pub async fn guides(identity: Identity) -> Result<Response, AppError> {
+    render(&GuidesPage {
+        layout: Layout::new("Hướng dẫn khắc phục", &identity, "/huong-dan"),
+        guides: remediation::GUIDES.iter().collect(),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "guide.html")]
+struct GuidePage {
+    layout: Layout,
+    guide: &'static Guide,
+}
+
+pub async fn guide(identity: Identity, Path(code): Path<String>) -> Result<Response, AppError> {
+    let guide = remediation::guide(&code).ok_or(AppError::NotFound)?;
+    render(&GuidePage {
+        layout: Layout::new(guide.title, &identity, "/huong-dan"),
+        guide,
+    })
+}
+
+// ----- Notifications -----
+
+pub struct NotificationRow {
+    pub title: String,
+    pub body: String,
+    pub link: String,
+    pub when: String,
+    pub unread: bool,
+}
+
+#[derive(Template)]
+#[template(path = "notifications.html")]
+struct NotificationsPage {
+    layout: Layout,
+    rows: Vec<NotificationRow>,
+    pager: Pager,
+    unread: i64,
+}
+
+pub async fn notifications(
+    State(state): State<AppState>,
+    identity: Identity,
+    Query(q): Query<PageQuery>,
+) -> Result<Response, AppError> {
+    let paging = paging(&q.page, &q.per_page)?;
+    let (rows, total) = state.store.notifications(identity.person.id, paging).await?;
+    let unread = state.store.unread_notifications(identity.person.id).await?;
+    let mut layout = Layout::new("Thông báo", &identity, "/thong-bao");
+    layout.notice = None;
+    render(&NotificationsPage {
+        layout,
+        rows: rows
+            .iter()
+            .map(|n| NotificationRow {
+                title: n.title.clone(),
+                body: n.body.clone(),
+                link: n.link.clone(),
+                when: time_text(Some(n.created_at)),
+                unread: n.read_at.is_none(),
+            })
+            .collect(),
+        pager: Pager::new("/thong-bao", &[], paging, total),
+        unread,
+    })
+}
+
+pub async fn mark_read(State(state): State<AppState>, identity: Identity) -> Result<Response, AppError> {
+    state.store.mark_notifications_read(identity.person.id).await?;
+    Ok(Redirect::to("/thong-bao").into_response())
+}
