@@ -169,12 +169,14 @@ impl Worker {
         &self.name
     }
 
-    /// Puts back jobs of dead workers, at most every 15 seconds per process.
+    /// Puts back jobs of dead workers, at most every 15 seconds (or half a lease, when shorter)
+    /// per process.
     async fn requeue_expired(&self) -> Result<(), JobError> {
         use std::sync::atomic::Ordering;
+        let every = (self.settings.lease.as_secs() / 2).clamp(1, 15) as i64;
         let t = lanhmang_store::now().unix_timestamp();
         let last = self.last_requeue.load(Ordering::Relaxed);
-        if t - last >= 15
+        if t - last >= every
             && self
                 .last_requeue
                 .compare_exchange(last, t, Ordering::Relaxed, Ordering::Relaxed)

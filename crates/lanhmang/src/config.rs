@@ -28,6 +28,9 @@ pub struct Layer {
     pub workers: Option<usize>,
     /// Jobs one worker runs at once (inspections mostly wait on the network).
     pub worker_concurrency: Option<usize>,
+    /// Seconds a worker holds a job without renewing it; another worker takes the job of a
+    /// worker that died once this runs out.
+    pub worker_lease_secs: Option<u64>,
     /// Days before a report deadline when principals who have not sent it are reminded.
     pub reminder_days: Option<Vec<u32>>,
     /// The `[inspect]` table: limits of the website inspector (file only).
@@ -322,6 +325,7 @@ impl Layer {
             log_format: self.log_format.or(base.log_format),
             workers: self.workers.or(base.workers),
             worker_concurrency: self.worker_concurrency.or(base.worker_concurrency),
+            worker_lease_secs: self.worker_lease_secs.or(base.worker_lease_secs),
             reminder_days: self.reminder_days.or(base.reminder_days),
             inspect: self.inspect.or(base.inspect),
             mail: match (self.mail, base.mail) {
@@ -355,6 +359,7 @@ impl Layer {
                 "LOG_FORMAT" => layer.log_format = Some(value),
                 "WORKERS" => layer.workers = Some(parse_int(&value)?.max(0) as usize),
                 "WORKER_CONCURRENCY" => layer.worker_concurrency = Some(parse_int(&value)?.max(1) as usize),
+                "WORKER_LEASE_SECS" => layer.worker_lease_secs = Some(parse_int(&value)?.max(0) as u64),
                 "RDAP_URL" => {
                     layer.inspect.get_or_insert_with(InspectSettings::default).rdap_url = Some(value);
                 }
@@ -423,6 +428,7 @@ pub struct Config {
     pub log_json: bool,
     pub workers: usize,
     pub worker_concurrency: usize,
+    pub worker_lease_secs: u64,
     /// Days before a report deadline when reminders go out (default 30, 14, 7, 1).
     pub reminder_days: Vec<u32>,
     pub inspect: InspectSettings,
@@ -470,6 +476,10 @@ impl Config {
             worker_concurrency: match l.worker_concurrency.unwrap_or(4) {
                 n @ 1..=256 => n,
                 _ => bail!("worker_concurrency phải từ 1 đến 256"),
+            },
+            worker_lease_secs: match l.worker_lease_secs.unwrap_or(60) {
+                n @ 3..=3600 => n,
+                _ => bail!("worker_lease_secs phải từ 3 đến 3600 giây"),
             },
             reminder_days: match l.reminder_days {
                 Some(days) if days.iter().any(|d| *d > 366) => {

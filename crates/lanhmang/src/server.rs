@@ -44,6 +44,7 @@ pub fn job_settings(config: &Config) -> JobSettings {
         mail_interval: config.mail.as_ref().map(|_| Duration::from_secs(60)),
         reminder_days: config.reminder_days.clone(),
         concurrency: config.worker_concurrency,
+        lease: Duration::from_secs(config.worker_lease_secs),
         ..Default::default()
     }
 }
