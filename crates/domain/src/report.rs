@@ -742,9 +742,15 @@ mod tests {
             posts_per_month: posts,
         };
         let v = sites(2, 2, Some(3.46)).provide(&plan);
-        assert_eq!((v["s4_1_website_meets_standard"], v["s4_2_posts_per_month"]), (1.0, 3.5));
+        assert_eq!(
+            (v["s4_1_website_meets_standard"], v["s4_2_posts_per_month"]),
+            (1.0, 3.5)
+        );
         assert_eq!(sites(2, 1, None).provide(&plan)["s4_1_website_meets_standard"], 0.0);
-        assert!(sites(0, 0, None).provide(&plan).is_empty(), "nothing inspected: nothing claimed");
+        assert!(
+            sites(0, 0, None).provide(&plan).is_empty(),
+            "nothing inspected: nothing claimed"
+        );
     }
 
     #[test]

@@ -189,9 +189,7 @@ impl CheckGroup {
             "generator_disclosed" | "outdated_cms" | "mixed_content" => CheckGroup::Software,
             "stale_content" | "malformed_feed" => CheckGroup::Freshness,
             "disclosure_missing" | "disclosure_incomplete" => CheckGroup::Disclosure,
-            "spam_visible" | "spam_hidden" | "cloaking" | "malicious_redirect" | "spam_links" => {
-                CheckGroup::Compromise
-            }
+            "spam_visible" | "spam_hidden" | "cloaking" | "malicious_redirect" | "spam_links" => CheckGroup::Compromise,
             "broken_internal_link" | "broken_external_link" => CheckGroup::Links,
             _ => CheckGroup::Reachability,
         }
@@ -323,9 +321,7 @@ pub fn is_serious(severity: &str) -> bool {
 pub fn meets_standard<'a>(reachable: bool, findings: impl IntoIterator<Item = (&'a str, &'a str)>) -> bool {
     reachable
         && findings.into_iter().all(|(code, severity)| {
-            !is_serious(severity)
-                && CheckGroup::of(code) != CheckGroup::Disclosure
-                && code != "weak_security_headers"
+            !is_serious(severity) && CheckGroup::of(code) != CheckGroup::Disclosure && code != "weak_security_headers"
         })
 }
 
@@ -386,9 +382,7 @@ impl AlertFlag {
             AlertFlag::Compromised => {
                 "Đây là sự cố an toàn thông tin: hãy xem hướng dẫn xử lý, đổi mật khẩu quản trị và báo ngay cho Phòng/Sở."
             }
-            AlertFlag::DisclosureMissing => {
-                "Website cần có mục Công khai đủ nội dung theo Thông tư 09/2024/TT-BGDĐT."
-            }
+            AlertFlag::DisclosureMissing => "Website cần có mục Công khai đủ nội dung theo Thông tư 09/2024/TT-BGDĐT.",
         }
     }
 }
@@ -524,8 +518,10 @@ mod tests {
 
     #[test]
     fn what_counts_under_a_standard() {
-        let mut rules = StandardRules::default();
-        rules.required_disclosure = vec!["Tài chính".into()];
+        let mut rules = StandardRules {
+            required_disclosure: vec!["Tài chính".into()],
+            ..Default::default()
+        };
         assert!(rules.counts("disclosure_incomplete", "thiếu: Tài chính, Đội ngũ"));
         assert!(!rules.counts("disclosure_incomplete", "thiếu: Đội ngũ"));
         rules.checks.remove(&CheckGroup::Links);

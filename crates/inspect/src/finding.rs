@@ -211,7 +211,9 @@ impl FindingCode {
             HeadersTooLarge => "Phần tiêu đề phản hồi HTTP quá lớn.",
             InvalidEncoding => "Trang có ký tự không hợp lệ (sai bảng mã).",
             MalformedFeed => "Nguồn tin RSS/Atom bị lỗi định dạng.",
-            WeakSecurityHeaders => "Hạng tiêu đề bảo mật của website thấp hơn mức tối thiểu theo tiêu chí của Phòng/Sở.",
+            WeakSecurityHeaders => {
+                "Hạng tiêu đề bảo mật của website thấp hơn mức tối thiểu theo tiêu chí của Phòng/Sở."
+            }
         }
     }
 

@@ -282,7 +282,10 @@ impl Worker {
             }
             Some(JobKind::InspectSite) => {
                 let sup = self.supervision.as_deref().ok_or(JobError::NoInspector)?;
-                Ok((supervision::inspect_site(&self.store, sup, job, &self.name).await?, None))
+                Ok((
+                    supervision::inspect_site(&self.store, sup, job, &self.name).await?,
+                    None,
+                ))
             }
             Some(JobKind::SupervisionDigest) => {
                 let today = lanhmang_domain::report::vietnam_date(lanhmang_store::now());
@@ -295,7 +298,9 @@ impl Worker {
                 Ok((format!("{n} bản tin tình hình website đã vào hàng đợi"), None))
             }
             Some(JobKind::DomainLookup) => {
-                let sup = self.supervision.as_deref().ok_or(JobError::NoInspector)?;
+                let Some(sup) = self.supervision.as_deref() else {
+                    return Ok(("tiến trình này không tra cứu tên miền".into(), None));
+                };
                 let n = supervision::lookup_domains(&self.store, sup, 200).await?;
                 Ok((format!("đã tra cứu đăng ký của {n} tên miền"), None))
             }
@@ -462,6 +467,11 @@ mod tests {
             let reminders = worker.run_once().await.unwrap().unwrap();
             assert_eq!(reminders.kind, "deadline_reminders");
             assert!(reminders.result.is_ok(), "{backend}: {reminders:?}");
+            for kind in ["supervision_digest", "domain_lookup"] {
+                let outcome = worker.run_once().await.unwrap().unwrap();
+                assert_eq!(outcome.kind, kind);
+                assert!(outcome.result.is_ok(), "{backend}: {outcome:?}");
+            }
             let second = worker.run_once().await.unwrap().unwrap();
             assert!(second.result.is_err(), "{backend}: unknown kinds fail");
             assert_eq!(
@@ -470,7 +480,7 @@ mod tests {
                 "{backend}: the failed job waits for its retry"
             );
             let counts = store.queue_counts().await.unwrap();
-            assert_eq!((counts.done, counts.queued), (2, 1), "{backend}");
+            assert_eq!((counts.done, counts.queued), (4, 1), "{backend}");
             drop(worker);
             drop(scheduler);
             db.cleanup().await;

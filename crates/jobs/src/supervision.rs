@@ -85,7 +85,9 @@ pub async fn inspect_site(store: &Store, sup: &Supervision, job: &Job, worker: &
     let started_at = lanhmang_store::now();
     let full = payload.mode != "check";
     let mut record = if full {
-        let report = inspector.inspect_bounded(&target, inspector.config().site_timeout).await;
+        let report = inspector
+            .inspect_bounded(&target, inspector.config().site_timeout)
+            .await;
         record_of(&report, &rules)
     } else {
         check_reachability(inspector.fetcher(), &target).await
@@ -104,7 +106,11 @@ pub async fn inspect_site(store: &Store, sup: &Supervision, job: &Job, worker: &
         "{} {}: {} ({} phát hiện mới, {} đã hết, {} cảnh báo)",
         if full { "kiểm tra" } else { "thử truy cập" },
         site.url,
-        if record.reachable { "truy cập được" } else { "không truy cập được" },
+        if record.reachable {
+            "truy cập được"
+        } else {
+            "không truy cập được"
+        },
         recorded.new_findings,
         recorded.resolved,
         recorded.alerts.len()
@@ -181,7 +187,12 @@ pub fn record_of(report: &SiteReport, rules: &StandardRules) -> InspectionRecord
     let broken_links = report
         .findings
         .iter()
-        .filter(|f| matches!(f.code, FindingCode::BrokenInternalLink | FindingCode::BrokenExternalLink))
+        .filter(|f| {
+            matches!(
+                f.code,
+                FindingCode::BrokenInternalLink | FindingCode::BrokenExternalLink
+            )
+        })
         .map(|f| f.evidence.split(", ").filter(|s| !s.is_empty()).count() as i64)
         .sum();
     let meets = supervision::meets_standard(
@@ -230,7 +241,11 @@ fn cap_detail(detail: serde_json::Value) -> String {
         o.insert("truncated".into(), serde_json::Value::Bool(true));
     }
     let text = slim.to_string();
-    if text.len() <= MAX { text } else { "{\"truncated\":true}".into() }
+    if text.len() <= MAX {
+        text
+    } else {
+        "{\"truncated\":true}".into()
+    }
 }
 
 fn severity_name(s: lanhmang_inspect::finding::Severity) -> String {
@@ -385,17 +400,14 @@ pub fn parse_rdap(body: &[u8]) -> (Option<OffsetDateTime>, String, String) {
     let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) else {
         return (None, String::new(), "câu trả lời RDAP không phải JSON".into());
     };
-    let expires = v
-        .get("events")
-        .and_then(|e| e.as_array())
-        .and_then(|events| {
-            events.iter().find_map(|e| {
-                (e.get("eventAction")?.as_str()? == "expiration")
-                    .then(|| e.get("eventDate")?.as_str())
-                    .flatten()
-                    .and_then(|d| OffsetDateTime::parse(d, &time::format_description::well_known::Rfc3339).ok())
-            })
-        });
+    let expires = v.get("events").and_then(|e| e.as_array()).and_then(|events| {
+        events.iter().find_map(|e| {
+            (e.get("eventAction")?.as_str()? == "expiration")
+                .then(|| e.get("eventDate")?.as_str())
+                .flatten()
+                .and_then(|d| OffsetDateTime::parse(d, &time::format_description::well_known::Rfc3339).ok())
+        })
+    });
     let registrar = v
         .get("entities")
         .and_then(|e| e.as_array())
@@ -407,7 +419,9 @@ pub fn parse_rdap(body: &[u8]) -> (Option<OffsetDateTime>, String, String) {
                 }
                 // vcardArray: ["vcard", [["fn", {}, "text", "Name"], …]]
                 e.get("vcardArray")?.get(1)?.as_array()?.iter().find_map(|field| {
-                    (field.get(0)?.as_str()? == "fn").then(|| field.get(3)?.as_str().map(str::to_string)).flatten()
+                    (field.get(0)?.as_str()? == "fn")
+                        .then(|| field.get(3)?.as_str().map(str::to_string))
+                        .flatten()
                 })
             })
         })

@@ -207,7 +207,11 @@ impl InspectSettings {
         let Some(raw) = self.rdap_url.as_deref().map(str::trim).filter(|r| !r.is_empty()) else {
             return Ok(None);
         };
-        let with_slash = if raw.ends_with('/') { raw.to_string() } else { format!("{raw}/") };
+        let with_slash = if raw.ends_with('/') {
+            raw.to_string()
+        } else {
+            format!("{raw}/")
+        };
         let url = url::Url::parse(&with_slash).with_context(|| format!("rdap_url không hợp lệ: {raw}"))?;
         if !matches!(url.scheme(), "http" | "https") {
             bail!("rdap_url phải bắt đầu bằng http:// hoặc https://");

@@ -441,11 +441,7 @@ async fn serve(config: Config, with_demo: bool) -> anyhow::Result<()> {
         let web = demo::start_web().await?;
         let n = demo::register_websites(&store, &web).await?;
         inspect = demo::inspect_config(inspect, &web);
-        say(format_args!(
-            "Các website mẫu chạy tại 127.0.0.1:{}; đang kiểm tra {n} website, kết quả có sau khoảng một phút.",
-            web.http_addr.port()
-        ));
-        Some(web)
+        Some((web, n))
     } else {
         None
     };
@@ -459,13 +455,19 @@ async fn serve(config: Config, with_demo: bool) -> anyhow::Result<()> {
         if seeded {
             say(format_args!("Đã tạo dữ liệu mẫu: 1 Sở, 1 Phòng, 24 trường."));
         }
+        if let Some((web, n)) = &demo_web {
+            say(format_args!(
+                "Các website mẫu chạy tại 127.0.0.1:{}; đang kiểm tra {n} website, kết quả có sau khoảng một phút.",
+                web.http_addr.port()
+            ));
+        }
         print_demo_accounts();
     }
     say(format_args!("Nhấn Ctrl+C để dừng."));
     stop.await;
     tracing::info!("shutting down");
     let stopped = running.stop().await;
-    if let Some(web) = demo_web {
+    if let Some((web, _)) = demo_web {
         web.shutdown().await;
     }
     stopped

@@ -59,7 +59,10 @@ pub fn supervision(
     config: &Config,
     inspect: lanhmang_inspect::InspectConfig,
 ) -> anyhow::Result<Arc<lanhmang_jobs::Supervision>> {
-    Ok(Arc::new(lanhmang_jobs::Supervision::new(inspect, config.inspect.rdap()?)))
+    Ok(Arc::new(lanhmang_jobs::Supervision::new(
+        inspect,
+        config.inspect.rdap()?,
+    )))
 }
 
 /// The mailer the workers share, if a mail server is configured; a bad setting stops the start
@@ -110,13 +113,9 @@ pub async fn start_with(
     let mut background = Vec::new();
     let settings = job_settings(config);
     for i in 0..config.workers {
-        let worker = Worker::new(
-            store.clone(),
-            worker_name(&format!("serve{i}")),
-            settings.clone(),
-        )
-        .with_mailer(mailer.clone())
-        .with_supervision(Some(supervision.clone()));
+        let worker = Worker::new(store.clone(), worker_name(&format!("serve{i}")), settings.clone())
+            .with_mailer(mailer.clone())
+            .with_supervision(Some(supervision.clone()));
         background.push(tokio::spawn(worker.run_all(watch_rx.clone())));
     }
     if config.workers > 0 {

@@ -115,14 +115,23 @@ async fn register_inspect_follow_findings_and_permissions() {
         assert_eq!(dup["site_id"], site_id);
         for (body, expected) in [
             (json!({"unit_id": school.id, "url": "ftp://thcs.edu.vn"}), 422),
-            (json!({"unit_id": school.id, "url": "https://www.facebook.com/truong.a"}), 422),
-            (json!({"unit_id": school.id, "url": web.manifest[1].url, "kind": "zalo"}), 422),
+            (
+                json!({"unit_id": school.id, "url": "https://www.facebook.com/truong.a"}),
+                422,
+            ),
+            (
+                json!({"unit_id": school.id, "url": web.manifest[1].url, "kind": "zalo"}),
+                422,
+            ),
             (json!({"unit_id": sibling.id, "url": web.manifest[1].url}), 404),
             (json!({"url": web.manifest[1].url}), 400),
         ] {
             let (status, e) = api(&app, &webadmin, "POST", "/api/v1/sites", Some(body.clone())).await;
             assert_eq!(status, expected, "{backend}: {body} → {e}");
-            assert!(e["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{backend}: {e}");
+            assert!(
+                e["error"]["message"].as_str().is_some_and(|m| !m.is_empty()),
+                "{backend}: {e}"
+            );
         }
         let (_, list) = api(&app, &office_token, "GET", "/api/v1/sites", None).await;
         assert_eq!(list["total"], 1, "{backend}: nothing else was written");
@@ -164,7 +173,14 @@ async fn register_inspect_follow_findings_and_permissions() {
 
         // Inspect now: queued, then the workers run it; progress goes to done.
         let teacher = token(&app, "demo.teacher").await;
-        let (status, _) = api(&app, &teacher, "POST", "/api/v1/inspections", Some(json!({"unit_id": office.id}))).await;
+        let (status, _) = api(
+            &app,
+            &teacher,
+            "POST",
+            "/api/v1/inspections",
+            Some(json!({"unit_id": office.id})),
+        )
+        .await;
         assert_eq!(status, 403, "{backend}");
         let (status, bad) = api(&app, &office_token, "POST", "/api/v1/inspections", Some(json!({}))).await;
         assert_eq!(status, 400, "{backend}: {bad}");
@@ -178,21 +194,51 @@ async fn register_inspect_follow_findings_and_permissions() {
         .await;
         assert_eq!(status, 202, "{backend}: {request}");
         let request_id = request["id"].as_i64().unwrap();
-        let (_, progress) = api(&app, &office_token, "GET", &format!("/api/v1/inspections/{request_id}"), None).await;
-        assert_eq!((progress["status"].as_str(), progress["total"].as_i64()), (Some("running"), Some(6)));
+        let (_, progress) = api(
+            &app,
+            &office_token,
+            "GET",
+            &format!("/api/v1/inspections/{request_id}"),
+            None,
+        )
+        .await;
+        assert_eq!(
+            (progress["status"].as_str(), progress["total"].as_i64()),
+            (Some("running"), Some(6))
+        );
         // Two workers share the queue: every job once.
         let (a, b) = (worker(&app, "w-a", &web), worker(&app, "w-b", &web));
         let (ra, rb) = tokio::join!(a.drain(), b.drain());
         assert_eq!(ra.unwrap() + rb.unwrap(), 6, "{backend}");
-        assert!(store.runs_per_job().await.unwrap().is_empty(), "{backend}: no job run twice");
-        let (_, progress) = api(&app, &office_token, "GET", &format!("/api/v1/inspections/{request_id}"), None).await;
-        assert_eq!((progress["status"].as_str(), progress["done"].as_i64()), (Some("done"), Some(6)), "{backend}");
+        assert!(
+            store.runs_per_job().await.unwrap().is_empty(),
+            "{backend}: no job run twice"
+        );
+        let (_, progress) = api(
+            &app,
+            &office_token,
+            "GET",
+            &format!("/api/v1/inspections/{request_id}"),
+            None,
+        )
+        .await;
+        assert_eq!(
+            (progress["status"].as_str(), progress["done"].as_i64()),
+            (Some("done"), Some(6)),
+            "{backend}"
+        );
 
         // The site with its latest result.
         let (status, detail) = api(&app, &webadmin, "GET", &format!("/api/v1/sites/{site_id}"), None).await;
         assert_eq!(status, 200, "{backend}");
-        assert!(detail["reachable"].is_boolean() && detail["latest"].is_object(), "{backend}: {detail}");
-        assert!(detail["grade"].is_string() && detail["score"].is_number(), "{backend}: {detail}");
+        assert!(
+            detail["reachable"].is_boolean() && detail["latest"].is_object(),
+            "{backend}: {detail}"
+        );
+        assert!(
+            detail["grade"].is_string() && detail["score"].is_number(),
+            "{backend}: {detail}"
+        );
         assert!(detail["findings"].is_array());
 
         // Findings: the administrator acknowledges one and says it is fixed; the run that
@@ -209,23 +255,66 @@ async fn register_inspect_follow_findings_and_permissions() {
             None => items[0].clone(),
         };
         let fid = target["id"].as_i64().unwrap();
-        let actor = if target["unit_id"] == school.id { &webadmin } else { &office_token };
+        let actor = if target["unit_id"] == school.id {
+            &webadmin
+        } else {
+            &office_token
+        };
         assert!(target["guide"].as_str().unwrap().starts_with("/huong-dan/"));
-        let (status, _) = api(&app, &teacher, "POST", &format!("/api/v1/findings/{fid}/acknowledge"), None).await;
+        let (status, _) = api(
+            &app,
+            &teacher,
+            "POST",
+            &format!("/api/v1/findings/{fid}/acknowledge"),
+            None,
+        )
+        .await;
         assert_eq!(status, 403, "{backend}");
         let head = token(&app, "demo.head").await;
         let (status, _) = api(&app, &head, "POST", &format!("/api/v1/findings/{fid}/fixed"), None).await;
         assert_eq!(status, 403, "{backend}: the office head watches, does not change");
-        let (status, f) = api(&app, actor, "POST", &format!("/api/v1/findings/{fid}/acknowledge"), None).await;
-        assert_eq!((status, f["status"].as_str()), (200, Some("acknowledged")), "{backend}: {f}");
+        let (status, f) = api(
+            &app,
+            actor,
+            "POST",
+            &format!("/api/v1/findings/{fid}/acknowledge"),
+            None,
+        )
+        .await;
+        assert_eq!(
+            (status, f["status"].as_str()),
+            (200, Some("acknowledged")),
+            "{backend}: {f}"
+        );
         let (status, f) = api(&app, actor, "POST", &format!("/api/v1/findings/{fid}/fixed"), None).await;
         assert_eq!((status, f["status"].as_str()), (200, Some("fixed")), "{backend}: {f}");
         let (status, _) = api(&app, actor, "POST", &format!("/api/v1/findings/{fid}/fixed"), None).await;
         assert_eq!(status, 409, "{backend}: already claimed");
-        assert_eq!(worker(&app, "w-c", &web).drain().await.unwrap(), 1, "{backend}: a fresh inspection ran");
-        let (_, f) = api(&app, &office_token, "GET", &format!("/api/v1/findings?site_id={}&per_page=200", target["site_id"]), None).await;
-        let again = f["items"].as_array().unwrap().iter().find(|x| x["id"] == fid).cloned().unwrap_or(Value::Null);
-        assert_eq!((again["status"].as_str(), again["reopened"].as_i64()), (Some("open"), Some(1)), "{backend}: {again}");
+        assert_eq!(
+            worker(&app, "w-c", &web).drain().await.unwrap(),
+            1,
+            "{backend}: a fresh inspection ran"
+        );
+        let (_, f) = api(
+            &app,
+            &office_token,
+            "GET",
+            &format!("/api/v1/findings?site_id={}&per_page=200", target["site_id"]),
+            None,
+        )
+        .await;
+        let again = f["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["id"] == fid)
+            .cloned()
+            .unwrap_or(Value::Null);
+        assert_eq!(
+            (again["status"].as_str(), again["reopened"].as_i64()),
+            (Some("open"), Some(1)),
+            "{backend}: {again}"
+        );
 
         // Scope: the principal sees the school's sites only; others are refused or see nothing.
         let principal = token(&app, "demo.principal").await;
@@ -244,23 +333,48 @@ async fn register_inspect_follow_findings_and_permissions() {
         let (status, _) = api(&app, &webadmin, "GET", &format!("/api/v1/sites/{sibling_site}"), None).await;
         assert_eq!(status, 404, "{backend}: another school's site is not revealed");
         let parent = token(&app, "demo.parent").await;
-        assert_eq!(api(&app, &parent, "GET", "/api/v1/sites", None).await.0, 403, "{backend}");
-        for bad in ["/api/v1/sites?grade=Z", "/api/v1/sites?status=maybe", "/api/v1/findings?status=gone", "/api/v1/sites?unit_id=abc"] {
-            assert_eq!(api(&app, &office_token, "GET", bad, None).await.0, 400, "{backend}: {bad}");
+        assert_eq!(
+            api(&app, &parent, "GET", "/api/v1/sites", None).await.0,
+            403,
+            "{backend}"
+        );
+        for bad in [
+            "/api/v1/sites?grade=Z",
+            "/api/v1/sites?status=maybe",
+            "/api/v1/findings?status=gone",
+            "/api/v1/sites?unit_id=abc",
+        ] {
+            assert_eq!(
+                api(&app, &office_token, "GET", bad, None).await.0,
+                400,
+                "{backend}: {bad}"
+            );
         }
 
         // Pages: the overview, the site, a guide; another school's site is a 404.
         let (status, overview) = office_browser.text("/giam-sat").await;
         assert_eq!(status, 200);
-        assert!(overview.contains("website đang theo dõi") && overview.contains("<svg"), "{backend}");
+        assert!(
+            overview.contains("website đang theo dõi") && overview.contains("<svg"),
+            "{backend}"
+        );
         let (status, page) = office_browser.text(&format!("/giam-sat/website/{site_id}")).await;
         assert_eq!(status, 200);
         assert!(page.contains("Điểm bảo mật theo thời gian") && page.contains("Các lần kiểm tra gần đây"));
         let admin_browser = app.signed_in("demo.webadmin").await;
-        assert_eq!(admin_browser.get(&format!("/giam-sat/website/{sibling_site}")).await.status(), 404);
+        assert_eq!(
+            admin_browser
+                .get(&format!("/giam-sat/website/{sibling_site}"))
+                .await
+                .status(),
+            404
+        );
         let (status, guide) = admin_browser.text("/huong-dan/tls_expired").await;
         assert_eq!(status, 200);
-        assert!(guide.contains("Encrypt") && guide.contains("Các bước thực hiện"), "{backend}");
+        assert!(
+            guide.contains("Encrypt") && guide.contains("Các bước thực hiện"),
+            "{backend}"
+        );
         assert_eq!(admin_browser.get("/huong-dan/khong-co").await.status(), 404);
         let (status, _) = admin_browser.text("/thong-bao").await;
         assert_eq!(status, 200);
@@ -316,7 +430,10 @@ async fn register_inspect_follow_findings_and_permissions() {
         let head_browser = app.signed_in("demo.head").await;
         let csrf = head_browser.csrf_from("/tai-khoan").await;
         let r = head_browser
-            .post_form("/giam-sat/tieu-chi", &[("_csrf", csrf.as_str()), ("unit_id", &office.id.to_string())])
+            .post_form(
+                "/giam-sat/tieu-chi",
+                &[("_csrf", csrf.as_str()), ("unit_id", &office.id.to_string())],
+            )
             .await;
         assert_eq!(r.status(), 403, "{backend}");
         app.stop().await;
@@ -330,8 +447,21 @@ async fn private_addresses_are_refused_with_the_reason() {
         let app = TestApp::spawn(backend).await;
         let school = app.store().unit_by_code("TH-ANBINH").await.unwrap().unwrap();
         let office = token(&app, "demo.office").await;
-        for url in ["http://127.0.0.1:8080/", "http://localhost/", "http://10.1.2.3/", "http://[::1]/", "http://169.254.169.254/"] {
-            let (status, e) = api(&app, &office, "POST", "/api/v1/sites", Some(json!({"unit_id": school.id, "url": url}))).await;
+        for url in [
+            "http://127.0.0.1:8080/",
+            "http://localhost/",
+            "http://10.1.2.3/",
+            "http://[::1]/",
+            "http://169.254.169.254/",
+        ] {
+            let (status, e) = api(
+                &app,
+                &office,
+                "POST",
+                "/api/v1/sites",
+                Some(json!({"unit_id": school.id, "url": url})),
+            )
+            .await;
             assert_eq!(status, 422, "{backend}: {url}");
             let message = e["error"]["problems"].to_string();
             assert!(message.contains("mạng nội bộ"), "{backend}: {url}: {e}");
@@ -341,7 +471,11 @@ async fn private_addresses_are_refused_with_the_reason() {
             .submit(
                 "/giam-sat/website/moi",
                 "/giam-sat/website/moi",
-                &[("unit_id", &school.id.to_string()), ("url", "http://192.168.1.10/"), ("kind", "website")],
+                &[
+                    ("unit_id", &school.id.to_string()),
+                    ("url", "http://192.168.1.10/"),
+                    ("kind", "website"),
+                ],
             )
             .await;
         assert_eq!(r.status(), 422, "{backend}");
@@ -395,7 +529,11 @@ async fn a_killed_worker_process_loses_its_job_to_another() {
 
         let dir = tempfile::tempdir().unwrap();
         let config = dir.path().join("lanhmang.toml");
-        std::fs::write(&config, "[inspect]\nallow_private_targets = true\nrequest_timeout_secs = 30\nretries = 0\n").unwrap();
+        std::fs::write(
+            &config,
+            "[inspect]\nallow_private_targets = true\nrequest_timeout_secs = 30\nretries = 0\n",
+        )
+        .unwrap();
         let mut child = common::binary()
             .arg("--config")
             .arg(&config)

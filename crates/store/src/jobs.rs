@@ -258,12 +258,21 @@ mod tests {
             // job, and the dead one can no longer finish it.
             store.enqueue_job("long", "{}", now(), None).await.unwrap();
             let held = store.claim_job("dead", Duration::seconds(-1)).await.unwrap().unwrap();
-            assert!(store.claim_job("live", lease).await.unwrap().is_none(), "{backend}: still leased");
+            assert!(
+                store.claim_job("live", lease).await.unwrap().is_none(),
+                "{backend}: still leased"
+            );
             assert_eq!(store.requeue_expired_leases().await.unwrap(), 1, "{backend}");
             let taken = store.claim_job("live", lease).await.unwrap().unwrap();
             assert_eq!((taken.id, taken.attempts), (held.id, 2), "{backend}");
-            assert!(!store.renew_lease(held.id, "dead", lease).await.unwrap(), "{backend}: lease lost");
-            assert!(!store.complete_job(held.id, "dead").await.unwrap(), "{backend}: not the holder");
+            assert!(
+                !store.renew_lease(held.id, "dead", lease).await.unwrap(),
+                "{backend}: lease lost"
+            );
+            assert!(
+                !store.complete_job(held.id, "dead").await.unwrap(),
+                "{backend}: not the holder"
+            );
             assert!(store.renew_lease(taken.id, "live", lease).await.unwrap(), "{backend}");
             assert!(store.complete_job(taken.id, "live").await.unwrap(), "{backend}");
             drop(store);

@@ -533,9 +533,14 @@ impl Store {
             row
         });
         match inserted {
-            Some((id,)) => Ok(Registered::Added(self.site(id).await?.ok_or(StoreError::NotFound("website"))?)),
+            Some((id,)) => Ok(Registered::Added(
+                self.site(id).await?.ok_or(StoreError::NotFound("website"))?,
+            )),
             None => {
-                let existing = self.site_by_url(&site.url).await?.ok_or(StoreError::NotFound("website"))?;
+                let existing = self
+                    .site_by_url(&site.url)
+                    .await?
+                    .ok_or(StoreError::NotFound("website"))?;
                 Ok(Registered::Duplicate(existing))
             }
         }
@@ -543,23 +548,22 @@ impl Store {
 
     pub async fn site(&self, id: i64) -> Result<Option<Site>> {
         let sql = format!("SELECT {SITE_COLUMNS} FROM sites s JOIN units u ON u.id = s.unit_id WHERE s.id = $1");
-        let row: Option<SiteRow> =
-            on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(id).fetch_optional(pool).await?);
+        let row: Option<SiteRow> = on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(id).fetch_optional(pool).await?);
         row.map(Site::try_from).transpose()
     }
 
     pub async fn site_by_url(&self, url: &str) -> Result<Option<Site>> {
         let sql = format!("SELECT {SITE_COLUMNS} FROM sites s JOIN units u ON u.id = s.unit_id WHERE s.url = $1");
-        let row: Option<SiteRow> =
-            on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(url).fetch_optional(pool).await?);
+        let row: Option<SiteRow> = on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(url).fetch_optional(pool).await?);
         row.map(Site::try_from).transpose()
     }
 
     /// A unit's own sites (not its subtree's).
     pub async fn unit_sites(&self, unit_id: i64) -> Result<Vec<Site>> {
-        let sql = format!("SELECT {SITE_COLUMNS} FROM sites s JOIN units u ON u.id = s.unit_id WHERE s.unit_id = $1 ORDER BY s.id");
-        let rows: Vec<SiteRow> =
-            on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(unit_id).fetch_all(pool).await?);
+        let sql = format!(
+            "SELECT {SITE_COLUMNS} FROM sites s JOIN units u ON u.id = s.unit_id WHERE s.unit_id = $1 ORDER BY s.id"
+        );
+        let rows: Vec<SiteRow> = on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(unit_id).fetch_all(pool).await?);
         rows.into_iter().map(Site::try_from).collect()
     }
 
@@ -619,7 +623,10 @@ impl Store {
         let ranges = self.site_scope(&filter.roots).await?;
         let (mut conditions, mut binds) = scope_sql(&ranges, filter.unit_ancestry.as_deref(), 1);
         site_conditions(filter, &mut conditions, &mut binds, 1);
-        let from = format!("FROM sites s JOIN units u ON u.id = s.unit_id WHERE {}", conditions.join(" AND "));
+        let from = format!(
+            "FROM sites s JOIN units u ON u.id = s.unit_id WHERE {}",
+            conditions.join(" AND ")
+        );
         let count_sql = format!("SELECT COUNT(*) {from}");
         let n = binds.len();
         let list_sql = format!(
@@ -908,7 +915,9 @@ impl Store {
             }
         });
         if ids.is_empty() {
-            return Err(StoreError::Conflict("Không có website nào đang được theo dõi trong phạm vi này.".into()));
+            return Err(StoreError::Conflict(
+                "Không có website nào đang được theo dõi trong phạm vi này.".into(),
+            ));
         }
         let id = on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
@@ -1255,7 +1264,10 @@ impl Store {
     async fn alert_recipients(&self, site: &Site) -> Result<Vec<Recipient>> {
         let mut out: Vec<Recipient> = Vec::new();
         for (p, role) in self.people_with_roles_in_unit(site.unit_id).await? {
-            if !p.disabled && matches!(role, Role::WebsiteAdmin | Role::Principal) && !out.iter().any(|r| r.person_id == p.id) {
+            if !p.disabled
+                && matches!(role, Role::WebsiteAdmin | Role::Principal)
+                && !out.iter().any(|r| r.person_id == p.id)
+            {
                 out.push(Recipient {
                     person_id: p.id,
                     name: p.display_name.clone(),
@@ -1357,8 +1369,7 @@ impl Store {
         let sql = format!(
             "SELECT {FINDING_COLUMNS} FROM site_findings f JOIN sites s ON s.id = f.site_id JOIN units u ON u.id = s.unit_id WHERE f.id = $1"
         );
-        let row: Option<FindingRow> =
-            on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(id).fetch_optional(pool).await?);
+        let row: Option<FindingRow> = on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(id).fetch_optional(pool).await?);
         Ok(row.map(SiteFinding::from))
     }
 
@@ -1484,7 +1495,11 @@ impl Store {
         });
         Ok(rows
             .into_iter()
-            .map(|(title, unit_name, created_at)| DigestLine { title, unit_name, created_at })
+            .map(|(title, unit_name, created_at)| DigestLine {
+                title,
+                unit_name,
+                created_at,
+            })
             .collect())
     }
 
@@ -1500,7 +1515,10 @@ impl Store {
             .fetch_all(pool)
             .await?
         });
-        Ok(rows.into_iter().map(|(id, path, name)| (id, parse_path(&path), name)).collect())
+        Ok(rows
+            .into_iter()
+            .map(|(id, path, name)| (id, parse_path(&path), name))
+            .collect())
     }
 
     // ----- Domains -----
@@ -1510,7 +1528,9 @@ impl Store {
         let ranges = self.site_scope(roots).await?;
         let (scope, binds) = range_condition("u.path", &ranges, 1);
         let n = binds.len();
-        let from = format!("FROM sites s JOIN units u ON u.id = s.unit_id LEFT JOIN domains d ON d.name = s.host WHERE {scope}");
+        let from = format!(
+            "FROM sites s JOIN units u ON u.id = s.unit_id LEFT JOIN domains d ON d.name = s.host WHERE {scope}"
+        );
         let list_sql = format!(
             "SELECT s.host, COUNT(*) AS sites, MIN(s.cert_expires_at) AS cert_expires_at, \
              MAX(d.registration_expires_at) AS registration_expires_at, MAX(d.registrar) AS registrar, \
@@ -1609,7 +1629,10 @@ mod tests {
             school_level: if kind == "school" { "th".into() } else { String::new() },
             ..Default::default()
         };
-        let dept = store.create_unit(&ctx, None, &unit("SGD", "department").parse().unwrap()).await.unwrap();
+        let dept = store
+            .create_unit(&ctx, None, &unit("SGD", "department").parse().unwrap())
+            .await
+            .unwrap();
         let office = store
             .create_unit(&ctx, Some(dept.id), &unit("PGD", "office").parse().unwrap())
             .await
@@ -1632,17 +1655,26 @@ mod tests {
             .create_person(&ctx, school.id, &person("qtweb").parse().unwrap(), None, false)
             .await
             .unwrap();
-        store.grant_role(&ctx, webadmin.id, Role::WebsiteAdmin, school.id).await.unwrap();
+        store
+            .grant_role(&ctx, webadmin.id, Role::WebsiteAdmin, school.id)
+            .await
+            .unwrap();
         let principal = store
             .create_person(&ctx, school.id, &person("hieutruong").parse().unwrap(), None, false)
             .await
             .unwrap();
-        store.grant_role(&ctx, principal.id, Role::Principal, school.id).await.unwrap();
+        store
+            .grant_role(&ctx, principal.id, Role::Principal, school.id)
+            .await
+            .unwrap();
         let office_admin = store
             .create_person(&ctx, office.id, &person("chuyenvien").parse().unwrap(), None, false)
             .await
             .unwrap();
-        store.grant_role(&ctx, office_admin.id, Role::OfficeAdmin, office.id).await.unwrap();
+        store
+            .grant_role(&ctx, office_admin.id, Role::OfficeAdmin, office.id)
+            .await
+            .unwrap();
         World {
             office,
             school,
@@ -1716,7 +1748,11 @@ mod tests {
             let rules = StandardRules::default();
 
             // A duplicate is reported, not added twice.
-            let Registered::Added(site) = store.add_site(&ctx, &new_site(&w.school, "https://th-a.edu.vn"), &rules).await.unwrap() else {
+            let Registered::Added(site) = store
+                .add_site(&ctx, &new_site(&w.school, "https://th-a.edu.vn"), &rules)
+                .await
+                .unwrap()
+            else {
                 panic!("{backend}: first registration adds");
             };
             assert!(matches!(
@@ -1728,7 +1764,11 @@ mod tests {
 
             // First run: two findings, the site is hacked; the school's people and the office hear.
             let first = store
-                .record_inspection(&run(site.id, true, &[("spam_hidden", "critical"), ("stale_content", "low")]))
+                .record_inspection(&run(
+                    site.id,
+                    true,
+                    &[("spam_hidden", "critical"), ("stale_content", "low")],
+                ))
                 .await
                 .unwrap();
             assert_eq!((first.new_findings, first.resolved), (2, 0), "{backend}");
@@ -1737,23 +1777,43 @@ mod tests {
             assert_eq!(first.mails, 2, "{backend}: the office reads the digest instead");
             // The same state again: nothing new is raised.
             let again = store
-                .record_inspection(&run(site.id, true, &[("spam_hidden", "critical"), ("stale_content", "low")]))
+                .record_inspection(&run(
+                    site.id,
+                    true,
+                    &[("spam_hidden", "critical"), ("stale_content", "low")],
+                ))
                 .await
                 .unwrap();
-            assert_eq!((again.new_findings, again.alerts.len(), again.notifications), (0, 0, 0), "{backend}");
+            assert_eq!(
+                (again.new_findings, again.alerts.len(), again.notifications),
+                (0, 0, 0),
+                "{backend}"
+            );
 
             // Acknowledge, then claim fixed: a fresh inspection is queued; the next run that still
             // finds it reopens it, the one that does not resolves it.
             let (open, total) = store
-                .list_findings(&FindingFilter { roots: vec![w.office.id], ..Default::default() }, Paging::default())
+                .list_findings(
+                    &FindingFilter {
+                        roots: vec![w.office.id],
+                        ..Default::default()
+                    },
+                    Paging::default(),
+                )
                 .await
                 .unwrap();
             assert_eq!(total, 2, "{backend}");
             let spam = open.iter().find(|f| f.code == "spam_hidden").unwrap();
             let stale = open.iter().find(|f| f.code == "stale_content").unwrap();
             assert_eq!(spam.severity, "critical");
-            assert_eq!(store.acknowledge_finding(&ctx, spam.id).await.unwrap().state, "acknowledged");
-            assert!(matches!(store.acknowledge_finding(&ctx, spam.id).await, Err(StoreError::Conflict(_))));
+            assert_eq!(
+                store.acknowledge_finding(&ctx, spam.id).await.unwrap().state,
+                "acknowledged"
+            );
+            assert!(matches!(
+                store.acknowledge_finding(&ctx, spam.id).await,
+                Err(StoreError::Conflict(_))
+            ));
             assert_eq!(store.mark_finding_fixed(&ctx, spam.id).await.unwrap().state, "fixed");
             assert_eq!(store.mark_finding_fixed(&ctx, stale.id).await.unwrap().state, "fixed");
             assert_eq!(
@@ -1761,7 +1821,10 @@ mod tests {
                 vec![("queued".to_string(), 1)],
                 "{backend}: one inspection queued for both claims"
             );
-            let third = store.record_inspection(&run(site.id, true, &[("spam_hidden", "critical")])).await.unwrap();
+            let third = store
+                .record_inspection(&run(site.id, true, &[("spam_hidden", "critical")]))
+                .await
+                .unwrap();
             assert_eq!((third.reopened, third.resolved), (1, 1), "{backend}");
             let spam = store.site_finding(spam.id).await.unwrap().unwrap();
             assert_eq!((spam.state.as_str(), spam.reopened), ("open", 1), "{backend}");
@@ -1771,11 +1834,17 @@ mod tests {
 
             // Down: one alert; a check that still fails adds nothing; back up: back to normal,
             // once the hack is gone too.
-            let down = store.record_inspection(&run(site.id, false, &[("unreachable", "high")])).await.unwrap();
+            let down = store
+                .record_inspection(&run(site.id, false, &[("unreachable", "high")]))
+                .await
+                .unwrap();
             assert_eq!(down.alerts, vec!["down".to_string()], "{backend}");
             let mut check = run(site.id, false, &[("unreachable", "high")]);
             check.full = false;
-            assert!(store.record_inspection(&check).await.unwrap().alerts.is_empty(), "{backend}");
+            assert!(
+                store.record_inspection(&check).await.unwrap().alerts.is_empty(),
+                "{backend}"
+            );
             let s = store.site(site.id).await.unwrap().unwrap();
             assert_eq!((s.status.as_str(), s.consecutive_failures), ("down", 2), "{backend}");
             assert_eq!(
@@ -1786,33 +1855,70 @@ mod tests {
             let back = store.record_inspection(&run(site.id, true, &[])).await.unwrap();
             assert_eq!(back.alerts, vec!["back_to_normal".to_string()], "{backend}");
             let s = store.site(site.id).await.unwrap().unwrap();
-            assert_eq!((s.status.as_str(), s.open_findings, s.compromised), ("up", 0, false), "{backend}");
+            assert_eq!(
+                (s.status.as_str(), s.open_findings, s.compromised),
+                ("up", 0, false),
+                "{backend}"
+            );
 
             let (notes, _) = store.notifications(w.webadmin, Paging::default()).await.unwrap();
             let kinds: Vec<&str> = notes.iter().map(|n| n.kind.as_str()).collect();
             assert_eq!(kinds, vec!["back_to_normal", "down", "compromised"], "{backend}");
-            assert_eq!(store.unread_notifications(w.office_admin).await.unwrap(), 3, "{backend}");
+            assert_eq!(
+                store.unread_notifications(w.office_admin).await.unwrap(),
+                3,
+                "{backend}"
+            );
             assert_eq!(store.mark_notifications_read(w.office_admin).await.unwrap(), 3);
             assert_eq!(store.unread_notifications(w.office_admin).await.unwrap(), 0);
-            assert_eq!(store.alerts_since(&w.office.ancestry, now() - Duration::hours(1), 50).await.unwrap().len(), 3);
+            assert_eq!(
+                store
+                    .alerts_since(&w.office.ancestry, now() - Duration::hours(1), 50)
+                    .await
+                    .unwrap()
+                    .len(),
+                3
+            );
 
             // History, overview and filters.
             assert_eq!(store.site_runs(site.id, false, 50).await.unwrap().len(), 6, "{backend}");
             assert_eq!(store.site_runs(site.id, true, 50).await.unwrap().len(), 5, "{backend}");
-            let Registered::Added(b) = store.add_site(&ctx, &new_site(&w.other, "http://th-b.edu.vn"), &rules).await.unwrap() else {
+            let Registered::Added(b) = store
+                .add_site(&ctx, &new_site(&w.other, "http://th-b.edu.vn"), &rules)
+                .await
+                .unwrap()
+            else {
                 panic!()
             };
             let mut expiring = run(b.id, true, &[("disclosure_missing", "medium")]);
             expiring.cert_expires_at = Some(now() + Duration::days(10));
             expiring.grade = Some("F".into());
             let r = store.record_inspection(&expiring).await.unwrap();
-            assert_eq!(r.alerts, vec!["cert_soon".to_string(), "disclosure_missing".to_string()], "{backend}");
+            assert_eq!(
+                r.alerts,
+                vec!["cert_soon".to_string(), "disclosure_missing".to_string()],
+                "{backend}"
+            );
             let o = store.sites_overview(&[w.office.id], None).await.unwrap();
-            assert_eq!((o.total, o.up, o.down, o.cert_expiring, o.disclosure_gap), (2, 2, 0, 1, 1), "{backend}");
+            assert_eq!(
+                (o.total, o.up, o.down, o.cert_expiring, o.disclosure_gap),
+                (2, 2, 0, 1, 1),
+                "{backend}"
+            );
             assert_eq!(o.grades, vec![("B".to_string(), 1), ("F".to_string(), 1)], "{backend}");
-            let school_only = store.sites_overview(&[w.office.id], Some(&w.school.ancestry)).await.unwrap();
+            let school_only = store
+                .sites_overview(&[w.office.id], Some(&w.school.ancestry))
+                .await
+                .unwrap();
             assert_eq!(school_only.total, 1, "{backend}");
-            assert_eq!(store.sites_overview(&[w.other.id], Some(&w.school.ancestry)).await.unwrap().total, 0);
+            assert_eq!(
+                store
+                    .sites_overview(&[w.other.id], Some(&w.school.ancestry))
+                    .await
+                    .unwrap()
+                    .total,
+                0
+            );
             let filtered = |problem: &str, grade: Option<&str>| SiteFilter {
                 roots: vec![w.office.id],
                 problem: (!problem.is_empty()).then(|| problem.to_string()),
@@ -1830,13 +1936,30 @@ mod tests {
             let mut q = filtered("", None);
             q.q = Some("TH-B".into());
             assert_eq!(count(q).await, 1, "{backend}: address search");
-            assert_eq!(store.unit_website_facts(w.school.id).await.unwrap(), (1, 1), "{backend}");
+            assert_eq!(
+                store.unit_website_facts(w.school.id).await.unwrap(),
+                (1, 1),
+                "{backend}"
+            );
             assert_eq!(store.unit_website_facts(w.other.id).await.unwrap(), (1, 0), "{backend}");
             let (domains, n) = store.domain_inventory(&[w.office.id], Paging::default()).await.unwrap();
             assert_eq!(n, 2, "{backend}");
-            assert!(domains.iter().any(|d| d.host == "th-b.edu.vn" && d.cert_expires_at.is_some()));
-            store.record_domain_lookup("th-b.edu.vn", Some(now() + Duration::days(300)), "Nhà đăng ký", "").await.unwrap();
-            assert_eq!(store.domains_due_for_lookup(now() - Duration::days(7), 10).await.unwrap(), vec!["th-a.edu.vn".to_string()]);
+            assert!(
+                domains
+                    .iter()
+                    .any(|d| d.host == "th-b.edu.vn" && d.cert_expires_at.is_some())
+            );
+            store
+                .record_domain_lookup("th-b.edu.vn", Some(now() + Duration::days(300)), "Nhà đăng ký", "")
+                .await
+                .unwrap();
+            assert_eq!(
+                store
+                    .domains_due_for_lookup(now() - Duration::days(7), 10)
+                    .await
+                    .unwrap(),
+                vec!["th-a.edu.vn".to_string()]
+            );
 
             drop(store);
             db.cleanup().await;
@@ -1851,21 +1974,43 @@ mod tests {
             let ctx = AuditContext::system("test");
             let rules = StandardRules::default();
             let mut ids = Vec::new();
-            for url in ["https://a.th-a.edu.vn", "https://b.th-a.edu.vn", "https://a.th-a.edu.vn/blog"] {
+            for url in [
+                "https://a.th-a.edu.vn",
+                "https://b.th-a.edu.vn",
+                "https://a.th-a.edu.vn/blog",
+            ] {
                 if let Registered::Added(s) = store.add_site(&ctx, &new_site(&w.school, url), &rules).await.unwrap() {
                     ids.push(s.id);
                 }
             }
             // New sites are due at once; two schedulers in a row queue each once.
-            assert_eq!(store.schedule_due_inspections(100, Duration::seconds(30)).await.unwrap(), (3, 0), "{backend}");
-            assert_eq!(store.schedule_due_inspections(100, Duration::seconds(30)).await.unwrap(), (0, 0), "{backend}");
+            assert_eq!(
+                store
+                    .schedule_due_inspections(100, Duration::seconds(30))
+                    .await
+                    .unwrap(),
+                (3, 0),
+                "{backend}"
+            );
+            assert_eq!(
+                store
+                    .schedule_due_inspections(100, Duration::seconds(30))
+                    .await
+                    .unwrap(),
+                (0, 0),
+                "{backend}"
+            );
             // The two sites of one host are spaced out.
             let mut run_ats = Vec::new();
             while let Some(job) = store.claim_job("w", Duration::minutes(1)).await.unwrap() {
                 run_ats.push(job.payload.clone());
                 store.complete_job(job.id, "w").await.unwrap();
             }
-            assert_eq!(run_ats.len(), 2, "{backend}: the second site of a.th-a.edu.vn waits its turn");
+            assert_eq!(
+                run_ats.len(),
+                2,
+                "{backend}: the second site of a.th-a.edu.vn waits its turn"
+            );
 
             // "Inspect now" for the school: progress counts the sites inspected since.
             let request = store.request_inspection(&ctx, &w.school.ancestry, None).await.unwrap();
@@ -1880,7 +2025,10 @@ mod tests {
             // A worker whose lease ran out cannot store its result; the one holding it can.
             let mut stale = rec.clone();
             stale.job = Some((job.id, "w0".into()));
-            assert!(matches!(store.record_inspection(&stale).await, Err(StoreError::Conflict(_))), "{backend}");
+            assert!(
+                matches!(store.record_inspection(&stale).await, Err(StoreError::Conflict(_))),
+                "{backend}"
+            );
             store.record_inspection(&rec).await.unwrap();
             assert!(store.runs_per_job().await.unwrap().is_empty(), "{backend}");
             let p = store.inspection_progress(request).await.unwrap().unwrap();
@@ -1891,21 +2039,41 @@ mod tests {
             ));
 
             // A failing site's checks back off.
-            store.record_inspection(&run(ids[1], false, &[("unreachable", "high")])).await.unwrap();
-            store.record_inspection(&run(ids[1], false, &[("unreachable", "high")])).await.unwrap();
+            store
+                .record_inspection(&run(ids[1], false, &[("unreachable", "high")]))
+                .await
+                .unwrap();
+            store
+                .record_inspection(&run(ids[1], false, &[("unreachable", "high")]))
+                .await
+                .unwrap();
             assert_eq!(store.site(ids[1]).await.unwrap().unwrap().consecutive_failures, 2);
 
             // Standards: versions, the nearest office's applies, stale edits refused.
             assert!(store.standard_for(&w.school.ancestry).await.unwrap().is_none());
-            let mut strict = StandardRules::default();
-            strict.min_header_grade = "B".into();
-            assert_eq!(store.save_standard(&ctx, w.office.id, &strict, "Học kỳ II", 0).await.unwrap(), 1);
+            let mut strict = StandardRules {
+                min_header_grade: "B".into(),
+                ..Default::default()
+            };
+            assert_eq!(
+                store
+                    .save_standard(&ctx, w.office.id, &strict, "Học kỳ II", 0)
+                    .await
+                    .unwrap(),
+                1
+            );
             assert!(matches!(
                 store.save_standard(&ctx, w.office.id, &strict, "cũ", 0).await,
                 Err(StoreError::Conflict(_))
             ));
             strict.stale_after_days = 60;
-            assert_eq!(store.save_standard(&ctx, w.office.id, &strict, "Chặt hơn", 1).await.unwrap(), 2);
+            assert_eq!(
+                store
+                    .save_standard(&ctx, w.office.id, &strict, "Chặt hơn", 1)
+                    .await
+                    .unwrap(),
+                2
+            );
             let applied = store.standard_for(&w.school.ancestry).await.unwrap().unwrap();
             assert_eq!((applied.version, applied.rules.stale_after_days), (2, 60), "{backend}");
             assert_eq!(store.standard_versions(w.office.id).await.unwrap().len(), 2);

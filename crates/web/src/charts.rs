@@ -285,7 +285,11 @@ impl GradeBars<'_> {
             "<svg class=\"chart\" viewBox=\"0 0 {WIDTH} {height}\" role=\"img\" aria-labelledby=\"{title_id} {desc_id}\" \
              xmlns=\"http://www.w3.org/2000/svg\"><title id=\"{title_id}\">Số website theo hạng tiêu đề bảo mật</title>\
              <desc id=\"{desc_id}\">{}</desc>",
-            escape(if desc.is_empty() { "Chưa có website nào được chấm hạng." } else { &desc })
+            escape(if desc.is_empty() {
+                "Chưa có website nào được chấm hạng."
+            } else {
+                &desc
+            })
         );
         let bar_left = 40.0;
         let bar_max = WIDTH - bar_left - 60.0;

@@ -362,12 +362,28 @@ pub fn build() -> Routes {
         .get("/thu-di", Permission(Action::ViewOutbox), pages::dashboard::outbox)
         // Website supervision.
         .get("/giam-sat", Permission(Action::ViewSites), sup::overview)
-        .post("/giam-sat/kiem-tra", Permission(Action::ManageSites), sup::inspect_all_now)
+        .post(
+            "/giam-sat/kiem-tra",
+            Permission(Action::ManageSites),
+            sup::inspect_all_now,
+        )
         .get("/giam-sat/kiem-tra/{id}", Permission(Action::ViewSites), sup::progress)
         .get("/giam-sat/website", Permission(Action::ViewSites), sup::sites)
-        .get("/giam-sat/website/moi", Permission(Action::ManageSites), sup::new_site_form)
-        .post("/giam-sat/website/moi", Permission(Action::ManageSites), sup::create_site)
-        .get("/giam-sat/website/nhap", Permission(Action::ManageSites), sup::import_form)
+        .get(
+            "/giam-sat/website/moi",
+            Permission(Action::ManageSites),
+            sup::new_site_form,
+        )
+        .post(
+            "/giam-sat/website/moi",
+            Permission(Action::ManageSites),
+            sup::create_site,
+        )
+        .get(
+            "/giam-sat/website/nhap",
+            Permission(Action::ManageSites),
+            sup::import_form,
+        )
         .post("/giam-sat/website/nhap", Permission(Action::ManageSites), sup::import)
         .get(
             "/giam-sat/website/nhap/mau.csv",
@@ -397,7 +413,11 @@ pub fn build() -> Routes {
             sup::mark_fixed,
         )
         .get("/giam-sat/tieu-chi", Permission(Action::ViewSites), sup::standard)
-        .post("/giam-sat/tieu-chi", Permission(Action::ManageStandards), sup::save_standard)
+        .post(
+            "/giam-sat/tieu-chi",
+            Permission(Action::ManageStandards),
+            sup::save_standard,
+        )
         .get("/giam-sat/ten-mien", Permission(Action::ViewSites), sup::domains)
         .get("/huong-dan", SignedIn, sup::guides)
         .get("/huong-dan/{code}", SignedIn, sup::guide)
@@ -474,9 +494,21 @@ pub fn build() -> Routes {
             Permission(Action::ViewActivities),
             api::yearly::list_activities,
         )
-        .get("/api/v1/sites", Permission(Action::ViewSites), api::supervision::list_sites)
-        .post("/api/v1/sites", Permission(Action::ManageSites), api::supervision::create_site)
-        .get("/api/v1/sites/{id}", Permission(Action::ViewSites), api::supervision::site)
+        .get(
+            "/api/v1/sites",
+            Permission(Action::ViewSites),
+            api::supervision::list_sites,
+        )
+        .post(
+            "/api/v1/sites",
+            Permission(Action::ManageSites),
+            api::supervision::create_site,
+        )
+        .get(
+            "/api/v1/sites/{id}",
+            Permission(Action::ViewSites),
+            api::supervision::site,
+        )
         .get(
             "/api/v1/findings",
             Permission(Action::ViewSites),

@@ -161,7 +161,10 @@ pub async fn inspect_now(
     match (site_id, unit_id) {
         (Some(id), None) => {
             let site = visible_site(state, identity, id, Action::ManageSites).await?;
-            Ok(state.store.request_inspection(ctx, &site.ancestry, Some(site.id)).await?)
+            Ok(state
+                .store
+                .request_inspection(ctx, &site.ancestry, Some(site.id))
+                .await?)
         }
         (None, Some(id)) => {
             let unit = unit_in_scope(state, identity, id, Action::ManageSites).await?;
@@ -175,7 +178,11 @@ pub async fn inspect_now(
 
 /// A request's progress, for someone who may see its unit.
 pub async fn progress(state: &AppState, identity: &Identity, id: i64) -> Result<InspectionProgress> {
-    let p = state.store.inspection_progress(id).await?.ok_or(ServiceError::NotFound)?;
+    let p = state
+        .store
+        .inspection_progress(id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
     if !authorize(&identity.actor, Action::ViewSites, Target::Unit(&p.ancestry)) {
         return Err(ServiceError::NotFound);
     }
@@ -210,13 +217,9 @@ pub struct ImportReport {
 /// Imports sites from a CSV or XLSX table with the columns `ma_don_vi`, `dia_chi`, `loai`,
 /// `ten` (header names are matched without diacritics). Every row is checked first; if any
 /// is wrong nothing is added, and every problem is reported with its line.
-pub async fn import(
-    state: &AppState,
-    identity: &Identity,
-    ctx: &AuditContext,
-    bytes: &[u8],
-) -> Result<ImportReport> {
-    let table = lanhmang_domain::units_import::read_table(bytes).map_err(|e| ServiceError::BadRequest(e.to_string()))?;
+pub async fn import(state: &AppState, identity: &Identity, ctx: &AuditContext, bytes: &[u8]) -> Result<ImportReport> {
+    let table =
+        lanhmang_domain::units_import::read_table(bytes).map_err(|e| ServiceError::BadRequest(e.to_string()))?;
     let mut report = ImportReport::default();
     let Some(header) = table.first() else {
         return Err(ServiceError::BadRequest("Tệp không có dòng nào.".into()));
@@ -252,17 +255,18 @@ pub async fn import(
         let unit = match state.store.unit_by_code(code).await? {
             Some(u) if authorize(&identity.actor, Action::ManageSites, Target::Unit(&u.ancestry)) => u,
             _ => {
-                report.errors.push((
-                    line,
-                    format!("Không có đơn vị mã «{code}» trong phạm vi bạn quản lý."),
-                ));
+                report
+                    .errors
+                    .push((line, format!("Không có đơn vị mã «{code}» trong phạm vi bạn quản lý.")));
                 continue;
             }
         };
         match parse_new_site(state, unit.id, cell(Some(url_col)), cell(kind_col), cell(name_col)).await {
             Ok(site) => {
                 if !seen.insert(site.url.clone()) {
-                    report.duplicates.push(format!("{} (lặp lại trong tệp, dòng {line})", site.url));
+                    report
+                        .duplicates
+                        .push(format!("{} (lặp lại trong tệp, dòng {line})", site.url));
                     continue;
                 }
                 parsed.push((unit, site));

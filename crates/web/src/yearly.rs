@@ -8,8 +8,8 @@ use lanhmang_domain::permission::scope_roots;
 use lanhmang_domain::plan::{IndicatorDef, PlanStatus};
 use lanhmang_domain::plan_template::{Aggregation, IndicatorKind};
 use lanhmang_domain::report::{
-    ActivityLog, IndicatorSums, IndicatorValue, ReportFacts, ReportStatus, SchoolFacts, VALIDATION_RULES, Value, WebsiteFacts,
-    ValueError, ValueInput, aggregate, computed_values, format_aggregate, parse_value, ratio, validate,
+    ActivityLog, IndicatorSums, IndicatorValue, ReportFacts, ReportStatus, SchoolFacts, VALIDATION_RULES, Value,
+    ValueError, ValueInput, WebsiteFacts, aggregate, computed_values, format_aggregate, parse_value, ratio, validate,
 };
 use lanhmang_domain::{Action, Role, SchoolLevel, Target, UnitKind, authorize};
 use lanhmang_store::plans::Plan;

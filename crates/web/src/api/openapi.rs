@@ -266,8 +266,10 @@ fn add_supervision(spec: &mut Value, error: &Value, paging: &Value) {
         "guide": {"type": "string", "description": "Đường dẫn tới hướng dẫn khắc phục"},
         "first_seen_at": {"type": "string", "format": "date-time"}, "last_seen_at": {"type": "string", "format": "date-time"},
         "resolved_at": {"type": ["string", "null"], "format": "date-time"}, "reopened": {"type": "integer"}}});
-    let list = |item: &Value| json!({"type": "object", "properties": {"items": {"type": "array", "items": item},
-        "total": {"type": "integer"}, "page": {"type": "integer"}, "per_page": {"type": "integer"}}});
+    let list = |item: &Value| {
+        json!({"type": "object", "properties": {"items": {"type": "array", "items": item},
+        "total": {"type": "integer"}, "page": {"type": "integer"}, "per_page": {"type": "integer"}}})
+    };
     let paths = json!({
         "/api/v1/sites": {
             "get": {"summary": "Website trong phạm vi người gọi, website có vấn đề trước", "parameters": site_params,

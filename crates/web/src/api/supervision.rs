@@ -142,8 +142,8 @@ pub async fn list_sites(
     ApiQuery(q): ApiQuery<SitesQuery>,
 ) -> Result<Json<ListJson<SiteJson>>, ApiError> {
     let paging = paging(&q.page, &q.per_page)?;
-    let (grade, status, problem) =
-        parse_site_filters(q.grade.as_deref(), q.status.as_deref(), q.problem.as_deref()).map_err(ApiError::BadRequest)?;
+    let (grade, status, problem) = parse_site_filters(q.grade.as_deref(), q.status.as_deref(), q.problem.as_deref())
+        .map_err(ApiError::BadRequest)?;
     let unit = match opt_id(&q.unit_id, "unit_id")? {
         Some(id) => Some(service::unit_in_scope(&state, &identity, id, Action::ViewSites).await?),
         None => None,
@@ -232,21 +232,27 @@ pub async fn site(
             lanhmang_domain::Paging { page: 1, per_page: 500 },
         )
         .await?;
-    let latest = state.store.site_runs(site.id, false, 1).await?.into_iter().next().map(|r| {
-        json!({
-            "id": r.id,
-            "mode": r.mode,
-            "finished_at": lanhmang_store::format_time(r.finished_at),
-            "reachable": r.reachable,
-            "http_status": r.http_status,
-            "grade": r.grade,
-            "score": r.score,
-            "pages_checked": r.pages_checked,
-            "broken_links": r.broken_links,
-            "findings": r.findings,
-            "meets_standard": r.meets_standard,
-        })
-    });
+    let latest = state
+        .store
+        .site_runs(site.id, false, 1)
+        .await?
+        .into_iter()
+        .next()
+        .map(|r| {
+            json!({
+                "id": r.id,
+                "mode": r.mode,
+                "finished_at": lanhmang_store::format_time(r.finished_at),
+                "reachable": r.reachable,
+                "http_status": r.http_status,
+                "grade": r.grade,
+                "score": r.score,
+                "pages_checked": r.pages_checked,
+                "broken_links": r.broken_links,
+                "findings": r.findings,
+                "meets_standard": r.meets_standard,
+            })
+        });
     Ok(Json(SiteDetailJson {
         site: SiteJson::from(&site),
         latest,
@@ -275,7 +281,11 @@ pub async fn list_findings(
         None => None,
     };
     let site_id = match opt_id(&q.site_id, "site_id")? {
-        Some(id) => Some(service::visible_site(&state, &identity, id, Action::ViewSites).await?.id),
+        Some(id) => Some(
+            service::visible_site(&state, &identity, id, Action::ViewSites)
+                .await?
+                .id,
+        ),
         None => None,
     };
     let (rows, total) = state

@@ -95,11 +95,7 @@ fn finding_title(code: &str) -> String {
 }
 
 /// Units someone may pick from, indented by depth (at most 500).
-async fn unit_choices(
-    state: &AppState,
-    roots: &[i64],
-    selected: Option<i64>,
-) -> Result<(Vec<Choice>, i64), AppError> {
+async fn unit_choices(state: &AppState, roots: &[i64], selected: Option<i64>) -> Result<(Vec<Choice>, i64), AppError> {
     let (units, total) = state
         .store
         .list_units(roots, &StoreUnitFilter::default(), Paging { page: 1, per_page: 500 })
@@ -133,7 +129,9 @@ fn parse_opt_id(raw: &Option<String>) -> Result<Option<i64>, AppError> {
 async fn unit_filter(state: &AppState, identity: &Identity, raw: &Option<String>) -> Result<Option<Unit>, AppError> {
     match parse_opt_id(raw)? {
         None => Ok(None),
-        Some(id) => Ok(Some(service::unit_in_scope(state, identity, id, Action::ViewSites).await?)),
+        Some(id) => Ok(Some(
+            service::unit_in_scope(state, identity, id, Action::ViewSites).await?,
+        )),
     }
 }
 
@@ -293,7 +291,11 @@ fn site_row(s: &Site) -> SiteRow {
         name: s.name.clone(),
         unit_name: s.unit_name.clone(),
         kind: s.kind.label(),
-        status: if s.active { status_label(&s.status) } else { "Tạm dừng theo dõi" },
+        status: if s.active {
+            status_label(&s.status)
+        } else {
+            "Tạm dừng theo dõi"
+        },
         down: s.status == "down",
         grade: s.grade.clone().unwrap_or_else(|| "—".into()),
         meets: match s.meets_standard {
@@ -335,12 +337,15 @@ pub struct SitesQuery {
     pub tb: Option<String>,
 }
 
+/// The site list's filters, parsed: (grade, status, problem).
+pub type SiteFilters = (Option<String>, Option<String>, Option<String>);
+
 /// The site list's filters, parsed; shared with the API.
 pub fn parse_site_filters(
     grade: Option<&str>,
     status: Option<&str>,
     problem: Option<&str>,
-) -> Result<(Option<String>, Option<String>, Option<String>), String> {
+) -> Result<SiteFilters, String> {
     let grade = match grade.map(str::trim).filter(|g| !g.is_empty()) {
         None => None,
         Some(g) if g == "none" || GRADES.contains(&g) => Some(g.to_string()),
@@ -371,9 +376,8 @@ pub async fn sites(
     let paging = paging(&q.page, &q.per_page)?;
     let roots = service::view_roots(&identity);
     let unit = unit_filter(&state, &identity, &q.don_vi).await?;
-    let (grade, status, problem) =
-        parse_site_filters(q.hang.as_deref(), q.trang_thai.as_deref(), q.van_de.as_deref())
-            .map_err(AppError::BadRequest)?;
+    let (grade, status, problem) = parse_site_filters(q.hang.as_deref(), q.trang_thai.as_deref(), q.van_de.as_deref())
+        .map_err(AppError::BadRequest)?;
     let search = q.q.as_deref().unwrap_or("").trim().to_string();
     let filter = SiteFilter {
         roots: roots.clone(),
@@ -397,10 +401,14 @@ pub async fn sites(
         .map(|g| (g.to_string(), g.to_string(), grade.as_deref() == Some(*g)))
         .collect();
     grades.push(("none".into(), "Chưa có hạng".into(), grade.as_deref() == Some("none")));
-    let statuses = [("up", "Hoạt động"), ("down", "Không truy cập được"), ("pending", "Chưa kiểm tra")]
-        .iter()
-        .map(|(v, l)| (v.to_string(), l.to_string(), status.as_deref() == Some(*v)))
-        .collect();
+    let statuses = [
+        ("up", "Hoạt động"),
+        ("down", "Không truy cập được"),
+        ("pending", "Chưa kiểm tra"),
+    ]
+    .iter()
+    .map(|(v, l)| (v.to_string(), l.to_string(), status.as_deref() == Some(*v)))
+    .collect();
     let problems = [
         ("cert", "Chứng chỉ hết hạn hoặc sắp hết hạn"),
         ("compromised", "Có dấu hiệu bị tấn công"),
@@ -496,7 +504,14 @@ pub async fn create_site(
             None
         }
     };
-    let parsed = service::parse_new_site(&state, unit.as_ref().map_or(0, |u| u.id), &form.url, &form.kind, &form.name).await;
+    let parsed = service::parse_new_site(
+        &state,
+        unit.as_ref().map_or(0, |u| u.id),
+        &form.url,
+        &form.kind,
+        &form.name,
+    )
+    .await;
     let site = match parsed {
         Ok(site) => Some(site),
         Err(list) => {
@@ -518,7 +533,10 @@ pub async fn create_site(
                 Ok(Redirect::to(&format!("/giam-sat/website/{}?tb=da-co", s.id)).into_response())
             } else {
                 let mut errors = FieldErrors::default();
-                errors.add("url", "Địa chỉ này đã được một đơn vị khác đăng ký; không thêm lần nữa.");
+                errors.add(
+                    "url",
+                    "Địa chỉ này đã được một đơn vị khác đăng ký; không thêm lần nữa.",
+                );
                 let mut r = render(&new_site_page(&state, &identity, &form, errors).await?)?;
                 *r.status_mut() = StatusCode::CONFLICT;
                 Ok(r)
@@ -582,7 +600,10 @@ pub async fn import(
         duplicates: report.duplicates,
     };
     let Some(bytes) = file.filter(|b| !b.is_empty()) else {
-        let mut r = render(&page(Some("Hãy chọn một tệp .csv hoặc .xlsx.".into()), Default::default()))?;
+        let mut r = render(&page(
+            Some("Hãy chọn một tệp .csv hoặc .xlsx.".into()),
+            Default::default(),
+        ))?;
         *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
         return Ok(r);
     };
@@ -735,10 +756,19 @@ pub async fn site(
         .first()
         .and_then(|r| serde_json::from_str(&r.detail).ok())
         .unwrap_or_default();
-    let cert_issuer = latest_detail["tls"]["chain"][0]["issuer"].as_str().unwrap_or("").to_string();
+    let cert_issuer = latest_detail["tls"]["chain"][0]["issuer"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
     let cert_days = latest_detail["tls"]["days_to_expiry"]
         .as_i64()
-        .map(|d| if d < 0 { format!("đã hết hạn {} ngày", -d) } else { format!("còn {d} ngày") })
+        .map(|d| {
+            if d < 0 {
+                format!("đã hết hạn {} ngày", -d)
+            } else {
+                format!("còn {d} ngày")
+            }
+        })
         .unwrap_or_else(|| "—".into());
     let broken_links = open
         .iter()
@@ -847,7 +877,13 @@ pub async fn update_schedule(
         .ok_or_else(|| AppError::BadRequest("Chu kỳ thử truy cập phải từ 5 đến 1440 phút.".into()))?;
     state
         .store
-        .update_site(&identity.audit(&ip), site.id, form.active.is_some(), hours * 60, minutes)
+        .update_site(
+            &identity.audit(&ip),
+            site.id,
+            form.active.is_some(),
+            hours * 60,
+            minutes,
+        )
         .await?;
     Ok(Redirect::to(&format!("/giam-sat/website/{}?tb=da-luu", site.id)).into_response())
 }
@@ -1133,7 +1169,15 @@ pub async fn standard(
     let unit = standard_unit(&state, &identity, &q.don_vi).await?;
     let own = state.store.standard_versions(unit.id).await?;
     let (inherited, rules) = service::standard_for(&state, &unit).await?;
-    render(&standard_page(&identity, &unit, &own, inherited.as_ref(), &rules, Vec::new(), q.tb.as_deref()))
+    render(&standard_page(
+        &identity,
+        &unit,
+        &own,
+        inherited.as_ref(),
+        &rules,
+        Vec::new(),
+        q.tb.as_deref(),
+    ))
 }
 
 /// The standard form: repeated `check` and `part` fields, so it is read as pairs.
