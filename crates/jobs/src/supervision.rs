@@ -452,6 +452,128 @@ mod tests {
         assert!(none.is_none() && !error.is_empty());
     }
 
+    /// A local RDAP service: a school's subdomain is unknown (404), its parent domain answers.
+    async fn rdap_server() -> std::net::SocketAddr {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            for _ in 0..20 {
+                let Ok((mut conn, _)) = listener.accept().await else {
+                    break;
+                };
+                let mut buf = vec![0u8; 4096];
+                let n = conn.read(&mut buf).await.unwrap_or(0);
+                let request = String::from_utf8_lossy(&buf[..n]).to_string();
+                let (status, body) = if request.starts_with("GET /rdap/domain/pgd-anbinh.edu.vn ") {
+                    (
+                        "200 OK",
+                        r#"{"events":[{"eventAction":"expiration","eventDate":"2030-05-01T00:00:00Z"}]}"#.to_string(),
+                    )
+                } else {
+                    ("404 Not Found", "{}".to_string())
+                };
+                let response = format!(
+                    "HTTP/1.1 {status}\r\ncontent-type: application/rdap+json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = conn.write_all(response.as_bytes()).await;
+            }
+        });
+        addr
+    }
+
+    #[tokio::test]
+    async fn registrations_are_looked_up_through_rdap_and_offices_get_one_digest_a_day_on_every_backend() {
+        use lanhmang_domain::supervision::{SiteKind, StandardRules};
+        use lanhmang_store::AuditContext;
+        use lanhmang_store::sites::NewSite;
+        use lanhmang_store::test_support::{TestDb, backends};
+        for backend in backends() {
+            let (db, store) = TestDb::store(backend).await.unwrap();
+            let ctx = AuditContext::system("test");
+            let unit = |code: &str, kind: &str| {
+                lanhmang_domain::unit::UnitInput {
+                    code: code.into(),
+                    name: format!("Đơn vị {code}"),
+                    kind: kind.into(),
+                    school_level: if kind == "school" { "th".into() } else { String::new() },
+                    ..Default::default()
+                }
+                .parse()
+                .unwrap()
+            };
+            let office = store.create_unit(&ctx, None, &unit("PGD", "office")).await.unwrap();
+            let school = store
+                .create_unit(&ctx, Some(office.id), &unit("TH-A", "school"))
+                .await
+                .unwrap();
+            let person = lanhmang_domain::person::PersonInput {
+                username: "chuyenvien".into(),
+                display_name: "Chuyên viên".into(),
+                email: "chuyenvien@pgd.edu.vn".into(),
+                ..Default::default()
+            }
+            .parse()
+            .unwrap();
+            let p = store
+                .create_person(&ctx, office.id, &person, None, false)
+                .await
+                .unwrap();
+            store
+                .grant_role(&ctx, p.id, lanhmang_domain::Role::OfficeAdmin, office.id)
+                .await
+                .unwrap();
+            store
+                .add_site(
+                    &ctx,
+                    &NewSite {
+                        unit_id: school.id,
+                        url: "https://th-a.pgd-anbinh.edu.vn/".into(),
+                        host: "th-a.pgd-anbinh.edu.vn".into(),
+                        kind: SiteKind::Website,
+                        name: String::new(),
+                    },
+                    &StandardRules::default(),
+                )
+                .await
+                .unwrap();
+
+            let addr = rdap_server().await;
+            let base = Url::parse(&format!("http://{addr}/rdap/")).unwrap();
+            let sup = Supervision::new(
+                InspectConfig {
+                    allow_private_targets: true,
+                    ..Default::default()
+                },
+                Some(base),
+            );
+            assert_eq!(lookup_domains(&store, &sup, 10).await.unwrap(), 1, "{backend}");
+            let (domains, _) = store
+                .domain_inventory(&[office.id], lanhmang_domain::Paging::default())
+                .await
+                .unwrap();
+            assert_eq!(
+                domains[0].registration_expires_at.map(|t| t.year()),
+                Some(2030),
+                "{backend}: found under the parent domain"
+            );
+            assert_eq!(
+                lookup_domains(&store, &sup, 10).await.unwrap(),
+                0,
+                "{backend}: not again this week"
+            );
+            let without = Supervision::new(InspectConfig::default(), None);
+            assert_eq!(lookup_domains(&store, &without, 10).await.unwrap(), 0);
+
+            let today = lanhmang_domain::report::vietnam_date(lanhmang_store::now());
+            assert_eq!(office_digests(&store, today).await.unwrap(), 1, "{backend}");
+            assert_eq!(office_digests(&store, today).await.unwrap(), 0, "{backend}: once a day");
+            drop(store);
+            db.cleanup().await;
+        }
+    }
+
     #[test]
     fn details_are_capped() {
         let big = serde_json::json!({"findings": "x".repeat(100_000), "final_url": "https://a.vn/"});
