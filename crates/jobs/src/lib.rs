@@ -294,8 +294,12 @@ impl Worker {
                     return Ok(("Đã gửi bản tin website hôm nay".into(), None));
                 }
                 let n = supervision::office_digests(&self.store, today).await?;
+                let pruned = self.store.prune_supervision_history().await?;
                 self.store.set_setting(DIGEST_RUN, &stamp).await?;
-                Ok((format!("{n} bản tin tình hình website đã vào hàng đợi"), None))
+                Ok((
+                    format!("{n} bản tin tình hình website đã vào hàng đợi; {pruned} dòng lịch sử cũ đã được dọn"),
+                    None,
+                ))
             }
             Some(JobKind::DomainLookup) => {
                 let Some(sup) = self.supervision.as_deref() else {

@@ -1521,6 +1521,38 @@ impl Store {
             .collect())
     }
 
+    /// Keeps the history affordable at tens of thousands of sites: finished jobs go after a
+    /// week, hourly checks after two weeks (full inspections stay, their details slimmed after
+    /// 90 days), read notifications after 180 days. Returns the rows removed or slimmed.
+    pub async fn prune_supervision_history(&self) -> Result<u64> {
+        let t = now();
+        let n = on_pool!(self, pool => {
+            let mut n = 0;
+            n += sqlx::query("DELETE FROM jobs WHERE state IN ('done', 'failed') AND finished_at < $1")
+                .bind(t - Duration::days(7))
+                .execute(pool)
+                .await?
+                .rows_affected();
+            n += sqlx::query("DELETE FROM site_inspections WHERE mode = 'check' AND finished_at < $1")
+                .bind(t - Duration::days(14))
+                .execute(pool)
+                .await?
+                .rows_affected();
+            n += sqlx::query("UPDATE site_inspections SET detail = '{}' WHERE finished_at < $1 AND detail <> '{}'")
+                .bind(t - Duration::days(90))
+                .execute(pool)
+                .await?
+                .rows_affected();
+            n += sqlx::query("DELETE FROM notifications WHERE read_at < $1")
+                .bind(t - Duration::days(180))
+                .execute(pool)
+                .await?
+                .rows_affected();
+            n
+        });
+        Ok(n)
+    }
+
     // ----- Domains -----
 
     /// The domain inventory of a scope: each host with its sites, certificate and registration.
@@ -1882,6 +1914,28 @@ mod tests {
 
             // History, overview and filters.
             assert_eq!(store.site_runs(site.id, false, 50).await.unwrap().len(), 6, "{backend}");
+            assert_eq!(
+                store.prune_supervision_history().await.unwrap(),
+                0,
+                "{backend}: nothing old yet"
+            );
+            // Age the history: the check goes, the full runs stay with their details slimmed.
+            store
+                .execute_raw_for_tests(
+                    "UPDATE site_inspections SET finished_at = '2020-01-01T00:00:00Z', detail = '{\"x\":1}'",
+                )
+                .await
+                .unwrap();
+            assert_eq!(store.prune_supervision_history().await.unwrap(), 1 + 5, "{backend}");
+            assert_eq!(store.site_runs(site.id, false, 50).await.unwrap().len(), 5, "{backend}");
+            assert!(
+                store
+                    .site_runs(site.id, true, 50)
+                    .await
+                    .unwrap()
+                    .iter()
+                    .all(|r| r.detail == "{}")
+            );
             assert_eq!(store.site_runs(site.id, true, 50).await.unwrap().len(), 5, "{backend}");
             let Registered::Added(b) = store
                 .add_site(&ctx, &new_site(&w.other, "http://th-b.edu.vn"), &rules)

@@ -5,6 +5,8 @@
 -- A running job holds a lease; a worker that dies stops renewing it and the job is taken again.
 ALTER TABLE jobs ADD COLUMN lease_until TIMESTAMPTZ;
 CREATE INDEX jobs_leases ON jobs (lease_until) WHERE state = 'running';
+-- Finished jobs are pruned after a week (inspections alone queue tens of thousands a day).
+CREATE INDEX jobs_finished ON jobs (finished_at) WHERE state IN ('done', 'failed');
 
 CREATE TABLE sites (
     id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -99,6 +101,8 @@ CREATE TABLE site_inspections (
     detail TEXT NOT NULL DEFAULT '{}'
 );
 CREATE INDEX site_inspections_site ON site_inspections (site_id, id);
+-- Hourly checks are pruned after two weeks, and old runs' details slimmed, by age.
+CREATE INDEX site_inspections_age ON site_inspections (finished_at);
 -- A job's result is stored once, whoever ran it.
 CREATE UNIQUE INDEX site_inspections_job ON site_inspections (job_id) WHERE job_id IS NOT NULL;
 
