@@ -49,6 +49,8 @@ struct HomePage {
     /// (link, title, school year and deadline, where things stand)
     plans: Vec<(String, String, String, String)>,
     can_log: bool,
+    unread: i64,
+    websites: Option<lanhmang_store::sites::Overview>,
 }
 
 #[derive(Deserialize)]
@@ -179,7 +181,16 @@ pub async fn page(
         .iter()
         .map(|g| (g.role.label(), g.unit_name.clone()))
         .collect();
+    let unread = store.unread_notifications(identity.person.id).await?;
+    let site_roots = scope_roots(&identity.actor, Action::ViewSites);
+    let websites = if site_roots.is_empty() {
+        None
+    } else {
+        Some(store.sites_overview(&site_roots, None).await?).filter(|o| o.total > 0)
+    };
     render(&HomePage {
+        unread,
+        websites,
         layout: Layout::new("Trang chủ", &identity, "/").with_notice(q.tb.as_deref()),
         roles,
         summary,
