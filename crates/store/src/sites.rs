@@ -878,6 +878,25 @@ impl Store {
                     .await?
                     .rows_affected();
                     queued += inserted as usize;
+                    if inserted == 0 && full {
+                        // A check waits in the queue: it becomes the full inspection. A job
+                        // already running cannot be changed: the full one is tried again soon.
+                        let upgraded = sqlx::query(
+                            "UPDATE jobs SET payload = $1 WHERE dedup_key = $2 AND state = 'queued'",
+                        )
+                        .bind(&payload)
+                        .bind(&key)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                        if upgraded == 0 {
+                            sqlx::query("UPDATE sites SET next_full_at = $1 WHERE id = $2")
+                                .bind(t + Duration::minutes(5))
+                                .bind(id)
+                                .execute(&mut *tx)
+                                .await?;
+                        }
+                    }
                 }
                 tx.commit().await?;
                 queued
@@ -2131,6 +2150,37 @@ mod tests {
             let applied = store.standard_for(&w.school.ancestry).await.unwrap().unwrap();
             assert_eq!((applied.version, applied.rules.stale_after_days), (2, 60), "{backend}");
             assert_eq!(store.standard_versions(w.office.id).await.unwrap().len(), 2);
+
+            // A check waiting in the queue becomes the full inspection that falls due.
+            while let Some(job) = store.claim_job("w", Duration::minutes(1)).await.unwrap() {
+                store.complete_job(job.id, "w").await.unwrap();
+            }
+            store
+                .execute_raw_for_tests(&format!(
+                    "UPDATE sites SET next_check_at = '2020-01-01T00:00:00Z' WHERE id = {}",
+                    ids[0]
+                ))
+                .await
+                .unwrap();
+            assert_eq!(
+                store.schedule_due_inspections(100, Duration::ZERO).await.unwrap(),
+                (0, 1),
+                "{backend}"
+            );
+            store
+                .execute_raw_for_tests(&format!(
+                    "UPDATE sites SET next_full_at = '2020-01-01T00:00:00Z' WHERE id = {}",
+                    ids[0]
+                ))
+                .await
+                .unwrap();
+            assert_eq!(
+                store.schedule_due_inspections(100, Duration::ZERO).await.unwrap(),
+                (0, 0),
+                "{backend}"
+            );
+            let job = store.claim_job("w", Duration::minutes(1)).await.unwrap().unwrap();
+            assert!(job.payload.contains("\"full\""), "{backend}: {}", job.payload);
             drop(store);
             db.cleanup().await;
         }
