@@ -700,6 +700,7 @@ struct SitePage {
     broken_links: Vec<String>,
     feeds: Vec<String>,
     manage: bool,
+    admins: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -782,6 +783,19 @@ pub async fn site(
         .map(|a| a.iter().filter_map(|f| f["url"].as_str().map(str::to_string)).collect())
         .unwrap_or_default();
     let unit = state.store.unit(site.unit_id).await?.ok_or(AppError::NotFound)?;
+    let admins: Vec<String> = state
+        .store
+        .people_with_roles_in_unit(unit.id)
+        .await?
+        .into_iter()
+        .filter(|(p, r)| *r == lanhmang_domain::Role::WebsiteAdmin && !p.disabled)
+        .map(|(p, _)| p.display_name)
+        .collect();
+    let admins = if admins.is_empty() {
+        "chưa có ai được giao vai trò Quản trị website".to_string()
+    } else {
+        admins.join(", ")
+    };
     let (standard, _) = service::standard_for(&state, &unit).await?;
     let standard = match standard {
         Some(s) => format!("phiên bản {} của đơn vị cấp trên", s.version),
@@ -839,6 +853,7 @@ pub async fn site(
         broken_links,
         feeds,
         manage,
+        admins,
         site: site_row(&site),
     })
 }
