@@ -380,7 +380,7 @@ impl AlertFlag {
             }
             AlertFlag::CertSoon => "Hãy gia hạn chứng chỉ trước ngày hết hạn để người xem không gặp cảnh báo.",
             AlertFlag::Compromised => {
-                "Đây là sự cố an toàn thông tin: hãy xem hướng dẫn xử lý, đổi mật khẩu quản trị và báo ngay cho Phòng/Sở."
+                "Đây là sự cố an toàn thông tin: trường cần làm theo hướng dẫn xử lý và đổi mật khẩu quản trị ngay; Phòng/Sở theo dõi và hỗ trợ."
             }
             AlertFlag::DisclosureMissing => "Website cần có mục Công khai đủ nội dung theo Thông tư 09/2024/TT-BGDĐT.",
         }

@@ -140,6 +140,8 @@ pub struct TlsReport {
     /// Why a browser would refuse the certificate, if it would.
     pub verification_error: Option<String>,
     pub days_to_expiry: Option<i64>,
+    /// When the leaf certificate expires, in seconds since the epoch.
+    pub expires_at: Option<i64>,
     pub expired: bool,
     pub hostname_matches: bool,
     pub self_signed: bool,
@@ -370,6 +372,7 @@ fn analyze(
         chain,
         verification_error,
         days_to_expiry,
+        expires_at: leaf_not_after,
         expired,
         hostname_matches,
         self_signed,

@@ -195,15 +195,30 @@ pub fn record_of(report: &SiteReport, rules: &StandardRules) -> InspectionRecord
         })
         .map(|f| f.evidence.split(", ").filter(|s| !s.is_empty()).count() as i64)
         .sum();
-    let meets = supervision::meets_standard(
-        report.reachable,
-        issues.iter().map(|i| (i.code.as_str(), i.severity.as_str())),
-    );
+    // Reachable for visitors: an answer below 500 at the end of the redirects. A redirect loop
+    // or a server error is as good as down for a parent opening the site.
+    let reachable = report.reachable
+        && report.status.is_some_and(|s| s < 500)
+        && !report.findings.iter().any(|f| f.code == FindingCode::TooManyRedirects);
+    if !reachable && !issues.iter().any(|i| i.code == FindingCode::Unreachable.as_str()) {
+        let code = FindingCode::Unreachable;
+        issues.push(FoundIssue {
+            code: code.as_str().to_string(),
+            severity: severity_name(code.severity()),
+            evidence: match report.status {
+                Some(s) if s >= 500 => format!("trang chủ trả về mã lỗi {s}"),
+                _ => "trang chủ không mở được (chuyển hướng vòng quanh hoặc không trả lời)".to_string(),
+            },
+        });
+    }
+    // A site whose home page could not be graded was not really inspected: it does not meet.
+    let meets = report.grade.is_some()
+        && supervision::meets_standard(reachable, issues.iter().map(|i| (i.code.as_str(), i.severity.as_str())));
     let cert_expires_at = report
         .tls
         .as_ref()
-        .and_then(|t| t.days_to_expiry)
-        .map(|d| lanhmang_store::now() + Duration::days(d));
+        .and_then(|t| t.expires_at)
+        .and_then(|t| OffsetDateTime::from_unix_timestamp(t).ok());
     let detail = serde_json::json!({
         "final_url": report.final_url,
         "header_tests": report.header_tests,
@@ -224,7 +239,7 @@ pub fn record_of(report: &SiteReport, rules: &StandardRules) -> InspectionRecord
         disclosure_gap,
         issues,
         detail: cap_detail(detail),
-        ..empty_record(report.reachable)
+        ..empty_record(reachable)
     }
 }
 

@@ -1221,11 +1221,12 @@ impl Store {
 
             let day = lanhmang_domain::report::vietnam_date(t).to_string();
             for change in supervision::alert_changes(&before, &after) {
+                let named = format!("{} ({})", site.url, site.unit_name);
                 let (kind, title, advice) = match change {
-                    AlertChange::Started(flag) => (flag.as_str(), flag.title(&site.url), flag.advice()),
+                    AlertChange::Started(flag) => (flag.as_str(), flag.title(&named), flag.advice()),
                     AlertChange::BackToNormal => (
                         "back_to_normal",
-                        format!("Website {} đã hoạt động bình thường trở lại", site.url),
+                        format!("Website {named} đã hoạt động bình thường trở lại"),
                         "Các cảnh báo trước đó của website đã hết.",
                     ),
                 };

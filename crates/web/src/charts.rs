@@ -291,8 +291,8 @@ impl GradeBars<'_> {
                 &desc
             })
         );
-        let bar_left = 40.0;
-        let bar_max = WIDTH - bar_left - 60.0;
+        let bar_left = 78.0;
+        let bar_max = WIDTH - bar_left - 50.0;
         for (i, (grade, n)) in self.counts.iter().enumerate() {
             let y = 4.0 + i as f64 * row_h;
             let w = (*n as f64 / max * bar_max).max(1.0);

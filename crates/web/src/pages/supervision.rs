@@ -35,7 +35,7 @@ fn layout(title: impl Into<String>, identity: &Identity, notice: Option<&str>) -
         "da-co" => Some("Địa chỉ này đã được đăng ký trước đó; không thêm lần nữa."),
         "da-luu" => Some("Đã lưu thay đổi."),
         "da-ghi-nhan" => Some("Đã ghi nhận phát hiện."),
-        "da-sua" => Some("Đã báo đã sửa. Website đang được kiểm tra lại để xác nhận."),
+        "da-sua" => Some("Đã nhận báo sửa xong; website đang được kiểm tra lại để xác nhận."),
         "da-doc" => Some("Đã đánh dấu mọi thông báo là đã đọc."),
         _ => None,
     });
@@ -257,7 +257,14 @@ pub async fn overview(
         total: o.total,
         grades_svg: GradeBars {
             id: "hang",
-            counts: &o.grades,
+            counts: &{
+                let mut counts = o.grades.clone();
+                let ungraded = o.total - o.grades.iter().map(|g| g.1).sum::<i64>();
+                if ungraded > 0 {
+                    counts.push(("Chưa chấm".to_string(), ungraded));
+                }
+                counts
+            },
         }
         .svg(),
         can_manage: lanhmang_domain::permission::can_somewhere(&identity.actor, Action::ManageSites),
@@ -571,7 +578,7 @@ pub async fn import_sample() -> Response {
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
             (header::CONTENT_DISPOSITION, "attachment; filename=\"mau-danh-sach-website.csv\""),
         ],
-        "ma_don_vi,dia_chi,loai,ten\nTH-ANBINH,https://thanbinh.edu.vn,website,Website chính\nTH-ANBINH,https://blog.thanbinh.edu.vn,blog,Blog của trường\n",
+        "\u{feff}ma_don_vi,dia_chi,loai,ten\nTH-ANBINH,https://thanbinh.edu.vn,website,Website chính\nTH-ANBINH,https://blog.thanbinh.edu.vn,blog,Blog của trường\n",
     )
         .into_response()
 }
@@ -701,6 +708,7 @@ struct SitePage {
     feeds: Vec<String>,
     manage: bool,
     admins: String,
+    has_points: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -826,6 +834,7 @@ pub async fn site(
             points: &points,
         }
         .svg(),
+        has_points: !points.is_empty(),
         open: open.iter().map(|f| finding_row(f, manage)).collect(),
         resolved: resolved.iter().map(|f| finding_row(f, false)).collect(),
         runs: runs
@@ -844,7 +853,7 @@ pub async fn site(
                     Some(false) => "Chưa đạt",
                     None => "—",
                 },
-                seconds: format!("{:.1}", r.elapsed_ms as f64 / 1000.0),
+                seconds: format!("{:.1}", r.elapsed_ms as f64 / 1000.0).replace('.', ","),
             })
             .collect(),
         cert_issuer,
@@ -1095,6 +1104,7 @@ struct StandardPage {
     can_edit: bool,
     errors: Vec<String>,
     note: String,
+    note_missing: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -1173,6 +1183,7 @@ fn standard_page(
         can_edit,
         errors,
         note: String::new(),
+        note_missing: false,
     }
 }
 
@@ -1264,6 +1275,7 @@ pub async fn save_standard(
     let own = state.store.standard_versions(unit.id).await?;
     let (inherited, _) = service::standard_for(&state, &unit).await?;
     let mut page = standard_page(&identity, &unit, &own, inherited.as_ref(), &rules, errors, None);
+    page.note_missing = note.is_empty();
     page.note = note;
     page.version = based_on;
     let mut r = render(&page)?;
@@ -1281,6 +1293,7 @@ pub struct DomainView {
     pub registrar: String,
     pub note: String,
     pub warn: bool,
+    pub expired: bool,
 }
 
 #[derive(Template)]
@@ -1307,7 +1320,8 @@ pub async fn domains(
         .store
         .domain_inventory(&service::view_roots(&identity), paging)
         .await?;
-    let soon = lanhmang_store::now() + time::Duration::days(30);
+    let now = lanhmang_store::now();
+    let soon = now + time::Duration::days(30);
     render(&DomainsPage {
         layout: layout("Tên miền", &identity, None),
         rows: rows
@@ -1317,14 +1331,20 @@ pub async fn domains(
                 sites: d.sites,
                 cert: date_only(d.cert_expires_at),
                 registration: date_only(d.registration_expires_at),
-                registrar: d.registrar.clone().unwrap_or_default(),
+                registrar: d
+                    .registrar
+                    .clone()
+                    .filter(|r| !r.is_empty())
+                    .unwrap_or_else(|| "—".into()),
                 note: match (&d.checked_at, d.check_error.as_deref()) {
-                    (None, _) => "Chưa tra cứu đăng ký".into(),
+                    (None, _) => String::new(),
                     (Some(_), Some(e)) if !e.is_empty() => e.to_string(),
                     (Some(t), _) => format!("Tra cứu lúc {}", time_text(Some(*t))),
                 },
                 warn: d.cert_expires_at.is_some_and(|c| c < soon)
                     || d.registration_expires_at.is_some_and(|r| r < soon),
+                expired: d.cert_expires_at.is_some_and(|c| c < now)
+                    || d.registration_expires_at.is_some_and(|r| r < now),
             })
             .collect(),
         pager: Pager::new("/giam-sat/ten-mien", &[], paging, total),
@@ -1333,17 +1353,26 @@ pub async fn domains(
 
 // ----- Guides -----
 
+/// "45 phút", "2 giờ", "1 giờ 30 phút".
+fn duration(minutes: u32) -> String {
+    match (minutes / 60, minutes % 60) {
+        (0, m) => format!("{m} phút"),
+        (h, 0) => format!("{h} giờ"),
+        (h, m) => format!("{h} giờ {m} phút"),
+    }
+}
+
 #[derive(Template)]
 #[template(path = "guides.html")]
 struct GuidesPage {
     layout: Layout,
-    guides: Vec<&'static Guide>,
+    guides: Vec<(&'static Guide, String)>,
 }
 
 pub async fn guides(identity: Identity) -> Result<Response, AppError> {
     render(&GuidesPage {
         layout: Layout::new("Hướng dẫn khắc phục", &identity, "/huong-dan"),
-        guides: remediation::GUIDES.iter().collect(),
+        guides: remediation::GUIDES.iter().map(|g| (g, duration(g.minutes))).collect(),
     })
 }
 
@@ -1352,6 +1381,7 @@ pub async fn guides(identity: Identity) -> Result<Response, AppError> {
 struct GuidePage {
     layout: Layout,
     guide: &'static Guide,
+    duration: String,
 }
 
 pub async fn guide(identity: Identity, Path(code): Path<String>) -> Result<Response, AppError> {
@@ -1359,6 +1389,7 @@ pub async fn guide(identity: Identity, Path(code): Path<String>) -> Result<Respo
     render(&GuidePage {
         layout: Layout::new(guide.title, &identity, "/huong-dan"),
         guide,
+        duration: duration(guide.minutes),
     })
 }
 
