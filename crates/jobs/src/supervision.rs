@@ -589,6 +589,33 @@ mod tests {
         }
     }
 
+    #[tokio::test]
+    async fn the_hourly_check_tells_up_from_down() {
+        let web = lanhmang_inspect::fixture_web::start(lanhmang_inspect::fixture_web::FixtureConfig {
+            sites: 3,
+            http_port: 0,
+            tls_port: None,
+            seed: 3,
+        })
+        .await
+        .unwrap();
+        let inspector = Inspector::new(InspectConfig {
+            allow_private_targets: true,
+            retries: 0,
+            ..Default::default()
+        })
+        .unwrap();
+        // With this seed the first site answers normally.
+        let up = check_reachability(inspector.fetcher(), &Url::parse(&web.manifest[0].url).unwrap()).await;
+        assert!(up.reachable && !up.full && up.issues.is_empty(), "{up:?}");
+        let closed = format!("http://127.0.0.1:{}/", web.closed_port());
+        let down = check_reachability(inspector.fetcher(), &Url::parse(&closed).unwrap()).await;
+        assert!(!down.reachable);
+        assert_eq!(down.issues[0].code, "unreachable");
+        assert!(!down.issues[0].evidence.is_empty());
+        web.shutdown().await;
+    }
+
     #[test]
     fn details_are_capped() {
         let big = serde_json::json!({"findings": "x".repeat(100_000), "final_url": "https://a.vn/"});
