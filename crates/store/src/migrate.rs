@@ -19,7 +19,12 @@ macro_rules! migration {
     };
 }
 
-const MIGRATIONS: &[Migration] = &[migration!("0001_foundation"), migration!("0002_yearly_loop")];
+const MIGRATIONS: &[Migration] = &[
+    migration!("0001_foundation"),
+    migration!("0002_yearly_loop"),
+    migration!("0003_supervision"),
+    migration!("0004_news"),
+];
 
 impl Store {
     /// Applies every migration not yet applied. Returns the names applied now.
