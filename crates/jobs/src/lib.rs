@@ -11,6 +11,7 @@ use time::Duration;
 use tokio::sync::watch;
 
 pub mod mail;
+pub mod news;
 pub mod reminders;
 
 /// The setting that records the day the deadline reminders last ran.
@@ -27,6 +28,10 @@ pub enum JobKind {
     DeliverMail,
     /// Queue the day's reminders before report deadlines (once a day).
     DeadlineReminders,
+    /// Poll a batch of due news feeds.
+    PollFeeds,
+    /// Queue the weekly news digest to the offices (once a week).
+    NewsDigest,
 }
 
 impl JobKind {
@@ -35,6 +40,8 @@ impl JobKind {
             JobKind::PurgeSessions => "purge_sessions",
             JobKind::DeliverMail => lanhmang_store::outbox::DELIVER_MAIL_JOB,
             JobKind::DeadlineReminders => "deadline_reminders",
+            JobKind::PollFeeds => "poll_feeds",
+            JobKind::NewsDigest => "news_digest",
         }
     }
 
@@ -43,6 +50,8 @@ impl JobKind {
             "purge_sessions" => Some(JobKind::PurgeSessions),
             lanhmang_store::outbox::DELIVER_MAIL_JOB => Some(JobKind::DeliverMail),
             "deadline_reminders" => Some(JobKind::DeadlineReminders),
+            "poll_feeds" => Some(JobKind::PollFeeds),
+            "news_digest" => Some(JobKind::NewsDigest),
             _ => None,
         }
     }
@@ -54,6 +63,8 @@ pub enum JobError {
     Store(#[from] lanhmang_store::StoreError),
     #[error("loại việc không xác định: {0}")]
     UnknownKind(String),
+    #[error("không tạo được bộ tải nguồn tin: {0}")]
+    Fetch(String),
 }
 
 /// Settings the jobs need from the configuration.
@@ -97,6 +108,9 @@ pub struct Worker {
     name: String,
     settings: JobSettings,
     mailer: Option<Arc<Mailer>>,
+    /// Fetches news feeds; made on first use with the inspector's defaults (private addresses
+    /// refused) unless given by [`Worker::with_news_fetcher`].
+    news_fetcher: std::sync::OnceLock<Arc<lanhmang_inspect::fetch::Fetcher>>,
 }
 
 impl Worker {
@@ -107,7 +121,15 @@ impl Worker {
             name: name.into(),
             settings,
             mailer: None,
+            news_fetcher: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Polls news feeds through `fetcher` (its configuration decides whether private addresses
+    /// may be fetched: only the demo and tests allow them).
+    pub fn with_news_fetcher(self, fetcher: Arc<lanhmang_inspect::fetch::Fetcher>) -> Worker {
+        let _ = self.news_fetcher.set(fetcher);
+        self
     }
 
     /// Delivers mail through `mailer` (none: mail waits, marked as such).
@@ -179,6 +201,22 @@ impl Worker {
                 self.store.set_setting(REMINDERS_RUN, &stamp).await?;
                 Ok((format!("{n} thư nhắc hạn nộp báo cáo đã vào hàng đợi"), None))
             }
+            Some(JobKind::PollFeeds) => {
+                let fetcher = match self.news_fetcher.get() {
+                    Some(f) => f.clone(),
+                    None => {
+                        let config = Arc::new(lanhmang_inspect::InspectConfig::default());
+                        let made = Arc::new(
+                            lanhmang_inspect::fetch::Fetcher::new(config)
+                                .map_err(|e| JobError::Fetch(e.to_string()))?,
+                        );
+                        self.news_fetcher.get_or_init(|| made).clone()
+                    }
+                };
+                let report = news::poll_due_feeds(&self.store, fetcher).await?;
+                Ok((report.summary(), report.more.then_some(JobKind::PollFeeds)))
+            }
+            Some(JobKind::NewsDigest) => Ok((news::run_digest(&self.store).await?, None)),
             None => Err(JobError::UnknownKind(job.kind.clone())),
         }
     }
@@ -241,6 +279,7 @@ impl Scheduler {
         if self.tick_mail().await? {
             queued += 1;
         }
+        queued += news::schedule(&self.store).await?;
         self.store.requeue_stale_jobs(Duration::minutes(30)).await?;
         Ok(queued)
     }

@@ -599,6 +599,16 @@ impl Store {
         Ok(rows.into_iter().map(NewsFeed::from).collect())
     }
 
+    /// Makes a feed due now (an office's "read now", and tests).
+    pub async fn poll_news_feed_now(&self, feed_id: i64) -> Result<()> {
+        let done = on_pool!(self, pool => sqlx::query("UPDATE news_feeds SET next_poll_at = $1 WHERE id = $2")
+            .bind(now()).bind(feed_id).execute(pool).await?.rows_affected());
+        if done == 0 {
+            return Err(StoreError::NotFound("nguồn tin"));
+        }
+        Ok(())
+    }
+
     /// Whether any active feed is due for a poll.
     pub async fn news_feeds_due(&self) -> Result<bool> {
         let row: Option<(i64,)> = on_pool!(self, pool => sqlx::query_as(
