@@ -99,6 +99,8 @@ async fn routes_refuse_roles_without_the_action() {
                     ReviewReports,
                     ViewDashboard,
                     ViewOutbox,
+                    ViewNews,
+                    ManageNews,
                 ],
             ),
             (
@@ -126,6 +128,7 @@ async fn routes_refuse_roles_without_the_action() {
                     ReviewReports,
                     ViewDashboard,
                     ViewOutbox,
+                    ManageNews,
                 ],
             ),
             (

@@ -609,6 +609,13 @@ impl Store {
         Ok(())
     }
 
+    /// The unit a registered site belongs to.
+    pub async fn news_site_unit(&self, site_id: i64) -> Result<Option<i64>> {
+        let row: Option<(i64,)> = on_pool!(self, pool => sqlx::query_as("SELECT unit_id FROM sites WHERE id = $1")
+            .bind(site_id).fetch_optional(pool).await?);
+        Ok(row.map(|(u,)| u))
+    }
+
     /// Whether any active feed is due for a poll.
     pub async fn news_feeds_due(&self) -> Result<bool> {
         let row: Option<(i64,)> = on_pool!(self, pool => sqlx::query_as(

@@ -362,6 +362,36 @@ pub fn build() -> Routes {
         .get("/thu-di", Permission(Action::ViewOutbox), pages::dashboard::outbox)
         // Audit log.
         .get("/nhat-ky", Permission(Action::ViewAudit), audit_log::page)
+        // Sector news.
+        .get("/tin-tuc", Permission(Action::ViewNews), pages::news::search)
+        .get("/tin-tuc/chu-de", Permission(Action::ViewNews), pages::news::topics)
+        .post(
+            "/tin-tuc/chu-de",
+            Permission(Action::ManageNews),
+            pages::news::create_topic,
+        )
+        .get(
+            "/tin-tuc/chu-de/{id}",
+            Permission(Action::ManageNews),
+            pages::news::edit_topic_form,
+        )
+        .post(
+            "/tin-tuc/chu-de/{id}",
+            Permission(Action::ManageNews),
+            pages::news::update_topic,
+        )
+        .post(
+            "/tin-tuc/chu-de/{id}/xoa",
+            Permission(Action::ManageNews),
+            pages::news::delete_topic,
+        )
+        .get("/tin-tuc/nguon", Permission(Action::ViewNews), pages::news::feeds)
+        .post("/tin-tuc/nguon", Permission(Action::ManageNews), pages::news::add_feed)
+        .get(
+            "/tin-tuc/hoat-dong",
+            Permission(Action::ViewNews),
+            pages::news::activity,
+        )
         // API.
         .get("/api/v1/openapi.json", Public, api::openapi::document)
         .post("/api/v1/auth/login", Public, api::login)
@@ -431,4 +461,5 @@ pub fn build() -> Routes {
             Permission(Action::ViewActivities),
             api::yearly::list_activities,
         )
+        .get("/api/v1/news", Permission(Action::ViewNews), api::news::list)
 }

@@ -32,7 +32,7 @@ pub fn spec() -> Value {
     ]);
     let mut people_params = paging.as_array().cloned().unwrap_or_default();
     people_params.push(json!({"name": "q", "in": "query", "schema": {"type": "string"}}));
-    json!({
+    let mut doc = json!({
         "openapi": "3.1.0",
         "info": {
             "title": "Lành Mạng API",
@@ -230,7 +230,9 @@ pub fn spec() -> Value {
                 "responses": {"200": {"description": "OpenAPI 3.1"}}
             }}
         }
-    })
+    });
+    super::news::document(&mut doc, &paging, &error);
+    doc
 }
 
 pub async fn document() -> Json<Value> {
