@@ -376,6 +376,113 @@ mod tests {
         web.shutdown().await;
     }
 
+    #[tokio::test]
+    async fn the_weekly_digest_goes_once_a_week_to_office_admins_on_every_backend() {
+        for backend in backends() {
+            let (db, store) = TestDb::store(backend).await.unwrap();
+            let ctx = AuditContext::system("test");
+            let unit = |code: &str, name: &str, kind: &str| UnitInput {
+                code: code.into(),
+                name: name.into(),
+                kind: kind.into(),
+                ..Default::default()
+            };
+            let dept = store
+                .create_unit(&ctx, None, &unit("S", "Sở GD&ĐT", "so").parse().unwrap())
+                .await
+                .unwrap();
+            let office = store
+                .create_unit(
+                    &ctx,
+                    Some(dept.id),
+                    &unit("P", "Phòng GD&ĐT An Bình", "phong").parse().unwrap(),
+                )
+                .await
+                .unwrap();
+            let admin = store
+                .create_person(
+                    &ctx,
+                    office.id,
+                    &lanhmang_domain::person::PersonInput {
+                        username: "chuyen.vien".into(),
+                        display_name: "Chuyên viên".into(),
+                        email: "chuyen.vien@phong.edu.vn".into(),
+                        ..Default::default()
+                    }
+                    .parse()
+                    .unwrap(),
+                    None,
+                    false,
+                )
+                .await
+                .unwrap();
+            store
+                .grant_role(&ctx, admin.id, lanhmang_domain::Role::OfficeAdmin, office.id)
+                .await
+                .unwrap();
+            assert_eq!(schedule(&store).await.unwrap(), 0, "{backend}: no feed, no news work");
+            let feed = store
+                .add_press_feed(&ctx, office.id, "https://bao.vn/rss", "Báo")
+                .await
+                .unwrap();
+            let entry = |title: &str| NewEntry {
+                title: title.into(),
+                url: Some(format!("https://bao.vn/{}", fold_vi_slug(title))),
+                summary: String::new(),
+                published_at: Some(lanhmang_store::now() - Duration::days(1)),
+            };
+            store
+                .record_news_poll(
+                    feed.id,
+                    &PollOutcome::Fetched {
+                        etag: None,
+                        last_modified: None,
+                        title: String::new(),
+                        entries: vec![
+                            entry("Cảnh báo lừa đảo trực tuyến mùa tựu trường"),
+                            entry("Khai giảng năm học mới"),
+                        ],
+                    },
+                )
+                .await
+                .unwrap();
+            assert_eq!(schedule(&store).await.unwrap(), 1, "{backend}: the digest is due");
+            let summary = run_digest(&store).await.unwrap();
+            assert!(summary.starts_with("1 thư"), "{backend}: {summary}");
+            assert!(run_digest(&store).await.unwrap().contains("đã được gửi"), "{backend}");
+            assert_eq!(
+                queue_weekly_digest(&store, vietnam_date(lanhmang_store::now()))
+                    .await
+                    .unwrap(),
+                0,
+                "{backend}: dedup"
+            );
+            let (mails, _) = store
+                .outbox_page(
+                    &lanhmang_store::outbox::OutboxFilter {
+                        unit_ids_in_subtree_of: vec![office.id],
+                        ..Default::default()
+                    },
+                    Paging::default(),
+                )
+                .await
+                .unwrap();
+            assert_eq!(mails.len(), 1, "{backend}");
+            let body = &mails[0].body;
+            assert!(body.contains("Tổng số tin mới: 2."), "{backend}: {body}");
+            assert!(body.contains("Lừa đảo trực tuyến – 1 tin"), "{backend}: {body}");
+            assert!(
+                body.contains("Cảnh báo lừa đảo trực tuyến mùa tựu trường"),
+                "{backend}: {body}"
+            );
+            db.cleanup().await;
+        }
+    }
+
+    fn fold_vi_slug(title: &str) -> String {
+        lanhmang_domain::text::fold_vi(title).replace(' ', "-")
+    }
+
     #[test]
     fn weeks_and_summaries() {
         let d = Date::from_calendar_date(2026, time::Month::November, 28).unwrap();

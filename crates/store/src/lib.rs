@@ -116,6 +116,7 @@ pub mod bench_data;
 pub mod jobs;
 pub mod migrate;
 pub mod news;
+pub mod news_bench;
 pub mod outbox;
 pub mod people;
 pub mod plans;

@@ -89,7 +89,8 @@ pub fn document(doc: &mut Value, paging: &Value, error: &Value) {
             "feed_title": {"type": "string"}, "snippet": {"type": "string", "description": "Đoạn trích quanh từ tìm thấy"}}});
     doc["components"]["schemas"]["NewsList"] = json!({"type": "object", "required": ["items", "total", "page", "per_page"], "properties": {
         "items": {"type": "array", "items": {"$ref": "#/components/schemas/NewsItem"}},
-        "total": {"type": "integer"}, "page": {"type": "integer"}, "per_page": {"type": "integer"}}});
+        "total": {"type": "integer", "description": "Số tin khớp, đếm tới 10 000; giá trị 10 001 nghĩa là «hơn 10 000»"},
+        "page": {"type": "integer"}, "per_page": {"type": "integer"}}});
     doc["paths"]["/api/v1/news"] = json!({"get": {
         "summary": "Tìm tin tức ngành (trang web của các đơn vị trong phạm vi và báo chí), mới nhất trước",
         "parameters": params,

@@ -270,6 +270,8 @@ struct SearchPage {
     problems: Vec<String>,
     rows: Vec<EntryRow>,
     pager: Pager,
+    /// "1.234" or "hơn 10.000".
+    total_text: String,
     filtered: bool,
     can_manage: bool,
 }
@@ -349,6 +351,11 @@ pub async fn search(
         relevance: filter.as_ref().is_some_and(|f| f.sort == NewsSort::Relevance),
         rows: items.iter().map(EntryRow::from_item).collect(),
         pager: Pager::new("/tin-tuc", &params, paging, total),
+        total_text: if total > lanhmang_store::news::COUNT_CAP {
+            "hơn 10.000".to_string()
+        } else {
+            total.to_string()
+        },
         filtered,
         can_manage: can_somewhere(&identity.actor, Action::ManageNews),
         problems: problems.clone(),
