@@ -24,6 +24,9 @@ pub const POLL_INTERVAL: Duration = Duration::minutes(60);
 pub const MAX_BACKOFF: Duration = Duration::hours(24);
 /// Search totals are counted up to this many and reported as `COUNT_CAP + 1` beyond it.
 pub const COUNT_CAP: i64 = 10_000;
+/// Above this many matches, SQLite lists newest first by walking the date index (see
+/// `search_news`).
+const WALK_THRESHOLD: i64 = 2_000;
 /// Characters kept of an entry's summary.
 pub const SUMMARY_CHARS: usize = 400;
 /// Characters kept of an entry's title and of an error.
@@ -780,17 +783,22 @@ impl Store {
             conditions.push("1 = 0".into());
         }
         let sqlite = matches!(self.backend, Backend::Sqlite(_));
-        let mut from_clause =
-            "news_entries e LEFT JOIN units u ON u.id = e.unit_id JOIN news_feeds f ON f.id = e.feed_id".to_string();
+        // A unit or site filter makes the scope small: SQLite then walks the scope's entries
+        // and probes the full-text index for each, rather than joining every match to its unit.
+        let narrow = filter.unit_id.is_some() || filter.site_id.is_some();
+        let plain_from = format!(
+            "news_entries e {} units u ON u.id = e.unit_id JOIN news_feeds f ON f.id = e.feed_id",
+            if narrow { "JOIN" } else { "LEFT JOIN" }
+        );
+        let fts_from = "news_fts JOIN news_entries e ON e.id = news_fts.rowid LEFT JOIN units u ON u.id = e.unit_id \
+                        JOIN news_feeds f ON f.id = e.feed_id";
         let mut rank = String::new();
+        let mut probe = String::new();
         if searching {
             let expr = match_expression(&self.backend, &groups, &topic_groups);
             if sqlite {
-                from_clause =
-                    "news_fts JOIN news_entries e ON e.id = news_fts.rowid LEFT JOIN units u ON u.id = e.unit_id \
-                     JOIN news_feeds f ON f.id = e.feed_id"
-                        .to_string();
-                conditions.push(format!("news_fts MATCH ${next}"));
+                probe =
+                    format!("EXISTS (SELECT 1 FROM news_fts WHERE news_fts MATCH ${next} AND news_fts.rowid = e.id)");
                 rank = "news_fts.rank".into();
             } else {
                 conditions.push(format!("e.search @@ to_tsquery('simple', ${next})"));
@@ -799,29 +807,51 @@ impl Store {
             binds.push(Bind::Text(expr));
             next += 1;
         }
-        let where_clause = conditions.join(" AND ");
-        let order = if filter.sort == NewsSort::Relevance && searching {
-            format!("{rank}, e.published_at DESC, e.id DESC")
-        } else {
-            "e.published_at DESC, e.id DESC".to_string()
+        let base_where = conditions.join(" AND ");
+        let fts_where = format!("{base_where} AND news_fts MATCH ${}", next - 1);
+        let probe_where = format!("{base_where} AND {probe}");
+        // (FROM, WHERE) of the count.
+        let (count_from, count_where) = match (sqlite && searching, narrow) {
+            (false, _) => (plain_from.as_str(), base_where.as_str()),
+            (true, true) => (plain_from.as_str(), probe_where.as_str()),
+            (true, false) => (fts_from, fts_where.as_str()),
         };
         // Counting stops at COUNT_CAP: past it, "more than 10,000" is all a reader needs, and an
         // exact count of a common word would cost as much as a scan.
         let count_sql = format!(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM {from_clause} WHERE {where_clause} LIMIT {}) capped",
+            "SELECT COUNT(*) FROM (SELECT 1 FROM {count_from} WHERE {count_where} LIMIT {}) capped",
             COUNT_CAP + 1
         );
+        let (total,): (i64,) = on_pool!(self, pool => {
+            bind_all!(sqlx::query_as::<_, (i64,)>(sqlx::AssertSqlSafe(count_sql.as_str())), &binds).fetch_one(pool).await?
+        });
+        let relevance = filter.sort == NewsSort::Relevance && searching;
+        let order = if relevance {
+            format!("{rank}, e.published_at DESC, e.id DESC")
+        } else {
+            "e.published_at DESC, e.id DESC".to_string()
+        };
+        let walk_from = "news_entries e INDEXED BY news_entries_published LEFT JOIN units u ON u.id = e.unit_id \
+                         JOIN news_feeds f ON f.id = e.feed_id";
+        let (list_from, list_where) = match (sqlite && searching, narrow) {
+            (false, _) => (plain_from.as_str(), base_where.as_str()),
+            // Best first needs every match's rank.
+            _ if relevance => (fts_from, fts_where.as_str()),
+            (true, true) => (plain_from.as_str(), probe_where.as_str()),
+            // Many matches: walk the entries newest first, probing each; the first page is found
+            // after a few rows. Few matches: take them from the index and sort them.
+            (true, false) if total > WALK_THRESHOLD => (walk_from, probe_where.as_str()),
+            (true, false) => (fts_from, fts_where.as_str()),
+        };
         let list_sql = format!(
             "SELECT e.id, e.title, e.url, e.summary, e.published_at, e.site_id, e.unit_id, u.name AS unit_name, \
              CASE WHEN f.title = '' THEN f.url ELSE f.title END AS feed_title \
-             FROM {from_clause} WHERE {where_clause} ORDER BY {order} LIMIT ${next} OFFSET ${}",
+             FROM {list_from} WHERE {list_where} ORDER BY {order} LIMIT ${next} OFFSET ${}",
             next + 1
         );
-        let (rows, total): (Vec<ItemRow>, i64) = on_pool!(self, pool => {
-            let count = bind_all!(sqlx::query_as::<_, (i64,)>(sqlx::AssertSqlSafe(count_sql.as_str())), &binds);
+        let rows: Vec<ItemRow> = on_pool!(self, pool => {
             let list = bind_all!(sqlx::query_as::<_, ItemRow>(sqlx::AssertSqlSafe(list_sql.as_str())), &binds);
-            let (total,) = count.fetch_one(pool).await?;
-            (list.bind(paging.limit()).bind(paging.offset()).fetch_all(pool).await?, total)
+            list.bind(paging.limit()).bind(paging.offset()).fetch_all(pool).await?
         });
         let mut highlight = groups.clone();
         highlight.extend(topic_groups);
@@ -1228,6 +1258,63 @@ mod tests {
             last_modified: Some("Sat, 28 Nov 2026 08:00:00 GMT".into()),
             title: "Tin tức nhà trường".into(),
             entries,
+        }
+    }
+
+    /// Many matches take SQLite's other plans (the date walk, the scope walk): the same
+    /// entries, newest first, as a scan finds.
+    #[tokio::test]
+    async fn every_plan_agrees_with_a_scan_on_every_backend() {
+        for backend in backends() {
+            let (db, store) = TestDb::store(backend).await.unwrap();
+            let bench = store.generate_news_bench(2, 40, 6000, 7, &mut |_| {}).await.unwrap();
+            let phrase = "\"hoc sinh\"";
+            let (scan_total, _) = store.search_news_by_scan("học sinh", 10).await.unwrap();
+            let broad = NewsFilter {
+                roots: vec![bench.department],
+                query: Some(phrase.into()),
+                ..Default::default()
+            };
+            let (items, total) = store
+                .search_news(&broad, Paging { page: 2, per_page: 20 })
+                .await
+                .unwrap();
+            assert_eq!(total, scan_total, "{backend}");
+            assert!(total > WALK_THRESHOLD, "{backend}: {total}");
+            assert!(
+                items.windows(2).all(|w| w[0].published_at >= w[1].published_at),
+                "{backend}"
+            );
+            let relevance = NewsFilter {
+                sort: NewsSort::Relevance,
+                ..broad.clone()
+            };
+            assert_eq!(store.search_news(&relevance, Paging::default()).await.unwrap().1, total);
+            let office = NewsFilter {
+                unit_id: Some(bench.offices[0]),
+                ..broad.clone()
+            };
+            let (in_office, n_office) = store
+                .search_news(&office, Paging { page: 1, per_page: 500 })
+                .await
+                .unwrap();
+            assert!(n_office > 0 && n_office < total, "{backend}: {n_office}");
+            assert_eq!(in_office.len() as i64, n_office.min(500));
+            assert!(
+                in_office.windows(2).all(|w| w[0].published_at >= w[1].published_at),
+                "{backend}"
+            );
+            let rare = NewsFilter {
+                query: Some("Olympic tiếng Anh giáo viên".into()),
+                ..broad.clone()
+            };
+            let (rare_items, rare_total) = store.search_news(&rare, Paging::default()).await.unwrap();
+            assert!(rare_total < WALK_THRESHOLD && rare_total > 0, "{backend}: {rare_total}");
+            assert!(
+                rare_items.iter().all(|i| fold_vi(&i.title).contains("olympic")),
+                "{backend}"
+            );
+            db.cleanup().await;
         }
     }
 

@@ -92,6 +92,25 @@ pub fn bench_title(g: &mut SplitMix64) -> (String, String) {
 }
 
 impl Store {
+    /// The dataset a previous run generated, if this database holds one.
+    pub async fn news_bench_existing(&self) -> Result<Option<NewsBench>> {
+        let dept: Option<(i64,)> = on_pool!(self, pool => sqlx::query_as("SELECT id FROM units WHERE code = 'SGD-BENCH'")
+            .fetch_optional(pool).await?);
+        let Some((department,)) = dept else { return Ok(None) };
+        let offices: Vec<(i64,)> = on_pool!(self, pool => sqlx::query_as("SELECT id FROM units WHERE parent_id = $1 ORDER BY id")
+            .bind(department).fetch_all(pool).await?);
+        let (schools,): (i64,) = on_pool!(self, pool => sqlx::query_as("SELECT COUNT(*) FROM units WHERE kind = 'school'")
+            .fetch_one(pool).await?);
+        let (entries,): (i64,) = on_pool!(self, pool => sqlx::query_as("SELECT COUNT(*) FROM news_entries")
+            .fetch_one(pool).await?);
+        Ok(Some(NewsBench {
+            department,
+            offices: offices.into_iter().map(|(o,)| o).collect(),
+            schools: usize::try_from(schools).unwrap_or(0),
+            entries: usize::try_from(entries).unwrap_or(0),
+        }))
+    }
+
     /// Generates the dataset into an empty, migrated database: `offices` offices of
     /// `schools / offices` schools under one department, a site and a feed per school, and
     /// `entries` entries over the three years before now.

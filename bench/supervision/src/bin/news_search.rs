@@ -47,6 +47,10 @@ struct Args {
     scans: usize,
     #[arg(long, default_value_t = 2026)]
     seed: u64,
+    /// Keep the generated SQLite file and PostgreSQL database, and reuse them when they exist
+    /// (for measuring again without generating).
+    #[arg(long)]
+    keep: bool,
 }
 
 /// Words and phrases people type (with diacritics; every other query is typed without them).
@@ -126,21 +130,38 @@ fn queries(n: usize, department: i64, offices: &[i64], topics: &[i64], seed: u64
 }
 
 async fn run_backend(args: &Args, backend: &str) -> anyhow::Result<()> {
-    let sqlite_file = args.data.join(format!("lanhmang-bench-news-{}.db", std::process::id()));
+    let sqlite_file = if args.keep {
+        args.data.join("lanhmang-bench-news.db")
+    } else {
+        args.data.join(format!("lanhmang-bench-news-{}.db", std::process::id()))
+    };
     let url = match backend {
         "sqlite" => format!("sqlite://{}", sqlite_file.display()),
-        "postgres" => postgres_bench_database(&args.pg, &args.pg_db, true).await?,
+        "postgres" => postgres_bench_database(&args.pg, &args.pg_db, !args.keep).await?,
         other => bail!("unknown backend {other} (sqlite or postgres)"),
     };
     let store = Store::connect(&url).await?;
     store.migrate().await?;
     println!("\n## {backend}");
     let t = Instant::now();
-    let bench = store
-        .generate_news_bench(args.offices, args.schools, args.entries, args.seed, &mut |m| {
-            println!("  … {m} ({:.0} s)", t.elapsed().as_secs_f64())
-        })
-        .await?;
+    let existing = if args.keep {
+        store.news_bench_existing().await?
+    } else {
+        None
+    };
+    let bench = match existing {
+        Some(b) if b.entries == args.entries => {
+            println!("reusing the kept dataset");
+            b
+        }
+        _ => {
+            store
+                .generate_news_bench(args.offices, args.schools, args.entries, args.seed, &mut |m| {
+                    println!("  … {m} ({:.0} s)", t.elapsed().as_secs_f64())
+                })
+                .await?
+        }
+    };
     let generation = t.elapsed();
     println!(
         "generated {} entries for {} schools in {:.0} s",
@@ -214,7 +235,7 @@ async fn run_backend(args: &Args, backend: &str) -> anyhow::Result<()> {
         scan50.as_secs_f64() / p95.as_secs_f64().max(1e-9)
     );
     store.close().await;
-    if backend == "sqlite" {
+    if backend == "sqlite" && !args.keep {
         for suffix in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{suffix}", sqlite_file.display()));
         }
