@@ -32,6 +32,8 @@ pub enum JobKind {
     PollFeeds,
     /// Queue the weekly news digest to the offices (once a week).
     NewsDigest,
+    /// Rebuild which entries belong to a news topic whose keywords changed.
+    IndexNewsTopic,
 }
 
 impl JobKind {
@@ -42,6 +44,7 @@ impl JobKind {
             JobKind::DeadlineReminders => "deadline_reminders",
             JobKind::PollFeeds => "poll_feeds",
             JobKind::NewsDigest => "news_digest",
+            JobKind::IndexNewsTopic => lanhmang_store::news::TOPIC_INDEX_JOB,
         }
     }
 
@@ -52,6 +55,7 @@ impl JobKind {
             "deadline_reminders" => Some(JobKind::DeadlineReminders),
             "poll_feeds" => Some(JobKind::PollFeeds),
             "news_digest" => Some(JobKind::NewsDigest),
+            lanhmang_store::news::TOPIC_INDEX_JOB => Some(JobKind::IndexNewsTopic),
             _ => None,
         }
     }
@@ -217,6 +221,7 @@ impl Worker {
                 Ok((report.summary(), report.more.then_some(JobKind::PollFeeds)))
             }
             Some(JobKind::NewsDigest) => Ok((news::run_digest(&self.store).await?, None)),
+            Some(JobKind::IndexNewsTopic) => Ok((news::index_topic(&self.store, &job.payload).await?, None)),
             None => Err(JobError::UnknownKind(job.kind.clone())),
         }
     }

@@ -245,6 +245,16 @@ pub async fn run_digest(store: &Store) -> Result<String, JobError> {
     Ok(format!("{n} thư bản tin tuần {week} đã vào hàng đợi"))
 }
 
+/// Rebuilds the entries of the topic named in the payload (`{"topic_id": 7}`).
+pub async fn index_topic(store: &Store, payload: &str) -> Result<String, JobError> {
+    let topic_id = serde_json::from_str::<serde_json::Value>(payload)
+        .ok()
+        .and_then(|v| v["topic_id"].as_i64())
+        .ok_or_else(|| JobError::UnknownKind(format!("news_topic_index {payload}")))?;
+    let n = store.reindex_news_topic(topic_id).await?;
+    Ok(format!("Chủ đề {topic_id}: {n} tin"))
+}
+
 /// What the scheduler queues for news: a poll when feeds are due, the digest once a week once
 /// any feed is followed. Nothing on a database without feeds.
 pub async fn schedule(store: &Store) -> Result<usize, JobError> {

@@ -229,6 +229,9 @@ async fn an_office_follows_the_press_and_schools_search_it() {
             )
             .await;
         assert_eq!(r.status(), 303, "{backend}");
+        // A worker rebuilds the topic's entries in the background.
+        let worker = lanhmang_jobs::Worker::new(store.clone(), "test", lanhmang_jobs::JobSettings::default());
+        worker.drain().await.unwrap();
         let topics = store.news_topics(&[office.id]).await.unwrap();
         let topic = topics.iter().find(|t| t.name == "Chủ đề thử").unwrap();
         let (status, by_topic) = api(&app, &t_teacher, &format!("?topic={}", topic.id)).await;

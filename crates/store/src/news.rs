@@ -386,6 +386,27 @@ fn terms(folded: &str) -> Vec<String> {
         .collect()
 }
 
+/// The job kind that rebuilds a topic's entries after its keywords change.
+pub const TOPIC_INDEX_JOB: &str = "news_topic_index";
+
+/// A topic's keywords as token sequences.
+fn keyword_groups(keywords: &str) -> Vec<Vec<String>> {
+    keyword_lines(keywords)
+        .iter()
+        .map(|k| terms(&fold_vi(k)))
+        .filter(|t| !t.is_empty())
+        .collect()
+}
+
+/// Whether folded text holds any of the token sequences, as whole, adjacent words: the same
+/// rule as the full-text phrase match.
+fn matches_any(folded: &str, groups: &[Vec<String>]) -> bool {
+    let tokens = terms(folded);
+    groups
+        .iter()
+        .any(|g| !g.is_empty() && tokens.windows(g.len()).any(|w| w.iter().zip(g).all(|(a, b)| a == b)))
+}
+
 /// A parsed query: groups that must all match; each group is a phrase (one or more tokens).
 fn query_groups(raw: &str) -> Vec<Vec<String>> {
     let folded = fold_vi(raw);
@@ -502,6 +523,23 @@ macro_rules! bind_all {
             };
         }
         q
+    }};
+}
+
+/// Queues the job that rebuilds topic `$id`'s entries, in the transaction that changed it.
+macro_rules! queue_topic_index_in_tx {
+    ($tx:expr, $id:expr, $at:expr) => {{
+        let payload = format!("{{\"topic_id\":{}}}", $id);
+        sqlx::query(
+            "INSERT INTO jobs (kind, payload, state, dedup_key, run_at, created_at) VALUES ($1, $2, 'queued', $3, $4, $4) \
+             ON CONFLICT (dedup_key) WHERE dedup_key IS NOT NULL AND state IN ('queued', 'running') DO NOTHING",
+        )
+        .bind(TOPIC_INDEX_JOB)
+        .bind(&payload)
+        .bind(format!("{TOPIC_INDEX_JOB}:{}", $id))
+        .bind($at)
+        .execute(&mut *$tx)
+        .await?;
     }};
 }
 
@@ -675,6 +713,7 @@ impl Store {
                 entries,
             } => {
                 let mut added = 0;
+                let topics = self.news_topics_all().await?;
                 on_pool!(self, pool => {
                     let mut tx = pool.begin().await?;
                     for e in entries {
@@ -689,10 +728,11 @@ impl Store {
                             // A date in the future is a feed's mistake; it would pin the entry on top.
                             .filter(|t| *t <= at + Duration::days(1))
                             .unwrap_or(at);
-                        let done = sqlx::query(
+                        let folded = fold_vi(&format!("{title_text} {summary}"));
+                        let inserted: Option<(i64,)> = sqlx::query_as(
                             "INSERT INTO news_entries (feed_id, site_id, unit_id, url, dedup_key, title, summary, \
                              published_at, first_seen_at, folded) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
-                             ON CONFLICT (feed_id, dedup_key) DO NOTHING",
+                             ON CONFLICT (feed_id, dedup_key) DO NOTHING RETURNING id",
                         )
                         .bind(feed_id)
                         .bind(site_id)
@@ -703,10 +743,17 @@ impl Store {
                         .bind(&summary)
                         .bind(published)
                         .bind(at)
-                        .bind(fold_vi(&format!("{title_text} {summary}")))
-                        .execute(&mut *tx)
+                        .bind(&folded)
+                        .fetch_optional(&mut *tx)
                         .await?;
-                        added += usize::try_from(done.rows_affected()).unwrap_or(0);
+                        let Some((entry_id,)) = inserted else { continue };
+                        added += 1;
+                        for (topic_id, groups) in &topics {
+                            if matches_any(&folded, groups) {
+                                sqlx::query("INSERT INTO news_entry_topics (topic_id, entry_id, published_at) VALUES ($1, $2, $3)")
+                                    .bind(*topic_id).bind(entry_id).bind(published).execute(&mut *tx).await?;
+                            }
+                        }
                     }
                     sqlx::query(
                         "UPDATE news_feeds SET etag = $1, last_modified = $2, \
@@ -734,16 +781,15 @@ impl Store {
     /// Entries matching `filter`, newest first (or best first), with the total count.
     pub async fn search_news(&self, filter: &NewsFilter, paging: Paging) -> Result<(Vec<NewsItem>, i64)> {
         let groups = filter.query.as_deref().map(query_groups).unwrap_or_default();
+        // Topic keywords only highlight the snippet: membership is read from news_entry_topics.
         let topic_groups: Vec<Vec<String>> = match filter.topic_id {
-            Some(id) => {
-                let topic = self.news_topic(id).await?.ok_or(StoreError::NotFound("chủ đề"))?;
-                topic
-                    .keyword_list()
-                    .iter()
-                    .map(|k| terms(&fold_vi(k)))
-                    .filter(|t| !t.is_empty())
-                    .collect()
-            }
+            Some(id) => keyword_groups(
+                &self
+                    .news_topic(id)
+                    .await?
+                    .ok_or(StoreError::NotFound("chủ đề"))?
+                    .keywords,
+            ),
             None => Vec::new(),
         };
         let mut conditions: Vec<String> = Vec::new();
@@ -778,16 +824,29 @@ impl Store {
             binds.push(Bind::Time(day_start(d.next_day().unwrap_or(d))));
             next += 1;
         }
-        let searching = !groups.is_empty() || !topic_groups.is_empty();
-        if filter.topic_id.is_some() && topic_groups.is_empty() {
-            conditions.push("1 = 0".into());
-        }
+        let searching = !groups.is_empty();
+        // With a topic, its newest-first index drives the query.
+        let topic_join = match filter.topic_id {
+            Some(id) => {
+                let join =
+                    format!("news_entry_topics t JOIN news_entries e ON e.id = t.entry_id AND t.topic_id = ${next} ");
+                binds.push(Bind::Int(id));
+                next += 1;
+                join
+            }
+            None => String::new(),
+        };
         let sqlite = matches!(self.backend, Backend::Sqlite(_));
         // A unit or site filter makes the scope small: SQLite then walks the scope's entries
         // and probes the full-text index for each, rather than joining every match to its unit.
         let narrow = filter.unit_id.is_some() || filter.site_id.is_some();
         let plain_from = format!(
-            "news_entries e {} units u ON u.id = e.unit_id JOIN news_feeds f ON f.id = e.feed_id",
+            "{} {} units u ON u.id = e.unit_id JOIN news_feeds f ON f.id = e.feed_id",
+            if topic_join.is_empty() {
+                "news_entries e"
+            } else {
+                topic_join.as_str()
+            },
             if narrow { "JOIN" } else { "LEFT JOIN" }
         );
         let fts_from = "news_fts JOIN news_entries e ON e.id = news_fts.rowid LEFT JOIN units u ON u.id = e.unit_id \
@@ -795,7 +854,7 @@ impl Store {
         let mut rank = String::new();
         let mut probe = String::new();
         if searching {
-            let expr = match_expression(&self.backend, &groups, &topic_groups);
+            let expr = match_expression(&self.backend, &groups, &[]);
             if sqlite {
                 probe =
                     format!("EXISTS (SELECT 1 FROM news_fts WHERE news_fts MATCH ${next} AND news_fts.rowid = e.id)");
@@ -811,7 +870,8 @@ impl Store {
         let fts_where = format!("{base_where} AND news_fts MATCH ${}", next - 1);
         let probe_where = format!("{base_where} AND {probe}");
         // (FROM, WHERE) of the count.
-        let (count_from, count_where) = match (sqlite && searching, narrow) {
+        let by_topic = filter.topic_id.is_some();
+        let (count_from, count_where) = match (sqlite && searching, narrow || by_topic) {
             (false, _) => (plain_from.as_str(), base_where.as_str()),
             (true, true) => (plain_from.as_str(), probe_where.as_str()),
             (true, false) => (fts_from, fts_where.as_str()),
@@ -826,15 +886,19 @@ impl Store {
             bind_all!(sqlx::query_as::<_, (i64,)>(sqlx::AssertSqlSafe(count_sql.as_str())), &binds).fetch_one(pool).await?
         });
         let relevance = filter.sort == NewsSort::Relevance && searching;
-        let order = if relevance {
+        let order = if relevance && !(sqlite && by_topic) {
             format!("{rank}, e.published_at DESC, e.id DESC")
+        } else if by_topic {
+            "t.published_at DESC, t.entry_id DESC".to_string()
         } else {
             "e.published_at DESC, e.id DESC".to_string()
         };
         let walk_from = "news_entries e INDEXED BY news_entries_published LEFT JOIN units u ON u.id = e.unit_id \
                          JOIN news_feeds f ON f.id = e.feed_id";
-        let (list_from, list_where) = match (sqlite && searching, narrow) {
+        let (list_from, list_where) = match (sqlite && searching, narrow || by_topic) {
             (false, _) => (plain_from.as_str(), base_where.as_str()),
+            // Within a topic SQLite lists newest first (its rank needs the full-text cursor).
+            (true, true) if by_topic => (plain_from.as_str(), probe_where.as_str()),
             // Best first needs every match's rank.
             _ if relevance => (fts_from, fts_where.as_str()),
             (true, true) => (plain_from.as_str(), probe_where.as_str()),
@@ -939,6 +1003,71 @@ impl Store {
         }))
     }
 
+    /// Rebuilds which entries belong to a topic (after its keywords changed); returns how many
+    /// do. Reads the entries in batches, so it runs in a job, not in a request.
+    pub async fn reindex_news_topic(&self, topic_id: i64) -> Result<usize> {
+        let Some(topic) = self.news_topic(topic_id).await? else {
+            return Ok(0);
+        };
+        self.reindex_news_topics(&[(topic_id, keyword_groups(&topic.keywords))])
+            .await
+    }
+
+    /// Rebuilds every topic's entries in one pass (the benchmark's dataset); returns the rows.
+    pub async fn reindex_all_news_topics(&self) -> Result<usize> {
+        let topics = self.news_topics_all().await?;
+        self.reindex_news_topics(&topics).await
+    }
+
+    async fn news_topics_all(&self) -> Result<Vec<(i64, Vec<Vec<String>>)>> {
+        let rows: Vec<(i64, String)> =
+            on_pool!(self, pool => sqlx::query_as("SELECT id, keywords FROM news_topics").fetch_all(pool).await?);
+        Ok(rows.into_iter().map(|(id, k)| (id, keyword_groups(&k))).collect())
+    }
+
+    async fn reindex_news_topics(&self, topics: &[(i64, Vec<Vec<String>>)]) -> Result<usize> {
+        for (topic_id, _) in topics {
+            on_pool!(self, pool => {
+                sqlx::query("DELETE FROM news_entry_topics WHERE topic_id = $1").bind(*topic_id).execute(pool).await?;
+            });
+        }
+        let mut after = 0_i64;
+        let mut total = 0;
+        loop {
+            let rows: Vec<(i64, String, OffsetDateTime)> = on_pool!(self, pool => sqlx::query_as(
+                "SELECT id, folded, published_at FROM news_entries WHERE id > $1 ORDER BY id LIMIT 5000",
+            ).bind(after).fetch_all(pool).await?);
+            let Some(last) = rows.last() else { break };
+            after = last.0;
+            let mut hits: Vec<(i64, i64, OffsetDateTime)> = Vec::new();
+            for (id, folded, published) in &rows {
+                for (topic_id, groups) in topics {
+                    if matches_any(folded, groups) {
+                        hits.push((*topic_id, *id, *published));
+                    }
+                }
+            }
+            for chunk in hits.chunks(500) {
+                let values: Vec<String> = (0..chunk.len())
+                    .map(|i| format!("(${}, ${}, ${})", 1 + 3 * i, 2 + 3 * i, 3 + 3 * i))
+                    .collect();
+                let sql = format!(
+                    "INSERT INTO news_entry_topics (topic_id, entry_id, published_at) VALUES {} ON CONFLICT DO NOTHING",
+                    values.join(", ")
+                );
+                on_pool!(self, pool => {
+                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
+                    for (topic_id, id, p) in chunk {
+                        q = q.bind(*topic_id).bind(*id).bind(*p);
+                    }
+                    q.execute(pool).await?;
+                });
+            }
+            total += hits.len();
+        }
+        Ok(total)
+    }
+
     /// Adds a topic (`unit_id` None: a default for everyone), with its audit entry.
     pub async fn create_news_topic(
         &self,
@@ -955,6 +1084,7 @@ impl Store {
                 "INSERT INTO news_topics (unit_id, name, keywords, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) RETURNING id",
             ).bind(unit_id).bind(&name).bind(&keywords).bind(at).fetch_one(&mut *tx).await?;
             audit_in_tx!(tx, ctx, "news.topic.create", format!("news_topic:{id}"), name.clone());
+            queue_topic_index_in_tx!(tx, id, at);
             tx.commit().await?;
             id
         });
@@ -979,6 +1109,7 @@ impl Store {
                 return Err(StoreError::NotFound("chủ đề"));
             }
             audit_in_tx!(tx, ctx, "news.topic.update", format!("news_topic:{id}"), name.clone());
+            queue_topic_index_in_tx!(tx, id, at);
             tx.commit().await?;
         });
         self.news_topic(id).await?.ok_or(StoreError::NotFound("chủ đề"))
@@ -1546,6 +1677,7 @@ mod tests {
                     .await
                     .is_err()
             );
+            store.reindex_news_topic(mine.id).await.unwrap();
             let by_mine = NewsFilter {
                 roots: vec![office.id],
                 topic_id: Some(mine.id),
@@ -1571,6 +1703,7 @@ mod tests {
                 .update_news_topic(&ctx, mine.id, "Kỹ năng số", "an ninh mạng")
                 .await
                 .unwrap();
+            store.reindex_news_topic(mine.id).await.unwrap();
             assert_eq!(
                 store.search_news(&by_mine, Paging::default()).await.unwrap().1,
                 0,

@@ -248,6 +248,8 @@ impl Store {
                 .execute(pool)
                 .await?;
         }
+        progress("topics");
+        self.reindex_all_news_topics().await?;
         self.bench_vacuum_analyze(false).await?;
         Ok(NewsBench {
             department,

@@ -140,8 +140,28 @@ async fn run_backend(args: &Args, backend: &str) -> anyhow::Result<()> {
         "postgres" => postgres_bench_database(&args.pg, &args.pg_db, !args.keep).await?,
         other => bail!("unknown backend {other} (sqlite or postgres)"),
     };
-    let store = Store::connect(&url).await?;
+    let mut store = Store::connect(&url).await?;
     store.migrate().await?;
+    if args.keep
+        && store
+            .news_bench_existing()
+            .await?
+            .is_some_and(|b| b.entries != args.entries)
+    {
+        // A kept dataset of another size: start again from an empty database.
+        store.close().await;
+        let url = match backend {
+            "sqlite" => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", sqlite_file.display()));
+                }
+                url
+            }
+            _ => postgres_bench_database(&args.pg, &args.pg_db, true).await?,
+        };
+        store = Store::connect(&url).await?;
+        store.migrate().await?;
+    }
     println!("\n## {backend}");
     let t = Instant::now();
     let existing = if args.keep {

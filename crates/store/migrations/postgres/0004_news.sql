@@ -63,6 +63,18 @@ CREATE TABLE news_topics (
 );
 CREATE INDEX news_topics_unit ON news_topics (unit_id);
 
+-- Which entries belong to which topic, kept when entries arrive and rebuilt (by a job) when a
+-- topic's keywords change: a topic filter is then an index walk, newest first, instead of a
+-- full-text OR over every keyword.
+CREATE TABLE news_entry_topics (
+    topic_id BIGINT NOT NULL REFERENCES news_topics(id) ON DELETE CASCADE,
+    entry_id BIGINT NOT NULL REFERENCES news_entries(id) ON DELETE CASCADE,
+    published_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (topic_id, entry_id)
+);
+CREATE INDEX news_entry_topics_newest ON news_entry_topics (topic_id, published_at, entry_id);
+CREATE INDEX news_entry_topics_entry ON news_entry_topics (entry_id);
+
 -- The five default topics every office starts from (keywords in Vietnamese; matched folded).
 INSERT INTO news_topics (unit_id, name, keywords, created_at, updated_at) VALUES
 (NULL, 'An toàn trên mạng', 'an toàn trên mạng
