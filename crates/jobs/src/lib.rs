@@ -11,6 +11,7 @@ use time::Duration;
 use tokio::sync::watch;
 
 pub mod mail;
+pub mod news;
 pub mod reminders;
 pub mod supervision;
 
@@ -38,6 +39,12 @@ pub enum JobKind {
     SupervisionDigest,
     /// Look up domain registrations through RDAP.
     DomainLookup,
+    /// Poll a batch of due news feeds.
+    PollFeeds,
+    /// Queue the weekly news digest to the offices (once a week).
+    NewsDigest,
+    /// Rebuild which entries belong to a news topic whose keywords changed.
+    IndexNewsTopic,
 }
 
 impl JobKind {
@@ -49,6 +56,9 @@ impl JobKind {
             JobKind::InspectSite => lanhmang_store::sites::INSPECT_SITE_JOB,
             JobKind::SupervisionDigest => "supervision_digest",
             JobKind::DomainLookup => "domain_lookup",
+            JobKind::PollFeeds => "poll_feeds",
+            JobKind::NewsDigest => "news_digest",
+            JobKind::IndexNewsTopic => lanhmang_store::news::TOPIC_INDEX_JOB,
         }
     }
 
@@ -60,6 +70,9 @@ impl JobKind {
             lanhmang_store::sites::INSPECT_SITE_JOB => Some(JobKind::InspectSite),
             "supervision_digest" => Some(JobKind::SupervisionDigest),
             "domain_lookup" => Some(JobKind::DomainLookup),
+            "poll_feeds" => Some(JobKind::PollFeeds),
+            "news_digest" => Some(JobKind::NewsDigest),
+            lanhmang_store::news::TOPIC_INDEX_JOB => Some(JobKind::IndexNewsTopic),
             _ => None,
         }
     }
@@ -77,6 +90,8 @@ pub enum JobError {
     Setup(String),
     #[error("tiến trình này chưa được cấu hình để kiểm tra website")]
     NoInspector,
+    #[error("không tạo được bộ tải nguồn tin: {0}")]
+    Fetch(String),
 }
 
 /// Settings the jobs need from the configuration.
@@ -137,6 +152,9 @@ pub struct Worker {
     supervision: Option<Arc<Supervision>>,
     /// When this process last put back jobs whose lease ran out (seconds since the epoch).
     last_requeue: Arc<std::sync::atomic::AtomicI64>,
+    /// Fetches news feeds; made on first use with the inspector's defaults (private addresses
+    /// refused) unless given by [`Worker::with_news_fetcher`].
+    news_fetcher: std::sync::OnceLock<Arc<lanhmang_inspect::fetch::Fetcher>>,
 }
 
 impl Worker {
@@ -150,7 +168,15 @@ impl Worker {
             mailer: None,
             supervision: None,
             last_requeue: Arc::new(std::sync::atomic::AtomicI64::new(0)),
+            news_fetcher: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Polls news feeds through `fetcher` (its configuration decides whether private addresses
+    /// may be fetched: only the demo and tests allow them).
+    pub fn with_news_fetcher(self, fetcher: Arc<lanhmang_inspect::fetch::Fetcher>) -> Worker {
+        let _ = self.news_fetcher.set(fetcher);
+        self
     }
 
     /// Delivers mail through `mailer` (none: mail waits, marked as such).
@@ -308,6 +334,23 @@ impl Worker {
                 let n = supervision::lookup_domains(&self.store, sup, 200).await?;
                 Ok((format!("đã tra cứu đăng ký của {n} tên miền"), None))
             }
+            Some(JobKind::PollFeeds) => {
+                let fetcher = match self.news_fetcher.get() {
+                    Some(f) => f.clone(),
+                    None => {
+                        let config = Arc::new(lanhmang_inspect::InspectConfig::default());
+                        let made = Arc::new(
+                            lanhmang_inspect::fetch::Fetcher::new(config)
+                                .map_err(|e| JobError::Fetch(e.to_string()))?,
+                        );
+                        self.news_fetcher.get_or_init(|| made).clone()
+                    }
+                };
+                let report = news::poll_due_feeds(&self.store, fetcher).await?;
+                Ok((report.summary(), report.more.then_some(JobKind::PollFeeds)))
+            }
+            Some(JobKind::NewsDigest) => Ok((news::run_digest(&self.store).await?, None)),
+            Some(JobKind::IndexNewsTopic) => Ok((news::index_topic(&self.store, &job.payload).await?, None)),
             None => Err(JobError::UnknownKind(job.kind.clone())),
         }
     }
@@ -392,6 +435,7 @@ impl Scheduler {
                 queued += 1;
             }
         }
+        queued += news::schedule(&self.store).await?;
         self.store.requeue_expired_leases().await?;
         Ok(queued)
     }

@@ -99,8 +99,7 @@ pub async fn inspect_site(store: &Store, sup: &Supervision, job: &Job, worker: &
     let feeds = feed_urls(&record.detail);
     let recorded = store.record_inspection(&record).await?;
     if !feeds.is_empty() {
-        // MERGE-NEWS: store.discover_site_feeds(site.id, &feeds).await?;
-        let _ = &feeds;
+        store.discover_site_feeds(site.id, &feeds).await?;
     }
     Ok(format!(
         "{} {}: {} ({} phát hiện mới, {} đã hết, {} cảnh báo)",

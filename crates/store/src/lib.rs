@@ -115,6 +115,8 @@ pub mod auth;
 pub mod bench_data;
 pub mod jobs;
 pub mod migrate;
+pub mod news;
+pub mod news_bench;
 pub mod outbox;
 pub mod people;
 pub mod plans;

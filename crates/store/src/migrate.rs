@@ -23,6 +23,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!("0001_foundation"),
     migration!("0002_yearly_loop"),
     migration!("0003_supervision"),
+    migration!("0004_news"),
 ];
 
 impl Store {

@@ -425,6 +425,36 @@ pub fn build() -> Routes {
         .post("/thong-bao/da-doc", SignedIn, sup::mark_read)
         // Audit log.
         .get("/nhat-ky", Permission(Action::ViewAudit), audit_log::page)
+        // Sector news.
+        .get("/tin-tuc", Permission(Action::ViewNews), pages::news::search)
+        .get("/tin-tuc/chu-de", Permission(Action::ViewNews), pages::news::topics)
+        .post(
+            "/tin-tuc/chu-de",
+            Permission(Action::ManageNews),
+            pages::news::create_topic,
+        )
+        .get(
+            "/tin-tuc/chu-de/{id}",
+            Permission(Action::ManageNews),
+            pages::news::edit_topic_form,
+        )
+        .post(
+            "/tin-tuc/chu-de/{id}",
+            Permission(Action::ManageNews),
+            pages::news::update_topic,
+        )
+        .post(
+            "/tin-tuc/chu-de/{id}/xoa",
+            Permission(Action::ManageNews),
+            pages::news::delete_topic,
+        )
+        .get("/tin-tuc/nguon", Permission(Action::ViewNews), pages::news::feeds)
+        .post("/tin-tuc/nguon", Permission(Action::ManageNews), pages::news::add_feed)
+        .get(
+            "/tin-tuc/hoat-dong",
+            Permission(Action::ViewNews),
+            pages::news::activity,
+        )
         // API.
         .get("/api/v1/openapi.json", Public, api::openapi::document)
         .post("/api/v1/auth/login", Public, api::login)
@@ -534,4 +564,5 @@ pub fn build() -> Routes {
             Permission(Action::ViewSites),
             api::supervision::inspection,
         )
+        .get("/api/v1/news", Permission(Action::ViewNews), api::news::list)
 }

@@ -178,11 +178,20 @@ pub async fn computed(state: &AppState, plan: &Plan, unit: &Unit) -> Result<BTre
         school_plan_submitted,
     };
     let (inspected, meeting) = state.store.unit_website_facts(unit.id).await?;
+    // Posts per month over the school year so far (September to today, or to the deadline).
+    let from = time::Date::from_calendar_date(plan.school_year.start_year, time::Month::September, 1)
+        .unwrap_or(time::Date::MIN);
+    let today = lanhmang_domain::report::vietnam_date(lanhmang_store::now());
+    let to = today.min(plan.deadline);
+    let posts_per_month = if to > from {
+        state.store.unit_posts_per_month(unit.id, from, to).await?
+    } else {
+        None
+    };
     let websites = WebsiteFacts {
         inspected_websites: u32::try_from(inspected).unwrap_or(0),
         meeting_standard: u32::try_from(meeting).unwrap_or(0),
-        // MERGE-NEWS: posts per month from the news feeds.
-        posts_per_month: None,
+        posts_per_month,
     };
     Ok(computed_values(
         &plan.content,

@@ -1,9 +1,14 @@
 //! robots.txt, sitemaps and news feeds (RSS 2.0, Atom, JSON Feed 1.1), and broken feeds for the
 //! `malformed_feed` defect.
 
+use hyper::header::{ETAG, HeaderValue, LAST_MODIFIED};
+use hyper::{Response, StatusCode};
+use sha2::Digest as _;
 use time::{Date, Weekday};
 
+use super::body::Body;
 use super::pages::esc;
+use super::server::ReqInfo;
 use super::site::{Article, FeedDef, FeedKind, Site, SitemapKind, ymd};
 use crate::finding::FindingCode as F;
 
@@ -233,4 +238,60 @@ pub(crate) fn feed(site: &Site<'_>, def: &FeedDef) -> (&'static str, String) {
         return (ctype, break_xml(&doc, site.spec.pick(31, 3)));
     }
     (ctype, doc)
+}
+
+/// Adds the validators a real CMS sends with a feed (ETag from the document, Last-Modified from
+/// the newest article) and answers 304 with no body when the client's If-None-Match names the
+/// current ETag, so pollers can be tested for conditional requests.
+pub(crate) fn conditional(site: &Site<'_>, req: &ReqInfo, doc: &str, mut resp: Response<Body>) -> Response<Body> {
+    let digest = sha2::Sha256::digest(doc.as_bytes());
+    let etag = format!(
+        "\"{}\"",
+        digest.iter().take(12).map(|b| format!("{b:02x}")).collect::<String>()
+    );
+    let last_modified = site.articles.first().map(|a| {
+        let local = rfc2822(a);
+        // HTTP dates are in GMT; the articles' times are Vietnam time (+0700).
+        let at = a
+            .date
+            .with_hms(a.hour, a.minute, 0)
+            .map(|t| t.assume_offset(time::macros::offset!(+7)));
+        match at {
+            Ok(t) => http_date(t.to_offset(time::UtcOffset::UTC)),
+            Err(_) => local,
+        }
+    });
+    let matches = req
+        .if_none_match
+        .as_deref()
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    if matches {
+        *resp.status_mut() = StatusCode::NOT_MODIFIED;
+        *resp.body_mut() = Body::full(bytes::Bytes::new());
+        resp.headers_mut().remove(hyper::header::CONTENT_LENGTH);
+    }
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        resp.headers_mut().insert(ETAG, v);
+    }
+    if let Some(v) = last_modified.and_then(|lm| HeaderValue::from_str(&lm).ok()) {
+        resp.headers_mut().insert(LAST_MODIFIED, v);
+    }
+    resp
+}
+
+fn http_date(t: time::OffsetDateTime) -> String {
+    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    format!(
+        "{}, {:02} {} {} {:02}:{:02}:{:02} GMT",
+        DAYS[usize::from(t.weekday().number_days_from_monday())],
+        t.day(),
+        MONTHS[usize::from(u8::from(t.month())) - 1],
+        t.year(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
 }

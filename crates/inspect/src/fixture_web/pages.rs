@@ -92,7 +92,7 @@ pub(crate) fn respond(site: &Site<'_>, req: &ReqInfo) -> Response<Body> {
         .find(|f| f.path == path_query || (f.path == path && !f.path.contains('?')))
     {
         let (ctype, body) = feeds::feed(site, feed);
-        return plain(site, req, StatusCode::OK, ctype, body);
+        return feeds::conditional(site, req, &body, plain(site, req, StatusCode::OK, ctype, body.clone()));
     }
     let googlebot = req.googlebot && site.has(F::Cloaking);
     let page = if path == "/" || (site.cms == Cms::Joomla && path == "/index.php") {

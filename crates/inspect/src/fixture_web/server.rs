@@ -34,6 +34,8 @@ pub(crate) struct ReqInfo {
     pub googlebot: bool,
     pub origin: Option<String>,
     pub tls: bool,
+    /// The validators a client sends back, for conditional feed requests.
+    pub if_none_match: Option<String>,
 }
 
 impl ReqInfo {
@@ -166,6 +168,11 @@ pub(crate) async fn handle(world: Arc<World>, req: Request<Incoming>, tls: bool)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string),
         tls,
+        if_none_match: req
+            .headers()
+            .get(hyper::header::IF_NONE_MATCH)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string),
     };
     route(&world, &host, &info).await
 }

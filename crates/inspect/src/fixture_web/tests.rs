@@ -65,6 +65,7 @@ async fn get_ua(w: &Arc<World>, url: &str, googlebot: bool) -> Got {
         googlebot,
         origin: None,
         tls: u.scheme() == "https",
+        if_none_match: None,
     };
     let resp = route(w, u.host_str().unwrap_or_default(), &info).await;
     let (parts, body) = resp.into_parts();

@@ -232,6 +232,7 @@ pub fn spec() -> Value {
         }
     });
     add_supervision(&mut spec, &error, &paging);
+    super::news::document(&mut spec, &paging, &error);
     spec
 }
 

@@ -6,6 +6,7 @@ pub mod audit_log;
 pub mod dashboard;
 pub mod home;
 pub mod login;
+pub mod news;
 pub mod people;
 pub mod plans;
 pub mod supervision;
