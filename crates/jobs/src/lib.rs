@@ -338,7 +338,14 @@ impl Worker {
                 let fetcher = match self.news_fetcher.get() {
                     Some(f) => f.clone(),
                     None => {
-                        let config = Arc::new(lanhmang_inspect::InspectConfig::default());
+                        // The inspector's settings when this worker inspects websites (the same
+                        // address guard and trusted roots), the defaults otherwise.
+                        let config = Arc::new(
+                            self.supervision
+                                .as_deref()
+                                .map(|s| s.inspect_config().clone())
+                                .unwrap_or_default(),
+                        );
                         let made = Arc::new(
                             lanhmang_inspect::fetch::Fetcher::new(config)
                                 .map_err(|e| JobError::Fetch(e.to_string()))?,

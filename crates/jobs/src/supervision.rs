@@ -48,6 +48,11 @@ impl Supervision {
         }
     }
 
+    /// The inspector's base settings (limits, address guard, trusted roots).
+    pub fn inspect_config(&self) -> &InspectConfig {
+        &self.base
+    }
+
     fn inspector(&self, rules: &StandardRules) -> Result<Arc<Inspector>, JobError> {
         let key = (rules.stale_after_days, rules.cert_warning_days);
         let mut map = self.inspectors.lock().unwrap_or_else(|p| p.into_inner());
@@ -98,8 +103,11 @@ pub async fn inspect_site(store: &Store, sup: &Supervision, job: &Job, worker: &
     record.started_at = started_at;
     let feeds = feed_urls(&record.detail);
     let recorded = store.record_inspection(&record).await?;
-    if !feeds.is_empty() {
-        store.discover_site_feeds(site.id, &feeds).await?;
+    // Feeds found on the site are followed; new ones are read at once rather than at the next
+    // scheduler round.
+    if !feeds.is_empty() && store.discover_site_feeds(site.id, &feeds).await? > 0 {
+        let kind = crate::JobKind::PollFeeds.as_str();
+        store.enqueue_job(kind, "{}", lanhmang_store::now(), Some(kind)).await?;
     }
     Ok(format!(
         "{} {}: {} ({} phát hiện mới, {} đã hết, {} cảnh báo)",
