@@ -19,7 +19,11 @@ macro_rules! migration {
     };
 }
 
-const MIGRATIONS: &[Migration] = &[migration!("0001_foundation"), migration!("0002_yearly_loop")];
+const MIGRATIONS: &[Migration] = &[
+    migration!("0001_foundation"),
+    migration!("0002_yearly_loop"),
+    migration!("0003_supervision"),
+];
 
 impl Store {
     /// Applies every migration not yet applied. Returns the names applied now.
