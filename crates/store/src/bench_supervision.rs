@@ -431,7 +431,7 @@ async fn insert_sites(
     let mut ids = Vec::with_capacity(urls.len());
     let created = t - Duration::days(60);
     for (n, chunk) in urls.chunks(per).enumerate() {
-        if n % STATEMENTS_PER_TRANSACTION == 0 {
+        if n.is_multiple_of(STATEMENTS_PER_TRANSACTION) {
             exec(conn, "BEGIN").await?;
         }
         let base = n * per;
@@ -483,7 +483,7 @@ async fn insert_sites(
             exec(conn, "COMMIT").await?;
         }
     }
-    if urls.chunks(per).len() % STATEMENTS_PER_TRANSACTION != 0 {
+    if !urls.chunks(per).len().is_multiple_of(STATEMENTS_PER_TRANSACTION) {
         exec(conn, "COMMIT").await?;
     }
     Ok(ids)
@@ -517,7 +517,7 @@ fn run_row(params: &SitesBenchParams, index: u64, site_id: i64, s: &SiteState, j
         from_end == 0
     };
     let never = s.grade.is_none();
-    let full = from_end == 0 || state_run || from_end % 4 == 0;
+    let full = from_end == 0 || state_run || from_end.is_multiple_of(4);
     let reachable = if from_end == 0 {
         !s.down
     } else if never {
@@ -577,7 +577,7 @@ async fn insert_runs(conn: &mut Conn, rows: &[RunRow]) -> Result<()> {
     const COLUMNS: usize = 15;
     let per = rows_per_insert(conn, COLUMNS);
     for (n, chunk) in rows.chunks(per).enumerate() {
-        if n % STATEMENTS_PER_TRANSACTION == 0 {
+        if n.is_multiple_of(STATEMENTS_PER_TRANSACTION) {
             exec(conn, "BEGIN").await?;
         }
         let sql = insert_sql(
@@ -613,7 +613,7 @@ async fn insert_runs(conn: &mut Conn, rows: &[RunRow]) -> Result<()> {
             exec(conn, "COMMIT").await?;
         }
     }
-    if rows.chunks(per).len() % STATEMENTS_PER_TRANSACTION != 0 {
+    if !rows.chunks(per).len().is_multiple_of(STATEMENTS_PER_TRANSACTION) {
         exec(conn, "COMMIT").await?;
     }
     Ok(())
@@ -755,7 +755,7 @@ impl Store {
                 .collect();
             total += rows.len();
             insert_runs(&mut conn, &rows).await?;
-            if (j + 1) % 5 == 0 || j + 1 == params.runs_per_site {
+            if (j + 1).is_multiple_of(5) || j + 1 == params.runs_per_site {
                 progress(&format!(
                     "runs: {total} after day {} of {} ({:.1} s)",
                     j + 1,

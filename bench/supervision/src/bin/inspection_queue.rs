@@ -124,9 +124,10 @@ struct WorkerArgs {
     limits: Limits,
 }
 
-/// CPU seconds used by this process so far (user + system), from /proc/self/stat.
-fn cpu_seconds() -> Option<f64> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+/// CPU seconds (user + system) used so far by process `pid` ("self" for this one), from
+/// /proc/PID/stat.
+fn cpu_seconds_of(pid: &str) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // Fields after the command name, which ends with the last ')'.
     let rest = stat.rsplit_once(')')?.1;
     let fields: Vec<&str> = rest.split_whitespace().collect();
@@ -134,6 +135,65 @@ fn cpu_seconds() -> Option<f64> {
     let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
     // Linux reports clock ticks of USER_HZ, 100 on every architecture it runs on.
     Some(ticks / 100.0)
+}
+
+fn cpu_seconds() -> Option<f64> {
+    cpu_seconds_of("self")
+}
+
+/// Busy and total CPU seconds of the whole machine since boot, from /proc/stat.
+fn machine_cpu() -> Option<(f64, f64)> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let line = stat.lines().next()?.strip_prefix("cpu ")?;
+    let v: Vec<f64> = line.split_whitespace().filter_map(|f| f.parse().ok()).collect();
+    // user nice system idle iowait irq softirq steal
+    let busy = v.first()? + v.get(1)? + v.get(2)? + v.get(5)? + v.get(6)? + v.get(7)?;
+    let total = busy + v.get(3)? + v.get(4)?;
+    Some((busy / 100.0, total / 100.0))
+}
+
+/// CPU seconds of the PostgreSQL backends serving database `db` (their process title names
+/// it), followed across samples so that backends that exit in between still count.
+#[derive(Default)]
+struct PgCpu {
+    seen: std::collections::HashMap<String, (f64, f64)>,
+}
+
+impl PgCpu {
+    fn sample(&mut self, db: &str) {
+        let Ok(dir) = std::fs::read_dir("/proc") else { return };
+        let needle = format!(" {db} ");
+        for entry in dir.flatten() {
+            let pid = entry.file_name().to_string_lossy().to_string();
+            if !pid.bytes().all(|b| b.is_ascii_digit()) {
+                continue;
+            }
+            let Ok(cmd) = std::fs::read_to_string(format!("/proc/{pid}/cmdline")) else {
+                continue;
+            };
+            if !cmd.starts_with("postgres: ") || !cmd.contains(&needle) {
+                continue;
+            }
+            if let Some(cpu) = cpu_seconds_of(&pid) {
+                let e = self.seen.entry(pid).or_insert((cpu, cpu));
+                e.1 = cpu;
+            }
+        }
+    }
+
+    /// CPU used since the first sample (backends first seen later count from zero).
+    fn used(&self, baseline_pids: &std::collections::HashSet<String>) -> f64 {
+        self.seen
+            .iter()
+            .map(|(pid, (first, last))| {
+                if baseline_pids.contains(pid) {
+                    last - first
+                } else {
+                    *last
+                }
+            })
+            .sum()
+    }
 }
 
 fn host_name() -> String {
@@ -187,7 +247,7 @@ async fn worker(args: WorkerArgs) -> anyhow::Result<()> {
     let _ = stop.send(true);
     running.await.context("worker tasks")?;
     println!(
-        "    worker {name}: stopped after {:.1} s, {:.1} CPU s",
+        "    worker {name}: stopped after {:.1} s, cpu_s={:.2}",
         started.elapsed().as_secs_f64(),
         cpu_seconds().unwrap_or(f64::NAN)
     );
@@ -209,6 +269,10 @@ struct RunResult {
     /// (jobs done when the first worker was killed, seconds into the run)
     killed: Option<(i64, f64)>,
     coordinator_cpu: f64,
+    worker_cpu: f64,
+    pg_cpu: f64,
+    /// Share of the whole machine's CPU time that was busy during the run (all processes).
+    machine_busy: f64,
     load_after: String,
 }
 
@@ -234,8 +298,26 @@ fn spawn_worker(args: &RunArgs, db: &str, http_port: u16, https_port: u16, lease
         .args(["--request-timeout", &l.request_timeout.to_string()])
         .args(["--concurrency", &l.concurrency.to_string()])
         .stdin(Stdio::null())
+        .stdout(Stdio::piped())
         .spawn()
         .context("starting a worker process")
+}
+
+/// Echoes a worker's output and adds the CPU seconds it reports at exit to `cpu`.
+fn follow_output(child: &mut Child, cpu: Arc<std::sync::Mutex<f64>>) {
+    use std::io::BufRead;
+    let Some(out) = child.stdout.take() else { return };
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(out).lines().map_while(Result::ok) {
+            println!("{line}");
+            if let Some(v) = line
+                .rsplit_once("cpu_s=")
+                .and_then(|(_, v)| v.trim().parse::<f64>().ok())
+            {
+                *cpu.lock().unwrap_or_else(|p| p.into_inner()) += v;
+            }
+        }
+    });
 }
 
 /// One run over a fresh database.
@@ -278,11 +360,21 @@ async fn run_queue(
     if queued != urls.len() as i64 {
         bail!("{queued} inspections queued for {} sites", urls.len());
     }
+    let db_name = args.pg_db.clone();
+    let mut pg = PgCpu::default();
+    pg.sample(&db_name);
+    let pg_baseline: std::collections::HashSet<String> = pg.seen.keys().cloned().collect();
+    let machine_before = machine_cpu();
+    let worker_cpu = Arc::new(std::sync::Mutex::new(0.0_f64));
     let cpu_before = cpu_seconds().unwrap_or(0.0);
     let started = Instant::now();
     let mut children: Vec<Option<Child>> = (0..workers)
         .map(|_| spawn_worker(args, &db, ports.0, ports.1, lease).map(Some))
         .collect::<anyhow::Result<_>>()?;
+    for child in children.iter_mut().flatten() {
+        follow_output(child, worker_cpu.clone());
+    }
+    let mut last_pg_sample = Instant::now();
     let mut killed = None;
     let mut last_print = Instant::now();
     let timeout = Duration::from_secs(args.run_timeout);
@@ -297,7 +389,10 @@ async fn run_queue(
             && let Some(child) = children.first_mut().and_then(Option::as_mut)
         {
             // Child::kill sends SIGKILL: the worker gets no chance to give its jobs back.
+            let used = cpu_seconds_of(&child.id().to_string()).unwrap_or(0.0);
+            pg.sample(&db_name);
             child.kill().context("killing the first worker")?;
+            *worker_cpu.lock().unwrap_or_else(|p| p.into_inner()) += used;
             let _ = child.wait();
             children[0] = None;
             killed = Some((done, started.elapsed().as_secs_f64()));
@@ -323,6 +418,10 @@ async fn run_queue(
                     .map_or("?".into(), |p| format!("{}/{}", p.done, p.total))
             );
         }
+        if last_pg_sample.elapsed() >= Duration::from_secs(1) || open == 0 {
+            last_pg_sample = Instant::now();
+            pg.sample(&db_name);
+        }
         if open == 0 {
             break;
         }
@@ -343,6 +442,7 @@ async fn run_queue(
         }
     }
     let wall = started.elapsed();
+    let machine_after = machine_cpu();
     // The workers notice the empty queue within half a second; bounded wait, then SIGKILL.
     for child in children.iter_mut().flatten() {
         let until = Instant::now() + Duration::from_secs(if timed_out { 1 } else { 60 });
@@ -355,6 +455,13 @@ async fn run_queue(
         let _ = child.wait();
     }
     let coordinator_cpu = cpu_seconds().unwrap_or(0.0) - cpu_before;
+    // The output threads have seen the workers' last lines once the processes are gone.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let worker_cpu = *worker_cpu.lock().unwrap_or_else(|p| p.into_inner());
+    let machine_busy = match (machine_before, machine_after) {
+        (Some((b0, t0)), Some((b1, t1))) if t1 > t0 => (b1 - b0) / (t1 - t0),
+        _ => f64::NAN,
+    };
     let states = store.job_states(INSPECT_SITE_JOB).await?;
     let count = |name: &str| states.iter().filter(|(s, _)| s == name).map(|(_, n)| *n).sum::<i64>();
     let duplicated_jobs = store.runs_per_job().await?.len();
@@ -374,6 +481,9 @@ async fn run_queue(
         by_worker,
         killed,
         coordinator_cpu,
+        worker_cpu,
+        pg_cpu: pg.used(&pg_baseline),
+        machine_busy,
         load_after: load_average(),
     })
 }
@@ -423,13 +533,13 @@ async fn coordinate(args: RunArgs) -> anyhow::Result<()> {
     fixture.shutdown().await;
 
     println!(
-        "\n| run | worker processes | jobs | done | wall s | inspections/s | runs stored | jobs stored twice | jobs not done | jobs taken again | runs per worker | coordinator + fixture CPU s | load after |"
+        "\n| run | worker processes | jobs | done | wall s | inspections/s | runs stored | jobs stored twice | jobs not done | jobs taken again | runs per worker | CPU ms per inspection: workers / fixture web / PostgreSQL | machine busy | load after |"
     );
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---|");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---|");
     for r in &results {
         let per: Vec<String> = r.by_worker.iter().map(|(w, n)| format!("{w}: {n}")).collect();
         println!(
-            "| {} | {} | {} | {} | {:.1} | {:.1} | {} | {} | {} | {} | {} | {:.1} | {} |",
+            "| {} | {} | {} | {} | {:.1} | {:.1} | {} | {} | {} | {} | {} | {:.1} / {:.1} / {:.1} | {:.0}% | {} |",
             r.label,
             r.workers,
             thousands(r.jobs),
@@ -441,7 +551,10 @@ async fn coordinate(args: RunArgs) -> anyhow::Result<()> {
             r.not_done,
             r.taken_again,
             per.join(", "),
-            r.coordinator_cpu,
+            r.worker_cpu * 1000.0 / r.done.max(1) as f64,
+            r.coordinator_cpu * 1000.0 / r.done.max(1) as f64,
+            r.pg_cpu * 1000.0 / r.done.max(1) as f64,
+            r.machine_busy * 100.0,
             r.load_after
         );
     }
