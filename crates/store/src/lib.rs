@@ -113,6 +113,7 @@ pub mod activities;
 pub mod audit;
 pub mod auth;
 pub mod bench_data;
+pub mod bench_supervision;
 pub mod jobs;
 pub mod migrate;
 pub mod news;
