@@ -486,6 +486,14 @@ async fn insert_sites(
     if !urls.chunks(per).len().is_multiple_of(STATEMENTS_PER_TRANSACTION) {
         exec(conn, "COMMIT").await?;
     }
+    // What a registration and the runs keep on each site: its unit's path and its list order.
+    exec(
+        conn,
+        "UPDATE sites SET unit_path = (SELECT u.path FROM units u WHERE u.id = sites.unit_id), \
+         list_rank = CASE WHEN status = 'down' THEN 0 WHEN status = 'pending' THEN 3 \
+         WHEN meets_standard = FALSE THEN 1 ELSE 2 END",
+    )
+    .await?;
     Ok(ids)
 }
 

@@ -79,7 +79,7 @@ struct SiteRow {
     next_full_at: OffsetDateTime,
 }
 
-const SITE_COLUMNS: &str = "s.id, s.unit_id, u.name AS unit_name, u.path AS unit_path, s.url, s.host, s.kind, s.name, \
+const SITE_COLUMNS: &str = "s.id, s.unit_id, u.name AS unit_name, s.unit_path, s.url, s.host, s.kind, s.name, \
      s.active, s.full_interval_minutes, s.check_interval_minutes, s.status, s.grade, s.score, s.last_full_at, \
      s.last_check_at, s.cert_expires_at, s.compromised, s.disclosure_gap, s.meets_standard, s.open_findings, \
      s.consecutive_failures, s.next_full_at";
@@ -317,7 +317,7 @@ impl From<FindingRow> for SiteFinding {
     }
 }
 
-const FINDING_COLUMNS: &str = "f.id, f.site_id, s.url AS site_url, s.unit_id, u.name AS unit_name, u.path AS unit_path, \
+const FINDING_COLUMNS: &str = "f.id, f.site_id, s.url AS site_url, s.unit_id, u.name AS unit_name, s.unit_path, \
      f.code, f.severity, f.state, f.evidence, f.first_seen_at, f.last_seen_at, f.resolved_at, f.acknowledged_at, \
      f.fixed_at, f.reopened";
 
@@ -444,14 +444,16 @@ macro_rules! bind_args {
     }};
 }
 
+/// The scope as conditions on the sites' own copy of their unit's path (`s.unit_path`), so that
+/// a subtree is one range of the sites' index, with no join.
 fn scope_sql(roots_ranges: &[(String, String)], unit: Option<&[i64]>, first: usize) -> (Vec<String>, Vec<Arg>) {
-    let (scope, binds) = range_condition("u.path", roots_ranges, first);
+    let (scope, binds) = range_condition("s.unit_path", roots_ranges, first);
     let mut binds: Vec<Arg> = binds.into_iter().map(Arg::Text).collect();
     let mut conditions = vec![scope];
     if let Some(ancestry) = unit {
         let (low, high) = path_range_of(ancestry);
         let a = first + binds.len();
-        conditions.push(format!("u.path >= ${a} AND u.path < ${}", a + 1));
+        conditions.push(format!("s.unit_path >= ${a} AND s.unit_path < ${}", a + 1));
         binds.push(Arg::Text(low));
         binds.push(Arg::Text(high));
     }
@@ -510,9 +512,10 @@ impl Store {
         let inserted: Option<(i64,)> = on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let row: Option<(i64,)> = sqlx::query_as(
-                "INSERT INTO sites (unit_id, url, host, kind, name, full_interval_minutes, check_interval_minutes, \
+                "INSERT INTO sites (unit_id, unit_path, url, host, kind, name, full_interval_minutes, check_interval_minutes, \
                  next_full_at, next_check_at, created_by, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $8, $8) ON CONFLICT (url) DO NOTHING RETURNING id",
+                 VALUES ($1, (SELECT path FROM units WHERE id = $1), $2, $3, $4, $5, $6, $7, $8, $9, $10, $8, $8) \
+                 ON CONFLICT (url) DO NOTHING RETURNING id",
             )
             .bind(site.unit_id)
             .bind(&site.url)
@@ -623,21 +626,20 @@ impl Store {
         let ranges = self.site_scope(&filter.roots).await?;
         let (mut conditions, mut binds) = scope_sql(&ranges, filter.unit_ancestry.as_deref(), 1);
         site_conditions(filter, &mut conditions, &mut binds, 1);
-        let from = format!(
-            "FROM sites s JOIN units u ON u.id = s.unit_id WHERE {}",
-            conditions.join(" AND ")
-        );
-        let count_sql = format!("SELECT COUNT(*) {from}");
+        let filter_sql = format!("FROM sites s WHERE {}", conditions.join(" AND "));
+        let count_sql = format!("SELECT COUNT(*) {filter_sql}");
         let n = binds.len();
+        // The page is chosen on the sites alone; only its rows meet their unit's name.
         let list_sql = format!(
-            "SELECT {SITE_COLUMNS} {from} ORDER BY CASE s.status WHEN 'down' THEN 0 WHEN 'pending' THEN 2 ELSE 1 END, \
-             s.meets_standard, s.id LIMIT ${} OFFSET ${}",
+            "SELECT {SITE_COLUMNS} FROM (SELECT s.* {filter_sql} ORDER BY s.list_rank, s.id LIMIT ${} OFFSET ${}) s \
+             JOIN units u ON u.id = s.unit_id ORDER BY s.list_rank, s.id",
             n + 1,
             n + 2
         );
         let (total, rows): (i64, Vec<SiteRow>) = on_pool!(self, pool => {
-            let count = bind_args!(sqlx::query_as::<_, (i64,)>(sqlx::AssertSqlSafe(count_sql.as_str())), &binds);
-            let list = bind_args!(sqlx::query_as::<_, SiteRow>(sqlx::AssertSqlSafe(list_sql.as_str())), &binds);
+            // PostgreSQL plans a subtree range well only with its values (a custom plan).
+            let count = bind_args!(sqlx::query_as::<_, (i64,)>(sqlx::AssertSqlSafe(count_sql.as_str())).persistent(false), &binds);
+            let list = bind_args!(sqlx::query_as::<_, SiteRow>(sqlx::AssertSqlSafe(list_sql.as_str())).persistent(false), &binds);
             let (total,) = count.fetch_one(pool).await?;
             let rows = list.bind(i64::from(paging.per_page)).bind(paging.offset()).fetch_all(pool).await?;
             (total, rows)
@@ -645,13 +647,14 @@ impl Store {
         Ok((rows.into_iter().map(Site::try_from).collect::<Result<_>>()?, total))
     }
 
-    /// Every figure of the office overview, in one pass over the sites in scope.
+    /// Every figure of the office overview, in one pass over the sites in scope (grouped by
+    /// grade, summed here), reading only the `sites_scope` index.
     pub async fn sites_overview(&self, roots: &[i64], unit: Option<&[i64]>) -> Result<Overview> {
         let ranges = self.site_scope(roots).await?;
         let (conditions, mut binds) = scope_sql(&ranges, unit, 3);
         let t = now();
         let sql = format!(
-            "SELECT COUNT(*), \
+            "SELECT s.grade, COUNT(*), \
              COALESCE(SUM(CASE WHEN s.status = 'pending' THEN 1 ELSE 0 END), 0), \
              COALESCE(SUM(CASE WHEN s.status = 'up' THEN 1 ELSE 0 END), 0), \
              COALESCE(SUM(CASE WHEN s.status = 'down' THEN 1 ELSE 0 END), 0), \
@@ -662,38 +665,35 @@ impl Store {
              COALESCE(SUM(CASE WHEN s.meets_standard THEN 1 ELSE 0 END), 0), \
              COALESCE(SUM(CASE WHEN s.meets_standard = FALSE THEN 1 ELSE 0 END), 0), \
              CAST(COALESCE(SUM(s.open_findings), 0) AS BIGINT) \
-             FROM sites s JOIN units u ON u.id = s.unit_id WHERE s.active AND {}",
-            conditions.join(" AND ")
-        );
-        let grades_sql = format!(
-            "SELECT s.grade, COUNT(*) FROM sites s JOIN units u ON u.id = s.unit_id \
-             WHERE s.active AND s.grade IS NOT NULL AND $1 = $1 AND $2 = $2 AND {} GROUP BY s.grade",
+             FROM sites s WHERE s.active AND {} GROUP BY s.grade",
             conditions.join(" AND ")
         );
         let mut all = vec![Arg::Time(t), Arg::Time(t + Duration::days(30))];
         all.append(&mut binds);
-        type Figures = (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64);
-        let (figures, grades): (Figures, Vec<(String, i64)>) = on_pool!(self, pool => {
-            let q = bind_args!(sqlx::query_as::<_, Figures>(sqlx::AssertSqlSafe(sql.as_str())), &all);
-            let g = bind_args!(sqlx::query_as::<_, (String, i64)>(sqlx::AssertSqlSafe(grades_sql.as_str())), &all);
-            (q.fetch_one(pool).await?, g.fetch_all(pool).await?)
+        type Figures = (Option<String>, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64);
+        let groups: Vec<Figures> = on_pool!(self, pool => {
+            let q = bind_args!(sqlx::query_as::<_, Figures>(sqlx::AssertSqlSafe(sql.as_str())).persistent(false), &all);
+            q.fetch_all(pool).await?
         });
-        let mut grades = grades;
-        grades.sort_by_key(|(g, _)| supervision::grade_rank(g));
-        Ok(Overview {
-            total: figures.0,
-            pending: figures.1,
-            up: figures.2,
-            down: figures.3,
-            cert_expiring: figures.4,
-            cert_expired: figures.5,
-            compromised: figures.6,
-            disclosure_gap: figures.7,
-            meets_standard: figures.8,
-            failing_standard: figures.9,
-            open_findings: figures.10,
-            grades,
-        })
+        let mut o = Overview::default();
+        for g in groups {
+            o.total += g.1;
+            o.pending += g.2;
+            o.up += g.3;
+            o.down += g.4;
+            o.cert_expiring += g.5;
+            o.cert_expired += g.6;
+            o.compromised += g.7;
+            o.disclosure_gap += g.8;
+            o.meets_standard += g.9;
+            o.failing_standard += g.10;
+            o.open_findings += g.11;
+            if let Some(grade) = g.0 {
+                o.grades.push((grade, g.1));
+            }
+        }
+        o.grades.sort_by_key(|(g, _)| supervision::grade_rank(g));
+        Ok(o)
     }
 
     /// How many of a school's own sites there are, and how many meet the standard (for the
@@ -925,7 +925,7 @@ impl Store {
             match site_id {
                 Some(id) => sqlx::query_as("SELECT id FROM sites WHERE id = $1").bind(id).fetch_all(pool).await?,
                 None => sqlx::query_as(
-                    "SELECT s.id FROM sites s JOIN units u ON u.id = s.unit_id WHERE s.active AND u.path >= $1 AND u.path < $2",
+                    "SELECT s.id FROM sites s WHERE s.active AND s.unit_path >= $1 AND s.unit_path < $2",
                 )
                 .bind(&low)
                 .bind(&high)
@@ -968,8 +968,8 @@ impl Store {
             sqlx::query(
                 "UPDATE jobs SET run_at = $1, payload = REPLACE(payload, '\"check\"', '\"full\"') \
                  WHERE kind = $2 AND state = 'queued' AND dedup_key IN \
-                 (SELECT 'inspect:' || CAST(s.id AS TEXT) FROM sites s JOIN units u ON u.id = s.unit_id \
-                  WHERE ($3 = 0 OR s.id = $3) AND u.path >= $4 AND u.path < $5)",
+                 (SELECT 'inspect:' || CAST(s.id AS TEXT) FROM sites s \
+                  WHERE ($3 = 0 OR s.id = $3) AND s.unit_path >= $4 AND s.unit_path < $5)",
             )
             .bind(t)
             .bind(INSPECT_SITE_JOB)
@@ -1009,8 +1009,8 @@ impl Store {
         let (low, high) = path_range_of(&ancestry);
         let (done,): (i64,) = on_pool!(self, pool => {
             sqlx::query_as(
-                "SELECT COUNT(*) FROM sites s JOIN units u ON u.id = s.unit_id \
-                 WHERE ($1 = 0 OR s.id = $1) AND u.path >= $2 AND u.path < $3 AND s.created_at <= $4 AND s.last_full_at >= $4",
+                "SELECT COUNT(*) FROM sites s \
+                 WHERE ($1 = 0 OR s.id = $1) AND s.unit_path >= $2 AND s.unit_path < $3 AND s.created_at <= $4 AND s.last_full_at >= $4",
             )
             .bind(site_id.unwrap_or(0))
             .bind(&low)
@@ -1184,7 +1184,8 @@ impl Store {
                 sqlx::query(
                     "UPDATE sites SET status = $1, grade = $2, score = $3, cert_expires_at = $4, compromised = $5, \
                      disclosure_gap = $6, meets_standard = $7, open_findings = $8, alert_flags = $9, consecutive_failures = $10, \
-                     last_full_at = $11, last_check_at = $11, last_inspection_id = $12, updated_at = $11 WHERE id = $13",
+                     last_full_at = $11, last_check_at = $11, last_inspection_id = $12, updated_at = $11, \
+                     list_rank = CASE WHEN $7 = FALSE THEN 1 ELSE 2 END WHERE id = $13",
                 )
                 .bind(status)
                 .bind(&rec.grade)
@@ -1206,6 +1207,7 @@ impl Store {
                 sqlx::query(
                     "UPDATE sites SET status = $1, open_findings = $2, alert_flags = $3, consecutive_failures = $4, \
                      meets_standard = CASE WHEN $1 = 'down' THEN FALSE ELSE meets_standard END, \
+                     list_rank = CASE WHEN $1 = 'down' THEN 0 WHEN meets_standard = FALSE THEN 1 ELSE 2 END, \
                      last_check_at = $5, last_full_at = COALESCE($6, last_full_at), updated_at = $5 WHERE id = $7",
                 )
                 .bind(status)
@@ -1377,8 +1379,8 @@ impl Store {
             next + 1
         );
         let (total, rows): (i64, Vec<FindingRow>) = on_pool!(self, pool => {
-            let count = bind_args!(sqlx::query_as::<_, (i64,)>(sqlx::AssertSqlSafe(count_sql.as_str())), &binds);
-            let list = bind_args!(sqlx::query_as::<_, FindingRow>(sqlx::AssertSqlSafe(list_sql.as_str())), &binds);
+            let count = bind_args!(sqlx::query_as::<_, (i64,)>(sqlx::AssertSqlSafe(count_sql.as_str())).persistent(false), &binds);
+            let list = bind_args!(sqlx::query_as::<_, FindingRow>(sqlx::AssertSqlSafe(list_sql.as_str())).persistent(false), &binds);
             let (total,) = count.fetch_one(pool).await?;
             (total, list.bind(i64::from(paging.per_page)).bind(paging.offset()).fetch_all(pool).await?)
         });
@@ -1529,8 +1531,8 @@ impl Store {
         let rows: Vec<(i64, String, String)> = on_pool!(self, pool => {
             sqlx::query_as(
                 "SELECT DISTINCT o.id, o.path, o.name FROM role_grants g JOIN units o ON o.id = g.unit_id \
-                 WHERE g.role = 'office_admin' AND EXISTS (SELECT 1 FROM sites s JOIN units u ON u.id = s.unit_id \
-                 WHERE u.path >= o.path AND u.path < substr(o.path, 1, length(o.path) - 1) || '0')",
+                 WHERE g.role = 'office_admin' AND EXISTS (SELECT 1 FROM sites s \
+                 WHERE s.unit_path >= o.path AND s.unit_path < substr(o.path, 1, length(o.path) - 1) || '0')",
             )
             .fetch_all(pool)
             .await?
@@ -1578,11 +1580,9 @@ impl Store {
     /// The domain inventory of a scope: each host with its sites, certificate and registration.
     pub async fn domain_inventory(&self, roots: &[i64], paging: Paging) -> Result<(Vec<DomainRow>, i64)> {
         let ranges = self.site_scope(roots).await?;
-        let (scope, binds) = range_condition("u.path", &ranges, 1);
+        let (scope, binds) = range_condition("s.unit_path", &ranges, 1);
         let n = binds.len();
-        let from = format!(
-            "FROM sites s JOIN units u ON u.id = s.unit_id LEFT JOIN domains d ON d.name = s.host WHERE {scope}"
-        );
+        let from = format!("FROM sites s LEFT JOIN domains d ON d.name = s.host WHERE {scope}");
         let list_sql = format!(
             "SELECT s.host, COUNT(*) AS sites, MIN(s.cert_expires_at) AS cert_expires_at, \
              MAX(d.registration_expires_at) AS registration_expires_at, MAX(d.registrar) AS registrar, \

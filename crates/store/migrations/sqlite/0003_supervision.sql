@@ -11,6 +11,9 @@ CREATE INDEX jobs_finished ON jobs (finished_at) WHERE state IN ('done', 'failed
 CREATE TABLE sites (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     unit_id INTEGER NOT NULL REFERENCES units(id),
+    -- The owning unit's path, copied so that a subtree is one range of this table's own index
+    -- (moving a unit moves it too, in the same transaction).
+    unit_path TEXT NOT NULL DEFAULT '',
     -- Normalised: lower-case host, no default port, no fragment; one registration per URL.
     url TEXT NOT NULL UNIQUE,
     host TEXT NOT NULL,
@@ -37,11 +40,17 @@ CREATE TABLE sites (
     open_findings BIGINT NOT NULL DEFAULT 0,
     -- The alert states last announced ("down,cert_soon"), so only changes raise alerts.
     alert_flags TEXT NOT NULL DEFAULT '',
+    -- The site list's order: 0 down, 1 failing the standard, 2 fine, 3 never inspected.
+    list_rank BIGINT NOT NULL DEFAULT 3,
     created_by INTEGER REFERENCES people(id),
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL
 );
 CREATE INDEX sites_unit ON sites (unit_id, id);
+-- The overview reads only this index for a subtree; the list walks the second in its order.
+CREATE INDEX sites_scope ON sites (unit_path, active, status, grade, meets_standard, compromised, disclosure_gap,
+    cert_expires_at, open_findings);
+CREATE INDEX sites_order ON sites (list_rank, id);
 CREATE INDEX sites_due_full ON sites (next_full_at) WHERE active;
 CREATE INDEX sites_due_check ON sites (next_check_at) WHERE active;
 CREATE INDEX sites_host ON sites (host);
