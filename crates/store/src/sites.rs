@@ -1572,6 +1572,11 @@ impl Store {
                 .rows_affected();
             n
         });
+        // SQLite keeps no statistics by itself: refresh them once a day, so that the lists keep
+        // choosing the right index as the tables grow (PostgreSQL's autovacuum does this).
+        if let Backend::Sqlite(pool) = &self.backend {
+            sqlx::raw_sql("PRAGMA optimize").execute(pool).await?;
+        }
         Ok(n)
     }
 
