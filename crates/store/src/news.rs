@@ -871,11 +871,17 @@ impl Store {
         let base_where = conditions.join(" AND ");
         let fts_where = format!("{base_where} AND news_fts MATCH ${}", next - 1);
         let probe_where = format!("{base_where} AND {probe}");
+        // Where many rows are visited (a scope or a topic), one pass over the index into a set
+        // beats a probe per row (about 60 µs each at a million entries).
+        let member_where = format!(
+            "{base_where} AND e.id IN (SELECT rowid FROM news_fts WHERE news_fts MATCH ${})",
+            next - 1
+        );
         // (FROM, WHERE) of the count.
         let by_topic = filter.topic_id.is_some();
         let (count_from, count_where) = match (sqlite && searching, narrow || by_topic) {
             (false, _) => (plain_from.as_str(), base_where.as_str()),
-            (true, true) => (plain_from.as_str(), probe_where.as_str()),
+            (true, true) => (plain_from.as_str(), member_where.as_str()),
             (true, false) => (fts_from, fts_where.as_str()),
         };
         // Counting stops at COUNT_CAP: past it, "more than 10,000" is all a reader needs, and an
@@ -900,10 +906,10 @@ impl Store {
         let (list_from, list_where) = match (sqlite && searching, narrow || by_topic) {
             (false, _) => (plain_from.as_str(), base_where.as_str()),
             // Within a topic SQLite lists newest first (its rank needs the full-text cursor).
-            (true, true) if by_topic => (plain_from.as_str(), probe_where.as_str()),
+            (true, true) if by_topic => (plain_from.as_str(), member_where.as_str()),
             // Best first needs every match's rank.
             _ if relevance => (fts_from, fts_where.as_str()),
-            (true, true) => (plain_from.as_str(), probe_where.as_str()),
+            (true, true) => (plain_from.as_str(), member_where.as_str()),
             // Many matches: walk the entries newest first, probing each; the first page is found
             // after a few rows. Few matches: take them from the index and sort them.
             (true, false) if total > WALK_THRESHOLD => (walk_from, probe_where.as_str()),
