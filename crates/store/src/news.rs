@@ -24,6 +24,8 @@ pub const POLL_INTERVAL: Duration = Duration::minutes(60);
 pub const MAX_BACKOFF: Duration = Duration::hours(24);
 /// Search totals are counted up to this many and reported as `COUNT_CAP + 1` beyond it.
 pub const COUNT_CAP: i64 = 10_000;
+/// Best first on PostgreSQL ranks this many of the newest matches.
+pub const RANKED_CANDIDATES: i64 = 1_000;
 /// Above this many matches, SQLite lists newest first by walking the date index (see
 /// `search_news`).
 const WALK_THRESHOLD: i64 = 2_000;
@@ -869,11 +871,17 @@ impl Store {
         let base_where = conditions.join(" AND ");
         let fts_where = format!("{base_where} AND news_fts MATCH ${}", next - 1);
         let probe_where = format!("{base_where} AND {probe}");
+        // Where many rows are visited (a scope or a topic), one pass over the index into a set
+        // beats a probe per row (about 60 µs each at a million entries).
+        let member_where = format!(
+            "{base_where} AND e.id IN (SELECT rowid FROM news_fts WHERE news_fts MATCH ${})",
+            next - 1
+        );
         // (FROM, WHERE) of the count.
         let by_topic = filter.topic_id.is_some();
         let (count_from, count_where) = match (sqlite && searching, narrow || by_topic) {
             (false, _) => (plain_from.as_str(), base_where.as_str()),
-            (true, true) => (plain_from.as_str(), probe_where.as_str()),
+            (true, true) => (plain_from.as_str(), member_where.as_str()),
             (true, false) => (fts_from, fts_where.as_str()),
         };
         // Counting stops at COUNT_CAP: past it, "more than 10,000" is all a reader needs, and an
@@ -898,21 +906,38 @@ impl Store {
         let (list_from, list_where) = match (sqlite && searching, narrow || by_topic) {
             (false, _) => (plain_from.as_str(), base_where.as_str()),
             // Within a topic SQLite lists newest first (its rank needs the full-text cursor).
-            (true, true) if by_topic => (plain_from.as_str(), probe_where.as_str()),
+            (true, true) if by_topic => (plain_from.as_str(), member_where.as_str()),
             // Best first needs every match's rank.
             _ if relevance => (fts_from, fts_where.as_str()),
-            (true, true) => (plain_from.as_str(), probe_where.as_str()),
+            (true, true) => (plain_from.as_str(), member_where.as_str()),
             // Many matches: walk the entries newest first, probing each; the first page is found
             // after a few rows. Few matches: take them from the index and sort them.
             (true, false) if total > WALK_THRESHOLD => (walk_from, probe_where.as_str()),
             (true, false) => (fts_from, fts_where.as_str()),
         };
-        let list_sql = format!(
-            "SELECT e.id, e.title, e.url, e.summary, e.published_at, e.site_id, e.unit_id, u.name AS unit_name, \
-             CASE WHEN f.title = '' THEN f.url ELSE f.title END AS feed_title \
-             FROM {list_from} WHERE {list_where} ORDER BY {order} LIMIT ${next} OFFSET ${}",
-            next + 1
-        );
+        let columns = "e.id, e.title, e.url, e.summary, e.published_at, e.site_id, e.unit_id, u.name AS unit_name, \
+                       CASE WHEN f.title = '' THEN f.url ELSE f.title END AS feed_title";
+        let list_sql = if relevance && !sqlite {
+            // Ranking every match of a common word reads every match's tsvector: PostgreSQL ranks
+            // the newest RANKED_CANDIDATES matches instead.
+            let newest = if by_topic {
+                "t.published_at DESC, t.entry_id DESC"
+            } else {
+                "e.published_at DESC, e.id DESC"
+            };
+            format!(
+                "SELECT id, title, url, summary, published_at, site_id, unit_id, unit_name, feed_title FROM \
+                 (SELECT {columns}, {} AS score FROM {list_from} WHERE {list_where} ORDER BY {newest} LIMIT {RANKED_CANDIDATES}) c \
+                 ORDER BY c.score DESC, c.published_at DESC, c.id DESC LIMIT ${next} OFFSET ${}",
+                rank.trim_end_matches(" DESC"),
+                next + 1
+            )
+        } else {
+            format!(
+                "SELECT {columns} FROM {list_from} WHERE {list_where} ORDER BY {order} LIMIT ${next} OFFSET ${}",
+                next + 1
+            )
+        };
         let rows: Vec<ItemRow> = on_pool!(self, pool => {
             let list = bind_all!(sqlx::query_as::<_, ItemRow>(sqlx::AssertSqlSafe(list_sql.as_str())), &binds);
             list.bind(paging.limit()).bind(paging.offset()).fetch_all(pool).await?

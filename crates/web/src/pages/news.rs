@@ -29,8 +29,8 @@ fn layout(title: impl Into<String>, identity: &Identity, notice: Option<&str>) -
     let mut layout = Layout::new(title, identity, "/tin-tuc");
     layout.notice = notice.and_then(|code| match code {
         "da-them" => Some("Đã thêm nguồn tin. Tin sẽ được đọc trong lần cập nhật tới (vài phút)."),
-        "da-tao" => Some("Đã tạo chủ đề."),
-        "da-luu" => Some("Đã lưu chủ đề."),
+        "da-tao" => Some("Đã tạo chủ đề. Các tin đã có sẽ được xếp vào chủ đề trong ít phút."),
+        "da-luu" => Some("Đã lưu chủ đề. Các tin đã có sẽ được xếp lại theo từ khóa mới trong ít phút."),
         "da-xoa" => Some("Đã xóa chủ đề."),
         _ => None,
     });
