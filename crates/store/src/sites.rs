@@ -1708,36 +1708,25 @@ mod tests {
             email: format!("{username}@truong.edu.vn"),
             ..Default::default()
         };
-        let webadmin = store
-            .create_person(&ctx, school.id, &person("qtweb").parse().unwrap(), None, false)
-            .await
-            .unwrap();
-        store
-            .grant_role(&ctx, webadmin.id, Role::WebsiteAdmin, school.id)
-            .await
-            .unwrap();
-        let principal = store
-            .create_person(&ctx, school.id, &person("hieutruong").parse().unwrap(), None, false)
-            .await
-            .unwrap();
-        store
-            .grant_role(&ctx, principal.id, Role::Principal, school.id)
-            .await
-            .unwrap();
-        let office_admin = store
-            .create_person(&ctx, office.id, &person("chuyenvien").parse().unwrap(), None, false)
-            .await
-            .unwrap();
-        store
-            .grant_role(&ctx, office_admin.id, Role::OfficeAdmin, office.id)
-            .await
-            .unwrap();
+        let mut ids = Vec::new();
+        for (username, role, unit) in [
+            ("qtweb", Role::WebsiteAdmin, &school),
+            ("hieutruong", Role::Principal, &school),
+            ("chuyenvien", Role::OfficeAdmin, &office),
+        ] {
+            let p = store
+                .create_person(&ctx, unit.id, &person(username).parse().unwrap(), None, false)
+                .await
+                .unwrap();
+            store.grant_role(&ctx, p.id, role, unit.id).await.unwrap();
+            ids.push(p.id);
+        }
         World {
             office,
             school,
             other,
-            webadmin: webadmin.id,
-            office_admin: office_admin.id,
+            webadmin: ids[0],
+            office_admin: ids[2],
         }
     }
 
@@ -2039,6 +2028,34 @@ mod tests {
                     .unwrap(),
                 vec!["th-a.edu.vn".to_string()]
             );
+
+            // Moving a school to another office moves its sites with it (the copied path).
+            let move_row = lanhmang_domain::units_import::ImportRow {
+                row: 2,
+                fields: UnitInput {
+                    code: "TH-B".into(),
+                    name: "Đơn vị TH-B".into(),
+                    kind: "school".into(),
+                    school_level: "th".into(),
+                    ..Default::default()
+                }
+                .parse()
+                .unwrap(),
+                parent_code: Some(lanhmang_domain::unit::UnitCode::parse("SGD").unwrap()),
+            };
+            store.import_units(&ctx, &[move_row], "test").await.unwrap();
+            let in_office = SiteFilter {
+                roots: vec![w.office.id],
+                ..Default::default()
+            };
+            assert_eq!(
+                store.list_sites(&in_office, Paging::default()).await.unwrap().1,
+                1,
+                "{backend}"
+            );
+            let moved = store.site(b.id).await.unwrap().unwrap();
+            assert_eq!(moved.ancestry.len(), 2, "{backend}: directly under the department now");
+            assert_eq!(store.sites_overview(&[moved.ancestry[0]], None).await.unwrap().total, 2);
 
             drop(store);
             db.cleanup().await;

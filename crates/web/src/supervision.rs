@@ -54,6 +54,20 @@ pub async fn unit_in_scope(state: &AppState, identity: &Identity, unit_id: i64, 
     Ok(unit)
 }
 
+/// An optional id from a query string: absent or empty is none; anything but a positive
+/// integer is refused with a message naming the parameter.
+pub fn optional_id(raw: &Option<String>, name: &str) -> Result<Option<i64>, String> {
+    match raw.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(v) => v
+            .parse::<i64>()
+            .ok()
+            .filter(|v| *v > 0)
+            .map(Some)
+            .ok_or_else(|| format!("{name} phải là một số nguyên dương (đã gửi «{v}»).")),
+    }
+}
+
 /// The roots of someone's scope for seeing sites.
 pub fn view_roots(identity: &Identity) -> Vec<i64> {
     scope_roots(&identity.actor, Action::ViewSites)

@@ -23,15 +23,7 @@ fn id(raw: &str) -> Result<i64, ApiError> {
 }
 
 fn opt_id(raw: &Option<String>, name: &str) -> Result<Option<i64>, ApiError> {
-    match raw.as_deref().map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(v) => v
-            .parse::<i64>()
-            .ok()
-            .filter(|v| *v > 0)
-            .map(Some)
-            .ok_or_else(|| ApiError::BadRequest(format!("{name} phải là một số nguyên dương (đã gửi «{v}»)."))),
-    }
+    service::optional_id(raw, name).map_err(ApiError::BadRequest)
 }
 
 #[derive(Serialize)]

@@ -113,21 +113,9 @@ async fn unit_choices(state: &AppState, roots: &[i64], selected: Option<i64>) ->
     ))
 }
 
-fn parse_opt_id(raw: &Option<String>) -> Result<Option<i64>, AppError> {
-    match raw.as_deref().map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(v) => v
-            .parse::<i64>()
-            .ok()
-            .filter(|v| *v > 0)
-            .map(Some)
-            .ok_or_else(|| AppError::BadRequest(format!("Mã đơn vị «{v}» không hợp lệ."))),
-    }
-}
-
 /// The unit filter of a page: a unit inside the person's scope (or none).
 async fn unit_filter(state: &AppState, identity: &Identity, raw: &Option<String>) -> Result<Option<Unit>, AppError> {
-    match parse_opt_id(raw)? {
+    match service::optional_id(raw, "Mã đơn vị").map_err(AppError::BadRequest)? {
         None => Ok(None),
         Some(id) => Ok(Some(
             service::unit_in_scope(state, identity, id, Action::ViewSites).await?,
