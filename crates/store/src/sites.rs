@@ -844,6 +844,11 @@ impl Store {
             let update = format!("UPDATE sites SET {due_col} = $1 WHERE id = $2");
             let n = on_pool!(self, pool => {
                 let mut tx = pool.begin().await?;
+                // Take the write lock before reading: on SQLite a transaction that reads first and
+                // writes later fails ("database is locked") when a worker wrote in between.
+                sqlx::query("UPDATE sites SET next_full_at = next_full_at WHERE id = 0")
+                    .execute(&mut *tx)
+                    .await?;
                 let due: Vec<(i64, String, i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(select.as_str()))
                     .bind(t)
                     .bind(limit)
