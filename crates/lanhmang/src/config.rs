@@ -522,6 +522,7 @@ impl Config {
             trust_proxy: self.trust_proxy,
             body_limit: self.body_limit_bytes,
             allow_private_sites: self.inspect.allow_private_targets.unwrap_or(false),
+            public_url: self.public_url.clone(),
             ..Default::default()
         }
     }

@@ -7,8 +7,8 @@ use axum::http::{HeaderMap, header};
 use axum::middleware::Next;
 use axum::response::Response;
 use base64::Engine;
-use lanhmang_domain::{Actor, password};
-use lanhmang_store::{AuditContext, Person, RoleGrant};
+use lanhmang_domain::password;
+use lanhmang_store::{AuditContext, Person};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
@@ -22,9 +22,8 @@ pub const LOGIN_CSRF_COOKIE: &str = "lm_csrf";
 /// The signed-in person, put in the request's extensions by [`load_identity`].
 #[derive(Debug, Clone)]
 pub struct Identity {
-    pub person: Person,
-    pub grants: Vec<RoleGrant>,
-    pub actor: Actor,
+    /// The person as the use cases see them (`app::Actor`); an `Identity` reads as one.
+    pub acting: lanhmang_app::Actor,
     /// Present for browser sessions.
     pub session: Option<SessionKey>,
     /// Present for API requests.
@@ -40,6 +39,13 @@ pub struct SessionKey {
 /// The client's address, as far as it can be known.
 #[derive(Debug, Clone)]
 pub struct ClientIp(pub String);
+
+impl std::ops::Deref for Identity {
+    type Target = lanhmang_app::Actor;
+    fn deref(&self) -> &lanhmang_app::Actor {
+        &self.acting
+    }
+}
 
 impl Identity {
     pub fn audit(&self, ip: &ClientIp) -> AuditContext {
@@ -111,16 +117,16 @@ pub fn cookie(name: &str, value: &str, https: bool, max_age: Option<i64>) -> Str
 /// Loads the identity behind a session cookie (pages) or a bearer token (API).
 pub async fn load_identity(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let ip = client_ip(&request, state.config.trust_proxy);
-    request.extensions_mut().insert(ClientIp(ip));
+    request.extensions_mut().insert(ClientIp(ip.clone()));
     let is_api = request.uri().path().starts_with("/api/");
     let identity = if is_api {
         match bearer(request.headers()) {
-            Some(token) => identity_from_token(&state, &token_hash(token)).await,
+            Some(token) => identity_from_token(&state, &token_hash(token), &ip).await,
             None => Ok(None),
         }
     } else {
         match cookie_value(request.headers(), SESSION_COOKIE) {
-            Some(token) => identity_from_session(&state, &token_hash(token)).await,
+            Some(token) => identity_from_session(&state, &token_hash(token), &ip).await,
             None => Ok(None),
         }
     };
@@ -165,7 +171,7 @@ fn client_ip(request: &Request, trust_proxy: bool) -> String {
         .unwrap_or_default()
 }
 
-async fn identity_from_session(state: &AppState, hash: &str) -> lanhmang_store::Result<Option<Identity>> {
+async fn identity_from_session(state: &AppState, hash: &str, ip: &str) -> lanhmang_store::Result<Option<Identity>> {
     let Some(session) = state.store.live_session(hash, state.config.session_idle).await? else {
         return Ok(None);
     };
@@ -173,14 +179,14 @@ async fn identity_from_session(state: &AppState, hash: &str) -> lanhmang_store::
         token_hash: session.token_hash,
         csrf_token: session.csrf_token,
     };
-    identity_for(state, session.person_id, Some(key), None).await
+    identity_for(state, session.person_id, Some(key), None, ip).await
 }
 
-async fn identity_from_token(state: &AppState, hash: &str) -> lanhmang_store::Result<Option<Identity>> {
+async fn identity_from_token(state: &AppState, hash: &str, ip: &str) -> lanhmang_store::Result<Option<Identity>> {
     let Some(person_id) = state.store.api_token_person(hash).await? else {
         return Ok(None);
     };
-    identity_for(state, person_id, None, Some(hash.to_string())).await
+    identity_for(state, person_id, None, Some(hash.to_string()), ip).await
 }
 
 async fn identity_for(
@@ -188,6 +194,7 @@ async fn identity_for(
     person_id: i64,
     session: Option<SessionKey>,
     api_token_hash: Option<String>,
+    ip: &str,
 ) -> lanhmang_store::Result<Option<Identity>> {
     let Some(person) = state.store.person(person_id).await? else {
         return Ok(None);
@@ -196,14 +203,8 @@ async fn identity_for(
         return Ok(None);
     }
     let grants = state.store.grants_of(person.id).await?;
-    let actor = Actor {
-        user_id: person.id,
-        grants: grants.iter().map(RoleGrant::as_grant).collect(),
-    };
     Ok(Some(Identity {
-        person,
-        grants,
-        actor,
+        acting: lanhmang_app::Actor::new(person, grants, ip.to_string()),
         session,
         api_token_hash,
     }))

@@ -211,3 +211,29 @@ fn with_retry_after(mut response: Response, wait_seconds: i64) -> Response {
     }
     response
 }
+
+impl From<lanhmang_app::AppError> for AppError {
+    fn from(e: lanhmang_app::AppError) -> Self {
+        use lanhmang_app::AppError as E;
+        match e {
+            E::NotFound => AppError::NotFound,
+            E::Forbidden => AppError::Forbidden,
+            E::Invalid(list) => AppError::BadRequest(lanhmang_app::error::messages(&list).join(" ")),
+            E::Conflict(m) => AppError::Conflict(m),
+            E::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<lanhmang_app::AppError> for ApiError {
+    fn from(e: lanhmang_app::AppError) -> Self {
+        use lanhmang_app::AppError as E;
+        match e {
+            E::NotFound => ApiError::NotFound,
+            E::Forbidden => ApiError::Forbidden,
+            E::Invalid(list) => ApiError::Unprocessable(lanhmang_app::error::messages(&list)),
+            E::Conflict(m) => ApiError::Conflict(m),
+            E::Store(e) => e.into(),
+        }
+    }
+}

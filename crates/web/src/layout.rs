@@ -42,7 +42,7 @@ impl Layout {
         nav.push(("/tai-khoan", "Tài khoản", None));
         let nav = nav
             .into_iter()
-            .filter(|(_, _, need)| need.is_none_or(|a| can_somewhere(&identity.actor, a)))
+            .filter(|(_, _, need)| need.is_none_or(|a| can_somewhere(&identity.permissions, a)))
             .map(|(href, label, _)| NavItem {
                 href,
                 label,

@@ -25,7 +25,6 @@ pub mod pages;
 pub mod routes;
 mod static_files;
 pub mod supervision;
-pub mod yearly;
 
 pub use error::AppError;
 pub use routes::{Need, RouteInfo};
@@ -69,6 +68,8 @@ pub struct WebConfig {
     pub throttle: ThrottleConfig,
     /// Accept websites on local or private addresses (the demo's simulated sites, tests).
     pub allow_private_sites: bool,
+    /// Where people reach the application (`https://…`); absolute links in e-mails need it.
+    pub public_url: Option<String>,
 }
 
 impl Default for WebConfig {
@@ -82,6 +83,7 @@ impl Default for WebConfig {
             body_limit: 2 * 1024 * 1024,
             throttle: ThrottleConfig::default(),
             allow_private_sites: false,
+            public_url: None,
         }
     }
 }
@@ -91,13 +93,23 @@ impl Default for WebConfig {
 pub struct AppState {
     pub store: Arc<Store>,
     pub config: Arc<WebConfig>,
+    /// The use cases' context: every rule is reached through it.
+    pub app: lanhmang_app::App,
 }
 
 impl AppState {
     pub fn new(store: Arc<Store>, config: WebConfig) -> AppState {
+        let app = lanhmang_app::App::new(
+            store.clone(),
+            lanhmang_app::Settings {
+                links: lanhmang_app::Links::new(config.public_url.as_deref()),
+                allow_private_sites: config.allow_private_sites,
+            },
+        );
         AppState {
             store,
             config: Arc::new(config),
+            app,
         }
     }
 }

@@ -116,7 +116,7 @@ async fn enforce(State((need, api)): State<(Need, bool)>, request: Request, next
             login_redirect(&request)
         }),
         (Need::SignedIn, Some(_)) => None,
-        (Need::Permission(action), Some(id)) if can_somewhere(&id.actor, action) => None,
+        (Need::Permission(action), Some(id)) if can_somewhere(&id.permissions, action) => None,
         (Need::Permission(_), Some(_)) => Some(if api {
             ApiError::Forbidden.into_response()
         } else {

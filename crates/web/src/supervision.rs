@@ -13,16 +13,17 @@ use lanhmang_store::{AuditContext, Unit};
 
 use crate::AppState;
 use crate::auth::Identity;
-use crate::yearly::{Result, ServiceError};
+use lanhmang_app::{AppError as ServiceError, Result};
 
 /// A site someone may see with `action`; anything out of scope is a 404, so that its existence
 /// is not revealed.
 pub async fn visible_site(state: &AppState, identity: &Identity, id: i64, action: Action) -> Result<Site> {
     let site = state.store.site(id).await?.ok_or(ServiceError::NotFound)?;
-    if authorize(&identity.actor, action, Target::Unit(&site.ancestry)) {
+    if authorize(&identity.permissions, action, Target::Unit(&site.ancestry)) {
         return Ok(site);
     }
-    if action != Action::ViewSites && authorize(&identity.actor, Action::ViewSites, Target::Unit(&site.ancestry)) {
+    if action != Action::ViewSites && authorize(&identity.permissions, Action::ViewSites, Target::Unit(&site.ancestry))
+    {
         return Err(ServiceError::Forbidden);
     }
     Err(ServiceError::NotFound)
@@ -30,10 +31,16 @@ pub async fn visible_site(state: &AppState, identity: &Identity, id: i64, action
 
 pub async fn visible_finding(state: &AppState, identity: &Identity, id: i64, action: Action) -> Result<SiteFinding> {
     let finding = state.store.site_finding(id).await?.ok_or(ServiceError::NotFound)?;
-    if authorize(&identity.actor, action, Target::Unit(&finding.ancestry)) {
+    if authorize(&identity.permissions, action, Target::Unit(&finding.ancestry)) {
         return Ok(finding);
     }
-    if action != Action::ViewSites && authorize(&identity.actor, Action::ViewSites, Target::Unit(&finding.ancestry)) {
+    if action != Action::ViewSites
+        && authorize(
+            &identity.permissions,
+            Action::ViewSites,
+            Target::Unit(&finding.ancestry),
+        )
+    {
         return Err(ServiceError::Forbidden);
     }
     Err(ServiceError::NotFound)
@@ -42,9 +49,9 @@ pub async fn visible_finding(state: &AppState, identity: &Identity, id: i64, act
 /// A unit in someone's scope for `action` (404 outside it).
 pub async fn unit_in_scope(state: &AppState, identity: &Identity, unit_id: i64, action: Action) -> Result<Unit> {
     let unit = state.store.unit(unit_id).await?.ok_or(ServiceError::NotFound)?;
-    if !authorize(&identity.actor, action, Target::Unit(&unit.ancestry)) {
+    if !authorize(&identity.permissions, action, Target::Unit(&unit.ancestry)) {
         return Err(
-            if authorize(&identity.actor, Action::ViewSites, Target::Unit(&unit.ancestry)) {
+            if authorize(&identity.permissions, Action::ViewSites, Target::Unit(&unit.ancestry)) {
                 ServiceError::Forbidden
             } else {
                 ServiceError::NotFound
@@ -70,7 +77,7 @@ pub fn optional_id(raw: &Option<String>, name: &str) -> Result<Option<i64>, Stri
 
 /// The roots of someone's scope for seeing sites.
 pub fn view_roots(identity: &Identity) -> Vec<i64> {
-    scope_roots(&identity.actor, Action::ViewSites)
+    scope_roots(&identity.permissions, Action::ViewSites)
 }
 
 /// The standard in force for a unit: the nearest office's latest version, or the default.
@@ -184,8 +191,8 @@ pub async fn inspect_now(
             let unit = unit_in_scope(state, identity, id, Action::ManageSites).await?;
             Ok(state.store.request_inspection(ctx, &unit.ancestry, None).await?)
         }
-        _ => Err(ServiceError::BadRequest(
-            "Cần cho biết đúng một trong hai: site_id (một website) hoặc unit_id (mọi website của đơn vị).".into(),
+        _ => Err(ServiceError::invalid(
+            "Cần cho biết đúng một trong hai: site_id (một website) hoặc unit_id (mọi website của đơn vị).",
         )),
     }
 }
@@ -197,7 +204,7 @@ pub async fn progress(state: &AppState, identity: &Identity, id: i64) -> Result<
         .inspection_progress(id)
         .await?
         .ok_or(ServiceError::NotFound)?;
-    if !authorize(&identity.actor, Action::ViewSites, Target::Unit(&p.ancestry)) {
+    if !authorize(&identity.permissions, Action::ViewSites, Target::Unit(&p.ancestry)) {
         return Err(ServiceError::NotFound);
     }
     Ok(p)
@@ -232,11 +239,10 @@ pub struct ImportReport {
 /// `ten` (header names are matched without diacritics). Every row is checked first; if any
 /// is wrong nothing is added, and every problem is reported with its line.
 pub async fn import(state: &AppState, identity: &Identity, ctx: &AuditContext, bytes: &[u8]) -> Result<ImportReport> {
-    let table =
-        lanhmang_domain::units_import::read_table(bytes).map_err(|e| ServiceError::BadRequest(e.to_string()))?;
+    let table = lanhmang_domain::units_import::read_table(bytes).map_err(|e| ServiceError::invalid(e.to_string()))?;
     let mut report = ImportReport::default();
     let Some(header) = table.first() else {
-        return Err(ServiceError::BadRequest("Tệp không có dòng nào.".into()));
+        return Err(ServiceError::invalid("Tệp không có dòng nào."));
     };
     let find = |names: &[&str]| {
         header.iter().position(|h| {
@@ -248,14 +254,14 @@ pub async fn import(state: &AppState, identity: &Identity, ctx: &AuditContext, b
         find(&["ma_don_vi", "ma don vi", "ma", "code", "unit_code"]),
         find(&["dia_chi", "dia chi", "url", "website", "dia chi website"]),
     ) else {
-        return Err(ServiceError::BadRequest(
-            "Dòng đầu phải có các cột «ma_don_vi» và «dia_chi» (tùy chọn «loai», «ten»). Hãy dùng tệp mẫu.".into(),
+        return Err(ServiceError::invalid(
+            "Dòng đầu phải có các cột «ma_don_vi» và «dia_chi» (tùy chọn «loai», «ten»). Hãy dùng tệp mẫu.",
         ));
     };
     let kind_col = find(&["loai", "kind"]);
     let name_col = find(&["ten", "ten hien thi", "name"]);
     if table.len() > 5_001 {
-        return Err(ServiceError::BadRequest("Mỗi lần nhập tối đa 5.000 dòng.".into()));
+        return Err(ServiceError::invalid("Mỗi lần nhập tối đa 5.000 dòng."));
     }
     let mut parsed: Vec<(Unit, NewSite)> = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
@@ -267,7 +273,7 @@ pub async fn import(state: &AppState, identity: &Identity, ctx: &AuditContext, b
         }
         let code = cell(Some(code_col));
         let unit = match state.store.unit_by_code(code).await? {
-            Some(u) if authorize(&identity.actor, Action::ManageSites, Target::Unit(&u.ancestry)) => u,
+            Some(u) if authorize(&identity.permissions, Action::ManageSites, Target::Unit(&u.ancestry)) => u,
             _ => {
                 report
                     .errors

@@ -138,7 +138,7 @@ pub struct MeJson {
 }
 
 pub async fn me(ApiIdentity(identity): ApiIdentity) -> Json<MeJson> {
-    let p = identity.person;
+    let p = identity.person.clone();
     Json(MeJson {
         id: p.id,
         username: p.username,
@@ -246,7 +246,7 @@ pub async fn units(
         school_level: filter_value(&q.school_level, SchoolLevel::parse, "school_level")?,
         status: filter_value(&q.status, UnitStatus::parse, "status")?,
     };
-    let roots = scope_roots(&identity.actor, Action::ViewUnit);
+    let roots = scope_roots(&identity.permissions, Action::ViewUnit);
     let (units, total) = state.store.list_units(&roots, &filter, paging).await?;
     Ok(Json(ListJson {
         items: units.into_iter().map(UnitJson::from).collect(),
@@ -263,7 +263,7 @@ pub async fn unit(
 ) -> Result<Json<UnitJson>, ApiError> {
     let id: i64 = id.parse().map_err(|_| ApiError::NotFound)?;
     let unit = state.store.unit(id).await?.ok_or(ApiError::NotFound)?;
-    if !authorize(&identity.actor, Action::ViewUnit, Target::Unit(&unit.ancestry)) {
+    if !authorize(&identity.permissions, Action::ViewUnit, Target::Unit(&unit.ancestry)) {
         // Out of scope looks the same as absent: ids do not reveal what exists elsewhere.
         return Err(ApiError::NotFound);
     }
@@ -293,7 +293,7 @@ pub async fn people(
     ApiQuery(q): ApiQuery<PeopleQuery>,
 ) -> Result<Json<ListJson<PersonJson>>, ApiError> {
     let paging = paging(&q.page, &q.per_page)?;
-    let roots = scope_roots(&identity.actor, Action::ViewPeople);
+    let roots = scope_roots(&identity.permissions, Action::ViewPeople);
     let (people, total) = state.store.list_people(&roots, q.q.as_deref(), paging).await?;
     let ids: Vec<i64> = people.iter().map(|p| p.id).collect();
     let grants = state.store.grants_of_many(&ids).await?;

@@ -188,7 +188,7 @@ pub async fn create_site(
                 },
                 // The existing registration is named only to those who may see it.
                 "site_id": lanhmang_domain::authorize(
-                    &identity.actor,
+                    &identity.permissions,
                     Action::ViewSites,
                     lanhmang_domain::Target::Unit(&s.ancestry),
                 )

@@ -23,7 +23,7 @@ use super::{ApiIdentity, ApiJson, ApiQuery, ListJson, OptionalJson, paging};
 use crate::AppState;
 use crate::auth::ClientIp;
 use crate::error::ApiError;
-use crate::yearly;
+use lanhmang_app::yearly;
 
 fn id(raw: &str) -> Result<i64, ApiError> {
     raw.parse::<i64>().ok().filter(|v| *v > 0).ok_or(ApiError::NotFound)
@@ -78,15 +78,15 @@ pub async fn list_plans(
     ApiQuery(q): ApiQuery<PlansQuery>,
 ) -> Result<Json<ListJson<PlanJson>>, ApiError> {
     let paging = paging(&q.page, &q.per_page)?;
-    let units = yearly::grant_units(&state, &identity).await?;
+    let units = yearly::grant_units(&state.app, &identity).await?;
     let scope = PlanScope {
-        roots: scope_roots(&identity.actor, Action::ManagePlans)
+        roots: scope_roots(&identity.permissions, Action::ManagePlans)
             .into_iter()
-            .chain(scope_roots(&identity.actor, Action::ViewDashboard))
+            .chain(scope_roots(&identity.permissions, Action::ViewDashboard))
             .collect(),
         ancestors: units
             .iter()
-            .filter(|u| authorize(&identity.actor, Action::ViewPlans, Target::Unit(&u.ancestry)))
+            .filter(|u| authorize(&identity.permissions, Action::ViewPlans, Target::Unit(&u.ancestry)))
             .flat_map(|u| u.ancestry.clone())
             .collect(),
     };
@@ -133,12 +133,12 @@ pub async fn create_plan(
     let issuer = match body.issuing_unit_id {
         Some(uid) => state.store.unit(uid).await?.ok_or(ApiError::NotFound)?,
         None => {
-            let candidates: Vec<_> = yearly::grant_units(&state, &identity)
+            let candidates: Vec<_> = yearly::grant_units(&state.app, &identity)
                 .await?
                 .into_iter()
                 .filter(|u| {
                     u.kind != UnitKind::School
-                        && authorize(&identity.actor, Action::ManagePlans, Target::Unit(&u.ancestry))
+                        && authorize(&identity.permissions, Action::ManagePlans, Target::Unit(&u.ancestry))
                 })
                 .collect();
             match <[_; 1]>::try_from(candidates) {
@@ -151,7 +151,11 @@ pub async fn create_plan(
             }
         }
     };
-    if !authorize(&identity.actor, Action::ManagePlans, Target::Unit(&issuer.ancestry)) {
+    if !authorize(
+        &identity.permissions,
+        Action::ManagePlans,
+        Target::Unit(&issuer.ancestry),
+    ) {
         return Err(ApiError::Forbidden);
     }
     if issuer.kind == UnitKind::School {
@@ -177,7 +181,7 @@ pub async fn get_plan(
     ApiIdentity(identity): ApiIdentity,
     Path(plan_id): Path<String>,
 ) -> Result<Json<PlanJson>, ApiError> {
-    let (plan, _) = yearly::visible_plan(&state, &identity, id(&plan_id)?).await?;
+    let (plan, _) = yearly::visible_plan(&state.app, &identity, id(&plan_id)?).await?;
     Ok(Json(PlanJson::new(plan, true)))
 }
 
@@ -193,7 +197,7 @@ pub async fn publish_plan(
     Path(plan_id): Path<String>,
     OptionalJson(body): OptionalJson<VersionJson>,
 ) -> Result<Json<PlanJson>, ApiError> {
-    let (plan, rights) = yearly::visible_plan(&state, &identity, id(&plan_id)?).await?;
+    let (plan, rights) = yearly::visible_plan(&state.app, &identity, id(&plan_id)?).await?;
     if !rights.manage {
         return Err(ApiError::Forbidden);
     }
@@ -299,11 +303,11 @@ pub async fn create_activity(
     ip: ClientIp,
     ApiJson(body): ApiJson<NewActivityJson>,
 ) -> Result<Response, ApiError> {
-    let (plan, _) = yearly::visible_plan(&state, &identity, body.plan_id).await?;
+    let (plan, _) = yearly::visible_plan(&state.app, &identity, body.plan_id).await?;
     if plan.status != PlanStatus::Published {
         return Err(ApiError::Conflict("Kế hoạch chưa được ban hành.".into()));
     }
-    let unit = yearly::school_of_plan(&state, &identity, &plan, body.unit_id, Action::LogActivities).await?;
+    let unit = yearly::school_of_plan(&state.app, &identity, &plan, body.unit_id, Action::LogActivities).await?;
     let a = &body.audience;
     let mut bands = [
         String::new(),
@@ -404,7 +408,7 @@ pub async fn list_activities(
         query: q.q.clone(),
         ..Default::default()
     };
-    let roots = scope_roots(&identity.actor, Action::ViewActivities);
+    let roots = scope_roots(&identity.permissions, Action::ViewActivities);
     let (rows, total) = state.store.list_activities(&roots, &filter, paging).await?;
     Ok(Json(ListJson {
         items: rows.into_iter().map(ActivityJson::from).collect(),
@@ -475,8 +479,8 @@ async fn plan_and_school(
     unit_id: &str,
     action: Action,
 ) -> Result<(Plan, lanhmang_store::Unit), ApiError> {
-    let (plan, _) = yearly::visible_plan(state, identity, id(plan_id)?).await?;
-    let unit = yearly::school_of_plan(state, identity, &plan, id(unit_id)?, action).await?;
+    let (plan, _) = yearly::visible_plan(&state.app, identity, id(plan_id)?).await?;
+    let unit = yearly::school_of_plan(&state.app, identity, &plan, id(unit_id)?, action).await?;
     Ok((plan, unit))
 }
 
@@ -490,7 +494,7 @@ pub async fn get_report(
         Some(r) => Ok(Json(ReportJson::from(r)).into_response()),
         None => {
             // Nothing written yet: show what the draft would hold, without creating it.
-            let computed = yearly::computed(&state, &plan, &unit).await?;
+            let computed = yearly::computed(&state.app, &plan, &unit).await?;
             let values: BTreeMap<String, serde_json::Value> = computed
                 .iter()
                 .map(|(k, (v, source))| (k.clone(), json!({"value": v, "computed": v, "source": source})))
@@ -546,7 +550,7 @@ pub async fn put_report(
     let (plan, unit) = plan_and_school(&state, &identity, &plan_id, &unit_id, Action::WriteSchoolReport).await?;
     let ctx = identity.audit(&ip);
     let existed = state.store.report(plan.id, unit.id).await?.is_some();
-    let report = yearly::report_for(&state, &ctx, &plan, &unit).await?;
+    let report = yearly::report_for(&state.app, &ctx, &plan, &unit).await?;
     let version = match (body.version, existed) {
         (Some(v), _) => v,
         (None, false) => report.version,
@@ -556,7 +560,7 @@ pub async fn put_report(
             ));
         }
     };
-    let computed = yearly::computed(&state, &plan, &unit).await?;
+    let computed = yearly::computed(&state.app, &plan, &unit).await?;
     // Values not sent keep what the report holds.
     let mut inputs: BTreeMap<String, ValueInput> = report
         .values
@@ -617,9 +621,9 @@ pub async fn submit_report(
 ) -> Result<Json<ReportJson>, ApiError> {
     let (plan, unit) = plan_and_school(&state, &identity, &plan_id, &unit_id, Action::WriteSchoolReport).await?;
     let ctx = identity.audit(&ip);
-    let report = yearly::report_for(&state, &ctx, &plan, &unit).await?;
+    let report = yearly::report_for(&state.app, &ctx, &plan, &unit).await?;
     let version = body.and_then(|b| b.version).unwrap_or(report.version);
-    let submitted = yearly::submit(&state, &ctx, &plan, &unit, &report, version).await?;
+    let submitted = yearly::submit(&state.app, &ctx, &plan, &unit, &report, version).await?;
     Ok(Json(ReportJson::from(submitted)))
 }
 
@@ -640,8 +644,8 @@ async fn review(
         .ok_or_else(|| ApiError::Conflict("Trường chưa lập báo cáo nên chưa có gì để xem xét.".into()))?;
     let body = body.unwrap_or_default();
     let version = body.version.unwrap_or(report.version);
-    let done = crate::yearly::review(
-        &state,
+    let done = lanhmang_app::yearly::review(
+        &state.app,
         &identity.audit(&ip),
         &plan,
         &unit,
@@ -690,7 +694,7 @@ pub async fn dashboard(
     ApiIdentity(identity): ApiIdentity,
     Path(plan_id): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let (plan, _) = yearly::visible_plan(&state, &identity, id(&plan_id)?).await?;
+    let (plan, _) = yearly::visible_plan(&state.app, &identity, id(&plan_id)?).await?;
     let roots = yearly::dashboard_roots(&identity, &plan);
     if roots.is_empty() {
         return Err(ApiError::Forbidden);

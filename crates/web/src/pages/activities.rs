@@ -33,7 +33,7 @@ use crate::AppState;
 use crate::auth::{ClientIp, Identity};
 use crate::error::AppError;
 use crate::layout::{FieldErrors, Layout, Pager, render};
-use crate::yearly;
+use lanhmang_app::yearly;
 
 /// Files one submission may carry.
 pub const MAX_FILES: usize = 4;
@@ -168,7 +168,7 @@ fn plan_label(p: &Plan) -> String {
 
 /// The units above someone's grants, where the plans that reach them are issued.
 async fn grant_ancestors(state: &AppState, identity: &Identity) -> Result<Vec<i64>, AppError> {
-    let units = yearly::grant_units(state, identity).await?;
+    let units = yearly::grant_units(&state.app, identity).await?;
     let ids: BTreeSet<i64> = units.iter().flat_map(|u| u.ancestry.iter().copied()).collect();
     Ok(ids.into_iter().collect())
 }
@@ -177,7 +177,11 @@ async fn grant_ancestors(state: &AppState, identity: &Identity) -> Result<Vec<i6
 async fn visible_activity(state: &AppState, identity: &Identity, id: i64) -> Result<(Activity, Unit), AppError> {
     let activity = state.store.activity(id).await?.ok_or(AppError::NotFound)?;
     let unit = state.store.unit(activity.unit_id).await?.ok_or(AppError::NotFound)?;
-    if !authorize(&identity.actor, Action::ViewActivities, Target::Unit(&unit.ancestry)) {
+    if !authorize(
+        &identity.permissions,
+        Action::ViewActivities,
+        Target::Unit(&unit.ancestry),
+    ) {
         return Err(AppError::NotFound);
     }
     Ok((activity, unit))
@@ -187,9 +191,9 @@ async fn visible_activity(state: &AppState, identity: &Identity, id: i64) -> Res
 /// school), the school's principal, and the office staff who review the school.
 fn may_edit(identity: &Identity, activity: &Activity, unit: &Unit) -> bool {
     let target = Target::Unit(&unit.ancestry);
-    (activity.created_by == Some(identity.person.id) && authorize(&identity.actor, Action::LogActivities, target))
-        || authorize(&identity.actor, Action::WriteSchoolReport, target)
-        || authorize(&identity.actor, Action::ReviewReports, target)
+    (activity.created_by == Some(identity.person.id) && authorize(&identity.permissions, Action::LogActivities, target))
+        || authorize(&identity.permissions, Action::WriteSchoolReport, target)
+        || authorize(&identity.permissions, Action::ReviewReports, target)
 }
 
 async fn editable_activity(state: &AppState, identity: &Identity, raw_id: &str) -> Result<(Activity, Unit), AppError> {
@@ -279,7 +283,7 @@ async fn filters(
     q: &FilterQuery,
     action: &'static str,
 ) -> Result<Filters, AppError> {
-    let view_roots = scope_roots(&identity.actor, Action::ViewActivities);
+    let view_roots = scope_roots(&identity.permissions, Action::ViewActivities);
     let mut problems = Vec::new();
     let mut filter = ActivityFilter::default();
     let mut params: Vec<(&'static str, String)> = Vec::new();
@@ -297,7 +301,7 @@ async fn filters(
     let mut chosen_unit = None;
     match optional_id(&q.don_vi) {
         Some(Ok(id)) => match state.store.unit(id).await? {
-            Some(u) if authorize(&identity.actor, Action::ViewActivities, Target::Unit(&u.ancestry)) => {
+            Some(u) if authorize(&identity.permissions, Action::ViewActivities, Target::Unit(&u.ancestry)) => {
                 // A school's subtree is the school itself; an office's is all its schools.
                 roots = vec![u.id];
                 chosen_unit = Some(u.id);
@@ -448,7 +452,7 @@ pub async fn list(
         layout: layout("Hoạt động", &identity, q.tb.as_deref()),
         rows: activities.iter().map(Row::from_activity).collect(),
         pager: Pager::new("/hoat-dong", &pager_params, paging, total),
-        can_log: can_somewhere(&identity.actor, Action::LogActivities),
+        can_log: can_somewhere(&identity.permissions, Action::LogActivities),
         calendar_link: with_query("/hoat-dong/lich", &f.params),
         export_link: with_query("/hoat-dong/xuat.xlsx", &f.params),
         filtered: !f.params.is_empty(),
@@ -625,7 +629,7 @@ pub async fn calendar(
         total,
         shown: activities.len(),
         truncated: i64::try_from(activities.len()).unwrap_or(i64::MAX) < total,
-        can_log: can_somewhere(&identity.actor, Action::LogActivities),
+        can_log: can_somewhere(&identity.permissions, Action::LogActivities),
         show_units: f.view.units.is_some(),
         filters: f.view,
     })
@@ -897,7 +901,7 @@ async fn read_form(multipart: Result<Multipart, MultipartRejection>) -> Result<(
 /// The schools where someone may log: active schools in the subtrees where they hold
 /// `LogActivities`.
 async fn loggable_schools(state: &AppState, identity: &Identity) -> Result<Vec<Unit>, AppError> {
-    let roots = scope_roots(&identity.actor, Action::LogActivities);
+    let roots = scope_roots(&identity.permissions, Action::LogActivities);
     let filter = UnitFilter {
         kind: Some(UnitKind::School),
         status: Some(UnitStatus::Active),
@@ -922,8 +926,8 @@ fn reaches(plan: &Plan, unit: &Unit) -> bool {
 async fn school_for_logging(state: &AppState, identity: &Identity, id: i64) -> Result<Unit, AppError> {
     let unit = state.store.unit(id).await?.ok_or(AppError::NotFound)?;
     let target = Target::Unit(&unit.ancestry);
-    if !authorize(&identity.actor, Action::LogActivities, target) {
-        return Err(if authorize(&identity.actor, Action::ViewUnit, target) {
+    if !authorize(&identity.permissions, Action::LogActivities, target) {
+        return Err(if authorize(&identity.permissions, Action::ViewUnit, target) {
             AppError::Forbidden
         } else {
             AppError::NotFound

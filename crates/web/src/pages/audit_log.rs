@@ -78,7 +78,7 @@ pub async fn page(
     identity: Identity,
     Query(q): Query<AuditQuery>,
 ) -> Result<Response, AppError> {
-    if !authorize(&identity.actor, Action::ViewAudit, Target::System) {
+    if !authorize(&identity.permissions, Action::ViewAudit, Target::System) {
         return Err(AppError::Forbidden);
     }
     let paging = super::paging(&q.page, &q.per_page)?;

@@ -35,7 +35,7 @@ use crate::auth::Identity;
 use crate::charts::ProgressChart;
 use crate::error::AppError;
 use crate::layout::{Layout, Pager, render};
-use crate::yearly::{self, Dashboard, IndicatorFigure, LevelFigure, PlanRights};
+use lanhmang_app::yearly::{self, Dashboard, IndicatorFigure, LevelFigure, PlanRights};
 
 // ---------------------------------------------------------------------------------------------
 // Figures as people read them, shared by the plan dashboard and the rollup.
@@ -202,7 +202,7 @@ fn days_left(deadline: Date, today: Date) -> (String, bool) {
 /// The plan, if the person may see its dashboard: 404 when the plan is out of sight, 403 when
 /// it is visible but its figures are not theirs to see.
 async fn dashboard_plan(state: &AppState, identity: &Identity, raw_id: &str) -> Result<(Plan, PlanRights), AppError> {
-    let (plan, rights) = yearly::visible_plan(state, identity, parse_id(raw_id)?).await?;
+    let (plan, rights) = yearly::visible_plan(&state.app, identity, parse_id(raw_id)?).await?;
     if !rights.dashboard {
         return Err(AppError::Forbidden);
     }
@@ -453,7 +453,7 @@ pub async fn plan_page(
         pager,
         can_remind: rights.review && plan.status == PlanStatus::Published,
         can_outbox: lanhmang_domain::authorize(
-            &identity.actor,
+            &identity.permissions,
             Action::ViewOutbox,
             lanhmang_domain::Target::Unit(&plan.issuing_ancestry),
         ),
@@ -518,7 +518,7 @@ async fn remind_school(
     );
     // One reminder per school and day, however often the button is pressed.
     let dedup = format!("manual_reminder:{}:{}:{today}", plan.id, unit.id);
-    let mails = yearly::principal_mails(state, plan, unit, "manual_reminder", subject, body, Some(dedup)).await?;
+    let mails = yearly::principal_mails(&state.app, plan, unit, "manual_reminder", subject, body, Some(dedup)).await?;
     let (mut queued, mut already) = (0, 0);
     for mail in &mails {
         match state.store.queue_mail(mail).await {
@@ -543,7 +543,7 @@ pub async fn remind(
     Path(id): Path<String>,
     PageForm(form): PageForm<RemindForm>,
 ) -> Result<Response, AppError> {
-    let (plan, rights) = yearly::visible_plan(&state, &identity, parse_id(&id)?).await?;
+    let (plan, rights) = yearly::visible_plan(&state.app, &identity, parse_id(&id)?).await?;
     if !rights.review {
         return Err(AppError::Forbidden);
     }
@@ -571,7 +571,7 @@ pub async fn remind(
             .trim()
             .parse::<i64>()
             .map_err(|_| AppError::BadRequest("Mã trường cần nhắc không hợp lệ.".into()))?;
-        let unit = yearly::school_of_plan(&state, &identity, &plan, unit_id, Action::ReviewReports).await?;
+        let unit = yearly::school_of_plan(&state.app, &identity, &plan, unit_id, Action::ReviewReports).await?;
         let sent = state
             .store
             .report(plan.id, unit.id)
@@ -637,7 +637,7 @@ pub async fn rollup(
     identity: Identity,
     Query(q): Query<RollupQuery>,
 ) -> Result<Response, AppError> {
-    let roots = scope_roots(&identity.actor, Action::ViewDashboard);
+    let roots = scope_roots(&identity.permissions, Action::ViewDashboard);
     let year = if q.nam.trim().is_empty() {
         SchoolYear::containing(yearly::today())
     } else {
@@ -807,7 +807,7 @@ pub async fn outbox(
     identity: Identity,
     Query(q): Query<OutboxQuery>,
 ) -> Result<Response, AppError> {
-    let roots = scope_roots(&identity.actor, Action::ViewOutbox);
+    let roots = scope_roots(&identity.permissions, Action::ViewOutbox);
     let paging = super::paging(&q.page, &q.per_page)?;
     let status = match q.trang_thai.trim() {
         "" => None,
@@ -1593,8 +1593,8 @@ async fn school_file(
     q: DocumentQuery,
     format: Format,
 ) -> Result<Response, AppError> {
-    let (plan, _) = yearly::visible_plan(&state, &identity, parse_id(&id)?).await?;
-    let unit = yearly::school_of_plan(&state, &identity, &plan, parse_id(&unit_id)?, Action::ViewReports).await?;
+    let (plan, _) = yearly::visible_plan(&state.app, &identity, parse_id(&id)?).await?;
+    let unit = yearly::school_of_plan(&state.app, &identity, &plan, parse_id(&unit_id)?, Action::ViewReports).await?;
     let report = state.store.report(plan.id, unit.id).await?.ok_or_else(|| {
         AppError::Conflict("Trường chưa lập báo cáo cho kế hoạch này nên chưa có gì để tải về.".into())
     })?;

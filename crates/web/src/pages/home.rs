@@ -64,9 +64,9 @@ pub async fn page(
     Query(q): Query<HomeQuery>,
 ) -> Result<Response, AppError> {
     let store = &state.store;
-    let roots = scope_roots(&identity.actor, Action::ViewUnit);
+    let roots = scope_roots(&identity.permissions, Action::ViewUnit);
     let root_units = store.units_by_ids(&roots).await?;
-    let people_roots = scope_roots(&identity.actor, Action::ViewPeople);
+    let people_roots = scope_roots(&identity.permissions, Action::ViewPeople);
     let (people_sample, people_total) = if people_roots.is_empty() {
         (Vec::new(), None)
     } else {
@@ -78,19 +78,19 @@ pub async fn page(
 
     // The newest plans that concern the person, with where they stand for them.
     let mut plans = Vec::new();
-    if lanhmang_domain::permission::can_somewhere(&identity.actor, Action::ViewPlans) {
+    if lanhmang_domain::permission::can_somewhere(&identity.permissions, Action::ViewPlans) {
         let scope = super::plans::plan_scope(&state, &identity).await?;
         let (recent, _) = store.list_plans(&scope, Paging { page: 1, per_page: 3 }).await?;
         for plan in recent {
-            let (_, rights) = crate::yearly::visible_plan(&state, &identity, plan.id).await?;
+            let (_, rights) = lanhmang_app::yearly::visible_plan(&state.app, &identity, plan.id).await?;
             let when = format!(
                 "Năm học {} · hạn nộp báo cáo {}",
                 plan.school_year.label(),
-                crate::yearly::date_text(plan.deadline)
+                lanhmang_app::yearly::date_text(plan.deadline)
             );
             if rights.dashboard && plan.status == lanhmang_domain::plan::PlanStatus::Published {
                 let data = store.plan_dashboard(&plan, &[plan.issuing_unit_id]).await?;
-                let d = crate::yearly::dashboard(&[], &data);
+                let d = lanhmang_app::yearly::dashboard(&[], &data);
                 plans.push((
                     format!("/ke-hoach/{}/tong-hop", plan.id),
                     plan.title.clone(),
@@ -99,14 +99,18 @@ pub async fn page(
                 ));
                 continue;
             }
-            let own = crate::yearly::own_schools(&state, &identity, &plan, Action::ViewReports).await?;
+            let own = lanhmang_app::yearly::own_schools(&state.app, &identity, &plan, Action::ViewReports).await?;
             if let Some(school) = own.first() {
                 let status = store.report(plan.id, school.id).await?.map(|r| r.status);
                 plans.push((
                     format!("/ke-hoach/{}/bao-cao/{}", plan.id, school.id),
                     plan.title.clone(),
                     when,
-                    format!("Báo cáo của {}: {}", school.name, crate::yearly::status_label(status)),
+                    format!(
+                        "Báo cáo của {}: {}",
+                        school.name,
+                        lanhmang_app::yearly::status_label(status)
+                    ),
                 ));
             } else {
                 plans.push((
@@ -182,7 +186,7 @@ pub async fn page(
         .map(|g| (g.role.label(), g.unit_name.clone()))
         .collect();
     let unread = store.unread_notifications(identity.person.id).await?;
-    let site_roots = scope_roots(&identity.actor, Action::ViewSites);
+    let site_roots = scope_roots(&identity.permissions, Action::ViewSites);
     let websites = if site_roots.is_empty() {
         None
     } else {
@@ -197,6 +201,6 @@ pub async fn page(
         schools,
         recent_people,
         plans,
-        can_log: lanhmang_domain::permission::can_somewhere(&identity.actor, Action::LogActivities),
+        can_log: lanhmang_domain::permission::can_somewhere(&identity.permissions, Action::LogActivities),
     })
 }

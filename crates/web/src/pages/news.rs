@@ -23,7 +23,7 @@ use crate::auth::{ClientIp, Identity};
 use crate::error::AppError;
 use crate::format::date_time;
 use crate::layout::{Layout, Pager, render};
-use crate::yearly;
+use lanhmang_app::yearly;
 
 fn layout(title: impl Into<String>, identity: &Identity, notice: Option<&str>) -> Layout {
     let mut layout = Layout::new(title, identity, "/tin-tuc");
@@ -43,7 +43,7 @@ fn day(d: Date) -> String {
 
 /// Every unit on the path from the roots to the person's own units: whose topics they see.
 async fn topic_units(state: &AppState, identity: &Identity) -> Result<Vec<i64>, AppError> {
-    let units = yearly::grant_units(state, identity).await?;
+    let units = yearly::grant_units(&state.app, identity).await?;
     let ids: BTreeSet<i64> = units.iter().flat_map(|u| u.ancestry.iter().copied()).collect();
     Ok(ids.into_iter().collect())
 }
@@ -52,9 +52,9 @@ async fn topic_units(state: &AppState, identity: &Identity) -> Result<Vec<i64>, 
 /// office's topic someone who manages news for that office.
 async fn may_manage_topic(state: &AppState, identity: &Identity, topic: &NewsTopic) -> Result<bool, AppError> {
     Ok(match topic.unit_id {
-        None => authorize(&identity.actor, Action::ManageNews, Target::System),
+        None => authorize(&identity.permissions, Action::ManageNews, Target::System),
         Some(u) => match state.store.unit(u).await? {
-            Some(unit) => authorize(&identity.actor, Action::ManageNews, Target::Unit(&unit.ancestry)),
+            Some(unit) => authorize(&identity.permissions, Action::ManageNews, Target::Unit(&unit.ancestry)),
             None => false,
         },
     })
@@ -126,14 +126,14 @@ pub async fn news_filter(
 ) -> Result<Result<NewsFilter, Vec<FilterProblem>>, AppError> {
     let mut problems = Vec::new();
     let mut filter = NewsFilter {
-        roots: scope_roots(&identity.actor, Action::ViewNews),
+        roots: scope_roots(&identity.permissions, Action::ViewNews),
         query: blank(&raw.q).map(|q| q.chars().take(200).collect()),
         ..Default::default()
     };
     if let Some(v) = blank(&raw.unit_id) {
         match parse_positive(v, "đơn vị") {
             Ok(id) => match state.store.unit(id).await? {
-                Some(u) if authorize(&identity.actor, Action::ViewNews, Target::Unit(&u.ancestry)) => {
+                Some(u) if authorize(&identity.permissions, Action::ViewNews, Target::Unit(&u.ancestry)) => {
                     filter.unit_id = Some(id)
                 }
                 _ => problems.push(FilterProblem::OutOfScope(
@@ -151,7 +151,7 @@ pub async fn news_filter(
                     None => None,
                 };
                 match unit {
-                    Some(u) if authorize(&identity.actor, Action::ViewNews, Target::Unit(&u.ancestry)) => {
+                    Some(u) if authorize(&identity.permissions, Action::ViewNews, Target::Unit(&u.ancestry)) => {
                         filter.site_id = Some(id)
                     }
                     _ => problems.push(FilterProblem::OutOfScope(
@@ -299,7 +299,7 @@ pub async fn search(
         Some(f) => state.store.search_news(f, paging).await?,
         None => (Vec::new(), 0),
     };
-    let roots = scope_roots(&identity.actor, Action::ViewNews);
+    let roots = scope_roots(&identity.permissions, Action::ViewNews);
     let (units, unit_total) = state
         .store
         .list_units(&roots, &UnitFilter::default(), Paging { page: 1, per_page: 500 })
@@ -357,7 +357,7 @@ pub async fn search(
             total.to_string()
         },
         filtered,
-        can_manage: can_somewhere(&identity.actor, Action::ManageNews),
+        can_manage: can_somewhere(&identity.permissions, Action::ManageNews),
         problems: problems.clone(),
     })?;
     if problems.is_empty() {
@@ -410,10 +410,10 @@ pub struct TopicForm {
 /// Offices (and, for the system administrator, "every unit") a new topic may belong to.
 async fn topic_owners(state: &AppState, identity: &Identity, chosen: &str) -> Result<Vec<Choice>, AppError> {
     let mut out = Vec::new();
-    if authorize(&identity.actor, Action::ManageNews, Target::System) {
+    if authorize(&identity.permissions, Action::ManageNews, Target::System) {
         out.push(("".to_string(), "Mặc định cho mọi đơn vị".to_string(), chosen.is_empty()));
     }
-    let roots = scope_roots(&identity.actor, Action::ManageNews);
+    let roots = scope_roots(&identity.permissions, Action::ManageNews);
     let (units, _) = state
         .store
         .list_units(&roots, &UnitFilter::default(), Paging { page: 1, per_page: 500 })
@@ -448,7 +448,7 @@ async fn topics_page(
             editable: may_manage_topic(state, identity, t).await?,
         });
     }
-    let owners = if can_somewhere(&identity.actor, Action::ManageNews) {
+    let owners = if can_somewhere(&identity.permissions, Action::ManageNews) {
         topic_owners(state, identity, &form.owner).await?
     } else {
         Vec::new()
@@ -490,9 +490,9 @@ pub async fn create_topic(
         ),
     };
     let allowed = match owner {
-        None => authorize(&identity.actor, Action::ManageNews, Target::System),
+        None => authorize(&identity.permissions, Action::ManageNews, Target::System),
         Some(u) => match state.store.unit(u).await? {
-            Some(unit) => authorize(&identity.actor, Action::ManageNews, Target::Unit(&unit.ancestry)),
+            Some(unit) => authorize(&identity.permissions, Action::ManageNews, Target::Unit(&unit.ancestry)),
             None => false,
         },
     };
@@ -641,7 +641,7 @@ async fn feeds_page(
     error: Option<String>,
 ) -> Result<Response, AppError> {
     let paging = super::paging(&q.page, &q.per_page)?;
-    let roots = scope_roots(&identity.actor, Action::ViewNews);
+    let roots = scope_roots(&identity.permissions, Action::ViewNews);
     let (feeds, total) = state.store.list_news_feeds(&roots, paging).await?;
     let rows = feeds
         .iter()
@@ -670,11 +670,11 @@ async fn feeds_page(
             }
         })
         .collect();
-    let offices = if can_somewhere(&identity.actor, Action::ManageNews) {
+    let offices = if can_somewhere(&identity.permissions, Action::ManageNews) {
         let (units, _) = state
             .store
             .list_units(
-                &scope_roots(&identity.actor, Action::ManageNews),
+                &scope_roots(&identity.permissions, Action::ManageNews),
                 &UnitFilter::default(),
                 Paging { page: 1, per_page: 500 },
             )
@@ -727,7 +727,7 @@ pub async fn add_feed(
         Err(_) => None,
     };
     let office = match office {
-        Some(u) if authorize(&identity.actor, Action::ManageNews, Target::Unit(&u.ancestry)) => u,
+        Some(u) if authorize(&identity.permissions, Action::ManageNews, Target::Unit(&u.ancestry)) => u,
         _ => {
             let message = "Hãy chọn đơn vị (Phòng/Sở) thuộc phạm vi bạn quản lý.".to_string();
             return feeds_page(&state, &identity, &FeedsQuery::default(), &form, Some(message)).await;
@@ -783,7 +783,7 @@ pub async fn activity(
             .replace_day(1)
             .map_err(|e| AppError::Internal(e.to_string()))?;
     }
-    let roots = scope_roots(&identity.actor, Action::ViewNews);
+    let roots = scope_roots(&identity.permissions, Action::ViewNews);
     let (sites, total) = state.store.news_site_activity(&roots, from, today, paging).await?;
     let rows = sites
         .iter()

@@ -53,7 +53,7 @@ pub async fn list(
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
     let paging = super::paging(&q.page, &q.per_page)?;
-    let roots = scope_roots(&identity.actor, Action::ViewPeople);
+    let roots = scope_roots(&identity.permissions, Action::ViewPeople);
     let (people, total) = state.store.list_people(&roots, Some(&q.q), paging).await?;
     let rows = person_rows(&state, people).await?;
     render(&ListPage {
@@ -66,7 +66,7 @@ pub async fn list(
             total,
         ),
         q: q.q,
-        can_create: can_somewhere(&identity.actor, Action::ManagePeople),
+        can_create: can_somewhere(&identity.permissions, Action::ManagePeople),
     })
 }
 
@@ -108,7 +108,7 @@ async fn managed_unit_choices(
     identity: &Identity,
     selected: Option<i64>,
 ) -> Result<Vec<Choice>, AppError> {
-    let roots = scope_roots(&identity.actor, Action::ManagePeople);
+    let roots = scope_roots(&identity.permissions, Action::ManagePeople);
     let (units, _) = state
         .store
         .list_units(&roots, &UnitFilter::default(), Paging { page: 1, per_page: 500 })
@@ -128,7 +128,7 @@ async fn managed_unit_choices(
 fn role_choices(identity: &Identity, selected: Option<Role>) -> Vec<Choice> {
     Role::ALL
         .iter()
-        .filter(|r| **r != Role::SystemAdmin || can_somewhere(&identity.actor, Action::GrantSystemAdmin))
+        .filter(|r| **r != Role::SystemAdmin || can_somewhere(&identity.permissions, Action::GrantSystemAdmin))
         .map(|r| (r.as_str().to_string(), r.label().to_string(), selected == Some(*r)))
         .collect()
 }
@@ -210,7 +210,7 @@ pub async fn create(
         Ok(id) => state.store.unit(id).await?,
         Err(_) => None,
     };
-    let unit = unit.filter(|u| authorize(&identity.actor, Action::ManagePeople, Target::Unit(&u.ancestry)));
+    let unit = unit.filter(|u| authorize(&identity.permissions, Action::ManagePeople, Target::Unit(&u.ancestry)));
     if unit.is_none() {
         errors.add("unit_id", "Hãy chọn đơn vị thuộc phạm vi bạn quản lý.");
     }
@@ -223,7 +223,7 @@ pub async fn create(
         errors.add("role", "Vai trò không hợp lệ.");
     }
     if let (Some(r), Some(u)) = (role, &unit)
-        && !may_grant(&identity.actor, r, &u.ancestry)
+        && !may_grant(&identity.permissions, r, &u.ancestry)
     {
         errors.add("role", "Bạn không thể giao vai trò này.");
     }
@@ -297,7 +297,7 @@ async fn person_in_scope(
 ) -> Result<(Person, lanhmang_store::Unit), AppError> {
     let person = state.store.person(parse_id(raw_id)?).await?.ok_or(AppError::NotFound)?;
     let unit = state.store.unit(person.unit_id).await?.ok_or(AppError::NotFound)?;
-    if !authorize(&identity.actor, action, Target::Unit(&unit.ancestry)) {
+    if !authorize(&identity.permissions, action, Target::Unit(&unit.ancestry)) {
         return Err(AppError::Forbidden);
     }
     Ok((person, unit))
@@ -312,11 +312,15 @@ async fn show_page(
     errors: FieldErrors,
     notice: Option<&str>,
 ) -> Result<Response, AppError> {
-    let can_manage = authorize(&identity.actor, Action::ManagePeople, Target::Unit(&unit.ancestry));
+    let can_manage = authorize(
+        &identity.permissions,
+        Action::ManagePeople,
+        Target::Unit(&unit.ancestry),
+    );
     let mut grants = Vec::new();
     for g in state.store.grants_of(person.id).await? {
         let grant_unit = state.store.unit(g.unit_id).await?;
-        let can_revoke = grant_unit.is_some_and(|u| may_grant(&identity.actor, g.role, &u.ancestry));
+        let can_revoke = grant_unit.is_some_and(|u| may_grant(&identity.permissions, g.role, &u.ancestry));
         grants.push(GrantRow {
             id: g.id,
             role: g.role.label(),
@@ -432,7 +436,7 @@ pub async fn add_role(
     match (role, &unit) {
         (None, _) => errors.add("role", "Hãy chọn vai trò."),
         (_, None) => errors.add("grant_unit", "Hãy chọn đơn vị."),
-        (Some(r), Some(u)) if !may_grant(&identity.actor, r, &u.ancestry) => {
+        (Some(r), Some(u)) if !may_grant(&identity.permissions, r, &u.ancestry) => {
             errors.add("role", "Bạn không thể giao vai trò này tại đơn vị đã chọn.")
         }
         (Some(r), Some(u)) => {
@@ -457,7 +461,7 @@ pub async fn remove_role(
         .filter(|g| g.person_id == person.id)
         .ok_or(AppError::NotFound)?;
     let unit = state.store.unit(grant.unit_id).await?.ok_or(AppError::NotFound)?;
-    if !may_grant(&identity.actor, grant.role, &unit.ancestry) {
+    if !may_grant(&identity.permissions, grant.role, &unit.ancestry) {
         return Err(AppError::Forbidden);
     }
     state.store.revoke_role(&identity.audit(&ip), &grant).await?;

@@ -22,7 +22,7 @@ use crate::AppState;
 use crate::auth::{ClientIp, Identity};
 use crate::error::AppError;
 use crate::layout::{FieldErrors, Layout, Pager, render};
-use crate::yearly::{self, date_text, status_label};
+use lanhmang_app::yearly::{self, date_text, status_label};
 
 type Fields = Vec<(String, String)>;
 
@@ -78,18 +78,19 @@ pub struct ListQuery {
 /// What someone sees: plans issued in their management or dashboard scope, and published plans
 /// of the units above the units where they hold a role.
 pub async fn plan_scope(state: &AppState, identity: &Identity) -> Result<PlanScope, AppError> {
-    let units = yearly::grant_units(state, identity).await?;
+    let units = yearly::grant_units(&state.app, identity).await?;
     Ok(PlanScope {
         roots: units
             .iter()
             .filter(|u| {
-                authorize(&identity.actor, Action::ViewPlans, Target::Unit(&u.ancestry)) && u.kind != UnitKind::School
+                authorize(&identity.permissions, Action::ViewPlans, Target::Unit(&u.ancestry))
+                    && u.kind != UnitKind::School
             })
             .map(|u| u.id)
             .collect(),
         ancestors: units
             .iter()
-            .filter(|u| authorize(&identity.actor, Action::ViewPlans, Target::Unit(&u.ancestry)))
+            .filter(|u| authorize(&identity.permissions, Action::ViewPlans, Target::Unit(&u.ancestry)))
             .flat_map(|u| u.ancestry.clone())
             .collect(),
     })
@@ -107,7 +108,7 @@ pub async fn list(
         layout: Layout::new("Kế hoạch", &identity, "/ke-hoach").with_notice(q.tb.as_deref()),
         rows: plans.iter().map(PlanRow::new).collect(),
         pager: Pager::new("/ke-hoach", &[], paging, total),
-        can_create: can_somewhere(&identity.actor, Action::ManagePlans),
+        can_create: can_somewhere(&identity.permissions, Action::ManagePlans),
     })
 }
 
@@ -124,11 +125,12 @@ struct NewPage {
 }
 
 async fn issuers(state: &AppState, identity: &Identity) -> Result<Vec<Unit>, AppError> {
-    Ok(yearly::grant_units(state, identity)
+    Ok(yearly::grant_units(&state.app, identity)
         .await?
         .into_iter()
         .filter(|u| {
-            u.kind != UnitKind::School && authorize(&identity.actor, Action::ManagePlans, Target::Unit(&u.ancestry))
+            u.kind != UnitKind::School
+                && authorize(&identity.permissions, Action::ManagePlans, Target::Unit(&u.ancestry))
         })
         .collect())
 }
@@ -259,7 +261,7 @@ pub async fn show(
     Path(id): Path<String>,
     Query(q): Query<NoticeQuery>,
 ) -> Result<Response, AppError> {
-    let (plan, rights) = yearly::visible_plan(&state, &identity, parse_id(&id)?).await?;
+    let (plan, rights) = yearly::visible_plan(&state.app, &identity, parse_id(&id)?).await?;
     let versions = state
         .store
         .plan_versions(plan.id)
@@ -275,12 +277,12 @@ pub async fn show(
         })
         .collect();
     let mut schools = Vec::new();
-    for u in yearly::own_schools(&state, &identity, &plan, Action::ViewReports).await? {
+    for u in yearly::own_schools(&state.app, &identity, &plan, Action::ViewReports).await? {
         let report = state.store.report(plan.id, u.id).await?.map(|r| r.status);
         let school_plan = state.store.school_plan(plan.id, u.id).await?.map(|s| s.status);
         schools.push((u.id, u.name.clone(), status_label(school_plan), status_label(report)));
     }
-    let can_log = !yearly::own_schools(&state, &identity, &plan, Action::LogActivities)
+    let can_log = !yearly::own_schools(&state.app, &identity, &plan, Action::LogActivities)
         .await?
         .is_empty();
     render(&ShowPage {
@@ -313,7 +315,7 @@ struct EditPage {
 }
 
 async fn managed_plan(state: &AppState, identity: &Identity, id: &str) -> Result<Plan, AppError> {
-    let (plan, rights) = yearly::visible_plan(state, identity, parse_id(id)?).await?;
+    let (plan, rights) = yearly::visible_plan(&state.app, identity, parse_id(id)?).await?;
     if !rights.manage {
         return Err(AppError::Forbidden);
     }
@@ -456,7 +458,7 @@ pub async fn school_plans(
     Path(id): Path<String>,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
-    let (plan, rights) = yearly::visible_plan(&state, &identity, parse_id(&id)?).await?;
+    let (plan, rights) = yearly::visible_plan(&state.app, &identity, parse_id(&id)?).await?;
     if !rights.review {
         return Err(AppError::Forbidden);
     }
@@ -552,7 +554,11 @@ async fn school_plan_page(
 ) -> Result<SchoolPlanPage, AppError> {
     let stored = state.store.school_plan(plan.id, unit.id).await?;
     let status = stored.as_ref().map(|s| s.status);
-    let may_write = authorize(&identity.actor, Action::WriteSchoolReport, Target::Unit(&unit.ancestry));
+    let may_write = authorize(
+        &identity.permissions,
+        Action::WriteSchoolReport,
+        Target::Unit(&unit.ancestry),
+    );
     let editable = may_write && plan.status == PlanStatus::Published && status.is_none_or(ReportStatus::editable);
     let (content, note, errors) = match typed {
         Some(t) => t,
@@ -576,7 +582,11 @@ async fn school_plan_page(
         editable,
         can_submit: editable && stored.is_some(),
         can_review: status == Some(ReportStatus::Submitted)
-            && authorize(&identity.actor, Action::ReviewReports, Target::Unit(&unit.ancestry)),
+            && authorize(
+                &identity.permissions,
+                Action::ReviewReports,
+                Target::Unit(&unit.ancestry),
+            ),
         review_comment: stored.as_ref().map(|s| s.review_comment.clone()).unwrap_or_default(),
         note,
         tasks: task_rows(&content, if editable { 3 } else { 0 }),
@@ -591,8 +601,8 @@ async fn plan_and_school(
     unit_id: &str,
     action: Action,
 ) -> Result<(Plan, Unit), AppError> {
-    let (plan, _) = yearly::visible_plan(state, identity, parse_id(id)?).await?;
-    let unit = yearly::school_of_plan(state, identity, &plan, parse_id(unit_id)?, action).await?;
+    let (plan, _) = yearly::visible_plan(&state.app, identity, parse_id(id)?).await?;
+    let unit = yearly::school_of_plan(&state.app, identity, &plan, parse_id(unit_id)?, action).await?;
     Ok((plan, unit))
 }
 
@@ -736,7 +746,7 @@ pub async fn reports(
     Path(id): Path<String>,
     Query(q): Query<ReportsQuery>,
 ) -> Result<Response, AppError> {
-    let (plan, rights) = yearly::visible_plan(&state, &identity, parse_id(&id)?).await?;
+    let (plan, rights) = yearly::visible_plan(&state.app, &identity, parse_id(&id)?).await?;
     if !rights.review && !rights.dashboard {
         return Err(AppError::Forbidden);
     }
@@ -878,9 +888,17 @@ async fn report_page(
     problems: Vec<String>,
     notice: Option<&str>,
 ) -> Result<ReportPage, AppError> {
-    let computed = yearly::computed(state, plan, unit).await?;
-    let may_write = authorize(&identity.actor, Action::WriteSchoolReport, Target::Unit(&unit.ancestry));
-    let may_review = authorize(&identity.actor, Action::ReviewReports, Target::Unit(&unit.ancestry));
+    let computed = yearly::computed(&state.app, plan, unit).await?;
+    let may_write = authorize(
+        &identity.permissions,
+        Action::WriteSchoolReport,
+        Target::Unit(&unit.ancestry),
+    );
+    let may_review = authorize(
+        &identity.permissions,
+        Action::ReviewReports,
+        Target::Unit(&unit.ancestry),
+    );
     let (inputs, narrative, errors) = match typed {
         Some(t) => (Some(t.0), t.1, t.2),
         None => (None, report.narrative.clone(), FieldErrors::default()),
@@ -990,8 +1008,13 @@ pub async fn report(
     let report = match state.store.report(plan.id, unit.id).await? {
         Some(r) => r,
         // The principal opening it for the first time gets the pre-filled draft.
-        None if authorize(&identity.actor, Action::WriteSchoolReport, Target::Unit(&unit.ancestry)) => {
-            yearly::report_for(&state, &identity.audit(&ip), &plan, &unit).await?
+        None if authorize(
+            &identity.permissions,
+            Action::WriteSchoolReport,
+            Target::Unit(&unit.ancestry),
+        ) =>
+        {
+            yearly::report_for(&state.app, &identity.audit(&ip), &plan, &unit).await?
         }
         None => return Err(AppError::Conflict(format!("{} chưa bắt đầu lập báo cáo.", unit.name))),
     };
@@ -1020,7 +1043,7 @@ pub async fn save_report(
 ) -> Result<Response, AppError> {
     let (plan, unit) = plan_and_school(&state, &identity, &id, &unit_id, Action::WriteSchoolReport).await?;
     let ctx = identity.audit(&ip);
-    let report = yearly::report_for(&state, &ctx, &plan, &unit).await?;
+    let report = yearly::report_for(&state.app, &ctx, &plan, &unit).await?;
     if let Err(e) = lanhmang_domain::report::transition(report.status, ReportEvent::Save, "") {
         return Err(AppError::Conflict(e.to_string()));
     }
@@ -1046,7 +1069,7 @@ pub async fn save_report(
         limitations: field(&form, "limitations").to_string(),
         proposals: field(&form, "proposals").to_string(),
     };
-    let computed = yearly::computed(&state, &plan, &unit).await?;
+    let computed = yearly::computed(&state.app, &plan, &unit).await?;
     let mut errors = FieldErrors::default();
     let values = match yearly::parse_values(&plan, &inputs, &computed) {
         Ok(v) => Some(v),
@@ -1072,11 +1095,12 @@ pub async fn save_report(
                         Redirect::to(&format!("/ke-hoach/{}/bao-cao/{}?tb=da-luu", plan.id, unit.id)).into_response(),
                     );
                 }
-                return match yearly::submit(&state, &ctx, &plan, &unit, &saved, saved.version).await {
+                return match yearly::submit(&state.app, &ctx, &plan, &unit, &saved, saved.version).await {
                     Ok(_) => Ok(
                         Redirect::to(&format!("/ke-hoach/{}/bao-cao/{}?tb=da-gui", plan.id, unit.id)).into_response(),
                     ),
-                    Err(yearly::ServiceError::Invalid(problems)) => {
+                    Err(lanhmang_app::AppError::Invalid(problems)) => {
+                        let problems = lanhmang_app::error::messages(&problems);
                         let page = report_page(&state, &identity, &plan, &unit, &saved, None, problems, Some("da-luu"))
                             .await?;
                         Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
@@ -1119,7 +1143,7 @@ pub async fn review_report(
     let report = state.store.report(plan.id, unit.id).await?.ok_or(AppError::NotFound)?;
     let version = field(&form, "version").parse().unwrap_or(report.version);
     yearly::review(
-        &state,
+        &state.app,
         &identity.audit(&ip),
         &plan,
         &unit,
@@ -1139,7 +1163,7 @@ pub async fn review_report(
 
 /// The principal's shortcut: the report of their school for the newest published plan.
 pub async fn my_report(State(state): State<AppState>, identity: Identity) -> Result<Response, AppError> {
-    let roots = scope_roots(&identity.actor, Action::WriteSchoolReport);
+    let roots = scope_roots(&identity.permissions, Action::WriteSchoolReport);
     let units = state.store.units_by_ids(&roots).await?;
     for unit in units.iter().filter(|u| u.kind == UnitKind::School) {
         if let Some(plan) = state.store.plans_for_school(&unit.ancestry).await?.into_iter().next() {

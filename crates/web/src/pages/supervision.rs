@@ -230,9 +230,9 @@ pub async fn overview(
     ];
     let (units, _) = unit_choices(&state, &roots, unit.as_ref().map(|u| u.id)).await?;
     let inspect_unit = match &unit {
-        Some(u) if authorize(&identity.actor, Action::ManageSites, Target::Unit(&u.ancestry)) => u.id.to_string(),
+        Some(u) if authorize(&identity.permissions, Action::ManageSites, Target::Unit(&u.ancestry)) => u.id.to_string(),
         Some(_) => String::new(),
-        None => lanhmang_domain::permission::scope_roots(&identity.actor, Action::ManageSites)
+        None => lanhmang_domain::permission::scope_roots(&identity.permissions, Action::ManageSites)
             .first()
             .map(|id| id.to_string())
             .unwrap_or_default(),
@@ -255,8 +255,8 @@ pub async fn overview(
             },
         }
         .svg(),
-        can_manage: lanhmang_domain::permission::can_somewhere(&identity.actor, Action::ManageSites),
-        can_standards: lanhmang_domain::permission::can_somewhere(&identity.actor, Action::ManageStandards),
+        can_manage: lanhmang_domain::permission::can_somewhere(&identity.permissions, Action::ManageSites),
+        can_standards: lanhmang_domain::permission::can_somewhere(&identity.permissions, Action::ManageStandards),
         inspect_unit,
     })
 }
@@ -423,7 +423,7 @@ pub async fn sites(
         problems,
         q: search,
         filtered: params.iter().any(|(_, v)| !v.is_empty()),
-        can_manage: lanhmang_domain::permission::can_somewhere(&identity.actor, Action::ManageSites),
+        can_manage: lanhmang_domain::permission::can_somewhere(&identity.permissions, Action::ManageSites),
     })
 }
 
@@ -458,7 +458,7 @@ async fn new_site_page(
     form: &NewSiteForm,
     errors: FieldErrors,
 ) -> Result<NewSitePage, AppError> {
-    let roots = lanhmang_domain::permission::scope_roots(&identity.actor, Action::ManageSites);
+    let roots = lanhmang_domain::permission::scope_roots(&identity.permissions, Action::ManageSites);
     let selected = form.unit_id.trim().parse::<i64>().ok();
     let (units, _) = unit_choices(state, &roots, selected).await?;
     let kind = SiteKind::parse(&form.kind).unwrap_or(SiteKind::Website);
@@ -524,7 +524,7 @@ pub async fn create_site(
     match service::register(&state, &identity.audit(&ip), &unit, &site).await? {
         Registered::Added(s) => Ok(Redirect::to(&format!("/giam-sat/website/{}?tb=da-them", s.id)).into_response()),
         Registered::Duplicate(s) => {
-            if authorize(&identity.actor, Action::ViewSites, Target::Unit(&s.ancestry)) {
+            if authorize(&identity.permissions, Action::ViewSites, Target::Unit(&s.ancestry)) {
                 Ok(Redirect::to(&format!("/giam-sat/website/{}?tb=da-co", s.id)).into_response())
             } else {
                 let mut errors = FieldErrors::default();
@@ -611,8 +611,11 @@ pub async fn import(
             }
             Ok(r)
         }
-        Err(crate::yearly::ServiceError::BadRequest(m)) => {
-            let mut r = render(&page(Some(m), Default::default()))?;
+        Err(lanhmang_app::AppError::Invalid(m)) => {
+            let mut r = render(&page(
+                Some(lanhmang_app::error::messages(&m).join(" ")),
+                Default::default(),
+            ))?;
             *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             Ok(r)
         }
@@ -711,7 +714,7 @@ pub async fn site(
     Query(q): Query<NoticeQuery>,
 ) -> Result<Response, AppError> {
     let site = service::visible_site(&state, &identity, parse_id(&id)?, Action::ViewSites).await?;
-    let manage = authorize(&identity.actor, Action::ManageSites, Target::Unit(&site.ancestry));
+    let manage = authorize(&identity.permissions, Action::ManageSites, Target::Unit(&site.ancestry));
     let all = Paging { page: 1, per_page: 200 };
     let (open, _) = state
         .store
@@ -1025,7 +1028,7 @@ pub async fn findings(
         rows: rows
             .iter()
             .map(|f| {
-                let manage = authorize(&identity.actor, Action::ManageSites, Target::Unit(&f.ancestry));
+                let manage = authorize(&identity.permissions, Action::ManageSites, Target::Unit(&f.ancestry));
                 finding_row(f, manage)
             })
             .collect(),
@@ -1107,7 +1110,7 @@ async fn standard_unit(state: &AppState, identity: &Identity, raw: &Option<Strin
     if let Some(unit) = unit_filter(state, identity, raw).await? {
         return Ok(unit);
     }
-    let id = lanhmang_domain::permission::scope_roots(&identity.actor, Action::ManageStandards)
+    let id = lanhmang_domain::permission::scope_roots(&identity.permissions, Action::ManageStandards)
         .first()
         .copied()
         .or_else(|| service::view_roots(identity).first().copied())
@@ -1124,7 +1127,11 @@ fn standard_page(
     errors: Vec<String>,
     notice: Option<&str>,
 ) -> StandardPage {
-    let can_edit = authorize(&identity.actor, Action::ManageStandards, Target::Unit(&unit.ancestry));
+    let can_edit = authorize(
+        &identity.permissions,
+        Action::ManageStandards,
+        Target::Unit(&unit.ancestry),
+    );
     let source = match (own.first(), inherited) {
         (Some(s), _) => format!("Phiên bản {} do {} ban hành.", s.version, unit.name),
         (None, Some(s)) if s.unit_id != unit.id => {

@@ -109,11 +109,11 @@ pub async fn list(
         status: parse_optional(&q.trang_thai, UnitStatus::parse, "trạng thái")?,
     };
     let (roots, within) = if q.trong.trim().is_empty() {
-        (scope_roots(&identity.actor, Action::ViewUnit), None)
+        (scope_roots(&identity.permissions, Action::ViewUnit), None)
     } else {
         let id = parse_id(q.trong.trim())?;
         let unit = state.store.unit(id).await?.ok_or(AppError::NotFound)?;
-        if !authorize(&identity.actor, Action::ViewUnit, Target::Unit(&unit.ancestry)) {
+        if !authorize(&identity.permissions, Action::ViewUnit, Target::Unit(&unit.ancestry)) {
             return Err(AppError::Forbidden);
         }
         (vec![id], Some((id, unit.name)))
@@ -147,7 +147,7 @@ pub async fn list(
             UnitStatus::label,
         ),
         within,
-        can_create: lanhmang_domain::permission::can_somewhere(&identity.actor, Action::ManageUnits),
+        can_create: lanhmang_domain::permission::can_somewhere(&identity.permissions, Action::ManageUnits),
     })
 }
 
@@ -176,12 +176,12 @@ pub async fn show(
     let id = parse_id(&id)?;
     let unit = state.store.unit(id).await?.ok_or(AppError::NotFound)?;
     let target = Target::Unit(&unit.ancestry);
-    if !authorize(&identity.actor, Action::ViewUnit, target) {
+    if !authorize(&identity.permissions, Action::ViewUnit, target) {
         return Err(AppError::Forbidden);
     }
     let parent = match unit.parent_id {
         Some(pid) => state.store.unit(pid).await?.map(|p| {
-            let visible = authorize(&identity.actor, Action::ViewUnit, Target::Unit(&p.ancestry));
+            let visible = authorize(&identity.permissions, Action::ViewUnit, Target::Unit(&p.ancestry));
             (if visible { p.id } else { 0 }, p.name)
         }),
         None => None,
@@ -196,7 +196,7 @@ pub async fn show(
         .take(30)
         .map(|u| UnitRow::from_unit(u, unit.ancestry.len() + 1))
         .collect();
-    let people = if authorize(&identity.actor, Action::ViewPeople, target) {
+    let people = if authorize(&identity.permissions, Action::ViewPeople, target) {
         Some(
             state
                 .store
@@ -209,7 +209,7 @@ pub async fn show(
     } else {
         None
     };
-    let can_edit = authorize(&identity.actor, Action::ManageUnits, target);
+    let can_edit = authorize(&identity.permissions, Action::ManageUnits, target);
     render(&ShowPage {
         layout: Layout::new(unit.name.clone(), &identity, "/don-vi").with_notice(q.tb.as_deref()),
         kind: unit.kind.label(),
@@ -252,7 +252,7 @@ pub struct UnitForm {
 
 /// Units under which the person may create units: every non-school unit they manage.
 async fn parent_choices(state: &AppState, identity: &Identity, selected: Option<i64>) -> Result<Vec<Choice>, AppError> {
-    let roots = scope_roots(&identity.actor, Action::ManageUnits);
+    let roots = scope_roots(&identity.permissions, Action::ManageUnits);
     let mut out = Vec::new();
     for kind in [
         UnitKind::Ministry,
@@ -311,7 +311,7 @@ fn form_page(
         parents,
         errors,
         cancel,
-        root_allowed: authorize(&identity.actor, Action::ManageUnits, Target::System),
+        root_allowed: authorize(&identity.permissions, Action::ManageUnits, Target::System),
     }
 }
 
@@ -371,8 +371,8 @@ pub async fn create(
         None => None,
     };
     let allowed = match &parent {
-        Some(p) => authorize(&identity.actor, Action::ManageUnits, Target::Unit(&p.ancestry)),
-        None => authorize(&identity.actor, Action::ManageUnits, Target::System),
+        Some(p) => authorize(&identity.permissions, Action::ManageUnits, Target::Unit(&p.ancestry)),
+        None => authorize(&identity.permissions, Action::ManageUnits, Target::System),
     };
     if !allowed {
         errors.add("parent_id", "Hãy chọn đơn vị cấp trên thuộc phạm vi bạn quản lý.");
@@ -411,7 +411,7 @@ pub async fn create(
 
 async fn managed_unit(state: &AppState, identity: &Identity, raw_id: &str) -> Result<Unit, AppError> {
     let unit = state.store.unit(parse_id(raw_id)?).await?.ok_or(AppError::NotFound)?;
-    if !authorize(&identity.actor, Action::ManageUnits, Target::Unit(&unit.ancestry)) {
+    if !authorize(&identity.permissions, Action::ManageUnits, Target::Unit(&unit.ancestry)) {
         return Err(AppError::Forbidden);
     }
     Ok(unit)
@@ -576,7 +576,7 @@ pub async fn import(
             return unprocessable(import_page(&identity, list, None, None));
         }
     };
-    let roots = scope_roots(&identity.actor, Action::ManageUnits);
+    let roots = scope_roots(&identity.permissions, Action::ManageUnits);
     let managed: std::collections::HashSet<String> = state
         .store
         .units_by_ids(&roots)

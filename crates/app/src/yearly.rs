@@ -14,73 +14,15 @@ use lanhmang_domain::report::{
 use lanhmang_domain::{Action, Role, SchoolLevel, Target, UnitKind, authorize};
 use lanhmang_store::plans::Plan;
 use lanhmang_store::reports::{DashboardData, Narrative, Report};
-use lanhmang_store::{AuditContext, StoreError, Unit};
+use lanhmang_store::{AuditContext, Unit};
 use time::{Date, OffsetDateTime};
 
-use crate::AppState;
-use crate::auth::Identity;
-use crate::error::{ApiError, AppError};
-
-/// Why a yearly-loop request failed, shown as a page or a JSON error.
-#[derive(Debug, thiserror::Error)]
-pub enum ServiceError {
-    #[error("không tìm thấy")]
-    NotFound,
-    #[error("không có quyền")]
-    Forbidden,
-    #[error("{0}")]
-    BadRequest(String),
-    /// Submission refused by the rules; every problem is listed.
-    #[error("{}", .0.join(" "))]
-    Invalid(Vec<String>),
-    #[error("{0}")]
-    Conflict(String),
-    #[error(transparent)]
-    Store(StoreError),
-}
-
-impl From<StoreError> for ServiceError {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::NotFound(_) => ServiceError::NotFound,
-            StoreError::Conflict(m) => ServiceError::Conflict(m),
-            other => ServiceError::Store(other),
-        }
-    }
-}
-
-impl From<ServiceError> for AppError {
-    fn from(e: ServiceError) -> Self {
-        match e {
-            ServiceError::NotFound => AppError::NotFound,
-            ServiceError::Forbidden => AppError::Forbidden,
-            ServiceError::BadRequest(m) => AppError::BadRequest(m),
-            ServiceError::Invalid(list) => AppError::BadRequest(list.join(" ")),
-            ServiceError::Conflict(m) => AppError::Conflict(m),
-            ServiceError::Store(e) => e.into(),
-        }
-    }
-}
-
-impl From<ServiceError> for ApiError {
-    fn from(e: ServiceError) -> Self {
-        match e {
-            ServiceError::NotFound => ApiError::NotFound,
-            ServiceError::Forbidden => ApiError::Forbidden,
-            ServiceError::BadRequest(m) => ApiError::BadRequest(m),
-            ServiceError::Invalid(list) => ApiError::Unprocessable(list),
-            ServiceError::Conflict(m) => ApiError::Conflict(m),
-            ServiceError::Store(e) => e.into(),
-        }
-    }
-}
-
-pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
+use crate::{Actor, App, AppError, Result};
 
 /// The units where someone holds a role, with their ancestries.
-pub async fn grant_units(state: &AppState, identity: &Identity) -> Result<Vec<Unit>> {
-    let ids: Vec<i64> = identity.grants.iter().map(|g| g.unit_id).collect();
-    Ok(state.store.units_by_ids(&ids).await?)
+pub async fn grant_units(app: &App, actor: &Actor) -> Result<Vec<Unit>> {
+    let ids: Vec<i64> = actor.grants.iter().map(|g| g.unit_id).collect();
+    Ok(app.store.units_by_ids(&ids).await?)
 }
 
 /// What someone may do with a plan.
@@ -92,53 +34,47 @@ pub struct PlanRights {
 }
 
 /// A plan someone may see: issued in their scope, or published by a unit above one of theirs.
-pub async fn visible_plan(state: &AppState, identity: &Identity, plan_id: i64) -> Result<(Plan, PlanRights)> {
-    let plan = state.store.plan(plan_id).await?.ok_or(ServiceError::NotFound)?;
+pub async fn visible_plan(app: &App, actor: &Actor, plan_id: i64) -> Result<(Plan, PlanRights)> {
+    let plan = app.store.plan(plan_id).await?.ok_or(AppError::NotFound)?;
     let issuer = Target::Unit(&plan.issuing_ancestry);
     let rights = PlanRights {
-        manage: authorize(&identity.actor, Action::ManagePlans, issuer),
-        review: authorize(&identity.actor, Action::ReviewReports, issuer),
-        dashboard: authorize(&identity.actor, Action::ViewDashboard, issuer),
+        manage: authorize(&actor.permissions, Action::ManagePlans, issuer),
+        review: authorize(&actor.permissions, Action::ReviewReports, issuer),
+        dashboard: authorize(&actor.permissions, Action::ViewDashboard, issuer),
     };
-    if authorize(&identity.actor, Action::ViewPlans, issuer) {
+    if authorize(&actor.permissions, Action::ViewPlans, issuer) {
         return Ok((plan, rights));
     }
     if plan.status == PlanStatus::Published {
-        let units = grant_units(state, identity).await?;
+        let units = grant_units(app, actor).await?;
         let reached = units.iter().any(|u| {
             u.ancestry.contains(&plan.issuing_unit_id)
-                && authorize(&identity.actor, Action::ViewPlans, Target::Unit(&u.ancestry))
+                && authorize(&actor.permissions, Action::ViewPlans, Target::Unit(&u.ancestry))
         });
         if reached {
             return Ok((plan, rights));
         }
     }
     // Not revealing whether a plan exists outside one's scope.
-    Err(ServiceError::NotFound)
+    Err(AppError::NotFound)
 }
 
 /// A school the plan reaches, on which `action` is allowed.
-pub async fn school_of_plan(
-    state: &AppState,
-    identity: &Identity,
-    plan: &Plan,
-    unit_id: i64,
-    action: Action,
-) -> Result<Unit> {
-    let unit = state.store.unit(unit_id).await?.ok_or(ServiceError::NotFound)?;
+pub async fn school_of_plan(app: &App, actor: &Actor, plan: &Plan, unit_id: i64, action: Action) -> Result<Unit> {
+    let unit = app.store.unit(unit_id).await?.ok_or(AppError::NotFound)?;
     if unit.kind != UnitKind::School
         || !unit.ancestry.contains(&plan.issuing_unit_id)
         || unit.id == plan.issuing_unit_id
     {
-        return Err(ServiceError::NotFound);
+        return Err(AppError::NotFound);
     }
-    if !authorize(&identity.actor, action, Target::Unit(&unit.ancestry)) {
+    if !authorize(&actor.permissions, action, Target::Unit(&unit.ancestry)) {
         // A principal asking about another school learns nothing about it.
         return Err(
-            if authorize(&identity.actor, Action::ViewUnit, Target::Unit(&unit.ancestry)) {
-                ServiceError::Forbidden
+            if authorize(&actor.permissions, Action::ViewUnit, Target::Unit(&unit.ancestry)) {
+                AppError::Forbidden
             } else {
-                ServiceError::NotFound
+                AppError::NotFound
             },
         );
     }
@@ -146,29 +82,29 @@ pub async fn school_of_plan(
 }
 
 /// The schools where someone writes reports (principal) for a plan.
-pub async fn own_schools(state: &AppState, identity: &Identity, plan: &Plan, action: Action) -> Result<Vec<Unit>> {
-    Ok(grant_units(state, identity)
+pub async fn own_schools(app: &App, actor: &Actor, plan: &Plan, action: Action) -> Result<Vec<Unit>> {
+    Ok(grant_units(app, actor)
         .await?
         .into_iter()
         .filter(|u| {
             u.kind == UnitKind::School
                 && u.ancestry.contains(&plan.issuing_unit_id)
-                && authorize(&identity.actor, action, Target::Unit(&u.ancestry))
+                && authorize(&actor.permissions, action, Target::Unit(&u.ancestry))
         })
         .collect())
 }
 
 /// What the providers compute for a school: the activity log and the school's own data.
-pub async fn computed(state: &AppState, plan: &Plan, unit: &Unit) -> Result<BTreeMap<String, (f64, &'static str)>> {
-    let facts = state.store.activity_facts(plan.id, unit.id).await?;
-    let collaborators = state
+pub async fn computed(app: &App, plan: &Plan, unit: &Unit) -> Result<BTreeMap<String, (f64, &'static str)>> {
+    let facts = app.store.activity_facts(plan.id, unit.id).await?;
+    let collaborators = app
         .store
         .people_with_roles_in_unit(unit.id)
         .await?
         .iter()
         .filter(|(p, r)| *r == Role::Collaborator && !p.disabled)
         .count();
-    let school_plan_submitted = state
+    let school_plan_submitted = app
         .store
         .school_plan(plan.id, unit.id)
         .await?
@@ -177,14 +113,14 @@ pub async fn computed(state: &AppState, plan: &Plan, unit: &Unit) -> Result<BTre
         collaborators: u32::try_from(collaborators).unwrap_or(u32::MAX),
         school_plan_submitted,
     };
-    let (inspected, meeting) = state.store.unit_website_facts(unit.id).await?;
+    let (inspected, meeting) = app.store.unit_website_facts(unit.id).await?;
     // Posts per month over the school year so far (September to today, or to the deadline).
     let from = time::Date::from_calendar_date(plan.school_year.start_year, time::Month::September, 1)
         .unwrap_or(time::Date::MIN);
     let today = lanhmang_domain::report::vietnam_date(lanhmang_store::now());
     let to = today.min(plan.deadline);
     let posts_per_month = if to > from {
-        state.store.unit_posts_per_month(unit.id, from, to).await?
+        app.store.unit_posts_per_month(unit.id, from, to).await?
     } else {
         None
     };
@@ -216,17 +152,17 @@ fn prefilled(computed: &BTreeMap<String, (f64, &'static str)>) -> BTreeMap<Strin
 }
 
 /// The school's report, created pre-filled on first use.
-pub async fn report_for(state: &AppState, ctx: &AuditContext, plan: &Plan, unit: &Unit) -> Result<Report> {
+pub async fn report_for(app: &App, ctx: &AuditContext, plan: &Plan, unit: &Unit) -> Result<Report> {
     if plan.status != PlanStatus::Published {
-        return Err(ServiceError::Conflict(
+        return Err(AppError::Conflict(
             "Kế hoạch chưa được ban hành nên chưa thể lập báo cáo.".into(),
         ));
     }
-    if let Some(r) = state.store.report(plan.id, unit.id).await? {
+    if let Some(r) = app.store.report(plan.id, unit.id).await? {
         return Ok(r);
     }
-    let computed = computed(state, plan, unit).await?;
-    Ok(state
+    let computed = computed(app, plan, unit).await?;
+    Ok(app
         .store
         .ensure_report(ctx, plan.id, unit.id, &prefilled(&computed))
         .await?)
@@ -266,7 +202,7 @@ pub fn parse_narrative(n: &Narrative) -> Result<Narrative> {
         ("Đề xuất, kiến nghị", &n.proposals),
     ] {
         if text.chars().count() > 20_000 {
-            return Err(ServiceError::BadRequest(format!(
+            return Err(AppError::invalid(format!(
                 "Phần «{label}» quá dài (tối đa 20.000 ký tự)."
             )));
         }
@@ -280,20 +216,20 @@ pub fn parse_narrative(n: &Narrative) -> Result<Narrative> {
 }
 
 /// The problems that stop a report from being submitted.
-pub async fn submission_problems(state: &AppState, plan: &Plan, unit: &Unit, report: &Report) -> Result<Vec<String>> {
+pub async fn submission_problems(app: &App, plan: &Plan, unit: &Unit, report: &Report) -> Result<Vec<String>> {
     let narrative = report.narrative.as_map();
     let facts = ReportFacts {
         plan: &plan.content,
         values: &report.values,
         narrative: &narrative,
-        school_size: state.store.school_size(unit.id).await?,
+        school_size: app.store.school_size(unit.id).await?,
     };
     Ok(validate(&facts, VALIDATION_RULES))
 }
 
 /// Submits the report as it stands, if the rules allow it.
 pub async fn submit(
-    state: &AppState,
+    app: &App,
     ctx: &AuditContext,
     plan: &Plan,
     unit: &Unit,
@@ -302,13 +238,13 @@ pub async fn submit(
 ) -> Result<Report> {
     if !report.status.editable() {
         lanhmang_domain::report::transition(report.status, lanhmang_domain::report::ReportEvent::Submit, "")
-            .map_err(|e| ServiceError::Conflict(e.to_string()))?;
+            .map_err(|e| AppError::Conflict(e.to_string()))?;
     }
-    let problems = submission_problems(state, plan, unit, report).await?;
+    let problems = submission_problems(app, plan, unit, report).await?;
     if !problems.is_empty() {
-        return Err(ServiceError::Invalid(problems));
+        return Err(AppError::invalid_all(problems));
     }
-    Ok(state
+    Ok(app
         .store
         .transition_report(
             ctx,
@@ -478,15 +414,15 @@ pub fn dashboard(indicators: &[&IndicatorDef], data: &DashboardData) -> Dashboar
 
 /// The roots for a dashboard: the whole plan when the caller covers its issuer, otherwise the
 /// caller's own units inside the plan's reach.
-pub fn dashboard_roots(identity: &Identity, plan: &Plan) -> Vec<i64> {
+pub fn dashboard_roots(actor: &Actor, plan: &Plan) -> Vec<i64> {
     if authorize(
-        &identity.actor,
+        &actor.permissions,
         Action::ViewDashboard,
         Target::Unit(&plan.issuing_ancestry),
     ) {
         vec![plan.issuing_unit_id]
     } else {
-        scope_roots(&identity.actor, Action::ViewDashboard)
+        scope_roots(&actor.permissions, Action::ViewDashboard)
     }
 }
 
@@ -502,7 +438,7 @@ pub fn status_label(status: Option<ReportStatus>) -> &'static str {
 
 /// The e-mails that tell a school's principals about a step in its report.
 pub async fn principal_mails(
-    state: &AppState,
+    app: &App,
     plan: &Plan,
     unit: &Unit,
     reason: &'static str,
@@ -510,7 +446,7 @@ pub async fn principal_mails(
     body: String,
     dedup: Option<String>,
 ) -> Result<Vec<lanhmang_store::outbox::NewMail>> {
-    let people = state.store.people_with_roles_in_unit(unit.id).await?;
+    let people = app.store.people_with_roles_in_unit(unit.id).await?;
     Ok(people
         .into_iter()
         .filter(|(p, r)| *r == Role::Principal && !p.disabled)
@@ -535,7 +471,7 @@ pub async fn principal_mails(
 /// Returns, accepts or reopens a school's report; a return tells the principal by e-mail.
 #[allow(clippy::too_many_arguments)]
 pub async fn review(
-    state: &AppState,
+    app: &App,
     ctx: &AuditContext,
     plan: &Plan,
     unit: &Unit,
@@ -548,7 +484,7 @@ pub async fn review(
     let mails =
         match event {
             ReportEvent::Return | ReportEvent::Reopen => principal_mails(
-                state,
+                app,
                 plan,
                 unit,
                 "report_returned",
@@ -574,7 +510,7 @@ pub async fn review(
             .await?,
             _ => Vec::new(),
         };
-    Ok(state
+    Ok(app
         .store
         .transition_report(ctx, plan, report, expected_version, event, comment, &mails)
         .await?)

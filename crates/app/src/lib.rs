@@ -1,0 +1,82 @@
+//! Lành Mạng's use cases. Each is a function over the application (`App`: the store and the
+//! settings every rule may need), the acting person (`Actor`) and parsed input, returning
+//! `Result<_, AppError>`. Pages, the API and jobs parse, call here, and render: a rule that two
+//! of them share lives here, once.
+//!
+//! Deliberately absent: HTTP, HTML, JSON shapes of the API, SQL. Those belong to `web` and `store`.
+
+use std::sync::Arc;
+
+use lanhmang_domain::{Action, Target, authorize};
+use lanhmang_store::{AuditContext, Person, RoleGrant, Store};
+
+pub mod error;
+pub mod links;
+pub mod yearly;
+
+pub use error::{AppError, Problem, Result};
+pub use links::Links;
+
+/// What every use case may need besides the store.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// Where people reach the application; absolute links in e-mails are built from it.
+    pub links: Links,
+    /// Accept websites on local or private addresses (the demo's simulated sites, tests).
+    pub allow_private_sites: bool,
+}
+
+/// The application: the store and the settings, shared by every request and job.
+#[derive(Clone)]
+pub struct App {
+    pub store: Arc<Store>,
+    pub settings: Arc<Settings>,
+}
+
+impl App {
+    pub fn new(store: Arc<Store>, settings: Settings) -> App {
+        App {
+            store,
+            settings: Arc::new(settings),
+        }
+    }
+}
+
+/// The person acting, with the roles they hold and where the request came from.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub person: Person,
+    pub grants: Vec<RoleGrant>,
+    /// The grants as `domain::authorize` reads them.
+    pub permissions: lanhmang_domain::Actor,
+    pub client_ip: String,
+}
+
+impl Actor {
+    pub fn new(person: Person, grants: Vec<RoleGrant>, client_ip: String) -> Actor {
+        let permissions = lanhmang_domain::Actor {
+            user_id: person.id,
+            grants: grants.iter().map(RoleGrant::as_grant).collect(),
+        };
+        Actor {
+            person,
+            grants,
+            permissions,
+            client_ip,
+        }
+    }
+
+    /// May this person do `action` to `target`? The one question every use case asks.
+    pub fn may(&self, action: Action, target: Target<'_>) -> bool {
+        authorize(&self.permissions, action, target)
+    }
+
+    /// The audit entry's author.
+    pub fn audit(&self) -> AuditContext {
+        AuditContext {
+            actor_id: Some(self.person.id),
+            actor: self.person.username.clone(),
+            client_ip: self.client_ip.clone(),
+        }
+    }
+}
