@@ -12,7 +12,11 @@ use lanhmang_store::{AuditContext, Person, RoleGrant, Store};
 
 pub mod error;
 pub mod links;
-pub mod yearly;
+pub mod notices;
+pub mod activities;
+pub mod dashboard;
+pub mod plans;
+pub mod reports;
 
 pub use error::{AppError, Problem, Result};
 pub use links::Links;

@@ -135,7 +135,7 @@ mod tests {
                 )
                 .await
                 .unwrap();
-            let plan = store.publish_plan(&ctx, plan.id, None).await.unwrap();
+            let plan = store.publish_plan(&ctx, plan.id, None, &Default::default()).await.unwrap();
             // School B has sent its report: only A's principal is reminded.
             let report = store
                 .ensure_report(&ctx, plan.id, b.id, &Default::default())
@@ -149,7 +149,7 @@ mod tests {
                     report.version,
                     lanhmang_domain::report::ReportEvent::Submit,
                     "",
-                    &[],
+                    &Default::default(),
                 )
                 .await
                 .unwrap();

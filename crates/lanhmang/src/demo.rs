@@ -298,7 +298,7 @@ async fn seed_yearly_loop(store: &Store, ctx: &AuditContext, office_id: i64) -> 
         let header = PlanHeader::parse(title, year, "", number)?;
         let plan = store.create_plan(ctx, office_id, &header, "builtin", &content).await?;
         let plan = if published {
-            store.publish_plan(ctx, plan.id, None).await?
+            store.publish_plan(ctx, plan.id, None, &Default::default()).await?
         } else {
             plan
         };
@@ -374,12 +374,12 @@ async fn seed_yearly_loop(store: &Store, ctx: &AuditContext, office_id: i64) -> 
                 store.save_school_plan(ctx, plan.id, school.id, None, &sp, "").await?;
                 if last_year || state >= 1 {
                     store
-                        .review_school_plan(ctx, plan.id, school.id, ReportEvent::Submit, "")
+                        .review_school_plan(ctx, plan.id, school.id, ReportEvent::Submit, "", &Default::default())
                         .await?;
                 }
                 if last_year || state == 2 {
                     store
-                        .review_school_plan(ctx, plan.id, school.id, ReportEvent::Accept, "")
+                        .review_school_plan(ctx, plan.id, school.id, ReportEvent::Accept, "", &Default::default())
                         .await?;
                 } else if state == 3 {
                     store
@@ -388,7 +388,7 @@ async fn seed_yearly_loop(store: &Store, ctx: &AuditContext, office_id: i64) -> 
                             plan.id,
                             school.id,
                             ReportEvent::Return,
-                            "Đề nghị ghi rõ người phụ trách và thời gian từng nhiệm vụ.",
+                            "Đề nghị ghi rõ người phụ trách và thời gian từng nhiệm vụ.", &Default::default()
                         )
                         .await?;
                 }
@@ -453,7 +453,7 @@ async fn seed_yearly_loop(store: &Store, ctx: &AuditContext, office_id: i64) -> 
                 continue;
             }
             let submitted = store
-                .transition_report(ctx, &plan, &report, report.version, ReportEvent::Submit, "", &[])
+                .transition_report(ctx, &plan, &report, report.version, ReportEvent::Submit, "", &Default::default())
                 .await?;
             if last_year {
                 // Last year's reports came in during May, two of them after the deadline.
@@ -472,7 +472,7 @@ async fn seed_yearly_loop(store: &Store, ctx: &AuditContext, office_id: i64) -> 
             let give_back = if last_year { i % 7 == 2 } else { this_state == 1 };
             if accept {
                 store
-                    .transition_report(ctx, &plan, &submitted, submitted.version, ReportEvent::Accept, "", &[])
+                    .transition_report(ctx, &plan, &submitted, submitted.version, ReportEvent::Accept, "", &Default::default())
                     .await?;
             } else if give_back {
                 store
@@ -483,7 +483,7 @@ async fn seed_yearly_loop(store: &Store, ctx: &AuditContext, office_id: i64) -> 
                         submitted.version,
                         ReportEvent::Return,
                         "Đề nghị bổ sung minh chứng cho các buổi nói chuyện chuyên đề.",
-                        &[],
+                        &Default::default(),
                     )
                     .await?;
             }

@@ -59,7 +59,7 @@ async fn office_plans_principal_reports_office_reviews() {
                 ],
             )
             .await;
-        assert_eq!(r.status(), 400, "{backend}");
+        assert_eq!(r.status(), 422, "{backend}");
         assert!(r.text().await.unwrap().contains("Năm học phải có dạng"));
         let r = office
             .submit(

@@ -71,6 +71,38 @@ macro_rules! audit_in_tx {
     }};
 }
 
+/// Writes what a change sends (`&notices::Outgoing`: e-mails and in-app notices) inside the open
+/// transaction `$tx` of that change. Evaluates to `Result<()>`.
+macro_rules! send_in_tx {
+    ($tx:expr, $outgoing:expr) => {{
+        let outgoing: &$crate::notices::Outgoing = $outgoing;
+        let mut sent: $crate::Result<()> = Ok(());
+        for mail in &outgoing.mails {
+            if let Err(e) = queue_mail_in_tx!($tx, mail) {
+                sent = Err(e);
+                break;
+            }
+        }
+        if sent.is_ok() {
+            let at = $crate::now();
+            for n in &outgoing.notices {
+                sqlx::query($crate::notices::INSERT_NOTICE)
+                    .bind(n.person_id)
+                    .bind(n.unit_id)
+                    .bind(n.kind)
+                    .bind(&n.title)
+                    .bind(&n.body)
+                    .bind(&n.link)
+                    .bind(n.dedup_key.as_deref())
+                    .bind(at)
+                    .execute(&mut *$tx)
+                    .await?;
+            }
+        }
+        sent
+    }};
+}
+
 /// Queues one e-mail inside an open transaction `$tx` (as for `audit_in_tx!`), so that the mail
 /// exists if and only if the change it announces commits, and queues the delivery job with it.
 /// `$mail` is a `&outbox::NewMail`. Evaluates to `Result<bool>`: false when a mail with the same
@@ -118,6 +150,7 @@ pub mod jobs;
 pub mod migrate;
 pub mod news;
 pub mod news_bench;
+pub mod notices;
 pub mod outbox;
 pub mod people;
 pub mod plans;

@@ -353,7 +353,14 @@ impl Store {
     }
 
     /// Publishes a draft plan to the schools below its issuing unit.
-    pub async fn publish_plan(&self, ctx: &AuditContext, id: i64, expected_version: Option<i64>) -> Result<Plan> {
+    /// Publishes a draft plan; `outgoing` (the schools told) is written with it.
+    pub async fn publish_plan(
+        &self,
+        ctx: &AuditContext,
+        id: i64,
+        expected_version: Option<i64>,
+        outgoing: &crate::notices::Outgoing,
+    ) -> Result<Plan> {
         let plan = self.plan(id).await?.ok_or(StoreError::NotFound("kế hoạch"))?;
         if plan.status == PlanStatus::Published {
             return Err(StoreError::Conflict("Kế hoạch này đã được ban hành.".into()));
@@ -387,6 +394,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             audit_in_tx!(tx, ctx, "plan.publish", format!("plan:{id}"), plan.title.clone());
+            send_in_tx!(tx, outgoing)?;
             tx.commit().await?;
         });
         self.plan(id).await?.ok_or(StoreError::NotFound("kế hoạch"))
@@ -471,6 +479,7 @@ impl Store {
         unit_id: i64,
         event: ReportEvent,
         comment: &str,
+        outgoing: &crate::notices::Outgoing,
     ) -> Result<SchoolPlan> {
         let sp = self
             .school_plan(plan_id, unit_id)
@@ -497,6 +506,7 @@ impl Store {
                 return Err(stale("Kế hoạch của trường", sp.version));
             }
             audit_in_tx!(tx, ctx, "school_plan.review", format!("plan:{plan_id}/unit:{unit_id}"), format!("{} {}", event.as_str(), comment.trim()));
+            send_in_tx!(tx, outgoing)?;
             tx.commit().await?;
         });
         self.school_plan(plan_id, unit_id)

@@ -325,9 +325,9 @@ impl Store {
         expected_version: i64,
         event: ReportEvent,
         comment: &str,
-        notify: &[crate::outbox::NewMail],
+        outgoing: &crate::notices::Outgoing,
     ) -> Result<Report> {
-        for mail in notify {
+        for mail in &outgoing.mails {
             mail.check()?;
         }
         let to = transition(report.status, event, comment).map_err(|e| StoreError::Conflict(e.to_string()))?;
@@ -371,10 +371,8 @@ impl Store {
                 ReportEvent::Reopen => "report.reopen",
                 ReportEvent::Save => "report.save",
             }, format!("plan:{}/unit:{}", plan.id, report.unit_id), comment.clone());
-            // The e-mail is queued with the change: both happen, or neither.
-            for mail in notify {
-                queue_mail_in_tx!(tx, mail)?;
-            }
+            // What the change tells people is written with it: both happen, or neither.
+            send_in_tx!(tx, outgoing)?;
             tx.commit().await?;
         });
         self.report(report.plan_id, report.unit_id)

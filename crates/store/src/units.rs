@@ -184,6 +184,21 @@ impl Store {
         rows.into_iter().map(Unit::try_from).collect()
     }
 
+    /// Every active school below `root` (the root itself excluded), in tree order.
+    pub async fn active_schools_under(&self, root: i64) -> Result<Vec<Unit>> {
+        let Some(root) = self.unit(root).await? else {
+            return Ok(Vec::new());
+        };
+        let (low, high) = crate::path_range_of(&root.ancestry);
+        let sql = format!(
+            "SELECT {UNIT_COLUMNS} FROM units u WHERE u.path > $1 AND u.path < $2 \
+             AND u.kind = 'school' AND u.status = 'active' ORDER BY u.path"
+        );
+        let rows: Vec<UnitRow> = on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(&low).bind(&high).fetch_all(pool).await?);
+        rows.into_iter().map(Unit::try_from).collect()
+    }
+
     pub async fn count_units(&self) -> Result<i64> {
         let (n,): (i64,) = on_pool!(self, pool => sqlx::query_as("SELECT COUNT(*) FROM units").fetch_one(pool).await?);
         Ok(n)

@@ -85,7 +85,7 @@ async fn the_yearly_loop_on_every_backend() {
             store.plans_for_school(&a.ancestry).await.unwrap().is_empty(),
             "{backend}"
         );
-        let plan = store.publish_plan(&ctx, plan.id, Some(plan.version)).await.unwrap();
+        let plan = store.publish_plan(&ctx, plan.id, Some(plan.version), &Default::default()).await.unwrap();
         assert_eq!(store.plans_for_school(&a.ancestry).await.unwrap().len(), 1, "{backend}");
         assert!(
             store.plans_for_school(&far.ancestry).await.unwrap().is_empty(),
@@ -136,7 +136,7 @@ async fn the_yearly_loop_on_every_backend() {
             .unwrap();
         assert_eq!(saved.status, ReportStatus::Draft);
         store
-            .review_school_plan(&ctx, plan.id, a.id, ReportEvent::Submit, "")
+            .review_school_plan(&ctx, plan.id, a.id, ReportEvent::Submit, "", &Default::default())
             .await
             .unwrap();
         assert!(
@@ -147,12 +147,12 @@ async fn the_yearly_loop_on_every_backend() {
         );
         assert!(
             store
-                .review_school_plan(&ctx, plan.id, a.id, ReportEvent::Return, "")
+                .review_school_plan(&ctx, plan.id, a.id, ReportEvent::Return, "", &Default::default())
                 .await
                 .is_err()
         );
         store
-            .review_school_plan(&ctx, plan.id, a.id, ReportEvent::Return, "Thêm người phụ trách")
+            .review_school_plan(&ctx, plan.id, a.id, ReportEvent::Return, "Thêm người phụ trách", &Default::default())
             .await
             .unwrap();
         let sp_saved = store
@@ -161,11 +161,11 @@ async fn the_yearly_loop_on_every_backend() {
             .unwrap();
         assert_eq!(sp_saved.status, ReportStatus::Returned);
         store
-            .review_school_plan(&ctx, plan.id, a.id, ReportEvent::Submit, "")
+            .review_school_plan(&ctx, plan.id, a.id, ReportEvent::Submit, "", &Default::default())
             .await
             .unwrap();
         let accepted = store
-            .review_school_plan(&ctx, plan.id, a.id, ReportEvent::Accept, "")
+            .review_school_plan(&ctx, plan.id, a.id, ReportEvent::Accept, "", &Default::default())
             .await
             .unwrap();
         assert_eq!(accepted.status, ReportStatus::Accepted);
@@ -290,7 +290,7 @@ async fn the_yearly_loop_on_every_backend() {
             "{backend}"
         );
         let submitted = store
-            .transition_report(&ctx, &plan, &saved, saved.version, ReportEvent::Submit, "", &[])
+            .transition_report(&ctx, &plan, &saved, saved.version, ReportEvent::Submit, "", &Default::default())
             .await
             .unwrap();
         assert_eq!(
@@ -309,13 +309,13 @@ async fn the_yearly_loop_on_every_backend() {
                 submitted.version,
                 ReportEvent::Return,
                 "Bổ sung minh chứng",
-                &[],
+                &Default::default(),
             )
             .await
             .unwrap();
         assert_eq!(returned.review_comment, "Bổ sung minh chứng");
         let resubmitted = store
-            .transition_report(&ctx, &plan, &returned, returned.version, ReportEvent::Submit, "", &[])
+            .transition_report(&ctx, &plan, &returned, returned.version, ReportEvent::Submit, "", &Default::default())
             .await
             .unwrap();
         assert_eq!(resubmitted.first_submitted_at, submitted.first_submitted_at);
@@ -327,7 +327,7 @@ async fn the_yearly_loop_on_every_backend() {
                 resubmitted.version,
                 ReportEvent::Accept,
                 "",
-                &[],
+                &Default::default(),
             )
             .await
             .unwrap();
@@ -339,7 +339,7 @@ async fn the_yearly_loop_on_every_backend() {
         );
         assert!(
             store
-                .transition_report(&ctx, &plan, &accepted, accepted.version, ReportEvent::Reopen, "", &[])
+                .transition_report(&ctx, &plan, &accepted, accepted.version, ReportEvent::Reopen, "", &Default::default())
                 .await
                 .is_err()
         );
@@ -397,7 +397,7 @@ async fn the_yearly_loop_on_every_backend() {
                 accepted.version,
                 ReportEvent::Reopen,
                 "Sai số liệu",
-                &[],
+                &Default::default(),
             )
             .await
             .unwrap();

@@ -126,6 +126,21 @@ impl FieldErrors {
         self.0.is_empty()
     }
 
+    /// Puts a use case's problems beside their fields (`form` when a problem names none);
+    /// several problems of one field read as one message.
+    pub fn add_problems(&mut self, problems: Vec<lanhmang_app::Problem>) {
+        for p in problems {
+            let field = p.field.unwrap_or("form");
+            match self.0.iter_mut().find(|(f, _)| f == field) {
+                Some((_, m)) => {
+                    m.push(' ');
+                    m.push_str(&p.message);
+                }
+                None => self.add(field, p.message),
+            }
+        }
+    }
+
     pub fn count(&self) -> usize {
         self.0.len()
     }

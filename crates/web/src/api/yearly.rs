@@ -7,13 +7,12 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use lanhmang_domain::activity::{ActivityInput, parse_evidence_link};
+use lanhmang_domain::activity::ActivityInput;
 use lanhmang_domain::permission::scope_roots;
-use lanhmang_domain::plan::{PlanContent, PlanHeader, PlanStatus};
-use lanhmang_domain::plan_template::BUILTIN;
+use lanhmang_domain::plan::PlanContent;
 use lanhmang_domain::report::{ReportEvent, Value, ValueInput};
-use lanhmang_domain::{Action, Target, UnitKind, authorize};
-use lanhmang_store::activities::{Activity, ActivityFilter, NewEvidence};
+use lanhmang_domain::{Action, Target, authorize};
+use lanhmang_store::activities::{Activity, ActivityFilter};
 use lanhmang_store::plans::{Plan, PlanScope};
 use lanhmang_store::reports::{Narrative, Report};
 use serde::{Deserialize, Serialize};
@@ -23,7 +22,6 @@ use super::{ApiIdentity, ApiJson, ApiQuery, ListJson, OptionalJson, paging};
 use crate::AppState;
 use crate::auth::ClientIp;
 use crate::error::ApiError;
-use lanhmang_app::yearly;
 
 fn id(raw: &str) -> Result<i64, ApiError> {
     raw.parse::<i64>().ok().filter(|v| *v > 0).ok_or(ApiError::NotFound)
@@ -78,7 +76,7 @@ pub async fn list_plans(
     ApiQuery(q): ApiQuery<PlansQuery>,
 ) -> Result<Json<ListJson<PlanJson>>, ApiError> {
     let paging = paging(&q.page, &q.per_page)?;
-    let units = yearly::grant_units(&state.app, &identity).await?;
+    let units = lanhmang_app::plans::grant_units(&state.app, &identity).await?;
     let scope = PlanScope {
         roots: scope_roots(&identity.permissions, Action::ManagePlans)
             .into_iter()
@@ -119,60 +117,17 @@ fn builtin() -> String {
 pub async fn create_plan(
     State(state): State<AppState>,
     ApiIdentity(identity): ApiIdentity,
-    ip: ClientIp,
     ApiJson(body): ApiJson<NewPlanJson>,
 ) -> Result<Response, ApiError> {
-    let header = PlanHeader::parse(&body.title, &body.school_year, &body.deadline, &body.number)
-        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    if body.template != BUILTIN.code {
-        return Err(ApiError::BadRequest(format!(
-            "Không có mẫu kế hoạch «{}».",
-            body.template
-        )));
-    }
-    let issuer = match body.issuing_unit_id {
-        Some(uid) => state.store.unit(uid).await?.ok_or(ApiError::NotFound)?,
-        None => {
-            let candidates: Vec<_> = yearly::grant_units(&state.app, &identity)
-                .await?
-                .into_iter()
-                .filter(|u| {
-                    u.kind != UnitKind::School
-                        && authorize(&identity.permissions, Action::ManagePlans, Target::Unit(&u.ancestry))
-                })
-                .collect();
-            match <[_; 1]>::try_from(candidates) {
-                Ok([u]) => u,
-                Err(_) => {
-                    return Err(ApiError::BadRequest(
-                        "Hãy ghi issuing_unit_id: đơn vị ban hành kế hoạch.".into(),
-                    ));
-                }
-            }
-        }
+    let input = lanhmang_app::plans::NewPlan {
+        issuing_unit_id: body.issuing_unit_id,
+        title: body.title,
+        school_year: body.school_year,
+        deadline: body.deadline,
+        number: body.number,
+        template: Some(body.template),
     };
-    if !authorize(
-        &identity.permissions,
-        Action::ManagePlans,
-        Target::Unit(&issuer.ancestry),
-    ) {
-        return Err(ApiError::Forbidden);
-    }
-    if issuer.kind == UnitKind::School {
-        return Err(ApiError::BadRequest(
-            "Kế hoạch của Phòng do cơ quan điều phối ban hành; trường lập kế hoạch riêng từ kế hoạch đó.".into(),
-        ));
-    }
-    let plan = state
-        .store
-        .create_plan(
-            &identity.audit(&ip),
-            issuer.id,
-            &header,
-            BUILTIN.code,
-            &PlanContent::from_template(&BUILTIN),
-        )
-        .await?;
+    let plan = lanhmang_app::plans::create_plan(&state.app, &identity, &input).await?;
     Ok((StatusCode::CREATED, Json(PlanJson::new(plan, true))).into_response())
 }
 
@@ -181,7 +136,7 @@ pub async fn get_plan(
     ApiIdentity(identity): ApiIdentity,
     Path(plan_id): Path<String>,
 ) -> Result<Json<PlanJson>, ApiError> {
-    let (plan, _) = yearly::visible_plan(&state.app, &identity, id(&plan_id)?).await?;
+    let (plan, _) = lanhmang_app::plans::visible_plan(&state.app, &identity, id(&plan_id)?).await?;
     Ok(Json(PlanJson::new(plan, true)))
 }
 
@@ -193,16 +148,11 @@ pub struct VersionJson {
 pub async fn publish_plan(
     State(state): State<AppState>,
     ApiIdentity(identity): ApiIdentity,
-    ip: ClientIp,
     Path(plan_id): Path<String>,
     OptionalJson(body): OptionalJson<VersionJson>,
 ) -> Result<Json<PlanJson>, ApiError> {
-    let (plan, rights) = yearly::visible_plan(&state.app, &identity, id(&plan_id)?).await?;
-    if !rights.manage {
-        return Err(ApiError::Forbidden);
-    }
     let version = body.and_then(|b| b.version);
-    let plan = state.store.publish_plan(&identity.audit(&ip), plan.id, version).await?;
+    let plan = lanhmang_app::plans::publish_plan(&state.app, &identity, id(&plan_id)?, version).await?;
     Ok(Json(PlanJson::new(plan, false)))
 }
 
@@ -300,14 +250,8 @@ fn number_text(n: &Option<serde_json::Number>) -> String {
 pub async fn create_activity(
     State(state): State<AppState>,
     ApiIdentity(identity): ApiIdentity,
-    ip: ClientIp,
     ApiJson(body): ApiJson<NewActivityJson>,
 ) -> Result<Response, ApiError> {
-    let (plan, _) = yearly::visible_plan(&state.app, &identity, body.plan_id).await?;
-    if plan.status != PlanStatus::Published {
-        return Err(ApiError::Conflict("Kế hoạch chưa được ban hành.".into()));
-    }
-    let unit = yearly::school_of_plan(&state.app, &identity, &plan, body.unit_id, Action::LogActivities).await?;
     let a = &body.audience;
     let mut bands = [
         String::new(),
@@ -353,26 +297,14 @@ pub async fn create_activity(
         partner: body.partner.clone(),
         description: body.description.clone(),
     };
-    let fields = input
-        .parse(&plan.content, plan.school_year)
-        .map_err(|errors| ApiError::Unprocessable(errors.iter().map(|(f, e)| format!("{f}: {e}")).collect()))?;
-    fields
-        .audience
-        .check_school_size(state.store.school_size(unit.id).await?)
-        .map_err(|e| ApiError::Unprocessable(vec![e.to_string()]))?;
-    if body.links.len() > 10 {
-        return Err(ApiError::BadRequest("Tối đa 10 liên kết minh chứng.".into()));
-    }
-    let links = body
-        .links
-        .iter()
-        .map(|l| parse_evidence_link(l).map(NewEvidence::Link))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| ApiError::Unprocessable(vec![e.to_string()]))?;
-    let activity = state
-        .store
-        .create_activity(&identity.audit(&ip), unit.id, plan.id, &fields, &links)
-        .await?;
+    let draft = lanhmang_app::activities::ActivityDraft {
+        unit_id: Some(body.unit_id),
+        plan_id: Some(body.plan_id),
+        input,
+        links: body.links,
+        uploads: Vec::new(),
+    };
+    let activity = lanhmang_app::activities::log_activity(&state.app, &identity, draft).await?;
     Ok((StatusCode::CREATED, Json(ActivityJson::from(activity))).into_response())
 }
 
@@ -479,8 +411,8 @@ async fn plan_and_school(
     unit_id: &str,
     action: Action,
 ) -> Result<(Plan, lanhmang_store::Unit), ApiError> {
-    let (plan, _) = yearly::visible_plan(&state.app, identity, id(plan_id)?).await?;
-    let unit = yearly::school_of_plan(&state.app, identity, &plan, id(unit_id)?, action).await?;
+    let (plan, _) = lanhmang_app::plans::visible_plan(&state.app, identity, id(plan_id)?).await?;
+    let unit = lanhmang_app::plans::school_of_plan(&state.app, identity, &plan, id(unit_id)?, action).await?;
     Ok((plan, unit))
 }
 
@@ -494,7 +426,7 @@ pub async fn get_report(
         Some(r) => Ok(Json(ReportJson::from(r)).into_response()),
         None => {
             // Nothing written yet: show what the draft would hold, without creating it.
-            let computed = yearly::computed(&state.app, &plan, &unit).await?;
+            let computed = lanhmang_app::reports::computed(&state.app, &plan, &unit).await?;
             let values: BTreeMap<String, serde_json::Value> = computed
                 .iter()
                 .map(|(k, (v, source))| (k.clone(), json!({"value": v, "computed": v, "source": source})))
@@ -550,7 +482,7 @@ pub async fn put_report(
     let (plan, unit) = plan_and_school(&state, &identity, &plan_id, &unit_id, Action::WriteSchoolReport).await?;
     let ctx = identity.audit(&ip);
     let existed = state.store.report(plan.id, unit.id).await?.is_some();
-    let report = yearly::report_for(&state.app, &ctx, &plan, &unit).await?;
+    let report = lanhmang_app::reports::report_for(&state.app, &ctx, &plan, &unit).await?;
     let version = match (body.version, existed) {
         (Some(v), _) => v,
         (None, false) => report.version,
@@ -560,7 +492,7 @@ pub async fn put_report(
             ));
         }
     };
-    let computed = yearly::computed(&state.app, &plan, &unit).await?;
+    let computed = lanhmang_app::reports::computed(&state.app, &plan, &unit).await?;
     // Values not sent keep what the report holds.
     let mut inputs: BTreeMap<String, ValueInput> = report
         .values
@@ -595,9 +527,9 @@ pub async fn put_report(
     }
     // Stored computed values stand in for indicators whose provider now says otherwise only
     // when the person overrode them; otherwise the fresh computation is the reference.
-    let values = yearly::parse_values(&plan, &inputs, &computed)
+    let values = lanhmang_app::reports::parse_values(&plan, &inputs, &computed)
         .map_err(|errors| ApiError::Unprocessable(errors.iter().map(|(_, e)| e.to_string()).collect()))?;
-    let narrative = yearly::parse_narrative(body.narrative.as_ref().unwrap_or(&report.narrative))?;
+    let narrative = lanhmang_app::reports::parse_narrative(body.narrative.as_ref().unwrap_or(&report.narrative))?;
     let saved = state
         .store
         .save_report(&ctx, &report, version, &narrative, &values)
@@ -621,9 +553,9 @@ pub async fn submit_report(
 ) -> Result<Json<ReportJson>, ApiError> {
     let (plan, unit) = plan_and_school(&state, &identity, &plan_id, &unit_id, Action::WriteSchoolReport).await?;
     let ctx = identity.audit(&ip);
-    let report = yearly::report_for(&state.app, &ctx, &plan, &unit).await?;
+    let report = lanhmang_app::reports::report_for(&state.app, &ctx, &plan, &unit).await?;
     let version = body.and_then(|b| b.version).unwrap_or(report.version);
-    let submitted = yearly::submit(&state.app, &ctx, &plan, &unit, &report, version).await?;
+    let submitted = lanhmang_app::reports::submit(&state.app, &ctx, &plan, &unit, &report, version).await?;
     Ok(Json(ReportJson::from(submitted)))
 }
 
@@ -644,7 +576,7 @@ async fn review(
         .ok_or_else(|| ApiError::Conflict("Trường chưa lập báo cáo nên chưa có gì để xem xét.".into()))?;
     let body = body.unwrap_or_default();
     let version = body.version.unwrap_or(report.version);
-    let done = lanhmang_app::yearly::review(
+    let done = lanhmang_app::reports::review(
         &state.app,
         &identity.audit(&ip),
         &plan,
@@ -694,14 +626,14 @@ pub async fn dashboard(
     ApiIdentity(identity): ApiIdentity,
     Path(plan_id): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let (plan, _) = yearly::visible_plan(&state.app, &identity, id(&plan_id)?).await?;
-    let roots = yearly::dashboard_roots(&identity, &plan);
+    let (plan, _) = lanhmang_app::plans::visible_plan(&state.app, &identity, id(&plan_id)?).await?;
+    let roots = lanhmang_app::dashboard::dashboard_roots(&identity, &plan);
     if roots.is_empty() {
         return Err(ApiError::Forbidden);
     }
     let data = state.store.plan_dashboard(&plan, &roots).await?;
     let defs: Vec<_> = plan.content.indicators().collect();
-    let d = yearly::dashboard(&defs, &data);
+    let d = lanhmang_app::dashboard::dashboard(&defs, &data);
     Ok(Json(json!({
         "plan_id": plan.id,
         "deadline": plan.deadline.to_string(),

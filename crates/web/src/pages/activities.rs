@@ -13,15 +13,14 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use lanhmang_domain::activity::{
-    AUDIENCE_FIELDS, ActivityInput, ActivityKind, EvidenceError, EvidenceType, MAX_EVIDENCE_BYTES, clean_file_name,
-    parse_evidence_link, sniff_evidence,
+    AUDIENCE_FIELDS, ActivityInput, ActivityKind, EvidenceType, MAX_EVIDENCE_BYTES, clean_file_name,
 };
 use lanhmang_domain::permission::{can_somewhere, scope_roots};
 use lanhmang_domain::plan::{PlanStatus, parse_date};
 use lanhmang_domain::text::fold_vi;
 use lanhmang_domain::{Action, Paging, Target, UnitKind, UnitStatus, authorize};
 use lanhmang_export::{Cell, Column, ColumnKind, Sheet};
-use lanhmang_store::activities::{Activity, ActivityFilter, EvidenceMeta, NewEvidence};
+use lanhmang_store::activities::{Activity, ActivityFilter, EvidenceMeta};
 use lanhmang_store::plans::{Plan, PlanScope};
 use lanhmang_store::{Unit, UnitFilter};
 use serde::Deserialize;
@@ -33,15 +32,8 @@ use crate::AppState;
 use crate::auth::{ClientIp, Identity};
 use crate::error::AppError;
 use crate::layout::{FieldErrors, Layout, Pager, render};
-use lanhmang_app::yearly;
 
-/// Files one submission may carry.
-pub const MAX_FILES: usize = 4;
-/// Links one submission may carry (the form has this many boxes).
-pub const MAX_LINKS: usize = 3;
-/// Evidence items one activity may hold in all: enough for any real activity, and a bound on
-/// what one row can make the database keep.
-pub const MAX_EVIDENCE_ITEMS: usize = 20;
+pub use lanhmang_app::activities::{MAX_EVIDENCE_ITEMS, MAX_FILES, MAX_LINKS};
 /// The body an evidence upload may send: four files at the cap, plus the text fields and the
 /// multipart framing. A single file over the cap still fits, so that it gets its own message.
 pub const UPLOAD_BODY_LIMIT: usize = MAX_FILES * MAX_EVIDENCE_BYTES + 1024 * 1024;
@@ -168,7 +160,7 @@ fn plan_label(p: &Plan) -> String {
 
 /// The units above someone's grants, where the plans that reach them are issued.
 async fn grant_ancestors(state: &AppState, identity: &Identity) -> Result<Vec<i64>, AppError> {
-    let units = yearly::grant_units(&state.app, identity).await?;
+    let units = lanhmang_app::plans::grant_units(&state.app, identity).await?;
     let ids: BTreeSet<i64> = units.iter().flat_map(|u| u.ancestry.iter().copied()).collect();
     Ok(ids.into_iter().collect())
 }
@@ -540,7 +532,7 @@ pub async fn calendar(
     Query(q): Query<FilterQuery>,
 ) -> Result<Response, AppError> {
     let mut f = filters(&state, &identity, &q, "/hoat-dong/lich").await?;
-    let today = yearly::today();
+    let today = lanhmang_app::plans::today();
     let first = if q.thang.trim().is_empty() {
         let base = f.filter.from.unwrap_or(today);
         Date::from_calendar_date(base.year(), base.month(), 1).map_err(|e| AppError::Internal(e.to_string()))?
@@ -748,7 +740,7 @@ pub async fn export(
     totals.extend(sums[..9].iter().map(|n| Cell::Integer(*n)));
     totals.push(Cell::Empty);
     totals.push(Cell::Integer(sums[9]));
-    let today = yearly::today();
+    let today = lanhmang_app::plans::today();
     let sheet = Sheet {
         name: "Hoạt động".into(),
         title: Some(format!("Nhật ký hoạt động (xuất ngày {})", day(today))),
@@ -810,11 +802,7 @@ struct FormInput {
 }
 
 /// A file as received: its bytes, or only the fact that it was over the cap.
-struct Upload {
-    name: String,
-    bytes: Vec<u8>,
-    too_large: bool,
-}
+use lanhmang_app::activities::Upload;
 
 fn multipart_error(e: MultipartError) -> AppError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -915,26 +903,7 @@ async fn loggable_schools(state: &AppState, identity: &Identity) -> Result<Vec<U
 }
 
 /// A published plan issued above the school.
-fn reaches(plan: &Plan, unit: &Unit) -> bool {
-    plan.status == PlanStatus::Published
-        && plan.issuing_unit_id != unit.id
-        && unit.ancestry.contains(&plan.issuing_unit_id)
-}
-
-/// The school named in a submitted form, if the person may log for it. A school outside their
-/// reach is refused as the API does: 403 when they can see it, 404 when they cannot.
-async fn school_for_logging(state: &AppState, identity: &Identity, id: i64) -> Result<Unit, AppError> {
-    let unit = state.store.unit(id).await?.ok_or(AppError::NotFound)?;
-    let target = Target::Unit(&unit.ancestry);
-    if !authorize(&identity.permissions, Action::LogActivities, target) {
-        return Err(if authorize(&identity.permissions, Action::ViewUnit, target) {
-            AppError::Forbidden
-        } else {
-            AppError::NotFound
-        });
-    }
-    Ok(unit)
-}
+use lanhmang_app::activities::reaches;
 
 pub struct TaskChoice {
     pub code: String,
@@ -1219,7 +1188,7 @@ pub async fn new_form(
         unit_id: q.don_vi.unwrap_or_default(),
         plan_id: q.ke_hoach.unwrap_or_default(),
         input: ActivityInput {
-            held_on: iso(yearly::today()),
+            held_on: iso(lanhmang_app::plans::today()),
             ..Default::default()
         },
         ..Default::default()
@@ -1228,140 +1197,25 @@ pub async fn new_form(
 }
 
 /// Everything checked: the fields and the evidence to attach.
-struct Checked {
-    fields: lanhmang_domain::activity::ActivityFields,
-    evidence: Vec<NewEvidence>,
-}
-
-/// Checks the typed fields and the evidence against the plan and the school. Nothing is
-/// written here; every problem is recorded in `errors`.
-async fn check(
-    state: &AppState,
-    unit: &Unit,
-    plan: &Plan,
-    form: &FormInput,
-    uploads: Vec<Upload>,
-    kept_evidence: usize,
-    errors: &mut FieldErrors,
-) -> Result<Option<Checked>, AppError> {
-    let fields = match form.input.parse(&plan.content, plan.school_year) {
-        Ok(f) => {
-            if let Err(e) = f.audience.check_school_size(state.store.school_size(unit.id).await?) {
-                errors.add("audience", e.to_string());
-            }
-            Some(f)
-        }
-        Err(list) => {
-            for (field, e) in list {
-                if errors.get(field).is_none() {
-                    errors.add(field, e.to_string());
-                }
-            }
-            None
-        }
-    };
-    let mut evidence = Vec::new();
-    let mut file_problems = Vec::new();
-    if uploads.len() > MAX_FILES {
-        file_problems.push(format!(
-            "Mỗi lần gửi tối đa {MAX_FILES} tệp; bạn đã chọn {} tệp.",
-            uploads.len()
-        ));
-    }
-    for u in uploads {
-        if u.too_large {
-            file_problems.push(EvidenceError::TooLarge(u.name).to_string());
-            continue;
-        }
-        match sniff_evidence(&u.name, &u.bytes) {
-            Ok(kind) => evidence.push(NewEvidence::File {
-                name: u.name,
-                kind,
-                bytes: u.bytes,
-            }),
-            Err(e) => file_problems.push(e.to_string()),
-        }
-    }
-    if !file_problems.is_empty() {
-        errors.add("files", file_problems.join(" "));
-    }
-    let links: Vec<&str> = form.links.iter().map(|l| l.trim()).filter(|l| !l.is_empty()).collect();
-    let mut link_problems = Vec::new();
-    if links.len() > MAX_LINKS {
-        link_problems.push(format!("Mỗi lần gửi tối đa {MAX_LINKS} liên kết."));
-    }
-    for l in links {
-        match parse_evidence_link(l) {
-            Ok(url) => evidence.push(NewEvidence::Link(url)),
-            Err(e) => link_problems.push(e.to_string()),
-        }
-    }
-    if !link_problems.is_empty() {
-        errors.add("links", link_problems.join(" "));
-    }
-    if kept_evidence + evidence.len() > MAX_EVIDENCE_ITEMS {
-        errors.add(
-            "files",
-            format!(
-                "Mỗi hoạt động có tối đa {MAX_EVIDENCE_ITEMS} minh chứng; hãy bỏ bớt minh chứng cũ hoặc gửi ít tệp hơn."
-            ),
-        );
-    }
-    Ok(match fields {
-        Some(fields) if errors.is_empty() => Some(Checked { fields, evidence }),
-        _ => None,
-    })
-}
-
 pub async fn create(
     State(state): State<AppState>,
     identity: Identity,
-    ip: ClientIp,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, AppError> {
     let (form, uploads) = read_form(multipart).await?;
     let had_files = !uploads.is_empty();
+    let draft = lanhmang_app::activities::ActivityDraft {
+        unit_id: form.unit_id.trim().parse::<i64>().ok(),
+        plan_id: form.plan_id.trim().parse::<i64>().ok(),
+        input: form.input.clone(),
+        links: form.links.clone(),
+        uploads,
+    };
     let mut errors = FieldErrors::default();
-    let unit = match form.unit_id.trim().parse::<i64>().ok().filter(|id| *id > 0) {
-        Some(id) => {
-            let unit = school_for_logging(&state, &identity, id).await?;
-            if unit.kind != UnitKind::School {
-                errors.add("unit_id", "Hãy chọn một trường học.");
-                None
-            } else if unit.status == UnitStatus::Closed {
-                errors.add("unit_id", "Trường này đã đóng nên không ghi thêm hoạt động.");
-                None
-            } else {
-                Some(unit)
-            }
-        }
-        None => {
-            errors.add("unit_id", "Hãy chọn trường.");
-            None
-        }
-    };
-    let plan = match form.plan_id.trim().parse::<i64>().ok().filter(|id| *id > 0) {
-        Some(id) => match (state.store.plan(id).await?, &unit) {
-            (Some(p), Some(u)) if reaches(&p, u) => Some(p),
-            (_, Some(_)) => {
-                errors.add("plan_id", "Kế hoạch này không được ban hành cho trường đã chọn.");
-                None
-            }
-            (_, None) => None,
-        },
-        None => {
-            errors.add("plan_id", "Hãy chọn kế hoạch.");
-            None
-        }
-    };
-    if let (Some(unit), Some(plan)) = (&unit, &plan)
-        && let Some(ok) = check(&state, unit, plan, &form, uploads, 0, &mut errors).await?
-    {
-        let activity = state
-            .store
-            .create_activity(&identity.audit(&ip), unit.id, plan.id, &ok.fields, &ok.evidence)
-            .await?;
-        return Ok(Redirect::to(&format!("/hoat-dong/{}?tb=da-ghi", activity.id)).into_response());
+    match lanhmang_app::activities::log_activity(&state.app, &identity, draft).await {
+        Ok(activity) => return Ok(Redirect::to(&format!("/hoat-dong/{}?tb=da-ghi", activity.id)).into_response()),
+        Err(lanhmang_app::AppError::Invalid(problems)) => errors.add_problems(problems),
+        Err(e) => return Err(e.into()),
     }
     let page = form_page(&state, &identity, Mode::New, &form, errors, had_files).await?;
     Ok(unprocessable(render(&page)?))
@@ -1447,18 +1301,22 @@ pub async fn update(
     form.remove.retain(|id| evidence.iter().any(|e| e.id == *id));
     let kept = evidence.len() - form.remove.len().min(evidence.len());
     let mut errors = FieldErrors::default();
-    if let Some(ok) = check(&state, &unit, &plan, &form, uploads, kept, &mut errors).await? {
-        state
-            .store
-            .update_activity(
-                &identity.audit(&ip),
-                activity.id,
-                &ok.fields,
-                &ok.evidence,
-                &form.remove,
-            )
-            .await?;
-        return Ok(Redirect::to(&format!("/hoat-dong/{}?tb=da-luu", activity.id)).into_response());
+    match lanhmang_app::activities::check(&state.app, &unit, &plan, &form.input, &form.links, uploads, kept).await {
+        Ok(ok) => {
+            state
+                .store
+                .update_activity(
+                    &identity.audit(&ip),
+                    activity.id,
+                    &ok.fields,
+                    &ok.evidence,
+                    &form.remove,
+                )
+                .await?;
+            return Ok(Redirect::to(&format!("/hoat-dong/{}?tb=da-luu", activity.id)).into_response());
+        }
+        Err(lanhmang_app::AppError::Invalid(problems)) => errors.add_problems(problems),
+        Err(e) => return Err(e.into()),
     }
     let mode = Mode::Edit {
         activity: &activity,

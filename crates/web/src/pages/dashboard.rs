@@ -25,7 +25,7 @@ use lanhmang_export::{Cell, Column, ColumnKind, Letterhead, OfficialDocument, Se
 use lanhmang_store::outbox::{MailStatus, OutboxFilter};
 use lanhmang_store::plans::{Plan, PlanScope};
 use lanhmang_store::reports::{Report, ReportFilter, ReportListEntry};
-use lanhmang_store::{StoreError, Unit};
+use lanhmang_store::Unit;
 use serde::Deserialize;
 use time::Date;
 
@@ -35,7 +35,10 @@ use crate::auth::Identity;
 use crate::charts::ProgressChart;
 use crate::error::AppError;
 use crate::layout::{Layout, Pager, render};
-use lanhmang_app::yearly::{self, Dashboard, IndicatorFigure, LevelFigure, PlanRights};
+use lanhmang_app::dashboard::Dashboard;
+use lanhmang_app::dashboard::IndicatorFigure;
+use lanhmang_app::dashboard::LevelFigure;
+use lanhmang_app::plans::PlanRights;
 
 // ---------------------------------------------------------------------------------------------
 // Figures as people read them, shared by the plan dashboard and the rollup.
@@ -202,7 +205,7 @@ fn days_left(deadline: Date, today: Date) -> (String, bool) {
 /// The plan, if the person may see its dashboard: 404 when the plan is out of sight, 403 when
 /// it is visible but its figures are not theirs to see.
 async fn dashboard_plan(state: &AppState, identity: &Identity, raw_id: &str) -> Result<(Plan, PlanRights), AppError> {
-    let (plan, rights) = yearly::visible_plan(&state.app, identity, parse_id(raw_id)?).await?;
+    let (plan, rights) = lanhmang_app::plans::visible_plan(&state.app, identity, parse_id(raw_id)?).await?;
     if !rights.dashboard {
         return Err(AppError::Forbidden);
     }
@@ -369,8 +372,8 @@ pub async fn plan_page(
     let roots = vec![plan.issuing_unit_id];
     let data = state.store.plan_dashboard(&plan, &roots).await?;
     let defs: Vec<&IndicatorDef> = plan.content.indicators().collect();
-    let d = yearly::dashboard(&defs, &data);
-    let today = yearly::today();
+    let d = lanhmang_app::dashboard::dashboard(&defs, &data);
+    let today = lanhmang_app::plans::today();
 
     let per_page = q.per_page.clone().or_else(|| Some("20".into()));
     let paging = super::paging(&q.page, &per_page)?;
@@ -388,7 +391,7 @@ pub async fn plan_page(
             code: e.unit_code,
             name: e.unit_name,
             level: e.school_level.map(|l| l.label()).unwrap_or(""),
-            status: yearly::status_label(e.status),
+            status: lanhmang_app::reports::status_label(e.status),
             returned: e.status == Some(ReportStatus::Returned),
             has_report: e.status.is_some(),
         });
@@ -423,7 +426,7 @@ pub async fn plan_page(
         .iter()
         .map(|(day, n)| {
             (
-                yearly::date_text(*day),
+                lanhmang_app::plans::date_text(*day),
                 *n,
                 percent(lanhmang_domain::report::ratio(*n, d.total.expected)),
             )
@@ -443,7 +446,7 @@ pub async fn plan_page(
         year_code: plan.school_year.code(),
         year_label: plan.school_year.label(),
         published: plan.status == PlanStatus::Published,
-        deadline: yearly::date_text(plan.deadline),
+        deadline: lanhmang_app::plans::date_text(plan.deadline),
         deadline_left,
         overdue,
         figures: figures(&d),
@@ -471,79 +474,13 @@ pub struct RemindForm {
     unit_id: String,
 }
 
-/// What one reminder run did.
-#[derive(Debug, Default)]
-struct Reminded {
-    queued: u32,
-    already: u32,
-    unreachable: u32,
-}
-
-async fn remind_school(
-    state: &AppState,
-    plan: &Plan,
-    unit: &Unit,
-    today: Date,
-    out: &mut Reminded,
-) -> Result<(), AppError> {
-    let report = state.store.report(plan.id, unit.id).await?;
-    let status = report.as_ref().map(|r| r.status);
-    let (left, _) = days_left(plan.deadline, today);
-    let comment = report
-        .as_ref()
-        .filter(|r| r.status == ReportStatus::Returned && !r.review_comment.trim().is_empty())
-        .map(|r| {
-            format!(
-                "\nÝ kiến của {} khi trả lại báo cáo: «{}»\n",
-                plan.issuing_unit_name,
-                r.review_comment.trim()
-            )
-        })
-        .unwrap_or_default();
-    let name: String = unit.name.chars().take(150).collect();
-    let subject = format!("Nhắc nộp báo cáo năm học {} – {name}", plan.school_year.label());
-    let body = format!(
-        "{} nhắc {} hoàn thành và gửi báo cáo đánh giá việc thực hiện «{}», năm học {}.\n\n\
-         Hạn nộp: {} ({left}).\nTình trạng báo cáo hiện nay: {}.\n{comment}\n\
-         Xin thầy/cô đăng nhập Lành Mạng, mở mục Kế hoạch → Báo cáo của trường (/ke-hoach/{}/bao-cao/{}); \
-         phần lớn số liệu đã được điền sẵn từ nhật ký hoạt động của trường.",
-        plan.issuing_unit_name,
-        unit.name,
-        plan.title,
-        plan.school_year.label(),
-        yearly::date_text(plan.deadline),
-        yearly::status_label(status).to_lowercase(),
-        plan.id,
-        unit.id,
-    );
-    // One reminder per school and day, however often the button is pressed.
-    let dedup = format!("manual_reminder:{}:{}:{today}", plan.id, unit.id);
-    let mails = yearly::principal_mails(&state.app, plan, unit, "manual_reminder", subject, body, Some(dedup)).await?;
-    let (mut queued, mut already) = (0, 0);
-    for mail in &mails {
-        match state.store.queue_mail(mail).await {
-            Ok(true) => queued += 1,
-            Ok(false) => already += 1,
-            // An address the mail server would refuse: the school counts as unreachable.
-            Err(StoreError::Conflict(_)) => {}
-            Err(e) => return Err(e.into()),
-        }
-    }
-    out.queued += queued;
-    out.already += already;
-    if queued + already == 0 {
-        out.unreachable += 1;
-    }
-    Ok(())
-}
-
 pub async fn remind(
     State(state): State<AppState>,
     identity: Identity,
     Path(id): Path<String>,
     PageForm(form): PageForm<RemindForm>,
 ) -> Result<Response, AppError> {
-    let (plan, rights) = yearly::visible_plan(&state.app, &identity, parse_id(&id)?).await?;
+    let (plan, rights) = lanhmang_app::plans::visible_plan(&state.app, &identity, parse_id(&id)?).await?;
     if !rights.review {
         return Err(AppError::Forbidden);
     }
@@ -552,9 +489,9 @@ pub async fn remind(
             "Kế hoạch chưa được ban hành nên các trường chưa phải nộp báo cáo; chưa thể nhắc.".into(),
         ));
     }
-    let today = yearly::today();
+    let today = lanhmang_app::plans::today();
     let back = format!("/ke-hoach/{}/tong-hop", plan.id);
-    let mut done = Reminded::default();
+    let mut done = lanhmang_app::reports::Reminded::default();
     if form.unit_id.trim().is_empty() {
         let filter = ReportFilter {
             missing_only: true,
@@ -563,7 +500,7 @@ pub async fn remind(
         let entries = all_entries(&state, &plan, &[plan.issuing_unit_id], &filter).await?;
         let ids: Vec<i64> = entries.iter().map(|e| e.unit_id).collect();
         for unit in state.store.units_by_ids(&ids).await? {
-            remind_school(&state, &plan, &unit, today, &mut done).await?;
+            lanhmang_app::reports::remind_school(&state.app, &plan, &unit, today, &mut done).await?;
         }
     } else {
         let unit_id = form
@@ -571,7 +508,7 @@ pub async fn remind(
             .trim()
             .parse::<i64>()
             .map_err(|_| AppError::BadRequest("Mã trường cần nhắc không hợp lệ.".into()))?;
-        let unit = yearly::school_of_plan(&state.app, &identity, &plan, unit_id, Action::ReviewReports).await?;
+        let unit = lanhmang_app::plans::school_of_plan(&state.app, &identity, &plan, unit_id, Action::ReviewReports).await?;
         let sent = state
             .store
             .report(plan.id, unit.id)
@@ -580,7 +517,7 @@ pub async fn remind(
         if sent {
             return Ok(Redirect::to(&format!("{back}?nhac=da-nop")).into_response());
         }
-        remind_school(&state, &plan, &unit, today, &mut done).await?;
+        lanhmang_app::reports::remind_school(&state.app, &plan, &unit, today, &mut done).await?;
     }
     tracing::info!(
         plan = plan.id,
@@ -639,7 +576,7 @@ pub async fn rollup(
 ) -> Result<Response, AppError> {
     let roots = scope_roots(&identity.permissions, Action::ViewDashboard);
     let year = if q.nam.trim().is_empty() {
-        SchoolYear::containing(yearly::today())
+        SchoolYear::containing(lanhmang_app::plans::today())
     } else {
         SchoolYear::parse(&q.nam).map_err(|e| AppError::BadRequest(e.to_string()))?
     };
@@ -648,7 +585,7 @@ pub async fn rollup(
         .iter()
         .filter(|p| p.status == PlanStatus::Published)
         .map(|p| p.school_year)
-        .chain([year, SchoolYear::containing(yearly::today())])
+        .chain([year, SchoolYear::containing(lanhmang_app::plans::today())])
         .collect();
     years.sort_unstable_by(|a, b| b.cmp(a));
     years.dedup();
@@ -667,7 +604,7 @@ pub async fn rollup(
             }
         }
     }
-    let d = yearly::dashboard(&defs, &data);
+    let d = lanhmang_app::dashboard::dashboard(&defs, &data);
 
     let paging = super::paging(&q.page, &q.per_page.clone().or_else(|| Some("20".into())))?;
     let mut rows = Vec::new();
@@ -677,12 +614,12 @@ pub async fn rollup(
         .take(paging.per_page as usize)
     {
         let data = state.store.plan_dashboard(plan, &[plan.issuing_unit_id]).await?;
-        let one = yearly::dashboard(&[], &data);
+        let one = lanhmang_app::dashboard::dashboard(&[], &data);
         rows.push(PlanRow {
             id: plan.id,
             title: plan.title.clone(),
             issuer: plan.issuing_unit_name.clone(),
-            deadline: yearly::date_text(plan.deadline),
+            deadline: lanhmang_app::plans::date_text(plan.deadline),
             expected: one.total.expected,
             submitted: one.total.submitted,
             completeness: percent(one.total.completeness),
@@ -1127,7 +1064,7 @@ fn plan_reference(plan: &Plan) -> String {
         out.push_str(&format!(" số {}", n.format()));
     }
     if let Some(at) = plan.published_at {
-        out.push_str(&format!(" ngày {}", yearly::date_text(vietnam_date(at))));
+        out.push_str(&format!(" ngày {}", lanhmang_app::plans::date_text(vietnam_date(at))));
     }
     let subject = plan_subject(&plan.title);
     if !subject.is_empty() {
@@ -1143,7 +1080,7 @@ fn moment(t: time::OffsetDateTime) -> String {
         "{} giờ {:02} ngày {}",
         t.hour(),
         t.minute(),
-        yearly::date_text(t.date())
+        lanhmang_app::plans::date_text(t.date())
     )
 }
 
@@ -1215,7 +1152,7 @@ async fn office_document(state: &AppState, plan: &Plan, q: &DocumentQuery) -> Re
     let roots = vec![plan.issuing_unit_id];
     let data = state.store.plan_dashboard(plan, &roots).await?;
     let defs: Vec<&IndicatorDef> = plan.content.indicators().collect();
-    let d = yearly::dashboard(&defs, &data);
+    let d = lanhmang_app::dashboard::dashboard(&defs, &data);
     let entries = all_entries(state, plan, &roots, &ReportFilter::default()).await?;
     let names: HashMap<i64, &str> = entries.iter().map(|e| (e.unit_id, e.unit_name.as_str())).collect();
     let received = state.store.received_reports(plan, &roots).await?;
@@ -1245,7 +1182,7 @@ async fn office_document(state: &AppState, plan: &Plan, q: &DocumentQuery) -> Re
         if t.submitted > 0 {
             format!(
                 "Số báo cáo nộp đúng hạn (đến hết ngày {}): {}/{}, đạt {}; nộp muộn: {}.",
-                yearly::date_text(plan.deadline),
+                lanhmang_app::plans::date_text(plan.deadline),
                 t.on_time,
                 t.submitted,
                 percent(t.timeliness),
@@ -1254,7 +1191,7 @@ async fn office_document(state: &AppState, plan: &Plan, q: &DocumentQuery) -> Re
         } else {
             format!(
                 "Chưa có báo cáo nào được nộp; hạn nộp là ngày {}.",
-                yearly::date_text(plan.deadline)
+                lanhmang_app::plans::date_text(plan.deadline)
             )
         },
     ];
@@ -1294,7 +1231,7 @@ async fn office_document(state: &AppState, plan: &Plan, q: &DocumentQuery) -> Re
             vec![
                 (i + 1).to_string(),
                 e.unit_name.clone(),
-                yearly::status_label(e.status).to_string(),
+                lanhmang_app::reports::status_label(e.status).to_string(),
             ]
         })
         .collect();
@@ -1408,7 +1345,7 @@ async fn office_document(state: &AppState, plan: &Plan, q: &DocumentQuery) -> Re
             issuing_unit: issuer.name.clone(),
             number,
             place,
-            date: yearly::today(),
+            date: lanhmang_app::plans::today(),
         },
         kind_title: "Báo cáo".into(),
         subtitle: with_year("Kết quả thực hiện kế hoạch", plan),
@@ -1571,7 +1508,7 @@ async fn school_document(
             issuing_unit: unit.name.clone(),
             number: report_number(q.so.as_deref(), None)?,
             place: place(q.noi.as_deref(), &unit.address)?,
-            date: yearly::today(),
+            date: lanhmang_app::plans::today(),
         },
         kind_title: "Báo cáo".into(),
         subtitle: with_year("Đánh giá việc thực hiện kế hoạch", plan),
@@ -1593,8 +1530,8 @@ async fn school_file(
     q: DocumentQuery,
     format: Format,
 ) -> Result<Response, AppError> {
-    let (plan, _) = yearly::visible_plan(&state.app, &identity, parse_id(&id)?).await?;
-    let unit = yearly::school_of_plan(&state.app, &identity, &plan, parse_id(&unit_id)?, Action::ViewReports).await?;
+    let (plan, _) = lanhmang_app::plans::visible_plan(&state.app, &identity, parse_id(&id)?).await?;
+    let unit = lanhmang_app::plans::school_of_plan(&state.app, &identity, &plan, parse_id(&unit_id)?, Action::ViewReports).await?;
     let report = state.store.report(plan.id, unit.id).await?.ok_or_else(|| {
         AppError::Conflict("Trường chưa lập báo cáo cho kế hoạch này nên chưa có gì để tải về.".into())
     })?;
@@ -1645,7 +1582,7 @@ pub async fn indicators_xlsx(
         .collect();
     let data = state.store.plan_dashboard(&plan, &roots).await?;
     let defs: Vec<&IndicatorDef> = plan.content.indicators().collect();
-    let d = yearly::dashboard(&defs, &data);
+    let d = lanhmang_app::dashboard::dashboard(&defs, &data);
 
     let text = |header: &str, width: f64| Column {
         header: header.into(),
@@ -1683,7 +1620,7 @@ pub async fn indicators_xlsx(
                 Cell::Text(e.unit_code.clone()),
                 Cell::Text(e.unit_name.clone()),
                 Cell::Text(e.school_level.map(|l| l.label()).unwrap_or("").into()),
-                Cell::Text(yearly::status_label(e.status).into()),
+                Cell::Text(lanhmang_app::reports::status_label(e.status).into()),
                 report
                     .and_then(|r| r.first_submitted_at)
                     .map_or(Cell::Empty, |t| Cell::Date(vietnam_date(t))),

@@ -82,15 +82,15 @@ pub async fn page(
         let scope = super::plans::plan_scope(&state, &identity).await?;
         let (recent, _) = store.list_plans(&scope, Paging { page: 1, per_page: 3 }).await?;
         for plan in recent {
-            let (_, rights) = lanhmang_app::yearly::visible_plan(&state.app, &identity, plan.id).await?;
+            let (_, rights) = lanhmang_app::plans::visible_plan(&state.app, &identity, plan.id).await?;
             let when = format!(
                 "Năm học {} · hạn nộp báo cáo {}",
                 plan.school_year.label(),
-                lanhmang_app::yearly::date_text(plan.deadline)
+                lanhmang_app::plans::date_text(plan.deadline)
             );
             if rights.dashboard && plan.status == lanhmang_domain::plan::PlanStatus::Published {
                 let data = store.plan_dashboard(&plan, &[plan.issuing_unit_id]).await?;
-                let d = lanhmang_app::yearly::dashboard(&[], &data);
+                let d = lanhmang_app::dashboard::dashboard(&[], &data);
                 plans.push((
                     format!("/ke-hoach/{}/tong-hop", plan.id),
                     plan.title.clone(),
@@ -99,7 +99,7 @@ pub async fn page(
                 ));
                 continue;
             }
-            let own = lanhmang_app::yearly::own_schools(&state.app, &identity, &plan, Action::ViewReports).await?;
+            let own = lanhmang_app::plans::own_schools(&state.app, &identity, &plan, Action::ViewReports).await?;
             if let Some(school) = own.first() {
                 let status = store.report(plan.id, school.id).await?.map(|r| r.status);
                 plans.push((
@@ -109,7 +109,7 @@ pub async fn page(
                     format!(
                         "Báo cáo của {}: {}",
                         school.name,
-                        lanhmang_app::yearly::status_label(status)
+                        lanhmang_app::reports::status_label(status)
                     ),
                 ));
             } else {

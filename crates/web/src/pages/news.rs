@@ -23,7 +23,6 @@ use crate::auth::{ClientIp, Identity};
 use crate::error::AppError;
 use crate::format::date_time;
 use crate::layout::{Layout, Pager, render};
-use lanhmang_app::yearly;
 
 fn layout(title: impl Into<String>, identity: &Identity, notice: Option<&str>) -> Layout {
     let mut layout = Layout::new(title, identity, "/tin-tuc");
@@ -43,7 +42,7 @@ fn day(d: Date) -> String {
 
 /// Every unit on the path from the roots to the person's own units: whose topics they see.
 async fn topic_units(state: &AppState, identity: &Identity) -> Result<Vec<i64>, AppError> {
-    let units = yearly::grant_units(&state.app, identity).await?;
+    let units = lanhmang_app::plans::grant_units(&state.app, identity).await?;
     let ids: BTreeSet<i64> = units.iter().flat_map(|u| u.ancestry.iter().copied()).collect();
     Ok(ids.into_iter().collect())
 }

@@ -22,7 +22,8 @@ use crate::AppState;
 use crate::auth::{ClientIp, Identity};
 use crate::error::AppError;
 use crate::layout::{FieldErrors, Layout, Pager, render};
-use lanhmang_app::yearly::{self, date_text, status_label};
+use lanhmang_app::plans::date_text;
+use lanhmang_app::reports::status_label;
 
 type Fields = Vec<(String, String)>;
 
@@ -78,7 +79,7 @@ pub struct ListQuery {
 /// What someone sees: plans issued in their management or dashboard scope, and published plans
 /// of the units above the units where they hold a role.
 pub async fn plan_scope(state: &AppState, identity: &Identity) -> Result<PlanScope, AppError> {
-    let units = yearly::grant_units(&state.app, identity).await?;
+    let units = lanhmang_app::plans::grant_units(&state.app, identity).await?;
     Ok(PlanScope {
         roots: units
             .iter()
@@ -124,44 +125,13 @@ struct NewPage {
     errors: FieldErrors,
 }
 
-async fn issuers(state: &AppState, identity: &Identity) -> Result<Vec<Unit>, AppError> {
-    Ok(yearly::grant_units(&state.app, identity)
-        .await?
-        .into_iter()
-        .filter(|u| {
-            u.kind != UnitKind::School
-                && authorize(&identity.permissions, Action::ManagePlans, Target::Unit(&u.ancestry))
-        })
-        .collect())
-}
-
-async fn suggested_number(state: &AppState, unit: &Unit) -> Result<String, AppError> {
-    let next = state.store.next_plan_number(unit.id).await?;
-    let abbreviation: String = unit
-        .code
-        .split('-')
-        .next()
-        .unwrap_or("")
-        .chars()
-        .filter(|c| c.is_alphanumeric())
-        .collect();
-    Ok(format!(
-        "{next:02}/KH-{}",
-        if abbreviation.is_empty() {
-            "PGDĐT".into()
-        } else {
-            abbreviation
-        }
-    ))
-}
-
 pub async fn new_form(State(state): State<AppState>, identity: Identity) -> Result<Response, AppError> {
-    let units = issuers(&state, &identity).await?;
+    let units = lanhmang_app::plans::issuers(&state.app, &identity).await?;
     let first = units.first().ok_or(AppError::Forbidden)?;
-    let year = SchoolYear::containing(yearly::today());
+    let year = SchoolYear::containing(lanhmang_app::plans::today());
     render(&NewPage {
         layout: Layout::new("Tạo kế hoạch năm học", &identity, "/ke-hoach"),
-        number: suggested_number(&state, first).await?,
+        number: lanhmang_app::plans::suggested_number(&state.app, first).await?,
         issuers: units.iter().map(|u| (u.id, u.name.clone(), false)).collect(),
         title: BUILTIN.title.to_string(),
         school_year: year.label(),
@@ -173,38 +143,34 @@ pub async fn new_form(State(state): State<AppState>, identity: Identity) -> Resu
 pub async fn create(
     State(state): State<AppState>,
     identity: Identity,
-    ip: ClientIp,
     PageForm(form): PageForm<Fields>,
 ) -> Result<Response, AppError> {
-    let units = issuers(&state, &identity).await?;
+    let units = lanhmang_app::plans::issuers(&state.app, &identity).await?;
+    let chosen = field(&form, "issuing_unit_id").parse::<i64>().ok();
+    let input = lanhmang_app::plans::NewPlan {
+        // A choice outside the list is no choice: the form asks again.
+        issuing_unit_id: chosen.filter(|id| units.iter().any(|u| u.id == *id)).or(Some(0)),
+        title: field(&form, "title").into(),
+        school_year: field(&form, "school_year").into(),
+        deadline: field(&form, "deadline").into(),
+        number: field(&form, "number").into(),
+        template: None,
+    };
+    let problems = match lanhmang_app::plans::create_plan(&state.app, &identity, &input).await {
+        Ok(plan) => return Ok(Redirect::to(&format!("/ke-hoach/{}?tb=da-tao", plan.id)).into_response()),
+        Err(lanhmang_app::AppError::Invalid(problems)) => problems,
+        Err(lanhmang_app::AppError::NotFound) => {
+            vec![lanhmang_app::Problem::at("issuing_unit_id", "Hãy chọn đơn vị ban hành.")]
+        }
+        Err(e) => return Err(e.into()),
+    };
     let mut errors = FieldErrors::default();
-    let issuer = field(&form, "issuing_unit_id")
-        .parse::<i64>()
-        .ok()
-        .and_then(|id| units.iter().find(|u| u.id == id));
-    if issuer.is_none() {
-        errors.add("issuing_unit_id", "Hãy chọn đơn vị ban hành.");
-    }
-    let header = PlanHeader::parse(
-        field(&form, "title"),
-        field(&form, "school_year"),
-        field(&form, "deadline"),
-        field(&form, "number"),
-    );
-    if let Err(e) = &header {
-        let name = match e {
-            lanhmang_domain::plan::PlanError::Empty(_) | lanhmang_domain::plan::PlanError::TooLong(..) => "title",
-            lanhmang_domain::plan::PlanError::SchoolYear(_) => "school_year",
-            lanhmang_domain::plan::PlanError::Number(_) | lanhmang_domain::plan::PlanError::NotAPlanNumber => "number",
-            _ => "deadline",
-        };
-        errors.add(name, e.to_string());
-    }
-    let redisplay = |errors: FieldErrors| NewPage {
+    errors.add_problems(problems);
+    let page = NewPage {
         layout: Layout::new("Tạo kế hoạch năm học", &identity, "/ke-hoach"),
         issuers: units
             .iter()
-            .map(|u| (u.id, u.name.clone(), issuer.is_some_and(|i| i.id == u.id)))
+            .map(|u| (u.id, u.name.clone(), chosen == Some(u.id)))
             .collect(),
         title: field(&form, "title").to_string(),
         school_year: field(&form, "school_year").to_string(),
@@ -212,28 +178,7 @@ pub async fn create(
         number: field(&form, "number").to_string(),
         errors,
     };
-    let (Some(issuer), Ok(header)) = (issuer, header) else {
-        return Ok((axum::http::StatusCode::BAD_REQUEST, render(&redisplay(errors))?).into_response());
-    };
-    match state
-        .store
-        .create_plan(
-            &identity.audit(&ip),
-            issuer.id,
-            &header,
-            BUILTIN.code,
-            &PlanContent::from_template(&BUILTIN),
-        )
-        .await
-    {
-        Ok(plan) => Ok(Redirect::to(&format!("/ke-hoach/{}?tb=da-tao", plan.id)).into_response()),
-        Err(lanhmang_store::StoreError::Conflict(m)) => {
-            let mut errors = FieldErrors::default();
-            errors.add("number", m);
-            Ok((axum::http::StatusCode::CONFLICT, render(&redisplay(errors))?).into_response())
-        }
-        Err(e) => Err(e.into()),
-    }
+    Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
 }
 
 #[derive(Template)]
@@ -244,7 +189,7 @@ struct ShowPage {
     content: PlanContent,
     published: bool,
     version: i64,
-    rights: yearly::PlanRights,
+    rights: lanhmang_app::plans::PlanRights,
     versions: Vec<(i64, String, String, String)>,
     schools: Vec<(i64, String, &'static str, &'static str)>,
     can_log: bool,
@@ -261,7 +206,7 @@ pub async fn show(
     Path(id): Path<String>,
     Query(q): Query<NoticeQuery>,
 ) -> Result<Response, AppError> {
-    let (plan, rights) = yearly::visible_plan(&state.app, &identity, parse_id(&id)?).await?;
+    let (plan, rights) = lanhmang_app::plans::visible_plan(&state.app, &identity, parse_id(&id)?).await?;
     let versions = state
         .store
         .plan_versions(plan.id)
@@ -277,12 +222,12 @@ pub async fn show(
         })
         .collect();
     let mut schools = Vec::new();
-    for u in yearly::own_schools(&state.app, &identity, &plan, Action::ViewReports).await? {
+    for u in lanhmang_app::plans::own_schools(&state.app, &identity, &plan, Action::ViewReports).await? {
         let report = state.store.report(plan.id, u.id).await?.map(|r| r.status);
         let school_plan = state.store.school_plan(plan.id, u.id).await?.map(|s| s.status);
         schools.push((u.id, u.name.clone(), status_label(school_plan), status_label(report)));
     }
-    let can_log = !yearly::own_schools(&state.app, &identity, &plan, Action::LogActivities)
+    let can_log = !lanhmang_app::plans::own_schools(&state.app, &identity, &plan, Action::LogActivities)
         .await?
         .is_empty();
     render(&ShowPage {
@@ -315,11 +260,7 @@ struct EditPage {
 }
 
 async fn managed_plan(state: &AppState, identity: &Identity, id: &str) -> Result<Plan, AppError> {
-    let (plan, rights) = yearly::visible_plan(&state.app, identity, parse_id(id)?).await?;
-    if !rights.manage {
-        return Err(AppError::Forbidden);
-    }
-    Ok(plan)
+    Ok(lanhmang_app::plans::managed_plan(&state.app, identity, parse_id(id)?).await?)
 }
 
 pub async fn edit_form(
@@ -431,13 +372,11 @@ pub async fn update(
 pub async fn publish(
     State(state): State<AppState>,
     identity: Identity,
-    ip: ClientIp,
     Path(id): Path<String>,
     PageForm(form): PageForm<Fields>,
 ) -> Result<Response, AppError> {
-    let plan = managed_plan(&state, &identity, &id).await?;
     let version = field(&form, "version").parse().ok();
-    state.store.publish_plan(&identity.audit(&ip), plan.id, version).await?;
+    let plan = lanhmang_app::plans::publish_plan(&state.app, &identity, parse_id(&id)?, version).await?;
     Ok(Redirect::to(&format!("/ke-hoach/{}?tb=da-ban-hanh", plan.id)).into_response())
 }
 
@@ -458,7 +397,7 @@ pub async fn school_plans(
     Path(id): Path<String>,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
-    let (plan, rights) = yearly::visible_plan(&state.app, &identity, parse_id(&id)?).await?;
+    let (plan, rights) = lanhmang_app::plans::visible_plan(&state.app, &identity, parse_id(&id)?).await?;
     if !rights.review {
         return Err(AppError::Forbidden);
     }
@@ -601,8 +540,8 @@ async fn plan_and_school(
     unit_id: &str,
     action: Action,
 ) -> Result<(Plan, Unit), AppError> {
-    let (plan, _) = yearly::visible_plan(&state.app, identity, parse_id(id)?).await?;
-    let unit = yearly::school_of_plan(&state.app, identity, &plan, parse_id(unit_id)?, action).await?;
+    let (plan, _) = lanhmang_app::plans::visible_plan(&state.app, identity, parse_id(id)?).await?;
+    let unit = lanhmang_app::plans::school_of_plan(&state.app, identity, &plan, parse_id(unit_id)?, action).await?;
     Ok((plan, unit))
 }
 
@@ -619,7 +558,6 @@ pub async fn school_plan(
 pub async fn save_school_plan(
     State(state): State<AppState>,
     identity: Identity,
-    ip: ClientIp,
     Path((id, unit_id)): Path<(String, String)>,
     PageForm(form): PageForm<Fields>,
 ) -> Result<Response, AppError> {
@@ -659,24 +597,18 @@ pub async fn save_school_plan(
     let content = SchoolPlanContent { tasks };
     let note = field(&form, "note").to_string();
     if errors.is_empty() {
-        let version = field(&form, "version").parse::<i64>().ok().filter(|v| *v > 0);
-        match state
-            .store
-            .save_school_plan(&identity.audit(&ip), plan.id, unit.id, version, &content, &note)
-            .await
-        {
-            Ok(_) => {
-                let submit = form.iter().any(|(k, _)| k == "gui");
-                if submit {
-                    state
-                        .store
-                        .review_school_plan(&identity.audit(&ip), plan.id, unit.id, ReportEvent::Submit, "")
-                        .await?;
-                }
-                let tb = if submit { "da-gui" } else { "da-luu" };
+        let edit = lanhmang_app::plans::SchoolPlanEdit {
+            content: content.clone(),
+            note: note.clone(),
+            expected_version: field(&form, "version").parse::<i64>().ok().filter(|v| *v > 0),
+            submit: form.iter().any(|(k, _)| k == "gui"),
+        };
+        match lanhmang_app::plans::save_school_plan(&state.app, &identity, &plan, &unit, &edit).await {
+            Ok(()) => {
+                let tb = if edit.submit { "da-gui" } else { "da-luu" };
                 return Ok(Redirect::to(&format!("/ke-hoach/{}/truong/{}?tb={tb}", plan.id, unit.id)).into_response());
             }
-            Err(lanhmang_store::StoreError::Conflict(m)) => errors.add("form", m),
+            Err(lanhmang_app::AppError::Conflict(m)) => errors.add("form", m),
             Err(e) => return Err(e.into()),
         }
     }
@@ -687,7 +619,6 @@ pub async fn save_school_plan(
 pub async fn review_school_plan(
     State(state): State<AppState>,
     identity: Identity,
-    ip: ClientIp,
     Path((id, unit_id, action)): Path<(String, String, String)>,
     PageForm(form): PageForm<Fields>,
 ) -> Result<Response, AppError> {
@@ -697,10 +628,7 @@ pub async fn review_school_plan(
         "tra-lai" => ReportEvent::Return,
         _ => return Err(AppError::NotFound),
     };
-    state
-        .store
-        .review_school_plan(&identity.audit(&ip), plan.id, unit.id, event, field(&form, "comment"))
-        .await?;
+    lanhmang_app::plans::review_school_plan(&state.app, &identity, &plan, &unit, event, field(&form, "comment")).await?;
     let tb = if event == ReportEvent::Accept {
         "da-duyet"
     } else {
@@ -746,7 +674,7 @@ pub async fn reports(
     Path(id): Path<String>,
     Query(q): Query<ReportsQuery>,
 ) -> Result<Response, AppError> {
-    let (plan, rights) = yearly::visible_plan(&state.app, &identity, parse_id(&id)?).await?;
+    let (plan, rights) = lanhmang_app::plans::visible_plan(&state.app, &identity, parse_id(&id)?).await?;
     if !rights.review && !rights.dashboard {
         return Err(AppError::Forbidden);
     }
@@ -888,7 +816,7 @@ async fn report_page(
     problems: Vec<String>,
     notice: Option<&str>,
 ) -> Result<ReportPage, AppError> {
-    let computed = yearly::computed(&state.app, plan, unit).await?;
+    let computed = lanhmang_app::reports::computed(&state.app, plan, unit).await?;
     let may_write = authorize(
         &identity.permissions,
         Action::WriteSchoolReport,
@@ -1014,7 +942,7 @@ pub async fn report(
             Target::Unit(&unit.ancestry),
         ) =>
         {
-            yearly::report_for(&state.app, &identity.audit(&ip), &plan, &unit).await?
+            lanhmang_app::reports::report_for(&state.app, &identity.audit(&ip), &plan, &unit).await?
         }
         None => return Err(AppError::Conflict(format!("{} chưa bắt đầu lập báo cáo.", unit.name))),
     };
@@ -1043,7 +971,7 @@ pub async fn save_report(
 ) -> Result<Response, AppError> {
     let (plan, unit) = plan_and_school(&state, &identity, &id, &unit_id, Action::WriteSchoolReport).await?;
     let ctx = identity.audit(&ip);
-    let report = yearly::report_for(&state.app, &ctx, &plan, &unit).await?;
+    let report = lanhmang_app::reports::report_for(&state.app, &ctx, &plan, &unit).await?;
     if let Err(e) = lanhmang_domain::report::transition(report.status, ReportEvent::Save, "") {
         return Err(AppError::Conflict(e.to_string()));
     }
@@ -1069,9 +997,9 @@ pub async fn save_report(
         limitations: field(&form, "limitations").to_string(),
         proposals: field(&form, "proposals").to_string(),
     };
-    let computed = yearly::computed(&state.app, &plan, &unit).await?;
+    let computed = lanhmang_app::reports::computed(&state.app, &plan, &unit).await?;
     let mut errors = FieldErrors::default();
-    let values = match yearly::parse_values(&plan, &inputs, &computed) {
+    let values = match lanhmang_app::reports::parse_values(&plan, &inputs, &computed) {
         Ok(v) => Some(v),
         Err(list) => {
             for (code, e) in list {
@@ -1080,7 +1008,7 @@ pub async fn save_report(
             None
         }
     };
-    let narrative_ok = yearly::parse_narrative(&narrative)
+    let narrative_ok = lanhmang_app::reports::parse_narrative(&narrative)
         .map_err(|e| errors.add("narrative", e.to_string()))
         .ok();
     if let (Some(values), Some(narrative_ok)) = (values, narrative_ok) {
@@ -1095,7 +1023,7 @@ pub async fn save_report(
                         Redirect::to(&format!("/ke-hoach/{}/bao-cao/{}?tb=da-luu", plan.id, unit.id)).into_response(),
                     );
                 }
-                return match yearly::submit(&state.app, &ctx, &plan, &unit, &saved, saved.version).await {
+                return match lanhmang_app::reports::submit(&state.app, &ctx, &plan, &unit, &saved, saved.version).await {
                     Ok(_) => Ok(
                         Redirect::to(&format!("/ke-hoach/{}/bao-cao/{}?tb=da-gui", plan.id, unit.id)).into_response(),
                     ),
@@ -1142,7 +1070,7 @@ pub async fn review_report(
     };
     let report = state.store.report(plan.id, unit.id).await?.ok_or(AppError::NotFound)?;
     let version = field(&form, "version").parse().unwrap_or(report.version);
-    yearly::review(
+    lanhmang_app::reports::review(
         &state.app,
         &identity.audit(&ip),
         &plan,

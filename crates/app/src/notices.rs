@@ -1,0 +1,236 @@
+//! What the yearly loop tells people, written once: the e-mail and the in-app notice for each
+//! event, with absolute links (`Links`) so that a link in a mail can be clicked.
+//!
+//! A message goes to a school's principals (enabled accounts); the mail only to those with a
+//! valid address, the notice to every one of them. An address a mail server could not take never
+//! blocks the decision that caused the message.
+
+use lanhmang_domain::Role;
+use lanhmang_domain::report::ReportEvent;
+use lanhmang_domain::text::date_text;
+use lanhmang_store::Unit;
+use lanhmang_store::notices::{NewNotice, Outgoing};
+use lanhmang_store::outbox::NewMail;
+use lanhmang_store::plans::Plan;
+
+use crate::{App, Result};
+
+/// One message, before it is addressed.
+pub struct Message {
+    /// What caused it (`report_returned`, `plan_published`, …): the outbox's reason and the
+    /// notice's kind.
+    pub kind: &'static str,
+    pub subject: String,
+    /// Plain text, without the greeting and the signature.
+    pub body: String,
+    /// A path inside the application; the mail carries it as an absolute link.
+    pub link: String,
+    /// Makes sending idempotent per person (`…:{person id}` is appended).
+    pub dedup: Option<String>,
+}
+
+/// The message addressed to the school's principals, as mail and notice.
+pub async fn to_principals(app: &App, plan: &Plan, unit: &Unit, message: &Message) -> Result<Outgoing> {
+    let people = app.store.people_with_roles_in_unit(unit.id).await?;
+    let url = app.settings.links.url(&message.link);
+    let mut out = Outgoing::default();
+    for (person, role) in people {
+        if role != Role::Principal || person.disabled {
+            continue;
+        }
+        let dedup_key = message.dedup.as_ref().map(|d| format!("{d}:{}", person.id));
+        if let Some(address) = person.email.clone() {
+            let mail = NewMail {
+                to_address: address,
+                to_name: person.display_name.clone(),
+                subject: message.subject.clone(),
+                body: format!(
+                    "Kính gửi {},\n\n{}\n\nMở trên Lành Mạng: {url}\n\nTrân trọng,\nLành Mạng",
+                    person.display_name, message.body
+                ),
+                reason: message.kind,
+                plan_id: Some(plan.id),
+                unit_id: Some(unit.id),
+                dedup_key: dedup_key.clone(),
+            };
+            if mail.check().is_ok() {
+                out.mails.push(mail);
+            }
+        }
+        out.notices.push(NewNotice {
+            person_id: person.id,
+            unit_id: Some(unit.id),
+            kind: message.kind,
+            title: message.subject.clone(),
+            body: message.body.clone(),
+            link: message.link.clone(),
+            dedup_key,
+        });
+    }
+    Ok(out)
+}
+
+/// The office returned or reopened a school's yearly report; accepting it tells the school too.
+pub fn report_reviewed(plan: &Plan, unit: &Unit, event: ReportEvent, comment: &str) -> Option<Message> {
+    let year = plan.school_year.label();
+    let link = format!("/ke-hoach/{}/bao-cao/{}", plan.id, unit.id);
+    let (kind, subject, body) = match event {
+        ReportEvent::Return => (
+            "report_returned",
+            format!("Báo cáo năm học {year} của {} cần bổ sung", unit.name),
+            format!(
+                "{} đã trả lại báo cáo đánh giá việc thực hiện kế hoạch năm học {year} của {} với ý kiến:\n\n«{}»\n\n\
+                 Xin thầy/cô mở báo cáo của trường, sửa theo ý kiến trên rồi gửi lại. Hạn nộp: {}.",
+                plan.issuing_unit_name,
+                unit.name,
+                comment.trim(),
+                date_text(plan.deadline),
+            ),
+        ),
+        ReportEvent::Reopen => (
+            "report_reopened",
+            format!("Báo cáo năm học {year} của {} được mở lại", unit.name),
+            format!(
+                "{} đã mở lại báo cáo năm học {year} của {} đã được duyệt, với lý do:\n\n«{}»\n\n\
+                 Các số liệu đã duyệt được giữ nguyên; xin thầy/cô cập nhật theo lý do trên rồi gửi lại.",
+                plan.issuing_unit_name,
+                unit.name,
+                comment.trim(),
+            ),
+        ),
+        ReportEvent::Accept => (
+            "report_accepted",
+            format!("Báo cáo năm học {year} của {} đã được duyệt", unit.name),
+            format!(
+                "{} đã duyệt báo cáo đánh giá việc thực hiện kế hoạch năm học {year} của {}.",
+                plan.issuing_unit_name, unit.name,
+            ),
+        ),
+        ReportEvent::Submit | ReportEvent::Save => return None,
+    };
+    Some(Message {
+        kind,
+        subject,
+        body,
+        link,
+        dedup: None,
+    })
+}
+
+/// The office returned or accepted a school's own plan.
+pub fn school_plan_reviewed(plan: &Plan, unit: &Unit, event: ReportEvent, comment: &str) -> Option<Message> {
+    let year = plan.school_year.label();
+    let link = format!("/ke-hoach/{}/truong/{}", plan.id, unit.id);
+    let (kind, subject, body) = match event {
+        ReportEvent::Return => (
+            "school_plan_returned",
+            format!("Kế hoạch năm học {year} của {} cần bổ sung", unit.name),
+            format!(
+                "{} đã trả lại kế hoạch thực hiện năm học {year} của {} với ý kiến:\n\n«{}»\n\n\
+                 Xin thầy/cô mở kế hoạch của trường, sửa theo ý kiến trên rồi gửi lại.",
+                plan.issuing_unit_name,
+                unit.name,
+                comment.trim(),
+            ),
+        ),
+        ReportEvent::Accept => (
+            "school_plan_accepted",
+            format!("Kế hoạch năm học {year} của {} đã được duyệt", unit.name),
+            format!(
+                "{} đã duyệt kế hoạch thực hiện năm học {year} của {}.",
+                plan.issuing_unit_name, unit.name,
+            ),
+        ),
+        _ => return None,
+    };
+    Some(Message {
+        kind,
+        subject,
+        body,
+        link,
+        dedup: None,
+    })
+}
+
+/// The office published its plan: each school below is asked to make its own plan.
+pub fn plan_published(plan: &Plan) -> Message {
+    Message {
+        kind: "plan_published",
+        subject: format!("{} ban hành kế hoạch năm học {}", plan.issuing_unit_name, plan.school_year.label()),
+        body: format!(
+            "{} đã ban hành «{}». Xin thầy/cô xem kế hoạch, lập kế hoạch thực hiện của trường và \
+             gửi báo cáo đánh giá trước hết ngày {}.",
+            plan.issuing_unit_name,
+            plan.title,
+            date_text(plan.deadline),
+        ),
+        link: format!("/ke-hoach/{}", plan.id),
+        dedup: Some(format!("plan_published:{}", plan.id)),
+    }
+}
+
+/// A reminder before the deadline (`days_left` days), for a school that has not sent its report.
+pub fn deadline_reminder(plan: &Plan, unit: &Unit, days_left: i64) -> Message {
+    Message {
+        kind: "reminder",
+        subject: format!(
+            "Còn {days_left} ngày: báo cáo năm học {} của {}",
+            plan.school_year.label(),
+            unit.name
+        ),
+        body: format!(
+            "Báo cáo đánh giá việc thực hiện «{}» của {} cần gửi trước hết ngày {}, còn {days_left} ngày.",
+            plan.title,
+            unit.name,
+            date_text(plan.deadline),
+        ),
+        link: format!("/ke-hoach/{}/bao-cao/{}", plan.id, unit.id),
+        dedup: Some(format!("reminder:{}:{}:{days_left}", plan.id, unit.id)),
+    }
+}
+
+/// The office's reminder to one school, by hand from the dashboard (once per school and day).
+pub fn manual_reminder(
+    plan: &Plan,
+    unit: &Unit,
+    report: Option<&lanhmang_store::reports::Report>,
+    today: time::Date,
+) -> Message {
+    let days = (plan.deadline - today).whole_days();
+    let left = match days {
+        d if d > 0 => format!("còn {d} ngày"),
+        0 => "hôm nay là hạn cuối".into(),
+        d => format!("đã quá hạn {} ngày", -d),
+    };
+    let status = report.map(|r| r.status);
+    let comment = report
+        .filter(|r| {
+            r.status == lanhmang_domain::report::ReportStatus::Returned && !r.review_comment.trim().is_empty()
+        })
+        .map(|r| {
+            format!(
+                "\nÝ kiến của {} khi trả lại báo cáo: «{}»\n",
+                plan.issuing_unit_name,
+                r.review_comment.trim()
+            )
+        })
+        .unwrap_or_default();
+    let name: String = unit.name.chars().take(150).collect();
+    Message {
+        kind: "manual_reminder",
+        subject: format!("Nhắc nộp báo cáo năm học {} – {name}", plan.school_year.label()),
+        body: format!(
+            "{} nhắc {} hoàn thành và gửi báo cáo đánh giá việc thực hiện «{}», năm học {}.\n\n\
+             Hạn nộp: {} ({left}).\nTình trạng báo cáo hiện nay: {}.\n{comment}\n\
+             Phần lớn số liệu đã được điền sẵn từ nhật ký hoạt động của trường.",
+            plan.issuing_unit_name,
+            unit.name,
+            plan.title,
+            plan.school_year.label(),
+            date_text(plan.deadline),
+            crate::reports::status_label(status).to_lowercase(),
+        ),
+        link: format!("/ke-hoach/{}/bao-cao/{}", plan.id, unit.id),
+        dedup: Some(format!("manual_reminder:{}:{}:{today}", plan.id, unit.id)),
+    }
+}

@@ -1,0 +1,281 @@
+//! Plans: who sees a plan and with which rights, the schools a plan reaches, who issues one.
+
+
+use lanhmang_domain::plan::PlanStatus;
+use lanhmang_domain::{Action, Target, UnitKind, authorize};
+use lanhmang_store::plans::Plan;
+use lanhmang_store::Unit;
+use time::{Date, OffsetDateTime};
+
+use lanhmang_domain::plan::{PlanContent, PlanHeader};
+use lanhmang_domain::plan_template::BUILTIN;
+use lanhmang_domain::report::ReportEvent;
+
+use crate::{Actor, App, AppError, Problem, Result};
+
+/// The units where someone holds a role, with their ancestries.
+pub async fn grant_units(app: &App, actor: &Actor) -> Result<Vec<Unit>> {
+    let ids: Vec<i64> = actor.grants.iter().map(|g| g.unit_id).collect();
+    Ok(app.store.units_by_ids(&ids).await?)
+}
+
+/// What someone may do with a plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlanRights {
+    pub manage: bool,
+    pub review: bool,
+    pub dashboard: bool,
+}
+
+/// A plan someone may see: issued in their scope, or published by a unit above one of theirs.
+pub async fn visible_plan(app: &App, actor: &Actor, plan_id: i64) -> Result<(Plan, PlanRights)> {
+    let plan = app.store.plan(plan_id).await?.ok_or(AppError::NotFound)?;
+    let issuer = Target::Unit(&plan.issuing_ancestry);
+    let rights = PlanRights {
+        manage: authorize(&actor.permissions, Action::ManagePlans, issuer),
+        review: authorize(&actor.permissions, Action::ReviewReports, issuer),
+        dashboard: authorize(&actor.permissions, Action::ViewDashboard, issuer),
+    };
+    if authorize(&actor.permissions, Action::ViewPlans, issuer) {
+        return Ok((plan, rights));
+    }
+    if plan.status == PlanStatus::Published {
+        let units = grant_units(app, actor).await?;
+        let reached = units.iter().any(|u| {
+            u.ancestry.contains(&plan.issuing_unit_id)
+                && authorize(&actor.permissions, Action::ViewPlans, Target::Unit(&u.ancestry))
+        });
+        if reached {
+            return Ok((plan, rights));
+        }
+    }
+    // Not revealing whether a plan exists outside one's scope.
+    Err(AppError::NotFound)
+}
+
+/// A school the plan reaches, on which `action` is allowed.
+pub async fn school_of_plan(app: &App, actor: &Actor, plan: &Plan, unit_id: i64, action: Action) -> Result<Unit> {
+    let unit = app.store.unit(unit_id).await?.ok_or(AppError::NotFound)?;
+    if unit.kind != UnitKind::School
+        || !unit.ancestry.contains(&plan.issuing_unit_id)
+        || unit.id == plan.issuing_unit_id
+    {
+        return Err(AppError::NotFound);
+    }
+    if !authorize(&actor.permissions, action, Target::Unit(&unit.ancestry)) {
+        // A principal asking about another school learns nothing about it.
+        return Err(
+            if authorize(&actor.permissions, Action::ViewUnit, Target::Unit(&unit.ancestry)) {
+                AppError::Forbidden
+            } else {
+                AppError::NotFound
+            },
+        );
+    }
+    Ok(unit)
+}
+
+/// The schools where someone writes reports (principal) for a plan.
+pub async fn own_schools(app: &App, actor: &Actor, plan: &Plan, action: Action) -> Result<Vec<Unit>> {
+    Ok(grant_units(app, actor)
+        .await?
+        .into_iter()
+        .filter(|u| {
+            u.kind == UnitKind::School
+                && u.ancestry.contains(&plan.issuing_unit_id)
+                && authorize(&actor.permissions, action, Target::Unit(&u.ancestry))
+        })
+        .collect())
+}
+
+/// Today in Vietnam.
+pub fn today() -> Date {
+    lanhmang_domain::report::vietnam_date(OffsetDateTime::now_utc())
+}
+
+pub use lanhmang_domain::text::date_text;
+
+/// The units where someone may issue a plan: offices (never schools) where they manage plans.
+pub async fn issuers(app: &App, actor: &Actor) -> Result<Vec<Unit>> {
+    Ok(grant_units(app, actor)
+        .await?
+        .into_iter()
+        .filter(|u| u.kind != UnitKind::School && actor.may(Action::ManagePlans, Target::Unit(&u.ancestry)))
+        .collect())
+}
+
+/// The next free Decree 30 number of an issuing unit (`05/KH-PGDĐT`).
+pub async fn suggested_number(app: &App, unit: &Unit) -> Result<String> {
+    let next = app.store.next_plan_number(unit.id).await?;
+    let abbreviation: String = unit
+        .code
+        .split('-')
+        .next()
+        .unwrap_or("")
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .collect();
+    Ok(format!(
+        "{next:02}/KH-{}",
+        if abbreviation.is_empty() {
+            "PGDĐT".into()
+        } else {
+            abbreviation
+        }
+    ))
+}
+
+/// A new plan as typed (a form or the API).
+#[derive(Debug, Clone, Default)]
+pub struct NewPlan {
+    /// Absent: the one unit where the person may issue plans.
+    pub issuing_unit_id: Option<i64>,
+    pub title: String,
+    pub school_year: String,
+    pub deadline: String,
+    pub number: String,
+    /// Absent: the built-in template.
+    pub template: Option<String>,
+}
+
+/// The field a plan header error belongs to.
+fn header_field(e: &lanhmang_domain::plan::PlanError) -> &'static str {
+    use lanhmang_domain::plan::PlanError;
+    match e {
+        PlanError::Empty(_) | PlanError::TooLong(..) => "title",
+        PlanError::SchoolYear(_) => "school_year",
+        PlanError::Number(_) | PlanError::NotAPlanNumber => "number",
+        _ => "deadline",
+    }
+}
+
+/// Creates a draft plan from the built-in template. Only an office (never a school) issues a
+/// plan, and only where the person manages plans; a number already used that year is refused.
+pub async fn create_plan(app: &App, actor: &Actor, input: &NewPlan) -> Result<Plan> {
+    let mut problems = Vec::new();
+    let candidates = issuers(app, actor).await?;
+    let issuer = match input.issuing_unit_id {
+        Some(id) => {
+            let unit = app.store.unit(id).await?.ok_or(AppError::NotFound)?;
+            if !actor.may(Action::ViewUnit, Target::Unit(&unit.ancestry)) {
+                return Err(AppError::NotFound);
+            }
+            if !actor.may(Action::ManagePlans, Target::Unit(&unit.ancestry)) {
+                return Err(AppError::Forbidden);
+            }
+            if unit.kind == UnitKind::School {
+                problems.push(Problem::at(
+                    "issuing_unit_id",
+                    "Kế hoạch của Phòng do cơ quan điều phối ban hành; trường lập kế hoạch riêng từ kế hoạch đó.",
+                ));
+            }
+            Some(unit)
+        }
+        None => match <[_; 1]>::try_from(candidates) {
+            Ok([unit]) => Some(unit),
+            Err(c) if c.is_empty() => return Err(AppError::Forbidden),
+            Err(_) => {
+                problems.push(Problem::at("issuing_unit_id", "Hãy chọn đơn vị ban hành."));
+                None
+            }
+        },
+    };
+    if let Some(t) = input.template.as_deref().map(str::trim).filter(|t| *t != BUILTIN.code) {
+        problems.push(Problem::at("template", format!("Không có mẫu kế hoạch «{t}».")));
+    }
+    let header = PlanHeader::parse(&input.title, &input.school_year, &input.deadline, &input.number)
+        .map_err(|e| problems.push(Problem::at(header_field(&e), e.to_string())))
+        .ok();
+    let (Some(issuer), Some(header), true) = (issuer, header, problems.is_empty()) else {
+        return Err(AppError::Invalid(problems));
+    };
+    match app
+        .store
+        .create_plan(
+            &actor.audit(),
+            issuer.id,
+            &header,
+            BUILTIN.code,
+            &PlanContent::from_template(&BUILTIN),
+        )
+        .await
+    {
+        // The only conflict on creation is a number already used by this unit this year: the
+        // person fixes the number field.
+        Err(lanhmang_store::StoreError::Conflict(m)) => Err(AppError::Invalid(vec![Problem::at("number", m)])),
+        other => Ok(other?),
+    }
+}
+
+/// A plan the person manages (403 when it is visible but not theirs to manage).
+pub async fn managed_plan(app: &App, actor: &Actor, plan_id: i64) -> Result<Plan> {
+    let (plan, rights) = visible_plan(app, actor, plan_id).await?;
+    if !rights.manage {
+        return Err(AppError::Forbidden);
+    }
+    Ok(plan)
+}
+
+/// Publishes a draft plan to the issuer's subtree; every active school's principals are told
+/// (mail and in-app notice) in the same transaction.
+pub async fn publish_plan(app: &App, actor: &Actor, plan_id: i64, expected_version: Option<i64>) -> Result<Plan> {
+    let plan = managed_plan(app, actor, plan_id).await?;
+    if plan.status == PlanStatus::Published {
+        return Err(AppError::Conflict("Kế hoạch này đã được ban hành.".into()));
+    }
+    let message = crate::notices::plan_published(&plan);
+    let mut outgoing = lanhmang_store::notices::Outgoing::default();
+    for school in app.store.active_schools_under(plan.issuing_unit_id).await? {
+        outgoing.extend(crate::notices::to_principals(app, &plan, &school, &message).await?);
+    }
+    Ok(app
+        .store
+        .publish_plan(&actor.audit(), plan.id, expected_version, &outgoing)
+        .await?)
+}
+
+/// A school's own plan as typed: its tasks (already parsed against the plan) and a note.
+pub struct SchoolPlanEdit {
+    pub content: lanhmang_domain::plan::SchoolPlanContent,
+    pub note: String,
+    pub expected_version: Option<i64>,
+    /// Send it to the office after saving.
+    pub submit: bool,
+}
+
+/// Saves (and, when asked, sends) a school's own plan. The school is one the plan reaches and
+/// where the person writes the school's plan.
+pub async fn save_school_plan(app: &App, actor: &Actor, plan: &Plan, unit: &Unit, edit: &SchoolPlanEdit) -> Result<()> {
+    let ctx = actor.audit();
+    app.store
+        .save_school_plan(&ctx, plan.id, unit.id, edit.expected_version, &edit.content, &edit.note)
+        .await?;
+    if edit.submit {
+        app.store
+            .review_school_plan(&ctx, plan.id, unit.id, ReportEvent::Submit, "", &Default::default())
+            .await?;
+    }
+    Ok(())
+}
+
+/// The office accepts or returns a school's plan; the school's principals are told.
+pub async fn review_school_plan(
+    app: &App,
+    actor: &Actor,
+    plan: &Plan,
+    unit: &Unit,
+    event: ReportEvent,
+    comment: &str,
+) -> Result<()> {
+    if !matches!(event, ReportEvent::Accept | ReportEvent::Return) {
+        return Err(AppError::NotFound);
+    }
+    let outgoing = match crate::notices::school_plan_reviewed(plan, unit, event, comment) {
+        Some(message) => crate::notices::to_principals(app, plan, unit, &message).await?,
+        None => Default::default(),
+    };
+    app.store
+        .review_school_plan(&actor.audit(), plan.id, unit.id, event, comment, &outgoing)
+        .await?;
+    Ok(())
+}

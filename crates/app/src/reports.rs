@@ -1,0 +1,241 @@
+//! Yearly reports: pre-filling from the providers, parsing what the principal typed, the rules
+//! that gate submission, and the office's review with what it tells the school.
+
+use std::collections::BTreeMap;
+
+use lanhmang_domain::plan::PlanStatus;
+use lanhmang_domain::report::{
+    ActivityLog, IndicatorValue, ReportFacts, ReportStatus, SchoolFacts, VALIDATION_RULES, Value,
+    ValueError, ValueInput, WebsiteFacts, computed_values, parse_value, validate,
+};
+use lanhmang_domain::Role;
+use lanhmang_store::plans::Plan;
+use lanhmang_store::reports::{Narrative, Report};
+use lanhmang_store::{AuditContext, Unit};
+use time::Date;
+
+use crate::{App, AppError, Result};
+
+/// What the providers compute for a school: the activity log and the school's own data.
+pub async fn computed(app: &App, plan: &Plan, unit: &Unit) -> Result<BTreeMap<String, (f64, &'static str)>> {
+    let facts = app.store.activity_facts(plan.id, unit.id).await?;
+    let collaborators = app
+        .store
+        .people_with_roles_in_unit(unit.id)
+        .await?
+        .iter()
+        .filter(|(p, r)| *r == Role::Collaborator && !p.disabled)
+        .count();
+    let school_plan_submitted = app
+        .store
+        .school_plan(plan.id, unit.id)
+        .await?
+        .is_some_and(|sp| sp.status.is_in());
+    let school = SchoolFacts {
+        collaborators: u32::try_from(collaborators).unwrap_or(u32::MAX),
+        school_plan_submitted,
+    };
+    let (inspected, meeting) = app.store.unit_website_facts(unit.id).await?;
+    // Posts per month over the school year so far (September to today, or to the deadline).
+    let from = time::Date::from_calendar_date(plan.school_year.start_year, time::Month::September, 1)
+        .unwrap_or(time::Date::MIN);
+    let today = lanhmang_domain::report::vietnam_date(lanhmang_store::now());
+    let to = today.min(plan.deadline);
+    let posts_per_month = if to > from {
+        app.store.unit_posts_per_month(unit.id, from, to).await?
+    } else {
+        None
+    };
+    let websites = WebsiteFacts {
+        inspected_websites: u32::try_from(inspected).unwrap_or(0),
+        meeting_standard: u32::try_from(meeting).unwrap_or(0),
+        posts_per_month,
+    };
+    Ok(computed_values(
+        &plan.content,
+        &[&ActivityLog(&facts), &school, &websites],
+    ))
+}
+
+fn prefilled(computed: &BTreeMap<String, (f64, &'static str)>) -> BTreeMap<String, IndicatorValue> {
+    computed
+        .iter()
+        .map(|(code, (v, _))| {
+            (
+                code.clone(),
+                IndicatorValue {
+                    value: Some(Value::Number(*v)),
+                    computed: Some(*v),
+                    override_reason: String::new(),
+                },
+            )
+        })
+        .collect()
+}
+
+/// The school's report, created pre-filled on first use.
+pub async fn report_for(app: &App, ctx: &AuditContext, plan: &Plan, unit: &Unit) -> Result<Report> {
+    if plan.status != PlanStatus::Published {
+        return Err(AppError::Conflict(
+            "Kế hoạch chưa được ban hành nên chưa thể lập báo cáo.".into(),
+        ));
+    }
+    if let Some(r) = app.store.report(plan.id, unit.id).await? {
+        return Ok(r);
+    }
+    let computed = computed(app, plan, unit).await?;
+    Ok(app
+        .store
+        .ensure_report(ctx, plan.id, unit.id, &prefilled(&computed))
+        .await?)
+}
+
+/// The values typed in a report form, parsed against the plan; every bad field is reported.
+pub fn parse_values(
+    plan: &Plan,
+    inputs: &BTreeMap<String, ValueInput>,
+    computed: &BTreeMap<String, (f64, &'static str)>,
+) -> Result<BTreeMap<String, IndicatorValue>, Vec<(String, ValueError)>> {
+    let mut values = BTreeMap::new();
+    let mut errors = Vec::new();
+    for code in inputs.keys() {
+        if plan.content.indicator(code).is_none() {
+            errors.push((code.clone(), ValueError::Unknown(code.clone())));
+        }
+    }
+    for def in plan.content.indicators() {
+        let input = inputs.get(&def.code).cloned().unwrap_or_default();
+        match parse_value(def, &input, computed.get(&def.code).map(|(v, _)| *v)) {
+            Ok(v) => {
+                values.insert(def.code.clone(), v);
+            }
+            Err(e) => errors.push((def.code.clone(), e)),
+        }
+    }
+    if errors.is_empty() { Ok(values) } else { Err(errors) }
+}
+
+/// The narrative, trimmed and bounded.
+pub fn parse_narrative(n: &Narrative) -> Result<Narrative> {
+    for (label, text) in [
+        ("Kết quả đạt được", &n.results),
+        ("Ưu điểm", &n.strengths),
+        ("Hạn chế", &n.limitations),
+        ("Đề xuất, kiến nghị", &n.proposals),
+    ] {
+        if text.chars().count() > 20_000 {
+            return Err(AppError::invalid(format!(
+                "Phần «{label}» quá dài (tối đa 20.000 ký tự)."
+            )));
+        }
+    }
+    Ok(Narrative {
+        results: n.results.trim().to_string(),
+        strengths: n.strengths.trim().to_string(),
+        limitations: n.limitations.trim().to_string(),
+        proposals: n.proposals.trim().to_string(),
+    })
+}
+
+/// The problems that stop a report from being submitted.
+pub async fn submission_problems(app: &App, plan: &Plan, unit: &Unit, report: &Report) -> Result<Vec<String>> {
+    let narrative = report.narrative.as_map();
+    let facts = ReportFacts {
+        plan: &plan.content,
+        values: &report.values,
+        narrative: &narrative,
+        school_size: app.store.school_size(unit.id).await?,
+    };
+    Ok(validate(&facts, VALIDATION_RULES))
+}
+
+/// Submits the report as it stands, if the rules allow it.
+pub async fn submit(
+    app: &App,
+    ctx: &AuditContext,
+    plan: &Plan,
+    unit: &Unit,
+    report: &Report,
+    expected_version: i64,
+) -> Result<Report> {
+    if !report.status.editable() {
+        lanhmang_domain::report::transition(report.status, lanhmang_domain::report::ReportEvent::Submit, "")
+            .map_err(|e| AppError::Conflict(e.to_string()))?;
+    }
+    let problems = submission_problems(app, plan, unit, report).await?;
+    if !problems.is_empty() {
+        return Err(AppError::invalid_all(problems));
+    }
+    Ok(app
+        .store
+        .transition_report(
+            ctx,
+            plan,
+            report,
+            expected_version,
+            lanhmang_domain::report::ReportEvent::Submit,
+            "",
+            &Default::default(),
+        )
+        .await?)
+}
+
+/// The report's status for people.
+pub fn status_label(status: Option<ReportStatus>) -> &'static str {
+    status.map(ReportStatus::label).unwrap_or("Chưa bắt đầu")
+}
+
+/// Returns, accepts or reopens a school's report; the school's principals are told (mail and
+/// in-app notice) in the same transaction.
+#[allow(clippy::too_many_arguments)]
+pub async fn review(
+    app: &App,
+    ctx: &AuditContext,
+    plan: &Plan,
+    unit: &Unit,
+    report: &Report,
+    expected_version: i64,
+    event: lanhmang_domain::report::ReportEvent,
+    comment: &str,
+) -> Result<Report> {
+    let outgoing = match crate::notices::report_reviewed(plan, unit, event, comment) {
+        Some(message) => crate::notices::to_principals(app, plan, unit, &message).await?,
+        None => Default::default(),
+    };
+    Ok(app
+        .store
+        .transition_report(ctx, plan, report, expected_version, event, comment, &outgoing)
+        .await?)
+}
+
+/// What one reminder run did.
+#[derive(Debug, Default)]
+pub struct Reminded {
+    pub queued: u32,
+    pub already: u32,
+    pub unreachable: u32,
+}
+
+/// The office reminds one school to send its report: one mail per principal and day, however
+/// often the button is pressed. A school without a reachable principal counts as unreachable.
+pub async fn remind_school(app: &App, plan: &Plan, unit: &Unit, today: Date, out: &mut Reminded) -> Result<()> {
+    let report = app.store.report(plan.id, unit.id).await?;
+    let message = crate::notices::manual_reminder(plan, unit, report.as_ref(), today);
+    let outgoing = crate::notices::to_principals(app, plan, unit, &message).await?;
+    let (mut queued, mut already) = (0, 0);
+    for mail in &outgoing.mails {
+        match app.store.queue_mail(mail).await {
+            Ok(true) => queued += 1,
+            Ok(false) => already += 1,
+            // An address the mail server would refuse: the school counts as unreachable.
+            Err(lanhmang_store::StoreError::Conflict(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    out.queued += queued;
+    out.already += already;
+    if queued + already == 0 {
+        out.unreachable += 1;
+    }
+    Ok(())
+}
