@@ -17,17 +17,15 @@ use time::Date;
 use crate::{App, AppError, Result};
 
 /// What the providers compute for a school: the activity log and the school's own data.
-pub async fn computed(app: &App, plan: &Plan, unit: &Unit) -> Result<BTreeMap<String, (f64, &'static str)>> {
-    let facts = app.store.activity_facts(plan.id, unit.id).await?;
-    let collaborators = app
-        .store
+pub async fn computed(store: &lanhmang_store::Store, plan: &Plan, unit: &Unit) -> Result<BTreeMap<String, (f64, &'static str)>> {
+    let facts = store.activity_facts(plan.id, unit.id).await?;
+    let collaborators = store
         .people_with_roles_in_unit(unit.id)
         .await?
         .iter()
         .filter(|(p, r)| *r == Role::Collaborator && !p.disabled)
         .count();
-    let school_plan_submitted = app
-        .store
+    let school_plan_submitted = store
         .school_plan(plan.id, unit.id)
         .await?
         .is_some_and(|sp| sp.status.is_in());
@@ -35,14 +33,14 @@ pub async fn computed(app: &App, plan: &Plan, unit: &Unit) -> Result<BTreeMap<St
         collaborators: u32::try_from(collaborators).unwrap_or(u32::MAX),
         school_plan_submitted,
     };
-    let (inspected, meeting) = app.store.unit_website_facts(unit.id).await?;
+    let (inspected, meeting) = store.unit_website_facts(unit.id).await?;
     // Posts per month over the school year so far (September to today, or to the deadline).
     let from = time::Date::from_calendar_date(plan.school_year.start_year, time::Month::September, 1)
         .unwrap_or(time::Date::MIN);
     let today = lanhmang_domain::report::vietnam_date(lanhmang_store::now());
     let to = today.min(plan.deadline);
     let posts_per_month = if to > from {
-        app.store.unit_posts_per_month(unit.id, from, to).await?
+        store.unit_posts_per_month(unit.id, from, to).await?
     } else {
         None
     };
@@ -57,7 +55,8 @@ pub async fn computed(app: &App, plan: &Plan, unit: &Unit) -> Result<BTreeMap<St
     ))
 }
 
-fn prefilled(computed: &BTreeMap<String, (f64, &'static str)>) -> BTreeMap<String, IndicatorValue> {
+/// The computed figures as the values a new report starts with.
+pub fn prefilled(computed: &BTreeMap<String, (f64, &'static str)>) -> BTreeMap<String, IndicatorValue> {
     computed
         .iter()
         .map(|(code, (v, _))| {
@@ -83,11 +82,42 @@ pub async fn report_for(app: &App, ctx: &AuditContext, plan: &Plan, unit: &Unit)
     if let Some(r) = app.store.report(plan.id, unit.id).await? {
         return Ok(r);
     }
-    let computed = computed(app, plan, unit).await?;
+    let computed = computed(&app.store, plan, unit).await?;
     Ok(app
         .store
         .ensure_report(ctx, plan.id, unit.id, &prefilled(&computed))
         .await?)
+}
+
+/// The school's report to show: the stored one, or, before the first save, the pre-filled
+/// draft it would start as. Nothing is written: opening a page never creates a report.
+pub async fn report_or_draft(app: &App, plan: &Plan, unit: &Unit) -> Result<Report> {
+    if plan.status != PlanStatus::Published {
+        return Err(AppError::Conflict(
+            "Kế hoạch chưa được ban hành nên chưa thể lập báo cáo.".into(),
+        ));
+    }
+    if let Some(r) = app.store.report(plan.id, unit.id).await? {
+        return Ok(r);
+    }
+    let computed = computed(&app.store, plan, unit).await?;
+    let now = lanhmang_store::now();
+    Ok(Report {
+        id: 0,
+        plan_id: plan.id,
+        unit_id: unit.id,
+        status: ReportStatus::Draft,
+        // The version the report gets when first saved, so that the form's save matches it.
+        version: 1,
+        narrative: Default::default(),
+        review_comment: String::new(),
+        first_submitted_at: None,
+        submitted_at: None,
+        late: None,
+        accepted_at: None,
+        updated_at: now,
+        values: prefilled(&computed),
+    })
 }
 
 /// The values typed in a report form, parsed against the plan; every bad field is reported.

@@ -34,6 +34,8 @@ pub enum Action {
     WriteSchoolReport,
     /// See schools' plans and reports.
     ViewReports,
+    /// Read a school's own plan for the year (its staff read it; only the principal writes it).
+    ViewSchoolPlan,
     /// Accept, return and reopen schools' plans and reports; remind schools.
     ReviewReports,
     /// See the office dashboard and download the aggregated documents.
@@ -53,7 +55,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 20] = [
+    pub const ALL: [Action; 21] = [
         Action::ViewUnit,
         Action::ManageUnits,
         Action::ViewPeople,
@@ -66,6 +68,7 @@ impl Action {
         Action::ViewActivities,
         Action::WriteSchoolReport,
         Action::ViewReports,
+        Action::ViewSchoolPlan,
         Action::ReviewReports,
         Action::ViewDashboard,
         Action::ViewOutbox,
@@ -108,6 +111,7 @@ impl Action {
             Action::ViewActivities => &[SystemAdmin, OfficeAdmin, OfficeHead, Principal, Teacher, WebsiteAdmin],
             Action::WriteSchoolReport => &[Principal],
             Action::ViewReports => &[SystemAdmin, OfficeAdmin, OfficeHead, Principal],
+            Action::ViewSchoolPlan => &[SystemAdmin, OfficeAdmin, OfficeHead, Principal, Teacher, WebsiteAdmin],
             Action::ReviewReports => &[SystemAdmin, OfficeAdmin, OfficeHead],
             Action::ViewDashboard => &[SystemAdmin, OfficeAdmin, OfficeHead],
             Action::ViewOutbox => &[SystemAdmin, OfficeAdmin, OfficeHead],

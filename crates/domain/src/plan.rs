@@ -246,7 +246,7 @@ pub struct PlanHeader {
 }
 
 impl PlanHeader {
-    /// `deadline` empty means the default, 1 June at the end of the school year.
+    /// `deadline` empty means the default, 31 May at the end of the school year (the last on-time day).
     pub fn parse(title: &str, school_year: &str, deadline: &str, number: &str) -> Result<PlanHeader, PlanError> {
         let title = required_text(title, 300, "Tên kế hoạch")?;
         let school_year = SchoolYear::parse(school_year)?;
@@ -439,7 +439,7 @@ mod tests {
     #[test]
     fn headers_parse_with_default_deadline() {
         let h = PlanHeader::parse("Kế hoạch", "2026-2027", "", "5/KH-PGDĐT").unwrap();
-        assert_eq!(h.deadline, date!(2027 - 06 - 01));
+        assert_eq!(h.deadline, date!(2027 - 05 - 31));
         assert_eq!(h.number.unwrap().format(), "05/KH-PGDĐT");
         let h = PlanHeader::parse("Kế hoạch", "2026–2027", "25/05/2027", "").unwrap();
         assert_eq!(h.deadline, date!(2027 - 05 - 25));

@@ -37,9 +37,10 @@ impl SchoolYear {
         SchoolYear { start_year }
     }
 
-    /// The default deadline of the yearly evaluation report: 1 June at the end of the year.
+    /// The default last on-time day of the yearly evaluation report: the seed plan asks for it
+    /// *before* 1 June, so 31 May at the end of the year.
     pub fn default_report_deadline(self) -> Date {
-        Date::from_calendar_date(self.start_year + 1, Month::June, 1).unwrap_or(Date::MIN)
+        Date::from_calendar_date(self.start_year + 1, Month::May, 31).unwrap_or(Date::MIN)
     }
 
     /// Machine form, "2026-2027".
@@ -82,7 +83,7 @@ mod tests {
         assert_eq!(SchoolYear::parse(" 2026 - 2027 "), Ok(y));
         assert!(SchoolYear::parse("2026-2028").is_err());
         assert!(SchoolYear::parse("năm nay").is_err());
-        assert_eq!(y.default_report_deadline(), date!(2027 - 06 - 01));
+        assert_eq!(y.default_report_deadline(), date!(2027 - 05 - 31));
     }
 
     #[test]

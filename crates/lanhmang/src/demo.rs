@@ -270,7 +270,7 @@ const DEMO_TITLES: &[(ActivityKind, &str)] = &[
 /// reports in every state, school plans, and a realistic spread of activities.
 async fn seed_yearly_loop(store: &Store, ctx: &AuditContext, office_id: i64) -> anyhow::Result<()> {
     use lanhmang_domain::plan::{PlanContent, PlanHeader, SchoolPlanContent};
-    use lanhmang_domain::report::{ReportEvent, compute_from_activities};
+    use lanhmang_domain::report::ReportEvent;
     use lanhmang_store::reports::Narrative;
 
     let content = PlanContent::from_template(&lanhmang_domain::plan_template::BUILTIN);
@@ -400,20 +400,9 @@ async fn seed_yearly_loop(store: &Store, ctx: &AuditContext, office_id: i64) -> 
                 continue;
             }
             let facts = store.activity_facts(plan.id, school.id).await?;
-            let computed = compute_from_activities(&plan.content, &facts);
-            let mut values: std::collections::BTreeMap<String, lanhmang_domain::report::IndicatorValue> = computed
-                .iter()
-                .map(|(k, v)| {
-                    (
-                        k.clone(),
-                        lanhmang_domain::report::IndicatorValue {
-                            value: Some(lanhmang_domain::report::Value::Number(*v)),
-                            computed: Some(*v),
-                            override_reason: String::new(),
-                        },
-                    )
-                })
-                .collect();
+            // Pre-filled exactly as a principal's first save would be: one definition of each figure.
+            let computed = lanhmang_app::reports::computed(store, &plan, school).await?;
+            let mut values = lanhmang_app::reports::prefilled(&computed);
             for def in plan.content.indicators() {
                 values
                     .entry(def.code.clone())

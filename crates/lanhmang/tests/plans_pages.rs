@@ -76,8 +76,8 @@ async fn office_plans_principal_reports_office_reviews() {
             .await;
         assert_eq!(
             r.status(),
-            409,
-            "{backend}: 05/KH-VHXH is taken this year by the demo plan"
+            422,
+            "{backend}: 05/KH-VHXH is taken this year by the demo plan (a number to correct, an input problem)"
         );
         assert_eq!(count_plans().await, before, "{backend}: nothing written");
 

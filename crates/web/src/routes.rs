@@ -280,7 +280,7 @@ pub fn build() -> Routes {
         )
         .get(
             "/ke-hoach/{id}/truong/{unit_id}",
-            Permission(Action::ViewReports),
+            Permission(Action::ViewSchoolPlan),
             plans::school_plan,
         )
         .post(

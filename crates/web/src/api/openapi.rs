@@ -93,7 +93,7 @@ pub fn spec() -> Value {
                     "items": {"type": "array", "items": {"$ref": "#/components/schemas/Plan"}}, "total": {"type": "integer"}}},
                 "NewPlan": {"type": "object", "required": ["title", "school_year"], "properties": {
                     "title": {"type": "string"}, "school_year": {"type": "string", "examples": ["2026-2027"]},
-                    "deadline": {"type": "string", "format": "date", "description": "Mặc định 01/6 cuối năm học"},
+                    "deadline": {"type": "string", "format": "date", "description": "Ngày cuối cùng còn đúng hạn; mặc định 31/5 cuối năm học (báo cáo nộp trước 01/6)"},
                     "template": {"type": "string", "default": "builtin"}, "number": {"type": "string", "examples": ["05/KH-PGDĐT"]},
                     "issuing_unit_id": {"type": "integer", "description": "Bắt buộc khi người gọi quản lý nhiều đơn vị"}}},
                 "Audience": {"type": "object", "properties": {

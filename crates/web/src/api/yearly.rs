@@ -426,7 +426,7 @@ pub async fn get_report(
         Some(r) => Ok(Json(ReportJson::from(r)).into_response()),
         None => {
             // Nothing written yet: show what the draft would hold, without creating it.
-            let computed = lanhmang_app::reports::computed(&state.app, &plan, &unit).await?;
+            let computed = lanhmang_app::reports::computed(&state.store, &plan, &unit).await?;
             let values: BTreeMap<String, serde_json::Value> = computed
                 .iter()
                 .map(|(k, (v, source))| (k.clone(), json!({"value": v, "computed": v, "source": source})))
@@ -492,7 +492,7 @@ pub async fn put_report(
             ));
         }
     };
-    let computed = lanhmang_app::reports::computed(&state.app, &plan, &unit).await?;
+    let computed = lanhmang_app::reports::computed(&state.store, &plan, &unit).await?;
     // Values not sent keep what the report holds.
     let mut inputs: BTreeMap<String, ValueInput> = report
         .values

@@ -191,7 +191,8 @@ struct ShowPage {
     version: i64,
     rights: lanhmang_app::plans::PlanRights,
     versions: Vec<(i64, String, String, String)>,
-    schools: Vec<(i64, String, &'static str, &'static str)>,
+    /// (school id, name, its plan's state, its report's state when the person may see it)
+    schools: Vec<(i64, String, &'static str, Option<&'static str>)>,
     can_log: bool,
 }
 
@@ -222,10 +223,15 @@ pub async fn show(
         })
         .collect();
     let mut schools = Vec::new();
-    for u in lanhmang_app::plans::own_schools(&state.app, &identity, &plan, Action::ViewReports).await? {
-        let report = state.store.report(plan.id, u.id).await?.map(|r| r.status);
+    // A school's staff read its own plan; its report is the principal's and the office's.
+    for u in lanhmang_app::plans::own_schools(&state.app, &identity, &plan, Action::ViewSchoolPlan).await? {
         let school_plan = state.store.school_plan(plan.id, u.id).await?.map(|s| s.status);
-        schools.push((u.id, u.name.clone(), status_label(school_plan), status_label(report)));
+        let report = if identity.may(Action::ViewReports, Target::Unit(&u.ancestry)) {
+            Some(status_label(state.store.report(plan.id, u.id).await?.map(|r| r.status)))
+        } else {
+            None
+        };
+        schools.push((u.id, u.name.clone(), status_label(school_plan), report));
     }
     let can_log = !lanhmang_app::plans::own_schools(&state.app, &identity, &plan, Action::LogActivities)
         .await?
@@ -551,7 +557,7 @@ pub async fn school_plan(
     Path((id, unit_id)): Path<(String, String)>,
     Query(q): Query<NoticeQuery>,
 ) -> Result<Response, AppError> {
-    let (plan, unit) = plan_and_school(&state, &identity, &id, &unit_id, Action::ViewReports).await?;
+    let (plan, unit) = plan_and_school(&state, &identity, &id, &unit_id, Action::ViewSchoolPlan).await?;
     render(&school_plan_page(&state, &identity, &plan, &unit, None, q.tb.as_deref()).await?)
 }
 
@@ -816,7 +822,7 @@ async fn report_page(
     problems: Vec<String>,
     notice: Option<&str>,
 ) -> Result<ReportPage, AppError> {
-    let computed = lanhmang_app::reports::computed(&state.app, plan, unit).await?;
+    let computed = lanhmang_app::reports::computed(&state.store, plan, unit).await?;
     let may_write = authorize(
         &identity.permissions,
         Action::WriteSchoolReport,
@@ -928,7 +934,6 @@ async fn report_page(
 pub async fn report(
     State(state): State<AppState>,
     identity: Identity,
-    ip: ClientIp,
     Path((id, unit_id)): Path<(String, String)>,
     Query(q): Query<NoticeQuery>,
 ) -> Result<Response, AppError> {
@@ -942,7 +947,7 @@ pub async fn report(
             Target::Unit(&unit.ancestry),
         ) =>
         {
-            lanhmang_app::reports::report_for(&state.app, &identity.audit(&ip), &plan, &unit).await?
+            lanhmang_app::reports::report_or_draft(&state.app, &plan, &unit).await?
         }
         None => return Err(AppError::Conflict(format!("{} chưa bắt đầu lập báo cáo.", unit.name))),
     };
@@ -997,7 +1002,7 @@ pub async fn save_report(
         limitations: field(&form, "limitations").to_string(),
         proposals: field(&form, "proposals").to_string(),
     };
-    let computed = lanhmang_app::reports::computed(&state.app, &plan, &unit).await?;
+    let computed = lanhmang_app::reports::computed(&state.store, &plan, &unit).await?;
     let mut errors = FieldErrors::default();
     let values = match lanhmang_app::reports::parse_values(&plan, &inputs, &computed) {
         Ok(v) => Some(v),
