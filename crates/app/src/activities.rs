@@ -1,9 +1,7 @@
 //! The activity log: who may log for which school, and what a logged activity must satisfy —
 //! the same for the form and the API.
 
-use lanhmang_domain::activity::{
-    ActivityFields, ActivityInput, EvidenceError, parse_evidence_link, sniff_evidence,
-};
+use lanhmang_domain::activity::{ActivityFields, ActivityInput, EvidenceError, parse_evidence_link, sniff_evidence};
 use lanhmang_domain::plan::PlanStatus;
 use lanhmang_domain::{Action, Target, UnitKind, UnitStatus};
 use lanhmang_store::Unit;
@@ -39,7 +37,9 @@ pub struct ActivityDraft {
 
 /// The plan is published and reaches the school (issued by a unit above it).
 pub fn reaches(plan: &Plan, unit: &Unit) -> bool {
-    plan.status == PlanStatus::Published && plan.issuing_unit_id != unit.id && unit.ancestry.contains(&plan.issuing_unit_id)
+    plan.status == PlanStatus::Published
+        && plan.issuing_unit_id != unit.id
+        && unit.ancestry.contains(&plan.issuing_unit_id)
 }
 
 /// A school someone may log activities for: 403 when they can see it, 404 when they cannot.
@@ -83,7 +83,7 @@ pub async fn check(
         }
         Err(list) => {
             for (field, e) in list {
-                if !problems.iter().any(|p: &Problem| p.field == Some(field)) {
+                if !problems.iter().any(|p: &Problem| p.field.as_deref() == Some(field)) {
                     problems.push(Problem::at(field, e.to_string()));
                 }
             }
@@ -113,7 +113,10 @@ pub async fn check(
     }
     let links: Vec<&str> = links.iter().map(|l| l.trim()).filter(|l| !l.is_empty()).collect();
     if links.len() > MAX_LINKS {
-        problems.push(Problem::at("links", format!("Mỗi lần gửi tối đa {MAX_LINKS} liên kết.")));
+        problems.push(Problem::at(
+            "links",
+            format!("Mỗi lần gửi tối đa {MAX_LINKS} liên kết."),
+        ));
     }
     for l in links {
         match parse_evidence_link(l) {
@@ -146,7 +149,10 @@ pub async fn log_activity(app: &App, actor: &Actor, draft: ActivityDraft) -> Res
                 problems.push(Problem::at("unit_id", "Hãy chọn một trường học."));
                 None
             } else if unit.status == UnitStatus::Closed {
-                problems.push(Problem::at("unit_id", "Trường này đã đóng nên không ghi thêm hoạt động."));
+                problems.push(Problem::at(
+                    "unit_id",
+                    "Trường này đã đóng nên không ghi thêm hoạt động.",
+                ));
                 None
             } else {
                 Some(unit)

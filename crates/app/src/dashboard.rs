@@ -1,12 +1,9 @@
 //! The office dashboard's figures, from the store's live sums.
 
-
 use lanhmang_domain::permission::scope_roots;
 use lanhmang_domain::plan::IndicatorDef;
 use lanhmang_domain::plan_template::{Aggregation, IndicatorKind};
-use lanhmang_domain::report::{
-    IndicatorSums, aggregate, format_aggregate, ratio,
-};
+use lanhmang_domain::report::{IndicatorSums, aggregate, format_aggregate, ratio};
 use lanhmang_domain::{Action, SchoolLevel, Target, authorize};
 use lanhmang_store::plans::Plan;
 use lanhmang_store::reports::DashboardData;
@@ -181,4 +178,3 @@ pub fn dashboard_roots(actor: &Actor, plan: &Plan) -> Vec<i64> {
         scope_roots(&actor.permissions, Action::ViewDashboard)
     }
 }
-

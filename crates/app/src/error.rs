@@ -26,7 +26,7 @@ pub enum AppError {
 /// shows it beside that field; the API lists it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
-    pub field: Option<&'static str>,
+    pub field: Option<String>,
     pub message: String,
 }
 
@@ -38,9 +38,9 @@ impl Problem {
         }
     }
 
-    pub fn at(field: &'static str, message: impl Into<String>) -> Problem {
+    pub fn at(field: impl Into<String>, message: impl Into<String>) -> Problem {
         Problem {
-            field: Some(field),
+            field: Some(field.into()),
             message: message.into(),
         }
     }

@@ -10,11 +10,11 @@ use std::sync::Arc;
 use lanhmang_domain::{Action, Target, authorize};
 use lanhmang_store::{AuditContext, Person, RoleGrant, Store};
 
+pub mod activities;
+pub mod dashboard;
 pub mod error;
 pub mod links;
 pub mod notices;
-pub mod activities;
-pub mod dashboard;
 pub mod plans;
 pub mod reports;
 

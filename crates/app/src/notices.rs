@@ -156,7 +156,11 @@ pub fn school_plan_reviewed(plan: &Plan, unit: &Unit, event: ReportEvent, commen
 pub fn plan_published(plan: &Plan) -> Message {
     Message {
         kind: "plan_published",
-        subject: format!("{} ban hành kế hoạch năm học {}", plan.issuing_unit_name, plan.school_year.label()),
+        subject: format!(
+            "{} ban hành kế hoạch năm học {}",
+            plan.issuing_unit_name,
+            plan.school_year.label()
+        ),
         body: format!(
             "{} đã ban hành «{}». Xin thầy/cô xem kế hoạch, lập kế hoạch thực hiện của trường và \
              gửi báo cáo đánh giá trước hết ngày {}.",
@@ -204,9 +208,7 @@ pub fn manual_reminder(
     };
     let status = report.map(|r| r.status);
     let comment = report
-        .filter(|r| {
-            r.status == lanhmang_domain::report::ReportStatus::Returned && !r.review_comment.trim().is_empty()
-        })
+        .filter(|r| r.status == lanhmang_domain::report::ReportStatus::Returned && !r.review_comment.trim().is_empty())
         .map(|r| {
             format!(
                 "\nÝ kiến của {} khi trả lại báo cáo: «{}»\n",

@@ -1,10 +1,9 @@
 //! Plans: who sees a plan and with which rights, the schools a plan reaches, who issues one.
 
-
 use lanhmang_domain::plan::PlanStatus;
 use lanhmang_domain::{Action, Target, UnitKind, authorize};
-use lanhmang_store::plans::Plan;
 use lanhmang_store::Unit;
+use lanhmang_store::plans::Plan;
 use time::{Date, OffsetDateTime};
 
 use lanhmang_domain::plan::{PlanContent, PlanHeader};

@@ -3,21 +3,25 @@
 
 use std::collections::BTreeMap;
 
+use lanhmang_domain::Role;
 use lanhmang_domain::plan::PlanStatus;
 use lanhmang_domain::report::{
-    ActivityLog, IndicatorValue, ReportFacts, ReportStatus, SchoolFacts, VALIDATION_RULES, Value,
-    ValueError, ValueInput, WebsiteFacts, computed_values, parse_value, validate,
+    ActivityLog, IndicatorValue, ReportFacts, ReportStatus, SchoolFacts, VALIDATION_RULES, Value, ValueError,
+    ValueInput, WebsiteFacts, computed_values, parse_value, validate,
 };
-use lanhmang_domain::Role;
 use lanhmang_store::plans::Plan;
 use lanhmang_store::reports::{Narrative, Report};
 use lanhmang_store::{AuditContext, Unit};
 use time::Date;
 
-use crate::{App, AppError, Result};
+use crate::{Actor, App, AppError, Problem, Result};
 
 /// What the providers compute for a school: the activity log and the school's own data.
-pub async fn computed(store: &lanhmang_store::Store, plan: &Plan, unit: &Unit) -> Result<BTreeMap<String, (f64, &'static str)>> {
+pub async fn computed(
+    store: &lanhmang_store::Store,
+    plan: &Plan,
+    unit: &Unit,
+) -> Result<BTreeMap<String, (f64, &'static str)>> {
     let facts = store.activity_facts(plan.id, unit.id).await?;
     let collaborators = store
         .people_with_roles_in_unit(unit.id)
@@ -165,6 +169,57 @@ pub fn parse_narrative(n: &Narrative) -> Result<Narrative> {
         limitations: n.limitations.trim().to_string(),
         proposals: n.proposals.trim().to_string(),
     })
+}
+
+/// Saves what the principal typed: every figure parsed against the plan (a figure that differs
+/// from the computed one needs a reason), the narrative bounded. Nothing is written unless all
+/// of it is right; the report itself is created, pre-filled, by its first good save.
+#[allow(clippy::too_many_arguments)]
+pub async fn save_report(
+    app: &App,
+    actor: &Actor,
+    plan: &Plan,
+    unit: &Unit,
+    expected_version: i64,
+    inputs: &BTreeMap<String, ValueInput>,
+    narrative: &Narrative,
+) -> Result<Report> {
+    let report = report_or_draft(app, plan, unit).await?;
+    if let Err(e) = lanhmang_domain::report::transition(report.status, lanhmang_domain::report::ReportEvent::Save, "") {
+        return Err(AppError::Conflict(e.to_string()));
+    }
+    let computed = computed(&app.store, plan, unit).await?;
+    let mut problems = Vec::new();
+    let values = parse_values(plan, inputs, &computed)
+        .map_err(|list| {
+            for (code, e) in list {
+                problems.push(Problem::at(code, e.to_string()));
+            }
+        })
+        .ok();
+    let narrative = match parse_narrative(narrative) {
+        Ok(n) => Some(n),
+        Err(AppError::Invalid(list)) => {
+            problems.extend(list.into_iter().map(|p| Problem::at("narrative", p.message)));
+            None
+        }
+        Err(e) => return Err(e),
+    };
+    let (Some(values), Some(narrative), true) = (values, narrative, problems.is_empty()) else {
+        return Err(AppError::Invalid(problems));
+    };
+    let ctx = actor.audit();
+    let stored = if report.id == 0 {
+        app.store
+            .ensure_report(&ctx, plan.id, unit.id, &prefilled(&computed))
+            .await?
+    } else {
+        report
+    };
+    Ok(app
+        .store
+        .save_report(&ctx, &stored, expected_version, &narrative, &values)
+        .await?)
 }
 
 /// The problems that stop a report from being submitted.

@@ -691,7 +691,9 @@ mod tests {
     fn the_default_deadline_means_before_1_june() {
         // The seed plan asks for the report before 1 June: 31 May is the last on-time day, so a
         // report sent on 1 June in Vietnam is late, and one sent late on 31 May is not.
-        let deadline = crate::school_year::SchoolYear::parse("2026-2027").unwrap().default_report_deadline();
+        let deadline = crate::school_year::SchoolYear::parse("2026-2027")
+            .unwrap()
+            .default_report_deadline();
         assert!(!is_late(datetime!(2027-05-31 16:59 UTC), deadline));
         assert!(is_late(datetime!(2027-05-31 17:00 UTC), deadline));
     }

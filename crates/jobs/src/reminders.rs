@@ -135,7 +135,10 @@ mod tests {
                 )
                 .await
                 .unwrap();
-            let plan = store.publish_plan(&ctx, plan.id, None, &Default::default()).await.unwrap();
+            let plan = store
+                .publish_plan(&ctx, plan.id, None, &Default::default())
+                .await
+                .unwrap();
             // School B has sent its report: only A's principal is reminded.
             let report = store
                 .ensure_report(&ctx, plan.id, b.id, &Default::default())

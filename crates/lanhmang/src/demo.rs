@@ -388,7 +388,8 @@ async fn seed_yearly_loop(store: &Store, ctx: &AuditContext, office_id: i64) -> 
                             plan.id,
                             school.id,
                             ReportEvent::Return,
-                            "Đề nghị ghi rõ người phụ trách và thời gian từng nhiệm vụ.", &Default::default()
+                            "Đề nghị ghi rõ người phụ trách và thời gian từng nhiệm vụ.",
+                            &Default::default(),
                         )
                         .await?;
                 }
@@ -442,7 +443,15 @@ async fn seed_yearly_loop(store: &Store, ctx: &AuditContext, office_id: i64) -> 
                 continue;
             }
             let submitted = store
-                .transition_report(ctx, &plan, &report, report.version, ReportEvent::Submit, "", &Default::default())
+                .transition_report(
+                    ctx,
+                    &plan,
+                    &report,
+                    report.version,
+                    ReportEvent::Submit,
+                    "",
+                    &Default::default(),
+                )
                 .await?;
             if last_year {
                 // Last year's reports came in during May, two of them after the deadline.
@@ -461,7 +470,15 @@ async fn seed_yearly_loop(store: &Store, ctx: &AuditContext, office_id: i64) -> 
             let give_back = if last_year { i % 7 == 2 } else { this_state == 1 };
             if accept {
                 store
-                    .transition_report(ctx, &plan, &submitted, submitted.version, ReportEvent::Accept, "", &Default::default())
+                    .transition_report(
+                        ctx,
+                        &plan,
+                        &submitted,
+                        submitted.version,
+                        ReportEvent::Accept,
+                        "",
+                        &Default::default(),
+                    )
                     .await?;
             } else if give_back {
                 store

@@ -49,7 +49,11 @@ async fn demo(app: &TestApp) -> Demo {
                 )
                 .await
                 .unwrap();
-            store.publish_plan(&ctx, plan.id, None, &Default::default()).await.unwrap().id
+            store
+                .publish_plan(&ctx, plan.id, None, &Default::default())
+                .await
+                .unwrap()
+                .id
         }
     };
     Demo {

@@ -85,7 +85,10 @@ async fn the_yearly_loop_on_every_backend() {
             store.plans_for_school(&a.ancestry).await.unwrap().is_empty(),
             "{backend}"
         );
-        let plan = store.publish_plan(&ctx, plan.id, Some(plan.version), &Default::default()).await.unwrap();
+        let plan = store
+            .publish_plan(&ctx, plan.id, Some(plan.version), &Default::default())
+            .await
+            .unwrap();
         assert_eq!(store.plans_for_school(&a.ancestry).await.unwrap().len(), 1, "{backend}");
         assert!(
             store.plans_for_school(&far.ancestry).await.unwrap().is_empty(),
@@ -152,7 +155,14 @@ async fn the_yearly_loop_on_every_backend() {
                 .is_err()
         );
         store
-            .review_school_plan(&ctx, plan.id, a.id, ReportEvent::Return, "Thêm người phụ trách", &Default::default())
+            .review_school_plan(
+                &ctx,
+                plan.id,
+                a.id,
+                ReportEvent::Return,
+                "Thêm người phụ trách",
+                &Default::default(),
+            )
             .await
             .unwrap();
         let sp_saved = store
@@ -290,7 +300,15 @@ async fn the_yearly_loop_on_every_backend() {
             "{backend}"
         );
         let submitted = store
-            .transition_report(&ctx, &plan, &saved, saved.version, ReportEvent::Submit, "", &Default::default())
+            .transition_report(
+                &ctx,
+                &plan,
+                &saved,
+                saved.version,
+                ReportEvent::Submit,
+                "",
+                &Default::default(),
+            )
             .await
             .unwrap();
         assert_eq!(
@@ -315,7 +333,15 @@ async fn the_yearly_loop_on_every_backend() {
             .unwrap();
         assert_eq!(returned.review_comment, "Bổ sung minh chứng");
         let resubmitted = store
-            .transition_report(&ctx, &plan, &returned, returned.version, ReportEvent::Submit, "", &Default::default())
+            .transition_report(
+                &ctx,
+                &plan,
+                &returned,
+                returned.version,
+                ReportEvent::Submit,
+                "",
+                &Default::default(),
+            )
             .await
             .unwrap();
         assert_eq!(resubmitted.first_submitted_at, submitted.first_submitted_at);
@@ -339,7 +365,15 @@ async fn the_yearly_loop_on_every_backend() {
         );
         assert!(
             store
-                .transition_report(&ctx, &plan, &accepted, accepted.version, ReportEvent::Reopen, "", &Default::default())
+                .transition_report(
+                    &ctx,
+                    &plan,
+                    &accepted,
+                    accepted.version,
+                    ReportEvent::Reopen,
+                    "",
+                    &Default::default()
+                )
                 .await
                 .is_err()
         );

@@ -130,13 +130,13 @@ impl FieldErrors {
     /// several problems of one field read as one message.
     pub fn add_problems(&mut self, problems: Vec<lanhmang_app::Problem>) {
         for p in problems {
-            let field = p.field.unwrap_or("form");
-            match self.0.iter_mut().find(|(f, _)| f == field) {
+            let field = p.field.unwrap_or_else(|| "form".into());
+            match self.0.iter_mut().find(|(f, _)| *f == field) {
                 Some((_, m)) => {
                     m.push(' ');
                     m.push_str(&p.message);
                 }
-                None => self.add(field, p.message),
+                None => self.add(&field, p.message),
             }
         }
     }

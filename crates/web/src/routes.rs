@@ -327,17 +327,17 @@ pub fn build() -> Routes {
         .get(
             "/ke-hoach/{id}/tong-hop.docx",
             Permission(Action::ViewDashboard),
-            pages::dashboard::office_docx,
+            pages::documents::office_docx,
         )
         .get(
             "/ke-hoach/{id}/tong-hop.pdf",
             Permission(Action::ViewDashboard),
-            pages::dashboard::office_pdf,
+            pages::documents::office_pdf,
         )
         .get(
             "/ke-hoach/{id}/chi-tieu.xlsx",
             Permission(Action::ViewDashboard),
-            pages::dashboard::indicators_xlsx,
+            pages::documents::indicators_xlsx,
         )
         .post(
             "/ke-hoach/{id}/nhac",
@@ -347,19 +347,19 @@ pub fn build() -> Routes {
         .get(
             "/ke-hoach/{id}/bao-cao/{unit_id}/tai-ve.docx",
             Permission(Action::ViewReports),
-            pages::dashboard::school_docx,
+            pages::documents::school_docx,
         )
         .get(
             "/ke-hoach/{id}/bao-cao/{unit_id}/tai-ve.pdf",
             Permission(Action::ViewReports),
-            pages::dashboard::school_pdf,
+            pages::documents::school_pdf,
         )
         .get(
             "/tong-hop-nam",
             Permission(Action::ViewDashboard),
-            pages::dashboard::rollup,
+            pages::rollup::rollup,
         )
-        .get("/thu-di", Permission(Action::ViewOutbox), pages::dashboard::outbox)
+        .get("/thu-di", Permission(Action::ViewOutbox), pages::outbox::outbox)
         // Website supervision.
         .get("/giam-sat", Permission(Action::ViewSites), sup::overview)
         .post(

@@ -475,14 +475,12 @@ pub struct SaveReportJson {
 pub async fn put_report(
     State(state): State<AppState>,
     ApiIdentity(identity): ApiIdentity,
-    ip: ClientIp,
     Path((plan_id, unit_id)): Path<(String, String)>,
     ApiJson(body): ApiJson<SaveReportJson>,
 ) -> Result<Json<ReportJson>, ApiError> {
     let (plan, unit) = plan_and_school(&state, &identity, &plan_id, &unit_id, Action::WriteSchoolReport).await?;
-    let ctx = identity.audit(&ip);
-    let existed = state.store.report(plan.id, unit.id).await?.is_some();
-    let report = lanhmang_app::reports::report_for(&state.app, &ctx, &plan, &unit).await?;
+    let report = lanhmang_app::reports::report_or_draft(&state.app, &plan, &unit).await?;
+    let existed = report.id != 0;
     let version = match (body.version, existed) {
         (Some(v), _) => v,
         (None, false) => report.version,
@@ -492,7 +490,6 @@ pub async fn put_report(
             ));
         }
     };
-    let computed = lanhmang_app::reports::computed(&state.store, &plan, &unit).await?;
     // Values not sent keep what the report holds.
     let mut inputs: BTreeMap<String, ValueInput> = report
         .values
@@ -525,15 +522,9 @@ pub async fn put_report(
         };
         inputs.insert(k.clone(), input);
     }
-    // Stored computed values stand in for indicators whose provider now says otherwise only
-    // when the person overrode them; otherwise the fresh computation is the reference.
-    let values = lanhmang_app::reports::parse_values(&plan, &inputs, &computed)
-        .map_err(|errors| ApiError::Unprocessable(errors.iter().map(|(_, e)| e.to_string()).collect()))?;
-    let narrative = lanhmang_app::reports::parse_narrative(body.narrative.as_ref().unwrap_or(&report.narrative))?;
-    let saved = state
-        .store
-        .save_report(&ctx, &report, version, &narrative, &values)
-        .await?;
+    let narrative = body.narrative.as_ref().unwrap_or(&report.narrative);
+    let saved =
+        lanhmang_app::reports::save_report(&state.app, &identity, &plan, &unit, version, &inputs, narrative).await?;
     Ok(Json(ReportJson::from(saved)))
 }
 

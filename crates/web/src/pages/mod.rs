@@ -4,11 +4,14 @@ pub mod account;
 pub mod activities;
 pub mod audit_log;
 pub mod dashboard;
+pub mod documents;
 pub mod home;
 pub mod login;
 pub mod news;
+pub mod outbox;
 pub mod people;
 pub mod plans;
+pub mod rollup;
 pub mod supervision;
 pub mod units;
 

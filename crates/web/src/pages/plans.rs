@@ -160,7 +160,10 @@ pub async fn create(
         Ok(plan) => return Ok(Redirect::to(&format!("/ke-hoach/{}?tb=da-tao", plan.id)).into_response()),
         Err(lanhmang_app::AppError::Invalid(problems)) => problems,
         Err(lanhmang_app::AppError::NotFound) => {
-            vec![lanhmang_app::Problem::at("issuing_unit_id", "Hãy chọn đơn vị ban hành.")]
+            vec![lanhmang_app::Problem::at(
+                "issuing_unit_id",
+                "Hãy chọn đơn vị ban hành.",
+            )]
         }
         Err(e) => return Err(e.into()),
     };
@@ -634,7 +637,8 @@ pub async fn review_school_plan(
         "tra-lai" => ReportEvent::Return,
         _ => return Err(AppError::NotFound),
     };
-    lanhmang_app::plans::review_school_plan(&state.app, &identity, &plan, &unit, event, field(&form, "comment")).await?;
+    lanhmang_app::plans::review_school_plan(&state.app, &identity, &plan, &unit, event, field(&form, "comment"))
+        .await?;
     let tb = if event == ReportEvent::Accept {
         "da-duyet"
     } else {
@@ -970,16 +974,10 @@ pub async fn report(
 pub async fn save_report(
     State(state): State<AppState>,
     identity: Identity,
-    ip: ClientIp,
     Path((id, unit_id)): Path<(String, String)>,
     PageForm(form): PageForm<Fields>,
 ) -> Result<Response, AppError> {
     let (plan, unit) = plan_and_school(&state, &identity, &id, &unit_id, Action::WriteSchoolReport).await?;
-    let ctx = identity.audit(&ip);
-    let report = lanhmang_app::reports::report_for(&state.app, &ctx, &plan, &unit).await?;
-    if let Err(e) = lanhmang_domain::report::transition(report.status, ReportEvent::Save, "") {
-        return Err(AppError::Conflict(e.to_string()));
-    }
     let version: i64 = field(&form, "version")
         .parse()
         .map_err(|_| AppError::BadRequest("Thiếu phiên bản của báo cáo; hãy tải lại trang.".into()))?;
@@ -1002,49 +1000,33 @@ pub async fn save_report(
         limitations: field(&form, "limitations").to_string(),
         proposals: field(&form, "proposals").to_string(),
     };
-    let computed = lanhmang_app::reports::computed(&state.store, &plan, &unit).await?;
     let mut errors = FieldErrors::default();
-    let values = match lanhmang_app::reports::parse_values(&plan, &inputs, &computed) {
-        Ok(v) => Some(v),
-        Err(list) => {
-            for (code, e) in list {
-                errors.add(&code, e.to_string());
+    match lanhmang_app::reports::save_report(&state.app, &identity, &plan, &unit, version, &inputs, &narrative).await {
+        Ok(saved) => {
+            if !form.iter().any(|(k, _)| k == "gui") {
+                return Ok(
+                    Redirect::to(&format!("/ke-hoach/{}/bao-cao/{}?tb=da-luu", plan.id, unit.id)).into_response(),
+                );
             }
-            None
-        }
-    };
-    let narrative_ok = lanhmang_app::reports::parse_narrative(&narrative)
-        .map_err(|e| errors.add("narrative", e.to_string()))
-        .ok();
-    if let (Some(values), Some(narrative_ok)) = (values, narrative_ok) {
-        match state
-            .store
-            .save_report(&ctx, &report, version, &narrative_ok, &values)
-            .await
-        {
-            Ok(saved) => {
-                if !form.iter().any(|(k, _)| k == "gui") {
-                    return Ok(
-                        Redirect::to(&format!("/ke-hoach/{}/bao-cao/{}?tb=da-luu", plan.id, unit.id)).into_response(),
-                    );
+            let ctx = identity.acting.audit();
+            return match lanhmang_app::reports::submit(&state.app, &ctx, &plan, &unit, &saved, saved.version).await {
+                Ok(_) => {
+                    Ok(Redirect::to(&format!("/ke-hoach/{}/bao-cao/{}?tb=da-gui", plan.id, unit.id)).into_response())
                 }
-                return match lanhmang_app::reports::submit(&state.app, &ctx, &plan, &unit, &saved, saved.version).await {
-                    Ok(_) => Ok(
-                        Redirect::to(&format!("/ke-hoach/{}/bao-cao/{}?tb=da-gui", plan.id, unit.id)).into_response(),
-                    ),
-                    Err(lanhmang_app::AppError::Invalid(problems)) => {
-                        let problems = lanhmang_app::error::messages(&problems);
-                        let page = report_page(&state, &identity, &plan, &unit, &saved, None, problems, Some("da-luu"))
-                            .await?;
-                        Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
-                    }
-                    Err(e) => Err(e.into()),
-                };
-            }
-            Err(lanhmang_store::StoreError::Conflict(m)) => errors.add("form", m),
-            Err(e) => return Err(e.into()),
+                Err(lanhmang_app::AppError::Invalid(problems)) => {
+                    let problems = lanhmang_app::error::messages(&problems);
+                    let page =
+                        report_page(&state, &identity, &plan, &unit, &saved, None, problems, Some("da-luu")).await?;
+                    Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+                }
+                Err(e) => Err(e.into()),
+            };
         }
+        Err(lanhmang_app::AppError::Invalid(problems)) => errors.add_problems(problems),
+        // A locked report or a stale version: the page says why; nothing was written.
+        Err(e) => return Err(e.into()),
     }
+    let report = lanhmang_app::reports::report_or_draft(&state.app, &plan, &unit).await?;
     let page = report_page(
         &state,
         &identity,
