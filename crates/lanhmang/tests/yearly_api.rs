@@ -73,7 +73,7 @@ async fn plans_activities_reports_and_the_dashboard() {
                 Some(json!({"title": "X", "school_year": "2027", "template": "builtin"})),
             )
             .await;
-        assert_eq!(s, 400, "{backend}: {e}");
+        assert_eq!(s, 422, "{backend}: {e}");
         assert!(e["error"]["message"].as_str().unwrap().contains("Năm học"));
         let (s, _) = office
             .call(

@@ -141,7 +141,8 @@ impl IntoResponse for ApiError {
         if let ApiError::Unprocessable(problems) = &self {
             let body = serde_json::json!({ "error": {
                 "code": "invalid",
-                "message": "Chưa gửi được: còn điều kiện chưa đạt.",
+                // Every problem, so that a client showing only the message shows them all.
+                "message": problems.join(" "),
                 "problems": problems,
             } });
             return (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response();
