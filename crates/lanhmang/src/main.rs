@@ -421,8 +421,20 @@ fn print_demo_accounts() {
     }
 }
 
-async fn serve(config: Config, with_demo: bool) -> anyhow::Result<()> {
+async fn serve(mut config: Config, with_demo: bool) -> anyhow::Result<()> {
     init_logging(&config);
+    if config.public_url.is_none() && with_demo {
+        // The demo's e-mails link back to the demo itself.
+        let host = if config.bind.ip().is_unspecified() {
+            std::net::IpAddr::from([127, 0, 0, 1])
+        } else {
+            config.bind.ip()
+        };
+        config.public_url = Some(format!(
+            "http://{}",
+            std::net::SocketAddr::new(host, config.bind.port())
+        ));
+    }
     // Held for as long as the server runs, so that `restore` cannot swap the file under it.
     let _lock = match lanhmang_store::sqlite_file(&config.database_url) {
         Some(db) => {
@@ -462,6 +474,13 @@ async fn serve(config: Config, with_demo: bool) -> anyhow::Result<()> {
             ));
         }
         print_demo_accounts();
+    }
+    if config.public_url.is_none() {
+        tracing::warn!("public_url is not set: links in e-mails cannot be clicked");
+        say(format_args!(
+            "Chú ý: chưa đặt địa chỉ công khai (public_url), nên liên kết trong e-mail không bấm được. \
+             Hãy đặt public_url = \"https://…\" trong lanhmang.toml hoặc biến LANHMANG_PUBLIC_URL."
+        ));
     }
     say(format_args!("Nhấn Ctrl+C để dừng."));
     stop.await;

@@ -82,7 +82,7 @@ async fn plans_activities_reports_and_the_dashboard() {
                 Some(json!({"title": "X", "school_year": "2027-2028", "template": "khac"})),
             )
             .await;
-        assert_eq!(s, 400);
+        assert_eq!(s, 422, "{backend}: an unknown template is an input problem");
         let (s, _) = principal
             .call(
                 "POST",
