@@ -189,9 +189,8 @@ async fn opening_a_report_page_writes_nothing() {
         .await;
         let plan_id = plan["id"].as_i64().unwrap();
         call(&app, &office, "POST", &format!("/api/v1/plans/{plan_id}/publish"), None).await;
-        let audit_before = app.store().audit_page(Paging { page: 1, per_page: 1 }).await.unwrap().1;
-
         let page = app.signed_in("demo.principal").await;
+        let audit_before = app.store().audit_page(Paging { page: 1, per_page: 1 }).await.unwrap().1;
         let (status, body) = page.text(&format!("/ke-hoach/{plan_id}/bao-cao/{school}")).await;
         assert_eq!(status, 200, "{backend}");
         assert!(body.contains("Lưu"), "{backend}: the pre-filled form is shown");
