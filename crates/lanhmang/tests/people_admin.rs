@@ -439,3 +439,49 @@ async fn out_of_scope_people_and_units_are_not_found() {
         app.stop().await;
     }
 }
+
+/// The command line follows the same rule: system administration only at a root.
+#[tokio::test]
+async fn the_command_line_grants_system_administration_at_a_root_only() {
+    for backend in backends() {
+        let db = lanhmang_store::test_support::TestDb::new(backend).await.unwrap();
+        let run = |args: &[&str]| {
+            let o = common::binary()
+                .arg("--database-url")
+                .arg(&db.url)
+                .args(args)
+                .output()
+                .expect("run lanhmang");
+            let text = format!(
+                "{}{}",
+                String::from_utf8_lossy(&o.stdout),
+                String::from_utf8_lossy(&o.stderr)
+            );
+            (o.status.success(), text)
+        };
+        let (ok, text) = run(&["demo"]);
+        assert!(ok, "{backend}: {text}");
+        let add = |username: &'static str, unit: &'static str| {
+            [
+                "user",
+                "add",
+                username,
+                "--name",
+                "Quản trị",
+                "--unit",
+                unit,
+                "--role",
+                "system_admin",
+            ]
+        };
+        let (ok, text) = run(&add("qt.truong", "TH-ANBINH"));
+        assert!(!ok && text.contains("chỉ được giao tại đơn vị gốc"), "{backend}: {text}");
+        let (ok, text) = run(&add("qt.so", "SGD-DEMO"));
+        assert!(ok, "{backend}: {text}");
+        let store = Store::connect(&db.url).await.unwrap();
+        assert!(store.person_by_username("qt.truong").await.unwrap().is_none(), "{backend}");
+        assert!(store.person_by_username("qt.so").await.unwrap().is_some(), "{backend}");
+        store.close().await;
+        db.cleanup().await;
+    }
+}
