@@ -229,25 +229,30 @@ pub struct PersonView {
     pub can_manage: bool,
 }
 
-/// Whether the actor may act on `person`, given their home unit and grants.
-async fn may_act_on(app: &App, actor: &Actor, home: &Unit, grants: &[RoleGrant]) -> Result<bool> {
+/// The ancestries of the units where `grants` are held.
+async fn grant_ancestries(app: &App, grants: &[RoleGrant]) -> Result<HashMap<i64, Vec<i64>>> {
     let unit_ids: Vec<i64> = grants.iter().map(|g| g.unit_id).collect();
-    let ancestries: HashMap<i64, Vec<i64>> = app
+    Ok(app
         .store
         .units_by_ids(&unit_ids)
         .await?
         .into_iter()
         .map(|u| (u.id, u.ancestry))
-        .collect();
+        .collect())
+}
+
+/// Whether the actor may act on a person, given their home unit and grants (with the
+/// ancestries of the grants' units).
+fn may_act_on(actor: &Actor, home: &Unit, grants: &[RoleGrant], ancestries: &HashMap<i64, Vec<i64>>) -> bool {
     let mut held: Vec<(Role, &[i64])> = Vec::with_capacity(grants.len());
     for g in grants {
         // A grant whose unit cannot be read is one the actor cannot be shown to reach.
         let Some(ancestry) = ancestries.get(&g.unit_id) else {
-            return Ok(false);
+            return false;
         };
         held.push((g.role, ancestry));
     }
-    Ok(may_manage_person(&actor.permissions, &home.ancestry, &held))
+    may_manage_person(&actor.permissions, &home.ancestry, &held)
 }
 
 /// A person the actor may see: their home unit is in the actor's people scope. Anyone else is
@@ -259,19 +264,13 @@ pub async fn visible(app: &App, actor: &Actor, person_id: i64) -> Result<PersonV
         return Err(AppError::NotFound);
     }
     let grants = app.store.grants_of(person.id).await?;
-    let can_manage = may_act_on(app, actor, &home, &grants).await?;
-    let units: HashMap<i64, Vec<i64>> = app
-        .store
-        .units_by_ids(&grants.iter().map(|g| g.unit_id).collect::<Vec<_>>())
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.ancestry))
-        .collect();
+    let ancestries = grant_ancestries(app, &grants).await?;
+    let can_manage = may_act_on(actor, &home, &grants, &ancestries);
     let grants = grants
         .into_iter()
         .map(|g| GrantView {
             can_revoke: can_manage
-                && units
+                && ancestries
                     .get(&g.unit_id)
                     .is_some_and(|a| may_grant(&actor.permissions, g.role, a)),
             grant: g,

@@ -475,11 +475,17 @@ async fn the_command_line_grants_system_administration_at_a_root_only() {
             ]
         };
         let (ok, text) = run(&add("qt.truong", "TH-ANBINH"));
-        assert!(!ok && text.contains("chỉ được giao tại đơn vị gốc"), "{backend}: {text}");
+        assert!(
+            !ok && text.contains("chỉ được giao tại đơn vị gốc"),
+            "{backend}: {text}"
+        );
         let (ok, text) = run(&add("qt.so", "SGD-DEMO"));
         assert!(ok, "{backend}: {text}");
         let store = Store::connect(&db.url).await.unwrap();
-        assert!(store.person_by_username("qt.truong").await.unwrap().is_none(), "{backend}");
+        assert!(
+            store.person_by_username("qt.truong").await.unwrap().is_none(),
+            "{backend}"
+        );
         assert!(store.person_by_username("qt.so").await.unwrap().is_some(), "{backend}");
         store.close().await;
         db.cleanup().await;
