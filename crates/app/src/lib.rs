@@ -15,8 +15,10 @@ pub mod dashboard;
 pub mod error;
 pub mod links;
 pub mod notices;
+pub mod people;
 pub mod plans;
 pub mod reports;
+pub mod units;
 
 pub use error::{AppError, Problem, Result};
 pub use links::Links;

@@ -18,6 +18,9 @@ pub enum Action {
     ViewPeople,
     /// Create accounts, grant and revoke roles, reset passwords, disable accounts.
     ManagePeople,
+    /// Appoint a school's own collaborators and parent representatives: create their accounts
+    /// and grant or revoke those two roles. The principal's share of people management.
+    ManageSchoolCommunity,
     /// Grant the system administrator role.
     GrantSystemAdmin,
     /// Read the audit log.
@@ -55,11 +58,12 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 21] = [
+    pub const ALL: [Action; 22] = [
         Action::ViewUnit,
         Action::ManageUnits,
         Action::ViewPeople,
         Action::ManagePeople,
+        Action::ManageSchoolCommunity,
         Action::GrantSystemAdmin,
         Action::ViewAudit,
         Action::ViewPlans,
@@ -95,6 +99,7 @@ impl Action {
             Action::ManageUnits => &[SystemAdmin, OfficeAdmin],
             Action::ViewPeople => &[SystemAdmin, OfficeAdmin, OfficeHead, Principal],
             Action::ManagePeople => &[SystemAdmin, OfficeAdmin],
+            Action::ManageSchoolCommunity => &[SystemAdmin, OfficeAdmin, Principal],
             Action::GrantSystemAdmin => &[SystemAdmin],
             Action::ViewAudit => &[SystemAdmin],
             Action::ViewPlans => &[
@@ -132,12 +137,22 @@ impl Action {
     }
 }
 
-/// One role held in one unit. `unit_path` is the unit's ancestry, root first, ending with the
-/// unit itself.
+/// One role held in one unit.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Grant {
     pub role: Role,
     pub unit_id: i64,
+    /// Whether the unit is a root of the tree (it has no parent). System administration is held
+    /// at a root only: a system administrator grant anywhere else gives nothing at all, so a
+    /// stray grant at a school cannot act system-wide.
+    pub at_root: bool,
+}
+
+impl Grant {
+    /// Whether this grant counts at all (see `at_root`).
+    fn effective(&self) -> bool {
+        self.role != Role::SystemAdmin || self.at_root
+    }
 }
 
 /// The person asking, with every role they hold.
@@ -159,10 +174,10 @@ pub enum Target<'a> {
 /// The one permission decision: may `actor` do `action` to `target`?
 ///
 /// A grant counts when its role allows the action and its unit is the target unit or one of the
-/// target's ancestors. System-wide targets need the system administrator role.
+/// target's ancestors. System-wide targets need the system administrator role held at a root.
 pub fn authorize(actor: &Actor, action: Action, target: Target<'_>) -> bool {
     let allowed = action.allowed_roles();
-    actor.grants.iter().any(|grant| {
+    actor.grants.iter().filter(|g| g.effective()).any(|grant| {
         allowed.contains(&grant.role)
             && match target {
                 Target::Unit(ancestry) => ancestry.contains(&grant.unit_id),
@@ -175,7 +190,7 @@ pub fn authorize(actor: &Actor, action: Action, target: Target<'_>) -> bool {
 /// first gate; the handler then calls `authorize` with the real target.
 pub fn can_somewhere(actor: &Actor, action: Action) -> bool {
     let allowed = action.allowed_roles();
-    actor.grants.iter().any(|g| allowed.contains(&g.role))
+    actor.grants.iter().any(|g| g.effective() && allowed.contains(&g.role))
 }
 
 /// The units from which `actor` may do `action`: the roots of the subtrees in scope.
@@ -184,7 +199,7 @@ pub fn scope_roots(actor: &Actor, action: Action) -> Vec<i64> {
     let mut roots: Vec<i64> = actor
         .grants
         .iter()
-        .filter(|g| allowed.contains(&g.role))
+        .filter(|g| g.effective() && allowed.contains(&g.role))
         .map(|g| g.unit_id)
         .collect();
     roots.sort_unstable();
@@ -192,16 +207,54 @@ pub fn scope_roots(actor: &Actor, action: Action) -> Vec<i64> {
     roots
 }
 
-/// Whether `actor` may grant `role` in the unit with `ancestry`. Granting the system
-/// administrator role needs a system administrator; every other role needs people management
-/// over the unit.
+/// Whether `role` may be held in the unit with `ancestry` at all: system administration only at
+/// a root (a unit without parent), every other role anywhere. New grants are checked with this.
+pub fn grantable_at(role: Role, ancestry: &[i64]) -> bool {
+    role != Role::SystemAdmin || ancestry.len() == 1
+}
+
+/// Whether `actor` may grant (or revoke) `role` in the unit with `ancestry`.
+///
+/// The system administrator role needs a system administrator at a root; a school's
+/// collaborators and parent representatives need people management or the school community's
+/// management over the unit (a principal in their school); every other role needs people
+/// management over the unit. Whether the role fits the unit is `grantable_at`'s question.
 pub fn may_grant(actor: &Actor, role: Role, ancestry: &[i64]) -> bool {
-    let needed = if role == Role::SystemAdmin {
-        Action::GrantSystemAdmin
-    } else {
-        Action::ManagePeople
-    };
-    authorize(actor, needed, Target::Unit(ancestry))
+    let unit = Target::Unit(ancestry);
+    match role {
+        Role::SystemAdmin => authorize(actor, Action::GrantSystemAdmin, Target::System),
+        Role::Collaborator | Role::ParentRep => {
+            authorize(actor, Action::ManagePeople, unit) || authorize(actor, Action::ManageSchoolCommunity, unit)
+        }
+        _ => authorize(actor, Action::ManagePeople, unit),
+    }
+}
+
+/// The roles `actor` may grant in at least one unit: what a form offers.
+pub fn grantable_roles(actor: &Actor) -> Vec<Role> {
+    Role::ALL
+        .into_iter()
+        .filter(|role| match role {
+            Role::SystemAdmin => authorize(actor, Action::GrantSystemAdmin, Target::System),
+            Role::Collaborator | Role::ParentRep => {
+                can_somewhere(actor, Action::ManagePeople) || can_somewhere(actor, Action::ManageSchoolCommunity)
+            }
+            _ => can_somewhere(actor, Action::ManagePeople),
+        })
+        .collect()
+}
+
+/// Whether `actor` may act on a person: edit them, reset their password, disable or enable
+/// them, grant or revoke their roles. It needs people management (or the school community's)
+/// over the person's home unit, and the right to grant every role the person holds, where it is
+/// held: whoever may act on an account may sign in as it, so acting on it must never reach
+/// further than one's own rights.
+///
+/// `held` lists the person's roles with the ancestry of the unit where each is held.
+pub fn may_manage_person(actor: &Actor, home: &[i64], held: &[(Role, &[i64])]) -> bool {
+    let home = Target::Unit(home);
+    (authorize(actor, Action::ManagePeople, home) || authorize(actor, Action::ManageSchoolCommunity, home))
+        && held.iter().all(|(role, ancestry)| may_grant(actor, *role, ancestry))
 }
 
 #[cfg(test)]
@@ -219,7 +272,11 @@ mod tests {
     fn actor(role: Role, unit_id: i64) -> Actor {
         Actor {
             user_id: 1,
-            grants: vec![Grant { role, unit_id }],
+            grants: vec![Grant {
+                role,
+                unit_id,
+                at_root: unit_id == 1,
+            }],
         }
     }
 
@@ -303,6 +360,12 @@ mod tests {
             (Teacher, 3, ManageNews, SCHOOL_A, false),
             (ParentRep, 3, ViewNews, SCHOOL_A, false),
             (OfficeAdmin, 2, ManageNews, OFFICE, true),
+            // The principal appoints the school's own collaborators and parent representatives.
+            (Principal, 3, ManageSchoolCommunity, SCHOOL_A, true),
+            (Principal, 3, ManageSchoolCommunity, SCHOOL_B, false),
+            (OfficeAdmin, 2, ManageSchoolCommunity, SCHOOL_A, true),
+            (OfficeHead, 2, ManageSchoolCommunity, SCHOOL_A, false),
+            (Teacher, 3, ManageSchoolCommunity, SCHOOL_A, false),
         ];
         for (role, unit, action, target, expected) in table {
             assert_eq!(
@@ -349,6 +412,77 @@ mod tests {
         assert!(may_grant(&actor(Role::SystemAdmin, 1), Role::SystemAdmin, DEPT));
     }
 
+    /// A system administrator grant away from the root (a stray one at a school) is worth
+    /// nothing: not the audit log, not even the school it sits in.
+    #[test]
+    fn system_administration_is_held_at_a_root_only() {
+        let at_school = actor(Role::SystemAdmin, 3);
+        for action in Action::ALL {
+            assert!(!authorize(&at_school, action, Target::System), "{action:?}");
+            assert!(!authorize(&at_school, action, Target::Unit(SCHOOL_A)), "{action:?}");
+            assert!(!can_somewhere(&at_school, action), "{action:?}");
+        }
+        assert!(scope_roots(&at_school, Action::ViewUnit).is_empty());
+        assert!(grantable_roles(&at_school).is_empty());
+        assert!(authorize(
+            &actor(Role::SystemAdmin, 1),
+            Action::ViewAudit,
+            Target::System
+        ));
+        assert!(grantable_at(Role::SystemAdmin, DEPT));
+        assert!(!grantable_at(Role::SystemAdmin, OFFICE));
+        assert!(!grantable_at(Role::SystemAdmin, SCHOOL_A));
+        assert!(grantable_at(Role::Principal, SCHOOL_A));
+    }
+
+    #[test]
+    fn principals_appoint_their_schools_collaborators_and_parents_only() {
+        let principal = actor(Role::Principal, 3);
+        assert!(may_grant(&principal, Role::Collaborator, SCHOOL_A));
+        assert!(may_grant(&principal, Role::ParentRep, SCHOOL_A));
+        assert!(!may_grant(&principal, Role::Collaborator, SCHOOL_B));
+        assert!(!may_grant(&principal, Role::Collaborator, OFFICE));
+        for role in [
+            Role::Principal,
+            Role::Teacher,
+            Role::WebsiteAdmin,
+            Role::OfficeAdmin,
+            Role::SystemAdmin,
+        ] {
+            assert!(!may_grant(&principal, role, SCHOOL_A), "{role:?}");
+        }
+        assert_eq!(grantable_roles(&principal), vec![Role::Collaborator, Role::ParentRep]);
+        assert!(!grantable_roles(&actor(Role::OfficeAdmin, 2)).contains(&Role::SystemAdmin));
+        assert_eq!(grantable_roles(&actor(Role::SystemAdmin, 1)), Role::ALL.to_vec());
+    }
+
+    /// Acting on a person reaches no further than granting every role they hold: the path from
+    /// an office administrator to a system administrator's account is closed.
+    #[test]
+    fn acting_on_a_person_needs_every_role_they_hold() {
+        let office_admin = actor(Role::OfficeAdmin, 2);
+        let principal = actor(Role::Principal, 3);
+        let root_admin = actor(Role::SystemAdmin, 1);
+        let teacher: &[(Role, &[i64])] = &[(Role::Teacher, SCHOOL_A)];
+        let collaborator: &[(Role, &[i64])] = &[(Role::Collaborator, SCHOOL_A)];
+        let collaborator_and_teacher: &[(Role, &[i64])] = &[(Role::Collaborator, SCHOOL_A), (Role::Teacher, SCHOOL_A)];
+        let system_admin: &[(Role, &[i64])] = &[(Role::Teacher, SCHOOL_A), (Role::SystemAdmin, DEPT)];
+        let stray_system_admin: &[(Role, &[i64])] = &[(Role::SystemAdmin, SCHOOL_A)];
+        let elsewhere: &[(Role, &[i64])] = &[(Role::Teacher, OTHER_SCHOOL)];
+
+        assert!(may_manage_person(&office_admin, SCHOOL_A, teacher));
+        assert!(!may_manage_person(&office_admin, SCHOOL_A, system_admin));
+        assert!(!may_manage_person(&office_admin, SCHOOL_A, stray_system_admin));
+        assert!(!may_manage_person(&office_admin, SCHOOL_A, elsewhere));
+        assert!(!may_manage_person(&office_admin, OTHER_SCHOOL, &[]));
+        assert!(may_manage_person(&principal, SCHOOL_A, collaborator));
+        assert!(!may_manage_person(&principal, SCHOOL_A, teacher));
+        assert!(!may_manage_person(&principal, SCHOOL_A, collaborator_and_teacher));
+        assert!(!may_manage_person(&principal, SCHOOL_B, collaborator));
+        assert!(may_manage_person(&root_admin, SCHOOL_A, system_admin));
+        assert!(may_manage_person(&root_admin, SCHOOL_A, stray_system_admin));
+    }
+
     #[test]
     fn scope_roots_are_deduplicated() {
         let a = Actor {
@@ -357,14 +491,17 @@ mod tests {
                 Grant {
                     role: Role::OfficeHead,
                     unit_id: 2,
+                    at_root: false,
                 },
                 Grant {
                     role: Role::OfficeAdmin,
                     unit_id: 2,
+                    at_root: false,
                 },
                 Grant {
                     role: Role::Teacher,
                     unit_id: 6,
+                    at_root: false,
                 },
             ],
         };

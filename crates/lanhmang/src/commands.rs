@@ -110,6 +110,15 @@ pub async fn user_add(store: &Store, u: NewUser) -> anyhow::Result<String> {
         })?),
         None => None,
     };
+    if let Some(role) = role
+        && !lanhmang_domain::permission::grantable_at(role, &unit.ancestry)
+    {
+        bail!(
+            "vai trò {} chỉ được giao tại đơn vị gốc (không có cấp trên), không tại {}",
+            role.as_str(),
+            unit.code
+        );
+    }
     let (plain, temporary) = password_from(u.password_stdin, &fields.username)?;
     let hash = tokio::task::spawn_blocking(move || password::hash(&plain).map(|h| (h, plain))).await??;
     let ctx = cli_context();

@@ -65,6 +65,8 @@ pub struct RoleGrant {
     pub role: Role,
     pub unit_id: i64,
     pub unit_name: String,
+    /// The unit has no parent (where system administration is held).
+    pub at_root: bool,
 }
 
 impl RoleGrant {
@@ -72,6 +74,7 @@ impl RoleGrant {
         Grant {
             role: self.role,
             unit_id: self.unit_id,
+            at_root: self.at_root,
         }
     }
 }
@@ -301,11 +304,12 @@ impl Store {
         }
         let list: Vec<String> = (1..=person_ids.len()).map(|i| format!("${i}")).collect();
         let sql = format!(
-            "SELECT g.id, g.person_id, g.role, g.unit_id, u.name FROM role_grants g JOIN units u ON u.id = g.unit_id \
+            "SELECT g.id, g.person_id, g.role, g.unit_id, u.name, (u.parent_id IS NULL) AS at_root \
+             FROM role_grants g JOIN units u ON u.id = g.unit_id \
              WHERE g.person_id IN ({}) ORDER BY g.person_id, g.id",
             list.join(", ")
         );
-        let rows: Vec<(i64, i64, String, i64, String)> = on_pool!(self, pool => {
+        let rows: Vec<(i64, i64, String, i64, String, bool)> = on_pool!(self, pool => {
             let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));
             for id in person_ids {
                 q = q.bind(*id);
@@ -313,7 +317,7 @@ impl Store {
             q.fetch_all(pool).await?
         });
         rows.into_iter()
-            .map(|(id, person_id, role, unit_id, unit_name)| {
+            .map(|(id, person_id, role, unit_id, unit_name, at_root)| {
                 let role = Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("role {role}")))?;
                 Ok(RoleGrant {
                     id,
@@ -321,6 +325,7 @@ impl Store {
                     role,
                     unit_id,
                     unit_name,
+                    at_root,
                 })
             })
             .collect()

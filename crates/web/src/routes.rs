@@ -182,30 +182,44 @@ pub fn build() -> Routes {
         .get("/don-vi/{id}", Permission(Action::ViewUnit), units::show)
         .get("/don-vi/{id}/sua", Permission(Action::ManageUnits), units::edit_form)
         .post("/don-vi/{id}/sua", Permission(Action::ManageUnits), units::update)
-        // People.
+        // People. Managing people is open to everyone who manages some of them (a principal
+        // appoints the school's collaborators and parent representatives): the use case decides
+        // per person and per role.
         .get("/nguoi-dung", Permission(Action::ViewPeople), people::list)
-        .get("/nguoi-dung/moi", Permission(Action::ManagePeople), people::new_form)
-        .post("/nguoi-dung/moi", Permission(Action::ManagePeople), people::create)
+        .get(
+            "/nguoi-dung/moi",
+            Permission(Action::ManageSchoolCommunity),
+            people::new_form,
+        )
+        .post(
+            "/nguoi-dung/moi",
+            Permission(Action::ManageSchoolCommunity),
+            people::create,
+        )
         .get("/nguoi-dung/{id}", Permission(Action::ViewPeople), people::show)
-        .post("/nguoi-dung/{id}", Permission(Action::ManagePeople), people::update)
+        .post(
+            "/nguoi-dung/{id}",
+            Permission(Action::ManageSchoolCommunity),
+            people::update,
+        )
         .post(
             "/nguoi-dung/{id}/vai-tro",
-            Permission(Action::ManagePeople),
+            Permission(Action::ManageSchoolCommunity),
             people::add_role,
         )
         .post(
             "/nguoi-dung/{id}/vai-tro/{grant_id}/xoa",
-            Permission(Action::ManagePeople),
+            Permission(Action::ManageSchoolCommunity),
             people::remove_role,
         )
         .post(
             "/nguoi-dung/{id}/dat-lai-mat-khau",
-            Permission(Action::ManagePeople),
+            Permission(Action::ManageSchoolCommunity),
             people::reset_password,
         )
         .post(
             "/nguoi-dung/{id}/khoa",
-            Permission(Action::ManagePeople),
+            Permission(Action::ManageSchoolCommunity),
             people::set_disabled,
         )
         // Activity log.

@@ -10,8 +10,7 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Path, Query, Request, State};
 use axum::response::{IntoResponse, Response};
 use lanhmang_domain::paging::PagingQuery;
-use lanhmang_domain::permission::scope_roots;
-use lanhmang_domain::{Action, Paging, SchoolLevel, Target, UnitKind, UnitStatus, authorize};
+use lanhmang_domain::{Paging, SchoolLevel, UnitKind, UnitStatus};
 use lanhmang_store::{Unit, UnitFilter};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -246,8 +245,8 @@ pub async fn units(
         school_level: filter_value(&q.school_level, SchoolLevel::parse, "school_level")?,
         status: filter_value(&q.status, UnitStatus::parse, "status")?,
     };
-    let roots = scope_roots(&identity.permissions, Action::ViewUnit);
-    let (units, total) = state.store.list_units(&roots, &filter, paging).await?;
+    let list = lanhmang_app::units::list(&state.app, &identity, &filter, None, paging).await?;
+    let (units, total) = (list.units, list.total);
     Ok(Json(ListJson {
         items: units.into_iter().map(UnitJson::from).collect(),
         total,
@@ -262,11 +261,8 @@ pub async fn unit(
     Path(id): Path<String>,
 ) -> Result<Json<UnitJson>, ApiError> {
     let id: i64 = id.parse().map_err(|_| ApiError::NotFound)?;
-    let unit = state.store.unit(id).await?.ok_or(ApiError::NotFound)?;
-    if !authorize(&identity.permissions, Action::ViewUnit, Target::Unit(&unit.ancestry)) {
-        // Out of scope looks the same as absent: ids do not reveal what exists elsewhere.
-        return Err(ApiError::NotFound);
-    }
+    // Out of scope looks the same as absent: ids do not reveal what exists elsewhere.
+    let unit = lanhmang_app::units::visible_unit(&state.app, &identity, id).await?;
     Ok(Json(UnitJson::from(unit)))
 }
 
@@ -293,26 +289,23 @@ pub async fn people(
     ApiQuery(q): ApiQuery<PeopleQuery>,
 ) -> Result<Json<ListJson<PersonJson>>, ApiError> {
     let paging = paging(&q.page, &q.per_page)?;
-    let roots = scope_roots(&identity.permissions, Action::ViewPeople);
-    let (people, total) = state.store.list_people(&roots, q.q.as_deref(), paging).await?;
-    let ids: Vec<i64> = people.iter().map(|p| p.id).collect();
-    let grants = state.store.grants_of_many(&ids).await?;
+    let (people, total) = lanhmang_app::people::list(&state.app, &identity, q.q.as_deref(), paging).await?;
     let items = people
         .into_iter()
-        .map(|p| PersonJson {
-            roles: grants
+        .map(|s| PersonJson {
+            roles: s
+                .grants
                 .iter()
-                .filter(|g| g.person_id == p.id)
                 .map(|g| RoleJson {
                     role: g.role.as_str(),
                     unit_id: g.unit_id,
                 })
                 .collect(),
-            id: p.id,
-            username: p.username,
-            display_name: p.display_name,
-            unit_id: p.unit_id,
-            disabled: p.disabled,
+            id: s.person.id,
+            username: s.person.username,
+            display_name: s.person.display_name,
+            unit_id: s.person.unit_id,
+            disabled: s.person.disabled,
         })
         .collect();
     Ok(Json(ListJson {

@@ -3,13 +3,13 @@
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use lanhmang_domain::password;
+use lanhmang_app::people::{self as app_people, PasswordChange};
 use lanhmang_domain::person::PersonInput;
 use serde::Deserialize;
 
-use super::PageForm;
+use super::{PageForm, field_errors};
 use crate::AppState;
-use crate::auth::{ClientIp, Identity};
+use crate::auth::Identity;
 use crate::error::AppError;
 use crate::layout::{FieldErrors, Layout, render};
 
@@ -60,27 +60,17 @@ pub async fn profile(identity: Identity, Query(q): Query<NoticeQuery>) -> Result
 pub async fn update_profile(
     State(state): State<AppState>,
     identity: Identity,
-    ip: ClientIp,
     PageForm(mut input): PageForm<PersonInput>,
 ) -> Result<Response, AppError> {
-    input.username = identity.person.username.clone();
-    match input.parse() {
-        Ok(fields) => {
-            state
-                .store
-                .update_person(&identity.audit(&ip), identity.person.id, &fields)
-                .await?;
-            Ok(Redirect::to("/tai-khoan?tb=da-luu").into_response())
-        }
-        Err(list) => {
-            let mut errors = FieldErrors::default();
-            for (field, e) in list {
-                errors.add(field.as_str(), e.to_string());
-            }
-            let mut r = render(&profile_page(&identity, Some(input), errors, None))?;
+    match app_people::update_own_profile(&state.app, &identity, input.clone()).await {
+        Ok(_) => Ok(Redirect::to("/tai-khoan?tb=da-luu").into_response()),
+        Err(lanhmang_app::AppError::Invalid(problems)) => {
+            input.username = identity.person.username.clone();
+            let mut r = render(&profile_page(&identity, Some(input), field_errors(&problems), None))?;
             *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
             Ok(r)
         }
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -115,46 +105,26 @@ pub struct PasswordForm {
 pub async fn change_password(
     State(state): State<AppState>,
     identity: Identity,
-    ip: ClientIp,
     PageForm(form): PageForm<PasswordForm>,
 ) -> Result<Response, AppError> {
-    let mut errors = FieldErrors::default();
-    let stored = state
-        .store
-        .credentials(&identity.person.username)
-        .await?
-        .and_then(|(_, h)| h)
-        .unwrap_or_default();
-    let current = form.current.clone();
-    let current_ok = tokio::task::spawn_blocking(move || password::verify(&current, &stored))
-        .await
-        .unwrap_or(false);
-    if !current_ok {
-        errors.add("current", "Mật khẩu hiện tại không đúng.");
-    }
-    if let Err(e) = password::check_policy(&form.new, &identity.person.username) {
-        errors.add("new", e.to_string());
-    } else if form.new == form.current {
-        errors.add("new", "Mật khẩu mới phải khác mật khẩu hiện tại.");
-    }
-    if form.new != form.confirm {
-        errors.add("confirm", "Hai lần nhập mật khẩu mới không khớp.");
-    }
-    if !errors.is_empty() {
-        let mut r = render(&PasswordPage {
-            layout: Layout::new("Đổi mật khẩu", &identity, "/tai-khoan"),
-            username: identity.person.username.clone(),
-            must_change: identity.person.must_change_password,
-            errors,
-        })?;
-        *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-        return Ok(r);
-    }
-    let hash = super::hash_password(&form.new).await?;
+    let change = PasswordChange {
+        current: form.current,
+        new: form.new,
+        confirm: form.confirm,
+    };
     let keep = identity.session.as_ref().map(|s| s.token_hash.as_str());
-    state
-        .store
-        .set_password(&identity.audit(&ip), identity.person.id, &hash, false, keep)
-        .await?;
-    Ok(Redirect::to("/tai-khoan?tb=da-doi-mat-khau").into_response())
+    match app_people::change_own_password(&state.app, &identity, change, keep).await {
+        Ok(()) => Ok(Redirect::to("/tai-khoan?tb=da-doi-mat-khau").into_response()),
+        Err(lanhmang_app::AppError::Invalid(problems)) => {
+            let mut r = render(&PasswordPage {
+                layout: Layout::new("Đổi mật khẩu", &identity, "/tai-khoan"),
+                username: identity.person.username.clone(),
+                must_change: identity.person.must_change_password,
+                errors: field_errors(&problems),
+            })?;
+            *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(r)
+        }
+        Err(e) => Err(e.into()),
+    }
 }

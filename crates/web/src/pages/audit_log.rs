@@ -3,7 +3,6 @@
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
-use lanhmang_domain::{Action, Target, authorize};
 use serde::Deserialize;
 
 use crate::AppState;
@@ -78,11 +77,8 @@ pub async fn page(
     identity: Identity,
     Query(q): Query<AuditQuery>,
 ) -> Result<Response, AppError> {
-    if !authorize(&identity.permissions, Action::ViewAudit, Target::System) {
-        return Err(AppError::Forbidden);
-    }
     let paging = super::paging(&q.page, &q.per_page)?;
-    let (entries, total) = state.store.audit_page(paging).await?;
+    let (entries, total) = lanhmang_app::people::audit_log(&state.app, &identity, paging).await?;
     let rows = entries
         .into_iter()
         .map(|e| EntryRow {

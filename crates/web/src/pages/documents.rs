@@ -911,6 +911,7 @@ pub async fn indicators_xlsx(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pages::dashboard::days_left;
 
     #[test]
     fn places_from_addresses() {

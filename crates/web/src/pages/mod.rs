@@ -42,15 +42,6 @@ pub fn parse_id(raw: &str) -> Result<i64, AppError> {
     raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or(AppError::NotFound)
 }
 
-/// Argon2id takes tens of milliseconds of CPU: hash off the async threads.
-pub async fn hash_password(plain: &str) -> Result<String, AppError> {
-    let plain = plain.to_string();
-    tokio::task::spawn_blocking(move || lanhmang_domain::password::hash(&plain))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
-        .map_err(|e| AppError::Internal(e.to_string()))
-}
-
 /// The `page` and `per_page` of a list page, checked; bad values are a 400 with the reason.
 pub fn paging(page: &Option<String>, per_page: &Option<String>) -> Result<lanhmang_domain::Paging, AppError> {
     lanhmang_domain::Paging::parse(&lanhmang_domain::paging::PagingQuery {
@@ -58,4 +49,12 @@ pub fn paging(page: &Option<String>, per_page: &Option<String>) -> Result<lanhma
         per_page: per_page.clone(),
     })
     .map_err(|e| AppError::BadRequest(e.to_string()))
+}
+
+/// The use cases' input problems as a form's field errors (a problem without a field goes under
+/// "form").
+pub fn field_errors(problems: &[lanhmang_app::Problem]) -> crate::layout::FieldErrors {
+    let mut errors = crate::layout::FieldErrors::default();
+    errors.add_problems(problems.to_vec());
+    errors
 }

@@ -1,21 +1,19 @@
-//! People: list, detail, create, edit, roles, password reset, disabling.
-
-use std::collections::HashMap;
+//! People: list, detail, create, edit, roles, password reset, disabling. The rules live in
+//! `lanhmang_app::people`; this module parses forms and renders.
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use lanhmang_domain::permission::{can_somewhere, may_grant, scope_roots};
+use lanhmang_app::people::{self as app_people, NewPerson, PersonView, TemporaryPassword};
+use lanhmang_domain::Role;
 use lanhmang_domain::person::PersonInput;
-use lanhmang_domain::{Action, Paging, Role, Target, authorize};
-use lanhmang_store::{Person, UnitFilter};
-use rand::Rng;
+use lanhmang_store::Person;
 use serde::Deserialize;
 
 use super::units::Choice;
-use super::{PageForm, parse_id};
+use super::{PageForm, field_errors, parse_id};
 use crate::AppState;
-use crate::auth::{ClientIp, Identity};
+use crate::auth::Identity;
 use crate::error::AppError;
 use crate::layout::{FieldErrors, Layout, Pager, render};
 
@@ -53,9 +51,23 @@ pub async fn list(
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
     let paging = super::paging(&q.page, &q.per_page)?;
-    let roots = scope_roots(&identity.permissions, Action::ViewPeople);
-    let (people, total) = state.store.list_people(&roots, Some(&q.q), paging).await?;
-    let rows = person_rows(&state, people).await?;
+    let (people, total) = app_people::list(&state.app, &identity, Some(&q.q), paging).await?;
+    let rows = people
+        .into_iter()
+        .map(|s| PersonRow {
+            roles: s
+                .grants
+                .iter()
+                .map(|g| format!("{} ({})", g.role.label(), g.unit_name))
+                .collect::<Vec<_>>()
+                .join("; "),
+            unit_name: s.unit_name,
+            id: s.person.id,
+            display_name: s.person.display_name,
+            username: s.person.username,
+            disabled: s.person.disabled,
+        })
+        .collect();
     render(&ListPage {
         layout: Layout::new("Người dùng", &identity, "/nguoi-dung").with_notice(q.tb.as_deref()),
         rows,
@@ -66,54 +78,14 @@ pub async fn list(
             total,
         ),
         q: q.q,
-        can_create: can_somewhere(&identity.permissions, Action::ManagePeople),
+        can_create: app_people::may_create(&identity),
     })
 }
 
-async fn person_rows(state: &AppState, people: Vec<Person>) -> Result<Vec<PersonRow>, AppError> {
-    let ids: Vec<i64> = people.iter().map(|p| p.id).collect();
-    let mut unit_ids: Vec<i64> = people.iter().map(|p| p.unit_id).collect();
-    unit_ids.sort_unstable();
-    unit_ids.dedup();
-    let units: HashMap<i64, String> = state
-        .store
-        .units_by_ids(&unit_ids)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.name))
-        .collect();
-    let mut roles: HashMap<i64, Vec<String>> = HashMap::new();
-    for g in state.store.grants_of_many(&ids).await? {
-        roles
-            .entry(g.person_id)
-            .or_default()
-            .push(format!("{} ({})", g.role.label(), g.unit_name));
-    }
-    Ok(people
-        .into_iter()
-        .map(|p| PersonRow {
-            unit_name: units.get(&p.unit_id).cloned().unwrap_or_default(),
-            roles: roles.remove(&p.id).map(|r| r.join("; ")).unwrap_or_default(),
-            id: p.id,
-            display_name: p.display_name,
-            username: p.username,
-            disabled: p.disabled,
-        })
-        .collect())
-}
-
 /// Units in which the person may manage people, as choices.
-async fn managed_unit_choices(
-    state: &AppState,
-    identity: &Identity,
-    selected: Option<i64>,
-) -> Result<Vec<Choice>, AppError> {
-    let roots = scope_roots(&identity.permissions, Action::ManagePeople);
-    let (units, _) = state
-        .store
-        .list_units(&roots, &UnitFilter::default(), Paging { page: 1, per_page: 500 })
-        .await?;
-    Ok(units
+async fn unit_choices(state: &AppState, identity: &Identity, selected: Option<i64>) -> Result<Vec<Choice>, AppError> {
+    Ok(app_people::units_for_people(&state.app, identity)
+        .await?
         .into_iter()
         .map(|u| {
             (
@@ -125,27 +97,23 @@ async fn managed_unit_choices(
         .collect())
 }
 
+/// The roles the person may grant somewhere: a principal sees only collaborators and parent
+/// representatives.
 fn role_choices(identity: &Identity, selected: Option<Role>) -> Vec<Choice> {
-    Role::ALL
-        .iter()
-        .filter(|r| **r != Role::SystemAdmin || can_somewhere(&identity.permissions, Action::GrantSystemAdmin))
-        .map(|r| (r.as_str().to_string(), r.label().to_string(), selected == Some(*r)))
+    app_people::roles_offered(identity)
+        .into_iter()
+        .map(|r| (r.as_str().to_string(), r.label().to_string(), selected == Some(r)))
         .collect()
 }
 
-/// A temporary password people can read aloud or copy: three groups of four letters and
-/// digits, without look-alikes (0/o, 1/l/i).
-fn temporary_password() -> String {
-    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
-    let mut rng = rand::rng();
-    (0..3)
-        .map(|_| {
-            (0..4)
-                .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
-                .collect::<String>()
-        })
-        .collect::<Vec<_>>()
-        .join("-")
+/// The role to preselect on a new account: a teacher when offered, else the first offered.
+fn default_role(identity: &Identity) -> Option<Role> {
+    let offered = app_people::roles_offered(identity);
+    if offered.contains(&Role::Teacher) {
+        Some(Role::Teacher)
+    } else {
+        offered.first().copied()
+    }
 }
 
 #[derive(Template)]
@@ -169,12 +137,12 @@ pub struct NewForm {
 }
 
 pub async fn new_form(State(state): State<AppState>, identity: Identity) -> Result<Response, AppError> {
-    let units = managed_unit_choices(&state, &identity, None).await?;
+    let units = unit_choices(&state, &identity, None).await?;
     render(&NewPage {
         layout: Layout::new("Thêm người dùng", &identity, "/nguoi-dung"),
         input: PersonInput::default(),
         units,
-        roles: role_choices(&identity, Some(Role::Teacher)),
+        roles: role_choices(&identity, default_role(&identity)),
         errors: FieldErrors::default(),
     })
 }
@@ -190,79 +158,54 @@ struct PasswordShownPage {
     created: bool,
 }
 
+fn password_shown(identity: &Identity, shown: TemporaryPassword, created: bool) -> Result<Response, AppError> {
+    let title = if created {
+        "Đã tạo tài khoản"
+    } else {
+        "Đã đặt lại mật khẩu"
+    };
+    render(&PasswordShownPage {
+        layout: Layout::new(title, identity, "/nguoi-dung"),
+        person_id: shown.person.id,
+        display_name: shown.person.display_name,
+        username: shown.person.username,
+        password: shown.password,
+        created,
+    })
+}
+
+fn unprocessable(mut response: Response) -> Response {
+    *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    response
+}
+
 pub async fn create(
     State(state): State<AppState>,
     identity: Identity,
-    ip: ClientIp,
     PageForm(form): PageForm<NewForm>,
 ) -> Result<Response, AppError> {
-    let mut errors = FieldErrors::default();
-    let fields = match form.input.parse() {
-        Ok(f) => Some(f),
-        Err(list) => {
-            for (field, e) in list {
-                errors.add(field.as_str(), e.to_string());
-            }
-            None
+    let unit_id = form.unit_id.trim().parse::<i64>().ok();
+    let raw_role = form.role.trim();
+    let role = (!raw_role.is_empty()).then(|| Role::parse(raw_role).ok_or_else(|| raw_role.to_string()));
+    let new = NewPerson {
+        input: form.input.clone(),
+        unit_id,
+        role: role.clone(),
+    };
+    match app_people::create(&state.app, &identity, new).await {
+        Ok(shown) => password_shown(&identity, shown, true),
+        Err(lanhmang_app::AppError::Invalid(problems)) => {
+            let units = unit_choices(&state, &identity, unit_id).await?;
+            Ok(unprocessable(render(&NewPage {
+                layout: Layout::new("Thêm người dùng", &identity, "/nguoi-dung"),
+                input: form.input,
+                units,
+                roles: role_choices(&identity, role.and_then(Result::ok)),
+                errors: field_errors(&problems),
+            })?))
         }
-    };
-    let unit = match form.unit_id.trim().parse::<i64>() {
-        Ok(id) => state.store.unit(id).await?,
-        Err(_) => None,
-    };
-    let unit = unit.filter(|u| authorize(&identity.permissions, Action::ManagePeople, Target::Unit(&u.ancestry)));
-    if unit.is_none() {
-        errors.add("unit_id", "Hãy chọn đơn vị thuộc phạm vi bạn quản lý.");
+        Err(e) => Err(e.into()),
     }
-    let role = if form.role.trim().is_empty() {
-        None
-    } else {
-        Role::parse(&form.role)
-    };
-    if !form.role.trim().is_empty() && role.is_none() {
-        errors.add("role", "Vai trò không hợp lệ.");
-    }
-    if let (Some(r), Some(u)) = (role, &unit)
-        && !may_grant(&identity.permissions, r, &u.ancestry)
-    {
-        errors.add("role", "Bạn không thể giao vai trò này.");
-    }
-    if let (Some(fields), Some(unit), true) = (&fields, &unit, errors.is_empty()) {
-        let temp = temporary_password();
-        let hash = super::hash_password(&temp).await?;
-        let ctx = identity.audit(&ip);
-        match state
-            .store
-            .create_person(&ctx, unit.id, fields, Some(&hash), true)
-            .await
-        {
-            Ok(person) => {
-                if let Some(r) = role {
-                    state.store.grant_role(&ctx, person.id, r, unit.id).await?;
-                }
-                return render(&PasswordShownPage {
-                    layout: Layout::new("Đã tạo tài khoản", &identity, "/nguoi-dung"),
-                    person_id: person.id,
-                    display_name: person.display_name,
-                    username: person.username,
-                    password: temp,
-                    created: true,
-                });
-            }
-            Err(lanhmang_store::StoreError::Conflict(m)) => errors.add("username", m),
-            Err(e) => return Err(e.into()),
-        }
-    }
-    let units = managed_unit_choices(&state, &identity, unit.map(|u| u.id)).await?;
-    let mut response = render(&NewPage {
-        layout: Layout::new("Thêm người dùng", &identity, "/nguoi-dung"),
-        input: form.input,
-        units,
-        roles: role_choices(&identity, role),
-        errors,
-    })?;
-    *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-    Ok(response)
 }
 
 pub struct GrantRow {
@@ -288,47 +231,30 @@ struct ShowPage {
     roles: Vec<Choice>,
 }
 
-/// Loads a person and checks that `action` is allowed over their home unit.
-async fn person_in_scope(
-    state: &AppState,
-    identity: &Identity,
-    raw_id: &str,
-    action: Action,
-) -> Result<(Person, lanhmang_store::Unit), AppError> {
-    let person = state.store.person(parse_id(raw_id)?).await?.ok_or(AppError::NotFound)?;
-    let unit = state.store.unit(person.unit_id).await?.ok_or(AppError::NotFound)?;
-    if !authorize(&identity.permissions, action, Target::Unit(&unit.ancestry)) {
-        return Err(AppError::Forbidden);
-    }
-    Ok((person, unit))
-}
-
 async fn show_page(
     state: &AppState,
     identity: &Identity,
-    person: Person,
-    unit: lanhmang_store::Unit,
+    view: PersonView,
     input: Option<PersonInput>,
     errors: FieldErrors,
     notice: Option<&str>,
 ) -> Result<Response, AppError> {
-    let can_manage = authorize(
-        &identity.permissions,
-        Action::ManagePeople,
-        Target::Unit(&unit.ancestry),
-    );
-    let mut grants = Vec::new();
-    for g in state.store.grants_of(person.id).await? {
-        let grant_unit = state.store.unit(g.unit_id).await?;
-        let can_revoke = grant_unit.is_some_and(|u| may_grant(&identity.permissions, g.role, &u.ancestry));
-        grants.push(GrantRow {
-            id: g.id,
-            role: g.role.label(),
-            unit_id: g.unit_id,
-            unit_name: g.unit_name,
-            can_revoke,
-        });
-    }
+    let PersonView {
+        person,
+        home,
+        grants,
+        can_manage,
+    } = view;
+    let grants = grants
+        .into_iter()
+        .map(|g| GrantRow {
+            id: g.grant.id,
+            role: g.grant.role.label(),
+            unit_id: g.grant.unit_id,
+            unit_name: g.grant.unit_name,
+            can_revoke: g.can_revoke,
+        })
+        .collect();
     let input = input.unwrap_or_else(|| PersonInput {
         username: person.username.clone(),
         display_name: person.display_name.clone(),
@@ -336,15 +262,15 @@ async fn show_page(
         phone: person.phone.clone().unwrap_or_default(),
     });
     let units = if can_manage {
-        managed_unit_choices(state, identity, Some(unit.id)).await?
+        unit_choices(state, identity, Some(home.id)).await?
     } else {
         Vec::new()
     };
     let has_errors = !errors.is_empty();
-    let mut response = render(&ShowPage {
+    let response = render(&ShowPage {
         layout: Layout::new(person.display_name.clone(), identity, "/nguoi-dung").with_notice(notice),
         is_self: person.id == identity.person.id,
-        unit_name: unit.name,
+        unit_name: home.name,
         person,
         grants,
         can_manage,
@@ -353,10 +279,7 @@ async fn show_page(
         units,
         roles: role_choices(identity, None),
     })?;
-    if has_errors {
-        *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(response)
+    Ok(if has_errors { unprocessable(response) } else { response })
 }
 
 #[derive(Deserialize)]
@@ -370,44 +293,36 @@ pub async fn show(
     Path(id): Path<String>,
     Query(q): Query<ShowQuery>,
 ) -> Result<Response, AppError> {
-    let (person, unit) = person_in_scope(&state, &identity, &id, Action::ViewPeople).await?;
-    show_page(
-        &state,
-        &identity,
-        person,
-        unit,
-        None,
-        FieldErrors::default(),
-        q.tb.as_deref(),
-    )
-    .await
+    let view = app_people::visible(&state.app, &identity, parse_id(&id)?).await?;
+    show_page(&state, &identity, view, None, FieldErrors::default(), q.tb.as_deref()).await
+}
+
+/// Shows the person's page again with the problems beside their fields.
+async fn redisplay(
+    state: &AppState,
+    identity: &Identity,
+    person_id: i64,
+    input: Option<PersonInput>,
+    problems: &[lanhmang_app::Problem],
+) -> Result<Response, AppError> {
+    let view = app_people::visible(&state.app, identity, person_id).await?;
+    let response = show_page(state, identity, view, input, field_errors(problems), None).await?;
+    Ok(unprocessable(response))
 }
 
 pub async fn update(
     State(state): State<AppState>,
     identity: Identity,
-    ip: ClientIp,
     Path(id): Path<String>,
-    PageForm(mut input): PageForm<PersonInput>,
+    PageForm(input): PageForm<PersonInput>,
 ) -> Result<Response, AppError> {
-    let (person, unit) = person_in_scope(&state, &identity, &id, Action::ManagePeople).await?;
-    // The username is fixed once created; only the other fields change here.
-    input.username = person.username.clone();
-    match input.parse() {
-        Ok(fields) => {
-            state
-                .store
-                .update_person(&identity.audit(&ip), person.id, &fields)
-                .await?;
-            Ok(Redirect::to(&format!("/nguoi-dung/{}?tb=da-luu", person.id)).into_response())
+    let person_id = parse_id(&id)?;
+    match app_people::update(&state.app, &identity, person_id, input.clone()).await {
+        Ok(_) => Ok(Redirect::to(&format!("/nguoi-dung/{person_id}?tb=da-luu")).into_response()),
+        Err(lanhmang_app::AppError::Invalid(problems)) => {
+            redisplay(&state, &identity, person_id, Some(input), &problems).await
         }
-        Err(list) => {
-            let mut errors = FieldErrors::default();
-            for (field, e) in list {
-                errors.add(field.as_str(), e.to_string());
-            }
-            show_page(&state, &identity, person, unit, Some(input), errors, None).await
-        }
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -422,73 +337,38 @@ pub struct RoleForm {
 pub async fn add_role(
     State(state): State<AppState>,
     identity: Identity,
-    ip: ClientIp,
     Path(id): Path<String>,
     PageForm(form): PageForm<RoleForm>,
 ) -> Result<Response, AppError> {
-    let (person, home) = person_in_scope(&state, &identity, &id, Action::ManagePeople).await?;
+    let person_id = parse_id(&id)?;
     let role = Role::parse(&form.role);
-    let unit = match form.unit_id.trim().parse::<i64>() {
-        Ok(uid) => state.store.unit(uid).await?,
-        Err(_) => None,
-    };
-    let mut errors = FieldErrors::default();
-    match (role, &unit) {
-        (None, _) => errors.add("role", "Hãy chọn vai trò."),
-        (_, None) => errors.add("grant_unit", "Hãy chọn đơn vị."),
-        (Some(r), Some(u)) if !may_grant(&identity.permissions, r, &u.ancestry) => {
-            errors.add("role", "Bạn không thể giao vai trò này tại đơn vị đã chọn.")
+    let unit_id = form.unit_id.trim().parse::<i64>().ok();
+    match app_people::grant_role(&state.app, &identity, person_id, role, unit_id).await {
+        Ok(()) => Ok(Redirect::to(&format!("/nguoi-dung/{person_id}?tb=da-cap-quyen")).into_response()),
+        Err(lanhmang_app::AppError::Invalid(problems)) => {
+            redisplay(&state, &identity, person_id, None, &problems).await
         }
-        (Some(r), Some(u)) => {
-            state.store.grant_role(&identity.audit(&ip), person.id, r, u.id).await?;
-            return Ok(Redirect::to(&format!("/nguoi-dung/{}?tb=da-cap-quyen", person.id)).into_response());
-        }
+        Err(e) => Err(e.into()),
     }
-    show_page(&state, &identity, person, home, None, errors, None).await
 }
 
 pub async fn remove_role(
     State(state): State<AppState>,
     identity: Identity,
-    ip: ClientIp,
     Path((id, grant_id)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    let (person, _) = person_in_scope(&state, &identity, &id, Action::ManagePeople).await?;
-    let grant = state
-        .store
-        .grant(parse_id(&grant_id)?)
-        .await?
-        .filter(|g| g.person_id == person.id)
-        .ok_or(AppError::NotFound)?;
-    let unit = state.store.unit(grant.unit_id).await?.ok_or(AppError::NotFound)?;
-    if !may_grant(&identity.permissions, grant.role, &unit.ancestry) {
-        return Err(AppError::Forbidden);
-    }
-    state.store.revoke_role(&identity.audit(&ip), &grant).await?;
-    Ok(Redirect::to(&format!("/nguoi-dung/{}?tb=da-thu-hoi", person.id)).into_response())
+    let person_id = parse_id(&id)?;
+    app_people::revoke_role(&state.app, &identity, person_id, parse_id(&grant_id)?).await?;
+    Ok(Redirect::to(&format!("/nguoi-dung/{person_id}?tb=da-thu-hoi")).into_response())
 }
 
 pub async fn reset_password(
     State(state): State<AppState>,
     identity: Identity,
-    ip: ClientIp,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let (person, _) = person_in_scope(&state, &identity, &id, Action::ManagePeople).await?;
-    let temp = temporary_password();
-    let hash = super::hash_password(&temp).await?;
-    state
-        .store
-        .set_password(&identity.audit(&ip), person.id, &hash, true, None)
-        .await?;
-    render(&PasswordShownPage {
-        layout: Layout::new("Đã đặt lại mật khẩu", &identity, "/nguoi-dung"),
-        person_id: person.id,
-        display_name: person.display_name,
-        username: person.username,
-        password: temp,
-        created: false,
-    })
+    let shown = app_people::reset_password(&state.app, &identity, parse_id(&id)?).await?;
+    password_shown(&identity, shown, false)
 }
 
 #[derive(Deserialize)]
@@ -500,11 +380,10 @@ pub struct DisableForm {
 pub async fn set_disabled(
     State(state): State<AppState>,
     identity: Identity,
-    ip: ClientIp,
     Path(id): Path<String>,
     PageForm(form): PageForm<DisableForm>,
 ) -> Result<Response, AppError> {
-    let (person, _) = person_in_scope(&state, &identity, &id, Action::ManagePeople).await?;
+    let person_id = parse_id(&id)?;
     let disabled = match form.disabled.as_str() {
         "1" | "true" => true,
         "0" | "false" => false,
@@ -514,29 +393,7 @@ pub async fn set_disabled(
             ));
         }
     };
-    if disabled && person.id == identity.person.id {
-        return Err(AppError::Conflict(
-            "Bạn không thể tự khóa tài khoản của chính mình.".into(),
-        ));
-    }
-    state
-        .store
-        .set_disabled(&identity.audit(&ip), person.id, disabled)
-        .await?;
+    app_people::set_disabled(&state.app, &identity, person_id, disabled).await?;
     let notice = if disabled { "da-khoa" } else { "da-mo-khoa" };
-    Ok(Redirect::to(&format!("/nguoi-dung/{}?tb={notice}", person.id)).into_response())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn temporary_passwords_meet_the_policy() {
-        for _ in 0..50 {
-            let p = temporary_password();
-            assert_eq!(p.len(), 14);
-            assert_eq!(lanhmang_domain::password::check_policy(&p, "someone"), Ok(()));
-        }
-    }
+    Ok(Redirect::to(&format!("/nguoi-dung/{person_id}?tb={notice}")).into_response())
 }

@@ -1,17 +1,18 @@
-//! Units: list, detail, create and edit.
+//! Units: list, detail, create, edit and import. The rules live in `lanhmang_app::units`; this
+//! module parses forms and renders.
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use lanhmang_domain::permission::scope_roots;
+use lanhmang_app::units::{self as app_units, ImportOutcome};
 use lanhmang_domain::unit::UnitInput;
-use lanhmang_domain::{Action, Paging, Role, SchoolLevel, Target, UnitKind, UnitStatus, authorize};
+use lanhmang_domain::{Role, SchoolLevel, UnitKind, UnitStatus};
 use lanhmang_store::{Unit, UnitFilter};
 use serde::Deserialize;
 
-use super::{PageForm, parse_id};
+use super::{PageForm, field_errors, parse_id};
 use crate::AppState;
-use crate::auth::{ClientIp, Identity};
+use crate::auth::Identity;
 use crate::error::AppError;
 use crate::layout::{FieldErrors, Layout, Pager, render};
 
@@ -108,17 +109,14 @@ pub async fn list(
         school_level: parse_optional(&q.cap_hoc, SchoolLevel::parse, "cấp học")?,
         status: parse_optional(&q.trang_thai, UnitStatus::parse, "trạng thái")?,
     };
-    let (roots, within) = if q.trong.trim().is_empty() {
-        (scope_roots(&identity.permissions, Action::ViewUnit), None)
+    let within = if q.trong.trim().is_empty() {
+        None
     } else {
-        let id = parse_id(q.trong.trim())?;
-        let unit = state.store.unit(id).await?.ok_or(AppError::NotFound)?;
-        if !authorize(&identity.permissions, Action::ViewUnit, Target::Unit(&unit.ancestry)) {
-            return Err(AppError::Forbidden);
-        }
-        (vec![id], Some((id, unit.name)))
+        Some(parse_id(q.trong.trim())?)
     };
-    let (units, total) = state.store.list_units(&roots, &filter, paging).await?;
+    let app_units::UnitList { units, total, within } =
+        app_units::list(&state.app, &identity, &filter, within, paging).await?;
+    let within = within.map(|u| (u.id, u.name));
     let base_depth = units.iter().map(|u| u.ancestry.len()).min().unwrap_or(1);
     let params = [
         ("q", q.q.clone()),
@@ -147,7 +145,7 @@ pub async fn list(
             UnitStatus::label,
         ),
         within,
-        can_create: lanhmang_domain::permission::can_somewhere(&identity.permissions, Action::ManageUnits),
+        can_create: app_units::may_create(&identity),
     })
 }
 
@@ -173,54 +171,28 @@ pub async fn show(
     Path(id): Path<String>,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
-    let id = parse_id(&id)?;
-    let unit = state.store.unit(id).await?.ok_or(AppError::NotFound)?;
-    let target = Target::Unit(&unit.ancestry);
-    if !authorize(&identity.permissions, Action::ViewUnit, target) {
-        return Err(AppError::Forbidden);
-    }
-    let parent = match unit.parent_id {
-        Some(pid) => state.store.unit(pid).await?.map(|p| {
-            let visible = authorize(&identity.permissions, Action::ViewUnit, Target::Unit(&p.ancestry));
-            (if visible { p.id } else { 0 }, p.name)
-        }),
-        None => None,
-    };
-    let (below, total) = state
-        .store
-        .list_units(&[id], &UnitFilter::default(), Paging { page: 1, per_page: 31 })
-        .await?;
-    let children: Vec<UnitRow> = below
-        .iter()
-        .filter(|u| u.id != id)
-        .take(30)
-        .map(|u| UnitRow::from_unit(u, unit.ancestry.len() + 1))
-        .collect();
-    let people = if authorize(&identity.permissions, Action::ViewPeople, target) {
-        Some(
-            state
-                .store
-                .people_with_roles_in_unit(id)
-                .await?
-                .into_iter()
-                .map(|(p, r): (_, Role)| (p.id, p.display_name, r.label(), p.disabled))
-                .collect(),
-        )
-    } else {
-        None
-    };
-    let can_edit = authorize(&identity.permissions, Action::ManageUnits, target);
+    let view = app_units::view(&state.app, &identity, parse_id(&id)?).await?;
+    let unit = view.unit;
     render(&ShowPage {
         layout: Layout::new(unit.name.clone(), &identity, "/don-vi").with_notice(q.tb.as_deref()),
         kind: unit.kind.label(),
         level: unit.school_level.map(SchoolLevel::label).unwrap_or(""),
         status: unit.status.label(),
-        parent,
-        children,
-        children_total: total - 1,
-        people,
-        can_edit,
-        can_add_child: can_edit && unit.kind != UnitKind::School,
+        parent: view.parent,
+        children: view
+            .children
+            .iter()
+            .map(|u| UnitRow::from_unit(u, unit.ancestry.len() + 1))
+            .collect(),
+        children_total: view.children_total,
+        people: view.people.map(|people| {
+            people
+                .into_iter()
+                .map(|(p, r): (_, Role)| (p.id, p.display_name, r.label(), p.disabled))
+                .collect()
+        }),
+        can_edit: view.can_edit,
+        can_add_child: view.can_add_child,
         unit,
     })
 }
@@ -250,32 +222,19 @@ pub struct UnitForm {
     parent_id: String,
 }
 
-/// Units under which the person may create units: every non-school unit they manage.
+/// Units under which the person may create units, as choices.
 async fn parent_choices(state: &AppState, identity: &Identity, selected: Option<i64>) -> Result<Vec<Choice>, AppError> {
-    let roots = scope_roots(&identity.permissions, Action::ManageUnits);
-    let mut out = Vec::new();
-    for kind in [
-        UnitKind::Ministry,
-        UnitKind::Department,
-        UnitKind::Office,
-        UnitKind::Other,
-    ] {
-        let filter = UnitFilter {
-            kind: Some(kind),
-            ..Default::default()
-        };
-        let (units, _) = state
-            .store
-            .list_units(&roots, &filter, Paging { page: 1, per_page: 500 })
-            .await?;
-        out.extend(units.into_iter().map(|u| {
+    let mut out: Vec<Choice> = app_units::parent_choices(&state.app, identity)
+        .await?
+        .into_iter()
+        .map(|u| {
             (
                 u.id.to_string(),
                 format!("{} ({})", u.name, u.code),
                 Some(u.id) == selected,
             )
-        }));
-    }
+        })
+        .collect();
     // With only one possible parent, choose it.
     if let [only] = out.as_mut_slice() {
         only.2 = true;
@@ -311,7 +270,7 @@ fn form_page(
         parents,
         errors,
         cancel,
-        root_allowed: authorize(&identity.permissions, Action::ManageUnits, Target::System),
+        root_allowed: app_units::may_create_root(identity),
     }
 }
 
@@ -343,16 +302,6 @@ pub async fn new_form(
     ))
 }
 
-fn unit_field_errors(
-    errors: Vec<(lanhmang_domain::unit::UnitField, lanhmang_domain::unit::UnitFieldError)>,
-) -> FieldErrors {
-    let mut out = FieldErrors::default();
-    for (field, e) in errors {
-        out.add(field.as_str(), e.to_string());
-    }
-    out
-}
-
 fn unprocessable(mut response: Response) -> Response {
     *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
     response
@@ -361,60 +310,26 @@ fn unprocessable(mut response: Response) -> Response {
 pub async fn create(
     State(state): State<AppState>,
     identity: Identity,
-    ip: ClientIp,
     PageForm(form): PageForm<UnitForm>,
 ) -> Result<Response, AppError> {
     let parent_id: Option<i64> = form.parent_id.trim().parse().ok();
-    let mut errors = FieldErrors::default();
-    let parent = match parent_id {
-        Some(pid) => state.store.unit(pid).await?,
-        None => None,
-    };
-    let allowed = match &parent {
-        Some(p) => authorize(&identity.permissions, Action::ManageUnits, Target::Unit(&p.ancestry)),
-        None => authorize(&identity.permissions, Action::ManageUnits, Target::System),
-    };
-    if !allowed {
-        errors.add("parent_id", "Hãy chọn đơn vị cấp trên thuộc phạm vi bạn quản lý.");
-    }
-    match form.input.parse() {
-        Ok(fields) if errors.is_empty() => {
-            match state
-                .store
-                .create_unit(&identity.audit(&ip), parent.as_ref().map(|p| p.id), &fields)
-                .await
-            {
-                Ok(unit) => {
-                    return Ok(Redirect::to(&format!("/don-vi/{}?tb=da-tao", unit.id)).into_response());
-                }
-                Err(lanhmang_store::StoreError::Conflict(message)) => {
-                    errors.add(if message.contains("Mã") { "code" } else { "parent_id" }, message)
-                }
-                Err(e) => return Err(e.into()),
-            }
+    match app_units::create(&state.app, &identity, parent_id, &form.input).await {
+        Ok(unit) => Ok(Redirect::to(&format!("/don-vi/{}?tb=da-tao", unit.id)).into_response()),
+        Err(lanhmang_app::AppError::Invalid(problems)) => {
+            let parents = parent_choices(&state, &identity, parent_id).await?;
+            let page = form_page(
+                &identity,
+                "Thêm đơn vị".into(),
+                "/don-vi/moi".into(),
+                form.input,
+                Some(parents),
+                field_errors(&problems),
+                "/don-vi".into(),
+            );
+            Ok(unprocessable(render(&page)?))
         }
-        Ok(_) => {}
-        Err(field_errors) => errors.0.extend(unit_field_errors(field_errors).0),
+        Err(e) => Err(e.into()),
     }
-    let parents = parent_choices(&state, &identity, parent_id).await?;
-    let page = form_page(
-        &identity,
-        "Thêm đơn vị".into(),
-        "/don-vi/moi".into(),
-        form.input,
-        Some(parents),
-        errors,
-        "/don-vi".into(),
-    );
-    Ok(unprocessable(render(&page)?))
-}
-
-async fn managed_unit(state: &AppState, identity: &Identity, raw_id: &str) -> Result<Unit, AppError> {
-    let unit = state.store.unit(parse_id(raw_id)?).await?.ok_or(AppError::NotFound)?;
-    if !authorize(&identity.permissions, Action::ManageUnits, Target::Unit(&unit.ancestry)) {
-        return Err(AppError::Forbidden);
-    }
-    Ok(unit)
 }
 
 pub async fn edit_form(
@@ -422,7 +337,7 @@ pub async fn edit_form(
     identity: Identity,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let unit = managed_unit(&state, &identity, &id).await?;
+    let unit = app_units::managed_unit(&state.app, &identity, parse_id(&id)?).await?;
     let input = UnitInput {
         code: unit.code.clone(),
         name: unit.name.clone(),
@@ -447,35 +362,24 @@ pub async fn edit_form(
 pub async fn update(
     State(state): State<AppState>,
     identity: Identity,
-    ip: ClientIp,
     Path(id): Path<String>,
     PageForm(form): PageForm<UnitForm>,
 ) -> Result<Response, AppError> {
-    let unit = managed_unit(&state, &identity, &id).await?;
-    let redisplay = |errors: FieldErrors, input: UnitInput| {
-        let heading = format!("Sửa đơn vị: {}", unit.name);
-        form_page(
-            &identity,
-            heading,
-            format!("/don-vi/{}/sua", unit.id),
-            input,
-            None,
-            errors,
-            format!("/don-vi/{}", unit.id),
-        )
-    };
-    let fields = match form.input.parse() {
-        Ok(f) => f,
-        Err(e) => {
-            return Ok(unprocessable(render(&redisplay(unit_field_errors(e), form.input))?));
-        }
-    };
-    match state.store.update_unit(&identity.audit(&ip), unit.id, &fields).await {
-        Ok(_) => Ok(Redirect::to(&format!("/don-vi/{}?tb=da-luu", unit.id)).into_response()),
-        Err(lanhmang_store::StoreError::Conflict(message)) => {
-            let mut errors = FieldErrors::default();
-            errors.add(if message.contains("Mã") { "code" } else { "kind" }, message);
-            Ok(unprocessable(render(&redisplay(errors, form.input))?))
+    let unit_id = parse_id(&id)?;
+    match app_units::update(&state.app, &identity, unit_id, &form.input).await {
+        Ok(_) => Ok(Redirect::to(&format!("/don-vi/{unit_id}?tb=da-luu")).into_response()),
+        Err(lanhmang_app::AppError::Invalid(problems)) => {
+            let unit = app_units::managed_unit(&state.app, &identity, unit_id).await?;
+            let page = form_page(
+                &identity,
+                format!("Sửa đơn vị: {}", unit.name),
+                format!("/don-vi/{}/sua", unit.id),
+                form.input,
+                None,
+                field_errors(&problems),
+                format!("/don-vi/{}", unit.id),
+            );
+            Ok(unprocessable(render(&page)?))
         }
         Err(e) => Err(e.into()),
     }
@@ -531,7 +435,6 @@ pub async fn import_sample() -> Response {
 pub async fn import(
     State(state): State<AppState>,
     identity: Identity,
-    ip: ClientIp,
     mut multipart: axum::extract::Multipart,
 ) -> Result<Response, AppError> {
     let mut file: Option<(String, Vec<u8>)> = None;
@@ -551,62 +454,27 @@ pub async fn import(
             _ => {}
         }
     }
-    let unprocessable = |page: ImportPage| -> Result<Response, AppError> {
-        let mut r = render(&page)?;
-        *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-        Ok(r)
-    };
-    let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
-        return unprocessable(import_page(
-            &identity,
-            Vec::new(),
-            Some("Hãy chọn một tệp .csv hoặc .xlsx.".into()),
-            None,
-        ));
-    };
-    let table = match lanhmang_domain::units_import::read_table(&bytes) {
-        Ok(t) => t,
-        Err(e) => return unprocessable(import_page(&identity, Vec::new(), Some(e.to_string()), None)),
-    };
-    let existing = state.store.unit_links().await?;
-    let rows = match lanhmang_domain::units_import::plan_import(&table, &existing) {
-        Ok(rows) => rows,
-        Err(errors) => {
+    let (name, bytes) = file.unwrap_or_default();
+    let refused = |page: ImportPage| -> Result<Response, AppError> { Ok(unprocessable(render(&page)?)) };
+    match app_units::import(&state.app, &identity, &name, &bytes, dry_run).await {
+        Ok(ImportOutcome::Refused(errors)) => {
             let list = errors.into_iter().map(|e| (e.row, e.column, e.reason)).collect();
-            return unprocessable(import_page(&identity, list, None, None));
+            refused(import_page(&identity, list, None, None))
         }
-    };
-    let roots = scope_roots(&identity.permissions, Action::ManageUnits);
-    let managed: std::collections::HashSet<String> = state
-        .store
-        .units_by_ids(&roots)
-        .await?
-        .into_iter()
-        .map(|u| u.code)
-        .collect();
-    let scope_errors = lanhmang_domain::units_import::check_scope(&rows, &existing, &managed);
-    if !scope_errors.is_empty() {
-        let list = scope_errors.into_iter().map(|e| (e.row, e.column, e.reason)).collect();
-        return unprocessable(import_page(&identity, list, None, None));
+        Ok(ImportOutcome::Checked { new, updated }) => {
+            let summary = format!(
+                "Tệp {name} hợp lệ: {new} đơn vị mới, {updated} đơn vị cập nhật. Chưa ghi gì (chế độ kiểm tra)."
+            );
+            render(&import_page(&identity, Vec::new(), None, Some(summary)))
+        }
+        Ok(ImportOutcome::Imported { new, updated }) => {
+            let summary = format!("Đã nhập tệp {name}: {new} đơn vị mới, {updated} đơn vị cập nhật.");
+            render(&import_page(&identity, Vec::new(), None, Some(summary)))
+        }
+        Err(lanhmang_app::AppError::Invalid(problems)) => {
+            let message = lanhmang_app::error::messages(&problems).join(" ");
+            refused(import_page(&identity, Vec::new(), Some(message), None))
+        }
+        Err(e) => Err(e.into()),
     }
-    let new_rows = rows
-        .iter()
-        .filter(|r| !existing.contains_key(r.fields.code.as_str()))
-        .count();
-    if dry_run {
-        let summary = format!(
-            "Tệp {name} hợp lệ: {new_rows} đơn vị mới, {} đơn vị cập nhật. Chưa ghi gì (chế độ kiểm tra).",
-            rows.len() - new_rows
-        );
-        return render(&import_page(&identity, Vec::new(), None, Some(summary)));
-    }
-    let done = state
-        .store
-        .import_units(&identity.audit(&ip), &rows, &format!("tệp {name}"))
-        .await?;
-    let summary = format!(
-        "Đã nhập tệp {name}: {} đơn vị mới, {} đơn vị cập nhật.",
-        done.created, done.updated
-    );
-    render(&import_page(&identity, Vec::new(), None, Some(summary)))
 }
