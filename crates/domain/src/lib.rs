@@ -19,6 +19,7 @@ pub mod report;
 pub mod role;
 pub mod school_year;
 pub mod supervision;
+pub mod table_file;
 pub mod text;
 pub mod unit;
 pub mod units_import;

@@ -231,9 +231,16 @@ pub struct ImportReport {
 /// Imports sites from a CSV or XLSX table with the columns `ma_don_vi`, `dia_chi`, `loai`,
 /// `ten` (header names are matched without diacritics). Every row is checked first; if any
 /// is wrong nothing is added, and every problem is reported with its line.
-pub async fn import(state: &AppState, identity: &Identity, ctx: &AuditContext, bytes: &[u8]) -> Result<ImportReport> {
-    let table =
-        lanhmang_domain::units_import::read_table(bytes).map_err(|e| ServiceError::BadRequest(e.to_string()))?;
+pub async fn import(state: &AppState, identity: &Identity, ctx: &AuditContext, bytes: Vec<u8>) -> Result<ImportReport> {
+    // Reading a spreadsheet costs CPU even within its bounds: off the async threads.
+    let table = tokio::task::spawn_blocking(move || lanhmang_domain::units_import::read_table(&bytes))
+        .await
+        .map_err(|e| {
+            // ServiceError has no internal variant; a reader that panicked met a file it cannot read.
+            tracing::error!(error = %e, "reading an import file panicked");
+            ServiceError::BadRequest("Không đọc được tệp.".into())
+        })?
+        .map_err(|e| ServiceError::BadRequest(e.to_string()))?;
     let mut report = ImportReport::default();
     let Some(header) = table.first() else {
         return Err(ServiceError::BadRequest("Tệp không có dòng nào.".into()));

@@ -564,7 +564,11 @@ pub async fn import(
             None,
         ));
     };
-    let table = match lanhmang_domain::units_import::read_table(&bytes) {
+    // Reading a spreadsheet costs CPU even within its bounds: off the async threads.
+    let read = tokio::task::spawn_blocking(move || lanhmang_domain::units_import::read_table(&bytes))
+        .await
+        .map_err(|e| AppError::Internal(format!("đọc tệp nhập: {e}")))?;
+    let table = match read {
         Ok(t) => t,
         Err(e) => return unprocessable(import_page(&identity, Vec::new(), Some(e.to_string()), None)),
     };
