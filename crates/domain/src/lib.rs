@@ -6,6 +6,7 @@
 //! the network, so all of it is unit-tested directly.
 
 pub mod activity;
+pub mod address_policy;
 pub mod audit;
 pub mod document_number;
 pub mod paging;

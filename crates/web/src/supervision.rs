@@ -83,19 +83,20 @@ pub async fn standard_for(state: &AppState, unit: &Unit) -> Result<(Option<Stand
 /// Checks that an address can be inspected: a public host. With `allow_private` (the demo and
 /// tests only) local addresses pass.
 pub async fn check_public(host: &str, allow_private: bool) -> Result<(), SiteUrlError> {
+    use lanhmang_domain::address_policy::{is_localhost_name, is_non_public};
     if allow_private {
         return Ok(());
     }
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     if let Ok(ip) = bare.parse::<IpAddr>() {
-        return if lanhmang_inspect::net::is_non_public(ip) {
-            Err(SiteUrlError::Private(host.to_string(), ip.to_string()))
+        return if is_non_public(ip) {
+            Err(SiteUrlError::Private(host.to_string()))
         } else {
             Ok(())
         };
     }
-    if lanhmang_inspect::net::is_localhost_name(host) {
-        return Err(SiteUrlError::Private(host.to_string(), "localhost".into()));
+    if is_localhost_name(host) {
+        return Err(SiteUrlError::Private(host.to_string()));
     }
     let lookup = tokio::time::timeout(Duration::from_secs(5), tokio::net::lookup_host((host.to_string(), 443))).await;
     let addrs: Vec<IpAddr> = match lookup {
@@ -105,8 +106,8 @@ pub async fn check_public(host: &str, allow_private: bool) -> Result<(), SiteUrl
     if addrs.is_empty() {
         return Err(SiteUrlError::Unresolvable(host.to_string()));
     }
-    if let Some(ip) = addrs.into_iter().find(|ip| lanhmang_inspect::net::is_non_public(*ip)) {
-        return Err(SiteUrlError::Private(host.to_string(), ip.to_string()));
+    if addrs.into_iter().any(is_non_public) {
+        return Err(SiteUrlError::Private(host.to_string()));
     }
     Ok(())
 }
