@@ -86,3 +86,16 @@ impl Actor {
         }
     }
 }
+
+/// Reads an uploaded CSV or XLSX table (bounded by `domain::table_file`) off the async threads:
+/// reading costs CPU even within its bounds. A file that cannot be read is `Invalid`.
+pub async fn read_table(bytes: Vec<u8>) -> Result<lanhmang_domain::table_file::Table> {
+    tokio::task::spawn_blocking(move || lanhmang_domain::units_import::read_table(&bytes))
+        .await
+        .map_err(|e| {
+            // A reader that panicked met a file it cannot read; the server goes on.
+            tracing::error!(error = %e, "reading an import file failed");
+            AppError::Invalid(vec![Problem::at("file", "Không đọc được tệp.")])
+        })?
+        .map_err(|e| AppError::Invalid(vec![Problem::at("file", e.to_string())]))
+}

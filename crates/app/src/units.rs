@@ -238,8 +238,7 @@ pub async fn import(app: &App, actor: &Actor, file_name: &str, bytes: &[u8], dry
             "Hãy chọn một tệp .csv hoặc .xlsx.",
         )]));
     }
-    let table =
-        units_import::read_table(bytes).map_err(|e| AppError::Invalid(vec![Problem::at("file", e.to_string())]))?;
+    let table = crate::read_table(bytes.to_vec()).await?;
     let existing = app.store.unit_links().await?;
     let rows = match units_import::plan_import(&table, &existing) {
         Ok(rows) => rows,

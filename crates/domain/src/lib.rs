@@ -6,6 +6,7 @@
 //! the network, so all of it is unit-tested directly.
 
 pub mod activity;
+pub mod address_policy;
 pub mod audit;
 pub mod document_number;
 pub mod paging;
@@ -19,6 +20,7 @@ pub mod report;
 pub mod role;
 pub mod school_year;
 pub mod supervision;
+pub mod table_file;
 pub mod text;
 pub mod unit;
 pub mod units_import;

@@ -61,26 +61,16 @@ pub enum SiteUrlError {
     Scheme(String),
     #[error("Địa chỉ không được chứa tên đăng nhập hay mật khẩu.")]
     Credentials,
-    #[error("Địa chỉ «{0}» trỏ tới mạng nội bộ hoặc máy này ({1}), không phải một website công khai.")]
-    Private(String, String),
+    /// The address itself is never shown: it would map the internal network for whoever asks.
+    #[error(
+        "Địa chỉ «{0}» không phải địa chỉ công khai trên Internet (mạng nội bộ hoặc chính máy chủ); Lành Mạng chỉ kiểm tra website công khai."
+    )]
+    Private(String),
     #[error("Không tìm thấy tên miền «{0}» (không phân giải được địa chỉ).")]
     Unresolvable(String),
     #[error("Đây là tài khoản mạng xã hội cá nhân; Lành Mạng chỉ theo dõi website công khai của đơn vị.")]
     SocialAccount,
 }
-
-/// Hosts of social networks: pages there belong to people, and we never follow them.
-const SOCIAL_HOSTS: &[&str] = &[
-    "facebook.com",
-    "fb.com",
-    "tiktok.com",
-    "zalo.me",
-    "instagram.com",
-    "x.com",
-    "twitter.com",
-    "youtube.com",
-    "threads.net",
-];
 
 /// A registrable address: scheme, lower-case host, no credentials, no default port, no
 /// fragment. A bare host gets https://. Returns the normalised URL and its host.
@@ -107,10 +97,7 @@ pub fn normalize_site_url(raw: &str) -> Result<(String, String), SiteUrlError> {
         .ok_or_else(|| SiteUrlError::Invalid(raw.to_string()))?
         .trim_end_matches('.')
         .to_ascii_lowercase();
-    if SOCIAL_HOSTS
-        .iter()
-        .any(|s| host == *s || host.ends_with(&format!(".{s}")))
-    {
+    if crate::address_policy::is_social_network_host(&host) {
         return Err(SiteUrlError::SocialAccount);
     }
     url.set_fragment(None);

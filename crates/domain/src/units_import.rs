@@ -2,7 +2,6 @@
 //! its row, column and reason, and the result is either a complete plan or nothing.
 
 use std::collections::{HashMap, HashSet};
-use std::io::Cursor;
 
 use crate::text::fold_key;
 use crate::unit::{UnitCode, UnitFields, UnitInput, UnitKind};
@@ -21,103 +20,7 @@ impl std::fmt::Display for ImportError {
     }
 }
 
-/// A file that could not be read as a table at all.
-#[derive(Debug, thiserror::Error)]
-pub enum ReadError {
-    #[error("Không đọc được tệp CSV: {0}")]
-    Csv(String),
-    #[error("Không đọc được tệp Excel: {0}")]
-    Xlsx(String),
-    #[error("Tệp không có trang tính nào.")]
-    NoSheet,
-    #[error("Tệp trống: cần một dòng tiêu đề và ít nhất một dòng dữ liệu.")]
-    Empty,
-    #[error("Tệp quá lớn: tối đa {0} dòng dữ liệu.")]
-    TooManyRows(usize),
-    #[error("Chỉ nhận tệp .csv hoặc .xlsx.")]
-    UnknownFormat,
-}
-
-/// The most data rows one import may carry: more than any province has units.
-pub const MAX_ROWS: usize = 20_000;
-
-/// A table of text cells: the header row first.
-pub type Table = Vec<Vec<String>>;
-
-/// Reads a file's bytes as a table, choosing CSV or XLSX by content (XLSX is a ZIP archive).
-pub fn read_table(bytes: &[u8]) -> Result<Table, ReadError> {
-    let table = if bytes.starts_with(b"PK\x03\x04") {
-        read_xlsx(bytes)?
-    } else {
-        read_csv(bytes)?
-    };
-    let rows = table
-        .iter()
-        .skip(1)
-        .filter(|r| r.iter().any(|c| !c.trim().is_empty()))
-        .count();
-    if table.is_empty() || rows == 0 {
-        return Err(ReadError::Empty);
-    }
-    if rows > MAX_ROWS {
-        return Err(ReadError::TooManyRows(MAX_ROWS));
-    }
-    Ok(table)
-}
-
-fn read_csv(bytes: &[u8]) -> Result<Table, ReadError> {
-    let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes))
-        .map_err(|_| ReadError::Csv("tệp không phải văn bản UTF-8 (hãy lưu dưới dạng CSV UTF-8).".into()))?;
-    // Spreadsheets saved in Vietnamese locales often use ';' as the separator.
-    let first_line = text.lines().next().unwrap_or("");
-    let delimiter = if first_line.matches(';').count() > first_line.matches(',').count() {
-        b';'
-    } else {
-        b','
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delimiter)
-        .from_reader(text.as_bytes());
-    let mut table = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| ReadError::Csv(e.to_string()))?;
-        table.push(record.iter().map(str::to_string).collect());
-        if table.len() > MAX_ROWS + 1 {
-            return Err(ReadError::TooManyRows(MAX_ROWS));
-        }
-    }
-    Ok(table)
-}
-
-fn read_xlsx(bytes: &[u8]) -> Result<Table, ReadError> {
-    use calamine::{Data, Reader, Xlsx};
-    let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes.to_vec())).map_err(|e| ReadError::Xlsx(e.to_string()))?;
-    let range = workbook
-        .worksheet_range_at(0)
-        .ok_or(ReadError::NoSheet)?
-        .map_err(|e| ReadError::Xlsx(e.to_string()))?;
-    let mut table = Vec::new();
-    for row in range.rows() {
-        table.push(
-            row.iter()
-                .map(|cell| match cell {
-                    Data::Empty => String::new(),
-                    Data::String(s) => s.clone(),
-                    Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => {
-                        format!("{}", *f as i64)
-                    }
-                    other => other.to_string(),
-                })
-                .collect(),
-        );
-        if table.len() > MAX_ROWS + 1 {
-            return Err(ReadError::TooManyRows(MAX_ROWS));
-        }
-    }
-    Ok(table)
-}
+pub use crate::table_file::{MAX_ROWS, ReadError, Table, read_table};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Column {

@@ -44,7 +44,12 @@ pub fn parse(url: &Url, body: &[u8]) -> Result<FeedReport, FeedError> {
                 .as_ref()
                 .map(|t| t.content.trim().to_string())
                 .unwrap_or_default(),
-            url: e.links.first().map(|l| l.href.clone()),
+            // Only web links, resolved against the feed: a `javascript:` link must never become
+            // something a reader can click.
+            url: e
+                .links
+                .first()
+                .and_then(|l| lanhmang_domain::address_policy::web_link(Some(url), &l.href)),
             published: e.published.or(e.updated).map(|d| d.to_rfc3339()),
         })
         .collect();
@@ -90,6 +95,22 @@ mod tests {
         let json = br#"{"version":"https://jsonfeed.org/version/1.1","title":"T","items":[{"id":"1","title":"A","date_published":"2026-10-01T00:00:00Z"}]}"#;
         assert_eq!(parse(&u, json).unwrap().kind, "json");
         assert!(parse(&u, b"\xff\xfe not a feed").is_err());
+    }
+
+    #[test]
+    fn only_web_links_are_kept() {
+        let u = Url::parse("https://x.edu.vn/feed").unwrap();
+        let rss = r#"<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>
+            <item><title>A</title><link>javascript:alert(document.cookie)</link></item>
+            <item><title>B</title><link>data:text/html,&lt;script&gt;alert(1)&lt;/script&gt;</link></item>
+            <item><title>C</title><link>/tin/c</link></item>
+            <item><title>D</title><link>https://x.edu.vn/d</link></item></channel></rss>"#;
+        let r = parse(&u, rss.as_bytes()).unwrap();
+        let links: Vec<Option<&str>> = r.entries.iter().map(|e| e.url.as_deref()).collect();
+        assert_eq!(
+            links,
+            vec![None, None, Some("https://x.edu.vn/tin/c"), Some("https://x.edu.vn/d")]
+        );
     }
 
     #[test]

@@ -166,6 +166,43 @@ impl Inspector {
         Some(u)
     }
 
+    /// Where Observatory's chain for `scheme` starts: the target's own origin when it already
+    /// uses that scheme (its port kept: a plain-HTTP site on :8080 is graded on :8080), else the
+    /// counterpart on the configured port.
+    fn chain_root(&self, target: &Url, scheme: &str) -> Option<Url> {
+        if target.scheme() != scheme {
+            return self.counterpart(target, scheme);
+        }
+        let mut u = target.clone();
+        u.set_path("/");
+        u.set_query(None);
+        u.set_fragment(None);
+        Some(u)
+    }
+
+    /// The home page. An `https://` address on the HTTPS port that refuses connections or TLS is
+    /// tried once over plain HTTP, as Observatory does: a school site served only over HTTP (its
+    /// address saved with https://, the default for a bare host) is then inspected and graded,
+    /// with `no_https`, instead of being reported unreachable.
+    async fn fetch_main(&self, target: &Url, follow: &Request) -> Result<Fetched, FetchError> {
+        let first = self.fetcher.fetch(target, follow).await;
+        let refused = matches!(first, Err(FetchError::Connect(_) | FetchError::Protocol(_)));
+        if !(refused && target.scheme() == "https" && target.port_or_known_default() == Some(self.config.https_port)) {
+            return first;
+        }
+        let Some(plain) = self.counterpart(target, "http").map(|mut u| {
+            u.set_path(target.path());
+            u.set_query(target.query());
+            u
+        }) else {
+            return first;
+        };
+        match self.fetcher.fetch(&plain, follow).await {
+            Ok(m) => Ok(m),
+            Err(_) => first,
+        }
+    }
+
     /// Inspects one site.
     pub async fn inspect(&self, target: &Url) -> SiteReport {
         let started = std::time::Instant::now();
@@ -185,7 +222,7 @@ impl Inspector {
             elapsed_ms: 0,
         };
         let follow = Request::follow();
-        let main = match self.fetcher.fetch(target, &follow).await {
+        let main = match self.fetch_main(target, &follow).await {
             Ok(m) => m,
             Err(e) => {
                 let code = e.finding_code();
@@ -478,7 +515,7 @@ impl Inspector {
 
     /// The chain from http:// (the main fetch when it started there).
     async fn http_chain(&self, target: &Url, main: &Fetched) -> Option<Result<Fetched, FetchError>> {
-        let root = self.counterpart(target, "http")?;
+        let root = self.chain_root(target, "http")?;
         if main.chain.first().is_some_and(|h| h.url == root.as_str()) {
             return Some(Ok(main.clone()));
         }
@@ -496,7 +533,7 @@ impl Inspector {
     ) {
         let fetched_at = time::OffsetDateTime::now_utc();
         let verified = probe.is_some_and(|p| p.verification_error.is_none());
-        let https_chain = match (probe, self.counterpart(target, "https")) {
+        let https_chain = match (probe, self.chain_root(target, "https")) {
             (Some(_), Some(root)) => {
                 if main.chain.first().is_some_and(|h| h.url == root.as_str()) {
                     Some(main.clone())
@@ -1044,5 +1081,112 @@ mod tests {
         );
         assert!(parse_target("ftp://x.vn").is_err());
         assert!(parse_target("https://").is_err());
+    }
+
+    /// A site that only speaks plain HTTP, on a port other than the configured one, is graded
+    /// as Observatory grades it: from its HTTP response, with the redirection and HSTS tests
+    /// failing. It used to get no grade, because its HTTP chain was fetched on port 80.
+    #[tokio::test]
+    async fn a_plain_http_site_is_graded_on_its_own_port() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = serve_plain_page(listener);
+        // Nothing listens on the configured HTTPS port, and the configured HTTP port is not
+        // the site's.
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let closed_port = closed.local_addr().unwrap().port();
+        drop(closed);
+        let inspector = Inspector::new(InspectConfig {
+            allow_private_targets: true,
+            http_port: 80,
+            https_port: closed_port,
+            max_pages: 1,
+            retries: 0,
+            ..Default::default()
+        })
+        .unwrap();
+        let target = Url::parse(&format!("http://127.0.0.1:{port}/")).unwrap();
+        let report = inspector.inspect(&target).await;
+        assert!(report.reachable, "{report:?}");
+        assert!(report.codes().contains(&FindingCode::NoHttps), "{report:?}");
+        let result = |name: &str| report.header_tests.get(name).map(|t| t.result.as_str());
+        assert_eq!(result("redirection"), Some("redirection-missing"), "{report:?}");
+        assert_eq!(
+            result("strict-transport-security"),
+            Some("hsts-not-implemented-no-https"),
+            "{report:?}"
+        );
+        assert_eq!(result("x-frame-options"), Some("x-frame-options-sameorigin-or-deny"));
+        // 100 − 25 (CSP) − 20 (redirection) − 20 (HSTS) = 35: D.
+        assert_eq!(
+            (report.score, report.grade.as_deref()),
+            (Some(35), Some("D")),
+            "{report:?}"
+        );
+
+        // The same site saved as https:// (the default for a bare host): refused on the HTTPS
+        // port, so it is inspected over HTTP and graded the same, not reported unreachable.
+        let inspector = Inspector::new(InspectConfig {
+            allow_private_targets: true,
+            http_port: port,
+            https_port: closed_port,
+            max_pages: 1,
+            retries: 0,
+            ..Default::default()
+        })
+        .unwrap();
+        let saved = Url::parse(&format!("https://127.0.0.1:{closed_port}/")).unwrap();
+        let report = inspector.inspect(&saved).await;
+        server.abort();
+        assert!(report.reachable, "{report:?}");
+        assert_eq!(report.final_url.as_deref(), Some(target.as_str()), "{report:?}");
+        assert!(report.codes().contains(&FindingCode::NoHttps), "{report:?}");
+        assert!(!report.codes().contains(&FindingCode::Unreachable), "{report:?}");
+        assert_eq!(
+            (report.score, report.grade.as_deref()),
+            (Some(35), Some("D")),
+            "{report:?}"
+        );
+
+        // A site refusing both is still unreachable.
+        let nowhere = Inspector::new(InspectConfig {
+            allow_private_targets: true,
+            http_port: closed_port,
+            https_port: closed_port,
+            max_pages: 1,
+            retries: 0,
+            ..Default::default()
+        })
+        .unwrap();
+        let report = nowhere.inspect(&saved).await;
+        assert!(
+            !report.reachable && report.codes().contains(&FindingCode::Unreachable),
+            "{report:?}"
+        );
+    }
+
+    /// Answers every request with one small page, for a bounded number of connections.
+    fn serve_plain_page(listener: tokio::net::TcpListener) -> tokio::task::JoinHandle<()> {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        tokio::spawn(async move {
+            for _ in 0..500 {
+                let Ok((mut sock, _)) = listener.accept().await else {
+                    break;
+                };
+                tokio::spawn(async move {
+                    let mut buf = vec![0u8; 8192];
+                    let _ = sock.read(&mut buf).await;
+                    let body =
+                        "<!doctype html><html><head><title>Trường</title></head><body><p>Xin chào</p></body></html>";
+                    let head = format!(
+                        "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nX-Frame-Options: DENY\r\n\
+                         X-Content-Type-Options: nosniff\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                        body.len()
+                    );
+                    let _ = sock.write_all(head.as_bytes()).await;
+                    let _ = sock.write_all(body.as_bytes()).await;
+                });
+            }
+        })
     }
 }

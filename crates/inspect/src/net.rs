@@ -1,54 +1,16 @@
 //! Address rules: which targets may be fetched, and name resolution that enforces them on
 //! every connection, redirect hops included.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
-/// Whether an address is loopback, private, link-local, shared, metadata or otherwise not a
-/// public Internet host.
-pub fn is_non_public(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => is_non_public_v4(v4),
-        IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return is_non_public_v4(v4);
-            }
-            let seg0 = v6.segments()[0];
-            v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_multicast()
-                || (seg0 & 0xfe00) == 0xfc00 // unique local
-                || (seg0 & 0xffc0) == 0xfe80 // link-local
-                || v6 == Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254) // AWS metadata (IPv6)
-        }
-    }
-}
+// The policy itself lives in the domain, so that registration and the guard cannot disagree.
+pub use lanhmang_domain::address_policy::{is_localhost_name, is_non_public};
 
-fn is_non_public_v4(v4: Ipv4Addr) -> bool {
-    let o = v4.octets();
-    v4.is_loopback()
-        || v4.is_private()
-        || v4.is_link_local() // includes 169.254.169.254, the cloud metadata address
-        || v4.is_unspecified()
-        || v4.is_broadcast()
-        || v4.is_multicast()
-        || v4.is_documentation()
-        || o[0] == 0
-        || (o[0] == 100 && (o[1] & 0xc0) == 64) // 100.64.0.0/10, carrier-grade NAT
-        || (o[0] == 192 && o[1] == 0 && o[2] == 0) // 192.0.0.0/24, protocol assignments
-        || (o[0] == 198 && (o[1] & 0xfe) == 18) // 198.18.0.0/15, benchmarking
-        || o[0] >= 240
-}
-
-/// Names that must resolve to the loopback address (RFC 6761), without asking DNS.
-pub fn is_localhost_name(host: &str) -> bool {
-    let h = host.trim_end_matches('.').to_ascii_lowercase();
-    h == "localhost" || h.ends_with(".localhost")
-}
-
-/// Why a target was not fetched.
+/// Why a target was not fetched. The message names the host, never the address it resolved
+/// to: findings are shown to people, and internal addresses are nobody's business.
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("địa chỉ {host} trỏ tới mạng nội bộ ({addr})")]
+#[error("địa chỉ {host} không phải địa chỉ công khai")]
 pub struct BlockedAddress {
     pub host: String,
     pub addr: IpAddr,
@@ -116,24 +78,46 @@ pub fn resolver(allow_private: bool) -> Arc<GuardedResolver> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn classifies_addresses() {
-        for ip in [
-            "127.0.0.1",
-            "10.1.2.3",
-            "172.16.0.1",
-            "192.168.1.1",
-            "169.254.169.254",
-            "100.64.0.1",
-            "0.0.0.0",
-            "::1",
-            "fe80::1",
-            "fd00::1",
-            "::ffff:10.0.0.1",
-        ] {
-            assert!(is_non_public(ip.parse().unwrap()), "{ip}");
+    /// One address in each range the guard refuses, beyond loopback and RFC 1918.
+    const REFUSED: &[&str] = &[
+        "64:ff9b::a00:1",                       // NAT64 of 10.0.0.1
+        "64:ff9b::a9fe:a9fe",                   // NAT64 of 169.254.169.254
+        "64:ff9b:1::1",                         // local-use NAT64
+        "2002:a00:1::1",                        // 6to4 of 10.0.0.1
+        "2002:7f00:1::1",                       // 6to4 of 127.0.0.1
+        "::a00:1",                              // IPv4-compatible 10.0.0.1
+        "::808:808",                            // IPv4-compatible, even of a public address
+        "::ffff:a00:1",                         // IPv4-mapped 10.0.0.1
+        "::ffff:7f00:1",                        // IPv4-mapped 127.0.0.1
+        "2001:0:4136:e378:8000:63bf:3fff:fdd2", // Teredo
+        "fec0::1",                              // site-local
+        "fd00:ec2::254",                        // AWS metadata (IPv6)
+    ];
+
+    #[tokio::test]
+    async fn every_refused_range_is_refused_on_connection_without_naming_the_address() {
+        let strict = GuardedResolver { allow_private: false };
+        for ip in REFUSED {
+            let e = strict.lookup(&format!("[{ip}]"), 80).await.unwrap_err();
+            assert!(matches!(e, ResolveError::Blocked(_)), "{ip}: {e:?}");
+            assert!(e.to_string().contains("không phải địa chỉ công khai"), "{ip}: {e}");
         }
-        for ip in ["8.8.8.8", "203.113.131.1", "2001:4860:4860::8888", "14.225.0.1"] {
+        // The fetcher refuses them too, before any connection, and says so without the address.
+        let fetcher = crate::fetch::Fetcher::new(Arc::new(crate::config::InspectConfig::default())).unwrap();
+        for ip in REFUSED {
+            let url = url::Url::parse(&format!("http://[{ip}]/")).unwrap();
+            let e = fetcher
+                .fetch(&url, &crate::fetch::Request::default())
+                .await
+                .unwrap_err();
+            assert!(matches!(e, crate::fetch::FetchError::Blocked(_)), "{ip}: {e:?}");
+            let shown = e.to_string();
+            let literal = url.host_str().unwrap().trim_matches(['[', ']']).to_string();
+            assert!(shown.contains("không phải địa chỉ công khai"), "{ip}: {shown}");
+            assert!(!shown.contains(&format!("({literal})")), "{ip}: {shown}");
+        }
+        // Public forms that embed a public IPv4 are not refused by the policy.
+        for ip in ["64:ff9b::808:808", "2002:808:808::1", "::ffff:808:808"] {
             assert!(!is_non_public(ip.parse().unwrap()), "{ip}");
         }
     }

@@ -47,6 +47,27 @@ fn every_ground_truth_case_matches_observatory() {
     let truth = ground_truth();
     assert_eq!(truth.observatory_version, "1.4.8");
     assert!(truth.cases.len() >= 60, "only {} cases", truth.cases.len());
+    check_cases(&truth);
+}
+
+/// Sites served only over plain HTTP, from `bench/observatory/peer.sh`: Observatory 1.4.8's
+/// own scan() of the fixture web's plain-HTTP sites, each input being the responses the peer
+/// itself received. Observatory grades the HTTP response (redirection and HSTS failing); so must we.
+#[test]
+fn every_plain_http_case_matches_observatory() {
+    let truth: GroundTruth =
+        serde_json::from_str(include_str!("data/observatory/plain_http.json")).expect("plain-HTTP cases parse");
+    assert_eq!(truth.observatory_version, "1.4.8");
+    assert!(truth.cases.len() >= 60, "only {} cases", truth.cases.len());
+    for case in &truth.cases {
+        assert!(case.input.https.is_none(), "{}: plain HTTP only", case.name);
+    }
+    let graded = truth.cases.iter().filter(|c| c.expected.grade.is_some()).count();
+    assert!(graded >= 60, "only {graded} graded cases");
+    check_cases(&truth);
+}
+
+fn check_cases(truth: &GroundTruth) {
     let mut failures = Vec::new();
     for case in &truth.cases {
         let got = grade(&case.input);

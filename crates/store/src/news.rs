@@ -13,6 +13,7 @@
 //! an office adds its own.
 
 use lanhmang_domain::Paging;
+use lanhmang_domain::address_policy::web_link;
 use lanhmang_domain::text::fold_vi;
 use time::{Date, Duration, OffsetDateTime, UtcOffset};
 
@@ -34,19 +35,6 @@ pub const SUMMARY_CHARS: usize = 400;
 /// Characters kept of an entry's title and of an error.
 const TITLE_CHARS: usize = 500;
 const ERROR_CHARS: usize = 1000;
-
-/// Hosts of personal social accounts and video channels: never followed.
-const PERSONAL_HOSTS: &[&str] = &[
-    "facebook.com",
-    "fb.com",
-    "fb.me",
-    "tiktok.com",
-    "zalo.me",
-    "x.com",
-    "twitter.com",
-    "instagram.com",
-    "threads.net",
-];
 
 /// Whether a feed's address may be followed: http(s), a host, not a personal social account.
 /// Returns the normalised URL or the reason in Vietnamese.
@@ -70,11 +58,7 @@ pub fn check_feed_url(raw: &str) -> std::result::Result<String, String> {
     if !url.username().is_empty() || url.password().is_some() {
         return Err("Địa chỉ nguồn tin không được chứa tên đăng nhập hay mật khẩu.".into());
     }
-    let personal = PERSONAL_HOSTS
-        .iter()
-        .any(|p| host == *p || host.ends_with(&format!(".{p}")))
-        || ((host == "youtube.com" || host.ends_with(".youtube.com")) && url.path().starts_with("/@"));
-    if personal {
+    if lanhmang_domain::address_policy::is_personal_social_feed(&url) {
         return Err(format!(
             "Lành Mạng chỉ theo dõi trang tin công khai của cơ quan, trường học và báo chí, không theo dõi tài khoản mạng xã hội cá nhân ({host})."
         ));
@@ -231,9 +215,15 @@ pub struct NewEntry {
 }
 
 impl NewEntry {
+    /// The entry's link if it is a web address; anything else (`javascript:`, `data:`) is
+    /// dropped here, the last gate before the database, whoever produced the entry.
+    fn link(&self) -> Option<String> {
+        self.url.as_deref().and_then(|u| web_link(None, u))
+    }
+
     /// What makes two entries of a feed the same: the link, else the title and date.
     fn dedup_key(&self) -> String {
-        match self.url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+        match self.link() {
             Some(u) => format!("u:{u}"),
             None => format!(
                 "t:{}|{}",
@@ -739,7 +729,7 @@ impl Store {
                         .bind(feed_id)
                         .bind(site_id)
                         .bind(unit_id)
-                        .bind(e.url.as_deref().unwrap_or("").trim())
+                        .bind(e.link().unwrap_or_default())
                         .bind(e.dedup_key())
                         .bind(&title_text)
                         .bind(&summary)
@@ -956,7 +946,8 @@ impl Store {
                         snippet: snippet(&text, &highlight, 200),
                         id: r.id,
                         title: r.title,
-                        url: r.url,
+                        // Rows stored before links were checked may hold anything.
+                        url: web_link(None, &r.url).unwrap_or_default(),
                         published_at: r.published_at,
                         site_id: r.site_id,
                         unit_id: r.unit_id,
@@ -1414,6 +1405,64 @@ mod tests {
             last_modified: Some("Sat, 28 Nov 2026 08:00:00 GMT".into()),
             title: "Tin tức nhà trường".into(),
             entries,
+        }
+    }
+
+    /// Feed entries keep only http(s) links: a `javascript:` or `data:` link from a hostile feed
+    /// is stored empty, and one stored before the check is not handed out either.
+    #[tokio::test]
+    async fn entry_links_are_kept_only_for_the_web_on_every_backend() {
+        for backend in backends() {
+            let (db, store) = TestDb::store(backend).await.unwrap();
+            let ctx = AuditContext::system("test");
+            let office = store
+                .create_unit(&ctx, None, &fields("P", "Phòng GD&ĐT", "phong", ""))
+                .await
+                .unwrap();
+            let feed = store
+                .add_press_feed(&ctx, office.id, "https://bao.vn/rss", "Báo")
+                .await
+                .unwrap();
+            let entries = vec![
+                entry("Tin một", "javascript:alert(document.cookie)", 1),
+                entry("Tin hai", " data:text/html,<script>alert(1)</script>", 2),
+                entry("Tin ba", "https://bao.vn/3", 3),
+            ];
+            assert_eq!(
+                store.record_news_poll(feed.id, &fetched(entries)).await.unwrap(),
+                3,
+                "{backend}"
+            );
+            on_pool!(store, pool => {
+                sqlx::query(
+                    "INSERT INTO news_entries (feed_id, url, dedup_key, title, summary, published_at, first_seen_at, folded) \
+                     VALUES ($1, 'javascript:alert(2)', 'old', 'Tin cũ', '', $2, $2, 'tin cu')",
+                )
+                .bind(feed.id)
+                .bind(now())
+                .execute(pool)
+                .await
+                .unwrap();
+            });
+            let filter = NewsFilter {
+                roots: vec![office.id],
+                ..Default::default()
+            };
+            let (items, total) = store.search_news(&filter, Paging::default()).await.unwrap();
+            assert_eq!(total, 4, "{backend}");
+            let mut links: Vec<(String, String)> = items.into_iter().map(|i| (i.title, i.url)).collect();
+            links.sort();
+            assert_eq!(
+                links,
+                vec![
+                    ("Tin ba".to_string(), "https://bao.vn/3".to_string()),
+                    ("Tin cũ".into(), String::new()),
+                    ("Tin hai".into(), String::new()),
+                    ("Tin một".into(), String::new()),
+                ],
+                "{backend}"
+            );
+            db.cleanup().await;
         }
     }
 

@@ -90,19 +90,20 @@ pub async fn standard_for(state: &AppState, unit: &Unit) -> Result<(Option<Stand
 /// Checks that an address can be inspected: a public host. With `allow_private` (the demo and
 /// tests only) local addresses pass.
 pub async fn check_public(host: &str, allow_private: bool) -> Result<(), SiteUrlError> {
+    use lanhmang_domain::address_policy::{is_localhost_name, is_non_public};
     if allow_private {
         return Ok(());
     }
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     if let Ok(ip) = bare.parse::<IpAddr>() {
-        return if lanhmang_inspect::net::is_non_public(ip) {
-            Err(SiteUrlError::Private(host.to_string(), ip.to_string()))
+        return if is_non_public(ip) {
+            Err(SiteUrlError::Private(host.to_string()))
         } else {
             Ok(())
         };
     }
-    if lanhmang_inspect::net::is_localhost_name(host) {
-        return Err(SiteUrlError::Private(host.to_string(), "localhost".into()));
+    if is_localhost_name(host) {
+        return Err(SiteUrlError::Private(host.to_string()));
     }
     let lookup = tokio::time::timeout(Duration::from_secs(5), tokio::net::lookup_host((host.to_string(), 443))).await;
     let addrs: Vec<IpAddr> = match lookup {
@@ -112,8 +113,8 @@ pub async fn check_public(host: &str, allow_private: bool) -> Result<(), SiteUrl
     if addrs.is_empty() {
         return Err(SiteUrlError::Unresolvable(host.to_string()));
     }
-    if let Some(ip) = addrs.into_iter().find(|ip| lanhmang_inspect::net::is_non_public(*ip)) {
-        return Err(SiteUrlError::Private(host.to_string(), ip.to_string()));
+    if addrs.into_iter().any(is_non_public) {
+        return Err(SiteUrlError::Private(host.to_string()));
     }
     Ok(())
 }
@@ -238,8 +239,8 @@ pub struct ImportReport {
 /// Imports sites from a CSV or XLSX table with the columns `ma_don_vi`, `dia_chi`, `loai`,
 /// `ten` (header names are matched without diacritics). Every row is checked first; if any
 /// is wrong nothing is added, and every problem is reported with its line.
-pub async fn import(state: &AppState, identity: &Identity, ctx: &AuditContext, bytes: &[u8]) -> Result<ImportReport> {
-    let table = lanhmang_domain::units_import::read_table(bytes).map_err(|e| ServiceError::invalid(e.to_string()))?;
+pub async fn import(state: &AppState, identity: &Identity, ctx: &AuditContext, bytes: Vec<u8>) -> Result<ImportReport> {
+    let table = lanhmang_app::read_table(bytes).await?;
     let mut report = ImportReport::default();
     let Some(header) = table.first() else {
         return Err(ServiceError::invalid("Tệp không có dòng nào."));

@@ -602,7 +602,7 @@ pub async fn import(
         *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
         return Ok(r);
     };
-    match service::import(&state, &identity, &identity.audit(&ip), &bytes).await {
+    match service::import(&state, &identity, &identity.audit(&ip), bytes).await {
         Ok(report) => {
             let failed = !report.errors.is_empty();
             let mut r = render(&page(None, report))?;
