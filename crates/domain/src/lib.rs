@@ -20,6 +20,7 @@ pub mod role;
 pub mod school_year;
 pub mod supervision;
 pub mod text;
+pub mod throttle;
 pub mod unit;
 pub mod units_import;
 
