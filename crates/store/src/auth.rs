@@ -258,6 +258,24 @@ impl Store {
         Ok(())
     }
 
+    /// Forgets throttle rows with no attempt for `quiet` and no wait running; returns how
+    /// many. `quiet` must be longer than any policy's `forget_after`, so only rows that would
+    /// start afresh anyway go.
+    pub async fn purge_throttle(&self, quiet: Duration) -> Result<u64> {
+        let t = now();
+        let n = on_pool!(self, pool => {
+            sqlx::query(
+                "DELETE FROM login_throttle WHERE window_started_at <= $1 AND (blocked_until IS NULL OR blocked_until <= $2)",
+            )
+            .bind(t - quiet)
+            .bind(t)
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        Ok(n)
+    }
+
     pub async fn throttle_clear(&self, key: &str) -> Result<()> {
         on_pool!(self, pool => {
             sqlx::query("DELETE FROM login_throttle WHERE key = $1").bind(key).execute(pool).await?;
@@ -376,6 +394,14 @@ mod tests {
             assert_eq!(store.throttle_state("acct:x").await.unwrap().unwrap().attempts, 3);
             store.throttle_clear("acct:x").await.unwrap();
             assert!(store.throttle_state("acct:x").await.unwrap().is_none());
+            // Old rows are forgotten; recent ones stay.
+            store
+                .throttle_take("acct:old", &policy, t - Duration::days(2))
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(store.purge_throttle(Duration::days(1)).await.unwrap(), 1, "{backend}");
+            assert!(store.throttle_state("ip:y").await.unwrap().is_some());
 
             // A burst of attempts at once: exactly the free ones go through.
             let shared = std::sync::Arc::new(store);
