@@ -22,6 +22,7 @@ pub mod school_year;
 pub mod supervision;
 pub mod table_file;
 pub mod text;
+pub mod throttle;
 pub mod unit;
 pub mod units_import;
 

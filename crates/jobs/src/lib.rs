@@ -289,7 +289,13 @@ impl Worker {
         match JobKind::parse(&job.kind) {
             Some(JobKind::PurgeSessions) => {
                 let n = self.store.purge_sessions(self.settings.session_idle).await?;
-                Ok((format!("{n} phiên đăng nhập hết hạn đã được xóa"), None))
+                let forgotten = self.store.purge_throttle(time::Duration::days(1)).await?;
+                Ok((
+                    format!(
+                        "{n} phiên đăng nhập hết hạn đã được xóa; {forgotten} bản ghi đăng nhập sai cũ đã được xóa"
+                    ),
+                    None,
+                ))
             }
             Some(JobKind::DeliverMail) => {
                 let report = mail::deliver_due(&self.store, self.mailer.as_deref()).await?;

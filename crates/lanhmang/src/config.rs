@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use lanhmang_jobs::{MailSettings, SmtpSecurity};
 use serde::Deserialize;
+use sha2::{Digest, Sha256};
 
 /// Everything that can be set, each optional so that layers can be merged.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -20,8 +21,18 @@ pub struct Layer {
     pub public_url: Option<String>,
     pub session_idle_minutes: Option<i64>,
     pub session_lifetime_hours: Option<i64>,
+    /// Old form of `trusted_proxies`: `true` means one proxy.
     pub trust_proxy: Option<bool>,
+    /// Reverse proxies in front of the server that append to `X-Forwarded-For` (0: none; the
+    /// client address is then the connection's).
+    pub trusted_proxies: Option<usize>,
     pub body_limit_bytes: Option<usize>,
+    /// Seconds a client has to send a request's headers, and the longest a body may stall.
+    pub request_timeout_secs: Option<u64>,
+    /// Requests served at once; more are answered 503 at once.
+    pub max_concurrent_requests: Option<usize>,
+    /// The bearer token `/metrics` asks for (unset: `/metrics` answers 404).
+    pub metrics_token: Option<Secret>,
     /// `text` (default) or `json`.
     pub log_format: Option<String>,
     /// Workers started inside `serve` (0: run `lanhmang worker` separately).
@@ -37,6 +48,17 @@ pub struct Layer {
     pub inspect: Option<InspectSettings>,
     /// The `[mail]` table (and `LANHMANG_MAIL_*`): the SMTP server that sends the outbox.
     pub mail: Option<MailLayer>,
+}
+
+/// A secret setting: shown as `***` by `Debug`, so that logging a configuration never leaks it.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
 }
 
 /// The mail server, from `[mail]` in `lanhmang.toml` and `LANHMANG_MAIL_*` variables (which
@@ -325,7 +347,11 @@ impl Layer {
             session_idle_minutes: self.session_idle_minutes.or(base.session_idle_minutes),
             session_lifetime_hours: self.session_lifetime_hours.or(base.session_lifetime_hours),
             trust_proxy: self.trust_proxy.or(base.trust_proxy),
+            trusted_proxies: self.trusted_proxies.or(base.trusted_proxies),
             body_limit_bytes: self.body_limit_bytes.or(base.body_limit_bytes),
+            request_timeout_secs: self.request_timeout_secs.or(base.request_timeout_secs),
+            max_concurrent_requests: self.max_concurrent_requests.or(base.max_concurrent_requests),
+            metrics_token: self.metrics_token.or(base.metrics_token),
             log_format: self.log_format.or(base.log_format),
             workers: self.workers.or(base.workers),
             worker_concurrency: self.worker_concurrency.or(base.worker_concurrency),
@@ -359,7 +385,11 @@ impl Layer {
                 "SESSION_IDLE_MINUTES" => layer.session_idle_minutes = Some(parse_int(&value)?),
                 "SESSION_LIFETIME_HOURS" => layer.session_lifetime_hours = Some(parse_int(&value)?),
                 "TRUST_PROXY" => layer.trust_proxy = Some(matches!(value.trim(), "1" | "true" | "yes")),
+                "TRUSTED_PROXIES" => layer.trusted_proxies = Some(parse_int(&value)?.max(0) as usize),
                 "BODY_LIMIT_BYTES" => layer.body_limit_bytes = Some(parse_int(&value)?.max(0) as usize),
+                "REQUEST_TIMEOUT_SECS" => layer.request_timeout_secs = Some(parse_int(&value)?.max(0) as u64),
+                "MAX_CONCURRENT_REQUESTS" => layer.max_concurrent_requests = Some(parse_int(&value)?.max(0) as usize),
+                "METRICS_TOKEN" => layer.metrics_token = Some(Secret(value)),
                 "LOG_FORMAT" => layer.log_format = Some(value),
                 "WORKERS" => layer.workers = Some(parse_int(&value)?.max(0) as usize),
                 "WORKER_CONCURRENCY" => layer.worker_concurrency = Some(parse_int(&value)?.max(1) as usize),
@@ -427,8 +457,12 @@ pub struct Config {
     pub public_url: Option<String>,
     pub session_idle_minutes: i64,
     pub session_lifetime_hours: i64,
-    pub trust_proxy: bool,
+    /// Reverse proxies trusted to append the client's address to `X-Forwarded-For`.
+    pub trusted_proxies: usize,
     pub body_limit_bytes: usize,
+    pub request_timeout_secs: u64,
+    pub max_concurrent_requests: usize,
+    pub metrics_token: Option<Secret>,
     pub log_json: bool,
     pub workers: usize,
     pub worker_concurrency: usize,
@@ -473,8 +507,27 @@ impl Config {
             public_url: l.public_url,
             session_idle_minutes: idle,
             session_lifetime_hours: lifetime,
-            trust_proxy: l.trust_proxy.unwrap_or(false),
+            trusted_proxies: match l.trusted_proxies.or(l.trust_proxy.map(usize::from)).unwrap_or(0) {
+                n @ 0..=10 => n,
+                _ => bail!("trusted_proxies phải từ 0 đến 10"),
+            },
             body_limit_bytes: l.body_limit_bytes.unwrap_or(2 * 1024 * 1024),
+            request_timeout_secs: match l.request_timeout_secs.unwrap_or(30) {
+                n @ 1..=600 => n,
+                _ => bail!("request_timeout_secs phải từ 1 đến 600 giây"),
+            },
+            max_concurrent_requests: match l.max_concurrent_requests.unwrap_or(256) {
+                n @ 1..=100_000 => n,
+                _ => bail!("max_concurrent_requests phải từ 1 đến 100000"),
+            },
+            metrics_token: match l.metrics_token {
+                Some(Secret(t)) if t.trim().is_empty() => None,
+                Some(Secret(t)) if t.trim().len() < 16 || t.trim().chars().any(|c| c.is_whitespace()) => {
+                    bail!("metrics_token phải dài ít nhất 16 ký tự và không có khoảng trắng")
+                }
+                Some(Secret(t)) => Some(Secret(t.trim().to_string())),
+                None => None,
+            },
             log_json,
             workers: l.workers.unwrap_or(1),
             worker_concurrency: match l.worker_concurrency.unwrap_or(4) {
@@ -514,13 +567,31 @@ impl Config {
         self.public_url.as_deref().is_some_and(|u| u.starts_with("https://"))
     }
 
+    /// A warning for whoever starts `serve` when sign-ins would cross the network in clear:
+    /// the server listens beyond this machine and `public_url` is not `https://`.
+    pub fn exposure_warning(&self) -> Option<String> {
+        if self.https() || self.bind.ip().is_loopback() {
+            return None;
+        }
+        Some(format!(
+            "Cảnh báo: máy chủ nhận kết nối từ mạng ({}) nhưng public_url không phải địa chỉ https://, nên mật khẩu và phiên đăng nhập đi qua mạng không được mã hóa. Hãy đặt máy chủ sau một proxy HTTPS và đặt public_url = \"https://…\".",
+            self.bind
+        ))
+    }
+
     pub fn web(&self) -> lanhmang_web::WebConfig {
         lanhmang_web::WebConfig {
             https: self.https(),
             session_idle: time::Duration::minutes(self.session_idle_minutes),
             session_lifetime: time::Duration::hours(self.session_lifetime_hours),
-            trust_proxy: self.trust_proxy,
+            trusted_proxies: self.trusted_proxies,
             body_limit: self.body_limit_bytes,
+            request_timeout: std::time::Duration::from_secs(self.request_timeout_secs),
+            max_concurrent_requests: self.max_concurrent_requests,
+            metrics_token_sha256: self
+                .metrics_token
+                .as_ref()
+                .map(|Secret(t)| Sha256::digest(t.as_bytes()).into()),
             allow_private_sites: self.inspect.allow_private_targets.unwrap_or(false),
             public_url: self.public_url.clone(),
             ..Default::default()
@@ -554,15 +625,22 @@ impl Config {
 
     fn describe_main(&self) -> String {
         format!(
-            "bind = {}\ndata_dir = {}\ndatabase_url = {}\npublic_url = {}\nsession_idle_minutes = {}\nsession_lifetime_hours = {}\ntrust_proxy = {}\nbody_limit_bytes = {}\nlog_format = {}\nworkers = {}\nreminder_days = {:?}\n",
+            "bind = {}\ndata_dir = {}\ndatabase_url = {}\npublic_url = {}\nsession_idle_minutes = {}\nsession_lifetime_hours = {}\ntrusted_proxies = {}\nbody_limit_bytes = {}\nrequest_timeout_secs = {}\nmax_concurrent_requests = {}\nmetrics_token = {}\nlog_format = {}\nworkers = {}\nreminder_days = {:?}\n",
             self.bind,
             self.data_dir.display(),
             lanhmang_store::redact_url(&self.database_url),
             self.public_url.as_deref().unwrap_or("(chưa đặt)"),
             self.session_idle_minutes,
             self.session_lifetime_hours,
-            self.trust_proxy,
+            self.trusted_proxies,
             self.body_limit_bytes,
+            self.request_timeout_secs,
+            self.max_concurrent_requests,
+            if self.metrics_token.is_some() {
+                "***"
+            } else {
+                "(chưa đặt: /metrics không mở)"
+            },
             if self.log_json { "json" } else { "text" },
             self.workers,
             self.reminder_days,
@@ -689,6 +767,86 @@ mod tests {
         assert!(Layer::from_env([("LANHMANG_MAIL_PORT".to_string(), "x".to_string())].into_iter()).is_err());
         assert!(Layer::from_env([("LANHMANG_MAIL_NOPE".to_string(), "1".to_string())].into_iter()).is_err());
         assert!(toml::from_str::<Layer>("[mail]\nnope = 1").is_err());
+    }
+
+    #[test]
+    fn proxies_limits_and_the_metrics_token() {
+        let c = Config::resolve(Layer::default(), Layer::default(), Layer::default()).unwrap();
+        assert_eq!(
+            (c.trusted_proxies, c.request_timeout_secs, c.max_concurrent_requests),
+            (0, 30, 256)
+        );
+        assert!(c.metrics_token.is_none());
+        // The old boolean still works: true is one proxy; the count wins when both are set.
+        let old: Layer = toml::from_str("trust_proxy = true").unwrap();
+        assert_eq!(
+            Config::resolve(Layer::default(), Layer::default(), old.clone())
+                .unwrap()
+                .trusted_proxies,
+            1
+        );
+        let both = env(&[("LANHMANG_TRUSTED_PROXIES", "2")]);
+        assert_eq!(Config::resolve(Layer::default(), both, old).unwrap().trusted_proxies, 2);
+        let off: Layer = toml::from_str("trust_proxy = false").unwrap();
+        assert_eq!(
+            Config::resolve(Layer::default(), Layer::default(), off)
+                .unwrap()
+                .trusted_proxies,
+            0
+        );
+
+        let vars = env(&[
+            ("LANHMANG_METRICS_TOKEN", "  prometheus-scrape-token-1  "),
+            ("LANHMANG_REQUEST_TIMEOUT_SECS", "5"),
+            ("LANHMANG_MAX_CONCURRENT_REQUESTS", "8"),
+        ]);
+        let c = Config::resolve(Layer::default(), vars, Layer::default()).unwrap();
+        assert_eq!(c.metrics_token, Some(Secret("prometheus-scrape-token-1".into())));
+        assert_eq!((c.request_timeout_secs, c.max_concurrent_requests), (5, 8));
+        let web = c.web();
+        assert_eq!(
+            web.metrics_token_sha256,
+            Some(Sha256::digest(b"prometheus-scrape-token-1").into())
+        );
+        assert!(!c.describe().contains("prometheus-scrape-token-1"));
+        assert!(c.describe().contains("metrics_token = ***"));
+        assert!(!format!("{c:?}").contains("prometheus-scrape-token-1"));
+
+        for bad in [
+            ("LANHMANG_METRICS_TOKEN", "short"),
+            ("LANHMANG_REQUEST_TIMEOUT_SECS", "0"),
+            ("LANHMANG_MAX_CONCURRENT_REQUESTS", "0"),
+            ("LANHMANG_TRUSTED_PROXIES", "99"),
+        ] {
+            assert!(
+                Config::resolve(Layer::default(), env(&[bad]), Layer::default()).is_err(),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn serving_the_network_without_https_is_warned_about() {
+        let with = |bind: &str, public_url: Option<&str>| {
+            let flags = Layer {
+                bind: Some(bind.into()),
+                public_url: public_url.map(Into::into),
+                ..Default::default()
+            };
+            Config::resolve(flags, Layer::default(), Layer::default())
+                .unwrap()
+                .exposure_warning()
+        };
+        let warning = with("0.0.0.0:8080", None).expect("a warning");
+        assert!(
+            warning.contains("https://") && warning.contains("0.0.0.0:8080"),
+            "{warning}"
+        );
+        assert!(with("192.0.2.10:80", Some("http://lanhmang.example.vn")).is_some());
+        assert!(with("[::]:8080", None).is_some());
+        assert_eq!(with("127.0.0.1:8080", None), None);
+        assert_eq!(with("[::1]:8080", Some("http://localhost")), None);
+        assert_eq!(with("0.0.0.0:8080", Some("https://lanhmang.example.vn")), None);
     }
 
     #[test]

@@ -463,6 +463,10 @@ async fn serve(mut config: Config, with_demo: bool) -> anyhow::Result<()> {
         running.addr,
         lanhmang_store::redact_url(&config.database_url)
     ));
+    if let Some(warning) = config.exposure_warning() {
+        tracing::warn!(bind = %config.bind, "public_url is not https and the server listens beyond this machine");
+        say(format_args!("{warning}"));
+    }
     if with_demo {
         if seeded {
             say(format_args!("Đã tạo dữ liệu mẫu: 1 Sở, 1 Phòng, 24 trường."));

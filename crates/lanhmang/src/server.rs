@@ -102,14 +102,8 @@ pub async fn start_with(
     let addr = listener.local_addr()?;
     let (shutdown, watch_rx) = watch::channel(false);
     let app = lanhmang_web::app(lanhmang_web::AppState::new(store.clone(), config.web()));
-    let mut rx = watch_rx.clone();
-    let server = tokio::spawn(async move {
-        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(async move {
-                let _ = rx.wait_for(|stop| *stop).await;
-            })
-            .await
-    });
+    let header_timeout = Duration::from_secs(config.request_timeout_secs);
+    let server = tokio::spawn(serve(listener, app, header_timeout, watch_rx.clone()));
     let mut background = Vec::new();
     let settings = job_settings(config);
     for i in 0..config.workers {
@@ -128,6 +122,66 @@ pub async fn start_with(
         server,
         background,
     })
+}
+
+/// Serves HTTP/1.1 on `listener` until `stop` turns true, then lets the requests in flight
+/// finish. Unlike `axum::serve`, a client must send a request's headers within
+/// `header_timeout`: a connection that trickles them byte by byte is closed rather than held.
+async fn serve(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    header_timeout: Duration,
+    mut stop: watch::Receiver<bool>,
+) -> std::io::Result<()> {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use tower::ServiceExt;
+
+    let mut connections = tokio::task::JoinSet::new();
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait a little rather than spin.
+                    tracing::warn!(error = %e, "could not accept a connection");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            _ = stopped(&mut stop) => break,
+        };
+        while connections.try_join_next().is_some() {}
+        let service = app
+            .clone()
+            .map_request(move |mut request: axum::http::Request<hyper::body::Incoming>| {
+                request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+                request.map(axum::body::Body::new)
+            });
+        let service = hyper_util::service::TowerToHyperService::new(service);
+        let mut stop = stop.clone();
+        connections.spawn(async move {
+            let mut builder = hyper::server::conn::http1::Builder::new();
+            builder.timer(TokioTimer::new()).header_read_timeout(header_timeout);
+            let connection = builder.serve_connection(TokioIo::new(stream), service);
+            tokio::pin!(connection);
+            tokio::select! {
+                _ = connection.as_mut() => {}
+                _ = stopped(&mut stop) => {
+                    connection.as_mut().graceful_shutdown();
+                    let _ = connection.await;
+                }
+            }
+        });
+    }
+    drop(listener);
+    while connections.join_next().await.is_some() {}
+    Ok(())
+}
+
+/// Resolves once `stop` turns true (or its sender is gone).
+async fn stopped(stop: &mut watch::Receiver<bool>) {
+    // The guard `wait_for` returns is not `Send`: drop it here, not across an await.
+    let _ = stop.wait_for(|stop| *stop).await.map(|_| ());
 }
 
 impl Running {

@@ -106,23 +106,42 @@ fn fields(school: i64, plan: i64, changes: &[(&str, &str)]) -> Vec<(String, Stri
     out
 }
 
-fn form(fields: &[(String, String)], files: &[(&str, &[u8])]) -> Form {
-    let mut form = Form::new();
-    for (k, v) in fields {
-        form = form.text(k.clone(), v.clone());
-    }
-    for (name, bytes) in files {
-        form = form.part("file", Part::bytes(bytes.to_vec()).file_name(name.to_string()));
-    }
-    form
+/// A form's fields and files, turned into a multipart body once the CSRF token is known.
+struct Multipart {
+    fields: Vec<(String, String)>,
+    files: Vec<(String, Vec<u8>)>,
 }
 
-/// Posts a multipart form with the session's CSRF token in the query, as the page does.
-async fn post_multipart(b: &Browser, path: &str, form: Form) -> reqwest::Response {
+fn form(fields: &[(String, String)], files: &[(&str, &[u8])]) -> Multipart {
+    Multipart {
+        fields: fields.to_vec(),
+        files: files.iter().map(|(n, b)| (n.to_string(), b.to_vec())).collect(),
+    }
+}
+
+impl Multipart {
+    /// The body, with the token as its first field, as the page sends it.
+    fn build(self, csrf: Option<&str>) -> Form {
+        let mut form = Form::new();
+        if let Some(csrf) = csrf {
+            form = form.text("_csrf", csrf.to_string());
+        }
+        for (k, v) in self.fields {
+            form = form.text(k, v);
+        }
+        for (name, bytes) in self.files {
+            form = form.part("file", Part::bytes(bytes).file_name(name));
+        }
+        form
+    }
+}
+
+/// Posts a multipart form with the session's CSRF token as its first field, as the page does.
+async fn post_multipart(b: &Browser, path: &str, form: Multipart) -> reqwest::Response {
     let csrf = b.csrf_from("/").await;
     b.client
-        .post(format!("{}{path}?_csrf={csrf}", b.base))
-        .multipart(form)
+        .post(format!("{}{path}", b.base))
+        .multipart(form.build(Some(&csrf)))
         .send()
         .await
         .unwrap()
@@ -581,11 +600,11 @@ async fn wrong_files_and_bad_input_are_refused_and_nothing_is_written() {
         );
         assert_eq!(count_activities(&app, &d).await, before + 1, "{backend}");
 
-        // A multipart form without the token in the query is refused before anything else.
+        // A multipart form without the token is refused before anything else.
         let r = teacher
             .client
             .post(app.url("/hoat-dong/moi"))
-            .multipart(form(&ok, &[]))
+            .multipart(form(&ok, &[]).build(None))
             .send()
             .await
             .unwrap();

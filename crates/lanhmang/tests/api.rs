@@ -219,7 +219,7 @@ async fn malformed_requests_get_400_never_500() {
 async fn throttling_per_account_and_per_address() {
     for backend in backends() {
         let app = TestApp::spawn(backend).await;
-        for i in 0..4 {
+        for i in 0..5 {
             assert_eq!(
                 login(&app, "demo.teacher", "sai-mat-khau-nhe").await.status(),
                 401,
@@ -227,14 +227,17 @@ async fn throttling_per_account_and_per_address() {
             );
         }
         let r = login(&app, "demo.teacher", "sai-mat-khau-nhe").await;
-        assert_eq!(r.status(), 429, "{backend}: fifth failure blocks the account");
+        assert_eq!(r.status(), 429, "{backend}: after five failures the account waits");
         let wait: i64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
-        assert!((60..=900).contains(&wait), "{wait}");
+        assert!((1..=10).contains(&wait), "a short delay, not a lock: {wait}");
         let message = r.json::<Value>().await.unwrap()["error"]["message"]
             .as_str()
             .unwrap()
             .to_string();
-        assert!(message.contains("Vui lòng thử lại sau 15 phút"), "{message}");
+        assert!(
+            message.contains(&format!("Vui lòng thử lại sau {wait} giây")),
+            "{message}"
+        );
         // Even the right password waits now.
         assert_eq!(
             login(&app, "demo.teacher", DEMO_PASSWORD).await.status(),
@@ -266,15 +269,17 @@ async fn throttling_per_account_and_per_address() {
             200,
             "{backend}"
         );
-        // Spraying many accounts from one address: each failure counts for the address.
+        // Spraying many accounts from one address: each failure counts for the address (the
+        // refused attempts and the success above do not).
         for i in 0..15 {
             assert_eq!(
                 login(&app, &format!("khong.co.{i}"), "sai-mat-khau-nhe").await.status(),
-                if i < 14 { 401 } else { 429 }
+                401,
+                "{backend}: spray {i}"
             );
         }
         let r = login(&app, "demo.parent", DEMO_PASSWORD).await;
-        assert_eq!(r.status(), 429, "{backend}: the address is blocked after 20 failures");
+        assert_eq!(r.status(), 429, "{backend}: the address waits after 20 failures");
         // Failures are in the audit log.
         let (entries, _) = app
             .store()

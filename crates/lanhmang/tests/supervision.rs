@@ -140,13 +140,13 @@ async fn register_inspect_follow_findings_and_permissions() {
         let office_browser = app.signed_in("demo.office").await;
         let csrf = office_browser.csrf_from("/giam-sat/website/nhap").await;
         let upload = |csv: String| {
-            let form = reqwest::multipart::Form::new().part(
+            let form = reqwest::multipart::Form::new().text("_csrf", csrf.clone()).part(
                 "file",
                 reqwest::multipart::Part::bytes(csv.into_bytes()).file_name("website.csv"),
             );
             office_browser
                 .client
-                .post(format!("{}/giam-sat/website/nhap?_csrf={csrf}", office_browser.base))
+                .post(format!("{}/giam-sat/website/nhap", office_browser.base))
                 .multipart(form)
                 .send()
         };

@@ -494,14 +494,27 @@ async fn oversized_bodies_get_413() {
 #[tokio::test]
 async fn operations_endpoints() {
     for backend in backends() {
-        let app = TestApp::spawn(backend).await;
+        let token = "prometheus-scrape-token-1";
+        let extra = lanhmang::config::Layer {
+            metrics_token: Some(lanhmang::config::Secret(token.into())),
+            ..Default::default()
+        };
+        let app = TestApp::spawn_configured(backend, true, extra).await;
         let c = app.client();
         assert_eq!(
             c.get(app.url("/healthz")).send().await.unwrap().text().await.unwrap(),
             "ok"
         );
         assert_eq!(c.get(app.url("/readyz")).send().await.unwrap().status(), 200);
-        let metrics = c.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+        let metrics = c
+            .get(app.url("/metrics"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         assert!(metrics.contains("http_requests_total"), "{backend}: {metrics}");
         assert!(metrics.contains("lanhmang_jobs{state=\"queued\"}"), "{backend}");
         let css = c.get(app.url("/static/app.css")).send().await.unwrap();
@@ -607,18 +620,14 @@ async fn office_admins_import_units_from_a_file_in_their_scope_only() {
         let office = app.signed_in("demo.office").await;
         let csrf = office.csrf_from("/don-vi/nhap").await;
         let upload = |csv: &'static str, dry: bool| {
-            let mut form = reqwest::multipart::Form::new().part(
+            let mut form = reqwest::multipart::Form::new().text("_csrf", csrf.clone()).part(
                 "file",
                 reqwest::multipart::Part::bytes(csv.as_bytes()).file_name("don-vi.csv"),
             );
             if dry {
                 form = form.text("dry_run", "1");
             }
-            office
-                .client
-                .post(app.url(&format!("/don-vi/nhap?_csrf={csrf}")))
-                .multipart(form)
-                .send()
+            office.client.post(app.url("/don-vi/nhap")).multipart(form).send()
         };
         let before = app.store().count_units().await.unwrap();
 

@@ -3,6 +3,8 @@
 
 use time::{Duration, OffsetDateTime};
 
+use lanhmang_domain::throttle::{ThrottlePolicy, ThrottleState};
+
 use crate::{Result, Store, now};
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -17,6 +19,10 @@ pub struct SessionRecord {
 
 /// How often a session's last-seen time is written: not on every request, to spare the disk.
 const TOUCH_EVERY: Duration = Duration::seconds(60);
+
+/// Compare-and-swap rounds before a throttle update gives up; each lost round means another
+/// attempt on the same key was counted meanwhile.
+const SWAP_TRIES: usize = 8;
 
 impl Store {
     pub async fn create_session(
@@ -157,63 +163,117 @@ impl Store {
         Ok(n > 0)
     }
 
-    /// The latest time until which any of `keys` is blocked, if one is blocked now.
-    pub async fn throttle_blocked(&self, keys: &[&str]) -> Result<Option<OffsetDateTime>> {
-        let t = now();
-        let mut latest: Option<OffsetDateTime> = None;
-        for key in keys {
-            let row: Option<(Option<OffsetDateTime>,)> = on_pool!(self, pool => {
-                sqlx::query_as("SELECT blocked_until FROM login_throttle WHERE key = $1 AND blocked_until > $2")
-                    .bind(*key)
-                    .bind(t)
-                    .fetch_optional(pool)
-                    .await?
-            });
-            if let Some((Some(until),)) = row {
-                latest = Some(latest.map_or(until, |l: OffsetDateTime| l.max(until)));
-            }
-        }
-        Ok(latest)
+    /// The throttle's memory of `key`.
+    async fn throttle_state(&self, key: &str) -> Result<Option<ThrottleState>> {
+        // `window_started_at` keeps its first name; it holds the time of the streak's last
+        // counted attempt, and `blocked_until` the time before which no attempt goes through.
+        let row: Option<(i64, OffsetDateTime, Option<OffsetDateTime>)> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT failures, window_started_at, blocked_until FROM login_throttle WHERE key = $1")
+                .bind(key)
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(row.map(|(attempts, last_attempt_at, wait_until)| ThrottleState {
+            attempts,
+            last_attempt_at,
+            wait_until,
+        }))
     }
 
-    /// Counts a failure for `key` within a sliding `window`; at `limit` failures the key is
-    /// blocked for `block`. Returns the block's end when this failure started one.
-    pub async fn throttle_failure(
+    /// Writes `new` over `old` only if the row still holds `old` (or, for `None`, does not
+    /// exist yet); false when someone else changed it first.
+    async fn throttle_swap(&self, key: &str, old: Option<&ThrottleState>, new: &ThrottleState) -> Result<bool> {
+        let n = match old {
+            None => on_pool!(self, pool => {
+                sqlx::query(
+                    "INSERT INTO login_throttle (key, failures, window_started_at, blocked_until) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (key) DO NOTHING",
+                )
+                .bind(key)
+                .bind(new.attempts)
+                .bind(new.last_attempt_at)
+                .bind(new.wait_until)
+                .execute(pool)
+                .await?
+                .rows_affected()
+            }),
+            // Every change moves the count or the time of the last attempt, so the pair
+            // identifies the version that was read.
+            Some(old) => on_pool!(self, pool => {
+                sqlx::query(
+                    "UPDATE login_throttle SET failures = $1, window_started_at = $2, blocked_until = $3 \
+                     WHERE key = $4 AND failures = $5 AND window_started_at = $6",
+                )
+                .bind(new.attempts)
+                .bind(new.last_attempt_at)
+                .bind(new.wait_until)
+                .bind(key)
+                .bind(old.attempts)
+                .bind(old.last_attempt_at)
+                .execute(pool)
+                .await?
+                .rows_affected()
+            }),
+        };
+        Ok(n == 1)
+    }
+
+    /// Counts an attempt for `key` at `now`, before its outcome is known: `Ok(())` if it may
+    /// go on, or the time before which it is refused. Concurrent attempts are counted one by
+    /// one (compare-and-swap on the row), so a burst cannot pass more attempts than the
+    /// policy allows.
+    pub async fn throttle_take(
         &self,
         key: &str,
-        limit: i64,
-        window: Duration,
-        block: Duration,
-    ) -> Result<Option<OffsetDateTime>> {
-        let t = now();
-        let failures: i64 = on_pool!(self, pool => {
-            let (failures,): (i64,) = sqlx::query_as(
-                "INSERT INTO login_throttle (key, failures, window_started_at, blocked_until) VALUES ($1, 1, $2, NULL) \
-                 ON CONFLICT (key) DO UPDATE SET \
-                   failures = CASE WHEN login_throttle.window_started_at <= $3 THEN 1 ELSE login_throttle.failures + 1 END, \
-                   window_started_at = CASE WHEN login_throttle.window_started_at <= $3 THEN $2 ELSE login_throttle.window_started_at END \
-                 RETURNING failures",
-            )
-            .bind(key)
-            .bind(t)
-            .bind(t - window)
-            .fetch_one(pool)
-            .await?;
-            failures
-        });
-        if failures < limit {
-            return Ok(None);
+        policy: &ThrottlePolicy,
+        now: OffsetDateTime,
+    ) -> Result<std::result::Result<(), OffsetDateTime>> {
+        for _ in 0..SWAP_TRIES {
+            let current = self.throttle_state(key).await?;
+            let next = match policy.take(current.as_ref(), now) {
+                Ok(next) => next,
+                Err(until) => return Ok(Err(until)),
+            };
+            if self.throttle_swap(key, current.as_ref(), &next).await? {
+                return Ok(Ok(()));
+            }
         }
-        let until = t + block;
-        on_pool!(self, pool => {
-            // A fresh window starts after the block, so the next failure is counted anew.
-            sqlx::query("UPDATE login_throttle SET blocked_until = $1, failures = 0, window_started_at = $1 WHERE key = $2")
-                .bind(until)
-                .bind(key)
-                .execute(pool)
-                .await?;
+        // So many others changed the row meanwhile that this is a burst: refuse, briefly.
+        Ok(Err(now + policy.base_delay))
+    }
+
+    /// Gives back an attempt counted by [`throttle_take`](Self::throttle_take) that succeeded.
+    pub async fn throttle_refund(&self, key: &str, policy: &ThrottlePolicy) -> Result<()> {
+        for _ in 0..SWAP_TRIES {
+            let Some(current) = self.throttle_state(key).await? else {
+                return Ok(());
+            };
+            if self
+                .throttle_swap(key, Some(&current), &policy.refund(&current))
+                .await?
+            {
+                return Ok(());
+            }
+        }
+        Ok(())
+    }
+
+    /// Forgets throttle rows with no attempt for `quiet` and no wait running; returns how
+    /// many. `quiet` must be longer than any policy's `forget_after`, so only rows that would
+    /// start afresh anyway go.
+    pub async fn purge_throttle(&self, quiet: Duration) -> Result<u64> {
+        let t = now();
+        let n = on_pool!(self, pool => {
+            sqlx::query(
+                "DELETE FROM login_throttle WHERE window_started_at <= $1 AND (blocked_until IS NULL OR blocked_until <= $2)",
+            )
+            .bind(t - quiet)
+            .bind(t)
+            .execute(pool)
+            .await?
+            .rows_affected()
         });
-        Ok(Some(until))
+        Ok(n)
     }
 
     pub async fn throttle_clear(&self, key: &str) -> Result<()> {
@@ -291,24 +351,72 @@ mod tests {
                 .unwrap();
             assert_eq!(store.api_token_person("t2").await.unwrap(), None, "{backend}: expired");
 
-            for _ in 0..2 {
+            let policy = ThrottlePolicy {
+                free_attempts: 3,
+                base_delay: Duration::seconds(5),
+                max_delay: Duration::minutes(5),
+                forget_after: Duration::minutes(15),
+            };
+            let t = now();
+            for i in 0..3 {
                 assert_eq!(
                     store
-                        .throttle_failure("acct:x", 3, Duration::minutes(15), Duration::minutes(15))
+                        .throttle_take("acct:x", &policy, t + Duration::seconds(i))
                         .await
                         .unwrap(),
-                    None
+                    Ok(()),
+                    "{backend}: free attempt {i}"
                 );
             }
-            assert!(store.throttle_blocked(&["acct:x"]).await.unwrap().is_none());
-            let until = store
-                .throttle_failure("acct:x", 3, Duration::minutes(15), Duration::minutes(15))
-                .await
-                .unwrap();
-            assert!(until.is_some(), "{backend}");
-            assert_eq!(store.throttle_blocked(&["ip:y", "acct:x"]).await.unwrap(), until);
+            let until = t + Duration::seconds(2 + 5);
+            assert_eq!(
+                store
+                    .throttle_take("acct:x", &policy, t + Duration::seconds(3))
+                    .await
+                    .unwrap(),
+                Err(until),
+                "{backend}: the third attempt started a wait"
+            );
+            assert_eq!(
+                store.throttle_take("ip:y", &policy, t).await.unwrap(),
+                Ok(()),
+                "{backend}: keys are separate"
+            );
+            // After the wait, one more attempt goes through; a success gives it back.
+            assert_eq!(store.throttle_take("acct:x", &policy, until).await.unwrap(), Ok(()));
+            let after = store.throttle_state("acct:x").await.unwrap().unwrap();
+            assert_eq!(
+                (after.attempts, after.wait_until),
+                (4, Some(until + Duration::seconds(10))),
+                "{backend}"
+            );
+            store.throttle_refund("acct:x", &policy).await.unwrap();
+            assert_eq!(store.throttle_state("acct:x").await.unwrap().unwrap().attempts, 3);
             store.throttle_clear("acct:x").await.unwrap();
-            assert!(store.throttle_blocked(&["acct:x"]).await.unwrap().is_none());
+            assert!(store.throttle_state("acct:x").await.unwrap().is_none());
+            // Old rows are forgotten; recent ones stay.
+            store
+                .throttle_take("acct:old", &policy, t - Duration::days(2))
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(store.purge_throttle(Duration::days(1)).await.unwrap(), 1, "{backend}");
+            assert!(store.throttle_state("ip:y").await.unwrap().is_some());
+
+            // A burst of attempts at once: exactly the free ones go through.
+            let shared = std::sync::Arc::new(store);
+            let mut burst = tokio::task::JoinSet::new();
+            for _ in 0..12 {
+                let store = shared.clone();
+                burst.spawn(async move { store.throttle_take("acct:burst", &policy, t).await.unwrap() });
+            }
+            let outcomes = burst.join_all().await;
+            let store = shared;
+            assert_eq!(
+                outcomes.iter().filter(|o| o.is_ok()).count(),
+                3,
+                "{backend}: {outcomes:?}"
+            );
             store.close().await;
             db.cleanup().await;
         }

@@ -23,9 +23,18 @@ pub enum AppError {
     PayloadTooLarge,
     #[error("csrf")]
     Csrf,
+    /// The request body stalled or came too slowly.
+    #[error("request timeout")]
+    RequestTimeout,
+    /// Too many requests in flight.
+    #[error("busy")]
+    Busy,
     #[error("internal: {0}")]
     Internal(String),
 }
+
+/// Seconds a client is asked to wait when the server is busy.
+const BUSY_RETRY_SECONDS: i64 = 5;
 
 #[derive(Template)]
 #[template(path = "error.html")]
@@ -52,7 +61,7 @@ impl AppError {
             AppError::Conflict(m) => (StatusCode::CONFLICT, "Không thực hiện được", m.clone()),
             AppError::Throttled { wait_seconds } => (
                 StatusCode::TOO_MANY_REQUESTS,
-                "Tạm khóa đăng nhập",
+                "Tạm dừng đăng nhập",
                 crate::format::throttle_message(*wait_seconds),
             ),
             AppError::PayloadTooLarge => (
@@ -64,6 +73,16 @@ impl AppError {
                 StatusCode::FORBIDDEN,
                 "Yêu cầu bị từ chối",
                 "Biểu mẫu đã hết hạn hoặc được gửi từ một trang khác. Hãy tải lại trang rồi thử lại.".into(),
+            ),
+            AppError::RequestTimeout => (
+                StatusCode::REQUEST_TIMEOUT,
+                "Gửi dữ liệu quá chậm",
+                "Dữ liệu gửi lên đến quá chậm nên máy chủ đã dừng nhận. Hãy kiểm tra kết nối mạng rồi gửi lại.".into(),
+            ),
+            AppError::Busy => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Hệ thống đang quá tải",
+                format!("Máy chủ đang xử lý quá nhiều yêu cầu cùng lúc. Hãy thử lại sau {BUSY_RETRY_SECONDS} giây."),
             ),
             AppError::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -89,6 +108,7 @@ impl IntoResponse for AppError {
         let response = (status, axum::response::Html(body)).into_response();
         match self {
             AppError::Throttled { wait_seconds } => with_retry_after(response, wait_seconds),
+            AppError::Busy => with_retry_after(response, BUSY_RETRY_SECONDS),
             _ => response,
         }
     }
@@ -129,6 +149,14 @@ pub enum ApiError {
     Throttled { wait_seconds: i64 },
     #[error("payload too large")]
     PayloadTooLarge,
+    #[error("request timeout")]
+    RequestTimeout,
+    #[error("busy")]
+    Busy,
+    /// The password was right, but the account must replace it (on the web) before it gets a
+    /// token.
+    #[error("password change required")]
+    PasswordChangeRequired,
     /// Refused by the rules; every problem is listed in `error.problems`.
     #[error("unprocessable")]
     Unprocessable(Vec<String>),
@@ -176,6 +204,21 @@ impl IntoResponse for ApiError {
                 "payload_too_large",
                 "Dữ liệu gửi lên quá lớn.".to_string(),
             ),
+            ApiError::RequestTimeout => (
+                StatusCode::REQUEST_TIMEOUT,
+                "request_timeout",
+                "Dữ liệu gửi lên đến quá chậm; hãy gửi lại.".to_string(),
+            ),
+            ApiError::Busy => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                format!("Máy chủ đang quá tải; hãy thử lại sau {BUSY_RETRY_SECONDS} giây."),
+            ),
+            ApiError::PasswordChangeRequired => (
+                StatusCode::FORBIDDEN,
+                "password_change_required",
+                "Tài khoản cần đổi mật khẩu trước khi dùng API. Hãy đăng nhập trên trang web, đổi mật khẩu, rồi lấy mã truy cập.".to_string(),
+            ),
             ApiError::Unprocessable(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid", String::new()),
             ApiError::Internal(detail) => {
                 tracing::error!(%detail, "internal API error");
@@ -190,6 +233,7 @@ impl IntoResponse for ApiError {
         let response = (status, Json(body)).into_response();
         match self {
             ApiError::Throttled { wait_seconds } => with_retry_after(response, wait_seconds),
+            ApiError::Busy => with_retry_after(response, BUSY_RETRY_SECONDS),
             _ => response,
         }
     }

@@ -15,10 +15,16 @@ pub fn date_time(t: OffsetDateTime) -> String {
     )
 }
 
-/// "Đăng nhập sai quá nhiều lần…" with the wait in minutes, rounded up.
+/// "Đăng nhập sai quá nhiều lần…" with the wait: in seconds under a minute, else in minutes,
+/// rounded up.
 pub fn throttle_message(wait_seconds: i64) -> String {
-    let minutes = (wait_seconds.max(1) + 59) / 60;
-    format!("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau {minutes} phút.")
+    let wait_seconds = wait_seconds.max(1);
+    let wait = if wait_seconds < 60 {
+        format!("{wait_seconds} giây")
+    } else {
+        format!("{} phút", (wait_seconds + 59) / 60)
+    };
+    format!("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau {wait}.")
 }
 
 /// Percent-encodes a string for a query parameter.
@@ -46,8 +52,10 @@ mod tests {
 
     #[test]
     fn throttle_wait_rounds_up() {
-        assert!(throttle_message(61).contains("2 phút"));
-        assert!(throttle_message(0).contains("1 phút"));
+        assert!(throttle_message(61).contains("sau 2 phút."));
+        assert!(throttle_message(60).contains("sau 1 phút."));
+        assert!(throttle_message(12).contains("sau 12 giây."));
+        assert!(throttle_message(0).contains("sau 1 giây."));
     }
 
     #[test]

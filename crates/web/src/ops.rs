@@ -3,9 +3,10 @@
 use std::sync::OnceLock;
 
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use sha2::{Digest, Sha256};
 
 use crate::AppState;
 
@@ -35,7 +36,36 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
-pub async fn metrics(State(state): State<AppState>) -> Response {
+/// Whether `headers` carry the bearer token `/metrics` asks for. The token is compared by its
+/// SHA-256, in constant time, so neither its length nor its bytes leak through timing.
+fn metrics_allowed(expected_sha256: &[u8; 32], headers: &HeaderMap) -> bool {
+    let Some(token) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim())
+    else {
+        return false;
+    };
+    let sent = Sha256::digest(token.as_bytes());
+    sent.iter().zip(expected_sha256).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+}
+
+/// Prometheus text, for a scraper holding the configured token. Without a configured token
+/// the endpoint does not exist (404): the figures say too much about the office's use.
+pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let Some(expected) = &state.config.metrics_token_sha256 else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    if !metrics_allowed(expected, &headers) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Bearer")],
+            "Cần mã truy cập của /metrics (metrics_token) trong tiêu đề Authorization: Bearer …",
+        )
+            .into_response();
+    }
     let mut text = metrics_handle().map(PrometheusHandle::render).unwrap_or_default();
     if let Ok(q) = state.store.queue_counts().await {
         text.push_str("# TYPE lanhmang_jobs gauge\n");
@@ -53,4 +83,24 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         text,
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metrics_need_the_exact_token() {
+        let expected: [u8; 32] = Sha256::digest(b"s3cret-token").into();
+        let with = |value: &str| {
+            let mut h = HeaderMap::new();
+            h.insert(header::AUTHORIZATION, value.parse().unwrap());
+            h
+        };
+        assert!(metrics_allowed(&expected, &with("Bearer s3cret-token")));
+        assert!(metrics_allowed(&expected, &with("bearer s3cret-token")));
+        assert!(!metrics_allowed(&expected, &with("Bearer s3cret-toke")));
+        assert!(!metrics_allowed(&expected, &with("Basic s3cret-token")));
+        assert!(!metrics_allowed(&expected, &HeaderMap::new()));
+    }
 }

@@ -92,6 +92,9 @@ pub async fn login(
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<Json<LoginResponse>, ApiError> {
     match attempt_login(&state, &req.username, &req.password, &ip).await {
+        // A password an administrator set is a temporary one: it opens the web page where it
+        // is replaced, nothing else.
+        Ok(person) if person.must_change_password => Err(ApiError::PasswordChangeRequired),
         Ok(person) => {
             let token = new_token();
             let expires_at = state

@@ -160,6 +160,8 @@ pub fn spec() -> Value {
                             "token": {"type": "string"}, "token_type": {"type": "string"},
                             "expires_at": {"type": "string", "format": "date-time"}}}}}},
                     "400": error, "401": error, "413": error,
+                    "403": {"description": "Mật khẩu đúng nhưng tài khoản phải đổi mật khẩu (mật khẩu do quản trị viên đặt) trước khi dùng API: đổi trên trang web rồi đăng nhập lại. Mã lỗi password_change_required",
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
                     "429": {"description": "Đăng nhập sai quá nhiều lần; thử lại sau Retry-After giây",
                             "headers": {"Retry-After": {"schema": {"type": "integer"}}},
                             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}

@@ -1075,7 +1075,7 @@ async fn form_page(
             let plan = candidates.into_iter().nth(selected_plan);
             (
                 "Ghi hoạt động".to_string(),
-                format!("/hoat-dong/moi?_csrf={}", identity.csrf()),
+                "/hoat-dong/moi".to_string(),
                 "/hoat-dong".to_string(),
                 schools,
                 plans,
@@ -1091,7 +1091,7 @@ async fn form_page(
             evidence,
         } => (
             format!("Sửa hoạt động: {}", activity.title),
-            format!("/hoat-dong/{}/sua?_csrf={}", activity.id, identity.csrf()),
+            format!("/hoat-dong/{}/sua", activity.id),
             format!("/hoat-dong/{}", activity.id),
             Vec::new(),
             Vec::new(),

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::PageForm;
 use crate::AppState;
 use crate::auth::{
-    ClientIp, Identity, LOGIN_CSRF_COOKIE, LoginError, SESSION_COOKIE, attempt_login, cookie, cookie_value, new_token,
+    ClientIp, Identity, LoginError, attempt_login, cookie, cookie_value, login_csrf_cookie, new_token, session_cookie,
     token_hash,
 };
 use crate::error::AppError;
@@ -40,9 +40,13 @@ pub struct LoginForm {
     next: String,
 }
 
-/// Only same-site paths are followed after sign-in, never another site.
+/// Only paths of this site are followed after sign-in, never another site: one leading `/`
+/// (not `//` or `/\`, which browsers read as another host), and only visible ASCII, since
+/// browsers drop tabs and line breaks from addresses (`/\t/evil.example` becomes
+/// `//evil.example`) and a control character cannot go in a `Location` header at all.
 fn safe_next(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+    let same_site = next.starts_with('/') && !next.starts_with("//") && !next.contains('\\');
+    if same_site && next.bytes().all(|b| b.is_ascii_graphic()) {
         next
     } else {
         "/"
@@ -58,7 +62,8 @@ pub async fn form(
     if identity.is_some() {
         return Ok(Redirect::to("/").into_response());
     }
-    let (csrf, fresh) = match cookie_value(&headers, LOGIN_CSRF_COOKIE) {
+    let csrf_cookie = login_csrf_cookie(state.config.https);
+    let (csrf, fresh) = match cookie_value(&headers, csrf_cookie) {
         Some(existing) if existing.len() >= 32 => (existing.to_string(), false),
         _ => (new_token(), true),
     };
@@ -70,10 +75,7 @@ pub async fn form(
     };
     let mut response = render(&page)?;
     if fresh {
-        set_cookie(
-            &mut response,
-            &cookie(LOGIN_CSRF_COOKIE, &csrf, state.config.https, None),
-        );
+        set_cookie(&mut response, &cookie(csrf_cookie, &csrf, state.config.https, None));
     }
     Ok(response)
 }
@@ -84,7 +86,10 @@ pub async fn submit(
     headers: HeaderMap,
     PageForm(f): PageForm<LoginForm>,
 ) -> Result<Response, AppError> {
-    let csrf = cookie_value(&headers, LOGIN_CSRF_COOKIE).unwrap_or("").to_string();
+    let https = state.config.https;
+    let csrf = cookie_value(&headers, login_csrf_cookie(https))
+        .unwrap_or("")
+        .to_string();
     let redisplay = |error: String| LoginPage {
         layout: Layout::anonymous("Đăng nhập", csrf.clone()),
         username: f.username.clone(),
@@ -96,6 +101,8 @@ pub async fn submit(
         *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
         return Ok(r);
     }
+    // Decided before anything is written: a bad `next` goes home, it never fails the sign-in.
+    let next = safe_next(&f.next);
     match attempt_login(&state, &f.username, &f.password, &ip).await {
         Ok(person) => {
             let token = new_token();
@@ -113,18 +120,15 @@ pub async fn submit(
             let target = if person.must_change_password {
                 "/tai-khoan/mat-khau"
             } else {
-                safe_next(&f.next)
+                next
             };
             let mut response = Redirect::to(target).into_response();
             let lifetime = state.config.session_lifetime.whole_seconds();
             set_cookie(
                 &mut response,
-                &cookie(SESSION_COOKIE, &token, state.config.https, Some(lifetime)),
+                &cookie(session_cookie(https), &token, https, Some(lifetime)),
             );
-            set_cookie(
-                &mut response,
-                &cookie(LOGIN_CSRF_COOKIE, "", state.config.https, Some(0)),
-            );
+            set_cookie(&mut response, &cookie(login_csrf_cookie(https), "", https, Some(0)));
             Ok(response)
         }
         Err(LoginError::BadCredentials) => {
@@ -153,7 +157,8 @@ pub async fn logout(State(state): State<AppState>, ip: ClientIp, identity: Ident
         )
         .await?;
     let mut response = Redirect::to("/dang-nhap?tb=da-dang-xuat").into_response();
-    set_cookie(&mut response, &cookie(SESSION_COOKIE, "", state.config.https, Some(0)));
+    let https = state.config.https;
+    set_cookie(&mut response, &cookie(session_cookie(https), "", https, Some(0)));
     Ok(response)
 }
 
@@ -173,5 +178,17 @@ mod tests {
         assert_eq!(safe_next("//evil.example/x"), "/");
         assert_eq!(safe_next("https://evil.example"), "/");
         assert_eq!(safe_next("/\\evil.example"), "/");
+        for bad in [
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r/evil.example",
+            "/\0",
+            "/ /evil.example",
+            "/\u{a0}/evil.example",
+            "/đơn-vị",
+            "",
+        ] {
+            assert_eq!(safe_next(bad), "/", "{bad:?}");
+        }
     }
 }
