@@ -8,12 +8,14 @@
 pub mod activity;
 pub mod audit;
 pub mod document_number;
+pub mod finding;
 pub mod paging;
 pub mod password;
 pub mod permission;
 pub mod person;
 pub mod plan;
 pub mod plan_template;
+pub mod public_address;
 pub mod remediation;
 pub mod report;
 pub mod role;

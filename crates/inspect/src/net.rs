@@ -1,50 +1,12 @@
 //! Address rules: which targets may be fetched, and name resolution that enforces them on
 //! every connection, redirect hops included.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
-/// Whether an address is loopback, private, link-local, shared, metadata or otherwise not a
-/// public Internet host.
-pub fn is_non_public(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => is_non_public_v4(v4),
-        IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return is_non_public_v4(v4);
-            }
-            let seg0 = v6.segments()[0];
-            v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_multicast()
-                || (seg0 & 0xfe00) == 0xfc00 // unique local
-                || (seg0 & 0xffc0) == 0xfe80 // link-local
-                || v6 == Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254) // AWS metadata (IPv6)
-        }
-    }
-}
-
-fn is_non_public_v4(v4: Ipv4Addr) -> bool {
-    let o = v4.octets();
-    v4.is_loopback()
-        || v4.is_private()
-        || v4.is_link_local() // includes 169.254.169.254, the cloud metadata address
-        || v4.is_unspecified()
-        || v4.is_broadcast()
-        || v4.is_multicast()
-        || v4.is_documentation()
-        || o[0] == 0
-        || (o[0] == 100 && (o[1] & 0xc0) == 64) // 100.64.0.0/10, carrier-grade NAT
-        || (o[0] == 192 && o[1] == 0 && o[2] == 0) // 192.0.0.0/24, protocol assignments
-        || (o[0] == 198 && (o[1] & 0xfe) == 18) // 198.18.0.0/15, benchmarking
-        || o[0] >= 240
-}
-
-/// Names that must resolve to the loopback address (RFC 6761), without asking DNS.
-pub fn is_localhost_name(host: &str) -> bool {
-    let h = host.trim_end_matches('.').to_ascii_lowercase();
-    h == "localhost" || h.ends_with(".localhost")
-}
+/// The classification of addresses is the domain's, so that registration (in `app`) and every
+/// connection here apply the same rule.
+pub use lanhmang_domain::public_address::{is_localhost_name, is_non_public};
 
 /// Why a target was not fetched.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -115,28 +77,6 @@ pub fn resolver(allow_private: bool) -> Arc<GuardedResolver> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn classifies_addresses() {
-        for ip in [
-            "127.0.0.1",
-            "10.1.2.3",
-            "172.16.0.1",
-            "192.168.1.1",
-            "169.254.169.254",
-            "100.64.0.1",
-            "0.0.0.0",
-            "::1",
-            "fe80::1",
-            "fd00::1",
-            "::ffff:10.0.0.1",
-        ] {
-            assert!(is_non_public(ip.parse().unwrap()), "{ip}");
-        }
-        for ip in ["8.8.8.8", "203.113.131.1", "2001:4860:4860::8888", "14.225.0.1"] {
-            assert!(!is_non_public(ip.parse().unwrap()), "{ip}");
-        }
-    }
 
     #[tokio::test]
     async fn localhost_names_are_loopback_and_blocked_by_default() {
