@@ -422,7 +422,7 @@ pub fn alert_flags(
 pub const ALERT_CERT_DAYS: i64 = 14;
 
 /// What changed between two sets of conditions.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AlertChange {
     Started(AlertFlag),
     BackToNormal,
