@@ -12,6 +12,8 @@ use lanhmang_store::{AuditContext, Person, RoleGrant, Store};
 
 pub mod error;
 pub mod links;
+pub mod news;
+pub mod supervision;
 pub mod yearly;
 
 pub use error::{AppError, Problem, Result};

@@ -242,8 +242,15 @@ impl FindingCode {
     pub fn group(self) -> CheckGroup {
         use FindingCode::*;
         match self {
-            Unreachable | HttpError | SlowResponse | BlockedPrivateAddress | TooManyRedirects | BodyTooLarge
-            | DecompressionBomb | Timeout | InvalidEncoding => CheckGroup::Reachability,
+            Unreachable
+            | HttpError
+            | SlowResponse
+            | BlockedPrivateAddress
+            | TooManyRedirects
+            | BodyTooLarge
+            | DecompressionBomb
+            | Timeout
+            | InvalidEncoding => CheckGroup::Reachability,
             NoHttps | NoHttpsRedirect | TlsExpired | TlsExpiringSoon | TlsSelfSigned | TlsHostnameMismatch
             | TlsIncompleteChain | TlsWeakKey => CheckGroup::Https,
             WeakSecurityHeaders | HeadersTooLarge => CheckGroup::Headers,
