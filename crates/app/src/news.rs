@@ -7,10 +7,12 @@ use std::collections::BTreeSet;
 
 use lanhmang_domain::permission::{can_somewhere, scope_roots};
 use lanhmang_domain::plan::parse_date;
+use lanhmang_domain::text::date_text;
 use lanhmang_domain::{Action, Paging, Target, UnitKind};
 use lanhmang_store::news::{
     NewsFeed, NewsFilter, NewsItem, NewsSort, NewsTopic, SiteActivity, check_feed_url, check_topic,
 };
+use lanhmang_store::outbox::NewMail;
 use lanhmang_store::{Unit, UnitFilter};
 use time::{Date, Duration};
 
@@ -373,6 +375,91 @@ pub async fn site_activity(
     let roots = scope_roots(&actor.permissions, Action::ViewNews);
     let (rows, total) = app.store.news_site_activity(&roots, from, to, paging).await?;
     Ok(((from, to), rows, total))
+}
+
+// ---------------------------------------------------------------------------------------------
+// The weekly digest.
+
+/// An ISO week as the digest names it: "2026-W48".
+pub fn iso_week(d: Date) -> String {
+    let (year, week, _) = d.to_iso_week_date();
+    format!("{year}-W{week:02}")
+}
+
+/// Queues the weekly digest to every office that follows feeds: the last seven days' new
+/// entries per topic (count and a few titles) and the schools whose sites published nothing.
+/// One mail per office administrator per ISO week (dedup keys). Returns how many were queued.
+pub async fn queue_weekly_digest(app: &App, today: Date) -> Result<usize> {
+    let store = &app.store;
+    let week = iso_week(today);
+    let from = today - Duration::days(6);
+    let since = lanhmang_store::now() - Duration::days(7);
+    let mut queued = 0;
+    for office in store.news_digest_offices().await? {
+        if office.recipients.is_empty() {
+            continue;
+        }
+        let base = NewsFilter {
+            roots: vec![office.unit_id],
+            from: Some(from),
+            to: Some(today),
+            ..Default::default()
+        };
+        let (_, total) = store.search_news(&base, Paging { page: 1, per_page: 1 }).await?;
+        let mut body = format!(
+            "Tin tức ngành tuần {week} ({} – {}) của {}.\n\nTổng số tin mới: {total}.\n",
+            date_text(from),
+            date_text(today),
+            office.name
+        );
+        for topic in store.news_topics(&office.ancestry).await? {
+            let filter = NewsFilter {
+                topic_id: Some(topic.id),
+                ..base.clone()
+            };
+            let (items, n) = store.search_news(&filter, Paging { page: 1, per_page: 3 }).await?;
+            body.push_str(&format!("\n{} – {n} tin\n", topic.name));
+            for item in items {
+                body.push_str(&format!("  • {} ({})\n", item.title, item.url));
+            }
+        }
+        let silent = store.news_silent_sites(office.unit_id, since, 31).await?;
+        if silent.is_empty() {
+            body.push_str("\nTất cả trang web của các trường đều có tin mới trong tuần.\n");
+        } else {
+            body.push_str("\nCác trường có trang web không đăng tin nào trong tuần:\n");
+            for (name, url) in silent.iter().take(30) {
+                body.push_str(&format!("  • {name} – {url}\n"));
+            }
+            if silent.len() > 30 {
+                body.push_str("  • … và các trường khác (xem mục Tin tức → Hoạt động đăng tin).\n");
+            }
+        }
+        body.push_str(&format!(
+            "\nXem và tìm kiếm đầy đủ tại mục Tin tức của Lành Mạng: {}\n\nTrân trọng,\nLành Mạng",
+            app.settings.links.url("/tin-tuc")
+        ));
+        for (name, email) in &office.recipients {
+            let mail = NewMail {
+                to_address: email.clone(),
+                to_name: name.clone(),
+                subject: format!("Tin tức ngành tuần {week}: {total} tin mới"),
+                body: format!("Kính gửi {name},\n\n{body}"),
+                reason: "news_digest",
+                plan_id: None,
+                unit_id: Some(office.unit_id),
+                dedup_key: Some(format!("news_digest:{}:{email}:{week}", office.unit_id)),
+            };
+            match store.queue_mail(&mail).await {
+                Ok(true) => queued += 1,
+                Ok(false) => {}
+                // One bad address must not stop the others' digest.
+                Err(lanhmang_store::StoreError::Conflict(m)) => tracing::warn!(%m, "news digest not queued"),
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+    Ok(queued)
 }
 
 #[cfg(test)]

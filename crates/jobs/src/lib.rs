@@ -365,7 +365,7 @@ impl Worker {
                 let report = news::poll_due_feeds(&self.store, fetcher).await?;
                 Ok((report.summary(), report.more.then_some(JobKind::PollFeeds)))
             }
-            Some(JobKind::NewsDigest) => Ok((news::run_digest(&self.store).await?, None)),
+            Some(JobKind::NewsDigest) => Ok((news::run_digest(&self.app).await?, None)),
             Some(JobKind::IndexNewsTopic) => Ok((news::index_topic(&self.store, &job.payload).await?, None)),
             None => Err(JobError::UnknownKind(job.kind.clone())),
         }
