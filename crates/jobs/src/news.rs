@@ -8,12 +8,11 @@
 
 use std::sync::Arc;
 
-use lanhmang_domain::Paging;
 use lanhmang_domain::report::vietnam_date;
 use lanhmang_inspect::fetch::{Fetcher, Request};
 use lanhmang_store::Store;
 use lanhmang_store::news::{NewEntry, NewsFeed, PollOutcome, plain_summary};
-use time::{Date, Duration, OffsetDateTime};
+use time::OffsetDateTime;
 
 use crate::JobError;
 
@@ -207,6 +206,9 @@ mod tests {
     use lanhmang_inspect::{InspectConfig, Inspector};
     use lanhmang_store::AuditContext;
     use lanhmang_store::test_support::{TestDb, backends};
+
+    use lanhmang_domain::Paging;
+    use time::{Date, Duration};
 
     use super::*;
 
