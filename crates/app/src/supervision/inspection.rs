@@ -67,3 +67,119 @@ pub async fn record(app: &App, record: &InspectionRecord, feeds: &[String]) -> R
     };
     Ok((recorded, new_feeds))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use lanhmang_domain::Role;
+    use lanhmang_domain::supervision::{SiteKind, StandardRules};
+    use lanhmang_store::AuditContext;
+    use lanhmang_store::sites::{FoundIssue, NewSite, Registered};
+    use lanhmang_store::test_support::{TestDb, backends};
+
+    use super::*;
+    use crate::{Links, Settings};
+
+    /// A run that found the site down.
+    fn down(site_id: i64) -> InspectionRecord {
+        InspectionRecord {
+            site_id,
+            job: None,
+            full: false,
+            standard_id: None,
+            started_at: lanhmang_store::now(),
+            reachable: false,
+            http_status: None,
+            grade: None,
+            score: None,
+            cert_expires_at: None,
+            pages_checked: 0,
+            broken_links: 0,
+            elapsed_ms: 10,
+            meets_standard: None,
+            compromised: false,
+            disclosure_gap: false,
+            issues: vec![FoundIssue {
+                code: "unreachable".into(),
+                severity: "high".into(),
+                evidence: "không trả lời".into(),
+            }],
+            detail: "{}".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn an_alert_mail_links_to_the_site_with_an_absolute_address_on_every_backend() {
+        for backend in backends() {
+            let (db, store) = TestDb::store(backend).await.unwrap();
+            let ctx = AuditContext::system("test");
+            let unit = |code: &str, kind: &str| {
+                lanhmang_domain::unit::UnitInput {
+                    code: code.into(),
+                    name: format!("Đơn vị {code}"),
+                    kind: kind.into(),
+                    school_level: if kind == "school" { "th".into() } else { String::new() },
+                    ..Default::default()
+                }
+                .parse()
+                .unwrap()
+            };
+            let office = store.create_unit(&ctx, None, &unit("PGD", "office")).await.unwrap();
+            let school = store
+                .create_unit(&ctx, Some(office.id), &unit("TH-A", "school"))
+                .await
+                .unwrap();
+            let person = lanhmang_domain::person::PersonInput {
+                username: "quantri".into(),
+                display_name: "Cô Lan".into(),
+                email: "lan@th-a.edu.vn".into(),
+                ..Default::default()
+            }
+            .parse()
+            .unwrap();
+            let p = store
+                .create_person(&ctx, school.id, &person, None, false)
+                .await
+                .unwrap();
+            store
+                .grant_role(&ctx, p.id, Role::WebsiteAdmin, school.id)
+                .await
+                .unwrap();
+            let new = NewSite {
+                unit_id: school.id,
+                url: "https://th-a.edu.vn/".into(),
+                host: "th-a.edu.vn".into(),
+                kind: SiteKind::Website,
+                name: String::new(),
+            };
+            let Registered::Added(site) = store.add_site(&ctx, &new, &StandardRules::default()).await.unwrap() else {
+                panic!("{backend}: a new address is added");
+            };
+            let app = App::new(
+                Arc::new(store),
+                Settings {
+                    links: Links::new(Some("https://lanhmang.example.vn")),
+                    ..Default::default()
+                },
+            );
+            let (recorded, feeds) = record(&app, &down(site.id), &[]).await.unwrap();
+            assert_eq!(
+                (recorded.alerts.clone(), recorded.mails, feeds),
+                (vec!["down".to_string()], 1, 0),
+                "{backend}"
+            );
+            let mail = app
+                .store
+                .claim_mail(time::Duration::minutes(5))
+                .await
+                .unwrap()
+                .expect("the alert is mailed");
+            let link = format!("https://lanhmang.example.vn/giam-sat/website/{}", site.id);
+            assert!(mail.body.contains(&link), "{backend}: {}", mail.body);
+            assert!(mail.body.starts_with("Kính gửi Cô Lan,"), "{backend}: {}", mail.body);
+            drop(app);
+            db.cleanup().await;
+        }
+    }
+}
