@@ -14,10 +14,12 @@ pub mod activities;
 pub mod dashboard;
 pub mod error;
 pub mod links;
+pub mod news;
 pub mod notices;
 pub mod people;
 pub mod plans;
 pub mod reports;
+pub mod supervision;
 pub mod units;
 
 pub use error::{AppError, Problem, Result};

@@ -9,6 +9,7 @@ pub mod activity;
 pub mod address_policy;
 pub mod audit;
 pub mod document_number;
+pub mod finding;
 pub mod paging;
 pub mod password;
 pub mod permission;

@@ -7,6 +7,8 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
+use crate::finding::{FindingCode, Severity};
+
 /// The kinds of public web property a unit registers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -167,19 +169,11 @@ impl CheckGroup {
         matches!(self, CheckGroup::Reachability | CheckGroup::Compromise)
     }
 
-    /// The group a finding code belongs to (codes are the inspector's stable snake_case names).
-    pub fn of(code: &str) -> CheckGroup {
-        match code {
-            "no_https" | "no_https_redirect" => CheckGroup::Https,
-            c if c.starts_with("tls_") => CheckGroup::Https,
-            "weak_security_headers" | "headers_too_large" => CheckGroup::Headers,
-            "generator_disclosed" | "outdated_cms" | "mixed_content" => CheckGroup::Software,
-            "stale_content" | "malformed_feed" => CheckGroup::Freshness,
-            "disclosure_missing" | "disclosure_incomplete" => CheckGroup::Disclosure,
-            "spam_visible" | "spam_hidden" | "cloaking" | "malicious_redirect" | "spam_links" => CheckGroup::Compromise,
-            "broken_internal_link" | "broken_external_link" => CheckGroup::Links,
-            _ => CheckGroup::Reachability,
-        }
+    /// The group of a stored finding code; `None` for a code this build does not know (an
+    /// older or newer inspector's), which the rules below then treat as counting, never as
+    /// silently belonging to some group.
+    pub fn of(code: &str) -> Option<CheckGroup> {
+        FindingCode::parse(code).map(FindingCode::group)
     }
 }
 
@@ -281,12 +275,15 @@ impl StandardRules {
     /// Whether a finding counts under this standard. A disclosure gap counts only when a
     /// required part is among the missing ones (the evidence names them).
     pub fn counts(&self, code: &str, evidence: &str) -> bool {
-        if !self.checks.contains(&CheckGroup::of(code)) {
+        let Some(code) = FindingCode::parse(code) else {
+            return true;
+        };
+        if !self.checks.contains(&code.group()) {
             return false;
         }
         match code {
-            "disclosure_incomplete" => self.required_disclosure.iter().any(|p| evidence.contains(p.as_str())),
-            "disclosure_missing" => !self.required_disclosure.is_empty(),
+            FindingCode::DisclosureIncomplete => self.required_disclosure.iter().any(|p| evidence.contains(p.as_str())),
+            FindingCode::DisclosureMissing => !self.required_disclosure.is_empty(),
             _ => true,
         }
     }
@@ -298,9 +295,9 @@ impl StandardRules {
     }
 }
 
-/// Severity names as the inspector writes them.
+/// Whether a stored severity name is serious (high or critical).
 pub fn is_serious(severity: &str) -> bool {
-    matches!(severity, "high" | "critical")
+    Severity::parse(severity).is_some_and(Severity::is_serious)
 }
 
 /// A site meets the standard when it is reachable and no counted finding is serious or a
@@ -308,7 +305,11 @@ pub fn is_serious(severity: &str) -> bool {
 pub fn meets_standard<'a>(reachable: bool, findings: impl IntoIterator<Item = (&'a str, &'a str)>) -> bool {
     reachable
         && findings.into_iter().all(|(code, severity)| {
-            !is_serious(severity) && CheckGroup::of(code) != CheckGroup::Disclosure && code != "weak_security_headers"
+            !is_serious(severity)
+                && match FindingCode::parse(code) {
+                    Some(c) => !c.is_disclosure_gap() && c != FindingCode::WeakSecurityHeaders,
+                    None => true,
+                }
         })
 }
 
@@ -408,7 +409,7 @@ pub fn alert_flags(
 pub const ALERT_CERT_DAYS: i64 = 14;
 
 /// What changed between two sets of conditions.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AlertChange {
     Started(AlertFlag),
     BackToNormal,
@@ -482,12 +483,18 @@ mod tests {
 
     #[test]
     fn groups_cover_the_codes() {
-        assert_eq!(CheckGroup::of("tls_expired"), CheckGroup::Https);
-        assert_eq!(CheckGroup::of("no_https"), CheckGroup::Https);
-        assert_eq!(CheckGroup::of("mixed_content"), CheckGroup::Software);
-        assert_eq!(CheckGroup::of("spam_hidden"), CheckGroup::Compromise);
-        assert_eq!(CheckGroup::of("unreachable"), CheckGroup::Reachability);
-        assert_eq!(CheckGroup::of("disclosure_incomplete"), CheckGroup::Disclosure);
+        assert_eq!(CheckGroup::of("tls_expired"), Some(CheckGroup::Https));
+        assert_eq!(CheckGroup::of("no_https"), Some(CheckGroup::Https));
+        assert_eq!(CheckGroup::of("mixed_content"), Some(CheckGroup::Software));
+        assert_eq!(CheckGroup::of("spam_hidden"), Some(CheckGroup::Compromise));
+        assert_eq!(CheckGroup::of("unreachable"), Some(CheckGroup::Reachability));
+        assert_eq!(CheckGroup::of("disclosure_incomplete"), Some(CheckGroup::Disclosure));
+        assert_eq!(CheckGroup::of("a_code_from_a_newer_inspector"), None);
+        // An unknown code is never dropped by switching a group off.
+        let mut rules = StandardRules::default();
+        rules.checks.remove(&CheckGroup::Links);
+        assert!(rules.counts("a_code_from_a_newer_inspector", ""));
+        assert!(!rules.counts("broken_external_link", ""));
     }
 
     #[test]

@@ -6,47 +6,9 @@ use url::Url;
 
 use crate::page::Page;
 
-/// The parts a school must publish, each with the folded phrases that name it.
-pub const DISCLOSURE_PARTS: &[(&str, &[&str])] = &[
-    (
-        "Thông tin chung",
-        &["thong tin chung", "gioi thieu chung", "thong tin co ban"],
-    ),
-    (
-        "Tài chính",
-        &["tai chinh", "thu chi", "ngan sach", "du toan", "quyet toan"],
-    ),
-    (
-        "Đội ngũ",
-        &[
-            "doi ngu",
-            "can bo quan ly, giao vien",
-            "nhan su",
-            "giao vien va nhan vien",
-            "can bo, giao vien",
-        ],
-    ),
-    ("Cơ sở vật chất", &["co so vat chat"]),
-    (
-        "Đảm bảo chất lượng",
-        &[
-            "dam bao chat luong",
-            "kiem dinh chat luong",
-            "kiem dinh",
-            "chat luong giao duc",
-        ],
-    ),
-    (
-        "Kế hoạch và kết quả giáo dục",
-        &[
-            "ke hoach giao duc",
-            "ket qua giao duc",
-            "ke hoach va ket qua",
-            "ke hoach nam hoc",
-        ],
-    ),
-    ("Báo cáo thường niên", &["bao cao thuong nien"]),
-];
+/// The parts a school must publish, each with the folded phrases that name it (the domain's
+/// vocabulary: standards require parts by these names).
+pub use lanhmang_domain::finding::DISCLOSURE_PARTS;
 
 /// Whether a link or heading names the disclosure section.
 pub fn is_disclosure_label(text: &str) -> bool {

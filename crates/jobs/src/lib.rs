@@ -92,6 +92,8 @@ pub enum JobError {
     NoInspector,
     #[error("không tạo được bộ tải nguồn tin: {0}")]
     Fetch(String),
+    #[error(transparent)]
+    App(#[from] lanhmang_app::AppError),
 }
 
 /// Settings the jobs need from the configuration.
@@ -146,6 +148,8 @@ pub struct Outcome {
 #[derive(Clone)]
 pub struct Worker {
     store: Arc<Store>,
+    /// The use cases (alert and digest texts, recording a run) over the same store.
+    app: lanhmang_app::App,
     name: String,
     settings: JobSettings,
     mailer: Option<Arc<Mailer>>,
@@ -162,6 +166,7 @@ impl Worker {
     /// `name` must be unique among the workers sharing the queue (host and process id).
     pub fn new(store: Arc<Store>, name: impl Into<String>, settings: JobSettings) -> Worker {
         Worker {
+            app: lanhmang_app::App::new(store.clone(), lanhmang_app::Settings::default()),
             store,
             name: name.into(),
             settings,
@@ -176,6 +181,13 @@ impl Worker {
     /// may be fetched: only the demo and tests allow them).
     pub fn with_news_fetcher(self, fetcher: Arc<lanhmang_inspect::fetch::Fetcher>) -> Worker {
         let _ = self.news_fetcher.set(fetcher);
+        self
+    }
+
+    /// Uses `settings` for what the use cases need (the public address that absolute links in
+    /// mail are built from). Without it, links in mail are bare paths.
+    pub fn with_app_settings(mut self, settings: lanhmang_app::Settings) -> Worker {
+        self.app = lanhmang_app::App::new(self.store.clone(), settings);
         self
     }
 
@@ -314,10 +326,7 @@ impl Worker {
             }
             Some(JobKind::InspectSite) => {
                 let sup = self.supervision.as_deref().ok_or(JobError::NoInspector)?;
-                Ok((
-                    supervision::inspect_site(&self.store, sup, job, &self.name).await?,
-                    None,
-                ))
+                Ok((supervision::inspect_site(&self.app, sup, job, &self.name).await?, None))
             }
             Some(JobKind::SupervisionDigest) => {
                 let today = lanhmang_domain::report::vietnam_date(lanhmang_store::now());
@@ -325,7 +334,7 @@ impl Worker {
                 if self.store.setting(DIGEST_RUN).await?.as_deref() == Some(stamp.as_str()) {
                     return Ok(("Đã gửi bản tin website hôm nay".into(), None));
                 }
-                let n = supervision::office_digests(&self.store, today).await?;
+                let n = lanhmang_app::supervision::digest::queue_office_digests(&self.app, today).await?;
                 let pruned = self.store.prune_supervision_history().await?;
                 self.store.set_setting(DIGEST_RUN, &stamp).await?;
                 Ok((
@@ -362,7 +371,7 @@ impl Worker {
                 let report = news::poll_due_feeds(&self.store, fetcher).await?;
                 Ok((report.summary(), report.more.then_some(JobKind::PollFeeds)))
             }
-            Some(JobKind::NewsDigest) => Ok((news::run_digest(&self.store).await?, None)),
+            Some(JobKind::NewsDigest) => Ok((news::run_digest(&self.app).await?, None)),
             Some(JobKind::IndexNewsTopic) => Ok((news::index_topic(&self.store, &job.payload).await?, None)),
             None => Err(JobError::UnknownKind(job.kind.clone())),
         }

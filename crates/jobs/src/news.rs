@@ -8,14 +8,11 @@
 
 use std::sync::Arc;
 
-use lanhmang_domain::Paging;
 use lanhmang_domain::report::vietnam_date;
-use lanhmang_domain::text::date_text;
 use lanhmang_inspect::fetch::{Fetcher, Request};
 use lanhmang_store::Store;
-use lanhmang_store::news::{NewEntry, NewsFeed, NewsFilter, PollOutcome, plain_summary};
-use lanhmang_store::outbox::NewMail;
-use time::{Date, Duration, OffsetDateTime};
+use lanhmang_store::news::{NewEntry, NewsFeed, PollOutcome, plain_summary};
+use time::OffsetDateTime;
 
 use crate::JobError;
 
@@ -155,92 +152,17 @@ pub async fn poll_due_feeds(store: &Store, fetcher: Arc<Fetcher>) -> Result<Poll
     Ok(report)
 }
 
-/// The ISO week of a day, as "2026-W48".
-pub fn iso_week(d: Date) -> String {
-    let (year, week, _) = d.to_iso_week_date();
-    format!("{year}-W{week:02}")
-}
-
-/// Queues the weekly digest to every office that follows feeds: the last seven days' new
-/// entries per topic (count and a few titles) and the schools whose sites published nothing.
-/// One mail per office administrator per ISO week (dedup keys). Returns how many were queued.
-pub async fn queue_weekly_digest(store: &Store, today: Date) -> Result<usize, JobError> {
-    let week = iso_week(today);
-    let from = today - Duration::days(6);
-    let since = lanhmang_store::now() - Duration::days(7);
-    let mut queued = 0;
-    for office in store.news_digest_offices().await? {
-        if office.recipients.is_empty() {
-            continue;
-        }
-        let base = NewsFilter {
-            roots: vec![office.unit_id],
-            from: Some(from),
-            to: Some(today),
-            ..Default::default()
-        };
-        let (_, total) = store.search_news(&base, Paging { page: 1, per_page: 1 }).await?;
-        let mut body = format!(
-            "Tin tức ngành tuần {week} ({} – {}) của {}.\n\nTổng số tin mới: {total}.\n",
-            date_text(from),
-            date_text(today),
-            office.name
-        );
-        for topic in store.news_topics(&office.ancestry).await? {
-            let filter = NewsFilter {
-                topic_id: Some(topic.id),
-                ..base.clone()
-            };
-            let (items, n) = store.search_news(&filter, Paging { page: 1, per_page: 3 }).await?;
-            body.push_str(&format!("\n{} – {n} tin\n", topic.name));
-            for item in items {
-                body.push_str(&format!("  • {} ({})\n", item.title, item.url));
-            }
-        }
-        let silent = store.news_silent_sites(office.unit_id, since, 31).await?;
-        if silent.is_empty() {
-            body.push_str("\nTất cả trang web của các trường đều có tin mới trong tuần.\n");
-        } else {
-            body.push_str("\nCác trường có trang web không đăng tin nào trong tuần:\n");
-            for (name, url) in silent.iter().take(30) {
-                body.push_str(&format!("  • {name} – {url}\n"));
-            }
-            if silent.len() > 30 {
-                body.push_str("  • … và các trường khác (xem mục Tin tức → Hoạt động đăng tin).\n");
-            }
-        }
-        body.push_str("\nXem và tìm kiếm đầy đủ tại mục Tin tức (/tin-tuc) của Lành Mạng.\n\nTrân trọng,\nLành Mạng");
-        for (name, email) in &office.recipients {
-            let mail = NewMail {
-                to_address: email.clone(),
-                to_name: name.clone(),
-                subject: format!("Tin tức ngành tuần {week}: {total} tin mới"),
-                body: format!("Kính gửi {name},\n\n{body}"),
-                reason: "news_digest",
-                plan_id: None,
-                unit_id: Some(office.unit_id),
-                dedup_key: Some(format!("news_digest:{}:{email}:{week}", office.unit_id)),
-            };
-            match store.queue_mail(&mail).await {
-                Ok(true) => queued += 1,
-                Ok(false) => {}
-                // One bad address must not stop the others' digest.
-                Err(lanhmang_store::StoreError::Conflict(m)) => tracing::warn!(%m, "news digest not queued"),
-                Err(e) => return Err(e.into()),
-            }
-        }
-    }
-    Ok(queued)
-}
+pub use lanhmang_app::news::iso_week;
 
 /// Runs the digest unless this week's went out already; returns the job's summary.
-pub async fn run_digest(store: &Store) -> Result<String, JobError> {
+pub async fn run_digest(app: &lanhmang_app::App) -> Result<String, JobError> {
+    let store = &*app.store;
     let today = vietnam_date(lanhmang_store::now());
     let week = iso_week(today);
     if store.setting(DIGEST_RUN).await?.as_deref() == Some(week.as_str()) {
         return Ok(format!("Bản tin tuần {week} đã được gửi"));
     }
-    let n = queue_weekly_digest(store, today).await?;
+    let n = lanhmang_app::news::queue_weekly_digest(app, today).await?;
     store.set_setting(DIGEST_RUN, &week).await?;
     Ok(format!("{n} thư bản tin tuần {week} đã vào hàng đợi"))
 }
@@ -284,6 +206,9 @@ mod tests {
     use lanhmang_inspect::{InspectConfig, Inspector};
     use lanhmang_store::AuditContext;
     use lanhmang_store::test_support::{TestDb, backends};
+
+    use lanhmang_domain::Paging;
+    use time::{Date, Duration};
 
     use super::*;
 
@@ -457,11 +382,19 @@ mod tests {
                 .await
                 .unwrap();
             assert_eq!(schedule(&store).await.unwrap(), 1, "{backend}: the digest is due");
-            let summary = run_digest(&store).await.unwrap();
+            let app = lanhmang_app::App::new(
+                Arc::new(store),
+                lanhmang_app::Settings {
+                    links: lanhmang_app::Links::new(Some("https://lanhmang.example.vn")),
+                    ..Default::default()
+                },
+            );
+            let store = &*app.store;
+            let summary = run_digest(&app).await.unwrap();
             assert!(summary.starts_with("1 thư"), "{backend}: {summary}");
-            assert!(run_digest(&store).await.unwrap().contains("đã được gửi"), "{backend}");
+            assert!(run_digest(&app).await.unwrap().contains("đã được gửi"), "{backend}");
             assert_eq!(
-                queue_weekly_digest(&store, vietnam_date(lanhmang_store::now()))
+                lanhmang_app::news::queue_weekly_digest(&app, vietnam_date(lanhmang_store::now()))
                     .await
                     .unwrap(),
                 0,
@@ -483,6 +416,11 @@ mod tests {
             assert!(body.contains("Lừa đảo trực tuyến – 1 tin"), "{backend}: {body}");
             assert!(
                 body.contains("Cảnh báo lừa đảo trực tuyến mùa tựu trường"),
+                "{backend}: {body}"
+            );
+            // The link to the news can be clicked in a mail client: it is absolute.
+            assert!(
+                body.contains("https://lanhmang.example.vn/tin-tuc"),
                 "{backend}: {body}"
             );
             db.cleanup().await;

@@ -6,14 +6,14 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration as StdDuration;
 
+use lanhmang_app::App;
+use lanhmang_domain::finding::{FindingCode, Severity};
 use lanhmang_domain::supervision::{self, StandardRules};
 use lanhmang_inspect::config::InspectConfig;
 use lanhmang_inspect::fetch::{Fetcher, Request};
-use lanhmang_inspect::finding::FindingCode;
 use lanhmang_inspect::inspector::{Inspector, SiteReport};
 use lanhmang_store::Store;
 use lanhmang_store::jobs::Job;
-use lanhmang_store::outbox::NewMail;
 use lanhmang_store::sites::{FoundIssue, InspectionRecord};
 use serde::Deserialize;
 use time::{Duration, OffsetDateTime};
@@ -72,7 +72,8 @@ impl Supervision {
 
 /// Runs one inspection job and stores its result, completing the job in the same transaction
 /// (only while `worker` still holds its lease).
-pub async fn inspect_site(store: &Store, sup: &Supervision, job: &Job, worker: &str) -> Result<String, JobError> {
+pub async fn inspect_site(app: &App, sup: &Supervision, job: &Job, worker: &str) -> Result<String, JobError> {
+    let store = &*app.store;
     let payload: InspectPayload =
         serde_json::from_str(&job.payload).map_err(|e| JobError::BadPayload(format!("{}: {e}", job.payload)))?;
     let Some(site) = store.site(payload.site_id).await? else {
@@ -102,10 +103,10 @@ pub async fn inspect_site(store: &Store, sup: &Supervision, job: &Job, worker: &
     record.standard_id = standard.as_ref().map(|s| s.id);
     record.started_at = started_at;
     let feeds = feed_urls(&record.detail);
-    let recorded = store.record_inspection(&record).await?;
+    let (recorded, new_feeds) = lanhmang_app::supervision::inspection::record(app, &record, &feeds).await?;
     // Feeds found on the site are followed; new ones are read at once rather than at the next
     // scheduler round.
-    if !feeds.is_empty() && store.discover_site_feeds(site.id, &feeds).await? > 0 {
+    if new_feeds > 0 {
         let kind = crate::JobKind::PollFeeds.as_str();
         store.enqueue_job(kind, "{}", lanhmang_store::now(), Some(kind)).await?;
     }
@@ -190,16 +191,11 @@ pub fn record_of(report: &SiteReport, rules: &StandardRules) -> InspectionRecord
         .any(|i| FindingCode::parse(&i.code).is_some_and(|c| c.is_compromise()));
     let disclosure_gap = issues
         .iter()
-        .any(|i| matches!(i.code.as_str(), "disclosure_missing" | "disclosure_incomplete"));
+        .any(|i| FindingCode::parse(&i.code).is_some_and(|c| c.is_disclosure_gap()));
     let broken_links = report
         .findings
         .iter()
-        .filter(|f| {
-            matches!(
-                f.code,
-                FindingCode::BrokenInternalLink | FindingCode::BrokenExternalLink
-            )
-        })
+        .filter(|f| f.code.is_broken_link())
         .map(|f| f.evidence.split(", ").filter(|s| !s.is_empty()).count() as i64)
         .sum();
     // Reachable for visitors: an answer below 500 at the end of the redirects. A redirect loop
@@ -270,11 +266,8 @@ fn cap_detail(detail: serde_json::Value) -> String {
     }
 }
 
-fn severity_name(s: lanhmang_inspect::finding::Severity) -> String {
-    serde_json::to_value(s)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_else(|| "medium".into())
+fn severity_name(s: Severity) -> String {
+    s.as_str().to_string()
 }
 
 /// The hourly check: one request to the home page.
@@ -308,67 +301,6 @@ async fn check_reachability(fetcher: &Fetcher, target: &Url) -> InspectionRecord
             }
         }
     }
-}
-
-/// The daily digest: one mail per office with the day's alerts in its subtree and the current
-/// figures; once per office per day (dedup keys).
-pub async fn office_digests(store: &Store, today: time::Date) -> Result<usize, JobError> {
-    let since = lanhmang_store::now() - Duration::days(1);
-    let mut queued = 0;
-    for (unit_id, ancestry, name) in store.supervising_offices().await? {
-        let alerts = store.alerts_since(&ancestry, since, 200).await?;
-        let o = store.sites_overview(&[unit_id], None).await?;
-        let mut body = format!(
-            "Kính gửi {name},\n\nTình hình website trong phạm vi quản lý ngày {}:\n\
-             - {} website đang theo dõi; {} không truy cập được; {} đạt tiêu chí, {} chưa đạt.\n\
-             - Chứng chỉ: {} sắp hết hạn trong 30 ngày, {} đã hết hạn.\n\
-             - {} website có dấu hiệu bị tấn công; {} thiếu nội dung công khai.\n\n",
-            lanhmang_domain::text::date_text(today),
-            o.total,
-            o.down,
-            o.meets_standard,
-            o.failing_standard,
-            o.cert_expiring,
-            o.cert_expired,
-            o.compromised,
-            o.disclosure_gap
-        );
-        if alerts.is_empty() {
-            body.push_str("Trong 24 giờ qua không có cảnh báo mới.\n");
-        } else {
-            body.push_str(&format!("Cảnh báo trong 24 giờ qua ({}):\n", alerts.len()));
-            for a in &alerts {
-                body.push_str(&format!("- {} ({})\n", a.title, a.unit_name));
-            }
-        }
-        body.push_str("\nXem tổng quan: /giam-sat\n\n— Lành Mạng");
-        for (person, role) in store.people_with_roles_in_unit(unit_id).await? {
-            let Some(email) = person.email.clone().filter(|e| !e.trim().is_empty()) else {
-                continue;
-            };
-            if role != lanhmang_domain::Role::OfficeAdmin || person.disabled {
-                continue;
-            }
-            let mail = NewMail {
-                to_address: email,
-                to_name: person.display_name.clone(),
-                subject: format!(
-                    "[Lành Mạng] Tình hình website ngày {}: {} cảnh báo",
-                    lanhmang_domain::text::date_text(today),
-                    alerts.len()
-                ),
-                body: body.clone(),
-                reason: "supervision_digest",
-                plan_id: None,
-                unit_id: Some(unit_id),
-                dedup_key: Some(format!("digest:{unit_id}:{today}:{}", person.id)),
-            };
-            if store.queue_mail(&mail).await? {
-                queued += 1;
-            }
-        }
-    }
-    Ok(queued)
 }
 
 /// Looks up registration expiry dates through RDAP for hosts not checked in a week; each host
@@ -589,9 +521,33 @@ mod tests {
             assert_eq!(lookup_domains(&store, &without, 10).await.unwrap(), 0);
 
             let today = lanhmang_domain::report::vietnam_date(lanhmang_store::now());
-            assert_eq!(office_digests(&store, today).await.unwrap(), 1, "{backend}");
-            assert_eq!(office_digests(&store, today).await.unwrap(), 0, "{backend}: once a day");
-            drop(store);
+            let app = lanhmang_app::App::new(
+                Arc::new(store),
+                lanhmang_app::Settings {
+                    links: lanhmang_app::Links::new(Some("https://lanhmang.example.vn/")),
+                    ..Default::default()
+                },
+            );
+            let digests = |app: lanhmang_app::App| async move {
+                lanhmang_app::supervision::digest::queue_office_digests(&app, today)
+                    .await
+                    .unwrap()
+            };
+            assert_eq!(digests(app.clone()).await, 1, "{backend}");
+            assert_eq!(digests(app.clone()).await, 0, "{backend}: once a day");
+            // The digest's link can be clicked in a mail client: it is absolute.
+            let mail = app
+                .store
+                .claim_mail(time::Duration::minutes(5))
+                .await
+                .unwrap()
+                .expect("the digest is queued");
+            assert!(
+                mail.body.contains("https://lanhmang.example.vn/giam-sat\n"),
+                "{backend}: {}",
+                mail.body
+            );
+            drop(app);
             db.cleanup().await;
         }
     }

@@ -579,6 +579,14 @@ impl Config {
         ))
     }
 
+    /// What the use cases need, for the workers (the web builds the same from [`Config::web`]).
+    pub fn app_settings(&self) -> lanhmang_app::Settings {
+        lanhmang_app::Settings {
+            links: lanhmang_app::Links::new(self.public_url.as_deref()),
+            allow_private_sites: self.inspect.allow_private_targets.unwrap_or(false),
+        }
+    }
+
     pub fn web(&self) -> lanhmang_web::WebConfig {
         lanhmang_web::WebConfig {
             https: self.https(),

@@ -229,6 +229,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let (tx, rx) = tokio::sync::watch::channel(false);
             let worker = tokio::spawn(
                 lanhmang_jobs::Worker::new(store.clone(), server::worker_name("worker"), settings.clone())
+                    .with_app_settings(config.app_settings())
                     .with_mailer(mailer)
                     .with_supervision(Some(supervision))
                     .run_all(rx.clone()),

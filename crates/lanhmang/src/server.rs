@@ -108,6 +108,7 @@ pub async fn start_with(
     let settings = job_settings(config);
     for i in 0..config.workers {
         let worker = Worker::new(store.clone(), worker_name(&format!("serve{i}")), settings.clone())
+            .with_app_settings(config.app_settings())
             .with_mailer(mailer.clone())
             .with_supervision(Some(supervision.clone()));
         background.push(tokio::spawn(worker.run_all(watch_rx.clone())));

@@ -26,7 +26,6 @@ mod ops;
 pub mod pages;
 pub mod routes;
 mod static_files;
-pub mod supervision;
 
 pub use error::AppError;
 pub use routes::{Need, RouteInfo};

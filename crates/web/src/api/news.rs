@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use super::{ApiIdentity, ApiQuery, ListJson, paging};
 use crate::AppState;
 use crate::error::ApiError;
-use crate::pages::news::{FilterProblem, RawNewsFilter, news_filter};
+use lanhmang_app::news::{FilterProblem, RawNewsFilter, news_filter, search};
 
 #[derive(Deserialize, Default)]
 pub struct NewsQuery {
@@ -44,10 +44,7 @@ pub async fn list(
         topic: q.topic,
         sort: q.sort,
     };
-    let filter = match news_filter(&state, &identity, &raw)
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?
-    {
+    let filter = match news_filter(&state.app, &identity, &raw).await? {
         Ok(f) => f,
         Err(problems) => {
             if problems.iter().any(|p| matches!(p, FilterProblem::OutOfScope(_))) {
@@ -58,7 +55,7 @@ pub async fn list(
             ));
         }
     };
-    let (items, total) = state.store.search_news(&filter, paging).await?;
+    let (items, total) = search(&state.app, &filter, paging).await?;
     Ok(Json(ListJson {
         items,
         total,

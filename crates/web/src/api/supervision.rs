@@ -1,22 +1,23 @@
 //! `/api/v1` for website supervision: sites, findings and "inspect now". Same rules as the
-//! pages (crate::supervision): a school's website administrator sees that school's sites, an
-//! office its subtree; anything else is a 404.
+//! pages (`lanhmang_app::supervision`): a school's website administrator sees that school's
+//! sites, an office its subtree; anything else is a 404.
 
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use lanhmang_app::supervision::findings::{self as sup_findings, Move, RawFindingFilter, finding_title};
+use lanhmang_app::supervision::inspection::{self as sup_inspection, InspectTarget};
+use lanhmang_app::supervision::registry::{self as sup_registry, RawSiteFilter, Registration};
+use lanhmang_app::supervision::{self as service};
 use lanhmang_domain::Action;
-use lanhmang_store::sites::{FindingFilter, Registered, Site, SiteFilter, SiteFinding};
+use lanhmang_store::sites::{Site, SiteFinding};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::{ApiIdentity, ApiJson, ApiQuery, ListJson, paging};
 use crate::AppState;
-use crate::auth::ClientIp;
 use crate::error::ApiError;
-use crate::pages::supervision::{parse_finding_state, parse_site_filters};
-use crate::supervision as service;
 
 fn id(raw: &str) -> Result<i64, ApiError> {
     raw.parse::<i64>().ok().filter(|v| *v > 0).ok_or(ApiError::NotFound)
@@ -24,6 +25,16 @@ fn id(raw: &str) -> Result<i64, ApiError> {
 
 fn opt_id(raw: &Option<String>, name: &str) -> Result<Option<i64>, ApiError> {
     service::optional_id(raw, name).map_err(ApiError::BadRequest)
+}
+
+/// A malformed list filter is a 400, as documented; scope answers stay 404.
+fn filter_error(e: lanhmang_app::AppError) -> ApiError {
+    match e {
+        lanhmang_app::AppError::Invalid(problems) => {
+            ApiError::BadRequest(lanhmang_app::error::messages(&problems).join(" "))
+        }
+        other => other.into(),
+    }
 }
 
 #[derive(Serialize)]
@@ -102,9 +113,7 @@ impl From<&SiteFinding> for FindingJson {
             site_url: f.site_url.clone(),
             unit_id: f.unit_id,
             code: f.code.clone(),
-            title: lanhmang_domain::remediation::guide(&f.code)
-                .map(|g| g.title.to_string())
-                .unwrap_or_else(|| f.code.clone()),
+            title: finding_title(&f.code),
             severity: f.severity.clone(),
             status: f.state.clone(),
             evidence: f.evidence.clone(),
@@ -134,21 +143,17 @@ pub async fn list_sites(
     ApiQuery(q): ApiQuery<SitesQuery>,
 ) -> Result<Json<ListJson<SiteJson>>, ApiError> {
     let paging = paging(&q.page, &q.per_page)?;
-    let (grade, status, problem) = parse_site_filters(q.grade.as_deref(), q.status.as_deref(), q.problem.as_deref())
-        .map_err(ApiError::BadRequest)?;
-    let unit = match opt_id(&q.unit_id, "unit_id")? {
-        Some(id) => Some(service::unit_in_scope(&state, &identity, id, Action::ViewSites).await?),
-        None => None,
+    let raw = RawSiteFilter {
+        unit_id: opt_id(&q.unit_id, "unit_id")?,
+        grade: q.grade,
+        status: q.status,
+        problem: q.problem,
+        q: q.q,
     };
-    let filter = SiteFilter {
-        roots: service::view_roots(&identity),
-        unit_ancestry: unit.map(|u| u.ancestry),
-        grade,
-        status,
-        problem,
-        q: q.q.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
-    };
-    let (sites, total) = state.store.list_sites(&filter, paging).await?;
+    let (filter, _) = sup_registry::site_filter(&state.app, &identity, &raw)
+        .await
+        .map_err(filter_error)?;
+    let (sites, total) = sup_registry::list_sites(&state.app, &filter, paging).await?;
     Ok(Json(ListJson {
         items: sites.iter().map(SiteJson::from).collect(),
         total,
@@ -170,16 +175,11 @@ pub struct NewSiteJson {
 pub async fn create_site(
     State(state): State<AppState>,
     ApiIdentity(identity): ApiIdentity,
-    ip: ClientIp,
     ApiJson(body): ApiJson<NewSiteJson>,
 ) -> Result<Response, ApiError> {
-    let unit = service::unit_in_scope(&state, &identity, body.unit_id, Action::ManageSites).await?;
-    let site = service::parse_new_site(&state, unit.id, &body.url, &body.kind, &body.name)
-        .await
-        .map_err(|errors| ApiError::Unprocessable(errors.into_iter().map(|(_, m)| m).collect()))?;
-    match service::register(&state, &identity.audit(&ip), &unit, &site).await? {
-        Registered::Added(s) => Ok((StatusCode::CREATED, Json(SiteJson::from(&s))).into_response()),
-        Registered::Duplicate(s) => Ok((
+    match sup_registry::create_site(&state.app, &identity, body.unit_id, &body.url, &body.kind, &body.name).await? {
+        Registration::Added(s) => Ok((StatusCode::CREATED, Json(SiteJson::from(&s))).into_response()),
+        Registration::Duplicate { site: s, visible } => Ok((
             StatusCode::CONFLICT,
             Json(json!({
                 "error": {
@@ -187,12 +187,7 @@ pub async fn create_site(
                     "message": format!("Địa chỉ {} đã được đăng ký; không thêm lần nữa.", s.url),
                 },
                 // The existing registration is named only to those who may see it.
-                "site_id": lanhmang_domain::authorize(
-                    &identity.permissions,
-                    Action::ViewSites,
-                    lanhmang_domain::Target::Unit(&s.ancestry),
-                )
-                .then_some(s.id),
+                "site_id": visible.then_some(s.id),
             })),
         )
             .into_response()),
@@ -212,18 +207,8 @@ pub async fn site(
     ApiIdentity(identity): ApiIdentity,
     Path(raw): Path<String>,
 ) -> Result<Json<SiteDetailJson>, ApiError> {
-    let site = service::visible_site(&state, &identity, id(&raw)?, Action::ViewSites).await?;
-    let (open, _) = state
-        .store
-        .list_findings(
-            &FindingFilter {
-                roots: site.ancestry.clone(),
-                site_id: Some(site.id),
-                ..Default::default()
-            },
-            lanhmang_domain::Paging { page: 1, per_page: 500 },
-        )
-        .await?;
+    let site = service::visible_site(&state.app, &identity, id(&raw)?, Action::ViewSites).await?;
+    let open = sup_findings::site_findings(&state.app, &site, None, 500).await?;
     let latest = state
         .store
         .site_runs(site.id, false, 1)
@@ -267,31 +252,15 @@ pub async fn list_findings(
     ApiQuery(q): ApiQuery<FindingsQuery>,
 ) -> Result<Json<ListJson<FindingJson>>, ApiError> {
     let paging = paging(&q.page, &q.per_page)?;
-    let status = parse_finding_state(q.status.as_deref()).map_err(ApiError::BadRequest)?;
-    let unit = match opt_id(&q.unit_id, "unit_id")? {
-        Some(id) => Some(service::unit_in_scope(&state, &identity, id, Action::ViewSites).await?),
-        None => None,
+    let raw = RawFindingFilter {
+        unit_id: opt_id(&q.unit_id, "unit_id")?,
+        site_id: opt_id(&q.site_id, "site_id")?,
+        state: q.status,
     };
-    let site_id = match opt_id(&q.site_id, "site_id")? {
-        Some(id) => Some(
-            service::visible_site(&state, &identity, id, Action::ViewSites)
-                .await?
-                .id,
-        ),
-        None => None,
-    };
-    let (rows, total) = state
-        .store
-        .list_findings(
-            &FindingFilter {
-                roots: service::view_roots(&identity),
-                unit_ancestry: unit.map(|u| u.ancestry),
-                site_id,
-                state: status,
-            },
-            paging,
-        )
-        .await?;
+    let (filter, _) = sup_findings::finding_filter(&state.app, &identity, &raw)
+        .await
+        .map_err(filter_error)?;
+    let (rows, total) = sup_findings::list_findings(&state.app, &filter, paging).await?;
     Ok(Json(ListJson {
         items: rows.iter().map(FindingJson::from).collect(),
         total,
@@ -303,30 +272,27 @@ pub async fn list_findings(
 async fn move_finding(
     state: AppState,
     identity: crate::auth::Identity,
-    ip: ClientIp,
     raw: String,
-    fixed: bool,
+    to: Move,
 ) -> Result<Json<FindingJson>, ApiError> {
-    let f = service::move_finding(&state, &identity, &identity.audit(&ip), id(&raw)?, fixed).await?;
+    let f = sup_findings::move_finding(&state.app, &identity, id(&raw)?, to).await?;
     Ok(Json(FindingJson::from(&f)))
 }
 
 pub async fn acknowledge(
     State(state): State<AppState>,
     ApiIdentity(identity): ApiIdentity,
-    ip: ClientIp,
     Path(raw): Path<String>,
 ) -> Result<Json<FindingJson>, ApiError> {
-    move_finding(state, identity, ip, raw, false).await
+    move_finding(state, identity, raw, Move::Acknowledge).await
 }
 
 pub async fn fixed(
     State(state): State<AppState>,
     ApiIdentity(identity): ApiIdentity,
-    ip: ClientIp,
     Path(raw): Path<String>,
 ) -> Result<Json<FindingJson>, ApiError> {
-    move_finding(state, identity, ip, raw, true).await
+    move_finding(state, identity, raw, Move::Fixed).await
 }
 
 #[derive(Deserialize)]
@@ -339,10 +305,10 @@ pub struct InspectJson {
 pub async fn create_inspection(
     State(state): State<AppState>,
     ApiIdentity(identity): ApiIdentity,
-    ip: ClientIp,
     ApiJson(body): ApiJson<InspectJson>,
 ) -> Result<Response, ApiError> {
-    let request = service::inspect_now(&state, &identity, &identity.audit(&ip), body.site_id, body.unit_id).await?;
+    let target = InspectTarget::from_ids(body.site_id, body.unit_id).map_err(filter_error)?;
+    let request = sup_inspection::inspect_now(&state.app, &identity, target).await?;
     Ok((StatusCode::ACCEPTED, Json(json!({ "id": request }))).into_response())
 }
 
@@ -351,7 +317,7 @@ pub async fn inspection(
     ApiIdentity(identity): ApiIdentity,
     Path(raw): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let p = service::progress(&state, &identity, id(&raw)?).await?;
+    let p = sup_inspection::progress(&state.app, &identity, id(&raw)?).await?;
     Ok(Json(json!({
         "id": p.id,
         "unit_id": p.unit_id,

@@ -8,11 +8,16 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use lanhmang_app::supervision::findings::{self as sup_findings, Move, RawFindingFilter, finding_title};
+use lanhmang_app::supervision::inspection::{self as sup_inspection, InspectTarget};
+use lanhmang_app::supervision::registry::{self as sup_registry, RawSiteFilter, Registration};
+use lanhmang_app::supervision::standards::{self as sup_standards, StandardForm, StandardSaved};
+use lanhmang_app::supervision::{self as service, manages};
+use lanhmang_domain::finding::{DISCLOSURE_PARTS, Severity};
 use lanhmang_domain::remediation::{self, Guide};
 use lanhmang_domain::supervision::{CheckGroup, GRADES, SiteKind, StandardRules};
-use lanhmang_domain::{Action, Paging, Target, authorize};
-use lanhmang_inspect::finding::FindingCode;
-use lanhmang_store::sites::{FindingFilter, Registered, Site, SiteFilter, SiteFinding};
+use lanhmang_domain::{Action, Paging};
+use lanhmang_store::sites::{Site, SiteFinding};
 use lanhmang_store::{Unit, UnitFilter as StoreUnitFilter};
 use serde::Deserialize;
 use time::OffsetDateTime;
@@ -20,11 +25,10 @@ use time::OffsetDateTime;
 use super::units::Choice;
 use super::{PageForm, paging, parse_id};
 use crate::AppState;
-use crate::auth::{ClientIp, Identity};
+use crate::auth::Identity;
 use crate::charts::{GradeBars, ScoreChart};
 use crate::error::AppError;
 use crate::layout::{FieldErrors, Layout, Pager, render};
-use crate::supervision as service;
 
 const SECTION: &str = "/giam-sat";
 
@@ -69,13 +73,7 @@ fn status_label(status: &str) -> &'static str {
 }
 
 fn severity_label(severity: &str) -> &'static str {
-    match severity {
-        "critical" => "Nghiêm trọng",
-        "high" => "Cao",
-        "medium" => "Trung bình",
-        "low" => "Thấp",
-        _ => "Thông tin",
-    }
+    Severity::parse(severity).map_or("—", Severity::label)
 }
 
 fn state_label(state: &str) -> &'static str {
@@ -85,13 +83,6 @@ fn state_label(state: &str) -> &'static str {
         "fixed" => "Đã báo sửa, chờ kiểm tra lại",
         _ => "Đã xử lý",
     }
-}
-
-fn finding_title(code: &str) -> String {
-    remediation::guide(code)
-        .map(|g| g.title.to_string())
-        .or_else(|| FindingCode::parse(code).map(|c| c.message().to_string()))
-        .unwrap_or_else(|| code.to_string())
 }
 
 /// Units someone may pick from, indented by depth (at most 500).
@@ -115,12 +106,8 @@ async fn unit_choices(state: &AppState, roots: &[i64], selected: Option<i64>) ->
 
 /// The unit filter of a page: a unit inside the person's scope (or none).
 async fn unit_filter(state: &AppState, identity: &Identity, raw: &Option<String>) -> Result<Option<Unit>, AppError> {
-    match service::optional_id(raw, "Mã đơn vị").map_err(AppError::BadRequest)? {
-        None => Ok(None),
-        Some(id) => Ok(Some(
-            service::unit_in_scope(state, identity, id, Action::ViewSites).await?,
-        )),
-    }
+    let id = service::optional_id(raw, "Mã đơn vị").map_err(AppError::BadRequest)?;
+    Ok(service::unit_filter(&state.app, identity, id).await?)
 }
 
 // ----- Overview -----
@@ -229,14 +216,9 @@ pub async fn overview(
         },
     ];
     let (units, _) = unit_choices(&state, &roots, unit.as_ref().map(|u| u.id)).await?;
-    let inspect_unit = match &unit {
-        Some(u) if authorize(&identity.permissions, Action::ManageSites, Target::Unit(&u.ancestry)) => u.id.to_string(),
-        Some(_) => String::new(),
-        None => lanhmang_domain::permission::scope_roots(&identity.permissions, Action::ManageSites)
-            .first()
-            .map(|id| id.to_string())
-            .unwrap_or_default(),
-    };
+    let inspect_unit = service::inspect_unit(&identity, unit.as_ref())
+        .map(|id| id.to_string())
+        .unwrap_or_default();
     render(&OverviewPage {
         layout: layout("Giám sát website", &identity, q.tb.as_deref()),
         unit_name: unit.as_ref().map(|u| u.name.clone()).unwrap_or_default(),
@@ -255,8 +237,8 @@ pub async fn overview(
             },
         }
         .svg(),
-        can_manage: lanhmang_domain::permission::can_somewhere(&identity.permissions, Action::ManageSites),
-        can_standards: lanhmang_domain::permission::can_somewhere(&identity.permissions, Action::ManageStandards),
+        can_manage: service::can_manage_somewhere(&identity),
+        can_standards: service::can_edit_standards_somewhere(&identity),
         inspect_unit,
     })
 }
@@ -332,37 +314,6 @@ pub struct SitesQuery {
     pub tb: Option<String>,
 }
 
-/// The site list's filters, parsed: (grade, status, problem).
-pub type SiteFilters = (Option<String>, Option<String>, Option<String>);
-
-/// The site list's filters, parsed; shared with the API.
-pub fn parse_site_filters(
-    grade: Option<&str>,
-    status: Option<&str>,
-    problem: Option<&str>,
-) -> Result<SiteFilters, String> {
-    let grade = match grade.map(str::trim).filter(|g| !g.is_empty()) {
-        None => None,
-        Some(g) if g == "none" || GRADES.contains(&g) => Some(g.to_string()),
-        Some(g) => return Err(format!("Hạng «{g}» không hợp lệ (A+, A, A-, … F, hoặc none).")),
-    };
-    let status = match status.map(str::trim).filter(|s| !s.is_empty()) {
-        None => None,
-        Some(s @ ("up" | "down" | "pending")) => Some(s.to_string()),
-        Some(s) => return Err(format!("Trạng thái «{s}» không hợp lệ (up, down hoặc pending).")),
-    };
-    let problem = match problem.map(str::trim).filter(|s| !s.is_empty()) {
-        None => None,
-        Some(p @ ("cert" | "compromised" | "disclosure" | "failing")) => Some(p.to_string()),
-        Some(p) => {
-            return Err(format!(
-                "Vấn đề «{p}» không hợp lệ (cert, compromised, disclosure hoặc failing)."
-            ));
-        }
-    };
-    Ok((grade, status, problem))
-}
-
 pub async fn sites(
     State(state): State<AppState>,
     identity: Identity,
@@ -370,19 +321,17 @@ pub async fn sites(
 ) -> Result<Response, AppError> {
     let paging = paging(&q.page, &q.per_page)?;
     let roots = service::view_roots(&identity);
-    let unit = unit_filter(&state, &identity, &q.don_vi).await?;
-    let (grade, status, problem) = parse_site_filters(q.hang.as_deref(), q.trang_thai.as_deref(), q.van_de.as_deref())
-        .map_err(AppError::BadRequest)?;
-    let search = q.q.as_deref().unwrap_or("").trim().to_string();
-    let filter = SiteFilter {
-        roots: roots.clone(),
-        unit_ancestry: unit.as_ref().map(|u| u.ancestry.clone()),
-        grade: grade.clone(),
-        status: status.clone(),
-        problem: problem.clone(),
-        q: (!search.is_empty()).then(|| search.clone()),
+    let raw = RawSiteFilter {
+        unit_id: service::optional_id(&q.don_vi, "Mã đơn vị").map_err(AppError::BadRequest)?,
+        grade: q.hang.clone(),
+        status: q.trang_thai.clone(),
+        problem: q.van_de.clone(),
+        q: q.q.clone(),
     };
-    let (sites, total) = state.store.list_sites(&filter, paging).await?;
+    let (filter, unit) = sup_registry::site_filter(&state.app, &identity, &raw).await?;
+    let (grade, status, problem) = (filter.grade.clone(), filter.status.clone(), filter.problem.clone());
+    let search = filter.q.clone().unwrap_or_default();
+    let (sites, total) = sup_registry::list_sites(&state.app, &filter, paging).await?;
     let params = [
         ("don_vi", unit.as_ref().map(|u| u.id.to_string()).unwrap_or_default()),
         ("hang", grade.clone().unwrap_or_default()),
@@ -423,7 +372,7 @@ pub async fn sites(
         problems,
         q: search,
         filtered: params.iter().any(|(_, v)| !v.is_empty()),
-        can_manage: lanhmang_domain::permission::can_somewhere(&identity.permissions, Action::ManageSites),
+        can_manage: service::can_manage_somewhere(&identity),
     })
 }
 
@@ -458,7 +407,7 @@ async fn new_site_page(
     form: &NewSiteForm,
     errors: FieldErrors,
 ) -> Result<NewSitePage, AppError> {
-    let roots = lanhmang_domain::permission::scope_roots(&identity.permissions, Action::ManageSites);
+    let roots = service::manage_roots(identity);
     let selected = form.unit_id.trim().parse::<i64>().ok();
     let (units, _) = unit_choices(state, &roots, selected).await?;
     let kind = SiteKind::parse(&form.kind).unwrap_or(SiteKind::Website);
@@ -482,12 +431,11 @@ pub async fn new_site_form(State(state): State<AppState>, identity: Identity) ->
 pub async fn create_site(
     State(state): State<AppState>,
     identity: Identity,
-    ip: ClientIp,
     PageForm(form): PageForm<NewSiteForm>,
 ) -> Result<Response, AppError> {
     let mut errors = FieldErrors::default();
     let unit = match form.unit_id.trim().parse::<i64>() {
-        Ok(id) => match service::unit_in_scope(&state, &identity, id, Action::ManageSites).await {
+        Ok(id) => match service::unit_in_scope(&state.app, &identity, id, Action::ManageSites).await {
             Ok(u) => Some(u),
             Err(_) => {
                 errors.add("unit_id", "Bạn không quản lý website của đơn vị này.");
@@ -499,8 +447,8 @@ pub async fn create_site(
             None
         }
     };
-    let parsed = service::parse_new_site(
-        &state,
+    let parsed = sup_registry::parse_new_site(
+        &state.app,
         unit.as_ref().map_or(0, |u| u.id),
         &form.url,
         &form.kind,
@@ -509,22 +457,28 @@ pub async fn create_site(
     .await;
     let site = match parsed {
         Ok(site) => Some(site),
-        Err(list) => {
-            for (field, message) in list {
-                errors.add(field, message);
-            }
+        Err(lanhmang_app::AppError::Invalid(list)) => {
+            errors.add_problems(
+                list.into_iter()
+                    .map(|p| lanhmang_app::Problem {
+                        field: p.field.or_else(|| Some("url".into())),
+                        message: p.message,
+                    })
+                    .collect(),
+            );
             None
         }
+        Err(e) => return Err(e.into()),
     };
     let (Some(unit), Some(site), true) = (unit, site, errors.is_empty()) else {
         let mut r = render(&new_site_page(&state, &identity, &form, errors).await?)?;
         *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
         return Ok(r);
     };
-    match service::register(&state, &identity.audit(&ip), &unit, &site).await? {
-        Registered::Added(s) => Ok(Redirect::to(&format!("/giam-sat/website/{}?tb=da-them", s.id)).into_response()),
-        Registered::Duplicate(s) => {
-            if authorize(&identity.permissions, Action::ViewSites, Target::Unit(&s.ancestry)) {
+    match sup_registry::register(&state.app, &identity, &unit, &site).await? {
+        Registration::Added(s) => Ok(Redirect::to(&format!("/giam-sat/website/{}?tb=da-them", s.id)).into_response()),
+        Registration::Duplicate { site: s, visible } => {
+            if visible {
                 Ok(Redirect::to(&format!("/giam-sat/website/{}?tb=da-co", s.id)).into_response())
             } else {
                 let mut errors = FieldErrors::default();
@@ -574,7 +528,6 @@ pub async fn import_sample() -> Response {
 pub async fn import(
     State(state): State<AppState>,
     identity: Identity,
-    ip: ClientIp,
     mut multipart: axum::extract::Multipart,
 ) -> Result<Response, AppError> {
     let mut file: Option<Vec<u8>> = None;
@@ -587,7 +540,7 @@ pub async fn import(
             file = Some(field.bytes().await.map_err(|_| AppError::PayloadTooLarge)?.to_vec());
         }
     }
-    let page = |problem: Option<String>, report: service::ImportReport| ImportPage {
+    let page = |problem: Option<String>, report: sup_registry::ImportReport| ImportPage {
         layout: layout("Nhập danh sách website", &identity, None),
         problem,
         errors: report.errors,
@@ -602,7 +555,7 @@ pub async fn import(
         *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
         return Ok(r);
     };
-    match service::import(&state, &identity, &identity.audit(&ip), bytes).await {
+    match sup_registry::import(&state.app, &identity, bytes).await {
         Ok(report) => {
             let failed = !report.errors.is_empty();
             let mut r = render(&page(None, report))?;
@@ -713,32 +666,10 @@ pub async fn site(
     Path(id): Path<String>,
     Query(q): Query<NoticeQuery>,
 ) -> Result<Response, AppError> {
-    let site = service::visible_site(&state, &identity, parse_id(&id)?, Action::ViewSites).await?;
-    let manage = authorize(&identity.permissions, Action::ManageSites, Target::Unit(&site.ancestry));
-    let all = Paging { page: 1, per_page: 200 };
-    let (open, _) = state
-        .store
-        .list_findings(
-            &FindingFilter {
-                roots: site.ancestry.clone(),
-                site_id: Some(site.id),
-                ..Default::default()
-            },
-            all,
-        )
-        .await?;
-    let (resolved, _) = state
-        .store
-        .list_findings(
-            &FindingFilter {
-                roots: site.ancestry.clone(),
-                site_id: Some(site.id),
-                state: Some("resolved".into()),
-                ..Default::default()
-            },
-            Paging { page: 1, per_page: 20 },
-        )
-        .await?;
+    let site = service::visible_site(&state.app, &identity, parse_id(&id)?, Action::ViewSites).await?;
+    let manage = manages(&identity, &site.ancestry);
+    let open = sup_findings::site_findings(&state.app, &site, None, 200).await?;
+    let resolved = sup_findings::site_findings(&state.app, &site, Some("resolved"), 20).await?;
     let runs = state.store.site_runs(site.id, false, 30).await?;
     let full_runs = state.store.site_runs(site.id, true, 60).await?;
     let points: Vec<(time::Date, i64, String)> = full_runs
@@ -772,7 +703,7 @@ pub async fn site(
         .unwrap_or_else(|| "—".into());
     let broken_links = open
         .iter()
-        .filter(|f| f.code.starts_with("broken_"))
+        .filter(|f| lanhmang_domain::finding::FindingCode::parse(&f.code).is_some_and(|c| c.is_broken_link()))
         .flat_map(|f| f.evidence.split(", ").map(str::to_string).collect::<Vec<_>>())
         .filter(|l| !l.is_empty())
         .take(50)
@@ -795,7 +726,7 @@ pub async fn site(
     } else {
         admins.join(", ")
     };
-    let (standard, _) = service::standard_for(&state, &unit).await?;
+    let (standard, _) = sup_standards::standard_for(&state.app, &unit).await?;
     let standard = match standard {
         Some(s) => format!("phiên bản {} của đơn vị cấp trên", s.version),
         None => "bộ tiêu chí mặc định (Thông tư 09/2024 và an toàn cơ bản)".into(),
@@ -871,45 +802,27 @@ pub struct ScheduleForm {
 pub async fn update_schedule(
     State(state): State<AppState>,
     identity: Identity,
-    ip: ClientIp,
     Path(id): Path<String>,
     PageForm(form): PageForm<ScheduleForm>,
 ) -> Result<Response, AppError> {
-    let site = service::visible_site(&state, &identity, parse_id(&id)?, Action::ManageSites).await?;
-    let hours = form
-        .full_hours
-        .trim()
-        .parse::<i64>()
-        .ok()
-        .filter(|h| (1..=720).contains(h))
-        .ok_or_else(|| AppError::BadRequest("Chu kỳ kiểm tra đầy đủ phải từ 1 đến 720 giờ.".into()))?;
-    let minutes = form
-        .check_minutes
-        .trim()
-        .parse::<i64>()
-        .ok()
-        .filter(|m| (5..=1440).contains(m))
-        .ok_or_else(|| AppError::BadRequest("Chu kỳ thử truy cập phải từ 5 đến 1440 phút.".into()))?;
-    state
-        .store
-        .update_site(
-            &identity.audit(&ip),
-            site.id,
-            form.active.is_some(),
-            hours * 60,
-            minutes,
-        )
-        .await?;
+    let site = sup_registry::update_schedule(
+        &state.app,
+        &identity,
+        parse_id(&id)?,
+        form.active.is_some(),
+        &form.full_hours,
+        &form.check_minutes,
+    )
+    .await?;
     Ok(Redirect::to(&format!("/giam-sat/website/{}?tb=da-luu", site.id)).into_response())
 }
 
 pub async fn inspect_site_now(
     State(state): State<AppState>,
     identity: Identity,
-    ip: ClientIp,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let request = service::inspect_now(&state, &identity, &identity.audit(&ip), Some(parse_id(&id)?), None).await?;
+    let request = sup_inspection::inspect_now(&state.app, &identity, InspectTarget::Site(parse_id(&id)?)).await?;
     Ok(Redirect::to(&format!("/giam-sat/kiem-tra/{request}")).into_response())
 }
 
@@ -922,7 +835,6 @@ pub struct InspectAllForm {
 pub async fn inspect_all_now(
     State(state): State<AppState>,
     identity: Identity,
-    ip: ClientIp,
     PageForm(form): PageForm<InspectAllForm>,
 ) -> Result<Response, AppError> {
     let unit_id = form
@@ -930,7 +842,7 @@ pub async fn inspect_all_now(
         .trim()
         .parse::<i64>()
         .map_err(|_| AppError::BadRequest("Hãy chọn đơn vị cần kiểm tra.".into()))?;
-    let request = service::inspect_now(&state, &identity, &identity.audit(&ip), None, Some(unit_id)).await?;
+    let request = sup_inspection::inspect_now(&state.app, &identity, InspectTarget::Unit(unit_id)).await?;
     Ok(Redirect::to(&format!("/giam-sat/kiem-tra/{request}")).into_response())
 }
 
@@ -951,7 +863,7 @@ pub async fn progress(
     identity: Identity,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let p = service::progress(&state, &identity, parse_id(&id)?).await?;
+    let p = sup_inspection::progress(&state.app, &identity, parse_id(&id)?).await?;
     let back = match p.site_id {
         Some(id) => format!("/giam-sat/website/{id}"),
         None => format!("/giam-sat?don_vi={}", p.unit_id),
@@ -987,16 +899,6 @@ pub struct FindingsQuery {
     pub per_page: Option<String>,
 }
 
-pub fn parse_finding_state(raw: Option<&str>) -> Result<Option<String>, String> {
-    match raw.map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(None),
-        Some(s @ ("open" | "acknowledged" | "fixed" | "resolved")) => Ok(Some(s.to_string())),
-        Some(s) => Err(format!(
-            "Tình trạng «{s}» không hợp lệ (open, acknowledged, fixed hoặc resolved)."
-        )),
-    }
-}
-
 pub async fn findings(
     State(state): State<AppState>,
     identity: Identity,
@@ -1004,20 +906,14 @@ pub async fn findings(
 ) -> Result<Response, AppError> {
     let paging = paging(&q.page, &q.per_page)?;
     let roots = service::view_roots(&identity);
-    let unit = unit_filter(&state, &identity, &q.don_vi).await?;
-    let st = parse_finding_state(q.tinh_trang.as_deref()).map_err(AppError::BadRequest)?;
-    let (rows, total) = state
-        .store
-        .list_findings(
-            &FindingFilter {
-                roots: roots.clone(),
-                unit_ancestry: unit.as_ref().map(|u| u.ancestry.clone()),
-                site_id: None,
-                state: st.clone(),
-            },
-            paging,
-        )
-        .await?;
+    let raw = RawFindingFilter {
+        unit_id: service::optional_id(&q.don_vi, "Mã đơn vị").map_err(AppError::BadRequest)?,
+        site_id: None,
+        state: q.tinh_trang.clone(),
+    };
+    let (filter, unit) = sup_findings::finding_filter(&state.app, &identity, &raw).await?;
+    let st = filter.state.clone();
+    let (rows, total) = sup_findings::list_findings(&state.app, &filter, paging).await?;
     let params = [
         ("don_vi", unit.as_ref().map(|u| u.id.to_string()).unwrap_or_default()),
         ("tinh_trang", st.clone().unwrap_or_default()),
@@ -1027,14 +923,11 @@ pub async fn findings(
         layout: layout("Phát hiện", &identity, None),
         rows: rows
             .iter()
-            .map(|f| {
-                let manage = authorize(&identity.permissions, Action::ManageSites, Target::Unit(&f.ancestry));
-                finding_row(f, manage)
-            })
+            .map(|f| finding_row(f, manages(&identity, &f.ancestry)))
             .collect(),
         pager: Pager::new("/giam-sat/phat-hien", &params, paging, total),
         units,
-        states: ["open", "acknowledged", "fixed", "resolved"]
+        states: sup_findings::STATES
             .iter()
             .map(|s| (s.to_string(), state_label(s).to_string(), st.as_deref() == Some(*s)))
             .collect(),
@@ -1044,20 +937,18 @@ pub async fn findings(
 pub async fn acknowledge(
     State(state): State<AppState>,
     identity: Identity,
-    ip: ClientIp,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let f = service::move_finding(&state, &identity, &identity.audit(&ip), parse_id(&id)?, false).await?;
+    let f = sup_findings::move_finding(&state.app, &identity, parse_id(&id)?, Move::Acknowledge).await?;
     Ok(Redirect::to(&format!("/giam-sat/website/{}?tb=da-ghi-nhan", f.site_id)).into_response())
 }
 
 pub async fn mark_fixed(
     State(state): State<AppState>,
     identity: Identity,
-    ip: ClientIp,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let f = service::move_finding(&state, &identity, &identity.audit(&ip), parse_id(&id)?, true).await?;
+    let f = sup_findings::move_finding(&state.app, &identity, parse_id(&id)?, Move::Fixed).await?;
     Ok(Redirect::to(&format!("/giam-sat/website/{}?tb=da-sua", f.site_id)).into_response())
 }
 
@@ -1104,18 +995,10 @@ pub struct StandardQuery {
     pub tb: Option<String>,
 }
 
-/// The office whose standard a person edits or reads: the unit asked for, else the first unit
-/// where they may manage standards, else their first unit in view.
+/// The office whose standard a person edits or reads.
 async fn standard_unit(state: &AppState, identity: &Identity, raw: &Option<String>) -> Result<Unit, AppError> {
-    if let Some(unit) = unit_filter(state, identity, raw).await? {
-        return Ok(unit);
-    }
-    let id = lanhmang_domain::permission::scope_roots(&identity.permissions, Action::ManageStandards)
-        .first()
-        .copied()
-        .or_else(|| service::view_roots(identity).first().copied())
-        .ok_or(AppError::Forbidden)?;
-    state.store.unit(id).await?.ok_or(AppError::NotFound)
+    let id = service::optional_id(raw, "Mã đơn vị").map_err(AppError::BadRequest)?;
+    Ok(sup_standards::standard_unit(&state.app, identity, id).await?)
 }
 
 fn standard_page(
@@ -1127,11 +1010,7 @@ fn standard_page(
     errors: Vec<String>,
     notice: Option<&str>,
 ) -> StandardPage {
-    let can_edit = authorize(
-        &identity.permissions,
-        Action::ManageStandards,
-        Target::Unit(&unit.ancestry),
-    );
+    let can_edit = sup_standards::may_edit(identity, unit);
     let source = match (own.first(), inherited) {
         (Some(s), _) => format!("Phiên bản {} do {} ban hành.", s.version, unit.name),
         (None, Some(s)) if s.unit_id != unit.id => {
@@ -1161,7 +1040,7 @@ fn standard_page(
             .iter()
             .map(|g| (g.to_string(), g.to_string(), rules.min_header_grade == *g))
             .collect(),
-        parts: lanhmang_inspect::content::DISCLOSURE_PARTS
+        parts: DISCLOSURE_PARTS
             .iter()
             .map(|(name, _)| (name.to_string(), rules.required_disclosure.iter().any(|p| p == name)))
             .collect(),
@@ -1188,8 +1067,8 @@ pub async fn standard(
     Query(q): Query<StandardQuery>,
 ) -> Result<Response, AppError> {
     let unit = standard_unit(&state, &identity, &q.don_vi).await?;
-    let own = state.store.standard_versions(unit.id).await?;
-    let (inherited, rules) = service::standard_for(&state, &unit).await?;
+    let own = sup_standards::versions(&state.app, &unit).await?;
+    let (inherited, rules) = sup_standards::standard_for(&state.app, &unit).await?;
     render(&standard_page(
         &identity,
         &unit,
@@ -1205,7 +1084,6 @@ pub async fn standard(
 pub async fn save_standard(
     State(state): State<AppState>,
     identity: Identity,
-    ip: ClientIp,
     axum::extract::RawForm(body): axum::extract::RawForm,
 ) -> Result<Response, AppError> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
@@ -1217,65 +1095,46 @@ pub async fn save_standard(
             .map(|(_, v)| v.trim().to_string())
             .unwrap_or_default()
     };
-    let unit_id = field("unit_id")
-        .parse::<i64>()
-        .map_err(|_| AppError::BadRequest("Thiếu đơn vị ban hành tiêu chí.".into()))?;
-    let unit = service::unit_in_scope(&state, &identity, unit_id, Action::ManageStandards).await?;
-    let based_on = field("version").parse::<i64>().unwrap_or(0);
-    let mut errors = Vec::new();
-    let number = |name: &str, label: &str, errors: &mut Vec<String>| match field(name).parse::<u32>() {
-        Ok(v) => v,
-        Err(_) => {
-            errors.push(format!("{label} phải là một số nguyên."));
-            0
-        }
-    };
-    let rules = StandardRules {
-        checks: pairs
+    let all = |name: &str| {
+        pairs
             .iter()
-            .filter(|(k, _)| k == "check")
-            .filter_map(|(_, v)| CheckGroup::parse(v))
-            .collect(),
-        stale_after_days: number("stale_days", "Số ngày coi là lâu không cập nhật", &mut errors),
-        cert_warning_days: number("cert_days", "Số ngày cảnh báo chứng chỉ", &mut errors),
-        min_header_grade: field("min_grade"),
-        required_disclosure: pairs
-            .iter()
-            .filter(|(k, v)| k == "part" && lanhmang_inspect::content::DISCLOSURE_PARTS.iter().any(|(p, _)| p == v))
+            .filter(|(k, _)| k == name)
             .map(|(_, v)| v.clone())
-            .collect(),
-        full_interval_hours: number("full_hours", "Chu kỳ kiểm tra đầy đủ", &mut errors),
-        check_interval_minutes: number("check_minutes", "Chu kỳ thử truy cập", &mut errors),
+            .collect::<Vec<_>>()
     };
-    if errors.is_empty() {
-        errors.extend(rules.validate().iter().map(|e| e.to_string()));
-    }
-    let note = field("note");
-    if errors.is_empty() && note.is_empty() {
-        errors.push("Hãy ghi lý do thay đổi (ví dụ: «Áp dụng từ học kỳ II»).".into());
-    }
-    if errors.is_empty() {
-        match state
-            .store
-            .save_standard(&identity.audit(&ip), unit.id, &rules, &note, based_on)
-            .await
-        {
-            Ok(_) => {
-                return Ok(Redirect::to(&format!("/giam-sat/tieu-chi?don_vi={}&tb=da-luu", unit.id)).into_response());
-            }
-            Err(lanhmang_store::StoreError::Conflict(m)) => errors.push(m),
-            Err(e) => return Err(e.into()),
+    let form = StandardForm {
+        unit_id: field("unit_id"),
+        version: field("version"),
+        checks: all("check"),
+        parts: all("part"),
+        stale_days: field("stale_days"),
+        cert_days: field("cert_days"),
+        min_grade: field("min_grade"),
+        full_hours: field("full_hours"),
+        check_minutes: field("check_minutes"),
+        note: field("note"),
+    };
+    match sup_standards::save_standard(&state.app, &identity, &form).await? {
+        StandardSaved::Saved(unit) => {
+            Ok(Redirect::to(&format!("/giam-sat/tieu-chi?don_vi={}&tb=da-luu", unit.id)).into_response())
+        }
+        StandardSaved::Rejected {
+            unit,
+            rules,
+            based_on,
+            problems,
+        } => {
+            let own = sup_standards::versions(&state.app, &unit).await?;
+            let (inherited, _) = sup_standards::standard_for(&state.app, &unit).await?;
+            let mut page = standard_page(&identity, &unit, &own, inherited.as_ref(), &rules, problems, None);
+            page.note_missing = form.note.is_empty();
+            page.note = form.note;
+            page.version = based_on;
+            let mut r = render(&page)?;
+            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(r)
         }
     }
-    let own = state.store.standard_versions(unit.id).await?;
-    let (inherited, _) = service::standard_for(&state, &unit).await?;
-    let mut page = standard_page(&identity, &unit, &own, inherited.as_ref(), &rules, errors, None);
-    page.note_missing = note.is_empty();
-    page.note = note;
-    page.version = based_on;
-    let mut r = render(&page)?;
-    *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    Ok(r)
 }
 
 // ----- Domains -----
