@@ -173,23 +173,45 @@ pub fn plan_published(plan: &Plan) -> Message {
     }
 }
 
-/// A reminder before the deadline (`days_left` days), for a school that has not sent its report.
-pub fn deadline_reminder(plan: &Plan, unit: &Unit, days_left: i64) -> Message {
-    Message {
-        kind: "reminder",
+/// The reminder a principal gets `days_left` days before the deadline while the school's report
+/// is not sent (once per offset and principal: the dedup key).
+pub fn deadline_reminder_mail(
+    links: &crate::Links,
+    plan: &Plan,
+    p: &lanhmang_store::reports::PendingPrincipal,
+    days_left: i64,
+) -> NewMail {
+    let state = match p.status {
+        None => "Trường chưa bắt đầu lập báo cáo.",
+        Some(lanhmang_domain::report::ReportStatus::Returned) => {
+            "Báo cáo của trường đã được Phòng trả lại để bổ sung và chưa được gửi lại."
+        }
+        _ => "Báo cáo của trường đang ở dạng bản nháp, chưa gửi.",
+    };
+    let url = links.url(&format!("/ke-hoach/{}/bao-cao/{}", plan.id, p.unit_id));
+    NewMail {
+        to_address: p.email.clone(),
+        to_name: p.name.clone(),
         subject: format!(
             "Còn {days_left} ngày: báo cáo năm học {} của {}",
             plan.school_year.label(),
-            unit.name
+            p.unit_name
         ),
         body: format!(
-            "Báo cáo đánh giá việc thực hiện «{}» của {} cần gửi trước hết ngày {}, còn {days_left} ngày.",
-            plan.title,
-            unit.name,
+            "Kính gửi {},\n\nHạn gửi báo cáo đánh giá việc thực hiện kế hoạch năm học {} về {} là ngày {} (còn {days_left} ngày). {state}\n\n\
+             Phần lớn số liệu đã được điền sẵn từ nhật ký hoạt động của trường; thầy/cô chỉ cần kiểm tra, viết phần đánh giá và bấm «Lưu và gửi Phòng»: {url}\n\nTrân trọng,\nLành Mạng",
+            p.name,
+            plan.school_year.label(),
+            plan.issuing_unit_name,
             date_text(plan.deadline),
         ),
-        link: format!("/ke-hoach/{}/bao-cao/{}", plan.id, unit.id),
-        dedup: Some(format!("reminder:{}:{}:{days_left}", plan.id, unit.id)),
+        reason: "reminder",
+        plan_id: Some(plan.id),
+        unit_id: Some(p.unit_id),
+        dedup_key: Some(format!(
+            "reminder:{}:{}:{days_left}:{}",
+            plan.id, p.unit_id, p.person_id
+        )),
     }
 }
 

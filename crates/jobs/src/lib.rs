@@ -320,7 +320,7 @@ impl Worker {
                 if self.store.setting(REMINDERS_RUN).await?.as_deref() == Some(stamp.as_str()) {
                     return Ok(("Đã nhắc hạn nộp báo cáo hôm nay".into(), None));
                 }
-                let n = reminders::queue_deadline_reminders(&self.store, today, &self.settings.reminder_days).await?;
+                let n = reminders::queue_deadline_reminders(&self.app, today, &self.settings.reminder_days).await?;
                 self.store.set_setting(REMINDERS_RUN, &stamp).await?;
                 Ok((format!("{n} thư nhắc hạn nộp báo cáo đã vào hàng đợi"), None))
             }

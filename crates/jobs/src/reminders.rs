@@ -2,20 +2,21 @@
 //! (30, 14, 7 and 1 by default), every principal whose school has not sent its report gets one
 //! e-mail. Dedup keys make the daily run idempotent: running it twice queues nothing new.
 
-use lanhmang_domain::report::ReportStatus;
-use lanhmang_domain::text::date_text;
-use lanhmang_store::Store;
-use lanhmang_store::outbox::NewMail;
 use time::{Date, Duration};
 
 use crate::JobError;
 
 /// Queues the reminders due on `today`; returns how many mails were queued.
-pub async fn queue_deadline_reminders(store: &Store, today: Date, offsets: &[u32]) -> Result<usize, JobError> {
+pub async fn queue_deadline_reminders(
+    app: &lanhmang_app::App,
+    today: Date,
+    offsets: &[u32],
+) -> Result<usize, JobError> {
     let Some(furthest) = offsets.iter().max() else {
         return Ok(0);
     };
-    let plans = store
+    let plans = app
+        .store
         .plans_with_deadline_between(today, today + Duration::days(i64::from(*furthest)))
         .await?;
     let mut queued = 0;
@@ -24,42 +25,9 @@ pub async fn queue_deadline_reminders(store: &Store, today: Date, offsets: &[u32
         if !offsets.iter().any(|o| i64::from(*o) == days_left) {
             continue;
         }
-        for p in store.pending_principals(&plan).await? {
-            let state = match p.status {
-                None => "Trường chưa bắt đầu lập báo cáo.",
-                Some(ReportStatus::Returned) => {
-                    "Báo cáo của trường đã được Phòng trả lại để bổ sung và chưa được gửi lại."
-                }
-                _ => "Báo cáo của trường đang ở dạng bản nháp, chưa gửi.",
-            };
-            let mail = NewMail {
-                to_address: p.email.clone(),
-                to_name: p.name.clone(),
-                subject: format!(
-                    "Còn {days_left} ngày: báo cáo năm học {} của {}",
-                    plan.school_year.label(),
-                    p.unit_name
-                ),
-                body: format!(
-                    "Kính gửi {},\n\nHạn gửi báo cáo đánh giá việc thực hiện kế hoạch năm học {} về {} là ngày {} (còn {days_left} ngày). {state}\n\n\
-                     Phần lớn số liệu đã được điền sẵn từ nhật ký hoạt động của trường; thầy/cô chỉ cần kiểm tra, viết phần đánh giá và bấm «Lưu và gửi Phòng» \
-                     tại mục Kế hoạch → Báo cáo năm học (/ke-hoach/{}/bao-cao/{}).\n\nTrân trọng,\nLành Mạng",
-                    p.name,
-                    plan.school_year.label(),
-                    plan.issuing_unit_name,
-                    date_text(plan.deadline),
-                    plan.id,
-                    p.unit_id,
-                ),
-                reason: "reminder",
-                plan_id: Some(plan.id),
-                unit_id: Some(p.unit_id),
-                dedup_key: Some(format!(
-                    "reminder:{}:{}:{days_left}:{}",
-                    plan.id, p.unit_id, p.person_id
-                )),
-            };
-            match store.queue_mail(&mail).await {
+        for p in app.store.pending_principals(&plan).await? {
+            let mail = lanhmang_app::notices::deadline_reminder_mail(&app.settings.links, &plan, &p, days_left);
+            match app.store.queue_mail(&mail).await {
                 Ok(true) => queued += 1,
                 Ok(false) => {}
                 // One bad address must not stop the others' reminders.
@@ -158,31 +126,33 @@ mod tests {
                 .unwrap();
             let offsets = [30, 14, 7, 1];
             let fourteen_before = time::macros::date!(2027 - 05 - 18);
+            let store = std::sync::Arc::new(store);
+            let app = lanhmang_app::App::new(
+                store.clone(),
+                lanhmang_app::Settings {
+                    links: lanhmang_app::Links::new(Some("https://lanhmang.example.vn")),
+                    ..Default::default()
+                },
+            );
             assert_eq!(
-                queue_deadline_reminders(&store, fourteen_before, &offsets)
-                    .await
-                    .unwrap(),
+                queue_deadline_reminders(&app, fourteen_before, &offsets).await.unwrap(),
                 1,
                 "{backend}"
             );
             assert_eq!(
-                queue_deadline_reminders(&store, fourteen_before, &offsets)
-                    .await
-                    .unwrap(),
+                queue_deadline_reminders(&app, fourteen_before, &offsets).await.unwrap(),
                 0,
                 "{backend}: once"
             );
             let thirteen_before = time::macros::date!(2027 - 05 - 19);
             assert_eq!(
-                queue_deadline_reminders(&store, thirteen_before, &offsets)
-                    .await
-                    .unwrap(),
+                queue_deadline_reminders(&app, thirteen_before, &offsets).await.unwrap(),
                 0,
                 "{backend}"
             );
             let day_before = time::macros::date!(2027 - 05 - 31);
             assert_eq!(
-                queue_deadline_reminders(&store, day_before, &offsets).await.unwrap(),
+                queue_deadline_reminders(&app, day_before, &offsets).await.unwrap(),
                 1,
                 "{backend}"
             );
@@ -200,6 +170,13 @@ mod tests {
             assert!(mails.iter().all(|m| m.to_address == "hieu.truong.a@truong.edu.vn"));
             assert!(mails.iter().any(|m| m.subject.starts_with("Còn 14 ngày")));
             assert!(mails.iter().any(|m| m.body.contains("01/06/2027")));
+            // The link in the mail can be clicked.
+            assert!(
+                mails
+                    .iter()
+                    .all(|m| m.body.contains("https://lanhmang.example.vn/ke-hoach/")),
+                "{backend}"
+            );
             db.cleanup().await;
         }
     }
