@@ -530,7 +530,7 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?;
             if let Some((id,)) = row {
-                audit_in_tx!(tx, ctx, "site.add", format!("site:{id}"), format!("{} (đơn vị {})", site.url, site.unit_id));
+                audit_in_tx!(self, tx, ctx, "site.add", format!("site:{id}"), format!("{} (đơn vị {})", site.url, site.unit_id));
             }
             tx.commit().await?;
             row
@@ -610,6 +610,7 @@ impl Store {
                 return Err(StoreError::NotFound("website"));
             }
             audit_in_tx!(
+                self,
                 tx,
                 ctx,
                 "site.update",
@@ -811,7 +812,7 @@ impl Store {
                 }
                 return Err(e);
             }
-            audit_in_tx!(tx, ctx, "standard.save", format!("unit:{unit_id}"), format!("phiên bản {version}: {}", note.trim()));
+            audit_in_tx!(self, tx, ctx, "standard.save", format!("unit:{unit_id}"), format!("phiên bản {version}: {}", note.trim()));
             tx.commit().await?;
             version
         });
@@ -984,6 +985,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             audit_in_tx!(
+                self,
                 tx,
                 ctx,
                 "inspection.request",
@@ -1452,7 +1454,7 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
             }
-            audit_in_tx!(tx, ctx, if to == "fixed" { "finding.fixed" } else { "finding.acknowledge" }, format!("finding:{id}"), format!("site:{site_id}"));
+            audit_in_tx!(self, tx, ctx, if to == "fixed" { "finding.fixed" } else { "finding.acknowledge" }, format!("finding:{id}"), format!("site:{site_id}"));
             tx.commit().await?;
         });
         self.site_finding(id).await?.ok_or(StoreError::NotFound("phát hiện"))

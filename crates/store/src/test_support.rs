@@ -3,14 +3,18 @@
 //! PostgreSQL is used when `LANHMANG_TEST_POSTGRES_URL` is set (a server URL; each test gets
 //! its own new database on it). Under `CI=true` a missing URL is a failure, not a skip.
 
-use crate::{Result, Store, StoreError};
+use std::path::PathBuf;
+
+use crate::{AuditKey, Result, Store, StoreError};
 
 /// A database made for one test; dropped (on PostgreSQL) by [`TestDb::cleanup`].
 pub struct TestDb {
     pub url: String,
+    /// The audit key file made for this database, in the test's own folder.
+    pub audit_key_file: PathBuf,
     admin_url: Option<String>,
     name: Option<String>,
-    _dir: Option<tempfile_dir::Dir>,
+    _dir: tempfile_dir::Dir,
 }
 
 /// The backends a test must run on: always SQLite, and PostgreSQL when configured.
@@ -30,23 +34,27 @@ pub fn backends() -> Vec<&'static str> {
 
 impl TestDb {
     /// A new, empty database on `backend` ("sqlite" or "postgres"), not yet migrated.
+    /// Its audit key file exists already (see [`TestDb::audit_key`]).
     pub async fn new(backend: &str) -> Result<TestDb> {
+        let dir = tempfile_dir::Dir::new()?;
+        let audit_key_file = PathBuf::from(dir.path()).join("audit.key");
+        crate::audit::load_or_create_audit_key(&audit_key_file)?;
         match backend {
             "sqlite" => {
-                let dir = tempfile_dir::Dir::new()?;
                 let url = format!("sqlite://{}/lanhmang.db", dir.path());
                 Ok(TestDb {
                     url,
+                    audit_key_file,
                     admin_url: None,
                     name: None,
-                    _dir: Some(dir),
+                    _dir: dir,
                 })
             }
             _ => {
                 let admin_url = std::env::var("LANHMANG_TEST_POSTGRES_URL")
                     .map_err(|_| StoreError::BadUrl("LANHMANG_TEST_POSTGRES_URL is not set".into()))?;
                 let name = format!("lanhmang_test_{}", uuid::Uuid::new_v4().simple());
-                let admin = Store::connect(&admin_url).await?;
+                let admin = Store::connect(&admin_url, None).await?;
                 on_pool!(admin, pool => {
                     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(pool).await?;
                 });
@@ -55,26 +63,38 @@ impl TestDb {
                 url.set_path(&name);
                 Ok(TestDb {
                     url: url.to_string(),
+                    audit_key_file,
                     admin_url: Some(admin_url),
                     name: Some(name),
-                    _dir: None,
+                    _dir: dir,
                 })
             }
         }
     }
 
-    /// A connected, migrated store on a new database.
+    /// The key in [`TestDb::audit_key_file`].
+    pub fn audit_key(&self) -> Result<AuditKey> {
+        Ok(crate::audit::load_or_create_audit_key(&self.audit_key_file)?.0)
+    }
+
+    /// A store on this database with its audit key, as the application opens it (not migrated).
+    pub async fn connect(&self) -> Result<Store> {
+        Store::connect(&self.url, Some(self.audit_key()?)).await
+    }
+
+    /// A connected, migrated store on a new database, its audit head signed as at a start.
     pub async fn store(backend: &str) -> Result<(TestDb, Store)> {
         let db = TestDb::new(backend).await?;
-        let store = Store::connect(&db.url).await?;
+        let store = db.connect().await?;
         store.migrate().await?;
+        store.secure_audit_head().await?;
         Ok((db, store))
     }
 
     /// Drops a PostgreSQL test database (SQLite's folder goes with the value).
     pub async fn cleanup(self) {
         if let (Some(admin_url), Some(name)) = (&self.admin_url, &self.name)
-            && let Ok(admin) = Store::connect(admin_url).await
+            && let Ok(admin) = Store::connect(admin_url, None).await
         {
             on_pool!(admin, pool => {
                 let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
