@@ -9,13 +9,13 @@ use time::OffsetDateTime;
 
 use crate::{Result, Store, StoreError, format_time};
 
-/// What the audit file's head was found to be at start.
+/// What the audit log's head was found to be at start.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HeadAtStart {
     /// Signed, and the signature matches the key.
     Valid,
     /// Never signed before (a database from before signing, or a new one): signed now, over
-    /// this many entries, and the signing itself recorded in the log.
+    /// this many entries; unless there were none, the signing is itself recorded in the log.
     SignedNow { entries: i64 },
 }
 
