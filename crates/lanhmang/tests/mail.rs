@@ -273,7 +273,8 @@ async fn serve_and_the_worker_command_deliver_mail() {
 
     // serve: workers started in the same process.
     let db = TestDb::new("sqlite").await.expect("db");
-    let config = config_for(smtp.port, &db.url, 1);
+    let mut config = config_for(smtp.port, &db.url, 1);
+    config.audit_key_file = db.audit_key_file.clone();
     let store = server::open_store(&config).await.expect("store");
     let running = server::start(&config, store).await.expect("server");
     running
@@ -293,6 +294,7 @@ async fn serve_and_the_worker_command_deliver_mail() {
     let mut child = common::binary()
         .arg("worker")
         .env("LANHMANG_DATABASE_URL", &db.url)
+        .env("LANHMANG_AUDIT_KEY_FILE", &db.audit_key_file)
         .env("LANHMANG_MAIL_HOST", "127.0.0.1")
         .env("LANHMANG_MAIL_PORT", smtp.port.to_string())
         .env("LANHMANG_MAIL_SECURITY", "none")
