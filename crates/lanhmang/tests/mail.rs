@@ -294,7 +294,6 @@ async fn serve_and_the_worker_command_deliver_mail() {
     let mut child = common::binary()
         .arg("worker")
         .env("LANHMANG_DATABASE_URL", &db.url)
-        .env("LANHMANG_AUDIT_KEY_FILE", &db.audit_key_file)
         .env("LANHMANG_MAIL_HOST", "127.0.0.1")
         .env("LANHMANG_MAIL_PORT", smtp.port.to_string())
         .env("LANHMANG_MAIL_SECURITY", "none")

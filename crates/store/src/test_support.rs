@@ -10,11 +10,18 @@ use crate::{AuditKey, Result, Store, StoreError};
 /// A database made for one test; dropped (on PostgreSQL) by [`TestDb::cleanup`].
 pub struct TestDb {
     pub url: String,
-    /// The audit key file made for this database, in the test's own folder.
+    /// The audit key file: one for all tests (see [`shared_audit_key_file`]).
     pub audit_key_file: PathBuf,
     admin_url: Option<String>,
     name: Option<String>,
-    _dir: tempfile_dir::Dir,
+    _dir: Option<tempfile_dir::Dir>,
+}
+
+/// The audit key file every test database and every test run of the binary use, so that a
+/// test that starts `lanhmang` on a test database needs no key of its own. Tests of a wrong
+/// key pass another file explicitly.
+pub fn shared_audit_key_file() -> PathBuf {
+    std::env::temp_dir().join("lanhmang-test-audit.key")
 }
 
 /// The backends a test must run on: always SQLite, and PostgreSQL when configured.
@@ -36,18 +43,18 @@ impl TestDb {
     /// A new, empty database on `backend` ("sqlite" or "postgres"), not yet migrated.
     /// Its audit key file exists already (see [`TestDb::audit_key`]).
     pub async fn new(backend: &str) -> Result<TestDb> {
-        let dir = tempfile_dir::Dir::new()?;
-        let audit_key_file = PathBuf::from(dir.path()).join("audit.key");
+        let audit_key_file = shared_audit_key_file();
         crate::audit::load_or_create_audit_key(&audit_key_file)?;
         match backend {
             "sqlite" => {
+                let dir = tempfile_dir::Dir::new()?;
                 let url = format!("sqlite://{}/lanhmang.db", dir.path());
                 Ok(TestDb {
                     url,
                     audit_key_file,
                     admin_url: None,
                     name: None,
-                    _dir: dir,
+                    _dir: Some(dir),
                 })
             }
             _ => {
@@ -66,7 +73,7 @@ impl TestDb {
                     audit_key_file,
                     admin_url: Some(admin_url),
                     name: Some(name),
-                    _dir: dir,
+                    _dir: None,
                 })
             }
         }

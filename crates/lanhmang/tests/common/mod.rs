@@ -161,15 +161,15 @@ pub fn extract_csrf(body: &str) -> Option<String> {
     Some(body[start..end].to_string())
 }
 
-/// The `lanhmang` binary, for command-line tests. Its audit key is one shared test file, so
-/// that runs without `--data-dir` leave no key in the source tree.
+/// The `lanhmang` binary, for command-line tests. Its audit key is the test databases' key,
+/// so that it starts on any of them and leaves no key in the source tree.
 pub fn binary() -> std::process::Command {
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_lanhmang"));
     cmd.env_remove("LANHMANG_DATABASE_URL")
         .env_remove("LANHMANG_DATA_DIR")
         .env(
             "LANHMANG_AUDIT_KEY_FILE",
-            std::env::temp_dir().join("lanhmang-test-audit.key"),
+            lanhmang_store::test_support::shared_audit_key_file(),
         )
         .env("LANHMANG_LOG", "warn");
     cmd
