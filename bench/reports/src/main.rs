@@ -14,7 +14,7 @@ use anyhow::{Context, bail};
 use clap::Parser;
 use lanhmang_domain::Paging;
 use lanhmang_store::Store;
-use lanhmang_store::bench_data::{BenchDataset, BenchParams, SplitMix64, postgres_bench_database};
+use lanhmang_store::bench_data::{BenchDataset, BenchParams, SplitMix64, open_bench_store, postgres_bench_database};
 use lanhmang_store::plans::Plan;
 use lanhmang_store::reports::ReportFilter;
 
@@ -153,8 +153,8 @@ async fn open_dataset(args: &Args, backend: &str, params: &BenchParams) -> anyho
         "postgres" => postgres_bench_database(&args.pg, &args.pg_db, false).await?,
         other => bail!("unknown backend {other} (sqlite or postgres)"),
     };
-    let store = Store::connect(&url).await?;
-    let applied = store.migrate().await?;
+    let (store, migration) = open_bench_store(&url).await?;
+    let applied = migration.applied;
     if !args.regenerate
         && let Some(dataset) = store.bench_dataset(params).await?
     {
@@ -183,8 +183,7 @@ async fn open_dataset(args: &Args, backend: &str, params: &BenchParams) -> anyho
     } else {
         postgres_bench_database(&args.pg, &args.pg_db, true).await?
     };
-    let store = Store::connect(&url).await?;
-    store.migrate().await?;
+    let (store, _) = open_bench_store(&url).await?;
     println!("  dataset: generating ({})", params.fingerprint());
     let t = Instant::now();
     store

@@ -1,6 +1,11 @@
 //! The audit chain: each entry's hash covers the previous entry's hash and this entry's fields,
 //! so altering or removing any row breaks every hash after it.
+//!
+//! Anyone who can write the database could still rewrite rows and recompute every hash, so the
+//! chain's head (its last hash and entry count) is also signed with HMAC-SHA256 under a key kept
+//! outside the database: without the key, a rewritten chain cannot carry a valid signature.
 
+use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
 /// The hash before the first entry.
@@ -43,6 +48,85 @@ pub fn entry_hash(prev_hash: &str, f: &AuditFields<'_>) -> String {
     hex::encode(h.finalize())
 }
 
+/// The secret that signs the chain's head: 32 bytes kept outside the database.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AuditKey([u8; AuditKey::LEN]);
+
+/// Never prints the key: it must not reach logs or printed configuration.
+impl std::fmt::Debug for AuditKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AuditKey(***)")
+    }
+}
+
+/// Why a key file's content is not a key.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("khóa ký nhật ký phải là đúng 32 byte (hoặc 64 chữ số hệ 16), tệp có {0} byte")]
+pub struct BadAuditKey(pub usize);
+
+impl AuditKey {
+    pub const LEN: usize = 32;
+
+    pub fn from_bytes(bytes: [u8; AuditKey::LEN]) -> AuditKey {
+        AuditKey(bytes)
+    }
+
+    /// A new random key from the operating system's generator.
+    pub fn generate() -> AuditKey {
+        let mut bytes = [0u8; AuditKey::LEN];
+        rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
+        AuditKey(bytes)
+    }
+
+    /// A key file's content: the 32 raw bytes written on creation, or 64 hexadecimal digits
+    /// (easier to hand over through secret stores), surrounding whitespace allowed.
+    pub fn parse(content: &[u8]) -> Result<AuditKey, BadAuditKey> {
+        if let Ok(bytes) = <[u8; AuditKey::LEN]>::try_from(content) {
+            return Ok(AuditKey(bytes));
+        }
+        let text = content.trim_ascii();
+        if text.len() == 2 * AuditKey::LEN {
+            let mut bytes = [0u8; AuditKey::LEN];
+            if hex::decode_to_slice(text, &mut bytes).is_ok() {
+                return Ok(AuditKey(bytes));
+            }
+        }
+        Err(BadAuditKey(content.len()))
+    }
+
+    /// The raw bytes, for writing a new key file.
+    pub fn as_bytes(&self) -> &[u8; AuditKey::LEN] {
+        &self.0
+    }
+
+    fn mac(&self, seq: i64, last_hash: &str) -> Hmac<Sha256> {
+        // Any key length is valid for HMAC, so this cannot fail.
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0).unwrap_or_else(|_| unreachable!());
+        let seq = seq.to_string();
+        for part in [HEAD_CONTEXT, seq.as_str(), last_hash] {
+            mac.update(&(part.len() as u64).to_be_bytes());
+            mac.update(part.as_bytes());
+        }
+        mac
+    }
+
+    /// The signature of a head with `seq` entries ending in `last_hash`, as hexadecimal text.
+    pub fn sign_head(&self, seq: i64, last_hash: &str) -> String {
+        hex::encode(self.mac(seq, last_hash).finalize().into_bytes())
+    }
+
+    /// Whether `signature` is this key's signature of the head, compared in constant time.
+    pub fn verify_head(&self, seq: i64, last_hash: &str, signature: &str) -> bool {
+        match hex::decode(signature) {
+            Ok(bytes) => self.mac(seq, last_hash).verify_slice(&bytes).is_ok(),
+            Err(_) => false,
+        }
+    }
+}
+
+/// Separates head signatures from any other use of the same key.
+const HEAD_CONTEXT: &str = "lanhmang audit head v1";
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,5 +156,33 @@ mod tests {
         f.actor = "demo.admi";
         f.action = "nlogin";
         assert_ne!(a, entry_hash(GENESIS, &f));
+    }
+
+    #[test]
+    fn head_signature_binds_count_hash_and_key() {
+        let key = AuditKey::from_bytes([7; 32]);
+        let h = entry_hash(GENESIS, &fields("x"));
+        let sig = key.sign_head(1, &h);
+        assert_eq!(sig.len(), 64);
+        assert!(key.verify_head(1, &h, &sig));
+        assert!(!key.verify_head(2, &h, &sig), "another count");
+        assert!(!key.verify_head(1, GENESIS, &sig), "another hash");
+        assert!(!AuditKey::from_bytes([8; 32]).verify_head(1, &h, &sig), "another key");
+        assert!(!key.verify_head(1, &h, "not hex"));
+        assert!(!key.verify_head(1, &h, &sig[..62]));
+        assert_ne!(AuditKey::generate(), AuditKey::generate());
+    }
+
+    #[test]
+    fn key_files_and_debug() {
+        let key = AuditKey::from_bytes([0xab; 32]);
+        assert_eq!(AuditKey::parse(&[0xab; 32]), Ok(key.clone()));
+        assert_eq!(
+            AuditKey::parse(format!("{}\n", "ab".repeat(32)).as_bytes()),
+            Ok(key.clone())
+        );
+        assert_eq!(AuditKey::parse(b"short"), Err(BadAuditKey(5)));
+        assert!(AuditKey::parse("zz".repeat(32).as_bytes()).is_err());
+        assert_eq!(format!("{key:?}"), "AuditKey(***)");
     }
 }

@@ -182,7 +182,7 @@ pub async fn audit_verify(store: &Store) -> anyhow::Result<String> {
     let report = store.verify_audit_chain().await?;
     match report.first_broken {
         None => Ok(format!(
-            "Nhật ký nguyên vẹn: {} mục, chuỗi mã băm khớp.",
+            "Nhật ký nguyên vẹn: {} mục, chuỗi mã băm khớp, chữ ký đầu chuỗi hợp lệ.",
             report.entries
         )),
         Some((seq, why)) => bail!(
@@ -190,6 +190,21 @@ pub async fn audit_verify(store: &Store) -> anyhow::Result<String> {
             report.entries
         ),
     }
+}
+
+/// `lanhmang audit accept --reason …`: signs the current head again after an investigation (or
+/// a lost key), recording who did it and why in the log itself.
+pub async fn audit_accept(store: &Store, reason: &str) -> anyhow::Result<String> {
+    if reason.trim().chars().count() < 10 {
+        bail!("hãy ghi rõ lý do (ít nhất 10 ký tự) vào --reason: lý do được lưu trong nhật ký");
+    }
+    let before = store.verify_audit_chain().await?;
+    let seq = store.accept_audit_head(&cli_context(), reason).await?;
+    let mut out = format!("Đã ký lại đầu chuỗi nhật ký ({seq} mục) và ghi việc này vào nhật ký.");
+    if let Some((seq, why)) = before.first_broken {
+        out.push_str(&format!("\nTrước khi ký lại: mục #{seq} ({why})."));
+    }
+    Ok(out)
 }
 
 /// The SQLite file behind the configuration, or an error for PostgreSQL.
@@ -237,7 +252,7 @@ pub async fn restore(config: &Config, source: &Path) -> anyhow::Result<String> {
     let staged = db.with_extension("restore-tmp");
     std::fs::copy(source, &staged).with_context(|| format!("không sao chép được {}", source.display()))?;
     let check = async {
-        let candidate = Store::connect(&format!("sqlite://{}", staged.display())).await?;
+        let candidate = Store::connect(&format!("sqlite://{}", staged.display()), None).await?;
         let result = async {
             candidate.integrity_check().await?;
             if !candidate.is_migrated().await? {

@@ -16,6 +16,9 @@ pub struct Layer {
     pub bind: Option<String>,
     pub data_dir: Option<PathBuf>,
     pub database_url: Option<String>,
+    /// The file holding the key that signs the audit log's head (default `<data_dir>/audit.key`,
+    /// created on first start). Every server and worker sharing one database uses the same file.
+    pub audit_key_file: Option<PathBuf>,
     /// The address people use, such as `https://lanhmang.sgd.example.vn`; `https://` turns on
     /// Secure cookies and HSTS.
     pub public_url: Option<String>,
@@ -343,6 +346,7 @@ impl Layer {
             bind: self.bind.or(base.bind),
             data_dir: self.data_dir.or(base.data_dir),
             database_url: self.database_url.or(base.database_url),
+            audit_key_file: self.audit_key_file.or(base.audit_key_file),
             public_url: self.public_url.or(base.public_url),
             session_idle_minutes: self.session_idle_minutes.or(base.session_idle_minutes),
             session_lifetime_hours: self.session_lifetime_hours.or(base.session_lifetime_hours),
@@ -381,6 +385,7 @@ impl Layer {
                 "BIND" => layer.bind = Some(value),
                 "DATA_DIR" => layer.data_dir = Some(value.into()),
                 "DATABASE_URL" => layer.database_url = Some(value),
+                "AUDIT_KEY_FILE" => layer.audit_key_file = Some(value.into()),
                 "PUBLIC_URL" => layer.public_url = Some(value),
                 "SESSION_IDLE_MINUTES" => layer.session_idle_minutes = Some(parse_int(&value)?),
                 "SESSION_LIFETIME_HOURS" => layer.session_lifetime_hours = Some(parse_int(&value)?),
@@ -454,6 +459,8 @@ pub struct Config {
     pub bind: SocketAddr,
     pub data_dir: PathBuf,
     pub database_url: String,
+    /// Where the audit key is read from (or created); the key itself is never held here.
+    pub audit_key_file: PathBuf,
     pub public_url: Option<String>,
     pub session_idle_minutes: i64,
     pub session_lifetime_hours: i64,
@@ -487,6 +494,10 @@ impl Config {
             .database_url
             .filter(|u| !u.trim().is_empty())
             .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("lanhmang.db").display()));
+        let audit_key_file = l
+            .audit_key_file
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or_else(|| data_dir.join("audit.key"));
         let log_json = match l.log_format.as_deref() {
             None | Some("text") => false,
             Some("json") => true,
@@ -504,6 +515,7 @@ impl Config {
             bind,
             data_dir,
             database_url,
+            audit_key_file,
             public_url: l.public_url,
             session_idle_minutes: idle,
             session_lifetime_hours: lifetime,
@@ -633,10 +645,26 @@ impl Config {
 
     fn describe_main(&self) -> String {
         format!(
-            "bind = {}\ndata_dir = {}\ndatabase_url = {}\npublic_url = {}\nsession_idle_minutes = {}\nsession_lifetime_hours = {}\ntrusted_proxies = {}\nbody_limit_bytes = {}\nrequest_timeout_secs = {}\nmax_concurrent_requests = {}\nmetrics_token = {}\nlog_format = {}\nworkers = {}\nreminder_days = {:?}\n",
+            "bind = {}
+data_dir = {}
+database_url = {}
+audit_key_file = {}
+public_url = {}
+session_idle_minutes = {}
+session_lifetime_hours = {}
+trusted_proxies = {}
+body_limit_bytes = {}
+request_timeout_secs = {}
+max_concurrent_requests = {}
+metrics_token = {}
+log_format = {}
+workers = {}
+reminder_days = {:?}
+",
             self.bind,
             self.data_dir.display(),
             lanhmang_store::redact_url(&self.database_url),
+            self.audit_key_file.display(),
             self.public_url.as_deref().unwrap_or("(chưa đặt)"),
             self.session_idle_minutes,
             self.session_lifetime_hours,
@@ -669,6 +697,7 @@ mod tests {
         let c = Config::resolve(Layer::default(), Layer::default(), Layer::default()).unwrap();
         assert_eq!(c.bind.to_string(), "127.0.0.1:8080");
         assert_eq!(c.database_url, "sqlite://data/lanhmang.db");
+        assert_eq!(c.audit_key_file, PathBuf::from("data/audit.key"));
         assert!(!c.https());
     }
 
@@ -684,7 +713,22 @@ mod tests {
         assert_eq!(c.bind.to_string(), "127.0.0.1:7000");
         assert_eq!(c.data_dir, PathBuf::from("/tmp/x"));
         assert_eq!(c.database_url, "sqlite:///tmp/x/lanhmang.db");
+        assert_eq!(c.audit_key_file, PathBuf::from("/tmp/x/audit.key"), "beside the data");
         assert_eq!(c.workers, 3);
+        let file: Layer = toml::from_str("audit_key_file = \"/etc/lanhmang/audit.key\"").unwrap();
+        let c = Config::resolve(Layer::default(), Layer::default(), file.clone()).unwrap();
+        assert_eq!(c.audit_key_file, PathBuf::from("/etc/lanhmang/audit.key"));
+        assert!(c.describe().contains("audit_key_file = /etc/lanhmang/audit.key"));
+        let vars = Layer::from_env(
+            [(
+                "LANHMANG_AUDIT_KEY_FILE".to_string(),
+                "/run/secrets/audit.key".to_string(),
+            )]
+            .into_iter(),
+        )
+        .unwrap();
+        let c = Config::resolve(Layer::default(), vars, file).unwrap();
+        assert_eq!(c.audit_key_file, PathBuf::from("/run/secrets/audit.key"));
     }
 
     #[test]

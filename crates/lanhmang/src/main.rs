@@ -166,8 +166,14 @@ enum UserAction {
 
 #[derive(Subcommand)]
 enum AuditAction {
-    /// Kiểm tra chuỗi mã băm của nhật ký.
+    /// Kiểm tra chuỗi mã băm và chữ ký đầu chuỗi của nhật ký.
     Verify,
+    /// Ký lại đầu chuỗi nhật ký sau khi đã điều tra (hoặc khi mất khóa); việc này được ghi vào nhật ký.
+    Accept {
+        /// Lý do (được lưu trong nhật ký).
+        #[arg(long)]
+        reason: String,
+    },
 }
 
 fn main() -> ExitCode {
@@ -244,6 +250,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Migrate => {
+            // An upgrade's first start is often this command: what it records must be seen.
+            init_logging(&config);
             let store = server::open_store(&config).await?;
             println!("Cơ sở dữ liệu ({}) đã ở phiên bản mới nhất.", store.backend_name());
             store.close().await;
@@ -306,13 +314,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             })
             .await
         }
-        Command::Audit {
-            action: AuditAction::Verify,
-        } => {
-            with_store(&config, |store| async move {
-                commands::audit_verify(&store).await.map(|m| (store, m))
-            })
-            .await
+        Command::Audit { action } => {
+            // Not `with_store`: these must run on a log whose head no longer matches its key.
+            let (store, _) = server::open_store_unchecked(&config).await?;
+            let result = match action {
+                AuditAction::Verify => commands::audit_verify(&store).await,
+                AuditAction::Accept { reason } => commands::audit_accept(&store, &reason).await,
+            };
+            store.close().await;
+            println!("{}", result?);
+            Ok(())
         }
         Command::Backup { file } => {
             commands::sqlite_path(&config)?;

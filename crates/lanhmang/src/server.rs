@@ -8,24 +8,89 @@ use std::time::Duration;
 use anyhow::Context;
 use lanhmang_jobs::{JobSettings, Mailer, Scheduler, Worker};
 use lanhmang_store::Store;
+use lanhmang_store::audit::{HeadAtStart, load_or_create_audit_key};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::config::Config;
 
-/// Connects and brings the schema up to date.
+/// Connects, brings the schema up to date and makes sure the audit chain's head is signed by
+/// the configured key (signing it on the first start after an upgrade). A head signed under
+/// another key stops the start: the key is wrong or the log was rewritten.
 pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
-    let store = Store::connect(&config.database_url)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}. Địa chỉ: {}", lanhmang_store::redact_url(&config.database_url)))?;
-    let applied = store
-        .migrate()
-        .await
-        .context("không cập nhật được cấu trúc cơ sở dữ liệu")?;
-    for name in applied {
-        tracing::info!(migration = name, "migration applied");
+    let (store, key_created) = open_store_unchecked(config).await?;
+    match store.secure_audit_head().await {
+        Ok(HeadAtStart::Valid) => {}
+        Ok(HeadAtStart::SignedNow { entries: 0 }) => {
+            tracing::info!(key_file = %config.audit_key_file.display(), "new audit chain: head signed");
+        }
+        Ok(HeadAtStart::SignedNow { entries }) => {
+            // Logged loudly: a head found unsigned after the first start means someone removed
+            // its signature, and this line (outside the database) is what shows it.
+            tracing::warn!(
+                entries,
+                key_file = %config.audit_key_file.display(),
+                "the audit chain head was not signed (first start after upgrading, or a new database): signed now"
+            );
+            match store.verify_audit_chain().await {
+                Ok(report) => {
+                    if let Some((seq, why)) = report.first_broken {
+                        tracing::error!(seq, why, "the audit chain was already broken when first signed");
+                    }
+                }
+                Err(e) => tracing::error!(error = %e, "could not check the audit chain after signing it"),
+            }
+        }
+        Err(e) => {
+            store.close().await;
+            let mut err = anyhow::Error::new(e);
+            if key_created {
+                err = err.context(format!(
+                    "tệp khóa ký nhật ký {} vừa được tạo mới, nhưng nhật ký đã được ký bằng khóa khác: \
+                     hãy chép tệp khóa cũ về đúng chỗ này",
+                    config.audit_key_file.display()
+                ));
+            }
+            return Err(err);
+        }
     }
     Ok(store)
+}
+
+/// Connects with the configured audit key (created if missing) and migrates, without judging
+/// the audit head: for `audit verify` and `audit accept`, which must run on a suspect log.
+/// Returns whether the key file was created now.
+pub async fn open_store_unchecked(config: &Config) -> anyhow::Result<(Store, bool)> {
+    let (key, created) = load_or_create_audit_key(&config.audit_key_file)?;
+    if created {
+        tracing::info!(key_file = %config.audit_key_file.display(), "audit key created");
+        if lanhmang_store::sqlite_file(&config.database_url).is_none() {
+            tracing::info!(
+                key_file = %config.audit_key_file.display(),
+                "every server and worker on this PostgreSQL database must use this same audit key file"
+            );
+        }
+    }
+    let store = Store::connect(&config.database_url, Some(key))
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}. Địa chỉ: {}", lanhmang_store::redact_url(&config.database_url)))?;
+    let report = match store.migrate().await {
+        Ok(report) => report,
+        Err(e) => {
+            store.close().await;
+            return Err(anyhow::Error::new(e).context("không cập nhật được cấu trúc cơ sở dữ liệu"));
+        }
+    };
+    for name in report.checksums_recorded {
+        tracing::info!(
+            migration = name,
+            "migration checksum recorded (applied by an earlier version)"
+        );
+    }
+    for name in report.applied {
+        tracing::info!(migration = name, "migration applied");
+    }
+    Ok((store, created))
 }
 
 /// A running application, for `serve` and for tests.

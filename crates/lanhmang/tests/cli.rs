@@ -81,7 +81,7 @@ async fn units_import_is_all_or_nothing() {
         ] {
             assert!(out.contains(expected), "{backend}: missing «{expected}» in {out}");
         }
-        let store = Store::connect(&db.url).await.unwrap();
+        let store = Store::connect(&db.url, None).await.unwrap();
         assert_eq!(
             store.count_units().await.unwrap(),
             4,
@@ -194,7 +194,7 @@ async fn users_and_audit_chain_from_the_command_line() {
         let o = run(&db.url, &["user", "disable", "ct.vien"]);
         assert!(o.status.success(), "{backend}");
 
-        let store = Store::connect(&db.url).await.unwrap();
+        let store = Store::connect(&db.url, None).await.unwrap();
         let person = store.person_by_username("ct.vien").await.unwrap().unwrap();
         assert!(person.disabled && !person.must_change_password, "{backend}");
         let (_, hash) = store.credentials("ct.vien").await.unwrap().unwrap();
@@ -268,7 +268,7 @@ async fn sqlite_backup_and_restore() {
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", text(&o));
-    let store = Store::connect(&format!("sqlite://{}/lanhmang.db", data_arg))
+    let store = Store::connect(&format!("sqlite://{}/lanhmang.db", data_arg), None)
         .await
         .unwrap();
     assert!(
@@ -291,7 +291,7 @@ async fn sqlite_backup_and_restore() {
         .output()
         .unwrap();
     assert!(!o.status.success(), "{}", text(&o));
-    let store = Store::connect(&format!("sqlite://{}/lanhmang.db", data_arg))
+    let store = Store::connect(&format!("sqlite://{}/lanhmang.db", data_arg), None)
         .await
         .unwrap();
     assert_eq!(store.count_units().await.unwrap(), 26);

@@ -273,7 +273,8 @@ async fn serve_and_the_worker_command_deliver_mail() {
 
     // serve: workers started in the same process.
     let db = TestDb::new("sqlite").await.expect("db");
-    let config = config_for(smtp.port, &db.url, 1);
+    let mut config = config_for(smtp.port, &db.url, 1);
+    config.audit_key_file = db.audit_key_file.clone();
     let store = server::open_store(&config).await.expect("store");
     let running = server::start(&config, store).await.expect("server");
     running

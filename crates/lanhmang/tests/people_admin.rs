@@ -481,7 +481,7 @@ async fn the_command_line_grants_system_administration_at_a_root_only() {
         );
         let (ok, text) = run(&add("qt.so", "SGD-DEMO"));
         assert!(ok, "{backend}: {text}");
-        let store = Store::connect(&db.url).await.unwrap();
+        let store = Store::connect(&db.url, None).await.unwrap();
         assert!(
             store.person_by_username("qt.truong").await.unwrap().is_none(),
             "{backend}"

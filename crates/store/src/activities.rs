@@ -266,7 +266,7 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
             }
-            audit_in_tx!(tx, ctx, "activity.update", format!("activity:{id}"), f.title.clone());
+            audit_in_tx!(self, tx, ctx, "activity.update", format!("activity:{id}"), f.title.clone());
             tx.commit().await?;
         });
         self.activity(id).await?.ok_or(StoreError::NotFound("hoạt động"))
@@ -278,7 +278,7 @@ impl Store {
             let row: Option<(String,)> = sqlx::query_as("DELETE FROM activities WHERE id = $1 RETURNING title")
                 .bind(id).fetch_optional(&mut *tx).await?;
             let Some((title,)) = row else { return Err(StoreError::NotFound("hoạt động")) };
-            audit_in_tx!(tx, ctx, "activity.delete", format!("activity:{id}"), title);
+            audit_in_tx!(self, tx, ctx, "activity.delete", format!("activity:{id}"), title);
             tx.commit().await?;
         });
         Ok(())

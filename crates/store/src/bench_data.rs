@@ -721,6 +721,21 @@ impl Store {
     }
 }
 
+/// The audit key of benchmark databases: their data is thrown away, and a fixed key lets a
+/// kept dataset be opened again by the next run.
+pub fn bench_audit_key() -> crate::AuditKey {
+    crate::AuditKey::from_bytes(*b"lanhmang benchmark audit key 32b")
+}
+
+/// Connects to a benchmark database with [`bench_audit_key`], migrates it and signs its audit
+/// head, as a server's start does.
+pub async fn open_bench_store(url: &str) -> Result<(Store, crate::migrate::MigrationReport)> {
+    let store = Store::connect(url, Some(bench_audit_key())).await?;
+    let report = store.migrate().await?;
+    store.secure_audit_head().await?;
+    Ok((store, report))
+}
+
 /// Makes sure the PostgreSQL database `name` exists on the server of `admin_url` (dropping it
 /// first when `recreate`), and returns its URL.
 pub async fn postgres_bench_database(admin_url: &str, name: &str, recreate: bool) -> Result<String> {
@@ -732,7 +747,7 @@ pub async fn postgres_bench_database(admin_url: &str, name: &str, recreate: bool
     if !valid {
         return Err(StoreError::BadUrl(format!("tên cơ sở dữ liệu không hợp lệ: {name}")));
     }
-    let admin = Store::connect(admin_url).await?;
+    let admin = Store::connect(admin_url, None).await?;
     let Backend::Postgres(pool) = &admin.backend else {
         return Err(StoreError::BadUrl(crate::redact_url(admin_url)));
     };

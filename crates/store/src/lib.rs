@@ -13,6 +13,8 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use time::OffsetDateTime;
 
+pub use lanhmang_domain::audit::AuditKey;
+
 /// Runs the same body against whichever pool the store holds. The body is compiled once per
 /// backend, so one SQL text serves both.
 macro_rules! on_pool {
@@ -24,17 +26,22 @@ macro_rules! on_pool {
     };
 }
 
-/// Appends one audit entry inside an open transaction `$tx`, chained to the previous entry.
-/// Taking the head row first serializes appenders on both backends (SQLite's write lock,
-/// PostgreSQL's row lock), so the chain never forks.
+/// Appends one audit entry inside an open transaction `$tx` of `$store`, chained to the previous
+/// entry, and signs the new head with the store's audit key. Taking the head row first
+/// serializes appenders on both backends (SQLite's write lock, PostgreSQL's row lock), so the
+/// chain never forks. A head whose signature does not match is never signed again: that would
+/// make a rewritten chain look genuine, so the change is refused instead.
 macro_rules! audit_in_tx {
-    ($tx:expr, $ctx:expr, $action:expr, $target:expr, $detail:expr) => {{
+    ($store:expr, $tx:expr, $ctx:expr, $action:expr, $target:expr, $detail:expr) => {{
+        let key: &lanhmang_domain::audit::AuditKey = $store.audit_key()?;
         let ctx: &$crate::AuditContext = $ctx;
         let at = $crate::now();
-        let (seq, prev_hash): (i64, String) =
-            sqlx::query_as("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, last_hash")
-                .fetch_one(&mut *$tx)
-                .await?;
+        let (seq, prev_hash, prev_signature): (i64, String, Option<String>) = sqlx::query_as(
+            "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, last_hash, signature",
+        )
+        .fetch_one(&mut *$tx)
+        .await?;
+        $crate::audit::check_head_before_append(key, seq - 1, &prev_hash, prev_signature.as_deref())?;
         let at_text = $crate::format_time(at);
         let target: String = $target;
         let detail: String = $detail;
@@ -67,7 +74,11 @@ macro_rules! audit_in_tx {
         .bind(&hash)
         .execute(&mut *$tx)
         .await?;
-        sqlx::query("UPDATE audit_head SET last_hash = $1 WHERE id = 1").bind(&hash).execute(&mut *$tx).await?;
+        sqlx::query("UPDATE audit_head SET last_hash = $1, signature = $2 WHERE id = 1")
+            .bind(&hash)
+            .bind(key.sign_head(seq, &hash))
+            .execute(&mut *$tx)
+            .await?;
     }};
 }
 
@@ -179,6 +190,21 @@ pub enum StoreError {
     NotFound(&'static str),
     #[error("không thực hiện được: {0}")]
     Io(String),
+    #[error(
+        "Migration {name} đã bị sửa sau khi được áp dụng: mã kiểm tra SHA-256 ghi trong cơ sở dữ liệu ({recorded}) \
+         khác với tệp trong chương trình ({expected}). Migration đã áp dụng không bao giờ được sửa; hãy dùng đúng \
+         phiên bản chương trình hoặc đưa thay đổi vào một migration mới. \
+         (migration checksum mismatch: {name})"
+    )]
+    MigrationChanged {
+        name: String,
+        recorded: String,
+        expected: String,
+    },
+    #[error("chưa có khóa ký nhật ký (audit key): kho dữ liệu này chỉ đọc được nhật ký, không ghi thêm được")]
+    AuditKeyMissing,
+    #[error("{0}")]
+    AuditHead(String),
 }
 
 impl StoreError {
@@ -195,9 +221,10 @@ pub(crate) enum Backend {
     Postgres(PgPool),
 }
 
-/// The database: a pool over SQLite or PostgreSQL.
+/// The database: a pool over SQLite or PostgreSQL, and the key that signs the audit chain's head.
 pub struct Store {
     pub(crate) backend: Backend,
+    audit_key: Option<AuditKey>,
 }
 
 /// Now, in UTC, truncated to whole seconds: stored times then compare correctly as text on
@@ -215,8 +242,10 @@ pub fn format_time(t: OffsetDateTime) -> String {
 }
 
 impl Store {
-    /// Connects to `sqlite://PATH` (created if missing) or `postgres://…`.
-    pub async fn connect(url: &str) -> Result<Store> {
+    /// Connects to `sqlite://PATH` (created if missing) or `postgres://…`. `audit_key` signs the
+    /// audit chain's head; a store without one can read and verify nothing signed and append no
+    /// audit entry (it serves administrative connections and checks of backup files).
+    pub async fn connect(url: &str, audit_key: Option<AuditKey>) -> Result<Store> {
         if url.starts_with("sqlite:") {
             let options = SqliteConnectOptions::from_str(url)
                 .map_err(|e| StoreError::BadUrl(e.to_string()))?
@@ -245,6 +274,7 @@ impl Store {
                 })?;
             Ok(Store {
                 backend: Backend::Sqlite(pool),
+                audit_key,
             })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let options = PgConnectOptions::from_str(url).map_err(|e| StoreError::BadUrl(e.to_string()))?;
@@ -259,10 +289,16 @@ impl Store {
                 })?;
             Ok(Store {
                 backend: Backend::Postgres(pool),
+                audit_key,
             })
         } else {
             Err(StoreError::BadUrl(redact_url(url)))
         }
+    }
+
+    /// The key that signs the audit chain's head, or an error for a store opened without one.
+    pub(crate) fn audit_key(&self) -> Result<&AuditKey> {
+        self.audit_key.as_ref().ok_or(StoreError::AuditKeyMissing)
     }
 
     pub fn backend_name(&self) -> &'static str {

@@ -1,5 +1,12 @@
 //! Schema migrations: the same file names for both backends, applied in order, each once, each
 //! in its own transaction.
+//!
+//! A migration that has been applied is never edited again: `schema_migrations` records the
+//! SHA-256 of each applied file's text, and a database whose recorded checksum differs from the
+//! file in this binary is refused before anything runs, since its schema may not be the one
+//! this code expects.
+
+use sha2::{Digest, Sha256};
 
 use crate::{Backend, Result, Store, StoreError};
 
@@ -24,22 +31,50 @@ const MIGRATIONS: &[Migration] = &[
     migration!("0002_yearly_loop"),
     migration!("0003_supervision"),
     migration!("0004_news"),
+    migration!("0005_audit_signature"),
 ];
 
+impl Migration {
+    fn sql(&self, backend: &Backend) -> &'static str {
+        match backend {
+            Backend::Sqlite(_) => self.sqlite,
+            Backend::Postgres(_) => self.postgres,
+        }
+    }
+}
+
+/// The SHA-256 of a migration's text, as hexadecimal.
+fn checksum(sql: &str) -> String {
+    hex::encode(Sha256::digest(sql.as_bytes()))
+}
+
+/// What `migrate` did besides applying migrations.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MigrationReport {
+    /// The migrations applied now, in order.
+    pub applied: Vec<&'static str>,
+    /// Migrations applied by a version that recorded no checksum, whose checksum was recorded now.
+    pub checksums_recorded: Vec<String>,
+}
+
 impl Store {
-    /// Applies every migration not yet applied. Returns the names applied now.
-    pub async fn migrate(&self) -> Result<Vec<&'static str>> {
+    /// Checks the checksums of the migrations applied before (recording those an earlier version
+    /// did not record), then applies every migration not yet applied.
+    pub async fn migrate(&self) -> Result<MigrationReport> {
         on_pool!(self, pool => {
-            sqlx::query("CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
-                .execute(pool)
-                .await?;
+            sqlx::query(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL, checksum TEXT)",
+            )
+            .execute(pool)
+            .await?;
         });
-        let mut applied = Vec::new();
+        self.add_checksum_column().await?;
+        let mut report = MigrationReport {
+            checksums_recorded: self.check_applied().await?,
+            ..Default::default()
+        };
         for m in MIGRATIONS {
-            let sql = match self.backend {
-                Backend::Sqlite(_) => m.sqlite,
-                Backend::Postgres(_) => m.postgres,
-            };
+            let sql = m.sql(&self.backend);
             let done = on_pool!(self, pool => {
                 let mut tx = pool.begin().await?;
                 if matches!(self.backend, Backend::Postgres(_)) {
@@ -54,9 +89,10 @@ impl Store {
                     sqlx::raw_sql(sql).execute(&mut *tx).await.map_err(|e| {
                         StoreError::Corrupt(format!("migration {} failed: {e}", m.name))
                     })?;
-                    sqlx::query("INSERT INTO schema_migrations (name, applied_at) VALUES ($1, $2)")
+                    sqlx::query("INSERT INTO schema_migrations (name, applied_at, checksum) VALUES ($1, $2, $3)")
                         .bind(m.name)
                         .bind(crate::format_time(crate::now()))
+                        .bind(checksum(sql))
                         .execute(&mut *tx)
                         .await?;
                 }
@@ -64,10 +100,81 @@ impl Store {
                 exists.is_none()
             });
             if done {
-                applied.push(m.name);
+                report.applied.push(m.name);
             }
         }
-        Ok(applied)
+        Ok(report)
+    }
+
+    /// Versions before checksums made `schema_migrations` without the column.
+    async fn add_checksum_column(&self) -> Result<()> {
+        match &self.backend {
+            Backend::Sqlite(pool) => {
+                let (present,): (i64,) = sqlx::query_as(
+                    "SELECT COUNT(*) FROM pragma_table_info('schema_migrations') WHERE name = 'checksum'",
+                )
+                .fetch_one(pool)
+                .await?;
+                if present == 0 {
+                    sqlx::query("ALTER TABLE schema_migrations ADD COLUMN checksum TEXT")
+                        .execute(pool)
+                        .await?;
+                }
+            }
+            Backend::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                sqlx::query("SELECT pg_advisory_xact_lock(7283001)")
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("ALTER TABLE schema_migrations ADD COLUMN IF NOT EXISTS checksum TEXT")
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Refuses a database whose recorded checksum of an applied migration is not the checksum
+    /// of the same file in this binary; records the checksums an earlier version left out.
+    /// Returns the names whose checksums were recorded now.
+    async fn check_applied(&self) -> Result<Vec<String>> {
+        let recorded: Vec<(String, Option<String>)> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT name, checksum FROM schema_migrations ORDER BY name").fetch_all(pool).await?
+        });
+        let mut filled = Vec::new();
+        for (name, recorded) in recorded {
+            // A migration this binary does not know comes from a newer version; its file is not
+            // here to compare with.
+            let Some(m) = MIGRATIONS.iter().find(|m| m.name == name) else {
+                continue;
+            };
+            let expected = checksum(m.sql(&self.backend));
+            match recorded {
+                Some(recorded) if recorded == expected => {}
+                Some(recorded) => {
+                    return Err(StoreError::MigrationChanged {
+                        name,
+                        recorded,
+                        expected,
+                    });
+                }
+                None => {
+                    let updated = on_pool!(self, pool => {
+                        sqlx::query("UPDATE schema_migrations SET checksum = $1 WHERE name = $2 AND checksum IS NULL")
+                            .bind(&expected)
+                            .bind(&name)
+                            .execute(pool)
+                            .await?
+                            .rows_affected()
+                    });
+                    if updated > 0 {
+                        filled.push(name);
+                    }
+                }
+            }
+        }
+        Ok(filled)
     }
 
     /// Whether the database holds Lành Mạng's schema at the current version.
@@ -102,5 +209,154 @@ mod tests {
         assert_eq!(sqlite, names("postgres"));
         let listed: Vec<String> = MIGRATIONS.iter().map(|m| format!("{}.sql", m.name)).collect();
         assert_eq!(sqlite, listed);
+    }
+
+    /// Applied migrations are never edited: each file's checksum is pinned here when it is
+    /// added, and a database that recorded another text is refused (see below).
+    #[test]
+    fn merged_migrations_are_frozen() {
+        const FROZEN: &[(&str, &str, &str)] = &[
+            (
+                "0001_foundation",
+                "b7da7f7237a2fdf082e6d3692e5f644f4d09e90c83a680b7497f37d00f5b0d1f",
+                "191ab9fc7f993bbae1439ef67462ae6d8c1f06b65df664464163b28063325ce4",
+            ),
+            (
+                "0002_yearly_loop",
+                "fbf163a3463916515a377dfb27764ddaf1b5a134c186e5988d35a776626fc232",
+                "b354c6f2f7ece372815fdb53e72da5ce85b35545fc4b621670c0ebfa918b7897",
+            ),
+            (
+                "0003_supervision",
+                "3b5c592707ed60324fbe7fb04257ab1e40de270b3912557929fd81d097eca527",
+                "5b24c399db45cc856d78c8c22bfca7df54518eb0c4f4d4090ab1faa5fa3a5d0b",
+            ),
+            (
+                "0004_news",
+                "11109fa066f77cc442427ecd3e0a11293639e66a038ff7d99afcaf1a8ba6e932",
+                "a0477a21ee7bf2f7b1d181493350ba8615e77966a23da7fe3194fe101657fe9c",
+            ),
+            (
+                "0005_audit_signature",
+                "42b932397272c840db45e90e9bf5e01e0384ceec462fd2aca1be851136cad35a",
+                "42b932397272c840db45e90e9bf5e01e0384ceec462fd2aca1be851136cad35a",
+            ),
+        ];
+        for (name, sqlite, postgres) in FROZEN {
+            let m = MIGRATIONS.iter().find(|m| m.name == *name).expect(name);
+            assert_eq!(checksum(m.sqlite), *sqlite, "{name} (sqlite) was edited after merging");
+            assert_eq!(
+                checksum(m.postgres),
+                *postgres,
+                "{name} (postgres) was edited after merging"
+            );
+        }
+        assert_eq!(
+            FROZEN.len(),
+            MIGRATIONS.len(),
+            "pin the checksums of a new migration here"
+        );
+    }
+
+    async fn checksums(store: &Store) -> Vec<(String, Option<String>)> {
+        on_pool!(store, pool => sqlx::query_as("SELECT name, checksum FROM schema_migrations ORDER BY name")
+            .fetch_all(pool)
+            .await
+            .unwrap())
+    }
+
+    fn expected(store: &Store) -> Vec<(String, Option<String>)> {
+        MIGRATIONS
+            .iter()
+            .map(|m| (m.name.to_string(), Some(checksum(m.sql(&store.backend)))))
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn fresh_databases_record_checksums_and_a_changed_one_is_refused() {
+        for backend in crate::test_support::backends() {
+            let db = crate::test_support::TestDb::new(backend).await.unwrap();
+            let store = db.connect().await.unwrap();
+            let report = store.migrate().await.unwrap();
+            assert_eq!(report.applied.len(), MIGRATIONS.len(), "{backend}");
+            assert!(report.checksums_recorded.is_empty(), "{backend}");
+            assert_eq!(checksums(&store).await, expected(&store), "{backend}");
+            assert_eq!(
+                store.migrate().await.unwrap(),
+                MigrationReport::default(),
+                "{backend}: again"
+            );
+            assert!(store.is_migrated().await.unwrap());
+
+            store
+                .execute_raw_for_tests(
+                    "UPDATE schema_migrations SET checksum = 'abc123' WHERE name = '0002_yearly_loop'",
+                )
+                .await
+                .unwrap();
+            let err = store.migrate().await.unwrap_err();
+            assert!(
+                matches!(&err, StoreError::MigrationChanged { name, recorded, .. } if name == "0002_yearly_loop" && recorded == "abc123"),
+                "{backend}: {err:?}"
+            );
+            let message = err.to_string();
+            for part in [
+                "Migration 0002_yearly_loop đã bị sửa",
+                "migration checksum mismatch: 0002_yearly_loop",
+            ] {
+                assert!(message.contains(part), "{backend}: {message}");
+            }
+            store.close().await;
+            db.cleanup().await;
+        }
+    }
+
+    #[tokio::test]
+    async fn an_upgraded_database_gets_its_checksums_filled_in() {
+        for backend in crate::test_support::backends() {
+            let db = crate::test_support::TestDb::new(backend).await.unwrap();
+            let store = db.connect().await.unwrap();
+            // As the version before checksums left it: its table without the column, and the
+            // migrations of that time applied.
+            store
+                .execute_raw_for_tests(
+                    "CREATE TABLE schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)",
+                )
+                .await
+                .unwrap();
+            let old = &MIGRATIONS[..4];
+            for m in old {
+                store.execute_raw_for_tests(m.sql(&store.backend)).await.unwrap();
+                store
+                    .execute_raw_for_tests(&format!(
+                        "INSERT INTO schema_migrations (name, applied_at) VALUES ('{}', '2026-11-01T00:00:00Z')",
+                        m.name
+                    ))
+                    .await
+                    .unwrap();
+            }
+            let report = store.migrate().await.unwrap();
+            assert_eq!(
+                report.checksums_recorded,
+                old.iter().map(|m| m.name.to_string()).collect::<Vec<_>>(),
+                "{backend}"
+            );
+            assert_eq!(report.applied, vec!["0005_audit_signature"], "{backend}");
+            assert_eq!(checksums(&store).await, expected(&store), "{backend}");
+
+            // A row left without one (as by an interrupted upgrade) is filled in too.
+            store
+                .execute_raw_for_tests("UPDATE schema_migrations SET checksum = NULL WHERE name = '0003_supervision'")
+                .await
+                .unwrap();
+            assert_eq!(
+                store.migrate().await.unwrap().checksums_recorded,
+                vec!["0003_supervision".to_string()],
+                "{backend}"
+            );
+            assert_eq!(checksums(&store).await, expected(&store), "{backend}");
+            store.close().await;
+            db.cleanup().await;
+        }
     }
 }

@@ -561,7 +561,7 @@ impl Store {
             let Some((id,)) = row else {
                 return Err(StoreError::Conflict(format!("Nguồn tin {url} đã có trong danh sách theo dõi.")));
             };
-            audit_in_tx!(tx, ctx, "news.feed.add", format!("news_feed:{id}"), url.clone());
+            audit_in_tx!(self, tx, ctx, "news.feed.add", format!("news_feed:{id}"), url.clone());
             tx.commit().await?;
             id
         });
@@ -1099,7 +1099,7 @@ impl Store {
             let (id,): (i64,) = sqlx::query_as(
                 "INSERT INTO news_topics (unit_id, name, keywords, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) RETURNING id",
             ).bind(unit_id).bind(&name).bind(&keywords).bind(at).fetch_one(&mut *tx).await?;
-            audit_in_tx!(tx, ctx, "news.topic.create", format!("news_topic:{id}"), name.clone());
+            audit_in_tx!(self, tx, ctx, "news.topic.create", format!("news_topic:{id}"), name.clone());
             queue_topic_index_in_tx!(tx, id, at);
             tx.commit().await?;
             id
@@ -1124,7 +1124,7 @@ impl Store {
             if done.rows_affected() == 0 {
                 return Err(StoreError::NotFound("chủ đề"));
             }
-            audit_in_tx!(tx, ctx, "news.topic.update", format!("news_topic:{id}"), name.clone());
+            audit_in_tx!(self, tx, ctx, "news.topic.update", format!("news_topic:{id}"), name.clone());
             queue_topic_index_in_tx!(tx, id, at);
             tx.commit().await?;
         });
@@ -1137,7 +1137,7 @@ impl Store {
             let row: Option<(String,)> = sqlx::query_as("DELETE FROM news_topics WHERE id = $1 RETURNING name")
                 .bind(id).fetch_optional(&mut *tx).await?;
             let Some((name,)) = row else { return Err(StoreError::NotFound("chủ đề")) };
-            audit_in_tx!(tx, ctx, "news.topic.delete", format!("news_topic:{id}"), name);
+            audit_in_tx!(self, tx, ctx, "news.topic.delete", format!("news_topic:{id}"), name);
             tx.commit().await?;
         });
         Ok(())

@@ -190,7 +190,7 @@ impl Store {
             .map_err(|e| unique_to_conflict(e, "Tên đăng nhập này đã có người dùng."))?;
             let (unit_name,): (String,) =
                 sqlx::query_as("SELECT name FROM units WHERE id = $1").bind(unit_id).fetch_one(&mut *tx).await?;
-            audit_in_tx!(tx, ctx, "person.create", format!("person:{id}"), format!("{} ({}) tại {unit_name}", f.username, f.display_name));
+            audit_in_tx!(self, tx, ctx, "person.create", format!("person:{id}"), format!("{} ({}) tại {unit_name}", f.username, f.display_name));
             tx.commit().await?;
             id
         });
@@ -215,7 +215,7 @@ impl Store {
             if done.rows_affected() == 0 {
                 return Err(StoreError::NotFound("người dùng"));
             }
-            audit_in_tx!(tx, ctx, "person.update", format!("person:{id}"), String::new());
+            audit_in_tx!(self, tx, ctx, "person.update", format!("person:{id}"), String::new());
             tx.commit().await?;
         });
         self.person(id).await?.ok_or(StoreError::NotFound("người dùng"))
@@ -258,7 +258,7 @@ impl Store {
                 .bind(person_id)
                 .execute(&mut *tx)
                 .await?;
-            audit_in_tx!(tx, ctx, action, format!("person:{person_id}"), String::new());
+            audit_in_tx!(self, tx, ctx, action, format!("person:{person_id}"), String::new());
             tx.commit().await?;
         });
         Ok(())
@@ -286,7 +286,7 @@ impl Store {
                     .await?;
             }
             let action = if disabled { "person.disable" } else { "person.enable" };
-            audit_in_tx!(tx, ctx, action, format!("person:{person_id}"), String::new());
+            audit_in_tx!(self, tx, ctx, action, format!("person:{person_id}"), String::new());
             tx.commit().await?;
         });
         Ok(())
@@ -358,7 +358,7 @@ impl Store {
             if inserted.rows_affected() > 0 {
                 let (unit_name,): (String,) =
                     sqlx::query_as("SELECT name FROM units WHERE id = $1").bind(unit_id).fetch_one(&mut *tx).await?;
-                audit_in_tx!(tx, ctx, "role.grant", format!("person:{person_id}"), format!("{} tại {unit_name}", role.label()));
+                audit_in_tx!(self, tx, ctx, "role.grant", format!("person:{person_id}"), format!("{} tại {unit_name}", role.label()));
             }
             tx.commit().await?;
         });
@@ -371,6 +371,7 @@ impl Store {
             let done = sqlx::query("DELETE FROM role_grants WHERE id = $1").bind(grant.id).execute(&mut *tx).await?;
             if done.rows_affected() > 0 {
                 audit_in_tx!(
+                    self,
                     tx,
                     ctx,
                     "role.revoke",

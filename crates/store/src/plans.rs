@@ -274,7 +274,7 @@ impl Store {
             .fetch_one(&mut *tx)
             .await
             .map_err(|e| number_taken(e, header))?;
-            audit_in_tx!(tx, ctx, "plan.create", format!("plan:{id}"), header.title.clone());
+            audit_in_tx!(self, tx, ctx, "plan.create", format!("plan:{id}"), header.title.clone());
             tx.commit().await?;
             id
         });
@@ -346,7 +346,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             }
-            audit_in_tx!(tx, ctx, "plan.update", format!("plan:{id}"), format!("v{} {}", expected_version + 1, change_note.trim()));
+            audit_in_tx!(self, tx, ctx, "plan.update", format!("plan:{id}"), format!("v{} {}", expected_version + 1, change_note.trim()));
             tx.commit().await?;
         });
         self.plan(id).await?.ok_or(StoreError::NotFound("kế hoạch"))
@@ -393,7 +393,7 @@ impl Store {
             .bind(at)
             .execute(&mut *tx)
             .await?;
-            audit_in_tx!(tx, ctx, "plan.publish", format!("plan:{id}"), plan.title.clone());
+            audit_in_tx!(self, tx, ctx, "plan.publish", format!("plan:{id}"), plan.title.clone());
             send_in_tx!(tx, outgoing)?;
             tx.commit().await?;
         });
@@ -463,7 +463,7 @@ impl Store {
                     }
                 }
             }
-            audit_in_tx!(tx, ctx, "school_plan.save", format!("plan:{plan_id}/unit:{unit_id}"), String::new());
+            audit_in_tx!(self, tx, ctx, "school_plan.save", format!("plan:{plan_id}/unit:{unit_id}"), String::new());
             tx.commit().await?;
         });
         self.school_plan(plan_id, unit_id)
@@ -505,7 +505,7 @@ impl Store {
             if done.rows_affected() == 0 {
                 return Err(stale("Kế hoạch của trường", sp.version));
             }
-            audit_in_tx!(tx, ctx, "school_plan.review", format!("plan:{plan_id}/unit:{unit_id}"), format!("{} {}", event.as_str(), comment.trim()));
+            audit_in_tx!(self, tx, ctx, "school_plan.review", format!("plan:{plan_id}/unit:{unit_id}"), format!("{} {}", event.as_str(), comment.trim()));
             send_in_tx!(tx, outgoing)?;
             tx.commit().await?;
         });

@@ -364,7 +364,7 @@ impl Store {
             sqlx::query("INSERT INTO report_events (report_id, at, actor_person_id, actor, event, comment) VALUES ($1, $2, $3, $4, $5, $6)")
                 .bind(report.id).bind(at).bind(ctx.actor_id).bind(&ctx.actor).bind(event.as_str()).bind(&comment)
                 .execute(&mut *tx).await?;
-            audit_in_tx!(tx, ctx, match event {
+            audit_in_tx!(self, tx, ctx, match event {
                 ReportEvent::Submit => "report.submit",
                 ReportEvent::Return => "report.return",
                 ReportEvent::Accept => "report.accept",

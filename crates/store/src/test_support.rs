@@ -3,14 +3,25 @@
 //! PostgreSQL is used when `LANHMANG_TEST_POSTGRES_URL` is set (a server URL; each test gets
 //! its own new database on it). Under `CI=true` a missing URL is a failure, not a skip.
 
-use crate::{Result, Store, StoreError};
+use std::path::PathBuf;
+
+use crate::{AuditKey, Result, Store, StoreError};
 
 /// A database made for one test; dropped (on PostgreSQL) by [`TestDb::cleanup`].
 pub struct TestDb {
     pub url: String,
+    /// The audit key file: one for all tests (see [`shared_audit_key_file`]).
+    pub audit_key_file: PathBuf,
     admin_url: Option<String>,
     name: Option<String>,
     _dir: Option<tempfile_dir::Dir>,
+}
+
+/// The audit key file every test database and every test run of the binary use, so that a
+/// test that starts `lanhmang` on a test database needs no key of its own. Tests of a wrong
+/// key pass another file explicitly.
+pub fn shared_audit_key_file() -> PathBuf {
+    std::env::temp_dir().join("lanhmang-test-audit.key")
 }
 
 /// The backends a test must run on: always SQLite, and PostgreSQL when configured.
@@ -30,13 +41,17 @@ pub fn backends() -> Vec<&'static str> {
 
 impl TestDb {
     /// A new, empty database on `backend` ("sqlite" or "postgres"), not yet migrated.
+    /// Its audit key file exists already (see [`TestDb::audit_key`]).
     pub async fn new(backend: &str) -> Result<TestDb> {
+        let audit_key_file = shared_audit_key_file();
+        crate::audit::load_or_create_audit_key(&audit_key_file)?;
         match backend {
             "sqlite" => {
                 let dir = tempfile_dir::Dir::new()?;
                 let url = format!("sqlite://{}/lanhmang.db", dir.path());
                 Ok(TestDb {
                     url,
+                    audit_key_file,
                     admin_url: None,
                     name: None,
                     _dir: Some(dir),
@@ -46,7 +61,7 @@ impl TestDb {
                 let admin_url = std::env::var("LANHMANG_TEST_POSTGRES_URL")
                     .map_err(|_| StoreError::BadUrl("LANHMANG_TEST_POSTGRES_URL is not set".into()))?;
                 let name = format!("lanhmang_test_{}", uuid::Uuid::new_v4().simple());
-                let admin = Store::connect(&admin_url).await?;
+                let admin = Store::connect(&admin_url, None).await?;
                 on_pool!(admin, pool => {
                     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(pool).await?;
                 });
@@ -55,6 +70,7 @@ impl TestDb {
                 url.set_path(&name);
                 Ok(TestDb {
                     url: url.to_string(),
+                    audit_key_file,
                     admin_url: Some(admin_url),
                     name: Some(name),
                     _dir: None,
@@ -63,18 +79,29 @@ impl TestDb {
         }
     }
 
-    /// A connected, migrated store on a new database.
+    /// The key in [`TestDb::audit_key_file`].
+    pub fn audit_key(&self) -> Result<AuditKey> {
+        Ok(crate::audit::load_or_create_audit_key(&self.audit_key_file)?.0)
+    }
+
+    /// A store on this database with its audit key, as the application opens it (not migrated).
+    pub async fn connect(&self) -> Result<Store> {
+        Store::connect(&self.url, Some(self.audit_key()?)).await
+    }
+
+    /// A connected, migrated store on a new database, its audit head signed as at a start.
     pub async fn store(backend: &str) -> Result<(TestDb, Store)> {
         let db = TestDb::new(backend).await?;
-        let store = Store::connect(&db.url).await?;
+        let store = db.connect().await?;
         store.migrate().await?;
+        store.secure_audit_head().await?;
         Ok((db, store))
     }
 
     /// Drops a PostgreSQL test database (SQLite's folder goes with the value).
     pub async fn cleanup(self) {
         if let (Some(admin_url), Some(name)) = (&self.admin_url, &self.name)
-            && let Ok(admin) = Store::connect(admin_url).await
+            && let Ok(admin) = Store::connect(admin_url, None).await
         {
             on_pool!(admin, pool => {
                 let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");

@@ -298,7 +298,7 @@ impl Store {
                 None => "/".to_string(),
             };
             let id = insert_unit_in_tx!(tx, parent_id, &parent_path, f, now());
-            audit_in_tx!(tx, ctx, "unit.create", format!("unit:{id}"), format!("{} {}", f.code, f.name));
+            audit_in_tx!(self, tx, ctx, "unit.create", format!("unit:{id}"), format!("{} {}", f.code, f.name));
             tx.commit().await?;
             id
         });
@@ -336,7 +336,7 @@ impl Store {
             if done.rows_affected() == 0 {
                 return Err(StoreError::NotFound("đơn vị"));
             }
-            audit_in_tx!(tx, ctx, "unit.update", format!("unit:{id}"), format!("{} {} ({})", f.code, f.name, f.status.as_str()));
+            audit_in_tx!(self, tx, ctx, "unit.update", format!("unit:{id}"), format!("{} {} ({})", f.code, f.name, f.status.as_str()));
             tx.commit().await?;
         });
         self.unit(id).await?.ok_or(StoreError::NotFound("đơn vị"))
@@ -370,7 +370,7 @@ impl Store {
                 .bind(unit_id)
                 .execute(&mut *tx)
                 .await?;
-            audit_in_tx!(tx, ctx, "unit.size", format!("unit:{unit_id}"), format!("{staff:?}/{pupils:?}"));
+            audit_in_tx!(self, tx, ctx, "unit.size", format!("unit:{unit_id}"), format!("{staff:?}/{pupils:?}"));
             tx.commit().await?;
         });
         Ok(())
@@ -463,6 +463,7 @@ impl Store {
                 }
             }
             audit_in_tx!(
+                self,
                 tx,
                 ctx,
                 "unit.import",

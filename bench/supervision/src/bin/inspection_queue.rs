@@ -26,7 +26,7 @@ use common::{Goals, cores, load_average, thousands};
 use lanhmang_inspect::config::InspectConfig;
 use lanhmang_inspect::fixture_web::{self, FixtureConfig};
 use lanhmang_jobs::{JobSettings, Supervision, Worker};
-use lanhmang_store::bench_data::postgres_bench_database;
+use lanhmang_store::bench_data::{bench_audit_key, open_bench_store, postgres_bench_database};
 use lanhmang_store::sites::INSPECT_SITE_JOB;
 use lanhmang_store::{AuditContext, Store};
 use tokio::sync::watch;
@@ -208,7 +208,11 @@ fn host_name() -> String {
 async fn worker(args: WorkerArgs) -> anyhow::Result<()> {
     lanhmang_inspect::fetch::install_crypto_provider();
     let name = format!("{}-{}", host_name(), std::process::id());
-    let store = Arc::new(Store::connect(&args.db).await.context("worker: connecting")?);
+    let store = Arc::new(
+        Store::connect(&args.db, Some(bench_audit_key()))
+            .await
+            .context("worker: connecting")?,
+    );
     let config = InspectConfig {
         allow_private_targets: true,
         max_pages: args.limits.max_pages,
@@ -332,8 +336,7 @@ async fn run_queue(
 ) -> anyhow::Result<RunResult> {
     println!("\n== {label}: {workers} worker process(es), lease {lease} s ==");
     let db = postgres_bench_database(&args.pg, &args.pg_db, true).await?;
-    let store = Store::connect(&db).await?;
-    store.migrate().await?;
+    let (store, _) = open_bench_store(&db).await?;
     let t = Instant::now();
     let data = store.register_bench_sites(urls, 100).await?;
     store.bench_vacuum_analyze(false).await?;

@@ -12,8 +12,7 @@ use clap::Parser;
 use lanhmang_bench_supervision::{ms, quantile};
 use lanhmang_domain::Paging;
 use lanhmang_domain::text::fold_vi;
-use lanhmang_store::Store;
-use lanhmang_store::bench_data::{SplitMix64, postgres_bench_database};
+use lanhmang_store::bench_data::{SplitMix64, open_bench_store, postgres_bench_database};
 use lanhmang_store::news::{NewsFilter, NewsSort};
 
 #[derive(Parser, Debug)]
@@ -140,8 +139,7 @@ async fn run_backend(args: &Args, backend: &str) -> anyhow::Result<()> {
         "postgres" => postgres_bench_database(&args.pg, &args.pg_db, !args.keep).await?,
         other => bail!("unknown backend {other} (sqlite or postgres)"),
     };
-    let mut store = Store::connect(&url).await?;
-    store.migrate().await?;
+    let (mut store, _) = open_bench_store(&url).await?;
     if args.keep
         && store
             .news_bench_existing()
@@ -159,8 +157,7 @@ async fn run_backend(args: &Args, backend: &str) -> anyhow::Result<()> {
             }
             _ => postgres_bench_database(&args.pg, &args.pg_db, true).await?,
         };
-        store = Store::connect(&url).await?;
-        store.migrate().await?;
+        store = open_bench_store(&url).await?.0;
     }
     println!("\n## {backend}");
     let t = Instant::now();

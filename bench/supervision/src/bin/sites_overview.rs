@@ -20,7 +20,7 @@ use common::{Goals, Series, cores, load_average, measure, ms, peak_rss_mib, thou
 use lanhmang_domain::Paging;
 use lanhmang_domain::supervision::GRADES;
 use lanhmang_store::Store;
-use lanhmang_store::bench_data::{SplitMix64, postgres_bench_database};
+use lanhmang_store::bench_data::{SplitMix64, open_bench_store, postgres_bench_database};
 use lanhmang_store::bench_supervision::{SitesBenchDataset, SitesBenchParams};
 use lanhmang_store::sites::{FindingFilter, Overview, SiteFilter};
 
@@ -92,8 +92,8 @@ async fn open_dataset(
         "postgres" => postgres_bench_database(&args.pg, &args.pg_db, false).await?,
         other => bail!("unknown backend {other} (sqlite or postgres)"),
     };
-    let store = Store::connect(&url).await?;
-    let applied = store.migrate().await?;
+    let (store, migration) = open_bench_store(&url).await?;
+    let applied = migration.applied;
     if !args.regenerate
         && let Some(dataset) = store.sites_bench_dataset(params).await?
     {
@@ -116,8 +116,7 @@ async fn open_dataset(
     } else {
         postgres_bench_database(&args.pg, &args.pg_db, true).await?
     };
-    let store = Store::connect(&url).await?;
-    store.migrate().await?;
+    let (store, _) = open_bench_store(&url).await?;
     println!("  dataset: generating ({})", params.fingerprint());
     let t = Instant::now();
     let dataset = store.generate_sites_bench(params, &mut |m| println!("    {m}")).await?;

@@ -36,6 +36,7 @@ impl TestApp {
         let flags = Layer {
             bind: Some("127.0.0.1:0".into()),
             database_url: Some(db.url.clone()),
+            audit_key_file: Some(db.audit_key_file.clone()),
             workers: Some(0),
             ..Default::default()
         };
@@ -160,11 +161,16 @@ pub fn extract_csrf(body: &str) -> Option<String> {
     Some(body[start..end].to_string())
 }
 
-/// The `lanhmang` binary, for command-line tests.
+/// The `lanhmang` binary, for command-line tests. Its audit key is the test databases' key,
+/// so that it starts on any of them and leaves no key in the source tree.
 pub fn binary() -> std::process::Command {
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_lanhmang"));
     cmd.env_remove("LANHMANG_DATABASE_URL")
         .env_remove("LANHMANG_DATA_DIR")
+        .env(
+            "LANHMANG_AUDIT_KEY_FILE",
+            lanhmang_store::test_support::shared_audit_key_file(),
+        )
         .env("LANHMANG_LOG", "warn");
     cmd
 }

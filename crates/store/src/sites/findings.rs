@@ -189,7 +189,7 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
             }
-            audit_in_tx!(tx, ctx, if to == "fixed" { "finding.fixed" } else { "finding.acknowledge" }, format!("finding:{id}"), format!("site:{site_id}"));
+            audit_in_tx!(self, tx, ctx, if to == "fixed" { "finding.fixed" } else { "finding.acknowledge" }, format!("finding:{id}"), format!("site:{site_id}"));
             tx.commit().await?;
         });
         self.site_finding(id).await?.ok_or(StoreError::NotFound("phát hiện"))

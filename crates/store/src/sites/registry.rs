@@ -193,7 +193,7 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?;
             if let Some((id,)) = row {
-                audit_in_tx!(tx, ctx, "site.add", format!("site:{id}"), format!("{} (đơn vị {})", site.url, site.unit_id));
+                audit_in_tx!(self, tx, ctx, "site.add", format!("site:{id}"), format!("{} (đơn vị {})", site.url, site.unit_id));
             }
             tx.commit().await?;
             row
@@ -273,6 +273,7 @@ impl Store {
                 return Err(StoreError::NotFound("website"));
             }
             audit_in_tx!(
+                self,
                 tx,
                 ctx,
                 "site.update",

@@ -268,6 +268,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             audit_in_tx!(
+                self,
                 tx,
                 ctx,
                 "inspection.request",

@@ -144,7 +144,7 @@ impl Store {
                 }
                 return Err(e);
             }
-            audit_in_tx!(tx, ctx, "standard.save", format!("unit:{unit_id}"), format!("phiên bản {version}: {}", note.trim()));
+            audit_in_tx!(self, tx, ctx, "standard.save", format!("unit:{unit_id}"), format!("phiên bản {version}: {}", note.trim()));
             tx.commit().await?;
             version
         });
