@@ -160,6 +160,7 @@ impl Store {
     }
 
     /// Jobs of a kind by state (benchmarks and tests).
+    #[cfg(any(test, feature = "test-support", feature = "bench-data"))]
     pub async fn job_states(&self, kind: &str) -> Result<Vec<(String, i64)>> {
         let rows = on_pool!(self, pool => {
             sqlx::query_as("SELECT state, COUNT(*) FROM jobs WHERE kind = $1 GROUP BY state ORDER BY state")

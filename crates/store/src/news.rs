@@ -971,6 +971,7 @@ impl Store {
 
     /// The baseline the benchmark compares search with: the same work (count, then the newest
     /// `limit`) done by scanning the folded text with LIKE. Returns (count, rows returned).
+    #[cfg(any(test, feature = "bench-data"))]
     pub async fn search_news_by_scan(&self, query: &str, limit: i64) -> Result<(i64, usize)> {
         let pattern = format!("%{}%", crate::like_escape(&fold_vi(query)));
         let (n, ids): (i64, Vec<(i64,)>) = on_pool!(self, pool => {
@@ -1039,6 +1040,7 @@ impl Store {
     }
 
     /// Rebuilds every topic's entries in one pass (the benchmark's dataset); returns the rows.
+    #[cfg(any(test, feature = "bench-data"))]
     pub async fn reindex_all_news_topics(&self) -> Result<usize> {
         let topics = self.news_topics_all().await?;
         self.reindex_news_topics(&topics).await

@@ -1347,6 +1347,7 @@ impl Store {
     }
 
     /// Every stored run of a job (tests and benchmarks count duplicates with it).
+    #[cfg(any(test, feature = "test-support", feature = "bench-data"))]
     pub async fn runs_per_job(&self) -> Result<Vec<(i64, i64)>> {
         let rows = on_pool!(self, pool => {
             sqlx::query_as("SELECT job_id, COUNT(*) FROM site_inspections WHERE job_id IS NOT NULL GROUP BY job_id HAVING COUNT(*) > 1")
