@@ -8,6 +8,7 @@
 pub mod activity;
 pub mod audit;
 pub mod document_number;
+pub mod finding;
 pub mod paging;
 pub mod password;
 pub mod permission;

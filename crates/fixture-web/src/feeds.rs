@@ -10,7 +10,7 @@ use super::body::Body;
 use super::pages::esc;
 use super::server::ReqInfo;
 use super::site::{Article, FeedDef, FeedKind, Site, SitemapKind, ymd};
-use crate::finding::FindingCode as F;
+use lanhmang_domain::finding::FindingCode as F;
 
 pub(crate) fn robots(site: &Site<'_>) -> String {
     let Some(r) = &site.robots else {

@@ -61,7 +61,7 @@ use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::{OnceCell, watch};
 use tokio::task::JoinHandle;
 
-use crate::finding::FindingCode;
+use lanhmang_domain::finding::FindingCode;
 pub use headers::{HEADER_PROFILES, describe_header_profile};
 use scenario::TlsKind;
 use site::Spec;

@@ -8,7 +8,7 @@ use super::headers;
 use super::server::{ReqInfo, response};
 use super::site::{Article, Cms, RedirectKind, Site, dmy};
 use super::text::{self, PARTS};
-use crate::finding::FindingCode as F;
+use lanhmang_domain::finding::FindingCode as F;
 
 pub(crate) fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);

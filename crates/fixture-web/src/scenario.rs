@@ -4,7 +4,7 @@
 //! hold each defect; the next 35 repeat them with other variants and combinations. The seed
 //! changes names, texts, dates, techniques and header profiles, never which defects a slot holds.
 
-use crate::finding::FindingCode;
+use lanhmang_domain::finding::FindingCode;
 use FindingCode as F;
 
 pub(crate) const SLOTS: usize = 100;

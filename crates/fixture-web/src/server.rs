@@ -24,7 +24,7 @@ use super::pages;
 use super::scenario::Hostile;
 use super::site::{RedirectKind, Site, Spec};
 use super::{HostKind, World, external};
-use crate::finding::FindingCode as F;
+use lanhmang_domain::finding::FindingCode as F;
 
 /// What a handler needs from a request.
 pub(crate) struct ReqInfo {

@@ -9,7 +9,7 @@ use super::headers::{self, Profile};
 use super::rng::{Rng, mix};
 use super::scenario::{Defects, Hostile};
 use super::text::{self, PARTS};
-use crate::finding::FindingCode as F;
+use lanhmang_domain::finding::FindingCode as F;
 
 const STREAM_SITE: u64 = 1;
 const STREAM_ARTICLE: u64 = 1_000;

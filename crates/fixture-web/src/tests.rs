@@ -13,7 +13,7 @@ use tokio::sync::OnceCell;
 use super::body::Body;
 use super::server::{ReqInfo, route};
 use super::*;
-use crate::finding::FindingCode as F;
+use lanhmang_domain::finding::FindingCode as F;
 
 fn world(sites: usize, tls: bool, seed: u64) -> Arc<World> {
     Arc::new(World {

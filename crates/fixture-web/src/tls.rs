@@ -17,11 +17,11 @@ use time::{Duration, OffsetDateTime};
 use super::scenario::TlsKind;
 use super::{FixtureError, HostKind, World};
 
-const ROOT_PEM: &str = include_str!("../../fixtures/tls/root-ca.pem");
-const ROOT_KEY: &str = include_str!("../../fixtures/tls/root-ca.key");
-const LEGACY_CA_PEM: &str = include_str!("../../fixtures/tls/legacy-ca.pem");
-const WEAK_LEAF_PEM: &str = include_str!("../../fixtures/tls/weak-leaf.pem");
-const WEAK_LEAF_KEY: &str = include_str!("../../fixtures/tls/weak-leaf.key");
+const ROOT_PEM: &str = include_str!("../fixtures/tls/root-ca.pem");
+const ROOT_KEY: &str = include_str!("../fixtures/tls/root-ca.key");
+const LEGACY_CA_PEM: &str = include_str!("../fixtures/tls/legacy-ca.pem");
+const WEAK_LEAF_PEM: &str = include_str!("../fixtures/tls/weak-leaf.pem");
+const WEAK_LEAF_KEY: &str = include_str!("../fixtures/tls/weak-leaf.key");
 
 /// The fixture root CA, PEM: what inspectors must trust.
 pub(crate) fn root_pem() -> &'static str {

@@ -7,8 +7,8 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use lanhmang_inspect::FindingCode as F;
-use lanhmang_inspect::fixture_web::{self, FixtureConfig, FixtureWeb, ManifestSite};
+use lanhmang_domain::finding::FindingCode as F;
+use lanhmang_fixture_web::{self as fixture_web, FixtureConfig, FixtureWeb, ManifestSite};
 use rustls::DigitallySignedStruct;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::pki_types::pem::PemObject;

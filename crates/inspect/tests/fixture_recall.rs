@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
 
-use lanhmang_inspect::fixture_web::{self, FixtureConfig};
+use lanhmang_fixture_web::{self as fixture_web, FixtureConfig};
 use lanhmang_inspect::{FindingCode, InspectConfig, Inspector, parse_target};
 
 /// Codes whose detection depends on timing limits set below, not on the site alone.

@@ -280,7 +280,7 @@ pub async fn schedule(store: &Store) -> Result<usize, JobError> {
 #[cfg(test)]
 mod tests {
     use lanhmang_domain::unit::UnitInput;
-    use lanhmang_inspect::fixture_web::{self, FixtureConfig};
+    use lanhmang_fixture_web::{self as fixture_web, FixtureConfig};
     use lanhmang_inspect::{InspectConfig, Inspector};
     use lanhmang_store::AuditContext;
     use lanhmang_store::test_support::{TestDb, backends};

@@ -598,7 +598,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_hourly_check_tells_up_from_down() {
-        let web = lanhmang_inspect::fixture_web::start(lanhmang_inspect::fixture_web::FixtureConfig {
+        let web = lanhmang_fixture_web::start(lanhmang_fixture_web::FixtureConfig {
             sites: 3,
             http_port: 0,
             tls_port: None,

@@ -382,7 +382,7 @@ fn inspect_refuses_private_targets_and_bad_addresses() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn inspect_reports_json_lines_against_the_fixture_web() {
-    use lanhmang_inspect::fixture_web::{self, FixtureConfig};
+    use lanhmang_fixture_web::{self as fixture_web, FixtureConfig};
     let web = fixture_web::start(FixtureConfig {
         sites: 12,
         http_port: 0,

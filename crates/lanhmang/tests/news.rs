@@ -10,7 +10,7 @@ use common::{TestApp, backends};
 use lanhmang_domain::text::fold_vi;
 use lanhmang_domain::unit::UnitInput;
 use lanhmang_inspect::fetch::Fetcher;
-use lanhmang_inspect::fixture_web::{self, FixtureConfig, FixtureWeb};
+use lanhmang_fixture_web::{self as fixture_web, FixtureConfig, FixtureWeb};
 use lanhmang_inspect::{InspectConfig, Inspector};
 use lanhmang_store::AuditContext;
 use lanhmang_store::news::NewsFilter;

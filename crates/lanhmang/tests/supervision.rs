@@ -9,7 +9,7 @@ use std::time::Duration;
 use common::{TestApp, backends};
 use lanhmang::config::{InspectSettings, Layer};
 use lanhmang_inspect::InspectConfig;
-use lanhmang_inspect::fixture_web::{self, FixtureConfig, FixtureWeb};
+use lanhmang_fixture_web::{self as fixture_web, FixtureConfig, FixtureWeb};
 use lanhmang_jobs::{JobSettings, Supervision, Worker};
 use serde_json::{Value, json};
 

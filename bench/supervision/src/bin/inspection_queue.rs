@@ -24,7 +24,7 @@ use anyhow::{Context, bail};
 use clap::{Args as ClapArgs, Parser, Subcommand};
 use common::{Goals, cores, load_average, thousands};
 use lanhmang_inspect::config::InspectConfig;
-use lanhmang_inspect::fixture_web::{self, FixtureConfig};
+use lanhmang_fixture_web::{self as fixture_web, FixtureConfig};
 use lanhmang_jobs::{JobSettings, Supervision, Worker};
 use lanhmang_store::bench_data::postgres_bench_database;
 use lanhmang_store::sites::INSPECT_SITE_JOB;
