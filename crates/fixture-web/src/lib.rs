@@ -61,8 +61,8 @@ use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::{OnceCell, watch};
 use tokio::task::JoinHandle;
 
-use lanhmang_domain::finding::FindingCode;
 pub use headers::{HEADER_PROFILES, describe_header_profile};
+use lanhmang_domain::finding::FindingCode;
 use scenario::TlsKind;
 use site::Spec;
 

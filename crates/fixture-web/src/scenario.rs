@@ -4,8 +4,8 @@
 //! hold each defect; the next 35 repeat them with other variants and combinations. The seed
 //! changes names, texts, dates, techniques and header profiles, never which defects a slot holds.
 
-use lanhmang_domain::finding::FindingCode;
 use FindingCode as F;
+use lanhmang_domain::finding::FindingCode;
 
 pub(crate) const SLOTS: usize = 100;
 

@@ -549,10 +549,7 @@ pub fn inspect_config(
 /// Registers the simulated websites as the demo schools' and the office's (again pointing
 /// them at the current ports after a restart), then asks for a first inspection of all of
 /// them. Returns how many websites the demo follows.
-pub async fn register_websites(
-    store: &Store,
-    web: &lanhmang_fixture_web::FixtureWeb,
-) -> anyhow::Result<usize> {
+pub async fn register_websites(store: &Store, web: &lanhmang_fixture_web::FixtureWeb) -> anyhow::Result<usize> {
     use lanhmang_domain::UnitKind;
     use lanhmang_domain::supervision::{SiteKind, StandardRules, normalize_site_url};
     use lanhmang_store::UnitFilter;
