@@ -7,7 +7,7 @@ mod common;
 use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx};
-use common::{Browser, TestApp, backends};
+use common::{Browser, TestApp, both_backends};
 use lanhmang_domain::Paging;
 use lanhmang_domain::plan::{PlanContent, PlanHeader};
 use lanhmang_store::AuditContext;
@@ -161,9 +161,9 @@ fn row_of(body: &str, id: i64) -> &str {
     &body[start..end]
 }
 
-#[tokio::test]
-async fn a_teacher_logs_with_evidence_and_everyone_in_scope_finds_it() {
-    for backend in backends() {
+both_backends!(a_teacher_logs_with_evidence_and_everyone_in_scope_finds_it);
+async fn a_teacher_logs_with_evidence_and_everyone_in_scope_finds_it(backend: &'static str) {
+    {
         let app = TestApp::spawn(backend).await;
         let d = demo(&app).await;
         let teacher = app.signed_in("demo.teacher").await;
@@ -440,9 +440,9 @@ async fn a_teacher_logs_with_evidence_and_everyone_in_scope_finds_it() {
     }
 }
 
-#[tokio::test]
-async fn wrong_files_and_bad_input_are_refused_and_nothing_is_written() {
-    for backend in backends() {
+both_backends!(wrong_files_and_bad_input_are_refused_and_nothing_is_written);
+async fn wrong_files_and_bad_input_are_refused_and_nothing_is_written(backend: &'static str) {
+    {
         let app = TestApp::spawn(backend).await;
         let d = demo(&app).await;
         let teacher = app.signed_in("demo.teacher").await;
@@ -591,9 +591,9 @@ async fn wrong_files_and_bad_input_are_refused_and_nothing_is_written() {
     }
 }
 
-#[tokio::test]
-async fn each_person_sees_and_logs_only_within_scope() {
-    for backend in backends() {
+both_backends!(each_person_sees_and_logs_only_within_scope);
+async fn each_person_sees_and_logs_only_within_scope(backend: &'static str) {
+    {
         let app = TestApp::spawn(backend).await;
         let d = demo(&app).await;
         let before = count_activities(&app, &d).await;

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{DEMO_PASSWORD, TestApp, backends};
+use common::{DEMO_PASSWORD, TestApp, backends, both_backends};
 use serde_json::{Value, json};
 
 async fn login(app: &TestApp, username: &str, password: &str) -> reqwest::Response {
@@ -20,9 +20,9 @@ async fn token(app: &TestApp, username: &str) -> String {
     r.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_string()
 }
 
-#[tokio::test]
-async fn login_me_units_and_logout() {
-    for backend in backends() {
+both_backends!(login_me_units_and_logout);
+async fn login_me_units_and_logout(backend: &'static str) {
+    {
         let app = TestApp::spawn(backend).await;
         let c = app.client();
         let r = login(&app, "demo.office", "mat-khau-sai-roi").await;
@@ -171,9 +171,9 @@ async fn login_me_units_and_logout() {
     }
 }
 
-#[tokio::test]
-async fn malformed_requests_get_400_never_500() {
-    for backend in backends() {
+both_backends!(malformed_requests_get_400_never_500);
+async fn malformed_requests_get_400_never_500(backend: &'static str) {
+    {
         let app = TestApp::spawn(backend).await;
         let c = app.client();
         let url = app.url("/api/v1/auth/login");
@@ -215,9 +215,9 @@ async fn malformed_requests_get_400_never_500() {
     }
 }
 
-#[tokio::test]
-async fn throttling_per_account_and_per_address() {
-    for backend in backends() {
+both_backends!(throttling_per_account_and_per_address);
+async fn throttling_per_account_and_per_address(backend: &'static str) {
+    {
         let app = TestApp::spawn(backend).await;
         for i in 0..4 {
             assert_eq!(

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{TestApp, backends};
+use common::{TestApp, both_backends};
 use lanhmang_domain::Action;
 use lanhmang_domain::unit::UnitInput;
 use lanhmang_store::AuditContext;
@@ -18,11 +18,11 @@ fn concrete(path: &str) -> String {
         .replace("{code}", "tls_expired")
 }
 
-#[tokio::test]
-async fn every_route_declares_a_need_and_refuses_anonymous_callers() {
+both_backends!(every_route_declares_a_need_and_refuses_anonymous_callers);
+async fn every_route_declares_a_need_and_refuses_anonymous_callers(backend: &'static str) {
     let table = route_table();
     assert!(table.len() >= 30, "the route table lists every route");
-    for backend in backends() {
+    {
         let app = TestApp::spawn(backend).await;
         let client = app.client();
         for route in &table {
@@ -75,11 +75,11 @@ async fn every_route_declares_a_need_and_refuses_anonymous_callers() {
     }
 }
 
+both_backends!(routes_refuse_roles_without_the_action);
 /// Roles that lack an action everywhere are refused by every route that needs it.
-#[tokio::test]
-async fn routes_refuse_roles_without_the_action() {
+async fn routes_refuse_roles_without_the_action(backend: &'static str) {
     let table = route_table();
-    for backend in backends() {
+    {
         let app = TestApp::spawn(backend).await;
         // (account, actions it must be refused)
         use Action::*;
@@ -226,10 +226,10 @@ async fn api_token(app: &TestApp, username: &str) -> String {
         .to_string()
 }
 
+both_backends!(scope_is_the_subtree);
 /// Inside and outside the subtree, for pages and the API.
-#[tokio::test]
-async fn scope_is_the_subtree() {
-    for backend in backends() {
+async fn scope_is_the_subtree(backend: &'static str) {
+    {
         let app = TestApp::spawn(backend).await;
         let store = app.store();
         let ctx = AuditContext::system("test");

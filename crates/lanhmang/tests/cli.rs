@@ -5,7 +5,7 @@ mod common;
 use std::io::Write;
 use std::process::{Output, Stdio};
 
-use common::{backends, binary};
+use common::{binary, both_backends};
 use lanhmang_store::Store;
 use lanhmang_store::test_support::TestDb;
 
@@ -40,9 +40,9 @@ fn text(o: &Output) -> String {
     )
 }
 
-#[tokio::test]
-async fn units_import_is_all_or_nothing() {
-    for backend in backends() {
+both_backends!(units_import_is_all_or_nothing);
+async fn units_import_is_all_or_nothing(backend: &'static str) {
+    {
         let db = TestDb::new(backend).await.unwrap();
         let dir = tempfile::tempdir().unwrap();
         let good = dir.path().join("don-vi.csv");
@@ -128,9 +128,9 @@ async fn units_import_is_all_or_nothing() {
     }
 }
 
-#[tokio::test]
-async fn users_and_audit_chain_from_the_command_line() {
-    for backend in backends() {
+both_backends!(users_and_audit_chain_from_the_command_line);
+async fn users_and_audit_chain_from_the_command_line(backend: &'static str) {
+    {
         let db = TestDb::new(backend).await.unwrap();
         let o = run(&db.url, &["demo"]);
         assert!(o.status.success(), "{backend}: {}", text(&o));

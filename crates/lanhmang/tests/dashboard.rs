@@ -9,7 +9,7 @@ use std::io::{Cursor, Read};
 use std::time::Instant;
 
 use calamine::{Data, Reader, Xlsx};
-use common::{Browser, DEMO_PASSWORD, TestApp, backends};
+use common::{Browser, DEMO_PASSWORD, TestApp, both_backends};
 use lanhmang_domain::plan_template::IndicatorKind;
 use lanhmang_domain::report::{ReportStatus, Value as Figure};
 use lanhmang_domain::{Paging, Role, UnitKind, UnitStatus};
@@ -196,9 +196,9 @@ fn location(r: &reqwest::Response) -> String {
     r.headers()["location"].to_str().unwrap().to_string()
 }
 
-#[tokio::test]
-async fn the_dashboard_is_live_guarded_and_reminds_once_a_day() {
-    for backend in backends() {
+both_backends!(the_dashboard_is_live_guarded_and_reminds_once_a_day);
+async fn the_dashboard_is_live_guarded_and_reminds_once_a_day(backend: &'static str) {
+    {
         let app = TestApp::spawn(backend).await;
         let store = app.store();
         let demo = demo(store).await;
@@ -472,9 +472,9 @@ async fn the_dashboard_is_live_guarded_and_reminds_once_a_day() {
     }
 }
 
-#[tokio::test]
-async fn the_department_rollup_counts_its_year_only() {
-    for backend in backends() {
+both_backends!(the_department_rollup_counts_its_year_only);
+async fn the_department_rollup_counts_its_year_only(backend: &'static str) {
+    {
         let app = TestApp::spawn(backend).await;
         let store = app.store();
         let demo = demo(store).await;
@@ -588,9 +588,9 @@ fn cell_text(d: &Data) -> String {
     }
 }
 
-#[tokio::test]
-async fn official_documents_read_back_with_the_store_figures() {
-    for backend in backends() {
+both_backends!(official_documents_read_back_with_the_store_figures);
+async fn official_documents_read_back_with_the_store_figures(backend: &'static str) {
+    {
         let app = TestApp::spawn(backend).await;
         let store = app.store();
         let demo = demo(store).await;

@@ -6,7 +6,7 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
-use common::backends;
+use common::both_backends;
 use common::smtp::{SmtpServer, dead_port};
 use lanhmang::config::{Config, Layer};
 use lanhmang::server;
@@ -79,10 +79,10 @@ async fn id_of(store: &Store, to: &str) -> i64 {
     panic!("no mail to {to}");
 }
 
-#[tokio::test]
-async fn mail_arrives_once_and_failures_retry_or_fail_on_every_backend() {
+both_backends!(mail_arrives_once_and_failures_retry_or_fail_on_every_backend);
+async fn mail_arrives_once_and_failures_retry_or_fail_on_every_backend(backend: &'static str) {
     let Some(smtp) = SmtpServer::start() else { return };
-    for backend in backends() {
+    {
         let (db, store) = TestDb::store(backend).await.expect("store");
         let store = Arc::new(store);
         let config = config_for(smtp.port, &db.url, 1);
@@ -221,9 +221,9 @@ async fn a_long_outbox_goes_out_in_batches_each_mail_once() {
     db.cleanup().await;
 }
 
-#[tokio::test]
-async fn a_server_that_cannot_be_reached_leaves_mail_queued_for_retry() {
-    for backend in backends() {
+both_backends!(a_server_that_cannot_be_reached_leaves_mail_queued_for_retry);
+async fn a_server_that_cannot_be_reached_leaves_mail_queued_for_retry(backend: &'static str) {
+    {
         let (db, store) = TestDb::store(backend).await.expect("store");
         let store = Arc::new(store);
         let config = config_for(dead_port(), &db.url, 1);

@@ -6,11 +6,11 @@ mod common;
 
 use std::sync::Arc;
 
-use common::{TestApp, backends};
+use common::{TestApp, both_backends};
 use lanhmang_domain::text::fold_vi;
 use lanhmang_domain::unit::UnitInput;
-use lanhmang_inspect::fetch::Fetcher;
 use lanhmang_fixture_web::{self as fixture_web, FixtureConfig, FixtureWeb};
+use lanhmang_inspect::fetch::Fetcher;
 use lanhmang_inspect::{InspectConfig, Inspector};
 use lanhmang_store::AuditContext;
 use lanhmang_store::news::NewsFilter;
@@ -70,8 +70,12 @@ async fn feed_count(app: &TestApp, office: i64) -> i64 {
         .1
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_office_follows_the_press_and_schools_search_it() {
+both_backends!(
+    an_office_follows_the_press_and_schools_search_it,
+    flavor = "multi_thread",
+    worker_threads = 2
+);
+async fn an_office_follows_the_press_and_schools_search_it(backend: &'static str) {
     let web = fixture_web::start(FixtureConfig {
         sites: 10,
         http_port: 0,
@@ -82,7 +86,7 @@ async fn an_office_follows_the_press_and_schools_search_it() {
     .unwrap();
     let feed_url = fixture_feed(&web).await;
     let fetcher = Arc::new(Fetcher::new(Arc::new(fixture_config(&web))).unwrap());
-    for backend in backends() {
+    {
         let app = TestApp::spawn(backend).await;
         let store = app.running.as_ref().unwrap().store.clone();
         let office = store.unit_by_code("VHXH-ANBINH").await.unwrap().unwrap();

@@ -3,15 +3,15 @@
 
 mod common;
 
-use common::{TestApp, backends};
+use common::{TestApp, both_backends};
 
 fn location(r: &reqwest::Response) -> String {
     r.headers()["location"].to_str().unwrap().to_string()
 }
 
-#[tokio::test]
-async fn office_plans_principal_reports_office_reviews() {
-    for backend in backends() {
+both_backends!(office_plans_principal_reports_office_reviews);
+async fn office_plans_principal_reports_office_reviews(backend: &'static str) {
+    {
         let app = TestApp::spawn(backend).await;
         let office = app.signed_in("demo.office").await;
         let principal = app.signed_in("demo.principal").await;

@@ -6,10 +6,10 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{TestApp, backends};
+use common::{TestApp, both_backends};
 use lanhmang::config::{InspectSettings, Layer};
-use lanhmang_inspect::InspectConfig;
 use lanhmang_fixture_web::{self as fixture_web, FixtureConfig, FixtureWeb};
+use lanhmang_inspect::InspectConfig;
 use lanhmang_jobs::{JobSettings, Supervision, Worker};
 use serde_json::{Value, json};
 
@@ -72,8 +72,8 @@ async fn api(app: &TestApp, token: &str, method: &str, path: &str, body: Option<
     (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
 }
 
-#[tokio::test]
-async fn register_inspect_follow_findings_and_permissions() {
+both_backends!(register_inspect_follow_findings_and_permissions);
+async fn register_inspect_follow_findings_and_permissions(backend: &'static str) {
     let web = fixture_web::start(FixtureConfig {
         sites: 6,
         http_port: 0,
@@ -82,7 +82,7 @@ async fn register_inspect_follow_findings_and_permissions() {
     })
     .await
     .unwrap();
-    for backend in backends() {
+    {
         let app = TestApp::spawn_configured(backend, true, private_allowed()).await;
         let store = app.store();
         let school = store.unit_by_code("TH-ANBINH").await.unwrap().unwrap();
@@ -445,9 +445,9 @@ async fn register_inspect_follow_findings_and_permissions() {
     web.shutdown().await;
 }
 
-#[tokio::test]
-async fn private_addresses_are_refused_with_the_reason() {
-    for backend in backends() {
+both_backends!(private_addresses_are_refused_with_the_reason);
+async fn private_addresses_are_refused_with_the_reason(backend: &'static str) {
+    {
         let app = TestApp::spawn(backend).await;
         let school = app.store().unit_by_code("TH-ANBINH").await.unwrap().unwrap();
         let office = token(&app, "demo.office").await;
@@ -490,10 +490,10 @@ async fn private_addresses_are_refused_with_the_reason() {
     }
 }
 
+both_backends!(a_killed_worker_process_loses_its_job_to_another);
 /// A `lanhmang worker` process is killed while it holds a job; once its lease runs out,
 /// another worker takes the job, and every job is stored exactly once.
-#[tokio::test]
-async fn a_killed_worker_process_loses_its_job_to_another() {
+async fn a_killed_worker_process_loses_its_job_to_another(backend: &'static str) {
     // A host that accepts connections and never answers: the job on it outlives the worker.
     let tarpit = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let tarpit_port = tarpit.local_addr().unwrap().port();
@@ -507,7 +507,7 @@ async fn a_killed_worker_process_loses_its_job_to_another() {
         }
         std::thread::sleep(Duration::from_secs(60));
     });
-    for backend in backends() {
+    {
         let app = TestApp::spawn_configured(backend, true, private_allowed()).await;
         let store = app.store();
         let school = store.unit_by_code("TH-ANBINH").await.unwrap().unwrap();

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{Browser, TestApp, backends};
+use common::{Browser, TestApp, both_backends};
 
 const HEADERS: &[&str] = &[
     "content-security-policy",
@@ -28,9 +28,9 @@ fn assert_security_headers(r: &reqwest::Response, what: &str) {
     assert_eq!(r.headers()["x-content-type-options"], "nosniff");
 }
 
-#[tokio::test]
-async fn sign_in_home_pages_by_role_and_sign_out() {
-    for backend in backends() {
+both_backends!(sign_in_home_pages_by_role_and_sign_out);
+async fn sign_in_home_pages_by_role_and_sign_out(backend: &'static str) {
+    {
         let app = TestApp::spawn(backend).await;
         let anonymous = Browser {
             client: app.client(),
@@ -119,9 +119,9 @@ async fn sign_in_home_pages_by_role_and_sign_out() {
     }
 }
 
-#[tokio::test]
-async fn error_pages_are_vietnamese() {
-    for backend in backends() {
+both_backends!(error_pages_are_vietnamese);
+async fn error_pages_are_vietnamese(backend: &'static str) {
+    {
         let app = TestApp::spawn(backend).await;
         let teacher = app.signed_in("demo.teacher").await;
         let r = teacher.get("/khong-co-trang-nay").await;
@@ -139,9 +139,9 @@ async fn error_pages_are_vietnamese() {
     }
 }
 
-#[tokio::test]
-async fn csrf_protects_every_state_change() {
-    for backend in backends() {
+both_backends!(csrf_protects_every_state_change);
+async fn csrf_protects_every_state_change(backend: &'static str) {
+    {
         let app = TestApp::spawn(backend).await;
         let office = app.signed_in("demo.office").await;
         let before = app.store().count_units().await.unwrap();
@@ -216,9 +216,9 @@ async fn csrf_protects_every_state_change() {
     }
 }
 
-#[tokio::test]
-async fn unit_forms_validate_and_write_nothing_on_error() {
-    for backend in backends() {
+both_backends!(unit_forms_validate_and_write_nothing_on_error);
+async fn unit_forms_validate_and_write_nothing_on_error(backend: &'static str) {
+    {
         let app = TestApp::spawn(backend).await;
         let office = app.signed_in("demo.office").await;
         let before = app.store().count_units().await.unwrap();
@@ -319,9 +319,9 @@ async fn unit_forms_validate_and_write_nothing_on_error() {
     }
 }
 
-#[tokio::test]
-async fn people_management_passwords_and_disabling() {
-    for backend in backends() {
+both_backends!(people_management_passwords_and_disabling);
+async fn people_management_passwords_and_disabling(backend: &'static str) {
+    {
         let app = TestApp::spawn(backend).await;
         let office = app.signed_in("demo.office").await;
         let school = app.store().unit_by_code("THCS-THANHXUAN").await.unwrap().unwrap();
@@ -472,9 +472,9 @@ async fn people_management_passwords_and_disabling() {
     }
 }
 
-#[tokio::test]
-async fn oversized_bodies_get_413() {
-    for backend in backends() {
+both_backends!(oversized_bodies_get_413);
+async fn oversized_bodies_get_413(backend: &'static str) {
+    {
         let app = TestApp::spawn(backend).await;
         let office = app.signed_in("demo.office").await;
         let csrf = office.csrf_from("/tai-khoan").await;
@@ -491,9 +491,9 @@ async fn oversized_bodies_get_413() {
     }
 }
 
-#[tokio::test]
-async fn operations_endpoints() {
-    for backend in backends() {
+both_backends!(operations_endpoints);
+async fn operations_endpoints(backend: &'static str) {
+    {
         let app = TestApp::spawn(backend).await;
         let c = app.client();
         assert_eq!(
@@ -510,9 +510,9 @@ async fn operations_endpoints() {
     }
 }
 
-#[tokio::test]
-async fn https_deployments_get_secure_cookies_and_hsts() {
-    for backend in backends() {
+both_backends!(https_deployments_get_secure_cookies_and_hsts);
+async fn https_deployments_get_secure_cookies_and_hsts(backend: &'static str) {
+    {
         let extra = lanhmang::config::Layer {
             public_url: Some("https://lanhmang.example.vn".into()),
             ..Default::default()
@@ -527,9 +527,9 @@ async fn https_deployments_get_secure_cookies_and_hsts() {
     }
 }
 
-#[tokio::test]
-async fn profile_and_login_forms_refuse_bad_input() {
-    for backend in backends() {
+both_backends!(profile_and_login_forms_refuse_bad_input);
+async fn profile_and_login_forms_refuse_bad_input(backend: &'static str) {
+    {
         let app = TestApp::spawn(backend).await;
         let b = app.signed_in("demo.teacher").await;
         let r = b
@@ -600,9 +600,9 @@ async fn profile_and_login_forms_refuse_bad_input() {
     }
 }
 
-#[tokio::test]
-async fn office_admins_import_units_from_a_file_in_their_scope_only() {
-    for backend in backends() {
+both_backends!(office_admins_import_units_from_a_file_in_their_scope_only);
+async fn office_admins_import_units_from_a_file_in_their_scope_only(backend: &'static str) {
+    {
         let app = TestApp::spawn(backend).await;
         let office = app.signed_in("demo.office").await;
         let csrf = office.csrf_from("/don-vi/nhap").await;

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{DEMO_PASSWORD, TestApp, backends};
+use common::{DEMO_PASSWORD, TestApp, both_backends};
 use lanhmang_store::outbox::OutboxFilter;
 use serde_json::{Value, json};
 
@@ -52,9 +52,9 @@ impl Api<'_> {
     }
 }
 
-#[tokio::test]
-async fn plans_activities_reports_and_the_dashboard() {
-    for backend in backends() {
+both_backends!(plans_activities_reports_and_the_dashboard);
+async fn plans_activities_reports_and_the_dashboard(backend: &'static str) {
+    {
         let app = TestApp::spawn(backend).await;
         let office = Api::new(&app, "demo.office").await;
         let principal = Api::new(&app, "demo.principal").await;

@@ -162,11 +162,11 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::{TestDb, backends};
+    use crate::test_support::{TestDb, both_backends};
 
-    #[tokio::test]
-    async fn chain_detects_alteration_removal_and_truncation() {
-        for backend in backends() {
+    both_backends!(chain_detects_alteration_removal_and_truncation);
+    async fn chain_detects_alteration_removal_and_truncation(backend: &'static str) {
+        {
             let (db, store) = TestDb::store(backend).await.unwrap();
             let ctx = AuditContext {
                 actor_id: Some(7),

@@ -194,11 +194,11 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::test_support::{TestDb, backends};
+    use crate::test_support::{TestDb, both_backends};
 
-    #[tokio::test]
-    async fn queue_claims_each_job_once_on_every_backend() {
-        for backend in backends() {
+    both_backends!(queue_claims_each_job_once_on_every_backend);
+    async fn queue_claims_each_job_once_on_every_backend(backend: &'static str) {
+        {
             let (db, store) = TestDb::store(backend).await.unwrap();
             let store = Arc::new(store);
             for i in 0..40 {

@@ -1374,7 +1374,7 @@ mod tests {
     }
     use lanhmang_domain::unit::UnitInput;
 
-    use crate::test_support::{TestDb, backends};
+    use crate::test_support::{TestDb, both_backends};
     use lanhmang_domain::unit::UnitFields;
 
     fn fields(code: &str, name: &str, kind: &str, level: &str) -> UnitFields {
@@ -1419,11 +1419,11 @@ mod tests {
         }
     }
 
+    both_backends!(every_plan_agrees_with_a_scan_on_every_backend);
     /// Many matches take SQLite's other plans (the date walk, the scope walk): the same
     /// entries, newest first, as a scan finds.
-    #[tokio::test]
-    async fn every_plan_agrees_with_a_scan_on_every_backend() {
-        for backend in backends() {
+    async fn every_plan_agrees_with_a_scan_on_every_backend(backend: &'static str) {
+        {
             let (db, store) = TestDb::store(backend).await.unwrap();
             let bench = store.generate_news_bench(2, 40, 6000, 7, &mut |_| {}).await.unwrap();
             let phrase = "\"hoc sinh\"";
@@ -1476,9 +1476,9 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn feeds_entries_search_topics_and_activity_on_every_backend() {
-        for backend in backends() {
+    both_backends!(feeds_entries_search_topics_and_activity_on_every_backend);
+    async fn feeds_entries_search_topics_and_activity_on_every_backend(backend: &'static str) {
+        {
             let (db, store) = TestDb::store(backend).await.unwrap();
             let ctx = AuditContext::system("test");
             let dept = store

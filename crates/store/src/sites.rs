@@ -1671,7 +1671,7 @@ mod tests {
     use lanhmang_domain::unit::UnitInput;
 
     use super::*;
-    use crate::test_support::{TestDb, backends};
+    use crate::test_support::{TestDb, both_backends};
 
     struct World {
         office: Unit,
@@ -1791,9 +1791,9 @@ mod tests {
         n
     }
 
-    #[tokio::test]
-    async fn registry_findings_alerts_and_overview_on_every_backend() {
-        for backend in backends() {
+    both_backends!(registry_findings_alerts_and_overview_on_every_backend);
+    async fn registry_findings_alerts_and_overview_on_every_backend(backend: &'static str) {
+        {
             let (db, store) = TestDb::store(backend).await.unwrap();
             let w = world(&store).await;
             let ctx = AuditContext::system("test");
@@ -2068,9 +2068,9 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn scheduling_requests_standards_and_leases_on_every_backend() {
-        for backend in backends() {
+    both_backends!(scheduling_requests_standards_and_leases_on_every_backend);
+    async fn scheduling_requests_standards_and_leases_on_every_backend(backend: &'static str) {
+        {
             let (db, store) = TestDb::store(backend).await.unwrap();
             let w = world(&store).await;
             let ctx = AuditContext::system("test");

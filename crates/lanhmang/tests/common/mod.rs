@@ -7,7 +7,7 @@ pub mod smtp;
 use lanhmang::config::{Config, Layer};
 use lanhmang::server::{self, Running};
 use lanhmang_store::test_support::TestDb;
-pub use lanhmang_store::test_support::backends;
+pub use lanhmang_store::test_support::{backends, both_backends};
 use reqwest::redirect::Policy;
 
 pub const DEMO_PASSWORD: &str = "lanhmang-demo";
