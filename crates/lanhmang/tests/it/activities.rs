@@ -2,7 +2,7 @@
 //! calendar, the Excel export, downloads, editing, and every refusal (wrong file, oversize file,
 //! bad input, another school, roles without the log), on both backends.
 
-mod common;
+use crate::common;
 
 use std::io::Cursor;
 

@@ -1,7 +1,7 @@
 //! The yearly loop through the API, on every backend: plans, activities, reports and their
 //! states, the live dashboard, permissions and bad input.
 
-mod common;
+use crate::common;
 
 use common::{DEMO_PASSWORD, TestApp, both_backends};
 use lanhmang_store::outbox::OutboxFilter;

@@ -1,7 +1,7 @@
 //! The e-mail outbox delivered to a real SMTP server on 127.0.0.1 (Python's aiosmtpd): what
 //! arrives, once; what is retried, and when; what fails for good, and why.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::time::Duration as StdDuration;

@@ -1,6 +1,6 @@
 //! The command line, run as a person runs it: the real binary against a fresh database.
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::process::{Output, Stdio};

@@ -1,7 +1,7 @@
 //! The plan and report pages as the office and a principal use them, on every backend: creating
 //! and publishing a plan, the school's own plan, the yearly report form with its checks, review.
 
-mod common;
+use crate::common;
 
 use common::{TestApp, both_backends};
 

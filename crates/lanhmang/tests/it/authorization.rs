@@ -1,7 +1,7 @@
 //! Every route is walked: anonymous callers are refused everywhere but public routes, and each
 //! role is allowed inside its subtree and refused outside it.
 
-mod common;
+use crate::common;
 
 use common::{TestApp, both_backends};
 use lanhmang_domain::Action;

@@ -1,6 +1,6 @@
 //! The web shell as a person uses it: signing in, pages per role, forms, security headers.
 
-mod common;
+use crate::common;
 
 use common::{Browser, TestApp, both_backends};
 

@@ -1,7 +1,7 @@
 //! Website supervision, black-box: the real server with a fresh database, the fixture web as
 //! the schools' websites, and workers running the queue. On SQLite and PostgreSQL.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -2,7 +2,7 @@
 //! polled from the fixture web with ETag (the second poll is a 304 that stores nothing), folded
 //! search, topics, the API's permissions and scope, and bad input, on both backends.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

@@ -38,7 +38,7 @@ struct ExpectedTest {
 }
 
 fn ground_truth() -> GroundTruth {
-    let text = include_str!("data/observatory/ground_truth.json");
+    let text = include_str!("../data/observatory/ground_truth.json");
     serde_json::from_str(text).expect("ground truth parses")
 }
 

@@ -3,7 +3,7 @@
 //! readers (the DOCX as XML, the PDF through text extraction, the XLSX through calamine) and
 //! their numbers checked against the store.
 
-mod common;
+use crate::common;
 
 use std::io::{Cursor, Read};
 use std::time::Instant;

@@ -1,6 +1,6 @@
 //! The JSON API: tokens, errors, pagination, scope, throttling.
 
-mod common;
+use crate::common;
 
 use common::{DEMO_PASSWORD, TestApp, backends, both_backends};
 use serde_json::{Value, json};
