@@ -6,13 +6,15 @@ pub mod content;
 pub mod crawl;
 pub mod feeds;
 pub mod fetch;
-pub mod finding;
-pub mod fixture_web;
 pub mod inspector;
 pub mod net;
 pub mod observatory;
 pub mod page;
 pub mod tls;
+
+// The finding vocabulary is the domain's (shared with the fixture web, the store and the pages);
+// `finding` adds the evidence of one inspection.
+pub mod finding;
 
 pub use config::InspectConfig;
 pub use finding::{Finding, FindingCode, Severity};

@@ -510,13 +510,13 @@ impl Scheduler {
 
 #[cfg(test)]
 mod tests {
-    use lanhmang_store::test_support::{TestDb, backends};
+    use lanhmang_store::test_support::{TestDb, both_backends};
 
     use super::*;
 
-    #[tokio::test]
-    async fn scheduler_queues_once_and_worker_drains_on_every_backend() {
-        for backend in backends() {
+    both_backends!(scheduler_queues_once_and_worker_drains_on_every_backend);
+    async fn scheduler_queues_once_and_worker_drains_on_every_backend(backend: &'static str) {
+        {
             let (db, store) = TestDb::store(backend).await.unwrap();
             let store = Arc::new(store);
             let scheduler = Scheduler::new(store.clone(), JobSettings::default());
@@ -557,9 +557,9 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn queued_mail_kicks_delivery_and_waits_without_a_server_on_every_backend() {
-        for backend in backends() {
+    both_backends!(queued_mail_kicks_delivery_and_waits_without_a_server_on_every_backend);
+    async fn queued_mail_kicks_delivery_and_waits_without_a_server_on_every_backend(backend: &'static str) {
+        {
             let (db, store) = TestDb::store(backend).await.unwrap();
             let store = Arc::new(store);
             let with_mail = JobSettings {

@@ -391,7 +391,7 @@ pub async fn deliver_due(store: &Store, mailer: Option<&Mailer>) -> Result<Deliv
 #[cfg(test)]
 mod tests {
     use lanhmang_store::outbox::{MailStatus, NewMail};
-    use lanhmang_store::test_support::{TestDb, backends};
+    use lanhmang_store::test_support::{TestDb, both_backends};
 
     use super::*;
 
@@ -453,9 +453,9 @@ mod tests {
         assert!(matches!(mailer.message(&bad), Err(SendError::Permanent(_))));
     }
 
-    #[tokio::test]
-    async fn without_a_mail_server_mail_waits_on_every_backend() {
-        for backend in backends() {
+    both_backends!(without_a_mail_server_mail_waits_on_every_backend);
+    async fn without_a_mail_server_mail_waits_on_every_backend(backend: &'static str) {
+        {
             let (db, store) = TestDb::store(backend).await.unwrap();
             store
                 .queue_mail(&NewMail {

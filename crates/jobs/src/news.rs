@@ -202,10 +202,10 @@ pub async fn schedule(store: &Store) -> Result<usize, JobError> {
 #[cfg(test)]
 mod tests {
     use lanhmang_domain::unit::UnitInput;
-    use lanhmang_inspect::fixture_web::{self, FixtureConfig};
+    use lanhmang_fixture_web::{self as fixture_web, FixtureConfig};
     use lanhmang_inspect::{InspectConfig, Inspector};
     use lanhmang_store::AuditContext;
-    use lanhmang_store::test_support::{TestDb, backends};
+    use lanhmang_store::test_support::{TestDb, both_backends};
 
     use lanhmang_domain::Paging;
     use time::{Date, Duration};
@@ -236,8 +236,12 @@ mod tests {
         out
     }
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn polls_with_validators_and_refuses_private_addresses_by_default_on_every_backend() {
+    both_backends!(
+        polls_with_validators_and_refuses_private_addresses_by_default_on_every_backend,
+        flavor = "multi_thread",
+        worker_threads = 2
+    );
+    async fn polls_with_validators_and_refuses_private_addresses_by_default_on_every_backend(backend: &'static str) {
         let web = fixture_web::start(FixtureConfig {
             sites: 8,
             http_port: 0,
@@ -263,7 +267,7 @@ mod tests {
             }))
             .unwrap(),
         );
-        for backend in backends() {
+        {
             let (db, store) = TestDb::store(backend).await.unwrap();
             let ctx = AuditContext::system("test");
             let office = store
@@ -311,9 +315,9 @@ mod tests {
         web.shutdown().await;
     }
 
-    #[tokio::test]
-    async fn the_weekly_digest_goes_once_a_week_to_office_admins_on_every_backend() {
-        for backend in backends() {
+    both_backends!(the_weekly_digest_goes_once_a_week_to_office_admins_on_every_backend);
+    async fn the_weekly_digest_goes_once_a_week_to_office_admins_on_every_backend(backend: &'static str) {
+        {
             let (db, store) = TestDb::store(backend).await.unwrap();
             let ctx = AuditContext::system("test");
             let unit = |code: &str, name: &str, kind: &str| UnitInput {

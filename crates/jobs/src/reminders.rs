@@ -48,13 +48,13 @@ mod tests {
     use lanhmang_domain::unit::UnitInput;
     use lanhmang_store::AuditContext;
     use lanhmang_store::outbox::OutboxFilter;
-    use lanhmang_store::test_support::{TestDb, backends};
+    use lanhmang_store::test_support::{TestDb, both_backends};
 
     use super::*;
 
-    #[tokio::test]
-    async fn reminders_go_once_at_each_offset_to_schools_that_have_not_reported() {
-        for backend in backends() {
+    both_backends!(reminders_go_once_at_each_offset_to_schools_that_have_not_reported);
+    async fn reminders_go_once_at_each_offset_to_schools_that_have_not_reported(backend: &'static str) {
+        {
             let (db, store) = TestDb::store(backend).await.unwrap();
             let ctx = AuditContext::system("test");
             let unit = |code: &str, kind: &str| {

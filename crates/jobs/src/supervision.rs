@@ -437,13 +437,17 @@ mod tests {
         addr
     }
 
-    #[tokio::test]
-    async fn registrations_are_looked_up_through_rdap_and_offices_get_one_digest_a_day_on_every_backend() {
+    lanhmang_store::both_backends!(
+        registrations_are_looked_up_through_rdap_and_offices_get_one_digest_a_day_on_every_backend
+    );
+    async fn registrations_are_looked_up_through_rdap_and_offices_get_one_digest_a_day_on_every_backend(
+        backend: &'static str,
+    ) {
         use lanhmang_domain::supervision::{SiteKind, StandardRules};
         use lanhmang_store::AuditContext;
         use lanhmang_store::sites::NewSite;
-        use lanhmang_store::test_support::{TestDb, backends};
-        for backend in backends() {
+        use lanhmang_store::test_support::TestDb;
+        {
             let (db, store) = TestDb::store(backend).await.unwrap();
             let ctx = AuditContext::system("test");
             let unit = |code: &str, kind: &str| {
@@ -554,7 +558,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_hourly_check_tells_up_from_down() {
-        let web = lanhmang_inspect::fixture_web::start(lanhmang_inspect::fixture_web::FixtureConfig {
+        let web = lanhmang_fixture_web::start(lanhmang_fixture_web::FixtureConfig {
             sites: 3,
             http_port: 0,
             tls_port: None,

@@ -517,8 +517,8 @@ pub async fn ensure(store: &Store) -> anyhow::Result<bool> {
 
 /// The demo's simulated school websites: the fixture web on fixed local ports when they are
 /// free (so the sites keep their addresses across restarts), on any free ports otherwise.
-pub async fn start_web() -> anyhow::Result<lanhmang_inspect::fixture_web::FixtureWeb> {
-    use lanhmang_inspect::fixture_web::{FixtureConfig, start};
+pub async fn start_web() -> anyhow::Result<lanhmang_fixture_web::FixtureWeb> {
+    use lanhmang_fixture_web::{FixtureConfig, start};
     let config = |http_port, tls_port| FixtureConfig {
         sites: DEMO_WEBSITES,
         http_port,
@@ -540,7 +540,7 @@ const DEMO_WEBSITES: usize = 25;
 /// demo alone does this), the fixture's certificate authority trusted, its ports used.
 pub fn inspect_config(
     base: lanhmang_inspect::InspectConfig,
-    web: &lanhmang_inspect::fixture_web::FixtureWeb,
+    web: &lanhmang_fixture_web::FixtureWeb,
 ) -> lanhmang_inspect::InspectConfig {
     lanhmang_inspect::InspectConfig {
         allow_private_targets: true,
@@ -555,10 +555,7 @@ pub fn inspect_config(
 /// Registers the simulated websites as the demo schools' and the office's (again pointing
 /// them at the current ports after a restart), then asks for a first inspection of all of
 /// them. Returns how many websites the demo follows.
-pub async fn register_websites(
-    store: &Store,
-    web: &lanhmang_inspect::fixture_web::FixtureWeb,
-) -> anyhow::Result<usize> {
+pub async fn register_websites(store: &Store, web: &lanhmang_fixture_web::FixtureWeb) -> anyhow::Result<usize> {
     use lanhmang_domain::UnitKind;
     use lanhmang_domain::supervision::{SiteKind, StandardRules, normalize_site_url};
     use lanhmang_store::UnitFilter;

@@ -371,7 +371,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             ca_out,
             seed,
         } => {
-            use lanhmang_inspect::fixture_web::{self, FixtureConfig};
+            use lanhmang_fixture_web::{self as fixture_web, FixtureConfig};
             let stop = server::shutdown_signal();
             let web = fixture_web::start(FixtureConfig {
                 sites,

@@ -341,11 +341,11 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::{TestDb, backends};
+    use crate::test_support::{TestDb, both_backends};
 
-    #[tokio::test]
-    async fn chain_detects_alteration_removal_and_truncation() {
-        for backend in backends() {
+    both_backends!(chain_detects_alteration_removal_and_truncation);
+    async fn chain_detects_alteration_removal_and_truncation(backend: &'static str) {
+        {
             let (db, store) = TestDb::store(backend).await.unwrap();
             let ctx = AuditContext {
                 actor_id: Some(7),
@@ -444,9 +444,9 @@ mod tests {
             .unwrap();
     }
 
-    #[tokio::test]
-    async fn signed_head_detects_a_rewritten_chain_and_a_wrong_key() {
-        for backend in backends() {
+    both_backends!(signed_head_detects_a_rewritten_chain_and_a_wrong_key);
+    async fn signed_head_detects_a_rewritten_chain_and_a_wrong_key(backend: &'static str) {
+        {
             let (db, store) = TestDb::store(backend).await.unwrap();
             let ctx = AuditContext::system("kiểm thử");
             for i in 0..4 {
@@ -530,9 +530,9 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn a_head_never_signed_is_signed_at_start() {
-        for backend in backends() {
+    both_backends!(a_head_never_signed_is_signed_at_start);
+    async fn a_head_never_signed_is_signed_at_start(backend: &'static str) {
+        {
             let (db, store) = TestDb::store(backend).await.unwrap();
             let ctx = AuditContext::system("kiểm thử");
             store.record(&ctx, "login", "", "").await.unwrap();

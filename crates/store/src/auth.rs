@@ -291,11 +291,11 @@ mod tests {
 
     use super::*;
     use crate::AuditContext;
-    use crate::test_support::{TestDb, backends};
+    use crate::test_support::{TestDb, both_backends};
 
-    #[tokio::test]
-    async fn sessions_tokens_and_throttle_on_every_backend() {
-        for backend in backends() {
+    both_backends!(sessions_tokens_and_throttle_on_every_backend);
+    async fn sessions_tokens_and_throttle_on_every_backend(backend: &'static str) {
+        {
             let (db, store) = TestDb::store(backend).await.unwrap();
             let ctx = AuditContext::system("test");
             let unit = UnitInput {

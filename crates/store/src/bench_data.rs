@@ -1555,10 +1555,10 @@ mod tests {
         assert!(bad.check().is_err());
     }
 
+    crate::both_backends!(a_small_dataset_on_every_backend);
     /// A small dataset on every backend: generated, found again by its parameters, and
     /// consistent with what the dashboard and the report list read.
-    #[tokio::test]
-    async fn a_small_dataset_on_every_backend() {
+    async fn a_small_dataset_on_every_backend(backend: &'static str) {
         use crate::reports::ReportFilter;
         use lanhmang_domain::Paging;
 
@@ -1572,7 +1572,7 @@ mod tests {
             activities_per_year: 6,
             ..BenchParams::default()
         };
-        for backend in crate::test_support::backends() {
+        {
             let (db, store) = crate::test_support::TestDb::store(backend).await.unwrap();
             assert!(store.bench_dataset(&params).await.unwrap().is_none());
             store.generate_bench_data(&params, &mut |_| {}).await.unwrap();

@@ -945,10 +945,10 @@ impl Store {
 mod tests {
     use super::*;
     use crate::sites::SiteFilter;
-    use crate::test_support::{TestDb, backends};
+    use crate::test_support::{TestDb, both_backends};
 
-    #[tokio::test]
-    async fn a_small_dataset_agrees_with_its_baseline_on_every_backend() {
+    both_backends!(a_small_dataset_agrees_with_its_baseline_on_every_backend);
+    async fn a_small_dataset_agrees_with_its_baseline_on_every_backend(backend: &'static str) {
         let params = SitesBenchParams {
             schools: 600,
             office_size: 50,
@@ -956,7 +956,7 @@ mod tests {
             findings_per_site: 3,
             seed: 7,
         };
-        for backend in backends() {
+        {
             let (db, store) = TestDb::store(backend).await.unwrap();
             let data = store.generate_sites_bench(&params, &mut |_| {}).await.unwrap();
             assert_eq!(data.sites, 600, "{backend}");

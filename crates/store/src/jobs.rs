@@ -160,6 +160,7 @@ impl Store {
     }
 
     /// Jobs of a kind by state (benchmarks and tests).
+    #[cfg(any(test, feature = "test-support", feature = "bench-data"))]
     pub async fn job_states(&self, kind: &str) -> Result<Vec<(String, i64)>> {
         let rows = on_pool!(self, pool => {
             sqlx::query_as("SELECT state, COUNT(*) FROM jobs WHERE kind = $1 GROUP BY state ORDER BY state")
@@ -193,11 +194,11 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::test_support::{TestDb, backends};
+    use crate::test_support::{TestDb, both_backends};
 
-    #[tokio::test]
-    async fn queue_claims_each_job_once_on_every_backend() {
-        for backend in backends() {
+    both_backends!(queue_claims_each_job_once_on_every_backend);
+    async fn queue_claims_each_job_once_on_every_backend(backend: &'static str) {
+        {
             let (db, store) = TestDb::store(backend).await.unwrap();
             let store = Arc::new(store);
             for i in 0..40 {

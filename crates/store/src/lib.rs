@@ -155,11 +155,14 @@ macro_rules! queue_mail_in_tx {
 pub mod activities;
 pub mod audit;
 pub mod auth;
+#[cfg(any(test, feature = "bench-data"))]
 pub mod bench_data;
+#[cfg(any(test, feature = "bench-data"))]
 pub mod bench_supervision;
 pub mod jobs;
 pub mod migrate;
 pub mod news;
+#[cfg(any(test, feature = "bench-data"))]
 pub mod news_bench;
 pub mod notices;
 pub mod outbox;
@@ -441,6 +444,7 @@ pub fn parse_path(path: &str) -> Vec<i64> {
     path.split('/').filter_map(|p| p.parse().ok()).collect()
 }
 
+#[cfg(any(test, feature = "test-support"))]
 pub mod test_support;
 
 #[cfg(test)]

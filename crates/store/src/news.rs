@@ -962,6 +962,7 @@ impl Store {
 
     /// The baseline the benchmark compares search with: the same work (count, then the newest
     /// `limit`) done by scanning the folded text with LIKE. Returns (count, rows returned).
+    #[cfg(any(test, feature = "bench-data"))]
     pub async fn search_news_by_scan(&self, query: &str, limit: i64) -> Result<(i64, usize)> {
         let pattern = format!("%{}%", crate::like_escape(&fold_vi(query)));
         let (n, ids): (i64, Vec<(i64,)>) = on_pool!(self, pool => {
@@ -1030,6 +1031,7 @@ impl Store {
     }
 
     /// Rebuilds every topic's entries in one pass (the benchmark's dataset); returns the rows.
+    #[cfg(any(test, feature = "bench-data"))]
     pub async fn reindex_all_news_topics(&self) -> Result<usize> {
         let topics = self.news_topics_all().await?;
         self.reindex_news_topics(&topics).await
@@ -1363,7 +1365,7 @@ mod tests {
     }
     use lanhmang_domain::unit::UnitInput;
 
-    use crate::test_support::{TestDb, backends};
+    use crate::test_support::{TestDb, both_backends};
     use lanhmang_domain::unit::UnitFields;
 
     fn fields(code: &str, name: &str, kind: &str, level: &str) -> UnitFields {
@@ -1408,11 +1410,11 @@ mod tests {
         }
     }
 
+    both_backends!(entry_links_are_kept_only_for_the_web_on_every_backend);
     /// Feed entries keep only http(s) links: a `javascript:` or `data:` link from a hostile feed
     /// is stored empty, and one stored before the check is not handed out either.
-    #[tokio::test]
-    async fn entry_links_are_kept_only_for_the_web_on_every_backend() {
-        for backend in backends() {
+    async fn entry_links_are_kept_only_for_the_web_on_every_backend(backend: &'static str) {
+        {
             let (db, store) = TestDb::store(backend).await.unwrap();
             let ctx = AuditContext::system("test");
             let office = store
@@ -1466,11 +1468,11 @@ mod tests {
         }
     }
 
+    both_backends!(every_plan_agrees_with_a_scan_on_every_backend);
     /// Many matches take SQLite's other plans (the date walk, the scope walk): the same
     /// entries, newest first, as a scan finds.
-    #[tokio::test]
-    async fn every_plan_agrees_with_a_scan_on_every_backend() {
-        for backend in backends() {
+    async fn every_plan_agrees_with_a_scan_on_every_backend(backend: &'static str) {
+        {
             let (db, store) = TestDb::store(backend).await.unwrap();
             let bench = store.generate_news_bench(2, 40, 6000, 7, &mut |_| {}).await.unwrap();
             let phrase = "\"hoc sinh\"";
@@ -1523,9 +1525,9 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn feeds_entries_search_topics_and_activity_on_every_backend() {
-        for backend in backends() {
+    both_backends!(feeds_entries_search_topics_and_activity_on_every_backend);
+    async fn feeds_entries_search_topics_and_activity_on_every_backend(backend: &'static str) {
+        {
             let (db, store) = TestDb::store(backend).await.unwrap();
             let ctx = AuditContext::system("test");
             let dept = store

@@ -482,7 +482,7 @@ mod tests {
 
     use super::*;
     use crate::AuditContext;
-    use crate::test_support::{TestDb, backends};
+    use crate::test_support::{TestDb, both_backends};
 
     fn mail(to: &str, dedup: Option<&str>) -> NewMail {
         NewMail {
@@ -534,9 +534,9 @@ mod tests {
         assert_eq!(MailStatus::parse("sending"), None);
     }
 
-    #[tokio::test]
-    async fn queue_dedup_and_bad_input_on_every_backend() {
-        for backend in backends() {
+    both_backends!(queue_dedup_and_bad_input_on_every_backend);
+    async fn queue_dedup_and_bad_input_on_every_backend(backend: &'static str) {
+        {
             let (db, store) = TestDb::store(backend).await.unwrap();
             assert!(store.queue_mail(&mail("a@truong.edu.vn", Some("r:1"))).await.unwrap());
             assert!(
@@ -588,9 +588,9 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn claims_leases_and_marks_on_every_backend() {
-        for backend in backends() {
+    both_backends!(claims_leases_and_marks_on_every_backend);
+    async fn claims_leases_and_marks_on_every_backend(backend: &'static str) {
+        {
             let (db, store) = TestDb::store(backend).await.unwrap();
             let store = Arc::new(store);
             for i in 0..30 {
@@ -695,9 +695,9 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn office_lists_mail_in_its_scope_on_every_backend() {
-        for backend in backends() {
+    both_backends!(office_lists_mail_in_its_scope_on_every_backend);
+    async fn office_lists_mail_in_its_scope_on_every_backend(backend: &'static str) {
+        {
             let (db, store) = TestDb::store(backend).await.unwrap();
             let csv = "code,name,kind,parent_code,school_level\nS,Sở,so,,\nP1,Phòng 1,phong,S,\nP2,Phòng 2,phong,S,\n\
                        T1,Trường 1,truong,P1,THCS\nT2,Trường 2,truong,P2,THCS\n";

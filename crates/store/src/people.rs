@@ -417,11 +417,11 @@ mod tests {
     use lanhmang_domain::unit::UnitInput;
 
     use super::*;
-    use crate::test_support::{TestDb, backends};
+    use crate::test_support::{TestDb, both_backends};
 
-    #[tokio::test]
-    async fn people_roles_and_scope_on_every_backend() {
-        for backend in backends() {
+    both_backends!(people_roles_and_scope_on_every_backend);
+    async fn people_roles_and_scope_on_every_backend(backend: &'static str) {
+        {
             let (db, store) = TestDb::store(backend).await.unwrap();
             let ctx = AuditContext::system("test");
             let unit = |code: &str, kind: &str, level: &str| {

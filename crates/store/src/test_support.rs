@@ -26,18 +26,62 @@ pub fn shared_audit_key_file() -> PathBuf {
 
 /// The backends a test must run on: always SQLite, and PostgreSQL when configured.
 pub fn backends() -> Vec<&'static str> {
+    if postgres_enabled() {
+        vec!["sqlite", "postgres"]
+    } else {
+        vec!["sqlite"]
+    }
+}
+
+/// Whether PostgreSQL tests run: when `LANHMANG_TEST_POSTGRES_URL` is set. Under `CI=true` a
+/// missing URL panics, so CI can never pass by skipping PostgreSQL.
+pub fn postgres_enabled() -> bool {
     let pg = std::env::var("LANHMANG_TEST_POSTGRES_URL")
         .ok()
         .filter(|u| !u.is_empty());
     if pg.is_none() && std::env::var("CI").is_ok_and(|v| v == "true") {
         panic!("CI=true but LANHMANG_TEST_POSTGRES_URL is not set: PostgreSQL tests must run in CI");
     }
-    if pg.is_some() {
-        vec!["sqlite", "postgres"]
-    } else {
-        vec!["sqlite"]
-    }
+    pg.is_some()
 }
+
+/// One test case per backend, so that a failure on one backend never hides the other's result.
+///
+/// ```ignore
+/// both_backends!(reports_round_trip);
+/// /// Doc comments stay on the function.
+/// async fn reports_round_trip(backend: &'static str) {
+///     let (db, store) = TestDb::store(backend).await.unwrap();
+///     // …
+/// }
+/// ```
+/// declares `reports_round_trip::sqlite` and `reports_round_trip::postgres` (the latter passes
+/// without doing anything when PostgreSQL is not configured, and panics under `CI=true`; see
+/// [`postgres_enabled`]). Arguments after the name go to `#[tokio::test(…)]`, for example
+/// `both_backends!(name, flavor = "multi_thread", worker_threads = 2);`. Filter with
+/// `cargo test name::` or `cargo test ::postgres`.
+#[macro_export]
+macro_rules! both_backends {
+    ($name:ident $(, $($tokio:tt)+)?) => {
+        mod $name {
+            #[tokio::test $(($($tokio)+))?]
+            async fn sqlite() {
+                super::$name("sqlite").await
+            }
+
+            #[tokio::test $(($($tokio)+))?]
+            async fn postgres() {
+                if $crate::test_support::postgres_enabled() {
+                    super::$name("postgres").await
+                } else {
+                    eprintln!("skipped: LANHMANG_TEST_POSTGRES_URL is not set");
+                }
+            }
+        }
+    };
+}
+
+pub use crate::both_backends;
 
 impl TestDb {
     /// A new, empty database on `backend` ("sqlite" or "postgres"), not yet migrated.

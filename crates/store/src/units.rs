@@ -492,7 +492,7 @@ mod tests {
     use lanhmang_domain::units_import::{plan_import, read_table};
 
     use super::*;
-    use crate::test_support::{TestDb, backends};
+    use crate::test_support::{TestDb, both_backends};
 
     fn fields(code: &str, name: &str, kind: &str, level: &str) -> UnitFields {
         UnitInput {
@@ -506,9 +506,9 @@ mod tests {
         .unwrap()
     }
 
-    #[tokio::test]
-    async fn tree_scope_search_and_counts_on_every_backend() {
-        for backend in backends() {
+    both_backends!(tree_scope_search_and_counts_on_every_backend);
+    async fn tree_scope_search_and_counts_on_every_backend(backend: &'static str) {
+        {
             let (db, store) = TestDb::store(backend).await.unwrap();
             let ctx = AuditContext::system("test");
             let dept = store
@@ -604,9 +604,9 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn import_creates_updates_and_moves_subtrees() {
-        for backend in backends() {
+    both_backends!(import_creates_updates_and_moves_subtrees);
+    async fn import_creates_updates_and_moves_subtrees(backend: &'static str) {
+        {
             let (db, store) = TestDb::store(backend).await.unwrap();
             let ctx = AuditContext::system("test");
             let csv = "code,name,kind,parent_code,school_level\nS,Sở,so,,\nP1,Phòng 1,phong,S,\nP2,Phòng 2,phong,S,\nT1,Trường 1,truong,P1,THCS\n";

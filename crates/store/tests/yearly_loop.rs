@@ -13,7 +13,7 @@ use lanhmang_domain::{Paging, UnitStatus};
 use lanhmang_store::activities::{ActivityFilter, NewEvidence};
 use lanhmang_store::plans::PlanScope;
 use lanhmang_store::reports::{Narrative, ReportFilter};
-use lanhmang_store::test_support::{TestDb, backends};
+use lanhmang_store::test_support::{TestDb, both_backends};
 use lanhmang_store::{AuditContext, StoreError};
 
 fn unit(code: &str, kind: &str, level: &str, status: &str) -> lanhmang_domain::unit::UnitFields {
@@ -29,9 +29,9 @@ fn unit(code: &str, kind: &str, level: &str, status: &str) -> lanhmang_domain::u
     .unwrap()
 }
 
-#[tokio::test]
-async fn the_yearly_loop_on_every_backend() {
-    for backend in backends() {
+both_backends!(the_yearly_loop_on_every_backend);
+async fn the_yearly_loop_on_every_backend(backend: &'static str) {
+    {
         let (db, store) = TestDb::store(backend).await.unwrap();
         let ctx = AuditContext::system("test");
         let dept = store.create_unit(&ctx, None, &unit("SGD", "so", "", "")).await.unwrap();

@@ -76,7 +76,7 @@ mod tests {
     use lanhmang_domain::supervision::{SiteKind, StandardRules};
     use lanhmang_store::AuditContext;
     use lanhmang_store::sites::{FoundIssue, NewSite, Registered};
-    use lanhmang_store::test_support::{TestDb, backends};
+    use lanhmang_store::test_support::{TestDb, both_backends};
 
     use super::*;
     use crate::{Links, Settings};
@@ -109,9 +109,9 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn an_alert_mail_links_to_the_site_with_an_absolute_address_on_every_backend() {
-        for backend in backends() {
+    both_backends!(an_alert_mail_links_to_the_site_with_an_absolute_address_on_every_backend);
+    async fn an_alert_mail_links_to_the_site_with_an_absolute_address_on_every_backend(backend: &'static str) {
+        {
             let (db, store) = TestDb::store(backend).await.unwrap();
             let ctx = AuditContext::system("test");
             let unit = |code: &str, kind: &str| {

@@ -28,7 +28,7 @@ impl AlertTexts for PlainTexts {
         }
     }
 }
-use crate::test_support::{TestDb, backends};
+use crate::test_support::{TestDb, both_backends};
 
 struct World {
     office: Unit,
@@ -148,9 +148,9 @@ async fn site_ids(store: &Store) -> i64 {
     n
 }
 
-#[tokio::test]
-async fn registry_findings_alerts_and_overview_on_every_backend() {
-    for backend in backends() {
+both_backends!(registry_findings_alerts_and_overview_on_every_backend);
+async fn registry_findings_alerts_and_overview_on_every_backend(backend: &'static str) {
+    {
         let (db, store) = TestDb::store(backend).await.unwrap();
         let w = world(&store).await;
         let ctx = AuditContext::system("test");
@@ -431,9 +431,9 @@ async fn registry_findings_alerts_and_overview_on_every_backend() {
     }
 }
 
-#[tokio::test]
-async fn scheduling_requests_standards_and_leases_on_every_backend() {
-    for backend in backends() {
+both_backends!(scheduling_requests_standards_and_leases_on_every_backend);
+async fn scheduling_requests_standards_and_leases_on_every_backend(backend: &'static str) {
+    {
         let (db, store) = TestDb::store(backend).await.unwrap();
         let w = world(&store).await;
         let ctx = AuditContext::system("test");

@@ -1,0 +1,176 @@
+//! Black-box test harness: the real server on port 0 with a fresh database, on SQLite and on
+//! PostgreSQL (when `LANHMANG_TEST_POSTGRES_URL` is set; always under CI).
+#![allow(dead_code)]
+
+pub mod smtp;
+
+use lanhmang::config::{Config, Layer};
+use lanhmang::server::{self, Running};
+use lanhmang_store::test_support::TestDb;
+pub use lanhmang_store::test_support::{backends, both_backends};
+use reqwest::redirect::Policy;
+
+pub const DEMO_PASSWORD: &str = "lanhmang-demo";
+
+pub struct TestApp {
+    pub backend: &'static str,
+    pub base: String,
+    pub running: Option<Running>,
+    pub db: Option<TestDb>,
+    pub config: Config,
+}
+
+impl TestApp {
+    /// A fresh database with the demo data and a server on a free port.
+    pub async fn spawn(backend: &'static str) -> TestApp {
+        Self::spawn_with(backend, true).await
+    }
+
+    pub async fn spawn_with(backend: &'static str, demo: bool) -> TestApp {
+        Self::spawn_configured(backend, demo, Layer::default()).await
+    }
+
+    /// With extra settings (for example `public_url`) over the test defaults.
+    pub async fn spawn_configured(backend: &'static str, demo: bool, extra: Layer) -> TestApp {
+        let db = TestDb::new(backend).await.expect("test database");
+        let flags = Layer {
+            bind: Some("127.0.0.1:0".into()),
+            database_url: Some(db.url.clone()),
+            audit_key_file: Some(db.audit_key_file.clone()),
+            workers: Some(0),
+            ..Default::default()
+        };
+        let config = Config::resolve(flags, extra, Layer::default()).expect("config");
+        let store = server::open_store(&config).await.expect("store");
+        if demo {
+            lanhmang::demo::seed(&store).await.expect("demo data");
+        }
+        let running = server::start(&config, store).await.expect("server");
+        TestApp {
+            backend,
+            base: format!("http://{}", running.addr),
+            running: Some(running),
+            db: Some(db),
+            config,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn store(&self) -> &lanhmang_store::Store {
+        &self.running.as_ref().expect("running").store
+    }
+
+    /// A browser-like client: keeps cookies, does not follow redirects.
+    pub fn client(&self) -> reqwest::Client {
+        lanhmang_inspect::fetch::install_crypto_provider();
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(Policy::none())
+            .build()
+            .expect("client")
+    }
+
+    /// A client signed in through the login form.
+    pub async fn signed_in(&self, username: &str) -> Browser {
+        self.signed_in_with(username, DEMO_PASSWORD).await
+    }
+
+    pub async fn signed_in_with(&self, username: &str, password: &str) -> Browser {
+        let browser = Browser {
+            client: self.client(),
+            base: self.base.clone(),
+        };
+        let csrf = browser.csrf_from("/dang-nhap").await;
+        let r = browser
+            .post_form(
+                "/dang-nhap",
+                &[
+                    ("_csrf", csrf.as_str()),
+                    ("username", username),
+                    ("password", password),
+                    ("next", "/"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), 303, "{}: login of {username} should redirect", self.backend);
+        browser
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(r) = self.running.take() {
+            r.stop().await.expect("clean shutdown");
+        }
+        if let Some(db) = self.db.take() {
+            db.cleanup().await;
+        }
+    }
+}
+
+pub struct Browser {
+    pub client: reqwest::Client,
+    pub base: String,
+}
+
+impl Browser {
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn text(&self, path: &str) -> (u16, String) {
+        let r = self.get(path).await;
+        let status = r.status().as_u16();
+        (status, r.text().await.expect("body"))
+    }
+
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(format!("{}{path}", self.base))
+            .form(form)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// The CSRF token from the first form on a page.
+    pub async fn csrf_from(&self, path: &str) -> String {
+        let (status, body) = self.text(path).await;
+        assert_eq!(status, 200, "GET {path}");
+        extract_csrf(&body).unwrap_or_else(|| panic!("no _csrf on {path}"))
+    }
+
+    /// Posts a form with the CSRF token taken from `page`.
+    pub async fn submit(&self, page: &str, action: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let csrf = self.csrf_from(page).await;
+        let mut form: Vec<(&str, &str)> = vec![("_csrf", csrf.as_str())];
+        form.extend_from_slice(fields);
+        self.post_form(action, &form).await
+    }
+}
+
+pub fn extract_csrf(body: &str) -> Option<String> {
+    let marker = "name=\"_csrf\" value=\"";
+    let start = body.find(marker)? + marker.len();
+    let end = body[start..].find('"')? + start;
+    Some(body[start..end].to_string())
+}
+
+/// The `lanhmang` binary, for command-line tests. Its audit key is the test databases' key,
+/// so that it starts on any of them and leaves no key in the source tree.
+pub fn binary() -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_lanhmang"));
+    cmd.env_remove("LANHMANG_DATABASE_URL")
+        .env_remove("LANHMANG_DATA_DIR")
+        .env(
+            "LANHMANG_AUDIT_KEY_FILE",
+            lanhmang_store::test_support::shared_audit_key_file(),
+        )
+        .env("LANHMANG_LOG", "warn");
+    cmd
+}

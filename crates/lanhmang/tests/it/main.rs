@@ -1,0 +1,24 @@
+//! The black-box tests, in one binary: the real server and command line against fresh
+//! databases, on SQLite and PostgreSQL. One module per area; `common` holds the harness.
+//! (One binary links the application once instead of once per file.)
+
+mod common;
+
+mod activities;
+mod address_policy;
+mod api;
+mod audit_signing;
+mod authorization;
+mod cli;
+mod dashboard;
+mod hostile_files;
+mod mail;
+mod news;
+mod people_admin;
+mod plain_http_grade;
+mod plans_pages;
+mod security_http;
+mod supervision;
+mod web_shell;
+mod yearly_api;
+mod yearly_rules;
