@@ -57,13 +57,14 @@ async fn a_huge_dimension_xlsx_is_refused_by_both_imports_and_the_server_lives()
         let (_, audit_before) = app.store().audit_page(Paging::default()).await.unwrap();
         for page in ["/don-vi/nhap", "/giam-sat/website/nhap"] {
             let csrf = office.csrf_from(page).await;
-            let form = reqwest::multipart::Form::new().part(
+            // The CSRF token travels as the form's first part, never in the URL.
+            let form = reqwest::multipart::Form::new().text("_csrf", csrf.clone()).part(
                 "file",
                 reqwest::multipart::Part::bytes(file.clone()).file_name("don-vi.xlsx"),
             );
             let r = office
                 .client
-                .post(app.url(&format!("{page}?_csrf={csrf}")))
+                .post(app.url(page))
                 .multipart(form)
                 .timeout(std::time::Duration::from_secs(60))
                 .send()
