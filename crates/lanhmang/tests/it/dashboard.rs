@@ -9,7 +9,7 @@ use std::io::{Cursor, Read};
 use std::time::Instant;
 
 use calamine::{Data, Reader, Xlsx};
-use common::{Browser, DEMO_PASSWORD, TestApp, both_backends};
+use common::{Browser, DEMO_PASSWORD, TestApp, api, api_token, both_backends};
 use lanhmang_domain::plan_template::IndicatorKind;
 use lanhmang_domain::report::{ReportStatus, Value as Figure};
 use lanhmang_domain::{Paging, Role, UnitKind, UnitStatus};
@@ -17,7 +17,7 @@ use lanhmang_store::outbox::{MailStatus, OutboxFilter};
 use lanhmang_store::plans::{Plan, PlanScope};
 use lanhmang_store::reports::ReportFilter;
 use lanhmang_store::{AuditContext, Store, Unit, UnitFilter};
-use serde_json::{Value, json};
+use serde_json::json;
 
 /// The demo's office, its two plans and its schools.
 struct Demo {
@@ -57,36 +57,6 @@ async fn demo(store: &Store) -> Demo {
         schools,
         office,
     }
-}
-
-async fn api_token(app: &TestApp, username: &str) -> String {
-    let r = app
-        .client()
-        .post(app.url("/api/v1/auth/login"))
-        .json(&json!({"username": username, "password": DEMO_PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200, "API login of {username}");
-    r.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_string()
-}
-
-async fn api(app: &TestApp, token: &str, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
-    let c = app.client();
-    let req = match method {
-        "GET" => c.get(app.url(path)),
-        "PUT" => c.put(app.url(path)),
-        _ => c.post(app.url(path)),
-    }
-    .bearer_auth(token);
-    let req = match body {
-        Some(b) => req.json(&b),
-        None => req,
-    };
-    let r = req.send().await.unwrap();
-    let status = r.status().as_u16();
-    let text = r.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
 }
 
 /// An account holding `role` in `unit`, with the demo password and an e-mail address.

@@ -4,50 +4,20 @@
 
 use crate::common;
 
-use common::{DEMO_PASSWORD, TestApp, both_backends};
+use common::{TestApp, api, api_token, both_backends};
 use lanhmang::config::Layer;
 use lanhmang_domain::Paging;
 use lanhmang_store::AuditContext;
 use lanhmang_store::outbox::OutboxFilter;
-use serde_json::{Value, json};
+use serde_json::json;
 
 const PUBLIC_URL: &str = "https://lanhmang.example.vn";
 
-async fn token(app: &TestApp, username: &str) -> String {
-    let r = app
-        .client()
-        .post(app.url("/api/v1/auth/login"))
-        .json(&json!({"username": username, "password": DEMO_PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200, "{username}");
-    r.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_string()
-}
-
-async fn call(app: &TestApp, token: &str, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
-    let c = app.client();
-    let req = match method {
-        "GET" => c.get(app.url(path)),
-        "PUT" => c.put(app.url(path)),
-        _ => c.post(app.url(path)),
-    }
-    .bearer_auth(token);
-    let req = match body {
-        Some(b) => req.json(&b),
-        None => req,
-    };
-    let r = req.send().await.unwrap();
-    let status = r.status().as_u16();
-    let text = r.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
-}
-
 /// The demo principal's school and the current year's published plan.
 async fn school_and_plan(app: &TestApp, principal: &str) -> (i64, i64) {
-    let (_, me) = call(app, principal, "GET", "/api/v1/me", None).await;
+    let (_, me) = api(app, principal, "GET", "/api/v1/me", None).await;
     let school = me["roles"][0]["unit_id"].as_i64().unwrap();
-    let (_, plans) = call(app, principal, "GET", "/api/v1/plans", None).await;
+    let (_, plans) = api(app, principal, "GET", "/api/v1/plans", None).await;
     let plan = plans["items"]
         .as_array()
         .unwrap()
@@ -80,8 +50,8 @@ async fn publishing_and_reviewing_tell_the_principal_by_mail_and_in_app_with_abs
             ..Default::default()
         };
         let app = TestApp::spawn_configured(backend, true, extra).await;
-        let office = token(&app, "demo.office").await;
-        let principal = token(&app, "demo.principal").await;
+        let office = api_token(&app, "demo.office").await;
+        let principal = api_token(&app, "demo.principal").await;
         let (school, current) = school_and_plan(&app, &principal).await;
         let principal_id = app
             .store()
@@ -92,7 +62,7 @@ async fn publishing_and_reviewing_tell_the_principal_by_mail_and_in_app_with_abs
             .id;
 
         // A new plan, published: every school's principal is told.
-        let (status, plan) = call(
+        let (status, plan) = api(
             &app,
             &office,
             "POST",
@@ -102,7 +72,7 @@ async fn publishing_and_reviewing_tell_the_principal_by_mail_and_in_app_with_abs
         .await;
         assert_eq!(status, 201, "{backend}: {plan}");
         let plan_id = plan["id"].as_i64().unwrap();
-        let (status, _) = call(&app, &office, "POST", &format!("/api/v1/plans/{plan_id}/publish"), None).await;
+        let (status, _) = api(&app, &office, "POST", &format!("/api/v1/plans/{plan_id}/publish"), None).await;
         assert_eq!(status, 200, "{backend}");
         let published = mails_to_school(&app, school, "plan_published").await;
         assert_eq!(published.len(), 1, "{backend}: one mail to the principal");
@@ -176,10 +146,10 @@ both_backends!(opening_a_report_page_writes_nothing);
 async fn opening_a_report_page_writes_nothing(backend: &'static str) {
     {
         let app = TestApp::spawn(backend).await;
-        let office = token(&app, "demo.office").await;
-        let principal = token(&app, "demo.principal").await;
+        let office = api_token(&app, "demo.office").await;
+        let principal = api_token(&app, "demo.principal").await;
         let (school, _) = school_and_plan(&app, &principal).await;
-        let (_, plan) = call(
+        let (_, plan) = api(
             &app,
             &office,
             "POST",
@@ -188,7 +158,7 @@ async fn opening_a_report_page_writes_nothing(backend: &'static str) {
         )
         .await;
         let plan_id = plan["id"].as_i64().unwrap();
-        call(&app, &office, "POST", &format!("/api/v1/plans/{plan_id}/publish"), None).await;
+        api(&app, &office, "POST", &format!("/api/v1/plans/{plan_id}/publish"), None).await;
         let page = app.signed_in("demo.principal").await;
         let audit_before = app.store().audit_page(Paging { page: 1, per_page: 1 }).await.unwrap().1;
         let (status, body) = page.text(&format!("/ke-hoach/{plan_id}/bao-cao/{school}")).await;
@@ -211,8 +181,8 @@ both_backends!(form_and_api_apply_the_same_activity_rules);
 async fn form_and_api_apply_the_same_activity_rules(backend: &'static str) {
     {
         let app = TestApp::spawn(backend).await;
-        let teacher = token(&app, "demo.teacher").await;
-        let (school, plan) = school_and_plan(&app, &token(&app, "demo.principal").await).await;
+        let teacher = api_token(&app, "demo.teacher").await;
+        let (school, plan) = school_and_plan(&app, &api_token(&app, "demo.principal").await).await;
         let activity = |links: Vec<&str>, unit: i64| {
             json!({"unit_id": unit, "plan_id": plan, "kind": "phone_rules", "date": "2026-10-05",
                    "title": "Phổ biến nội quy dùng điện thoại", "links": links})
@@ -224,7 +194,7 @@ async fn form_and_api_apply_the_same_activity_rules(backend: &'static str) {
             "https://a.example.vn/3",
             "https://a.example.vn/4",
         ];
-        let (status, body) = call(
+        let (status, body) = api(
             &app,
             &teacher,
             "POST",
@@ -234,7 +204,7 @@ async fn form_and_api_apply_the_same_activity_rules(backend: &'static str) {
         .await;
         assert_eq!(status, 422, "{backend}: {body}");
         assert!(body.to_string().contains("tối đa 3 liên kết"), "{backend}: {body}");
-        let (status, _) = call(
+        let (status, _) = api(
             &app,
             &teacher,
             "POST",
@@ -261,7 +231,7 @@ async fn form_and_api_apply_the_same_activity_rules(backend: &'static str) {
             .update_unit(&AuditContext::system("test"), school, &fields)
             .await
             .unwrap();
-        let (status, body) = call(
+        let (status, body) = api(
             &app,
             &teacher,
             "POST",
@@ -279,7 +249,7 @@ both_backends!(a_teacher_reads_the_school_plan_and_cannot_change_it);
 async fn a_teacher_reads_the_school_plan_and_cannot_change_it(backend: &'static str) {
     {
         let app = TestApp::spawn(backend).await;
-        let (school, plan) = school_and_plan(&app, &token(&app, "demo.principal").await).await;
+        let (school, plan) = school_and_plan(&app, &api_token(&app, "demo.principal").await).await;
         let teacher = app.signed_in("demo.teacher").await;
         let path = format!("/ke-hoach/{plan}/truong/{school}");
         let (status, body) = teacher.text(&path).await;

@@ -174,3 +174,47 @@ pub fn binary() -> std::process::Command {
         .env("LANHMANG_LOG", "warn");
     cmd
 }
+
+/// An API token for a demo account (the demo password).
+pub async fn api_token(app: &TestApp, username: &str) -> String {
+    let r = app
+        .client()
+        .post(app.url("/api/v1/auth/login"))
+        .json(&serde_json::json!({"username": username, "password": DEMO_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "API login of {username}");
+    r.json::<serde_json::Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// One API call with a bearer token: the status and the body (JSON, or the text as a string).
+pub async fn api(
+    app: &TestApp,
+    token: &str,
+    method: &str,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> (u16, serde_json::Value) {
+    let c = app.client();
+    let req = match method {
+        "GET" => c.get(app.url(path)),
+        "PUT" => c.put(app.url(path)),
+        _ => c.post(app.url(path)),
+    }
+    .bearer_auth(token);
+    let req = match body {
+        Some(b) => req.json(&b),
+        None => req,
+    };
+    let r = req.send().await.unwrap();
+    let status = r.status().as_u16();
+    let text = r.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
+    )
+}
