@@ -9,7 +9,10 @@ use lanhmang_store::plans::Plan;
 use lanhmang_store::reports::DashboardData;
 use time::Date;
 
-use crate::Actor;
+use lanhmang_domain::Role;
+use lanhmang_store::Unit;
+
+use crate::{Actor, App, Result};
 
 /// One indicator's figure on the dashboard.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -177,4 +180,29 @@ pub fn dashboard_roots(actor: &Actor, plan: &Plan) -> Vec<i64> {
     } else {
         scope_roots(&actor.permissions, Action::ViewDashboard)
     }
+}
+
+/// Schools the office cannot reach: no enabled principal account, so no return, reminder or
+/// notice reaches anyone there. A problem to fix, shown with the way to fix it.
+#[derive(Debug, Clone)]
+pub struct WithoutPrincipal {
+    /// The first schools, by tree position.
+    pub schools: Vec<Unit>,
+    pub total: i64,
+    /// Whether the person asking may create the missing principal accounts.
+    pub may_add: bool,
+}
+
+/// The plan's schools within the dashboard's reach that have no principal account.
+pub async fn schools_without_principal(app: &App, actor: &Actor, plan: &Plan, limit: i64) -> Result<WithoutPrincipal> {
+    let roots = dashboard_roots(actor, plan);
+    let (schools, total) = app
+        .store
+        .schools_without_principal(&plan.issuing_ancestry, &roots, limit)
+        .await?;
+    Ok(WithoutPrincipal {
+        schools,
+        total,
+        may_add: crate::people::roles_offered(actor).contains(&Role::Principal),
+    })
 }

@@ -29,15 +29,57 @@ pub struct Message {
     pub dedup: Option<String>,
 }
 
+/// Who a message reaches, for the person whose action sent it: never promise a mail that is not
+/// sent, nor a notice no one receives.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Told {
+    /// (name, whether an e-mail goes too) for each person told.
+    pub people: Vec<(String, bool)>,
+}
+
+impl Told {
+    pub fn nobody(&self) -> bool {
+        self.people.is_empty()
+    }
+
+    /// "Đã báo cho …" naming each person and how, or that no one was told and why.
+    pub fn sentence(&self) -> String {
+        if self.people.is_empty() {
+            return "Trường chưa có tài khoản hiệu trưởng: chưa ai nhận được thông báo. \
+                    Hãy thêm tài khoản hiệu trưởng cho trường."
+                .into();
+        }
+        let each: Vec<String> = self
+            .people
+            .iter()
+            .map(|(name, by_mail)| {
+                if *by_mail {
+                    format!("{name} (trên Lành Mạng và qua e-mail)")
+                } else {
+                    format!("{name} (trên Lành Mạng; tài khoản chưa có e-mail)")
+                }
+            })
+            .collect();
+        format!("Đã báo cho {}.", each.join(", "))
+    }
+}
+
 /// The message addressed to the school's principals, as mail and notice.
 pub async fn to_principals(app: &App, plan: &Plan, unit: &Unit, message: &Message) -> Result<Outgoing> {
+    Ok(to_principals_told(app, plan, unit, message).await?.0)
+}
+
+/// The message addressed to the school's principals, with who it reaches.
+pub async fn to_principals_told(app: &App, plan: &Plan, unit: &Unit, message: &Message) -> Result<(Outgoing, Told)> {
     let people = app.store.people_with_roles_in_unit(unit.id).await?;
     let url = app.settings.links.url(&message.link);
     let mut out = Outgoing::default();
+    let mut told = Told::default();
     for (person, role) in people {
         if role != Role::Principal || person.disabled {
             continue;
         }
+        let mails_before = out.mails.len();
         let dedup_key = message.dedup.as_ref().map(|d| format!("{d}:{}", person.id));
         if let Some(address) = person.email.clone() {
             let mail = NewMail {
@@ -57,6 +99,8 @@ pub async fn to_principals(app: &App, plan: &Plan, unit: &Unit, message: &Messag
                 out.mails.push(mail);
             }
         }
+        told.people
+            .push((person.display_name.clone(), out.mails.len() > mails_before));
         out.notices.push(NewNotice {
             person_id: person.id,
             unit_id: Some(unit.id),
@@ -67,7 +111,7 @@ pub async fn to_principals(app: &App, plan: &Plan, unit: &Unit, message: &Messag
             dedup_key,
         });
     }
-    Ok(out)
+    Ok((out, told))
 }
 
 /// The office returned or reopened a school's yearly report; accepting it tells the school too.

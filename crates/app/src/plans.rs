@@ -251,13 +251,14 @@ pub async fn save_school_plan(app: &App, actor: &Actor, plan: &Plan, unit: &Unit
         .await?;
     if edit.submit {
         app.store
-            .review_school_plan(&ctx, plan.id, unit.id, ReportEvent::Submit, "", &Default::default())
+            .review_school_plan(&ctx, plan.id, unit.id, ReportEvent::Submit, "", &Default::default(), "")
             .await?;
     }
     Ok(())
 }
 
-/// The office accepts or returns a school's plan; the school's principals are told.
+/// The office accepts or returns a school's plan; the school's principals are told, and the
+/// answer says who was (kept with the plan for its page).
 pub async fn review_school_plan(
     app: &App,
     actor: &Actor,
@@ -265,16 +266,24 @@ pub async fn review_school_plan(
     unit: &Unit,
     event: ReportEvent,
     comment: &str,
-) -> Result<()> {
+) -> Result<crate::notices::Told> {
     if !matches!(event, ReportEvent::Accept | ReportEvent::Return) {
         return Err(AppError::NotFound);
     }
-    let outgoing = match crate::notices::school_plan_reviewed(plan, unit, event, comment) {
-        Some(message) => crate::notices::to_principals(app, plan, unit, &message).await?,
+    let (outgoing, told) = match crate::notices::school_plan_reviewed(plan, unit, event, comment) {
+        Some(message) => crate::notices::to_principals_told(app, plan, unit, &message).await?,
         None => Default::default(),
     };
     app.store
-        .review_school_plan(&actor.audit(), plan.id, unit.id, event, comment, &outgoing)
+        .review_school_plan(
+            &actor.audit(),
+            plan.id,
+            unit.id,
+            event,
+            comment,
+            &outgoing,
+            &told.sentence(),
+        )
         .await?;
-    Ok(())
+    Ok(told)
 }

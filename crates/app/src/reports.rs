@@ -261,6 +261,7 @@ pub async fn submit(
             lanhmang_domain::report::ReportEvent::Submit,
             "",
             &Default::default(),
+            "",
         )
         .await?)
 }
@@ -270,8 +271,15 @@ pub fn status_label(status: Option<ReportStatus>) -> &'static str {
     status.map(ReportStatus::label).unwrap_or("Chưa bắt đầu")
 }
 
+/// A review done, with who it told.
+#[derive(Debug, Clone)]
+pub struct Reviewed {
+    pub report: Report,
+    pub told: crate::notices::Told,
+}
+
 /// Returns, accepts or reopens a school's report; the school's principals are told (mail and
-/// in-app notice) in the same transaction.
+/// in-app notice) in the same transaction, and who was told is kept with the step.
 #[allow(clippy::too_many_arguments)]
 pub async fn review(
     app: &App,
@@ -282,15 +290,25 @@ pub async fn review(
     expected_version: i64,
     event: lanhmang_domain::report::ReportEvent,
     comment: &str,
-) -> Result<Report> {
-    let outgoing = match crate::notices::report_reviewed(plan, unit, event, comment) {
-        Some(message) => crate::notices::to_principals(app, plan, unit, &message).await?,
+) -> Result<Reviewed> {
+    let (outgoing, told) = match crate::notices::report_reviewed(plan, unit, event, comment) {
+        Some(message) => crate::notices::to_principals_told(app, plan, unit, &message).await?,
         None => Default::default(),
     };
-    Ok(app
+    let report = app
         .store
-        .transition_report(ctx, plan, report, expected_version, event, comment, &outgoing)
-        .await?)
+        .transition_report(
+            ctx,
+            plan,
+            report,
+            expected_version,
+            event,
+            comment,
+            &outgoing,
+            &told.sentence(),
+        )
+        .await?;
+    Ok(Reviewed { report, told })
 }
 
 /// What one reminder run did.

@@ -322,9 +322,13 @@ pub trait IndicatorProvider {
 /// The activity log as a provider.
 pub struct ActivityLog<'a>(pub &'a [ActivityFacts]);
 
+impl ActivityLog<'_> {
+    pub const SOURCE: &'static str = "Nhật ký hoạt động";
+}
+
 impl IndicatorProvider for ActivityLog<'_> {
     fn source(&self) -> &'static str {
-        "Nhật ký hoạt động"
+        Self::SOURCE
     }
     fn provide(&self, plan: &PlanContent) -> BTreeMap<String, f64> {
         compute_from_activities(plan, self.0)
@@ -338,9 +342,15 @@ pub struct SchoolFacts {
     pub school_plan_submitted: bool,
 }
 
+impl SchoolFacts {
+    pub const SOURCE: &'static str = "Dữ liệu của trường trên hệ thống";
+    /// Every indicator this provider may compute.
+    pub const INDICATORS: &'static [&'static str] = &["s3_1_collaborators", "s3_1_has_network", "t5_1_school_plan"];
+}
+
 impl IndicatorProvider for SchoolFacts {
     fn source(&self) -> &'static str {
-        "Dữ liệu của trường trên hệ thống"
+        Self::SOURCE
     }
     fn provide(&self, plan: &PlanContent) -> BTreeMap<String, f64> {
         let mut out = BTreeMap::new();
@@ -364,9 +374,15 @@ pub struct WebsiteFacts {
     pub posts_per_month: Option<f64>,
 }
 
+impl WebsiteFacts {
+    pub const SOURCE: &'static str = "Giám sát website";
+    /// Every indicator this provider may compute.
+    pub const INDICATORS: &'static [&'static str] = &["s4_1_website_meets_standard", "s4_2_posts_per_month"];
+}
+
 impl IndicatorProvider for WebsiteFacts {
     fn source(&self) -> &'static str {
-        "Giám sát website"
+        Self::SOURCE
     }
     fn provide(&self, plan: &PlanContent) -> BTreeMap<String, f64> {
         let mut out = BTreeMap::new();
@@ -381,6 +397,21 @@ impl IndicatorProvider for WebsiteFacts {
             out.insert("s4_2_posts_per_month".into(), (p * 10.0).round() / 10.0);
         }
         out
+    }
+}
+
+/// Where an indicator's computed value comes from, named for people ("Nhật ký hoạt động", "Giám
+/// sát website", …); `None` for an indicator only the school answers. The same order as
+/// `computed_values`: the activity log first.
+pub fn indicator_source(code: &str) -> Option<&'static str> {
+    if ACTIVITY_RULES.iter().any(|r| r.indicator == code) {
+        Some(ActivityLog::SOURCE)
+    } else if SchoolFacts::INDICATORS.contains(&code) {
+        Some(SchoolFacts::SOURCE)
+    } else if WebsiteFacts::INDICATORS.contains(&code) {
+        Some(WebsiteFacts::SOURCE)
+    } else {
+        None
     }
 }
 
@@ -762,6 +793,29 @@ mod tests {
             sites(0, 0, None).provide(&plan).is_empty(),
             "nothing inspected: nothing claimed"
         );
+    }
+
+    #[test]
+    fn every_computed_figure_names_the_provider_that_computed_it() {
+        // A document labels each figure by `indicator_source`; it must agree with whoever
+        // actually computed it, for every indicator of the built-in plan.
+        let plan = PlanContent::from_template(&BUILTIN);
+        let facts = SchoolFacts {
+            collaborators: 2,
+            school_plan_submitted: true,
+        };
+        let sites = WebsiteFacts {
+            inspected_websites: 1,
+            meeting_standard: 1,
+            posts_per_month: Some(2.0),
+        };
+        let all = computed_values(&plan, &[&ActivityLog(&[]), &facts, &sites]);
+        assert!(all.len() > ACTIVITY_RULES.len(), "every provider contributed");
+        for (code, (_, source)) in &all {
+            assert_eq!(indicator_source(code), Some(*source), "{code}");
+        }
+        assert_eq!(indicator_source("s4_2_posts_per_month"), Some("Giám sát website"));
+        assert_eq!(indicator_source("no_such_indicator"), None);
     }
 
     #[test]

@@ -121,6 +121,7 @@ mod tests {
                     lanhmang_domain::report::ReportEvent::Submit,
                     "",
                     &Default::default(),
+                    "",
                 )
                 .await
                 .unwrap();

@@ -374,12 +374,28 @@ async fn seed_yearly_loop(store: &Store, ctx: &AuditContext, office_id: i64) -> 
                 store.save_school_plan(ctx, plan.id, school.id, None, &sp, "").await?;
                 if last_year || state >= 1 {
                     store
-                        .review_school_plan(ctx, plan.id, school.id, ReportEvent::Submit, "", &Default::default())
+                        .review_school_plan(
+                            ctx,
+                            plan.id,
+                            school.id,
+                            ReportEvent::Submit,
+                            "",
+                            &Default::default(),
+                            "",
+                        )
                         .await?;
                 }
                 if last_year || state == 2 {
                     store
-                        .review_school_plan(ctx, plan.id, school.id, ReportEvent::Accept, "", &Default::default())
+                        .review_school_plan(
+                            ctx,
+                            plan.id,
+                            school.id,
+                            ReportEvent::Accept,
+                            "",
+                            &Default::default(),
+                            "",
+                        )
                         .await?;
                 } else if state == 3 {
                     store
@@ -390,6 +406,7 @@ async fn seed_yearly_loop(store: &Store, ctx: &AuditContext, office_id: i64) -> 
                             ReportEvent::Return,
                             "Đề nghị ghi rõ người phụ trách và thời gian từng nhiệm vụ.",
                             &Default::default(),
+                            "",
                         )
                         .await?;
                 }
@@ -451,6 +468,7 @@ async fn seed_yearly_loop(store: &Store, ctx: &AuditContext, office_id: i64) -> 
                     ReportEvent::Submit,
                     "",
                     &Default::default(),
+                    "",
                 )
                 .await?;
             if last_year {
@@ -478,6 +496,7 @@ async fn seed_yearly_loop(store: &Store, ctx: &AuditContext, office_id: i64) -> 
                         ReportEvent::Accept,
                         "",
                         &Default::default(),
+                        "",
                     )
                     .await?;
             } else if give_back {
@@ -490,6 +509,7 @@ async fn seed_yearly_loop(store: &Store, ctx: &AuditContext, office_id: i64) -> 
                         ReportEvent::Return,
                         "Đề nghị bổ sung minh chứng cho các buổi nói chuyện chuyên đề.",
                         &Default::default(),
+                        "",
                     )
                     .await?;
             }

@@ -66,7 +66,13 @@ pub fn load_or_create_audit_key(path: &Path) -> Result<(AuditKey, bool)> {
         std::fs::create_dir_all(dir).map_err(|e| io("không tạo được thư mục cho", e))?;
     }
     let key = AuditKey::generate();
-    let staged = path.with_extension(format!("tmp-{}", uuid::Uuid::new_v4().simple()));
+    // Unique per process and instant; `create_new` below refuses rather than overwrites if two
+    // starts ever collided, so the name needs no random source (and no optional dependency).
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let staged = path.with_extension(format!("tmp-{}-{nanos}", std::process::id()));
     let written = (|| {
         let mut options = std::fs::OpenOptions::new();
         options.write(true).create_new(true);

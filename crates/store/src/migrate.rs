@@ -32,6 +32,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!("0003_supervision"),
     migration!("0004_news"),
     migration!("0005_audit_signature"),
+    migration!("0006_review_notified"),
 ];
 
 impl Migration {
@@ -241,6 +242,11 @@ mod tests {
                 "42b932397272c840db45e90e9bf5e01e0384ceec462fd2aca1be851136cad35a",
                 "42b932397272c840db45e90e9bf5e01e0384ceec462fd2aca1be851136cad35a",
             ),
+            (
+                "0006_review_notified",
+                "054d6b2e754627f27a8fbb6d7f725ef88ff1e2c205896fbcbb066de0c47098e8",
+                "054d6b2e754627f27a8fbb6d7f725ef88ff1e2c205896fbcbb066de0c47098e8",
+            ),
         ];
         for (name, sqlite, postgres) in FROZEN {
             let m = MIGRATIONS.iter().find(|m| m.name == *name).expect(name);
@@ -341,7 +347,11 @@ mod tests {
                 old.iter().map(|m| m.name.to_string()).collect::<Vec<_>>(),
                 "{backend}"
             );
-            assert_eq!(report.applied, vec!["0005_audit_signature"], "{backend}");
+            assert_eq!(
+                report.applied,
+                MIGRATIONS[4..].iter().map(|m| m.name).collect::<Vec<_>>(),
+                "{backend}"
+            );
             assert_eq!(checksums(&store).await, expected(&store), "{backend}");
 
             // A row left without one (as by an interrupted upgrade) is filled in too.

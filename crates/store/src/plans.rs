@@ -130,6 +130,8 @@ pub struct SchoolPlan {
     pub content: SchoolPlanContent,
     pub note: String,
     pub review_comment: String,
+    /// Who the latest review told ("Đã báo cho …"), as the reviewer was shown it.
+    pub review_notified: String,
     pub version: i64,
     #[serde(with = "time::serde::rfc3339::option")]
     pub submitted_at: Option<OffsetDateTime>,
@@ -146,6 +148,7 @@ struct SchoolPlanRow {
     content: String,
     note: String,
     review_comment: String,
+    review_notified: String,
     version: i64,
     submitted_at: Option<OffsetDateTime>,
     updated_at: OffsetDateTime,
@@ -163,6 +166,7 @@ impl TryFrom<SchoolPlanRow> for SchoolPlan {
             content: SchoolPlanContent::from_json(&r.content).map_err(|e| StoreError::Corrupt(e.to_string()))?,
             note: r.note,
             review_comment: r.review_comment,
+            review_notified: r.review_notified,
             version: r.version,
             submitted_at: r.submitted_at,
             updated_at: r.updated_at,
@@ -171,7 +175,7 @@ impl TryFrom<SchoolPlanRow> for SchoolPlan {
 }
 
 const SCHOOL_PLAN_COLUMNS: &str =
-    "id, plan_id, unit_id, status, content, note, review_comment, version, submitted_at, updated_at";
+    "id, plan_id, unit_id, status, content, note, review_comment, review_notified, version, submitted_at, updated_at";
 
 /// A school's plan as the office's list shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -472,6 +476,7 @@ impl Store {
     }
 
     /// Submits, returns or accepts a school's plan.
+    #[allow(clippy::too_many_arguments)]
     pub async fn review_school_plan(
         &self,
         ctx: &AuditContext,
@@ -480,6 +485,7 @@ impl Store {
         event: ReportEvent,
         comment: &str,
         outgoing: &crate::notices::Outgoing,
+        notified: &str,
     ) -> Result<SchoolPlan> {
         let sp = self
             .school_plan(plan_id, unit_id)
@@ -492,7 +498,8 @@ impl Store {
             let done = sqlx::query(
                 "UPDATE school_plans SET status = $1, review_comment = $2, version = version + 1, updated_at = $3, \
                  submitted_at = CASE WHEN $1 = 'submitted' THEN $3 ELSE submitted_at END, \
-                 reviewed_at = CASE WHEN $1 IN ('returned', 'accepted') THEN $3 ELSE reviewed_at END \
+                 reviewed_at = CASE WHEN $1 IN ('returned', 'accepted') THEN $3 ELSE reviewed_at END, \
+                 review_notified = CASE WHEN $1 IN ('returned', 'accepted') THEN $6 ELSE review_notified END \
                  WHERE id = $4 AND version = $5",
             )
             .bind(to.as_str())
@@ -500,6 +507,7 @@ impl Store {
             .bind(at)
             .bind(sp.id)
             .bind(sp.version)
+            .bind(notified)
             .execute(&mut *tx)
             .await?;
             if done.rows_affected() == 0 {

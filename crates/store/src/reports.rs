@@ -111,6 +111,8 @@ pub struct ReportHistoryEntry {
     pub actor: String,
     pub event: String,
     pub comment: String,
+    /// Who the step told ("Đã báo cho …"), empty for steps that tell no one.
+    pub notified: String,
 }
 
 /// Reports expected and received, for one school level (None: schools without a level).
@@ -326,6 +328,7 @@ impl Store {
         event: ReportEvent,
         comment: &str,
         outgoing: &crate::notices::Outgoing,
+        notified: &str,
     ) -> Result<Report> {
         for mail in &outgoing.mails {
             mail.check()?;
@@ -361,8 +364,8 @@ impl Store {
                     .bind(report.id).fetch_one(&mut *tx).await?;
                 return Err(stale("Báo cáo", current));
             }
-            sqlx::query("INSERT INTO report_events (report_id, at, actor_person_id, actor, event, comment) VALUES ($1, $2, $3, $4, $5, $6)")
-                .bind(report.id).bind(at).bind(ctx.actor_id).bind(&ctx.actor).bind(event.as_str()).bind(&comment)
+            sqlx::query("INSERT INTO report_events (report_id, at, actor_person_id, actor, event, comment, notified) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                .bind(report.id).bind(at).bind(ctx.actor_id).bind(&ctx.actor).bind(event.as_str()).bind(&comment).bind(notified)
                 .execute(&mut *tx).await?;
             audit_in_tx!(self, tx, ctx, match event {
                 ReportEvent::Submit => "report.submit",
@@ -382,7 +385,7 @@ impl Store {
 
     pub async fn report_history(&self, report_id: i64) -> Result<Vec<ReportHistoryEntry>> {
         Ok(on_pool!(self, pool => sqlx::query_as(
-            "SELECT at, actor, event, comment FROM report_events WHERE report_id = $1 AND event <> 'saved' ORDER BY at DESC, id DESC",
+            "SELECT at, actor, event, comment, notified FROM report_events WHERE report_id = $1 AND event <> 'saved' ORDER BY at DESC, id DESC",
         ).bind(report_id).fetch_all(pool).await?))
     }
 

@@ -199,6 +199,37 @@ impl Store {
         rows.into_iter().map(Unit::try_from).collect()
     }
 
+    /// Active schools under `roots` (and under `within`, the plan's reach) that have no enabled
+    /// principal account, so nothing the office sends them reaches anyone: the first `limit` by
+    /// tree position, and how many there are.
+    pub async fn schools_without_principal(
+        &self,
+        within: &[i64],
+        roots: &[i64],
+        limit: i64,
+    ) -> Result<(Vec<Unit>, i64)> {
+        let ranges = self.subtree_ranges(roots).await?;
+        let (reach_low, reach_high) = crate::path_range_of(within);
+        let (scope, binds) = crate::range_condition("u.path", &ranges, 3);
+        let base = format!(
+            "FROM units u WHERE u.kind = 'school' AND u.status = 'active' AND u.path >= $1 AND u.path < $2 AND {scope} \
+             AND NOT EXISTS (SELECT 1 FROM role_grants g JOIN people p ON p.id = g.person_id \
+             WHERE g.unit_id = u.id AND g.role = 'principal' AND NOT p.disabled)"
+        );
+        let count_sql = format!("SELECT COUNT(*) {base}");
+        let list_sql = format!("SELECT {UNIT_COLUMNS} {base} ORDER BY u.path LIMIT {}", limit.max(0));
+        let (total, rows): ((i64,), Vec<UnitRow>) = on_pool!(self, pool => {
+            let mut count = sqlx::query_as(sqlx::AssertSqlSafe(count_sql.as_str())).bind(&reach_low).bind(&reach_high);
+            let mut list = sqlx::query_as(sqlx::AssertSqlSafe(list_sql.as_str())).bind(&reach_low).bind(&reach_high);
+            for b in &binds {
+                count = count.bind(b);
+                list = list.bind(b);
+            }
+            (count.fetch_one(pool).await?, list.fetch_all(pool).await?)
+        });
+        Ok((rows.into_iter().map(Unit::try_from).collect::<Result<_>>()?, total.0))
+    }
+
     pub async fn count_units(&self) -> Result<i64> {
         let (n,): (i64,) = on_pool!(self, pool => sqlx::query_as("SELECT COUNT(*) FROM units").fetch_one(pool).await?);
         Ok(n)

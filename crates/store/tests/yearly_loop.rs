@@ -139,7 +139,7 @@ async fn the_yearly_loop_on_every_backend(backend: &'static str) {
             .unwrap();
         assert_eq!(saved.status, ReportStatus::Draft);
         store
-            .review_school_plan(&ctx, plan.id, a.id, ReportEvent::Submit, "", &Default::default())
+            .review_school_plan(&ctx, plan.id, a.id, ReportEvent::Submit, "", &Default::default(), "")
             .await
             .unwrap();
         assert!(
@@ -150,7 +150,7 @@ async fn the_yearly_loop_on_every_backend(backend: &'static str) {
         );
         assert!(
             store
-                .review_school_plan(&ctx, plan.id, a.id, ReportEvent::Return, "", &Default::default())
+                .review_school_plan(&ctx, plan.id, a.id, ReportEvent::Return, "", &Default::default(), "")
                 .await
                 .is_err()
         );
@@ -162,6 +162,7 @@ async fn the_yearly_loop_on_every_backend(backend: &'static str) {
                 ReportEvent::Return,
                 "Thêm người phụ trách",
                 &Default::default(),
+                "",
             )
             .await
             .unwrap();
@@ -171,11 +172,11 @@ async fn the_yearly_loop_on_every_backend(backend: &'static str) {
             .unwrap();
         assert_eq!(sp_saved.status, ReportStatus::Returned);
         store
-            .review_school_plan(&ctx, plan.id, a.id, ReportEvent::Submit, "", &Default::default())
+            .review_school_plan(&ctx, plan.id, a.id, ReportEvent::Submit, "", &Default::default(), "")
             .await
             .unwrap();
         let accepted = store
-            .review_school_plan(&ctx, plan.id, a.id, ReportEvent::Accept, "", &Default::default())
+            .review_school_plan(&ctx, plan.id, a.id, ReportEvent::Accept, "", &Default::default(), "")
             .await
             .unwrap();
         assert_eq!(accepted.status, ReportStatus::Accepted);
@@ -308,6 +309,7 @@ async fn the_yearly_loop_on_every_backend(backend: &'static str) {
                 ReportEvent::Submit,
                 "",
                 &Default::default(),
+                "",
             )
             .await
             .unwrap();
@@ -328,6 +330,7 @@ async fn the_yearly_loop_on_every_backend(backend: &'static str) {
                 ReportEvent::Return,
                 "Bổ sung minh chứng",
                 &Default::default(),
+                "",
             )
             .await
             .unwrap();
@@ -341,6 +344,7 @@ async fn the_yearly_loop_on_every_backend(backend: &'static str) {
                 ReportEvent::Submit,
                 "",
                 &Default::default(),
+                "",
             )
             .await
             .unwrap();
@@ -354,6 +358,7 @@ async fn the_yearly_loop_on_every_backend(backend: &'static str) {
                 ReportEvent::Accept,
                 "",
                 &Default::default(),
+                "",
             )
             .await
             .unwrap();
@@ -372,7 +377,8 @@ async fn the_yearly_loop_on_every_backend(backend: &'static str) {
                     accepted.version,
                     ReportEvent::Reopen,
                     "",
-                    &Default::default()
+                    &Default::default(),
+                    ""
                 )
                 .await
                 .is_err()
@@ -432,6 +438,7 @@ async fn the_yearly_loop_on_every_backend(backend: &'static str) {
                 ReportEvent::Reopen,
                 "Sai số liệu",
                 &Default::default(),
+                "",
             )
             .await
             .unwrap();

@@ -22,6 +22,8 @@ pub struct Layout {
     pub nav: Vec<NavItem>,
     pub csrf: String,
     pub notice: Option<&'static str>,
+    /// Who the action in `notice` told ("Đã báo cho …"), shown with it.
+    pub told: String,
     pub asset_version: &'static str,
 }
 
@@ -59,6 +61,7 @@ impl Layout {
             nav,
             csrf: identity.csrf().to_string(),
             notice: None,
+            told: String::new(),
             asset_version: crate::static_files::ASSET_VERSION,
         }
     }
@@ -73,6 +76,7 @@ impl Layout {
             nav: Vec::new(),
             csrf,
             notice: None,
+            told: String::new(),
             asset_version: crate::static_files::ASSET_VERSION,
         }
     }
@@ -80,6 +84,14 @@ impl Layout {
     /// Shows the notice named by a `?tb=` code after a redirect.
     pub fn with_notice(mut self, code: Option<&str>) -> Layout {
         self.notice = code.and_then(notice_text);
+        self
+    }
+
+    /// Adds who the action just shown told ("Đã báo cho …") to its notice, when one is shown.
+    pub fn and_told(mut self, told: &str) -> Layout {
+        if self.notice.is_some() {
+            self.told = told.to_string();
+        }
         self
     }
 }
@@ -97,9 +109,13 @@ fn notice_text(code: &str) -> Option<&'static str> {
         "da-dang-xuat" => "Bạn đã đăng xuất.",
         "het-phien" => "Phiên làm việc đã hết hạn. Vui lòng đăng nhập lại.",
         "da-ban-hanh" => "Đã ban hành kế hoạch. Các trường trực thuộc đã thấy kế hoạch này.",
-        "da-gui" => "Đã gửi tới Phòng. Bạn sẽ nhận được e-mail nếu Phòng trả lại để bổ sung.",
+        "da-gui" => {
+            "Đã gửi tới Phòng. Khi Phòng duyệt hoặc trả lại, bạn sẽ nhận được thông báo trên Lành Mạng \
+                     (và qua e-mail nếu tài khoản của bạn có địa chỉ e-mail)."
+        }
+        // Who a review told is added by the page from what was recorded with it.
         "da-duyet" => "Đã duyệt.",
-        "da-tra-lai" => "Đã trả lại; hiệu trưởng sẽ nhận được e-mail kèm ý kiến của bạn.",
+        "da-tra-lai" => "Đã trả lại kèm ý kiến của bạn.",
         "da-mo-lai" => "Đã mở lại báo cáo; việc mở lại đã được ghi vào nhật ký hệ thống.",
         _ => return None,
     })

@@ -513,7 +513,7 @@ fn unzip(bytes: &[u8], name: &str) -> String {
 }
 
 /// The words of a DOCX body: the text of every run, in order.
-fn docx_text(bytes: &[u8]) -> String {
+pub(crate) fn docx_text(bytes: &[u8]) -> String {
     let xml = unzip(bytes, "word/document.xml");
     let mut out = String::new();
     let mut rest = xml.as_str();

@@ -17,6 +17,7 @@ mod news;
 mod people_admin;
 mod plain_http_grade;
 mod plans_pages;
+mod review_notices;
 mod security_http;
 mod supervision;
 mod web_shell;

@@ -125,6 +125,7 @@ pub fn spec() -> Value {
                     "first_submitted_at": {"type": ["string", "null"], "format": "date-time"},
                     "submitted_at": {"type": ["string", "null"], "format": "date-time"},
                     "review_comment": {"type": "string"}, "narrative": {"$ref": "#/components/schemas/Narrative"},
+                    "notified": {"type": "string", "description": "Chỉ có sau khi duyệt, trả lại hoặc mở lại: ai đã được báo (hoặc chưa ai, khi trường chưa có tài khoản hiệu trưởng)"},
                     "values": {"type": "object", "additionalProperties": {"type": "object", "properties": {
                         "value": {}, "computed": {"type": ["number", "null"]}, "override_reason": {"type": "string"}}}}}},
                 "SaveReport": {"type": "object", "properties": {

@@ -371,6 +371,9 @@ pub struct ReportJson {
     review_comment: String,
     narrative: Narrative,
     values: BTreeMap<String, ValueJson>,
+    /// After a review: who it told ("Đã báo cho …" or that no one was).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    notified: Option<String>,
 }
 
 impl From<Report> for ReportJson {
@@ -385,6 +388,7 @@ impl From<Report> for ReportJson {
             submitted_at: r.submitted_at,
             review_comment: r.review_comment,
             narrative: r.narrative,
+            notified: None,
             values: r
                 .values
                 .into_iter()
@@ -579,7 +583,9 @@ async fn review(
     )
     .await
     .map_err(ApiError::from)?;
-    Ok(Json(ReportJson::from(done)))
+    let mut json = ReportJson::from(done.report);
+    json.notified = Some(done.told.sentence());
+    Ok(Json(json))
 }
 
 pub async fn return_report(

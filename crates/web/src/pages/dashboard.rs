@@ -317,6 +317,7 @@ struct DashboardPage {
     can_remind: bool,
     can_outbox: bool,
     reminder: Option<String>,
+    without_principal: lanhmang_app::dashboard::WithoutPrincipal,
 }
 
 fn reminder_notice(raw: Option<&str>) -> Option<String> {
@@ -365,6 +366,8 @@ pub async fn plan_page(
     let defs: Vec<&IndicatorDef> = plan.content.indicators().collect();
     let d = lanhmang_app::dashboard::dashboard(&defs, &data);
     let today = lanhmang_app::plans::today();
+    let without_principal =
+        lanhmang_app::dashboard::schools_without_principal(&state.app, &identity, &plan, 10).await?;
 
     let per_page = q.per_page.clone().or_else(|| Some("20".into()));
     let paging = super::paging(&q.page, &per_page)?;
@@ -452,6 +455,7 @@ pub async fn plan_page(
             lanhmang_domain::Target::Unit(&plan.issuing_ancestry),
         ),
         reminder: reminder_notice(q.nhac.as_deref()),
+        without_principal,
     })
 }
 

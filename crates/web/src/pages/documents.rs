@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use lanhmang_domain::document_number::{DocumentKind, DocumentNumber};
 use lanhmang_domain::plan::IndicatorDef;
 use lanhmang_domain::plan_template::{Aggregation, IndicatorKind};
-use lanhmang_domain::report::{IndicatorValue, ReportStatus, Value, format_number, vietnam_date};
+use lanhmang_domain::report::{IndicatorValue, ReportStatus, Value, format_number, indicator_source, vietnam_date};
 use lanhmang_domain::text::fold_vi;
 use lanhmang_domain::{Action, Role};
 use lanhmang_export::{Cell, Column, ColumnKind, Letterhead, OfficialDocument, Section, Sheet, Signature, Table};
@@ -620,13 +620,17 @@ async fn school_document(
             }
             continue;
         }
-        let note = match v {
-            Some(v) if !v.override_reason.trim().is_empty() => format!(
-                "Điều chỉnh so với số liệu tổng hợp từ nhật ký hoạt động ({}): {}",
+        // Each figure names where it really came from (the log, the school's data, website
+        // supervision); a figure only the school answers names none.
+        let source = indicator_source(&def.code).map(|s| s.to_lowercase());
+        let note = match (v, source) {
+            (Some(v), Some(source)) if !v.override_reason.trim().is_empty() => format!(
+                "Điều chỉnh so với số liệu tính từ {source} ({}): {}",
                 v.computed.map(format_number).unwrap_or_else(|| "—".into()),
                 v.override_reason.trim()
             ),
-            Some(v) if v.computed.is_some() => "Từ nhật ký hoạt động".into(),
+            (Some(v), None) if !v.override_reason.trim().is_empty() => v.override_reason.trim().to_string(),
+            (Some(v), Some(source)) if v.computed.is_some() => format!("Tính từ {source}"),
             _ => String::new(),
         };
         rows.push(vec![

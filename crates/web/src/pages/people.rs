@@ -136,13 +136,32 @@ pub struct NewForm {
     role: String,
 }
 
-pub async fn new_form(State(state): State<AppState>, identity: Identity) -> Result<Response, AppError> {
-    let units = unit_choices(&state, &identity, None).await?;
+/// What a link may preselect on the new-account form ("add this school's principal").
+#[derive(Deserialize, Default)]
+pub struct NewFormQuery {
+    unit_id: Option<String>,
+    role: Option<String>,
+}
+
+pub async fn new_form(
+    State(state): State<AppState>,
+    identity: Identity,
+    Query(q): Query<NewFormQuery>,
+) -> Result<Response, AppError> {
+    // A preselection only picks among the choices offered; anything else is ignored.
+    let unit = q.unit_id.as_deref().and_then(|u| u.trim().parse::<i64>().ok());
+    let role = q
+        .role
+        .as_deref()
+        .and_then(Role::parse)
+        .filter(|r| app_people::roles_offered(&identity).contains(r))
+        .or_else(|| default_role(&identity));
+    let units = unit_choices(&state, &identity, unit).await?;
     render(&NewPage {
         layout: Layout::new("Thêm người dùng", &identity, "/nguoi-dung"),
         input: PersonInput::default(),
         units,
-        roles: role_choices(&identity, default_role(&identity)),
+        roles: role_choices(&identity, role),
         errors: FieldErrors::default(),
     })
 }

@@ -459,6 +459,7 @@ struct SchoolPlanPage {
     can_submit: bool,
     can_review: bool,
     review_comment: String,
+    review_notified: String,
     note: String,
     tasks: Vec<TaskRow>,
     errors: FieldErrors,
@@ -520,7 +521,9 @@ async fn school_plan_page(
         ),
     };
     Ok(SchoolPlanPage {
-        layout: Layout::new(format!("Kế hoạch của {}", unit.name), identity, "/ke-hoach").with_notice(notice),
+        layout: Layout::new(format!("Kế hoạch của {}", unit.name), identity, "/ke-hoach")
+            .with_notice(notice)
+            .and_told(stored.as_ref().map(|s| s.review_notified.as_str()).unwrap_or_default()),
         plan: PlanRow::new(plan),
         plan_id: plan.id,
         unit_id: unit.id,
@@ -536,6 +539,7 @@ async fn school_plan_page(
                 Target::Unit(&unit.ancestry),
             ),
         review_comment: stored.as_ref().map(|s| s.review_comment.clone()).unwrap_or_default(),
+        review_notified: stored.as_ref().map(|s| s.review_notified.clone()).unwrap_or_default(),
         note,
         tasks: task_rows(&content, if editable { 3 } else { 0 }),
         errors,
@@ -792,7 +796,7 @@ struct ReportPage {
     sections: Vec<SectionRows>,
     problems: Vec<String>,
     errors: FieldErrors,
-    history: Vec<(String, String, &'static str, String)>,
+    history: Vec<(String, String, &'static str, String, String)>,
 }
 
 fn value_text(v: &Option<Value>, kind: IndicatorKind) -> String {
@@ -894,10 +898,10 @@ async fn report_page(
                 .collect(),
         })
         .collect();
-    let history = state
-        .store
-        .report_history(report.id)
-        .await?
+    let history = state.store.report_history(report.id).await?;
+    // The newest step is the review a notice may just have announced: say whom it told.
+    let last_told = history.first().map(|h| h.notified.clone()).unwrap_or_default();
+    let history = history
         .into_iter()
         .map(|h| {
             (
@@ -905,6 +909,7 @@ async fn report_page(
                 h.actor,
                 event_label(&h.event),
                 h.comment,
+                h.notified,
             )
         })
         .collect();
@@ -914,7 +919,8 @@ async fn report_page(
             identity,
             "/ke-hoach",
         )
-        .with_notice(notice),
+        .with_notice(notice)
+        .and_told(&last_told),
         plan: PlanRow::new(plan),
         plan_id: plan.id,
         unit_id: unit.id,
