@@ -219,8 +219,11 @@ async fn a_review_says_who_was_told_and_tells_the_principal_in_app_and_by_mail(b
         let ctx = AuditContext::system("test");
         let store = app.store();
         let sp = store.school_plan(plan.id, lonely).await.unwrap();
-        if sp.as_ref().is_none_or(|sp| sp.status != ReportStatus::Submitted) {
-            if sp.as_ref().is_none_or(|sp| sp.status.editable()) {
+        if sp
+            .as_ref()
+            .is_none_or(|sp| sp.status != ReportStatus::Submitted && sp.status.editable())
+        {
+            {
                 store
                     .save_school_plan(
                         &ctx,
