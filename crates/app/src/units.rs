@@ -95,6 +95,28 @@ pub struct UnitView {
     pub people: Option<Vec<(Person, Role)>>,
     pub can_edit: bool,
     pub can_add_child: bool,
+    /// The sites supervision watches for the unit (the registry's, the truth).
+    pub sites: Vec<lanhmang_store::sites::Site>,
+    /// Whether the actor may see the sites' state (and open their pages).
+    pub sites_state_visible: bool,
+    /// Addresses in the unit's own record that the registry does not watch.
+    pub unregistered: Vec<String>,
+}
+
+/// The unit record's addresses that none of the registered sites covers (compared by their
+/// normalised form, or by host when the record's address cannot be normalised).
+fn unregistered_addresses(recorded: &[String], sites: &[lanhmang_store::sites::Site]) -> Vec<String> {
+    use lanhmang_domain::supervision::normalize_site_url;
+    recorded
+        .iter()
+        .map(|w| w.trim())
+        .filter(|w| !w.is_empty())
+        .filter(|w| match normalize_site_url(w) {
+            Ok((url, host)) => !sites.iter().any(|s| s.url == url || s.host == host),
+            Err(_) => true,
+        })
+        .map(str::to_string)
+        .collect()
 }
 
 /// How many units below a unit its page lists.
@@ -133,7 +155,13 @@ pub async fn view(app: &App, actor: &Actor, unit_id: i64) -> Result<UnitView> {
         None
     };
     let can_edit = actor.may(Action::ManageUnits, target);
+    let sites = app.store.unit_sites(unit.id).await?;
+    let unregistered = unregistered_addresses(&unit.websites, &sites);
+    let sites_state_visible = actor.may(Action::ViewSites, target);
     Ok(UnitView {
+        sites,
+        sites_state_visible,
+        unregistered,
         parent,
         children,
         children_total: total - 1,

@@ -10,6 +10,7 @@ pub mod address_policy;
 pub mod audit;
 pub mod document_number;
 pub mod finding;
+pub mod header_advice;
 pub mod paging;
 pub mod password;
 pub mod permission;

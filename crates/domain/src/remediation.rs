@@ -10,6 +10,8 @@
 //!
 //! The codes are the inspector's stable finding codes; the tests list them all.
 
+use crate::finding::FindingCode;
+
 /// What a website administrator reads next to one finding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Guide {
@@ -926,9 +928,112 @@ pub fn guide(code: &str) -> Option<&'static Guide> {
     GUIDES.iter().find(|g| g.code == code)
 }
 
+/// The first host named in a finding's evidence ("meta refresh chuyển tới https://x.bet/…" →
+/// "x.bet"), for a sentence that names where visitors are sent without the whole address.
+fn first_host(evidence: &str) -> Option<String> {
+    evidence
+        .split_whitespace()
+        .filter(|w| w.starts_with("http://") || w.starts_with("https://"))
+        .find_map(|w| url::Url::parse(w.trim_end_matches([',', '.', ';', ')'])).ok())
+        .and_then(|u| u.host_str().map(str::to_string))
+}
+
+/// What a finding means for the people who open the site, in one plain Vietnamese sentence
+/// an office clerk or a principal understands without knowing the technical words; the
+/// evidence (addresses, header names) is shown after it, as detail. Every code has its own
+/// sentence: the match is exhaustive, so a new code must be given one.
+pub fn plain_sentence(code: FindingCode, evidence: &str) -> String {
+    use FindingCode::*;
+    let text: &str = match code {
+        Unreachable => "Người xem đang không mở được website của trường.",
+        HttpError => "Một số trang của website hiện thông báo lỗi thay cho nội dung.",
+        SlowResponse => "Website mở rất chậm, người xem phải chờ lâu.",
+        NoHttps => "Website chưa có kết nối bảo mật (không có ổ khóa trên thanh địa chỉ).",
+        NoHttpsRedirect => "Người gõ địa chỉ không có «https» vẫn vào bản không bảo mật của website.",
+        TlsExpired => "Chứng chỉ bảo mật đã hết hạn: trình duyệt cảnh báo người xem rằng website không an toàn.",
+        TlsExpiringSoon => "Chứng chỉ bảo mật sắp hết hạn; nếu không gia hạn, người xem sẽ gặp cảnh báo.",
+        TlsSelfSigned => "Chứng chỉ bảo mật do trường tự cấp nên trình duyệt cảnh báo người xem.",
+        TlsHostnameMismatch => "Chứng chỉ bảo mật không mang tên miền của website nên trình duyệt cảnh báo người xem.",
+        TlsIncompleteChain => "Một số điện thoại và máy tính có thể báo lỗi bảo mật khi mở website.",
+        TlsWeakKey => "Chứng chỉ bảo mật dùng cách mã hóa đã cũ, dễ bị giả mạo.",
+        MixedContent => "Một số ảnh hoặc tệp trên trang được tải qua kết nối không bảo mật.",
+        GeneratorDisclosed => "Website để lộ tên phần mềm đang dùng, giúp kẻ xấu biết cách tấn công.",
+        OutdatedCms => "Phần mềm làm website đã cũ, có lỗ hổng mà kẻ xấu đã biết cách khai thác.",
+        StaleContent => "Website lâu rồi không có tin bài mới.",
+        DisclosureMissing => "Website chưa có mục Công khai mà nhà trường phải đăng theo quy định.",
+        DisclosureIncomplete => "Mục Công khai trên website còn thiếu một số nội dung bắt buộc.",
+        SpamVisible => "Trên website xuất hiện quảng cáo cờ bạc, cá cược: website có thể đã bị kẻ xấu chiếm quyền.",
+        SpamHidden => {
+            "Kẻ xấu đã giấu nội dung hoặc liên kết cờ bạc vào website (người xem không thấy nhưng Google thấy)."
+        }
+        Cloaking => "Website cho Google xem nội dung khác với người xem: dấu hiệu đã bị kẻ xấu cài mã.",
+        MaliciousRedirect => {
+            return match first_host(evidence) {
+                Some(host) => {
+                    format!("Trang chủ tự chuyển người xem sang một trang web khác ({host}, có thể là trang cờ bạc).")
+                }
+                None => "Trang chủ tự chuyển người xem sang một trang web khác (có thể là trang cờ bạc).".to_string(),
+            };
+        }
+        SpamLinks => "Website có liên kết dẫn tới các trang cờ bạc, cá cược.",
+        BrokenInternalLink => "Một số liên kết trong website dẫn tới trang không còn tồn tại.",
+        BrokenExternalLink => "Một số liên kết ra website khác không còn mở được.",
+        BlockedPrivateAddress => "Địa chỉ đã đăng ký trỏ vào mạng nội bộ nên không kiểm tra được.",
+        TooManyRedirects => "Website chuyển qua lại giữa các địa chỉ mãi không dừng, người xem không vào được trang.",
+        BodyTooLarge => "Trang chủ quá nặng, mở bằng điện thoại sẽ rất chậm.",
+        DecompressionBomb => "Website gửi về dữ liệu bất thường, có thể đã bị cài mã độc.",
+        Timeout => "Website không trả lời kịp: người xem chờ mãi không thấy trang.",
+        HeadersTooLarge => "Máy chủ gửi kèm quá nhiều thông tin phụ, dễ gây lỗi khi mở trang.",
+        InvalidEncoding => "Một số chữ trên trang bị lỗi phông, người xem không đọc được.",
+        MalformedFeed => "Bản tin tự động (RSS) của website bị lỗi nên không ai theo dõi tin mới được.",
+        WeakSecurityHeaders => "Cấu hình bảo mật máy chủ của website còn thấp hơn mức Phòng/Sở yêu cầu.",
+    };
+    text.to_string()
+}
+
+/// [`plain_sentence`] for a code as stored: an unknown code (from another inspector version)
+/// gets a neutral sentence, never its raw name.
+pub fn plain_sentence_for(code: &str, evidence: &str) -> String {
+    match FindingCode::parse(code) {
+        Some(c) => plain_sentence(c, evidence),
+        None => "Lần kiểm tra phát hiện một vấn đề cần xem chi tiết kỹ thuật bên dưới.".to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_code_has_a_plain_sentence_without_jargon() {
+        for code in FindingCode::ALL {
+            let sentence = plain_sentence(code, "");
+            assert!(sentence.ends_with('.'), "{code:?}: {sentence}");
+            assert!(sentence.chars().next().is_some_and(char::is_uppercase), "{code:?}");
+            let lower = sentence.to_lowercase();
+            for jargon in [
+                "meta refresh",
+                "tls",
+                "http ",
+                "header",
+                "csp",
+                "hsts",
+                "cms",
+                "redirect",
+            ] {
+                assert!(!lower.contains(jargon), "{code:?} says «{jargon}»: {sentence}");
+            }
+        }
+        assert_eq!(
+            plain_sentence(
+                FindingCode::MaliciousRedirect,
+                "meta refresh chuyển tới https://nha-cai.bet/vao?x=1"
+            ),
+            "Trang chủ tự chuyển người xem sang một trang web khác (nha-cai.bet, có thể là trang cờ bạc)."
+        );
+        assert!(plain_sentence(FindingCode::MaliciousRedirect, "").contains("trang cờ bạc"));
+        assert!(!plain_sentence_for("a_newer_code", "").contains("a_newer_code"));
+    }
 
     const COMPROMISE: [&str; 5] = [
         "spam_visible",

@@ -72,6 +72,58 @@ pub enum SiteUrlError {
     Unresolvable(String),
     #[error("Đây là tài khoản mạng xã hội cá nhân; Lành Mạng chỉ theo dõi website công khai của đơn vị.")]
     SocialAccount,
+    /// The start of the address looks like a mistyped `http://` or `https://`.
+    #[error("Phần đầu của địa chỉ «{entered}» có vẻ gõ nhầm. Có phải bạn muốn nhập {suggestion}?")]
+    SchemeTypo { entered: String, suggestion: String },
+}
+
+/// The edit distance between two short ASCII words (only ever called on a scheme's few letters).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (diagonal + usize::from(ca != *cb)).min(row[j] + 1).min(above + 1);
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
+/// The address someone most likely meant when its start is a mistyped scheme ("htps//x",
+/// "https:/x", "hhtps://x", "http:x"), or `None` when the start is not a scheme typo. Schemes
+/// that exist (ftp, mailto…) are not typos: they are refused as what they are.
+pub fn scheme_typo_suggestion(raw: &str) -> Option<String> {
+    let raw = raw.trim();
+    let letters = raw.chars().take_while(char::is_ascii_alphabetic).count();
+    let (word, rest) = raw.split_at(letters);
+    let separators = rest.chars().take_while(|c| matches!(c, ':' | '/' | '\\')).count();
+    let (sep, host) = rest.split_at(separators);
+    // A separator without a colon or slash after the word ("truong.edu.vn") is no scheme, and a
+    // colon followed by digits is a port ("localhost:8080").
+    if sep.is_empty() || host.is_empty() || host.starts_with(|c: char| c.is_ascii_digit()) && sep == ":" {
+        return None;
+    }
+    let word = word.to_ascii_lowercase();
+    let exact = word == "http" || word == "https";
+    if exact && sep == "://" {
+        return None;
+    }
+    let near = |target: &str| edit_distance(&word, target);
+    let typo = exact
+        || (!matches!(word.as_str(), "ftp" | "ftps" | "sftp")
+            && (3..=7).contains(&word.len())
+            && (near("http") <= 1
+                || near("https") <= 1
+                || (word.starts_with('h') && near("https").min(near("http")) <= 2)));
+    if !typo {
+        return None;
+    }
+    let scheme = if word.contains('s') { "https" } else { "http" };
+    Some(format!("{scheme}://{host}"))
 }
 
 /// A registrable address: scheme, lower-case host, no credentials, no default port, no
@@ -80,6 +132,12 @@ pub fn normalize_site_url(raw: &str) -> Result<(String, String), SiteUrlError> {
     let raw = raw.trim();
     if raw.is_empty() {
         return Err(SiteUrlError::Empty);
+    }
+    if let Some(suggestion) = scheme_typo_suggestion(raw) {
+        return Err(SiteUrlError::SchemeTypo {
+            entered: raw.to_string(),
+            suggestion,
+        });
     }
     let with_scheme = if raw.contains("://") {
         raw.to_string()
@@ -105,6 +163,163 @@ pub fn normalize_site_url(raw: &str) -> Result<(String, String), SiteUrlError> {
     url.set_fragment(None);
     // The url crate already drops default ports and lower-cases the host.
     Ok((url.to_string(), host))
+}
+
+/// A site's headline state, worst first: what a person should know before anything else. It
+/// comes from the site's worst open finding and whether it answers; the header grade is only
+/// one check among many and never speaks for the whole site.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SiteState {
+    Compromised,
+    Down,
+    CertificateExpired,
+    FailsStandard,
+    Fine,
+    NotYetInspected,
+}
+
+impl SiteState {
+    pub const ALL: [SiteState; 6] = [
+        SiteState::Compromised,
+        SiteState::Down,
+        SiteState::CertificateExpired,
+        SiteState::FailsStandard,
+        SiteState::Fine,
+        SiteState::NotYetInspected,
+    ];
+
+    /// The stable name stored in `sites.state` and shown in the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SiteState::Compromised => "compromised",
+            SiteState::Down => "down",
+            SiteState::CertificateExpired => "certificate_expired",
+            SiteState::FailsStandard => "fails_standard",
+            SiteState::Fine => "fine",
+            SiteState::NotYetInspected => "not_yet_inspected",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<SiteState> {
+        SiteState::ALL.into_iter().find(|s| s.as_str() == raw)
+    }
+
+    /// The Vietnamese headline.
+    pub fn label(self) -> &'static str {
+        match self {
+            SiteState::Compromised => "Bị tấn công",
+            SiteState::Down => "Không truy cập được",
+            SiteState::CertificateExpired => "Chứng chỉ bảo mật đã hết hạn",
+            SiteState::FailsStandard => "Chưa đạt tiêu chí",
+            SiteState::Fine => "Đạt tiêu chí",
+            SiteState::NotYetInspected => "Chưa kiểm tra",
+        }
+    }
+
+    /// One sentence saying what the state means for visitors.
+    pub fn explanation(self) -> &'static str {
+        match self {
+            SiteState::Compromised => {
+                "Website có dấu hiệu bị kẻ xấu chiếm quyền (nội dung hoặc chuyển hướng sang trang cờ bạc): cần xử lý như một sự cố an toàn thông tin."
+            }
+            SiteState::Down => "Người xem đang không mở được website.",
+            SiteState::CertificateExpired => {
+                "Trình duyệt đang cảnh báo người xem rằng website không an toàn vì chứng chỉ đã hết hạn."
+            }
+            SiteState::FailsStandard => "Website còn vấn đề chưa đạt tiêu chí kiểm tra của Phòng/Sở.",
+            SiteState::Fine => "Lần kiểm tra gần nhất không thấy vấn đề nghiêm trọng nào.",
+            SiteState::NotYetInspected => "Website chưa được kiểm tra đầy đủ lần nào.",
+        }
+    }
+
+    /// Whether the state asks for action now (shown as an alarm).
+    pub fn alarming(self) -> bool {
+        match self {
+            SiteState::Compromised | SiteState::Down | SiteState::CertificateExpired => true,
+            SiteState::FailsStandard | SiteState::Fine | SiteState::NotYetInspected => false,
+        }
+    }
+
+    /// The site list's order, worst first (stored as `sites.list_rank`).
+    pub fn rank(self) -> i64 {
+        match self {
+            SiteState::Compromised => 0,
+            SiteState::Down => 1,
+            SiteState::CertificateExpired => 2,
+            SiteState::FailsStandard => 3,
+            SiteState::Fine => 4,
+            SiteState::NotYetInspected => 5,
+        }
+    }
+
+    /// The state an open finding puts a site in by itself, if any. The rest of the codes count
+    /// through the standard's verdict (a standard may switch their group off).
+    pub fn of_finding(code: FindingCode) -> Option<SiteState> {
+        use FindingCode::*;
+        match code {
+            SpamVisible | SpamHidden | Cloaking | MaliciousRedirect | SpamLinks => Some(SiteState::Compromised),
+            // A timeout may be one slow page of a site that answers: the jobs add `unreachable`
+            // whenever the home page itself cannot be opened.
+            Unreachable => Some(SiteState::Down),
+            TlsExpired => Some(SiteState::CertificateExpired),
+            HttpError
+            | SlowResponse
+            | NoHttps
+            | NoHttpsRedirect
+            | TlsExpiringSoon
+            | TlsSelfSigned
+            | TlsHostnameMismatch
+            | TlsIncompleteChain
+            | TlsWeakKey
+            | MixedContent
+            | GeneratorDisclosed
+            | OutdatedCms
+            | StaleContent
+            | DisclosureMissing
+            | DisclosureIncomplete
+            | BrokenInternalLink
+            | BrokenExternalLink
+            | BlockedPrivateAddress
+            | TooManyRedirects
+            | BodyTooLarge
+            | DecompressionBomb
+            | HeadersTooLarge
+            | InvalidEncoding
+            | MalformedFeed
+            | WeakSecurityHeaders
+            | Timeout => None,
+        }
+    }
+
+    /// The headline of a site: the worst of its open findings (codes as stored; unknown ones
+    /// say nothing here), then whether it answered (`None`: never tried), then the standard's
+    /// verdict of the last full inspection (`None`: none yet).
+    pub fn derive<'a>(
+        reachable: Option<bool>,
+        meets_standard: Option<bool>,
+        open_codes: impl IntoIterator<Item = &'a str>,
+    ) -> SiteState {
+        let worst = open_codes
+            .into_iter()
+            .filter_map(FindingCode::parse)
+            .filter_map(SiteState::of_finding)
+            .min();
+        let answered = match reachable {
+            Some(false) => Some(SiteState::Down),
+            _ => None,
+        };
+        let verdict = match meets_standard {
+            Some(false) => SiteState::FailsStandard,
+            Some(true) => SiteState::Fine,
+            None => SiteState::NotYetInspected,
+        };
+        [worst, answered, Some(verdict)]
+            .into_iter()
+            .flatten()
+            .min()
+            .unwrap_or(verdict)
+    }
 }
 
 /// Groups of checks an office switches on or off in its standard.
@@ -471,6 +686,102 @@ mod tests {
             Err(SiteUrlError::SocialAccount)
         );
         assert!(SiteUrlError::Scheme("ftp://x".into()).to_string().contains("http://"));
+    }
+
+    #[test]
+    fn scheme_typos_are_recognised_and_the_address_suggested() {
+        for (typed, meant) in [
+            ("htps//truong.edu.vn", "https://truong.edu.vn"),
+            ("htps://truong.edu.vn", "https://truong.edu.vn"),
+            ("htp://truong.edu.vn", "http://truong.edu.vn"),
+            ("http//truong.edu.vn", "http://truong.edu.vn"),
+            ("https//truong.edu.vn/tin-tuc", "https://truong.edu.vn/tin-tuc"),
+            ("hhtps://truong.edu.vn", "https://truong.edu.vn"),
+            ("https:/truong.edu.vn", "https://truong.edu.vn"),
+            ("https:truong.edu.vn", "https://truong.edu.vn"),
+            ("ttps://truong.edu.vn", "https://truong.edu.vn"),
+            ("htttps://truong.edu.vn", "https://truong.edu.vn"),
+            ("HTTPS///truong.edu.vn", "https://truong.edu.vn"),
+            ("https:\\\\truong.edu.vn", "https://truong.edu.vn"),
+            ("hptts://truong.edu.vn", "https://truong.edu.vn"),
+        ] {
+            let err = normalize_site_url(typed).unwrap_err();
+            assert_eq!(
+                err,
+                SiteUrlError::SchemeTypo {
+                    entered: typed.to_string(),
+                    suggestion: meant.to_string()
+                },
+                "{typed}"
+            );
+            let text = err.to_string();
+            assert!(text.contains(&format!("Có phải bạn muốn nhập {meant}?")), "{text}");
+        }
+        // Right addresses, bare hosts, ports and real other schemes are not typos.
+        for fine in [
+            "https://truong.edu.vn",
+            "http://truong.edu.vn",
+            "truong.edu.vn",
+            "localhost:8080",
+            "htp.edu.vn",
+            "ftp://x.vn",
+            "mailto:a@b.vn",
+        ] {
+            assert_eq!(scheme_typo_suggestion(fine), None, "{fine}");
+        }
+        assert!(matches!(normalize_site_url("ftp://x.vn"), Err(SiteUrlError::Scheme(_))));
+    }
+
+    #[test]
+    fn the_state_is_the_worst_open_finding_then_reachability_then_the_verdict() {
+        assert!(SiteState::Compromised < SiteState::Down);
+        assert!(SiteState::Down < SiteState::CertificateExpired);
+        assert!(SiteState::CertificateExpired < SiteState::FailsStandard);
+        assert!(SiteState::FailsStandard < SiteState::Fine);
+        assert!(SiteState::Fine < SiteState::NotYetInspected);
+        let ranks: Vec<i64> = SiteState::ALL.iter().map(|s| s.rank()).collect();
+        assert!(ranks.windows(2).all(|w| w[0] < w[1]));
+        for s in SiteState::ALL {
+            assert_eq!(SiteState::parse(s.as_str()), Some(s));
+            assert!(!s.label().is_empty() && !s.explanation().is_empty());
+        }
+        // A hacked site with a perfect header grade is compromised, whatever the verdict said.
+        assert_eq!(
+            SiteState::derive(Some(true), Some(true), ["malicious_redirect"]),
+            SiteState::Compromised
+        );
+        assert_eq!(
+            SiteState::derive(Some(false), Some(false), ["spam_hidden", "unreachable"]),
+            SiteState::Compromised
+        );
+        assert_eq!(SiteState::derive(Some(false), None, []), SiteState::Down);
+        assert_eq!(
+            SiteState::derive(Some(true), Some(true), ["unreachable"]),
+            SiteState::Down
+        );
+        assert_eq!(
+            SiteState::derive(Some(true), Some(false), ["tls_expired", "stale_content"]),
+            SiteState::CertificateExpired
+        );
+        assert_eq!(
+            SiteState::derive(Some(true), Some(false), ["no_https"]),
+            SiteState::FailsStandard
+        );
+        assert_eq!(
+            SiteState::derive(Some(true), Some(true), ["broken_external_link", "a_newer_code"]),
+            SiteState::Fine
+        );
+        assert_eq!(SiteState::derive(None, None, []), SiteState::NotYetInspected);
+        assert_eq!(SiteState::derive(Some(true), None, []), SiteState::NotYetInspected);
+        // Every code is placed (the match is exhaustive); the compromise group is exactly the
+        // compromised state.
+        for code in FindingCode::ALL {
+            assert_eq!(
+                SiteState::of_finding(code) == Some(SiteState::Compromised),
+                code.is_compromise(),
+                "{code:?}"
+            );
+        }
     }
 
     #[test]

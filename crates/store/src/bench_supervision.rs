@@ -490,8 +490,15 @@ async fn insert_sites(
     exec(
         conn,
         "UPDATE sites SET unit_path = (SELECT u.path FROM units u WHERE u.id = sites.unit_id), \
-         list_rank = CASE WHEN status = 'down' THEN 0 WHEN status = 'pending' THEN 3 \
-         WHEN meets_standard = FALSE THEN 1 ELSE 2 END",
+         state = CASE WHEN compromised THEN 'compromised' WHEN status = 'down' THEN 'down' \
+         WHEN status = 'pending' THEN 'not_yet_inspected' WHEN meets_standard = FALSE THEN 'fails_standard' \
+         ELSE 'fine' END",
+    )
+    .await?;
+    exec(
+        conn,
+        "UPDATE sites SET list_rank = CASE state WHEN 'compromised' THEN 0 WHEN 'down' THEN 1 \
+         WHEN 'certificate_expired' THEN 2 WHEN 'fails_standard' THEN 3 WHEN 'fine' THEN 4 ELSE 5 END",
     )
     .await?;
     Ok(ids)

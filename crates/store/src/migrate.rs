@@ -33,6 +33,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!("0004_news"),
     migration!("0005_audit_signature"),
     migration!("0006_review_notified"),
+    migration!("0007_site_state"),
 ];
 
 impl Migration {
@@ -246,6 +247,11 @@ mod tests {
                 "0006_review_notified",
                 "054d6b2e754627f27a8fbb6d7f725ef88ff1e2c205896fbcbb066de0c47098e8",
                 "054d6b2e754627f27a8fbb6d7f725ef88ff1e2c205896fbcbb066de0c47098e8",
+            ),
+            (
+                "0007_site_state",
+                "e2d685561d38fd0c6c30f75bf1f642b20f49c902474bec6ce5889ab769365521",
+                "e2d685561d38fd0c6c30f75bf1f642b20f49c902474bec6ce5889ab769365521",
             ),
         ];
         for (name, sqlite, postgres) in FROZEN {

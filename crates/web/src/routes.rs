@@ -415,6 +415,11 @@ pub fn build() -> Routes {
             Permission(Action::ManageSites),
             sup::update_schedule,
         )
+        .post(
+            "/giam-sat/website/{id}/theo-doi",
+            Permission(Action::ManageStandards),
+            sup::set_monitoring,
+        )
         .get("/giam-sat/phat-hien", Permission(Action::ViewSites), sup::findings)
         .post(
             "/giam-sat/phat-hien/{id}/ghi-nhan",
@@ -552,6 +557,11 @@ pub fn build() -> Routes {
             "/api/v1/sites/{id}",
             Permission(Action::ViewSites),
             api::supervision::site,
+        )
+        .post(
+            "/api/v1/sites/{id}/monitoring",
+            Permission(Action::ManageStandards),
+            api::supervision::set_monitoring,
         )
         .get(
             "/api/v1/findings",

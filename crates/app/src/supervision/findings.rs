@@ -28,6 +28,91 @@ pub fn finding_title(code: &str) -> String {
     FindingCode::parse(code).map_or_else(|| code.to_string(), |c| c.title().to_string())
 }
 
+/// What a stored finding means in one plain sentence, before its technical evidence. Pages,
+/// the API and notices say the same.
+pub fn finding_summary(code: &str, evidence: &str) -> String {
+    lanhmang_domain::remediation::plain_sentence_for(code, evidence)
+}
+
+/// One failing test of the server's security configuration, with what to change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeaderFix {
+    /// Observatory's test name.
+    pub test: String,
+    /// Observatory's result, e.g. `csp-not-implemented`.
+    pub result: String,
+    pub title: String,
+    pub meaning: String,
+    pub fix: String,
+    /// The guide's address (`/huong-dan/…`).
+    pub guide: String,
+}
+
+/// The failing header tests of a run, from its stored detail (`header_tests`), each with its
+/// Vietnamese fix, in the advice's order (unknown tests last, by name).
+pub fn failing_header_tests(detail: &str) -> Vec<HeaderFix> {
+    use lanhmang_domain::header_advice::{HEADER_ADVICE, advice};
+    let Ok(value) = serde_json::from_str::<serde_json::Value>(detail) else {
+        return Vec::new();
+    };
+    let Some(tests) = value.get("header_tests").and_then(|t| t.as_object()) else {
+        return Vec::new();
+    };
+    let mut out: Vec<(usize, HeaderFix)> = tests
+        .iter()
+        .filter(|(_, t)| t.get("pass").and_then(|p| p.as_bool()) == Some(false))
+        .map(|(name, t)| {
+            let result = t.get("result").and_then(|r| r.as_str()).unwrap_or("").to_string();
+            let order = HEADER_ADVICE.iter().position(|a| a.test == name).unwrap_or(usize::MAX);
+            let fix = match advice(name) {
+                Some(a) => HeaderFix {
+                    test: name.clone(),
+                    result,
+                    title: a.title.to_string(),
+                    meaning: a.meaning.to_string(),
+                    fix: a.fix.to_string(),
+                    guide: format!("/huong-dan/{}", a.guide),
+                },
+                None => HeaderFix {
+                    test: name.clone(),
+                    result,
+                    title: name.clone(),
+                    meaning: "Một kiểm tra cấu hình bảo mật máy chủ chưa đạt.".into(),
+                    fix: "Xem hướng dẫn chung về cấu hình bảo mật máy chủ.".into(),
+                    guide: "/huong-dan/weak_security_headers".into(),
+                },
+            };
+            (order, fix)
+        })
+        .collect();
+    out.sort_by(|a, b| (a.0, &a.1.test).cmp(&(b.0, &b.1.test)));
+    out.into_iter().map(|(_, f)| f).collect()
+}
+
+#[cfg(test)]
+mod header_tests {
+    use super::*;
+
+    #[test]
+    fn failing_tests_come_with_their_fix_in_order() {
+        let detail = r#"{"header_tests": {
+            "x-content-type-options": {"result": "x-content-type-options-not-implemented", "score_modifier": -5, "pass": false},
+            "content-security-policy": {"result": "csp-not-implemented", "score_modifier": -25, "pass": false},
+            "redirection": {"result": "redirection-to-https", "score_modifier": 0, "pass": true},
+            "a-newer-test": {"result": "x", "score_modifier": 0, "pass": false}
+        }}"#;
+        let fixes = failing_header_tests(detail);
+        let names: Vec<&str> = fixes.iter().map(|f| f.test.as_str()).collect();
+        assert_eq!(
+            names,
+            ["content-security-policy", "x-content-type-options", "a-newer-test"]
+        );
+        assert!(fixes[0].fix.contains(".htaccess") && fixes[0].guide.starts_with("/huong-dan/"));
+        assert!(failing_header_tests("{}").is_empty());
+        assert!(failing_header_tests("not json").is_empty());
+    }
+}
+
 /// The findings list's filters as they arrive.
 #[derive(Debug, Clone, Default)]
 pub struct RawFindingFilter {

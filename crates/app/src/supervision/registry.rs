@@ -5,7 +5,7 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use lanhmang_domain::address_policy::{is_localhost_name, is_non_public};
-use lanhmang_domain::supervision::{GRADES, SiteKind, SiteUrlError, normalize_site_url};
+use lanhmang_domain::supervision::{GRADES, SiteKind, SiteState, SiteUrlError, normalize_site_url};
 use lanhmang_domain::{Action, Paging, Target};
 use lanhmang_store::Unit;
 use lanhmang_store::sites::{NewSite, Registered, Site, SiteFilter};
@@ -228,11 +228,25 @@ pub struct RawSiteFilter {
     pub grade: Option<String>,
     pub status: Option<String>,
     pub problem: Option<String>,
+    /// The headline state (`compromised`, `down`, …).
+    pub state: Option<String>,
     pub q: Option<String>,
 }
 
 /// The site list's filter values, checked: (grade, status, problem).
 pub type SiteFilters = (Option<String>, Option<String>, Option<String>);
+
+/// Checks the headline state filter (`compromised`, `down`, `certificate_expired`,
+/// `fails_standard`, `fine`, `not_yet_inspected`).
+pub fn parse_state_filter(state: Option<&str>) -> Result<Option<SiteState>, String> {
+    match state.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => SiteState::parse(s).map(Some).ok_or_else(|| {
+            let names: Vec<&str> = SiteState::ALL.iter().map(|s| s.as_str()).collect();
+            format!("Tình trạng «{s}» không hợp lệ ({}).", names.join(", "))
+        }),
+    }
+}
 
 /// Checks the grade (A+ … F or `none`), the status (up, down, pending) and the problem (cert,
 /// compromised, disclosure, failing).
@@ -269,12 +283,14 @@ pub async fn site_filter(app: &App, actor: &Actor, raw: &RawSiteFilter) -> Resul
     let (grade, status, problem) =
         parse_site_filters(raw.grade.as_deref(), raw.status.as_deref(), raw.problem.as_deref())
             .map_err(AppError::invalid)?;
+    let state = parse_state_filter(raw.state.as_deref()).map_err(AppError::invalid)?;
     let unit = unit_filter(app, actor, raw.unit_id).await?;
     let filter = SiteFilter {
         roots: view_roots(actor),
         unit_ancestry: unit.as_ref().map(|u| u.ancestry.clone()),
         grade,
         status,
+        state,
         problem,
         q: raw
             .q
@@ -291,13 +307,13 @@ pub async fn list_sites(app: &App, filter: &SiteFilter, paging: Paging) -> Resul
     Ok(app.store.list_sites(filter, paging).await?)
 }
 
-/// Changes a site's schedule and whether it is followed. The full inspection runs every 1 to
-/// 720 hours, the reachability check every 5 to 1440 minutes (the standard's bounds).
+/// Changes a site's schedule. The full inspection runs every 1 to 720 hours, the reachability
+/// check every 5 to 1440 minutes (the standard's bounds). Whether the site is followed at all is
+/// not part of the schedule: see [`set_monitoring`].
 pub async fn update_schedule(
     app: &App,
     actor: &Actor,
     site_id: i64,
-    active: bool,
     full_hours: &str,
     check_minutes: &str,
 ) -> Result<Site> {
@@ -325,7 +341,59 @@ pub async fn update_schedule(
         return Err(AppError::Invalid(problems));
     };
     app.store
-        .update_site(&actor.audit(), site.id, active, hours * 60, minutes)
+        .update_site_schedule(&actor.audit(), site.id, hours * 60, minutes)
         .await?;
     Ok(site)
+}
+
+/// The shortest and longest reason for stopping or resuming monitoring.
+const REASON_MIN: usize = 5;
+const REASON_MAX: usize = 500;
+
+/// Whether someone may stop or resume following a site: the office that supervises it (office
+/// or system administrators over the site's unit), never the school being watched.
+pub fn may_control_monitoring(actor: &Actor, ancestry: &[i64]) -> bool {
+    actor.may(Action::ManageStandards, Target::Unit(ancestry))
+}
+
+/// Stops or resumes following a site. Only the supervising office decides, with a reason that
+/// the audit log keeps: a school cannot switch off the watch over its own website. The school's
+/// own administrators see the site (and get 403); anyone else gets 404.
+pub async fn set_monitoring(app: &App, actor: &Actor, site_id: i64, active: bool, reason: &str) -> Result<Site> {
+    let site = super::visible_site(app, actor, site_id, Action::ViewSites).await?;
+    if !may_control_monitoring(actor, &site.ancestry) {
+        return Err(AppError::Forbidden);
+    }
+    let reason = reason.trim();
+    let length = reason.chars().count();
+    if length < REASON_MIN {
+        return Err(AppError::Invalid(vec![Problem::at(
+            "reason",
+            if active {
+                "Hãy ghi lý do theo dõi lại website này (ít nhất 5 ký tự)."
+            } else {
+                "Hãy ghi lý do dừng theo dõi website này (ít nhất 5 ký tự), ví dụ: trường đã ngừng dùng tên miền."
+            },
+        )]));
+    }
+    if length > REASON_MAX {
+        return Err(AppError::Invalid(vec![Problem::at(
+            "reason",
+            format!("Lý do dài quá {REASON_MAX} ký tự."),
+        )]));
+    }
+    if site.active == active {
+        return Err(AppError::Conflict(
+            if active {
+                "Website này đang được theo dõi."
+            } else {
+                "Website này đã dừng theo dõi từ trước."
+            }
+            .into(),
+        ));
+    }
+    app.store
+        .set_site_monitoring(&actor.audit(), site.id, active, reason)
+        .await?;
+    super::visible_site(app, actor, site.id, Action::ViewSites).await
 }

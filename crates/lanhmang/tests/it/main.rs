@@ -19,6 +19,7 @@ mod plain_http_grade;
 mod plans_pages;
 mod review_notices;
 mod security_http;
+mod site_truth;
 mod supervision;
 mod web_shell;
 mod yearly_api;

@@ -71,6 +71,9 @@ pub(super) fn site_conditions(filter: &SiteFilter, conditions: &mut Vec<String>,
     if let Some(st) = &filter.status {
         push("s.status = $?", Arg::Text(st.clone()), conditions, binds);
     }
+    if let Some(state) = filter.state {
+        push("s.state = $?", Arg::Text(state.as_str().to_string()), conditions, binds);
+    }
     if let Some(q) = &filter.q {
         push(
             "s.url LIKE $? ESCAPE '\\'",

@@ -8,7 +8,7 @@
 use std::collections::BTreeSet;
 
 use lanhmang_domain::finding::FindingCode;
-use lanhmang_domain::supervision::{self, AlertChange, AlertFlag};
+use lanhmang_domain::supervision::{self, AlertChange, AlertFlag, SiteState};
 use time::OffsetDateTime;
 
 use super::{AlertTexts, FoundIssue, InspectionRecord, Recipient, Recorded, Site};
@@ -74,6 +74,20 @@ fn next_flags(rec: &InspectionRecord, before: &BTreeSet<AlertFlag>, t: OffsetDat
         after.insert(AlertFlag::Down);
     }
     after
+}
+
+/// Step: the site's headline after the run, from the findings left open. Only a full run of a
+/// reachable site gives a new verdict; otherwise the last one stands (a site found down does
+/// not meet the standard, as the statement below writes).
+fn site_state(rec: &InspectionRecord, meets_before: Option<bool>, open_codes: &[String]) -> SiteState {
+    let meets = if rec.full && rec.reachable {
+        rec.meets_standard
+    } else if rec.reachable {
+        meets_before
+    } else {
+        Some(false)
+    };
+    SiteState::derive(Some(rec.reachable), meets, open_codes.iter().map(String::as_str))
 }
 
 /// The stable name of an alert, stored as the notification's kind and in its dedup key.
@@ -194,7 +208,7 @@ macro_rules! insert_run_in_tx {
     }};
 }
 
-/// Applies a [`FindingPlan`]; evaluates to the number of findings left open.
+/// Applies a [`FindingPlan`]; evaluates to the codes of the findings left open.
 macro_rules! apply_findings_in_tx {
     ($tx:expr, $site_id:expr, $plan:expr, $t:expr) => {{
         let plan: &FindingPlan = $plan;
@@ -231,27 +245,28 @@ macro_rules! apply_findings_in_tx {
                 .execute(&mut *$tx)
                 .await?;
         }
-        let (open,): (i64,) =
-            sqlx::query_as("SELECT COUNT(*) FROM site_findings WHERE site_id = $1 AND state <> 'resolved'")
+        let open: Vec<(String,)> =
+            sqlx::query_as("SELECT code FROM site_findings WHERE site_id = $1 AND state <> 'resolved'")
                 .bind($site_id)
-                .fetch_one(&mut *$tx)
+                .fetch_all(&mut *$tx)
                 .await?;
-        open
+        open.into_iter().map(|(code,)| code).collect::<Vec<String>>()
     }};
 }
 
 /// Writes the site's latest state, which the overview and the list read. Only a full run of a
 /// reachable site replaces the grade, certificate and standard verdict.
 macro_rules! update_site_state_in_tx {
-    ($tx:expr, $rec:expr, $inspection_id:expr, $open:expr, $flags:expr, $failures:expr, $t:expr) => {{
+    ($tx:expr, $rec:expr, $inspection_id:expr, $open:expr, $flags:expr, $failures:expr, $state:expr, $t:expr) => {{
         let rec: &InspectionRecord = $rec;
         let status = if rec.reachable { "up" } else { "down" };
+        let state: SiteState = $state;
         if rec.full && rec.reachable {
             sqlx::query(
                 "UPDATE sites SET status = $1, grade = $2, score = $3, cert_expires_at = $4, compromised = $5, \
                  disclosure_gap = $6, meets_standard = $7, open_findings = $8, alert_flags = $9, consecutive_failures = $10, \
                  last_full_at = $11, last_check_at = $11, last_inspection_id = $12, updated_at = $11, \
-                 list_rank = CASE WHEN $7 = FALSE THEN 1 ELSE 2 END WHERE id = $13",
+                 state = $14, list_rank = $15 WHERE id = $13",
             )
             .bind(status)
             .bind(&rec.grade)
@@ -266,6 +281,8 @@ macro_rules! update_site_state_in_tx {
             .bind($t)
             .bind($inspection_id)
             .bind(rec.site_id)
+            .bind(state.as_str())
+            .bind(state.rank())
             .execute(&mut *$tx)
             .await?;
         } else {
@@ -273,7 +290,7 @@ macro_rules! update_site_state_in_tx {
             sqlx::query(
                 "UPDATE sites SET status = $1, open_findings = $2, alert_flags = $3, consecutive_failures = $4, \
                  meets_standard = CASE WHEN $1 = 'down' THEN FALSE ELSE meets_standard END, \
-                 list_rank = CASE WHEN $1 = 'down' THEN 0 WHEN meets_standard = FALSE THEN 1 ELSE 2 END, \
+                 state = $8, list_rank = $9, \
                  last_check_at = $5, last_full_at = COALESCE($6, last_full_at), updated_at = $5 WHERE id = $7",
             )
             .bind(status)
@@ -283,6 +300,8 @@ macro_rules! update_site_state_in_tx {
             .bind($t)
             .bind(full_at)
             .bind(rec.site_id)
+            .bind(state.as_str())
+            .bind(state.rank())
             .execute(&mut *$tx)
             .await?;
         }
@@ -334,12 +353,13 @@ impl Store {
             Backend::Sqlite(_) => "",
             Backend::Postgres(_) => " FOR UPDATE",
         };
-        let select_site = format!("SELECT alert_flags, consecutive_failures FROM sites WHERE id = $1{lock}");
+        let select_site =
+            format!("SELECT alert_flags, consecutive_failures, meets_standard FROM sites WHERE id = $1{lock}");
         let mut out = Recorded::default();
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             complete_job_in_tx!(tx, &rec.job, t);
-            let (flags_text, failures): (String, i64) = sqlx::query_as(sqlx::AssertSqlSafe(select_site.as_str()))
+            let (flags_text, failures, meets_before): (String, i64, Option<bool>) = sqlx::query_as(sqlx::AssertSqlSafe(select_site.as_str()))
                 .bind(rec.site_id)
                 .fetch_one(&mut *tx)
                 .await?;
@@ -352,12 +372,14 @@ impl Store {
                     .await?;
             let plan = reconcile_findings(rec, &live);
             (out.new_findings, out.reopened, out.resolved) = (plan.new.len(), plan.reopened, plan.resolved.len());
-            let open = apply_findings_in_tx!(tx, rec.site_id, &plan, t);
+            let open_codes = apply_findings_in_tx!(tx, rec.site_id, &plan, t);
+            let open = open_codes.len() as i64;
 
             let before = supervision::parse_flags(&flags_text);
             let after = next_flags(rec, &before, t);
             let failures = if rec.reachable { 0 } else { failures + 1 };
-            update_site_state_in_tx!(tx, rec, out.inspection_id, open, supervision::flags_text(&after), failures, t);
+            let state = site_state(rec, meets_before, &open_codes);
+            update_site_state_in_tx!(tx, rec, out.inspection_id, open, supervision::flags_text(&after), failures, state, t);
 
             let changes = supervision::alert_changes(&before, &after);
             out.alerts = changes.iter().map(|c| alert_kind(*c).to_string()).collect();

@@ -2,7 +2,7 @@
 //! overview and the figures the yearly report reads.
 
 use lanhmang_domain::paging::Paging;
-use lanhmang_domain::supervision::{self, SiteKind, StandardRules};
+use lanhmang_domain::supervision::{self, SiteKind, SiteState, StandardRules};
 use serde::Serialize;
 use time::{Duration, OffsetDateTime};
 
@@ -25,6 +25,8 @@ pub struct Site {
     pub active: bool,
     pub full_interval_minutes: i64,
     pub check_interval_minutes: i64,
+    /// The headline: worst open finding, reachability, the standard's verdict.
+    pub state: SiteState,
     pub status: String,
     pub grade: Option<String>,
     pub score: Option<i64>,
@@ -57,6 +59,7 @@ pub(super) struct SiteRow {
     active: bool,
     full_interval_minutes: i64,
     check_interval_minutes: i64,
+    state: String,
     status: String,
     grade: Option<String>,
     score: Option<i64>,
@@ -72,7 +75,7 @@ pub(super) struct SiteRow {
 }
 
 pub(super) const SITE_COLUMNS: &str = "s.id, s.unit_id, u.name AS unit_name, s.unit_path, s.url, s.host, s.kind, s.name, \
-     s.active, s.full_interval_minutes, s.check_interval_minutes, s.status, s.grade, s.score, s.last_full_at, \
+     s.active, s.full_interval_minutes, s.check_interval_minutes, s.state, s.status, s.grade, s.score, s.last_full_at, \
      s.last_check_at, s.cert_expires_at, s.compromised, s.disclosure_gap, s.meets_standard, s.open_findings, \
      s.consecutive_failures, s.next_full_at";
 
@@ -80,6 +83,8 @@ impl TryFrom<SiteRow> for Site {
     type Error = StoreError;
     fn try_from(r: SiteRow) -> Result<Site> {
         let kind = SiteKind::parse(&r.kind).ok_or_else(|| StoreError::Corrupt(format!("loại website {}", r.kind)))?;
+        let state =
+            SiteState::parse(&r.state).ok_or_else(|| StoreError::Corrupt(format!("tình trạng website {}", r.state)))?;
         Ok(Site {
             id: r.id,
             unit_id: r.unit_id,
@@ -92,6 +97,7 @@ impl TryFrom<SiteRow> for Site {
             active: r.active,
             full_interval_minutes: r.full_interval_minutes,
             check_interval_minutes: r.check_interval_minutes,
+            state,
             reachable: match r.status.as_str() {
                 "up" => Some(true),
                 "down" => Some(false),
@@ -140,6 +146,8 @@ pub struct SiteFilter {
     pub grade: Option<String>,
     /// pending, up, down
     pub status: Option<String>,
+    /// The headline state.
+    pub state: Option<SiteState>,
     /// cert (expiring within 30 days or expired), compromised, disclosure, failing (not meeting the standard)
     pub problem: Option<String>,
     /// Part of the address, lower case.
@@ -162,6 +170,8 @@ pub struct Overview {
     pub open_findings: i64,
     /// (grade, sites), best grade first; sites never graded are not counted.
     pub grades: Vec<(String, i64)>,
+    /// (state, sites) for every state, worst first (zero included).
+    pub states: Vec<(SiteState, i64)>,
 }
 
 impl Store {
@@ -176,8 +186,8 @@ impl Store {
             let mut tx = pool.begin().await?;
             let row: Option<(i64,)> = sqlx::query_as(
                 "INSERT INTO sites (unit_id, unit_path, url, host, kind, name, full_interval_minutes, check_interval_minutes, \
-                 next_full_at, next_check_at, created_by, created_at, updated_at) \
-                 VALUES ($1, (SELECT path FROM units WHERE id = $1), $2, $3, $4, $5, $6, $7, $8, $9, $10, $8, $8) \
+                 next_full_at, next_check_at, created_by, created_at, updated_at, state, list_rank) \
+                 VALUES ($1, (SELECT path FROM units WHERE id = $1), $2, $3, $4, $5, $6, $7, $8, $9, $10, $8, $8, $11, $12) \
                  ON CONFLICT (url) DO NOTHING RETURNING id",
             )
             .bind(site.unit_id)
@@ -190,6 +200,8 @@ impl Store {
             .bind(t)
             .bind(t + Duration::minutes(i64::from(rules.check_interval_minutes)))
             .bind(ctx.actor_id)
+            .bind(SiteState::NotYetInspected.as_str())
+            .bind(SiteState::NotYetInspected.rank())
             .fetch_optional(&mut *tx)
             .await?;
             if let Some((id,)) = row {
@@ -247,21 +259,20 @@ impl Store {
         Ok(())
     }
 
-    /// Changes a site's schedule or switches it off (audited).
-    pub async fn update_site(
+    /// Changes a site's schedule (audited). Whether it is followed at all is the office's
+    /// decision, [`Store::set_site_monitoring`].
+    pub async fn update_site_schedule(
         &self,
         ctx: &AuditContext,
         id: i64,
-        active: bool,
         full_interval_minutes: i64,
         check_interval_minutes: i64,
     ) -> Result<()> {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let n = sqlx::query(
-                "UPDATE sites SET active = $1, full_interval_minutes = $2, check_interval_minutes = $3, updated_at = $4 WHERE id = $5",
+                "UPDATE sites SET full_interval_minutes = $1, check_interval_minutes = $2, updated_at = $3 WHERE id = $4",
             )
-            .bind(active)
             .bind(full_interval_minutes)
             .bind(check_interval_minutes)
             .bind(now())
@@ -276,9 +287,41 @@ impl Store {
                 self,
                 tx,
                 ctx,
-                "site.update",
+                "site.schedule",
                 format!("site:{id}"),
-                format!("theo dõi: {active}, đầy đủ mỗi {full_interval_minutes} phút, truy cập mỗi {check_interval_minutes} phút")
+                format!("đầy đủ mỗi {full_interval_minutes} phút, truy cập mỗi {check_interval_minutes} phút")
+            );
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Stops or resumes following a site, with the reason, audited in the same transaction.
+    /// Resuming schedules a check at once.
+    pub async fn set_site_monitoring(&self, ctx: &AuditContext, id: i64, active: bool, reason: &str) -> Result<()> {
+        let t = now();
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let n = sqlx::query(
+                "UPDATE sites SET active = $1, updated_at = $2, \
+                 next_check_at = CASE WHEN $1 THEN $2 ELSE next_check_at END WHERE id = $3",
+            )
+            .bind(active)
+            .bind(t)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if n == 0 {
+                return Err(StoreError::NotFound("website"));
+            }
+            audit_in_tx!(
+                self,
+                tx,
+                ctx,
+                if active { "site.monitoring_resume" } else { "site.monitoring_stop" },
+                format!("site:{id}"),
+                format!("{}: {reason}", if active { "theo dõi lại" } else { "dừng theo dõi" })
             );
             tx.commit().await?;
         });
@@ -357,6 +400,23 @@ impl Store {
             }
         }
         o.grades.sort_by_key(|(g, _)| supervision::grade_rank(g));
+        // The states from their own index (unit_path, active, state).
+        let (conditions, binds) = scope_sql(&ranges, unit, 1);
+        let sql = format!(
+            "SELECT s.state, COUNT(*) FROM sites s WHERE s.active AND {} GROUP BY s.state",
+            conditions.join(" AND ")
+        );
+        let counts: Vec<(String, i64)> = on_pool!(self, pool => {
+            let q = bind_args!(sqlx::query_as::<_, (String, i64)>(sqlx::AssertSqlSafe(sql.as_str())).persistent(false), &binds);
+            q.fetch_all(pool).await?
+        });
+        o.states = SiteState::ALL
+            .into_iter()
+            .map(|st| {
+                let n = counts.iter().filter(|(c, _)| c == st.as_str()).map(|(_, n)| *n).sum();
+                (st, n)
+            })
+            .collect();
         Ok(o)
     }
 

@@ -241,12 +241,17 @@ pub fn spec() -> Value {
 
 /// Website supervision: sites, findings, inspections.
 fn add_supervision(spec: &mut Value, error: &Value, paging: &Value) {
+    let states: Vec<&str> = lanhmang_domain::supervision::SiteState::ALL
+        .iter()
+        .map(|s| s.as_str())
+        .collect();
     let mut site_params = paging.as_array().cloned().unwrap_or_default();
     site_params.extend([
         json!({"name": "unit_id", "in": "query", "description": "Chỉ các website của đơn vị này và cấp dưới", "schema": {"type": "integer"}}),
         json!({"name": "grade", "in": "query", "description": "Hạng tiêu đề bảo mật (A+ … F) hoặc none", "schema": {"type": "string"}}),
         json!({"name": "status", "in": "query", "schema": {"type": "string", "enum": ["up", "down", "pending"]}}),
         json!({"name": "problem", "in": "query", "schema": {"type": "string", "enum": ["cert", "compromised", "disclosure", "failing"]}}),
+        json!({"name": "state", "in": "query", "description": "Tình trạng chung của website", "schema": {"type": "string", "enum": states}}),
         json!({"name": "q", "in": "query", "description": "Một phần địa chỉ", "schema": {"type": "string"}}),
     ]);
     let mut finding_params = paging.as_array().cloned().unwrap_or_default();
@@ -259,13 +264,15 @@ fn add_supervision(spec: &mut Value, error: &Value, paging: &Value) {
     let site = json!({"type": "object", "properties": {
         "id": {"type": "integer"}, "unit_id": {"type": "integer"}, "unit_name": {"type": "string"}, "url": {"type": "string"},
         "kind": {"type": "string", "enum": ["website", "blog", "forum", "page"]}, "name": {"type": "string"}, "active": {"type": "boolean"},
+        "state": {"type": "string", "enum": states, "description": "Tình trạng chung, từ phát hiện nặng nhất đang mở: xem trước hạng"},
+        "state_label": {"type": "string"},
         "status": {"type": "string", "enum": ["pending", "up", "down"]}, "reachable": {"type": ["boolean", "null"]},
         "grade": {"type": ["string", "null"]}, "score": {"type": ["integer", "null"]}, "meets_standard": {"type": ["boolean", "null"]},
         "compromised": {"type": "boolean"}, "disclosure_gap": {"type": "boolean"}, "open_findings": {"type": "integer"},
         "cert_expires_at": {"type": ["string", "null"], "format": "date-time"}, "last_inspected_at": {"type": ["string", "null"], "format": "date-time"}}});
     let finding = json!({"type": "object", "properties": {
         "id": {"type": "integer"}, "site_id": {"type": "integer"}, "site_url": {"type": "string"}, "unit_id": {"type": "integer"},
-        "code": {"type": "string"}, "title": {"type": "string"}, "severity": {"type": "string", "enum": ["info", "low", "medium", "high", "critical"]},
+        "code": {"type": "string"}, "summary": {"type": "string", "description": "Ý nghĩa của phát hiện, một câu dễ hiểu"}, "title": {"type": "string"}, "severity": {"type": "string", "enum": ["info", "low", "medium", "high", "critical"]},
         "status": {"type": "string", "enum": ["open", "acknowledged", "fixed", "resolved"]}, "evidence": {"type": "string"},
         "guide": {"type": "string", "description": "Đường dẫn tới hướng dẫn khắc phục"},
         "first_seen_at": {"type": "string", "format": "date-time"}, "last_seen_at": {"type": "string", "format": "date-time"},
@@ -286,6 +293,10 @@ fn add_supervision(spec: &mut Value, error: &Value, paging: &Value) {
         },
         "/api/v1/sites/{id}": {"get": {"summary": "Một website với lần kiểm tra gần nhất và các phát hiện đang mở", "parameters": [id],
             "responses": {"200": {"description": "Website"}, "401": error, "403": error, "404": error}}},
+        "/api/v1/sites/{id}/monitoring": {"post": {"summary": "Phòng/Sở dừng hoặc tiếp tục theo dõi một website, kèm lý do (ghi nhật ký)", "parameters": [id],
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["active", "reason"], "properties": {
+                "active": {"type": "boolean"}, "reason": {"type": "string", "minLength": 5, "maxLength": 500}}}}}},
+            "responses": {"200": {"description": "Website", "content": {"application/json": {"schema": site}}}, "400": error, "401": error, "403": error, "404": error, "409": error, "422": error}}},
         "/api/v1/findings": {"get": {"summary": "Phát hiện trong phạm vi người gọi, nghiêm trọng trước", "parameters": finding_params,
             "responses": {"200": {"description": "Danh sách", "content": {"application/json": {"schema": list(&finding)}}}, "400": error, "401": error, "403": error, "404": error}}},
         "/api/v1/findings/{id}/acknowledge": {"post": {"summary": "Ghi nhận phát hiện", "parameters": [id],

@@ -6,7 +6,9 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use lanhmang_app::supervision::findings::{self as sup_findings, Move, RawFindingFilter, finding_title};
+use lanhmang_app::supervision::findings::{
+    self as sup_findings, Move, RawFindingFilter, finding_summary, finding_title,
+};
 use lanhmang_app::supervision::inspection::{self as sup_inspection, InspectTarget};
 use lanhmang_app::supervision::registry::{self as sup_registry, RawSiteFilter, Registration};
 use lanhmang_app::supervision::{self as service};
@@ -46,8 +48,12 @@ pub struct SiteJson {
     kind: &'static str,
     name: String,
     active: bool,
+    /// The headline state (worst open finding, reachability, verdict), before any grade.
+    state: &'static str,
+    state_label: &'static str,
     status: String,
     reachable: Option<bool>,
+    /// The server's security-header grade: one check among many.
     grade: Option<String>,
     score: Option<i64>,
     meets_standard: Option<bool>,
@@ -70,6 +76,8 @@ impl From<&Site> for SiteJson {
             kind: s.kind.as_str(),
             name: s.name.clone(),
             active: s.active,
+            state: s.state.as_str(),
+            state_label: s.state.label(),
             status: s.status.clone(),
             reachable: s.reachable,
             grade: s.grade.clone(),
@@ -91,6 +99,8 @@ pub struct FindingJson {
     site_url: String,
     unit_id: i64,
     code: String,
+    /// What the finding means, in one plain sentence; `evidence` is the technical detail.
+    summary: String,
     title: String,
     severity: String,
     status: String,
@@ -113,6 +123,7 @@ impl From<&SiteFinding> for FindingJson {
             site_url: f.site_url.clone(),
             unit_id: f.unit_id,
             code: f.code.clone(),
+            summary: finding_summary(&f.code, &f.evidence),
             title: finding_title(&f.code),
             severity: f.severity.clone(),
             status: f.state.clone(),
@@ -132,6 +143,7 @@ pub struct SitesQuery {
     grade: Option<String>,
     status: Option<String>,
     problem: Option<String>,
+    state: Option<String>,
     q: Option<String>,
     page: Option<String>,
     per_page: Option<String>,
@@ -148,6 +160,7 @@ pub async fn list_sites(
         grade: q.grade,
         status: q.status,
         problem: q.problem,
+        state: q.state,
         q: q.q,
     };
     let (filter, _) = sup_registry::site_filter(&state.app, &identity, &raw)
@@ -235,6 +248,24 @@ pub async fn site(
         latest,
         findings: open.iter().map(FindingJson::from).collect(),
     }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MonitoringJson {
+    active: bool,
+    reason: String,
+}
+
+/// The office stops or resumes following a site, with a reason (audited).
+pub async fn set_monitoring(
+    State(state): State<AppState>,
+    ApiIdentity(identity): ApiIdentity,
+    Path(raw): Path<String>,
+    ApiJson(body): ApiJson<MonitoringJson>,
+) -> Result<Json<SiteJson>, ApiError> {
+    let site = sup_registry::set_monitoring(&state.app, &identity, id(&raw)?, body.active, &body.reason).await?;
+    Ok(Json(SiteJson::from(&site)))
 }
 
 #[derive(Deserialize, Default)]

@@ -8,14 +8,16 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use lanhmang_app::supervision::findings::{self as sup_findings, Move, RawFindingFilter, finding_title};
+use lanhmang_app::supervision::findings::{
+    self as sup_findings, HeaderFix, Move, RawFindingFilter, finding_summary, finding_title,
+};
 use lanhmang_app::supervision::inspection::{self as sup_inspection, InspectTarget};
 use lanhmang_app::supervision::registry::{self as sup_registry, RawSiteFilter, Registration};
 use lanhmang_app::supervision::standards::{self as sup_standards, StandardForm, StandardSaved};
 use lanhmang_app::supervision::{self as service, manages};
 use lanhmang_domain::finding::{DISCLOSURE_PARTS, Severity};
 use lanhmang_domain::remediation::{self, Guide};
-use lanhmang_domain::supervision::{CheckGroup, GRADES, SiteKind, StandardRules};
+use lanhmang_domain::supervision::{CheckGroup, GRADES, SiteKind, SiteState, StandardRules};
 use lanhmang_domain::{Action, Paging};
 use lanhmang_store::sites::{Site, SiteFinding};
 use lanhmang_store::{Unit, UnitFilter as StoreUnitFilter};
@@ -41,6 +43,8 @@ fn layout(title: impl Into<String>, identity: &Identity, notice: Option<&str>) -
         "da-ghi-nhan" => Some("Đã ghi nhận phát hiện."),
         "da-sua" => Some("Đã nhận báo sửa xong; website đang được kiểm tra lại để xác nhận."),
         "da-doc" => Some("Đã đánh dấu mọi thông báo là đã đọc."),
+        "da-dung" => Some("Đã dừng theo dõi website này; lý do đã được ghi vào nhật ký."),
+        "da-tiep-tuc" => Some("Đã theo dõi lại website này; lần kiểm tra tiếp theo đã được xếp lịch."),
         _ => None,
     });
     layout
@@ -165,7 +169,19 @@ pub async fn overview(
             format!("/giam-sat/website?{}", params.join("&"))
         }
     };
-    let figures = vec![
+    // The sites' headline states first, worst first, each site counted once; then the total
+    // and the problems that cut across states.
+    let mut figures: Vec<Figure> = o
+        .states
+        .iter()
+        .map(|(st, n)| Figure {
+            value: *n,
+            label: st.label(),
+            link: link(&format!("tinh_trang={}", st.as_str())),
+            alarm: st.alarming() && *n > 0,
+        })
+        .collect();
+    figures.extend([
         Figure {
             value: o.total,
             label: "website đang theo dõi",
@@ -173,22 +189,10 @@ pub async fn overview(
             alarm: false,
         },
         Figure {
-            value: o.down,
-            label: "không truy cập được",
-            link: link("trang_thai=down"),
-            alarm: o.down > 0,
-        },
-        Figure {
-            value: o.cert_expiring + o.cert_expired,
-            label: "chứng chỉ hết hạn hoặc còn dưới 30 ngày",
+            value: o.cert_expiring,
+            label: "chứng chỉ còn dưới 30 ngày",
             link: link("van_de=cert"),
-            alarm: o.cert_expired > 0,
-        },
-        Figure {
-            value: o.compromised,
-            label: "có dấu hiệu bị tấn công",
-            link: link("van_de=compromised"),
-            alarm: o.compromised > 0,
+            alarm: false,
         },
         Figure {
             value: o.disclosure_gap,
@@ -196,25 +200,7 @@ pub async fn overview(
             link: link("van_de=disclosure"),
             alarm: false,
         },
-        Figure {
-            value: o.failing_standard,
-            label: "chưa đạt tiêu chí",
-            link: link("van_de=failing"),
-            alarm: false,
-        },
-        Figure {
-            value: o.meets_standard,
-            label: "đạt tiêu chí",
-            link: link(""),
-            alarm: false,
-        },
-        Figure {
-            value: o.pending,
-            label: "chưa kiểm tra lần nào",
-            link: link("trang_thai=pending"),
-            alarm: false,
-        },
-    ];
+    ]);
     let (units, _) = unit_choices(&state, &roots, unit.as_ref().map(|u| u.id)).await?;
     let inspect_unit = service::inspect_unit(&identity, unit.as_ref())
         .map(|id| id.to_string())
@@ -247,6 +233,11 @@ pub async fn overview(
 
 pub struct SiteRow {
     pub id: i64,
+    /// The headline state, shown before anything else.
+    pub state: &'static str,
+    pub state_code: &'static str,
+    pub state_explanation: &'static str,
+    pub state_alarm: bool,
     pub url: String,
     pub name: String,
     pub unit_name: String,
@@ -264,6 +255,10 @@ pub struct SiteRow {
 fn site_row(s: &Site) -> SiteRow {
     SiteRow {
         id: s.id,
+        state: s.state.label(),
+        state_code: s.state.as_str(),
+        state_explanation: s.state.explanation(),
+        state_alarm: s.state.alarming(),
         url: s.url.clone(),
         name: s.name.clone(),
         unit_name: s.unit_name.clone(),
@@ -297,6 +292,7 @@ struct SitesPage {
     grades: Vec<Choice>,
     statuses: Vec<Choice>,
     problems: Vec<Choice>,
+    site_states: Vec<Choice>,
     q: String,
     filtered: bool,
     can_manage: bool,
@@ -308,6 +304,7 @@ pub struct SitesQuery {
     pub hang: Option<String>,
     pub trang_thai: Option<String>,
     pub van_de: Option<String>,
+    pub tinh_trang: Option<String>,
     pub q: Option<String>,
     pub page: Option<String>,
     pub per_page: Option<String>,
@@ -326,10 +323,12 @@ pub async fn sites(
         grade: q.hang.clone(),
         status: q.trang_thai.clone(),
         problem: q.van_de.clone(),
+        state: q.tinh_trang.clone(),
         q: q.q.clone(),
     };
     let (filter, unit) = sup_registry::site_filter(&state.app, &identity, &raw).await?;
     let (grade, status, problem) = (filter.grade.clone(), filter.status.clone(), filter.problem.clone());
+    let site_state = filter.state;
     let search = filter.q.clone().unwrap_or_default();
     let (sites, total) = sup_registry::list_sites(&state.app, &filter, paging).await?;
     let params = [
@@ -337,6 +336,10 @@ pub async fn sites(
         ("hang", grade.clone().unwrap_or_default()),
         ("trang_thai", status.clone().unwrap_or_default()),
         ("van_de", problem.clone().unwrap_or_default()),
+        (
+            "tinh_trang",
+            site_state.map(|s| s.as_str().to_string()).unwrap_or_default(),
+        ),
         ("q", search.clone()),
     ];
     let (units, _) = unit_choices(&state, &roots, unit.as_ref().map(|u| u.id)).await?;
@@ -370,6 +373,10 @@ pub async fn sites(
         grades,
         statuses,
         problems,
+        site_states: SiteState::ALL
+            .iter()
+            .map(|s| (s.as_str().to_string(), s.label().to_string(), site_state == Some(*s)))
+            .collect(),
         q: search,
         filtered: params.iter().any(|(_, v)| !v.is_empty()),
         can_manage: service::can_manage_somewhere(&identity),
@@ -581,6 +588,8 @@ pub async fn import(
 pub struct FindingRow {
     pub id: i64,
     pub code: String,
+    /// What it means, plainly; the title and evidence follow as detail.
+    pub summary: String,
     pub title: String,
     pub severity: &'static str,
     pub serious: bool,
@@ -601,6 +610,7 @@ fn finding_row(f: &SiteFinding, manage: bool) -> FindingRow {
     FindingRow {
         id: f.id,
         code: f.code.clone(),
+        summary: finding_summary(&f.code, &f.evidence),
         title: finding_title(&f.code),
         severity: severity_label(&f.severity),
         serious: matches!(f.severity.as_str(), "high" | "critical"),
@@ -653,6 +663,9 @@ struct SitePage {
     manage: bool,
     admins: String,
     has_points: bool,
+    header_fixes: Vec<HeaderFix>,
+    /// Office staff may stop or resume following the site.
+    control_monitoring: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -708,6 +721,10 @@ pub async fn site(
         .filter(|l| !l.is_empty())
         .take(50)
         .collect();
+    let header_fixes = full_runs
+        .first()
+        .map(|r| sup_findings::failing_header_tests(&r.detail))
+        .unwrap_or_default();
     let feeds = latest_detail["feeds"]
         .as_array()
         .map(|a| a.iter().filter_map(|f| f["url"].as_str().map(str::to_string)).collect())
@@ -785,6 +802,8 @@ pub async fn site(
         feeds,
         manage,
         admins,
+        header_fixes,
+        control_monitoring: sup_registry::may_control_monitoring(&identity, &site.ancestry),
         site: site_row(&site),
     })
 }
@@ -795,8 +814,6 @@ pub struct ScheduleForm {
     pub full_hours: String,
     #[serde(default)]
     pub check_minutes: String,
-    #[serde(default)]
-    pub active: Option<String>,
 }
 
 pub async fn update_schedule(
@@ -809,12 +826,41 @@ pub async fn update_schedule(
         &state.app,
         &identity,
         parse_id(&id)?,
-        form.active.is_some(),
         &form.full_hours,
         &form.check_minutes,
     )
     .await?;
     Ok(Redirect::to(&format!("/giam-sat/website/{}?tb=da-luu", site.id)).into_response())
+}
+
+#[derive(Deserialize, Default)]
+pub struct MonitoringForm {
+    /// "dung" stops following the site, "tiep-tuc" resumes.
+    #[serde(default)]
+    pub hanh_dong: String,
+    #[serde(default)]
+    pub ly_do: String,
+}
+
+/// The office stops or resumes following a site, with a reason (`app::supervision::registry`).
+pub async fn set_monitoring(
+    State(state): State<AppState>,
+    identity: Identity,
+    Path(id): Path<String>,
+    PageForm(form): PageForm<MonitoringForm>,
+) -> Result<Response, AppError> {
+    let active = match form.hanh_dong.as_str() {
+        "dung" => false,
+        "tiep-tuc" => true,
+        other => {
+            return Err(AppError::BadRequest(format!(
+                "Hành động «{other}» không hợp lệ (dung hoặc tiep-tuc)."
+            )));
+        }
+    };
+    let site = sup_registry::set_monitoring(&state.app, &identity, parse_id(&id)?, active, &form.ly_do).await?;
+    let notice = if active { "da-tiep-tuc" } else { "da-dung" };
+    Ok(Redirect::to(&format!("/giam-sat/website/{}?tb={notice}", site.id)).into_response())
 }
 
 pub async fn inspect_site_now(

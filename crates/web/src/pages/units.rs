@@ -163,6 +163,10 @@ struct ShowPage {
     people: Option<Vec<(i64, String, &'static str, bool)>>,
     can_edit: bool,
     can_add_child: bool,
+    /// The sites supervision watches: (id, url, state label, alarm, followed).
+    sites: Vec<(i64, String, &'static str, bool, bool)>,
+    sites_state_visible: bool,
+    unregistered: Vec<String>,
 }
 
 pub async fn show(
@@ -193,6 +197,13 @@ pub async fn show(
         }),
         can_edit: view.can_edit,
         can_add_child: view.can_add_child,
+        sites: view
+            .sites
+            .iter()
+            .map(|s| (s.id, s.url.clone(), s.state.label(), s.state.alarming(), s.active))
+            .collect(),
+        sites_state_visible: view.sites_state_visible,
+        unregistered: view.unregistered,
         unit,
     })
 }
