@@ -104,7 +104,7 @@ pub fn scheme_typo_suggestion(raw: &str) -> Option<String> {
     let (sep, host) = rest.split_at(separators);
     // A separator without a colon or slash after the word ("truong.edu.vn") is no scheme, and a
     // colon followed by digits is a port ("localhost:8080").
-    if sep.is_empty() || host.is_empty() || host.starts_with(|c: char| c.is_ascii_digit()) && sep == ":" {
+    if sep.is_empty() || host.is_empty() || (host.starts_with(|c: char| c.is_ascii_digit()) && sep == ":") {
         return None;
     }
     let word = word.to_ascii_lowercase();

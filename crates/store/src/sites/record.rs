@@ -448,6 +448,26 @@ mod tests {
     }
 
     #[test]
+    fn the_state_keeps_the_last_verdict_between_full_runs() {
+        let codes = |c: &[&str]| c.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+        let mut full = record(true, true, &[]);
+        full.meets_standard = Some(true);
+        assert_eq!(site_state(&full, Some(false), &[]), SiteState::Fine);
+        assert_eq!(
+            site_state(&full, Some(true), &codes(&["malicious_redirect"])),
+            SiteState::Compromised
+        );
+        let check_up = record(false, true, &[]);
+        assert_eq!(site_state(&check_up, Some(false), &[]), SiteState::FailsStandard);
+        assert_eq!(site_state(&check_up, None, &[]), SiteState::NotYetInspected);
+        let check_down = record(false, false, &["unreachable"]);
+        assert_eq!(
+            site_state(&check_down, Some(true), &codes(&["unreachable"])),
+            SiteState::Down
+        );
+    }
+
+    #[test]
     fn flags_change_fully_only_on_a_reachable_full_run() {
         let t = OffsetDateTime::UNIX_EPOCH;
         let before: BTreeSet<AlertFlag> = [AlertFlag::Compromised].into_iter().collect();

@@ -3,7 +3,7 @@ use lanhmang_domain::unit::UnitInput;
 
 use lanhmang_domain::Role;
 use lanhmang_domain::paging::Paging;
-use lanhmang_domain::supervision::{self, SiteKind, StandardRules};
+use lanhmang_domain::supervision::{self, SiteKind, SiteState, StandardRules};
 
 use super::*;
 use crate::{AuditContext, Store, StoreError};
@@ -233,6 +233,22 @@ async fn registry_findings_alerts_and_overview_on_every_backend(backend: &'stati
             .await
             .unwrap();
         assert_eq!((third.reopened, third.resolved), (1, 1), "{backend}");
+        let s = store.site(site.id).await.unwrap().unwrap();
+        assert_eq!(
+            (s.state, s.grade.as_deref()),
+            (SiteState::Compromised, Some("B")),
+            "{backend}: a hacked site is compromised whatever its grade"
+        );
+        let compromised_only = SiteFilter {
+            roots: vec![w.office.id],
+            state: Some(SiteState::Compromised),
+            ..Default::default()
+        };
+        assert_eq!(
+            store.list_sites(&compromised_only, Paging::default()).await.unwrap().1,
+            1,
+            "{backend}"
+        );
         let spam = store.site_finding(spam.id).await.unwrap().unwrap();
         assert_eq!((spam.state.as_str(), spam.reopened), ("open", 1), "{backend}");
         let stale = store.site_finding(stale.id).await.unwrap().unwrap();
@@ -259,6 +275,7 @@ async fn registry_findings_alerts_and_overview_on_every_backend(backend: &'stati
         );
         let s = store.site(site.id).await.unwrap().unwrap();
         assert_eq!((s.status.as_str(), s.consecutive_failures), ("down", 2), "{backend}");
+        assert_eq!(s.state, SiteState::Compromised, "{backend}: still hacked while down");
         assert_eq!(
             store.site_finding(spam.id).await.unwrap().unwrap().state,
             "open",
@@ -275,6 +292,25 @@ async fn registry_findings_alerts_and_overview_on_every_backend(backend: &'stati
             ("up", 0, false),
             "{backend}"
         );
+        assert_eq!(s.state, SiteState::Fine, "{backend}");
+        let o = store.sites_overview(&[w.office.id], None).await.unwrap();
+        let fine = o.states.iter().find(|(st, _)| *st == SiteState::Fine).map(|(_, n)| *n);
+        assert_eq!(fine, Some(1), "{backend}: {:?}", o.states);
+        assert_eq!(o.states.len(), SiteState::ALL.len(), "{backend}");
+
+        // The backfill of migration 0007 derives what the runs derive.
+        store
+            .execute_raw_for_tests("UPDATE sites SET state = 'not_yet_inspected', list_rank = 9")
+            .await
+            .unwrap();
+        let backfill = include_str!("../../migrations/sqlite/0007_site_state.sql");
+        for statement in backfill.split(';') {
+            if let Some(i) = statement.find("UPDATE sites") {
+                store.execute_raw_for_tests(&statement[i..]).await.unwrap();
+            }
+        }
+        let s = store.site(site.id).await.unwrap().unwrap();
+        assert_eq!(s.state, SiteState::Fine, "{backend}: backfilled");
 
         let (notes, _) = store.notifications(w.webadmin, Paging::default()).await.unwrap();
         let kinds: Vec<&str> = notes.iter().map(|n| n.kind.as_str()).collect();
