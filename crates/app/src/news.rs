@@ -5,12 +5,14 @@
 
 use std::collections::BTreeSet;
 
+use lanhmang_domain::news::{keyword_groups, months_between, query_groups};
 use lanhmang_domain::permission::{can_somewhere, scope_roots};
 use lanhmang_domain::plan::parse_date;
+use lanhmang_domain::school_year::SchoolYear;
 use lanhmang_domain::text::date_text;
 use lanhmang_domain::{Action, Paging, Target, UnitKind};
 use lanhmang_store::news::{
-    NewsFeed, NewsFilter, NewsItem, NewsSort, NewsTopic, SiteActivity, check_feed_url, check_topic,
+    NewsFeed, NewsFilter, NewsItem, NewsSort, NewsTopic, UnitActivity, check_feed_url, check_topic,
 };
 use lanhmang_store::outbox::NewMail;
 use lanhmang_store::{Unit, UnitFilter};
@@ -153,6 +155,10 @@ pub async fn news_filter(
         }
     }
     match blank(&raw.sort) {
+        // A typed query is answered best first; without one, newest first.
+        None if filter.query.as_deref().is_some_and(|q| !query_groups(q).is_empty()) => {
+            filter.sort = NewsSort::Relevance
+        }
         None | Some("newest") | Some("moi-nhat") => {}
         Some("relevance") | Some("phu-hop") => filter.sort = NewsSort::Relevance,
         Some(other) => problems.push(FilterProblem::Invalid(format!(
@@ -166,6 +172,18 @@ pub async fn news_filter(
 /// A page of entries matching a checked filter.
 pub async fn search(app: &App, filter: &NewsFilter, paging: Paging) -> Result<(Vec<NewsItem>, i64)> {
     Ok(app.store.search_news(filter, paging).await?)
+}
+
+/// What a page marks in titles and snippets (`lanhmang_domain::news::highlight`): the query's
+/// words and phrases, and the chosen topic's keywords.
+pub async fn matched_words(app: &App, filter: &NewsFilter) -> Result<Vec<Vec<String>>> {
+    let mut groups = filter.query.as_deref().map(query_groups).unwrap_or_default();
+    if let Some(id) = filter.topic_id
+        && let Some(topic) = app.store.news_topic(id).await?
+    {
+        groups.extend(keyword_groups(&topic.keywords));
+    }
+    Ok(groups)
 }
 
 /// The units someone may narrow the news to (at most 500), with the total in scope.
@@ -353,28 +371,114 @@ pub async fn add_press_feed(app: &App, actor: &Actor, office: &str, url: &str, t
 // ---------------------------------------------------------------------------------------------
 // Publishing activity.
 
-/// The window of the posts-per-month figure on the activity page: twelve calendar months,
-/// this one (to today) and the eleven before.
-pub fn activity_window(today: Date) -> (Date, Date) {
-    let mut from = today.replace_day(1).unwrap_or(today);
-    for _ in 0..11 {
-        let previous = from - Duration::days(1);
-        from = previous.replace_day(1).unwrap_or(previous);
-    }
-    (from, today)
+/// A school's posts per month (indicator S4.2, `s4_2_posts_per_month`), defined once for the
+/// yearly report's pre-fill and the activity page: the entries published on the school's
+/// registered (active) websites during the school year so far — from 1 September to today, or
+/// to 31 May once the year's teaching is over — divided by the calendar months that period
+/// touches, the current month counted whole. Rounded to one decimal, as both show it. Unknown
+/// (None) when those sites have no feed we read: no feed is not zero posts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PostsPerMonth {
+    pub posts: i64,
+    pub months: i64,
 }
 
-/// Each site's publishing over the window, for the sites someone sees.
-pub async fn site_activity(
+impl PostsPerMonth {
+    /// The period counted for `year` as of `today`; None before the year's 1 September.
+    pub fn window(year: SchoolYear, today: Date) -> Option<(Date, Date)> {
+        let from = Date::from_calendar_date(year.start_year, time::Month::September, 1).ok()?;
+        let last = Date::from_calendar_date(year.start_year + 1, time::Month::May, 31).ok()?;
+        (today >= from).then(|| (from, today.min(last)))
+    }
+
+    /// The school year whose figure is shown on `today`: the one under way, or, in August
+    /// before the new one starts, the one just ended.
+    pub fn current_year(today: Date) -> SchoolYear {
+        let year = SchoolYear::containing(today);
+        if Self::window(year, today).is_some() {
+            year
+        } else {
+            SchoolYear {
+                start_year: year.start_year - 1,
+            }
+        }
+    }
+
+    /// The figure from a unit's activity over `window`; None when its sites have no feed.
+    pub fn of(activity: &UnitActivity, (from, to): (Date, Date)) -> Option<PostsPerMonth> {
+        (activity.feeds > 0).then(|| PostsPerMonth {
+            posts: activity.entries,
+            months: months_between(from, to),
+        })
+    }
+
+    /// Posts per month, to one decimal.
+    pub fn value(self) -> f64 {
+        (self.posts as f64 / self.months.max(1) as f64 * 10.0).round() / 10.0
+    }
+
+    /// As Vietnamese readers write it: "2,5".
+    pub fn text(self) -> String {
+        lanhmang_domain::report::format_number(self.value())
+    }
+
+    /// One school's figure for `year` as of `today` (None: not measurable, or the year has not
+    /// started).
+    pub async fn for_unit(
+        store: &lanhmang_store::Store,
+        unit_id: i64,
+        year: SchoolYear,
+        today: Date,
+    ) -> Result<Option<PostsPerMonth>> {
+        let Some(window) = Self::window(year, today) else {
+            return Ok(None);
+        };
+        // A school has no units below it: its subtree is itself (the filter keeps it exact).
+        let (rows, _) = store
+            .news_unit_activity(
+                &[unit_id],
+                window.0,
+                window.1,
+                Paging {
+                    page: 1,
+                    per_page: lanhmang_domain::paging::MAX_PER_PAGE,
+                },
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .find(|r| r.unit_id == unit_id)
+            .and_then(|r| Self::of(r, window)))
+    }
+}
+
+/// One row of the activity page: a unit's sites and its posts per month.
+#[derive(Debug, Clone)]
+pub struct ActivityRow {
+    pub activity: UnitActivity,
+    pub per_month: Option<PostsPerMonth>,
+}
+
+/// Each unit's publishing over the current school year so far, for the units someone sees:
+/// the period, the rows (least active first) and their total.
+pub async fn unit_activity(
     app: &App,
     actor: &Actor,
     today: Date,
     paging: Paging,
-) -> Result<((Date, Date), Vec<SiteActivity>, i64)> {
-    let (from, to) = activity_window(today);
+) -> Result<((Date, Date), Vec<ActivityRow>, i64)> {
+    let year = PostsPerMonth::current_year(today);
+    let window = PostsPerMonth::window(year, today).unwrap_or((today, today));
     let roots = scope_roots(&actor.permissions, Action::ViewNews);
-    let (rows, total) = app.store.news_site_activity(&roots, from, to, paging).await?;
-    Ok(((from, to), rows, total))
+    let (rows, total) = app.store.news_unit_activity(&roots, window.0, window.1, paging).await?;
+    let rows = rows
+        .into_iter()
+        .map(|activity| ActivityRow {
+            per_month: PostsPerMonth::of(&activity, window),
+            activity,
+        })
+        .collect();
+    Ok((window, rows, total))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -468,17 +572,30 @@ mod tests {
     use time::macros::date;
 
     #[test]
-    fn parsing_and_the_activity_window() {
+    fn parsing_and_the_posts_per_month_window() {
         assert!(parse_positive("0", "đơn vị").is_err());
         assert!(parse_day("31/02/2026", "Ngày").is_err());
         assert_eq!(parse_day("15/10/2026", "Ngày").unwrap(), date!(2026 - 10 - 15));
+        let y2026 = SchoolYear { start_year: 2026 };
         assert_eq!(
-            activity_window(date!(2026 - 10 - 15)),
-            (date!(2025 - 11 - 01), date!(2026 - 10 - 15))
+            PostsPerMonth::window(y2026, date!(2026 - 12 - 05)),
+            Some((date!(2026 - 09 - 01), date!(2026 - 12 - 05)))
         );
         assert_eq!(
-            activity_window(date!(2026 - 03 - 31)),
-            (date!(2025 - 04 - 01), date!(2026 - 03 - 31))
+            PostsPerMonth::window(y2026, date!(2027 - 07 - 10)),
+            Some((date!(2026 - 09 - 01), date!(2027 - 05 - 31))),
+            "the summer counts nothing"
         );
+        assert_eq!(PostsPerMonth::window(y2026, date!(2026 - 08 - 20)), None);
+        assert_eq!(PostsPerMonth::current_year(date!(2026 - 12 - 05)), y2026);
+        assert_eq!(
+            PostsPerMonth::current_year(date!(2026 - 08 - 20)),
+            SchoolYear { start_year: 2025 }
+        );
+        // September to December: four months; 10 posts are 2.5 a month.
+        let p = PostsPerMonth { posts: 10, months: 4 };
+        assert_eq!((p.value(), p.text()), (2.5, "2,5".to_string()));
+        // One rounding for every page: 0.25 is 0.3 everywhere.
+        assert_eq!(PostsPerMonth { posts: 1, months: 4 }.text(), "0,3");
     }
 }

@@ -38,16 +38,11 @@ pub async fn computed(
         school_plan_submitted,
     };
     let (inspected, meeting) = store.unit_website_facts(unit.id).await?;
-    // Posts per month over the school year so far (September to today, or to the deadline).
-    let from = time::Date::from_calendar_date(plan.school_year.start_year, time::Month::September, 1)
-        .unwrap_or(time::Date::MIN);
+    // The same figure as the news activity page (one definition: `PostsPerMonth`).
     let today = lanhmang_domain::report::vietnam_date(lanhmang_store::now());
-    let to = today.min(plan.deadline);
-    let posts_per_month = if to > from {
-        store.unit_posts_per_month(unit.id, from, to).await?
-    } else {
-        None
-    };
+    let posts_per_month = crate::news::PostsPerMonth::for_unit(store, unit.id, plan.school_year, today)
+        .await?
+        .map(crate::news::PostsPerMonth::value);
     let websites = WebsiteFacts {
         inspected_websites: u32::try_from(inspected).unwrap_or(0),
         meeting_standard: u32::try_from(meeting).unwrap_or(0),

@@ -371,6 +371,8 @@ impl IndicatorProvider for SchoolFacts {
 pub struct WebsiteFacts {
     pub inspected_websites: u32,
     pub meeting_standard: u32,
+    /// Defined once, in `lanhmang_app::news::PostsPerMonth` (the news activity page shows the
+    /// same figure): posts on the school's registered sites in the school year so far, per month.
     pub posts_per_month: Option<f64>,
 }
 

@@ -34,6 +34,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!("0005_audit_signature"),
     migration!("0006_review_notified"),
     migration!("0007_site_state"),
+    migration!("0008_news_canonical"),
 ];
 
 impl Migration {
@@ -104,6 +105,11 @@ impl Store {
             if done {
                 report.applied.push(m.name);
             }
+        }
+        // Migration 0008 adds the column; its values need Rust (the canonical address).
+        let folded = self.backfill_news_canonical_keys().await?;
+        if folded > 0 {
+            tracing::info!(folded, "duplicate news entries folded into the copy stored first");
         }
         Ok(report)
     }
@@ -252,6 +258,11 @@ mod tests {
                 "0007_site_state",
                 "e2d685561d38fd0c6c30f75bf1f642b20f49c902474bec6ce5889ab769365521",
                 "e2d685561d38fd0c6c30f75bf1f642b20f49c902474bec6ce5889ab769365521",
+            ),
+            (
+                "0008_news_canonical",
+                "885c15069911e5382ddd6383d4d6e674a08a96345f61abae9f6777a56992e844",
+                "885c15069911e5382ddd6383d4d6e674a08a96345f61abae9f6777a56992e844",
             ),
         ];
         for (name, sqlite, postgres) in FROZEN {

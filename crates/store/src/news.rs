@@ -14,6 +14,8 @@
 
 use lanhmang_domain::Paging;
 use lanhmang_domain::address_policy::web_link;
+use lanhmang_domain::news::{canonical_url, relevance};
+use lanhmang_domain::news::{keyword_groups, matches_any, query_groups, terms};
 use lanhmang_domain::text::fold_vi;
 use time::{Date, Duration, OffsetDateTime, UtcOffset};
 
@@ -25,7 +27,9 @@ pub const POLL_INTERVAL: Duration = Duration::minutes(60);
 pub const MAX_BACKOFF: Duration = Duration::hours(24);
 /// Search totals are counted up to this many and reported as `COUNT_CAP + 1` beyond it.
 pub const COUNT_CAP: i64 = 10_000;
-/// Best first on PostgreSQL ranks this many of the newest matches.
+/// Best first ranks this many of the newest matches (see `search_news`); older matches follow
+/// them newest first. Ranking is done in Rust by `lanhmang_domain::news::relevance`, the same
+/// on both backends, so it must stay bounded: a common word matches a large share of the table.
 pub const RANKED_CANDIDATES: i64 = 1_000;
 /// Above this many matches, SQLite lists newest first by walking the date index (see
 /// `search_news`).
@@ -234,6 +238,16 @@ impl NewEntry {
     }
 }
 
+/// What makes two entries the same story across feeds (`news_entries.canonical_key`): the
+/// canonical address of the link ([`canonical_url`]), or, for an entry without a usable link,
+/// its own key within its feed (nothing else says two such entries are one story).
+fn entry_key(feed_id: i64, url: &str, dedup_key: &str) -> String {
+    match canonical_url(url) {
+        Some(key) => key,
+        None => format!("feed:{feed_id}:{dedup_key}"),
+    }
+}
+
 /// What a poll found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PollOutcome {
@@ -293,6 +307,7 @@ struct ItemRow {
     title: String,
     url: String,
     summary: String,
+    folded: String,
     published_at: OffsetDateTime,
     site_id: Option<i64>,
     unit_id: Option<i64>,
@@ -346,17 +361,19 @@ pub fn check_topic(name: &str, keywords: &str) -> std::result::Result<(String, S
     Ok((name, lines.join("\n")))
 }
 
-/// A site's publishing activity over a period.
+/// What a unit's registered (active) websites published over a period: the counts the posts
+/// per month figure is made of (`lanhmang_app::news::PostsPerMonth`).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct SiteActivity {
-    pub site_id: i64,
-    pub url: String,
+pub struct UnitActivity {
     pub unit_id: i64,
     pub unit_name: String,
+    /// The addresses of its active sites.
+    pub site_urls: Vec<String>,
+    /// Feeds found on those sites (none: what they publish cannot be known).
     pub feeds: i64,
+    /// Entries of those sites published in the period.
     pub entries: i64,
     pub last_published_at: Option<OffsetDateTime>,
-    pub per_month: f64,
 }
 
 /// An office that gets the weekly digest.
@@ -369,53 +386,8 @@ pub struct DigestOffice {
     pub recipients: Vec<(String, String)>,
 }
 
-/// Letters and digits of folded text, as search tokens.
-fn terms(folded: &str) -> Vec<String> {
-    folded
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|t| !t.is_empty())
-        .map(str::to_string)
-        .collect()
-}
-
 /// The job kind that rebuilds a topic's entries after its keywords change.
 pub const TOPIC_INDEX_JOB: &str = "news_topic_index";
-
-/// A topic's keywords as token sequences.
-fn keyword_groups(keywords: &str) -> Vec<Vec<String>> {
-    keyword_lines(keywords)
-        .iter()
-        .map(|k| terms(&fold_vi(k)))
-        .filter(|t| !t.is_empty())
-        .collect()
-}
-
-/// Whether folded text holds any of the token sequences, as whole, adjacent words: the same
-/// rule as the full-text phrase match.
-fn matches_any(folded: &str, groups: &[Vec<String>]) -> bool {
-    let tokens = terms(folded);
-    groups
-        .iter()
-        .any(|g| !g.is_empty() && tokens.windows(g.len()).any(|w| w.iter().zip(g).all(|(a, b)| a == b)))
-}
-
-/// A parsed query: groups that must all match; each group is a phrase (one or more tokens).
-fn query_groups(raw: &str) -> Vec<Vec<String>> {
-    let folded = fold_vi(raw);
-    let mut groups = Vec::new();
-    for (i, part) in folded.split('"').enumerate() {
-        let tokens = terms(part);
-        if i % 2 == 1 {
-            if !tokens.is_empty() {
-                groups.push(tokens);
-            }
-        } else {
-            groups.extend(tokens.into_iter().map(|t| vec![t]));
-        }
-    }
-    groups.truncate(16);
-    groups
-}
 
 /// The full-text match expression: all `all` groups, and any one of `any` (when given).
 /// Tokens hold only letters and digits, so they need no escaping in either syntax.
@@ -490,12 +462,6 @@ fn snippet(text: &str, groups: &[Vec<String>], max: usize) -> String {
 fn day_start(d: Date) -> OffsetDateTime {
     let vn = UtcOffset::from_hms(7, 0, 0).unwrap_or(UtcOffset::UTC);
     d.midnight().assume_offset(vn).to_offset(UtcOffset::UTC)
-}
-
-/// Calendar months touched by [from, to] (at least one).
-pub fn months_between(from: Date, to: Date) -> i64 {
-    let index = |d: Date| i64::from(d.year()) * 12 + i64::from(u8::from(d.month()));
-    (index(to) - index(from) + 1).max(1)
 }
 
 enum Bind {
@@ -721,23 +687,28 @@ impl Store {
                             .filter(|t| *t <= at + Duration::days(1))
                             .unwrap_or(at);
                         let folded = fold_vi(&format!("{title_text} {summary}"));
+                        let link = e.link().unwrap_or_default();
+                        let dedup_key = e.dedup_key();
                         let inserted: Option<(i64,)> = sqlx::query_as(
                             "INSERT INTO news_entries (feed_id, site_id, unit_id, url, dedup_key, title, summary, \
-                             published_at, first_seen_at, folded) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
-                             ON CONFLICT (feed_id, dedup_key) DO NOTHING RETURNING id",
+                             published_at, first_seen_at, folded, canonical_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+                             ON CONFLICT DO NOTHING RETURNING id",
                         )
                         .bind(feed_id)
                         .bind(site_id)
                         .bind(unit_id)
-                        .bind(e.link().unwrap_or_default())
-                        .bind(e.dedup_key())
+                        .bind(&link)
+                        .bind(&dedup_key)
                         .bind(&title_text)
                         .bind(&summary)
                         .bind(published)
                         .bind(at)
                         .bind(&folded)
+                        .bind(entry_key(feed_id, &link, &dedup_key))
                         .fetch_optional(&mut *tx)
                         .await?;
+                        // Nothing inserted: this feed had it already, or another feed brought the
+                        // same story first (the copy stored first stays).
                         let Some((entry_id,)) = inserted else { continue };
                         added += 1;
                         for (topic_id, groups) in &topics {
@@ -765,6 +736,80 @@ impl Store {
                 Ok(added)
             }
         }
+    }
+
+    /// Gives every entry stored before migration 0008 its canonical key, folding each duplicate
+    /// into the copy stored first (the lowest id: what the poller keeps too, since it ignores a
+    /// story it has already). The copy folded away hands its topics to the one kept, under the
+    /// kept entry's date. Runs after the migrations, by batches; nothing to do is one index
+    /// probe. Returns how many entries were folded away.
+    pub(crate) async fn backfill_news_canonical_keys(&self) -> Result<u64> {
+        const BATCH: i64 = 500;
+        let mut folded = 0_u64;
+        loop {
+            let seen = on_pool!(self, pool => {
+                let mut tx = pool.begin().await?;
+                if matches!(self.backend, Backend::Postgres(_)) {
+                    // Two processes starting at once must not fold the same rows.
+                    sqlx::query("SELECT pg_advisory_xact_lock(7283008)").execute(&mut *tx).await?;
+                }
+                let rows: Vec<(i64, i64, String, String, OffsetDateTime)> = sqlx::query_as(
+                    "SELECT id, feed_id, url, dedup_key, published_at FROM news_entries \
+                     WHERE canonical_key IS NULL ORDER BY id LIMIT $1",
+                )
+                .bind(BATCH)
+                .fetch_all(&mut *tx)
+                .await?;
+                for (id, feed_id, url, dedup_key, published) in &rows {
+                    let key = entry_key(*feed_id, url, dedup_key);
+                    let holder: Option<(i64, OffsetDateTime)> =
+                        sqlx::query_as("SELECT id, published_at FROM news_entries WHERE canonical_key = $1")
+                            .bind(&key)
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                    // (kept, its date, folded away); None: the key is free.
+                    let fold = match holder {
+                        None => None,
+                        Some((h, h_published)) if h < *id => Some((h, h_published, *id)),
+                        // Stored later (by a poller that ran before this backfill): this one stays.
+                        Some((h, _)) => Some((*id, *published, h)),
+                    };
+                    if let Some((kept, kept_published, gone)) = fold {
+                        sqlx::query(
+                            "INSERT INTO news_entry_topics (topic_id, entry_id, published_at) \
+                             SELECT topic_id, $1, $2 FROM news_entry_topics WHERE entry_id = $3 ON CONFLICT DO NOTHING",
+                        )
+                        .bind(kept)
+                        .bind(kept_published)
+                        .bind(gone)
+                        .execute(&mut *tx)
+                        .await?;
+                        sqlx::query("DELETE FROM news_entry_topics WHERE entry_id = $1")
+                            .bind(gone)
+                            .execute(&mut *tx)
+                            .await?;
+                        sqlx::query("DELETE FROM news_entries WHERE id = $1")
+                            .bind(gone)
+                            .execute(&mut *tx)
+                            .await?;
+                        folded += 1;
+                    }
+                    if fold.is_none_or(|(kept, _, _)| kept == *id) {
+                        sqlx::query("UPDATE news_entries SET canonical_key = $1 WHERE id = $2")
+                            .bind(&key)
+                            .bind(*id)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                }
+                tx.commit().await?;
+                rows.len()
+            });
+            if (seen as i64) < BATCH {
+                break;
+            }
+        }
+        Ok(folded)
     }
 
     // -----------------------------------------------------------------------------------------
@@ -843,17 +888,14 @@ impl Store {
         );
         let fts_from = "news_fts JOIN news_entries e ON e.id = news_fts.rowid LEFT JOIN units u ON u.id = e.unit_id \
                         JOIN news_feeds f ON f.id = e.feed_id";
-        let mut rank = String::new();
         let mut probe = String::new();
         if searching {
             let expr = match_expression(&self.backend, &groups, &[]);
             if sqlite {
                 probe =
                     format!("EXISTS (SELECT 1 FROM news_fts WHERE news_fts MATCH ${next} AND news_fts.rowid = e.id)");
-                rank = "news_fts.rank".into();
             } else {
                 conditions.push(format!("e.search @@ to_tsquery('simple', ${next})"));
-                rank = format!("ts_rank(e.search, to_tsquery('simple', ${next})) DESC");
             }
             binds.push(Bind::Text(expr));
             next += 1;
@@ -883,55 +925,56 @@ impl Store {
         let (total,): (i64,) = on_pool!(self, pool => {
             bind_all!(sqlx::query_as::<_, (i64,)>(sqlx::AssertSqlSafe(count_sql.as_str())), &binds).fetch_one(pool).await?
         });
-        let relevance = filter.sort == NewsSort::Relevance && searching;
-        let order = if relevance && !(sqlite && by_topic) {
-            format!("{rank}, e.published_at DESC, e.id DESC")
-        } else if by_topic {
-            "t.published_at DESC, t.entry_id DESC".to_string()
+        let order = if by_topic {
+            "t.published_at DESC, t.entry_id DESC"
         } else {
-            "e.published_at DESC, e.id DESC".to_string()
+            "e.published_at DESC, e.id DESC"
         };
         let walk_from = "news_entries e INDEXED BY news_entries_published LEFT JOIN units u ON u.id = e.unit_id \
                          JOIN news_feeds f ON f.id = e.feed_id";
         let (list_from, list_where) = match (sqlite && searching, narrow || by_topic) {
             (false, _) => (plain_from.as_str(), base_where.as_str()),
-            // Within a topic SQLite lists newest first (its rank needs the full-text cursor).
-            (true, true) if by_topic => (plain_from.as_str(), member_where.as_str()),
-            // Best first needs every match's rank.
-            _ if relevance => (fts_from, fts_where.as_str()),
             (true, true) => (plain_from.as_str(), member_where.as_str()),
             // Many matches: walk the entries newest first, probing each; the first page is found
             // after a few rows. Few matches: take them from the index and sort them.
             (true, false) if total > WALK_THRESHOLD => (walk_from, probe_where.as_str()),
             (true, false) => (fts_from, fts_where.as_str()),
         };
-        let columns = "e.id, e.title, e.url, e.summary, e.published_at, e.site_id, e.unit_id, u.name AS unit_name, \
-                       CASE WHEN f.title = '' THEN f.url ELSE f.title END AS feed_title";
-        let list_sql = if relevance && !sqlite {
-            // Ranking every match of a common word reads every match's tsvector: PostgreSQL ranks
-            // the newest RANKED_CANDIDATES matches instead.
-            let newest = if by_topic {
-                "t.published_at DESC, t.entry_id DESC"
-            } else {
-                "e.published_at DESC, e.id DESC"
-            };
-            format!(
-                "SELECT id, title, url, summary, published_at, site_id, unit_id, unit_name, feed_title FROM \
-                 (SELECT {columns}, {} AS score FROM {list_from} WHERE {list_where} ORDER BY {newest} LIMIT {RANKED_CANDIDATES}) c \
-                 ORDER BY c.score DESC, c.published_at DESC, c.id DESC LIMIT ${next} OFFSET ${}",
-                rank.trim_end_matches(" DESC"),
-                next + 1
-            )
+        let columns = "e.id, e.title, e.url, e.summary, e.folded, e.published_at, e.site_id, e.unit_id, \
+                       u.name AS unit_name, CASE WHEN f.title = '' THEN f.url ELSE f.title END AS feed_title";
+        let list_sql = format!(
+            "SELECT {columns} FROM {list_from} WHERE {list_where} ORDER BY {order} LIMIT ${next} OFFSET ${}",
+            next + 1
+        );
+        let rows = if filter.sort == NewsSort::Relevance && searching {
+            // Best first: the newest RANKED_CANDIDATES matches are ranked by the one relevance
+            // rule (phrase proximity included), ties newest first; matches older than those
+            // follow newest first, so every match still has a page.
+            let mut ranked = self.news_rows(&list_sql, &binds, RANKED_CANDIDATES, 0).await?;
+            let query = fold_vi(filter.query.as_deref().unwrap_or_default());
+            let mut scored: Vec<(u32, ItemRow)> = ranked
+                .drain(..)
+                .map(|r| (relevance(&query, &fold_vi(&r.title), &r.folded), r))
+                .collect();
+            // Stable: equal scores keep the newest-first order they came in.
+            scored.sort_by(|a, b| b.0.cmp(&a.0));
+            let ranked_len = scored.len() as i64;
+            let (offset, end) = (paging.offset(), paging.offset() + paging.limit());
+            let mut page: Vec<ItemRow> = scored
+                .into_iter()
+                .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+                .take(usize::try_from(paging.limit()).unwrap_or(0))
+                .map(|(_, r)| r)
+                .collect();
+            if end > ranked_len && ranked_len == RANKED_CANDIDATES {
+                let from = offset.max(ranked_len);
+                page.extend(self.news_rows(&list_sql, &binds, end - from, from).await?);
+            }
+            page
         } else {
-            format!(
-                "SELECT {columns} FROM {list_from} WHERE {list_where} ORDER BY {order} LIMIT ${next} OFFSET ${}",
-                next + 1
-            )
+            self.news_rows(&list_sql, &binds, paging.limit(), paging.offset())
+                .await?
         };
-        let rows: Vec<ItemRow> = on_pool!(self, pool => {
-            let list = bind_all!(sqlx::query_as::<_, ItemRow>(sqlx::AssertSqlSafe(list_sql.as_str())), &binds);
-            list.bind(paging.limit()).bind(paging.offset()).fetch_all(pool).await?
-        });
         let mut highlight = groups.clone();
         highlight.extend(topic_groups);
         Ok((
@@ -958,6 +1001,14 @@ impl Store {
                 .collect(),
             total,
         ))
+    }
+
+    /// The rows of a search's list query (its last two parameters are LIMIT and OFFSET).
+    async fn news_rows(&self, sql: &str, binds: &[Bind], limit: i64, offset: i64) -> Result<Vec<ItemRow>> {
+        Ok(on_pool!(self, pool => {
+            let list = bind_all!(sqlx::query_as::<_, ItemRow>(sqlx::AssertSqlSafe(sql)), binds);
+            list.bind(limit).bind(offset).fetch_all(pool).await?
+        }))
     }
 
     /// The baseline the benchmark compares search with: the same work (count, then the newest
@@ -1148,34 +1199,37 @@ impl Store {
     // -----------------------------------------------------------------------------------------
     // Publishing activity.
 
-    /// Sites of units inside `roots` with what their feeds published in [from, to]: the sites
-    /// that publish least first (so an office sees the unused ones), paginated.
-    pub async fn news_site_activity(
+    /// Units inside `roots` that have active registered websites, with what those sites
+    /// published in [from, to] (Vietnam days): the units that publish least first (so an office
+    /// sees the unused sites), paginated. The one query behind every posts-per-month figure.
+    pub async fn news_unit_activity(
         &self,
         roots: &[i64],
         from: Date,
         to: Date,
         paging: Paging,
-    ) -> Result<(Vec<SiteActivity>, i64)> {
+    ) -> Result<(Vec<UnitActivity>, i64)> {
         let ranges = self.subtree_ranges(roots).await?;
         let (count_scope, _) = range_condition("u.path", &ranges, 1);
         let (scope, binds) = range_condition("u.path", &ranges, 3);
         let n = 2 + binds.len();
-        let count_sql =
-            format!("SELECT COUNT(*) FROM sites s JOIN units u ON u.id = s.unit_id WHERE s.active AND {count_scope}");
+        let has_site = "EXISTS (SELECT 1 FROM sites s WHERE s.unit_id = u.id AND s.active)";
+        let count_sql = format!("SELECT COUNT(*) FROM units u WHERE {has_site} AND {count_scope}");
         let list_sql = format!(
-            "SELECT s.id, s.url, s.unit_id, u.name, \
-             (SELECT COUNT(*) FROM news_feeds f WHERE f.site_id = s.id) AS feeds, \
-             (SELECT COUNT(*) FROM news_entries e WHERE e.site_id = s.id AND e.published_at >= $1 AND e.published_at < $2) AS entries, \
-             (SELECT MAX(e.published_at) FROM news_entries e WHERE e.site_id = s.id) AS last_published \
-             FROM sites s JOIN units u ON u.id = s.unit_id WHERE s.active AND {scope} \
-             ORDER BY entries, u.name, s.id LIMIT ${} OFFSET ${}",
+            "SELECT u.id, u.name, \
+             (SELECT COUNT(*) FROM news_feeds f JOIN sites s ON s.id = f.site_id WHERE s.unit_id = u.id AND s.active) AS feeds, \
+             (SELECT COUNT(*) FROM news_entries e JOIN sites s ON s.id = e.site_id \
+              WHERE s.unit_id = u.id AND s.active AND e.published_at >= $1 AND e.published_at < $2) AS entries, \
+             (SELECT MAX(e.published_at) FROM news_entries e JOIN sites s ON s.id = e.site_id \
+              WHERE s.unit_id = u.id AND s.active) AS last_published \
+             FROM units u WHERE {has_site} AND {scope} \
+             ORDER BY entries, u.name, u.id LIMIT ${} OFFSET ${}",
             n + 1,
             n + 2
         );
         let start = day_start(from);
         let end = day_start(to.next_day().unwrap_or(to));
-        type Row = (i64, String, i64, String, i64, i64, Option<OffsetDateTime>);
+        type Row = (i64, String, i64, i64, Option<OffsetDateTime>);
         let (rows, total): (Vec<Row>, i64) = on_pool!(self, pool => {
             let mut count = sqlx::query_as::<_, (i64,)>(sqlx::AssertSqlSafe(count_sql.as_str()));
             let mut list = sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(list_sql.as_str())).bind(start).bind(end);
@@ -1186,40 +1240,37 @@ impl Store {
             let (total,) = count.fetch_one(pool).await?;
             (list.bind(paging.limit()).bind(paging.offset()).fetch_all(pool).await?, total)
         });
-        let months = months_between(from, to) as f64;
+        let mut urls: std::collections::HashMap<i64, Vec<String>> = std::collections::HashMap::new();
+        if !rows.is_empty() {
+            let list: Vec<String> = (1..=rows.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT unit_id, url FROM sites WHERE active AND unit_id IN ({}) ORDER BY unit_id, id",
+                list.join(", ")
+            );
+            let sites: Vec<(i64, String)> = on_pool!(self, pool => {
+                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));
+                for r in &rows {
+                    q = q.bind(r.0);
+                }
+                q.fetch_all(pool).await?
+            });
+            for (unit, url) in sites {
+                urls.entry(unit).or_default().push(url);
+            }
+        }
         Ok((
             rows.into_iter()
-                .map(
-                    |(site_id, url, unit_id, unit_name, feeds, entries, last)| SiteActivity {
-                        site_id,
-                        url,
-                        unit_id,
-                        unit_name,
-                        feeds,
-                        entries,
-                        last_published_at: last,
-                        per_month: entries as f64 / months,
-                    },
-                )
+                .map(|(unit_id, unit_name, feeds, entries, last)| UnitActivity {
+                    site_urls: urls.remove(&unit_id).unwrap_or_default(),
+                    unit_id,
+                    unit_name,
+                    feeds,
+                    entries,
+                    last_published_at: last,
+                })
                 .collect(),
             total,
         ))
-    }
-
-    /// Average entries per month over [from, to] across the unit's own sites; None when the unit
-    /// has no feed. Pre-fills the yearly report's indicator `s4_2_posts_per_month`.
-    pub async fn unit_posts_per_month(&self, unit_id: i64, from: time::Date, to: time::Date) -> Result<Option<f64>> {
-        let (feeds,): (i64,) = on_pool!(self, pool => sqlx::query_as(
-            "SELECT COUNT(*) FROM news_feeds WHERE unit_id = $1 AND site_id IS NOT NULL",
-        ).bind(unit_id).fetch_one(pool).await?);
-        if feeds == 0 {
-            return Ok(None);
-        }
-        let (entries,): (i64,) = on_pool!(self, pool => sqlx::query_as(
-            "SELECT COUNT(*) FROM news_entries WHERE unit_id = $1 AND site_id IS NOT NULL \
-             AND published_at >= $2 AND published_at < $3",
-        ).bind(unit_id).bind(day_start(from)).bind(day_start(to.next_day().unwrap_or(to))).fetch_one(pool).await?);
-        Ok(Some(entries as f64 / months_between(from, to) as f64))
     }
 
     /// Entries per calendar month (Vietnam time) of one site over [from, to]: (year, month, count).
@@ -1321,23 +1372,6 @@ mod tests {
     }
 
     #[test]
-    fn queries_become_tokens_and_phrases() {
-        assert_eq!(
-            query_groups("Đào tạo"),
-            vec![vec!["dao".to_string()], vec!["tao".to_string()]]
-        );
-        assert_eq!(
-            query_groups("\"Đào  TẠO\" x'; DROP"),
-            vec![
-                vec!["dao".to_string(), "tao".to_string()],
-                vec!["x".to_string()],
-                vec!["drop".to_string()]
-            ]
-        );
-        assert!(query_groups("\" * ( ) -").is_empty());
-    }
-
-    #[test]
     fn snippets_and_summaries() {
         let s = snippet(
             "Trường tổ chức buổi tập huấn Đào tạo kỹ năng số cho giáo viên",
@@ -1350,7 +1384,7 @@ mod tests {
             "Chào mừng & vui"
         );
         assert_eq!(
-            months_between(
+            lanhmang_domain::news::months_between(
                 Date::from_calendar_date(2026, time::Month::January, 15).unwrap(),
                 Date::from_calendar_date(2026, time::Month::December, 1).unwrap()
             ),
@@ -1468,6 +1502,291 @@ mod tests {
         }
     }
 
+    both_backends!(one_story_is_stored_once_across_feeds_on_every_backend);
+    /// The same story reached through two feeds of a site, or the same address (give or take
+    /// its scheme, tracking parameters, fragment, trailing slash) from a press feed, is stored
+    /// once: the copy stored first stays (issue 10).
+    async fn one_story_is_stored_once_across_feeds_on_every_backend(backend: &'static str) {
+        {
+            let (db, store) = TestDb::store(backend).await.unwrap();
+            let ctx = AuditContext::system("test");
+            let office = store
+                .create_unit(&ctx, None, &fields("P", "Phòng GD&ĐT", "phong", ""))
+                .await
+                .unwrap();
+            let school = store
+                .create_unit(&ctx, Some(office.id), &fields("A", "Trường Tiểu học A", "truong", "th"))
+                .await
+                .unwrap();
+            let site_a = site(&store, school.id, "https://a.edu.vn/").await;
+            let found = vec!["https://a.edu.vn/rss".to_string(), "https://a.edu.vn/atom".to_string()];
+            assert_eq!(store.discover_site_feeds(site_a, &found).await.unwrap(), 2);
+            let press = store
+                .add_press_feed(&ctx, office.id, "https://bao.vn/rss", "Báo")
+                .await
+                .unwrap();
+            let feeds = store.due_news_feeds(10).await.unwrap();
+            let rss = feeds
+                .iter()
+                .find(|f| f.url.ends_with("/rss") && f.site_id.is_some())
+                .unwrap()
+                .id;
+            let atom = feeds.iter().find(|f| f.url.ends_with("/atom")).unwrap().id;
+            let story = "Trao học bổng cho học sinh vượt khó";
+            assert_eq!(
+                store
+                    .record_news_poll(rss, &fetched(vec![entry(story, "https://a.edu.vn/tin/1", 2)]))
+                    .await
+                    .unwrap(),
+                1,
+                "{backend}"
+            );
+            let again = vec![
+                entry(story, "http://A.edu.vn/tin/1/?utm_source=atom&utm_medium=feed#top", 2),
+                entry("Hội khỏe Phù Đổng", "https://a.edu.vn/tin/2", 1),
+            ];
+            assert_eq!(
+                store.record_news_poll(atom, &fetched(again)).await.unwrap(),
+                1,
+                "{backend}: only the new story"
+            );
+            assert_eq!(
+                store
+                    .record_news_poll(
+                        press.id,
+                        &fetched(vec![entry(story, "https://a.edu.vn/tin/1?fbclid=IwAR1&zarsrc=30", 0)])
+                    )
+                    .await
+                    .unwrap(),
+                0,
+                "{backend}: the press copy of a school's story"
+            );
+            let all = NewsFilter {
+                roots: vec![office.id],
+                ..Default::default()
+            };
+            let (items, total) = store.search_news(&all, Paging::default()).await.unwrap();
+            assert_eq!(total, 2, "{backend}");
+            let kept = items.iter().find(|i| i.title == story).unwrap();
+            assert_eq!(
+                (kept.url.as_str(), kept.site_id),
+                ("https://a.edu.vn/tin/1", Some(site_a)),
+                "{backend}: the copy stored first"
+            );
+            // Entries without a link are only the same within their own feed.
+            let when = now() - Duration::days(3);
+            let no_link = |title: &str| NewEntry {
+                title: title.into(),
+                url: None,
+                summary: String::new(),
+                published_at: Some(when),
+            };
+            assert_eq!(
+                store
+                    .record_news_poll(rss, &fetched(vec![no_link("Thông báo")]))
+                    .await
+                    .unwrap(),
+                1
+            );
+            assert_eq!(
+                store
+                    .record_news_poll(atom, &fetched(vec![no_link("Thông báo")]))
+                    .await
+                    .unwrap(),
+                1
+            );
+            assert_eq!(
+                store
+                    .record_news_poll(atom, &fetched(vec![no_link("Thông báo")]))
+                    .await
+                    .unwrap(),
+                0
+            );
+            db.cleanup().await;
+        }
+    }
+
+    /// An entry as a version before migration 0008 stored it: no canonical key.
+    async fn raw_entry(store: &Store, feed: i64, url: &str, title: &str, published: OffsetDateTime) -> i64 {
+        on_pool!(store, pool => {
+            let (id,): (i64,) = sqlx::query_as(
+                "INSERT INTO news_entries (feed_id, url, dedup_key, title, summary, published_at, first_seen_at, folded) \
+                 VALUES ($1, $2, $3, $4, '', $5, $5, $6) RETURNING id",
+            )
+            .bind(feed).bind(url).bind(format!("u:{url}")).bind(title).bind(published).bind(fold_vi(title))
+            .fetch_one(pool).await.unwrap();
+            id
+        })
+    }
+
+    async fn member(store: &Store, topic: i64, entry: i64, published: OffsetDateTime) {
+        on_pool!(store, pool => {
+            sqlx::query("INSERT INTO news_entry_topics (topic_id, entry_id, published_at) VALUES ($1, $2, $3)")
+                .bind(topic).bind(entry).bind(published).execute(pool).await.unwrap();
+        });
+    }
+
+    both_backends!(duplicates_stored_before_the_key_are_folded_on_every_backend);
+    /// Entries stored before migration 0008 get their canonical key afterwards; a duplicate is
+    /// folded into the copy stored first, which takes over its topics under its own date.
+    async fn duplicates_stored_before_the_key_are_folded_on_every_backend(backend: &'static str) {
+        {
+            let (db, store) = TestDb::store(backend).await.unwrap();
+            let ctx = AuditContext::system("test");
+            let office = store
+                .create_unit(&ctx, None, &fields("P", "Phòng GD&ĐT", "phong", ""))
+                .await
+                .unwrap();
+            let one = store
+                .add_press_feed(&ctx, office.id, "https://bao.vn/rss", "Báo")
+                .await
+                .unwrap();
+            let two = store
+                .add_press_feed(&ctx, office.id, "https://bao.vn/atom", "Báo")
+                .await
+                .unwrap();
+            let topics = store.news_topics(&[]).await.unwrap();
+            let (t1, t2) = (topics[0].id, topics[1].id);
+            let early = now() - Duration::days(5);
+            let late = now() - Duration::days(1);
+            let first = raw_entry(&store, one.id, "https://bao.vn/tin/1", "Tin một", late).await;
+            let copy = raw_entry(&store, two.id, "http://bao.vn/tin/1/?utm_source=x", "Tin một", early).await;
+            let other = raw_entry(&store, one.id, "https://bao.vn/tin/2", "Tin hai", late).await;
+            member(&store, t1, first, late).await;
+            member(&store, t1, copy, early).await;
+            member(&store, t2, copy, early).await;
+
+            assert_eq!(store.backfill_news_canonical_keys().await.unwrap(), 1, "{backend}");
+            assert_eq!(
+                store.backfill_news_canonical_keys().await.unwrap(),
+                0,
+                "{backend}: once"
+            );
+            let ids: Vec<(i64, Option<String>)> = on_pool!(store, pool => sqlx::query_as(
+                "SELECT id, canonical_key FROM news_entries ORDER BY id",
+            ).fetch_all(pool).await.unwrap());
+            assert_eq!(
+                ids,
+                vec![
+                    (first, Some("//bao.vn/tin/1".to_string())),
+                    (other, Some("//bao.vn/tin/2".to_string()))
+                ],
+                "{backend}"
+            );
+            let memberships: Vec<(i64, i64, OffsetDateTime)> = on_pool!(store, pool => sqlx::query_as(
+                "SELECT topic_id, entry_id, published_at FROM news_entry_topics ORDER BY topic_id",
+            ).fetch_all(pool).await.unwrap());
+            assert_eq!(
+                memberships,
+                vec![(t1, first, late), (t2, first, late)],
+                "{backend}: the topics follow the copy kept, under its date"
+            );
+            let by_t2 = NewsFilter {
+                roots: vec![office.id],
+                topic_id: Some(t2),
+                ..Default::default()
+            };
+            assert_eq!(
+                store.search_news(&by_t2, Paging::default()).await.unwrap().1,
+                1,
+                "{backend}"
+            );
+            // The poller then ignores the story in either feed.
+            assert_eq!(
+                store
+                    .record_news_poll(two.id, &fetched(vec![entry("Tin một", "https://bao.vn/tin/1#a", 5)]))
+                    .await
+                    .unwrap(),
+                0,
+                "{backend}"
+            );
+
+            // A copy stored later by a poller (it has its key) yields to an older row without one.
+            let newer = store
+                .record_news_poll(two.id, &fetched(vec![entry("Tin ba", "https://bao.vn/tin/3", 1)]))
+                .await
+                .unwrap();
+            assert_eq!(newer, 1);
+            store
+                .execute_raw_for_tests(&format!(
+                    "UPDATE news_entries SET canonical_key = NULL, url = 'https://bao.vn/tin/3/' WHERE id = {other}"
+                ))
+                .await
+                .unwrap();
+            assert_eq!(store.backfill_news_canonical_keys().await.unwrap(), 1, "{backend}");
+            let left: Vec<(i64, String)> = on_pool!(store, pool => sqlx::query_as(
+                "SELECT id, canonical_key FROM news_entries ORDER BY id",
+            ).fetch_all(pool).await.unwrap());
+            assert_eq!(
+                left,
+                vec![
+                    (first, "//bao.vn/tin/1".to_string()),
+                    (other, "//bao.vn/tin/3".to_string())
+                ],
+                "{backend}"
+            );
+            db.cleanup().await;
+        }
+    }
+
+    both_backends!(a_query_ranks_adjacent_words_first_on_every_backend);
+    /// Best first is the one relevance rule on both backends: "hoc bong" lists the scholarship
+    /// above newer football news, and pages past the ranked candidates still list every match.
+    async fn a_query_ranks_adjacent_words_first_on_every_backend(backend: &'static str) {
+        {
+            let (db, store) = TestDb::store(backend).await.unwrap();
+            let ctx = AuditContext::system("test");
+            let office = store
+                .create_unit(&ctx, None, &fields("P", "Phòng GD&ĐT", "phong", ""))
+                .await
+                .unwrap();
+            let feed = store
+                .add_press_feed(&ctx, office.id, "https://bao.vn/rss", "Báo")
+                .await
+                .unwrap();
+            let entries = vec![
+                entry("Học sinh khối 5 giao lưu bóng đá", "https://bao.vn/1", 1),
+                entry("Trao học bổng cho học sinh vượt khó", "https://bao.vn/2", 9),
+                entry("Giải bóng đá học sinh tiểu học", "https://bao.vn/3", 2),
+                entry("Ngày hội đọc sách", "https://bao.vn/4", 0),
+            ];
+            store.record_news_poll(feed.id, &fetched(entries)).await.unwrap();
+            let filter = |sort| NewsFilter {
+                roots: vec![office.id],
+                query: Some("hoc bong".into()),
+                sort,
+                ..Default::default()
+            };
+            let (best, total) = store
+                .search_news(&filter(NewsSort::Relevance), Paging::default())
+                .await
+                .unwrap();
+            assert_eq!(total, 3, "{backend}");
+            assert_eq!(best[0].url, "https://bao.vn/2", "{backend}: {best:?}");
+            let (newest, _) = store
+                .search_news(&filter(NewsSort::Newest), Paging::default())
+                .await
+                .unwrap();
+            assert_eq!(newest[0].url, "https://bao.vn/1", "{backend}");
+            // Paging through best first covers every match once.
+            let mut seen = Vec::new();
+            for page in 1..=3 {
+                let (items, _) = store
+                    .search_news(&filter(NewsSort::Relevance), Paging { page, per_page: 1 })
+                    .await
+                    .unwrap();
+                seen.extend(items.into_iter().map(|i| i.url));
+            }
+            seen.sort();
+            assert_eq!(
+                seen,
+                vec!["https://bao.vn/1", "https://bao.vn/2", "https://bao.vn/3"],
+                "{backend}"
+            );
+            db.cleanup().await;
+        }
+    }
+
     both_backends!(every_plan_agrees_with_a_scan_on_every_backend);
     /// Many matches take SQLite's other plans (the date walk, the scope walk): the same
     /// entries, newest first, as a scan finds.
@@ -1560,14 +1879,6 @@ mod tests {
                 .discover_site_feeds(site_b, &["https://b.edu.vn/rss".to_string()])
                 .await
                 .unwrap();
-            assert_eq!(
-                store
-                    .unit_posts_per_month(office.id, now().date(), now().date())
-                    .await
-                    .unwrap(),
-                None
-            );
-
             // Press feeds: bad input writes nothing; a duplicate is refused.
             assert!(matches!(
                 store.add_press_feed(&ctx, office.id, "javascript:alert(1)", "").await,
@@ -1793,25 +2104,22 @@ mod tests {
             let today = now().date();
             let year_ago = today - Duration::days(360);
             let (rows, total) = store
-                .news_site_activity(&[office.id], year_ago, today, Paging::default())
+                .news_unit_activity(&[office.id], year_ago, today, Paging::default())
                 .await
                 .unwrap();
             assert_eq!(total, 2, "{backend}");
             assert_eq!(
-                (rows[0].site_id, rows[0].entries),
-                (site_b, 1),
+                (rows[0].unit_id, rows[0].entries, rows[0].feeds),
+                (b.id, 1, 1),
                 "{backend}: least active first"
             );
-            assert_eq!(rows[1].entries, 2);
-            let per_month = store
-                .unit_posts_per_month(a.id, year_ago, today)
+            assert_eq!(rows[0].site_urls, vec!["https://b.edu.vn/".to_string()], "{backend}");
+            assert_eq!((rows[1].unit_id, rows[1].entries), (a.id, 2), "{backend}");
+            let (only_a, _) = store
+                .news_unit_activity(&[a.id], today, today, Paging::default())
                 .await
-                .unwrap()
                 .unwrap();
-            assert!(
-                (per_month - 2.0 / months_between(year_ago, today) as f64).abs() < 1e-9,
-                "{backend}"
-            );
+            assert_eq!((only_a.len(), only_a[0].entries), (1, 0), "{backend}: the window");
             assert!(
                 !store
                     .site_posts_by_month(site_a, year_ago, today)

@@ -220,19 +220,20 @@ impl Store {
                 let mut tx = pool.begin().await?;
                 let mut sql = String::from(
                     "INSERT INTO news_entries (feed_id, site_id, unit_id, url, dedup_key, title, summary, published_at, \
-                     first_seen_at, folded) VALUES ",
+                     first_seen_at, folded, canonical_key) VALUES ",
                 );
                 let placeholders: Vec<String> = (0..rows.len())
                     .map(|i| {
-                        let b = 2 + 8 * i;
-                        format!("(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, $1, ${})", b, b + 1, b + 2, b + 3, b + 3, b + 4, b + 5, b + 6, b + 7)
+                        let b = 2 + 9 * i;
+                        format!("(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, $1, ${}, ${})", b, b + 1, b + 2, b + 3, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8)
                     })
                     .collect();
                 sql.push_str(&placeholders.join(", "));
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(at);
                 for (feed, site, unit, url, title, summary, published) in &rows {
                     let folded = fold_vi(&format!("{title} {summary}"));
-                    q = q.bind(*feed).bind(*site).bind(*unit).bind(url.clone()).bind(title.clone()).bind(summary.clone()).bind(*published).bind(folded);
+                    q = q.bind(*feed).bind(*site).bind(*unit).bind(url.clone()).bind(title.clone()).bind(summary.clone()).bind(*published).bind(folded)
+                        .bind(lanhmang_domain::news::canonical_url(url).unwrap_or_else(|| url.clone()));
                 }
                 q.execute(&mut *tx).await?;
                 tx.commit().await?;

@@ -14,6 +14,7 @@ mod dashboard;
 mod hostile_files;
 mod mail;
 mod news;
+mod news_clean;
 mod people_admin;
 mod plain_http_grade;
 mod plans_pages;

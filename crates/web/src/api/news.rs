@@ -24,7 +24,8 @@ pub struct NewsQuery {
     per_page: Option<String>,
 }
 
-/// Entries matching the filters, newest first (or best first with `sort=relevance`). A unit,
+/// Entries matching the filters: best first when a query is given (unless `sort=newest`),
+/// newest first otherwise. A unit,
 /// site or topic outside the caller's scope answers 404; malformed values 422.
 pub async fn list(
     State(state): State<AppState>,
@@ -74,7 +75,7 @@ pub fn document(doc: &mut Value, paging: &Value, error: &Value) {
         json!({"name": "from", "in": "query", "description": "Từ ngày (giờ Việt Nam)", "schema": {"type": "string", "format": "date"}}),
         json!({"name": "to", "in": "query", "description": "Đến hết ngày (giờ Việt Nam)", "schema": {"type": "string", "format": "date"}}),
         json!({"name": "topic", "in": "query", "description": "Mã chủ đề: tin có ít nhất một từ khóa của chủ đề", "schema": {"type": "integer"}}),
-        json!({"name": "sort", "in": "query", "schema": {"type": "string", "enum": ["newest", "relevance"], "default": "newest"}}),
+        json!({"name": "sort", "in": "query", "description": "Mặc định: phù hợp nhất trước khi có q (các từ đứng liền nhau đúng thứ tự được xếp trên; xếp hạng 1 000 tin khớp mới nhất, các tin cũ hơn theo sau, mới nhất trước), mới nhất trước khi không có q", "schema": {"type": "string", "enum": ["newest", "relevance"]}}),
     ]);
     doc["components"]["schemas"]["NewsItem"] = json!({"type": "object",
         "required": ["id", "title", "url", "published_at", "site_id", "unit_id", "unit_name", "feed_title", "snippet"],
@@ -89,7 +90,7 @@ pub fn document(doc: &mut Value, paging: &Value, error: &Value) {
         "total": {"type": "integer", "description": "Số tin khớp, đếm tới 10 000; giá trị 10 001 nghĩa là «hơn 10 000»"},
         "page": {"type": "integer"}, "per_page": {"type": "integer"}}});
     doc["paths"]["/api/v1/news"] = json!({"get": {
-        "summary": "Tìm tin tức ngành (trang web của các đơn vị trong phạm vi và báo chí), mới nhất trước",
+        "summary": "Tìm tin tức ngành (trang web của các đơn vị trong phạm vi và báo chí): phù hợp nhất trước khi có từ cần tìm, nếu không thì mới nhất trước; mỗi bài chỉ một lần dù đến từ nhiều nguồn tin",
         "parameters": params,
         "responses": {"200": {"description": "Danh sách", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewsList"}}}},
             "401": error, "403": error, "404": error, "422": error}}});

@@ -6,6 +6,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use lanhmang_app::news::{self as service, RawNewsFilter};
+use lanhmang_domain::news::highlight;
 use lanhmang_domain::report::vietnam_date;
 use lanhmang_store::news::{NewsItem, NewsSort};
 use serde::Deserialize;
@@ -59,32 +60,37 @@ pub struct SearchQuery {
     tb: Option<String>,
 }
 
+/// One card of the list. `title_html` and `snippet_html` are escaped HTML with the matched words
+/// in `<mark>` (`lanhmang_domain::news::highlight`).
 pub struct EntryRow {
-    pub title: String,
+    pub title_html: String,
     pub url: String,
+    /// The site or press feed the entry came from.
     pub source: String,
+    /// The unit whose site it is (empty for the press).
+    pub unit: String,
     pub date: String,
-    pub snippet: String,
+    pub snippet_html: String,
 }
 
 impl EntryRow {
-    fn from_item(i: &NewsItem) -> EntryRow {
-        let source = if i.unit_name.is_empty() || i.site_id.is_none() {
-            i.feed_title.clone()
-        } else {
-            format!("{} · {}", i.unit_name, i.feed_title)
-        };
+    fn from_item(i: &NewsItem, marks: &[Vec<String>]) -> EntryRow {
         EntryRow {
-            title: i.title.clone(),
+            title_html: highlight(&i.title, marks),
             // Only web links are shown as links (a feed could carry anything).
             url: if i.url.starts_with("http://") || i.url.starts_with("https://") {
                 i.url.clone()
             } else {
                 String::new()
             },
-            source,
+            source: i.feed_title.clone(),
+            unit: if i.site_id.is_some() {
+                i.unit_name.clone()
+            } else {
+                String::new()
+            },
             date: date_time(i.published_at),
-            snippet: i.snippet.clone(),
+            snippet_html: highlight(&i.snippet, marks),
         }
     }
 }
@@ -103,8 +109,9 @@ struct SearchPage {
     problems: Vec<String>,
     rows: Vec<EntryRow>,
     pager: Pager,
-    /// "1.234" or "hơn 10.000".
+    /// "1234" or "hơn 10.000".
     total_text: String,
+    /// A query or a filter narrows the list: the count reads "Tìm thấy N tin".
     filtered: bool,
     can_manage: bool,
 }
@@ -114,7 +121,12 @@ pub async fn search(
     identity: Identity,
     Query(q): Query<SearchQuery>,
 ) -> Result<Response, AppError> {
-    let paging = super::paging(&q.page, &q.per_page)?;
+    // Twenty cards a page unless asked otherwise: fifty made an 18,000 px page on a phone.
+    let per_page = match q.per_page.as_deref().map(str::trim) {
+        None | Some("") => Some(lanhmang_domain::news::PER_PAGE.to_string()),
+        Some(v) => Some(v.to_string()),
+    };
+    let paging = super::paging(&q.page, &per_page)?;
     let raw = RawNewsFilter {
         q: Some(q.q.clone()),
         unit_id: Some(q.don_vi.clone()),
@@ -128,9 +140,12 @@ pub async fn search(
         Ok(f) => (Some(f), Vec::new()),
         Err(p) => (None, p.iter().map(|p| p.message().to_string()).collect()),
     };
-    let (items, total) = match &filter {
-        Some(f) => service::search(&state.app, f, paging).await?,
-        None => (Vec::new(), 0),
+    let (items, total, marks) = match &filter {
+        Some(f) => {
+            let (items, total) = service::search(&state.app, f, paging).await?;
+            (items, total, service::matched_words(&state.app, f).await?)
+        }
+        None => (Vec::new(), 0, Vec::new()),
     };
     let (units, unit_total) = service::units_in_view(&state.app, &identity).await?;
     let chosen_unit = filter.as_ref().and_then(|f| f.unit_id);
@@ -176,7 +191,7 @@ pub async fn search(
         to: q.den.trim().to_string(),
         site: q.trang_web.trim().to_string(),
         relevance: filter.as_ref().is_some_and(|f| f.sort == NewsSort::Relevance),
-        rows: items.iter().map(EntryRow::from_item).collect(),
+        rows: items.iter().map(|i| EntryRow::from_item(i, &marks)).collect(),
         pager: Pager::new("/tin-tuc", &params, paging, total),
         total_text: if total > lanhmang_store::news::COUNT_CAP {
             "hơn 10.000".to_string()
@@ -499,10 +514,11 @@ pub async fn add_feed(
 // Publishing activity.
 
 pub struct ActivityRow {
-    pub url: String,
     pub unit_name: String,
+    pub urls: Vec<String>,
     pub feeds: i64,
     pub entries: i64,
+    /// "2,5", or "—" when the sites have no feed.
     pub per_month: String,
     pub last: String,
     pub idle: bool,
@@ -524,22 +540,26 @@ pub async fn activity(
 ) -> Result<Response, AppError> {
     let paging = super::paging(&q.page, &q.per_page)?;
     let today = vietnam_date(lanhmang_store::now());
-    let ((from, today), sites, total) = service::site_activity(&state.app, &identity, today, paging).await?;
-    let rows = sites
-        .iter()
-        .map(|s| ActivityRow {
-            url: s.url.clone(),
-            unit_name: s.unit_name.clone(),
-            feeds: s.feeds,
-            entries: s.entries,
-            per_month: format!("{:.1}", s.per_month).replace('.', ","),
-            last: s.last_published_at.map(date_time).unwrap_or_else(|| "—".into()),
-            idle: s.entries == 0,
+    let ((from, to), units, total) = service::unit_activity(&state.app, &identity, today, paging).await?;
+    let rows = units
+        .into_iter()
+        .map(|r| ActivityRow {
+            per_month: r.per_month.map(|p| p.text()).unwrap_or_else(|| "—".into()),
+            last: r
+                .activity
+                .last_published_at
+                .map(date_time)
+                .unwrap_or_else(|| "—".into()),
+            idle: r.activity.entries == 0,
+            unit_name: r.activity.unit_name,
+            urls: r.activity.site_urls,
+            feeds: r.activity.feeds,
+            entries: r.activity.entries,
         })
         .collect();
     render(&ActivityPage {
         layout: layout("Hoạt động đăng tin", &identity, None),
-        period: format!("{} – {}", day(from), day(today)),
+        period: format!("{} – {}", day(from), day(to)),
         rows,
         pager: Pager::new(
             "/tin-tuc/hoat-dong",
