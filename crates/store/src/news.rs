@@ -8,6 +8,11 @@
 //! (`to_tsvector('simple', folded)`, GIN). The query is folded by the same function and reduced
 //! to plain tokens (letters and digits), so nothing the user types reaches the match syntax:
 //! words are ANDed, text in double quotes is a phrase, and a topic adds "any of its keywords".
+//! The databases only filter: best first is ordered in Rust by
+//! `lanhmang_domain::news::relevance`, the same on both backends.
+//!
+//! One story is one entry: `canonical_key` (unique) is the canonical address of its link, so a
+//! story that a second feed brings is not stored again.
 //!
 //! Topics with `unit_id` NULL are the defaults every office sees (seeded by migration 0004);
 //! an office adds its own.
