@@ -1,7 +1,9 @@
 //! The activity log: who may log for which school, and what a logged activity must satisfy —
 //! the same for the form and the API.
 
-use lanhmang_domain::activity::{ActivityFields, ActivityInput, EvidenceError, parse_evidence_link, sniff_evidence};
+use lanhmang_domain::activity::{
+    ActivityFields, ActivityInput, EvidenceError, PupilBand, bands_for, parse_evidence_link, sniff_evidence,
+};
 use lanhmang_domain::plan::PlanStatus;
 use lanhmang_domain::{Action, Target, UnitKind, UnitStatus};
 use lanhmang_store::Unit;
@@ -56,6 +58,12 @@ pub async fn school_for_logging(app: &App, actor: &Actor, unit_id: i64) -> Resul
     Ok(unit)
 }
 
+/// The pupil bands a school counts in (a primary school has no grade 6–9): what the form
+/// offers, and what `check` accepts.
+pub fn pupil_bands(unit: &Unit) -> Vec<PupilBand> {
+    bands_for(unit.school_level)
+}
+
 /// What a checked submission stores.
 pub struct Checked {
     pub fields: ActivityFields,
@@ -76,6 +84,9 @@ pub async fn check(
     let mut problems = Vec::new();
     let fields = match input.parse(&plan.content, plan.school_year) {
         Ok(f) => {
+            for (field, e) in f.audience.check_bands(unit.school_level) {
+                problems.push(Problem::at(field, e.to_string()));
+            }
             if let Err(e) = f.audience.check_school_size(app.store.school_size(unit.id).await?) {
                 problems.push(Problem::at("audience", e.to_string()));
             }

@@ -6,6 +6,7 @@ use time::Date;
 use crate::plan::{PlanContent, parse_date, school_year_bounds};
 use crate::school_year::SchoolYear;
 use crate::text::clean_line;
+use crate::unit::SchoolLevel;
 
 /// The kinds of activity the plan asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -117,6 +118,68 @@ impl Audience {
     }
 }
 
+/// A band of grades in which pupils are counted: primary grades 1–2 and 3–5, lower secondary
+/// grades 6–7 and 8–9.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PupilBand {
+    G1To2,
+    G3To5,
+    G6To7,
+    G8To9,
+}
+
+impl PupilBand {
+    pub const ALL: [PupilBand; 4] = [PupilBand::G1To2, PupilBand::G3To5, PupilBand::G6To7, PupilBand::G8To9];
+
+    /// The band's name in [`AUDIENCE_FIELDS`] (and in the form and the API).
+    pub fn field(self) -> &'static str {
+        match self {
+            PupilBand::G1To2 => "pupils_g1_2",
+            PupilBand::G3To5 => "pupils_g3_5",
+            PupilBand::G6To7 => "pupils_g6_7",
+            PupilBand::G8To9 => "pupils_g8_9",
+        }
+    }
+
+    pub fn from_field(field: &str) -> Option<PupilBand> {
+        PupilBand::ALL.into_iter().find(|b| b.field() == field)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            PupilBand::G1To2 => "lớp 1–2",
+            PupilBand::G3To5 => "lớp 3–5",
+            PupilBand::G6To7 => "lớp 6–7",
+            PupilBand::G8To9 => "lớp 8–9",
+        }
+    }
+
+    fn count(self, audience: &Audience) -> u32 {
+        match self {
+            PupilBand::G1To2 => audience.pupils_g1_2,
+            PupilBand::G3To5 => audience.pupils_g3_5,
+            PupilBand::G6To7 => audience.pupils_g6_7,
+            PupilBand::G8To9 => audience.pupils_g8_9,
+        }
+    }
+}
+
+/// Whether a school of this level has pupils in the band. A school whose level is not recorded
+/// may have any: nothing is refused on a guess.
+pub fn teaches_band(level: Option<SchoolLevel>, band: PupilBand) -> bool {
+    let primary = matches!(band, PupilBand::G1To2 | PupilBand::G3To5);
+    match level {
+        Some(SchoolLevel::Primary) => primary,
+        Some(SchoolLevel::LowerSecondary) => !primary,
+        Some(SchoolLevel::Combined) | None => true,
+    }
+}
+
+/// The bands a school of this level counts its pupils in, in order.
+pub fn bands_for(level: Option<SchoolLevel>) -> Vec<PupilBand> {
+    PupilBand::ALL.into_iter().filter(|b| teaches_band(level, *b)).collect()
+}
+
 /// The largest count one activity may claim for one group: a typo guard, far above any school.
 pub const MAX_AUDIENCE: u32 = 100_000;
 
@@ -140,6 +203,10 @@ pub enum ActivityError {
         "Số người của trường tham dự ({people}) lớn hơn tổng số cán bộ, giáo viên, nhân viên và học sinh của trường ({size})."
     )]
     MoreThanSchool { people: u64, size: u32 },
+    #[error(
+        "Trường {level} không có học sinh {band}: hãy để trống ô này, hoặc ghi số học sinh vào đúng khối lớp của trường."
+    )]
+    BandNotTaught { band: &'static str, level: String },
 }
 
 /// An activity as typed, before parsing.
@@ -271,6 +338,28 @@ impl ActivityInput {
 }
 
 impl Audience {
+    /// Pupils counted in bands the school does not teach (a primary school has no grade 7):
+    /// each such band with its field and the problem.
+    pub fn check_bands(&self, level: Option<SchoolLevel>) -> Vec<(&'static str, ActivityError)> {
+        PupilBand::ALL
+            .into_iter()
+            .filter(|b| b.count(self) > 0 && !teaches_band(level, *b))
+            .map(|b| {
+                (
+                    b.field(),
+                    ActivityError::BandNotTaught {
+                        band: b.label(),
+                        level: match level {
+                            Some(SchoolLevel::Primary) => "tiểu học".to_string(),
+                            Some(l) => l.label().to_string(),
+                            None => String::new(),
+                        },
+                    },
+                )
+            })
+            .collect()
+    }
+
     /// An activity's people from the school (everyone but parents) cannot outnumber the school.
     pub fn check_school_size(&self, school_size: Option<u32>) -> Result<(), ActivityError> {
         match school_size {
@@ -350,7 +439,9 @@ pub enum EvidenceError {
         "Tệp «{0}» không phải PDF, ảnh (PNG, JPEG, GIF, WebP), DOCX hay XLSX. Hệ thống kiểm tra nội dung tệp, không chỉ đuôi tên."
     )]
     WrongType(String),
-    #[error("Liên kết «{0}» không hợp lệ: chỉ nhận địa chỉ http:// hoặc https://.")]
+    #[error(
+        "Liên kết «{0}» không hợp lệ: hãy dán địa chỉ trang, ví dụ https://truong.edu.vn/bai-viet (có thể bỏ https://)."
+    )]
     BadLink(String),
 }
 
@@ -390,14 +481,45 @@ pub fn sniff_evidence(name: &str, bytes: &[u8]) -> Result<EvidenceType, Evidence
     kind.ok_or_else(|| EvidenceError::WrongType(name.to_string()))
 }
 
-/// A link given as evidence: http(s) only, at most 2,000 characters.
+/// A link given as evidence: http(s) only, at most 2,000 characters. An address typed without
+/// its scheme ("truong.edu.vn/bai-viet", as people copy it from the address bar) is read as
+/// https://; one with another scheme, or no host that looks like a domain, is refused.
 pub fn parse_evidence_link(raw: &str) -> Result<String, EvidenceError> {
     let raw = raw.trim();
-    match url::Url::parse(raw) {
+    let bad = || EvidenceError::BadLink(raw.chars().take(100).collect());
+    let with_scheme;
+    let candidate = if has_scheme(raw) {
+        raw
+    } else {
+        // Without a scheme the first part must be a host name with a dot: "bai viet" or
+        // "localhost" are not links anyone meant.
+        let host = raw.split(['/', '?', '#']).next().unwrap_or_default();
+        let name = host.split(':').next().unwrap_or_default();
+        if !name.contains('.') || name.starts_with('.') || name.ends_with('.') || raw.contains(char::is_whitespace) {
+            return Err(bad());
+        }
+        with_scheme = format!("https://{raw}");
+        &with_scheme
+    };
+    match url::Url::parse(candidate) {
         Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() && raw.len() <= 2000 => {
             Ok(u.to_string())
         }
-        _ => Err(EvidenceError::BadLink(raw.chars().take(100).collect())),
+        _ => Err(bad()),
+    }
+}
+
+/// "https:", "javascript:" (any scheme) but not "truong.edu.vn:8080", a host and its port.
+fn has_scheme(raw: &str) -> bool {
+    match raw.split_once(':') {
+        Some((scheme, rest)) => {
+            scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+                && !rest.starts_with(|c: char| c.is_ascii_digit())
+        }
+        None => false,
     }
 }
 
@@ -509,6 +631,69 @@ mod tests {
         ));
         assert!(parse_evidence_link("https://thcs-anbinh.edu.vn/tin/1").is_ok());
         assert!(parse_evidence_link("javascript:alert(1)").is_err());
+    }
+
+    #[test]
+    fn evidence_link_without_scheme_gets_https() {
+        assert_eq!(
+            parse_evidence_link(" truong.edu.vn/bai-viet ").unwrap(),
+            "https://truong.edu.vn/bai-viet"
+        );
+        assert_eq!(
+            parse_evidence_link("www.facebook.com/thcs.anbinh/posts/1").unwrap(),
+            "https://www.facebook.com/thcs.anbinh/posts/1"
+        );
+        assert_eq!(
+            parse_evidence_link("truong.edu.vn:8080/a").unwrap(),
+            "https://truong.edu.vn:8080/a"
+        );
+        assert_eq!(
+            parse_evidence_link("http://truong.edu.vn/").unwrap(),
+            "http://truong.edu.vn/"
+        );
+        for bad in [
+            "bai viet hay",
+            "localhost/x",
+            "javascript:alert(document.cookie)",
+            "ftp://truong.edu.vn/a",
+            "htps//truong",
+            ".vn",
+            "truong.edu.vn/a b",
+        ] {
+            let e = parse_evidence_link(bad).unwrap_err();
+            assert!(e.to_string().contains("https://truong.edu.vn/bai-viet"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn a_school_counts_pupils_only_in_its_own_bands() {
+        use crate::unit::SchoolLevel;
+        assert_eq!(
+            bands_for(Some(SchoolLevel::Primary)),
+            vec![PupilBand::G1To2, PupilBand::G3To5]
+        );
+        assert_eq!(
+            bands_for(Some(SchoolLevel::LowerSecondary)),
+            vec![PupilBand::G6To7, PupilBand::G8To9]
+        );
+        assert_eq!(bands_for(Some(SchoolLevel::Combined)).len(), 4);
+        assert_eq!(bands_for(None).len(), 4);
+        assert!(!teaches_band(Some(SchoolLevel::Primary), PupilBand::G6To7));
+        let a = Audience {
+            pupils_g3_5: 10,
+            pupils_g6_7: 5,
+            ..Audience::default()
+        };
+        let problems = a.check_bands(Some(SchoolLevel::Primary));
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].0, "pupils_g6_7");
+        assert!(problems[0].1.to_string().contains("lớp 6–7"), "{}", problems[0].1);
+        assert!(a.check_bands(Some(SchoolLevel::Combined)).is_empty());
+        assert_eq!(a.check_bands(Some(SchoolLevel::LowerSecondary))[0].0, "pupils_g3_5");
+        for b in PupilBand::ALL {
+            assert!(AUDIENCE_FIELDS.contains(&b.field()));
+            assert_eq!(PupilBand::from_field(b.field()), Some(b));
+        }
         assert_eq!(clean_file_name("C:\\x\\bi\"en ban.pdf"), "bien ban.pdf");
     }
 }

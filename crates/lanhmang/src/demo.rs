@@ -192,6 +192,7 @@ pub async fn seed(store: &Store) -> anyhow::Result<()> {
         let p = DEMO_PASSWORD.to_string();
         tokio::task::spawn_blocking(move || password::hash(&p)).await??
     };
+    let mut accounts = std::collections::HashMap::new();
     for (username, name, role, place) in DEMO_ACCOUNTS {
         let unit_id = match place {
             DemoPlace::Department => department.id,
@@ -208,13 +209,33 @@ pub async fn seed(store: &Store) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("tài khoản mẫu không hợp lệ: {e:?}"))?;
         let person = store.create_person(&ctx, unit_id, &fields, Some(&hash), false).await?;
         store.grant_role(&ctx, person.id, *role, unit_id).await?;
+        accounts.insert(*username, person.id);
     }
-    seed_yearly_loop(store, &ctx, office.id).await?;
+    // Every activity has the person who logged it: the teacher at the accounts' school, the
+    // office's specialist (who may log for any school) at the others.
+    let as_person = |username: &str| AuditContext {
+        actor_id: accounts.get(username).copied(),
+        actor: username.to_string(),
+        client_ip: String::new(),
+    };
+    let recorders = Recorders {
+        first_school,
+        teacher: as_person("demo.teacher"),
+        office: as_person("demo.office"),
+    };
+    seed_yearly_loop(store, &ctx, office.id, &recorders).await?;
     store.set_setting(SETTING, "yes").await?;
     store
         .record(&ctx, "demo.seed", "", "24 trường, 8 tài khoản mẫu")
         .await?;
     Ok(())
+}
+
+/// Who logs the demo's activities (see `seed`).
+struct Recorders {
+    first_school: i64,
+    teacher: AuditContext,
+    office: AuditContext,
 }
 
 /// A small deterministic generator, so the demo is the same on every machine.
@@ -268,7 +289,12 @@ const DEMO_TITLES: &[(ActivityKind, &str)] = &[
 
 /// The yearly loop in the demo: last year's plan with every report in, this year's plan with
 /// reports in every state, school plans, and a realistic spread of activities.
-async fn seed_yearly_loop(store: &Store, ctx: &AuditContext, office_id: i64) -> anyhow::Result<()> {
+async fn seed_yearly_loop(
+    store: &Store,
+    ctx: &AuditContext,
+    office_id: i64,
+    recorders: &Recorders,
+) -> anyhow::Result<()> {
     use lanhmang_domain::plan::{PlanContent, PlanHeader, SchoolPlanContent};
     use lanhmang_domain::report::ReportEvent;
     use lanhmang_store::reports::Narrative;
@@ -365,7 +391,14 @@ async fn seed_yearly_loop(store: &Store, ctx: &AuditContext, office_id: i64) -> 
                     },
                     description: String::new(),
                 };
-                store.create_activity(ctx, school.id, plan.id, &fields, &[]).await?;
+                let recorder = if school.id == recorders.first_school {
+                    &recorders.teacher
+                } else {
+                    &recorders.office
+                };
+                store
+                    .create_activity(recorder, school.id, plan.id, &fields, &[])
+                    .await?;
             }
             // School plans: every school last year; two thirds this year, in every state.
             let state = i % 6;
@@ -413,7 +446,9 @@ async fn seed_yearly_loop(store: &Store, ctx: &AuditContext, office_id: i64) -> 
             }
             // Reports: all in last year (two late, one returned); this year a few early ones,
             // one returned, some drafts, the rest not started.
-            let this_state = i % 8;
+            // The accounts' school keeps its report in draft this year: the demo principal has
+            // it to finish and send, not an accepted report to look at.
+            let this_state = if school.id == recorders.first_school { 3 } else { i % 8 };
             if !last_year && this_state >= 5 {
                 continue;
             }
@@ -577,6 +612,25 @@ pub fn inspect_config(
     }
 }
 
+/// The school of the demo accounts (where demo.webadmin administers the website).
+pub async fn accounts_school(store: &Store) -> anyhow::Result<Option<i64>> {
+    let Some(person) = store.person_by_username("demo.webadmin").await? else {
+        return Ok(None);
+    };
+    Ok(store.grants_of(person.id).await?.first().map(|g| g.unit_id))
+}
+
+/// Which simulated site goes to the accounts' school: the first whose defects a school fixes
+/// itself (an outdated CMS that shows its version), else the first with any defect.
+pub fn accounts_site(manifest: &[lanhmang_fixture_web::ManifestSite]) -> usize {
+    use lanhmang_domain::finding::FindingCode;
+    manifest
+        .iter()
+        .position(|s| s.defects.contains(&FindingCode::OutdatedCms))
+        .or_else(|| manifest.iter().position(|s| !s.defects.is_empty()))
+        .unwrap_or(0)
+}
+
 /// Registers the simulated websites as the demo schools' and the office's (again pointing
 /// them at the current ports after a restart), then asks for a first inspection of all of
 /// them. Returns how many websites the demo follows.
@@ -606,6 +660,15 @@ pub async fn register_websites(store: &Store, web: &lanhmang_fixture_web::Fixtur
         .filter(|u| u.kind == UnitKind::School && u.status == lanhmang_domain::UnitStatus::Active)
         .collect();
     owners.sort_by(|a, b| a.code.cmp(&b.code));
+    // The accounts' school gets a site with problems its website administrator can fix, so
+    // demo.webadmin has open findings to acknowledge and fix after the first inspection.
+    let accounts_school = accounts_school(store).await?;
+    let problem_site = accounts_site(&web.manifest);
+    if let Some(pos) = owners.iter().position(|u| Some(u.id) == accounts_school)
+        && problem_site < owners.len()
+    {
+        owners.swap(pos, problem_site);
+    }
     owners.push(office);
     let rules = StandardRules::default();
     for (owner, site) in owners.iter().zip(&web.manifest) {

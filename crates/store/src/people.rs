@@ -331,6 +331,26 @@ impl Store {
             .collect()
     }
 
+    /// The names of many people at once (who did what, on a page of history).
+    pub async fn display_names(&self, person_ids: &[i64]) -> Result<std::collections::HashMap<i64, String>> {
+        let mut ids = person_ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        if ids.is_empty() {
+            return Ok(Default::default());
+        }
+        let list: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+        let sql = format!("SELECT id, display_name FROM people WHERE id IN ({})", list.join(", "));
+        let rows: Vec<(i64, String)> = on_pool!(self, pool => {
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));
+            for id in &ids {
+                q = q.bind(*id);
+            }
+            q.fetch_all(pool).await?
+        });
+        Ok(rows.into_iter().collect())
+    }
+
     pub async fn grant(&self, grant_id: i64) -> Result<Option<RoleGrant>> {
         let row: Option<(i64,)> = on_pool!(self, pool => {
             sqlx::query_as("SELECT person_id FROM role_grants WHERE id = $1").bind(grant_id).fetch_optional(pool).await?

@@ -108,7 +108,10 @@ const REPORT_COLUMNS: &str = "id, plan_id, unit_id, status, version, results, st
 pub struct ReportHistoryEntry {
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
+    /// The account's username, as recorded.
     pub actor: String,
+    /// The person's name when the step was taken by a person (the username otherwise).
+    pub actor_name: String,
     pub event: String,
     pub comment: String,
     /// Who the step told ("Đã báo cho …"), empty for steps that tell no one.
@@ -385,7 +388,9 @@ impl Store {
 
     pub async fn report_history(&self, report_id: i64) -> Result<Vec<ReportHistoryEntry>> {
         Ok(on_pool!(self, pool => sqlx::query_as(
-            "SELECT at, actor, event, comment, notified FROM report_events WHERE report_id = $1 AND event <> 'saved' ORDER BY at DESC, id DESC",
+            "SELECT e.at, e.actor, COALESCE(p.display_name, e.actor) AS actor_name, e.event, e.comment, e.notified \
+             FROM report_events e LEFT JOIN people p ON p.id = e.actor_person_id \
+             WHERE e.report_id = $1 AND e.event <> 'saved' ORDER BY e.at DESC, e.id DESC",
         ).bind(report_id).fetch_all(pool).await?))
     }
 

@@ -20,6 +20,8 @@ pub struct Layout {
     pub display_name: String,
     pub role_summary: String,
     pub nav: Vec<NavItem>,
+    /// Notifications, kept beside the menu button so a phone reaches them in one tap.
+    pub notices: Option<NavItem>,
     pub csrf: String,
     pub notice: Option<&'static str>,
     /// Who the action in `notice` told ("Đã báo cho …"), shown with it.
@@ -40,7 +42,6 @@ impl Layout {
         nav.push(("/giam-sat", "Website", Some(Action::ViewSites)));
         nav.push(("/thu-di", "Thư đi", Some(Action::ViewOutbox)));
         nav.push(("/nhat-ky", "Nhật ký", Some(Action::ViewAudit)));
-        nav.push(("/thong-bao", "Thông báo", None));
         nav.push(("/tai-khoan", "Tài khoản", None));
         let nav = nav
             .into_iter()
@@ -51,6 +52,11 @@ impl Layout {
                 active: href == section,
             })
             .collect();
+        let notices = Some(NavItem {
+            href: "/thong-bao",
+            label: "Thông báo",
+            active: section == "/thong-bao",
+        });
         let mut roles: Vec<&str> = identity.grants.iter().map(|g| g.role.label()).collect();
         roles.dedup();
         Layout {
@@ -59,6 +65,7 @@ impl Layout {
             display_name: identity.person.display_name.clone(),
             role_summary: roles.join(", "),
             nav,
+            notices,
             csrf: identity.csrf().to_string(),
             notice: None,
             told: String::new(),
@@ -74,6 +81,7 @@ impl Layout {
             display_name: String::new(),
             role_summary: String::new(),
             nav: Vec::new(),
+            notices: None,
             csrf,
             notice: None,
             told: String::new(),
@@ -162,6 +170,38 @@ impl FieldErrors {
     }
 }
 
+/// The button that opens a list's filters, saying how many are in use (`filter_box.html`).
+/// The box starts closed so that on a phone the results come first; a wide screen shows the
+/// form anyway (app.css).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FilterBox {
+    pub active: usize,
+}
+
+impl FilterBox {
+    /// Counts the filters given a value; a parameter that only carries the page's context
+    /// (a tab, a month) is not a filter and is not passed here.
+    pub fn of(values: &[&str]) -> FilterBox {
+        FilterBox {
+            active: values.iter().filter(|v| !v.trim().is_empty()).count(),
+        }
+    }
+
+    /// Counts the filters that are applied, one flag each.
+    pub fn count(applied: &[bool]) -> FilterBox {
+        FilterBox {
+            active: applied.iter().filter(|a| **a).count(),
+        }
+    }
+
+    pub fn label(&self) -> String {
+        match self.active {
+            0 => "Bộ lọc".to_string(),
+            n => format!("Bộ lọc ({n} đang dùng)"),
+        }
+    }
+}
+
 /// Links to the pages of a paginated list, keeping the other query parameters.
 pub struct Pager {
     pub page: u32,
@@ -190,5 +230,17 @@ impl Pager {
             prev: (paging.page > 1).then(|| link(paging.page - 1)),
             next: (paging.page < pages).then(|| link(paging.page + 1)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FilterBox;
+
+    #[test]
+    fn filter_box_counts_only_filters_with_a_value() {
+        assert_eq!(FilterBox::of(&["", "  ", "x"]).active, 1);
+        assert_eq!(FilterBox::of(&[]).label(), "Bộ lọc");
+        assert_eq!(FilterBox::of(&["a", "b"]).label(), "Bộ lọc (2 đang dùng)");
     }
 }

@@ -16,6 +16,7 @@ mod mail;
 mod news;
 mod news_clean;
 mod people_admin;
+mod phone_shell;
 mod plain_http_grade;
 mod plans_pages;
 mod review_notices;

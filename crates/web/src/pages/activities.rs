@@ -13,7 +13,7 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use lanhmang_domain::activity::{
-    AUDIENCE_FIELDS, ActivityInput, ActivityKind, EvidenceType, MAX_EVIDENCE_BYTES, clean_file_name,
+    AUDIENCE_FIELDS, ActivityInput, ActivityKind, EvidenceType, MAX_EVIDENCE_BYTES, PupilBand, clean_file_name,
 };
 use lanhmang_domain::permission::{can_somewhere, scope_roots};
 use lanhmang_domain::plan::{PlanStatus, parse_date};
@@ -31,7 +31,7 @@ use super::units::Choice;
 use crate::AppState;
 use crate::auth::{ClientIp, Identity};
 use crate::error::AppError;
-use crate::layout::{FieldErrors, Layout, Pager, render};
+use crate::layout::{FieldErrors, FilterBox, Layout, Pager, render};
 
 pub use lanhmang_app::activities::{MAX_EVIDENCE_ITEMS, MAX_FILES, MAX_LINKS};
 /// The body an evidence upload may send: four files at the cap, plus the text fields and the
@@ -234,6 +234,7 @@ pub struct FilterView {
     pub month: String,
     /// Filters that could not be applied, and why.
     pub problems: Vec<String>,
+    pub filter_box: FilterBox,
 }
 
 struct Filters {
@@ -384,6 +385,7 @@ async fn filters(
             q: search,
             month: String::new(),
             problems,
+            filter_box: FilterBox { active: params.len() },
         },
         filter,
         params,
@@ -903,7 +905,7 @@ async fn loggable_schools(state: &AppState, identity: &Identity) -> Result<Vec<U
 }
 
 /// A published plan issued above the school.
-use lanhmang_app::activities::reaches;
+use lanhmang_app::activities::{pupil_bands, reaches};
 
 pub struct TaskChoice {
     pub code: String,
@@ -1037,11 +1039,20 @@ async fn form_page(
     errors: FieldErrors,
     files_dropped: bool,
 ) -> Result<FormPage, AppError> {
-    let (heading, action, cancel, schools, plans, fixed, plan, evidence) = match mode {
+    let (heading, action, cancel, schools, plans, fixed, plan, evidence, bands) = match mode {
         Mode::New => {
             let units = loggable_schools(state, identity).await?;
             let selected_unit = form.unit_id.trim().parse::<i64>().ok();
             let only = units.len() == 1;
+            // The chosen school's bands; before a choice, those of any school offered.
+            let bands: Vec<PupilBand> = match units.iter().find(|u| only || selected_unit == Some(u.id)) {
+                Some(u) => pupil_bands(u),
+                None if units.is_empty() => PupilBand::ALL.to_vec(),
+                None => PupilBand::ALL
+                    .into_iter()
+                    .filter(|b| units.iter().any(|u| pupil_bands(u).contains(b)))
+                    .collect(),
+            };
             let schools: Vec<Choice> = units
                 .iter()
                 .map(|u| (u.id.to_string(), u.name.clone(), only || selected_unit == Some(u.id)))
@@ -1082,6 +1093,7 @@ async fn form_page(
                 None,
                 plan,
                 Vec::new(),
+                bands,
             )
         }
         Mode::Edit {
@@ -1101,6 +1113,7 @@ async fn form_page(
                 .iter()
                 .map(|e| EvidenceView::from_meta(e, &form.remove))
                 .collect(),
+            pupil_bands(unit),
         ),
     };
     let tasks = plan
@@ -1132,8 +1145,15 @@ async fn form_page(
     let counts = AUDIENCE_FIELDS
         .iter()
         .enumerate()
-        // Pupils without a grade band come only from the API; the field shows when it holds some.
-        .filter(|(i, _)| *i != 6 || !matches!(form.input.audience[6].trim(), "" | "0"))
+        // Pupils without a grade band come only from the API, and a school counts pupils only in
+        // its own bands; such a field shows when it holds some, so that its error can be read.
+        .filter(|(i, name)| {
+            let offered = match PupilBand::from_field(name) {
+                Some(b) => bands.contains(&b),
+                None => *i != 6,
+            };
+            offered || !matches!(form.input.audience[*i].trim(), "" | "0")
+        })
         .map(|(i, name)| CountField {
             name,
             label: COUNT_LABELS[i],

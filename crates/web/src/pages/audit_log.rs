@@ -14,7 +14,10 @@ use crate::layout::{Layout, Pager, render};
 pub struct EntryRow {
     pub seq: i64,
     pub at: String,
+    /// The person's name, or what was recorded when no person acted (the system, a command).
     pub actor: String,
+    /// The account's username, for an administrator who needs it.
+    pub actor_username: String,
     pub action: &'static str,
     pub code: String,
     pub target: String,
@@ -79,14 +82,24 @@ pub async fn page(
 ) -> Result<Response, AppError> {
     let paging = super::paging(&q.page, &q.per_page)?;
     let (entries, total) = lanhmang_app::people::audit_log(&state.app, &identity, paging).await?;
+    let ids: Vec<i64> = entries.iter().filter_map(|e| e.actor_person_id).collect();
+    let names = state.store.display_names(&ids).await?;
     let rows = entries
         .into_iter()
         .map(|e| EntryRow {
+            actor_username: if e.actor_person_id.is_some() {
+                e.actor.clone()
+            } else {
+                String::new()
+            },
+            actor: e
+                .actor_person_id
+                .and_then(|id| names.get(&id).cloned())
+                .unwrap_or_else(|| e.actor.clone()),
             seq: e.seq,
             at: date_time(e.at),
             action: action_label(&e.action),
             code: e.action,
-            actor: e.actor,
             target_link: target_link(&e.target),
             target: e.target,
             detail: e.detail,

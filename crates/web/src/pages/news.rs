@@ -18,7 +18,7 @@ use crate::AppState;
 use crate::auth::Identity;
 use crate::error::AppError;
 use crate::format::date_time;
-use crate::layout::{Layout, Pager, render};
+use crate::layout::{FilterBox, Layout, Pager, render};
 
 fn layout(title: impl Into<String>, identity: &Identity, notice: Option<&str>) -> Layout {
     let mut layout = Layout::new(title, identity, "/tin-tuc");
@@ -113,6 +113,7 @@ struct SearchPage {
     total_text: String,
     /// A query or a filter narrows the list: the count reads "Tìm thấy N tin".
     filtered: bool,
+    filter_box: FilterBox,
     can_manage: bool,
 }
 
@@ -199,6 +200,7 @@ pub async fn search(
             total.to_string()
         },
         filtered,
+        filter_box: FilterBox::of(&[&q.q, &q.don_vi, &q.chu_de, &q.tu, &q.den, &q.trang_web]),
         can_manage: service::can_manage(&identity),
         problems: problems.clone(),
     })?;

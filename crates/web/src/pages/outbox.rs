@@ -13,7 +13,7 @@ use super::dashboard::plans_in;
 use crate::AppState;
 use crate::auth::Identity;
 use crate::error::AppError;
-use crate::layout::{Layout, Pager, render};
+use crate::layout::{FilterBox, Layout, Pager, render};
 
 // ---------------------------------------------------------------------------------------------
 // The outbox.
@@ -59,6 +59,8 @@ struct OutboxPage {
     plans: Vec<(String, String, bool)>,
     status: String,
     filtered: bool,
+    /// The plan filter only: the status is a tab.
+    filter_box: FilterBox,
 }
 
 fn reason_label(reason: &str) -> &'static str {
@@ -203,5 +205,6 @@ pub async fn outbox(
         plans,
         status: status.map(|s| s.as_str().to_string()).unwrap_or_default(),
         filtered: status.is_some() || plan_id.is_some(),
+        filter_box: FilterBox::count(&[plan_id.is_some()]),
     })
 }

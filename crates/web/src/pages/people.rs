@@ -15,7 +15,7 @@ use super::{PageForm, field_errors, parse_id};
 use crate::AppState;
 use crate::auth::Identity;
 use crate::error::AppError;
-use crate::layout::{FieldErrors, Layout, Pager, render};
+use crate::layout::{FieldErrors, FilterBox, Layout, Pager, render};
 
 pub struct PersonRow {
     pub id: i64,
@@ -33,6 +33,7 @@ struct ListPage {
     rows: Vec<PersonRow>,
     pager: Pager,
     q: String,
+    filter_box: FilterBox,
     can_create: bool,
 }
 
@@ -77,6 +78,7 @@ pub async fn list(
             paging,
             total,
         ),
+        filter_box: FilterBox::of(&[&q.q]),
         q: q.q,
         can_create: app_people::may_create(&identity),
     })

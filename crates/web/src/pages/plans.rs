@@ -21,7 +21,7 @@ use super::{PageForm, parse_id};
 use crate::AppState;
 use crate::auth::{ClientIp, Identity};
 use crate::error::AppError;
-use crate::layout::{FieldErrors, Layout, Pager, render};
+use crate::layout::{FieldErrors, FilterBox, Layout, Pager, render};
 use lanhmang_app::plans::date_text;
 use lanhmang_app::reports::status_label;
 
@@ -667,6 +667,7 @@ struct ReportsPage {
     statuses: Vec<(String, String, bool)>,
     levels: Vec<(String, String, bool)>,
     missing: bool,
+    filter_box: FilterBox,
 }
 
 #[derive(Deserialize, Default)]
@@ -728,6 +729,7 @@ pub async fn reports(
         ("cap_hoc", q.cap_hoc.clone()),
         ("chua_nop", q.chua_nop.clone()),
     ];
+    let filter_box = FilterBox::count(&[status.is_some(), level.is_some(), !q.chua_nop.is_empty()]);
     render(&ReportsPage {
         layout: Layout::new("Báo cáo của các trường", &identity, "/ke-hoach").with_notice(q.tb.as_deref()),
         plan_id: plan.id,
@@ -754,6 +756,7 @@ pub async fn reports(
             .iter()
             .map(|l| (l.as_str().to_string(), l.label().to_string(), level == Some(*l)))
             .collect(),
+        filter_box,
         missing: filter.missing_only,
         plan: PlanRow::new(&plan),
     })
@@ -906,7 +909,7 @@ async fn report_page(
         .map(|h| {
             (
                 crate::format::date_time(h.at),
-                h.actor,
+                h.actor_name,
                 event_label(&h.event),
                 h.comment,
                 h.notified,

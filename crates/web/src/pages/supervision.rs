@@ -30,7 +30,7 @@ use crate::AppState;
 use crate::auth::Identity;
 use crate::charts::{GradeBars, ScoreChart};
 use crate::error::AppError;
-use crate::layout::{FieldErrors, Layout, Pager, render};
+use crate::layout::{FieldErrors, FilterBox, Layout, Pager, render};
 
 const SECTION: &str = "/giam-sat";
 
@@ -135,6 +135,7 @@ struct OverviewPage {
     can_manage: bool,
     can_standards: bool,
     inspect_unit: String,
+    filter_box: FilterBox,
 }
 
 #[derive(Deserialize, Default)]
@@ -226,6 +227,7 @@ pub async fn overview(
         can_manage: service::can_manage_somewhere(&identity),
         can_standards: service::can_edit_standards_somewhere(&identity),
         inspect_unit,
+        filter_box: FilterBox::of(&[q.don_vi.as_deref().unwrap_or_default()]),
     })
 }
 
@@ -295,6 +297,7 @@ struct SitesPage {
     site_states: Vec<Choice>,
     q: String,
     filtered: bool,
+    filter_box: FilterBox,
     can_manage: bool,
 }
 
@@ -379,6 +382,7 @@ pub async fn sites(
             .collect(),
         q: search,
         filtered: params.iter().any(|(_, v)| !v.is_empty()),
+        filter_box: FilterBox::of(&params.iter().map(|(_, v)| v.as_str()).collect::<Vec<_>>()),
         can_manage: service::can_manage_somewhere(&identity),
     })
 }
@@ -935,6 +939,7 @@ struct FindingsPage {
     pager: Pager,
     units: Vec<Choice>,
     states: Vec<Choice>,
+    filter_box: FilterBox,
 }
 
 #[derive(Deserialize, Default)]
@@ -977,6 +982,7 @@ pub async fn findings(
             .iter()
             .map(|s| (s.to_string(), state_label(s).to_string(), st.as_deref() == Some(*s)))
             .collect(),
+        filter_box: FilterBox::of(&params.iter().map(|(_, v)| v.as_str()).collect::<Vec<_>>()),
     })
 }
 

@@ -14,7 +14,7 @@ use super::{PageForm, field_errors, parse_id};
 use crate::AppState;
 use crate::auth::Identity;
 use crate::error::AppError;
-use crate::layout::{FieldErrors, Layout, Pager, render};
+use crate::layout::{FieldErrors, FilterBox, Layout, Pager, render};
 
 /// One row of a unit list, ready to show.
 pub struct UnitRow {
@@ -68,6 +68,7 @@ struct ListPage {
     levels: Vec<Choice>,
     statuses: Vec<Choice>,
     within: Option<(i64, String)>,
+    filter_box: FilterBox,
     can_create: bool,
 }
 
@@ -145,6 +146,12 @@ pub async fn list(
             UnitStatus::label,
         ),
         within,
+        filter_box: FilterBox::count(&[
+            !q.q.trim().is_empty(),
+            filter.kind.is_some(),
+            filter.school_level.is_some(),
+            filter.status.is_some(),
+        ]),
         can_create: app_units::may_create(&identity),
     })
 }
