@@ -548,7 +548,7 @@ async fn wrong_files_and_bad_input_are_refused_and_nothing_is_written(backend: &
             r.text()
                 .await
                 .unwrap()
-                .contains("chỉ nhận địa chỉ http:// hoặc https://"),
+                .contains("không hợp lệ: hãy dán địa chỉ trang, ví dụ https://truong.edu.vn/bai-viet"),
             "{backend}"
         );
 
