@@ -40,6 +40,8 @@ pub struct LevelFigure {
     pub late: i64,
     pub accepted: i64,
     pub returned: i64,
+    /// Accepted, then reopened by the office: being corrected, not counted as received.
+    pub reopened: i64,
     pub completeness: f64,
     pub timeliness: f64,
 }
@@ -77,6 +79,7 @@ fn level_figure(
         late,
         accepted,
         returned,
+        reopened: 0,
         completeness: ratio(submitted, expected),
         // Timeliness: of the reports received, the share received by the deadline.
         timeliness: ratio(on_time, submitted),
@@ -88,8 +91,9 @@ pub fn dashboard(indicators: &[&IndicatorDef], data: &DashboardData) -> Dashboar
     let by_level: Vec<LevelFigure> = data
         .by_level
         .iter()
-        .map(|l| {
-            level_figure(
+        .map(|l| LevelFigure {
+            reopened: l.reopened,
+            ..level_figure(
                 level_label(l.level),
                 l.expected,
                 l.submitted,
@@ -101,15 +105,18 @@ pub fn dashboard(indicators: &[&IndicatorDef], data: &DashboardData) -> Dashboar
         })
         .collect();
     let sum = |f: fn(&LevelFigure) -> i64| by_level.iter().map(f).sum::<i64>();
-    let total = level_figure(
-        "Tất cả".into(),
-        sum(|l| l.expected),
-        sum(|l| l.submitted),
-        sum(|l| l.on_time),
-        sum(|l| l.late),
-        sum(|l| l.accepted),
-        sum(|l| l.returned),
-    );
+    let total = LevelFigure {
+        reopened: sum(|l| l.reopened),
+        ..level_figure(
+            "Tất cả".into(),
+            sum(|l| l.expected),
+            sum(|l| l.submitted),
+            sum(|l| l.on_time),
+            sum(|l| l.late),
+            sum(|l| l.accepted),
+            sum(|l| l.returned),
+        )
+    };
     let figures = indicators
         .iter()
         .map(|def| {

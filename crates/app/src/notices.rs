@@ -35,6 +35,18 @@ pub struct Message {
 pub struct Told {
     /// (name, whether an e-mail goes too) for each person told.
     pub people: Vec<(String, bool)>,
+    /// Whose accounts were looked for: saying that no one was told names them.
+    pub audience: Audience,
+}
+
+/// Who a message is meant for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Audience {
+    /// The school's principals (the office's reviews).
+    #[default]
+    SchoolPrincipals,
+    /// The people who review reports at the office that issued the plan (a school's request).
+    OfficeReviewers,
 }
 
 impl Told {
@@ -45,9 +57,16 @@ impl Told {
     /// "Đã báo cho …" naming each person and how, or that no one was told and why.
     pub fn sentence(&self) -> String {
         if self.people.is_empty() {
-            return "Trường chưa có tài khoản hiệu trưởng: chưa ai nhận được thông báo. \
+            return match self.audience {
+                Audience::SchoolPrincipals => "Trường chưa có tài khoản hiệu trưởng: chưa ai nhận được thông báo. \
                     Hãy thêm tài khoản hiệu trưởng cho trường."
-                .into();
+                    .into(),
+                Audience::OfficeReviewers => {
+                    "Phòng chưa có tài khoản nào được duyệt báo cáo: chưa ai nhận được đề nghị. \
+                    Xin liên hệ trực tiếp với Phòng."
+                        .into()
+                }
+            };
         }
         let each: Vec<String> = self
             .people
@@ -72,13 +91,62 @@ pub async fn to_principals(app: &App, plan: &Plan, unit: &Unit, message: &Messag
 /// The message addressed to the school's principals, with who it reaches.
 pub async fn to_principals_told(app: &App, plan: &Plan, unit: &Unit, message: &Message) -> Result<(Outgoing, Told)> {
     let people = app.store.people_with_roles_in_unit(unit.id).await?;
+    let principals = people
+        .into_iter()
+        .filter(|(p, role)| *role == Role::Principal && !p.disabled)
+        .map(|(p, _)| p);
+    Ok(addressed(
+        app,
+        plan,
+        unit,
+        message,
+        principals,
+        Audience::SchoolPrincipals,
+    ))
+}
+
+/// The message addressed to the people who review reports at the office that issued the plan,
+/// about `unit`, with who it reaches.
+pub async fn to_reviewers_told(app: &App, plan: &Plan, unit: &Unit, message: &Message) -> Result<(Outgoing, Told)> {
+    let people = app.store.people_with_roles_in_unit(plan.issuing_unit_id).await?;
+    let mut reviewers: Vec<lanhmang_store::people::Person> = Vec::new();
+    for (person, role) in people {
+        let reviews = lanhmang_domain::permission::role_allows_at(
+            role,
+            &plan.issuing_ancestry,
+            lanhmang_domain::permission::Action::ReviewReports,
+        );
+        // A person holding two reviewing roles is told once.
+        if reviews && !person.disabled && !reviewers.iter().any(|p| p.id == person.id) {
+            reviewers.push(person);
+        }
+    }
+    Ok(addressed(
+        app,
+        plan,
+        unit,
+        message,
+        reviewers,
+        Audience::OfficeReviewers,
+    ))
+}
+
+/// The message as mail (to those with a valid address) and notice (to everyone), about `unit`.
+fn addressed(
+    app: &App,
+    plan: &Plan,
+    unit: &Unit,
+    message: &Message,
+    people: impl IntoIterator<Item = lanhmang_store::people::Person>,
+    audience: Audience,
+) -> (Outgoing, Told) {
     let url = app.settings.links.url(&message.link);
     let mut out = Outgoing::default();
-    let mut told = Told::default();
-    for (person, role) in people {
-        if role != Role::Principal || person.disabled {
-            continue;
-        }
+    let mut told = Told {
+        audience,
+        ..Default::default()
+    };
+    for person in people {
         let mails_before = out.mails.len();
         let dedup_key = message.dedup.as_ref().map(|d| format!("{d}:{}", person.id));
         if let Some(address) = person.email.clone() {
@@ -111,7 +179,25 @@ pub async fn to_principals_told(app: &App, plan: &Plan, unit: &Unit, message: &M
             dedup_key,
         });
     }
-    Ok((out, told))
+    (out, told)
+}
+
+/// A school asks the office to reopen its accepted report.
+pub fn report_reopen_requested(plan: &Plan, unit: &Unit, requester: &str, reason: &str) -> Message {
+    let year = plan.school_year.label();
+    Message {
+        kind: "report_reopen_requested",
+        subject: format!("{} đề nghị mở lại báo cáo năm học {year}", unit.name),
+        body: format!(
+            "{requester} ({}) đề nghị mở lại báo cáo đánh giá việc thực hiện kế hoạch năm học {year} \
+             đã được duyệt, với lý do:\n\n«{}»\n\nNếu đồng ý, xin mở báo cáo của trường và bấm «Mở lại» \
+             kèm lý do; các số liệu đã duyệt được giữ nguyên.",
+            unit.name,
+            reason.trim(),
+        ),
+        link: format!("/ke-hoach/{}/bao-cao/{}", plan.id, unit.id),
+        dedup: None,
+    }
 }
 
 /// The office returned or reopened a school's yearly report; accepting it tells the school too.
@@ -150,7 +236,7 @@ pub fn report_reviewed(plan: &Plan, unit: &Unit, event: ReportEvent, comment: &s
                 plan.issuing_unit_name, unit.name,
             ),
         ),
-        ReportEvent::Submit | ReportEvent::Save => return None,
+        ReportEvent::Submit | ReportEvent::Save | ReportEvent::RequestReopen => return None,
     };
     Some(Message {
         kind,
@@ -230,6 +316,9 @@ pub fn deadline_reminder_mail(
         Some(lanhmang_domain::report::ReportStatus::Returned) => {
             "Báo cáo của trường đã được Phòng trả lại để bổ sung và chưa được gửi lại."
         }
+        Some(lanhmang_domain::report::ReportStatus::Reopened) => {
+            "Báo cáo đã duyệt của trường đã được Phòng mở lại và chưa được gửi lại."
+        }
         _ => "Báo cáo của trường đang ở dạng bản nháp, chưa gửi.",
     };
     let url = links.url(&format!("/ke-hoach/{}/bao-cao/{}", plan.id, p.unit_id));
@@ -274,10 +363,15 @@ pub fn manual_reminder(
     };
     let status = report.map(|r| r.status);
     let comment = report
-        .filter(|r| r.status == lanhmang_domain::report::ReportStatus::Returned && !r.review_comment.trim().is_empty())
+        .filter(|r| r.status.awaiting_school() && !r.review_comment.trim().is_empty())
         .map(|r| {
+            let when = if r.status == lanhmang_domain::report::ReportStatus::Reopened {
+                "mở lại"
+            } else {
+                "trả lại"
+            };
             format!(
-                "\nÝ kiến của {} khi trả lại báo cáo: «{}»\n",
+                "\nÝ kiến của {} khi {when} báo cáo: «{}»\n",
                 plan.issuing_unit_name,
                 r.review_comment.trim()
             )

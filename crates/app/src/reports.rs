@@ -4,10 +4,12 @@
 use std::collections::BTreeMap;
 
 use lanhmang_domain::Role;
+use lanhmang_domain::permission::{Action, Target};
 use lanhmang_domain::plan::PlanStatus;
 use lanhmang_domain::report::{
-    ActivityLog, IndicatorValue, ReportFacts, ReportStatus, SchoolFacts, VALIDATION_RULES, Value, ValueError,
-    ValueInput, WebsiteFacts, computed_values, parse_value, validate,
+    ActivityLog, IndicatorValue, ReportEvent, ReportFacts, ReportStatus, SchoolFacts, TransitionError,
+    VALIDATION_RULES, Value, ValueError, ValueInput, WebsiteFacts, computed_values, parse_report_value, transition,
+    validate,
 };
 use lanhmang_store::plans::Plan;
 use lanhmang_store::reports::{Narrative, Report};
@@ -120,9 +122,12 @@ pub async fn report_or_draft(app: &App, plan: &Plan, unit: &Unit) -> Result<Repo
 }
 
 /// The values typed in a report form, parsed against the plan; every bad field is reported.
+/// Each figure is checked against what the report holds (`stored`), never silently replaced by
+/// today's recomputation (`computed`), which applies only where the principal takes it.
 pub fn parse_values(
     plan: &Plan,
     inputs: &BTreeMap<String, ValueInput>,
+    stored: &BTreeMap<String, IndicatorValue>,
     computed: &BTreeMap<String, (f64, &'static str)>,
 ) -> Result<BTreeMap<String, IndicatorValue>, Vec<(String, ValueError)>> {
     let mut values = BTreeMap::new();
@@ -134,7 +139,8 @@ pub fn parse_values(
     }
     for def in plan.content.indicators() {
         let input = inputs.get(&def.code).cloned().unwrap_or_default();
-        match parse_value(def, &input, computed.get(&def.code).map(|(v, _)| *v)) {
+        let fresh = computed.get(&def.code).map(|(v, _)| *v);
+        match parse_report_value(def, &input, stored.get(&def.code), fresh) {
             Ok(v) => {
                 values.insert(def.code.clone(), v);
             }
@@ -179,13 +185,16 @@ pub async fn save_report(
     inputs: &BTreeMap<String, ValueInput>,
     narrative: &Narrative,
 ) -> Result<Report> {
+    if !actor.may(Action::WriteSchoolReport, Target::Unit(&unit.ancestry)) {
+        return Err(AppError::Forbidden);
+    }
     let report = report_or_draft(app, plan, unit).await?;
-    if let Err(e) = lanhmang_domain::report::transition(report.status, lanhmang_domain::report::ReportEvent::Save, "") {
+    if let Err(e) = transition(report.status, ReportEvent::Save, "") {
         return Err(AppError::Conflict(e.to_string()));
     }
     let computed = computed(&app.store, plan, unit).await?;
     let mut problems = Vec::new();
-    let values = parse_values(plan, inputs, &computed)
+    let values = parse_values(plan, inputs, &report.values, &computed)
         .map_err(|list| {
             for (code, e) in list {
                 problems.push(Problem::at(code, e.to_string()));
@@ -259,6 +268,72 @@ pub async fn submit(
             "",
         )
         .await?)
+}
+
+/// Whether this person may change the report now: the principal of the school, while the state
+/// machine allows a save (a draft, a returned or a reopened report; never an accepted one).
+pub fn may_edit(actor: &Actor, unit: &Unit, status: ReportStatus) -> bool {
+    actor.may(Action::WriteSchoolReport, Target::Unit(&unit.ancestry)) && status.editable()
+}
+
+/// Whether this person may ask the office to reopen the report: its school's principal, once
+/// the report is accepted.
+pub fn may_request_reopen(actor: &Actor, unit: &Unit, status: ReportStatus) -> bool {
+    actor.may(Action::WriteSchoolReport, Target::Unit(&unit.ancestry)) && status.may_request_reopen()
+}
+
+/// When the report was accepted and by whom, for the banner of an accepted report.
+pub async fn acceptance(app: &App, report: &Report) -> Result<Option<(time::OffsetDateTime, String)>> {
+    if report.status != ReportStatus::Accepted || report.id == 0 {
+        return Ok(None);
+    }
+    Ok(app.store.report_acceptance(report.id).await?)
+}
+
+/// The principal asks the office to reopen the school's accepted report, with a reason
+/// (required, at most `REOPEN_REQUEST_MAX_CHARS` characters). The office's reviewers are told in
+/// the app and by e-mail in the same transaction as the step, which keeps who was told; the
+/// report itself does not change until the office reopens it.
+pub async fn request_reopen(
+    app: &App,
+    actor: &Actor,
+    plan: &Plan,
+    unit: &Unit,
+    reason: &str,
+) -> Result<crate::notices::Told> {
+    if !actor.may(Action::WriteSchoolReport, Target::Unit(&unit.ancestry)) {
+        return Err(AppError::Forbidden);
+    }
+    let Some(report) = app.store.report(plan.id, unit.id).await? else {
+        return Err(AppError::Conflict(
+            "Báo cáo chưa được lập nên chưa có gì để đề nghị mở lại.".into(),
+        ));
+    };
+    match transition(report.status, ReportEvent::RequestReopen, reason) {
+        Ok(_) => {}
+        Err(e @ (TransitionError::ReasonRequired(_) | TransitionError::ReasonTooLong { .. })) => {
+            return Err(AppError::Invalid(vec![Problem::at("reason", e.to_string())]));
+        }
+        Err(_) => {
+            return Err(AppError::Conflict(format!(
+                "Chỉ đề nghị mở lại được báo cáo đã được duyệt; báo cáo đang ở trạng thái «{}».",
+                report.status.label()
+            )));
+        }
+    }
+    let message = crate::notices::report_reopen_requested(plan, unit, &actor.person.display_name, reason);
+    let (outgoing, told) = crate::notices::to_reviewers_told(app, plan, unit, &message).await?;
+    app.store
+        .record_report_step(
+            &actor.audit(),
+            &report,
+            ReportEvent::RequestReopen,
+            reason,
+            &outgoing,
+            &told.sentence(),
+        )
+        .await?;
+    Ok(told)
 }
 
 /// The report's status for people.

@@ -186,6 +186,12 @@ pub fn authorize(actor: &Actor, action: Action, target: Target<'_>) -> bool {
     })
 }
 
+/// Whether `role`, held at a unit with `ancestry`, allows `action` there: who a message about
+/// that action should reach (the reviewers of an office, …).
+pub fn role_allows_at(role: Role, ancestry: &[i64], action: Action) -> bool {
+    action.allowed_roles().contains(&role) && grantable_at(role, ancestry)
+}
+
 /// Whether `actor` holds a role that allows `action` in at least one unit. Routes use this as a
 /// first gate; the handler then calls `authorize` with the real target.
 pub fn can_somewhere(actor: &Actor, action: Action) -> bool {

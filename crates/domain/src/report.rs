@@ -18,14 +18,17 @@ pub enum ReportStatus {
     Submitted,
     Returned,
     Accepted,
+    /// Accepted, then opened again by the office: editable, its accepted figures kept.
+    Reopened,
 }
 
 impl ReportStatus {
-    pub const ALL: [ReportStatus; 4] = [
+    pub const ALL: [ReportStatus; 5] = [
         ReportStatus::Draft,
         ReportStatus::Submitted,
         ReportStatus::Returned,
         ReportStatus::Accepted,
+        ReportStatus::Reopened,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -34,6 +37,7 @@ impl ReportStatus {
             ReportStatus::Submitted => "submitted",
             ReportStatus::Returned => "returned",
             ReportStatus::Accepted => "accepted",
+            ReportStatus::Reopened => "reopened",
         }
     }
 
@@ -47,12 +51,26 @@ impl ReportStatus {
             ReportStatus::Submitted => "Đã gửi",
             ReportStatus::Returned => "Bị trả lại",
             ReportStatus::Accepted => "Đã duyệt",
+            ReportStatus::Reopened => "Được mở lại",
         }
     }
 
-    /// Whether the school may still change it.
+    /// Whether the school may still change it: the state machine allows a save.
     pub fn editable(self) -> bool {
-        matches!(self, ReportStatus::Draft | ReportStatus::Returned)
+        transition(self, ReportEvent::Save, "").is_ok()
+    }
+
+    /// Whether the school is waiting to send it (again): reminders and the "not sent" filter.
+    pub fn awaiting_school(self) -> bool {
+        matches!(
+            self,
+            ReportStatus::Draft | ReportStatus::Returned | ReportStatus::Reopened
+        )
+    }
+
+    /// Whether the school may ask the office to open it again.
+    pub fn may_request_reopen(self) -> bool {
+        transition(self, ReportEvent::RequestReopen, "x").is_ok()
     }
 
     /// Whether it counts as received by the office.
@@ -70,7 +88,12 @@ pub enum ReportEvent {
     Return,
     Accept,
     Reopen,
+    /// The school asks the office to reopen an accepted report; the state does not change.
+    RequestReopen,
 }
+
+/// The longest reason a principal may give when asking for a report to be reopened.
+pub const REOPEN_REQUEST_MAX_CHARS: usize = 2000;
 
 impl ReportEvent {
     pub fn as_str(self) -> &'static str {
@@ -80,6 +103,7 @@ impl ReportEvent {
             ReportEvent::Return => "returned",
             ReportEvent::Accept => "accepted",
             ReportEvent::Reopen => "reopened",
+            ReportEvent::RequestReopen => "reopen_requested",
         }
     }
 
@@ -90,6 +114,7 @@ impl ReportEvent {
             ReportEvent::Return => "Trả lại",
             ReportEvent::Accept => "Duyệt",
             ReportEvent::Reopen => "Mở lại",
+            ReportEvent::RequestReopen => "Đề nghị mở lại",
         }
     }
 }
@@ -104,10 +129,13 @@ pub enum TransitionError {
     NotAllowed { action: &'static str, status: &'static str },
     #[error("Cần ghi lý do ({0}).")]
     ReasonRequired(&'static str),
+    #[error("Lý do quá dài: tối đa {max} ký tự, bạn đã viết {written} ký tự.")]
+    ReasonTooLong { max: usize, written: usize },
 }
 
 /// The report's state machine: draft → submitted → returned → submitted → accepted, and reopen
-/// (accepted → returned) by the office with a reason.
+/// (accepted → reopened → submitted) by the office with a reason. A school may ask for the
+/// reopening of its accepted report, with a reason; asking changes nothing but the history.
 pub fn transition(from: ReportStatus, event: ReportEvent, comment: &str) -> Result<ReportStatus, TransitionError> {
     use ReportEvent as E;
     use ReportStatus as S;
@@ -116,10 +144,10 @@ pub fn transition(from: ReportStatus, event: ReportEvent, comment: &str) -> Resu
         status: from.label(),
     };
     match (from, event) {
-        (S::Draft | S::Returned, E::Save) => Ok(from),
+        (S::Draft | S::Returned | S::Reopened, E::Save) => Ok(from),
         (S::Accepted, E::Save | E::Submit) => Err(TransitionError::Locked),
         (S::Submitted, E::Save) => Err(TransitionError::AwaitingReview),
-        (S::Draft | S::Returned, E::Submit) => Ok(S::Submitted),
+        (S::Draft | S::Returned | S::Reopened, E::Submit) => Ok(S::Submitted),
         (S::Submitted, E::Return) => {
             if comment.trim().is_empty() {
                 Err(TransitionError::ReasonRequired("nội dung cần bổ sung, sửa chữa"))
@@ -132,7 +160,20 @@ pub fn transition(from: ReportStatus, event: ReportEvent, comment: &str) -> Resu
             if comment.trim().is_empty() {
                 Err(TransitionError::ReasonRequired("lý do mở lại báo cáo đã duyệt"))
             } else {
-                Ok(S::Returned)
+                Ok(S::Reopened)
+            }
+        }
+        (S::Accepted, E::RequestReopen) => {
+            let written = comment.trim().chars().count();
+            if written == 0 {
+                Err(TransitionError::ReasonRequired("vì sao cần mở lại báo cáo đã duyệt"))
+            } else if written > REOPEN_REQUEST_MAX_CHARS {
+                Err(TransitionError::ReasonTooLong {
+                    max: REOPEN_REQUEST_MAX_CHARS,
+                    written,
+                })
+            } else {
+                Ok(S::Accepted)
             }
         }
         _ => Err(not_allowed()),
@@ -147,6 +188,7 @@ impl ReportEvent {
             ReportEvent::Return => "trả lại",
             ReportEvent::Accept => "duyệt",
             ReportEvent::Reopen => "mở lại",
+            ReportEvent::RequestReopen => "đề nghị mở lại",
         }
     }
 }
@@ -437,6 +479,74 @@ pub struct ValueInput {
     pub value: String,
     #[serde(default)]
     pub override_reason: String,
+    /// The principal takes today's recomputed figure in place of the one the report holds.
+    #[serde(default)]
+    pub use_computed: bool,
+}
+
+/// The computed figure a report's value is checked against: the one saved with the report, so
+/// that a recomputation never changes a saved or accepted figure behind the principal's back;
+/// today's figure only for an indicator the report does not hold yet.
+pub fn baseline(stored: Option<&IndicatorValue>, fresh: Option<f64>) -> Option<f64> {
+    match stored {
+        Some(v) => v.computed,
+        None => fresh,
+    }
+}
+
+/// Today's computed figure when it differs from what the report holds: offered to the principal
+/// as a suggestion, applied only when they take it (`ValueInput::use_computed`).
+pub fn suggestion(stored: Option<&IndicatorValue>, fresh: Option<f64>) -> Option<f64> {
+    let fresh = fresh?;
+    let stored = stored?;
+    let same = |v: Option<f64>| v.is_some_and(|v| (v - fresh).abs() <= 1e-9);
+    let value = match stored.value {
+        Some(Value::Number(n)) => Some(n),
+        _ => None,
+    };
+    if same(stored.computed) || (stored.computed.is_none() && same(value)) {
+        None
+    } else {
+        Some(fresh)
+    }
+}
+
+/// Parses one entered value against the report's baseline (`baseline`); taking the suggestion
+/// sets both the value and the baseline to today's figure.
+pub fn parse_report_value(
+    def: &IndicatorDef,
+    input: &ValueInput,
+    stored: Option<&IndicatorValue>,
+    fresh: Option<f64>,
+) -> Result<IndicatorValue, ValueError> {
+    if input.use_computed
+        && let Some(f) = fresh
+    {
+        return Ok(IndicatorValue {
+            value: Some(Value::Number(f)),
+            computed: Some(f),
+            override_reason: String::new(),
+        });
+    }
+    parse_value(def, input, baseline(stored, fresh))
+}
+
+/// Whether an entered text is a number other than the baseline: the form then asks for a reason.
+/// Text that does not parse counts as differing, so the reason field stays in view with its error.
+pub fn differs_from_baseline(def: &IndicatorDef, raw: &str, baseline: Option<f64>) -> bool {
+    let Some(b) = baseline else { return false };
+    let plain = ValueInput {
+        value: raw.to_string(),
+        ..Default::default()
+    };
+    match parse_value(def, &plain, None) {
+        Ok(IndicatorValue {
+            value: Some(Value::Number(n)),
+            ..
+        }) => (n - b).abs() > 1e-9,
+        Ok(_) => false,
+        Err(_) => true,
+    }
 }
 
 /// A stored indicator value with what was computed.
@@ -707,10 +817,102 @@ mod tests {
             Err(TransitionError::AwaitingReview)
         );
         assert!(transition(S::Accepted, E::Reopen, "").is_err());
-        assert_eq!(transition(S::Accepted, E::Reopen, "Sai số liệu"), Ok(S::Returned));
+        assert_eq!(transition(S::Accepted, E::Reopen, "Sai số liệu"), Ok(S::Reopened));
         assert!(transition(S::Draft, E::Accept, "").is_err());
         assert!(transition(S::Draft, E::Return, "x").is_err());
         assert!(transition(S::Returned, E::Accept, "").is_err());
+    }
+
+    #[test]
+    fn a_reopened_report_is_its_own_state_and_editable_again() {
+        use ReportEvent as E;
+        use ReportStatus as S;
+        let reopened = transition(S::Accepted, E::Reopen, "Bổ sung số liệu tháng 5").unwrap();
+        assert_eq!(reopened, S::Reopened);
+        assert_eq!(reopened.label(), "Được mở lại");
+        assert_eq!(S::parse("reopened"), Some(S::Reopened));
+        assert!(reopened.editable() && reopened.awaiting_school() && !reopened.is_in());
+        assert_eq!(transition(S::Reopened, E::Save, ""), Ok(S::Reopened));
+        assert_eq!(transition(S::Reopened, E::Submit, ""), Ok(S::Submitted));
+        assert!(transition(S::Reopened, E::Accept, "").is_err());
+        assert!(transition(S::Reopened, E::Reopen, "x").is_err());
+        // Accepted is locked; the other states are not.
+        let editable: Vec<S> = S::ALL.into_iter().filter(|s| s.editable()).collect();
+        assert_eq!(editable, vec![S::Draft, S::Returned, S::Reopened]);
+        for s in S::ALL {
+            assert_eq!(S::parse(s.as_str()), Some(s));
+        }
+    }
+
+    #[test]
+    fn only_an_accepted_report_can_be_asked_to_reopen_with_a_bounded_reason() {
+        use ReportEvent as E;
+        use ReportStatus as S;
+        assert_eq!(
+            transition(S::Accepted, E::RequestReopen, "Sai số buổi tập huấn"),
+            Ok(S::Accepted)
+        );
+        assert!(matches!(
+            transition(S::Accepted, E::RequestReopen, "  "),
+            Err(TransitionError::ReasonRequired(_))
+        ));
+        let long = "a".repeat(REOPEN_REQUEST_MAX_CHARS + 1);
+        assert_eq!(
+            transition(S::Accepted, E::RequestReopen, &long),
+            Err(TransitionError::ReasonTooLong {
+                max: REOPEN_REQUEST_MAX_CHARS,
+                written: REOPEN_REQUEST_MAX_CHARS + 1
+            })
+        );
+        // Exactly the limit, counted in characters (Vietnamese letters are several bytes).
+        assert!(transition(S::Accepted, E::RequestReopen, &"ệ".repeat(REOPEN_REQUEST_MAX_CHARS)).is_ok());
+        let may: Vec<S> = S::ALL.into_iter().filter(|s| s.may_request_reopen()).collect();
+        assert_eq!(may, vec![S::Accepted]);
+        for s in [S::Draft, S::Submitted, S::Returned, S::Reopened] {
+            assert!(transition(s, E::RequestReopen, "x").is_err(), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn a_recomputed_figure_is_a_suggestion_never_applied_by_itself() {
+        let plan = PlanContent::from_template(&BUILTIN);
+        let posts = plan.indicator("s1_1_posts").unwrap();
+        let accepted = IndicatorValue {
+            value: Some(Value::Number(1.0)),
+            computed: Some(1.0),
+            override_reason: String::new(),
+        };
+        // The log now says 2.5: the report keeps 1 and is checked against 1.
+        assert_eq!(baseline(Some(&accepted), Some(2.5)), Some(1.0));
+        assert_eq!(suggestion(Some(&accepted), Some(2.5)), Some(2.5));
+        assert_eq!(suggestion(Some(&accepted), Some(1.0)), None);
+        let keep = ValueInput {
+            value: "1".into(),
+            ..Default::default()
+        };
+        let kept = parse_report_value(posts, &keep, Some(&accepted), Some(2.5)).unwrap();
+        assert_eq!(kept, accepted, "keeping the accepted figure needs no reason");
+        let take = ValueInput {
+            value: "1".into(),
+            use_computed: true,
+            ..Default::default()
+        };
+        let taken = parse_report_value(posts, &take, Some(&accepted), Some(2.5)).unwrap();
+        assert_eq!((taken.value, taken.computed), (Some(Value::Number(2.5)), Some(2.5)));
+        // Typing another figure still needs a reason, against the baseline.
+        let other = ValueInput {
+            value: "3".into(),
+            ..Default::default()
+        };
+        assert!(parse_report_value(posts, &other, Some(&accepted), Some(2.5)).is_err());
+        // Not held yet: today's figure is the baseline.
+        assert_eq!(baseline(None, Some(2.0)), Some(2.0));
+        assert_eq!(suggestion(None, Some(2.0)), None);
+        assert!(differs_from_baseline(posts, "3", Some(1.0)));
+        assert!(!differs_from_baseline(posts, "1", Some(1.0)));
+        assert!(!differs_from_baseline(posts, "", Some(1.0)));
+        assert!(differs_from_baseline(posts, "abc", Some(1.0)));
+        assert!(!differs_from_baseline(posts, "7", None));
     }
 
     #[test]
@@ -827,6 +1029,7 @@ mod tests {
         let v = |value: &str, reason: &str| ValueInput {
             value: value.into(),
             override_reason: reason.into(),
+            ..Default::default()
         };
         assert!(parse_value(talks, &v("4", ""), Some(4.0)).is_ok());
         assert!(matches!(

@@ -35,6 +35,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!("0006_review_notified"),
     migration!("0007_site_state"),
     migration!("0008_news_canonical"),
+    migration!("0010_report_reopened"),
 ];
 
 impl Migration {
@@ -263,6 +264,11 @@ mod tests {
                 "0008_news_canonical",
                 "885c15069911e5382ddd6383d4d6e674a08a96345f61abae9f6777a56992e844",
                 "885c15069911e5382ddd6383d4d6e674a08a96345f61abae9f6777a56992e844",
+            ),
+            (
+                "0010_report_reopened",
+                "1f77fc44eec5a51362b6986ce29001d3b7de1a8d3cd7f15bfb87c48db2f26d02",
+                "ac72c139ed851291489f2afc4c9368859794dc9bddee842a6c219f6536003552",
             ),
         ];
         for (name, sqlite, postgres) in FROZEN {

@@ -129,6 +129,8 @@ pub struct LevelProgress {
     pub accepted: i64,
     pub returned: i64,
     pub draft: i64,
+    /// Accepted, then opened again by the office: being corrected, not received.
+    pub reopened: i64,
 }
 
 /// What the dashboard reads: counts by level, indicator sums by level, first submission times.
@@ -171,7 +173,7 @@ pub struct ReportFilter {
     /// None: every school. Some(None): schools with no report yet.
     pub status: Option<Option<ReportStatus>>,
     pub level: Option<SchoolLevel>,
-    /// Only schools that have not sent theirs (no report, draft or returned).
+    /// Only schools that have not sent theirs (no report, draft, returned or reopened).
     pub missing_only: bool,
 }
 
@@ -287,7 +289,7 @@ impl Store {
             let mut tx = pool.begin().await?;
             let done = sqlx::query(
                 "UPDATE reports SET results = $1, strengths = $2, limitations = $3, proposals = $4, version = version + 1, \
-                 updated_at = $5 WHERE id = $6 AND version = $7 AND status IN ('draft', 'returned')",
+                 updated_at = $5 WHERE id = $6 AND version = $7 AND status IN ('draft', 'returned', 'reopened')",
             )
             .bind(narrative.results.trim())
             .bind(narrative.strengths.trim())
@@ -375,6 +377,7 @@ impl Store {
                 ReportEvent::Return => "report.return",
                 ReportEvent::Accept => "report.accept",
                 ReportEvent::Reopen => "report.reopen",
+                ReportEvent::RequestReopen => "report.reopen_request",
                 ReportEvent::Save => "report.save",
             }, format!("plan:{}/unit:{}", plan.id, report.unit_id), comment.clone());
             // What the change tells people is written with it: both happen, or neither.
@@ -384,6 +387,62 @@ impl Store {
         self.report(report.plan_id, report.unit_id)
             .await?
             .ok_or(StoreError::NotFound("báo cáo"))
+    }
+
+    /// Records a step that changes nothing in the report itself (a school asking for its
+    /// accepted report to be reopened): the step with who it told, its audit entry and the
+    /// messages, in one transaction. The state machine must allow the step.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn record_report_step(
+        &self,
+        ctx: &AuditContext,
+        report: &Report,
+        event: ReportEvent,
+        comment: &str,
+        outgoing: &crate::notices::Outgoing,
+        notified: &str,
+    ) -> Result<()> {
+        for mail in &outgoing.mails {
+            mail.check()?;
+        }
+        let to = transition(report.status, event, comment).map_err(|e| StoreError::Conflict(e.to_string()))?;
+        if to != report.status {
+            return Err(StoreError::Conflict(format!(
+                "«{}» thay đổi trạng thái báo cáo; không ghi được như một bước không đổi trạng thái.",
+                event.label()
+            )));
+        }
+        let at = now();
+        let comment = comment.trim().to_string();
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            // The report must still be in the state the step was decided on.
+            let (status,): (String,) = sqlx::query_as("SELECT status FROM reports WHERE id = $1")
+                .bind(report.id).fetch_one(&mut *tx).await?;
+            if status != report.status.as_str() {
+                let now_status = ReportStatus::parse(&status).map(ReportStatus::label).unwrap_or("khác");
+                return Err(StoreError::Conflict(format!(
+                    "Báo cáo vừa chuyển sang trạng thái «{now_status}»; hãy tải lại trang."
+                )));
+            }
+            sqlx::query("INSERT INTO report_events (report_id, at, actor_person_id, actor, event, comment, notified) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                .bind(report.id).bind(at).bind(ctx.actor_id).bind(&ctx.actor).bind(event.as_str()).bind(&comment).bind(notified)
+                .execute(&mut *tx).await?;
+            audit_in_tx!(self, tx, ctx, "report.reopen_request", format!("plan:{}/unit:{}", report.plan_id, report.unit_id), comment.clone());
+            send_in_tx!(tx, outgoing)?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// When the report was last accepted and by whom (the person's name when the account still
+    /// exists, else the name recorded with the step).
+    pub async fn report_acceptance(&self, report_id: i64) -> Result<Option<(OffsetDateTime, String)>> {
+        Ok(on_pool!(self, pool => sqlx::query_as(
+            "SELECT e.at, COALESCE(p.display_name, e.actor) FROM report_events e \
+             LEFT JOIN people p ON p.id = e.actor_person_id \
+             WHERE e.report_id = $1 AND e.event = 'accepted' ORDER BY e.at DESC, e.id DESC LIMIT 1",
+        ).bind(report_id).fetch_optional(pool).await?))
     }
 
     pub async fn report_history(&self, report_id: i64) -> Result<Vec<ReportHistoryEntry>> {
@@ -411,7 +470,8 @@ impl Store {
              SUM(CASE WHEN r.status IN {IN} AND r.late = TRUE THEN 1 ELSE 0 END), \
              SUM(CASE WHEN r.status = 'accepted' THEN 1 ELSE 0 END), \
              SUM(CASE WHEN r.status = 'returned' THEN 1 ELSE 0 END), \
-             SUM(CASE WHEN r.status = 'draft' THEN 1 ELSE 0 END) \
+             SUM(CASE WHEN r.status = 'draft' THEN 1 ELSE 0 END), \
+             SUM(CASE WHEN r.status = 'reopened' THEN 1 ELSE 0 END) \
              {schools} GROUP BY u.school_level"
         );
         let values_sql = format!(
@@ -444,7 +504,8 @@ impl Store {
              SUM(CASE WHEN r.status IN {IN} AND r.late = TRUE THEN 1 ELSE 0 END), \
              SUM(CASE WHEN r.status = 'accepted' THEN 1 ELSE 0 END), \
              SUM(CASE WHEN r.status = 'returned' THEN 1 ELSE 0 END), \
-             SUM(CASE WHEN r.status = 'draft' THEN 1 ELSE 0 END) \
+             SUM(CASE WHEN r.status = 'draft' THEN 1 ELSE 0 END), \
+             SUM(CASE WHEN r.status = 'reopened' THEN 1 ELSE 0 END) \
              FROM plans p JOIN units i ON i.id = p.issuing_unit_id \
              JOIN units u ON {reach} AND u.kind = 'school' \
              LEFT JOIN reports r ON r.plan_id = p.id AND r.unit_id = u.id \
@@ -492,6 +553,7 @@ impl Store {
             Option<i64>,
             Option<i64>,
             Option<i64>,
+            Option<i64>,
         );
         type Sums = (
             String,
@@ -516,7 +578,7 @@ impl Store {
         let mut by_level: Vec<LevelProgress> = progress
             .into_iter()
             .map(
-                |(level, expected, submitted, on_time, late, accepted, returned, draft)| LevelProgress {
+                |(level, expected, submitted, on_time, late, accepted, returned, draft, reopened)| LevelProgress {
                     level: level.as_deref().and_then(SchoolLevel::parse),
                     expected,
                     submitted: submitted.unwrap_or(0),
@@ -525,6 +587,7 @@ impl Store {
                     accepted: accepted.unwrap_or(0),
                     returned: returned.unwrap_or(0),
                     draft: draft.unwrap_or(0),
+                    reopened: reopened.unwrap_or(0),
                 },
             )
             .collect();
@@ -569,7 +632,7 @@ impl Store {
         let mut texts = Vec::new();
         let mut next = 4 + binds.len();
         if filter.missing_only {
-            conditions.push("(r.status IS NULL OR r.status IN ('draft', 'returned'))".into());
+            conditions.push("(r.status IS NULL OR r.status IN ('draft', 'returned', 'reopened'))".into());
         }
         match &filter.status {
             Some(Some(s)) => {
@@ -707,7 +770,7 @@ impl Store {
              JOIN role_grants g ON g.unit_id = u.id AND g.role = 'principal' \
              JOIN people p ON p.id = g.person_id AND p.disabled = FALSE AND p.email IS NOT NULL \
              WHERE u.kind = 'school' AND u.status = 'active' AND u.path >= $2 AND u.path < $3 \
-             AND (r.status IS NULL OR r.status IN ('draft', 'returned')) ORDER BY u.path, p.id",
+             AND (r.status IS NULL OR r.status IN ('draft', 'returned', 'reopened')) ORDER BY u.path, p.id",
         ).bind(plan.id).bind(&issuer.0).bind(&issuer.1).fetch_all(pool).await?);
         Ok(rows
             .into_iter()

@@ -125,6 +125,7 @@ fn notice_text(code: &str) -> Option<&'static str> {
         "da-duyet" => "Đã duyệt.",
         "da-tra-lai" => "Đã trả lại kèm ý kiến của bạn.",
         "da-mo-lai" => "Đã mở lại báo cáo; việc mở lại đã được ghi vào nhật ký hệ thống.",
+        "da-de-nghi-mo-lai" => "Đã gửi đề nghị mở lại báo cáo tới Phòng.",
         _ => return None,
     })
 }

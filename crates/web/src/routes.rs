@@ -323,6 +323,11 @@ pub fn build() -> Routes {
             plans::save_report,
         )
         .post(
+            "/ke-hoach/{id}/bao-cao/{unit_id}/de-nghi-mo-lai",
+            Permission(Action::WriteSchoolReport),
+            plans::request_reopen,
+        )
+        .post(
             "/ke-hoach/{id}/bao-cao/{unit_id}/{action}",
             Permission(Action::ReviewReports),
             plans::review_report,
@@ -532,6 +537,11 @@ pub fn build() -> Routes {
             "/api/v1/plans/{id}/reports/{unit_id}/reopen",
             Permission(Action::ReviewReports),
             api::yearly::reopen_report,
+        )
+        .post(
+            "/api/v1/plans/{id}/reports/{unit_id}/reopen-request",
+            Permission(Action::WriteSchoolReport),
+            api::yearly::request_reopen,
         )
         .post(
             "/api/v1/activities",

@@ -19,6 +19,7 @@ mod people_admin;
 mod phone_shell;
 mod plain_http_grade;
 mod plans_pages;
+mod report_form;
 mod review_notices;
 mod security_http;
 mod site_truth;

@@ -120,7 +120,7 @@ pub fn spec() -> Value {
                     "results": {"type": "string"}, "strengths": {"type": "string"}, "limitations": {"type": "string"}, "proposals": {"type": "string"}}},
                 "Report": {"type": "object", "required": ["plan_id", "unit_id", "status", "version", "values"], "properties": {
                     "plan_id": {"type": "integer"}, "unit_id": {"type": "integer"},
-                    "status": {"type": "string", "enum": ["not_started", "draft", "submitted", "returned", "accepted"]},
+                    "status": {"type": "string", "enum": ["not_started", "draft", "submitted", "returned", "accepted", "reopened"]},
                     "version": {"type": "integer"}, "late": {"type": ["boolean", "null"]},
                     "first_submitted_at": {"type": ["string", "null"], "format": "date-time"},
                     "submitted_at": {"type": ["string", "null"], "format": "date-time"},
@@ -131,11 +131,16 @@ pub fn spec() -> Value {
                 "SaveReport": {"type": "object", "properties": {
                     "version": {"type": "integer", "description": "Bắt buộc khi báo cáo đã có: phiên bản đã đọc"},
                     "narrative": {"$ref": "#/components/schemas/Narrative"},
-                    "values": {"type": "object", "description": "Mã chỉ tiêu → giá trị, hoặc {value, override_reason} khi nhập khác số tính từ nhật ký"}}},
+                    "values": {"type": "object", "description": "Mã chỉ tiêu → giá trị, hoặc {value, override_reason} khi nhập khác số tính được, hoặc {use_computed: true} để nhận số hệ thống vừa tính lại (không bao giờ tự áp dụng)"}}},
+                "ReopenRequest": {"type": "object", "required": ["reason"], "properties": {
+                    "reason": {"type": "string", "maxLength": 2000, "description": "Vì sao cần mở lại báo cáo đã duyệt (bắt buộc)"}}},
+                "ReopenRequested": {"type": "object", "required": ["status", "notified"], "properties": {
+                    "status": {"type": "string", "description": "Trạng thái báo cáo, không đổi cho đến khi Phòng mở lại"},
+                    "notified": {"type": "string", "description": "Ai ở Phòng đã được báo, hoặc chưa ai"}}},
                 "Dashboard": {"type": "object", "required": ["expected", "submitted", "on_time", "late", "completeness", "timeliness", "indicators"], "properties": {
                     "expected": {"type": "integer", "description": "Số trường phải nộp: trường đang hoạt động, cộng trường đã giải thể nhưng đã nộp"},
                     "submitted": {"type": "integer"}, "on_time": {"type": "integer"}, "late": {"type": "integer"},
-                    "accepted": {"type": "integer"}, "returned": {"type": "integer"},
+                    "accepted": {"type": "integer"}, "returned": {"type": "integer"}, "reopened": {"type": "integer"},
                     "completeness": {"type": "number", "minimum": 0, "maximum": 1}, "timeliness": {"type": "number", "minimum": 0, "maximum": 1},
                     "by_level": {"type": "array", "items": {"type": "object"}},
                     "indicators": {"type": "array", "items": {"type": "object", "required": ["code", "name", "value"], "properties": {
@@ -218,8 +223,11 @@ pub fn spec() -> Value {
                 "requestBody": review_body, "responses": {"200": report_ok, "401": error, "403": error, "404": error, "409": error}}},
             "/api/v1/plans/{id}/reports/{unit_id}/accept": {"post": {"summary": "Duyệt báo cáo (khóa báo cáo)", "parameters": [id_param, unit_param],
                 "requestBody": review_body, "responses": {"200": report_ok, "401": error, "403": error, "404": error, "409": error}}},
-            "/api/v1/plans/{id}/reports/{unit_id}/reopen": {"post": {"summary": "Mở lại báo cáo đã duyệt, kèm lý do (ghi nhật ký)", "parameters": [id_param, unit_param],
+            "/api/v1/plans/{id}/reports/{unit_id}/reopen": {"post": {"summary": "Mở lại báo cáo đã duyệt, kèm lý do (ghi nhật ký); số liệu đã duyệt được giữ nguyên", "parameters": [id_param, unit_param],
                 "requestBody": review_body, "responses": {"200": report_ok, "401": error, "403": error, "404": error, "409": error}}},
+            "/api/v1/plans/{id}/reports/{unit_id}/reopen-request": {"post": {"summary": "Hiệu trưởng đề nghị Phòng mở lại báo cáo đã duyệt, kèm lý do; báo cho cán bộ duyệt của Phòng", "parameters": [id_param, unit_param],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ReopenRequest"}}}},
+                "responses": {"200": {"description": "Đã ghi đề nghị", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ReopenRequested"}}}}, "400": error, "401": error, "403": error, "404": error, "409": error, "422": error}}},
             "/api/v1/activities": {
                 "get": {"summary": "Hoạt động trong phạm vi người gọi", "parameters": activity_params,
                     "responses": {"200": {"description": "Danh sách", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActivityList"}}}}, "400": error, "401": error, "403": error}},

@@ -449,9 +449,13 @@ pub async fn get_report(
 #[serde(untagged)]
 pub enum ValueBody {
     Full {
+        #[serde(default)]
         value: serde_json::Value,
         #[serde(default)]
         override_reason: String,
+        /// Take today's recomputed figure (never applied otherwise).
+        #[serde(default)]
+        use_computed: bool,
     },
     Bare(serde_json::Value),
 }
@@ -509,19 +513,26 @@ pub async fn put_report(
                 ValueInput {
                     value,
                     override_reason: v.override_reason.clone(),
+                    use_computed: false,
                 },
             )
         })
         .collect();
     for (k, v) in &body.values {
         let input = match v {
-            ValueBody::Full { value, override_reason } => ValueInput {
+            ValueBody::Full {
+                value,
+                override_reason,
+                use_computed,
+            } => ValueInput {
                 value: value_text(value),
                 override_reason: override_reason.clone(),
+                use_computed: *use_computed,
             },
             ValueBody::Bare(value) => ValueInput {
                 value: value_text(value),
                 override_reason: String::new(),
+                use_computed: false,
             },
         };
         inputs.insert(k.clone(), input);
@@ -618,6 +629,28 @@ pub async fn reopen_report(
     review(state, identity, ip, plan_id, unit_id, body, ReportEvent::Reopen).await
 }
 
+#[derive(Deserialize)]
+pub struct ReopenRequestJson {
+    #[serde(default)]
+    reason: String,
+}
+
+/// The principal asks the office to reopen the school's accepted report.
+pub async fn request_reopen(
+    State(state): State<AppState>,
+    ApiIdentity(identity): ApiIdentity,
+    Path((plan_id, unit_id)): Path<(String, String)>,
+    ApiJson(body): ApiJson<ReopenRequestJson>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let (plan, unit) = plan_and_school(&state, &identity, &plan_id, &unit_id, Action::WriteSchoolReport).await?;
+    let told = lanhmang_app::reports::request_reopen(&state.app, &identity, &plan, &unit, &body.reason).await?;
+    let report = state.store.report(plan.id, unit.id).await?;
+    Ok(Json(json!({
+        "status": report.map(|r| r.status.as_str()).unwrap_or("not_started"),
+        "notified": told.sentence(),
+    })))
+}
+
 pub async fn dashboard(
     State(state): State<AppState>,
     ApiIdentity(identity): ApiIdentity,
@@ -640,6 +673,7 @@ pub async fn dashboard(
         "late": d.total.late,
         "accepted": d.total.accepted,
         "returned": d.total.returned,
+        "reopened": d.total.reopened,
         "completeness": d.total.completeness,
         "timeliness": d.total.timeliness,
         "by_level": d.by_level,

@@ -44,6 +44,7 @@ pub struct LevelRow {
     pub late: i64,
     pub accepted: i64,
     pub returned: i64,
+    pub reopened: i64,
     pub completeness: String,
     pub timeliness: String,
     /// For `<progress>`: a maximum of at least one and a value never above it.
@@ -61,6 +62,7 @@ impl LevelRow {
             late: f.late,
             accepted: f.accepted,
             returned: f.returned,
+            reopened: f.reopened,
             completeness: percent(f.completeness),
             // Timeliness of nothing received is not 0%: there is nothing to judge yet.
             timeliness: if f.submitted > 0 {
@@ -288,7 +290,7 @@ pub struct MissingRow {
     pub level: &'static str,
     pub status: &'static str,
     pub returned: bool,
-    /// A draft or returned report has a page to open; a school that has not started has none.
+    /// A draft, returned or reopened report has a page to open; a school that has not started has none.
     pub has_report: bool,
     /// Why no reminder can be sent, when none can.
     pub unreachable: Option<&'static str>,
@@ -386,7 +388,7 @@ pub async fn plan_page(
             name: e.unit_name,
             level: e.school_level.map(|l| l.label()).unwrap_or(""),
             status: lanhmang_app::reports::status_label(e.status),
-            returned: e.status == Some(ReportStatus::Returned),
+            returned: matches!(e.status, Some(ReportStatus::Returned | ReportStatus::Reopened)),
             has_report: e.status.is_some(),
         });
     }

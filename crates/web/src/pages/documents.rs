@@ -379,6 +379,12 @@ async fn office_document(state: &AppState, plan: &Plan, q: &DocumentQuery) -> Re
             t.accepted, t.returned
         ));
     }
+    if t.reopened > 0 {
+        completeness.push(format!(
+            "{} báo cáo đã duyệt được mở lại để trường sửa, chưa gửi lại.",
+            t.reopened
+        ));
+    }
     let level_row = |label: String, l: &LevelFigure| {
         vec![
             label,

@@ -767,16 +767,31 @@ pub struct ValueRow {
     pub name: String,
     pub kind: &'static str,
     pub value: String,
+    /// The computed figure the report holds (its baseline), as people read it.
     pub computed: String,
     pub source: String,
+    /// Today's recomputed figure when it differs from the one held: offered, never applied.
+    pub suggestion: String,
+    /// Whether the form asks for a reason: the figure differs from the computed one, a reason
+    /// was given before, or there is an error on it (decided here, not by a script).
+    pub show_reason: bool,
     pub reason: String,
     pub required: bool,
     pub error: String,
 }
 
 pub struct SectionRows {
+    pub id: String,
     pub title: String,
     pub rows: Vec<ValueRow>,
+    /// Open on first view: the first section, or every section holding an error.
+    pub open: bool,
+}
+
+/// A read-only report's banner: when it was accepted and by whom.
+pub struct Acceptance {
+    pub at: String,
+    pub by: String,
 }
 
 #[derive(Template)]
@@ -790,6 +805,11 @@ struct ReportPage {
     status: &'static str,
     version: i64,
     editable: bool,
+    reopened: bool,
+    acceptance: Option<Acceptance>,
+    can_request_reopen: bool,
+    reopen_reason: String,
+    reopen_error: String,
     can_review: bool,
     can_reopen: bool,
     late: Option<bool>,
@@ -799,6 +819,8 @@ struct ReportPage {
     sections: Vec<SectionRows>,
     problems: Vec<String>,
     errors: FieldErrors,
+    /// The error summary at the top: (the field's id to link to, the message).
+    summary: Vec<(String, String)>,
     history: Vec<(String, String, &'static str, String, String)>,
 }
 
@@ -811,6 +833,15 @@ fn value_text(v: &Option<Value>, kind: IndicatorKind) -> String {
     }
 }
 
+/// A computed figure as people read it.
+fn figure_text(v: f64, kind: IndicatorKind) -> String {
+    match kind {
+        IndicatorKind::YesNo if v > 0.0 => "Có".to_string(),
+        IndicatorKind::YesNo => "Không".to_string(),
+        _ => format_number(v),
+    }
+}
+
 fn event_label(event: &str) -> &'static str {
     match event {
         "created" => "Tạo bản nháp",
@@ -818,8 +849,16 @@ fn event_label(event: &str) -> &'static str {
         "returned" => "Trả lại",
         "accepted" => "Duyệt",
         "reopened" => "Mở lại",
+        "reopen_requested" => "Đề nghị mở lại",
         _ => "Cập nhật",
     }
+}
+
+/// What the principal typed into a form that did not save, shown back as it was.
+struct Typed {
+    inputs: BTreeMap<String, ValueInput>,
+    narrative: Narrative,
+    errors: FieldErrors,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -829,32 +868,30 @@ async fn report_page(
     plan: &Plan,
     unit: &Unit,
     report: &lanhmang_store::reports::Report,
-    typed: Option<(BTreeMap<String, ValueInput>, Narrative, FieldErrors)>,
+    typed: Option<Typed>,
     problems: Vec<String>,
     notice: Option<&str>,
 ) -> Result<ReportPage, AppError> {
     let computed = lanhmang_app::reports::computed(&state.store, plan, unit).await?;
-    let may_write = authorize(
-        &identity.permissions,
-        Action::WriteSchoolReport,
-        Target::Unit(&unit.ancestry),
-    );
     let may_review = authorize(
         &identity.permissions,
         Action::ReviewReports,
         Target::Unit(&unit.ancestry),
     );
+    let editable = lanhmang_app::reports::may_edit(identity, unit, report.status);
     let (inputs, narrative, errors) = match typed {
-        Some(t) => (Some(t.0), t.1, t.2),
+        Some(t) => (Some(t.inputs), t.narrative, t.errors),
         None => (None, report.narrative.clone(), FieldErrors::default()),
     };
-    let sections = plan
+    let mut sections: Vec<SectionRows> = plan
         .content
         .sections
         .iter()
         .filter(|s| s.tasks.iter().any(|t| !t.indicators.is_empty()))
         .map(|s| SectionRows {
+            id: format!("phan-{}", s.code.replace('.', "-")),
             title: format!("{}. {}", s.code, s.title),
+            open: false,
             rows: s
                 .tasks
                 .iter()
@@ -862,19 +899,26 @@ async fn report_page(
                 .map(|def| {
                     let stored = report.values.get(&def.code);
                     let fresh = computed.get(&def.code).map(|(v, _)| *v);
-                    // A figure nobody overrode follows the log: a draft shows today's count.
-                    let follows_log = may_write
-                        && report.status.editable()
-                        && fresh.is_some()
-                        && stored.is_none_or(|v| v.override_reason.is_empty());
+                    // The report's own figures are shown; a recomputation is only suggested.
+                    let baseline = lanhmang_domain::report::baseline(stored, fresh);
+                    let suggestion = if editable {
+                        lanhmang_domain::report::suggestion(stored, fresh)
+                    } else {
+                        None
+                    };
                     let (value, reason) = match inputs.as_ref().and_then(|i| i.get(&def.code)) {
                         Some(i) => (i.value.clone(), i.override_reason.clone()),
-                        None if follows_log => (value_text(&fresh.map(Value::Number), def.kind), String::new()),
                         None => (
                             stored.map(|v| value_text(&v.value, def.kind)).unwrap_or_default(),
                             stored.map(|v| v.override_reason.clone()).unwrap_or_default(),
                         ),
                     };
+                    let error = errors.get(&def.code).unwrap_or("").to_string();
+                    let show_reason = baseline.is_some()
+                        && (!reason.trim().is_empty()
+                            || (editable
+                                && (!error.is_empty()
+                                    || lanhmang_domain::report::differs_from_baseline(def, &value, baseline))));
                     ValueRow {
                         code: def.code.clone(),
                         name: def.name.clone(),
@@ -884,23 +928,38 @@ async fn report_page(
                             IndicatorKind::Text => "text",
                         },
                         value,
-                        computed: computed
-                            .get(&def.code)
-                            .map(|(v, _)| match def.kind {
-                                IndicatorKind::YesNo if *v > 0.0 => "Có".to_string(),
-                                IndicatorKind::YesNo => "Không".to_string(),
-                                _ => format_number(*v),
-                            })
-                            .unwrap_or_default(),
-                        source: computed.get(&def.code).map(|(_, s)| s.to_string()).unwrap_or_default(),
+                        computed: baseline.map(|v| figure_text(v, def.kind)).unwrap_or_default(),
+                        source: lanhmang_domain::report::indicator_source(&def.code)
+                            .unwrap_or_default()
+                            .to_string(),
+                        suggestion: suggestion.map(|v| figure_text(v, def.kind)).unwrap_or_default(),
+                        show_reason,
                         reason,
                         required: def.required,
-                        error: errors.get(&def.code).unwrap_or("").to_string(),
+                        error,
                     }
                 })
                 .collect(),
         })
         .collect();
+    // On a phone the form is long: open the sections with errors, else the first one; a
+    // read-only report is read whole.
+    let any_error = sections.iter().any(|s| s.rows.iter().any(|r| !r.error.is_empty()));
+    for (i, s) in sections.iter_mut().enumerate() {
+        s.open = !editable || (any_error && s.rows.iter().any(|r| !r.error.is_empty())) || (!any_error && i == 0);
+    }
+    let mut summary: Vec<(String, String)> = Vec::new();
+    for s in &sections {
+        for r in s.rows.iter().filter(|r| !r.error.is_empty()) {
+            summary.push((format!("v-{}", r.code), r.error.clone()));
+        }
+    }
+    if let Some(e) = errors.get("narrative") {
+        summary.push(("results".into(), e.to_string()));
+    }
+    if let Some(e) = errors.get("form") {
+        summary.push((String::new(), e.to_string()));
+    }
     let history = state.store.report_history(report.id).await?;
     // The newest step is the review a notice may just have announced: say whom it told.
     let last_told = history.first().map(|h| h.notified.clone()).unwrap_or_default();
@@ -916,6 +975,19 @@ async fn report_page(
             )
         })
         .collect();
+    let acceptance = lanhmang_app::reports::acceptance(&state.app, report)
+        .await?
+        .map(|(at, by)| Acceptance {
+            at: crate::format::date_time(at),
+            by,
+        })
+        .or_else(|| {
+            // Accepted before its history was kept: the date alone.
+            (report.status == ReportStatus::Accepted).then(|| Acceptance {
+                at: report.accepted_at.map(crate::format::date_time).unwrap_or_default(),
+                by: String::new(),
+            })
+        });
     Ok(ReportPage {
         layout: Layout::new(
             format!("Báo cáo năm học {} · {}", plan.school_year.label(), unit.name),
@@ -930,7 +1002,12 @@ async fn report_page(
         school: unit.name.clone(),
         status: report.status.label(),
         version: report.version,
-        editable: may_write && report.status.editable(),
+        editable,
+        reopened: report.status == ReportStatus::Reopened,
+        acceptance,
+        can_request_reopen: lanhmang_app::reports::may_request_reopen(identity, unit, report.status),
+        reopen_reason: String::new(),
+        reopen_error: String::new(),
         can_review: may_review && report.status == ReportStatus::Submitted,
         can_reopen: may_review && report.status == ReportStatus::Accepted,
         late: report.late,
@@ -940,6 +1017,7 @@ async fn report_page(
         sections,
         problems,
         errors,
+        summary,
         history,
     })
 }
@@ -999,6 +1077,7 @@ pub async fn save_report(
                 ValueInput {
                     value: field(&form, &format!("v:{}", def.code)).to_string(),
                     override_reason: field(&form, &format!("r:{}", def.code)).to_string(),
+                    use_computed: !field(&form, &format!("u:{}", def.code)).is_empty(),
                 },
             )
         })
@@ -1042,12 +1121,44 @@ pub async fn save_report(
         &plan,
         &unit,
         &report,
-        Some((inputs, narrative, errors)),
+        Some(Typed {
+            inputs,
+            narrative,
+            errors,
+        }),
         Vec::new(),
         None,
     )
     .await?;
     Ok((axum::http::StatusCode::BAD_REQUEST, render(&page)?).into_response())
+}
+
+/// The principal asks the office to reopen the school's accepted report.
+pub async fn request_reopen(
+    State(state): State<AppState>,
+    identity: Identity,
+    Path((id, unit_id)): Path<(String, String)>,
+    PageForm(form): PageForm<Fields>,
+) -> Result<Response, AppError> {
+    let (plan, unit) = plan_and_school(&state, &identity, &id, &unit_id, Action::WriteSchoolReport).await?;
+    let reason = field(&form, "reason");
+    match lanhmang_app::reports::request_reopen(&state.app, &identity, &plan, &unit, reason).await {
+        Ok(_) => Ok(Redirect::to(&format!(
+            "/ke-hoach/{}/bao-cao/{}?tb=da-de-nghi-mo-lai",
+            plan.id, unit.id
+        ))
+        .into_response()),
+        Err(lanhmang_app::AppError::Invalid(problems)) => {
+            let report = lanhmang_app::reports::report_or_draft(&state.app, &plan, &unit).await?;
+            let mut page = report_page(&state, &identity, &plan, &unit, &report, None, Vec::new(), None).await?;
+            let message = lanhmang_app::error::messages(&problems).join(" ");
+            page.summary.push(("reopen-reason".into(), message.clone()));
+            page.reopen_error = message;
+            page.reopen_reason = reason.to_string();
+            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 pub async fn review_report(
