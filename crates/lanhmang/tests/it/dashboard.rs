@@ -754,6 +754,7 @@ async fn official_documents_read_back_with_the_store_figures(backend: &'static s
                 Some(ReportStatus::Returned) => "Bị trả lại",
                 Some(ReportStatus::Submitted) => "Đã gửi",
                 Some(ReportStatus::Accepted) => "Đã duyệt",
+                Some(ReportStatus::Reopened) => "Được mở lại",
             };
             assert_eq!(cell_text(&row[3]), label, "{backend}: {code}");
         }
