@@ -392,4 +392,207 @@ mod tests {
             db.cleanup().await;
         }
     }
+
+    /// 0010 rebuilds the SQLite report tables to let a report be "reopened": reports, their
+    /// values and their history survive it with their keys, the foreign keys still cascade, the
+    /// indexes are back, and a report reopened before is now in the reopened state.
+    #[tokio::test]
+    async fn the_reopened_state_upgrade_keeps_reports_values_history_and_keys() {
+        use lanhmang_domain::plan::{PlanContent, PlanHeader};
+        use lanhmang_domain::plan_template::BUILTIN;
+        use lanhmang_domain::report::{IndicatorValue, ReportEvent, ReportStatus, Value};
+        use lanhmang_domain::unit::UnitInput;
+        for backend in crate::test_support::backends() {
+            let db = crate::test_support::TestDb::new(backend).await.unwrap();
+            let store = db.connect().await.unwrap();
+            store
+                .execute_raw_for_tests(
+                    "CREATE TABLE schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL, checksum TEXT)",
+                )
+                .await
+                .unwrap();
+            let upgrade = MIGRATIONS
+                .iter()
+                .position(|m| m.name == "0010_report_reopened")
+                .unwrap();
+            for m in &MIGRATIONS[..upgrade] {
+                store.execute_raw_for_tests(m.sql(&store.backend)).await.unwrap();
+                store
+                    .execute_raw_for_tests(&format!(
+                        "INSERT INTO schema_migrations (name, applied_at, checksum) VALUES ('{}', '2026-12-01T00:00:00Z', '{}')",
+                        m.name,
+                        checksum(m.sql(&store.backend))
+                    ))
+                    .await
+                    .unwrap();
+            }
+            let ctx = crate::AuditContext::system("test");
+            let unit = |code: &str, kind: &str| {
+                UnitInput {
+                    code: code.into(),
+                    name: format!("Đơn vị {code}"),
+                    kind: kind.into(),
+                    school_level: if kind == "truong" { "th".into() } else { String::new() },
+                    ..Default::default()
+                }
+                .parse()
+                .unwrap()
+            };
+            let office = store.create_unit(&ctx, None, &unit("P", "phong")).await.unwrap();
+            let mut schools = Vec::new();
+            for code in ["A", "B", "C"] {
+                schools.push(
+                    store
+                        .create_unit(&ctx, Some(office.id), &unit(code, "truong"))
+                        .await
+                        .unwrap(),
+                );
+            }
+            let header = PlanHeader::parse("Kế hoạch", "2026-2027", "2027-06-01", "").unwrap();
+            let plan = store
+                .create_plan(
+                    &ctx,
+                    office.id,
+                    &header,
+                    "builtin",
+                    &PlanContent::from_template(&BUILTIN),
+                )
+                .await
+                .unwrap();
+            let plan = store
+                .publish_plan(&ctx, plan.id, None, &Default::default())
+                .await
+                .unwrap();
+            let values = std::collections::BTreeMap::from([(
+                "s1_4_talks".to_string(),
+                IndicatorValue {
+                    value: Some(Value::Number(1.0)),
+                    computed: Some(1.0),
+                    override_reason: String::new(),
+                },
+            )]);
+            let step = |r: crate::reports::Report, e: ReportEvent| {
+                let (store, ctx, plan) = (&store, &ctx, &plan);
+                async move {
+                    store
+                        .transition_report(
+                            ctx,
+                            plan,
+                            &r,
+                            r.version,
+                            e,
+                            "Lý do",
+                            &Default::default(),
+                            "Đã báo cho A.",
+                        )
+                        .await
+                        .unwrap()
+                }
+            };
+            // A: accepted, then reopened as the old code stored it (returned, last step reopened).
+            let a = store
+                .ensure_report(&ctx, plan.id, schools[0].id, &values)
+                .await
+                .unwrap();
+            let a = step(a, ReportEvent::Submit).await;
+            let a = step(a, ReportEvent::Accept).await;
+            store
+                .execute_raw_for_tests(&format!(
+                    "UPDATE reports SET status = 'returned' WHERE id = {id}; \
+                     INSERT INTO report_events (report_id, at, actor, event, comment, notified) \
+                     VALUES ({id}, '2027-07-01T00:00:00Z', 'office', 'reopened', 'Sai số', 'Đã báo cho A.')",
+                    id = a.id
+                ))
+                .await
+                .unwrap();
+            // B: returned by the office, and it stays returned.
+            let b = store
+                .ensure_report(&ctx, plan.id, schools[1].id, &values)
+                .await
+                .unwrap();
+            let b = step(b, ReportEvent::Submit).await;
+            let b = step(b, ReportEvent::Return).await;
+            let a = store.report(plan.id, schools[0].id).await.unwrap().unwrap();
+            let history = (
+                store.report_history(a.id).await.unwrap(),
+                store.report_history(b.id).await.unwrap(),
+            );
+
+            let report = store.migrate().await.unwrap();
+            assert_eq!(
+                report.applied,
+                MIGRATIONS[upgrade..].iter().map(|m| m.name).collect::<Vec<_>>(),
+                "{backend}"
+            );
+            let a2 = store.report(plan.id, schools[0].id).await.unwrap().unwrap();
+            let b2 = store.report(plan.id, schools[1].id).await.unwrap().unwrap();
+            assert_eq!(a2.status, ReportStatus::Reopened, "{backend}");
+            assert_eq!(b2.status, ReportStatus::Returned, "{backend}");
+            assert_eq!(
+                (a2.id, &a2.values, a2.version),
+                (a.id, &a.values, a.version),
+                "{backend}"
+            );
+            assert_eq!((b2.id, &b2.values), (b.id, &b.values), "{backend}");
+            assert_eq!(
+                (
+                    store.report_history(a.id).await.unwrap(),
+                    store.report_history(b.id).await.unwrap()
+                ),
+                history,
+                "{backend}: the history with who was told"
+            );
+            // The reopened report goes on: saved and sent again.
+            let a3 = store
+                .save_report(&ctx, &a2, a2.version, &Default::default(), &a2.values)
+                .await
+                .unwrap();
+            let a3 = step(a3, ReportEvent::Submit).await;
+            assert_eq!(a3.status, ReportStatus::Submitted, "{backend}");
+            // New rows take new keys; the status check still refuses nonsense.
+            let c = store
+                .ensure_report(&ctx, plan.id, schools[2].id, &values)
+                .await
+                .unwrap();
+            assert!(c.id > b.id, "{backend}: the key sequence carried over");
+            assert!(
+                store
+                    .execute_raw_for_tests(&format!("UPDATE reports SET status = 'lost' WHERE id = {}", c.id))
+                    .await
+                    .is_err(),
+                "{backend}: the status check"
+            );
+            // The foreign keys hold and cascade.
+            assert!(
+                store
+                    .execute_raw_for_tests("INSERT INTO report_values (report_id, indicator) VALUES (987654, 'x')")
+                    .await
+                    .is_err(),
+                "{backend}: values need their report"
+            );
+            store
+                .execute_raw_for_tests(&format!("DELETE FROM reports WHERE id = {}", b.id))
+                .await
+                .unwrap();
+            assert!(
+                store.report_history(b.id).await.unwrap().is_empty(),
+                "{backend}: cascade"
+            );
+            let (orphans,): (i64,) = on_pool!(store, pool => sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT COUNT(*) FROM report_values WHERE report_id = {}", b.id
+            ))).fetch_one(pool).await.unwrap());
+            assert_eq!(orphans, 0, "{backend}: the values went with their report");
+            let indexes = "('reports_plan_status', 'reports_unit', 'report_events_report')";
+            let sql = match store.backend {
+                Backend::Sqlite(_) => {
+                    format!("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name IN {indexes}")
+                }
+                Backend::Postgres(_) => format!("SELECT COUNT(*) FROM pg_indexes WHERE indexname IN {indexes}"),
+            };
+            let (count,): (i64,) = on_pool!(store, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).fetch_one(pool).await.unwrap());
+            assert_eq!(count, 3, "{backend}: the indexes");
+            store.close().await;
+            db.cleanup().await;
+        }
+    }
 }
