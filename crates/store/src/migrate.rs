@@ -426,6 +426,8 @@ mod tests {
                     .await
                     .unwrap();
             }
+            // As the server does at start: the fresh chain's head is signed before anything appends.
+            store.secure_audit_head().await.unwrap();
             let ctx = crate::AuditContext::system("test");
             let unit = |code: &str, kind: &str| {
                 UnitInput {
