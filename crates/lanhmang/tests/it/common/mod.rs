@@ -152,6 +152,17 @@ impl Browser {
         form.extend_from_slice(fields);
         self.post_form(action, &form).await
     }
+
+    /// Posts a form as [`Browser::submit`] does, expects the redirect that follows a success, and
+    /// returns the page it leads to (where the flash message is shown).
+    pub async fn submit_and_follow(&self, page: &str, action: &str, fields: &[(&str, &str)]) -> String {
+        let r = self.submit(page, action, fields).await;
+        assert!(r.status().is_redirection(), "POST {action}: {}", r.status());
+        let location = r.headers()["location"].to_str().expect("location").to_string();
+        let (status, body) = self.text(&location).await;
+        assert_eq!(status, 200, "GET {location}");
+        body
+    }
 }
 
 pub fn extract_csrf(body: &str) -> Option<String> {
