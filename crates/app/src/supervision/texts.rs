@@ -109,6 +109,7 @@ mod tests {
             name: String::new(),
             active: true,
             status: "down".into(),
+            state: lanhmang_domain::supervision::SiteState::Down,
             reachable: Some(false),
             grade: None,
             score: None,

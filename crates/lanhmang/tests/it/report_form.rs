@@ -176,8 +176,8 @@ async fn an_accepted_report_is_read_only_with_who_accepted_it_and_refuses_edits(
         // A save posted anyway is refused, and nothing changes.
         let before = report(&app, &plan, school).await;
         let version = before.version.to_string();
-        let shown = principal
-            .submit_and_follow(
+        let r = principal
+            .submit(
                 &page,
                 &page,
                 &[("version", version.as_str()), ("results", "Sửa sau khi duyệt")],
@@ -311,8 +311,8 @@ async fn a_principal_asks_for_reopening_and_the_office_is_told_truthfully(backen
 
         // The principal asks: the office's reviewers are told in the application and by mail,
         // and the principal reads who was told, by name.
-        let r = principal
-            .submit(
+        let shown = principal
+            .submit_and_follow(
                 &page,
                 &action,
                 &[("reason", "Số buổi tập huấn ghi thiếu một buổi tổ chức cuối tháng 5.")],
