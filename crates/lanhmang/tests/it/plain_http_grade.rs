@@ -138,7 +138,7 @@ async fn plain_http_sites_are_graded_stored_and_shown() {
                 .text(&format!("/giam-sat/website/{id}"))
                 .await;
             assert_eq!(page.0, 200, "{backend}");
-            assert!(page.1.contains("<dd>D</dd>"), "{backend}: the grade is shown");
+            assert!(page.1.contains("<dd>Hạng D "), "{backend}: the grade is shown");
         }
         app.stop().await;
     }

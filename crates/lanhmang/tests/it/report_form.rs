@@ -7,29 +7,17 @@ use std::collections::BTreeMap;
 
 use crate::common;
 
-use common::{TestApp, api, api_token, both_backends};
-use lanhmang_domain::Paging;
+use common::{TestApp, api, api_token, both_backends, mails_to_school, notices_of, principal_school_and_plan};
 use lanhmang_domain::report::{IndicatorValue, ReportEvent, ReportStatus, Value};
 use lanhmang_store::AuditContext;
-use lanhmang_store::outbox::OutboxFilter;
 use lanhmang_store::plans::Plan;
 use lanhmang_store::reports::{Narrative, Report};
 
 /// The demo principal's school and the current year's published plan.
 async fn school_and_plan(app: &TestApp) -> (i64, Plan) {
     let token = api_token(app, "demo.principal").await;
-    let (_, me) = api(app, &token, "GET", "/api/v1/me", None).await;
-    let school = me["roles"][0]["unit_id"].as_i64().unwrap();
-    let (_, plans) = api(app, &token, "GET", "/api/v1/plans", None).await;
-    let plan_id = plans["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|p| p["status"] == "published")
-        .map(|p| p["id"].as_i64().unwrap())
-        .max()
-        .unwrap();
-    (school, app.store().plan(plan_id).await.unwrap().unwrap())
+    let (school, plan) = principal_school_and_plan(app, &token).await;
+    (school, app.store().plan(plan).await.unwrap().unwrap())
 }
 
 fn ctx() -> AuditContext {
@@ -106,29 +94,6 @@ async fn accepted_report(app: &TestApp, plan: &Plan, unit: i64, values: Option<B
     )
     .await;
     assert_eq!(status, 200, "{body}");
-}
-
-async fn notices_of(app: &TestApp, username: &str, kind: &str) -> usize {
-    let person = app.store().person_by_username(username).await.unwrap().unwrap();
-    let (notices, _) = app
-        .store()
-        .notifications(person.id, Paging { page: 1, per_page: 100 })
-        .await
-        .unwrap();
-    notices.iter().filter(|n| n.kind == kind).count()
-}
-
-async fn mails_with(app: &TestApp, school: i64, reason: &str) -> usize {
-    let filter = OutboxFilter {
-        unit_ids_in_subtree_of: vec![school],
-        ..Default::default()
-    };
-    let (mails, _) = app
-        .store()
-        .outbox_page(&filter, Paging { page: 1, per_page: 500 })
-        .await
-        .unwrap();
-    mails.iter().filter(|m| m.reason == reason).count()
 }
 
 async fn history_len(app: &TestApp, r: &Report) -> usize {
@@ -221,7 +186,7 @@ async fn a_principal_asks_for_reopening_and_the_office_is_told_truthfully(backen
         let steps = history_len(&app, &before).await;
         let (notices, mails) = (
             notices_of(&app, "demo.office", "report_reopen_requested").await,
-            mails_with(&app, school, "report_reopen_requested").await,
+            mails_to_school(&app, school, "report_reopen_requested").await.len(),
         );
 
         // No reason: refused with the reason, beside its field; nothing written.
@@ -333,7 +298,7 @@ async fn a_principal_asks_for_reopening_and_the_office_is_told_truthfully(backen
         // By e-mail too, to those whose account has an address, and the sentence says which.
         let reviewers_with_mail = shown.contains("qua e-mail");
         assert_eq!(
-            mails_with(&app, school, "report_reopen_requested").await > mails,
+            mails_to_school(&app, school, "report_reopen_requested").await.len() > mails,
             reviewers_with_mail,
             "{backend}: mail exactly when the sentence says so"
         );

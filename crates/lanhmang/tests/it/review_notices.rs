@@ -4,28 +4,16 @@
 
 use crate::common;
 
-use common::{TestApp, api, api_token, both_backends};
-use lanhmang_domain::Paging;
+use common::{TestApp, api, api_token, both_backends, mails_to_school, notices_of, principal_school_and_plan};
 use lanhmang_domain::plan::SchoolPlanContent;
 use lanhmang_domain::report::{ReportEvent, ReportStatus};
 use lanhmang_store::AuditContext;
-use lanhmang_store::outbox::OutboxFilter;
 use lanhmang_store::plans::Plan;
 
 /// The demo principal's school and the current year's published plan.
 async fn school_and_plan(app: &TestApp, principal: &str) -> (i64, Plan) {
-    let (_, me) = api(app, principal, "GET", "/api/v1/me", None).await;
-    let school = me["roles"][0]["unit_id"].as_i64().unwrap();
-    let (_, plans) = api(app, principal, "GET", "/api/v1/plans", None).await;
-    let plan_id = plans["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|p| p["status"] == "published")
-        .map(|p| p["id"].as_i64().unwrap())
-        .max()
-        .unwrap();
-    (school, app.store().plan(plan_id).await.unwrap().unwrap())
+    let (school, plan) = principal_school_and_plan(app, principal).await;
+    (school, app.store().plan(plan).await.unwrap().unwrap())
 }
 
 /// Brings a school's report to "submitted" through the store, whatever the demo left it in.
@@ -62,29 +50,6 @@ async fn submitted_report(app: &TestApp, plan: &Plan, unit: i64) {
     panic!("the report of unit {unit} could not be brought to submitted");
 }
 
-async fn mails_to(app: &TestApp, school: i64, reason: &str) -> usize {
-    let filter = OutboxFilter {
-        unit_ids_in_subtree_of: vec![school],
-        ..Default::default()
-    };
-    let (mails, _) = app
-        .store()
-        .outbox_page(&filter, Paging { page: 1, per_page: 200 })
-        .await
-        .unwrap();
-    mails.iter().filter(|m| m.reason == reason).count()
-}
-
-async fn notices_of(app: &TestApp, username: &str, kind: &str) -> usize {
-    let person = app.store().person_by_username(username).await.unwrap().unwrap();
-    let (notices, _) = app
-        .store()
-        .notifications(person.id, Paging { page: 1, per_page: 100 })
-        .await
-        .unwrap();
-    notices.iter().filter(|n| n.kind == kind).count()
-}
-
 /// A school of the plan with no principal account (every demo school but the first).
 async fn school_without_principal(app: &TestApp, plan: &Plan, principal_school: i64) -> i64 {
     for school in app.store().active_schools_under(plan.issuing_unit_id).await.unwrap() {
@@ -114,7 +79,7 @@ async fn a_review_says_who_was_told_and_tells_the_principal_in_app_and_by_mail(b
         // A school with a principal: returned from the page; the principal is told in the
         // application and by e-mail, and the reviewer reads exactly that, by name.
         let (mails_before, notices_before) = (
-            mails_to(&app, school, "report_returned").await,
+            mails_to_school(&app, school, "report_returned").await.len(),
             notices_of(&app, "demo.principal", "report_returned").await,
         );
         let page = format!("/ke-hoach/{}/bao-cao/{school}", plan.id);
@@ -138,7 +103,7 @@ async fn a_review_says_who_was_told_and_tells_the_principal_in_app_and_by_mail(b
         );
         let by_mail = principal.email.is_some();
         assert_eq!(
-            mails_to(&app, school, "report_returned").await,
+            mails_to_school(&app, school, "report_returned").await.len(),
             mails_before + usize::from(by_mail),
             "{backend}: the e-mail when the principal has an address"
         );
@@ -162,7 +127,11 @@ async fn a_review_says_who_was_told_and_tells_the_principal_in_app_and_by_mail(b
             "{backend}: {shown}"
         );
         assert!(!shown.contains("Đã báo cho"), "{backend}");
-        assert_eq!(mails_to(&app, lonely, "report_returned").await, 0, "{backend}");
+        assert_eq!(
+            mails_to_school(&app, lonely, "report_returned").await.len(),
+            0,
+            "{backend}"
+        );
 
         // The API answers the same sentence, from the same use case (accepting, here).
         let office_token = api_token(&app, "demo.office").await;

@@ -6,42 +6,11 @@
 
 use crate::common;
 
-use std::sync::Arc;
-
+use common::sites::{inspection_worker, private_allowed};
 use common::{TestApp, api, api_token, both_backends};
-use lanhmang::config::{InspectSettings, Layer};
 use lanhmang_domain::finding::FindingCode;
-use lanhmang_fixture_web::{self as fixture_web, FixtureConfig, FixtureWeb, describe_header_profile};
-use lanhmang_inspect::InspectConfig;
-use lanhmang_jobs::{JobSettings, Supervision, Worker};
+use lanhmang_fixture_web::{self as fixture_web, FixtureConfig, describe_header_profile};
 use serde_json::json;
-
-fn private_allowed() -> Layer {
-    Layer {
-        inspect: Some(InspectSettings {
-            allow_private_targets: Some(true),
-            ..Default::default()
-        }),
-        ..Default::default()
-    }
-}
-
-fn worker(app: &TestApp, web: &FixtureWeb) -> Worker {
-    let store = app.running.as_ref().expect("running").store.clone();
-    let supervision = Arc::new(Supervision::new(
-        InspectConfig {
-            allow_private_targets: true,
-            extra_roots_pem: vec![web.ca_pem.clone()],
-            http_port: web.http_addr.port(),
-            https_port: web.tls_addr.map_or(443, |a| a.port()),
-            max_pages: 5,
-            max_external_links: 5,
-            ..Default::default()
-        },
-        None,
-    ));
-    Worker::new(store, "w-truth", JobSettings::default()).with_supervision(Some(supervision))
-}
 
 /// Where `needle` first appears in `haystack`, for "this before that" checks.
 fn at(haystack: &str, needle: &str) -> usize {
@@ -125,7 +94,7 @@ async fn the_site_tells_the_truth_first(backend: &'static str) {
         )
         .await;
         assert_eq!(status, 202, "{backend}");
-        worker(&app, &web).drain().await.unwrap();
+        inspection_worker(&app, "w-truth", &web).drain().await.unwrap();
 
         // API: the state, before the grade, in the item and in the raw text.
         let raw = app

@@ -6,42 +6,12 @@ use crate::common;
 use std::sync::Arc;
 use std::time::Duration;
 
+use common::sites::{inspection_worker, private_allowed};
 use common::{TestApp, both_backends};
-use lanhmang::config::{InspectSettings, Layer};
-use lanhmang_fixture_web::{self as fixture_web, FixtureConfig, FixtureWeb};
+use lanhmang_fixture_web::{self as fixture_web, FixtureConfig};
 use lanhmang_inspect::InspectConfig;
 use lanhmang_jobs::{JobSettings, Supervision, Worker};
 use serde_json::{Value, json};
-
-fn private_allowed() -> Layer {
-    Layer {
-        inspect: Some(InspectSettings {
-            allow_private_targets: Some(true),
-            ..Default::default()
-        }),
-        ..Default::default()
-    }
-}
-
-fn supervision_for(web: &FixtureWeb) -> Arc<Supervision> {
-    Arc::new(Supervision::new(
-        InspectConfig {
-            allow_private_targets: true,
-            extra_roots_pem: vec![web.ca_pem.clone()],
-            http_port: web.http_addr.port(),
-            https_port: web.tls_addr.map_or(443, |a| a.port()),
-            max_pages: 5,
-            max_external_links: 5,
-            ..Default::default()
-        },
-        None,
-    ))
-}
-
-fn worker(app: &TestApp, name: &str, web: &FixtureWeb) -> Worker {
-    let store = app.running.as_ref().expect("running").store.clone();
-    Worker::new(store, name, JobSettings::default()).with_supervision(Some(supervision_for(web)))
-}
 
 async fn token(app: &TestApp, username: &str) -> String {
     let r = app
@@ -207,7 +177,10 @@ async fn register_inspect_follow_findings_and_permissions(backend: &'static str)
             (Some("running"), Some(6))
         );
         // Two workers share the queue: every job once.
-        let (a, b) = (worker(&app, "w-a", &web), worker(&app, "w-b", &web));
+        let (a, b) = (
+            inspection_worker(&app, "w-a", &web),
+            inspection_worker(&app, "w-b", &web),
+        );
         let (ra, rb) = tokio::join!(a.drain(), b.drain());
         // Six inspections, and the reading of the feeds they found.
         assert!(ra.unwrap() + rb.unwrap() >= 6, "{backend}");
@@ -293,7 +266,7 @@ async fn register_inspect_follow_findings_and_permissions(backend: &'static str)
         assert_eq!((status, f["status"].as_str()), (200, Some("fixed")), "{backend}: {f}");
         let (status, _) = api(&app, actor, "POST", &format!("/api/v1/findings/{fid}/fixed"), None).await;
         assert_eq!(status, 409, "{backend}: already claimed");
-        worker(&app, "w-c", &web).drain().await.unwrap();
+        inspection_worker(&app, "w-c", &web).drain().await.unwrap();
         assert_eq!(
             inspections().await.unwrap(),
             vec![("done".to_string(), 7)],

@@ -4,43 +4,13 @@
 
 use crate::common;
 
-use common::{TestApp, api, api_token, both_backends};
+use common::{TestApp, api, api_token, both_backends, mails_to_school, principal_school_and_plan};
 use lanhmang::config::Layer;
 use lanhmang_domain::Paging;
 use lanhmang_store::AuditContext;
-use lanhmang_store::outbox::OutboxFilter;
 use serde_json::json;
 
 const PUBLIC_URL: &str = "https://lanhmang.example.vn";
-
-/// The demo principal's school and the current year's published plan.
-async fn school_and_plan(app: &TestApp, principal: &str) -> (i64, i64) {
-    let (_, me) = api(app, principal, "GET", "/api/v1/me", None).await;
-    let school = me["roles"][0]["unit_id"].as_i64().unwrap();
-    let (_, plans) = api(app, principal, "GET", "/api/v1/plans", None).await;
-    let plan = plans["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|p| p["status"] == "published")
-        .map(|p| p["id"].as_i64().unwrap())
-        .max()
-        .unwrap();
-    (school, plan)
-}
-
-async fn mails_to_school(app: &TestApp, school: i64, reason: &str) -> Vec<lanhmang_store::outbox::OutboxEntry> {
-    let filter = OutboxFilter {
-        unit_ids_in_subtree_of: vec![school],
-        ..Default::default()
-    };
-    let (mails, _) = app
-        .store()
-        .outbox_page(&filter, Paging { page: 1, per_page: 200 })
-        .await
-        .unwrap();
-    mails.into_iter().filter(|m| m.reason == reason).collect()
-}
 
 both_backends!(publishing_and_reviewing_tell_the_principal_by_mail_and_in_app_with_absolute_links);
 async fn publishing_and_reviewing_tell_the_principal_by_mail_and_in_app_with_absolute_links(backend: &'static str) {
@@ -52,7 +22,7 @@ async fn publishing_and_reviewing_tell_the_principal_by_mail_and_in_app_with_abs
         let app = TestApp::spawn_configured(backend, true, extra).await;
         let office = api_token(&app, "demo.office").await;
         let principal = api_token(&app, "demo.principal").await;
-        let (school, current) = school_and_plan(&app, &principal).await;
+        let (school, current) = principal_school_and_plan(&app, &principal).await;
         let principal_id = app
             .store()
             .person_by_username("demo.principal")
@@ -148,7 +118,7 @@ async fn opening_a_report_page_writes_nothing(backend: &'static str) {
         let app = TestApp::spawn(backend).await;
         let office = api_token(&app, "demo.office").await;
         let principal = api_token(&app, "demo.principal").await;
-        let (school, _) = school_and_plan(&app, &principal).await;
+        let (school, _) = principal_school_and_plan(&app, &principal).await;
         let (_, plan) = api(
             &app,
             &office,
@@ -182,7 +152,7 @@ async fn form_and_api_apply_the_same_activity_rules(backend: &'static str) {
     {
         let app = TestApp::spawn(backend).await;
         let teacher = api_token(&app, "demo.teacher").await;
-        let (school, plan) = school_and_plan(&app, &api_token(&app, "demo.principal").await).await;
+        let (school, plan) = principal_school_and_plan(&app, &api_token(&app, "demo.principal").await).await;
         let activity = |links: Vec<&str>, unit: i64| {
             json!({"unit_id": unit, "plan_id": plan, "kind": "phone_rules", "date": "2026-10-05",
                    "title": "Phổ biến nội quy dùng điện thoại", "links": links})
@@ -249,7 +219,7 @@ both_backends!(a_teacher_reads_the_school_plan_and_cannot_change_it);
 async fn a_teacher_reads_the_school_plan_and_cannot_change_it(backend: &'static str) {
     {
         let app = TestApp::spawn(backend).await;
-        let (school, plan) = school_and_plan(&app, &api_token(&app, "demo.principal").await).await;
+        let (school, plan) = principal_school_and_plan(&app, &api_token(&app, "demo.principal").await).await;
         let teacher = app.signed_in("demo.teacher").await;
         let path = format!("/ke-hoach/{plan}/truong/{school}");
         let (status, body) = teacher.text(&path).await;

@@ -2,6 +2,7 @@
 //! PostgreSQL (when `LANHMANG_TEST_POSTGRES_URL` is set; always under CI).
 #![allow(dead_code)]
 
+pub mod sites;
 pub mod smtp;
 
 use lanhmang::config::{Config, Layer};
@@ -228,4 +229,50 @@ pub async fn api(
         status,
         serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
     )
+}
+
+/// The school of the principal behind `token` and the id of the latest published plan they see.
+pub async fn principal_school_and_plan(app: &TestApp, token: &str) -> (i64, i64) {
+    let (_, me) = api(app, token, "GET", "/api/v1/me", None).await;
+    let school = me["roles"][0]["unit_id"].as_i64().expect("a principal's unit");
+    let (_, plans) = api(app, token, "GET", "/api/v1/plans", None).await;
+    let plan = plans["items"]
+        .as_array()
+        .expect("plans")
+        .iter()
+        .filter(|p| p["status"] == "published")
+        .filter_map(|p| p["id"].as_i64())
+        .max()
+        .expect("a published plan");
+    (school, plan)
+}
+
+/// The outbox's mails for `reason` addressed inside a school's subtree.
+pub async fn mails_to_school(app: &TestApp, school: i64, reason: &str) -> Vec<lanhmang_store::outbox::OutboxEntry> {
+    let filter = lanhmang_store::outbox::OutboxFilter {
+        unit_ids_in_subtree_of: vec![school],
+        ..Default::default()
+    };
+    let (mails, _) = app
+        .store()
+        .outbox_page(&filter, lanhmang_domain::Paging { page: 1, per_page: 500 })
+        .await
+        .expect("outbox");
+    mails.into_iter().filter(|m| m.reason == reason).collect()
+}
+
+/// How many in-app notices of `kind` a person has.
+pub async fn notices_of(app: &TestApp, username: &str, kind: &str) -> usize {
+    let person = app
+        .store()
+        .person_by_username(username)
+        .await
+        .expect("person")
+        .expect("the account exists");
+    let (notices, _) = app
+        .store()
+        .notifications(person.id, lanhmang_domain::Paging { page: 1, per_page: 100 })
+        .await
+        .expect("notices");
+    notices.iter().filter(|n| n.kind == kind).count()
 }
