@@ -16,6 +16,7 @@
 //! and refuses a database that already holds units. Deterministic for the same parameters, except
 //! that times are relative to when it runs.
 
+use lanhmang_domain::supervision::SiteState as Headline;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
@@ -486,13 +487,27 @@ async fn insert_sites(
     if !urls.chunks(per).len().is_multiple_of(STATEMENTS_PER_TRANSACTION) {
         exec(conn, "COMMIT").await?;
     }
-    // What a registration and the runs keep on each site: its unit's path and its list order.
+    // What a registration keeps on each site: its unit's path.
     exec(
         conn,
-        "UPDATE sites SET unit_path = (SELECT u.path FROM units u WHERE u.id = sites.unit_id), \
-         state = CASE WHEN compromised THEN 'compromised' WHEN status = 'down' THEN 'down' \
-         WHEN status = 'pending' THEN 'not_yet_inspected' WHEN meets_standard = FALSE THEN 'fails_standard' \
-         ELSE 'fine' END",
+        "UPDATE sites SET unit_path = (SELECT u.path FROM units u WHERE u.id = sites.unit_id)",
+    )
+    .await?;
+    store_headline_states(conn).await?;
+    Ok(ids)
+}
+
+/// What the runs keep on each site: its headline state (as `SiteState::derive`, the worst first:
+/// an open compromise finding, down, an open expired-certificate finding, the standard's
+/// verdict) and its list order. Run again once the findings are in.
+async fn store_headline_states(conn: &mut Conn) -> Result<()> {
+    exec(
+        conn,
+        "UPDATE sites SET state = CASE WHEN compromised THEN 'compromised' WHEN status = 'down' THEN 'down' \
+         WHEN status = 'pending' THEN 'not_yet_inspected' \
+         WHEN EXISTS (SELECT 1 FROM site_findings f WHERE f.site_id = sites.id AND f.state <> 'resolved' \
+           AND f.code = 'tls_expired') THEN 'certificate_expired' \
+         WHEN meets_standard = FALSE THEN 'fails_standard' ELSE 'fine' END",
     )
     .await?;
     exec(
@@ -500,8 +515,7 @@ async fn insert_sites(
         "UPDATE sites SET list_rank = CASE state WHEN 'compromised' THEN 0 WHEN 'down' THEN 1 \
          WHEN 'certificate_expired' THEN 2 WHEN 'fails_standard' THEN 3 WHEN 'fine' THEN 4 ELSE 5 END",
     )
-    .await?;
-    Ok(ids)
+    .await
 }
 
 /// One stored run.
@@ -806,6 +820,7 @@ impl Store {
             }
         }
         insert_findings(&mut conn, &findings).await?;
+        store_headline_states(&mut conn).await?;
         exec(
             &mut conn,
             "UPDATE sites SET last_inspection_id = (SELECT MAX(i.id) FROM site_inspections i WHERE i.site_id = sites.id)",
@@ -902,7 +917,40 @@ impl Store {
         }
         o.grades
             .sort_by_key(|(g, _)| lanhmang_domain::supervision::grade_rank(g));
+        o.states = self.bench_states_from_runs(&low, &high).await?;
         Ok(o)
+    }
+
+    /// Each site's headline state derived again from its latest run, its latest graded run and
+    /// its open findings (what the stored `sites.state` saves reading), counted per state.
+    async fn bench_states_from_runs(&self, low: &str, high: &str) -> Result<Vec<(Headline, i64)>> {
+        let sites: Vec<(i64, Option<bool>, Option<bool>)> = on_pool!(self, pool => sqlx::query_as(
+            "WITH latest AS (\
+               SELECT site_id, MAX(id) AS last_id, MAX(CASE WHEN mode = 'full' AND reachable THEN id END) AS graded_id \
+               FROM site_inspections GROUP BY site_id) \
+             SELECT s.id, r.reachable, g.meets_standard FROM sites s JOIN units u ON u.id = s.unit_id \
+             LEFT JOIN latest l ON l.site_id = s.id \
+             LEFT JOIN site_inspections r ON r.id = l.last_id \
+             LEFT JOIN site_inspections g ON g.id = l.graded_id \
+             WHERE s.active AND u.path >= $1 AND u.path < $2",
+        ).bind(low).bind(high).fetch_all(pool).await?);
+        let open: Vec<(i64, String)> = on_pool!(self, pool => sqlx::query_as(
+            "SELECT site_id, code FROM site_findings WHERE state <> 'resolved'",
+        ).fetch_all(pool).await?);
+        let mut codes: std::collections::HashMap<i64, Vec<String>> = std::collections::HashMap::new();
+        for (site, code) in open {
+            codes.entry(site).or_default().push(code);
+        }
+        let mut counts: std::collections::HashMap<Headline, i64> = std::collections::HashMap::new();
+        for (id, reachable, meets) in sites {
+            let open = codes.get(&id).map(Vec::as_slice).unwrap_or_default();
+            let state = Headline::derive(reachable, meets, open.iter().map(String::as_str));
+            *counts.entry(state).or_insert(0) += 1;
+        }
+        Ok(Headline::ALL
+            .into_iter()
+            .map(|st| (st, counts.get(&st).copied().unwrap_or(0)))
+            .collect())
     }
 
     /// Stored runs by worker process (the worker name up to its '#' task suffix).

@@ -442,7 +442,7 @@ async fn the_yearly_loop_on_every_backend(backend: &'static str) {
             )
             .await
             .unwrap();
-        assert_eq!(reopened.status, ReportStatus::Returned);
+        assert_eq!(reopened.status, ReportStatus::Reopened);
         assert_eq!(store.received_reports(&plan, &[office.id]).await.unwrap().len(), 0);
         assert!(store.verify_audit_chain().await.unwrap().first_broken.is_none());
         db.cleanup().await;

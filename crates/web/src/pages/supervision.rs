@@ -251,7 +251,6 @@ pub struct SiteRow {
     pub open_findings: i64,
     pub last: String,
     pub cert: String,
-    pub alarm: bool,
 }
 
 fn site_row(s: &Site) -> SiteRow {
@@ -280,7 +279,6 @@ fn site_row(s: &Site) -> SiteRow {
         open_findings: s.open_findings,
         last: time_text(s.last_full_at),
         cert: date_only(s.cert_expires_at),
-        alarm: s.compromised,
     }
 }
 
