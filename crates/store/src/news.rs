@@ -962,7 +962,7 @@ impl Store {
                 .map(|r| (relevance(&query, &fold_vi(&r.title), &r.folded), r))
                 .collect();
             // Stable: equal scores keep the newest-first order they came in.
-            scored.sort_by(|a, b| b.0.cmp(&a.0));
+            scored.sort_by_key(|s| std::cmp::Reverse(s.0));
             let ranked_len = scored.len() as i64;
             let (offset, end) = (paging.offset(), paging.offset() + paging.limit());
             let mut page: Vec<ItemRow> = scored
