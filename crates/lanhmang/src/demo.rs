@@ -111,7 +111,7 @@ pub async fn seed(store: &Store) -> anyhow::Result<()> {
     if store.count_units().await? > 0 || store.count_people().await? > 0 {
         bail!("Cơ sở dữ liệu đã có dữ liệu; dữ liệu mẫu chỉ được tạo trong cơ sở dữ liệu trống.");
     }
-    let ctx = AuditContext::system("lanhmang demo");
+    let ctx = AuditContext::system("Dữ liệu mẫu");
     let unit = |code: &str, name: &str, kind: &str, level: &str, status: &str, address: &str, web: &str| {
         UnitInput {
             code: code.into(),
@@ -221,6 +221,7 @@ pub async fn seed(store: &Store) -> anyhow::Result<()> {
     let recorders = Recorders {
         first_school,
         teacher: as_person("demo.teacher"),
+        principal: as_person("demo.principal"),
         office: as_person("demo.office"),
     };
     seed_yearly_loop(store, &ctx, office.id, &recorders).await?;
@@ -231,10 +232,13 @@ pub async fn seed(store: &Store) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Who logs the demo's activities (see `seed`).
+/// Who acts in the demo's history, so that it names people: the teacher logs the first
+/// school's activities and its principal writes and sends its plan and report; the office's
+/// specialist logs for the other schools (which have no accounts) and reviews every school.
 struct Recorders {
     first_school: i64,
     teacher: AuditContext,
+    principal: AuditContext,
     office: AuditContext,
 }
 
@@ -400,15 +404,24 @@ async fn seed_yearly_loop(
                     .create_activity(recorder, school.id, plan.id, &fields, &[])
                     .await?;
             }
+            // The principal writes and sends the first school's plan and report; the other
+            // schools have no principal account, so the seed itself stands in for them.
+            let author = if school.id == recorders.first_school {
+                &recorders.principal
+            } else {
+                ctx
+            };
             // School plans: every school last year; two thirds this year, in every state.
             let state = i % 6;
             if last_year || state < 4 {
                 let sp = SchoolPlanContent::prefilled(&plan.content);
-                store.save_school_plan(ctx, plan.id, school.id, None, &sp, "").await?;
+                store
+                    .save_school_plan(author, plan.id, school.id, None, &sp, "")
+                    .await?;
                 if last_year || state >= 1 {
                     store
                         .review_school_plan(
-                            ctx,
+                            author,
                             plan.id,
                             school.id,
                             ReportEvent::Submit,
@@ -421,7 +434,7 @@ async fn seed_yearly_loop(
                 if last_year || state == 2 {
                     store
                         .review_school_plan(
-                            ctx,
+                            &recorders.office,
                             plan.id,
                             school.id,
                             ReportEvent::Accept,
@@ -433,7 +446,7 @@ async fn seed_yearly_loop(
                 } else if state == 3 {
                     store
                         .review_school_plan(
-                            ctx,
+                            &recorders.office,
                             plan.id,
                             school.id,
                             ReportEvent::Return,
@@ -482,7 +495,7 @@ async fn seed_yearly_loop(
                         override_reason: String::new(),
                     });
             }
-            let report = store.ensure_report(ctx, plan.id, school.id, &values).await?;
+            let report = store.ensure_report(author, plan.id, school.id, &values).await?;
             let narrative = Narrative {
                 results: format!(
                     "Nhà trường đã tổ chức {} hoạt động theo kế hoạch, thu hút đông đảo giáo viên, học sinh và cha mẹ học sinh tham gia.",
@@ -494,14 +507,14 @@ async fn seed_yearly_loop(
                 proposals: "Đề nghị Phòng cung cấp thêm tài liệu tuyên truyền phù hợp lứa tuổi.".into(),
             };
             let report = store
-                .save_report(ctx, &report, report.version, &narrative, &values)
+                .save_report(author, &report, report.version, &narrative, &values)
                 .await?;
             if !last_year && this_state >= 3 {
                 continue;
             }
             let submitted = store
                 .transition_report(
-                    ctx,
+                    author,
                     &plan,
                     &report,
                     report.version,
@@ -511,25 +524,12 @@ async fn seed_yearly_loop(
                     "",
                 )
                 .await?;
-            if last_year {
-                // Last year's reports came in during May, two of them after the deadline.
-                let day = if i % 11 == 3 { 3 } else { 5 + (i as u8 % 25) };
-                let month = if i % 11 == 3 {
-                    time::Month::June
-                } else {
-                    time::Month::May
-                };
-                let at = time::Date::from_calendar_date(start + 1, month, day)?
-                    .with_hms(9, 0, 0)?
-                    .assume_offset(lanhmang_domain::report::VIETNAM);
-                store.backdate_submission(submitted.id, at, plan.deadline).await?;
-            }
             let accept = if last_year { i % 7 != 2 } else { this_state == 0 };
             let give_back = if last_year { i % 7 == 2 } else { this_state == 1 };
             if accept {
                 store
                     .transition_report(
-                        ctx,
+                        &recorders.office,
                         &plan,
                         &submitted,
                         submitted.version,
@@ -542,7 +542,7 @@ async fn seed_yearly_loop(
             } else if give_back {
                 store
                     .transition_report(
-                        ctx,
+                        &recorders.office,
                         &plan,
                         &submitted,
                         submitted.version,
@@ -552,6 +552,20 @@ async fn seed_yearly_loop(
                         "",
                     )
                     .await?;
+            }
+            if last_year {
+                // Last year's reports came in during May, two of them after the deadline, and
+                // were reviewed a week later.
+                let day = if i % 11 == 3 { 3 } else { 5 + (i as u8 % 25) };
+                let month = if i % 11 == 3 {
+                    time::Month::June
+                } else {
+                    time::Month::May
+                };
+                let at = time::Date::from_calendar_date(start + 1, month, day)?
+                    .with_hms(9, 0, 0)?
+                    .assume_offset(lanhmang_domain::report::VIETNAM);
+                store.backdate_submission(submitted.id, at, plan.deadline).await?;
             }
         }
     }
@@ -639,7 +653,7 @@ pub async fn register_websites(store: &Store, web: &lanhmang_fixture_web::Fixtur
     use lanhmang_domain::supervision::{SiteKind, StandardRules, normalize_site_url};
     use lanhmang_store::UnitFilter;
     use lanhmang_store::sites::NewSite;
-    let ctx = AuditContext::system("lanhmang demo");
+    let ctx = AuditContext::system("Dữ liệu mẫu");
     let department = store
         .unit_by_code("SGD-DEMO")
         .await?

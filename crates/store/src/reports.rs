@@ -723,15 +723,31 @@ impl Store {
 
 impl Store {
     /// Sets when a report was first submitted, for history that happened before the software was
-    /// used (demo data, imports, benchmarks); lateness follows from the plan's deadline.
+    /// used (demo data, imports, benchmarks); lateness follows from the plan's deadline. Its
+    /// history moves with it: writing and sending at `at`, a review (and acceptance) a week later.
     pub async fn backdate_submission(&self, report_id: i64, at: OffsetDateTime, deadline: time::Date) -> Result<()> {
+        // Stored in UTC like every other time, so that text order on SQLite is time order.
+        let at = at.to_offset(time::UtcOffset::UTC);
+        let reviewed = at + time::Duration::days(7);
         on_pool!(self, pool => {
-            sqlx::query("UPDATE reports SET first_submitted_at = $1, submitted_at = $1, late = $2 WHERE id = $3 AND first_submitted_at IS NOT NULL")
+            let mut tx = pool.begin().await?;
+            sqlx::query("UPDATE reports SET first_submitted_at = $1, submitted_at = $1, late = $2, \
+                         accepted_at = CASE WHEN accepted_at IS NULL THEN NULL ELSE $3 END \
+                         WHERE id = $4 AND first_submitted_at IS NOT NULL")
                 .bind(at)
                 .bind(is_late(at, deadline))
+                .bind(reviewed)
                 .bind(report_id)
-                .execute(pool)
+                .execute(&mut *tx)
                 .await?;
+            sqlx::query("UPDATE report_events SET at = CASE WHEN event IN ('created', 'saved', 'submitted') THEN $1 ELSE $2 END \
+                         WHERE report_id = $3")
+                .bind(at)
+                .bind(reviewed)
+                .bind(report_id)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
         });
         Ok(())
     }
