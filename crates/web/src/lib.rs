@@ -18,6 +18,8 @@ use tokio::sync::Semaphore;
 pub mod api;
 pub mod auth;
 mod charts;
+mod compression;
+mod csrf_token;
 pub mod error;
 mod format;
 mod layout;

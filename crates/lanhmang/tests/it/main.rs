@@ -10,6 +10,7 @@ mod api;
 mod audit_signing;
 mod authorization;
 mod cli;
+mod compression;
 mod dashboard;
 mod hostile_files;
 mod mail;

@@ -1,0 +1,422 @@
+// Browser journeys of Lành Mạng: every role through the real pages in Chromium, at phone width
+// (360 px) and desktop (1280 px), against a server started on a fresh demo database (see
+// `e2e/run`). Every page reached is checked: axe (0 critical, 0 serious; moderate ones listed),
+// no console error or CSP violation, under 100 KB transferred, and it works without script.
+// Test code only: nothing here ships in the binary.
+'use strict';
+
+const fs = require('fs');
+const path = require('path');
+const { chromium } = require('playwright-core');
+
+const BASE = process.env.E2E_BASE || 'http://127.0.0.1:8080';
+const OUT = process.env.E2E_OUT || '/tmp/lanhmang-e2e';
+const CHROMIUM = process.env.E2E_CHROMIUM || '/usr/bin/chromium';
+const PASSWORD = 'lanhmang-demo';
+const MAX_PAGE_BYTES = 100 * 1024;
+const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+const audited = []; // { journey, width, path, bytes, moderate }
+const failures = [];
+
+function fail(where, message) {
+  failures.push(`${where}: ${message}`);
+  console.log(`  ✗ ${where}: ${message}`);
+}
+
+/// One person in one browser context at one width; every page it reaches is audited.
+class Visitor {
+  constructor(browser, journey, width, options = {}) {
+    this.browser = browser;
+    this.journey = journey;
+    this.width = width;
+    this.options = options;
+  }
+
+  async open() {
+    this.context = await this.browser.newContext({
+      viewport: { width: this.width, height: 740 },
+      javaScriptEnabled: this.options.script !== false,
+      acceptDownloads: true,
+      locale: 'vi-VN',
+    });
+    this.page = await this.context.newPage();
+    this.errors = [];
+    this.bytes = 0;
+    this.page.on('console', (m) => {
+      if (m.type() === 'error') this.errors.push(m.text());
+    });
+    this.page.on('pageerror', (e) => this.errors.push(String(e)));
+    this.page.on('dialog', (d) => d.accept());
+    this.page.on('requestfinished', async (request) => {
+      try {
+        const sizes = await request.sizes();
+        this.bytes += sizes.responseBodySize + sizes.responseHeadersSize;
+      } catch (_) {
+        // A request of a page already left: not this page's weight.
+      }
+    });
+    return this;
+  }
+
+  where() {
+    return `${this.journey} @${this.width} ${new URL(this.page.url()).pathname}`;
+  }
+
+  /// Goes to a path (or follows a navigation started by `action`) and audits the page.
+  async go(pathOrAction, { status = 200 } = {}) {
+    this.expectedStatus = status;
+    this.errors = [];
+    this.bytes = 0;
+    let response;
+    if (typeof pathOrAction === 'string') {
+      response = await this.page.goto(BASE + pathOrAction);
+    } else {
+      [response] = await Promise.all([this.page.waitForNavigation(), pathOrAction()]);
+    }
+    const got = response ? response.status() : 0;
+    const allowed = Array.isArray(status) ? status : [status];
+    if (!allowed.includes(got)) fail(this.where(), `status ${got}, expected ${allowed.join(' or ')}`);
+    this.expectedStatus = got;
+    await this.audit();
+    return response;
+  }
+
+  async audit() {
+    await this.page.waitForLoadState('load');
+    const where = this.where();
+    if (this.options.script === false) {
+      audited.push({ journey: this.journey, width: this.width, path: new URL(this.page.url()).pathname, bytes: this.bytes, moderate: [] });
+      return;
+    }
+    await this.page.evaluate(AXE);
+    const violations = await this.page.evaluate(async () => {
+      // eslint-disable-next-line no-undef
+      const r = await axe.run(document, { resultTypes: ['violations'] });
+      return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length, help: v.help }));
+    });
+    const serious = violations.filter((v) => v.impact === 'critical' || v.impact === 'serious');
+    for (const v of serious) fail(where, `axe ${v.impact} ${v.id} ×${v.nodes}: ${v.help}`);
+    const moderate = violations.filter((v) => !serious.includes(v)).map((v) => `${v.id}(${v.impact})`);
+    for (const e of this.errors) {
+      // Chromium logs a form answered with its expected 4xx (a validation error) as a failed
+      // load of the document; that is the page under test, not an error on it.
+      if (this.expectedStatus >= 400 && e.includes(`status of ${this.expectedStatus} `)) continue;
+      fail(where, `console: ${e.slice(0, 300)}`);
+    }
+    // Let late subresources report their sizes before weighing the page.
+    await this.page.waitForTimeout(50);
+    if (this.bytes > MAX_PAGE_BYTES) fail(where, `${this.bytes} bytes transferred (limit ${MAX_PAGE_BYTES})`);
+    audited.push({ journey: this.journey, width: this.width, path: new URL(this.page.url()).pathname + new URL(this.page.url()).search, bytes: this.bytes, moderate });
+  }
+
+  async text() {
+    return this.page.locator('main').innerText();
+  }
+
+  async expectText(...wanted) {
+    const text = await this.text();
+    for (const w of wanted) {
+      if (!text.includes(w)) fail(this.where(), `expected to read «${w}»; the page reads: ${text.slice(0, 400).replace(/\s+/g, ' ')}`);
+    }
+    return text;
+  }
+
+  async signIn(username) {
+    await this.go('/dang-nhap');
+    await this.page.fill('#username', username);
+    await this.page.fill('#password', PASSWORD);
+    await this.go(() => this.page.click('main button[type=submit]'));
+    await this.expectText('Xin chào');
+    return this;
+  }
+
+  async shot(name) {
+    const file = path.join(OUT, `${this.journey}-${this.width}-${name}.png`);
+    await this.page.screenshot({ path: file, fullPage: false });
+  }
+
+  async close(name = 'last') {
+    await this.shot(name);
+    await this.context.close();
+  }
+}
+
+async function visitor(browser, journey, width, username, options) {
+  const v = await new Visitor(browser, journey, width, options).open();
+  if (username) await v.signIn(username);
+  return v;
+}
+
+/// The links of the page's menu, in order.
+async function menuLinks(v) {
+  return v.page.$$eval('header nav a[href^="/"]', (as) => [...new Set(as.map((a) => a.getAttribute('href')))]);
+}
+
+/// On a phone the filters are folded behind one button: open it.
+async function openFilters(v) {
+  const box = v.page.locator('details.filter-box');
+  // From 900 px the box shows open without its button.
+  if ((await box.count()) > 0 && (await box.first().locator('summary').isVisible())) {
+    if (!(await box.first().evaluate((d) => d.open))) await box.first().locator('summary').click();
+  }
+}
+
+// ----- Journeys -----
+
+/// Every page of every role's menu, and the role's home page says what it is for.
+async function everyMenuPage(browser, width) {
+  const roles = ['demo.admin', 'demo.office', 'demo.head', 'demo.principal', 'demo.teacher', 'demo.webadmin', 'demo.collaborator', 'demo.parent'];
+  for (const username of roles) {
+    const v = await visitor(browser, `menu-${username}`, width, username);
+    for (const href of await menuLinks(v)) await v.go(href);
+    await v.close();
+  }
+}
+
+/// The yearly report: the principal changes a figure (with its reason) and sends it, the office
+/// returns it with a comment, the principal sends it again, the office accepts it and downloads
+/// it from the dashboard.
+async function yearlyReport(browser, width) {
+  const principal = await visitor(browser, 'report', width, 'demo.principal');
+  await principal.go('/ke-hoach');
+  const planHref = await principal.page.$eval('main a[href^="/ke-hoach/"]', (a) => a.getAttribute('href'));
+  await principal.go(planHref);
+  const reportHref = await principal.page.$eval('main a[href*="/bao-cao/"]', (a) => a.getAttribute('href'));
+  await principal.go(reportHref);
+  await principal.expectText('Đang soạn');
+  // Every required figure answered (as a principal would), then the first number figure set to
+  // one more than the system computed: the form asks why, the principal says.
+  await principal.page.evaluate(() => {
+    for (const el of document.querySelectorAll('main [name^="v:"]')) {
+      if (el.tagName === 'SELECT' && !el.value) el.value = el.options[el.options.length - 2].value;
+      else if (el.tagName === 'TEXTAREA' && !el.value.trim()) el.value = 'Nhà trường đã thực hiện theo kế hoạch.';
+      else if (el.tagName === 'INPUT' && !el.value.trim()) el.value = '1';
+    }
+    for (const id of ['results', 'strengths', 'limitations', 'proposals']) {
+      const el = document.getElementById(id);
+      if (el && !el.value.trim()) el.value = 'Nhà trường đã thực hiện đầy đủ các nội dung của kế hoạch.';
+    }
+  });
+  const figure = principal.page.locator('main input[name^="v:"][inputmode="decimal"]').first();
+  const code = (await figure.getAttribute('name')).slice(2);
+  const before = Number((await figure.inputValue()).replace(',', '.')) || 0;
+  await figure.fill(String(before + 1));
+  const reason = 'Có thêm một buổi ngoại khóa chưa ghi vào nhật ký.';
+  // Every figure the form asks a reason for (the changed one, and any figure the system has
+  // computed since the draft was started) gets one.
+  const giveReason = () =>
+    principal.page.evaluate(
+      ([c, text]) => {
+        for (const r of document.querySelectorAll('main [name^="r:"][aria-describedby^="e-"]')) {
+          if (!r.value) r.value = text;
+        }
+        const r = document.querySelector(`[name="r:${c}"]`);
+        if (r && !r.value) r.value = text;
+        return Boolean(r);
+      },
+      [code, reason],
+    );
+  await giveReason();
+  await principal.go(() => principal.page.click('main button[name="gui"]'), { status: [200, 400, 422] });
+  if (principal.expectedStatus !== 200) {
+    // The reason field appears once the figure differs from the computed one.
+    if (!(await giveReason())) fail(principal.where(), 'a changed figure without a reason field');
+    await principal.go(() => principal.page.click('main button[name="gui"]'));
+  }
+  await principal.expectText('Đã gửi');
+
+  const office = await visitor(browser, 'report-office', width, 'demo.office');
+  await office.go(reportHref);
+  await office.page.fill('#comment', 'Đề nghị bổ sung minh chứng cho buổi ngoại khóa.');
+  await office.go(() => office.page.locator('main form', { has: office.page.locator('#comment') }).locator('button[type=submit]').click());
+  await office.expectText('Đã báo cho');
+
+  await principal.go(reportHref);
+  await principal.expectText('Bị trả lại', 'Đề nghị bổ sung minh chứng cho buổi ngoại khóa.');
+  await principal.page.evaluate(
+    ([c, reason]) => {
+      const r = document.querySelector(`[name="r:${c}"]`);
+      if (r && !r.value) r.value = reason;
+    },
+    [code, 'Có thêm một buổi ngoại khóa chưa ghi vào nhật ký.'],
+  );
+  await principal.go(() => principal.page.click('main button[name="gui"]'));
+  await principal.expectText('Đã gửi');
+  await principal.close();
+
+  await office.go(reportHref);
+  await office.go(() => office.page.click('main button:has-text("Duyệt báo cáo")'));
+  await office.expectText('Đã duyệt');
+  const dashboardHref = planHref.replace(/\/?$/, '') + '/tong-hop';
+  await office.go(dashboardHref);
+  for (const kind of ['docx', 'pdf', 'xlsx']) {
+    const link = office.page.locator(`main a[href$=".${kind}"], main a[href*="dinh_dang=${kind}"], main a[href*="/${kind}"]`).first();
+    if ((await link.count()) === 0) {
+      fail(office.where(), `no ${kind.toUpperCase()} download on the dashboard`);
+      continue;
+    }
+    const href = await link.getAttribute('href');
+    const r = await office.page.request.get(BASE + href);
+    if (r.status() !== 200 || (await r.body()).length < 1000) fail(office.where(), `${href}: ${r.status()}`);
+  }
+  await office.close();
+}
+
+/// A teacher logs an activity with a file and a link typed without https://.
+async function teacherActivity(browser, width) {
+  const v = await visitor(browser, 'activity', width, 'demo.teacher');
+  await v.go('/hoat-dong/moi');
+  const kind = await v.page.$eval('#kind option:not([value=""])', (o) => o.value);
+  await v.page.selectOption('#kind', kind);
+  await v.page.fill('#title', `Sinh hoạt lớp: an toàn trên mạng (${width} px)`);
+  await v.page.fill('#link-1', 'thcs-anbinh.edu.vn/tin-tuc/sinh-hoat-lop');
+  await v.page.setInputFiles('input[type=file]', {
+    name: 'bien-ban.pdf',
+    mimeType: 'application/pdf',
+    buffer: Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n'),
+  });
+  await v.go(() => v.page.click('main button[type=submit]'));
+  await v.expectText(`Sinh hoạt lớp: an toàn trên mạng (${width} px)`, 'bien-ban.pdf');
+  await v.close();
+}
+
+/// The website administrator acknowledges a finding of the school's site and marks it fixed.
+async function webadminFinding(browser, width) {
+  const v = await visitor(browser, 'finding', width, 'demo.webadmin');
+  await v.go('/giam-sat/website');
+  const siteHref = await v.page.$$eval('main a[href^="/giam-sat/website/"]', (as) =>
+    as.map((a) => a.getAttribute('href')).find((h) => /^\/giam-sat\/website\/\d+$/.test(h)),
+  );
+  await v.go(siteHref);
+  // The demo's first inspection runs as the server starts: wait for its findings (bounded).
+  const acknowledge = v.page.locator('main form[action$="/ghi-nhan"] button');
+  for (let i = 0; i < 45 && (await acknowledge.count()) === 0; i++) {
+    await v.page.waitForTimeout(2000);
+    await v.go(siteHref);
+  }
+  await v.expectText('Tình trạng');
+  if ((await acknowledge.count()) === 0) {
+    fail(v.where(), 'no open finding to acknowledge');
+  } else {
+    await v.go(() => acknowledge.first().click());
+    await v.go(() => v.page.locator('main form[action$="/da-sua"] button').first().click());
+  }
+  await v.close();
+}
+
+/// The office adds a website with a mistyped address and is told the corrected one.
+async function officeBadAddress(browser, width) {
+  const v = await visitor(browser, 'bad-address', width, 'demo.office');
+  await v.go('/giam-sat/website/moi');
+  const unit = await v.page.$eval('#unit_id option:not([value=""])', (o) => o.value);
+  await v.page.selectOption('#unit_id', unit);
+  await v.page.fill('#url', 'htps//thcs-anbinh.edu.vn');
+  await v.go(() => v.page.click('main button[type=submit]'), { status: 422 });
+  await v.expectText('https://thcs-anbinh.edu.vn');
+  const invalid = await v.page.getAttribute('#url', 'aria-invalid');
+  if (invalid !== 'true') fail(v.where(), 'the address field is not marked invalid');
+  await v.close();
+}
+
+/// News searched without diacritics finds the accented entries.
+async function newsWithoutDiacritics(browser, width) {
+  const v = await visitor(browser, 'news', width, 'demo.office');
+  await v.go('/tin-tuc');
+  await openFilters(v);
+  await v.page.fill('#q', 'hoc bong');
+  await v.go(() => v.page.locator('form[role=search] button[type=submit]').click());
+  const first = await v.page.locator('main .news-list article h2').first().innerText();
+  if (!first.toLowerCase().includes('học bổng')) fail(v.where(), `first result «${first}» is not about «học bổng»`);
+  await v.expectText('Tìm thấy');
+  await v.close();
+}
+
+/// Sign in and reach the home page with the keyboard alone, then open the menu.
+async function keyboardOnly(browser, width) {
+  const v = await visitor(browser, 'keyboard', width, null);
+  await v.go('/dang-nhap');
+  await v.page.keyboard.type('demo.principal'); // the name field has the focus
+  await v.page.keyboard.press('Tab');
+  await v.page.keyboard.type(PASSWORD);
+  await v.go(() => v.page.keyboard.press('Enter'));
+  await v.expectText('Xin chào');
+  // Tab to the report of the current plan through the menu, as a keyboard user would.
+  let reached = false;
+  for (let i = 0; i < 40 && !reached; i++) {
+    await v.page.keyboard.press('Tab');
+    const focused = await v.page.evaluate(() => {
+      const el = document.activeElement;
+      const style = el ? getComputedStyle(el) : null;
+      return el ? { text: el.innerText || '', href: el.getAttribute('href') || '', outline: style.outlineStyle } : null;
+    });
+    if (focused && focused.href === '/ke-hoach') {
+      if (focused.outline === 'none') fail(v.where(), 'the focused link shows no focus ring');
+      await v.go(() => v.page.keyboard.press('Enter'));
+      reached = true;
+    } else if (focused && focused.text.trim() === 'Menu') {
+      await v.page.keyboard.press('Enter'); // opens the menu (a details element)
+    }
+  }
+  if (!reached) fail(v.where(), 'the plans link was not reached with Tab');
+  await v.close();
+}
+
+/// Pages work without script: sign in and read the dashboard with JavaScript off.
+async function withoutScript(browser, width) {
+  const v = await visitor(browser, 'no-script', width, 'demo.office', { script: false });
+  await v.go('/ke-hoach');
+  await v.expectText('Kế hoạch');
+  await v.close();
+}
+
+async function main() {
+  fs.mkdirSync(OUT, { recursive: true });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
+  });
+  const journeys = [
+    ['every menu page', everyMenuPage, [360, 1280]],
+    ['yearly report', yearlyReport, [360]],
+    ['teacher activity', teacherActivity, [360, 1280]],
+    ['website finding', webadminFinding, [360]],
+    ['bad website address', officeBadAddress, [360, 1280]],
+    ['news without diacritics', newsWithoutDiacritics, [360, 1280]],
+    ['keyboard only', keyboardOnly, [1280]],
+    ['without script', withoutScript, [360]],
+  ];
+  let runs = 0;
+  for (const [name, journey, widths] of journeys) {
+    for (const width of widths) {
+      console.log(`journey: ${name} @${width}`);
+      try {
+        await journey(browser, width);
+      } catch (e) {
+        fail(`${name} @${width}`, e.stack || String(e));
+      }
+      runs++;
+    }
+  }
+  await browser.close();
+
+  const heaviest = [...audited].sort((a, b) => b.bytes - a.bytes).slice(0, 5);
+  console.log(`\n${runs} journey runs, ${audited.length} pages audited (axe, console, weight).`);
+  console.log('Heaviest pages (bytes transferred):');
+  for (const p of heaviest) console.log(`  ${p.bytes}\t${p.path} (${p.journey} @${p.width})`);
+  const moderate = new Map();
+  for (const p of audited) for (const m of p.moderate) moderate.set(m, (moderate.get(m) || 0) + 1);
+  console.log(`Moderate axe findings: ${moderate.size === 0 ? 'none' : [...moderate].map(([k, n]) => `${k} on ${n} pages`).join(', ')}`);
+  console.log(`Screenshots of each journey's last page: ${OUT}`);
+  if (failures.length > 0) {
+    console.log(`\n${failures.length} failures:`);
+    for (const f of failures) console.log(`  ${f}`);
+    process.exit(1);
+  }
+  console.log('All journeys passed.');
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
