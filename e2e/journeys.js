@@ -98,6 +98,16 @@ class Visitor {
     const serious = violations.filter((v) => v.impact === 'critical' || v.impact === 'serious');
     for (const v of serious) fail(where, `axe ${v.impact} ${v.id} ×${v.nodes}: ${v.help}`);
     const moderate = violations.filter((v) => !serious.includes(v)).map((v) => `${v.id}(${v.impact})`);
+    // Every field marked invalid names the message that explains it.
+    const unexplained = await this.page.$$eval('[aria-invalid="true"]', (fields) =>
+      fields
+        .filter((f) => {
+          const ids = (f.getAttribute('aria-describedby') || '').split(/\s+/).filter(Boolean);
+          return ids.length === 0 || ids.some((id) => !document.getElementById(id));
+        })
+        .map((f) => f.id || f.name),
+    );
+    for (const f of unexplained) fail(where, `field ${f} is invalid without a message tied to it (aria-describedby)`);
     for (const e of this.errors) {
       // Chromium logs a form answered with its expected 4xx (a validation error) as a failed
       // load of the document; that is the page under test, not an error on it.
@@ -263,6 +273,36 @@ async function yearlyReport(browser, width) {
   await office.close();
 }
 
+/// The office drafts next year's plan, first with a mistake the form explains, then publishes it.
+async function officePublishesPlan(browser, width) {
+  const v = await visitor(browser, 'plan', width, 'demo.office');
+  await v.go('/ke-hoach/moi');
+  await v.page.fill('#title', 'Kế hoạch tổ chức các hoạt động giáo dục kỹ năng số năm học 2027–2028');
+  await v.page.fill('#school_year', '2027');
+  await v.go(() => v.page.click('main button[type=submit]'), { status: [400, 422] });
+  await v.page.fill('#school_year', '2027-2028');
+  await v.page.fill('#deadline', '31/05/2028');
+  await v.go(() => v.page.click('main button[type=submit]'));
+  await v.expectText('2027–2028');
+  await v.go(() => v.page.click('main form[action$="/ban-hanh"] button'));
+  await v.expectText('Đã ban hành');
+  await v.close();
+}
+
+/// The principal writes the school's plan and sends it to the office.
+async function principalWritesSchoolPlan(browser, width) {
+  const v = await visitor(browser, 'school-plan', width, 'demo.principal');
+  await v.go('/ke-hoach');
+  const planHref = await v.page.$eval('main a[href^="/ke-hoach/"]', (a) => a.getAttribute('href'));
+  await v.go(planHref);
+  const schoolPlanHref = await v.page.$eval('main a[href*="/truong/"]', (a) => a.getAttribute('href'));
+  await v.go(schoolPlanHref);
+  await v.page.fill('#note', 'Nhà trường giao tổ trưởng chuyên môn phụ trách từng nhiệm vụ.');
+  await v.go(() => v.page.click('main button[name="gui"]'));
+  await v.expectText('Đã gửi');
+  await v.close();
+}
+
 /// A teacher logs an activity with a file and a link typed without https://.
 async function teacherActivity(browser, width) {
   const v = await visitor(browser, 'activity', width, 'demo.teacher');
@@ -378,6 +418,7 @@ async function main() {
   });
   const journeys = [
     ['every menu page', everyMenuPage, [360, 1280]],
+    ['principal writes the school plan', principalWritesSchoolPlan, [360]],
     ['yearly report', yearlyReport, [360]],
     ['teacher activity', teacherActivity, [360, 1280]],
     ['website finding', webadminFinding, [360]],
@@ -385,6 +426,8 @@ async function main() {
     ['news without diacritics', newsWithoutDiacritics, [360, 1280]],
     ['keyboard only', keyboardOnly, [1280]],
     ['without script', withoutScript, [360]],
+    // Last: a new published plan becomes the first in every list.
+    ['office publishes a plan', officePublishesPlan, [360]],
   ];
   let runs = 0;
   for (const [name, journey, widths] of journeys) {
