@@ -2,7 +2,8 @@
 //! the same for the form and the API.
 
 use lanhmang_domain::activity::{
-    ActivityFields, ActivityInput, EvidenceError, PupilBand, bands_for, parse_evidence_link, sniff_evidence,
+    ActivityFields, ActivityInput, EvidenceError, PupilBand, bands_for, clean_file_name, parse_evidence_link,
+    sniff_evidence,
 };
 use lanhmang_domain::plan::PlanStatus;
 use lanhmang_domain::{Action, Target, UnitKind, UnitStatus};
@@ -110,12 +111,15 @@ pub async fn check(
     }
     for u in uploads {
         if u.too_large {
-            problems.push(Problem::at("files", EvidenceError::TooLarge(u.name).to_string()));
+            problems.push(Problem::at(
+                "files",
+                EvidenceError::TooLarge(clean_file_name(&u.name)).to_string(),
+            ));
             continue;
         }
         match sniff_evidence(&u.name, &u.bytes) {
             Ok(kind) => evidence.push(NewEvidence::File {
-                name: u.name,
+                name: clean_file_name(&u.name),
                 kind,
                 bytes: u.bytes,
             }),

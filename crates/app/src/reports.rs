@@ -109,7 +109,7 @@ pub async fn report_or_draft(app: &App, plan: &Plan, unit: &Unit) -> Result<Repo
         unit_id: unit.id,
         status: ReportStatus::Draft,
         // The version the report gets when first saved, so that the form's save matches it.
-        version: 1,
+        version: lanhmang_domain::report::FIRST_REPORT_VERSION,
         narrative: Default::default(),
         review_comment: String::new(),
         first_submitted_at: None,
@@ -411,4 +411,31 @@ pub async fn remind_school(app: &App, plan: &Plan, unit: &Unit, today: Date, out
         out.unreachable += 1;
     }
     Ok(())
+}
+
+/// The schools of a plan whose reports someone may follow, with each report's state: every school
+/// the plan reaches for the office that reviews it or reads its dashboard, a principal's own
+/// schools otherwise. The web list and the API both ask here.
+pub async fn reports_of_plan(
+    app: &App,
+    actor: &Actor,
+    plan_id: i64,
+    filter: &lanhmang_store::reports::ReportFilter,
+    paging: lanhmang_domain::Paging,
+) -> Result<(Plan, Vec<lanhmang_store::reports::ReportListEntry>, i64)> {
+    let (plan, rights) = crate::plans::visible_plan(app, actor, plan_id).await?;
+    let roots: Vec<i64> = if rights.review || rights.dashboard {
+        vec![plan.issuing_unit_id]
+    } else {
+        crate::plans::own_schools(app, actor, &plan, Action::ViewReports)
+            .await?
+            .iter()
+            .map(|u| u.id)
+            .collect()
+    };
+    if roots.is_empty() {
+        return Err(AppError::Forbidden);
+    }
+    let (rows, total) = app.store.plan_reports(&plan, &roots, filter, paging).await?;
+    Ok((plan, rows, total))
 }

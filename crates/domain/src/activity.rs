@@ -421,6 +421,19 @@ impl EvidenceType {
         }
     }
 
+    /// What the content is, as the refusal of a misnamed file says it.
+    pub fn noun(self) -> &'static str {
+        match self {
+            EvidenceType::Pdf => "PDF",
+            EvidenceType::Png => "ảnh PNG",
+            EvidenceType::Jpeg => "ảnh JPEG",
+            EvidenceType::Gif => "ảnh GIF",
+            EvidenceType::Webp => "ảnh WebP",
+            EvidenceType::Docx => "văn bản Word (DOCX)",
+            EvidenceType::Xlsx => "bảng tính Excel (XLSX)",
+        }
+    }
+
     pub fn is_image(self) -> bool {
         matches!(
             self,
@@ -439,6 +452,20 @@ pub enum EvidenceError {
         "Tệp «{0}» không phải PDF, ảnh (PNG, JPEG, GIF, WebP), DOCX hay XLSX. Hệ thống kiểm tra nội dung tệp, không chỉ đuôi tên."
     )]
     WrongType(String),
+    #[error("Tên tệp «{0}» có dấu gạch chéo hoặc ký tự điều khiển; hãy đổi tên tệp rồi gửi lại.")]
+    BadName(String),
+    #[error(
+        "Tệp «{name}» có đuôi .{extension} nhưng nội dung là {content}; hãy đổi tên cho đúng loại tệp rồi gửi lại."
+    )]
+    Mismatch {
+        name: String,
+        extension: String,
+        content: &'static str,
+    },
+    #[error(
+        "Tệp «{0}» còn chứa một tệp khác hoặc mã trang web bên trong (tệp lai), nên không được nhận; hãy mở tệp rồi lưu thành tệp mới."
+    )]
+    Polyglot(String),
     #[error(
         "Liên kết «{0}» không hợp lệ: hãy dán địa chỉ trang, ví dụ https://truong.edu.vn/bai-viet (có thể bỏ https://)."
     )]
@@ -448,12 +475,22 @@ pub enum EvidenceError {
 /// Recognises an evidence file by its first bytes. A DOCX and an XLSX are both ZIP files; the
 /// part names inside tell them apart (their names sit in the ZIP's local headers near the start
 /// and in the central directory at the end, so both ends are searched).
+///
+/// The name is checked too, since it is shown and sent back on download: a name with a path or
+/// control characters is refused (browsers send the bare name), as is a name that promises
+/// another kind of file than the content ("anh.png" holding a PDF; one image format named as
+/// another is only a common slip and passes) or active content (".html", ".svg", ".exe"). A file
+/// that is two files at once (an image or PDF with a ZIP archive or web page inside) is refused.
 pub fn sniff_evidence(name: &str, bytes: &[u8]) -> Result<EvidenceType, EvidenceError> {
+    let shown = clean_file_name(name);
+    if name.chars().any(|c| c.is_control() || c == '/' || c == '\\') {
+        return Err(EvidenceError::BadName(shown));
+    }
     if bytes.is_empty() {
-        return Err(EvidenceError::Empty(name.to_string()));
+        return Err(EvidenceError::Empty(shown));
     }
     if bytes.len() > MAX_EVIDENCE_BYTES {
-        return Err(EvidenceError::TooLarge(name.to_string()));
+        return Err(EvidenceError::TooLarge(shown));
     }
     let starts = |magic: &[u8]| bytes.starts_with(magic);
     let kind = if starts(b"%PDF-") {
@@ -478,7 +515,69 @@ pub fn sniff_evidence(name: &str, bytes: &[u8]) -> Result<EvidenceType, Evidence
     } else {
         None
     };
-    kind.ok_or_else(|| EvidenceError::WrongType(name.to_string()))
+    let kind = kind.ok_or_else(|| EvidenceError::WrongType(shown.clone()))?;
+    if let Some((_, extension)) = name.rsplit_once('.') {
+        let extension = extension.to_ascii_lowercase();
+        let promised = match extension.as_str() {
+            "pdf" => Some(Family::Pdf),
+            "png" | "jpg" | "jpeg" | "jpe" | "jfif" | "gif" | "webp" => Some(Family::Image),
+            "docx" => Some(Family::Docx),
+            "xlsx" => Some(Family::Xlsx),
+            _ => None,
+        };
+        let active = ACTIVE_EXTENSIONS.contains(&extension.as_str());
+        if active || promised.is_some_and(|f| f != Family::of(kind)) {
+            return Err(EvidenceError::Mismatch {
+                name: shown,
+                extension,
+                content: kind.noun(),
+            });
+        }
+    }
+    if !matches!(kind, EvidenceType::Docx | EvidenceType::Xlsx) && is_polyglot(bytes) {
+        return Err(EvidenceError::Polyglot(shown));
+    }
+    Ok(kind)
+}
+
+/// Extensions of files a browser or a computer would run: never evidence, whatever they hold.
+const ACTIVE_EXTENSIONS: &[&str] = &[
+    "htm", "html", "xhtml", "shtml", "svg", "svgz", "xml", "js", "mjs", "hta", "php", "exe", "dll", "com", "scr",
+    "bat", "cmd", "msi", "ps1", "vbs", "jar", "apk", "sh",
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Family {
+    Pdf,
+    Image,
+    Docx,
+    Xlsx,
+}
+
+impl Family {
+    fn of(kind: EvidenceType) -> Family {
+        match kind {
+            EvidenceType::Pdf => Family::Pdf,
+            EvidenceType::Png | EvidenceType::Jpeg | EvidenceType::Gif | EvidenceType::Webp => Family::Image,
+            EvidenceType::Docx => Family::Docx,
+            EvidenceType::Xlsx => Family::Xlsx,
+        }
+    }
+}
+
+/// Whether an image or PDF is also something else: a ZIP archive appended (its end record sits
+/// in the last 64 KiB), or a web page or script in its first KiB, where a browser that guesses
+/// the type would find it.
+fn is_polyglot(bytes: &[u8]) -> bool {
+    // The end record is 22 bytes plus a comment of at most 65,535.
+    let tail = &bytes[bytes.len().saturating_sub(22 + 65_535)..];
+    if tail.windows(4).any(|w| w == b"PK\x05\x06") {
+        return true;
+    }
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(1024)]).to_ascii_lowercase();
+    ["<html", "<script", "<svg", "<iframe", "<!doctype", "<?php", "<body"]
+        .iter()
+        .any(|m| head.contains(m))
 }
 
 /// A link given as evidence: http(s) only, at most 2,000 characters. An address typed without
@@ -631,6 +730,59 @@ mod tests {
         ));
         assert!(parse_evidence_link("https://thcs-anbinh.edu.vn/tin/1").is_ok());
         assert!(parse_evidence_link("javascript:alert(1)").is_err());
+    }
+
+    #[test]
+    fn misnamed_polyglot_and_pathed_evidence_is_refused() {
+        let pdf = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n";
+        let gif = b"GIF89a\x01\x00\x01\x00\x00\x00\x00;";
+        // A PDF named as an image, an image named as a page or a program.
+        let err = sniff_evidence("anh.PNG", pdf).unwrap_err();
+        assert!(err.to_string().contains("đuôi .png nhưng nội dung là PDF"), "{err}");
+        assert!(matches!(
+            sniff_evidence("anh.html", gif),
+            Err(EvidenceError::Mismatch { .. })
+        ));
+        assert!(matches!(
+            sniff_evidence("anh.gif.exe", gif),
+            Err(EvidenceError::Mismatch { .. })
+        ));
+        // One image format named as another is a common slip; no extension says nothing.
+        assert_eq!(sniff_evidence("anh.jpg", gif).unwrap(), EvidenceType::Gif);
+        assert_eq!(sniff_evidence("bien ban", pdf).unwrap(), EvidenceType::Pdf);
+        assert_eq!(sniff_evidence("Kế hoạch 2026.10", pdf).unwrap(), EvidenceType::Pdf);
+        // Two files in one: an archive appended, a page inside.
+        let mut with_zip = gif.to_vec();
+        with_zip.extend_from_slice(b"PK\x03\x04....PK\x05\x06\x00\x00\x00\x00\x01\x00\x01\x00");
+        assert!(matches!(
+            sniff_evidence("anh.gif", &with_zip),
+            Err(EvidenceError::Polyglot(_))
+        ));
+        let mut with_page = pdf.to_vec();
+        with_page.extend_from_slice(b"<HTML><Script>alert(1)</script>");
+        let err = sniff_evidence("a.pdf", &with_page).unwrap_err();
+        assert!(err.to_string().contains("tệp lai"), "{err}");
+        // Paths and control characters in the name; the refusal shows a cleaned name.
+        for name in [
+            "../../etc/passwd.pdf",
+            "C:\\x\\a.pdf",
+            "a\tb.pdf",
+            "a\u{0}.pdf",
+            "a\u{202e}fdp.exe",
+        ] {
+            let result = sniff_evidence(name, pdf);
+            if name.contains('\u{202e}') {
+                // Not a control character but a format one: the extension decides.
+                assert!(
+                    matches!(result, Err(EvidenceError::Mismatch { .. })),
+                    "{name:?}: {result:?}"
+                );
+                continue;
+            }
+            let err = result.unwrap_err();
+            assert!(matches!(err, EvidenceError::BadName(_)), "{name:?}: {err:?}");
+            assert!(!err.to_string().contains(['\t', '\u{0}', '/', '\\']), "{err}");
+        }
     }
 
     #[test]

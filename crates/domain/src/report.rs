@@ -136,6 +136,17 @@ pub enum TransitionError {
 /// The report's state machine: draft → submitted → returned → submitted → accepted, and reopen
 /// (accepted → reopened → submitted) by the office with a reason. A school may ask for the
 /// reopening of its accepted report, with a reason; asking changes nothing but the history.
+/// The longest comment an office writes when it returns or reopens a report.
+pub const REVIEW_COMMENT_MAX_CHARS: usize = 5000;
+
+fn review_comment_too_long(comment: &str) -> Option<TransitionError> {
+    let written = comment.trim().chars().count();
+    (written > REVIEW_COMMENT_MAX_CHARS).then_some(TransitionError::ReasonTooLong {
+        max: REVIEW_COMMENT_MAX_CHARS,
+        written,
+    })
+}
+
 pub fn transition(from: ReportStatus, event: ReportEvent, comment: &str) -> Result<ReportStatus, TransitionError> {
     use ReportEvent as E;
     use ReportStatus as S;
@@ -151,6 +162,8 @@ pub fn transition(from: ReportStatus, event: ReportEvent, comment: &str) -> Resu
         (S::Submitted, E::Return) => {
             if comment.trim().is_empty() {
                 Err(TransitionError::ReasonRequired("nội dung cần bổ sung, sửa chữa"))
+            } else if let Some(too_long) = review_comment_too_long(comment) {
+                Err(too_long)
             } else {
                 Ok(S::Returned)
             }
@@ -159,6 +172,8 @@ pub fn transition(from: ReportStatus, event: ReportEvent, comment: &str) -> Resu
         (S::Accepted, E::Reopen) => {
             if comment.trim().is_empty() {
                 Err(TransitionError::ReasonRequired("lý do mở lại báo cáo đã duyệt"))
+            } else if let Some(too_long) = review_comment_too_long(comment) {
+                Err(too_long)
             } else {
                 Ok(S::Reopened)
             }
@@ -192,6 +207,10 @@ impl ReportEvent {
         }
     }
 }
+
+/// The version of a report when first written, and so the version to send with the first save
+/// of a report nobody has written yet: the page, the API and the store agree on it here.
+pub const FIRST_REPORT_VERSION: i64 = 1;
 
 /// Vietnam's time (UTC+7, no daylight saving): deadlines are days in Vietnam.
 pub const VIETNAM: UtcOffset = match UtcOffset::from_hms(7, 0, 0) {

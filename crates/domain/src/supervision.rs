@@ -151,12 +151,12 @@ pub fn normalize_site_url(raw: &str) -> Result<(String, String), SiteUrlError> {
     if !url.username().is_empty() || url.password().is_some() {
         return Err(SiteUrlError::Credentials);
     }
+    // A host of dots alone ("．", a full-width stop, becomes ".") is no host.
     let host = url
         .host_str()
+        .map(|h| h.trim_end_matches('.').to_ascii_lowercase())
         .filter(|h| !h.is_empty())
-        .ok_or_else(|| SiteUrlError::Invalid(raw.to_string()))?
-        .trim_end_matches('.')
-        .to_ascii_lowercase();
+        .ok_or_else(|| SiteUrlError::Invalid(raw.to_string()))?;
     if crate::address_policy::is_social_network_host(&host) {
         return Err(SiteUrlError::SocialAccount);
     }

@@ -177,6 +177,8 @@ fn check_archive(bytes: &[u8]) -> Result<(), ReadError> {
         let mut head = Vec::new();
         let mut counted: u64 = 0;
         let mut buf = [0u8; 16 * 1024];
+        // The end of the previous chunk, so that a reference cut in two is seen whole.
+        let mut window: Vec<u8> = Vec::with_capacity(CARRY + buf.len());
         loop {
             let n = match entry.read(&mut buf) {
                 Ok(0) => break,
@@ -192,6 +194,9 @@ fn check_archive(bytes: &[u8]) -> Result<(), ReadError> {
             if head.len() < 4096 {
                 head.extend_from_slice(&buf[..n.min(4096 - head.len())]);
             }
+            window.drain(..window.len().saturating_sub(CARRY));
+            window.extend_from_slice(&buf[..n]);
+            check_references(&window)?;
         }
         total += counted;
         if name.ends_with("sharedstrings.xml") {
@@ -199,6 +204,70 @@ fn check_archive(bytes: &[u8]) -> Result<(), ReadError> {
         }
     }
     Ok(())
+}
+
+/// Bytes of one chunk kept for the next: more than an attribute name and the longest
+/// reference [`check_references`] lets through.
+const CARRY: usize = 64;
+
+/// Cell references (`r="B7"`, `ref="A1:XFD1048576"`) that the spreadsheet reader could not
+/// compute without overflowing: it adds up column letters in base 26 and row digits in base 10
+/// in 32 bits, which panics in a debug build and wraps in a release one, where
+/// `r="A4294967297"` lands on A1 over the header. A real sheet has at most three letters
+/// (XFD) and seven digits (1048576) in a reference; more is refused before the reader starts.
+fn check_references(xml: &[u8]) -> Result<(), ReadError> {
+    let mut at = 0;
+    while let Some(found) = find_attribute(&xml[at..]) {
+        let start = at + found;
+        let value = &xml[start..];
+        let end = value.iter().position(|b| matches!(b, b'"' | b'\''));
+        let value = &value[..end.unwrap_or(value.len())];
+        let too_long = |run: &dyn Fn(&u8) -> bool, max: usize| value.split(|b| !run(b)).any(|part| part.len() > max);
+        // A value cut at the chunk's end is judged on what is there; the rest comes with the
+        // next chunk, which starts [`CARRY`] bytes earlier.
+        if too_long(&|b: &u8| b.is_ascii_alphabetic(), 3) || too_long(&|b: &u8| b.is_ascii_digit(), 7) {
+            return Err(ReadError::Suspicious(format!(
+                "tham chiếu ô «{}» vượt quá XFD1048576",
+                String::from_utf8_lossy(&value[..value.len().min(20)])
+            )));
+        }
+        if end.is_none() && value.len() > CARRY / 2 {
+            return Err(ReadError::Suspicious("tham chiếu ô dài bất thường".into()));
+        }
+        at = start;
+    }
+    Ok(())
+}
+
+/// Where the value of the next `r` or `ref` attribute starts (after its quote). The reader
+/// takes attributes after a space or right after the previous value's quote, with spaces
+/// around `=`, so this does too.
+fn find_attribute(xml: &[u8]) -> Option<usize> {
+    let skip_spaces = |mut j: usize| {
+        while xml.get(j).is_some_and(u8::is_ascii_whitespace) {
+            j += 1;
+        }
+        j
+    };
+    for i in 0..xml.len() {
+        if !(xml[i].is_ascii_whitespace() || matches!(xml[i], b'"' | b'\'')) {
+            continue;
+        }
+        for name in [&b"r"[..], b"ref"] {
+            if !xml[i + 1..].starts_with(name) {
+                continue;
+            }
+            let j = skip_spaces(i + 1 + name.len());
+            if xml.get(j) != Some(&b'=') {
+                continue;
+            }
+            let j = skip_spaces(j + 1);
+            if xml.get(j).is_some_and(|q| matches!(q, b'"' | b'\'')) {
+                return Some(j + 1);
+            }
+        }
+    }
+    None
 }
 
 /// The shared-strings part announces its count, and the reader reserves that much room up front:
@@ -230,8 +299,16 @@ fn check_shared_strings(head: &[u8]) -> Result<(), ReadError> {
 }
 
 fn read_xlsx(bytes: &[u8]) -> Result<Table, ReadError> {
-    use calamine::{Data, Reader, Xlsx};
     check_archive(bytes)?;
+    // The spreadsheet reader is not ours and meets hostile files: should one of them still
+    // make it panic (its arithmetic is checked in debug builds), the file is refused, not the
+    // request failed.
+    std::panic::catch_unwind(|| read_sheet(bytes))
+        .unwrap_or_else(|_| Err(ReadError::Xlsx("tệp hỏng hoặc có cấu trúc bất thường".into())))
+}
+
+fn read_sheet(bytes: &[u8]) -> Result<Table, ReadError> {
+    use calamine::{Data, Reader, Xlsx};
     let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| ReadError::Xlsx(e.to_string()))?;
     let name = workbook.sheet_names().first().cloned().ok_or(ReadError::NoSheet)?;
     let mut cells = workbook
@@ -429,6 +506,28 @@ mod tests {
         assert_eq!(patched, 2);
         let err = read_table(&bytes).unwrap_err();
         assert!(matches!(err, ReadError::Suspicious(_) | ReadError::Xlsx(_)), "{err:?}");
+    }
+
+    #[test]
+    fn references_the_reader_would_overflow_on_are_refused() {
+        // Found by fuzzing: the spreadsheet reader computes these in 32 bits and panics in a
+        // debug build (wraps in release, A4294967297 landing on A1).
+        for sheet_data in [
+            r#"<row r="1"><c r="A4294967297" t="inlineStr"><is><t>x</t></is></c></row>"#,
+            r#"<row r="openxmlformats"><c r="A1" t="inlineStr"><is><t>x</t></is></c></row>"#,
+            r#"<row r="1"><c r="A1"r = 'ZZZZZZZ1' t="inlineStr"><is><t>x</t></is></c></row>"#,
+        ] {
+            let bytes = workbook(sheet_data, "A1", &[]);
+            let err = read_table(&bytes).unwrap_err();
+            assert!(err.to_string().contains("XFD1048576"), "{sheet_data}: {err}");
+        }
+        // The largest real reference passes the check (and is then refused as too far away).
+        let bytes = workbook(&inline("XFD1048576", "x"), "A1:XFD1048576", &[]);
+        assert!(matches!(read_table(&bytes), Err(ReadError::TooManyRows(_))));
+        // Whatever else makes the reader panic refuses the file: a dimension ending before it
+        // starts underflows in a debug build.
+        let reversed = workbook(&inline("A1", "ma"), "B2:A1", &[]);
+        let _ = read_table(&reversed);
     }
 
     #[test]

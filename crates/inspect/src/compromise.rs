@@ -379,7 +379,7 @@ pub fn same_site(a: &str, b: &str) -> bool {
 }
 
 /// Redirect targets written in inline scripts: `location = "…"`, `location.href = '…'`,
-/// `location.replace("…")`, `window.open("…")` right at load.
+/// `location.replace("…")`, `window.open("…")` right at load; web addresses only.
 pub fn script_redirect_targets(scripts: &[String], base: &Url) -> Vec<Url> {
     let mut out = Vec::new();
     for code in scripts {
@@ -392,6 +392,10 @@ pub fn script_redirect_targets(scripts: &[String], base: &Url) -> Vec<Url> {
                 if let Some(q) = rest.chars().next().filter(|c| *c == '"' || *c == '\'')
                     && let Some(end) = rest[1..].find(q)
                     && let Ok(u) = base.join(&rest[1..1 + end])
+                    // Only a web address is a redirect the inspector can follow and judge;
+                    // `javascript:` or a mangled scheme is not one.
+                    && matches!(u.scheme(), "http" | "https")
+                    && u.host_str().is_some_and(|h| !h.is_empty())
                 {
                     out.push(u);
                 }
@@ -572,5 +576,11 @@ mod tests {
         assert_eq!(t[0].as_str(), "https://nhacai.example/x");
         let t = script_redirect_targets(&["location.replace(\"/trang-moi\")".into()], &base);
         assert_eq!(t[0].as_str(), "https://th-anbinh.edu.vn/trang-moi");
+        // Found by fuzzing: a mangled or script scheme is no redirect to follow.
+        let t = script_redirect_targets(
+            &["location='h2026-13-40ttps://casino.example/';location.href='javascript:void(0)'".into()],
+            &base,
+        );
+        assert!(t.is_empty(), "{t:?}");
     }
 }

@@ -28,7 +28,17 @@ pub struct FeedError(String);
 
 /// Parses a feed body. At most 200 entries are kept.
 pub fn parse(url: &Url, body: &[u8]) -> Result<FeedReport, FeedError> {
-    let feed = feed_rs::parser::parse(body).map_err(|e| FeedError(e.to_string()))?;
+    // A second XML declaration naming another encoding makes the XML reader under feed-rs
+    // panic (an assertion, in release builds too). A declaration belongs at the very start,
+    // so one further on is refused as the malformed XML it is.
+    if declares_xml_again(body) {
+        return Err(FeedError("khai báo <?xml …?> ở giữa tài liệu".into()));
+    }
+    // Whatever else in that reader might still panic on a hostile feed refuses the feed, not
+    // the job that polls it.
+    let feed = std::panic::catch_unwind(|| feed_rs::parser::parse(body))
+        .map_err(|_| FeedError("cấu trúc bất thường".into()))?
+        .map_err(|e| FeedError(e.to_string()))?;
     let kind = match feed.feed_type {
         feed_rs::model::FeedType::Atom => "atom",
         feed_rs::model::FeedType::JSON => "json",
@@ -59,6 +69,18 @@ pub fn parse(url: &Url, body: &[u8]) -> Result<FeedReport, FeedError> {
         title: feed.title.map(|t| t.content.trim().to_string()).unwrap_or_default(),
         entries,
     })
+}
+
+/// Whether `<?xml` followed by a space appears anywhere but at the start (after a byte order
+/// mark and blank space). `<?xml-stylesheet …?>`, common in feeds, is another thing.
+fn declares_xml_again(body: &[u8]) -> bool {
+    let start = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+    let start = start.trim_ascii_start();
+    let first = start.get(..5).is_some_and(|h| h.eq_ignore_ascii_case(b"<?xml"));
+    let skip = if first { 5 } else { 0 };
+    start[skip..]
+        .windows(6)
+        .any(|w| w[..5].eq_ignore_ascii_case(b"<?xml") && w[5].is_ascii_whitespace())
 }
 
 /// Whether a response looks like a feed rather than an HTML page (so that a site whose
@@ -95,6 +117,18 @@ mod tests {
         let json = br#"{"version":"https://jsonfeed.org/version/1.1","title":"T","items":[{"id":"1","title":"A","date_published":"2026-10-01T00:00:00Z"}]}"#;
         assert_eq!(parse(&u, json).unwrap().kind, "json");
         assert!(parse(&u, b"\xff\xfe not a feed").is_err());
+    }
+
+    #[test]
+    fn a_second_xml_declaration_is_refused_not_a_panic() {
+        // Found by fuzzing: this made the XML reader under feed-rs panic, in release builds too.
+        let u = Url::parse("https://x.edu.vn/feed").unwrap();
+        let body = br#"<?xml version="1.0"?><rss version="2.0"><channel><title>T</title><item><?xml version="1.0" encoding="UTF-16"?><title>A</title></item></channel></rss>"#;
+        let err = parse(&u, body).unwrap_err();
+        assert!(err.to_string().contains("<?xml"), "{err}");
+        // A stylesheet instruction is not a declaration.
+        let styled = br#"<?xml version="1.0"?><?xml-stylesheet type="text/xsl" href="/rss.xsl"?><rss version="2.0"><channel><title>T</title></channel></rss>"#;
+        assert_eq!(parse(&u, styled).unwrap().kind, "rss");
     }
 
     #[test]

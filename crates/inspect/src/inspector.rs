@@ -406,7 +406,7 @@ impl Inspector {
 
         // Freshness.
         if let Some(newest) = dates.iter().max() {
-            let today = time::OffsetDateTime::now_utc().date();
+            let today = lanhmang_domain::report::vietnam_date(time::OffsetDateTime::now_utc());
             if let Ok(month) = time::Month::try_from(newest.1)
                 && let Ok(date) = time::Date::from_calendar_date(newest.0, month, newest.2)
                 && (today - date).whole_days() > self.config.stale_after_days

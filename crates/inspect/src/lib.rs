@@ -10,6 +10,7 @@ pub mod inspector;
 pub mod net;
 pub mod observatory;
 pub mod page;
+pub mod rdap;
 pub mod tls;
 
 // The finding vocabulary is the domain's (shared with the fixture web, the store and the pages);

@@ -302,6 +302,7 @@ impl Worker {
             Some(JobKind::PurgeSessions) => {
                 let n = self.store.purge_sessions(self.settings.session_idle).await?;
                 let forgotten = self.store.purge_throttle(time::Duration::days(1)).await?;
+                self.store.purge_news_search_log().await?;
                 Ok((
                     format!(
                         "{n} phiên đăng nhập hết hạn đã được xóa; {forgotten} bản ghi đăng nhập sai cũ đã được xóa"

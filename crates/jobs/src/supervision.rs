@@ -340,7 +340,7 @@ async fn rdap_lookup(fetcher: &Fetcher, base: &Url, host: &str) -> (Option<Offse
             ..Default::default()
         };
         match fetcher.fetch(&url, &request).await {
-            Ok(r) if r.status == 200 => return parse_rdap(&r.body),
+            Ok(r) if r.status == 200 => return lanhmang_inspect::rdap::parse(&r.body),
             Ok(r) if r.status == 404 => continue,
             Ok(r) => last_error = format!("dịch vụ RDAP trả về mã {}", r.status),
             Err(e) => return (None, String::new(), format!("không hỏi được dịch vụ RDAP: {e}")),
@@ -349,62 +349,9 @@ async fn rdap_lookup(fetcher: &Fetcher, base: &Url, host: &str) -> (Option<Offse
     (None, String::new(), last_error)
 }
 
-/// The expiration event and the registrar's name from an RDAP domain answer (RFC 9083).
-pub fn parse_rdap(body: &[u8]) -> (Option<OffsetDateTime>, String, String) {
-    let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) else {
-        return (None, String::new(), "câu trả lời RDAP không phải JSON".into());
-    };
-    let expires = v.get("events").and_then(|e| e.as_array()).and_then(|events| {
-        events.iter().find_map(|e| {
-            (e.get("eventAction")?.as_str()? == "expiration")
-                .then(|| e.get("eventDate")?.as_str())
-                .flatten()
-                .and_then(|d| OffsetDateTime::parse(d, &time::format_description::well_known::Rfc3339).ok())
-        })
-    });
-    let registrar = v
-        .get("entities")
-        .and_then(|e| e.as_array())
-        .and_then(|entities| {
-            entities.iter().find_map(|e| {
-                let roles = e.get("roles")?.as_array()?;
-                if !roles.iter().any(|r| r.as_str() == Some("registrar")) {
-                    return None;
-                }
-                // vcardArray: ["vcard", [["fn", {}, "text", "Name"], …]]
-                e.get("vcardArray")?.get(1)?.as_array()?.iter().find_map(|field| {
-                    (field.get(0)?.as_str()? == "fn")
-                        .then(|| field.get(3)?.as_str().map(str::to_string))
-                        .flatten()
-                })
-            })
-        })
-        .unwrap_or_default();
-    let error = if expires.is_none() {
-        "RDAP không cho biết ngày hết hạn".to_string()
-    } else {
-        String::new()
-    };
-    (expires.map(|t| t.replace_nanosecond(0).unwrap_or(t)), registrar, error)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn rdap_answers_give_expiry_and_registrar() {
-        let body = r#"{"objectClassName":"domain","ldhName":"pgd.edu.vn",
-            "events":[{"eventAction":"registration","eventDate":"2010-01-02T00:00:00Z"},
-                      {"eventAction":"expiration","eventDate":"2027-01-02T00:00:00Z"}],
-            "entities":[{"roles":["registrar"],"vcardArray":["vcard",[["version",{},"text","4.0"],["fn",{},"text","Nhà đăng ký A"]]]}]}"#;
-        let (expires, registrar, error) = parse_rdap(body.as_bytes());
-        assert_eq!(expires.map(|t| t.year()), Some(2027));
-        assert_eq!(registrar, "Nhà đăng ký A");
-        assert!(error.is_empty());
-        let (none, _, error) = parse_rdap(b"not json");
-        assert!(none.is_none() && !error.is_empty());
-    }
 
     /// A local RDAP service: a school's subdomain is unknown (404), its parent domain answers.
     async fn rdap_server() -> std::net::SocketAddr {

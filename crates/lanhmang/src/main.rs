@@ -46,6 +46,10 @@ enum Command {
     Migrate,
     /// Tạo dữ liệu mẫu trong cơ sở dữ liệu trống.
     Demo,
+    /// Dựng lại chỉ mục tìm kiếm tin tức từ bảng tin. Với SQLite, chỉ mục nằm trong cơ sở dữ
+    /// liệu và được ghi lại toàn bộ; với PostgreSQL, mỗi tiến trình `serve` tự dựng chỉ mục riêng
+    /// khi khởi động (khởi động lại là dựng lại), lệnh này dựng thử một bản và cho biết thời gian.
+    NewsIndex,
     /// In cấu hình đang dùng (đã ẩn mật khẩu).
     Config,
     /// Đơn vị.
@@ -255,6 +259,19 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let store = server::open_store(&config).await?;
             println!("Cơ sở dữ liệu ({}) đã ở phiên bản mới nhất.", store.backend_name());
             store.close().await;
+            Ok(())
+        }
+        Command::NewsIndex => {
+            let store = server::open_store(&config).await?;
+            let started = std::time::Instant::now();
+            let result = store.build_news_index().await;
+            store.close().await;
+            let entries = result?;
+            println!(
+                "Đã dựng chỉ mục tìm kiếm tin tức ({}): {entries} tin, trong {:.1} giây.",
+                store.backend_name(),
+                started.elapsed().as_secs_f64()
+            );
             Ok(())
         }
         Command::Demo => {

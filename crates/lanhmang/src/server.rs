@@ -165,6 +165,11 @@ pub async fn start_with(
         )
     })?;
     let addr = listener.local_addr()?;
+    // On PostgreSQL each process answers news searches from its own index: start building it
+    // now rather than on the first search (searches run on PostgreSQL until it is ready).
+    if let Err(e) = store.prepare_news_index().await {
+        tracing::warn!(error = %e, "news search index not started");
+    }
     let (shutdown, watch_rx) = watch::channel(false);
     let app = lanhmang_web::app(lanhmang_web::AppState::new(store.clone(), config.web()));
     let header_timeout = Duration::from_secs(config.request_timeout_secs);

@@ -1,5 +1,6 @@
 //! The activity log and its evidence.
 
+use crate::BeginWrite;
 use lanhmang_domain::Paging;
 use lanhmang_domain::activity::{ActivityFacts, ActivityFields, ActivityKind, Audience, EvidenceType};
 use lanhmang_domain::text::fold_vi;
@@ -179,7 +180,7 @@ impl Store {
     ) -> Result<Activity> {
         let at = now();
         let id = on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let (id,): (i64,) = sqlx::query_as(
                 "INSERT INTO activities (unit_id, plan_id, kind, tasks, held_on, title, title_folded, teachers, staff, \
                  pupils_g1_2, pupils_g3_5, pupils_g6_7, pupils_g8_9, pupils_other, parents, partner, description, \
@@ -228,7 +229,7 @@ impl Store {
     ) -> Result<Activity> {
         let at = now();
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let done = sqlx::query(
                 "UPDATE activities SET kind = $1, tasks = $2, held_on = $3, title = $4, title_folded = $5, teachers = $6, \
                  staff = $7, pupils_g1_2 = $8, pupils_g3_5 = $9, pupils_g6_7 = $10, pupils_g8_9 = $11, pupils_other = $12, \
@@ -274,7 +275,7 @@ impl Store {
 
     pub async fn delete_activity(&self, ctx: &AuditContext, id: i64) -> Result<()> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let row: Option<(String,)> = sqlx::query_as("DELETE FROM activities WHERE id = $1 RETURNING title")
                 .bind(id).fetch_optional(&mut *tx).await?;
             let Some((title,)) = row else { return Err(StoreError::NotFound("hoạt động")) };

@@ -1,5 +1,6 @@
 //! The append-only audit log and its hash chain.
 
+use crate::BeginWrite;
 use std::io::Write;
 use std::path::Path;
 
@@ -150,7 +151,7 @@ impl Store {
     /// Appends one entry in its own transaction.
     pub async fn record(&self, ctx: &crate::AuditContext, action: &str, target: &str, detail: &str) -> Result<()> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             audit_in_tx!(self, tx, ctx, action, target.to_string(), detail.to_string());
             tx.commit().await?;
         });
@@ -264,7 +265,7 @@ impl Store {
     pub async fn secure_audit_head(&self) -> Result<HeadAtStart> {
         let key = self.audit_key()?;
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             // A no-op write takes the head's lock, so two processes starting at once sign once.
             let (seq, last_hash, signature): (i64, String, Option<String>) = sqlx::query_as(
                 "UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, last_hash, signature",
@@ -313,7 +314,7 @@ impl Store {
     pub async fn accept_audit_head(&self, ctx: &AuditContext, reason: &str) -> Result<i64> {
         let key = self.audit_key()?;
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let (seq, last_hash): (i64, String) =
                 sqlx::query_as("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, last_hash")
                     .fetch_one(&mut *tx)

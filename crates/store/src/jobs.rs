@@ -1,6 +1,7 @@
 //! The durable job queue. Claiming is one atomic statement, so any number of workers on any
 //! number of machines share one PostgreSQL queue without running a job twice.
 
+use crate::BeginWrite;
 use time::{Duration, OffsetDateTime};
 
 use crate::{Backend, Result, Store, now};
@@ -136,7 +137,7 @@ impl Store {
     pub async fn requeue_expired_leases(&self) -> Result<u64> {
         let t = now();
         let n = on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query(
                 "UPDATE jobs SET state = 'failed', finished_at = $1, locked_by = NULL, lease_until = NULL, \
                  last_error = 'hết hạn giữ việc quá số lần cho phép' \

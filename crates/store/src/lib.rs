@@ -164,6 +164,7 @@ pub mod migrate;
 pub mod news;
 #[cfg(any(test, feature = "bench-data"))]
 pub mod news_bench;
+mod news_index;
 pub mod notices;
 pub mod outbox;
 pub mod people;
@@ -184,7 +185,11 @@ pub enum StoreError {
     #[error("Địa chỉ cơ sở dữ liệu không hợp lệ: {0} (dùng sqlite://… hoặc postgres://…)")]
     BadUrl(String),
     #[error("lỗi cơ sở dữ liệu: {0}")]
-    Sql(#[from] sqlx::Error),
+    Sql(#[source] sqlx::Error),
+    /// The database cannot take the request now but may later: its disk is full, it is
+    /// read-only, or it does not answer (restarting, unreachable). Nothing was written.
+    #[error("cơ sở dữ liệu tạm thời không dùng được: {0}")]
+    Unavailable(#[source] sqlx::Error),
     #[error("dữ liệu không hợp lệ trong cơ sở dữ liệu: {0}")]
     Corrupt(String),
     #[error("{0}")]
@@ -210,12 +215,72 @@ pub enum StoreError {
     AuditHead(String),
 }
 
+/// Sorted once, here, so that callers match a variant instead of reading driver messages.
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        if unavailable(&e) {
+            StoreError::Unavailable(e)
+        } else {
+            StoreError::Sql(e)
+        }
+    }
+}
+
+/// Whether `e` says the database cannot work now (rather than that this statement is wrong):
+/// retrying later, without changing anything, can succeed.
+fn unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        // The pool found no live connection in time, or the connection broke mid-way.
+        sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => {
+            if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+                // The extended result code, as text.
+                sqlite_code_unavailable(db.code().as_deref())
+            } else if let Some(pg) = db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+                postgres_state_unavailable(pg.code())
+            } else {
+                false
+            }
+        }
+        _ => false,
+    }
+}
+
+/// SQLite's primary result codes (the low byte of the extended code): SQLITE_BUSY (5: the write
+/// lock stayed taken for the whole busy timeout), SQLITE_LOCKED (6), SQLITE_READONLY (8),
+/// SQLITE_IOERR (10), SQLITE_FULL (13), SQLITE_CANTOPEN (14).
+fn sqlite_code_unavailable(code: Option<&str>) -> bool {
+    let Some(code) = code.and_then(|c| c.parse::<i32>().ok()) else {
+        return false;
+    };
+    matches!(code & 0xff, 5 | 6 | 8 | 10 | 13 | 14)
+}
+
+/// PostgreSQL SQLSTATEs: class 08 (connection), 53 (insufficient resources: disk full, out of
+/// memory, too many connections), 57P01–57P03 (shutting down, restarting, not yet accepting
+/// connections), 25006 (read-only transaction: a standby, or a server set read-only), 40001 and
+/// 40P01 (a serialization failure or a deadlock: the same request can pass when tried again).
+fn postgres_state_unavailable(state: &str) -> bool {
+    state.starts_with("08")
+        || state.starts_with("53")
+        || matches!(state, "57P01" | "57P02" | "57P03" | "25006" | "40001" | "40P01")
+}
+
 impl StoreError {
+    /// Whether the database cannot take requests now (full, read-only, unreachable): people are
+    /// asked to try again later, and nothing they sent was written.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, StoreError::Unavailable(_))
+    }
+
     /// Whether the error is a unique-constraint violation (a duplicate code or username).
     pub fn is_unique_violation(&self) -> bool {
         matches!(self, StoreError::Sql(sqlx::Error::Database(e)) if e.is_unique_violation())
     }
 }
+
+/// How long a PostgreSQL request waits for a connection before it is answered 503.
+pub const PG_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
@@ -224,10 +289,49 @@ pub(crate) enum Backend {
     Postgres(PgPool),
 }
 
+/// Opens a transaction that writes. On SQLite it takes the write lock as it begins: a deferred
+/// transaction that reads before it writes cannot wait for the lock when another connection
+/// commits in between. SQLite refuses that upgrade at once (SQLITE_BUSY_SNAPSHOT, whatever the
+/// busy timeout), so two principals' steps at the same moment failed with "database is locked".
+/// The first statement is a write that changes nothing, which waits its turn like any write.
+/// (Not `BEGIN IMMEDIATE`: sqlx refuses a custom BEGIN on a connection whose transaction SQLite
+/// rolled back by itself, after a full disk, until the connection is dropped.) PostgreSQL's row
+/// locks already queue writers.
+pub(crate) trait BeginWrite {
+    type Db: sqlx::Database;
+    fn begin_write(
+        &self,
+    ) -> impl std::future::Future<Output = std::result::Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>> + Send;
+}
+
+impl BeginWrite for SqlitePool {
+    type Db = sqlx::Sqlite;
+    async fn begin_write(&self) -> std::result::Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error> {
+        let mut tx = self.begin().await?;
+        // schema_migrations exists from the store's first start (before any migration).
+        sqlx::query("UPDATE schema_migrations SET name = name WHERE 0")
+            .execute(&mut *tx)
+            .await?;
+        Ok(tx)
+    }
+}
+
+impl BeginWrite for PgPool {
+    type Db = sqlx::Postgres;
+    fn begin_write(
+        &self,
+    ) -> impl std::future::Future<Output = std::result::Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>> + Send
+    {
+        self.begin()
+    }
+}
+
 /// The database: a pool over SQLite or PostgreSQL, and the key that signs the audit chain's head.
 pub struct Store {
     pub(crate) backend: Backend,
     audit_key: Option<AuditKey>,
+    /// On PostgreSQL, this process's news search index (see `news_index`).
+    news_index: std::sync::Arc<news_index::NewsIndex>,
 }
 
 /// Now, in UTC, truncated to whole seconds: stored times then compare correctly as text on
@@ -257,7 +361,11 @@ impl Store {
                 .journal_mode(SqliteJournalMode::Wal)
                 // FULL: an acknowledged write survives a power cut.
                 .synchronous(SqliteSynchronous::Full)
-                .busy_timeout(Duration::from_secs(10));
+                .busy_timeout(Duration::from_secs(10))
+                // Reads (a search walks the full-text index) map the file rather than copy each
+                // page through a 2 MB cache per connection; the operating system shares the pages
+                // between connections.
+                .pragma("mmap_size", "1073741824");
             if let Some(dir) = sqlite_file(url).and_then(|p| p.parent().map(Path::to_path_buf))
                 && !dir.as_os_str().is_empty()
             {
@@ -278,12 +386,20 @@ impl Store {
             Ok(Store {
                 backend: Backend::Sqlite(pool),
                 audit_key,
+                news_index: news_index::NewsIndex::new(),
             })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            let options = PgConnectOptions::from_str(url).map_err(|e| StoreError::BadUrl(e.to_string()))?;
+            let options = PgConnectOptions::from_str(url)
+                .map_err(|e| StoreError::BadUrl(e.to_string()))?
+                // Every query here is short and asks for a page of rows: compiling it (JIT, on by
+                // default since PostgreSQL 12) costs more than it saves, up to hundreds of
+                // milliseconds for a search whose plan looks expensive (a large bitmap scan).
+                .options([("jit", "off")]);
             let pool = PgPoolOptions::new()
                 .max_connections(16)
-                .acquire_timeout(Duration::from_secs(10))
+                // While the server is down or restarting, a request fails within this time (503)
+                // rather than holding its client: a refused connection is retried until then.
+                .acquire_timeout(PG_ACQUIRE_TIMEOUT)
                 .connect_with(options)
                 .await
                 .map_err(|e| StoreError::Connect {
@@ -293,6 +409,7 @@ impl Store {
             Ok(Store {
                 backend: Backend::Postgres(pool),
                 audit_key,
+                news_index: news_index::NewsIndex::new(),
             })
         } else {
             Err(StoreError::BadUrl(redact_url(url)))
@@ -463,6 +580,53 @@ mod tests {
         assert_eq!(sqlite_file("sqlite://data/x.db?mode=rwc"), Some("data/x.db".into()));
         assert_eq!(sqlite_file("sqlite::memory:"), None);
         assert_eq!(sqlite_file("postgres://x"), None);
+    }
+
+    #[test]
+    fn unavailable_codes() {
+        // SQLite: busy past the timeout (plain and a stale snapshot), locked, full, read-only
+        // (plain and extended: moved, cannot lock), I/O (write, fsync), cannot open; a unique
+        // violation (2067), a constraint or a plain error is the statement's fault.
+        for code in ["5", "517", "6", "13", "8", "1032", "264", "10", "778", "1034", "14"] {
+            assert!(sqlite_code_unavailable(Some(code)), "{code}");
+        }
+        for code in ["2067", "1", "19"] {
+            assert!(!sqlite_code_unavailable(Some(code)), "{code}");
+        }
+        assert!(!sqlite_code_unavailable(None));
+        // PostgreSQL: connection failures, disk full, shutting down, read-only transactions,
+        // serialization failures and deadlocks.
+        for state in ["08006", "08001", "53100", "57P01", "57P03", "25006", "40001", "40P01"] {
+            assert!(postgres_state_unavailable(state), "{state}");
+        }
+        for state in ["23505", "42P01", "57014"] {
+            assert!(!postgres_state_unavailable(state), "{state}");
+        }
+        assert!(StoreError::from(sqlx::Error::PoolTimedOut).is_unavailable());
+        assert!(!StoreError::from(sqlx::Error::RowNotFound).is_unavailable());
+    }
+
+    /// A real read-only SQLite database refuses a write with SQLITE_READONLY, which the store
+    /// reports as unavailable (the server answers 503), not as a failed statement.
+    #[tokio::test]
+    async fn a_read_only_sqlite_database_is_unavailable_for_writes() {
+        use sqlx::ConnectOptions;
+        let (db, store) = crate::test_support::TestDb::store("sqlite").await.unwrap();
+        store.close().await;
+        let options = SqliteConnectOptions::from_str(&db.url).unwrap().read_only(true);
+        let mut conn = options.connect().await.unwrap();
+        let read: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM units")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(read.0, 0);
+        let e = sqlx::query("INSERT INTO settings (key, value) VALUES ('x', 'y')")
+            .execute(&mut conn)
+            .await
+            .unwrap_err();
+        let e = StoreError::from(e);
+        assert!(e.is_unavailable(), "{e:?}");
+        assert!(!e.is_unique_violation());
     }
 
     #[test]

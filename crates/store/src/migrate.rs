@@ -6,6 +6,7 @@
 //! file in this binary is refused before anything runs, since its schema may not be the one
 //! this code expects.
 
+use crate::BeginWrite;
 use sha2::{Digest, Sha256};
 
 use crate::{Backend, Result, Store, StoreError};
@@ -36,6 +37,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!("0007_site_state"),
     migration!("0008_news_canonical"),
     migration!("0010_report_reopened"),
+    migration!("0011_news_search"),
 ];
 
 impl Migration {
@@ -80,7 +82,7 @@ impl Store {
         for m in MIGRATIONS {
             let sql = m.sql(&self.backend);
             let done = on_pool!(self, pool => {
-                let mut tx = pool.begin().await?;
+                let mut tx = pool.begin_write().await?;
                 if matches!(self.backend, Backend::Postgres(_)) {
                     // Two processes starting at once must not both apply the same migration.
                     sqlx::query("SELECT pg_advisory_xact_lock(7283001)").execute(&mut *tx).await?;
@@ -131,7 +133,7 @@ impl Store {
                 }
             }
             Backend::Postgres(pool) => {
-                let mut tx = pool.begin().await?;
+                let mut tx = pool.begin_write().await?;
                 sqlx::query("SELECT pg_advisory_xact_lock(7283001)")
                     .execute(&mut *tx)
                     .await?;
@@ -269,6 +271,11 @@ mod tests {
                 "0010_report_reopened",
                 "1f77fc44eec5a51362b6986ce29001d3b7de1a8d3cd7f15bfb87c48db2f26d02",
                 "ac72c139ed851291489f2afc4c9368859794dc9bddee842a6c219f6536003552",
+            ),
+            (
+                "0011_news_search",
+                "727b1596c4f0636b02c7d6b68c8342873b949d825cd1908a7afb36ad203b76ad",
+                "95b5af014b725716eac6ba51468390be0589264191d380545ed50fe6bc88061a",
             ),
         ];
         for (name, sqlite, postgres) in FROZEN {
@@ -593,6 +600,102 @@ mod tests {
             };
             let (count,): (i64,) = on_pool!(store, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).fetch_one(pool).await.unwrap());
             assert_eq!(count, 3, "{backend}: the indexes");
+            store.close().await;
+            db.cleanup().await;
+        }
+    }
+
+    /// 0011 moves SQLite's search to `news_search` (and logs changes for PostgreSQL's per-process
+    /// index): entries stored before it are found after it, by words, scope, topic and press.
+    #[tokio::test]
+    async fn the_news_search_upgrade_finds_the_entries_stored_before() {
+        use crate::news::{NewEntry, NewsFilter, PollOutcome};
+        use lanhmang_domain::Paging;
+        use lanhmang_domain::unit::UnitInput;
+        for backend in crate::test_support::backends() {
+            let db = crate::test_support::TestDb::new(backend).await.unwrap();
+            let store = db.connect().await.unwrap();
+            store
+                .execute_raw_for_tests(
+                    "CREATE TABLE schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL, checksum TEXT)",
+                )
+                .await
+                .unwrap();
+            let upgrade = MIGRATIONS.iter().position(|m| m.name == "0011_news_search").unwrap();
+            for m in &MIGRATIONS[..upgrade] {
+                store.execute_raw_for_tests(m.sql(&store.backend)).await.unwrap();
+                store
+                    .execute_raw_for_tests(&format!(
+                        "INSERT INTO schema_migrations (name, applied_at, checksum) VALUES ('{}', '2026-12-01T00:00:00Z', '{}')",
+                        m.name,
+                        checksum(m.sql(&store.backend))
+                    ))
+                    .await
+                    .unwrap();
+            }
+            store.secure_audit_head().await.unwrap();
+            let ctx = crate::AuditContext::system("test");
+            let office = UnitInput {
+                code: "P".into(),
+                name: "Phòng GD&ĐT".into(),
+                kind: "phong".into(),
+                ..Default::default()
+            }
+            .parse()
+            .unwrap();
+            let office = store.create_unit(&ctx, None, &office).await.unwrap();
+            let feed = store
+                .add_press_feed(&ctx, office.id, "https://bao.vn/giao-duc.rss", "Báo")
+                .await
+                .unwrap();
+            let entry = |title: &str, n: u32| NewEntry {
+                title: title.into(),
+                url: Some(format!("https://bao.vn/{n}")),
+                summary: String::new(),
+                published_at: Some(crate::now() - time::Duration::days(i64::from(n))),
+            };
+            let entries = vec![entry("Cảnh giác lừa đảo qua mạng", 1), entry("Ngày hội đọc sách", 2)];
+            store
+                .record_news_poll(
+                    feed.id,
+                    &PollOutcome::Fetched {
+                        etag: None,
+                        last_modified: None,
+                        title: String::new(),
+                        entries,
+                    },
+                )
+                .await
+                .unwrap();
+            let report = store.migrate().await.unwrap();
+            assert_eq!(report.applied, vec!["0011_news_search"], "{backend}");
+            let scams = store
+                .news_topics(&[])
+                .await
+                .unwrap()
+                .into_iter()
+                .find(|t| t.name == "Lừa đảo trực tuyến")
+                .unwrap();
+            let search = |query: Option<&str>, roots: Vec<i64>, topic_id: Option<i64>| NewsFilter {
+                roots,
+                query: query.map(str::to_string),
+                topic_id,
+                ..Default::default()
+            };
+            for (filter, expected) in [
+                (search(Some("lua dao"), vec![office.id], None), 1),
+                (search(Some("\"doc sach\""), vec![], None), 1),
+                (search(None, vec![office.id], None), 2),
+                (search(None, vec![office.id], Some(scams.id)), 1),
+                (search(Some("bong da"), vec![office.id], None), 0),
+            ] {
+                let (items, total) = store.search_news(&filter, Paging::default()).await.unwrap();
+                assert_eq!(
+                    (total, items.len() as i64),
+                    (expected, expected),
+                    "{backend}: {filter:?}"
+                );
+            }
             store.close().await;
             db.cleanup().await;
         }

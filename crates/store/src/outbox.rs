@@ -7,6 +7,7 @@
 //! queues the delivery job (deduplicated), so mail goes out within seconds, not at the next
 //! scheduler tick.
 
+use crate::BeginWrite;
 use lanhmang_domain::Paging;
 use time::{Duration, OffsetDateTime, UtcOffset};
 
@@ -299,7 +300,7 @@ impl Store {
     pub async fn queue_mail(&self, mail: &NewMail) -> Result<bool> {
         mail.check()?;
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let queued = queue_mail_in_tx!(tx, mail)?;
             tx.commit().await?;
             Ok(queued)
@@ -568,10 +569,10 @@ mod tests {
 
             // In a transaction: the mail exists only if the change it announces commits.
             on_pool!(store, pool => {
-                let mut tx = pool.begin().await.unwrap();
+                let mut tx = pool.begin_write().await.unwrap();
                 assert!(queue_mail_in_tx!(tx, &mail("c@truong.edu.vn", Some("r:3"))).unwrap());
                 tx.rollback().await.unwrap();
-                let mut tx = pool.begin().await.unwrap();
+                let mut tx = pool.begin_write().await.unwrap();
                 let refused = queue_mail_in_tx!(tx, &mail("c@", Some("r:4")));
                 assert!(refused.is_err(), "{backend}");
                 tx.commit().await.unwrap();

@@ -1,5 +1,6 @@
 //! People, their accounts and the roles they hold.
 
+use crate::BeginWrite;
 use lanhmang_domain::person::PersonFields;
 use lanhmang_domain::text::fold_vi;
 use lanhmang_domain::{Grant, Paging, Role};
@@ -169,7 +170,7 @@ impl Store {
         must_change_password: bool,
     ) -> Result<Person> {
         let id = on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let t = now();
             let (id,): (i64,) = sqlx::query_as(
                 "INSERT INTO people (unit_id, username, display_name, name_folded, email, phone, password_hash, \
@@ -200,7 +201,7 @@ impl Store {
     /// Updates name, e-mail and phone (the username stays).
     pub async fn update_person(&self, ctx: &AuditContext, id: i64, f: &PersonFields) -> Result<Person> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let done = sqlx::query(
                 "UPDATE people SET display_name = $1, name_folded = $2, email = $3, phone = $4, updated_at = $5 WHERE id = $6",
             )
@@ -237,7 +238,7 @@ impl Store {
             "password.reset"
         };
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let done = sqlx::query("UPDATE people SET password_hash = $1, must_change_password = $2, updated_at = $3 WHERE id = $4")
                 .bind(password_hash)
                 .bind(must_change_password)
@@ -267,7 +268,7 @@ impl Store {
     /// Disables or re-enables an account. Disabling ends its sessions and revokes its tokens.
     pub async fn set_disabled(&self, ctx: &AuditContext, person_id: i64, disabled: bool) -> Result<()> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let done = sqlx::query("UPDATE people SET disabled = $1, updated_at = $2 WHERE id = $3")
                 .bind(disabled)
                 .bind(now())
@@ -364,7 +365,7 @@ impl Store {
     /// Grants `role` in `unit_id`; granting a role already held is a no-op.
     pub async fn grant_role(&self, ctx: &AuditContext, person_id: i64, role: Role, unit_id: i64) -> Result<()> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let inserted = sqlx::query(
                 "INSERT INTO role_grants (person_id, role, unit_id, created_at) VALUES ($1, $2, $3, $4) \
                  ON CONFLICT (person_id, role, unit_id) DO NOTHING",
@@ -387,7 +388,7 @@ impl Store {
 
     pub async fn revoke_role(&self, ctx: &AuditContext, grant: &RoleGrant) -> Result<()> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let done = sqlx::query("DELETE FROM role_grants WHERE id = $1").bind(grant.id).execute(&mut *tx).await?;
             if done.rows_affected() > 0 {
                 audit_in_tx!(

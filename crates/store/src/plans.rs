@@ -1,5 +1,6 @@
 //! The year's plans, their published versions, and schools' own plans.
 
+use crate::BeginWrite;
 use lanhmang_domain::document_number::{DocumentKind, DocumentNumber};
 use lanhmang_domain::plan::{PlanContent, PlanHeader, PlanStatus, SchoolPlanContent};
 use lanhmang_domain::report::{ReportEvent, ReportStatus, transition, vietnam_date};
@@ -258,7 +259,7 @@ impl Store {
         let at = now();
         let doc_year = header.number.as_ref().map(|_| i64::from(vietnam_date(at).year()));
         let id = on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let (id,): (i64,) = sqlx::query_as(
                 "INSERT INTO plans (issuing_unit_id, title, school_year, deadline, doc_sequence, doc_issuer, doc_year, \
                  template_code, content, status, version, created_by, created_at, updated_at) \
@@ -313,7 +314,7 @@ impl Store {
             (None, _) => None,
         };
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let done = sqlx::query(
                 "UPDATE plans SET title = $1, school_year = $2, deadline = $3, doc_sequence = $4, doc_issuer = $5, \
                  doc_year = $6, content = $7, version = version + 1, updated_at = $8 WHERE id = $9 AND version = $10",
@@ -372,7 +373,7 @@ impl Store {
         let version = expected_version.unwrap_or(plan.version);
         let at = now();
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let done = sqlx::query(
                 "UPDATE plans SET status = 'published', published_at = $1, updated_at = $1 WHERE id = $2 AND version = $3 AND status = 'draft'",
             )
@@ -433,7 +434,7 @@ impl Store {
         let at = now();
         let existing = self.school_plan(plan_id, unit_id).await?;
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             match &existing {
                 None => {
                     sqlx::query(
@@ -494,7 +495,7 @@ impl Store {
         let to = transition(sp.status, event, comment).map_err(|e| StoreError::Conflict(e.to_string()))?;
         let at = now();
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let done = sqlx::query(
                 "UPDATE school_plans SET status = $1, review_comment = $2, version = version + 1, updated_at = $3, \
                  submitted_at = CASE WHEN $1 = 'submitted' THEN $3 ELSE submitted_at END, \

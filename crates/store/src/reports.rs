@@ -1,6 +1,7 @@
 //! Yearly evaluation reports: one per school per plan, their values, their history, and the
 //! live figures the office dashboard reads straight from them (no batch rebuild).
 
+use crate::BeginWrite;
 use std::collections::BTreeMap;
 
 use lanhmang_domain::report::{IndicatorSums, IndicatorValue, ReportEvent, ReportStatus, Value, is_late, transition};
@@ -248,14 +249,15 @@ impl Store {
         }
         let at = now();
         let created = on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let inserted: Option<(i64,)> = sqlx::query_as(
-                "INSERT INTO reports (plan_id, unit_id, status, version, created_at, updated_at) VALUES ($1, $2, 'draft', 1, $3, $3) \
+                "INSERT INTO reports (plan_id, unit_id, status, version, created_at, updated_at) VALUES ($1, $2, 'draft', $4, $3, $3) \
                  ON CONFLICT (plan_id, unit_id) DO NOTHING RETURNING id",
             )
             .bind(plan_id)
             .bind(unit_id)
             .bind(at)
+            .bind(lanhmang_domain::report::FIRST_REPORT_VERSION)
             .fetch_optional(&mut *tx)
             .await?;
             if let Some((id,)) = inserted {
@@ -286,7 +288,7 @@ impl Store {
         transition(report.status, ReportEvent::Save, "").map_err(|e| StoreError::Conflict(e.to_string()))?;
         let at = now();
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let done = sqlx::query(
                 "UPDATE reports SET results = $1, strengths = $2, limitations = $3, proposals = $4, version = version + 1, \
                  updated_at = $5 WHERE id = $6 AND version = $7 AND status IN ('draft', 'returned', 'reopened')",
@@ -344,7 +346,7 @@ impl Store {
         let late_if_first = is_late(at, plan.deadline);
         let comment = comment.trim().to_string();
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let done = sqlx::query(
                 "UPDATE reports SET status = $1, version = version + 1, updated_at = $2, \
                  first_submitted_at = CASE WHEN $1 = 'submitted' AND first_submitted_at IS NULL THEN $2 ELSE first_submitted_at END, \
@@ -415,7 +417,7 @@ impl Store {
         let at = now();
         let comment = comment.trim().to_string();
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             // The report must still be in the state the step was decided on.
             let (status,): (String,) = sqlx::query_as("SELECT status FROM reports WHERE id = $1")
                 .bind(report.id).fetch_one(&mut *tx).await?;
@@ -730,7 +732,7 @@ impl Store {
         let at = at.to_offset(time::UtcOffset::UTC);
         let reviewed = at + time::Duration::days(7);
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE reports SET first_submitted_at = $1, submitted_at = $1, late = $2, \
                          accepted_at = CASE WHEN accepted_at IS NULL THEN NULL ELSE $3 END \
                          WHERE id = $4 AND first_submitted_at IS NOT NULL")

@@ -1,5 +1,6 @@
 //! The organisation tree.
 
+use crate::BeginWrite;
 use std::collections::HashMap;
 
 use lanhmang_domain::text::fold_vi;
@@ -311,7 +312,7 @@ impl Store {
     /// Creates a unit under `parent_id` (None: a new root), with its audit entry.
     pub async fn create_unit(&self, ctx: &AuditContext, parent_id: Option<i64>, f: &UnitFields) -> Result<Unit> {
         let id = on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let parent_path: String = match parent_id {
                 Some(pid) => {
                     let row: Option<(String, String)> = sqlx::query_as("SELECT path, kind FROM units WHERE id = $1")
@@ -339,7 +340,7 @@ impl Store {
     /// Updates a unit's fields, with its audit entry. The parent does not change here.
     pub async fn update_unit(&self, ctx: &AuditContext, id: i64, f: &UnitFields) -> Result<Unit> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let children: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM units WHERE parent_id = $1")
                 .bind(id)
                 .fetch_one(&mut *tx)
@@ -393,7 +394,7 @@ impl Store {
         pupils: Option<u32>,
     ) -> Result<()> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE units SET staff_count = $1, pupil_count = $2, updated_at = $3 WHERE id = $4")
                 .bind(staff.map(i64::from))
                 .bind(pupils.map(i64::from))
@@ -425,7 +426,7 @@ impl Store {
     /// Writes a checked import in one transaction: all rows or none. Rows come parents first.
     pub async fn import_units(&self, ctx: &AuditContext, rows: &[ImportRow], source: &str) -> Result<ImportSummary> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let mut summary = ImportSummary::default();
             let t = now();
             for r in rows {
@@ -511,7 +512,7 @@ impl Store {
 pub(crate) fn unique_to_conflict(e: sqlx::Error, message: &str) -> StoreError {
     match &e {
         sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(message.to_string()),
-        _ => StoreError::Sql(e),
+        _ => e.into(),
     }
 }
 

@@ -173,9 +173,9 @@ pub async fn load_identity(State(state): State<AppState>, mut request: Request, 
             tracing::error!(error = %e, "could not load the identity");
             use axum::response::IntoResponse;
             return if is_api {
-                crate::error::ApiError::Internal(e.to_string()).into_response()
+                crate::error::ApiError::from(e).into_response()
             } else {
-                AppError::Internal(e.to_string()).into_response()
+                AppError::from(e).into_response()
             };
         }
     }

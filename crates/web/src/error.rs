@@ -29,12 +29,25 @@ pub enum AppError {
     /// Too many requests in flight.
     #[error("busy")]
     Busy,
+    /// The database cannot take requests now (full, read-only, restarting); nothing was written.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
     #[error("internal: {0}")]
     Internal(String),
 }
 
 /// Seconds a client is asked to wait when the server is busy.
 const BUSY_RETRY_SECONDS: i64 = 5;
+
+/// Seconds a client is asked to wait when the database is unavailable: long enough for a
+/// restart, short enough that a person retrying by hand is not kept waiting.
+const UNAVAILABLE_RETRY_SECONDS: i64 = 30;
+
+/// What a person reads when the database cannot take requests: what happened to their request
+/// and to what they saved before, and what to do.
+const UNAVAILABLE_MESSAGE: &str = "Hệ thống tạm thời không ghi hoặc đọc được cơ sở dữ liệu (máy chủ cơ sở dữ liệu \
+     đang khởi động lại, hết dung lượng lưu trữ hoặc đang ở chế độ chỉ đọc). Yêu cầu vừa rồi chưa được thực hiện; \
+     dữ liệu đã lưu trước đó vẫn còn nguyên. Hãy thử lại sau ít phút.";
 
 #[derive(Template)]
 #[template(path = "error.html")]
@@ -84,6 +97,11 @@ impl AppError {
                 "Hệ thống đang quá tải",
                 format!("Máy chủ đang xử lý quá nhiều yêu cầu cùng lúc. Hãy thử lại sau {BUSY_RETRY_SECONDS} giây."),
             ),
+            AppError::Unavailable(_) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Tạm thời chưa dùng được",
+                UNAVAILABLE_MESSAGE.into(),
+            ),
             AppError::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "Đã có lỗi xảy ra",
@@ -95,8 +113,10 @@ impl AppError {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        if let AppError::Internal(detail) = &self {
-            tracing::error!(%detail, "internal error");
+        match &self {
+            AppError::Internal(detail) => tracing::error!(%detail, "internal error"),
+            AppError::Unavailable(detail) => tracing::warn!(%detail, "database unavailable"),
+            _ => {}
         }
         let (status, title, message) = self.parts();
         let page = ErrorPage {
@@ -109,6 +129,7 @@ impl IntoResponse for AppError {
         match self {
             AppError::Throttled { wait_seconds } => with_retry_after(response, wait_seconds),
             AppError::Busy => with_retry_after(response, BUSY_RETRY_SECONDS),
+            AppError::Unavailable(_) => with_retry_after(response, UNAVAILABLE_RETRY_SECONDS),
             _ => response,
         }
     }
@@ -119,6 +140,7 @@ impl From<StoreError> for AppError {
         match e {
             StoreError::NotFound(_) => AppError::NotFound,
             StoreError::Conflict(m) => AppError::Conflict(m),
+            e @ StoreError::Unavailable(_) => AppError::Unavailable(e.to_string()),
             other => AppError::Internal(other.to_string()),
         }
     }
@@ -145,6 +167,9 @@ pub enum ApiError {
     BadRequest(String),
     #[error("conflict: {0}")]
     Conflict(String),
+    /// The address exists but not with this method; `allow` lists the ones it takes.
+    #[error("method not allowed")]
+    MethodNotAllowed { allow: String },
     #[error("throttled")]
     Throttled { wait_seconds: i64 },
     #[error("payload too large")]
@@ -153,6 +178,9 @@ pub enum ApiError {
     RequestTimeout,
     #[error("busy")]
     Busy,
+    /// The database cannot take requests now (full, read-only, restarting); nothing was written.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
     /// The password was right, but the account must replace it (on the web) before it gets a
     /// token.
     #[error("password change required")]
@@ -194,6 +222,11 @@ impl IntoResponse for ApiError {
             ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found", "Không tìm thấy.".to_string()),
             ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, "bad_request", m.clone()),
             ApiError::Conflict(m) => (StatusCode::CONFLICT, "conflict", m.clone()),
+            ApiError::MethodNotAllowed { allow } => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                format!("Địa chỉ này không nhận phương thức đó; hãy dùng {allow}."),
+            ),
             ApiError::Throttled { wait_seconds } => (
                 StatusCode::TOO_MANY_REQUESTS,
                 "throttled",
@@ -214,6 +247,10 @@ impl IntoResponse for ApiError {
                 "busy",
                 format!("Máy chủ đang quá tải; hãy thử lại sau {BUSY_RETRY_SECONDS} giây."),
             ),
+            ApiError::Unavailable(detail) => {
+                tracing::warn!(%detail, "database unavailable");
+                (StatusCode::SERVICE_UNAVAILABLE, "unavailable", UNAVAILABLE_MESSAGE.to_string())
+            }
             ApiError::PasswordChangeRequired => (
                 StatusCode::FORBIDDEN,
                 "password_change_required",
@@ -232,8 +269,16 @@ impl IntoResponse for ApiError {
         let body = serde_json::json!({ "error": { "code": code, "message": message } });
         let response = (status, Json(body)).into_response();
         match self {
+            ApiError::MethodNotAllowed { allow } => {
+                let mut response = response;
+                if let Ok(value) = axum::http::HeaderValue::from_str(&allow) {
+                    response.headers_mut().insert(axum::http::header::ALLOW, value);
+                }
+                response
+            }
             ApiError::Throttled { wait_seconds } => with_retry_after(response, wait_seconds),
             ApiError::Busy => with_retry_after(response, BUSY_RETRY_SECONDS),
+            ApiError::Unavailable(_) => with_retry_after(response, UNAVAILABLE_RETRY_SECONDS),
             _ => response,
         }
     }
@@ -244,6 +289,7 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::NotFound(_) => ApiError::NotFound,
             StoreError::Conflict(m) => ApiError::Conflict(m),
+            e @ StoreError::Unavailable(_) => ApiError::Unavailable(e.to_string()),
             other => ApiError::Internal(other.to_string()),
         }
     }

@@ -87,6 +87,20 @@ impl Routes {
     pub fn into_router(self, state: AppState) -> Router {
         let mut router = Router::new();
         for (path, method_router) in self.by_path {
+            let method_router = if path.starts_with("/api/") {
+                // A wrong method on an API address answers the documented error object, with Allow.
+                let mut methods: Vec<&str> = self.table.iter().filter(|r| r.path == path).map(|r| r.method).collect();
+                if methods.contains(&"GET") {
+                    methods.push("HEAD");
+                }
+                let allow = methods.join(", ");
+                method_router.fallback(move || {
+                    let allow = allow.clone();
+                    async move { ApiError::MethodNotAllowed { allow }.into_response() }
+                })
+            } else {
+                method_router
+            };
             router = router.route(path, method_router);
         }
         router.fallback(not_found).with_state(state)
@@ -507,6 +521,11 @@ pub fn build() -> Routes {
             "/api/v1/plans/{id}/dashboard",
             Permission(Action::ViewDashboard),
             api::yearly::dashboard,
+        )
+        .get(
+            "/api/v1/plans/{id}/reports",
+            Permission(Action::ViewReports),
+            api::yearly::list_reports,
         )
         .get(
             "/api/v1/plans/{id}/reports/{unit_id}",

@@ -17,10 +17,10 @@ use reqwest::multipart::{Form, Part};
 const PDF: &[u8] = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00";
 
-struct Demo {
-    plan_id: i64,
+pub(crate) struct Demo {
+    pub(crate) plan_id: i64,
     /// The demo teacher's, principal's, web admin's school.
-    school_a: i64,
+    pub(crate) school_a: i64,
     /// A sibling school of the same office.
     school_b: i64,
     department: i64,
@@ -28,7 +28,7 @@ struct Demo {
 
 /// The published 2026–2027 plan of the demo office: the demo's own when it has one, otherwise
 /// one created and published here.
-async fn demo(app: &TestApp) -> Demo {
+pub(crate) async fn demo(app: &TestApp) -> Demo {
     let store = app.store();
     let school_a = store.unit_by_code("TH-ANBINH").await.unwrap().unwrap();
     let school_b = store.unit_by_code("TH-HOASEN").await.unwrap().unwrap();
@@ -64,7 +64,7 @@ async fn demo(app: &TestApp) -> Demo {
     }
 }
 
-async fn count_activities(app: &TestApp, d: &Demo) -> i64 {
+pub(crate) async fn count_activities(app: &TestApp, d: &Demo) -> i64 {
     app.store()
         .list_activities(
             &[d.department],
@@ -77,7 +77,7 @@ async fn count_activities(app: &TestApp, d: &Demo) -> i64 {
 }
 
 /// A valid activity's fields, with some replaced.
-fn fields(school: i64, plan: i64, changes: &[(&str, &str)]) -> Vec<(String, String)> {
+pub(crate) fn fields(school: i64, plan: i64, changes: &[(&str, &str)]) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = [
         ("unit_id", school.to_string()),
         ("plan_id", plan.to_string()),

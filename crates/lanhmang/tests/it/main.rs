@@ -11,6 +11,7 @@ mod audit_signing;
 mod authorization;
 mod cli;
 mod compression;
+mod crash;
 mod dashboard;
 mod hostile_files;
 mod mail;

@@ -336,6 +336,50 @@ async fn a_principal_asks_for_reopening_and_the_office_is_told_truthfully(backen
     }
 }
 
+both_backends!(requests_at_the_same_moment_all_land);
+/// Steps that read before they write, sent at the same moment, each wait their turn: none fails
+/// as "database is locked" (SQLite refused a deferred transaction's upgrade at once; the API
+/// fuzzing found it as a 500 on the reopening request).
+async fn requests_at_the_same_moment_all_land(backend: &'static str) {
+    {
+        let app = TestApp::spawn_with(backend, true).await;
+        let (school, plan) = school_and_plan(&app).await;
+        accepted_report(&app, &plan, school, None).await;
+        let before = report(&app, &plan, school).await;
+        let steps = history_len(&app, &before).await;
+        let token = api_token(&app, "demo.principal").await;
+        let url = app.url(&format!("/api/v1/plans/{}/reports/{school}/reopen-request", plan.id));
+        let (rounds, at_once) = (3, 8);
+        for round in 0..rounds {
+            let mut requests = tokio::task::JoinSet::new();
+            for i in 0..at_once {
+                let (client, url, token) = (app.client(), url.clone(), token.clone());
+                requests.spawn(async move {
+                    let r = client
+                        .post(url)
+                        .bearer_auth(token)
+                        .json(&serde_json::json!({"reason": format!("Lần {round}, đề nghị {i}: cần sửa số liệu")}))
+                        .send()
+                        .await
+                        .unwrap();
+                    (r.status().as_u16(), r.text().await.unwrap())
+                });
+            }
+            while let Some(done) = requests.join_next().await {
+                let (status, body) = done.unwrap();
+                assert_eq!(status, 200, "{backend}, round {round}: {body}");
+            }
+        }
+        assert_eq!(
+            history_len(&app, &before).await,
+            steps + rounds * at_once,
+            "{backend}: every request recorded"
+        );
+        let audit = app.store().verify_audit_chain().await.unwrap();
+        assert!(audit.first_broken.is_none(), "{backend}: {:?}", audit.first_broken);
+    }
+}
+
 both_backends!(reopening_keeps_the_accepted_figures_and_only_suggests_recomputed_ones);
 async fn reopening_keeps_the_accepted_figures_and_only_suggests_recomputed_ones(backend: &'static str) {
     {

@@ -184,6 +184,16 @@ async fn plans_activities_reports_and_the_dashboard(backend: &'static str) {
         assert_eq!((s, r["status"].as_str()), (200, Some("not_started")), "{backend}: {r}");
         assert_eq!(r["values"]["s1_4_talks"]["value"], 1.0);
         assert_eq!(r["values"]["s1_4_participants"]["value"], 135.0);
+        // The version shown before anything is written is the one the first save must name.
+        let first = r["version"].as_i64().unwrap();
+        let (s, saved) = principal
+            .call("PUT", &report_path, Some(json!({"version": first})))
+            .await;
+        assert_eq!(
+            (s, saved["status"].as_str(), saved["version"].as_i64()),
+            (200, Some("draft"), Some(first + 1)),
+            "{backend}: {saved}"
+        );
         let (s, e) = principal.call("POST", &format!("{report_path}/submit"), None).await;
         assert_eq!(s, 422, "{backend}: the rules gate submission: {e}");
         assert!(
@@ -195,10 +205,7 @@ async fn plans_activities_reports_and_the_dashboard(backend: &'static str) {
         );
         let (_, r) = principal.call("GET", &report_path, None).await;
         let version = r["version"].as_i64().unwrap();
-        assert_eq!(
-            r["status"], "draft",
-            "a submit with no body created the pre-filled draft"
-        );
+        assert_eq!(r["status"], "draft", "a refused submit leaves the draft as it was");
         let (s, e) = principal
             .call(
                 "PUT",
@@ -221,7 +228,7 @@ async fn plans_activities_reports_and_the_dashboard(backend: &'static str) {
             for task in section["tasks"].as_array().unwrap() {
                 for ind in task["indicators"].as_array().unwrap() {
                     let code = ind["code"].as_str().unwrap();
-                    if r["values"].get(code).is_none() {
+                    if r["values"][code]["value"].is_null() {
                         let v = match ind["kind"].as_str().unwrap() {
                             "yes_no" => json!(true),
                             "text" => json!("Đề nghị thêm tài liệu"),
@@ -257,7 +264,7 @@ async fn plans_activities_reports_and_the_dashboard(backend: &'static str) {
         let (s, e) = principal
             .call("PUT", &report_path, Some(json!({"values": {"s1_1_feedback": 9}})))
             .await;
-        assert_eq!(s, 400, "{backend}: version is required once the report exists: {e}");
+        assert_eq!(s, 409, "{backend}: version is required once the report exists: {e}");
         // A principal acting on another school is refused.
         let other_report = format!("/api/v1/plans/{plan_id}/reports/{}", school_id + 1);
         assert!(matches!(
@@ -380,4 +387,96 @@ async fn plans_activities_reports_and_the_dashboard(backend: &'static str) {
         );
         app.stop().await;
     }
+}
+
+both_backends!(a_plans_reports_are_listed_by_scope);
+async fn a_plans_reports_are_listed_by_scope(backend: &'static str) {
+    let app = TestApp::spawn(backend).await;
+    let office = common::api_token(&app, "demo.office").await;
+    let principal = common::api_token(&app, "demo.principal").await;
+    let (school, plan) = common::principal_school_and_plan(&app, &principal).await;
+    let list = format!("/api/v1/plans/{plan}/reports");
+
+    // The office sees every school the plan reaches; the principal only their own.
+    let (s, all) = common::api(&app, &office, "GET", &format!("{list}?per_page=500"), None).await;
+    assert_eq!(s, 200, "{backend}: {all}");
+    let schools = all["items"].as_array().expect("items");
+    assert!(all["total"].as_i64().unwrap_or(0) >= 10, "{backend}: {all}");
+    assert_eq!(schools.len() as i64, all["total"].as_i64().unwrap_or(-1), "{backend}");
+    assert!(schools.iter().any(|r| r["unit_id"] == school), "{backend}");
+    assert!(schools.iter().all(|r| r["plan_id"] == plan), "{backend}");
+    let (s, own) = common::api(&app, &principal, "GET", &list, None).await;
+    assert_eq!(s, 200, "{backend}: {own}");
+    assert_eq!(own["total"], 1, "{backend}: {own}");
+    assert_eq!(own["items"][0]["unit_id"], school, "{backend}: {own}");
+
+    // Filters: only the schools that have not sent theirs, and a state.
+    let (s, missing) = common::api(&app, &office, "GET", &format!("{list}?missing=true&per_page=500"), None).await;
+    assert_eq!(s, 200, "{backend}: {missing}");
+    let unsent = ["not_started", "draft", "returned", "reopened"];
+    for r in missing["items"].as_array().expect("items") {
+        assert!(unsent.contains(&r["status"].as_str().unwrap_or("")), "{backend}: {r}");
+    }
+    let (s, submitted) = common::api(&app, &office, "GET", &format!("{list}?status=submitted"), None).await;
+    assert_eq!(s, 200, "{backend}: {submitted}");
+    assert!(
+        submitted["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .all(|r| r["status"] == "submitted"),
+        "{backend}: {submitted}"
+    );
+
+    // Refused: roles without reports, another's plan, bad filters (nothing is written by a list).
+    for who in ["demo.teacher", "demo.webadmin", "demo.collaborator", "demo.parent"] {
+        let token = common::api_token(&app, who).await;
+        let (s, body) = common::api(&app, &token, "GET", &list, None).await;
+        assert_eq!(s, 403, "{backend}: {who}: {body}");
+        assert!(
+            body["error"]["message"].as_str().unwrap_or("").contains("quyền"),
+            "{backend}: {body}"
+        );
+    }
+    for bad in ["status=bogus", "school_level=college", "missing=maybe", "page=0"] {
+        let (s, body) = common::api(&app, &office, "GET", &format!("{list}?{bad}"), None).await;
+        assert_eq!(s, 400, "{backend}: {bad}: {body}");
+        assert!(
+            !body["error"]["message"].as_str().unwrap_or("").is_empty(),
+            "{backend}: {body}"
+        );
+    }
+    for missing_plan in ["999999", "abc", "0"] {
+        let (s, _) = common::api(
+            &app,
+            &office,
+            "GET",
+            &format!("/api/v1/plans/{missing_plan}/reports"),
+            None,
+        )
+        .await;
+        assert_eq!(s, 404, "{backend}: {missing_plan}");
+    }
+    app.stop().await;
+}
+
+both_backends!(a_wrong_method_is_answered_with_the_error_object);
+async fn a_wrong_method_is_answered_with_the_error_object(backend: &'static str) {
+    let app = TestApp::spawn_with(backend, false).await;
+    let r = app.client().delete(app.url("/api/v1/plans")).send().await.unwrap();
+    assert_eq!(r.status(), 405, "{backend}");
+    let allow = r
+        .headers()
+        .get("allow")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    assert!(allow.contains("GET") && allow.contains("POST"), "{backend}: {allow}");
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "method_not_allowed", "{backend}: {body}");
+    assert!(
+        body["error"]["message"].as_str().unwrap_or("").contains("phương thức"),
+        "{backend}: {body}"
+    );
+    app.stop().await;
 }

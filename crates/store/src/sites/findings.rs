@@ -1,5 +1,6 @@
 //! Findings with their history: lists, one finding, and moving one along (acknowledged, fixed).
 
+use crate::BeginWrite;
 use lanhmang_domain::paging::Paging;
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -158,7 +159,7 @@ impl Store {
             "UPDATE site_findings SET state = $1, {by_col} = $2, {at_col} = $3 WHERE id = $4 AND state IN {from_states} RETURNING site_id"
         );
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let row: Option<(i64,)> = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
                 .bind(to)
                 .bind(ctx.actor_id)

@@ -5,6 +5,7 @@
 //! what was read; the statements are small macros over the open transaction, so one text
 //! serves both backends.
 
+use crate::BeginWrite;
 use std::collections::BTreeSet;
 
 use lanhmang_domain::finding::FindingCode;
@@ -357,7 +358,7 @@ impl Store {
             format!("SELECT alert_flags, consecutive_failures, meets_standard FROM sites WHERE id = $1{lock}");
         let mut out = Recorded::default();
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             complete_job_in_tx!(tx, &rec.job, t);
             let (flags_text, failures, meets_before): (String, i64, Option<bool>) = sqlx::query_as(sqlx::AssertSqlSafe(select_site.as_str()))
                 .bind(rec.site_id)

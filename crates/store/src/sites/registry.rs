@@ -1,6 +1,7 @@
 //! The registry: registering a site, reading it, the list with its filters, the office
 //! overview and the figures the yearly report reads.
 
+use crate::BeginWrite;
 use lanhmang_domain::paging::Paging;
 use lanhmang_domain::supervision::{self, SiteKind, SiteState, StandardRules};
 use serde::Serialize;
@@ -183,7 +184,7 @@ impl Store {
     pub async fn add_site(&self, ctx: &AuditContext, site: &NewSite, rules: &StandardRules) -> Result<Registered> {
         let t = now();
         let inserted: Option<(i64,)> = on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let row: Option<(i64,)> = sqlx::query_as(
                 "INSERT INTO sites (unit_id, unit_path, url, host, kind, name, full_interval_minutes, check_interval_minutes, \
                  next_full_at, next_check_at, created_by, created_at, updated_at, state, list_rank) \
@@ -269,7 +270,7 @@ impl Store {
         check_interval_minutes: i64,
     ) -> Result<()> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let n = sqlx::query(
                 "UPDATE sites SET full_interval_minutes = $1, check_interval_minutes = $2, updated_at = $3 WHERE id = $4",
             )
@@ -301,7 +302,7 @@ impl Store {
     pub async fn set_site_monitoring(&self, ctx: &AuditContext, id: i64, active: bool, reason: &str) -> Result<()> {
         let t = now();
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let n = sqlx::query(
                 "UPDATE sites SET active = $1, updated_at = $2, \
                  next_check_at = CASE WHEN $1 THEN $2 ELSE next_check_at END WHERE id = $3",

@@ -1,6 +1,7 @@
 //! Runs: scheduling due inspections, "inspect now" requests and their progress, and storing a
 //! run with everything that follows from it, in one transaction.
 
+use crate::BeginWrite;
 use std::collections::BTreeMap;
 
 use lanhmang_domain::supervision::{self};
@@ -127,12 +128,8 @@ impl Store {
             );
             let update = format!("UPDATE sites SET {due_col} = $1 WHERE id = $2");
             let n = on_pool!(self, pool => {
-                let mut tx = pool.begin().await?;
-                // Take the write lock before reading: on SQLite a transaction that reads first and
-                // writes later fails ("database is locked") when a worker wrote in between.
-                sqlx::query("UPDATE sites SET next_full_at = next_full_at WHERE id = 0")
-                    .execute(&mut *tx)
-                    .await?;
+                // A write transaction from the start: see `BeginWrite`.
+                let mut tx = pool.begin_write().await?;
                 let due: Vec<(i64, String, i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(select.as_str()))
                     .bind(t)
                     .bind(limit)
@@ -228,7 +225,7 @@ impl Store {
             ));
         }
         let id = on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let (request_id,): (i64,) = sqlx::query_as(
                 "INSERT INTO inspection_requests (unit_id, site_id, total, requested_by, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
             )

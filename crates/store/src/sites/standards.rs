@@ -1,5 +1,6 @@
 //! Inspection standards: the version in force for a unit (the nearest office's), versions, saving.
 
+use crate::BeginWrite;
 use lanhmang_domain::supervision::StandardRules;
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -111,7 +112,7 @@ impl Store {
     ) -> Result<i64> {
         let json = serde_json::to_string(rules).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let version = on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let (current,): (i64,) =
                 sqlx::query_as("SELECT COALESCE(MAX(version), 0) FROM inspection_standards WHERE unit_id = $1")
                     .bind(unit_id)

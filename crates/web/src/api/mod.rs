@@ -25,8 +25,8 @@ pub struct ApiJson<T>(pub T);
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(v)) => Ok(ApiJson(v)),
+        match Json::<serde_json::Value>::from_request(req, state).await {
+            Ok(Json(v)) => parse_body(v).map(ApiJson),
             Err(JsonRejection::BytesRejection(_)) => Err(ApiError::PayloadTooLarge),
             Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::BadRequest(
                 "Cần tiêu đề Content-Type: application/json.".into(),
@@ -36,6 +36,30 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                 e.body_text()
             ))),
         }
+    }
+}
+
+/// JSON has one kind of number: `5.0` is the integer 5 (Python's json writes it so), and a
+/// client sending it for an id or a count means 5. Whole numbers become integers before the
+/// body is read into its type.
+fn parse_body<T: DeserializeOwned>(mut value: serde_json::Value) -> Result<T, ApiError> {
+    whole_numbers_as_integers(&mut value);
+    serde_json::from_value(value).map_err(|e| ApiError::BadRequest(format!("Nội dung JSON không hợp lệ: {e}")))
+}
+
+fn whole_numbers_as_integers(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Number(n) => {
+            if let Some(f) = n.as_f64().filter(|_| n.is_f64()) {
+                // i64::MAX as f64 rounds up to 2^63, so the upper bound is exclusive.
+                if f.fract() == 0.0 && f >= i64::MIN as f64 && f < i64::MAX as f64 {
+                    *n = serde_json::Number::from(f as i64);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(whole_numbers_as_integers),
+        serde_json::Value::Object(map) => map.values_mut().for_each(whole_numbers_as_integers),
+        _ => {}
     }
 }
 
@@ -51,9 +75,9 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for OptionalJson<T> {
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(OptionalJson(None));
         }
-        serde_json::from_slice(&bytes)
-            .map(|v| OptionalJson(Some(v)))
-            .map_err(|e| ApiError::BadRequest(format!("Nội dung JSON không hợp lệ: {e}")))
+        let value: serde_json::Value = serde_json::from_slice(&bytes)
+            .map_err(|e| ApiError::BadRequest(format!("Nội dung JSON không hợp lệ: {e}")))?;
+        parse_body(value).map(|v| OptionalJson(Some(v)))
     }
 }
 
@@ -317,4 +341,19 @@ pub async fn people(
         page: paging.page,
         per_page: paging.per_page,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    #[test]
+    fn whole_numbers_are_read_as_integers() {
+        let mut body = json!({"site_id": 2635746521496928.0, "n": [5.0, 5.5, -3.0], "big": 1e300});
+        super::whole_numbers_as_integers(&mut body);
+        assert_eq!(
+            body,
+            json!({"site_id": 2635746521496928_i64, "n": [5, 5.5, -3], "big": 1e300})
+        );
+    }
 }

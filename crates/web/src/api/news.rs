@@ -73,8 +73,8 @@ pub fn document(doc: &mut Value, paging: &Value, error: &Value) {
         json!({"name": "unit_id", "in": "query", "description": "Chỉ tin của đơn vị này và các đơn vị cấp dưới (phải thuộc phạm vi người gọi)", "schema": {"type": "integer"}}),
         json!({"name": "site_id", "in": "query", "description": "Chỉ tin của trang web này", "schema": {"type": "integer"}}),
         json!({"name": "from", "in": "query", "description": "Từ ngày (giờ Việt Nam)", "schema": {"type": "string", "format": "date"}}),
-        json!({"name": "to", "in": "query", "description": "Đến hết ngày (giờ Việt Nam)", "schema": {"type": "string", "format": "date"}}),
-        json!({"name": "topic", "in": "query", "description": "Mã chủ đề: tin có ít nhất một từ khóa của chủ đề", "schema": {"type": "integer"}}),
+        json!({"name": "to", "in": "query", "description": "Đến hết ngày (giờ Việt Nam); sau ngày from (nếu không: 422)", "schema": {"type": "string", "format": "date"}}),
+        json!({"name": "topic", "in": "query", "description": "Mã chủ đề: tin có ít nhất một từ khóa của chủ đề", "schema": {"type": "integer", "minimum": 1, "maximum": i64::MAX}}),
         json!({"name": "sort", "in": "query", "description": "Mặc định: phù hợp nhất trước khi có q (các từ đứng liền nhau đúng thứ tự được xếp trên; xếp hạng 1 000 tin khớp mới nhất, các tin cũ hơn theo sau, mới nhất trước), mới nhất trước khi không có q", "schema": {"type": "string", "enum": ["newest", "relevance"]}}),
     ]);
     doc["components"]["schemas"]["NewsItem"] = json!({"type": "object",
@@ -93,5 +93,5 @@ pub fn document(doc: &mut Value, paging: &Value, error: &Value) {
         "summary": "Tìm tin tức ngành (trang web của các đơn vị trong phạm vi và báo chí): phù hợp nhất trước khi có từ cần tìm, nếu không thì mới nhất trước; mỗi bài chỉ một lần dù đến từ nhiều nguồn tin",
         "parameters": params,
         "responses": {"200": {"description": "Danh sách", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewsList"}}}},
-            "401": error, "403": error, "404": error, "422": error}}});
+            "400": error, "401": error, "403": error, "404": error, "422": error}}});
 }

@@ -6,8 +6,10 @@ use serde_json::{Value, json};
 
 pub fn spec() -> Value {
     let error = json!({"$ref": "#/components/responses/Error"});
+    // A one-line text field: something visible after control characters and spaces are dropped.
+    let line = |max: usize| json!({"type": "string", "minLength": 1, "maxLength": max, "pattern": VISIBLE});
     let paging = json!([
-        {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
+        {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": u32::MAX, "default": 1}},
         {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 50}}
     ]);
     let mut unit_params = paging.as_array().cloned().unwrap_or_default();
@@ -21,8 +23,11 @@ pub fn spec() -> Value {
     let unit_param = json!({"name": "unit_id", "in": "path", "required": true, "schema": {"type": "integer"}, "description": "Mã trường"});
     let report_ok = json!({"description": "Báo cáo", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Report"}}}});
     let review_body = json!({"required": false, "content": {"application/json": {"schema": {"type": "object", "properties": {
-        "version": {"type": "integer", "description": "Phiên bản đã đọc; khác phiên bản hiện tại thì bị từ chối (409)"},
-        "comment": {"type": "string", "description": "Bắt buộc khi trả lại hoặc mở lại"}}}}}});
+        "version": {"type": "integer", "minimum": 0, "description": "Phiên bản đã đọc; khác phiên bản hiện tại thì bị từ chối (409)"},
+        "comment": {"type": "string", "maxLength": lanhmang_domain::report::REVIEW_COMMENT_MAX_CHARS}}}}}});
+    let comment_body = json!({"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["comment"], "properties": {
+        "version": {"type": "integer", "minimum": 0, "description": "Phiên bản đã đọc; khác phiên bản hiện tại thì bị từ chối (409)"},
+        "comment": {"type": "string", "minLength": 1, "maxLength": lanhmang_domain::report::REVIEW_COMMENT_MAX_CHARS, "pattern": "\\S", "description": "Ý kiến gửi trường: bắt buộc"}}}}}});
     let mut activity_params = paging.as_array().cloned().unwrap_or_default();
     activity_params.extend([
         json!({"name": "plan_id", "in": "query", "schema": {"type": "integer"}}),
@@ -30,6 +35,15 @@ pub fn spec() -> Value {
         json!({"name": "kind", "in": "query", "schema": {"$ref": "#/components/schemas/ActivityKind"}}),
         json!({"name": "q", "in": "query", "description": "Tìm trong tên hoạt động (không phân biệt dấu)", "schema": {"type": "string"}}),
     ]);
+    let mut report_list_params = vec![id_param.clone()];
+    report_list_params.extend(paging.as_array().cloned().unwrap_or_default());
+    report_list_params.extend([
+        json!({"name": "status", "in": "query", "schema": {"type": "string", "enum": ["not_started", "draft", "submitted", "returned", "accepted", "reopened"]}}),
+        json!({"name": "school_level", "in": "query", "schema": {"$ref": "#/components/schemas/SchoolLevel"}}),
+        json!({"name": "missing", "in": "query", "description": "true: chỉ các trường chưa gửi (chưa có, nháp, bị trả lại, được mở lại)", "schema": {"type": "boolean"}}),
+    ]);
+    let count = json!({"type": "integer", "minimum": 0, "maximum": lanhmang_domain::activity::MAX_AUDIENCE});
+    let school_years: Vec<String> = (2000..=2100).map(|y| format!("{y}-{}", y + 1)).collect();
     let mut people_params = paging.as_array().cloned().unwrap_or_default();
     people_params.push(json!({"name": "q", "in": "query", "schema": {"type": "string"}}));
     let mut spec = json!({
@@ -92,23 +106,24 @@ pub fn spec() -> Value {
                 "PlanList": {"type": "object", "required": ["items", "total"], "properties": {
                     "items": {"type": "array", "items": {"$ref": "#/components/schemas/Plan"}}, "total": {"type": "integer"}}},
                 "NewPlan": {"type": "object", "required": ["title", "school_year"], "properties": {
-                    "title": {"type": "string"}, "school_year": {"type": "string", "examples": ["2026-2027"]},
-                    "deadline": {"type": "string", "format": "date", "description": "Ngày cuối cùng còn đúng hạn; mặc định 31/5 cuối năm học (báo cáo nộp trước 01/6)"},
-                    "template": {"type": "string", "default": "builtin"}, "number": {"type": "string", "examples": ["05/KH-PGDĐT"]},
+                    "title": line(300), "school_year": {"type": "string", "enum": school_years, "examples": ["2026-2027"]},
+                    "deadline": {"type": "string", "format": "date", "description": "Ngày cuối cùng còn đúng hạn, từ 01/9 đầu năm học đến 31/7 cuối năm học (ngoài khoảng đó: 422); mặc định 31/5 cuối năm học (báo cáo nộp trước 01/6)"},
+                    "template": {"type": "string", "enum": [lanhmang_domain::plan_template::BUILTIN.code], "default": "builtin"},
+                    "number": {"type": "string", "pattern": PLAN_NUMBER, "examples": ["05/KH-PGDĐT"], "description": "Số văn bản: số thứ tự/KH-tên viết tắt của đơn vị ban hành"},
                     "issuing_unit_id": {"type": "integer", "description": "Bắt buộc khi người gọi quản lý nhiều đơn vị"}}},
-                "Audience": {"type": "object", "properties": {
-                    "teachers": {"type": "integer", "minimum": 0}, "staff": {"type": "integer", "minimum": 0},
-                    "pupils": {"oneOf": [{"type": "integer", "minimum": 0}, {"type": "object", "properties": {
-                        "grades_1_2": {"type": "integer"}, "grades_3_5": {"type": "integer"}, "grades_6_7": {"type": "integer"},
-                        "grades_8_9": {"type": "integer"}, "other": {"type": "integer"}}}]},
-                    "parents": {"type": "integer", "minimum": 0}}},
+                "Audience": {"type": "object", "description": "Số người tham dự; số học sinh không vượt quá sĩ số của trường (nếu vượt: 422)", "properties": {
+                    "teachers": count, "staff": count,
+                    "pupils": {"oneOf": [count, {"type": "object", "properties": {
+                        "grades_1_2": count, "grades_3_5": count, "grades_6_7": count,
+                        "grades_8_9": count, "other": count}}]},
+                    "parents": count}},
                 "NewActivity": {"type": "object", "required": ["unit_id", "plan_id", "kind", "date", "title"], "properties": {
                     "unit_id": {"type": "integer"}, "plan_id": {"type": "integer"}, "kind": {"$ref": "#/components/schemas/ActivityKind"},
-                    "date": {"type": "string", "format": "date"}, "title": {"type": "string"},
+                    "date": {"type": "string", "format": "date", "description": "Trong năm học của kế hoạch, 01/8 đến 31/7 (ngoài khoảng đó: 422)"}, "title": line(300),
                     "audience": {"$ref": "#/components/schemas/Audience"},
-                    "tasks": {"type": "array", "items": {"type": "string"}, "description": "Mã nhiệm vụ của kế hoạch, ví dụ II.1.d"},
-                    "partner": {"type": "string"}, "description": {"type": "string"},
-                    "links": {"type": "array", "items": {"type": "string", "format": "uri"}}}},
+                    "tasks": {"type": "array", "items": {"type": "string"}, "description": "Mã nhiệm vụ của kế hoạch, ví dụ II.1.d (mã không có trong kế hoạch: 422)"},
+                    "partner": {"type": "string", "maxLength": 300}, "description": {"type": "string", "maxLength": 5000},
+                    "links": {"type": "array", "maxItems": lanhmang_app::activities::MAX_LINKS, "items": {"type": "string", "maxLength": 2000, "pattern": WEB_LINK, "description": "Địa chỉ http(s) công khai"}}}},
                 "Activity": {"type": "object", "required": ["id", "unit_id", "plan_id", "kind", "date", "title", "audience"], "properties": {
                     "id": {"type": "integer"}, "unit_id": {"type": "integer"}, "unit_name": {"type": "string"}, "plan_id": {"type": "integer"},
                     "kind": {"$ref": "#/components/schemas/ActivityKind"}, "tasks": {"type": "array", "items": {"type": "string"}},
@@ -116,6 +131,14 @@ pub fn spec() -> Value {
                     "partner": {"type": "string"}, "description": {"type": "string"}, "evidence_count": {"type": "integer"}}},
                 "ActivityList": {"type": "object", "required": ["items", "total"], "properties": {
                     "items": {"type": "array", "items": {"$ref": "#/components/schemas/Activity"}}, "total": {"type": "integer"}}},
+                "ReportEntry": {"type": "object", "required": ["plan_id", "unit_id", "unit_code", "unit_name", "status"], "properties": {
+                    "plan_id": {"type": "integer"}, "unit_id": {"type": "integer"}, "unit_code": {"type": "string"}, "unit_name": {"type": "string"},
+                    "school_level": {"oneOf": [{"$ref": "#/components/schemas/SchoolLevel"}, {"type": "null"}]},
+                    "status": {"type": "string", "enum": ["not_started", "draft", "submitted", "returned", "accepted", "reopened"]},
+                    "submitted_at": {"type": ["string", "null"], "format": "date-time"}, "late": {"type": ["boolean", "null"]}}},
+                "ReportEntryList": {"type": "object", "required": ["items", "total"], "properties": {
+                    "items": {"type": "array", "items": {"$ref": "#/components/schemas/ReportEntry"}},
+                    "total": {"type": "integer"}, "page": {"type": "integer"}, "per_page": {"type": "integer"}}},
                 "Narrative": {"type": "object", "properties": {
                     "results": {"type": "string"}, "strengths": {"type": "string"}, "limitations": {"type": "string"}, "proposals": {"type": "string"}}},
                 "Report": {"type": "object", "required": ["plan_id", "unit_id", "status", "version", "values"], "properties": {
@@ -129,11 +152,11 @@ pub fn spec() -> Value {
                     "values": {"type": "object", "additionalProperties": {"type": "object", "properties": {
                         "value": {}, "computed": {"type": ["number", "null"]}, "override_reason": {"type": "string"}}}}}},
                 "SaveReport": {"type": "object", "properties": {
-                    "version": {"type": "integer", "description": "Bắt buộc khi báo cáo đã có: phiên bản đã đọc"},
+                    "version": {"type": "integer", "minimum": 0, "description": "Bắt buộc khi báo cáo đã có: phiên bản đã đọc"},
                     "narrative": {"$ref": "#/components/schemas/Narrative"},
-                    "values": {"type": "object", "description": "Mã chỉ tiêu → giá trị, hoặc {value, override_reason} khi nhập khác số tính được, hoặc {use_computed: true} để nhận số hệ thống vừa tính lại (không bao giờ tự áp dụng)"}}},
+                    "values": {"type": "object", "description": "Mã chỉ tiêu của kế hoạch (mã không có trong kế hoạch: 422) → giá trị, hoặc {value, override_reason} khi nhập khác số tính được, hoặc {use_computed: true} để nhận số hệ thống vừa tính lại (không bao giờ tự áp dụng)"}}},
                 "ReopenRequest": {"type": "object", "required": ["reason"], "properties": {
-                    "reason": {"type": "string", "maxLength": 2000, "description": "Vì sao cần mở lại báo cáo đã duyệt (bắt buộc)"}}},
+                    "reason": {"type": "string", "minLength": 1, "maxLength": lanhmang_domain::report::REOPEN_REQUEST_MAX_CHARS, "pattern": "\\S", "description": "Vì sao cần mở lại báo cáo đã duyệt (bắt buộc)"}}},
                 "ReopenRequested": {"type": "object", "required": ["status", "notified"], "properties": {
                     "status": {"type": "string", "description": "Trạng thái báo cáo, không đổi cho đến khi Phòng mở lại"},
                     "notified": {"type": "string", "description": "Ai ở Phòng đã được báo, hoặc chưa ai"}}},
@@ -201,15 +224,19 @@ pub fn spec() -> Value {
                     "responses": {"200": {"description": "Danh sách", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PlanList"}}}}, "400": error, "401": error, "403": error}},
                 "post": {"summary": "Tạo kế hoạch năm học từ mẫu (bản dự thảo)",
                     "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewPlan"}}}},
-                    "responses": {"201": {"description": "Đã tạo", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Plan"}}}}, "400": error, "401": error, "403": error, "409": error}}
+                    "responses": {"201": {"description": "Đã tạo", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Plan"}}}}, "400": error, "401": error, "403": error, "404": error, "409": error, "422": error}}
             },
             "/api/v1/plans/{id}": {"get": {"summary": "Một kế hoạch, với nội dung", "parameters": [id_param],
                 "responses": {"200": {"description": "Kế hoạch", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Plan"}}}}, "401": error, "403": error, "404": error}}},
             "/api/v1/plans/{id}/publish": {"post": {"summary": "Ban hành kế hoạch tới các trường trực thuộc", "parameters": [id_param],
-                "requestBody": {"required": false, "content": {"application/json": {"schema": {"type": "object", "properties": {"version": {"type": "integer"}}}}}},
-                "responses": {"200": {"description": "Đã ban hành", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Plan"}}}}, "401": error, "403": error, "404": error, "409": error}}},
+                "requestBody": {"required": false, "content": {"application/json": {"schema": {"type": "object", "properties": {"version": {"type": "integer", "minimum": 0}}}}}},
+                "responses": {"200": {"description": "Đã ban hành", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Plan"}}}}, "400": error, "401": error, "403": error, "404": error, "409": error}}},
             "/api/v1/plans/{id}/dashboard": {"get": {"summary": "Số liệu tổng hợp trực tiếp trong phạm vi người gọi", "parameters": [id_param],
                 "responses": {"200": {"description": "Tổng hợp", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Dashboard"}}}}, "401": error, "403": error, "404": error}}},
+            "/api/v1/plans/{id}/reports": {"get": {"summary": "Các trường của kế hoạch và trạng thái báo cáo: mọi trường với Phòng duyệt hoặc xem tổng hợp, trường của mình với hiệu trưởng",
+                "parameters": report_list_params,
+                "responses": {"200": {"description": "Danh sách, theo mã trường", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ReportEntryList"}}}},
+                    "400": error, "401": error, "403": error, "404": error}}},
             "/api/v1/plans/{id}/reports/{unit_id}": {
                 "get": {"summary": "Báo cáo của một trường (chưa có thì trả về số liệu sẽ điền sẵn, trạng thái not_started)", "parameters": [id_param, unit_param],
                     "responses": {"200": report_ok, "401": error, "403": error, "404": error}},
@@ -217,14 +244,14 @@ pub fn spec() -> Value {
                     "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SaveReport"}}}},
                     "responses": {"200": report_ok, "400": error, "401": error, "403": error, "404": error, "409": error, "422": error}}
             },
-            "/api/v1/plans/{id}/reports/{unit_id}/submit": {"post": {"summary": "Gửi báo cáo (không có nội dung: gửi bản hiện tại, tạo bản điền sẵn nếu chưa có)", "parameters": [id_param, unit_param],
-                "requestBody": review_body, "responses": {"200": report_ok, "401": error, "403": error, "404": error, "409": error, "422": error}}},
+            "/api/v1/plans/{id}/reports/{unit_id}/submit": {"post": {"summary": "Gửi báo cáo (không có nội dung: gửi bản hiện tại, tạo bản điền sẵn nếu chưa có); còn chỉ tiêu bắt buộc chưa nhập thì bị từ chối (422) kèm danh sách", "parameters": [id_param, unit_param],
+                "requestBody": review_body.clone(), "responses": {"200": report_ok, "400": error, "401": error, "403": error, "404": error, "409": error, "422": error}}},
             "/api/v1/plans/{id}/reports/{unit_id}/return": {"post": {"summary": "Trả lại báo cáo kèm ý kiến", "parameters": [id_param, unit_param],
-                "requestBody": review_body, "responses": {"200": report_ok, "401": error, "403": error, "404": error, "409": error}}},
+                "requestBody": comment_body.clone(), "responses": {"200": report_ok, "400": error, "401": error, "403": error, "404": error, "409": error, "422": error}}},
             "/api/v1/plans/{id}/reports/{unit_id}/accept": {"post": {"summary": "Duyệt báo cáo (khóa báo cáo)", "parameters": [id_param, unit_param],
-                "requestBody": review_body, "responses": {"200": report_ok, "401": error, "403": error, "404": error, "409": error}}},
+                "requestBody": review_body, "responses": {"200": report_ok, "400": error, "401": error, "403": error, "404": error, "409": error}}},
             "/api/v1/plans/{id}/reports/{unit_id}/reopen": {"post": {"summary": "Mở lại báo cáo đã duyệt, kèm lý do (ghi nhật ký); số liệu đã duyệt được giữ nguyên", "parameters": [id_param, unit_param],
-                "requestBody": review_body, "responses": {"200": report_ok, "401": error, "403": error, "404": error, "409": error}}},
+                "requestBody": comment_body, "responses": {"200": report_ok, "400": error, "401": error, "403": error, "404": error, "409": error, "422": error}}},
             "/api/v1/plans/{id}/reports/{unit_id}/reopen-request": {"post": {"summary": "Hiệu trưởng đề nghị Phòng mở lại báo cáo đã duyệt, kèm lý do; báo cho cán bộ duyệt của Phòng", "parameters": [id_param, unit_param],
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ReopenRequest"}}}},
                 "responses": {"200": {"description": "Đã ghi đề nghị", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ReopenRequested"}}}}, "400": error, "401": error, "403": error, "404": error, "409": error, "422": error}}},
@@ -244,7 +271,182 @@ pub fn spec() -> Value {
     });
     add_supervision(&mut spec, &error, &paging);
     super::news::document(&mut spec, &paging, &error);
+    constrain_integers(&mut spec);
+    empty_filters_mean_none(&mut spec);
+    name_operations(&mut spec);
+    add_links(&mut spec);
     spec
+}
+
+/// Text with at least one character that is neither a space nor a control character.
+const VISIBLE: &str = "[^\\s\\x00-\\x1f\\x7f-\\x9f]";
+/// An http(s) address with a host name (labels of letters, digits and hyphens) and printable rest.
+const WEB_LINK: &str = "^[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*(:[1-9][0-9]{0,3})?([/?#][!-~]*)?$";
+/// "05/KH-PGDĐT": a sequence number, the plan kind, the issuer's abbreviation.
+const PLAN_NUMBER: &str = "^0*[1-9][0-9]{0,8}/KH-[0-9A-Za-zĐđ-]{1,20}$";
+
+/// Every operation's `operationId`, by method and path: the names links point at.
+const OPERATION_IDS: &[(&str, &str, &str)] = &[
+    ("get", "/api/v1/openapi.json", "openapi"),
+    ("post", "/api/v1/auth/login", "login"),
+    ("post", "/api/v1/auth/logout", "logout"),
+    ("get", "/api/v1/me", "me"),
+    ("get", "/api/v1/units", "listUnits"),
+    ("get", "/api/v1/units/{id}", "getUnit"),
+    ("get", "/api/v1/people", "listPeople"),
+    ("get", "/api/v1/plans", "listPlans"),
+    ("post", "/api/v1/plans", "createPlan"),
+    ("get", "/api/v1/plans/{id}", "getPlan"),
+    ("post", "/api/v1/plans/{id}/publish", "publishPlan"),
+    ("get", "/api/v1/plans/{id}/dashboard", "getDashboard"),
+    ("get", "/api/v1/plans/{id}/reports", "listReports"),
+    ("get", "/api/v1/plans/{id}/reports/{unit_id}", "getReport"),
+    ("put", "/api/v1/plans/{id}/reports/{unit_id}", "saveReport"),
+    ("post", "/api/v1/plans/{id}/reports/{unit_id}/submit", "submitReport"),
+    ("post", "/api/v1/plans/{id}/reports/{unit_id}/return", "returnReport"),
+    ("post", "/api/v1/plans/{id}/reports/{unit_id}/accept", "acceptReport"),
+    ("post", "/api/v1/plans/{id}/reports/{unit_id}/reopen", "reopenReport"),
+    (
+        "post",
+        "/api/v1/plans/{id}/reports/{unit_id}/reopen-request",
+        "requestReopen",
+    ),
+    ("get", "/api/v1/activities", "listActivities"),
+    ("post", "/api/v1/activities", "logActivity"),
+    ("get", "/api/v1/sites", "listSites"),
+    ("post", "/api/v1/sites", "registerSite"),
+    ("get", "/api/v1/sites/{id}", "getSite"),
+    ("post", "/api/v1/sites/{id}/monitoring", "setMonitoring"),
+    ("get", "/api/v1/findings", "listFindings"),
+    ("post", "/api/v1/findings/{id}/acknowledge", "acknowledgeFinding"),
+    ("post", "/api/v1/findings/{id}/fixed", "markFindingFixed"),
+    ("post", "/api/v1/inspections", "requestInspection"),
+    ("get", "/api/v1/inspections/{id}", "getInspection"),
+    ("get", "/api/v1/news", "listNews"),
+];
+
+/// The API reads every integer as 64 bits, and identifiers are positive: `id` and every `…_id`
+/// parameter or property typed as a plain integer. One rule here rather than at each use.
+fn constrain_integers(value: &mut Value) {
+    fn bound(schema: &mut Value, identifier: bool) {
+        if schema["type"] != "integer" {
+            return;
+        }
+        if identifier {
+            schema["minimum"] = json!(1);
+        } else if schema.get("minimum").is_none() {
+            schema["minimum"] = json!(i64::MIN);
+        }
+        if schema.get("maximum").is_none() || identifier {
+            schema["maximum"] = json!(i64::MAX);
+        }
+    }
+    let is_identifier = |name: &str| name == "id" || name.ends_with("_id");
+    match value {
+        Value::Object(map) => {
+            if let (Some(Value::String(name)), Some(schema)) = (map.get("name").cloned(), map.get_mut("schema")) {
+                bound(schema, is_identifier(&name));
+            }
+            if let Some(Value::Object(properties)) = map.get_mut("properties") {
+                for (name, schema) in properties.iter_mut() {
+                    bound(schema, is_identifier(name));
+                }
+            }
+            if let Some(items) = map.get_mut("items") {
+                bound(items, false);
+            }
+            for child in map.values_mut() {
+                constrain_integers(child);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(constrain_integers),
+        _ => {}
+    }
+}
+
+/// A list filter sent empty (`?status=`, as a form with nothing chosen sends it) filters
+/// nothing; the document says so for every enumerated or dated query filter.
+fn empty_filters_mean_none(spec: &mut Value) {
+    for item in spec["paths"]
+        .as_object_mut()
+        .into_iter()
+        .flat_map(|paths| paths.values_mut())
+    {
+        for op in item.as_object_mut().into_iter().flat_map(|ops| ops.values_mut()) {
+            // `get_mut`, not indexing: indexing a missing key would write a null into the document.
+            for param in op
+                .get_mut("parameters")
+                .and_then(Value::as_array_mut)
+                .into_iter()
+                .flatten()
+            {
+                if param["in"] != "query" {
+                    continue;
+                }
+                let schema = &mut param["schema"];
+                if let Some(values) = schema.get_mut("enum").and_then(Value::as_array_mut) {
+                    values.push(json!(""));
+                } else if schema.get("$ref").is_some() || schema["format"] == "date" {
+                    *schema = json!({"anyOf": [schema.take(), {"const": ""}]});
+                }
+            }
+        }
+    }
+}
+
+fn name_operations(spec: &mut Value) {
+    for (method, path, id) in OPERATION_IDS {
+        if let Some(op) = spec["paths"][*path][*method].as_object_mut() {
+            op.insert("operationId".into(), json!(id));
+        }
+    }
+}
+
+/// OpenAPI links: where an answer's identifiers lead next, so that a client (and stateful
+/// testing) goes from a list or a creation to the operations on what it found.
+fn add_links(spec: &mut Value) {
+    let first = |field: &str| json!(format!("$response.body#/items/0/{field}"));
+    let created = || json!("$response.body#/id");
+    let mut links: Vec<(&str, &str, &str, &str, Value)> = Vec::new();
+    for op in ["getPlan", "publishPlan", "getDashboard", "listReports"] {
+        links.push(("get", "/api/v1/plans", "200", op, json!({"id": first("id")})));
+        links.push(("post", "/api/v1/plans", "201", op, json!({"id": created()})));
+    }
+    for op in [
+        "getReport",
+        "saveReport",
+        "submitReport",
+        "returnReport",
+        "acceptReport",
+        "reopenReport",
+        "requestReopen",
+    ] {
+        let from_list = json!({"id": "$request.path.id", "unit_id": first("unit_id")});
+        links.push(("get", "/api/v1/plans/{id}/reports", "200", op, from_list));
+        let from_report = json!({"id": "$response.body#/plan_id", "unit_id": "$response.body#/unit_id"});
+        links.push(("put", "/api/v1/plans/{id}/reports/{unit_id}", "200", op, from_report));
+    }
+    for op in ["getSite", "setMonitoring"] {
+        links.push(("get", "/api/v1/sites", "200", op, json!({"id": first("id")})));
+        links.push(("post", "/api/v1/sites", "201", op, json!({"id": created()})));
+    }
+    for op in ["acknowledgeFinding", "markFindingFixed"] {
+        links.push(("get", "/api/v1/findings", "200", op, json!({"id": first("id")})));
+    }
+    links.push(("get", "/api/v1/units", "200", "getUnit", json!({"id": first("id")})));
+    links.push((
+        "post",
+        "/api/v1/inspections",
+        "202",
+        "getInspection",
+        json!({"id": created()}),
+    ));
+    for (method, path, status, op, parameters) in links {
+        if let Some(response) = spec["paths"][path][method]["responses"][status].as_object_mut() {
+            let entry = response.entry("links").or_insert_with(|| json!({}));
+            entry[op] = json!({"operationId": op, "parameters": parameters});
+        }
+    }
 }
 
 /// Website supervision: sites, findings, inspections.
@@ -253,10 +455,15 @@ fn add_supervision(spec: &mut Value, error: &Value, paging: &Value) {
         .iter()
         .map(|s| s.as_str())
         .collect();
+    let grades: Vec<&str> = lanhmang_domain::supervision::GRADES
+        .iter()
+        .copied()
+        .chain(["none"])
+        .collect();
     let mut site_params = paging.as_array().cloned().unwrap_or_default();
     site_params.extend([
         json!({"name": "unit_id", "in": "query", "description": "Chỉ các website của đơn vị này và cấp dưới", "schema": {"type": "integer"}}),
-        json!({"name": "grade", "in": "query", "description": "Hạng tiêu đề bảo mật (A+ … F) hoặc none", "schema": {"type": "string"}}),
+        json!({"name": "grade", "in": "query", "description": "Hạng tiêu đề bảo mật (A+ … F) hoặc none", "schema": {"type": "string", "enum": grades}}),
         json!({"name": "status", "in": "query", "schema": {"type": "string", "enum": ["up", "down", "pending"]}}),
         json!({"name": "problem", "in": "query", "schema": {"type": "string", "enum": ["cert", "compromised", "disclosure", "failing"]}}),
         json!({"name": "state", "in": "query", "description": "Tình trạng chung của website", "schema": {"type": "string", "enum": states}}),
@@ -295,15 +502,16 @@ fn add_supervision(spec: &mut Value, error: &Value, paging: &Value) {
                 "responses": {"200": {"description": "Danh sách", "content": {"application/json": {"schema": list(&site)}}}, "400": error, "401": error, "403": error, "404": error}},
             "post": {"summary": "Đăng ký một website của đơn vị (địa chỉ http/https công khai)",
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["unit_id", "url"], "properties": {
-                    "unit_id": {"type": "integer"}, "url": {"type": "string"}, "kind": {"type": "string", "enum": ["website", "blog", "forum", "page"]}, "name": {"type": "string"}}}}}},
+                    "unit_id": {"type": "integer"}, "url": {"type": "string", "maxLength": 2000, "pattern": WEB_LINK, "description": "Địa chỉ công khai trên Internet; địa chỉ mạng nội bộ, chính máy chủ hoặc tên không phân giải được bị từ chối (422)"},
+                    "kind": {"type": "string", "enum": ["website", "blog", "forum", "page"]}, "name": {"type": "string", "maxLength": 200}}}}}},
                 "responses": {"201": {"description": "Đã đăng ký", "content": {"application/json": {"schema": site}}}, "400": error, "401": error, "403": error, "404": error,
                     "409": {"description": "Địa chỉ đã được đăng ký; không thêm lần nữa"}, "422": error}}
         },
         "/api/v1/sites/{id}": {"get": {"summary": "Một website với lần kiểm tra gần nhất và các phát hiện đang mở", "parameters": [id],
             "responses": {"200": {"description": "Website"}, "401": error, "403": error, "404": error}}},
         "/api/v1/sites/{id}/monitoring": {"post": {"summary": "Phòng/Sở dừng hoặc tiếp tục theo dõi một website, kèm lý do (ghi nhật ký)", "parameters": [id],
-            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["active", "reason"], "properties": {
-                "active": {"type": "boolean"}, "reason": {"type": "string", "minLength": 5, "maxLength": 500}}}}}},
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "additionalProperties": false, "required": ["active", "reason"], "properties": {
+                "active": {"type": "boolean"}, "reason": {"type": "string", "minLength": 5, "maxLength": 500, "description": "5 đến 500 ký tự, không kể khoảng trắng ở hai đầu"}}}}}},
             "responses": {"200": {"description": "Website", "content": {"application/json": {"schema": site}}}, "400": error, "401": error, "403": error, "404": error, "409": error, "422": error}}},
         "/api/v1/findings": {"get": {"summary": "Phát hiện trong phạm vi người gọi, nghiêm trọng trước", "parameters": finding_params,
             "responses": {"200": {"description": "Danh sách", "content": {"application/json": {"schema": list(&finding)}}}, "400": error, "401": error, "403": error, "404": error}}},
@@ -312,8 +520,11 @@ fn add_supervision(spec: &mut Value, error: &Value, paging: &Value) {
         "/api/v1/findings/{id}/fixed": {"post": {"summary": "Báo đã sửa; website được kiểm tra lại ngay để xác nhận hoặc mở lại", "parameters": [id],
             "responses": {"200": {"description": "Phát hiện", "content": {"application/json": {"schema": finding}}}, "401": error, "403": error, "404": error, "409": error}}},
         "/api/v1/inspections": {"post": {"summary": "Kiểm tra ngay một website (site_id) hoặc mọi website của một đơn vị (unit_id)",
-            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "properties": {
-                "site_id": {"type": "integer"}, "unit_id": {"type": "integer"}}}}}},
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "additionalProperties": false,
+                "description": "Đúng một trong hai: site_id hoặc unit_id",
+                "oneOf": [{"required": ["site_id"], "properties": {"site_id": {"type": "integer"}, "unit_id": {"type": "null"}}},
+                    {"required": ["unit_id"], "properties": {"unit_id": {"type": "integer"}, "site_id": {"type": "null"}}}],
+                "properties": {"site_id": {"type": ["integer", "null"]}, "unit_id": {"type": ["integer", "null"]}}}}}},
             "responses": {"202": {"description": "Đã xếp hàng", "content": {"application/json": {"schema": {"type": "object", "properties": {"id": {"type": "integer"}}}}}},
                 "400": error, "401": error, "403": error, "404": error, "409": error}}},
         "/api/v1/inspections/{id}": {"get": {"summary": "Tiến độ một yêu cầu kiểm tra", "parameters": [id],
@@ -334,6 +545,80 @@ pub async fn document() -> Json<Value> {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::Value;
+
+    fn operations(spec: &Value) -> Vec<(String, String, &Value)> {
+        let mut out = Vec::new();
+        for (path, item) in spec["paths"].as_object().into_iter().flatten() {
+            for (method, op) in item.as_object().into_iter().flatten() {
+                out.push((method.clone(), path.clone(), op));
+            }
+        }
+        out
+    }
+
+    /// A stray index on a missing key writes `null`; no keyword of the document is ever null.
+    #[test]
+    fn no_keyword_is_null() {
+        fn walk(value: &Value, at: &str) {
+            match value {
+                Value::Object(map) => {
+                    for (key, child) in map {
+                        let nullable_value = matches!(key.as_str(), "const" | "default" | "example");
+                        assert!(!child.is_null() || nullable_value, "{at}/{key} is null");
+                        walk(child, &format!("{at}/{key}"));
+                    }
+                }
+                Value::Array(items) => items.iter().for_each(|v| walk(v, at)),
+                _ => {}
+            }
+        }
+        walk(&super::spec(), "");
+    }
+
+    #[test]
+    fn every_operation_is_named_once() {
+        let spec = super::spec();
+        let mut seen = std::collections::BTreeSet::new();
+        for (method, path, op) in operations(&spec) {
+            let id = op["operationId"].as_str();
+            assert!(id.is_some(), "{method} {path} has no operationId");
+            assert!(seen.insert(id.map(String::from)), "{id:?} is used twice");
+        }
+    }
+
+    #[test]
+    fn every_link_leads_to_an_operation_and_its_parameters() {
+        let spec = super::spec();
+        let ops = operations(&spec);
+        let mut count = 0;
+        for (method, path, op) in &ops {
+            for (status, response) in op["responses"].as_object().into_iter().flatten() {
+                for (name, link) in response["links"].as_object().into_iter().flatten() {
+                    count += 1;
+                    let target = ops
+                        .iter()
+                        .find(|(_, _, o)| o["operationId"] == link["operationId"])
+                        .unwrap_or_else(|| panic!("{method} {path} {status}: link {name} leads nowhere"));
+                    for (param, expression) in link["parameters"].as_object().into_iter().flatten() {
+                        let declared = target.2["parameters"]
+                            .as_array()
+                            .into_iter()
+                            .flatten()
+                            .any(|p| p["name"] == param.as_str());
+                        assert!(declared, "link {name} sets {param}, which {} does not take", target.1);
+                        let expression = expression.as_str().unwrap_or_default();
+                        assert!(
+                            expression.starts_with("$response.body#/") || expression.starts_with("$request.path."),
+                            "link {name}: {expression}"
+                        );
+                    }
+                }
+            }
+        }
+        assert!(count >= 30, "only {count} links");
+    }
+
     #[test]
     fn every_api_route_is_documented() {
         let spec = super::spec();

@@ -324,14 +324,8 @@ pub async fn list_activities(
     ApiQuery(q): ApiQuery<ActivitiesQuery>,
 ) -> Result<Json<ListJson<ActivityJson>>, ApiError> {
     let paging = paging(&q.page, &q.per_page)?;
-    let number = |raw: &Option<String>, name: &str| -> Result<Option<i64>, ApiError> {
-        match raw.as_deref().map(str::trim) {
-            None | Some("") => Ok(None),
-            Some(v) => v
-                .parse()
-                .map(Some)
-                .map_err(|_| ApiError::BadRequest(format!("Giá trị {name} không hợp lệ: {v}"))),
-        }
+    let number = |raw: &Option<String>, name: &str| {
+        lanhmang_app::supervision::optional_id(raw, name).map_err(ApiError::BadRequest)
     };
     let filter = ActivityFilter {
         plan_id: number(&q.plan_id, "plan_id")?,
@@ -407,6 +401,86 @@ impl From<Report> for ReportJson {
     }
 }
 
+#[derive(Deserialize, Default)]
+pub struct ReportsQuery {
+    page: Option<String>,
+    per_page: Option<String>,
+    status: Option<String>,
+    school_level: Option<String>,
+    missing: Option<String>,
+}
+
+/// One school in the list of a plan's reports.
+#[derive(Serialize)]
+pub struct ReportEntryJson {
+    plan_id: i64,
+    unit_id: i64,
+    unit_code: String,
+    unit_name: String,
+    school_level: Option<&'static str>,
+    status: &'static str,
+    #[serde(with = "time::serde::rfc3339::option")]
+    submitted_at: Option<time::OffsetDateTime>,
+    late: Option<bool>,
+}
+
+pub async fn list_reports(
+    State(state): State<AppState>,
+    ApiIdentity(identity): ApiIdentity,
+    Path(plan_id): Path<String>,
+    ApiQuery(q): ApiQuery<ReportsQuery>,
+) -> Result<Json<ListJson<ReportEntryJson>>, ApiError> {
+    let paging = paging(&q.page, &q.per_page)?;
+    let status = match q.status.as_deref().unwrap_or("") {
+        "" => None,
+        "not_started" => Some(None),
+        s => Some(Some(lanhmang_domain::report::ReportStatus::parse(s).ok_or_else(
+            || ApiError::BadRequest(format!("Trạng thái không hợp lệ: {s}")),
+        )?)),
+    };
+    let level = match q.school_level.as_deref().unwrap_or("") {
+        "" => None,
+        s => Some(
+            lanhmang_domain::SchoolLevel::parse(s)
+                .ok_or_else(|| ApiError::BadRequest(format!("Cấp học không hợp lệ: {s}")))?,
+        ),
+    };
+    let missing_only = match q.missing.as_deref().unwrap_or("") {
+        "" | "false" => false,
+        "true" => true,
+        s => {
+            return Err(ApiError::BadRequest(format!(
+                "missing chỉ nhận true hoặc false, không phải «{s}»"
+            )));
+        }
+    };
+    let filter = lanhmang_store::reports::ReportFilter {
+        status,
+        level,
+        missing_only,
+    };
+    let (plan, rows, total) =
+        lanhmang_app::reports::reports_of_plan(&state.app, &identity, id(&plan_id)?, &filter, paging).await?;
+    Ok(Json(ListJson {
+        items: rows
+            .into_iter()
+            .map(|r| ReportEntryJson {
+                plan_id: plan.id,
+                unit_id: r.unit_id,
+                unit_code: r.unit_code,
+                unit_name: r.unit_name,
+                school_level: r.school_level.map(|l| l.as_str()),
+                status: r.status.map(|s| s.as_str()).unwrap_or("not_started"),
+                submitted_at: r.submitted_at,
+                late: r.late,
+            })
+            .collect(),
+        total,
+        page: paging.page,
+        per_page: paging.per_page,
+    }))
+}
+
 /// Reading a report needs ViewReports on the school; writing needs WriteSchoolReport.
 async fn plan_and_school(
     state: &AppState,
@@ -429,14 +503,16 @@ pub async fn get_report(
     match state.store.report(plan.id, unit.id).await? {
         Some(r) => Ok(Json(ReportJson::from(r)).into_response()),
         None => {
-            // Nothing written yet: show what the draft would hold, without creating it.
+            // Nothing written yet: show what the draft would hold, without creating it, and the
+            // version its first save must name (the same as the page's form).
             let computed = lanhmang_app::reports::computed(&state.store, &plan, &unit).await?;
             let values: BTreeMap<String, serde_json::Value> = computed
                 .iter()
                 .map(|(k, (v, source))| (k.clone(), json!({"value": v, "computed": v, "source": source})))
                 .collect();
             Ok(Json(json!({
-                "plan_id": plan.id, "unit_id": unit.id, "status": "not_started", "version": 0,
+                "plan_id": plan.id, "unit_id": unit.id, "status": "not_started",
+                "version": lanhmang_domain::report::FIRST_REPORT_VERSION,
                 "values": values,
             }))
             .into_response())
@@ -493,8 +569,10 @@ pub async fn put_report(
         (Some(v), _) => v,
         (None, false) => report.version,
         (None, true) => {
-            return Err(ApiError::BadRequest(
-                "Hãy gửi kèm \"version\" của báo cáo đã đọc, để không ghi đè thay đổi của người khác.".into(),
+            // The report exists: saving blind could overwrite someone else's work.
+            return Err(ApiError::Conflict(
+                "Báo cáo đã có: hãy gửi kèm \"version\" của báo cáo đã đọc, để không ghi đè thay đổi của người khác."
+                    .into(),
             ));
         }
     };

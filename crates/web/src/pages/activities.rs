@@ -810,7 +810,13 @@ fn multipart_error(e: MultipartError) -> AppError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
         AppError::PayloadTooLarge
     } else {
-        AppError::BadRequest(format!("Không đọc được biểu mẫu gửi lên ({}).", e.body_text()))
+        // The reader's own words are English and technical: logged, not shown.
+        tracing::info!(error = %e.body_text(), "unreadable multipart form");
+        AppError::BadRequest(
+            "Không đọc được biểu mẫu gửi lên: dữ liệu bị hỏng, hoặc tên tệp có ký tự không dùng được. \
+             Hãy đổi tên tệp (chỉ chữ, số, dấu gạch) rồi gửi lại."
+                .into(),
+        )
     }
 }
 
@@ -851,8 +857,10 @@ async fn read_form(multipart: Result<Multipart, MultipartRejection>) -> Result<(
             if file_name.is_empty() && bytes.is_empty() && !too_large {
                 continue;
             }
+            // The name as sent: `app` refuses one with a path or control characters, and cleans
+            // the rest before it is stored or shown.
             uploads.push(Upload {
-                name: clean_file_name(&file_name),
+                name: file_name,
                 bytes,
                 too_large,
             });

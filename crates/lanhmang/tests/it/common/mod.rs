@@ -2,6 +2,7 @@
 //! PostgreSQL (when `LANHMANG_TEST_POSTGRES_URL` is set; always under CI).
 #![allow(dead_code)]
 
+pub mod child;
 pub mod sites;
 pub mod smtp;
 
@@ -19,6 +20,21 @@ pub struct TestApp {
     pub running: Option<Running>,
     pub db: Option<TestDb>,
     pub config: Config,
+    /// The server as a child process ([`TestApp::spawn_process`]), instead of `running`.
+    pub process: Option<ServerProcess>,
+}
+
+/// `lanhmang serve` in a child process, with the test's own connection to its database.
+pub struct ServerProcess {
+    pub child: std::process::Child,
+    pub store: lanhmang_store::Store,
+}
+
+/// A process's resident memory now and at its peak (VmRSS and VmHWM), in KiB.
+#[derive(Debug, Clone, Copy)]
+pub struct Memory {
+    pub rss_kib: u64,
+    pub peak_kib: u64,
 }
 
 impl TestApp {
@@ -34,10 +50,18 @@ impl TestApp {
     /// With extra settings (for example `public_url`) over the test defaults.
     pub async fn spawn_configured(backend: &'static str, demo: bool, extra: Layer) -> TestApp {
         let db = TestDb::new(backend).await.expect("test database");
+        let mut app = Self::spawn_on(backend, &db.url, demo, extra).await;
+        app.db = Some(db);
+        app
+    }
+
+    /// On a database the test made itself (on a filesystem it controls, or a server of its
+    /// own), with the test databases' audit key.
+    pub async fn spawn_on(backend: &'static str, url: &str, demo: bool, extra: Layer) -> TestApp {
         let flags = Layer {
             bind: Some("127.0.0.1:0".into()),
-            database_url: Some(db.url.clone()),
-            audit_key_file: Some(db.audit_key_file.clone()),
+            database_url: Some(url.to_string()),
+            audit_key_file: Some(lanhmang_store::test_support::shared_audit_key_file()),
             workers: Some(0),
             ..Default::default()
         };
@@ -51,9 +75,88 @@ impl TestApp {
             backend,
             base: format!("http://{}", running.addr),
             running: Some(running),
+            db: None,
+            config,
+            process: None,
+        }
+    }
+
+    /// A server this test does not run in-process (a child `lanhmang serve`), reached at
+    /// `base`: for the helpers that take a `TestApp` (`api`, `api_token`, …). It has no store.
+    pub fn remote(backend: &'static str, base: &str) -> TestApp {
+        TestApp {
+            backend,
+            base: base.trim_end_matches('/').to_string(),
+            running: None,
+            db: None,
+            config: Config::resolve(Layer::default(), Layer::default(), Layer::default()).expect("config"),
+            process: None,
+        }
+    }
+
+    /// A fresh database with the demo data, served by the `lanhmang` binary in a child process
+    /// (no background workers), so that a test can measure the server's memory alone.
+    pub async fn spawn_process(backend: &'static str) -> TestApp {
+        let db = TestDb::new(backend).await.expect("test database");
+        let flags = Layer {
+            bind: Some("127.0.0.1:0".into()),
+            database_url: Some(db.url.clone()),
+            audit_key_file: Some(db.audit_key_file.clone()),
+            workers: Some(0),
+            ..Default::default()
+        };
+        let config = Config::resolve(flags, Layer::default(), Layer::default()).expect("config");
+        let store = server::open_store(&config).await.expect("store");
+        lanhmang::demo::seed(&store).await.expect("demo data");
+        let mut child = binary()
+            .args(["serve", "--bind", "127.0.0.1:0", "--database-url", &db.url])
+            .env("LANHMANG_AUDIT_KEY_FILE", &db.audit_key_file)
+            .env("LANHMANG_WORKERS", "0")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("lanhmang serve");
+        let stdout = child.stdout.take().expect("stdout");
+        let first = tokio::task::spawn_blocking(move || {
+            use std::io::BufRead;
+            let mut lines = std::io::BufReader::new(stdout).lines();
+            let first = lines.next().and_then(Result::ok).unwrap_or_default();
+            // Keep reading so the server never writes into a closed pipe.
+            std::thread::spawn(move || lines.for_each(drop));
+            first
+        })
+        .await
+        .expect("stdout reader");
+        let addr = first
+            .split_whitespace()
+            .find_map(|w| w.strip_prefix("http://"))
+            .map(|a| a.trim_end_matches('/').to_string())
+            .unwrap_or_else(|| panic!("{backend}: no address in {first:?}"));
+        TestApp {
+            backend,
+            base: format!("http://{addr}"),
+            running: None,
             db: Some(db),
             config,
+            process: Some(ServerProcess { child, store }),
         }
+    }
+
+    /// The child server's memory ([`TestApp::spawn_process`]), from /proc; `None` in process
+    /// or where /proc does not say.
+    pub fn server_memory(&self) -> Option<Memory> {
+        let pid = self.process.as_ref()?.child.id();
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+        let field = |name: &str| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(name))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        };
+        Some(Memory {
+            rss_kib: field("VmRSS:")?,
+            peak_kib: field("VmHWM:")?,
+        })
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -61,7 +164,11 @@ impl TestApp {
     }
 
     pub fn store(&self) -> &lanhmang_store::Store {
-        &self.running.as_ref().expect("running").store
+        match (&self.running, &self.process) {
+            (Some(r), _) => &r.store,
+            (None, Some(p)) => &p.store,
+            (None, None) => panic!("the server is stopped"),
+        }
     }
 
     /// A browser-like client: keeps cookies, does not follow redirects.
@@ -103,6 +210,17 @@ impl TestApp {
     pub async fn stop(mut self) {
         if let Some(r) = self.running.take() {
             r.stop().await.expect("clean shutdown");
+        }
+        if let Some(mut p) = self.process.take() {
+            p.store.close().await;
+            let pid = p.child.id().to_string();
+            let status = tokio::task::spawn_blocking(move || {
+                let _ = std::process::Command::new("kill").args(["-TERM", &pid]).status();
+                p.child.wait()
+            })
+            .await
+            .expect("waiting for the server");
+            assert!(status.as_ref().is_ok_and(|s| s.success()), "clean shutdown: {status:?}");
         }
         if let Some(db) = self.db.take() {
             db.cleanup().await;
@@ -179,6 +297,8 @@ pub fn binary() -> std::process::Command {
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_lanhmang"));
     cmd.env_remove("LANHMANG_DATABASE_URL")
         .env_remove("LANHMANG_DATA_DIR")
+        // The crash tests' replay seed is theirs, not a setting.
+        .env_remove("LANHMANG_CRASH_SEED")
         .env(
             "LANHMANG_AUDIT_KEY_FILE",
             lanhmang_store::test_support::shared_audit_key_file(),
