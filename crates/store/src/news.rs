@@ -11,8 +11,8 @@
 //! GIN) with the same results. The query is folded by the same function and reduced to plain
 //! tokens (letters and digits), so nothing the user types reaches the match syntax: words are
 //! ANDed, text in double quotes is a phrase, and a topic is the entries tagged with it. The index
-//! only filters: best first is ordered in Rust by `lanhmang_domain::news::relevance`, the same on
-//! both backends.
+//! only filters: best first is ordered in Rust by `lanhmang_domain::news::RankedQuery` (the
+//! query prepared once), the same on both backends.
 //!
 //! One story is one entry: `canonical_key` (unique) is the canonical address of its link, so a
 //! story that a second feed brings is not stored again.
@@ -914,37 +914,42 @@ impl Store {
             },
             None => self.sql_plan(filter, &groups).await?,
         };
-        let total = self.news_count(&plan).await?;
         let searching = !groups.is_empty();
-        let rows = if filter.sort == NewsSort::Relevance && searching {
-            // Best first: the newest RANKED_CANDIDATES matches are ranked by the one relevance
-            // rule (phrase proximity included), ties newest first; matches older than those
-            // follow newest first, so every match still has a page.
-            let candidates = self.news_candidates(&plan).await?;
-            let query = RankedQuery::new(&fold_vi(filter.query.as_deref().unwrap_or_default()));
-            let mut scored: Vec<(u32, i64)> = candidates
-                .iter()
-                .map(|(id, title, folded)| (query.score(&fold_vi(title), folded), *id))
-                .collect();
-            // Stable: equal scores keep the newest-first order they came in.
-            scored.sort_by_key(|s| std::cmp::Reverse(s.0));
-            let ranked_len = scored.len() as i64;
-            let (offset, end) = (paging.offset(), paging.offset() + paging.limit());
-            let ids: Vec<i64> = scored
-                .into_iter()
-                .skip(usize::try_from(offset).unwrap_or(usize::MAX))
-                .take(usize::try_from(paging.limit()).unwrap_or(0))
-                .map(|(_, id)| id)
-                .collect();
-            let mut page = self.news_rows_by_id(&ids).await?;
-            if end > ranked_len && ranked_len == RANKED_CANDIDATES {
-                let from = offset.max(ranked_len);
-                page.extend(self.news_rows(&plan, end - from, from).await?);
-            }
-            page
-        } else {
-            self.news_rows(&plan, paging.limit(), paging.offset()).await?
+        let page = async {
+            let rows = if filter.sort == NewsSort::Relevance && searching {
+                // Best first: the newest RANKED_CANDIDATES matches are ranked by the one relevance
+                // rule (phrase proximity included), ties newest first; matches older than those
+                // follow newest first, so every match still has a page.
+                let candidates = self.news_candidates(&plan).await?;
+                let query = RankedQuery::new(&fold_vi(filter.query.as_deref().unwrap_or_default()));
+                let mut scored: Vec<(u32, i64)> = candidates
+                    .iter()
+                    .map(|(id, title, folded)| (query.score(&fold_vi(title), folded), *id))
+                    .collect();
+                // Stable: equal scores keep the newest-first order they came in.
+                scored.sort_by_key(|s| std::cmp::Reverse(s.0));
+                let ranked_len = scored.len() as i64;
+                let (offset, end) = (paging.offset(), paging.offset() + paging.limit());
+                let ids: Vec<i64> = scored
+                    .into_iter()
+                    .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+                    .take(usize::try_from(paging.limit()).unwrap_or(0))
+                    .map(|(_, id)| id)
+                    .collect();
+                let mut page = self.news_rows_by_id(&ids).await?;
+                if end > ranked_len && ranked_len == RANKED_CANDIDATES {
+                    let from = offset.max(ranked_len);
+                    page.extend(self.news_rows(&plan, end - from, from).await?);
+                }
+                page
+            } else {
+                self.news_rows(&plan, paging.limit(), paging.offset()).await?
+            };
+            Ok::<_, StoreError>(rows)
         };
+        // The count and the page are independent reads: side by side, a search waits for the
+        // slower of the two rather than their sum.
+        let (total, rows) = tokio::try_join!(self.news_count(&plan), page)?;
         let mut highlight = groups.clone();
         highlight.extend(topic_groups);
         Ok((
