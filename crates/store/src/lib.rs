@@ -377,6 +377,21 @@ impl Store {
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)
                 .acquire_timeout(Duration::from_secs(15))
+                // A connection goes back into the pool outside any transaction, or not at all.
+                // SQLite ends a transaction by itself after some errors (a full disk, an I/O
+                // error) while sqlx still counts it open; sqlx then opens that connection's next
+                // transaction as a savepoint, whose rollback leaves a transaction open, holding
+                // the write lock (every other write then waits and fails), and whose commit
+                // commits nothing. Such a connection is closed, which ends what it held.
+                .after_release(|conn, _| {
+                    Box::pin(async move {
+                        if sqlx::query("BEGIN").execute(&mut *conn).await.is_err() {
+                            tracing::warn!("a database connection was left inside a transaction; it is closed");
+                            return Ok(false);
+                        }
+                        Ok(sqlx::query("ROLLBACK").execute(&mut *conn).await.is_ok())
+                    })
+                })
                 .connect_with(options)
                 .await
                 .map_err(|e| StoreError::Connect {
@@ -627,6 +642,56 @@ mod tests {
         let e = StoreError::from(e);
         assert!(e.is_unavailable(), "{e:?}");
         assert!(!e.is_unique_violation());
+    }
+
+    /// SQLite ends a transaction by itself after some errors (a full disk, an I/O error) while
+    /// sqlx still counts it open; sqlx then opens that connection's next transaction as a
+    /// savepoint, whose rollback leaves a transaction (and its write lock) open and whose commit
+    /// would then commit nothing. Such a connection must not go back into the pool.
+    #[tokio::test]
+    async fn a_connection_left_inside_a_transaction_is_not_reused() {
+        use sqlx::{Acquire, ConnectOptions};
+        let (db, store) = crate::test_support::TestDb::store("sqlite").await.unwrap();
+        let Backend::Sqlite(pool) = &store.backend else {
+            unreachable!("a SQLite store")
+        };
+        {
+            let mut conn = pool.acquire().await.unwrap();
+            {
+                let mut tx = conn.begin().await.unwrap();
+                // What SQLite does after a full disk, done behind sqlx's back.
+                sqlx::query("ROLLBACK").execute(&mut *tx).await.unwrap();
+            }
+            {
+                // A change abandoned on that connection (an error returned mid-way).
+                let mut tx = conn.begin().await.unwrap();
+                sqlx::query("INSERT INTO settings (key, value) VALUES ('abandoned', 'x')")
+                    .execute(&mut *tx)
+                    .await
+                    .unwrap();
+            }
+        }
+        // A change made afterwards commits, as seen from a connection of its own, and the one
+        // abandoned is not there.
+        let started = std::time::Instant::now();
+        store
+            .execute_raw_for_tests("INSERT INTO settings (key, value) VALUES ('after', 'y')")
+            .await
+            .unwrap();
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "waited for a lock"
+        );
+        let mut other = SqliteConnectOptions::from_str(&db.url)
+            .unwrap()
+            .connect()
+            .await
+            .unwrap();
+        let keys: Vec<(String,)> = sqlx::query_as("SELECT key FROM settings WHERE key IN ('abandoned', 'after')")
+            .fetch_all(&mut other)
+            .await
+            .unwrap();
+        assert_eq!(keys, vec![("after".to_string(),)]);
     }
 
     #[test]
