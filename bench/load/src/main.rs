@@ -20,7 +20,9 @@ use anyhow::{Context, bail};
 use clap::Parser;
 use lanhmang_domain::Role;
 use lanhmang_domain::person::PersonFields;
-use lanhmang_store::bench_data::{BenchParams, SplitMix64, bench_audit_key, open_bench_store, postgres_bench_database};
+use lanhmang_store::bench_data::{
+    BenchParams, SplitMix64, bench_audit_key, bench_backend, load_average, open_bench_store, postgres_bench_database,
+};
 use lanhmang_store::{AuditContext, Store};
 use serde_json::{Value, json};
 use time::{Date, OffsetDateTime};
@@ -90,12 +92,6 @@ const HEALTHZ: &str = "/healthz";
 
 fn vietnam_today() -> Date {
     lanhmang_domain::report::vietnam_date(OffsetDateTime::now_utc())
-}
-
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| "?".into())
 }
 
 /// The two backends' pools, for the few statements the store has no method for.
@@ -1112,11 +1108,7 @@ async fn main() -> anyhow::Result<()> {
     );
     let mut outcomes = Vec::new();
     for backend in &args.backends {
-        let backend: &'static str = match backend.as_str() {
-            "sqlite" => "sqlite",
-            "postgres" => "postgres",
-            other => bail!("unknown backend {other} (sqlite or postgres)"),
-        };
+        let backend = bench_backend(backend).map_err(anyhow::Error::msg)?;
         outcomes.push(run_backend(&args, backend, &params).await?);
     }
     if !print_tables(&outcomes, &args) {

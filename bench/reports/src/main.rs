@@ -14,7 +14,9 @@ use anyhow::{Context, bail};
 use clap::Parser;
 use lanhmang_domain::Paging;
 use lanhmang_store::Store;
-use lanhmang_store::bench_data::{BenchDataset, BenchParams, SplitMix64, open_bench_store, postgres_bench_database};
+use lanhmang_store::bench_data::{
+    BenchDataset, BenchParams, SplitMix64, bench_backend, load_average, open_bench_store, postgres_bench_database,
+};
 use lanhmang_store::plans::Plan;
 use lanhmang_store::reports::ReportFilter;
 
@@ -110,12 +112,6 @@ fn ms(d: Duration) -> String {
     } else {
         format!("{v:.1}")
     }
-}
-
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| "?".into())
 }
 
 fn peak_rss_mib() -> Option<u64> {
@@ -345,11 +341,7 @@ async fn main() -> anyhow::Result<()> {
     );
     let mut outcomes = Vec::new();
     for backend in &args.backends {
-        let backend: &'static str = match backend.as_str() {
-            "sqlite" => "sqlite",
-            "postgres" => "postgres",
-            other => bail!("unknown backend {other} (sqlite or postgres)"),
-        };
+        let backend = bench_backend(backend).map_err(anyhow::Error::msg)?;
         outcomes.push(run_backend(&args, backend, &params).await?);
     }
 

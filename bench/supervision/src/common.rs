@@ -67,11 +67,7 @@ pub fn ms(d: Duration) -> String {
     }
 }
 
-pub fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| "?".into())
-}
+pub use lanhmang_store::bench_data::load_average;
 
 pub fn cores() -> usize {
     std::thread::available_parallelism().map_or(0, |n| n.get())

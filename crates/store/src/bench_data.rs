@@ -721,6 +721,23 @@ impl Store {
     }
 }
 
+/// The machine's load average over 1, 5 and 15 minutes ("?" where /proc is not there): every
+/// bench prints it beside its timings, since other work on the cores changes them.
+pub fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "?".into())
+}
+
+/// A backend named on a bench's command line, as the name its tables print.
+pub fn bench_backend(name: &str) -> std::result::Result<&'static str, String> {
+    match name {
+        "sqlite" => Ok("sqlite"),
+        "postgres" => Ok("postgres"),
+        other => Err(format!("unknown backend {other} (sqlite or postgres)")),
+    }
+}
+
 /// The audit key of benchmark databases: their data is thrown away, and a fixed key lets a
 /// kept dataset be opened again by the next run.
 pub fn bench_audit_key() -> crate::AuditKey {

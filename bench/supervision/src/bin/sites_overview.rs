@@ -20,7 +20,7 @@ use common::{Goals, Series, cores, load_average, measure, ms, peak_rss_mib, thou
 use lanhmang_domain::Paging;
 use lanhmang_domain::supervision::GRADES;
 use lanhmang_store::Store;
-use lanhmang_store::bench_data::{SplitMix64, open_bench_store, postgres_bench_database};
+use lanhmang_store::bench_data::{SplitMix64, bench_backend, open_bench_store, postgres_bench_database};
 use lanhmang_store::bench_supervision::{SitesBenchDataset, SitesBenchParams};
 use lanhmang_store::sites::{FindingFilter, Overview, SiteFilter};
 
@@ -332,11 +332,7 @@ async fn main() -> anyhow::Result<()> {
     println!("machine: {} cores, load average {}", cores(), load_average());
     let mut outcomes = Vec::new();
     for backend in &args.backends {
-        let backend: &'static str = match backend.as_str() {
-            "sqlite" => "sqlite",
-            "postgres" => "postgres",
-            other => bail!("unknown backend {other} (sqlite or postgres)"),
-        };
+        let backend = bench_backend(backend).map_err(anyhow::Error::msg)?;
         outcomes.push(run_backend(&args, backend, &params).await?);
     }
 

@@ -26,22 +26,13 @@ impl ChildServer {
     /// Starts `lanhmang serve` on `database_url` on a free port, with `env` added, and waits
     /// until it says where it listens.
     pub fn start(database_url: &str, env: &[(&str, &str)], log: &Path) -> ChildServer {
-        let stderr = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(log)
-            .expect("log file");
-        let mut cmd = binary();
-        cmd.arg("--database-url")
-            .arg(database_url)
-            .args(["serve", "--bind", "127.0.0.1:0"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(stderr);
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let mut child = cmd.spawn().expect("start lanhmang serve");
+        let mut child = spawn(
+            database_url,
+            &["serve", "--bind", "127.0.0.1:0"],
+            Stdio::piped(),
+            env,
+            log,
+        );
         let stdout = child.stdout.take().expect("stdout");
         let (tx, rx) = mpsc::channel();
         // Reads every line, so the child never blocks on a full pipe; the first address is sent.
@@ -79,23 +70,8 @@ impl ChildServer {
 impl ChildProcess {
     /// Starts `lanhmang worker` on `database_url` with `env` added.
     pub fn worker(database_url: &str, env: &[(&str, &str)], log: &Path) -> ChildProcess {
-        let stderr = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(log)
-            .expect("log file");
-        let mut cmd = binary();
-        cmd.arg("--database-url")
-            .arg(database_url)
-            .arg("worker")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(stderr);
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
         ChildProcess {
-            child: cmd.spawn().expect("start lanhmang worker"),
+            child: spawn(database_url, &["worker"], Stdio::null(), env, log),
             log: log.to_path_buf(),
         }
     }
@@ -112,4 +88,25 @@ impl Drop for ChildProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// `lanhmang --database-url URL ARGS…` with `env` added, its errors appended to `log`.
+fn spawn(database_url: &str, args: &[&str], stdout: Stdio, env: &[(&str, &str)], log: &Path) -> std::process::Child {
+    let stderr = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .expect("log file");
+    let mut cmd = binary();
+    cmd.arg("--database-url")
+        .arg(database_url)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(stdout)
+        .stderr(stderr);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.spawn()
+        .unwrap_or_else(|e| panic!("start lanhmang {}: {e}", args.first().unwrap_or(&"")))
 }
