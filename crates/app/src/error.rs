@@ -17,6 +17,9 @@ pub enum AppError {
     /// The input is fine but the state does not allow it now (a stale version, a locked report).
     #[error("{0}")]
     Conflict(String),
+    /// Too many requests from one source (the public form's per-address limit): wait and retry.
+    #[error("{message}")]
+    Limited { wait_seconds: i64, message: String },
     /// The store failed; the cause chain is kept.
     #[error("lỗi lưu trữ")]
     Store(#[source] StoreError),

@@ -13,6 +13,7 @@ use lanhmang_store::{AuditContext, Person, RoleGrant, Store};
 pub mod activities;
 pub mod dashboard;
 pub mod error;
+pub mod incidents;
 pub mod links;
 pub mod news;
 pub mod notices;
@@ -26,13 +27,32 @@ pub use error::{AppError, Problem, Result};
 pub use links::Links;
 
 /// What every use case may need besides the store.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Settings {
     /// Where people reach the application; absolute links in e-mails are built from it.
     pub links: Links,
     /// Accept websites on local or private addresses (the demo's simulated sites, tests).
     pub allow_private_sites: bool,
+    /// When incident clocks count working hours: the window, the weekdays, the holidays.
+    pub working_time: lanhmang_domain::incident::clock::WorkingTime,
+    /// Public reports one address may send in an hour.
+    pub public_reports_per_hour: i64,
 }
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            links: Links::default(),
+            allow_private_sites: false,
+            working_time: lanhmang_domain::incident::clock::WorkingTime::vietnam_default(),
+            public_reports_per_hour: DEFAULT_PUBLIC_REPORTS_PER_HOUR,
+        }
+    }
+}
+
+/// A school's computer room shares one address, so the limit leaves room for a class reporting
+/// together, while a script sending thousands is stopped after these.
+pub const DEFAULT_PUBLIC_REPORTS_PER_HOUR: i64 = 20;
 
 /// The application: the store and the settings, shared by every request and job.
 #[derive(Clone)]

@@ -47,6 +47,8 @@ pub enum Audience {
     SchoolPrincipals,
     /// The people who review reports at the office that issued the plan (a school's request).
     OfficeReviewers,
+    /// Whoever handles a school's incidents: its principal and the office's incident leads.
+    IncidentHandlers,
 }
 
 impl Told {
@@ -60,6 +62,10 @@ impl Told {
             return match self.audience {
                 Audience::SchoolPrincipals => "Trường chưa có tài khoản hiệu trưởng: chưa ai nhận được thông báo. \
                     Hãy thêm tài khoản hiệu trưởng cho trường."
+                    .into(),
+                Audience::IncidentHandlers => "Chưa ai nhận được thông báo: đơn vị chưa có tài khoản hiệu trưởng \
+                    và cấp trên chưa chỉ định đầu mối xử lý sự cố. Nếu có trẻ em gặp nguy hiểm, hãy gọi ngay \
+                    Tổng đài 111 hoặc Công an (113)."
                     .into(),
                 Audience::OfficeReviewers => {
                     "Phòng chưa có tài khoản nào được duyệt báo cáo: chưa ai nhận được đề nghị. \
@@ -140,6 +146,19 @@ fn addressed(
     people: impl IntoIterator<Item = lanhmang_store::people::Person>,
     audience: Audience,
 ) -> (Outgoing, Told) {
+    addressed_about(app, Some(plan.id), unit.id, message, people, audience)
+}
+
+/// The message as mail (to those with a valid address) and notice (to everyone), about the
+/// unit `unit_id` and, when it concerns one, a plan.
+pub fn addressed_about(
+    app: &App,
+    plan_id: Option<i64>,
+    unit_id: i64,
+    message: &Message,
+    people: impl IntoIterator<Item = lanhmang_store::people::Person>,
+    audience: Audience,
+) -> (Outgoing, Told) {
     let url = app.settings.links.url(&message.link);
     let mut out = Outgoing::default();
     let mut told = Told {
@@ -159,8 +178,8 @@ fn addressed(
                     person.display_name, message.body
                 ),
                 reason: message.kind,
-                plan_id: Some(plan.id),
-                unit_id: Some(unit.id),
+                plan_id,
+                unit_id: Some(unit_id),
                 dedup_key: dedup_key.clone(),
             };
             if mail.check().is_ok() {
@@ -171,7 +190,7 @@ fn addressed(
             .push((person.display_name.clone(), out.mails.len() > mails_before));
         out.notices.push(NewNotice {
             person_id: person.id,
-            unit_id: Some(unit.id),
+            unit_id: Some(unit_id),
             kind: message.kind,
             title: message.subject.clone(),
             body: message.body.clone(),

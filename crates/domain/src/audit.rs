@@ -124,6 +124,25 @@ impl AuditKey {
     }
 }
 
+impl AuditKey {
+    /// A keyed hash of `data` for `purpose` (hexadecimal), for values that must be compared but
+    /// never stored in the clear, such as a public reporter's address: without the key, kept
+    /// outside the database, the hash cannot be reversed by trying every address. The purpose
+    /// is part of the input, so no such hash can pass for a head signature.
+    pub fn keyed_hash(&self, purpose: &str, data: &str) -> String {
+        // Any key length is valid for HMAC, so this cannot fail.
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0).unwrap_or_else(|_| unreachable!());
+        for part in [KEYED_HASH_CONTEXT, purpose, data] {
+            mac.update(&(part.len() as u64).to_be_bytes());
+            mac.update(part.as_bytes());
+        }
+        hex::encode(mac.finalize().into_bytes())
+    }
+}
+
+/// Separates keyed hashes from head signatures.
+const KEYED_HASH_CONTEXT: &str = "lanhmang keyed hash v1";
+
 /// Separates head signatures from any other use of the same key.
 const HEAD_CONTEXT: &str = "lanhmang audit head v1";
 

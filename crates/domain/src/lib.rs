@@ -11,6 +11,7 @@ pub mod audit;
 pub mod document_number;
 pub mod finding;
 pub mod header_advice;
+pub mod incident;
 pub mod news;
 pub mod paging;
 pub mod password;

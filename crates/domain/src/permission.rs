@@ -55,10 +55,20 @@ pub enum Action {
     ViewNews,
     /// Add press feeds and maintain the news topics.
     ManageNews,
+    /// Report an incident or send feedback from one's account.
+    ReportIncidents,
+    /// See and handle the incidents of a unit (restricted details only as `incident` allows).
+    HandleIncidents,
+    /// Settle, close and reopen incidents, mark public reports as spam.
+    LeadIncidents,
+    /// See the office's incident coverage: counts and times, never a case's details.
+    ViewIncidentStats,
+    /// Edit the incident categories (system-wide data).
+    ManageIncidentCategories,
 }
 
 impl Action {
-    pub const ALL: [Action; 22] = [
+    pub const ALL: [Action; 27] = [
         Action::ViewUnit,
         Action::ManageUnits,
         Action::ViewPeople,
@@ -81,6 +91,11 @@ impl Action {
         Action::ManageStandards,
         Action::ViewNews,
         Action::ManageNews,
+        Action::ReportIncidents,
+        Action::HandleIncidents,
+        Action::LeadIncidents,
+        Action::ViewIncidentStats,
+        Action::ManageIncidentCategories,
     ];
 
     fn allowed_roles(self) -> &'static [Role] {
@@ -133,6 +148,21 @@ impl Action {
                 Collaborator,
             ],
             Action::ManageNews => &[SystemAdmin, OfficeAdmin],
+            // The system administrator runs the machine, not the cases: no incident rights.
+            Action::ReportIncidents => &[
+                OfficeAdmin,
+                OfficeHead,
+                Principal,
+                Teacher,
+                WebsiteAdmin,
+                Collaborator,
+                ParentRep,
+                IncidentLead,
+            ],
+            Action::HandleIncidents => &[Principal, Collaborator, IncidentLead],
+            Action::LeadIncidents => &[Principal, IncidentLead],
+            Action::ViewIncidentStats => &[OfficeAdmin, OfficeHead, IncidentLead],
+            Action::ManageIncidentCategories => &[SystemAdmin],
         }
     }
 }
@@ -366,6 +396,19 @@ mod tests {
             (Teacher, 3, ManageNews, SCHOOL_A, false),
             (ParentRep, 3, ViewNews, SCHOOL_A, false),
             (OfficeAdmin, 2, ManageNews, OFFICE, true),
+            // Incidents: the school's collaborators and principal handle its cases, the office's
+            // incident lead its subtree; the office's other staff see counts, never details.
+            (ParentRep, 3, ReportIncidents, SCHOOL_A, true),
+            (ParentRep, 3, HandleIncidents, SCHOOL_A, false),
+            (Collaborator, 3, HandleIncidents, SCHOOL_A, true),
+            (Collaborator, 3, HandleIncidents, SCHOOL_B, false),
+            (Collaborator, 3, LeadIncidents, SCHOOL_A, false),
+            (Principal, 3, LeadIncidents, SCHOOL_A, true),
+            (IncidentLead, 2, LeadIncidents, SCHOOL_B, true),
+            (IncidentLead, 2, HandleIncidents, OTHER_SCHOOL, false),
+            (OfficeAdmin, 2, HandleIncidents, SCHOOL_A, false),
+            (OfficeAdmin, 2, ViewIncidentStats, OFFICE, true),
+            (SystemAdmin, 1, HandleIncidents, SCHOOL_A, false),
             // The principal appoints the school's own collaborators and parent representatives.
             (Principal, 3, ManageSchoolCommunity, SCHOOL_A, true),
             (Principal, 3, ManageSchoolCommunity, SCHOOL_B, false),

@@ -13,10 +13,13 @@ pub enum Role {
     WebsiteAdmin,
     Collaborator,
     ParentRep,
+    /// An office's designated incident lead: sees and settles the cases of the office's
+    /// subtree, restricted ones included, and is alerted at once to a child in danger.
+    IncidentLead,
 }
 
 impl Role {
-    pub const ALL: [Role; 8] = [
+    pub const ALL: [Role; 9] = [
         Role::SystemAdmin,
         Role::OfficeAdmin,
         Role::OfficeHead,
@@ -25,6 +28,7 @@ impl Role {
         Role::WebsiteAdmin,
         Role::Collaborator,
         Role::ParentRep,
+        Role::IncidentLead,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -37,6 +41,7 @@ impl Role {
             Role::WebsiteAdmin => "website_admin",
             Role::Collaborator => "collaborator",
             Role::ParentRep => "parent_rep",
+            Role::IncidentLead => "incident_lead",
         }
     }
 
@@ -50,6 +55,7 @@ impl Role {
             Role::WebsiteAdmin => "Quản trị website",
             Role::Collaborator => "Cộng tác viên",
             Role::ParentRep => "Ban đại diện cha mẹ học sinh",
+            Role::IncidentLead => "Đầu mối xử lý sự cố (Phòng/Sở)",
         }
     }
 

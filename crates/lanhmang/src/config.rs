@@ -596,6 +596,7 @@ impl Config {
         lanhmang_app::Settings {
             links: lanhmang_app::Links::new(self.public_url.as_deref()),
             allow_private_sites: self.inspect.allow_private_targets.unwrap_or(false),
+            ..Default::default()
         }
     }
 

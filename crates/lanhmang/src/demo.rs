@@ -61,6 +61,12 @@ pub const DEMO_ACCOUNTS: &[(&str, &str, Role, DemoPlace)] = &[
         Role::ParentRep,
         DemoPlace::FirstSchool,
     ),
+    (
+        "demo.incidentlead",
+        "Trần Minh Khoa (đầu mối xử lý sự cố, demo)",
+        Role::IncidentLead,
+        DemoPlace::Office,
+    ),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -38,6 +38,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!("0008_news_canonical"),
     migration!("0010_report_reopened"),
     migration!("0011_news_search"),
+    migration!("0012_incidents"),
 ];
 
 impl Migration {
@@ -276,6 +277,11 @@ mod tests {
                 "0011_news_search",
                 "727b1596c4f0636b02c7d6b68c8342873b949d825cd1908a7afb36ad203b76ad",
                 "95b5af014b725716eac6ba51468390be0589264191d380545ed50fe6bc88061a",
+            ),
+            (
+                "0012_incidents",
+                "2f84c92307fea01935f6fd01f6469856302bfc843a86b78c09b343445b07a0e5",
+                "5904424a154bd350d6c27bfa5bd8a35178d70e94fdaa9ed187c949f448941e89",
             ),
         ];
         for (name, sqlite, postgres) in FROZEN {
@@ -668,7 +674,7 @@ mod tests {
                 .await
                 .unwrap();
             let report = store.migrate().await.unwrap();
-            assert_eq!(report.applied, vec!["0011_news_search"], "{backend}");
+            assert_eq!(report.applied, vec!["0011_news_search", "0012_incidents"], "{backend}");
             let scams = store
                 .news_topics(&[])
                 .await

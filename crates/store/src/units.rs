@@ -476,9 +476,17 @@ impl Store {
                             .bind(&old_path)
                             .execute(&mut *tx)
                             .await?;
-                            // The sites keep a copy of their unit's path (the supervision lists).
+                            // Sites and incidents keep a copy of their unit's path (their lists).
                             sqlx::query(
                                 "UPDATE sites SET unit_path = $1 || substr(unit_path, length($2) + 1) \
+                                 WHERE substr(unit_path, 1, length($2)) = $2",
+                            )
+                            .bind(&new_path)
+                            .bind(&old_path)
+                            .execute(&mut *tx)
+                            .await?;
+                            sqlx::query(
+                                "UPDATE incidents SET unit_path = $1 || substr(unit_path, length($2) + 1) \
                                  WHERE substr(unit_path, 1, length($2)) = $2",
                             )
                             .bind(&new_path)

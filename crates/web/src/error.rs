@@ -19,6 +19,9 @@ pub enum AppError {
     Conflict(String),
     #[error("throttled")]
     Throttled { wait_seconds: i64 },
+    /// Too many requests from one source, with what to tell the person.
+    #[error("rate limited")]
+    Limited { wait_seconds: i64, message: String },
     #[error("payload too large")]
     PayloadTooLarge,
     #[error("csrf")]
@@ -77,6 +80,7 @@ impl AppError {
                 "Tạm dừng đăng nhập",
                 crate::format::throttle_message(*wait_seconds),
             ),
+            AppError::Limited { message, .. } => (StatusCode::TOO_MANY_REQUESTS, "Xin chờ một lát", message.clone()),
             AppError::PayloadTooLarge => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "Dữ liệu gửi lên quá lớn",
@@ -127,7 +131,9 @@ impl IntoResponse for AppError {
         let body = page.render().unwrap_or_else(|_| title.to_string());
         let response = (status, axum::response::Html(body)).into_response();
         match self {
-            AppError::Throttled { wait_seconds } => with_retry_after(response, wait_seconds),
+            AppError::Throttled { wait_seconds } | AppError::Limited { wait_seconds, .. } => {
+                with_retry_after(response, wait_seconds)
+            }
             AppError::Busy => with_retry_after(response, BUSY_RETRY_SECONDS),
             AppError::Unavailable(_) => with_retry_after(response, UNAVAILABLE_RETRY_SECONDS),
             _ => response,
@@ -172,6 +178,8 @@ pub enum ApiError {
     MethodNotAllowed { allow: String },
     #[error("throttled")]
     Throttled { wait_seconds: i64 },
+    #[error("rate limited")]
+    Limited { wait_seconds: i64, message: String },
     #[error("payload too large")]
     PayloadTooLarge,
     #[error("request timeout")]
@@ -232,6 +240,7 @@ impl IntoResponse for ApiError {
                 "throttled",
                 crate::format::throttle_message(*wait_seconds),
             ),
+            ApiError::Limited { message, .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited", message.clone()),
             ApiError::PayloadTooLarge => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "payload_too_large",
@@ -276,7 +285,9 @@ impl IntoResponse for ApiError {
                 }
                 response
             }
-            ApiError::Throttled { wait_seconds } => with_retry_after(response, wait_seconds),
+            ApiError::Throttled { wait_seconds } | ApiError::Limited { wait_seconds, .. } => {
+                with_retry_after(response, wait_seconds)
+            }
             ApiError::Busy => with_retry_after(response, BUSY_RETRY_SECONDS),
             ApiError::Unavailable(_) => with_retry_after(response, UNAVAILABLE_RETRY_SECONDS),
             _ => response,
@@ -311,6 +322,7 @@ impl From<lanhmang_app::AppError> for AppError {
             E::Forbidden => AppError::Forbidden,
             E::Invalid(list) => AppError::BadRequest(lanhmang_app::error::messages(&list).join(" ")),
             E::Conflict(m) => AppError::Conflict(m),
+            E::Limited { wait_seconds, message } => AppError::Limited { wait_seconds, message },
             E::Store(e) => e.into(),
         }
     }
@@ -324,6 +336,7 @@ impl From<lanhmang_app::AppError> for ApiError {
             E::Forbidden => ApiError::Forbidden,
             E::Invalid(list) => ApiError::Unprocessable(lanhmang_app::error::messages(&list)),
             E::Conflict(m) => ApiError::Conflict(m),
+            E::Limited { wait_seconds, message } => ApiError::Limited { wait_seconds, message },
             E::Store(e) => e.into(),
         }
     }

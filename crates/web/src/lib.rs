@@ -146,6 +146,7 @@ impl AppState {
             lanhmang_app::Settings {
                 links: lanhmang_app::Links::new(config.public_url.as_deref()),
                 allow_private_sites: config.allow_private_sites,
+                ..Default::default()
             },
         );
         AppState {

@@ -461,6 +461,42 @@ pub fn build() -> Routes {
         .get("/huong-dan/{code}", SignedIn, sup::guide)
         .get("/thong-bao", SignedIn, sup::notifications)
         .post("/thong-bao/da-doc", SignedIn, sup::mark_read)
+        // Incidents and feedback.
+        .get("/su-co", Permission(Action::ReportIncidents), pages::incidents::list)
+        .get(
+            "/su-co/moi",
+            Permission(Action::ReportIncidents),
+            pages::incidents::new_form,
+        )
+        .post(
+            "/su-co/moi",
+            Permission(Action::ReportIncidents),
+            pages::incidents::create,
+        )
+        .get(
+            "/su-co/{id}",
+            Permission(Action::ReportIncidents),
+            pages::incidents::show,
+        )
+        .post(
+            "/su-co/{id}/chuyen",
+            Permission(Action::HandleIncidents),
+            pages::incidents::move_case,
+        )
+        .post(
+            "/su-co/{id}/ghi-chu",
+            Permission(Action::HandleIncidents),
+            pages::incidents::add_note,
+        )
+        .post(
+            "/su-co/{id}/tin-rac",
+            Permission(Action::LeadIncidents),
+            pages::incidents::mark_spam,
+        )
+        .get("/phan-anh/tra-cuu", Public, pages::incidents::lookup_form)
+        .post("/phan-anh/tra-cuu", Public, pages::incidents::lookup)
+        .get("/phan-anh/{code}", Public, pages::incidents::public_form)
+        .post("/phan-anh/{code}", Public, pages::incidents::public_submit)
         // Audit log.
         .get("/nhat-ky", Permission(Action::ViewAudit), audit_log::page)
         // Sector news.
@@ -618,4 +654,36 @@ pub fn build() -> Routes {
             api::supervision::inspection,
         )
         .get("/api/v1/news", Permission(Action::ViewNews), api::news::list)
+        .get("/api/v1/incident-categories", Public, api::incidents::categories)
+        .get(
+            "/api/v1/incidents",
+            Permission(Action::ReportIncidents),
+            api::incidents::list,
+        )
+        .post(
+            "/api/v1/incidents",
+            Permission(Action::ReportIncidents),
+            api::incidents::create,
+        )
+        .get(
+            "/api/v1/incidents/{id}",
+            Permission(Action::ReportIncidents),
+            api::incidents::get,
+        )
+        .post(
+            "/api/v1/incidents/{id}/transition",
+            Permission(Action::HandleIncidents),
+            api::incidents::transition,
+        )
+        .post(
+            "/api/v1/incidents/{id}/notes",
+            Permission(Action::HandleIncidents),
+            api::incidents::add_note,
+        )
+        .post(
+            "/api/v1/public/units/{unit_code}/reports",
+            Public,
+            api::incidents::public_report,
+        )
+        .get("/api/v1/public/receipts/{receipt}", Public, api::incidents::receipt)
 }

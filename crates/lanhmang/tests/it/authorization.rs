@@ -106,6 +106,10 @@ async fn routes_refuse_roles_without_the_action(backend: &'static str) {
                     ManageStandards,
                     ViewNews,
                     ManageNews,
+                    HandleIncidents,
+                    LeadIncidents,
+                    ViewIncidentStats,
+                    ManageIncidentCategories,
                 ],
             ),
             (
@@ -123,6 +127,8 @@ async fn routes_refuse_roles_without_the_action(backend: &'static str) {
                     ManageSites,
                     ManageStandards,
                     ManageNews,
+                    LeadIncidents,
+                    ViewIncidentStats,
                 ],
             ),
             (
@@ -143,6 +149,8 @@ async fn routes_refuse_roles_without_the_action(backend: &'static str) {
                     ManageSites,
                     ManageStandards,
                     ManageNews,
+                    HandleIncidents,
+                    LeadIncidents,
                 ],
             ),
             (
@@ -173,7 +181,21 @@ async fn routes_refuse_roles_without_the_action(backend: &'static str) {
                     ManageNews,
                 ],
             ),
-            ("demo.office", &[ViewAudit, WriteSchoolReport]),
+            (
+                "demo.office",
+                &[ViewAudit, WriteSchoolReport, HandleIncidents, LeadIncidents],
+            ),
+            (
+                "demo.incidentlead",
+                &[
+                    ManagePeople,
+                    ManageUnits,
+                    ViewAudit,
+                    ManagePlans,
+                    WriteSchoolReport,
+                    ManageNews,
+                ],
+            ),
         ];
         for (account, refused) in cases {
             let browser = app.signed_in(account).await;

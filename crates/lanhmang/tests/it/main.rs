@@ -14,6 +14,7 @@ mod compression;
 mod crash;
 mod dashboard;
 mod hostile_files;
+mod incidents;
 mod mail;
 mod news;
 mod news_clean;

@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`: bearer tokens, the same permissions as the pages.
 
+pub mod incidents;
 pub mod news;
 pub mod openapi;
 pub mod supervision;

@@ -72,7 +72,7 @@ pub fn spec() -> Value {
                 "UnitKind": {"type": "string", "enum": ["ministry", "department", "office", "school", "other"]},
                 "SchoolLevel": {"type": "string", "enum": ["primary", "lower_secondary", "combined"]},
                 "UnitStatus": {"type": "string", "enum": ["active", "closed"]},
-                "Role": {"type": "string", "enum": ["system_admin", "office_admin", "office_head", "principal", "teacher", "website_admin", "collaborator", "parent_rep"]},
+                "Role": {"type": "string", "enum": ["system_admin", "office_admin", "office_head", "principal", "teacher", "website_admin", "collaborator", "parent_rep", "incident_lead"]},
                 "RoleGrant": {"type": "object", "required": ["role", "unit_id"], "properties": {
                     "role": {"$ref": "#/components/schemas/Role"}, "unit_id": {"type": "integer"}}},
                 "Unit": {"type": "object", "required": ["id", "name", "kind", "parent_id", "code", "school_level", "status"], "properties": {
@@ -271,6 +271,7 @@ pub fn spec() -> Value {
     });
     add_supervision(&mut spec, &error, &paging);
     super::news::document(&mut spec, &paging, &error);
+    super::incidents::document(&mut spec, &paging, &error);
     constrain_integers(&mut spec);
     empty_filters_mean_none(&mut spec);
     name_operations(&mut spec);
@@ -323,6 +324,14 @@ const OPERATION_IDS: &[(&str, &str, &str)] = &[
     ("post", "/api/v1/inspections", "requestInspection"),
     ("get", "/api/v1/inspections/{id}", "getInspection"),
     ("get", "/api/v1/news", "listNews"),
+    ("get", "/api/v1/incident-categories", "listIncidentCategories"),
+    ("get", "/api/v1/incidents", "listIncidents"),
+    ("post", "/api/v1/incidents", "reportIncident"),
+    ("get", "/api/v1/incidents/{id}", "getIncident"),
+    ("post", "/api/v1/incidents/{id}/transition", "moveIncident"),
+    ("post", "/api/v1/incidents/{id}/notes", "addIncidentNote"),
+    ("post", "/api/v1/public/units/{unit_code}/reports", "publicReport"),
+    ("get", "/api/v1/public/receipts/{receipt}", "getReceipt"),
 ];
 
 /// The API reads every integer as 64 bits, and identifiers are positive: `id` and every `…_id`
@@ -434,6 +443,17 @@ fn add_links(spec: &mut Value) {
         links.push(("get", "/api/v1/findings", "200", op, json!({"id": first("id")})));
     }
     links.push(("get", "/api/v1/units", "200", "getUnit", json!({"id": first("id")})));
+    for op in ["getIncident", "moveIncident", "addIncidentNote"] {
+        links.push(("get", "/api/v1/incidents", "200", op, json!({"id": first("id")})));
+        links.push(("post", "/api/v1/incidents", "201", op, json!({"id": created()})));
+    }
+    links.push((
+        "post",
+        "/api/v1/public/units/{unit_code}/reports",
+        "201",
+        "getReceipt",
+        json!({"receipt": "$response.body#/receipt"}),
+    ));
     links.push((
         "post",
         "/api/v1/inspections",

@@ -6,6 +6,7 @@ pub mod audit_log;
 pub mod dashboard;
 pub mod documents;
 pub mod home;
+pub mod incidents;
 pub mod login;
 pub mod news;
 pub mod outbox;

@@ -1,0 +1,562 @@
+//! Incidents, end to end on both backends: the case's life and who may move it, clocks that
+//! stop while waiting, restricted details absent from every answer for everyone but its
+//! handlers (every incident route walked as every demo account), the record of who read a
+//! restricted case, the public form's receipt, limit and honeypot, and bad input refused whole.
+
+use crate::common;
+
+use common::{TestApp, api, api_token, both_backends, notices_of};
+use lanhmang::config::Layer;
+use serde_json::{Value, json};
+
+const ACCOUNTS: &[&str] = &[
+    "demo.admin",
+    "demo.office",
+    "demo.head",
+    "demo.principal",
+    "demo.teacher",
+    "demo.webadmin",
+    "demo.collaborator",
+    "demo.parent",
+    "demo.incidentlead",
+];
+
+async fn first_school(app: &TestApp) -> (i64, String) {
+    let token = api_token(app, "demo.principal").await;
+    let (_, me) = api(app, &token, "GET", "/api/v1/me", None).await;
+    let id = me["roles"][0]["unit_id"].as_i64().unwrap();
+    let (_, unit) = api(app, &token, "GET", &format!("/api/v1/units/{id}"), None).await;
+    (id, unit["code"].as_str().unwrap().to_string())
+}
+
+async fn other_school(app: &TestApp, own: i64) -> i64 {
+    let token = api_token(app, "demo.office").await;
+    let (_, units) = api(app, &token, "GET", "/api/v1/units?kind=school&per_page=5", None).await;
+    units["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|u| u["id"].as_i64())
+        .find(|id| *id != own)
+        .unwrap()
+}
+
+async fn incident_count(app: &TestApp) -> i64 {
+    let lead = api_token(app, "demo.incidentlead").await;
+    let (status, list) = api(app, &lead, "GET", "/api/v1/incidents?per_page=1", None).await;
+    assert_eq!(status, 200, "{list}");
+    list["total"].as_i64().unwrap()
+}
+
+both_backends!(a_case_goes_from_report_to_closing_by_the_rules);
+async fn a_case_goes_from_report_to_closing_by_the_rules(backend: &'static str) {
+    let app = TestApp::spawn(backend).await;
+    let (school, _) = first_school(&app).await;
+    let teacher = api_token(&app, "demo.teacher").await;
+    let collaborator = api_token(&app, "demo.collaborator").await;
+    let principal = api_token(&app, "demo.principal").await;
+    let (status, case) = api(
+        &app,
+        &teacher,
+        "POST",
+        "/api/v1/incidents",
+        Some(json!({"unit_id": school, "category": "cyberbullying",
+            "description": "Một nhóm lớp trên mạng xã hội đăng ảnh chế giễu một bạn.",
+            "links": ["https://example.com/bai-dang"]})),
+    )
+    .await;
+    assert_eq!(status, 201, "{backend}: {case}");
+    let id = case["id"].as_i64().unwrap();
+    assert_eq!(case["state"], "received");
+    assert_eq!(case["severity"], "normal");
+    assert_eq!(case["restricted"], false);
+    assert!(case["due_at"].is_string(), "{case}");
+    // The school's collaborator was told in the app (no mail for a case that is not urgent).
+    assert_eq!(notices_of(&app, "demo.collaborator", "incident_new").await, 1);
+
+    let path = format!("/api/v1/incidents/{id}/transition");
+    // Settling is the principal's; a collaborator sorts and follows.
+    let (status, body) = api(
+        &app,
+        &collaborator,
+        "POST",
+        &path,
+        Some(json!({"to": "resolved", "outcome": "x"})),
+    )
+    .await;
+    assert_eq!(status, 422, "{backend}: {body}");
+    let (status, triaged) = api(
+        &app,
+        &collaborator,
+        "POST",
+        &path,
+        Some(json!({"to": "triaged", "severity": "high"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{backend}: {triaged}");
+    assert_eq!(triaged["severity"], "high");
+    assert_eq!(triaged["response"]["status"], "met");
+    let due_before = triaged["due_at"].as_str().unwrap().to_string();
+    // Waiting needs to say on whom; the clock then stands still.
+    let (status, body) = api(&app, &collaborator, "POST", &path, Some(json!({"to": "waiting"}))).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("chờ ai"), "{body}");
+    let (status, waiting) = api(
+        &app,
+        &collaborator,
+        "POST",
+        &path,
+        Some(json!({"to": "waiting", "note": "Chờ phụ huynh gửi thêm đường liên kết."})),
+    )
+    .await;
+    assert_eq!(status, 200, "{waiting}");
+    assert!(waiting["due_at"].is_null(), "{waiting}");
+    assert_eq!(waiting["resolution"]["status"], "paused");
+    let (status, running) = api(&app, &collaborator, "POST", &path, Some(json!({"to": "in_progress"}))).await;
+    assert_eq!(status, 200, "{running}");
+    assert!(running["due_at"].as_str().unwrap() >= due_before.as_str(), "{running}");
+    // A stale version is refused.
+    let (status, _) = api(
+        &app,
+        &principal,
+        "POST",
+        &path,
+        Some(json!({"to": "resolved", "outcome": "x", "version": 1})),
+    )
+    .await;
+    assert_eq!(status, 409);
+    let (status, body) = api(&app, &principal, "POST", &path, Some(json!({"to": "resolved"}))).await;
+    assert_eq!(status, 422, "outcome required: {body}");
+    let (status, resolved) = api(
+        &app,
+        &principal,
+        "POST",
+        &path,
+        Some(json!({"to": "resolved", "outcome": "Đã gặp hai gia đình; bài đăng đã được gỡ."})),
+    )
+    .await;
+    assert_eq!(status, 200, "{resolved}");
+    assert_eq!(resolved["resolution"]["status"], "met");
+    let (status, closed) = api(&app, &principal, "POST", &path, Some(json!({"to": "closed"}))).await;
+    assert_eq!(status, 200, "{closed}");
+    // Reopening needs a reason and a lead.
+    let (status, _) = api(
+        &app,
+        &collaborator,
+        "POST",
+        &path,
+        Some(json!({"to": "in_progress", "note": "x"})),
+    )
+    .await;
+    assert_eq!(status, 422);
+    let (status, _) = api(&app, &principal, "POST", &path, Some(json!({"to": "in_progress"}))).await;
+    assert_eq!(status, 422);
+    let (status, reopened) = api(
+        &app,
+        &principal,
+        "POST",
+        &path,
+        Some(json!({"to": "in_progress", "note": "Bài đăng xuất hiện lại."})),
+    )
+    .await;
+    assert_eq!(status, 200, "{reopened}");
+    assert!(reopened["due_at"].is_string());
+    // The reporter reads their case and its history, and may not move it.
+    let (status, own) = api(&app, &teacher, "GET", &format!("/api/v1/incidents/{id}"), None).await;
+    assert_eq!(status, 200);
+    assert_eq!(own["details"], true);
+    assert_eq!(own["history"].as_array().unwrap().len(), 7, "{own}");
+    let (status, _) = api(
+        &app,
+        &teacher,
+        "POST",
+        &path,
+        Some(json!({"to": "waiting", "note": "x"})),
+    )
+    .await;
+    assert_eq!(status, 403);
+    // Another school's handlers do not know the case exists; each move is audited.
+    let other = other_school(&app, school).await;
+    assert_ne!(other, school);
+    let office = api_token(&app, "demo.office").await;
+    let (status, _) = api(&app, &office, "GET", &format!("/api/v1/incidents/{id}"), None).await;
+    assert_eq!(status, 404, "the office's staff see counts, not cases");
+    let audit = app
+        .store()
+        .audit_page(lanhmang_domain::Paging { page: 1, per_page: 500 })
+        .await;
+    let entries = audit.expect("audit").0;
+    let moves = entries.iter().filter(|e| e.target == format!("incident:{id}")).count();
+    assert_eq!(moves, 7, "{backend}: a report and six changes");
+    app.stop().await;
+}
+
+both_backends!(restricted_details_reach_only_the_handlers_and_every_reading_is_recorded);
+async fn restricted_details_reach_only_the_handlers_and_every_reading_is_recorded(backend: &'static str) {
+    let app = TestApp::spawn(backend).await;
+    let (school, code) = first_school(&app).await;
+    let teacher = api_token(&app, "demo.teacher").await;
+    let marker = "MARKER-naming-a-pupil";
+    let (status, named) = api(
+        &app,
+        &teacher,
+        "POST",
+        "/api/v1/incidents",
+        Some(json!({"unit_id": school, "category": "image_without_consent",
+            "description": format!("Clip quay trong lớp bị đăng lên mạng. {marker}"),
+            "affected": "lớp 4B, N.V.A"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{named}");
+    assert_eq!(named["restricted"], true);
+    let named_id = named["id"].as_i64().unwrap();
+    // A public report of exploitation: restricted and urgent by rule, the lead alerted at once.
+    let public_marker = "MARKER-exploitation";
+    let r = app
+        .client()
+        .post(app.url(&format!("/api/v1/public/units/{code}/reports")))
+        .json(&json!({"category": "child_exploitation",
+            "description": format!("Một người lạ nhắn tin đòi ảnh của bạn em. {public_marker}")}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    assert_eq!(notices_of(&app, "demo.incidentlead", "incident_urgent").await, 1);
+    assert_eq!(notices_of(&app, "demo.principal", "incident_urgent").await, 1);
+    assert_eq!(notices_of(&app, "demo.collaborator", "incident_urgent").await, 0);
+    let mails = common::mails_to_school(&app, school, "incident_urgent").await;
+    assert_eq!(mails.len(), 2, "{backend}: the principal and the lead get mail");
+    assert!(
+        mails.iter().all(|m| !m.body.contains(public_marker)),
+        "mail never carries the report"
+    );
+    let lead = api_token(&app, "demo.incidentlead").await;
+    let (_, list) = api(&app, &lead, "GET", "/api/v1/incidents?state=received", None).await;
+    let exploitation = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["public"] == true)
+        .unwrap()
+        .clone();
+    assert_eq!(exploitation["severity"], "urgent");
+    assert_eq!(exploitation["restricted"], true);
+    let exploitation_id = exploitation["id"].as_i64().unwrap();
+
+    // Every incident route, as every account: the words reach only those who may read them.
+    let readers: &[(&str, bool, bool)] = &[
+        // (account, reads the named case, reads the exploitation case)
+        ("demo.teacher", true, false),
+        ("demo.principal", true, true),
+        ("demo.incidentlead", true, true),
+    ];
+    for account in ACCOUNTS {
+        let token = api_token(&app, account).await;
+        let (reads_named, reads_exploitation) = readers
+            .iter()
+            .find(|(a, ..)| a == account)
+            .map(|(_, n, e)| (*n, *e))
+            .unwrap_or((false, false));
+        for (id, marker, reads) in [
+            (named_id, marker, reads_named),
+            (exploitation_id, public_marker, reads_exploitation),
+        ] {
+            let c = app.client();
+            let mut answers: Vec<(String, u16, String)> = Vec::new();
+            for path in [
+                "/api/v1/incidents".to_string(),
+                "/api/v1/incidents?category=image_without_consent".to_string(),
+                "/api/v1/incidents?category=child_exploitation".to_string(),
+                "/api/v1/incidents?overdue=true".to_string(),
+                format!("/api/v1/incidents/{id}"),
+            ] {
+                let r = c.get(app.url(&path)).bearer_auth(&token).send().await.unwrap();
+                answers.push((path, r.status().as_u16(), r.text().await.unwrap()));
+            }
+            for path in [
+                format!("/api/v1/incidents/{id}/transition"),
+                format!("/api/v1/incidents/{id}/notes"),
+            ] {
+                let r = c
+                    .post(app.url(&path))
+                    .bearer_auth(&token)
+                    .json(&json!({"to": "nowhere", "body": ""}))
+                    .send()
+                    .await
+                    .unwrap();
+                answers.push((path, r.status().as_u16(), r.text().await.unwrap()));
+            }
+            if *account != "demo.admin" {
+                let browser = app.signed_in(account).await;
+                for path in ["/su-co".to_string(), format!("/su-co/{id}"), "/thong-bao".to_string()] {
+                    let (status, body) = browser.text(&path).await;
+                    answers.push((path, status, body));
+                }
+            }
+            let category = if id == named_id {
+                "image_without_consent"
+            } else {
+                "child_exploitation"
+            };
+            // Where a case's words appear for those who read it: the lists (the unfiltered one
+            // and its own category's), the case itself; never the HTML list or the notices.
+            let carries = |path: &str| {
+                path == "/api/v1/incidents"
+                    || path == format!("/api/v1/incidents?category={category}")
+                    || path == format!("/api/v1/incidents/{id}")
+                    || path == format!("/su-co/{id}")
+            };
+            for (path, status, body) in answers {
+                assert_eq!(
+                    body.contains(marker),
+                    reads && status == 200 && carries(&path),
+                    "{backend}: {account} {path} ({status}) reads={reads}"
+                );
+            }
+        }
+    }
+    // Readings of the restricted cases were recorded, and are shown to those who read them.
+    let principal = api_token(&app, "demo.principal").await;
+    let (_, case) = api(&app, &principal, "GET", &format!("/api/v1/incidents/{named_id}"), None).await;
+    let viewers: Vec<&str> = case["viewed_by"]
+        .as_array()
+        .expect("viewed_by")
+        .iter()
+        .filter_map(|v| v["name"].as_str())
+        .collect();
+    assert!(viewers.iter().any(|n| n.contains("Nguyễn Văn Bình")), "{viewers:?}");
+    assert!(viewers.iter().any(|n| n.contains("Phạm Thị Lan")), "{viewers:?}");
+    assert!(
+        !viewers.iter().any(|n| n.contains("Đặng Thu Trang")),
+        "the collaborator never read it"
+    );
+    let collaborator = api_token(&app, "demo.collaborator").await;
+    let (status, hidden) = api(
+        &app,
+        &collaborator,
+        "GET",
+        &format!("/api/v1/incidents/{named_id}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(hidden["details"], false);
+    assert!(
+        hidden.get("description").is_none() && hidden.get("category").is_none() && hidden.get("viewed_by").is_none()
+    );
+    // Named handler: the lead assigns the collaborator, who then reads it (and is recorded).
+    let (status, body) = api(
+        &app,
+        &lead,
+        "POST",
+        &format!("/api/v1/incidents/{named_id}/transition"),
+        Some(json!({"to": "triaged", "severity": "high", "handler_id": person_id(&app, "demo.collaborator").await})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, now_read) = api(
+        &app,
+        &collaborator,
+        "GET",
+        &format!("/api/v1/incidents/{named_id}"),
+        None,
+    )
+    .await;
+    assert_eq!(now_read["details"], true);
+    assert!(now_read["description"].as_str().unwrap().contains(marker));
+    assert_eq!(notices_of(&app, "demo.collaborator", "incident_assigned").await, 1);
+    app.stop().await;
+}
+
+async fn person_id(app: &TestApp, username: &str) -> i64 {
+    app.store().person_by_username(username).await.unwrap().unwrap().id
+}
+
+both_backends!(the_public_form_gives_a_receipt_and_keeps_floods_out);
+async fn the_public_form_gives_a_receipt_and_keeps_floods_out(backend: &'static str) {
+    let extra = Layer {
+        trusted_proxies: Some(1),
+        ..Default::default()
+    };
+    let app = TestApp::spawn_configured(backend, true, extra).await;
+    let (_, code) = first_school(&app).await;
+    let c = app.client();
+    let send = |from: &'static str, body: Value| {
+        let c = c.clone();
+        let url = app.url(&format!("/api/v1/public/units/{code}/reports"));
+        async move {
+            let r = c
+                .post(url)
+                .header("x-forwarded-for", from)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            let status = r.status().as_u16();
+            let retry = r.headers().get("retry-after").is_some();
+            (status, retry, r.json::<Value>().await.unwrap())
+        }
+    };
+    let report = json!({"category": "scam", "description": "Có tin nhắn giả danh nhà trường đòi nộp tiền học."});
+    let (status, _, receipt) = send("198.51.100.7", report.clone()).await;
+    assert_eq!(status, 201, "{receipt}");
+    let receipt_code = receipt["receipt"].as_str().unwrap().to_string();
+    assert_eq!(receipt_code.len(), 14);
+
+    // The honeypot, an unknown unit and bad input write nothing.
+    let before = incident_count(&app).await;
+    let (status, ..) = send(
+        "198.51.100.8",
+        json!({"category": "scam", "description": "Nội dung đủ dài để gửi.", "website": "http://spam.example"}),
+    )
+    .await;
+    assert_eq!(status, 422);
+    let r = c
+        .post(app.url("/api/v1/public/units/KHONG-CO/reports"))
+        .json(&report)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let (status, _, body) = send("198.51.100.8", json!({"category": "politics", "description": "ngắn", "links": ["javascript:alert(1)"], "contact": "khong-phai-email"})).await;
+    assert_eq!(status, 422);
+    let problems = body["error"]["problems"].as_array().unwrap();
+    assert_eq!(problems.len(), 4, "every problem listed: {body}");
+    assert_eq!(incident_count(&app).await, before, "{backend}: nothing written");
+
+    // One address is stopped after its hour's worth; another is not slowed.
+    let limit = lanhmang_app::DEFAULT_PUBLIC_REPORTS_PER_HOUR;
+    let mut accepted = 1;
+    let mut refused_with_retry = 0;
+    for _ in 0..limit + 5 {
+        match send("198.51.100.7", report.clone()).await {
+            (201, ..) => accepted += 1,
+            (429, true, _) => refused_with_retry += 1,
+            other => panic!("{backend}: {other:?}"),
+        }
+    }
+    assert_eq!(accepted, limit, "{backend}");
+    assert_eq!(refused_with_retry, 6);
+    let (status, ..) = send("203.0.113.9", report.clone()).await;
+    assert_eq!(status, 201, "another address is not slowed");
+    // The address is counted under its keyed hash only, never in the clear.
+    let now = lanhmang_store::now();
+    let hour = now.replace_minute(0).unwrap().replace_second(0).unwrap();
+    let key = app.store().address_key("198.51.100.7").unwrap();
+    assert!(app.store().public_reports_this_hour(&key, hour).await.unwrap() >= limit);
+    assert_eq!(
+        app.store()
+            .public_reports_this_hour("198.51.100.7", hour)
+            .await
+            .unwrap(),
+        0
+    );
+
+    // The school answers: the reporter reads the reply, never the internal note.
+    let lead = api_token(&app, "demo.incidentlead").await;
+    let (_, list) = api(&app, &lead, "GET", "/api/v1/incidents?per_page=100", None).await;
+    let first = list["items"].as_array().unwrap().last().unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    for (body, to_reporter) in [
+        ("NOTE-internal", false),
+        ("Nhà trường đã báo công an và cảnh báo phụ huynh.", true),
+    ] {
+        let (status, _) = api(
+            &app,
+            &lead,
+            "POST",
+            &format!("/api/v1/incidents/{first}/notes"),
+            Some(json!({"body": body, "to_reporter": to_reporter})),
+        )
+        .await;
+        assert_eq!(status, 201);
+    }
+    let r = c
+        .get(app.url(&format!("/api/v1/public/receipts/{}", receipt_code.to_lowercase())))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let view: Value = r.json().await.unwrap();
+    assert_eq!(view["replies"].as_array().unwrap().len(), 1, "{view}");
+    assert!(!view.to_string().contains("NOTE-internal"));
+    let r = c
+        .get(app.url("/api/v1/public/receipts/AAAA-BBBB-CCCC"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    app.stop().await;
+}
+
+both_backends!(the_pages_take_a_report_and_a_public_one);
+async fn the_pages_take_a_report_and_a_public_one(backend: &'static str) {
+    let app = TestApp::spawn(backend).await;
+    let (school, code) = first_school(&app).await;
+    let collaborator = app.signed_in("demo.collaborator").await;
+    let school_text = school.to_string();
+    // A full name is refused beside its field; nothing is written.
+    let r = collaborator
+        .submit(
+            "/su-co/moi",
+            "/su-co/moi",
+            &[
+                ("unit_id", school_text.as_str()),
+                ("category", "phone_rules"),
+                ("description", "Học sinh quay phim trong giờ kiểm tra."),
+                ("affected", "Nguyễn Văn An"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("chữ cái đầu"));
+    let page = collaborator
+        .submit_and_follow(
+            "/su-co/moi",
+            "/su-co/moi",
+            &[
+                ("unit_id", school_text.as_str()),
+                ("category", "phone_rules"),
+                ("description", "Học sinh quay phim trong giờ kiểm tra."),
+                ("affected", "lớp 7C"),
+            ],
+        )
+        .await;
+    assert!(page.contains("Đã ghi nhận phản ánh"), "{backend}");
+    assert!(page.contains("Học sinh quay phim trong giờ kiểm tra."));
+    assert!(
+        page.contains("Khi học sinh vi phạm") || page.contains("Làm ngay"),
+        "the playbook is shown"
+    );
+    // The public form, without an account: the receipt page, then the lookup.
+    let visitor = common::Browser {
+        client: app.client(),
+        base: app.base.clone(),
+    };
+    let r = visitor
+        .submit(
+            &format!("/phan-anh/{code}"),
+            &format!("/phan-anh/{code}"),
+            &[
+                ("category", "cyberbullying"),
+                ("description", "Các bạn trong nhóm lớp nói xấu em mỗi tối."),
+                ("website", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let body = r.text().await.unwrap();
+    let marker = "class=\"receipt-code\"><strong>";
+    let start = body.find(marker).unwrap() + marker.len();
+    let receipt = &body[start..start + 14];
+    let (status, lookup) = {
+        let r = visitor
+            .submit("/phan-anh/tra-cuu", "/phan-anh/tra-cuu", &[("code", receipt)])
+            .await;
+        (r.status().as_u16(), r.text().await.unwrap())
+    };
+    assert_eq!(status, 200, "{backend}: {receipt}");
+    assert!(lookup.contains("Đã tiếp nhận"));
+    app.stop().await;
+}

@@ -1,0 +1,758 @@
+//! Incident pages (S3.1, S1.1, T1.3): the list, the report form, the case page with its moves
+//! and notes, and the public form with its receipt. Rules live in `lanhmang_app::incidents`.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use lanhmang_app::incidents::{
+    self as service, CaseView, ClockLine, MoveInput, PublicReportInput, RawFilter, ReportInput,
+};
+use lanhmang_domain::incident::playbook::Playbook;
+use lanhmang_domain::incident::{Referral, Severity, State as CaseState};
+use serde::Deserialize;
+
+use super::units::Choice;
+use super::{PageForm, parse_id};
+use crate::AppState;
+use crate::auth::{ClientIp, Identity, cookie, cookie_value, login_csrf_cookie, new_token};
+use crate::error::AppError;
+use crate::format::date_time;
+use crate::layout::{FieldErrors, FilterBox, Layout, Pager, render};
+
+fn layout(title: impl Into<String>, identity: &Identity, notice: Option<&str>) -> Layout {
+    let mut layout = Layout::new(title, identity, "/su-co");
+    layout.notice = notice.and_then(|code| match code {
+        "da-gui" => Some("Đã ghi nhận phản ánh. Người xử lý của đơn vị đã được báo."),
+        "da-chuyen" => Some("Đã cập nhật hồ sơ."),
+        "da-ghi" => Some("Đã thêm ghi chú."),
+        "tin-rac" => Some("Đã đánh dấu là tin rác và đóng hồ sơ."),
+        _ => None,
+    });
+    layout
+}
+
+fn clock_text(line: ClockLine) -> (String, bool) {
+    match line {
+        ClockLine::Met { at, on_time: true } => (format!("Đã đáp ứng lúc {} (đúng hạn)", date_time(at)), false),
+        ClockLine::Met { at, on_time: false } => (format!("Đã đáp ứng lúc {} (trễ hạn)", date_time(at)), true),
+        ClockLine::Due { at, overdue: false } => (format!("Hạn {}", date_time(at)), false),
+        ClockLine::Due { at, overdue: true } => (format!("Quá hạn từ {}", date_time(at)), true),
+        ClockLine::Paused => ("Tạm dừng (đang chờ)".into(), false),
+        ClockLine::NotRunning => ("—".into(), false),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The list.
+
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    #[serde(default)]
+    trang_thai: String,
+    #[serde(default)]
+    loai: String,
+    #[serde(default)]
+    qua_han: String,
+    #[serde(default)]
+    cua_toi: String,
+    page: Option<String>,
+    per_page: Option<String>,
+}
+
+pub struct Row {
+    id: i64,
+    unit_name: String,
+    category: String,
+    state: &'static str,
+    severity: &'static str,
+    received: String,
+    due: String,
+    overdue: bool,
+    restricted: bool,
+    details: bool,
+}
+
+#[derive(Template)]
+#[template(path = "incident_list.html")]
+struct ListPage {
+    layout: Layout,
+    rows: Vec<Row>,
+    pager: Pager,
+    states: Vec<Choice>,
+    categories: Vec<Choice>,
+    mine: Vec<Choice>,
+    overdue: bool,
+    filtered: bool,
+    filter_box: FilterBox,
+    handles: bool,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    identity: Identity,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, AppError> {
+    let paging = super::paging(&q.page, &q.per_page)?;
+    let raw = RawFilter {
+        state: Some(q.trang_thai.clone()),
+        category: Some(q.loai.clone()),
+        overdue: q.qua_han == "1",
+        mine: Some(q.cua_toi.clone()),
+        ..Default::default()
+    };
+    let (items, total) = service::list(&state.app, &identity, &raw, paging).await?;
+    let rows = items
+        .into_iter()
+        .map(|s| {
+            let i = &s.incident;
+            let (_, resolution) = service::clocks_now(i);
+            let (due, overdue) = clock_text(resolution);
+            Row {
+                id: i.id,
+                unit_name: i.unit_name.clone(),
+                category: i.category_name.clone(),
+                state: i.state.label(),
+                severity: i.severity.label(),
+                received: date_time(i.received_at),
+                due,
+                overdue,
+                restricted: i.restricted,
+                details: s.details,
+            }
+        })
+        .collect();
+    let categories = service::categories(&state.app).await?;
+    let params = [
+        ("trang_thai", q.trang_thai.clone()),
+        ("loai", q.loai.clone()),
+        ("qua_han", q.qua_han.clone()),
+        ("cua_toi", q.cua_toi.clone()),
+    ];
+    let filtered = params.iter().any(|(_, v)| !v.is_empty());
+    let page = ListPage {
+        layout: layout("Sự cố và phản ánh", &identity, None),
+        rows,
+        pager: Pager::new("/su-co", &params, paging, total),
+        states: CaseState::ALL
+            .iter()
+            .map(|s| {
+                (
+                    s.as_str().to_string(),
+                    s.label().to_string(),
+                    q.trang_thai == s.as_str(),
+                )
+            })
+            .collect(),
+        categories: categories
+            .iter()
+            .map(|c| (c.code.clone(), c.name.clone(), q.loai == c.code))
+            .collect(),
+        mine: [("reported", "Tôi đã báo"), ("assigned", "Giao cho tôi")]
+            .iter()
+            .map(|(v, l)| (v.to_string(), l.to_string(), q.cua_toi == *v))
+            .collect(),
+        overdue: q.qua_han == "1",
+        filtered,
+        filter_box: FilterBox::of(&[&q.trang_thai, &q.loai, &q.qua_han, &q.cua_toi]),
+        handles: lanhmang_domain::permission::can_somewhere(
+            &identity.permissions,
+            lanhmang_domain::Action::HandleIncidents,
+        ),
+    };
+    render(&page)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The report form.
+
+#[derive(Deserialize, Default)]
+pub struct ReportForm {
+    #[serde(default)]
+    unit_id: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    links: String,
+    #[serde(default)]
+    happened_on: String,
+    #[serde(default)]
+    affected: String,
+    #[serde(default)]
+    child_in_danger: String,
+}
+
+#[derive(Template)]
+#[template(path = "incident_form.html")]
+struct FormPage {
+    layout: Layout,
+    units: Vec<Choice>,
+    categories: Vec<Choice>,
+    form: ReportForm,
+    errors: FieldErrors,
+    today: String,
+}
+
+async fn form_page(
+    state: &AppState,
+    identity: &Identity,
+    form: ReportForm,
+    errors: FieldErrors,
+) -> Result<Response, AppError> {
+    let units = service::units_for_report(&state.app, identity).await?;
+    let categories = service::categories(&state.app).await?;
+    let selected = |id: i64| form.unit_id == id.to_string() || units.len() == 1;
+    let page = FormPage {
+        layout: layout("Báo sự cố, phản ánh", identity, None),
+        units: units
+            .iter()
+            .map(|u| (u.id.to_string(), u.name.clone(), selected(u.id)))
+            .collect(),
+        categories: categories
+            .iter()
+            .map(|c| (c.code.clone(), c.name.clone(), form.category == c.code))
+            .collect(),
+        today: service::today().to_string(),
+        form,
+        errors,
+    };
+    let status = if page.errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let mut response = render(&page)?;
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+pub async fn new_form(State(state): State<AppState>, identity: Identity) -> Result<Response, AppError> {
+    form_page(&state, &identity, ReportForm::default(), FieldErrors::default()).await
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    identity: Identity,
+    PageForm(form): PageForm<ReportForm>,
+) -> Result<Response, AppError> {
+    let input = ReportInput {
+        unit_id: form.unit_id.trim().parse().ok(),
+        category: form.category.clone(),
+        description: form.description.clone(),
+        links: form.links.lines().map(str::to_string).collect(),
+        happened_on: form.happened_on.clone(),
+        affected: form.affected.clone(),
+        child_in_danger: !form.child_in_danger.is_empty(),
+    };
+    match service::report(&state.app, &identity, input).await {
+        Ok((incident, _)) => Ok(Redirect::to(&format!("/su-co/{}?tb=da-gui", incident.id)).into_response()),
+        Err(lanhmang_app::AppError::Invalid(problems)) => {
+            form_page(&state, &identity, form, super::field_errors(&problems)).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The case page.
+
+pub struct EventRow {
+    at: String,
+    actor: String,
+    text: String,
+    body: String,
+    reply: bool,
+}
+
+#[derive(Template)]
+#[template(path = "incident_show.html")]
+struct ShowPage {
+    layout: Layout,
+    id: i64,
+    version: i64,
+    details: bool,
+    restricted: bool,
+    public: bool,
+    spam: bool,
+    purged: bool,
+    unit_name: String,
+    category: String,
+    state: &'static str,
+    severity: &'static str,
+    received: String,
+    happened_on: String,
+    description: String,
+    links: Vec<String>,
+    affected: String,
+    child_in_danger: bool,
+    urgent_help: bool,
+    handler: String,
+    outcome: String,
+    referral: String,
+    response: (String, bool),
+    resolution: (String, bool),
+    events: Vec<EventRow>,
+    views: Vec<(String, String)>,
+    moves: Vec<(&'static str, &'static str)>,
+    may_note: bool,
+    may_lead: bool,
+    handlers: Vec<Choice>,
+    severities: Vec<Choice>,
+    categories: Vec<Choice>,
+    referrals: Vec<Choice>,
+    playbook: Option<&'static Playbook>,
+    problems: Vec<String>,
+}
+
+fn event_text(event: &str, from: &str, to: &str) -> String {
+    let label = |s: &str| CaseState::parse(s).map(CaseState::label).unwrap_or("");
+    match event {
+        "created" => "Tiếp nhận phản ánh".into(),
+        "moved" => format!("Chuyển từ «{}» sang «{}»", label(from), label(to)),
+        "note" => "Ghi chú nội bộ".into(),
+        "reply" => "Trả lời người phản ánh".into(),
+        "escalated" => "Báo cấp trên vì quá hạn".into(),
+        "spam" => "Đánh dấu tin rác".into(),
+        "purged" => "Xóa nội dung theo thời hạn lưu".into(),
+        other => other.to_string(),
+    }
+}
+
+fn show_page(view: CaseView, identity: &Identity, notice: Option<&str>, problems: Vec<String>) -> ShowPage {
+    let i = &view.shown.incident;
+    let current_handler = i.handler_id.unwrap_or(identity.person.id);
+    ShowPage {
+        layout: layout(format!("Hồ sơ số {}", i.id), identity, notice),
+        id: i.id,
+        version: i.version,
+        details: view.shown.details,
+        restricted: i.restricted,
+        public: i.public,
+        spam: i.spam,
+        purged: i.purged_at.is_some(),
+        unit_name: i.unit_name.clone(),
+        category: i.category_name.clone(),
+        state: i.state.label(),
+        severity: i.severity.label(),
+        received: date_time(i.received_at),
+        happened_on: i.happened_on.map(lanhmang_domain::text::date_text).unwrap_or_default(),
+        description: i.description.clone(),
+        links: i.links.clone(),
+        affected: i.affected.clone(),
+        child_in_danger: i.child_in_danger,
+        urgent_help: view.shown.details && (i.severity == Severity::Urgent),
+        handler: i.handler_name.clone().unwrap_or_else(|| "Chưa giao".into()),
+        outcome: i.outcome.clone(),
+        referral: match i.referral {
+            Some(r) if !i.referral_ref.is_empty() => format!("{} (số: {})", r.label(), i.referral_ref),
+            Some(r) => r.label().to_string(),
+            None => String::new(),
+        },
+        response: clock_text(view.response),
+        resolution: clock_text(view.resolution),
+        events: view
+            .events
+            .iter()
+            .map(|e| EventRow {
+                at: date_time(e.at),
+                actor: e.actor.clone(),
+                text: event_text(&e.event, &e.from_state, &e.to_state),
+                body: e.body.clone(),
+                reply: e.event == "reply",
+            })
+            .collect(),
+        views: view
+            .views
+            .iter()
+            .map(|v| (v.person_name.clone(), date_time(v.at)))
+            .collect(),
+        moves: view.moves.iter().map(|s| (s.as_str(), s.action_label())).collect(),
+        may_note: view.may_note,
+        may_lead: view.may_lead,
+        handlers: view
+            .handlers
+            .iter()
+            .map(|(id, name)| (id.to_string(), name.clone(), *id == current_handler))
+            .collect(),
+        severities: Severity::ALL
+            .iter()
+            .map(|s| (s.as_str().to_string(), s.label().to_string(), *s == i.severity))
+            .collect(),
+        categories: view
+            .categories
+            .iter()
+            .map(|c| (c.code.clone(), c.name.clone(), c.code == i.category))
+            .collect(),
+        referrals: Referral::ALL
+            .iter()
+            .map(|r| (r.as_str().to_string(), r.label().to_string(), false))
+            .collect(),
+        playbook: view.playbook,
+        problems,
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct ShowQuery {
+    tb: Option<String>,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    identity: Identity,
+    Path(id): Path<String>,
+    Query(q): Query<ShowQuery>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    let view = service::open_case(&state.app, &identity, id).await?;
+    render(&show_page(view, &identity, q.tb.as_deref(), Vec::new()))
+}
+
+/// The case page again with what was wrong (422), or the error as is.
+async fn refused(
+    state: &AppState,
+    identity: &Identity,
+    id: i64,
+    e: lanhmang_app::AppError,
+) -> Result<Response, AppError> {
+    match e {
+        lanhmang_app::AppError::Invalid(problems) => {
+            let view = service::open_case(&state.app, identity, id).await?;
+            let mut response = render(&show_page(
+                view,
+                identity,
+                None,
+                lanhmang_app::error::messages(&problems),
+            ))?;
+            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(response)
+        }
+        other => Err(other.into()),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct MoveForm {
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    outcome: String,
+    #[serde(default)]
+    severity: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    handler_id: String,
+    #[serde(default)]
+    referral: String,
+    #[serde(default)]
+    referral_ref: String,
+    #[serde(default)]
+    version: String,
+}
+
+pub async fn move_case(
+    State(state): State<AppState>,
+    identity: Identity,
+    Path(id): Path<String>,
+    PageForm(f): PageForm<MoveForm>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    let input = MoveInput {
+        to: f.to,
+        note: f.note,
+        outcome: f.outcome,
+        severity: Some(f.severity),
+        category: Some(f.category),
+        handler_id: f.handler_id.trim().parse().ok(),
+        referral: Some(f.referral),
+        referral_ref: f.referral_ref,
+        version: f.version.trim().parse().ok(),
+    };
+    match service::move_case(&state.app, &identity, id, input).await {
+        Ok(_) => Ok(Redirect::to(&format!("/su-co/{id}?tb=da-chuyen")).into_response()),
+        Err(e) => refused(&state, &identity, id, e).await,
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct NoteForm {
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    to_reporter: String,
+    #[serde(default)]
+    version: String,
+}
+
+pub async fn add_note(
+    State(state): State<AppState>,
+    identity: Identity,
+    Path(id): Path<String>,
+    PageForm(f): PageForm<NoteForm>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    let version = f.version.trim().parse().ok();
+    match service::add_note(&state.app, &identity, id, &f.body, !f.to_reporter.is_empty(), version).await {
+        Ok(_) => Ok(Redirect::to(&format!("/su-co/{id}?tb=da-ghi")).into_response()),
+        Err(e) => refused(&state, &identity, id, e).await,
+    }
+}
+
+pub async fn mark_spam(
+    State(state): State<AppState>,
+    identity: Identity,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    service::mark_spam(&state.app, &identity, id).await?;
+    Ok(Redirect::to(&format!("/su-co/{id}?tb=tin-rac")).into_response())
+}
+
+// ---------------------------------------------------------------------------------------------
+// The public form and the receipt: no account.
+
+/// The frame of a public page: a signed-in visitor keeps their session's token; anyone else
+/// gets the sign-in form's token cookie (the only cookie set here, to protect the form).
+fn public_layout(
+    state: &AppState,
+    identity: Option<&Identity>,
+    headers: &HeaderMap,
+    title: &str,
+) -> (Layout, Option<String>) {
+    if let Some(identity) = identity {
+        return (Layout::new(title, identity, ""), None);
+    }
+    let name = login_csrf_cookie(state.config.https);
+    match cookie_value(headers, name) {
+        Some(existing) if existing.len() >= 32 => (Layout::anonymous(title, existing.to_string()), None),
+        _ => {
+            let token = new_token();
+            (
+                Layout::anonymous(title, token.clone()),
+                Some(cookie(name, &token, state.config.https, None)),
+            )
+        }
+    }
+}
+
+fn with_cookie(mut response: Response, set: Option<String>) -> Response {
+    if let Some(value) = set {
+        super::login::set_cookie(&mut response, &value);
+    }
+    response
+}
+
+#[derive(Deserialize, Default)]
+pub struct PublicForm {
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    links: String,
+    #[serde(default)]
+    contact: String,
+    /// The honeypot: hidden from people.
+    #[serde(default)]
+    website: String,
+}
+
+#[derive(Template)]
+#[template(path = "public_report.html")]
+struct PublicPage {
+    layout: Layout,
+    code: String,
+    unit_name: String,
+    categories: Vec<Choice>,
+    form: PublicForm,
+    errors: FieldErrors,
+}
+
+#[derive(Template)]
+#[template(path = "public_receipt.html")]
+struct ReceiptPage {
+    layout: Layout,
+    /// Shown once, right after sending.
+    new_code: String,
+    lookup: String,
+    error: String,
+    found: Option<ReceiptRows>,
+}
+
+pub struct ReceiptRows {
+    unit_name: String,
+    state: &'static str,
+    received: String,
+    replies: Vec<(String, String)>,
+    purged: bool,
+}
+
+async fn public_page(
+    state: &AppState,
+    identity: Option<&Identity>,
+    headers: &HeaderMap,
+    code: &str,
+    form: PublicForm,
+    errors: FieldErrors,
+) -> Result<Response, AppError> {
+    let unit = state
+        .app
+        .store
+        .unit_by_code(code.trim())
+        .await?
+        .filter(|u| u.status != lanhmang_domain::UnitStatus::Closed)
+        .ok_or(AppError::NotFound)?;
+    let (layout, set) = public_layout(state, identity, headers, "Báo một việc không ổn trên mạng");
+    let categories = service::categories(&state.app).await?;
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = PublicPage {
+        layout,
+        code: unit.code.clone(),
+        unit_name: unit.name.clone(),
+        categories: categories
+            .iter()
+            .map(|c| (c.code.clone(), c.name.clone(), form.category == c.code))
+            .collect(),
+        form,
+        errors,
+    };
+    let mut response = render(&page)?;
+    *response.status_mut() = status;
+    Ok(with_cookie(response, set))
+}
+
+pub async fn public_form(
+    State(state): State<AppState>,
+    identity: Option<axum::Extension<Identity>>,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+) -> Result<Response, AppError> {
+    let identity = identity.map(|e| e.0);
+    public_page(
+        &state,
+        identity.as_ref(),
+        &headers,
+        &code,
+        PublicForm::default(),
+        FieldErrors::default(),
+    )
+    .await
+}
+
+pub async fn public_submit(
+    State(state): State<AppState>,
+    identity: Option<axum::Extension<Identity>>,
+    ip: ClientIp,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    PageForm(form): PageForm<PublicForm>,
+) -> Result<Response, AppError> {
+    let identity = identity.map(|e| e.0);
+    let input = PublicReportInput {
+        category: form.category.clone(),
+        description: form.description.clone(),
+        links: form.links.lines().map(str::to_string).collect(),
+        contact: form.contact.clone(),
+        honeypot: form.website.clone(),
+    };
+    match service::report_public(&state.app, &ip.0, &code, input).await {
+        Ok(receipt) => {
+            let (layout, set) = public_layout(&state, identity.as_ref(), &headers, "Đã gửi phản ánh");
+            let page = ReceiptPage {
+                layout,
+                new_code: receipt.code,
+                lookup: String::new(),
+                error: String::new(),
+                found: None,
+            };
+            let mut response = render(&page)?;
+            *response.status_mut() = StatusCode::CREATED;
+            Ok(with_cookie(response, set))
+        }
+        Err(lanhmang_app::AppError::Invalid(problems)) => {
+            public_page(
+                &state,
+                identity.as_ref(),
+                &headers,
+                &code,
+                form,
+                super::field_errors(&problems),
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn lookup_form(
+    State(state): State<AppState>,
+    identity: Option<axum::Extension<Identity>>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let identity = identity.map(|e| e.0);
+    let (layout, set) = public_layout(&state, identity.as_ref(), &headers, "Tra cứu phản ánh");
+    let page = ReceiptPage {
+        layout,
+        new_code: String::new(),
+        lookup: String::new(),
+        error: String::new(),
+        found: None,
+    };
+    Ok(with_cookie(render(&page)?, set))
+}
+
+#[derive(Deserialize, Default)]
+pub struct LookupForm {
+    #[serde(default)]
+    code: String,
+}
+
+/// The receipt is looked up by a form sent with POST, so the code stays out of addresses,
+/// history and logs on a shared computer.
+pub async fn lookup(
+    State(state): State<AppState>,
+    identity: Option<axum::Extension<Identity>>,
+    headers: HeaderMap,
+    PageForm(f): PageForm<LookupForm>,
+) -> Result<Response, AppError> {
+    let identity = identity.map(|e| e.0);
+    let (layout, set) = public_layout(&state, identity.as_ref(), &headers, "Tra cứu phản ánh");
+    let (found, error, status) = match service::receipt(&state.app, &f.code).await {
+        Ok(r) => (
+            Some(ReceiptRows {
+                unit_name: r.unit_name,
+                state: r.state.label(),
+                received: date_time(r.received_at),
+                replies: r.replies.into_iter().map(|(at, body)| (date_time(at), body)).collect(),
+                purged: r.purged,
+            }),
+            String::new(),
+            StatusCode::OK,
+        ),
+        Err(lanhmang_app::AppError::NotFound) => (
+            None,
+            "Không tìm thấy phản ánh với mã này. Hãy kiểm tra lại mã (12 chữ và số, ví dụ K7M2-9QXD-4HPT).".to_string(),
+            StatusCode::NOT_FOUND,
+        ),
+        Err(e) => return Err(e.into()),
+    };
+    let page = ReceiptPage {
+        layout,
+        new_code: String::new(),
+        lookup: f.code.chars().take(20).collect(),
+        error,
+        found,
+    };
+    let mut response = render(&page)?;
+    *response.status_mut() = status;
+    Ok(with_cookie(response, set))
+}
