@@ -176,7 +176,7 @@ async function openFilters(v) {
 
 /// Every page of every role's menu, and the role's home page says what it is for.
 async function everyMenuPage(browser, width) {
-  const roles = ['demo.admin', 'demo.office', 'demo.head', 'demo.principal', 'demo.teacher', 'demo.webadmin', 'demo.collaborator', 'demo.parent'];
+  const roles = ['demo.admin', 'demo.office', 'demo.head', 'demo.principal', 'demo.teacher', 'demo.webadmin', 'demo.collaborator', 'demo.parent', 'demo.incidentlead'];
   for (const username of roles) {
     const v = await visitor(browser, `menu-${username}`, width, username);
     for (const href of await menuLinks(v)) await v.go(href);
@@ -402,6 +402,77 @@ async function keyboardOnly(browser, width) {
   await v.close();
 }
 
+/// A pupil reports on a phone through the school's public form and keeps the receipt code; the
+/// collaborator sorts the case and answers; the principal settles it; the pupil reads the
+/// answer with the code.
+async function publicReportAnswered(browser, width) {
+  const collaborator = await visitor(browser, 'incident-collaborator', width, 'demo.collaborator');
+  await collaborator.go('/su-co');
+  const formHref = await collaborator.page.$eval('main a[href*="/phan-anh/"]', (a) => new URL(a.href).pathname);
+
+  const pupil = await visitor(browser, 'incident-pupil', width, null);
+  await pupil.go(formHref);
+  await pupil.expectText('Em muốn báo việc gì?', '111');
+  await pupil.page.selectOption('#category', 'cyberbullying');
+  await pupil.page.fill('#description', `Trong nhóm lớp có bạn đăng ảnh chế giễu em mỗi tối (${width} px).`);
+  await pupil.go(() => pupil.page.click('main button[type=submit]'), { status: 201 });
+  await pupil.expectText('Mã biên nhận');
+  const receipt = (await pupil.page.locator('.receipt-code').innerText()).trim();
+
+  await collaborator.go('/su-co?trang_thai=received');
+  await collaborator.go(() => collaborator.page.locator('main table a[href^="/su-co/"]').first().click());
+  await collaborator.expectText(`(${width} px)`, 'Làm ngay');
+  await collaborator.page.selectOption('#to', 'triaged');
+  await collaborator.page.selectOption('#severity', 'high');
+  await collaborator.go(() => collaborator.page.locator('main form[action$="/chuyen"] button').click());
+  await collaborator.expectText('Đã cập nhật hồ sơ', 'Đã phân loại');
+  const caseHref = new URL(collaborator.page.url()).pathname;
+  await collaborator.page.fill('#body', 'Cô đã nhận được phản ánh của em và sẽ gặp em trong giờ ra chơi ngày mai.');
+  await collaborator.page.check('#to_reporter');
+  await collaborator.go(() => collaborator.page.locator('main form[action$="/ghi-chu"] button').click());
+  await collaborator.expectText('Đã thêm ghi chú');
+  await collaborator.close();
+
+  const principal = await visitor(browser, 'incident-principal', width, 'demo.principal');
+  await principal.go(caseHref);
+  await principal.page.selectOption('#to', 'resolved');
+  await principal.go(() => principal.page.locator('main form[action$="/chuyen"] button').click(), { status: 422 });
+  await principal.expectText('Hãy ghi kết quả');
+  await principal.page.selectOption('#to', 'resolved');
+  await principal.page.fill('#outcome', 'Đã gặp các em và phụ huynh; bài đăng đã được gỡ, lớp sinh hoạt về ứng xử trên mạng.');
+  await principal.go(() => principal.page.locator('main form[action$="/chuyen"] button').click());
+  await principal.expectText('Đã giải quyết');
+  await principal.close();
+
+  await pupil.go('/phan-anh/tra-cuu');
+  await pupil.page.fill('#code', receipt.toLowerCase());
+  await pupil.go(() => pupil.page.click('main button[type=submit]'));
+  await pupil.expectText('Đã giải quyết', 'gặp em trong giờ ra chơi');
+  await pupil.close();
+}
+
+/// A teacher reports a child being groomed: the office's incident lead is alerted at once and
+/// opens the case, which records the reading.
+async function exploitationAlertsTheLead(browser, width) {
+  const teacher = await visitor(browser, 'incident-urgent', width, 'demo.teacher');
+  await teacher.go('/su-co/moi');
+  await teacher.expectText('111', 'Không tải lên');
+  await teacher.page.selectOption('#category', 'child_exploitation');
+  await teacher.page.fill('#description', 'Một tài khoản lạ nhắn tin hẹn gặp một em lớp 5 và đòi ảnh riêng tư.');
+  await teacher.page.fill('#affected', 'lớp 5A, T.H');
+  await teacher.go(() => teacher.page.click('main button[type=submit]'));
+  await teacher.expectText('Hồ sơ khẩn cấp', 'hạn chế');
+  await teacher.close();
+
+  const lead = await visitor(browser, 'incident-lead', width, 'demo.incidentlead');
+  await lead.go('/thong-bao');
+  await lead.expectText('KHẨN');
+  await lead.go('/su-co');
+  await lead.go(() => lead.page.locator('main table a[href^="/su-co/"]').first().click());
+  await lead.expectText('Đã xem bởi', 'Trần Minh Khoa');
+  await lead.close();
+}
+
 /// Pages work without script: sign in and read the dashboard with JavaScript off.
 async function withoutScript(browser, width) {
   const v = await visitor(browser, 'no-script', width, 'demo.office', { script: false });
@@ -426,6 +497,8 @@ async function main() {
     ['news without diacritics', newsWithoutDiacritics, [360, 1280]],
     ['keyboard only', keyboardOnly, [1280]],
     ['without script', withoutScript, [360]],
+    ['public report answered', publicReportAnswered, [360, 1280]],
+    ['exploitation alerts the lead', exploitationAlertsTheLead, [360]],
     // Last: a new published plan becomes the first in every list.
     ['office publishes a plan', officePublishesPlan, [360]],
   ];

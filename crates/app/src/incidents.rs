@@ -333,6 +333,14 @@ pub async fn units_for_report(app: &App, actor: &Actor) -> Result<Vec<Unit>> {
     Ok(app.store.list_units(&roots, &filter, paging).await?.0)
 }
 
+/// The units whose cases a person handles (at most ten, for the public form's links a school
+/// puts on its website).
+pub async fn handled_units(app: &App, actor: &Actor) -> Result<Vec<Unit>> {
+    let mut roots = scope_roots(&actor.permissions, Action::HandleIncidents);
+    roots.truncate(10);
+    Ok(app.store.units_by_ids(&roots).await?)
+}
+
 /// Records a report from a signed-in person.
 pub async fn report(app: &App, actor: &Actor, input: ReportInput) -> Result<(Incident, Told)> {
     let mut problems = Vec::new();
@@ -1193,4 +1201,124 @@ pub async fn mark_spam(app: &App, actor: &Actor, id: i64) -> Result<Incident> {
 /// Today in Vietnam, for forms.
 pub fn today() -> Date {
     lanhmang_domain::report::vietnam_date(lanhmang_store::now())
+}
+
+/// Tells people about cases past their due time: the unit's principals first, then the office's
+/// incident leads (see `rules::escalation_due`). The message names the case and its unit, never
+/// what it says. Returns how many cases were escalated.
+pub async fn escalate_overdue(app: &App, now: OffsetDateTime) -> Result<usize> {
+    let ctx = AuditContext::system("Lành Mạng (nhắc hồ sơ quá hạn)");
+    let mut escalated = 0;
+    for incident in app.store.overdue_incidents(now, 500).await? {
+        let due = match (
+            incident.responded_at,
+            incident.response_due_at,
+            incident.resolution_due_at,
+        ) {
+            (None, Some(response), Some(resolution)) => response.min(resolution),
+            (None, Some(response), None) => response,
+            (_, _, Some(resolution)) => resolution,
+            _ => continue,
+        };
+        let clocks = incident.severity.clocks(&app.settings.working_time);
+        let Some(level) = rules::escalation_due(incident.escalation, now - due, clocks.resolution) else {
+            continue;
+        };
+        let Some(unit) = app.store.unit(incident.unit_id).await? else {
+            continue;
+        };
+        let (role, units, audience_text) = if level == 1 {
+            (Role::Principal, vec![unit.id], "hiệu trưởng")
+        } else {
+            (
+                Role::IncidentLead,
+                unit.ancestry.clone(),
+                "đầu mối xử lý sự cố của Phòng/Sở",
+            )
+        };
+        let people = app.store.enabled_people_with_role_in(role, &units).await?;
+        let message = Message {
+            kind: "incident_overdue",
+            subject: format!("Hồ sơ số {} của {} đã quá hạn", incident.id, unit.name),
+            body: format!(
+                "Hồ sơ sự cố số {} của {} (mức {}) đã quá hạn xử lý từ {}. Xin mở hồ sơ để đôn đốc \
+                 người xử lý hoặc giao người khác.",
+                incident.id,
+                unit.name,
+                incident.severity.label().to_lowercase(),
+                vietnam_time_text(due),
+            ),
+            link: format!("/su-co/{}", incident.id),
+            dedup: Some(format!("incident_overdue:{}:{level}", incident.id)),
+        };
+        let (outgoing, told) = addressed_about(app, None, unit.id, &message, people, Audience::IncidentHandlers);
+        let mut change = CaseChange::from_case(&incident);
+        change.escalation = level;
+        let event = NewEvent {
+            event: "escalated",
+            from_state: incident.state,
+            to_state: incident.state,
+            body: if told.nobody() {
+                format!("Quá hạn; chưa có {audience_text} để báo.")
+            } else {
+                format!("Quá hạn; {}", told.sentence())
+            },
+        };
+        match app
+            .store
+            .change_incident(&ctx, incident.id, incident.version, &change, &event, &outgoing)
+            .await
+        {
+            Ok(_) => escalated += 1,
+            // Moved by a person meanwhile: the next run looks again.
+            Err(lanhmang_store::StoreError::Conflict(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(escalated)
+}
+
+/// Empties the details of closed cases past their retention period (see
+/// `rules::Retention`), and the reply messages older than the shortest period. Returns how
+/// many cases were purged.
+pub async fn purge_expired(app: &App, now: OffsetDateTime) -> Result<usize> {
+    let retention = app.settings.incident_retention;
+    let ctx = AuditContext::system("Lành Mạng (xóa theo thời hạn lưu)");
+    let mut purged = 0;
+    loop {
+        let batch = app
+            .store
+            .incidents_due_for_purge(
+                now - retention.cases,
+                now - retention.spam,
+                now - retention.public_feedback,
+                500,
+            )
+            .await?;
+        for incident in &batch {
+            if app.store.purge_incident(&ctx, incident.id).await? {
+                purged += 1;
+            }
+        }
+        if batch.len() < 500 {
+            break;
+        }
+    }
+    app.store
+        .purge_incident_messages(now - retention.public_feedback.min(retention.cases))
+        .await?;
+    Ok(purged)
+}
+
+/// A time as people read it in Vietnam: "05/12/2026 14:30".
+pub fn vietnam_time_text(t: OffsetDateTime) -> String {
+    let t = t.to_offset(lanhmang_domain::report::VIETNAM);
+    format!(
+        "{:02}/{:02}/{} {:02}:{:02}",
+        t.day(),
+        u8::from(t.month()),
+        t.year(),
+        t.hour(),
+        t.minute()
+    )
 }

@@ -37,6 +37,8 @@ pub struct Settings {
     pub working_time: lanhmang_domain::incident::clock::WorkingTime,
     /// Public reports one address may send in an hour.
     pub public_reports_per_hour: i64,
+    /// How long closed incidents keep their details.
+    pub incident_retention: lanhmang_domain::incident::Retention,
 }
 
 impl Default for Settings {
@@ -46,6 +48,7 @@ impl Default for Settings {
             allow_private_sites: false,
             working_time: lanhmang_domain::incident::clock::WorkingTime::vietnam_default(),
             public_reports_per_hour: DEFAULT_PUBLIC_REPORTS_PER_HOUR,
+            incident_retention: Default::default(),
         }
     }
 }

@@ -45,6 +45,8 @@ pub enum JobKind {
     NewsDigest,
     /// Rebuild which entries belong to a news topic whose keywords changed.
     IndexNewsTopic,
+    /// Escalate overdue incidents and purge closed ones past their retention.
+    IncidentUpkeep,
 }
 
 impl JobKind {
@@ -59,6 +61,7 @@ impl JobKind {
             JobKind::PollFeeds => "poll_feeds",
             JobKind::NewsDigest => "news_digest",
             JobKind::IndexNewsTopic => lanhmang_store::news::TOPIC_INDEX_JOB,
+            JobKind::IncidentUpkeep => "incident_upkeep",
         }
     }
 
@@ -73,6 +76,7 @@ impl JobKind {
             "poll_feeds" => Some(JobKind::PollFeeds),
             "news_digest" => Some(JobKind::NewsDigest),
             lanhmang_store::news::TOPIC_INDEX_JOB => Some(JobKind::IndexNewsTopic),
+            "incident_upkeep" => Some(JobKind::IncidentUpkeep),
             _ => None,
         }
     }
@@ -374,6 +378,17 @@ impl Worker {
             }
             Some(JobKind::NewsDigest) => Ok((news::run_digest(&self.app).await?, None)),
             Some(JobKind::IndexNewsTopic) => Ok((news::index_topic(&self.store, &job.payload).await?, None)),
+            Some(JobKind::IncidentUpkeep) => {
+                let now = lanhmang_store::now();
+                let escalated = lanhmang_app::incidents::escalate_overdue(&self.app, now).await?;
+                let purged = lanhmang_app::incidents::purge_expired(&self.app, now).await?;
+                Ok((
+                    format!(
+                        "{escalated} hồ sơ quá hạn đã được báo cấp trên; {purged} hồ sơ hết thời hạn lưu đã được xóa nội dung"
+                    ),
+                    None,
+                ))
+            }
             None => Err(JobError::UnknownKind(job.kind.clone())),
         }
     }
@@ -448,7 +463,11 @@ impl Scheduler {
         if self.tick_mail().await? {
             queued += 1;
         }
-        for kind in [JobKind::SupervisionDigest, JobKind::DomainLookup] {
+        for kind in [
+            JobKind::SupervisionDigest,
+            JobKind::DomainLookup,
+            JobKind::IncidentUpkeep,
+        ] {
             let kind = kind.as_str();
             if self
                 .store
@@ -523,8 +542,8 @@ mod tests {
             let scheduler = Scheduler::new(store.clone(), JobSettings::default());
             assert_eq!(
                 scheduler.tick().await.unwrap(),
-                4,
-                "{backend}: sessions purge, deadline reminders, website digest, domain lookups"
+                5,
+                "{backend}: sessions purge, deadline reminders, website digest, domain lookups, incident upkeep"
             );
             assert_eq!(scheduler.tick().await.unwrap(), 0, "{backend}: already queued");
             store
@@ -538,7 +557,7 @@ mod tests {
             let reminders = worker.run_once().await.unwrap().unwrap();
             assert_eq!(reminders.kind, "deadline_reminders");
             assert!(reminders.result.is_ok(), "{backend}: {reminders:?}");
-            for kind in ["supervision_digest", "domain_lookup"] {
+            for kind in ["supervision_digest", "domain_lookup", "incident_upkeep"] {
                 let outcome = worker.run_once().await.unwrap().unwrap();
                 assert_eq!(outcome.kind, kind);
                 assert!(outcome.result.is_ok(), "{backend}: {outcome:?}");
@@ -551,7 +570,7 @@ mod tests {
                 "{backend}: the failed job waits for its retry"
             );
             let counts = store.queue_counts().await.unwrap();
-            assert_eq!((counts.done, counts.queued), (4, 1), "{backend}");
+            assert_eq!((counts.done, counts.queued), (5, 1), "{backend}");
             drop(worker);
             drop(scheduler);
             db.cleanup().await;

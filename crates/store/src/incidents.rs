@@ -209,6 +209,8 @@ pub struct CaseChange {
     pub response_due_at: Option<OffsetDateTime>,
     pub resolution_due_at: Option<OffsetDateTime>,
     pub spam: bool,
+    /// 0: nobody told of a delay; 1: the principal; 2: the office too.
+    pub escalation: i64,
 }
 
 impl CaseChange {
@@ -229,6 +231,7 @@ impl CaseChange {
             response_due_at: i.response_due_at,
             resolution_due_at: i.resolution_due_at,
             spam: i.spam,
+            escalation: i.escalation,
         }
     }
 }
@@ -536,8 +539,8 @@ impl Store {
             let done = sqlx::query(
                 "UPDATE incidents SET state = $1, severity = $2, category = $3, restricted = $4, handler_id = $5, \
                  outcome = $6, referral = $7, referral_ref = $8, responded_at = $9, resolved_at = $10, closed_at = $11, \
-                 response_due_at = $12, resolution_due_at = $13, spam = $14, version = version + 1, updated_at = $15 \
-                 WHERE id = $16 AND version = $17 AND purged_at IS NULL",
+                 response_due_at = $12, resolution_due_at = $13, spam = $14, escalation = $18, version = version + 1, \
+                 updated_at = $15 WHERE id = $16 AND version = $17 AND purged_at IS NULL",
             )
             .bind(change.state.as_str())
             .bind(change.severity.as_str())
@@ -556,6 +559,7 @@ impl Store {
             .bind(at)
             .bind(id)
             .bind(version)
+            .bind(change.escalation)
             .execute(&mut *tx)
             .await?;
             if done.rows_affected() == 0 {
@@ -636,6 +640,120 @@ impl Store {
                 at,
             })
             .collect())
+    }
+
+    /// Open cases past a due time that have not been escalated as far as they go, oldest first.
+    pub async fn overdue_incidents(&self, now: OffsetDateTime, limit: i64) -> Result<Vec<Incident>> {
+        let sql = format!(
+            "SELECT {INCIDENT_COLUMNS} FROM {INCIDENT_FROM} WHERE i.state NOT IN ('resolved', 'closed') \
+             AND NOT i.spam AND i.purged_at IS NULL AND i.escalation < 2 \
+             AND (i.resolution_due_at < $1 OR (i.responded_at IS NULL AND i.response_due_at < $1)) \
+             ORDER BY i.id LIMIT $2"
+        );
+        let rows: Vec<IncidentRow> = on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(now)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?);
+        rows.into_iter().map(Incident::try_from).collect()
+    }
+
+    /// Closed cases, not yet purged, past their retention: closed before `cases_before`, or
+    /// spam closed before `spam_before`, or public feedback closed before `feedback_before`.
+    pub async fn incidents_due_for_purge(
+        &self,
+        cases_before: OffsetDateTime,
+        spam_before: OffsetDateTime,
+        feedback_before: OffsetDateTime,
+        limit: i64,
+    ) -> Result<Vec<Incident>> {
+        let sql = format!(
+            "SELECT {INCIDENT_COLUMNS} FROM {INCIDENT_FROM} WHERE i.state = 'closed' AND i.purged_at IS NULL \
+             AND (i.closed_at < $1 OR (i.spam AND i.closed_at < $2) OR (i.source = 'public' AND c.feedback AND i.closed_at < $3)) \
+             ORDER BY i.closed_at, i.id LIMIT $4"
+        );
+        let rows: Vec<IncidentRow> = on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(cases_before)
+            .bind(spam_before)
+            .bind(feedback_before)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?);
+        rows.into_iter().map(Incident::try_from).collect()
+    }
+
+    /// Empties a closed case's details, by the retention rule: what it said, links, who is
+    /// affected, the reporter and their address, the handler, the notes and their authors, who
+    /// read it. What remains is anonymous: category, unit, severity, dates, state. Audited, in
+    /// one transaction.
+    pub async fn purge_incident(&self, ctx: &AuditContext, id: i64) -> Result<bool> {
+        let at = now();
+        on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let done = sqlx::query(
+                "UPDATE incidents SET description = '', links = '', affected = '', reporter_id = NULL, \
+                 reporter_contact = '', handler_id = NULL, outcome = '', referral_ref = '', happened_on = NULL, \
+                 purged_at = $1, updated_at = $1, version = version + 1 \
+                 WHERE id = $2 AND state = 'closed' AND purged_at IS NULL",
+            )
+            .bind(at)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() == 0 {
+                tx.rollback().await?;
+                return Ok(false);
+            }
+            sqlx::query(
+                "UPDATE incident_events SET body = '', actor = '', actor_person_id = NULL WHERE incident_id = $1",
+            )
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("DELETE FROM incident_views WHERE incident_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "INSERT INTO incident_events (incident_id, at, actor_person_id, actor, event, from_state, to_state) \
+                 VALUES ($1, $2, NULL, '', 'purged', 'closed', 'closed')",
+            )
+            .bind(id)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+            audit_in_tx!(
+                self,
+                tx,
+                ctx,
+                "incident.purge",
+                format!("incident:{id}"),
+                "hết thời hạn lưu".to_string()
+            );
+            tx.commit().await?;
+        });
+        Ok(true)
+    }
+
+    /// Deletes the replies to public reporters kept as mail and notices before `before`: they
+    /// carry a reply's words and, for mail, the reporter's address.
+    pub async fn purge_incident_messages(&self, before: OffsetDateTime) -> Result<u64> {
+        let n = on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let mails = sqlx::query("DELETE FROM outbox WHERE reason = 'incident_reply' AND created_at < $1")
+                .bind(before)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            let notices = sqlx::query("DELETE FROM notifications WHERE kind = 'incident_reply' AND created_at < $1")
+                .bind(before)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            tx.commit().await?;
+            mails + notices
+        });
+        Ok(n)
     }
 
     /// The people who hold `role` in any of `unit_ids` and are enabled: whom a case alerts.

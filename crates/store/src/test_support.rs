@@ -179,3 +179,50 @@ mod tempfile_dir {
         }
     }
 }
+
+impl Store {
+    /// Every value of every table, as text, one line per row ("table: v1 | v2 | …"): what a
+    /// test searches to prove that something is nowhere in the database any more.
+    pub async fn all_values_for_tests(&self) -> Result<String> {
+        use sqlx::{Column, Row, TypeInfo};
+        let mut out = String::new();
+        on_pool!(self, pool => {
+            let tables: Vec<(String,)> = match self.backend_name() {
+                "sqlite" => sqlx::query_as(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
+                     AND name NOT LIKE 'news_search%'",
+                )
+                .fetch_all(pool)
+                .await?,
+                _ => sqlx::query_as(
+                    "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public'",
+                )
+                .fetch_all(pool)
+                .await?,
+            };
+            for (table,) in tables {
+                let sql = format!("SELECT * FROM \"{table}\"");
+                for row in sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await? {
+                    let mut values = Vec::new();
+                    for (i, column) in row.columns().iter().enumerate() {
+                        let kind = column.type_info().name().to_ascii_uppercase();
+                        let text = if kind.contains("TEXT") || kind.contains("CHAR") || kind == "NULL" {
+                            row.try_get::<Option<String>, _>(i).ok().flatten().unwrap_or_default()
+                        } else if kind.contains("BYTEA") || kind.contains("BLOB") {
+                            row.try_get::<Option<Vec<u8>>, _>(i)
+                                .ok()
+                                .flatten()
+                                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                                .unwrap_or_default()
+                        } else {
+                            String::new()
+                        };
+                        values.push(text);
+                    }
+                    out.push_str(&format!("{table}: {}\n", values.join(" | ")));
+                }
+            }
+        });
+        Ok(out)
+    }
+}

@@ -334,6 +334,40 @@ impl Referral {
     }
 }
 
+/// Who an overdue case is escalated to next: the unit's principal first, then the office's
+/// incident leads once the case has stayed overdue for a while (a quarter of its resolution
+/// clock: 6 hours for an urgent case, about two working days for a normal one).
+pub fn escalation_due(level: i64, overdue_for: Duration, resolution: Duration) -> Option<i64> {
+    if overdue_for <= Duration::ZERO {
+        return None;
+    }
+    match level {
+        0 => Some(1),
+        1 if overdue_for >= resolution / 4 => Some(2),
+        _ => None,
+    }
+}
+
+/// How long a settled case keeps its details, by the retention rule: a problem 12 months after
+/// closing (default, configurable), public feedback sooner, spam a month. Then a job empties
+/// them, leaving anonymous statistics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    pub cases: Duration,
+    pub public_feedback: Duration,
+    pub spam: Duration,
+}
+
+impl Default for Retention {
+    fn default() -> Retention {
+        Retention {
+            cases: Duration::days(365),
+            public_feedback: Duration::days(180),
+            spam: Duration::days(30),
+        }
+    }
+}
+
 /// How long a report's words may be, and how many links it may carry.
 pub const MAX_DESCRIPTION: usize = 4000;
 pub const MIN_DESCRIPTION: usize = 10;
@@ -566,6 +600,22 @@ mod tests {
         assert!(is_restricted(false, true));
         assert!(is_restricted(true, false));
         assert!(!is_restricted(false, false));
+    }
+
+    #[test]
+    fn escalation_goes_to_the_principal_then_the_office() {
+        let day = Duration::days(1);
+        assert_eq!(escalation_due(0, Duration::ZERO, day), None);
+        assert_eq!(escalation_due(0, Duration::minutes(1), day), Some(1));
+        assert_eq!(escalation_due(1, Duration::hours(5), day), None);
+        assert_eq!(escalation_due(1, Duration::hours(6), day), Some(2));
+        assert_eq!(escalation_due(2, Duration::days(30), day), None);
+    }
+
+    #[test]
+    fn retention_is_shorter_for_feedback_and_spam() {
+        let r = Retention::default();
+        assert!(r.spam < r.public_feedback && r.public_feedback < r.cases);
     }
 
     #[test]

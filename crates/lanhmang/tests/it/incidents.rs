@@ -560,3 +560,172 @@ async fn the_pages_take_a_report_and_a_public_one(backend: &'static str) {
     assert!(lookup.contains("Đã tiếp nhận"));
     app.stop().await;
 }
+
+both_backends!(overdue_cases_escalate_and_purged_cases_leave_nothing_identifying);
+async fn overdue_cases_escalate_and_purged_cases_leave_nothing_identifying(backend: &'static str) {
+    let app = TestApp::spawn(backend).await;
+    let (school, code) = first_school(&app).await;
+    let teacher = api_token(&app, "demo.teacher").await;
+    let principal = api_token(&app, "demo.principal").await;
+    let (status, named) = api(
+        &app,
+        &teacher,
+        "POST",
+        "/api/v1/incidents",
+        Some(json!({"unit_id": school, "category": "cyberbullying",
+            "description": "Nhóm lớp chế giễu một bạn. MARKER-DESCRIPTION",
+            "links": ["https://example.com/MARKER-LINK"], "affected": "lớp 4B, X.Q.Z"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{named}");
+    let named_id = named["id"].as_i64().unwrap();
+    let r = app
+        .client()
+        .post(app.url(&format!("/api/v1/public/units/{code}/reports")))
+        .json(
+            &json!({"category": "feedback", "description": "Góp ý về giờ dùng điện thoại. MARKER-PUBLIC",
+            "contact": "marker-contact@example.com"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let lead = api_token(&app, "demo.incidentlead").await;
+    let (_, list) = api(&app, &lead, "GET", "/api/v1/incidents", None).await;
+    let public_id = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["public"] == true)
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let (status, _) = api(&app, &principal, "GET", &format!("/api/v1/incidents/{named_id}"), None).await;
+    assert_eq!(status, 200);
+    for (id, note, to_reporter) in [
+        (public_id, "Cảm ơn em, nhà trường ghi nhận. MARKER-REPLY", true),
+        (named_id, "Đã gặp gia đình. MARKER-NOTE", false),
+    ] {
+        let (status, body) = api(
+            &app,
+            &principal,
+            "POST",
+            &format!("/api/v1/incidents/{id}/notes"),
+            Some(json!({"body": note, "to_reporter": to_reporter})),
+        )
+        .await;
+        assert_eq!(status, 201, "{body}");
+    }
+    for id in [named_id, public_id] {
+        let path = format!("/api/v1/incidents/{id}/transition");
+        for step in [
+            json!({"to": "triaged"}),
+            json!({"to": "resolved", "outcome": "Đã xử lý xong. MARKER-OUTCOME"}),
+            json!({"to": "closed"}),
+        ] {
+            let (status, body) = api(&app, &principal, "POST", &path, Some(step)).await;
+            assert_eq!(status, 200, "{body}");
+        }
+    }
+    // A third case stays open past its clocks: the principal is told, then the office's lead.
+    let (_, open) = api(
+        &app,
+        &teacher,
+        "POST",
+        "/api/v1/incidents",
+        Some(json!({"unit_id": school, "category": "scam", "description": "Tin nhắn giả danh nhà trường."})),
+    )
+    .await;
+    let open_id = open["id"].as_i64().unwrap();
+    let store = std::sync::Arc::new(app.db.as_ref().unwrap().connect().await.unwrap());
+    let service = lanhmang_app::App::new(store.clone(), lanhmang_app::Settings::default());
+    let later = lanhmang_store::now() + time::Duration::days(30);
+    assert_eq!(
+        lanhmang_app::incidents::escalate_overdue(&service, later)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(notices_of(&app, "demo.principal", "incident_overdue").await, 1);
+    assert_eq!(notices_of(&app, "demo.incidentlead", "incident_overdue").await, 0);
+    assert_eq!(
+        lanhmang_app::incidents::escalate_overdue(&service, later)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(notices_of(&app, "demo.incidentlead", "incident_overdue").await, 1);
+    assert_eq!(
+        lanhmang_app::incidents::escalate_overdue(&service, later)
+            .await
+            .unwrap(),
+        0,
+        "told once each"
+    );
+    let (_, escalated) = api(&app, &lead, "GET", &format!("/api/v1/incidents/{open_id}"), None).await;
+    let events: Vec<&str> = escalated["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["event"].as_str())
+        .collect();
+    assert_eq!(events.iter().filter(|e| **e == "escalated").count(), 2, "{events:?}");
+
+    // Before their time nothing is purged; after it, nothing identifying is left anywhere.
+    let soon = lanhmang_store::now() + time::Duration::days(100);
+    assert_eq!(lanhmang_app::incidents::purge_expired(&service, soon).await.unwrap(), 0);
+    let before = store.all_values_for_tests().await.unwrap();
+    for marker in [
+        "MARKER-DESCRIPTION",
+        "MARKER-REPLY",
+        "marker-contact@example.com",
+        "X.Q.Z",
+    ] {
+        assert!(before.contains(marker), "{backend}: {marker} is there before the purge");
+    }
+    let feedback_due = lanhmang_store::now() + time::Duration::days(200);
+    assert_eq!(
+        lanhmang_app::incidents::purge_expired(&service, feedback_due)
+            .await
+            .unwrap(),
+        1,
+        "public feedback first"
+    );
+    let year_later = lanhmang_store::now() + time::Duration::days(400);
+    assert_eq!(
+        lanhmang_app::incidents::purge_expired(&service, year_later)
+            .await
+            .unwrap(),
+        1
+    );
+    let after = store.all_values_for_tests().await.unwrap();
+    for marker in [
+        "MARKER-DESCRIPTION",
+        "MARKER-LINK",
+        "MARKER-PUBLIC",
+        "MARKER-REPLY",
+        "MARKER-NOTE",
+        "MARKER-OUTCOME",
+        "marker-contact@example.com",
+        "X.Q.Z",
+    ] {
+        let line = after.lines().find(|l| l.contains(marker));
+        assert!(line.is_none(), "{backend}: {marker} left in {line:?}");
+    }
+    // What remains is counted: the cases, their category and state, without words.
+    let (_, purged) = api(&app, &lead, "GET", &format!("/api/v1/incidents/{named_id}"), None).await;
+    assert_eq!(purged["state"], "closed");
+    assert_eq!(purged["category"], "cyberbullying");
+    assert_eq!(purged["description"], "");
+    let (status, _) = api(
+        &app,
+        &principal,
+        "POST",
+        &format!("/api/v1/incidents/{named_id}/transition"),
+        Some(json!({"to": "in_progress", "note": "Mở lại"})),
+    )
+    .await;
+    assert_eq!(status, 409, "a purged case cannot be reopened");
+    store.close().await;
+    app.stop().await;
+}

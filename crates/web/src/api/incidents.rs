@@ -414,7 +414,7 @@ pub fn document(doc: &mut serde_json::Value, paging: &serde_json::Value, error: 
     let clock = json!({"type": "object", "required": ["status"], "properties": {
         "status": {"type": "string", "enum": ["met", "met_late", "running", "overdue", "paused", "not_running"]},
         "at": {"type": ["string", "null"], "format": "date-time"}}});
-    let text = |min: usize, max: usize| json!({"type": "string", "minLength": min, "maxLength": max});
+    let text = |min: usize, max: usize| json!({"type": "string", "minLength": min, "maxLength": max, "pattern": "\\S"});
     let link = json!({"type": "string", "maxLength": 2000, "description": "Địa chỉ http(s)"});
     let s = &mut doc["components"]["schemas"];
     s["IncidentCategory"] = json!({"type": "object", "required": ["code", "name", "restricted"], "properties": {

@@ -86,6 +86,8 @@ struct ListPage {
     filtered: bool,
     filter_box: FilterBox,
     handles: bool,
+    /// The public forms of the units this person handles: (unit name, address path).
+    public_forms: Vec<(String, String)>,
 }
 
 pub async fn list(
@@ -130,6 +132,11 @@ pub async fn list(
         ("cua_toi", q.cua_toi.clone()),
     ];
     let filtered = params.iter().any(|(_, v)| !v.is_empty());
+    let public_forms = service::handled_units(&state.app, &identity)
+        .await?
+        .into_iter()
+        .map(|u| (u.name, state.app.settings.links.url(&format!("/phan-anh/{}", u.code))))
+        .collect();
     let page = ListPage {
         layout: layout("Sự cố và phản ánh", &identity, None),
         rows,
@@ -159,6 +166,7 @@ pub async fn list(
             &identity.permissions,
             lanhmang_domain::Action::HandleIncidents,
         ),
+        public_forms,
     };
     render(&page)
 }
