@@ -7,7 +7,7 @@ use lanhmang_domain::Role;
 use lanhmang_domain::permission::{Action, Target};
 use lanhmang_domain::plan::PlanStatus;
 use lanhmang_domain::report::{
-    ActivityLog, IndicatorValue, ReportEvent, ReportFacts, ReportStatus, SchoolFacts, TransitionError,
+    ActivityLog, IncidentFacts, IndicatorValue, ReportEvent, ReportFacts, ReportStatus, SchoolFacts, TransitionError,
     VALIDATION_RULES, Value, ValueError, ValueInput, WebsiteFacts, computed_values, parse_report_value, transition,
     validate,
 };
@@ -50,9 +50,30 @@ pub async fn computed(
         meeting_standard: u32::try_from(meeting).unwrap_or(0),
         posts_per_month,
     };
+    // Cases received from 1 August (the school year's start, as `SchoolYear::containing`
+    // counts it) to the next 1 August, Vietnam time.
+    let year_start = |y: i32| {
+        time::Date::from_calendar_date(y, time::Month::August, 1)
+            .map(|d| d.midnight().assume_offset(lanhmang_domain::report::VIETNAM))
+            .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+    };
+    let (feedback, phone, handled, on_time) = store
+        .incident_facts(
+            unit.id,
+            year_start(plan.school_year.start_year),
+            year_start(plan.school_year.start_year + 1),
+        )
+        .await?;
+    let count = |n: i64| u32::try_from(n).unwrap_or(0);
+    let incidents = IncidentFacts {
+        feedback_answered: count(feedback),
+        phone_cases_handled: count(phone),
+        cases_handled: count(handled),
+        cases_on_time: count(on_time),
+    };
     Ok(computed_values(
         &plan.content,
-        &[&ActivityLog(&facts), &school, &websites],
+        &[&ActivityLog(&facts), &school, &websites, &incidents],
     ))
 }
 

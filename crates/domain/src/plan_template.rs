@@ -151,6 +151,10 @@ pub const BUILTIN: PlanTemplate = PlanTemplate {
                             "s1_3_rules_adopted",
                             "Nhà trường đã ban hành nội quy sử dụng điện thoại di động",
                         ),
+                        number(
+                            "s1_3_phone_cases",
+                            "Số vụ vi phạm quy định sử dụng điện thoại được xử lý",
+                        ),
                     ],
                 },
                 Task {
@@ -230,6 +234,11 @@ pub const BUILTIN: PlanTemplate = PlanTemplate {
                     indicators: &[
                         yes_no("s3_1_has_network", "Trường có đội ngũ cộng tác viên"),
                         number("s3_1_collaborators", "Số cộng tác viên"),
+                        number(
+                            "s3_1_cases_handled",
+                            "Số sự việc được phát hiện, xử lý qua mạng lưới cộng tác viên",
+                        ),
+                        number("s3_1_cases_on_time", "Số sự việc được xử lý đúng hạn"),
                     ],
                 },
                 Task {

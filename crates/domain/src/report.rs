@@ -463,6 +463,51 @@ impl IndicatorProvider for WebsiteFacts {
     }
 }
 
+/// Facts from the incident book: cases received at the school in the school year (spam left
+/// out), counted without reading what any case says.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct IncidentFacts {
+    /// Feedback and questions that got a first answer (S1.1).
+    pub feedback_answered: u32,
+    /// Phone-rule cases settled (S1.3).
+    pub phone_cases_handled: u32,
+    /// Problems (not feedback) settled (S3.1, T1.3).
+    pub cases_handled: u32,
+    /// Of those, settled within their resolution clock.
+    pub cases_on_time: u32,
+}
+
+impl IncidentFacts {
+    pub const SOURCE: &'static str = "Sổ sự cố và phản ánh";
+    /// Every indicator this provider may compute.
+    pub const INDICATORS: &'static [&'static str] = &[
+        "s1_1_feedback",
+        "s1_3_phone_cases",
+        "s3_1_cases_handled",
+        "s3_1_cases_on_time",
+    ];
+}
+
+impl IndicatorProvider for IncidentFacts {
+    fn source(&self) -> &'static str {
+        Self::SOURCE
+    }
+    fn provide(&self, plan: &PlanContent) -> BTreeMap<String, f64> {
+        let mut out = BTreeMap::new();
+        for (code, v) in [
+            ("s1_1_feedback", self.feedback_answered),
+            ("s1_3_phone_cases", self.phone_cases_handled),
+            ("s3_1_cases_handled", self.cases_handled),
+            ("s3_1_cases_on_time", self.cases_on_time),
+        ] {
+            if plan.indicator(code).is_some() {
+                out.insert(code.to_string(), f64::from(v));
+            }
+        }
+        out
+    }
+}
+
 /// Where an indicator's computed value comes from, named for people ("Nhật ký hoạt động", "Giám
 /// sát website", …); `None` for an indicator only the school answers. The same order as
 /// `computed_values`: the activity log first.
@@ -473,6 +518,8 @@ pub fn indicator_source(code: &str) -> Option<&'static str> {
         Some(SchoolFacts::SOURCE)
     } else if WebsiteFacts::INDICATORS.contains(&code) {
         Some(WebsiteFacts::SOURCE)
+    } else if IncidentFacts::INDICATORS.contains(&code) {
+        Some(IncidentFacts::SOURCE)
     } else {
         None
     }

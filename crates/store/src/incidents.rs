@@ -756,6 +756,32 @@ impl Store {
         Ok(n)
     }
 
+    /// What the yearly report counts from a unit's cases received in `[from, to)`: (feedback
+    /// answered, phone-rule cases settled, problems settled, problems settled on time). Spam is
+    /// left out; no case's words are read.
+    pub async fn incident_facts(
+        &self,
+        unit_id: i64,
+        from: OffsetDateTime,
+        to: OffsetDateTime,
+    ) -> Result<(i64, i64, i64, i64)> {
+        Ok(on_pool!(self, pool => sqlx::query_as(
+            "SELECT \
+             COALESCE(SUM(CASE WHEN c.feedback AND i.responded_at IS NOT NULL THEN 1 ELSE 0 END), 0), \
+             COALESCE(SUM(CASE WHEN i.category = 'phone_rules' AND i.resolved_at IS NOT NULL THEN 1 ELSE 0 END), 0), \
+             COALESCE(SUM(CASE WHEN NOT c.feedback AND i.resolved_at IS NOT NULL THEN 1 ELSE 0 END), 0), \
+             COALESCE(SUM(CASE WHEN NOT c.feedback AND i.resolved_at IS NOT NULL AND i.resolution_due_at IS NOT NULL \
+                 AND i.resolved_at <= i.resolution_due_at THEN 1 ELSE 0 END), 0) \
+             FROM incidents i JOIN incident_categories c ON c.code = i.category \
+             WHERE i.unit_id = $1 AND i.received_at >= $2 AND i.received_at < $3 AND NOT i.spam",
+        )
+        .bind(unit_id)
+        .bind(from)
+        .bind(to)
+        .fetch_one(pool)
+        .await?))
+    }
+
     /// The people who hold `role` in any of `unit_ids` and are enabled: whom a case alerts.
     pub async fn enabled_people_with_role_in(
         &self,

@@ -139,6 +139,53 @@ async fn a_case_goes_from_report_to_closing_by_the_rules(backend: &'static str) 
     assert_eq!(resolved["resolution"]["status"], "met");
     let (status, closed) = api(&app, &principal, "POST", &path, Some(json!({"to": "closed"}))).await;
     assert_eq!(status, 200, "{closed}");
+    // The yearly report of a school that has not started it counts settled cases from the book.
+    let (_, plan) = common::principal_school_and_plan(&app, &principal).await;
+    let office = api_token(&app, "demo.office").await;
+    let lead = api_token(&app, "demo.incidentlead").await;
+    let (_, fresh) = api(
+        &app,
+        &office,
+        "GET",
+        &format!("/api/v1/plans/{plan}/reports?status=not_started"),
+        None,
+    )
+    .await;
+    let other = fresh["items"][0]["unit_id"]
+        .as_i64()
+        .expect("a school that has not started its report");
+    let (status, phone) = api(
+        &app,
+        &office,
+        "POST",
+        "/api/v1/incidents",
+        Some(json!({"unit_id": other, "category": "phone_rules", "description": "Học sinh quay phim giờ kiểm tra."})),
+    )
+    .await;
+    assert_eq!(status, 201, "{phone}");
+    let phone_path = format!("/api/v1/incidents/{}/transition", phone["id"]);
+    for step in [
+        json!({"to": "triaged"}),
+        json!({"to": "resolved", "outcome": "Đã nhắc nội quy, báo phụ huynh."}),
+    ] {
+        let (status, body) = api(&app, &lead, "POST", &phone_path, Some(step)).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let (status, report) = api(
+        &app,
+        &office,
+        "GET",
+        &format!("/api/v1/plans/{plan}/reports/{other}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(
+        report["values"]["s1_3_phone_cases"]["computed"], 1.0,
+        "{backend}: {report}"
+    );
+    assert_eq!(report["values"]["s3_1_cases_handled"]["computed"], 1.0);
+    assert_eq!(report["values"]["s3_1_cases_on_time"]["computed"], 1.0);
     // Reopening needs a reason and a lead.
     let (status, _) = api(
         &app,
