@@ -470,6 +470,11 @@ async function exploitationAlertsTheLead(browser, width) {
   await lead.go('/su-co');
   await lead.go(() => lead.page.locator('main table a[href^="/su-co/"]').first().click());
   await lead.expectText('Đã xem bởi', 'Trần Minh Khoa');
+  // The network's coverage: counts per school and category, never a case's words.
+  await lead.go('/su-co/mang-luoi');
+  await lead.expectText('Trường chưa có cộng tác viên', 'Xâm hại tình dục');
+  const words = await lead.text();
+  if (words.includes('đòi ảnh riêng tư')) fail(lead.where(), 'the coverage shows what a case says');
   await lead.close();
 }
 

@@ -1322,3 +1322,46 @@ pub fn vietnam_time_text(t: OffsetDateTime) -> String {
         t.minute()
     )
 }
+
+/// The collaborator network's coverage as an office sees it (S3.1): who has collaborators,
+/// cases per school and category, times against the clocks, overdue cases. Counts only: no
+/// case's words. For the office's staff and incident leads, over their subtrees.
+pub struct Coverage {
+    pub rows: Vec<lanhmang_store::incidents::CoverageRow>,
+    pub listed: i64,
+    pub totals: lanhmang_store::incidents::CoverageTotals,
+    /// Since when "received" and the times count: the school year's start (1 August).
+    pub since: Date,
+}
+
+pub async fn coverage(
+    app: &App,
+    actor: &Actor,
+    without_collaborator: bool,
+    with_overdue: bool,
+    paging: Paging,
+) -> Result<Coverage> {
+    let mut roots = scope_roots(&actor.permissions, Action::ViewIncidentStats);
+    if roots.is_empty() {
+        return Err(AppError::Forbidden);
+    }
+    roots.sort_unstable();
+    let since = lanhmang_domain::school_year::SchoolYear::containing(today());
+    let since = Date::from_calendar_date(since.start_year, time::Month::August, 1).unwrap_or(today());
+    let filter = lanhmang_store::incidents::CoverageFilter {
+        roots,
+        without_collaborator,
+        with_overdue,
+        since: Some(since.midnight().assume_offset(lanhmang_domain::report::VIETNAM)),
+    };
+    let (rows, listed, totals) = app
+        .store
+        .incident_coverage(&filter, lanhmang_store::now(), paging)
+        .await?;
+    Ok(Coverage {
+        rows,
+        listed,
+        totals,
+        since,
+    })
+}

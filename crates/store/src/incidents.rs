@@ -800,6 +800,142 @@ impl Store {
     }
 }
 
+/// One school's line of the collaborator network's coverage.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct CoverageRow {
+    pub unit_id: i64,
+    pub unit_name: String,
+    /// Enabled accounts holding the collaborator role at the school.
+    pub collaborators: i64,
+    /// Cases received since the start of the period.
+    pub received: i64,
+    pub open: i64,
+    pub overdue: i64,
+    /// Settled since the start of the period, and of those on time.
+    pub resolved: i64,
+    pub resolved_on_time: i64,
+    /// Cases whose first response came within its clock, of those responded.
+    pub responded: i64,
+    pub responded_on_time: i64,
+}
+
+/// The whole scope's figures.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CoverageTotals {
+    pub schools: i64,
+    pub schools_without_collaborator: i64,
+    pub received: i64,
+    pub open: i64,
+    pub overdue: i64,
+    /// (category code, category name, cases received since the start of the period)
+    pub by_category: Vec<(String, String, i64)>,
+}
+
+/// Which schools the coverage lists.
+#[derive(Debug, Clone, Default)]
+pub struct CoverageFilter {
+    pub roots: Vec<i64>,
+    pub without_collaborator: bool,
+    pub with_overdue: bool,
+    pub since: Option<OffsetDateTime>,
+}
+
+const ACTIVE_COLLABORATORS: &str = "(SELECT COUNT(*) FROM role_grants g JOIN people p ON p.id = g.person_id \
+     WHERE g.unit_id = u.id AND g.role = 'collaborator' AND NOT p.disabled)";
+
+impl Store {
+    /// The collaborator network's coverage over the active schools of `filter.roots`' subtrees:
+    /// a page of schools with their figures, the number of schools listed, and the totals. Live
+    /// from the tables (no batch), like the yearly dashboard.
+    pub async fn incident_coverage(
+        &self,
+        filter: &CoverageFilter,
+        now: OffsetDateTime,
+        paging: Paging,
+    ) -> Result<(Vec<CoverageRow>, i64, CoverageTotals)> {
+        let ranges = self.subtree_ranges(&filter.roots).await?;
+        let (scope, range_binds) = range_condition("u.path", &ranges, 3);
+        let since = filter.since.unwrap_or(OffsetDateTime::UNIX_EPOCH);
+        let open = "i.state NOT IN ('resolved', 'closed')";
+        let overdue =
+            format!("{open} AND (i.resolution_due_at < $1 OR (i.responded_at IS NULL AND i.response_due_at < $1))");
+        let per_school = |condition: &str| {
+            format!("(SELECT COUNT(*) FROM incidents i WHERE i.unit_id = u.id AND NOT i.spam AND {condition})")
+        };
+        let base_sql = format!("u.kind = 'school' AND u.status = 'active' AND {scope}");
+        let mut filters = vec!["1 = 1".to_string()];
+        if filter.without_collaborator {
+            filters.push(format!("{ACTIVE_COLLABORATORS} = 0"));
+        }
+        if filter.with_overdue {
+            filters.push(format!("{} > 0", per_school(&overdue)));
+        }
+        let filter_sql = filters.join(" AND ");
+        let where_sql = format!("{base_sql} AND {filter_sql}");
+        let next = 3 + range_binds.len();
+        let list_sql = format!(
+            "SELECT u.id AS unit_id, u.name AS unit_name, {ACTIVE_COLLABORATORS} AS collaborators, \
+             {} AS received, {} AS open, {} AS overdue, {} AS resolved, {} AS resolved_on_time, \
+             {} AS responded, {} AS responded_on_time \
+             FROM units u WHERE {where_sql} ORDER BY u.path LIMIT ${next} OFFSET ${}",
+            per_school("i.received_at >= $2"),
+            per_school(open),
+            per_school(&overdue),
+            per_school("i.received_at >= $2 AND i.resolved_at IS NOT NULL"),
+            per_school("i.received_at >= $2 AND i.resolved_at IS NOT NULL AND i.resolved_at <= i.resolution_due_at"),
+            per_school("i.received_at >= $2 AND i.responded_at IS NOT NULL"),
+            per_school("i.received_at >= $2 AND i.responded_at IS NOT NULL AND i.responded_at <= i.response_due_at"),
+            next + 1
+        );
+        let count_sql = format!(
+            "SELECT COALESCE(SUM(CASE WHEN {filter_sql} THEN 1 ELSE 0 END), 0), COUNT(*), \
+             COALESCE(SUM(CASE WHEN {ACTIVE_COLLABORATORS} = 0 THEN 1 ELSE 0 END), 0) \
+             FROM units u WHERE {base_sql}"
+        );
+        // The cases of the scope: one range of the incidents' own path index.
+        let (case_scope, _) = range_condition("i.unit_path", &ranges, 3);
+        let totals_sql = format!(
+            "SELECT COALESCE(SUM(CASE WHEN i.received_at >= $2 THEN 1 ELSE 0 END), 0), \
+             COALESCE(SUM(CASE WHEN {open} THEN 1 ELSE 0 END), 0), \
+             COALESCE(SUM(CASE WHEN {overdue} THEN 1 ELSE 0 END), 0) \
+             FROM incidents i WHERE NOT i.spam AND {case_scope}"
+        );
+        let category_sql = format!(
+            "SELECT c.code, c.name, COUNT(i.id) FROM incident_categories c \
+             LEFT JOIN incidents i ON i.category = c.code AND NOT i.spam AND i.received_at >= $2 AND {case_scope} \
+             WHERE $1 = $1 GROUP BY c.code, c.name, c.position ORDER BY c.position, c.code"
+        );
+        let (rows, (listed, schools, without), (received, open_n, overdue_n), by_category) = on_pool!(self, pool => {
+            let mut list = sqlx::query_as::<_, CoverageRow>(sqlx::AssertSqlSafe(list_sql.as_str())).bind(now).bind(since);
+            let mut count = sqlx::query_as::<_, (i64, i64, i64)>(sqlx::AssertSqlSafe(count_sql.as_str())).bind(now).bind(since);
+            let mut totals = sqlx::query_as::<_, (i64, i64, i64)>(sqlx::AssertSqlSafe(totals_sql.as_str())).bind(now).bind(since);
+            let mut categories = sqlx::query_as::<_, (String, String, i64)>(sqlx::AssertSqlSafe(category_sql.as_str())).bind(now).bind(since);
+            for b in &range_binds {
+                list = list.bind(b.clone());
+                count = count.bind(b.clone());
+                totals = totals.bind(b.clone());
+                categories = categories.bind(b.clone());
+            }
+            let rows = list.bind(paging.limit()).bind(paging.offset()).fetch_all(pool).await?;
+            (
+                rows,
+                count.fetch_one(pool).await?,
+                totals.fetch_one(pool).await?,
+                categories.fetch_all(pool).await?,
+            )
+        });
+        let totals = CoverageTotals {
+            schools,
+            schools_without_collaborator: without,
+            received,
+            open: open_n,
+            overdue: overdue_n,
+            by_category,
+        };
+        Ok((rows, listed, totals))
+    }
+}
+
 enum Bind {
     Text(String),
     Int(i64),

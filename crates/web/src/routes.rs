@@ -474,6 +474,11 @@ pub fn build() -> Routes {
             pages::incidents::create,
         )
         .get(
+            "/su-co/mang-luoi",
+            Permission(Action::ViewIncidentStats),
+            pages::incidents::coverage,
+        )
+        .get(
             "/su-co/{id}",
             Permission(Action::ReportIncidents),
             pages::incidents::show,

@@ -165,6 +165,7 @@ async fn routes_refuse_roles_without_the_action(backend: &'static str) {
                     ViewOutbox,
                     ManageStandards,
                     ManageNews,
+                    ViewIncidentStats,
                 ],
             ),
             (

@@ -776,3 +776,56 @@ async fn overdue_cases_escalate_and_purged_cases_leave_nothing_identifying(backe
     store.close().await;
     app.stop().await;
 }
+
+both_backends!(the_office_sees_the_network_coverage_without_any_case_words);
+async fn the_office_sees_the_network_coverage_without_any_case_words(backend: &'static str) {
+    let app = TestApp::spawn(backend).await;
+    let (school, code) = first_school(&app).await;
+    let teacher = api_token(&app, "demo.teacher").await;
+    let (status, _) = api(
+        &app,
+        &teacher,
+        "POST",
+        "/api/v1/incidents",
+        Some(
+            json!({"unit_id": school, "category": "scam", "description": "Tin nhắn giả danh trường. MARKER-COVERAGE"}),
+        ),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let r = app
+        .client()
+        .post(app.url(&format!("/api/v1/public/units/{code}/reports")))
+        .json(&json!({"category": "feedback", "description": "Góp ý về giờ ra chơi của các em."}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    for account in ["demo.office", "demo.head", "demo.incidentlead"] {
+        let browser = app.signed_in(account).await;
+        let (status, page) = browser.text("/su-co/mang-luoi").await;
+        assert_eq!(status, 200, "{backend}: {account}: {page}");
+        assert!(
+            page.contains("<dt>Hồ sơ tiếp nhận</dt><dd>2</dd>"),
+            "{backend}: {account}"
+        );
+        assert!(page.contains("<dt>Đang xử lý</dt><dd>2</dd>"));
+        assert!(!page.contains("MARKER-COVERAGE"));
+        // The first school has a collaborator; the filter lists only schools without one.
+        let (_, without) = browser.text("/su-co/mang-luoi?chua_co_ctv=1").await;
+        let (_, all) = browser.text("/su-co/mang-luoi?per_page=500").await;
+        let first = app.store().unit(school).await.unwrap().unwrap().name;
+        assert!(
+            all.contains(&first) && !without.contains(&format!(">{first}<")),
+            "{backend}"
+        );
+        let (status, _) = browser.text("/su-co/mang-luoi?qua_han=1&page=0").await;
+        assert_eq!(status, 400, "a bad page number is refused");
+    }
+    for account in ["demo.principal", "demo.collaborator", "demo.teacher"] {
+        let browser = app.signed_in(account).await;
+        let (status, _) = browser.text("/su-co/mang-luoi").await;
+        assert_eq!(status, 403, "{backend}: {account}");
+    }
+    app.stop().await;
+}

@@ -56,6 +56,8 @@ pub struct ListQuery {
     qua_han: String,
     #[serde(default)]
     cua_toi: String,
+    #[serde(default)]
+    don_vi: String,
     page: Option<String>,
     per_page: Option<String>,
 }
@@ -88,6 +90,8 @@ struct ListPage {
     handles: bool,
     /// The public forms of the units this person handles: (unit name, address path).
     public_forms: Vec<(String, String)>,
+    /// May open the network's coverage.
+    coverage: bool,
 }
 
 pub async fn list(
@@ -101,6 +105,10 @@ pub async fn list(
         category: Some(q.loai.clone()),
         overdue: q.qua_han == "1",
         mine: Some(q.cua_toi.clone()),
+        unit_id: match q.don_vi.trim() {
+            "" => None,
+            raw => Some(parse_id(raw).map_err(|_| AppError::BadRequest("Đơn vị không hợp lệ.".into()))?),
+        },
         ..Default::default()
     };
     let (items, total) = service::list(&state.app, &identity, &raw, paging).await?;
@@ -130,6 +138,7 @@ pub async fn list(
         ("loai", q.loai.clone()),
         ("qua_han", q.qua_han.clone()),
         ("cua_toi", q.cua_toi.clone()),
+        ("don_vi", q.don_vi.clone()),
     ];
     let filtered = params.iter().any(|(_, v)| !v.is_empty());
     let public_forms = service::handled_units(&state.app, &identity)
@@ -167,6 +176,10 @@ pub async fn list(
             lanhmang_domain::Action::HandleIncidents,
         ),
         public_forms,
+        coverage: lanhmang_domain::permission::can_somewhere(
+            &identity.permissions,
+            lanhmang_domain::Action::ViewIncidentStats,
+        ),
     };
     render(&page)
 }
@@ -763,4 +776,103 @@ pub async fn lookup(
     let mut response = render(&page)?;
     *response.status_mut() = status;
     Ok(with_cookie(response, set))
+}
+
+// ---------------------------------------------------------------------------------------------
+// The collaborator network's coverage (the office).
+
+#[derive(Deserialize, Default)]
+pub struct CoverageQuery {
+    #[serde(default)]
+    chua_co_ctv: String,
+    #[serde(default)]
+    qua_han: String,
+    page: Option<String>,
+    per_page: Option<String>,
+}
+
+pub struct CoverageLine {
+    unit_id: i64,
+    unit_name: String,
+    collaborators: i64,
+    received: i64,
+    open: i64,
+    overdue: i64,
+    on_time: String,
+}
+
+#[derive(Template)]
+#[template(path = "incident_coverage.html")]
+struct CoveragePage {
+    layout: Layout,
+    since: String,
+    schools: i64,
+    without: i64,
+    received: i64,
+    open: i64,
+    overdue: i64,
+    categories: Vec<(String, i64)>,
+    lines: Vec<CoverageLine>,
+    pager: Pager,
+    without_only: bool,
+    overdue_only: bool,
+    filter_box: FilterBox,
+    drill_down: bool,
+}
+
+fn share(part: i64, whole: i64) -> String {
+    if whole == 0 {
+        "—".into()
+    } else {
+        format!("{}/{} ({}%)", part, whole, part * 100 / whole)
+    }
+}
+
+pub async fn coverage(
+    State(state): State<AppState>,
+    identity: Identity,
+    Query(q): Query<CoverageQuery>,
+) -> Result<Response, AppError> {
+    let paging = super::paging(&q.page, &q.per_page)?;
+    let without_only = q.chua_co_ctv == "1";
+    let overdue_only = q.qua_han == "1";
+    let c = service::coverage(&state.app, &identity, without_only, overdue_only, paging).await?;
+    let params = [("chua_co_ctv", q.chua_co_ctv.clone()), ("qua_han", q.qua_han.clone())];
+    let page = CoveragePage {
+        layout: layout("Mạng lưới cộng tác viên", &identity, None),
+        since: lanhmang_domain::text::date_text(c.since),
+        schools: c.totals.schools,
+        without: c.totals.schools_without_collaborator,
+        received: c.totals.received,
+        open: c.totals.open,
+        overdue: c.totals.overdue,
+        categories: c
+            .totals
+            .by_category
+            .iter()
+            .map(|(_, name, n)| (name.clone(), *n))
+            .collect(),
+        lines: c
+            .rows
+            .iter()
+            .map(|r| CoverageLine {
+                unit_id: r.unit_id,
+                unit_name: r.unit_name.clone(),
+                collaborators: r.collaborators,
+                received: r.received,
+                open: r.open,
+                overdue: r.overdue,
+                on_time: share(r.resolved_on_time, r.resolved),
+            })
+            .collect(),
+        pager: Pager::new("/su-co/mang-luoi", &params, paging, c.listed),
+        without_only,
+        overdue_only,
+        filter_box: FilterBox::count(&[without_only, overdue_only]),
+        drill_down: lanhmang_domain::permission::can_somewhere(
+            &identity.permissions,
+            lanhmang_domain::Action::HandleIncidents,
+        ),
+    };
+    render(&page)
 }
