@@ -478,6 +478,33 @@ async function exploitationAlertsTheLead(browser, width) {
   await lead.close();
 }
 
+/// The principal answers a false claim with the facts; the office head approves; anyone reads it
+/// at its public address, without an account.
+async function clarificationPublished(browser, width) {
+  const principal = await visitor(browser, 'clarification', width, 'demo.principal');
+  await principal.go('/dinh-chinh/moi');
+  await principal.go(() => principal.page.click('main button[type=submit]'), { status: [200, 422] });
+  await principal.page.fill('#title', `Nhà trường không thu thêm tiền học (${width} px)`);
+  await principal.page.fill('#claim', 'Một bài đăng trên mạng xã hội nói trường thu thêm 500.000 đồng mỗi học sinh.');
+  await principal.page.fill('#facts', 'Nhà trường không thu khoản nào ngoài các khoản Hội đồng trường đã thông qua và công khai.');
+  await principal.page.fill('#sources', 'Thông báo công khai thu chi năm học 2026–2027 của nhà trường');
+  await principal.go(() => principal.page.click('main button[type=submit]'));
+  await principal.expectText('Chờ duyệt');
+  const href = new URL(principal.page.url()).pathname;
+  await principal.close();
+
+  const head = await visitor(browser, 'clarification-head', width, 'demo.head');
+  await head.go(href);
+  await head.go(() => head.page.locator('main form[action$="/duyet"] button').click());
+  await head.expectText('Đã duyệt và công bố');
+  await head.close();
+
+  const reader = await visitor(browser, 'clarification-public', width, null);
+  await reader.go(href.replace('/dinh-chinh/', '/cong-khai/dinh-chinh/'));
+  await reader.expectText('Sự thật', 'Hội đồng trường');
+  await reader.close();
+}
+
 /// Pages work without script: sign in and read the dashboard with JavaScript off.
 async function withoutScript(browser, width) {
   const v = await visitor(browser, 'no-script', width, 'demo.office', { script: false });
@@ -504,6 +531,7 @@ async function main() {
     ['without script', withoutScript, [360]],
     ['public report answered', publicReportAnswered, [360, 1280]],
     ['exploitation alerts the lead', exploitationAlertsTheLead, [360]],
+    ['clarification published', clarificationPublished, [360, 1280]],
     // Last: a new published plan becomes the first in every list.
     ['office publishes a plan', officePublishesPlan, [360]],
   ];

@@ -11,6 +11,7 @@ use lanhmang_domain::{Action, Target, authorize};
 use lanhmang_store::{AuditContext, Person, RoleGrant, Store};
 
 pub mod activities;
+pub mod clarifications;
 pub mod dashboard;
 pub mod error;
 pub mod incidents;

@@ -65,10 +65,14 @@ pub enum Action {
     ViewIncidentStats,
     /// Edit the incident categories (system-wide data).
     ManageIncidentCategories,
+    /// Write clarifications answering false information (S2.3).
+    WriteClarifications,
+    /// Approve a clarification for publication, or withdraw a published one.
+    ApproveClarifications,
 }
 
 impl Action {
-    pub const ALL: [Action; 27] = [
+    pub const ALL: [Action; 29] = [
         Action::ViewUnit,
         Action::ManageUnits,
         Action::ViewPeople,
@@ -96,6 +100,8 @@ impl Action {
         Action::LeadIncidents,
         Action::ViewIncidentStats,
         Action::ManageIncidentCategories,
+        Action::WriteClarifications,
+        Action::ApproveClarifications,
     ];
 
     fn allowed_roles(self) -> &'static [Role] {
@@ -163,6 +169,8 @@ impl Action {
             Action::LeadIncidents => &[Principal, IncidentLead],
             Action::ViewIncidentStats => &[OfficeAdmin, OfficeHead, IncidentLead],
             Action::ManageIncidentCategories => &[SystemAdmin],
+            Action::WriteClarifications => &[OfficeAdmin, OfficeHead, Principal, IncidentLead],
+            Action::ApproveClarifications => &[OfficeHead],
         }
     }
 }
@@ -409,6 +417,11 @@ mod tests {
             (OfficeAdmin, 2, HandleIncidents, SCHOOL_A, false),
             (OfficeAdmin, 2, ViewIncidentStats, OFFICE, true),
             (SystemAdmin, 1, HandleIncidents, SCHOOL_A, false),
+            // Clarifications: the office or a principal writes, the office head approves.
+            (Principal, 3, WriteClarifications, SCHOOL_A, true),
+            (Principal, 3, ApproveClarifications, SCHOOL_A, false),
+            (OfficeHead, 2, ApproveClarifications, SCHOOL_B, true),
+            (Collaborator, 3, WriteClarifications, SCHOOL_A, false),
             // The principal appoints the school's own collaborators and parent representatives.
             (Principal, 3, ManageSchoolCommunity, SCHOOL_A, true),
             (Principal, 3, ManageSchoolCommunity, SCHOOL_B, false),

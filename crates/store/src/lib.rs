@@ -159,6 +159,7 @@ pub mod auth;
 pub mod bench_data;
 #[cfg(any(test, feature = "bench-data"))]
 pub mod bench_supervision;
+pub mod clarifications;
 pub mod incidents;
 pub mod jobs;
 pub mod migrate;

@@ -39,6 +39,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!("0010_report_reopened"),
     migration!("0011_news_search"),
     migration!("0012_incidents"),
+    migration!("0013_clarifications"),
 ];
 
 impl Migration {
@@ -282,6 +283,11 @@ mod tests {
                 "0012_incidents",
                 "2f84c92307fea01935f6fd01f6469856302bfc843a86b78c09b343445b07a0e5",
                 "5904424a154bd350d6c27bfa5bd8a35178d70e94fdaa9ed187c949f448941e89",
+            ),
+            (
+                "0013_clarifications",
+                "2fb14cef7926f6843c8eea80dd557c71d9bd0c95952c3c311409609354ff3e94",
+                "57113c71c37b2ef20e4faa0b16a4627de823f7caf1fa78061973504e5642f31e",
             ),
         ];
         for (name, sqlite, postgres) in FROZEN {
@@ -674,7 +680,11 @@ mod tests {
                 .await
                 .unwrap();
             let report = store.migrate().await.unwrap();
-            assert_eq!(report.applied, vec!["0011_news_search", "0012_incidents"], "{backend}");
+            assert_eq!(
+                report.applied,
+                vec!["0011_news_search", "0012_incidents", "0013_clarifications"],
+                "{backend}"
+            );
             let scams = store
                 .news_topics(&[])
                 .await

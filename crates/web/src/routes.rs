@@ -498,6 +498,38 @@ pub fn build() -> Routes {
             Permission(Action::LeadIncidents),
             pages::incidents::mark_spam,
         )
+        .get(
+            "/dinh-chinh",
+            Permission(Action::WriteClarifications),
+            pages::clarifications::list,
+        )
+        .get(
+            "/dinh-chinh/moi",
+            Permission(Action::WriteClarifications),
+            pages::clarifications::new_form,
+        )
+        .post(
+            "/dinh-chinh/moi",
+            Permission(Action::WriteClarifications),
+            pages::clarifications::create,
+        )
+        .get(
+            "/dinh-chinh/{id}",
+            Permission(Action::WriteClarifications),
+            pages::clarifications::show,
+        )
+        .post(
+            "/dinh-chinh/{id}/duyet",
+            Permission(Action::ApproveClarifications),
+            pages::clarifications::approve,
+        )
+        .post(
+            "/dinh-chinh/{id}/thu-hoi",
+            Permission(Action::ApproveClarifications),
+            pages::clarifications::withdraw,
+        )
+        .get("/cong-khai/dinh-chinh.atom", Public, pages::clarifications::feed)
+        .get("/cong-khai/dinh-chinh/{id}", Public, pages::clarifications::public)
         .get("/phan-anh/tra-cuu", Public, pages::incidents::lookup_form)
         .post("/phan-anh/tra-cuu", Public, pages::incidents::lookup)
         .get("/phan-anh/{code}", Public, pages::incidents::public_form)
@@ -660,6 +692,21 @@ pub fn build() -> Routes {
         )
         .get("/api/v1/news", Permission(Action::ViewNews), api::news::list)
         .get("/api/v1/incident-categories", Public, api::incidents::categories)
+        .get(
+            "/api/v1/clarifications",
+            Permission(Action::WriteClarifications),
+            api::incidents::list_clarifications,
+        )
+        .post(
+            "/api/v1/clarifications",
+            Permission(Action::WriteClarifications),
+            api::incidents::create_clarification,
+        )
+        .post(
+            "/api/v1/clarifications/{id}/approve",
+            Permission(Action::ApproveClarifications),
+            api::incidents::approve_clarification,
+        )
         .get(
             "/api/v1/incidents",
             Permission(Action::ReportIncidents),

@@ -110,6 +110,8 @@ async fn routes_refuse_roles_without_the_action(backend: &'static str) {
                     LeadIncidents,
                     ViewIncidentStats,
                     ManageIncidentCategories,
+                    WriteClarifications,
+                    ApproveClarifications,
                 ],
             ),
             (
@@ -129,6 +131,8 @@ async fn routes_refuse_roles_without_the_action(backend: &'static str) {
                     ManageNews,
                     LeadIncidents,
                     ViewIncidentStats,
+                    WriteClarifications,
+                    ApproveClarifications,
                 ],
             ),
             (
@@ -151,6 +155,8 @@ async fn routes_refuse_roles_without_the_action(backend: &'static str) {
                     ManageNews,
                     HandleIncidents,
                     LeadIncidents,
+                    WriteClarifications,
+                    ApproveClarifications,
                 ],
             ),
             (
@@ -166,6 +172,7 @@ async fn routes_refuse_roles_without_the_action(backend: &'static str) {
                     ManageStandards,
                     ManageNews,
                     ViewIncidentStats,
+                    ApproveClarifications,
                 ],
             ),
             (

@@ -829,3 +829,150 @@ async fn the_office_sees_the_network_coverage_without_any_case_words(backend: &'
     }
     app.stop().await;
 }
+
+both_backends!(a_clarification_is_approved_published_and_withdrawn_in_the_open);
+async fn a_clarification_is_approved_published_and_withdrawn_in_the_open(backend: &'static str) {
+    let app = TestApp::spawn(backend).await;
+    let (school, _) = first_school(&app).await;
+    let principal = api_token(&app, "demo.principal").await;
+    let head = api_token(&app, "demo.head").await;
+    let teacher = api_token(&app, "demo.teacher").await;
+    // A false-information case the principal reads, and one of another kind.
+    let mut cases = Vec::new();
+    for category in ["false_information", "cyberbullying"] {
+        let (_, case) = api(
+            &app,
+            &teacher,
+            "POST",
+            "/api/v1/incidents",
+            Some(json!({"unit_id": school, "category": category, "description": "Bài đăng nói trường thu thêm tiền học."})),
+        )
+        .await;
+        cases.push(case["id"].as_i64().unwrap());
+    }
+    let (_, before) = api(&app, &principal, "GET", "/api/v1/clarifications", None).await;
+    let (status, refused) = api(
+        &app,
+        &principal,
+        "POST",
+        "/api/v1/clarifications",
+        Some(
+            json!({"unit_id": school, "incident_id": cases[1], "title": " ", "claim": "x", "facts": "y",
+            "sources": [" "], "news_ids": [999999]}),
+        ),
+    )
+    .await;
+    assert_eq!(status, 422, "{refused}");
+    assert_eq!(
+        refused["error"]["problems"].as_array().unwrap().len(),
+        4,
+        "{backend}: {refused}"
+    );
+    let (_, after) = api(&app, &principal, "GET", "/api/v1/clarifications", None).await;
+    assert_eq!(before["total"], after["total"], "nothing written");
+    let (status, draft) = api(
+        &app,
+        &principal,
+        "POST",
+        "/api/v1/clarifications",
+        Some(
+            json!({"unit_id": school, "incident_id": cases[0], "title": "Nhà trường không thu thêm tiền học",
+            "claim": "Một bài đăng nói trường thu thêm 500.000 đồng mỗi em.",
+            "facts": "Nhà trường không thu bất kỳ khoản nào ngoài các khoản đã được Hội đồng trường thông qua.",
+            "sources": ["https://example.edu.vn/thong-bao-thu-chi", "Biên bản họp Hội đồng trường ngày 05/9/2026"]}),
+        ),
+    )
+    .await;
+    assert_eq!(status, 201, "{draft}");
+    let id = draft["id"].as_i64().unwrap();
+    assert_eq!(draft["state"], "draft");
+    let c = app.client();
+    let public = app.url(&format!("/cong-khai/dinh-chinh/{id}"));
+    assert_eq!(
+        c.get(&public).send().await.unwrap().status(),
+        404,
+        "a draft is not public"
+    );
+    // Only an office head above the unit approves.
+    let (status, _) = api(
+        &app,
+        &principal,
+        "POST",
+        &format!("/api/v1/clarifications/{id}/approve"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 403);
+    let (status, published) = api(
+        &app,
+        &head,
+        "POST",
+        &format!("/api/v1/clarifications/{id}/approve"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{published}");
+    assert_eq!(published["state"], "published");
+    let (status, _) = api(
+        &app,
+        &head,
+        "POST",
+        &format!("/api/v1/clarifications/{id}/approve"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 409);
+    let r = c.get(&public).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers().get("set-cookie").is_none(), "no cookie for visitors");
+    assert!(r.text().await.unwrap().contains("Hội đồng trường thông qua"));
+    let feed = c.get(app.url("/cong-khai/dinh-chinh.atom")).send().await.unwrap();
+    assert!(
+        feed.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/atom+xml")
+    );
+    assert!(
+        feed.text()
+            .await
+            .unwrap()
+            .contains("<title>Nhà trường không thu thêm tiền học</title>")
+    );
+    // Withdrawn: still at its address, saying so and why.
+    let browser = app.signed_in("demo.head").await;
+    let r = browser
+        .submit(
+            &format!("/dinh-chinh/{id}"),
+            &format!("/dinh-chinh/{id}/thu-hoi"),
+            &[("reason", " ")],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let page = browser
+        .submit_and_follow(
+            &format!("/dinh-chinh/{id}"),
+            &format!("/dinh-chinh/{id}/thu-hoi"),
+            &[("reason", "Số liệu cần cập nhật theo biên bản mới.")],
+        )
+        .await;
+    assert!(page.contains("Đã thu hồi"), "{backend}");
+    let text = c.get(&public).send().await.unwrap().text().await.unwrap();
+    assert!(text.contains("Bài này đã được thu hồi") && text.contains("biên bản mới"));
+    let feed = c
+        .get(app.url("/cong-khai/dinh-chinh.atom"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(feed.contains("[Đã thu hồi]"));
+    // The collaborator and the teacher neither write nor read drafts.
+    for account in ["demo.collaborator", "demo.teacher", "demo.parent"] {
+        let browser = app.signed_in(account).await;
+        let (status, _) = browser.text("/dinh-chinh").await;
+        assert_eq!(status, 403, "{account}");
+    }
+    app.stop().await;
+}

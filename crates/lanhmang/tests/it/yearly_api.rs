@@ -257,12 +257,16 @@ async fn plans_activities_reports_and_the_dashboard(backend: &'static str) {
             .call(
                 "PUT",
                 &report_path,
-                Some(json!({"version": version, "values": {"s1_1_feedback": 9}})),
+                Some(json!({"version": version, "values": {"s3_2_webadmins_trained": 9}})),
             )
             .await;
         assert_eq!(s, 409, "{backend}: {e}");
         let (s, e) = principal
-            .call("PUT", &report_path, Some(json!({"values": {"s1_1_feedback": 9}})))
+            .call(
+                "PUT",
+                &report_path,
+                Some(json!({"values": {"s3_2_webadmins_trained": 9}})),
+            )
             .await;
         assert_eq!(s, 409, "{backend}: version is required once the report exists: {e}");
         // A principal acting on another school is refused.

@@ -498,3 +498,148 @@ pub fn document(doc: &mut serde_json::Value, paging: &serde_json::Value, error: 
             "replies": {"type": "array", "items": {"type": "object", "properties": {"at": {"type": "string"}, "body": {"type": "string"}}}}}}}}},
             "404": error}}});
 }
+
+#[derive(Serialize)]
+pub struct ClarificationJson {
+    id: i64,
+    unit_id: i64,
+    unit_name: String,
+    incident_id: Option<i64>,
+    title: String,
+    claim: String,
+    facts: String,
+    sources: Vec<String>,
+    news_ids: Vec<i64>,
+    state: &'static str,
+    #[serde(with = "time::serde::rfc3339::option")]
+    published_at: Option<OffsetDateTime>,
+    withdraw_reason: String,
+    /// The public address, once published.
+    public_url: Option<String>,
+}
+
+impl ClarificationJson {
+    fn new(c: lanhmang_store::clarifications::Clarification, state: &AppState) -> ClarificationJson {
+        let public = c.state != lanhmang_store::clarifications::ClarificationState::Draft;
+        ClarificationJson {
+            public_url: public.then(|| state.app.settings.links.url(&format!("/cong-khai/dinh-chinh/{}", c.id))),
+            id: c.id,
+            unit_id: c.unit_id,
+            unit_name: c.unit_name,
+            incident_id: c.incident_id,
+            title: c.title,
+            claim: c.claim,
+            facts: c.facts,
+            sources: c.sources,
+            news_ids: c.news_ids,
+            state: c.state.as_str(),
+            published_at: c.published_at,
+            withdraw_reason: c.withdraw_reason,
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct ClarificationsQuery {
+    state: Option<String>,
+    page: Option<String>,
+    per_page: Option<String>,
+}
+
+pub async fn list_clarifications(
+    State(state): State<AppState>,
+    ApiIdentity(identity): ApiIdentity,
+    ApiQuery(q): ApiQuery<ClarificationsQuery>,
+) -> Result<Json<ListJson<ClarificationJson>>, ApiError> {
+    let paging = paging(&q.page, &q.per_page)?;
+    let (items, total) = lanhmang_app::clarifications::list(&state.app, &identity, q.state.as_deref(), paging)
+        .await
+        .map_err(|e| match e {
+            lanhmang_app::AppError::Invalid(p) => ApiError::BadRequest(lanhmang_app::error::messages(&p).join(" ")),
+            other => other.into(),
+        })?;
+    Ok(Json(ListJson {
+        items: items.into_iter().map(|c| ClarificationJson::new(c, &state)).collect(),
+        total,
+        page: paging.page,
+        per_page: paging.per_page,
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct NewClarificationJson {
+    unit_id: i64,
+    #[serde(default)]
+    incident_id: Option<i64>,
+    title: String,
+    claim: String,
+    facts: String,
+    sources: Vec<String>,
+    #[serde(default)]
+    news_ids: Vec<i64>,
+}
+
+pub async fn create_clarification(
+    State(state): State<AppState>,
+    ApiIdentity(identity): ApiIdentity,
+    ApiJson(body): ApiJson<NewClarificationJson>,
+) -> Result<Response, ApiError> {
+    let draft = lanhmang_app::clarifications::Draft {
+        unit_id: Some(body.unit_id),
+        incident_id: body.incident_id,
+        title: body.title,
+        claim: body.claim,
+        facts: body.facts,
+        sources: body.sources,
+        news_ids: body.news_ids,
+    };
+    let c = lanhmang_app::clarifications::create(&state.app, &identity, draft).await?;
+    Ok((StatusCode::CREATED, Json(ClarificationJson::new(c, &state))).into_response())
+}
+
+pub async fn approve_clarification(
+    State(state): State<AppState>,
+    ApiIdentity(identity): ApiIdentity,
+    Path(raw): Path<String>,
+) -> Result<Json<ClarificationJson>, ApiError> {
+    let c = lanhmang_app::clarifications::approve(&state.app, &identity, id(&raw)?).await?;
+    Ok(Json(ClarificationJson::new(c, &state)))
+}
+
+/// The clarification operations in the OpenAPI document.
+pub fn document_clarifications(doc: &mut serde_json::Value, paging: &serde_json::Value, error: &serde_json::Value) {
+    use lanhmang_app::clarifications::{MAX_NEWS, MAX_SOURCES, MAX_TEXT, MAX_TITLE};
+    let text = |max: usize| json!({"type": "string", "minLength": 1, "maxLength": max, "pattern": "\\S"});
+    doc["components"]["schemas"]["Clarification"] = json!({"type": "object",
+        "required": ["id", "unit_id", "title", "claim", "facts", "sources", "state"],
+        "properties": {
+            "id": {"type": "integer"}, "unit_id": {"type": "integer"}, "unit_name": {"type": "string"},
+            "incident_id": {"type": ["integer", "null"]}, "title": {"type": "string"}, "claim": {"type": "string"},
+            "facts": {"type": "string"}, "sources": {"type": "array", "items": {"type": "string"}},
+            "news_ids": {"type": "array", "items": {"type": "integer"}},
+            "state": {"type": "string", "enum": ["draft", "published", "withdrawn"]},
+            "published_at": {"type": ["string", "null"], "format": "date-time"},
+            "withdraw_reason": {"type": "string"},
+            "public_url": {"type": ["string", "null"], "description": "Địa chỉ công khai, khi đã công bố"}}});
+    doc["components"]["schemas"]["ClarificationList"] = json!({"type": "object", "required": ["items", "total", "page", "per_page"], "properties": {
+        "items": {"type": "array", "items": {"$ref": "#/components/schemas/Clarification"}},
+        "total": {"type": "integer"}, "page": {"type": "integer"}, "per_page": {"type": "integer"}}});
+    doc["components"]["schemas"]["NewClarification"] = json!({"type": "object", "required": ["unit_id", "title", "claim", "facts", "sources"], "properties": {
+        "unit_id": {"type": "integer"},
+        "incident_id": {"type": "integer", "description": "Hồ sơ thông tin sai sự thật của đơn vị mà người gọi được xem (nếu không: 422)"},
+        "title": text(MAX_TITLE), "claim": text(MAX_TEXT), "facts": text(MAX_TEXT),
+        "sources": {"type": "array", "minItems": 1, "maxItems": MAX_SOURCES, "items": {"type": "string", "maxLength": 500}},
+        "news_ids": {"type": "array", "maxItems": MAX_NEWS, "items": {"type": "integer", "description": "Số của một tin tức ngành có thật (nếu không: 422)"}}}});
+    let mut params = paging.as_array().cloned().unwrap_or_default();
+    params.push(json!({"name": "state", "in": "query", "schema": {"type": "string", "enum": ["draft", "published", "withdrawn"]}}));
+    let ok = |d: &str, schema: &str| json!({"description": d, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}});
+    doc["paths"]["/api/v1/clarifications"] = json!({
+        "get": {"summary": "Bài đính chính trong phạm vi người gọi (kể cả bản chờ duyệt)", "parameters": params,
+            "responses": {"200": ok("Danh sách", "ClarificationList"), "400": error, "401": error, "403": error}},
+        "post": {"summary": "Viết bài đính chính (chờ lãnh đạo Phòng/Sở duyệt)",
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewClarification"}}}},
+            "responses": {"201": ok("Đã lưu", "Clarification"), "400": error, "401": error, "403": error, "404": error, "422": error}}});
+    doc["paths"]["/api/v1/clarifications/{id}/approve"] = json!({"post": {"summary": "Duyệt và công bố (lãnh đạo Phòng/Sở cấp trên của đơn vị)",
+        "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+        "responses": {"200": ok("Đã công bố", "Clarification"), "401": error, "403": error, "404": error, "409": error}}});
+}

@@ -272,6 +272,7 @@ pub fn spec() -> Value {
     add_supervision(&mut spec, &error, &paging);
     super::news::document(&mut spec, &paging, &error);
     super::incidents::document(&mut spec, &paging, &error);
+    super::incidents::document_clarifications(&mut spec, &paging, &error);
     constrain_integers(&mut spec);
     empty_filters_mean_none(&mut spec);
     name_operations(&mut spec);
@@ -332,6 +333,9 @@ const OPERATION_IDS: &[(&str, &str, &str)] = &[
     ("post", "/api/v1/incidents/{id}/notes", "addIncidentNote"),
     ("post", "/api/v1/public/units/{unit_code}/reports", "publicReport"),
     ("get", "/api/v1/public/receipts/{receipt}", "getReceipt"),
+    ("get", "/api/v1/clarifications", "listClarifications"),
+    ("post", "/api/v1/clarifications", "writeClarification"),
+    ("post", "/api/v1/clarifications/{id}/approve", "approveClarification"),
 ];
 
 /// The API reads every integer as 64 bits, and identifiers are positive: `id` and every `…_id`
@@ -443,6 +447,20 @@ fn add_links(spec: &mut Value) {
         links.push(("get", "/api/v1/findings", "200", op, json!({"id": first("id")})));
     }
     links.push(("get", "/api/v1/units", "200", "getUnit", json!({"id": first("id")})));
+    links.push((
+        "get",
+        "/api/v1/clarifications",
+        "200",
+        "approveClarification",
+        json!({"id": first("id")}),
+    ));
+    links.push((
+        "post",
+        "/api/v1/clarifications",
+        "201",
+        "approveClarification",
+        json!({"id": created()}),
+    ));
     for op in ["getIncident", "moveIncident", "addIncidentNote"] {
         links.push(("get", "/api/v1/incidents", "200", op, json!({"id": first("id")})));
         links.push(("post", "/api/v1/incidents", "201", op, json!({"id": created()})));

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod activities;
 pub mod audit_log;
+pub mod clarifications;
 pub mod dashboard;
 pub mod documents;
 pub mod home;
