@@ -483,7 +483,6 @@ async function exploitationAlertsTheLead(browser, width) {
 async function clarificationPublished(browser, width) {
   const principal = await visitor(browser, 'clarification', width, 'demo.principal');
   await principal.go('/dinh-chinh/moi');
-  await principal.go(() => principal.page.click('main button[type=submit]'), { status: [200, 422] });
   await principal.page.fill('#title', `Nhà trường không thu thêm tiền học (${width} px)`);
   await principal.page.fill('#claim', 'Một bài đăng trên mạng xã hội nói trường thu thêm 500.000 đồng mỗi học sinh.');
   await principal.page.fill('#facts', 'Nhà trường không thu khoản nào ngoài các khoản Hội đồng trường đã thông qua và công khai.');

@@ -78,7 +78,8 @@ pub struct ReportInput {
     pub description: String,
     pub links: Vec<String>,
     /// "dd/mm/yyyy" or "yyyy-mm-dd"; empty when unknown.
-    pub happened_on: String,
+    /// None when not given; a given value must be a date.
+    pub happened_on: Option<String>,
     pub affected: String,
     pub child_in_danger: bool,
 }
@@ -89,8 +90,9 @@ pub struct PublicReportInput {
     pub category: String,
     pub description: String,
     pub links: Vec<String>,
-    /// An e-mail address for replies, only when the reporter asks for them.
-    pub contact: String,
+    /// An e-mail address for replies, only when the reporter asks for them; a given value must
+    /// be an address.
+    pub contact: Option<String>,
     /// The field people never see and scripts fill in.
     pub honeypot: String,
 }
@@ -144,6 +146,38 @@ pub async fn categories(app: &App) -> Result<Vec<Category>> {
     Ok(app.store.incident_categories(false).await?)
 }
 
+/// Every category, switched-off ones too: the system administrator's list.
+pub async fn all_categories(app: &App, actor: &Actor) -> Result<Vec<Category>> {
+    if !actor.may(Action::ManageIncidentCategories, Target::System) {
+        return Err(AppError::Forbidden);
+    }
+    Ok(app.store.incident_categories(true).await?)
+}
+
+/// Adds a category (`create`) or changes one; only the system administrator. Every problem is
+/// listed; nothing is written when there is one.
+pub async fn save_category(app: &App, actor: &Actor, category: Category, create: bool) -> Result<Category> {
+    if !actor.may(Action::ManageIncidentCategories, Target::System) {
+        return Err(AppError::Forbidden);
+    }
+    let category = Category {
+        code: category.code.trim().to_string(),
+        name: category.name.trim().to_string(),
+        ..category
+    };
+    let problems: Vec<Problem> = rules::check_category(&category)
+        .into_iter()
+        .map(|(field, message)| Problem::at(field, message))
+        .collect();
+    if !problems.is_empty() {
+        return Err(AppError::Invalid(problems));
+    }
+    app.store
+        .save_incident_category(&actor.audit(), &category, create)
+        .await?;
+    Ok(category)
+}
+
 fn category_of<'a>(categories: &'a [Category], code: &str) -> Option<&'a Category> {
     categories.iter().find(|c| c.code == code.trim())
 }
@@ -166,15 +200,15 @@ fn check_text(description: &str, links: &[String], problems: &mut Vec<Problem>) 
             format!("Nội dung dài quá {} ký tự; hãy viết ngắn lại.", rules::MAX_DESCRIPTION),
         ));
     }
-    let given: Vec<&str> = links.iter().map(|l| l.trim()).filter(|l| !l.is_empty()).collect();
-    if given.len() > rules::MAX_LINKS {
+    if links.len() > rules::MAX_LINKS {
         problems.push(Problem::at(
             "links",
             format!("Gửi tối đa {} đường liên kết.", rules::MAX_LINKS),
         ));
     }
+    let given = links.iter().map(|l| l.trim()).filter(|l| !l.is_empty());
     let mut kept = Vec::new();
-    for l in given.into_iter().take(rules::MAX_LINKS) {
+    for l in given.take(rules::MAX_LINKS) {
         match lanhmang_domain::activity::parse_evidence_link(l) {
             Ok(url) => kept.push(url),
             Err(e) => problems.push(Problem::at("links", e.to_string())),
@@ -351,9 +385,9 @@ pub async fn report(app: &App, actor: &Actor, input: ReportInput) -> Result<(Inc
         problems.push(Problem::at("category", "Hãy chọn loại sự việc trong danh sách."));
     }
     let (description, links) = check_text(&input.description, &input.links, &mut problems);
-    let happened_on = match input.happened_on.trim() {
-        "" => None,
-        raw => match lanhmang_domain::plan::parse_date(raw).ok() {
+    let happened_on = match input.happened_on.as_deref().map(str::trim) {
+        None => None,
+        Some(raw) => match lanhmang_domain::plan::parse_date(raw).ok() {
             Some(d) if d <= today() => Some(d),
             Some(_) => {
                 problems.push(Problem::at("happened_on", "Ngày xảy ra không thể ở tương lai."));
@@ -445,8 +479,8 @@ pub async fn report_public(app: &App, client_ip: &str, unit_code: &str, input: P
         problems.push(Problem::at("category", "Hãy chọn em muốn báo việc gì."));
     }
     let (description, links) = check_text(&input.description, &input.links, &mut problems);
-    let contact = input.contact.trim().to_string();
-    if !contact.is_empty() && !matches!(lanhmang_domain::person::parse_email(&contact), Ok(Some(_))) {
+    let contact = input.contact.as_deref().map(str::trim).unwrap_or_default().to_string();
+    if input.contact.is_some() && !matches!(lanhmang_domain::person::parse_email(&contact), Ok(Some(_))) {
         problems.push(Problem::at(
             "contact",
             "Địa chỉ e-mail chưa đúng; nếu không muốn nhận thư, hãy để trống.",

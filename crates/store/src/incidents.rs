@@ -284,23 +284,86 @@ impl Store {
 
     /// The categories, in their order; inactive ones only when asked.
     pub async fn incident_categories(&self, with_inactive: bool) -> Result<Vec<Category>> {
-        let rows: Vec<(String, String, bool, bool, bool)> = on_pool!(self, pool => sqlx::query_as(
-            "SELECT code, name, restricted, urgent, feedback FROM incident_categories \
-             WHERE active OR $1 ORDER BY position, code",
+        type Row = (String, String, bool, bool, bool, i64, bool);
+        let rows: Vec<Row> = on_pool!(self, pool => sqlx::query_as(
+            "SELECT code, name, restricted, urgent, feedback, CAST(position AS BIGINT), active \
+             FROM incident_categories WHERE active OR $1 ORDER BY position, code",
         )
         .bind(with_inactive)
         .fetch_all(pool)
         .await?);
         Ok(rows
             .into_iter()
-            .map(|(code, name, restricted, urgent, feedback)| Category {
-                code,
-                name,
-                restricted,
-                urgent,
-                feedback,
-            })
+            .map(
+                |(code, name, restricted, urgent, feedback, position, active)| Category {
+                    code,
+                    name,
+                    restricted,
+                    urgent,
+                    feedback,
+                    position,
+                    active,
+                },
+            )
             .collect())
+    }
+
+    /// Adds a category (`create`) or changes one, audited. A code already taken, or a category
+    /// that does not exist when changing, is refused; nothing is written then.
+    pub async fn save_incident_category(&self, ctx: &AuditContext, c: &Category, create: bool) -> Result<()> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let (taken,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM incident_categories WHERE code = $1")
+                .bind(&c.code)
+                .fetch_one(&mut *tx)
+                .await?;
+            match (create, taken > 0) {
+                (true, true) => {
+                    tx.rollback().await?;
+                    return Err(StoreError::Conflict(format!("Đã có loại sự việc mã «{}».", c.code)));
+                }
+                (false, false) => {
+                    tx.rollback().await?;
+                    return Err(StoreError::NotFound("loại sự việc"));
+                }
+                _ => {}
+            }
+            let sql = if create {
+                "INSERT INTO incident_categories (name, restricted, urgent, feedback, position, active, code) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)"
+            } else {
+                "UPDATE incident_categories SET name = $1, restricted = $2, urgent = $3, feedback = $4, \
+                 position = $5, active = $6 WHERE code = $7"
+            };
+            sqlx::query(sql)
+                .bind(c.name.trim())
+                .bind(c.restricted)
+                .bind(c.urgent)
+                .bind(c.feedback)
+                .bind(c.position as i32)
+                .bind(c.active)
+                .bind(&c.code)
+                .execute(&mut *tx)
+                .await?;
+            audit_in_tx!(
+                self,
+                tx,
+                ctx,
+                if create { "incident_category.create" } else { "incident_category.update" },
+                format!("incident_category:{}", c.code),
+                format!(
+                    "{} (hạn chế: {}, khẩn cấp: {}, góp ý: {}, thứ tự {}, {})",
+                    c.name.trim(),
+                    c.restricted,
+                    c.urgent,
+                    c.feedback,
+                    c.position,
+                    if c.active { "đang dùng" } else { "đã tắt" }
+                )
+            );
+            tx.commit().await?;
+        });
+        Ok(())
     }
 
     /// Reports from one address in the given hour (read without writing: a flood costs reads).

@@ -26,6 +26,62 @@ pub struct Category {
     pub urgent: bool,
     /// Feedback or a question rather than a problem: answered, not investigated.
     pub feedback: bool,
+    /// Where it stands in the lists.
+    pub position: i64,
+    /// Offered on the forms; a category switched off keeps its cases.
+    pub active: bool,
+}
+
+/// Categories the product's own rules name: they may be renamed and moved, never switched off
+/// (the public form's feedback, the fallback, the exploitation alert depend on them).
+pub const BUILT_IN_CATEGORIES: &[&str] = &["child_exploitation", "feedback", "other"];
+pub const MAX_CATEGORY_NAME: usize = 200;
+pub const MAX_CATEGORY_CODE: usize = 40;
+
+/// Checks a category as the system administrator wrote it; every problem, by field. The
+/// exploitation category stays restricted and urgent: a child's safety is not a setting.
+pub fn check_category(c: &Category) -> Vec<(&'static str, String)> {
+    let mut problems = Vec::new();
+    let code_ok = (2..=MAX_CATEGORY_CODE).contains(&c.code.len())
+        && c.code.starts_with(|ch: char| ch.is_ascii_lowercase())
+        && c.code
+            .chars()
+            .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_');
+    if !code_ok {
+        problems.push((
+            "code",
+            format!(
+                "Mã loại gồm 2 đến {MAX_CATEGORY_CODE} ký tự: chữ thường không dấu, chữ số và dấu gạch dưới, bắt đầu bằng một chữ (ví dụ: tin_nhan_mao_danh)."
+            ),
+        ));
+    }
+    let name = c.name.trim().chars().count();
+    if !(3..=MAX_CATEGORY_NAME).contains(&name) {
+        problems.push(("name", format!("Tên loại dài từ 3 đến {MAX_CATEGORY_NAME} ký tự.")));
+    }
+    if !(0..=1000).contains(&c.position) {
+        problems.push(("position", "Thứ tự là một số từ 0 đến 1000.".to_string()));
+    }
+    if c.code == "child_exploitation" && !(c.restricted && c.urgent) {
+        problems.push((
+            "restricted",
+            "Loại xâm hại, dụ dỗ trẻ em luôn là hồ sơ hạn chế và khẩn cấp.".to_string(),
+        ));
+    }
+    if c.feedback && (c.urgent || c.restricted) {
+        problems.push((
+            "feedback",
+            "Góp ý, câu hỏi được trả lời chứ không điều tra: không thể đồng thời khẩn cấp hay hạn chế.".to_string(),
+        ));
+    }
+    if BUILT_IN_CATEGORIES.contains(&c.code.as_str()) && !c.active {
+        problems.push((
+            "active",
+            "Loại này là một phần của quy trình (báo động, góp ý, việc khác), không thể tắt; có thể đổi tên."
+                .to_string(),
+        ));
+    }
+    problems
 }
 
 /// The categories a new installation starts with: (code, name, restricted, urgent, feedback).
@@ -486,6 +542,40 @@ pub fn normalize_receipt_code(raw: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+
+    fn category(code: &str) -> Category {
+        Category {
+            code: code.into(),
+            name: "Tin nhắn mạo danh".into(),
+            restricted: false,
+            urgent: false,
+            feedback: false,
+            position: 12,
+            active: true,
+        }
+    }
+
+    #[test]
+    fn a_category_is_checked_whole() {
+        assert!(check_category(&category("tin_nhan_mao_danh")).is_empty());
+        for bad in ["", "x", "Hoa", "1abc", "có_dấu", "a-b", &"a".repeat(41)] {
+            assert_eq!(check_category(&category(bad))[0].0, "code", "{bad}");
+        }
+        let mut c = category("child_exploitation");
+        c.restricted = true;
+        assert_eq!(check_category(&c)[0].0, "restricted", "urgent by rule");
+        c.urgent = true;
+        assert!(check_category(&c).is_empty());
+        c.active = false;
+        assert_eq!(check_category(&c)[0].0, "active");
+        let mut c = category("hoi_dap");
+        c.feedback = true;
+        c.urgent = true;
+        c.name = "  ".into();
+        c.position = -1;
+        let fields: Vec<_> = check_category(&c).into_iter().map(|(f, _)| f).collect();
+        assert_eq!(fields, ["name", "position", "feedback"]);
+    }
     use super::*;
 
     #[test]

@@ -66,6 +66,19 @@ async fn a_case_goes_from_report_to_closing_by_the_rules(backend: &'static str) 
     )
     .await;
     assert_eq!(status, 201, "{backend}: {case}");
+    // A date that is given must be a date, and a page number a number.
+    let (status, body) = api(
+        &app,
+        &teacher,
+        "POST",
+        "/api/v1/incidents",
+        Some(json!({"unit_id": school, "category": "cyberbullying",
+            "description": "Một nhóm lớp trên mạng xã hội đăng ảnh chế giễu một bạn.", "happened_on": ""})),
+    )
+    .await;
+    assert_eq!(status, 422, "{backend}: {body}");
+    let (status, body) = api(&app, &teacher, "GET", "/api/v1/incidents?page=", None).await;
+    assert_eq!(status, 400, "{backend}: {body}");
     let id = case["id"].as_i64().unwrap();
     assert_eq!(case["state"], "received");
     assert_eq!(case["severity"], "normal");
@@ -469,6 +482,14 @@ async fn the_public_form_gives_a_receipt_and_keeps_floods_out(backend: &'static 
     assert_eq!(status, 422);
     let problems = body["error"]["problems"].as_array().unwrap();
     assert_eq!(problems.len(), 4, "every problem listed: {body}");
+    // A contact that is given must be an address; a blank one is not "no contact".
+    let (status, _, body) = send(
+        "198.51.100.8",
+        json!({"category": "scam", "description": "Nội dung đủ dài để gửi.", "contact": ""}),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("e-mail"), "{body}");
     assert_eq!(incident_count(&app).await, before, "{backend}: nothing written");
 
     // One address is stopped after its hour's worth; another is not slowed.

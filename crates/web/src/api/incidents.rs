@@ -171,7 +171,7 @@ pub async fn create(
         category: body.category,
         description: body.description,
         links: body.links,
-        happened_on: body.happened_on.unwrap_or_default(),
+        happened_on: body.happened_on,
         affected: body.affected.unwrap_or_default(),
         child_in_danger: body.child_in_danger,
     };
@@ -361,7 +361,7 @@ pub async fn public_report(
         category: body.category,
         description: body.description,
         links: body.links,
-        contact: body.contact.unwrap_or_default(),
+        contact: body.contact,
         honeypot: body.website.unwrap_or_default(),
     };
     let receipt = service::report_public(&state.app, &ip.0, &code, input).await?;
@@ -416,6 +416,8 @@ pub fn document(doc: &mut serde_json::Value, paging: &serde_json::Value, error: 
         "at": {"type": ["string", "null"], "format": "date-time"}}});
     let text = |min: usize, max: usize| json!({"type": "string", "minLength": min, "maxLength": max, "pattern": "\\S"});
     let link = json!({"type": "string", "maxLength": 2000, "description": "Địa chỉ http(s)"});
+    // Optional fields accept null as "not given".
+    let nullable = |schema: serde_json::Value| json!({"anyOf": [schema, {"type": "null"}]});
     let s = &mut doc["components"]["schemas"];
     s["IncidentCategory"] = json!({"type": "object", "required": ["code", "name", "restricted"], "properties": {
         "code": {"type": "string"}, "name": {"type": "string"}, "restricted": {"type": "boolean"},
@@ -444,25 +446,25 @@ pub fn document(doc: &mut serde_json::Value, paging: &serde_json::Value, error: 
         "category": {"type": "string", "enum": codes},
         "description": text(MIN_DESCRIPTION, MAX_DESCRIPTION),
         "links": {"type": "array", "maxItems": MAX_LINKS, "items": link.clone()},
-        "happened_on": {"type": "string", "format": "date", "description": "Không ở tương lai (nếu không: 422)"},
-        "affected": {"type": "string", "maxLength": 60, "description": "Chỉ lớp và chữ cái đầu của tên (lớp 4B, N.V.A); họ tên đầy đủ bị từ chối (422). Có chữ cái đầu thì hồ sơ là hồ sơ hạn chế"},
+        "happened_on": nullable(json!({"type": "string", "format": "date", "description": "Không ở tương lai (nếu không: 422)"})),
+        "affected": nullable(json!({"type": "string", "maxLength": 60, "description": "Chỉ lớp và chữ cái đầu của tên (lớp 4B, N.V.A); họ tên đầy đủ bị từ chối (422). Có chữ cái đầu thì hồ sơ là hồ sơ hạn chế"})),
         "child_in_danger": {"type": "boolean", "description": "Có trẻ em đang gặp nguy hiểm: hồ sơ khẩn cấp, báo ngay hiệu trưởng và đầu mối xử lý sự cố"}}});
     s["IncidentTransition"] = json!({"type": "object", "required": ["to"], "properties": {
         "to": {"type": "string", "enum": states, "description": "Bước tiếp theo; bước không được phép từ trạng thái hiện tại, hoặc thiếu nội dung bắt buộc (kết quả khi giải quyết, lý do khi mở lại, chờ ai khi chuyển sang chờ, cơ quan khi chuyển): 422"},
-        "note": {"type": "string", "maxLength": MAX_NOTE}, "outcome": {"type": "string", "maxLength": MAX_NOTE},
-        "severity": {"type": "string", "enum": severities}, "category": {"type": "string", "enum": codes},
-        "handler_id": {"type": "integer", "description": "Hiệu trưởng, cộng tác viên của đơn vị hoặc đầu mối xử lý sự cố cấp trên (nếu không: 422)"},
-        "referral": {"type": "string", "enum": referrals}, "referral_ref": {"type": "string", "maxLength": 200},
-        "version": {"type": "integer", "minimum": 0, "description": "Phiên bản đã đọc; khác phiên bản hiện tại thì bị từ chối (409)"}}});
+        "note": nullable(json!({"type": "string", "maxLength": MAX_NOTE})), "outcome": nullable(json!({"type": "string", "maxLength": MAX_NOTE})),
+        "severity": nullable(json!({"type": "string", "enum": severities})), "category": nullable(json!({"type": "string", "enum": codes})),
+        "handler_id": nullable(json!({"type": "integer", "minimum": 1, "maximum": i64::MAX, "description": "Hiệu trưởng, cộng tác viên của đơn vị hoặc đầu mối xử lý sự cố cấp trên (nếu không: 422)"})),
+        "referral": nullable(json!({"type": "string", "enum": referrals})), "referral_ref": nullable(json!({"type": "string", "maxLength": 200})),
+        "version": nullable(json!({"type": "integer", "minimum": 0, "maximum": i64::MAX, "description": "Phiên bản đã đọc; khác phiên bản hiện tại thì bị từ chối (409)"}))}});
     s["IncidentNote"] = json!({"type": "object", "required": ["body"], "properties": {
         "body": text(1, MAX_NOTE),
         "to_reporter": {"type": "boolean", "description": "true: trả lời người phản ánh (họ đọc được); false: ghi chú nội bộ"},
-        "version": {"type": "integer", "minimum": 0}}});
+        "version": nullable(json!({"type": "integer", "minimum": 0, "maximum": i64::MAX}))}});
     s["PublicReport"] = json!({"type": "object", "required": ["category", "description"], "properties": {
         "category": {"type": "string", "enum": codes},
         "description": text(MIN_DESCRIPTION, MAX_DESCRIPTION),
         "links": {"type": "array", "maxItems": MAX_LINKS, "items": link},
-        "contact": {"type": "string", "format": "email", "maxLength": 200, "description": "Chỉ khi người gửi muốn nhận trả lời qua e-mail"}}});
+        "contact": nullable(json!({"type": "string", "format": "email", "maxLength": 254, "description": "Chỉ khi người gửi muốn nhận trả lời qua e-mail"}))}});
     let ok = |d: &str, schema: &str| json!({"description": d, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}});
     let limited = json!({"description": "Địa chỉ này đã gửi quá số phản ánh cho phép trong một giờ; thử lại sau Retry-After giây",
         "headers": {"Retry-After": {"schema": {"type": "integer"}}},
@@ -626,7 +628,7 @@ pub fn document_clarifications(doc: &mut serde_json::Value, paging: &serde_json:
         "total": {"type": "integer"}, "page": {"type": "integer"}, "per_page": {"type": "integer"}}});
     doc["components"]["schemas"]["NewClarification"] = json!({"type": "object", "required": ["unit_id", "title", "claim", "facts", "sources"], "properties": {
         "unit_id": {"type": "integer"},
-        "incident_id": {"type": "integer", "description": "Hồ sơ thông tin sai sự thật của đơn vị mà người gọi được xem (nếu không: 422)"},
+        "incident_id": {"anyOf": [{"type": "integer", "minimum": 1, "maximum": i64::MAX}, {"type": "null"}], "description": "Hồ sơ thông tin sai sự thật của đơn vị mà người gọi được xem (nếu không: 422)"},
         "title": text(MAX_TITLE), "claim": text(MAX_TEXT), "facts": text(MAX_TEXT),
         "sources": {"type": "array", "minItems": 1, "maxItems": MAX_SOURCES, "items": {"type": "string", "maxLength": 500}},
         "news_ids": {"type": "array", "maxItems": MAX_NEWS, "items": {"type": "integer", "description": "Số của một tin tức ngành có thật (nếu không: 422)"}}}});

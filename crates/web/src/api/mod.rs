@@ -232,6 +232,12 @@ pub struct UnitsQuery {
 }
 
 fn paging(page: &Option<String>, per_page: &Option<String>) -> Result<Paging, ApiError> {
+    // A form may leave a number blank; an API caller that sends `page=` sent no number.
+    for (name, value) in [("page", page), ("per_page", per_page)] {
+        if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
+            return Err(ApiError::BadRequest(format!("Tham số {name} phải là một số.")));
+        }
+    }
     Paging::parse(&PagingQuery {
         page: page.clone(),
         per_page: per_page.clone(),

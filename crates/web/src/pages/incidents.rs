@@ -262,8 +262,15 @@ pub async fn create(
         unit_id: form.unit_id.trim().parse().ok(),
         category: form.category.clone(),
         description: form.description.clone(),
-        links: form.links.lines().map(str::to_string).collect(),
-        happened_on: form.happened_on.clone(),
+        links: form
+            .links
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(str::to_string)
+            .collect(),
+        happened_on: Some(form.happened_on.trim())
+            .filter(|d| !d.is_empty())
+            .map(str::to_string),
         affected: form.affected.clone(),
         child_in_danger: !form.child_in_danger.is_empty(),
     };
@@ -681,8 +688,13 @@ pub async fn public_submit(
     let input = PublicReportInput {
         category: form.category.clone(),
         description: form.description.clone(),
-        links: form.links.lines().map(str::to_string).collect(),
-        contact: form.contact.clone(),
+        links: form
+            .links
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(str::to_string)
+            .collect(),
+        contact: Some(form.contact.trim()).filter(|c| !c.is_empty()).map(str::to_string),
         honeypot: form.website.clone(),
     };
     match service::report_public(&state.app, &ip.0, &code, input).await {
