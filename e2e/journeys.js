@@ -480,6 +480,28 @@ async function exploitationAlertsTheLead(browser, width) {
 
 /// The principal answers a false claim with the facts; the office head approves; anyone reads it
 /// at its public address, without an account.
+/// The system administrator adds a category (a bad order number is shown beside its field first)
+/// and a reporter finds it on the form.
+async function categoryAdded(browser, width) {
+  const admin = await visitor(browser, 'category', width, 'demo.admin');
+  await admin.go('/su-co/loai');
+  await admin.page.fill('#code', `mao_danh_${width}`);
+  await admin.page.fill('#name', `Tin nhắn mạo danh nhà trường (${width} px)`);
+  await admin.page.fill('#position', 'bốn');
+  await admin.go(() => admin.page.click('main button[type=submit]'), { status: [422] });
+  await admin.expectText('Thứ tự là một số');
+  await admin.page.fill('#position', '45');
+  await admin.go(() => admin.page.click('main button[type=submit]'));
+  await admin.expectText('Đã lưu loại sự việc');
+  await admin.close();
+
+  const teacher = await visitor(browser, 'category-teacher', width, 'demo.teacher');
+  await teacher.go('/su-co/moi');
+  const offered = await teacher.page.$$eval('#category option', (os) => os.map((o) => o.textContent.trim()));
+  if (!offered.includes(`Tin nhắn mạo danh nhà trường (${width} px)`)) fail(teacher.where(), `the new category is not offered: ${offered.join('; ')}`);
+  await teacher.close();
+}
+
 async function clarificationPublished(browser, width) {
   const principal = await visitor(browser, 'clarification', width, 'demo.principal');
   await principal.go('/dinh-chinh/moi');
@@ -531,6 +553,7 @@ async function main() {
     ['public report answered', publicReportAnswered, [360, 1280]],
     ['exploitation alerts the lead', exploitationAlertsTheLead, [360]],
     ['clarification published', clarificationPublished, [360, 1280]],
+    ['category added', categoryAdded, [360, 1280]],
     // Last: a new published plan becomes the first in every list.
     ['office publishes a plan', officePublishesPlan, [360]],
   ];

@@ -780,6 +780,137 @@ async fn possible_handlers(app: &App, incident: &Incident) -> Result<Vec<(i64, S
     Ok(out)
 }
 
+/// The unit of a case its handler may print a letter for (the letterhead's names).
+pub async fn open_case_unit(app: &App, actor: &Actor, id: i64) -> Result<Unit> {
+    let (incident, _) = case_for_handling(app, actor, id).await?;
+    app.store.unit(incident.unit_id).await?.ok_or(AppError::NotFound)
+}
+
+/// What the school or office puts on a referral letter besides the case.
+#[derive(Debug, Clone)]
+pub struct LetterHeading {
+    /// "05/PC-THAB", already checked at the edge; a blank leaves the form's gap.
+    pub number: String,
+    /// The place name of the date line.
+    pub place: String,
+    /// The unit above the case's unit, printed above it.
+    pub parent_authority: String,
+}
+
+/// A referral letter in the form of Decree 30 (a "phiếu chuyển") to the body the case was
+/// referred to, with only what that body needs: what happened, when, where to see it, the pupil
+/// as class and initials, what has been done, and whom to contact. Never who reported it, the
+/// internal notes, nor who read the case. Only the case's handlers and leads get it, and for a
+/// restricted case getting it is recorded like opening it.
+pub async fn referral_letter(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    heading: LetterHeading,
+) -> Result<lanhmang_export::OfficialDocument> {
+    use lanhmang_export::{Letterhead, OfficialDocument, Section, Signature};
+    let (incident, _) = case_for_handling(app, actor, id).await?;
+    let Some(referral) = incident.referral else {
+        return Err(AppError::Conflict(
+            "Hồ sơ chưa chuyển cơ quan nào; hãy chọn bước «Chuyển cơ quan chức năng» trước khi in phiếu chuyển.".into(),
+        ));
+    };
+    if incident.restricted {
+        app.store.record_incident_view(incident.id, actor.person.id).await?;
+    }
+    let unit = app.store.unit(incident.unit_id).await?.ok_or(AppError::NotFound)?;
+    let mut facts = vec![
+        format!("Loại sự việc: {}.", incident.category_name),
+        format!(
+            "Thời điểm: {}; nhà trường nhận phản ánh lúc {}.",
+            incident
+                .happened_on
+                .map(lanhmang_domain::text::date_text)
+                .map(|d| format!("xảy ra ngày {d}"))
+                .unwrap_or_else(|| "chưa rõ ngày xảy ra".to_string()),
+            vietnam_time_text(incident.received_at)
+        ),
+    ];
+    if !incident.affected.is_empty() {
+        facts.push(format!(
+            "Người bị ảnh hưởng: {} (chỉ ghi lớp và chữ cái đầu của tên).",
+            incident.affected
+        ));
+    }
+    facts.push(format!("Nội dung: {}", incident.description));
+    let links = if incident.links.is_empty() {
+        vec!["Không có đường liên kết kèm theo.".to_string()]
+    } else {
+        incident.links.clone()
+    };
+    let mut done = vec![format!(
+        "Hồ sơ số {} đang ở bước «{}».",
+        incident.id,
+        incident.state.label()
+    )];
+    if !incident.outcome.trim().is_empty() {
+        done.push(incident.outcome.trim().to_string());
+    }
+    // Whom the body calls back: the case's handler, or whoever prints the letter.
+    let handler = match incident.handler_id {
+        Some(id) => app.store.person(id).await?,
+        None => None,
+    }
+    .unwrap_or_else(|| actor.person.clone());
+    let mut contact = format!("{}, {}", handler.display_name, unit.name);
+    if let Some(phone) = handler.phone.as_deref().filter(|p| !p.is_empty()) {
+        contact.push_str(&format!(", điện thoại {phone}"));
+    }
+    if let Some(email) = handler.email.as_deref().filter(|e| !e.is_empty()) {
+        contact.push_str(&format!(", e-mail {email}"));
+    }
+    let recipient = referral.label();
+    let body = |heading: &str, paragraphs: Vec<String>| Section {
+        heading: heading.into(),
+        paragraphs,
+        table: None,
+    };
+    Ok(OfficialDocument {
+        letterhead: Letterhead {
+            parent_authority: heading.parent_authority,
+            issuing_unit: unit.name.clone(),
+            number: heading.number,
+            place: heading.place,
+            date: today(),
+        },
+        kind_title: "Phiếu chuyển".into(),
+        subtitle: format!("Thông tin vụ việc đề nghị {recipient} phối hợp xử lý"),
+        intro: vec![
+            format!("Kính gửi: {recipient}."),
+            format!(
+                "{} chuyển đến {recipient} thông tin về vụ việc dưới đây để xem xét, xử lý theo thẩm quyền{}.",
+                unit.name,
+                if incident.referral_ref.trim().is_empty() {
+                    String::new()
+                } else {
+                    format!(" (số tiếp nhận: {})", incident.referral_ref.trim())
+                }
+            ),
+        ],
+        sections: vec![
+            body("1. Vụ việc", facts),
+            body("2. Nơi xem nội dung trên mạng", links),
+            body("3. Việc đơn vị đã làm", done),
+            body("4. Người liên hệ", vec![format!("{contact}.")]),
+        ],
+        recipients: vec![format!("{recipient};"), "Lưu: VT, hồ sơ vụ việc".into()],
+        signature: Signature {
+            on_behalf: None,
+            title: if unit.kind == lanhmang_domain::UnitKind::School {
+                "Hiệu trưởng".into()
+            } else {
+                "Thủ trưởng đơn vị".into()
+            },
+            signer: String::new(),
+        },
+    })
+}
+
 /// Opens a case. Reading a restricted case's details is recorded (the one read that writes:
 /// safeguarding asks that every such reading be known).
 pub async fn open_case(app: &App, actor: &Actor, id: i64) -> Result<CaseView> {

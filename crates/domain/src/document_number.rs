@@ -11,6 +11,8 @@ pub enum DocumentKind {
     Plan,
     /// Báo cáo.
     Report,
+    /// Phiếu chuyển: a case handed to the body that must act on it.
+    Transfer,
 }
 
 impl DocumentKind {
@@ -19,6 +21,7 @@ impl DocumentKind {
         match self {
             DocumentKind::Plan => "KH",
             DocumentKind::Report => "BC",
+            DocumentKind::Transfer => "PC",
         }
     }
 }
@@ -52,6 +55,7 @@ impl DocumentNumber {
         let kind = match kind.trim() {
             "KH" => DocumentKind::Plan,
             "BC" => DocumentKind::Report,
+            "PC" => DocumentKind::Transfer,
             _ => return Err(DocumentNumberError::Format),
         };
         let issuer = issuer.trim();
@@ -87,6 +91,7 @@ mod tests {
         );
         assert_eq!(n.format(), "05/KH-PGDĐT");
         assert_eq!(DocumentNumber::parse("112/BC-THAB").unwrap().format(), "112/BC-THAB");
+        assert_eq!(DocumentNumber::parse("3/PC-THAB").unwrap().kind, DocumentKind::Transfer);
         for bad in ["KH-PGDĐT", "0/KH-X", "05/QĐ-X", "05/KH-", "x/KH-X", "05/KH-a b"] {
             assert!(DocumentNumber::parse(bad).is_err(), "{bad}");
         }

@@ -39,6 +39,7 @@ impl Layout {
         nav.push(("/hoat-dong", "Hoạt động", Some(Action::ViewActivities)));
         nav.push(("/su-co", "Sự cố", Some(Action::ReportIncidents)));
         nav.push(("/dinh-chinh", "Đính chính", Some(Action::WriteClarifications)));
+        nav.push(("/su-co/loai", "Loại sự việc", Some(Action::ManageIncidentCategories)));
         nav.push(("/tin-tuc", "Tin tức", Some(Action::ViewNews)));
         nav.push(("/tong-hop-nam", "Tổng hợp", Some(Action::ViewDashboard)));
         nav.push(("/giam-sat", "Website", Some(Action::ViewSites)));

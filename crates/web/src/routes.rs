@@ -493,6 +493,36 @@ pub fn build() -> Routes {
             Permission(Action::HandleIncidents),
             pages::incidents::add_note,
         )
+        .get(
+            "/su-co/loai",
+            Permission(Action::ManageIncidentCategories),
+            pages::incidents::categories,
+        )
+        .post(
+            "/su-co/loai",
+            Permission(Action::ManageIncidentCategories),
+            pages::incidents::create_category,
+        )
+        .get(
+            "/su-co/loai/{code}",
+            Permission(Action::ManageIncidentCategories),
+            pages::incidents::edit_category,
+        )
+        .post(
+            "/su-co/loai/{code}",
+            Permission(Action::ManageIncidentCategories),
+            pages::incidents::update_category,
+        )
+        .get(
+            "/su-co/{id}/phieu-chuyen.docx",
+            Permission(Action::HandleIncidents),
+            pages::documents::referral_docx,
+        )
+        .get(
+            "/su-co/{id}/phieu-chuyen.pdf",
+            Permission(Action::HandleIncidents),
+            pages::documents::referral_pdf,
+        )
         .post(
             "/su-co/{id}/tin-rac",
             Permission(Action::LeadIncidents),
@@ -692,6 +722,16 @@ pub fn build() -> Routes {
         )
         .get("/api/v1/news", Permission(Action::ViewNews), api::news::list)
         .get("/api/v1/incident-categories", Public, api::incidents::categories)
+        .post(
+            "/api/v1/incident-categories",
+            Permission(Action::ManageIncidentCategories),
+            api::incidents::create_category,
+        )
+        .put(
+            "/api/v1/incident-categories/{code}",
+            Permission(Action::ManageIncidentCategories),
+            api::incidents::update_category,
+        )
         .get(
             "/api/v1/clarifications",
             Permission(Action::WriteClarifications),

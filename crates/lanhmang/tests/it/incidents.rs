@@ -997,3 +997,210 @@ async fn a_clarification_is_approved_published_and_withdrawn_in_the_open(backend
     }
     app.stop().await;
 }
+
+both_backends!(the_system_administrator_keeps_the_categories);
+async fn the_system_administrator_keeps_the_categories(backend: &'static str) {
+    let app = TestApp::spawn(backend).await;
+    let admin = api_token(&app, "demo.admin").await;
+    let office = api_token(&app, "demo.office").await;
+    let new = json!({"code": "mao_danh_zalo", "name": "Tin nhắn mạo danh nhà trường qua Zalo", "position": 45});
+    // Only the system administrator; everyone else is refused and nothing changes.
+    for token in [&office, &api_token(&app, "demo.principal").await] {
+        let (status, body) = api(&app, token, "POST", "/api/v1/incident-categories", Some(new.clone())).await;
+        assert_eq!(status, 403, "{backend}: {body}");
+        let (status, _) = api(
+            &app,
+            token,
+            "PUT",
+            "/api/v1/incident-categories/other",
+            Some(json!({"name": "Đổi tên"})),
+        )
+        .await;
+        assert_eq!(status, 403);
+    }
+    // Bad input: every problem listed, nothing written.
+    let (status, body) = api(
+        &app,
+        &admin,
+        "POST",
+        "/api/v1/incident-categories",
+        Some(json!({"code": "Có Dấu", "name": " ", "position": 5000, "feedback": true, "urgent": true})),
+    )
+    .await;
+    assert_eq!(status, 422, "{backend}: {body}");
+    assert_eq!(body["error"]["problems"].as_array().unwrap().len(), 4, "{body}");
+    let (status, body) = api(
+        &app,
+        &admin,
+        "PUT",
+        "/api/v1/incident-categories/child_exploitation",
+        Some(json!({"name": "Xâm hại trẻ em", "restricted": false, "urgent": true, "active": false})),
+    )
+    .await;
+    assert_eq!(status, 422, "a child's safety is not a setting: {body}");
+    let (status, _) = api(
+        &app,
+        &admin,
+        "PUT",
+        "/api/v1/incident-categories/khong_co",
+        Some(json!({"name": "Không có"})),
+    )
+    .await;
+    assert_eq!(status, 404);
+    let public = app.client();
+    let codes = |list: serde_json::Value| -> Vec<String> {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["code"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let list = || async {
+        public
+            .get(app.url("/api/v1/incident-categories"))
+            .send()
+            .await
+            .unwrap()
+            .json::<serde_json::Value>()
+            .await
+            .unwrap()
+    };
+    assert_eq!(codes(list().await).len(), 11, "{backend}: nothing written");
+
+    // Added, it is offered and taken; a second with the same code is a conflict.
+    let (status, body) = api(&app, &admin, "POST", "/api/v1/incident-categories", Some(new.clone())).await;
+    assert_eq!(status, 201, "{backend}: {body}");
+    assert_eq!(body["active"], true);
+    let (status, _) = api(&app, &admin, "POST", "/api/v1/incident-categories", Some(new.clone())).await;
+    assert_eq!(status, 409);
+    assert!(codes(list().await).contains(&"mao_danh_zalo".to_string()));
+    let (school, _) = first_school(&app).await;
+    let teacher = api_token(&app, "demo.teacher").await;
+    let report = json!({"unit_id": school, "category": "mao_danh_zalo",
+        "description": "Phụ huynh nhận tin nhắn giả danh nhà trường đòi nộp tiền."});
+    let (status, body) = api(&app, &teacher, "POST", "/api/v1/incidents", Some(report.clone())).await;
+    assert_eq!(status, 201, "{backend}: {body}");
+    // Switched off: no longer offered, its case kept.
+    let (status, body) = api(
+        &app,
+        &admin,
+        "PUT",
+        "/api/v1/incident-categories/mao_danh_zalo",
+        Some(json!({"name": "Tin nhắn mạo danh nhà trường qua Zalo", "active": false})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(!codes(list().await).contains(&"mao_danh_zalo".to_string()));
+    let (status, _) = api(&app, &teacher, "POST", "/api/v1/incidents", Some(report)).await;
+    assert_eq!(status, 422);
+    assert_eq!(incident_count(&app).await, 1);
+
+    // The page: the list with switched-off ones, the edit form, a problem beside its field.
+    let page_admin = app.signed_in("demo.admin").await;
+    let (status, page) = page_admin.text("/su-co/loai").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("Tin nhắn mạo danh nhà trường qua Zalo") && page.contains("Đã tắt"),
+        "{backend}"
+    );
+    let r = page_admin
+        .submit(
+            "/su-co/loai/other",
+            "/su-co/loai/other",
+            &[("name", "Việc khác"), ("position", "x"), ("active", "on")],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("Thứ tự là một số"));
+    let page = page_admin
+        .submit_and_follow(
+            "/su-co/loai/other",
+            "/su-co/loai/other",
+            &[("name", "Việc khác (ghi rõ)"), ("position", "99"), ("active", "on")],
+        )
+        .await;
+    assert!(
+        page.contains("Đã lưu loại sự việc") && page.contains("Việc khác (ghi rõ)"),
+        "{backend}"
+    );
+    let office_page = app.signed_in("demo.office").await;
+    let r = office_page.get("/su-co/loai").await;
+    assert_eq!(r.status(), 403);
+    app.stop().await;
+}
+
+both_backends!(a_referral_letter_carries_only_what_the_body_needs);
+async fn a_referral_letter_carries_only_what_the_body_needs(backend: &'static str) {
+    let app = TestApp::spawn(backend).await;
+    let (school, _) = first_school(&app).await;
+    let teacher = api_token(&app, "demo.teacher").await;
+    let principal = api_token(&app, "demo.principal").await;
+    let (status, case) = api(
+        &app,
+        &teacher,
+        "POST",
+        "/api/v1/incidents",
+        Some(json!({"unit_id": school, "category": "image_without_consent",
+            "description": "Clip quay trong lớp bị đăng lên một trang lạ. LETTER-FACTS",
+            "links": ["https://example.com/clip"], "affected": "lớp 4B, N.V.A"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{backend}: {case}");
+    let id = case["id"].as_i64().unwrap();
+    let principal_pages = app.signed_in("demo.principal").await;
+    let docx = format!("/su-co/{id}/phieu-chuyen.docx");
+    // Not referred yet: nothing to print.
+    assert_eq!(principal_pages.get(&docx).await.status(), 409);
+    let path = format!("/api/v1/incidents/{id}/transition");
+    for step in [
+        json!({"to": "triaged", "severity": "high"}),
+        json!({"to": "referred", "referral": "police", "referral_ref": "CA-2026-118"}),
+    ] {
+        let (status, body) = api(&app, &principal, "POST", &path, Some(step)).await;
+        assert_eq!(status, 200, "{backend}: {body}");
+    }
+    let (status, body) = api(
+        &app,
+        &principal,
+        "POST",
+        &format!("/api/v1/incidents/{id}/notes"),
+        Some(json!({"body": "Ghi chú nội bộ LETTER-INTERNAL", "to_reporter": false})),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+
+    // A bad number is refused with its reason; the right one is printed.
+    let r = principal_pages.get(&format!("{docx}?so=05/BC-THAB")).await;
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("PC"));
+    let r = principal_pages.get(&format!("{docx}?so=5/PC-THAB")).await;
+    assert_eq!(r.status(), 200, "{backend}");
+    let text = crate::dashboard::docx_text(&r.bytes().await.unwrap());
+    for wanted in [
+        "PHIẾU CHUYỂN",
+        "05/PC-THAB",
+        "Kính gửi: Công an",
+        "CA-2026-118",
+        "LETTER-FACTS",
+        "https://example.com/clip",
+        "lớp 4B, N.V.A",
+    ] {
+        assert!(text.contains(wanted), "{backend}: {wanted} in {text}");
+    }
+    // Not the reporter, not the internal notes.
+    for unwanted in ["LETTER-INTERNAL", "Phạm Thị Lan", "demo.teacher"] {
+        assert!(
+            !text.contains(unwanted),
+            "{backend}: {unwanted} must stay out of the letter"
+        );
+    }
+    let r = principal_pages.get(&format!("/su-co/{id}/phieu-chuyen.pdf")).await;
+    assert_eq!(r.status(), 200);
+    assert!(r.bytes().await.unwrap().starts_with(b"%PDF"));
+    // The reporter and the parent do not get it.
+    for who in ["demo.teacher", "demo.parent", "demo.office"] {
+        let status = app.signed_in(who).await.get(&docx).await.status();
+        assert!(matches!(status.as_u16(), 403 | 404), "{backend}: {who} got {status}");
+    }
+    app.stop().await;
+}

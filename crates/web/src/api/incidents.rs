@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use lanhmang_app::incidents::{
     self as service, ClockLine, MoveInput, PublicReportInput, RawFilter, ReportInput, Shown,
 };
+use lanhmang_domain::incident::{Category, MAX_CATEGORY_CODE, MAX_CATEGORY_NAME};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use time::OffsetDateTime;
@@ -21,6 +22,67 @@ use crate::error::ApiError;
 
 fn id(raw: &str) -> Result<i64, ApiError> {
     raw.parse::<i64>().ok().filter(|v| *v > 0).ok_or(ApiError::NotFound)
+}
+
+/// A category as the system administrator sends it; the code comes in the path when changing.
+#[derive(Deserialize)]
+pub struct CategoryInputJson {
+    #[serde(default)]
+    code: Option<String>,
+    name: String,
+    #[serde(default)]
+    restricted: bool,
+    #[serde(default)]
+    urgent: bool,
+    #[serde(default)]
+    feedback: bool,
+    #[serde(default = "default_position")]
+    position: i64,
+    #[serde(default = "default_active")]
+    active: bool,
+}
+
+fn default_position() -> i64 {
+    100
+}
+
+fn default_active() -> bool {
+    true
+}
+
+impl CategoryInputJson {
+    fn category(self, code: String) -> Category {
+        Category {
+            code,
+            name: self.name,
+            restricted: self.restricted,
+            urgent: self.urgent,
+            feedback: self.feedback,
+            position: self.position,
+            active: self.active,
+        }
+    }
+}
+
+pub async fn create_category(
+    State(state): State<AppState>,
+    ApiIdentity(identity): ApiIdentity,
+    ApiJson(body): ApiJson<CategoryInputJson>,
+) -> Result<(StatusCode, Json<Category>), ApiError> {
+    let code = body.code.clone().unwrap_or_default();
+    let saved = service::save_category(&state.app, &identity, body.category(code), true).await?;
+    Ok((StatusCode::CREATED, Json(saved)))
+}
+
+pub async fn update_category(
+    State(state): State<AppState>,
+    ApiIdentity(identity): ApiIdentity,
+    Path(code): Path<String>,
+    ApiJson(body): ApiJson<CategoryInputJson>,
+) -> Result<Json<Category>, ApiError> {
+    Ok(Json(
+        service::save_category(&state.app, &identity, body.category(code), false).await?,
+    ))
 }
 
 #[derive(Serialize)]
@@ -465,13 +527,35 @@ pub fn document(doc: &mut serde_json::Value, paging: &serde_json::Value, error: 
         "description": text(MIN_DESCRIPTION, MAX_DESCRIPTION),
         "links": {"type": "array", "maxItems": MAX_LINKS, "items": link},
         "contact": nullable(json!({"type": "string", "format": "email", "maxLength": 254, "description": "Chỉ khi người gửi muốn nhận trả lời qua e-mail"}))}});
+    let category_fields = json!({
+        "name": {"type": "string", "minLength": 3, "maxLength": MAX_CATEGORY_NAME, "pattern": "^\\S.*\\S$"},
+        "restricted": {"type": "boolean"}, "urgent": {"type": "boolean"},
+        "feedback": {"type": "boolean", "description": "Góp ý, câu hỏi: không thể đồng thời khẩn cấp hay hạn chế (nếu không: 422)"},
+        "position": {"type": "integer", "minimum": 0, "maximum": 1000},
+        "active": {"type": "boolean", "description": "Các loại child_exploitation, feedback, other không tắt được (422); child_exploitation luôn hạn chế và khẩn cấp"}});
+    let mut new_category = category_fields.clone();
+    new_category["code"] =
+        json!({"type": "string", "pattern": format!("^[a-z][a-z0-9_]{{1,{}}}$", MAX_CATEGORY_CODE - 1)});
+    s["IncidentCategoryChange"] = json!({"type": "object", "required": ["name"], "properties": category_fields});
+    s["NewIncidentCategory"] = json!({"type": "object", "required": ["code", "name"], "properties": new_category});
+    s["IncidentCategoryFull"] = json!({"type": "object", "required": ["code", "name", "restricted", "urgent", "feedback", "position", "active"], "properties": {
+        "code": {"type": "string"}, "name": {"type": "string"}, "restricted": {"type": "boolean"}, "urgent": {"type": "boolean"},
+        "feedback": {"type": "boolean"}, "position": {"type": "integer"}, "active": {"type": "boolean"}}});
     let ok = |d: &str, schema: &str| json!({"description": d, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}});
     let limited = json!({"description": "Địa chỉ này đã gửi quá số phản ánh cho phép trong một giờ; thử lại sau Retry-After giây",
         "headers": {"Retry-After": {"schema": {"type": "integer"}}},
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
     let p = &mut doc["paths"];
-    p["/api/v1/incident-categories"] = json!({"get": {"summary": "Các loại sự việc (không cần đăng nhập)", "security": [],
-        "responses": {"200": {"description": "Danh sách", "content": {"application/json": {"schema": {"type": "array", "items": {"$ref": "#/components/schemas/IncidentCategory"}}}}}}}});
+    let full = |d: &str| json!({"description": d, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/IncidentCategoryFull"}}}});
+    p["/api/v1/incident-categories"] = json!({"get": {"summary": "Các loại sự việc đang dùng (không cần đăng nhập)", "security": [],
+        "responses": {"200": {"description": "Danh sách", "content": {"application/json": {"schema": {"type": "array", "items": {"$ref": "#/components/schemas/IncidentCategory"}}}}}}},
+        "post": {"summary": "Thêm loại sự việc (quản trị hệ thống)",
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewIncidentCategory"}}}},
+            "responses": {"201": full("Đã thêm"), "400": error, "401": error, "403": error, "409": error, "422": error}}});
+    p["/api/v1/incident-categories/{code}"] = json!({"put": {"summary": "Sửa loại sự việc: tên, thứ tự, đặc điểm, bật/tắt (quản trị hệ thống); mã không đổi",
+        "parameters": [{"name": "code", "in": "path", "required": true, "schema": {"type": "string"}}],
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/IncidentCategoryChange"}}}},
+        "responses": {"200": full("Đã lưu"), "400": error, "401": error, "403": error, "404": error, "422": error}}});
     p["/api/v1/incidents"] = json!({
         "get": {"summary": "Hồ sơ người gọi được xem: của đơn vị mình xử lý, mình đã báo hoặc được giao; hồ sơ hạn chế chỉ hiện số hồ sơ, trạng thái và hạn", "parameters": params,
             "responses": {"200": ok("Danh sách, mới nhất trước", "IncidentList"), "400": error, "401": error, "403": error, "404": error}},

@@ -326,6 +326,8 @@ const OPERATION_IDS: &[(&str, &str, &str)] = &[
     ("get", "/api/v1/inspections/{id}", "getInspection"),
     ("get", "/api/v1/news", "listNews"),
     ("get", "/api/v1/incident-categories", "listIncidentCategories"),
+    ("post", "/api/v1/incident-categories", "createIncidentCategory"),
+    ("put", "/api/v1/incident-categories/{code}", "updateIncidentCategory"),
     ("get", "/api/v1/incidents", "listIncidents"),
     ("post", "/api/v1/incidents", "reportIncident"),
     ("get", "/api/v1/incidents/{id}", "getIncident"),

@@ -130,19 +130,30 @@ fn attachment(bytes: Vec<u8>, content_type: &'static str, name: &str) -> Result<
 
 /// The number line: a number of kind BC as typed, or the blank form's gap.
 fn report_number(raw: Option<&str>, issuer_symbol: Option<&str>) -> Result<String, AppError> {
+    document_number(raw, issuer_symbol, DocumentKind::Report, "báo cáo")
+}
+
+/// A document number of the given kind as typed, or the form's gap when blank.
+fn document_number(
+    raw: Option<&str>,
+    issuer_symbol: Option<&str>,
+    kind: DocumentKind,
+    what: &str,
+) -> Result<String, AppError> {
+    let abbreviation = kind.abbreviation();
     let Some(raw) = raw.map(str::trim).filter(|s| !s.is_empty()) else {
-        return Ok(format!("……/BC-{}", issuer_symbol.unwrap_or("……")));
+        return Ok(format!("……/{abbreviation}-{}", issuer_symbol.unwrap_or("……")));
     };
     let shown: String = raw.chars().filter(|c| !c.is_control()).take(40).collect();
     let number = DocumentNumber::parse(raw).map_err(|e| {
         AppError::BadRequest(format!(
-            "Số văn bản «{shown}» không hợp lệ: {e} Với báo cáo, hãy ghi theo mẫu 15/BC-VHXH \
-             (số thứ tự, ký hiệu BC, chữ viết tắt tên đơn vị)."
+            "Số văn bản «{shown}» không hợp lệ: {e} Với {what}, hãy ghi theo mẫu 15/{abbreviation}-VHXH \
+             (số thứ tự, ký hiệu {abbreviation}, chữ viết tắt tên đơn vị)."
         ))
     })?;
-    if number.kind != DocumentKind::Report {
+    if number.kind != kind {
         return Err(AppError::BadRequest(format!(
-            "Số văn bản «{shown}» mang ký hiệu {}, nhưng đây là báo cáo: ký hiệu phải là BC, ví dụ 15/BC-{}.",
+            "Số văn bản «{shown}» mang ký hiệu {}, nhưng đây là {what}: ký hiệu phải là {abbreviation}, ví dụ 15/{abbreviation}-{}.",
             number.kind.abbreviation(),
             number.issuer
         )));
@@ -752,6 +763,55 @@ pub async fn school_pdf(
     Query(q): Query<DocumentQuery>,
 ) -> Result<Response, AppError> {
     school_file(state, identity, ids, q, Format::Pdf).await
+}
+
+/// The referral letter of an incident ("phiếu chuyển"), as the case's handlers print it.
+async fn referral_file(
+    state: AppState,
+    identity: Identity,
+    id: String,
+    q: DocumentQuery,
+    format: Format,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    // The unit's names come from the case the use case checks; the edge only parses the form.
+    let number = document_number(q.so.as_deref(), None, DocumentKind::Transfer, "phiếu chuyển")?;
+    let case = lanhmang_app::incidents::open_case_unit(&state.app, &identity, id).await?;
+    let parent_authority = match case.parent_id {
+        Some(parent) => state.store.unit(parent).await?.map(|u| u.name),
+        None => None,
+    }
+    .unwrap_or_default();
+    let heading = lanhmang_app::incidents::LetterHeading {
+        number,
+        place: place(q.noi.as_deref(), &case.address)?,
+        parent_authority,
+    };
+    let doc = lanhmang_app::incidents::referral_letter(&state.app, &identity, id, heading).await?;
+    let bytes = render_document(doc, format).await?;
+    attachment(
+        bytes,
+        format.content_type(),
+        &format!("Phiếu chuyển hồ sơ {id}.{}", format.extension()),
+    )
+}
+
+pub async fn referral_docx(
+    State(state): State<AppState>,
+    identity: Identity,
+    Path(id): Path<String>,
+    Query(q): Query<DocumentQuery>,
+) -> Result<Response, AppError> {
+    referral_file(state, identity, id, q, Format::Docx).await
+}
+
+pub async fn referral_pdf(
+    State(state): State<AppState>,
+    identity: Identity,
+    Path(id): Path<String>,
+    Query(q): Query<DocumentQuery>,
+) -> Result<Response, AppError> {
+    referral_file(state, identity, id, q, Format::Pdf).await
 }
 
 /// Every indicator per school, with a totals row that adds up as the plan says.

@@ -9,7 +9,7 @@ use lanhmang_app::incidents::{
     self as service, CaseView, ClockLine, MoveInput, PublicReportInput, RawFilter, ReportInput,
 };
 use lanhmang_domain::incident::playbook::Playbook;
-use lanhmang_domain::incident::{Referral, Severity, State as CaseState};
+use lanhmang_domain::incident::{Category, Referral, Severity, State as CaseState};
 use serde::Deserialize;
 
 use super::units::Choice;
@@ -539,6 +539,163 @@ pub async fn mark_spam(
     let id = parse_id(&id)?;
     service::mark_spam(&state.app, &identity, id).await?;
     Ok(Redirect::to(&format!("/su-co/{id}?tb=tin-rac")).into_response())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Categories: the system administrator's list.
+
+#[derive(Deserialize, Default)]
+pub struct CategoryForm {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    restricted: String,
+    #[serde(default)]
+    urgent: String,
+    #[serde(default)]
+    feedback: String,
+    #[serde(default)]
+    position: String,
+    #[serde(default)]
+    active: String,
+}
+
+impl CategoryForm {
+    fn of(c: &Category) -> CategoryForm {
+        let flag = |b: bool| if b { "on".to_string() } else { String::new() };
+        CategoryForm {
+            code: c.code.clone(),
+            name: c.name.clone(),
+            restricted: flag(c.restricted),
+            urgent: flag(c.urgent),
+            feedback: flag(c.feedback),
+            position: c.position.to_string(),
+            active: flag(c.active),
+        }
+    }
+
+    fn category(&self, code: &str) -> Category {
+        Category {
+            code: code.trim().to_string(),
+            name: self.name.clone(),
+            restricted: !self.restricted.is_empty(),
+            urgent: !self.urgent.is_empty(),
+            feedback: !self.feedback.is_empty(),
+            // Not a number is outside 0..=1000 too: the rule's own message explains it.
+            position: self.position.trim().parse().unwrap_or(-1),
+            active: !self.active.is_empty(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "incident_categories.html")]
+struct CategoriesPage {
+    layout: Layout,
+    categories: Vec<Category>,
+    /// The code of the category being changed; none when adding.
+    editing: Option<String>,
+    form: CategoryForm,
+    errors: FieldErrors,
+}
+
+async fn categories_page(
+    state: &AppState,
+    identity: &Identity,
+    editing: Option<String>,
+    form: CategoryForm,
+    errors: FieldErrors,
+    notice: Option<&str>,
+) -> Result<Response, AppError> {
+    let categories = service::all_categories(&state.app, identity).await?;
+    let mut layout = Layout::new("Loại sự việc", identity, "/su-co/loai");
+    layout.notice = notice.and_then(|n| match n {
+        "da-luu" => Some("Đã lưu loại sự việc."),
+        _ => None,
+    });
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let mut response = render(&CategoriesPage {
+        layout,
+        categories,
+        editing,
+        form,
+        errors,
+    })?;
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+#[derive(Deserialize, Default)]
+pub struct NoticeQuery {
+    tb: Option<String>,
+}
+
+pub async fn categories(
+    State(state): State<AppState>,
+    identity: Identity,
+    Query(q): Query<NoticeQuery>,
+) -> Result<Response, AppError> {
+    let form = CategoryForm {
+        position: "100".into(),
+        active: "on".into(),
+        ..CategoryForm::default()
+    };
+    categories_page(&state, &identity, None, form, FieldErrors::default(), q.tb.as_deref()).await
+}
+
+pub async fn edit_category(
+    State(state): State<AppState>,
+    identity: Identity,
+    Path(code): Path<String>,
+) -> Result<Response, AppError> {
+    let all = service::all_categories(&state.app, &identity).await?;
+    let category = all.iter().find(|c| c.code == code).ok_or(AppError::NotFound)?;
+    let form = CategoryForm::of(category);
+    categories_page(&state, &identity, Some(code), form, FieldErrors::default(), None).await
+}
+
+async fn save_category(
+    state: AppState,
+    identity: Identity,
+    code: Option<String>,
+    form: CategoryForm,
+) -> Result<Response, AppError> {
+    let category = form.category(code.as_deref().unwrap_or(&form.code));
+    match service::save_category(&state.app, &identity, category, code.is_none()).await {
+        Ok(_) => Ok(Redirect::to("/su-co/loai?tb=da-luu").into_response()),
+        Err(lanhmang_app::AppError::Invalid(problems)) => {
+            categories_page(&state, &identity, code, form, super::field_errors(&problems), None).await
+        }
+        Err(lanhmang_app::AppError::Conflict(message)) => {
+            let mut errors = FieldErrors::default();
+            errors.add("code", message);
+            categories_page(&state, &identity, code, form, errors, None).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn create_category(
+    State(state): State<AppState>,
+    identity: Identity,
+    PageForm(form): PageForm<CategoryForm>,
+) -> Result<Response, AppError> {
+    save_category(state, identity, None, form).await
+}
+
+pub async fn update_category(
+    State(state): State<AppState>,
+    identity: Identity,
+    Path(code): Path<String>,
+    PageForm(form): PageForm<CategoryForm>,
+) -> Result<Response, AppError> {
+    save_category(state, identity, Some(code), form).await
 }
 
 // ---------------------------------------------------------------------------------------------
