@@ -12,16 +12,16 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::Parser;
+use lanhmang_bench_load::{ServerFiles, port_is_free, start_server, stop_server};
 use lanhmang_domain::Role;
 use lanhmang_domain::person::PersonFields;
 use lanhmang_store::bench_data::{
-    BenchParams, SplitMix64, bench_audit_key, bench_backend, load_average, open_bench_store, postgres_bench_database,
+    BenchParams, SplitMix64, bench_backend, bench_database_url, load_average, ms, open_bench_store, quantile,
 };
 use lanhmang_store::{AuditContext, Store};
 use serde_json::{Value, json};
@@ -138,20 +138,7 @@ struct Accounts {
 }
 
 async fn prepare(args: &Args, backend: &str, params: &BenchParams) -> anyhow::Result<(String, Department, Accounts)> {
-    let url = match backend {
-        "sqlite" => {
-            let file = args.data.join("load.db");
-            for suffix in ["", "-wal", "-shm"] {
-                let path = PathBuf::from(format!("{}{suffix}", file.display()));
-                if path.exists() {
-                    std::fs::remove_file(&path).with_context(|| format!("removing {}", path.display()))?;
-                }
-            }
-            format!("sqlite://{}", file.display())
-        }
-        "postgres" => postgres_bench_database(&args.pg, &args.pg_db, true).await?,
-        other => bail!("unknown backend {other} (sqlite or postgres)"),
-    };
+    let url = bench_database_url(backend, &args.data.join("load.db"), &args.pg, &args.pg_db, true).await?;
     let (store, _) = open_bench_store(&url).await?;
     let t = std::time::Instant::now();
     store.generate_bench_data(params, &mut |m| println!("    {m}")).await?;
@@ -268,97 +255,6 @@ async fn create_accounts(store: &Store, args: &Args, d: &Department) -> anyhow::
         accounts.teachers.push((username, school));
     }
     Ok(accounts)
-}
-
-struct Server {
-    child: std::process::Child,
-    base: String,
-}
-
-impl Drop for Server {
-    /// A bench that stops early (an error, a panic) takes its server with it: one left running
-    /// would keep the port and answer the next run from a database that run deletes.
-    fn drop(&mut self) {
-        if matches!(self.child.try_wait(), Ok(None)) {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
-
-/// The server's address, refused when something listens there already.
-fn port_is_free(args: &Args) -> anyhow::Result<String> {
-    let addr = format!("127.0.0.1:{}", args.port);
-    if std::net::TcpStream::connect(&addr).is_ok() {
-        bail!("something already listens on {addr} (a server left by an earlier run?); stop it or pass --port");
-    }
-    Ok(addr)
-}
-
-async fn start_server(args: &Args, url: &str, backend: &str) -> anyhow::Result<Server> {
-    let key_file = args.data.join("audit.key");
-    std::fs::write(&key_file, bench_audit_key().as_bytes())?;
-    #[cfg(unix)]
-    std::fs::set_permissions(&key_file, std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
-    let log = std::fs::File::create(args.data.join(format!("serve-{backend}.log")))?;
-    let addr = port_is_free(args)?;
-    let child = std::process::Command::new(&args.bin)
-        .arg("serve")
-        .arg("--bind")
-        .arg(&addr)
-        .env("LANHMANG_DATABASE_URL", url)
-        .env("LANHMANG_DATA_DIR", args.data.join(format!("data-{backend}")))
-        .env("LANHMANG_AUDIT_KEY_FILE", &key_file)
-        .env("LANHMANG_LOG", "warn")
-        .stdin(Stdio::null())
-        .stdout(log.try_clone()?)
-        .stderr(log)
-        .spawn()
-        .with_context(|| format!("starting {}", args.bin.display()))?;
-    let mut server = Server {
-        child,
-        base: format!("http://{addr}"),
-    };
-    let client = reqwest::Client::new();
-    let until = Instant::now() + Duration::from_secs(60);
-    loop {
-        if let Some(status) = server.child.try_wait()? {
-            bail!(
-                "the server stopped before answering ({status}); see serve-{backend}.log in {}",
-                args.data.display()
-            );
-        }
-        if let Ok(r) = client.get(format!("{}/healthz", server.base)).send().await
-            && r.status().is_success()
-        {
-            return Ok(server);
-        }
-        if Instant::now() > until {
-            bail!(
-                "the server did not answer /healthz within 60 s (see its log in {})",
-                args.data.display()
-            );
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-async fn stop_server(mut server: Server) -> anyhow::Result<()> {
-    // SIGTERM: the graceful stop a service manager would ask for; SIGKILL after 20 s.
-    let _ = std::process::Command::new("kill")
-        .arg("-TERM")
-        .arg(server.child.id().to_string())
-        .status();
-    let until = Instant::now() + Duration::from_secs(20);
-    while server.child.try_wait()?.is_none() {
-        if Instant::now() > until {
-            server.child.kill()?;
-            server.child.wait()?;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    Ok(())
 }
 
 fn browser() -> anyhow::Result<reqwest::Client> {
@@ -744,15 +640,6 @@ struct Row {
     errors: BTreeMap<String, u64>,
 }
 
-fn quantile(sorted: &[Duration], q: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    // Nearest rank: the smallest sample with at least q of the samples at or below it.
-    let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
-    sorted[rank - 1]
-}
-
 fn rows(rec: &Recorder, seconds: f64) -> Vec<Row> {
     KINDS
         .iter()
@@ -771,15 +658,6 @@ fn rows(rec: &Recorder, seconds: f64) -> Vec<Row> {
             })
         })
         .collect()
-}
-
-fn ms(d: Duration) -> String {
-    let v = d.as_secs_f64() * 1000.0;
-    if v >= 100.0 {
-        format!("{v:.0}")
-    } else {
-        format!("{v:.1}")
-    }
 }
 
 struct Outcome {
@@ -805,7 +683,11 @@ async fn run_backend(args: &Args, backend: &'static str, params: &BenchParams) -
         accounts.principals.len(),
         accounts.teachers.len()
     );
-    let server = start_server(args, &url, backend).await?;
+    let files = ServerFiles {
+        bin: args.bin.clone(),
+        data: args.data.clone(),
+    };
+    let server = start_server(&files, &url, backend, args.port).await?;
     let base = server.base.clone();
     let result = drive(args, &base, accounts).await;
     stop_server(server).await?;
@@ -1073,7 +955,7 @@ async fn main() -> anyhow::Result<()> {
     // server here is plain HTTP, but a client cannot be built before one is chosen.
     let _ = rustls::crypto::ring::default_provider().install_default();
     // Before anything is generated: the SQLite file of a server still running must not be deleted.
-    port_is_free(&args)?;
+    port_is_free(args.port)?;
     let today = vietnam_today();
     // The school year under way today (it starts in September); its plans are due in two days.
     let current = if today.month() as u8 >= 9 {

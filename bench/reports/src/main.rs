@@ -6,7 +6,6 @@
 //! The dataset is generated once per backend and reused while its parameters stay the same:
 //! a SQLite file under `--data`, a PostgreSQL database `--pg-db` on the server of `--pg`.
 
-use std::future::Future;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -15,7 +14,7 @@ use clap::Parser;
 use lanhmang_domain::Paging;
 use lanhmang_store::Store;
 use lanhmang_store::bench_data::{
-    BenchDataset, BenchParams, SplitMix64, bench_backend, load_average, open_bench_store, postgres_bench_database,
+    BenchParams, Series, SplitMix64, bench_backend, bench_dataset_in, load_average, measure, ms, thousands,
 };
 use lanhmang_store::plans::Plan;
 use lanhmang_store::reports::ReportFilter;
@@ -69,143 +68,24 @@ const DASHBOARD_SHARE_OF_SCAN_GOAL: f64 = 0.05;
 const ROLLUP_GOAL: Duration = Duration::from_millis(500);
 const SCAN: &str = "full scan of activities";
 
-struct Series {
-    name: &'static str,
-    samples: Vec<Duration>,
-}
-
-impl Series {
-    fn quantile(&self, q: f64) -> Duration {
-        let mut s = self.samples.clone();
-        s.sort();
-        // Nearest rank: the smallest sample with at least q of the samples at or below it.
-        let rank = ((q * s.len() as f64).ceil() as usize).clamp(1, s.len());
-        s[rank - 1]
-    }
-    fn max(&self) -> Duration {
-        self.samples.iter().copied().max().unwrap_or_default()
-    }
-}
-
-/// Runs `f` `warmup` times unmeasured, then `n` times measured.
-async fn measure<F, Fut>(name: &'static str, warmup: usize, n: usize, mut f: F) -> anyhow::Result<Series>
-where
-    F: FnMut(usize) -> Fut,
-    Fut: Future<Output = anyhow::Result<()>>,
-{
-    for i in 0..warmup {
-        f(i).await?;
-    }
-    let mut samples = Vec::with_capacity(n);
-    for i in 0..n {
-        let t = Instant::now();
-        f(warmup + i).await?;
-        samples.push(t.elapsed());
-    }
-    Ok(Series { name, samples })
-}
-
-fn ms(d: Duration) -> String {
-    let v = d.as_secs_f64() * 1000.0;
-    if v >= 100.0 {
-        format!("{v:.0}")
-    } else {
-        format!("{v:.1}")
-    }
-}
-
-fn peak_rss_mib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib / 1024)
-}
-
-fn thousands(n: i64) -> String {
-    let digits = n.abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if n < 0 { format!("-{out}") } else { out }
-}
-
 struct Outcome {
     backend: &'static str,
     series: Vec<Series>,
     scan_median: Duration,
 }
 
-/// Opens the backend's dataset, generating it when none matching `params` exists.
-async fn open_dataset(args: &Args, backend: &str, params: &BenchParams) -> anyhow::Result<(Store, BenchDataset)> {
-    let url = match backend {
-        "sqlite" => {
-            std::fs::create_dir_all(&args.data).with_context(|| format!("creating {}", args.data.display()))?;
-            format!("sqlite://{}", args.data.join("lanhmang-bench-reports.db").display())
-        }
-        "postgres" => postgres_bench_database(&args.pg, &args.pg_db, false).await?,
-        other => bail!("unknown backend {other} (sqlite or postgres)"),
-    };
-    let (store, migration) = open_bench_store(&url).await?;
-    let applied = migration.applied;
-    if !args.regenerate
-        && let Some(dataset) = store.bench_dataset(params).await?
-    {
-        println!("  dataset: reused ({})", params.fingerprint());
-        if !applied.is_empty() || args.analyze {
-            let t = Instant::now();
-            store.bench_vacuum_analyze(false).await?;
-            println!(
-                "  migrations applied now: {applied:?}; ANALYZE {:.1} s",
-                t.elapsed().as_secs_f64()
-            );
-        }
-        return Ok((store, dataset));
-    }
-    // A fresh database: delete the SQLite file, or drop and create the PostgreSQL database.
-    store.close().await;
-    let url = if backend == "sqlite" {
-        let file = args.data.join("lanhmang-bench-reports.db");
-        for suffix in ["", "-wal", "-shm"] {
-            let path = PathBuf::from(format!("{}{suffix}", file.display()));
-            if path.exists() {
-                std::fs::remove_file(&path).with_context(|| format!("removing {}", path.display()))?;
-            }
-        }
-        url
-    } else {
-        postgres_bench_database(&args.pg, &args.pg_db, true).await?
-    };
-    let (store, _) = open_bench_store(&url).await?;
-    println!("  dataset: generating ({})", params.fingerprint());
-    let t = Instant::now();
-    store
-        .generate_bench_data(params, &mut |m| {
-            println!("    {m} [{:.0} s]", t.elapsed().as_secs_f64())
-        })
-        .await?;
-    let generated = t.elapsed();
-    let t = Instant::now();
-    store.bench_vacuum_analyze(true).await?;
-    println!(
-        "  generated in {:.0} s, VACUUM + ANALYZE {:.0} s, peak memory of this process {} MiB",
-        generated.as_secs_f64(),
-        t.elapsed().as_secs_f64(),
-        peak_rss_mib().map_or("?".into(), |m| m.to_string())
-    );
-    let dataset = store
-        .bench_dataset(params)
-        .await?
-        .context("the dataset just generated is not found again")?;
-    Ok((store, dataset))
-}
-
 async fn run_backend(args: &Args, backend: &'static str, params: &BenchParams) -> anyhow::Result<Outcome> {
     println!("\n== {backend} ==");
-    let (store, data) = open_dataset(args, backend, params).await?;
+    let (store, data) = bench_dataset_in(
+        backend,
+        &args.data.join("lanhmang-bench-reports.db"),
+        (&args.pg, &args.pg_db),
+        (args.regenerate, args.analyze),
+        &params.fingerprint(),
+        async |store: &Store| store.bench_dataset(params).await,
+        async |store: &Store, progress: &mut dyn FnMut(&str)| store.generate_bench_data(params, progress).await,
+    )
+    .await?;
     println!("  {}", store.bench_backend_info().await?);
     let rows = store.bench_table_rows().await?;
     let rows: Vec<String> = rows.iter().map(|(t, n)| format!("{t} {}", thousands(*n))).collect();

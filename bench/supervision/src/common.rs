@@ -73,26 +73,8 @@ pub fn cores() -> usize {
     std::thread::available_parallelism().map_or(0, |n| n.get())
 }
 
-/// Peak resident memory of this process, MiB.
-pub fn peak_rss_mib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib / 1024)
-}
-
-/// 1234567 → "1,234,567".
-pub fn thousands(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if n < 0 { format!("-{out}") } else { out }
-}
+#[allow(unused_imports)] // Each benchmark binary uses a part of these helpers.
+pub use lanhmang_store::bench_data::{peak_rss_mib, thousands};
 
 /// Prints PASS or FAIL for each goal and remembers whether one failed.
 #[derive(Default)]

@@ -142,7 +142,7 @@ impl SplitMix64 {
 
     /// A generator for one item of a stream (a school in a year), independent of the order the
     /// items are made in.
-    fn for_item(seed: u64, stream: u64, item: u64) -> SplitMix64 {
+    pub(crate) fn for_item(seed: u64, stream: u64, item: u64) -> SplitMix64 {
         let mut g =
             SplitMix64(seed ^ stream.wrapping_mul(0xA076_1D64_78BD_642F) ^ item.wrapping_mul(0xE703_7ED1_A0B4_28DB));
         g.next_u64();
@@ -163,22 +163,22 @@ impl SplitMix64 {
     }
 
     /// Uniform in `lo..=hi`.
-    fn between(&mut self, lo: u32, hi: u32) -> u32 {
+    pub(crate) fn between(&mut self, lo: u32, hi: u32) -> u32 {
         lo + self.below(u64::from(hi.saturating_sub(lo)) + 1) as u32
     }
 
     /// True `per_mille` times in a thousand.
-    fn chance(&mut self, per_mille: u64) -> bool {
+    pub(crate) fn chance(&mut self, per_mille: u64) -> bool {
         self.below(1000) < per_mille
     }
 
-    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+    pub(crate) fn pick<T: Copy>(&mut self, items: &[T]) -> T {
         items[self.below(items.len() as u64) as usize]
     }
 }
 
-/// The connection the generator writes on: a dedicated one, tuned for bulk loading.
-enum Conn {
+/// The connection the generators write on: a dedicated one, tuned for bulk loading.
+pub(crate) enum Conn {
     Sqlite(SqliteConnection),
     Postgres(PgConnection),
 }
@@ -192,8 +192,9 @@ macro_rules! on_conn {
         }
     };
 }
+pub(crate) use on_conn;
 
-async fn exec(conn: &mut Conn, sql: &'static str) -> Result<()> {
+pub(crate) async fn exec(conn: &mut Conn, sql: &'static str) -> Result<()> {
     on_conn!(conn, c => { sqlx::raw_sql(sql).execute(&mut *c).await?; });
     Ok(())
 }
@@ -203,7 +204,7 @@ async fn exec(conn: &mut Conn, sql: &'static str) -> Result<()> {
 /// The one difference between the backends here: SQLite gets anonymous `?` placeholders. It
 /// looks a `$N` name up in a list for every value it binds, a cost that grows with the square
 /// of the values in one statement; `?` has no name to look up, so long statements stay cheap.
-fn insert_sql(conn: &Conn, head: &str, columns: usize, rows: usize, tail: &str) -> String {
+pub(crate) fn insert_sql(conn: &Conn, head: &str, columns: usize, rows: usize, tail: &str) -> String {
     values_sql(matches!(conn, Conn::Postgres(_)), head, columns, rows, tail)
 }
 
@@ -233,7 +234,7 @@ fn values_sql(numbered: bool, head: &str, columns: usize, rows: usize, tail: &st
 
 /// Bound values per multi-row INSERT: below both backends' limits (SQLite 32,766, PostgreSQL
 /// 65,535), long enough that the round trip per statement does not matter.
-fn chunk_values(conn: &Conn) -> usize {
+pub(crate) fn chunk_values(conn: &Conn) -> usize {
     match conn {
         Conn::Sqlite(_) => 16_000,
         Conn::Postgres(_) => 20_000,
@@ -241,9 +242,9 @@ fn chunk_values(conn: &Conn) -> usize {
 }
 
 /// Rows per transaction.
-const ROWS_PER_TRANSACTION: usize = 50_000;
+pub(crate) const ROWS_PER_TRANSACTION: usize = 50_000;
 
-fn day(year: i32, month: Month, d: u8) -> Date {
+pub(crate) fn day(year: i32, month: Month, d: u8) -> Date {
     Date::from_calendar_date(year, month, d).unwrap_or(Date::MIN)
 }
 
@@ -265,7 +266,7 @@ fn random_day(rng: &mut SplitMix64, from: Date, to: Date) -> Date {
 }
 
 /// An instant on `date` during office hours in Vietnam, in UTC, in whole seconds.
-fn at_on(rng: &mut SplitMix64, date: Date) -> OffsetDateTime {
+pub(crate) fn at_on(rng: &mut SplitMix64, date: Date) -> OffsetDateTime {
     let seconds = 7 * 3600 + rng.below(13 * 3600) as i64;
     date.midnight().assume_offset(VIETNAM).to_offset(UtcOffset::UTC) + Duration::seconds(seconds)
 }
@@ -459,20 +460,21 @@ const RETURN_COMMENTS: &[&str] = &[
 const OVERRIDE_REASON: &str = "Bổ sung hoạt động tổ chức trước khi dùng phần mềm, chưa ghi vào nhật ký";
 
 /// A school as the generator knows it.
-struct School {
-    id: i64,
+pub(crate) struct School {
+    pub(crate) id: i64,
     /// Index among all schools: the generator's stream for it.
-    index: u64,
-    office: usize,
+    pub(crate) index: u64,
+    /// Index of its office in `Tree::offices`.
+    pub(crate) office: usize,
     level: SchoolLevel,
     pupils: u32,
     /// The school year from which it is closed (it has no plan, activity or report then).
-    closed_from: Option<i32>,
+    pub(crate) closed_from: Option<i32>,
 }
 
-struct Tree {
-    offices: Vec<i64>,
-    schools: Vec<School>,
+pub(crate) struct Tree {
+    pub(crate) offices: Vec<i64>,
+    pub(crate) schools: Vec<School>,
 }
 
 struct NewUnit {
@@ -569,21 +571,7 @@ impl Store {
                 "bộ dữ liệu benchmark chỉ được tạo trong một cơ sở dữ liệu trống".into(),
             ));
         }
-        let mut conn = match &self.backend {
-            Backend::Sqlite(pool) => {
-                // Durability is pointless while loading a throw-away dataset: no fsync, a big cache.
-                let options = (*pool.connect_options())
-                    .clone()
-                    .synchronous(SqliteSynchronous::Off)
-                    .pragma("cache_size", "-524288");
-                Conn::Sqlite(options.connect().await?)
-            }
-            Backend::Postgres(pool) => {
-                let mut c = (*pool.connect_options()).clone().connect().await?;
-                sqlx::raw_sql("SET synchronous_commit = off").execute(&mut c).await?;
-                Conn::Postgres(c)
-            }
-        };
+        let mut conn = self.bulk_connection().await?;
         let started = std::time::Instant::now();
         let tree = insert_tree(&mut conn, params).await?;
         progress(&format!(
@@ -623,10 +611,35 @@ impl Store {
                 )));
             }
         }
+        Store::finish_bulk_load(conn, MARKER_KEY, params.fingerprint()).await
+    }
+
+    /// A dedicated connection for a generator's bulk load. Durability is pointless while loading
+    /// a throw-away dataset: no fsync (SQLite) or no wait for it (PostgreSQL), a big cache.
+    pub(crate) async fn bulk_connection(&self) -> Result<Conn> {
+        Ok(match &self.backend {
+            Backend::Sqlite(pool) => {
+                let options = (*pool.connect_options())
+                    .clone()
+                    .synchronous(SqliteSynchronous::Off)
+                    .pragma("cache_size", "-524288");
+                Conn::Sqlite(options.connect().await?)
+            }
+            Backend::Postgres(pool) => {
+                let mut c = (*pool.connect_options()).clone().connect().await?;
+                sqlx::raw_sql("SET synchronous_commit = off").execute(&mut c).await?;
+                Conn::Postgres(c)
+            }
+        })
+    }
+
+    /// Records which dataset the database holds (a generator's last write) and closes its
+    /// connection.
+    pub(crate) async fn finish_bulk_load(mut conn: Conn, marker_key: &str, fingerprint: String) -> Result<()> {
         on_conn!(&mut conn, c => {
             sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = $2")
-                .bind(MARKER_KEY)
-                .bind(params.fingerprint())
+                .bind(marker_key)
+                .bind(fingerprint)
                 .execute(&mut *c)
                 .await?;
         });
@@ -645,19 +658,29 @@ impl Store {
 
     /// Rows in each table the yearly loop uses.
     pub async fn bench_table_rows(&self) -> Result<Vec<(&'static str, i64)>> {
-        const TABLES: [(&str, &str); 8] = [
-            ("units", "SELECT COUNT(*) FROM units"),
-            ("plans", "SELECT COUNT(*) FROM plans"),
-            ("plan_versions", "SELECT COUNT(*) FROM plan_versions"),
-            ("activities", "SELECT COUNT(*) FROM activities"),
-            ("reports", "SELECT COUNT(*) FROM reports"),
-            ("report_values", "SELECT COUNT(*) FROM report_values"),
-            ("report_events", "SELECT COUNT(*) FROM report_events"),
-            ("school_plans", "SELECT COUNT(*) FROM school_plans"),
-        ];
+        self.bench_count_rows(&[
+            "units",
+            "plans",
+            "plan_versions",
+            "activities",
+            "reports",
+            "report_values",
+            "report_events",
+            "school_plans",
+        ])
+        .await
+    }
+
+    /// Rows in each of `tables` (names the caller wrote, never input).
+    pub async fn bench_count_rows(&self, tables: &[&'static str]) -> Result<Vec<(&'static str, i64)>> {
         let mut out = Vec::new();
-        for (name, sql) in TABLES {
-            let (n,): (i64,) = on_pool!(self, pool => sqlx::query_as(sql).fetch_one(pool).await?);
+        for &name in tables {
+            if !name.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+                return Err(StoreError::Conflict(format!("bảng không hợp lệ: {name}")));
+            }
+            let sql = format!("SELECT COUNT(*) FROM {name}");
+            let (n,): (i64,) =
+                on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).fetch_one(pool).await?);
             out.push((name, n));
         }
         Ok(out)
@@ -729,6 +752,81 @@ pub fn load_average() -> String {
         .unwrap_or_else(|_| "?".into())
 }
 
+/// Measured durations of one operation.
+#[derive(Debug, Clone)]
+pub struct Series {
+    pub name: &'static str,
+    pub samples: Vec<std::time::Duration>,
+}
+
+impl Series {
+    pub fn quantile(&self, q: f64) -> std::time::Duration {
+        quantile(&self.samples, q)
+    }
+
+    pub fn max(&self) -> std::time::Duration {
+        self.samples.iter().copied().max().unwrap_or_default()
+    }
+}
+
+/// Runs `f` `warmup` times unmeasured, then `n` times measured; the first error stops it.
+pub async fn measure<F, Fut, E>(name: &'static str, warmup: usize, n: usize, mut f: F) -> std::result::Result<Series, E>
+where
+    F: FnMut(usize) -> Fut,
+    Fut: std::future::Future<Output = std::result::Result<(), E>>,
+{
+    for i in 0..warmup {
+        f(i).await?;
+    }
+    let mut samples = Vec::with_capacity(n);
+    for i in 0..n {
+        let t = std::time::Instant::now();
+        f(warmup + i).await?;
+        samples.push(t.elapsed());
+    }
+    Ok(Series { name, samples })
+}
+
+/// The nearest-rank quantile `q` (0..=1) of `samples`: the smallest sample with at least `q` of
+/// them at or below it (zero when there are none).
+pub fn quantile(samples: &[std::time::Duration], q: f64) -> std::time::Duration {
+    let mut s = samples.to_vec();
+    s.sort();
+    let rank = ((q * s.len() as f64).ceil() as usize).clamp(1, s.len().max(1));
+    s.get(rank - 1).copied().unwrap_or_default()
+}
+
+/// Milliseconds as the benches' tables print them: one decimal below 100.
+pub fn ms(d: std::time::Duration) -> String {
+    let v = d.as_secs_f64() * 1000.0;
+    if v >= 100.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.1}")
+    }
+}
+
+/// 1234567 → "1,234,567".
+pub fn thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
+/// Peak resident memory of this process, MiB ("None" where /proc is not there).
+pub fn peak_rss_mib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024)
+}
+
 /// A backend named on a bench's command line, as the name its tables print.
 pub fn bench_backend(name: &str) -> std::result::Result<&'static str, String> {
     match name {
@@ -751,6 +849,92 @@ pub async fn open_bench_store(url: &str) -> Result<(Store, crate::migrate::Migra
     let report = store.migrate().await?;
     store.secure_audit_head().await?;
     Ok((store, report))
+}
+
+/// The URL of a benchmark's database on `backend`: the SQLite file `file` (its folder created
+/// when missing), or the PostgreSQL database `pg_db` on the server of `pg_admin`. With `fresh`,
+/// the SQLite file and its journal are deleted first, the PostgreSQL database dropped and
+/// created again.
+pub async fn bench_database_url(
+    backend: &str,
+    file: &std::path::Path,
+    pg_admin: &str,
+    pg_db: &str,
+    fresh: bool,
+) -> Result<String> {
+    match backend {
+        "sqlite" => {
+            let io = |e: std::io::Error, what: &std::path::Path| StoreError::Io(format!("{}: {e}", what.display()));
+            if let Some(dir) = file.parent() {
+                std::fs::create_dir_all(dir).map_err(|e| io(e, dir))?;
+            }
+            if fresh {
+                for suffix in ["", "-wal", "-shm"] {
+                    let path = std::path::PathBuf::from(format!("{}{suffix}", file.display()));
+                    if path.exists() {
+                        std::fs::remove_file(&path).map_err(|e| io(e, &path))?;
+                    }
+                }
+            }
+            Ok(format!("sqlite://{}", file.display()))
+        }
+        "postgres" => postgres_bench_database(pg_admin, pg_db, fresh).await,
+        other => Err(StoreError::BadUrl(format!(
+            "unknown backend {other} (sqlite or postgres)"
+        ))),
+    }
+}
+
+/// A benchmark's dataset on `backend` (see [`bench_database_url`]): the one `find` reads back
+/// when the database holds it (unless `regenerate`; its planner statistics refreshed after a
+/// migration or when `analyze`), or else a fresh database where `generate` writes it,
+/// compacted and analysed after. What it does is told on standard output.
+pub async fn bench_dataset_in<D>(
+    backend: &str,
+    file: &std::path::Path,
+    (pg_admin, pg_db): (&str, &str),
+    (regenerate, analyze): (bool, bool),
+    fingerprint: &str,
+    find: impl AsyncFn(&Store) -> Result<Option<D>>,
+    generate: impl AsyncFnOnce(&Store, &mut dyn FnMut(&str)) -> Result<()>,
+) -> Result<(Store, D)> {
+    let url = bench_database_url(backend, file, pg_admin, pg_db, false).await?;
+    let (store, migration) = open_bench_store(&url).await?;
+    if !regenerate && let Some(dataset) = find(&store).await? {
+        println!("  dataset: reused ({fingerprint})");
+        if !migration.applied.is_empty() || analyze {
+            let t = std::time::Instant::now();
+            store.bench_vacuum_analyze(false).await?;
+            println!(
+                "  migrations applied now: {:?}; ANALYZE {:.1} s",
+                migration.applied,
+                t.elapsed().as_secs_f64()
+            );
+        }
+        return Ok((store, dataset));
+    }
+    store.close().await;
+    let url = bench_database_url(backend, file, pg_admin, pg_db, true).await?;
+    let (store, _) = open_bench_store(&url).await?;
+    println!("  dataset: generating ({fingerprint})");
+    let t = std::time::Instant::now();
+    generate(&store, &mut |m| {
+        println!("    {m} [{:.0} s]", t.elapsed().as_secs_f64())
+    })
+    .await?;
+    let generated = t.elapsed();
+    let t = std::time::Instant::now();
+    store.bench_vacuum_analyze(true).await?;
+    println!(
+        "  generated in {:.0} s, VACUUM + ANALYZE {:.0} s, peak memory of this process {} MiB",
+        generated.as_secs_f64(),
+        t.elapsed().as_secs_f64(),
+        peak_rss_mib().map_or("?".into(), |m| m.to_string())
+    );
+    let dataset = find(&store)
+        .await?
+        .ok_or_else(|| StoreError::Corrupt("the dataset just generated is not found again".into()))?;
+    Ok((store, dataset))
 }
 
 /// Makes sure the PostgreSQL database `name` exists on the server of `admin_url` (dropping it
@@ -804,7 +988,7 @@ fn office_sizes(params: &BenchParams) -> Vec<u32> {
     sizes
 }
 
-async fn insert_tree(conn: &mut Conn, params: &BenchParams) -> Result<Tree> {
+pub(crate) async fn insert_tree(conn: &mut Conn, params: &BenchParams) -> Result<Tree> {
     let mut units: Vec<NewUnit> = vec![NewUnit {
         parent: None,
         code: "BGDDT".into(),

@@ -161,6 +161,8 @@ pub mod bench_data;
 pub mod bench_supervision;
 pub mod clarifications;
 pub mod incidents;
+#[cfg(any(test, feature = "bench-data"))]
+pub mod incidents_bench;
 pub mod jobs;
 pub mod migrate;
 pub mod news;
