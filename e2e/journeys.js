@@ -502,6 +502,22 @@ async function categoryAdded(browser, width) {
   await teacher.close();
 }
 
+/// The system administrator sets the working time the clocks count: a holiday that is not a date
+/// is shown beside its field, and nothing is saved until it is fixed.
+async function workingTimeSaved(browser, width) {
+  const admin = await visitor(browser, 'working-time', width, 'demo.admin');
+  await admin.go('/su-co/gio-lam-viec');
+  await admin.expectText('Giờ làm việc và ngày nghỉ', 'Chủ nhật');
+  const holidays = await admin.page.inputValue('#holidays');
+  await admin.page.fill('#holidays', `${holidays}\n31/02/2027`);
+  await admin.go(() => admin.page.click('main button[type=submit]'), { status: [422] });
+  await admin.expectText('Ngày nghỉ không hợp lệ: «31/02/2027»');
+  await admin.page.fill('#holidays', holidays);
+  await admin.go(() => admin.page.click('main button[type=submit]'));
+  await admin.expectText('Đã lưu giờ làm việc');
+  await admin.close();
+}
+
 async function clarificationPublished(browser, width) {
   const principal = await visitor(browser, 'clarification', width, 'demo.principal');
   await principal.go('/dinh-chinh/moi');
@@ -554,6 +570,7 @@ async function main() {
     ['exploitation alerts the lead', exploitationAlertsTheLead, [360]],
     ['clarification published', clarificationPublished, [360, 1280]],
     ['category added', categoryAdded, [360, 1280]],
+    ['working time saved', workingTimeSaved, [360, 1280]],
     // Last: a new published plan becomes the first in every list.
     ['office publishes a plan', officePublishesPlan, [360]],
   ];

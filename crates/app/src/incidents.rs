@@ -7,7 +7,7 @@
 //! unless it is restricted. Everyone else who handles the unit's cases sees that it exists (its
 //! state and clocks) and nothing of what it says.
 
-use lanhmang_domain::incident::clock::{Due, Pause};
+use lanhmang_domain::incident::clock::{Due, Pause, WorkingTime};
 use lanhmang_domain::incident::playbook::{Playbook, playbook};
 use lanhmang_domain::incident::{
     self as rules, Category, HandlerRole, MoveDetails, Referral, Severity, State, check_move, next_states,
@@ -218,20 +218,20 @@ fn check_text(description: &str, links: &[String], problems: &mut Vec<Problem>) 
 }
 
 /// The clocks' due times for a case received (or reopened) at `start` with these pauses.
-fn due_times(
+async fn due_times(
     app: &App,
     severity: Severity,
     received: OffsetDateTime,
     resolution_start: OffsetDateTime,
     pauses: &[Pause],
-) -> (Option<OffsetDateTime>, Option<OffsetDateTime>) {
-    let wt = &app.settings.working_time;
+) -> Result<(Option<OffsetDateTime>, Option<OffsetDateTime>)> {
+    let wt = &working_time(app).await?;
     let clocks = severity.clocks(wt);
     let at = |d: Due| match d {
         Due::At(t) => Some(t),
         Due::Paused { .. } => None,
     };
-    (
+    Ok((
         at(rules::clock::due(received, clocks.response, clocks.basis, pauses, wt)),
         at(rules::clock::due(
             resolution_start,
@@ -240,7 +240,61 @@ fn due_times(
             pauses,
             wt,
         )),
-    )
+    ))
+}
+
+/// The working time the clocks count: the one the system administrator saved, or the built-in
+/// default until then.
+pub async fn working_time(app: &App) -> Result<WorkingTime> {
+    Ok(match app.store.incident_working_time().await? {
+        Some(saved) => saved.working_time,
+        None => app.settings.working_time.clone(),
+    })
+}
+
+/// The working time as the settings form and the API send it.
+#[derive(Debug, Clone, Default)]
+pub struct WorkingTimeInput {
+    pub day_start: String,
+    pub day_end: String,
+    /// ISO weekday numbers: 1 = Monday … 7 = Sunday.
+    pub weekdays: Vec<u8>,
+    /// Days off as people type them (see `WorkingTime::parse_holidays`).
+    pub holidays: String,
+}
+
+/// The working time with when it was last saved (none: the built-in default is in use); for
+/// anyone who reports or handles cases, since the due times they see follow it.
+pub async fn working_time_settings(app: &App, actor: &Actor) -> Result<(WorkingTime, Option<OffsetDateTime>)> {
+    if !lanhmang_domain::permission::can_somewhere(&actor.permissions, Action::ReportIncidents)
+        && !actor.may(Action::ManageIncidentCategories, Target::System)
+    {
+        return Err(AppError::Forbidden);
+    }
+    Ok(match app.store.incident_working_time().await? {
+        Some(saved) => (saved.working_time, Some(saved.updated_at)),
+        None => (app.settings.working_time.clone(), None),
+    })
+}
+
+/// Saves the sector's working time; only the system administrator. Every problem is listed and
+/// nothing is written when there is one. Cases keep the due times they have until their clock
+/// next changes.
+pub async fn save_working_time(app: &App, actor: &Actor, input: WorkingTimeInput) -> Result<WorkingTime> {
+    if !actor.may(Action::ManageIncidentCategories, Target::System) {
+        return Err(AppError::Forbidden);
+    }
+    let wt = rules::clock::parse_working_time(&input.day_start, &input.day_end, &input.weekdays, &input.holidays)
+        .map_err(|problems| {
+            AppError::Invalid(
+                problems
+                    .into_iter()
+                    .map(|(field, message)| Problem::at(field, message))
+                    .collect(),
+            )
+        })?;
+    app.store.save_incident_working_time(&actor.audit(), &wt).await?;
+    Ok(wt)
 }
 
 /// The people alerted about a new case at `unit`: its principals and the incident leads of the
@@ -419,7 +473,7 @@ pub async fn report(app: &App, actor: &Actor, input: ReportInput) -> Result<(Inc
     let restricted = rules::is_restricted(category.restricted, names_pupil);
     let severity = rules::initial_severity(category.urgent, input.child_in_danger);
     let received = lanhmang_store::now();
-    let (response_due_at, resolution_due_at) = due_times(app, severity, received, received, &[]);
+    let (response_due_at, resolution_due_at) = due_times(app, severity, received, received, &[]).await?;
     let new = NewIncident {
         unit_id: unit.id,
         category: category.code.clone(),
@@ -508,7 +562,7 @@ pub async fn report_public(app: &App, client_ip: &str, unit_code: &str, input: P
     }
     let restricted = rules::is_restricted(category.restricted, false);
     let severity = rules::initial_severity(category.urgent, false);
-    let (response_due_at, resolution_due_at) = due_times(app, severity, now, now, &[]);
+    let (response_due_at, resolution_due_at) = due_times(app, severity, now, now, &[]).await?;
     let code = rules::new_receipt_code();
     let new = NewIncident {
         unit_id: unit.id,
@@ -1170,7 +1224,8 @@ pub async fn move_case(app: &App, actor: &Actor, id: i64, input: MoveInput) -> R
         incident.received_at,
         resolution_start(&incident, &events),
         &pauses(&events),
-    );
+    )
+    .await?;
     change.response_due_at = if incident.responded_at.is_some() {
         incident.response_due_at
     } else {
@@ -1374,6 +1429,7 @@ pub fn today() -> Date {
 pub async fn escalate_overdue(app: &App, now: OffsetDateTime) -> Result<usize> {
     let ctx = AuditContext::system("Lành Mạng (nhắc hồ sơ quá hạn)");
     let mut escalated = 0;
+    let wt = working_time(app).await?;
     for incident in app.store.overdue_incidents(now, 500).await? {
         let due = match (
             incident.responded_at,
@@ -1385,7 +1441,7 @@ pub async fn escalate_overdue(app: &App, now: OffsetDateTime) -> Result<usize> {
             (_, _, Some(resolution)) => resolution,
             _ => continue,
         };
-        let clocks = incident.severity.clocks(&app.settings.working_time);
+        let clocks = incident.severity.clocks(&wt);
         let Some(level) = rules::escalation_due(incident.escalation, now - due, clocks.resolution) else {
             continue;
         };

@@ -15,6 +15,29 @@ use time::OffsetDateTime;
 
 pub use lanhmang_domain::audit::AuditKey;
 
+/// A value bound to a query built at run time, in the order of its `$n` placeholders.
+#[derive(Debug, Clone)]
+pub(crate) enum Arg {
+    Text(String),
+    Int(i64),
+    Time(OffsetDateTime),
+}
+
+/// Binds every argument, in order, onto a query built with `sqlx::query_as`.
+macro_rules! bind_args {
+    ($query:expr, $args:expr) => {{
+        let mut q = $query;
+        for a in $args {
+            q = match a {
+                $crate::Arg::Text(v) => q.bind(v.clone()),
+                $crate::Arg::Int(v) => q.bind(*v),
+                $crate::Arg::Time(v) => q.bind(*v),
+            };
+        }
+        q
+    }};
+}
+
 /// Runs the same body against whichever pool the store holds. The body is compiled once per
 /// backend, so one SQL text serves both.
 macro_rules! on_pool {
@@ -177,6 +200,7 @@ pub mod reports;
 pub mod settings;
 pub mod sites;
 pub mod units;
+pub mod working_time;
 
 pub use audit::{AuditContext, AuditEntry, ChainReport};
 pub use people::{Person, RoleGrant};

@@ -40,6 +40,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!("0011_news_search"),
     migration!("0012_incidents"),
     migration!("0013_clarifications"),
+    migration!("0014_incident_cases"),
 ];
 
 impl Migration {
@@ -682,7 +683,12 @@ mod tests {
             let report = store.migrate().await.unwrap();
             assert_eq!(
                 report.applied,
-                vec!["0011_news_search", "0012_incidents", "0013_clarifications"],
+                vec![
+                    "0011_news_search",
+                    "0012_incidents",
+                    "0013_clarifications",
+                    "0014_incident_cases"
+                ],
                 "{backend}"
             );
             let scams = store

@@ -40,6 +40,11 @@ impl Layout {
         nav.push(("/su-co", "Sự cố", Some(Action::ReportIncidents)));
         nav.push(("/dinh-chinh", "Đính chính", Some(Action::WriteClarifications)));
         nav.push(("/su-co/loai", "Loại sự việc", Some(Action::ManageIncidentCategories)));
+        nav.push((
+            "/su-co/gio-lam-viec",
+            "Giờ làm việc",
+            Some(Action::ManageIncidentCategories),
+        ));
         nav.push(("/tin-tuc", "Tin tức", Some(Action::ViewNews)));
         nav.push(("/tong-hop-nam", "Tổng hợp", Some(Action::ViewDashboard)));
         nav.push(("/giam-sat", "Website", Some(Action::ViewSites)));

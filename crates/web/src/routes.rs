@@ -514,6 +514,16 @@ pub fn build() -> Routes {
             pages::incidents::update_category,
         )
         .get(
+            "/su-co/gio-lam-viec",
+            Permission(Action::ManageIncidentCategories),
+            pages::incidents::working_time,
+        )
+        .post(
+            "/su-co/gio-lam-viec",
+            Permission(Action::ManageIncidentCategories),
+            pages::incidents::save_working_time,
+        )
+        .get(
             "/su-co/{id}/phieu-chuyen.docx",
             Permission(Action::HandleIncidents),
             pages::documents::referral_docx,
@@ -731,6 +741,12 @@ pub fn build() -> Routes {
             "/api/v1/incident-categories/{code}",
             Permission(Action::ManageIncidentCategories),
             api::incidents::update_category,
+        )
+        .get("/api/v1/incident-working-time", SignedIn, api::incidents::working_time)
+        .put(
+            "/api/v1/incident-working-time",
+            Permission(Action::ManageIncidentCategories),
+            api::incidents::save_working_time,
         )
         .get(
             "/api/v1/clarifications",

@@ -98,6 +98,84 @@ impl WorkingTime {
     }
 }
 
+/// A working time as typed in the settings, with every problem named by its field: the day's
+/// window as "HH:MM" (start before end), the working weekdays as ISO numbers (1 = Monday,
+/// 7 = Sunday; at least one) and the holidays as [`WorkingTime::parse_holidays`] reads them.
+pub fn parse_working_time(
+    day_start: &str,
+    day_end: &str,
+    weekdays: &[u8],
+    holidays: &str,
+) -> Result<WorkingTime, Vec<(&'static str, String)>> {
+    let mut problems = Vec::new();
+    let start = parse_hour_minute(day_start);
+    if start.is_none() {
+        problems.push((
+            "day_start",
+            "Giờ bắt đầu phải viết dạng giờ:phút, ví dụ 07:00.".to_string(),
+        ));
+    }
+    let end = parse_hour_minute(day_end);
+    match (start, end) {
+        (_, None) => problems.push((
+            "day_end",
+            "Giờ kết thúc phải viết dạng giờ:phút, ví dụ 17:00.".to_string(),
+        )),
+        (Some(s), Some(e)) if e <= s => {
+            problems.push(("day_end", "Giờ kết thúc phải sau giờ bắt đầu.".to_string()));
+        }
+        _ => {}
+    }
+    let mut days = Vec::new();
+    for n in weekdays {
+        match n {
+            1..=7 => {
+                let day = Weekday::Sunday.nth_next(*n);
+                if !days.contains(&day) {
+                    days.push(day);
+                }
+            }
+            _ => {
+                problems.push((
+                    "weekdays",
+                    "Ngày trong tuần phải từ 1 (thứ Hai) đến 7 (Chủ nhật).".to_string(),
+                ));
+                break;
+            }
+        }
+    }
+    if weekdays.is_empty() {
+        problems.push(("weekdays", "Chọn ít nhất một ngày làm việc trong tuần.".to_string()));
+    }
+    days.sort_by_key(|d| d.number_from_monday());
+    let holidays = WorkingTime::parse_holidays(holidays).unwrap_or_else(|e| {
+        problems.push(("holidays", e.to_string()));
+        BTreeSet::new()
+    });
+    match (start, end) {
+        (Some(day_start), Some(day_end)) if problems.is_empty() => Ok(WorkingTime {
+            day_start,
+            day_end,
+            weekdays: days,
+            holidays,
+        }),
+        _ => Err(problems),
+    }
+}
+
+/// "HH:MM" (or "H:MM") as a time of day; anything else, seconds included, is not one.
+pub fn parse_hour_minute(text: &str) -> Option<Time> {
+    let (h, m) = text.trim().split_once(':')?;
+    let hour = u8::try_from(number(h, 1, 2)?).ok()?;
+    let minute = u8::try_from(number(m, 2, 2)?).ok()?;
+    Time::from_hms(hour, minute, 0).ok()
+}
+
+/// A time of day as "HH:MM", the form [`parse_hour_minute`] reads.
+pub fn hour_minute_text(t: Time) -> String {
+    format!("{:02}:{:02}", t.hour(), t.minute())
+}
+
 fn parse_holiday(item: &str) -> Option<Date> {
     let (year, month, day) = if item.contains('/') {
         let mut parts = item.split('/');
@@ -407,6 +485,25 @@ impl Pieces<'_> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_working_time_is_read_from_the_settings_form() {
+        let wt = parse_working_time("7:30", "16:45", &[6, 1, 1, 7], "2/9/2027\n2027-11-20").unwrap();
+        assert_eq!(wt.day_start, time!(7:30));
+        assert_eq!(wt.day_end, time!(16:45));
+        assert_eq!(wt.weekdays, vec![Weekday::Monday, Weekday::Saturday, Weekday::Sunday]);
+        assert_eq!(wt.holidays.len(), 2);
+        let problems = parse_working_time("7h", "6h", &[], "31/2/2027").unwrap_err();
+        let fields: Vec<&str> = problems.iter().map(|(f, _)| *f).collect();
+        assert_eq!(fields, vec!["day_start", "day_end", "weekdays", "holidays"]);
+        let problems = parse_working_time("08:00", "08:00", &[0, 8], "").unwrap_err();
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(problems[0].1.contains("sau giờ bắt đầu"));
+        assert!(parse_hour_minute("07:00:00").is_none());
+        assert!(parse_hour_minute("24:00").is_none());
+        assert_eq!(hour_minute_text(time!(7:05)), "07:05");
+    }
+
     use time::macros::datetime;
 
     use super::*;

@@ -1204,3 +1204,127 @@ async fn a_referral_letter_carries_only_what_the_body_needs(backend: &'static st
     }
     app.stop().await;
 }
+
+both_backends!(the_working_time_that_clocks_count_is_the_administrators_to_set);
+async fn the_working_time_that_clocks_count_is_the_administrators_to_set(backend: &'static str) {
+    let app = TestApp::spawn(backend).await;
+    let admin = api_token(&app, "demo.admin").await;
+    let (school, _) = first_school(&app).await;
+    let teacher = api_token(&app, "demo.teacher").await;
+    // Anyone who reports reads it; until saved it is the default.
+    let (status, wt) = api(&app, &teacher, "GET", "/api/v1/incident-working-time", None).await;
+    assert_eq!(status, 200, "{backend}: {wt}");
+    assert_eq!(wt["weekdays"], json!([1, 2, 3, 4, 5]));
+    assert_eq!(wt["day_start"], "07:00");
+    assert!(wt["updated_at"].is_null());
+    let every_day =
+        json!({"day_start": "00:00", "day_end": "23:59", "weekdays": [1, 2, 3, 4, 5, 6, 7], "holidays": []});
+    // Only the system administrator saves it.
+    for user in ["demo.office", "demo.principal", "demo.incidentlead"] {
+        let token = api_token(&app, user).await;
+        let (status, _) = api(
+            &app,
+            &token,
+            "PUT",
+            "/api/v1/incident-working-time",
+            Some(every_day.clone()),
+        )
+        .await;
+        assert_eq!(status, 403, "{backend}: {user}");
+    }
+    // Bad input: every problem, nothing written.
+    let (status, body) = api(
+        &app,
+        &admin,
+        "PUT",
+        "/api/v1/incident-working-time",
+        Some(json!({"day_start": "25:00", "day_end": "7h", "weekdays": [], "holidays": ["31/02/2027"]})),
+    )
+    .await;
+    assert_eq!(status, 422, "{backend}: {body}");
+    assert_eq!(body["error"]["problems"].as_array().unwrap().len(), 4, "{body}");
+    let (_, wt) = api(&app, &admin, "GET", "/api/v1/incident-working-time", None).await;
+    assert!(wt["updated_at"].is_null(), "{backend}: nothing written");
+
+    // The days off count: a normal case's first answer is due within the working days, and a
+    // run of holidays pushes it past them.
+    let response_wait = |case: &Value| {
+        let at = |field: &str| {
+            time::OffsetDateTime::parse(
+                case[field].as_str().unwrap(),
+                &time::format_description::well_known::Rfc3339,
+            )
+            .unwrap()
+        };
+        at("response_due_at") - at("received_at")
+    };
+    let report =
+        json!({"unit_id": school, "category": "other", "description": "Một việc cần nhà trường trả lời trong tuần."});
+    let (status, body) = api(
+        &app,
+        &admin,
+        "PUT",
+        "/api/v1/incident-working-time",
+        Some(every_day.clone()),
+    )
+    .await;
+    assert_eq!(status, 200, "{backend}: {body}");
+    assert!(body["updated_at"].is_string());
+    let (status, case) = api(&app, &teacher, "POST", "/api/v1/incidents", Some(report.clone())).await;
+    assert_eq!(status, 201, "{backend}: {case}");
+    assert!(response_wait(&case) < time::Duration::days(4), "{backend}: {case}");
+    let today = (time::OffsetDateTime::now_utc() + time::Duration::hours(7)).date();
+    let holidays: Vec<String> = (0..14).map(|d| (today + time::Duration::days(d)).to_string()).collect();
+    let mut off = every_day.clone();
+    off["holidays"] = json!(holidays);
+    let (status, body) = api(&app, &admin, "PUT", "/api/v1/incident-working-time", Some(off)).await;
+    assert_eq!(status, 200, "{backend}: {body}");
+    assert_eq!(body["holidays"].as_array().unwrap().len(), 14);
+    let (_, case) = api(&app, &teacher, "POST", "/api/v1/incidents", Some(report)).await;
+    assert!(response_wait(&case) > time::Duration::days(13), "{backend}: {case}");
+
+    // The page: the saved values, a problem beside its field, and the refusal for others.
+    let page_admin = app.signed_in("demo.admin").await;
+    let (status, page) = page_admin.text("/su-co/gio-lam-viec").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("23:59") && page.contains("Chủ nhật"), "{backend}");
+    let r = page_admin
+        .submit(
+            "/su-co/gio-lam-viec",
+            "/su-co/gio-lam-viec",
+            &[
+                ("day_start", "08:00"),
+                ("day_end", "17:00"),
+                ("d1", "on"),
+                ("holidays", "30/4/2027, 1/5"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("Ngày nghỉ không hợp lệ: «1/5»"));
+    let page = page_admin
+        .submit_and_follow(
+            "/su-co/gio-lam-viec",
+            "/su-co/gio-lam-viec",
+            &[
+                ("day_start", "7:30"),
+                ("day_end", "16:30"),
+                ("d1", "on"),
+                ("d6", "on"),
+                ("holidays", "30/4/2027\n1/5/2027"),
+            ],
+        )
+        .await;
+    assert!(
+        page.contains("Đã lưu giờ làm việc") && page.contains("07:30"),
+        "{backend}"
+    );
+    let (_, wt) = api(&app, &teacher, "GET", "/api/v1/incident-working-time", None).await;
+    assert_eq!(wt["weekdays"], json!([1, 6]));
+    assert_eq!(wt["holidays"], json!(["2027-04-30", "2027-05-01"]));
+    for user in ["demo.office", "demo.principal"] {
+        let pages = app.signed_in(user).await;
+        assert_eq!(pages.get("/su-co/gio-lam-viec").await.status(), 403, "{user}");
+    }
+    app.stop().await;
+}

@@ -4,35 +4,12 @@
 //! The overview and the site list read only the `sites` table, which every run updates with
 //! the latest state, so they stay fast at tens of thousands of sites.
 
-use time::{Duration, OffsetDateTime};
+use time::Duration;
 
-use crate::{now, path_range_of, range_condition};
+use crate::{Arg, now, path_range_of, range_condition};
 
 /// The job kind that inspects one site.
 pub const INSPECT_SITE_JOB: &str = "inspect_site";
-
-/// A query argument of a dynamically built statement.
-#[derive(Debug, Clone)]
-pub(super) enum Arg {
-    Text(String),
-    Int(i64),
-    Time(OffsetDateTime),
-}
-
-/// Binds every argument, in order, onto a query built with `sqlx::query_as`.
-macro_rules! bind_args {
-    ($query:expr, $args:expr) => {{
-        let mut q = $query;
-        for a in $args {
-            q = match a {
-                Arg::Text(v) => q.bind(v.clone()),
-                Arg::Int(v) => q.bind(*v),
-                Arg::Time(v) => q.bind(*v),
-            };
-        }
-        q
-    }};
-}
 
 /// The scope as conditions on the sites' own copy of their unit's path (`s.unit_path`), so that
 /// a subtree is one range of the sites' index, with no join.

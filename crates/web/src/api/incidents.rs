@@ -8,8 +8,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use lanhmang_app::incidents::{
-    self as service, ClockLine, MoveInput, PublicReportInput, RawFilter, ReportInput, Shown,
+    self as service, ClockLine, MoveInput, PublicReportInput, RawFilter, ReportInput, Shown, WorkingTimeInput,
 };
+use lanhmang_domain::incident::clock::{WorkingTime, hour_minute_text};
 use lanhmang_domain::incident::{Category, MAX_CATEGORY_CODE, MAX_CATEGORY_NAME};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -83,6 +84,54 @@ pub async fn update_category(
     Ok(Json(
         service::save_category(&state.app, &identity, body.category(code), false).await?,
     ))
+}
+
+/// The clocks' working time as the API sends and takes it.
+#[derive(Serialize, Deserialize)]
+pub struct WorkingTimeJson {
+    day_start: String,
+    day_end: String,
+    weekdays: Vec<u8>,
+    #[serde(default)]
+    holidays: Vec<String>,
+    #[serde(default, skip_deserializing, with = "time::serde::rfc3339::option")]
+    updated_at: Option<OffsetDateTime>,
+}
+
+impl WorkingTimeJson {
+    fn of(wt: &WorkingTime, updated_at: Option<OffsetDateTime>) -> WorkingTimeJson {
+        WorkingTimeJson {
+            day_start: hour_minute_text(wt.day_start),
+            day_end: hour_minute_text(wt.day_end),
+            weekdays: wt.weekdays.iter().map(|d| d.number_from_monday()).collect(),
+            holidays: wt.holidays.iter().map(|d| d.to_string()).collect(),
+            updated_at,
+        }
+    }
+}
+
+pub async fn working_time(
+    State(state): State<AppState>,
+    ApiIdentity(identity): ApiIdentity,
+) -> Result<Json<WorkingTimeJson>, ApiError> {
+    let (wt, updated_at) = service::working_time_settings(&state.app, &identity).await?;
+    Ok(Json(WorkingTimeJson::of(&wt, updated_at)))
+}
+
+pub async fn save_working_time(
+    State(state): State<AppState>,
+    ApiIdentity(identity): ApiIdentity,
+    ApiJson(body): ApiJson<WorkingTimeJson>,
+) -> Result<Json<WorkingTimeJson>, ApiError> {
+    let input = WorkingTimeInput {
+        day_start: body.day_start,
+        day_end: body.day_end,
+        weekdays: body.weekdays,
+        holidays: body.holidays.join("\n"),
+    };
+    service::save_working_time(&state.app, &identity, input).await?;
+    let (wt, updated_at) = service::working_time_settings(&state.app, &identity).await?;
+    Ok(Json(WorkingTimeJson::of(&wt, updated_at)))
 }
 
 #[derive(Serialize)]
@@ -541,6 +590,12 @@ pub fn document(doc: &mut serde_json::Value, paging: &serde_json::Value, error: 
     s["IncidentCategoryFull"] = json!({"type": "object", "required": ["code", "name", "restricted", "urgent", "feedback", "position", "active"], "properties": {
         "code": {"type": "string"}, "name": {"type": "string"}, "restricted": {"type": "boolean"}, "urgent": {"type": "boolean"},
         "feedback": {"type": "boolean"}, "position": {"type": "integer"}, "active": {"type": "boolean"}}});
+    s["IncidentWorkingTime"] = json!({"type": "object", "required": ["day_start", "day_end", "weekdays"], "properties": {
+        "day_start": {"type": "string", "pattern": "^[0-2]?[0-9]:[0-5][0-9]$", "description": "Giờ bắt đầu làm việc, giờ Việt Nam"},
+        "day_end": {"type": "string", "pattern": "^[0-2]?[0-9]:[0-5][0-9]$", "description": "Giờ kết thúc, sau giờ bắt đầu (nếu không: 422)"},
+        "weekdays": {"type": "array", "minItems": 1, "maxItems": 7, "items": {"type": "integer", "minimum": 1, "maximum": 7}, "description": "Ngày làm việc: 1 = thứ Hai … 7 = Chủ nhật"},
+        "holidays": {"type": "array", "maxItems": 400, "items": {"type": "string", "format": "date"}, "description": "Ngày nghỉ lễ, YYYY-MM-DD (hoặc dd/mm/yyyy)"},
+        "updated_at": {"type": ["string", "null"], "format": "date-time", "readOnly": true, "description": "Lần lưu gần nhất; null: đang dùng mặc định"}}});
     let ok = |d: &str, schema: &str| json!({"description": d, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}});
     let limited = json!({"description": "Địa chỉ này đã gửi quá số phản ánh cho phép trong một giờ; thử lại sau Retry-After giây",
         "headers": {"Retry-After": {"schema": {"type": "integer"}}},
@@ -556,6 +611,12 @@ pub fn document(doc: &mut serde_json::Value, paging: &serde_json::Value, error: 
         "parameters": [{"name": "code", "in": "path", "required": true, "schema": {"type": "string"}}],
         "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/IncidentCategoryChange"}}}},
         "responses": {"200": full("Đã lưu"), "400": error, "401": error, "403": error, "404": error, "422": error}}});
+    p["/api/v1/incident-working-time"] = json!({
+        "get": {"summary": "Giờ làm việc và ngày nghỉ mà đồng hồ hạn xử lý sự cố tính theo",
+            "responses": {"200": ok("Giờ làm việc", "IncidentWorkingTime"), "401": error, "403": error}},
+        "put": {"summary": "Lưu giờ làm việc và ngày nghỉ (quản trị hệ thống); hồ sơ đang mở giữ hạn cũ đến lần chuyển bước sau",
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/IncidentWorkingTime"}}}},
+            "responses": {"200": ok("Đã lưu", "IncidentWorkingTime"), "400": error, "401": error, "403": error, "422": error}}});
     p["/api/v1/incidents"] = json!({
         "get": {"summary": "Hồ sơ người gọi được xem: của đơn vị mình xử lý, mình đã báo hoặc được giao; hồ sơ hạn chế chỉ hiện số hồ sơ, trạng thái và hạn", "parameters": params,
             "responses": {"200": ok("Danh sách, mới nhất trước", "IncidentList"), "400": error, "401": error, "403": error, "404": error}},

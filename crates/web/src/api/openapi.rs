@@ -328,6 +328,8 @@ const OPERATION_IDS: &[(&str, &str, &str)] = &[
     ("get", "/api/v1/incident-categories", "listIncidentCategories"),
     ("post", "/api/v1/incident-categories", "createIncidentCategory"),
     ("put", "/api/v1/incident-categories/{code}", "updateIncidentCategory"),
+    ("get", "/api/v1/incident-working-time", "getIncidentWorkingTime"),
+    ("put", "/api/v1/incident-working-time", "saveIncidentWorkingTime"),
     ("get", "/api/v1/incidents", "listIncidents"),
     ("post", "/api/v1/incidents", "reportIncident"),
     ("get", "/api/v1/incidents/{id}", "getIncident"),

@@ -6,8 +6,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use lanhmang_app::incidents::{
-    self as service, CaseView, ClockLine, MoveInput, PublicReportInput, RawFilter, ReportInput,
+    self as service, CaseView, ClockLine, MoveInput, PublicReportInput, RawFilter, ReportInput, WorkingTimeInput,
 };
+use lanhmang_domain::incident::clock::{WorkingTime, hour_minute_text};
 use lanhmang_domain::incident::playbook::Playbook;
 use lanhmang_domain::incident::{Category, Referral, Severity, State as CaseState};
 use serde::Deserialize;
@@ -696,6 +697,162 @@ pub async fn update_category(
     PageForm(form): PageForm<CategoryForm>,
 ) -> Result<Response, AppError> {
     save_category(state, identity, Some(code), form).await
+}
+
+// ---------------------------------------------------------------------------------------------
+// The clocks' working time: the system administrator's settings.
+
+/// The settings form: one checkbox per weekday (`d1` = Monday … `d7` = Sunday), holidays one a
+/// line.
+#[derive(Deserialize, Default)]
+pub struct WorkingTimeForm {
+    #[serde(default)]
+    day_start: String,
+    #[serde(default)]
+    day_end: String,
+    #[serde(default)]
+    d1: String,
+    #[serde(default)]
+    d2: String,
+    #[serde(default)]
+    d3: String,
+    #[serde(default)]
+    d4: String,
+    #[serde(default)]
+    d5: String,
+    #[serde(default)]
+    d6: String,
+    #[serde(default)]
+    d7: String,
+    #[serde(default)]
+    holidays: String,
+}
+
+impl WorkingTimeForm {
+    fn days(&self) -> [&str; 7] {
+        [&self.d1, &self.d2, &self.d3, &self.d4, &self.d5, &self.d6, &self.d7]
+    }
+
+    fn of(wt: &WorkingTime) -> WorkingTimeForm {
+        let on = |n: u8| {
+            if wt.weekdays.iter().any(|d| d.number_from_monday() == n) {
+                "on".to_string()
+            } else {
+                String::new()
+            }
+        };
+        WorkingTimeForm {
+            day_start: hour_minute_text(wt.day_start),
+            day_end: hour_minute_text(wt.day_end),
+            d1: on(1),
+            d2: on(2),
+            d3: on(3),
+            d4: on(4),
+            d5: on(5),
+            d6: on(6),
+            d7: on(7),
+            holidays: wt
+                .holidays
+                .iter()
+                .map(|d| lanhmang_domain::text::date_text(*d))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        }
+    }
+
+    fn input(&self) -> WorkingTimeInput {
+        WorkingTimeInput {
+            day_start: self.day_start.clone(),
+            day_end: self.day_end.clone(),
+            weekdays: (1u8..=7)
+                .zip(self.days())
+                .filter(|(_, v)| !v.is_empty())
+                .map(|(n, _)| n)
+                .collect(),
+            holidays: self.holidays.clone(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "incident_working_time.html")]
+struct WorkingTimePage {
+    layout: Layout,
+    form: WorkingTimeForm,
+    /// (field name, label, checked), Monday first.
+    weekdays: Vec<(String, &'static str, bool)>,
+    holiday_count: usize,
+    updated_at: Option<String>,
+    errors: FieldErrors,
+}
+
+const WEEKDAY_NAMES: [&str; 7] = [
+    "Thứ Hai",
+    "Thứ Ba",
+    "Thứ Tư",
+    "Thứ Năm",
+    "Thứ Sáu",
+    "Thứ Bảy",
+    "Chủ nhật",
+];
+
+async fn working_time_page(
+    state: &AppState,
+    identity: &Identity,
+    form: Option<WorkingTimeForm>,
+    errors: FieldErrors,
+    notice: Option<&str>,
+) -> Result<Response, AppError> {
+    let (wt, updated_at) = service::working_time_settings(&state.app, identity).await?;
+    let form = form.unwrap_or_else(|| WorkingTimeForm::of(&wt));
+    let mut layout = Layout::new("Giờ làm việc", identity, "/su-co/gio-lam-viec");
+    layout.notice = notice.and_then(|n| match n {
+        "da-luu" => Some("Đã lưu giờ làm việc và ngày nghỉ."),
+        _ => None,
+    });
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let weekdays = WEEKDAY_NAMES
+        .iter()
+        .zip(form.days())
+        .enumerate()
+        .map(|(i, (name, v))| (format!("d{}", i + 1), *name, !v.is_empty()))
+        .collect();
+    let mut response = render(&WorkingTimePage {
+        layout,
+        weekdays,
+        holiday_count: wt.holidays.len(),
+        updated_at: updated_at.map(date_time),
+        form,
+        errors,
+    })?;
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+pub async fn working_time(
+    State(state): State<AppState>,
+    identity: Identity,
+    Query(q): Query<NoticeQuery>,
+) -> Result<Response, AppError> {
+    working_time_page(&state, &identity, None, FieldErrors::default(), q.tb.as_deref()).await
+}
+
+pub async fn save_working_time(
+    State(state): State<AppState>,
+    identity: Identity,
+    PageForm(form): PageForm<WorkingTimeForm>,
+) -> Result<Response, AppError> {
+    match service::save_working_time(&state.app, &identity, form.input()).await {
+        Ok(_) => Ok(Redirect::to("/su-co/gio-lam-viec?tb=da-luu").into_response()),
+        Err(lanhmang_app::AppError::Invalid(problems)) => {
+            working_time_page(&state, &identity, Some(form), super::field_errors(&problems), None).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,0 +1,46 @@
+-- The office's case list reads (path, spam, date, id, state, category) from the index alone;
+-- the old (unit_path, received_at) index is a prefix of this one.
+CREATE INDEX incidents_scope_cover ON incidents (unit_path, spam, received_at, id, state, category);
+DROP INDEX incidents_scope;
+
+-- The sector's working time for the cases' clocks, one row, edited by the system administrator.
+-- Without a row the built-in Vietnamese default applies.
+CREATE TABLE incident_working_time (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    -- "HH:MM", Vietnam time.
+    day_start TEXT NOT NULL,
+    day_end TEXT NOT NULL,
+    -- ISO weekday numbers (1 = Monday), separated by spaces.
+    weekdays TEXT NOT NULL,
+    -- Days off as "YYYY-MM-DD", separated by spaces.
+    holidays TEXT NOT NULL,
+    updated_by INTEGER REFERENCES people(id),
+    updated_at TEXT NOT NULL
+);
+
+-- Links from a case to another case or to a supervision finding. A link is shown from both ends.
+CREATE TABLE incident_links (
+    incident_id INTEGER NOT NULL REFERENCES incidents(id),
+    target_kind TEXT NOT NULL CHECK (target_kind IN ('incident', 'finding')),
+    target_id INTEGER NOT NULL,
+    linked_by INTEGER REFERENCES people(id),
+    linked_at TEXT NOT NULL,
+    PRIMARY KEY (incident_id, target_kind, target_id)
+);
+CREATE INDEX incident_links_target ON incident_links (target_kind, target_id);
+
+-- Evidence files attached by staff and collaborators. The content is kept with the case and
+-- emptied when the case's details are purged.
+CREATE TABLE incident_attachments (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    incident_id INTEGER NOT NULL REFERENCES incidents(id),
+    file_name TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    size BIGINT NOT NULL,
+    sha256 TEXT NOT NULL,
+    content BLOB NOT NULL,
+    uploaded_by INTEGER REFERENCES people(id),
+    uploaded_at TEXT NOT NULL,
+    purged_at TEXT
+);
+CREATE INDEX incident_attachments_case ON incident_attachments (incident_id, id);
