@@ -409,6 +409,21 @@ pub enum EvidenceType {
 }
 
 impl EvidenceType {
+    pub const ALL: [EvidenceType; 7] = [
+        EvidenceType::Pdf,
+        EvidenceType::Png,
+        EvidenceType::Jpeg,
+        EvidenceType::Gif,
+        EvidenceType::Webp,
+        EvidenceType::Docx,
+        EvidenceType::Xlsx,
+    ];
+
+    /// The type stored as this content type, if it is one of ours.
+    pub fn from_content_type(content_type: &str) -> Option<EvidenceType> {
+        EvidenceType::ALL.into_iter().find(|t| t.content_type() == content_type)
+    }
+
     pub fn content_type(self) -> &'static str {
         match self {
             EvidenceType::Pdf => "application/pdf",

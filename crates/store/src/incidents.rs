@@ -735,7 +735,7 @@ impl Store {
 
     /// Empties a closed case's details, by the retention rule: what it said, links, who is
     /// affected, the reporter and their address, the handler, the notes and their authors, who
-    /// read it. What remains is anonymous: category, unit, severity, dates, state. Audited, in
+    /// read it, the evidence files, who linked it. What remains is anonymous: category, unit, severity, dates, state. Audited, in
     /// one transaction.
     pub async fn purge_incident(&self, ctx: &AuditContext, id: i64) -> Result<bool> {
         let at = now();
@@ -761,10 +761,14 @@ impl Store {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-            sqlx::query("DELETE FROM incident_views WHERE incident_id = $1")
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+            for sql in [
+                "DELETE FROM incident_views WHERE incident_id = $1",
+                "DELETE FROM incident_attachments WHERE incident_id = $1",
+                "UPDATE incident_links SET linked_by = NULL \
+                 WHERE incident_id = $1 OR (target_kind = 'incident' AND target_id = $1)",
+            ] {
+                sqlx::query(sql).bind(id).execute(&mut *tx).await?;
+            }
             sqlx::query(
                 "INSERT INTO incident_events (incident_id, at, actor_person_id, actor, event, from_state, to_state) \
                  VALUES ($1, $2, NULL, '', 'purged', 'closed', 'closed')",

@@ -183,6 +183,8 @@ pub mod bench_data;
 #[cfg(any(test, feature = "bench-data"))]
 pub mod bench_supervision;
 pub mod clarifications;
+pub mod incident_attachments;
+pub mod incident_links;
 pub mod incidents;
 #[cfg(any(test, feature = "bench-data"))]
 pub mod incidents_bench;

@@ -290,6 +290,11 @@ mod tests {
                 "2fb14cef7926f6843c8eea80dd557c71d9bd0c95952c3c311409609354ff3e94",
                 "57113c71c37b2ef20e4faa0b16a4627de823f7caf1fa78061973504e5642f31e",
             ),
+            (
+                "0014_incident_cases",
+                "714114b170a65217560048b8e78e60ec6f009e5b0f8e037b415613e6f7847e2d",
+                "eef74f0e0a53da269369927c955e48bf37c15f51db30d0433f1795bf1b826a80",
+            ),
         ];
         for (name, sqlite, postgres) in FROZEN {
             let m = MIGRATIONS.iter().find(|m| m.name == *name).expect(name);

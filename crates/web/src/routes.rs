@@ -493,6 +493,26 @@ pub fn build() -> Routes {
             Permission(Action::HandleIncidents),
             pages::incidents::add_note,
         )
+        .post(
+            "/su-co/{id}/lien-ket",
+            Permission(Action::HandleIncidents),
+            pages::incidents::link,
+        )
+        .post(
+            "/su-co/{id}/lien-ket/bo",
+            Permission(Action::HandleIncidents),
+            pages::incidents::unlink,
+        )
+        .post(
+            "/su-co/{id}/tep",
+            Permission(Action::ReportIncidents),
+            pages::incidents::attach.layer(pages::activities::upload_body_limit()),
+        )
+        .get(
+            "/su-co/{id}/tep/{file_id}",
+            Permission(Action::ReportIncidents),
+            pages::incidents::download,
+        )
         .get(
             "/su-co/loai",
             Permission(Action::ManageIncidentCategories),
@@ -787,6 +807,16 @@ pub fn build() -> Routes {
             "/api/v1/incidents/{id}/notes",
             Permission(Action::HandleIncidents),
             api::incidents::add_note,
+        )
+        .post(
+            "/api/v1/incidents/{id}/links",
+            Permission(Action::HandleIncidents),
+            api::incidents::link,
+        )
+        .post(
+            "/api/v1/incidents/{id}/links/remove",
+            Permission(Action::HandleIncidents),
+            api::incidents::unlink,
         )
         .post(
             "/api/v1/public/units/{unit_code}/reports",

@@ -16,6 +16,7 @@ fn concrete(path: &str) -> String {
         .replace("{action}", "duyet")
         .replace("{file}", "app.css")
         .replace("{code}", "tls_expired")
+        .replace("{file_id}", "1")
 }
 
 both_backends!(every_route_declares_a_need_and_refuses_anonymous_callers);

@@ -1328,3 +1328,241 @@ async fn the_working_time_that_clocks_count_is_the_administrators_to_set(backend
     }
     app.stop().await;
 }
+
+/// Posts the case page's file form (multipart, the CSRF token first, as the page sends it).
+async fn send_file(b: &common::Browser, id: i64, name: &str, bytes: &[u8], confirm: bool) -> reqwest::Response {
+    let csrf = b.csrf_from(&format!("/su-co/{id}")).await;
+    let mut form = reqwest::multipart::Form::new().text("_csrf", csrf);
+    if confirm {
+        form = form.text("confirm", "1");
+    }
+    form = form.part(
+        "file",
+        reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_string()),
+    );
+    b.client
+        .post(format!("{}/su-co/{id}/tep", b.base))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\rIDATx\x9cc\xf8\xff\xff?\0\x05\xfe\x02\xfe\xa7\x35\x81\x84\0\0\0\0IEND\xaeB`\x82";
+
+both_backends!(evidence_files_and_links_stay_with_the_case_and_its_readers);
+async fn evidence_files_and_links_stay_with_the_case_and_its_readers(backend: &'static str) {
+    let app = TestApp::spawn(backend).await;
+    let (school, _) = first_school(&app).await;
+    let teacher = api_token(&app, "demo.teacher").await;
+    let principal = api_token(&app, "demo.principal").await;
+    let report = |category: &str, words: &str| json!({"unit_id": school, "category": category, "description": words});
+    let (_, scam) = api(
+        &app,
+        &teacher,
+        "POST",
+        "/api/v1/incidents",
+        Some(report(
+            "scam",
+            "Tin nhắn giả danh nhà trường đòi phụ huynh chuyển tiền học thêm.",
+        )),
+    )
+    .await;
+    let scam = scam["id"].as_i64().unwrap();
+    let (_, again) = api(
+        &app,
+        &teacher,
+        "POST",
+        "/api/v1/incidents",
+        Some(report(
+            "scam",
+            "Lại tin nhắn giả danh nhà trường, lần này gửi qua Zalo.",
+        )),
+    )
+    .await;
+    let again = again["id"].as_i64().unwrap();
+    let (_, grooming) = api(
+        &app,
+        &principal,
+        "POST",
+        "/api/v1/incidents",
+        Some(report(
+            "child_exploitation",
+            "Một người lạ nhắn tin đòi ảnh riêng tư của học sinh.",
+        )),
+    )
+    .await;
+    let grooming = grooming["id"].as_i64().unwrap();
+
+    // A file: the teacher who reported it sends a screenshot; what the form refuses, it says.
+    let teacher_pages = app.signed_in("demo.teacher").await;
+    let (_, page) = teacher_pages.text(&format!("/su-co/{scam}")).await;
+    assert!(
+        page.contains("Không gửi hình ảnh hay đoạn phim có thân thể trẻ em"),
+        "{backend}"
+    );
+    let r = send_file(&teacher_pages, scam, "tin-nhan.png", PNG, false).await;
+    assert_eq!(r.status(), 422, "{backend}: unconfirmed");
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("Hãy xác nhận tệp không có hình ảnh thân thể trẻ em")
+    );
+    let r = send_file(
+        &teacher_pages,
+        scam,
+        "tin-nhan.html",
+        b"<script>alert(1)</script>",
+        true,
+    )
+    .await;
+    assert_eq!(r.status(), 422, "{backend}: not evidence");
+    let r = send_file(&teacher_pages, scam, "tin-nhan.png", PNG, true).await;
+    assert!(r.status().is_redirection(), "{backend}: {}", r.status());
+    let (_, case) = api(&app, &principal, "GET", &format!("/api/v1/incidents/{scam}"), None).await;
+    let files = case["attachments"].as_array().unwrap().clone();
+    assert_eq!(files.len(), 1, "{backend}: only the good file was kept: {case}");
+    let url = files[0]["url"].as_str().unwrap().to_string();
+    let principal_pages = app.signed_in("demo.principal").await;
+    let r = principal_pages.get(&url).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "image/png");
+    assert_eq!(r.headers()["content-security-policy"], "sandbox");
+    assert_eq!(r.bytes().await.unwrap().as_ref(), PNG);
+    // A parent representative reports in words only; someone outside the case reads nothing.
+    let parent_pages = app.signed_in("demo.parent").await;
+    assert_eq!(parent_pages.get(&url).await.status(), 404, "{backend}");
+    let office_pages = app.signed_in("demo.office").await;
+    assert_eq!(office_pages.get(&url).await.status(), 404, "{backend}");
+
+    // A restricted case's file is read by its handlers only, and every reading is recorded.
+    let r = send_file(&principal_pages, grooming, "bien-ban.png", PNG, true).await;
+    assert!(r.status().is_redirection(), "{backend}: {}", r.status());
+    let (_, case) = api(&app, &principal, "GET", &format!("/api/v1/incidents/{grooming}"), None).await;
+    let grooming_file = case["attachments"][0]["url"].as_str().unwrap().to_string();
+    assert_eq!(teacher_pages.get(&grooming_file).await.status(), 404, "{backend}");
+    let lead_pages = app.signed_in("demo.incidentlead").await;
+    assert_eq!(lead_pages.get(&grooming_file).await.status(), 200, "{backend}");
+    let (_, case) = api(&app, &principal, "GET", &format!("/api/v1/incidents/{grooming}"), None).await;
+    let viewers: Vec<&str> = case["viewed_by"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["name"].as_str().unwrap())
+        .collect();
+    assert!(viewers.len() >= 2, "{backend}: {viewers:?}");
+
+    // Links: the handlers join the two scam cases; the reporter sees the link, not the forms.
+    let path = format!("/api/v1/incidents/{scam}/links");
+    let (status, _) = api(
+        &app,
+        &teacher,
+        "POST",
+        &path,
+        Some(json!({"kind": "incident", "target_id": again})),
+    )
+    .await;
+    assert_eq!(status, 403, "{backend}: the reporter does not handle");
+    for bad in [
+        json!({"kind": "incident", "target_id": scam}),
+        json!({"kind": "incident", "target_id": 999_999}),
+        json!({"kind": "finding", "target_id": 999_999}),
+        json!({"kind": "opinion", "target_id": again}),
+    ] {
+        let (status, body) = api(&app, &principal, "POST", &path, Some(bad.clone())).await;
+        assert_eq!(status, 422, "{backend}: {bad} gave {body}");
+    }
+    let (status, links) = api(
+        &app,
+        &principal,
+        "POST",
+        &path,
+        Some(json!({"kind": "incident", "target_id": again})),
+    )
+    .await;
+    assert_eq!(status, 201, "{backend}: {links}");
+    assert_eq!(links["total"], 1);
+    let (status, links) = api(
+        &app,
+        &principal,
+        "POST",
+        &format!("/api/v1/incidents/{again}/links"),
+        Some(json!({"kind": "incident", "target_id": scam})),
+    )
+    .await;
+    assert_eq!(status, 201);
+    assert_eq!(links["total"], 1, "{backend}: one link from either side: {links}");
+    // Linked to the restricted case: its readers see it, a reader of the scam case only a number.
+    let (status, _) = api(
+        &app,
+        &principal,
+        "POST",
+        &path,
+        Some(json!({"kind": "incident", "target_id": grooming})),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let (_, case) = api(&app, &teacher, "GET", &format!("/api/v1/incidents/{scam}"), None).await;
+    let labels: Vec<&str> = case["case_links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(labels.len(), 2, "{backend}: {case}");
+    assert!(
+        labels.iter().any(|l| l.contains(&format!("Hồ sơ số {again}"))),
+        "{labels:?}"
+    );
+    assert!(
+        labels.iter().all(|l| !l.contains("Xâm hại") && !l.contains("riêng tư")),
+        "{backend}: the restricted case's category stays hidden: {labels:?}"
+    );
+    let (_, page) = teacher_pages.text(&format!("/su-co/{again}")).await;
+    assert!(
+        page.contains(&format!("Hồ sơ số {scam}")) && !page.contains("Bỏ liên kết"),
+        "{backend}"
+    );
+    // Removing: once, then 404; the page's form does the same.
+    let remove = format!("/api/v1/incidents/{scam}/links/remove");
+    let (status, links) = api(
+        &app,
+        &principal,
+        "POST",
+        &remove,
+        Some(json!({"kind": "incident", "target_id": grooming})),
+    )
+    .await;
+    assert_eq!(status, 200, "{links}");
+    assert_eq!(links["total"], 1);
+    let (status, _) = api(
+        &app,
+        &principal,
+        "POST",
+        &remove,
+        Some(json!({"kind": "incident", "target_id": grooming})),
+    )
+    .await;
+    assert_eq!(status, 404);
+    let r = principal_pages
+        .submit(
+            &format!("/su-co/{scam}"),
+            &format!("/su-co/{scam}/lien-ket"),
+            &[("kind", "incident"), ("target_id", "abc")],
+        )
+        .await;
+    assert_eq!(r.status(), 422, "{backend}");
+    let page = principal_pages
+        .submit_and_follow(
+            &format!("/su-co/{scam}"),
+            &format!("/su-co/{scam}/lien-ket/bo"),
+            &[("kind", "incident"), ("target_id", &again.to_string())],
+        )
+        .await;
+    assert!(
+        page.contains("Đã bỏ liên kết") && page.contains("Chưa liên kết"),
+        "{backend}"
+    );
+    app.stop().await;
+}

@@ -29,8 +29,8 @@ CREATE TABLE incident_links (
 );
 CREATE INDEX incident_links_target ON incident_links (target_kind, target_id);
 
--- Evidence files attached by staff and collaborators. The content is kept with the case and
--- emptied when the case's details are purged.
+-- Evidence files attached by staff and collaborators, kept with the case and deleted when the
+-- case's details are purged.
 CREATE TABLE incident_attachments (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     incident_id INTEGER NOT NULL REFERENCES incidents(id),
@@ -40,7 +40,6 @@ CREATE TABLE incident_attachments (
     sha256 TEXT NOT NULL,
     content BLOB NOT NULL,
     uploaded_by INTEGER REFERENCES people(id),
-    uploaded_at TEXT NOT NULL,
-    purged_at TEXT
+    uploaded_at TEXT NOT NULL
 );
 CREATE INDEX incident_attachments_case ON incident_attachments (incident_id, id);

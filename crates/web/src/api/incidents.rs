@@ -366,6 +366,18 @@ pub async fn get(
         })
         .collect();
     json["moves"] = view.moves.iter().map(|s| s.as_str()).collect();
+    if details {
+        json["case_links"] = links_json(&view.case_links);
+        json["attachments"] = view
+            .files
+            .iter()
+            .map(|f| {
+                json!({"id": f.id, "file_name": f.file_name, "content_type": f.content_type, "size": f.size,
+                    "sha256": f.sha256, "uploaded_at": lanhmang_store::format_time(f.uploaded_at),
+                    "url": format!("/su-co/{}/tep/{}", f.incident_id, f.id)})
+            })
+            .collect();
+    }
     if details && !view.views.is_empty() {
         json["viewed_by"] = view
             .views
@@ -447,6 +459,45 @@ pub async fn add_note(
         Json(IncidentJson::from(service::shown(&identity, incident))),
     )
         .into_response())
+}
+
+fn links_json(links: &[service::LinkView]) -> serde_json::Value {
+    links
+        .iter()
+        .map(|l| json!({"kind": l.target.kind(), "target_id": l.target.id(), "label": l.label, "url": l.href}))
+        .collect()
+}
+
+#[derive(Deserialize)]
+pub struct LinkJson {
+    kind: String,
+    target_id: i64,
+}
+
+pub async fn link(
+    State(state): State<AppState>,
+    ApiIdentity(identity): ApiIdentity,
+    Path(raw): Path<String>,
+    ApiJson(body): ApiJson<LinkJson>,
+) -> Result<Response, ApiError> {
+    let target = service::link_target(&body.kind, body.target_id)?;
+    let links = service::link(&state.app, &identity, id(&raw)?, target).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"items": links_json(&links), "total": links.len()})),
+    )
+        .into_response())
+}
+
+pub async fn unlink(
+    State(state): State<AppState>,
+    ApiIdentity(identity): ApiIdentity,
+    Path(raw): Path<String>,
+    ApiJson(body): ApiJson<LinkJson>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let target = service::link_target(&body.kind, body.target_id)?;
+    let links = service::unlink(&state.app, &identity, id(&raw)?, target).await?;
+    Ok(Json(json!({"items": links_json(&links), "total": links.len()})))
 }
 
 #[derive(Deserialize)]
@@ -596,6 +647,14 @@ pub fn document(doc: &mut serde_json::Value, paging: &serde_json::Value, error: 
         "weekdays": {"type": "array", "minItems": 1, "maxItems": 7, "items": {"type": "integer", "minimum": 1, "maximum": 7}, "description": "Ngày làm việc: 1 = thứ Hai … 7 = Chủ nhật"},
         "holidays": {"type": "array", "maxItems": 400, "items": {"type": "string", "format": "date"}, "description": "Ngày nghỉ lễ, YYYY-MM-DD (hoặc dd/mm/yyyy)"},
         "updated_at": {"type": ["string", "null"], "format": "date-time", "readOnly": true, "description": "Lần lưu gần nhất; null: đang dùng mặc định"}}});
+    s["IncidentLinkTarget"] = json!({"type": "object", "required": ["kind", "target_id"], "properties": {
+        "kind": {"type": "string", "enum": ["incident", "finding"]}, "target_id": {"type": "integer", "minimum": 1}}});
+    s["IncidentLinkList"] = json!({"type": "object", "required": ["items", "total"], "properties": {
+        "items": {"type": "array", "items": {"type": "object", "required": ["kind", "target_id", "label"], "properties": {
+            "kind": {"type": "string", "enum": ["incident", "finding"]}, "target_id": {"type": "integer"},
+            "label": {"type": "string", "description": "Mô tả trong phạm vi người gọi được biết"},
+            "url": {"type": ["string", "null"], "description": "Trang mở được, nếu người gọi được xem"}}}},
+        "total": {"type": "integer"}}});
     let ok = |d: &str, schema: &str| json!({"description": d, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}});
     let limited = json!({"description": "Địa chỉ này đã gửi quá số phản ánh cho phép trong một giờ; thử lại sau Retry-After giây",
         "headers": {"Retry-After": {"schema": {"type": "integer"}}},
@@ -631,6 +690,14 @@ pub fn document(doc: &mut serde_json::Value, paging: &serde_json::Value, error: 
     p["/api/v1/incidents/{id}/notes"] = json!({"post": {"summary": "Thêm ghi chú nội bộ hoặc trả lời người phản ánh", "parameters": [id_param],
         "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/IncidentNote"}}}},
         "responses": {"201": ok("Hồ sơ", "Incident"), "400": error, "401": error, "403": error, "404": error, "409": error, "422": error}}});
+    p["/api/v1/incidents/{id}/links"] = json!({"post": {"summary": "Liên kết hồ sơ với hồ sơ khác hoặc một phát hiện giám sát website (người xử lý hồ sơ); đích phải trong phạm vi người gọi được xem (nếu không: 422)",
+        "parameters": [id_param.clone()],
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/IncidentLinkTarget"}}}},
+        "responses": {"201": ok("Các liên kết của hồ sơ", "IncidentLinkList"), "400": error, "401": error, "403": error, "404": error, "409": error, "422": error}}});
+    p["/api/v1/incidents/{id}/links/remove"] = json!({"post": {"summary": "Bỏ một liên kết (người xử lý hồ sơ); liên kết không có: 404",
+        "parameters": [id_param.clone()],
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/IncidentLinkTarget"}}}},
+        "responses": {"200": ok("Các liên kết còn lại", "IncidentLinkList"), "400": error, "401": error, "403": error, "404": error, "409": error, "422": error}}});
     p["/api/v1/public/units/{unit_code}/reports"] = json!({"post": {"summary": "Biểu mẫu công khai: gửi phản ánh tới một trường hoặc đơn vị, không cần tài khoản; nhận mã biên nhận", "security": [],
         "parameters": [{"name": "unit_code", "in": "path", "required": true, "schema": {"type": "string", "maxLength": 64}, "description": "Mã đơn vị"}],
         "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PublicReport"}}}},

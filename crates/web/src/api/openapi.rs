@@ -335,6 +335,8 @@ const OPERATION_IDS: &[(&str, &str, &str)] = &[
     ("get", "/api/v1/incidents/{id}", "getIncident"),
     ("post", "/api/v1/incidents/{id}/transition", "moveIncident"),
     ("post", "/api/v1/incidents/{id}/notes", "addIncidentNote"),
+    ("post", "/api/v1/incidents/{id}/links", "linkIncident"),
+    ("post", "/api/v1/incidents/{id}/links/remove", "unlinkIncident"),
     ("post", "/api/v1/public/units/{unit_code}/reports", "publicReport"),
     ("get", "/api/v1/public/receipts/{receipt}", "getReceipt"),
     ("get", "/api/v1/clarifications", "listClarifications"),

@@ -73,9 +73,12 @@ pub fn takes_uploads(method: &Method, path: &str) -> bool {
     if path == "/hoat-dong/moi" {
         return true;
     }
-    path.strip_prefix("/hoat-dong/")
-        .and_then(|rest| rest.strip_suffix("/sua"))
-        .is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
+    let numbered = |prefix: &str, suffix: &str| {
+        path.strip_prefix(prefix)
+            .and_then(|rest| rest.strip_suffix(suffix))
+            .is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
+    };
+    numbered("/hoat-dong/", "/sua") || numbered("/su-co/", "/tep")
 }
 
 use lanhmang_domain::text::date_text as day;
@@ -97,7 +100,7 @@ fn thousands(n: i64) -> String {
     if n < 0 { format!("-{out}") } else { out }
 }
 
-fn file_size(bytes: i64) -> String {
+pub(crate) fn file_size(bytes: i64) -> String {
     if bytes < 1024 * 1024 {
         format!("{} KB", thousands((bytes + 1023) / 1024))
     } else {
@@ -806,7 +809,7 @@ struct FormInput {
 /// A file as received: its bytes, or only the fact that it was over the cap.
 use lanhmang_app::activities::Upload;
 
-fn multipart_error(e: MultipartError) -> AppError {
+pub(crate) fn multipart_error(e: MultipartError) -> AppError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
         AppError::PayloadTooLarge
     } else {
@@ -822,7 +825,7 @@ fn multipart_error(e: MultipartError) -> AppError {
 
 /// Reads a field, keeping at most `limit` bytes; the rest is read and dropped so that one
 /// oversized file does not stop the other fields from arriving.
-async fn read_capped(
+pub(crate) async fn read_capped(
     field: &mut axum::extract::multipart::Field<'_>,
     limit: usize,
 ) -> Result<(Vec<u8>, bool), AppError> {
@@ -938,21 +941,11 @@ pub struct EvidenceView {
     pub remove: bool,
 }
 
-const TYPES: [EvidenceType; 7] = [
-    EvidenceType::Pdf,
-    EvidenceType::Png,
-    EvidenceType::Jpeg,
-    EvidenceType::Gif,
-    EvidenceType::Webp,
-    EvidenceType::Docx,
-    EvidenceType::Xlsx,
-];
-
-fn evidence_type(content_type: &str) -> Option<EvidenceType> {
-    TYPES.into_iter().find(|t| t.content_type() == content_type)
+pub(crate) fn evidence_type(content_type: &str) -> Option<EvidenceType> {
+    EvidenceType::from_content_type(content_type)
 }
 
-fn type_label(t: Option<EvidenceType>) -> &'static str {
+pub(crate) fn type_label(t: Option<EvidenceType>) -> &'static str {
     match t {
         Some(EvidenceType::Pdf) => "PDF",
         Some(EvidenceType::Png) => "Ảnh PNG",
@@ -1478,7 +1471,7 @@ fn rfc5987(s: &str) -> String {
 
 /// `attachment; filename="bien ban.pdf"; filename*=UTF-8''Bi%C3%AAn%20b%E1%BA%A3n.pdf`: an
 /// ASCII name for old clients, the real one for the rest.
-fn content_disposition(inline: bool, name: &str) -> String {
+pub(crate) fn content_disposition(inline: bool, name: &str) -> String {
     let name = clean_file_name(name);
     let ascii: String = fold_vi(&name)
         .chars()
@@ -1509,10 +1502,15 @@ pub async fn download(
     let Some(kind) = evidence_type(&meta.content_type).filter(|_| meta.url.is_empty() && !bytes.is_empty()) else {
         return Err(AppError::NotFound);
     };
+    evidence_response(kind, &meta.file_name, bytes)
+}
+
+/// A checked evidence file (an activity's, a case's) served as itself.
+pub(crate) fn evidence_response(kind: EvidenceType, file_name: &str, bytes: Vec<u8>) -> Result<Response, AppError> {
     // Images open in the browser (the page previews them). PDFs are downloaded: the sandbox
     // below stops some browsers (Safari) from drawing a PDF in the tab, and on phones they open
     // in the reader app anyway.
-    let disposition = HeaderValue::from_str(&content_disposition(kind.is_image(), &meta.file_name))
+    let disposition = HeaderValue::from_str(&content_disposition(kind.is_image(), file_name))
         .map_err(|e| AppError::Internal(e.to_string()))?;
     Ok((
         [
@@ -1541,6 +1539,8 @@ mod tests {
         assert!(!takes_uploads(&Method::POST, "/hoat-dong//sua"));
         assert!(!takes_uploads(&Method::POST, "/hoat-dong/1/2/sua"));
         assert!(!takes_uploads(&Method::POST, "/don-vi/nhap"));
+        assert!(takes_uploads(&Method::POST, "/su-co/7/tep"));
+        assert!(!takes_uploads(&Method::POST, "/su-co/7/ghi-chu"));
     }
 
     #[test]

@@ -2,17 +2,21 @@
 //! and notes, and the public form with its receipt. Rules live in `lanhmang_app::incidents`.
 
 use askama::Template;
+use axum::extract::Multipart;
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use lanhmang_app::incidents::{
     self as service, CaseView, ClockLine, MoveInput, PublicReportInput, RawFilter, ReportInput, WorkingTimeInput,
 };
+use lanhmang_domain::activity::EvidenceType;
 use lanhmang_domain::incident::clock::{WorkingTime, hour_minute_text};
 use lanhmang_domain::incident::playbook::Playbook;
 use lanhmang_domain::incident::{Category, Referral, Severity, State as CaseState};
 use serde::Deserialize;
 
+use super::activities::{multipart_error, read_capped};
 use super::units::Choice;
 use super::{PageForm, parse_id};
 use crate::AppState;
@@ -20,6 +24,8 @@ use crate::auth::{ClientIp, Identity, cookie, cookie_value, login_csrf_cookie, n
 use crate::error::AppError;
 use crate::format::date_time;
 use crate::layout::{FieldErrors, FilterBox, Layout, Pager, render};
+use lanhmang_app::activities::Upload;
+use lanhmang_domain::activity::MAX_EVIDENCE_BYTES;
 
 fn layout(title: impl Into<String>, identity: &Identity, notice: Option<&str>) -> Layout {
     let mut layout = Layout::new(title, identity, "/su-co");
@@ -28,6 +34,9 @@ fn layout(title: impl Into<String>, identity: &Identity, notice: Option<&str>) -
         "da-chuyen" => Some("Đã cập nhật hồ sơ."),
         "da-ghi" => Some("Đã thêm ghi chú."),
         "tin-rac" => Some("Đã đánh dấu là tin rác và đóng hồ sơ."),
+        "da-lien-ket" => Some("Đã thêm liên kết."),
+        "bo-lien-ket" => Some("Đã bỏ liên kết."),
+        "da-gui-tep" => Some("Đã gửi tệp."),
         _ => None,
     });
     layout
@@ -333,6 +342,26 @@ struct ShowPage {
     referrals: Vec<Choice>,
     playbook: Option<&'static Playbook>,
     problems: Vec<String>,
+    files: Vec<FileRow>,
+    may_attach: bool,
+    max_files: i64,
+    case_links: Vec<LinkRow>,
+}
+
+struct FileRow {
+    id: i64,
+    name: String,
+    type_label: &'static str,
+    size: String,
+    by: String,
+    at: String,
+}
+
+struct LinkRow {
+    kind: &'static str,
+    target_id: i64,
+    label: String,
+    href: Option<String>,
 }
 
 fn event_text(event: &str, from: &str, to: &str) -> String {
@@ -420,6 +449,30 @@ fn show_page(view: CaseView, identity: &Identity, notice: Option<&str>, problems
             .collect(),
         playbook: view.playbook,
         problems,
+        files: view
+            .files
+            .iter()
+            .map(|f| FileRow {
+                id: f.id,
+                name: f.file_name.clone(),
+                type_label: super::activities::type_label(EvidenceType::from_content_type(&f.content_type)),
+                size: super::activities::file_size(f.size),
+                by: f.uploaded_by_name.clone().unwrap_or_default(),
+                at: date_time(f.uploaded_at),
+            })
+            .collect(),
+        may_attach: view.may_attach,
+        max_files: service::MAX_CASE_FILES,
+        case_links: view
+            .case_links
+            .iter()
+            .map(|l| LinkRow {
+                kind: l.target.kind(),
+                target_id: l.target.id(),
+                label: l.label.clone(),
+                href: l.href.clone(),
+            })
+            .collect(),
     }
 }
 
@@ -540,6 +593,99 @@ pub async fn mark_spam(
     let id = parse_id(&id)?;
     service::mark_spam(&state.app, &identity, id).await?;
     Ok(Redirect::to(&format!("/su-co/{id}?tb=tin-rac")).into_response())
+}
+
+#[derive(Deserialize, Default)]
+pub struct LinkForm {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    target_id: String,
+}
+
+impl LinkForm {
+    fn target(&self) -> Result<lanhmang_store::incident_links::LinkTarget, lanhmang_app::AppError> {
+        // Not a number is "not a positive number" to the rule, which says so.
+        let id = self.target_id.trim().trim_start_matches('#').parse().unwrap_or(0);
+        service::link_target(&self.kind, id)
+    }
+}
+
+pub async fn link(
+    State(state): State<AppState>,
+    identity: Identity,
+    Path(id): Path<String>,
+    PageForm(f): PageForm<LinkForm>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    let linked = match f.target() {
+        Ok(target) => service::link(&state.app, &identity, id, target).await,
+        Err(e) => Err(e),
+    };
+    match linked {
+        Ok(_) => Ok(Redirect::to(&format!("/su-co/{id}?tb=da-lien-ket#lien-ket")).into_response()),
+        Err(e) => refused(&state, &identity, id, e).await,
+    }
+}
+
+pub async fn unlink(
+    State(state): State<AppState>,
+    identity: Identity,
+    Path(id): Path<String>,
+    PageForm(f): PageForm<LinkForm>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    let target = f.target()?;
+    service::unlink(&state.app, &identity, id, target).await?;
+    Ok(Redirect::to(&format!("/su-co/{id}?tb=bo-lien-ket#lien-ket")).into_response())
+}
+
+/// The file form: the CSRF token first (the middleware reads it), the confirmation, one file.
+pub async fn attach(
+    State(state): State<AppState>,
+    identity: Identity,
+    Path(id): Path<String>,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    let mut multipart = multipart.map_err(|_| {
+        AppError::BadRequest("Biểu mẫu phải được gửi từ trang hồ sơ (kiểu multipart/form-data).".into())
+    })?;
+    let mut confirmed = false;
+    let mut upload = Upload {
+        name: String::new(),
+        bytes: Vec::new(),
+        too_large: false,
+    };
+    while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
+        match field.name().unwrap_or("") {
+            "file" if upload.name.is_empty() && upload.bytes.is_empty() => {
+                let name = field.file_name().unwrap_or("").to_string();
+                let (bytes, too_large) = read_capped(&mut field, MAX_EVIDENCE_BYTES).await?;
+                upload = Upload { name, bytes, too_large };
+            }
+            other => {
+                let is_confirm = other == "confirm";
+                let (bytes, _) = read_capped(&mut field, 64).await?;
+                if is_confirm && !bytes.is_empty() {
+                    confirmed = true;
+                }
+            }
+        }
+    }
+    match service::attach(&state.app, &identity, id, upload, confirmed).await {
+        Ok(_) => Ok(Redirect::to(&format!("/su-co/{id}?tb=da-gui-tep#tep")).into_response()),
+        Err(e) => refused(&state, &identity, id, e).await,
+    }
+}
+
+pub async fn download(
+    State(state): State<AppState>,
+    identity: Identity,
+    Path((id, file_id)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let (meta, kind, bytes) = service::file(&state.app, &identity, parse_id(&id)?, parse_id(&file_id)?).await?;
+    super::activities::evidence_response(kind, &meta.file_name, bytes)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -7,6 +7,12 @@
 //! unless it is restricted. Everyone else who handles the unit's cases sees that it exists (its
 //! state and clocks) and nothing of what it says.
 
+mod evidence;
+mod links;
+
+pub use evidence::{MAX_CASE_FILES, attach, file, files, may_add_files};
+pub use links::{LinkView, link, link_target, links, unlink};
+
 use lanhmang_domain::incident::clock::{Due, Pause, WorkingTime};
 use lanhmang_domain::incident::playbook::{Playbook, playbook};
 use lanhmang_domain::incident::{
@@ -68,6 +74,12 @@ pub struct CaseView {
     pub resolution: ClockLine,
     pub playbook: Option<&'static Playbook>,
     pub categories: Vec<Category>,
+    /// Linked cases and findings, as this person may know them.
+    pub case_links: Vec<LinkView>,
+    /// Evidence files (only with the details).
+    pub files: Vec<lanhmang_store::incident_attachments::Attachment>,
+    /// May add a file now.
+    pub may_attach: bool,
 }
 
 /// A report from a signed-in person, as typed.
@@ -1021,6 +1033,13 @@ pub async fn open_case(app: &App, actor: &Actor, id: i64) -> Result<CaseView> {
         resolution,
         playbook,
         categories: categories(app).await?,
+        case_links: links::link_views(app, actor, i).await?,
+        files: if shown.details {
+            app.store.incident_attachments(i.id).await?
+        } else {
+            Vec::new()
+        },
+        may_attach: shown.details && evidence::may_attach(actor, i),
         shown,
     })
 }
