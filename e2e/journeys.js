@@ -502,6 +502,37 @@ async function categoryAdded(browser, width) {
   await teacher.close();
 }
 
+/// A teacher reports a scam message and attaches its screenshot (the form first says what must
+/// never be sent); the principal links the case to another one.
+const SCREENSHOT = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8/5+hHgAHggJ/PchI7wAAAABJRU5ErkJggg==', 'base64');
+async function evidenceAndLink(browser, width) {
+  const teacher = await visitor(browser, 'evidence', width, 'demo.teacher');
+  await teacher.go('/su-co/moi');
+  await teacher.page.selectOption('#category', 'scam');
+  await teacher.page.fill('#description', `Phụ huynh nhận tin nhắn giả danh nhà trường đòi chuyển tiền (${width} px).`);
+  await teacher.go(() => teacher.page.click('main button[type=submit]'));
+  const caseHref = new URL(teacher.page.url()).pathname;
+  await teacher.expectText('Không gửi hình ảnh hay đoạn phim có thân thể trẻ em');
+  await teacher.page.setInputFiles('#file', { name: `tin-nhan-${width}.png`, mimeType: 'image/png', buffer: SCREENSHOT });
+  await teacher.page.check('#confirm');
+  await teacher.go(() => teacher.page.locator('main form[action$="/tep"] button').click());
+  await teacher.expectText('Đã gửi tệp', `tin-nhan-${width}.png`);
+  await teacher.close();
+
+  const principal = await visitor(browser, 'evidence-principal', width, 'demo.principal');
+  await principal.go('/su-co');
+  const hrefs = await principal.page.$$eval('main table a[href^="/su-co/"]', (as) => as.map((a) => new URL(a.href).pathname));
+  const other = hrefs.find((h) => h !== caseHref && /^\/su-co\/\d+$/.test(h));
+  if (!other) fail(principal.where(), `no other case to link to: ${hrefs.join(' ')}`);
+  const otherId = other.split('/').pop();
+  await principal.go(caseHref);
+  await principal.page.selectOption('#kind', 'incident');
+  await principal.page.fill('#target_id', otherId);
+  await principal.go(() => principal.page.locator('main form[action$="/lien-ket"] button').click());
+  await principal.expectText('Đã thêm liên kết', `Hồ sơ số ${otherId}`);
+  await principal.close();
+}
+
 /// The system administrator sets the working time the clocks count: a holiday that is not a date
 /// is shown beside its field, and nothing is saved until it is fixed.
 async function workingTimeSaved(browser, width) {
@@ -571,6 +602,7 @@ async function main() {
     ['clarification published', clarificationPublished, [360, 1280]],
     ['category added', categoryAdded, [360, 1280]],
     ['working time saved', workingTimeSaved, [360, 1280]],
+    ['evidence and a link', evidenceAndLink, [360, 1280]],
     // Last: a new published plan becomes the first in every list.
     ['office publishes a plan', officePublishesPlan, [360]],
   ];

@@ -360,12 +360,12 @@ pub fn build() -> Routes {
         .get(
             "/ke-hoach/{id}/tong-hop.docx",
             Permission(Action::ViewDashboard),
-            pages::documents::office_docx,
+            pages::documents::office::<pages::documents::Docx>,
         )
         .get(
             "/ke-hoach/{id}/tong-hop.pdf",
             Permission(Action::ViewDashboard),
-            pages::documents::office_pdf,
+            pages::documents::office::<pages::documents::Pdf>,
         )
         .get(
             "/ke-hoach/{id}/chi-tieu.xlsx",
@@ -380,12 +380,12 @@ pub fn build() -> Routes {
         .get(
             "/ke-hoach/{id}/bao-cao/{unit_id}/tai-ve.docx",
             Permission(Action::ViewReports),
-            pages::documents::school_docx,
+            pages::documents::school::<pages::documents::Docx>,
         )
         .get(
             "/ke-hoach/{id}/bao-cao/{unit_id}/tai-ve.pdf",
             Permission(Action::ViewReports),
-            pages::documents::school_pdf,
+            pages::documents::school::<pages::documents::Pdf>,
         )
         .get(
             "/tong-hop-nam",
@@ -546,12 +546,12 @@ pub fn build() -> Routes {
         .get(
             "/su-co/{id}/phieu-chuyen.docx",
             Permission(Action::HandleIncidents),
-            pages::documents::referral_docx,
+            pages::documents::referral::<pages::documents::Docx>,
         )
         .get(
             "/su-co/{id}/phieu-chuyen.pdf",
             Permission(Action::HandleIncidents),
-            pages::documents::referral_pdf,
+            pages::documents::referral::<pages::documents::Pdf>,
         )
         .post(
             "/su-co/{id}/tin-rac",

@@ -684,6 +684,9 @@ async fn overdue_cases_escalate_and_purged_cases_leave_nothing_identifying(backe
         .await;
         assert_eq!(status, 201, "{body}");
     }
+    let principal_pages = app.signed_in("demo.principal").await;
+    let r = send_file(&principal_pages, named_id, "MARKER-FILENAME.png", PNG, true).await;
+    assert!(r.status().is_redirection(), "{backend}: {}", r.status());
     for id in [named_id, public_id] {
         let path = format!("/api/v1/incidents/{id}/transition");
         for step in [
@@ -746,6 +749,7 @@ async fn overdue_cases_escalate_and_purged_cases_leave_nothing_identifying(backe
     for marker in [
         "MARKER-DESCRIPTION",
         "MARKER-REPLY",
+        "MARKER-FILENAME",
         "marker-contact@example.com",
         "X.Q.Z",
     ] {
@@ -774,6 +778,7 @@ async fn overdue_cases_escalate_and_purged_cases_leave_nothing_identifying(backe
         "MARKER-REPLY",
         "MARKER-NOTE",
         "MARKER-OUTCOME",
+        "MARKER-FILENAME",
         "marker-contact@example.com",
         "X.Q.Z",
     ] {
@@ -785,6 +790,11 @@ async fn overdue_cases_escalate_and_purged_cases_leave_nothing_identifying(backe
     assert_eq!(purged["state"], "closed");
     assert_eq!(purged["category"], "cyberbullying");
     assert_eq!(purged["description"], "");
+    assert_eq!(
+        purged["attachments"],
+        json!([]),
+        "{backend}: the files went with the details"
+    );
     let (status, _) = api(
         &app,
         &principal,
@@ -1329,6 +1339,20 @@ async fn the_working_time_that_clocks_count_is_the_administrators_to_set(backend
     app.stop().await;
 }
 
+/// Reports a case through the API and returns its number.
+async fn report_case(app: &TestApp, token: &str, unit: i64, category: &str, words: &str) -> i64 {
+    let (status, case) = api(
+        app,
+        token,
+        "POST",
+        "/api/v1/incidents",
+        Some(json!({"unit_id": unit, "category": category, "description": words})),
+    )
+    .await;
+    assert_eq!(status, 201, "{case}");
+    case["id"].as_i64().unwrap()
+}
+
 /// Posts the case page's file form (multipart, the CSRF token first, as the page sends it).
 async fn send_file(b: &common::Browser, id: i64, name: &str, bytes: &[u8], confirm: bool) -> reqwest::Response {
     let csrf = b.csrf_from(&format!("/su-co/{id}")).await;
@@ -1356,43 +1380,30 @@ async fn evidence_files_and_links_stay_with_the_case_and_its_readers(backend: &'
     let (school, _) = first_school(&app).await;
     let teacher = api_token(&app, "demo.teacher").await;
     let principal = api_token(&app, "demo.principal").await;
-    let report = |category: &str, words: &str| json!({"unit_id": school, "category": category, "description": words});
-    let (_, scam) = api(
+    let scam = report_case(
         &app,
         &teacher,
-        "POST",
-        "/api/v1/incidents",
-        Some(report(
-            "scam",
-            "Tin nhắn giả danh nhà trường đòi phụ huynh chuyển tiền học thêm.",
-        )),
+        school,
+        "scam",
+        "Tin nhắn giả danh nhà trường đòi phụ huynh chuyển tiền học thêm.",
     )
     .await;
-    let scam = scam["id"].as_i64().unwrap();
-    let (_, again) = api(
+    let again = report_case(
         &app,
         &teacher,
-        "POST",
-        "/api/v1/incidents",
-        Some(report(
-            "scam",
-            "Lại tin nhắn giả danh nhà trường, lần này gửi qua Zalo.",
-        )),
+        school,
+        "scam",
+        "Lại tin nhắn giả danh nhà trường, lần này gửi qua Zalo.",
     )
     .await;
-    let again = again["id"].as_i64().unwrap();
-    let (_, grooming) = api(
+    let grooming = report_case(
         &app,
         &principal,
-        "POST",
-        "/api/v1/incidents",
-        Some(report(
-            "child_exploitation",
-            "Một người lạ nhắn tin đòi ảnh riêng tư của học sinh.",
-        )),
+        school,
+        "child_exploitation",
+        "Một người lạ nhắn tin đòi ảnh riêng tư của học sinh.",
     )
     .await;
-    let grooming = grooming["id"].as_i64().unwrap();
 
     // A file: the teacher who reported it sends a screenshot; what the form refuses, it says.
     let teacher_pages = app.signed_in("demo.teacher").await;

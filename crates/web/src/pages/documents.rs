@@ -39,7 +39,7 @@ pub struct DocumentQuery {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Format {
+pub enum Format {
     Docx,
     Pdf,
 }
@@ -58,6 +58,24 @@ impl Format {
             Format::Pdf => "pdf",
         }
     }
+}
+
+/// A document format as a type, so that one handler serves both addresses of a document
+/// (`office::<Docx>`, `office::<Pdf>`).
+pub trait AsFormat {
+    const FORMAT: Format;
+}
+
+pub struct Docx;
+
+pub struct Pdf;
+
+impl AsFormat for Docx {
+    const FORMAT: Format = Format::Docx;
+}
+
+impl AsFormat for Pdf {
+    const FORMAT: Format = Format::Pdf;
 }
 
 const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -555,13 +573,13 @@ async fn office_document(state: &AppState, plan: &Plan, q: &DocumentQuery) -> Re
     })
 }
 
-async fn office_file(
-    state: AppState,
+pub async fn office<F: AsFormat>(
+    State(state): State<AppState>,
     identity: Identity,
-    id: String,
-    q: DocumentQuery,
-    format: Format,
+    Path(id): Path<String>,
+    Query(q): Query<DocumentQuery>,
 ) -> Result<Response, AppError> {
+    let format = F::FORMAT;
     let (plan, _) = dashboard_plan(&state, &identity, &id).await?;
     let doc = office_document(&state, &plan, &q).await?;
     let bytes = render_document(doc, format).await?;
@@ -577,24 +595,6 @@ async fn office_file(
         format.extension()
     );
     attachment(bytes, format.content_type(), &name)
-}
-
-pub async fn office_docx(
-    State(state): State<AppState>,
-    identity: Identity,
-    Path(id): Path<String>,
-    Query(q): Query<DocumentQuery>,
-) -> Result<Response, AppError> {
-    office_file(state, identity, id, q, Format::Docx).await
-}
-
-pub async fn office_pdf(
-    State(state): State<AppState>,
-    identity: Identity,
-    Path(id): Path<String>,
-    Query(q): Query<DocumentQuery>,
-) -> Result<Response, AppError> {
-    office_file(state, identity, id, q, Format::Pdf).await
 }
 
 /// A school's own report in the form of Decree 30.
@@ -722,13 +722,13 @@ async fn school_document(
     })
 }
 
-async fn school_file(
-    state: AppState,
+pub async fn school<F: AsFormat>(
+    State(state): State<AppState>,
     identity: Identity,
-    (id, unit_id): (String, String),
-    q: DocumentQuery,
-    format: Format,
+    Path((id, unit_id)): Path<(String, String)>,
+    Query(q): Query<DocumentQuery>,
 ) -> Result<Response, AppError> {
+    let format = F::FORMAT;
     let (plan, _) = lanhmang_app::plans::visible_plan(&state.app, &identity, parse_id(&id)?).await?;
     let unit =
         lanhmang_app::plans::school_of_plan(&state.app, &identity, &plan, parse_id(&unit_id)?, Action::ViewReports)
@@ -747,32 +747,14 @@ async fn school_file(
     attachment(bytes, format.content_type(), &name)
 }
 
-pub async fn school_docx(
-    State(state): State<AppState>,
-    identity: Identity,
-    Path(ids): Path<(String, String)>,
-    Query(q): Query<DocumentQuery>,
-) -> Result<Response, AppError> {
-    school_file(state, identity, ids, q, Format::Docx).await
-}
-
-pub async fn school_pdf(
-    State(state): State<AppState>,
-    identity: Identity,
-    Path(ids): Path<(String, String)>,
-    Query(q): Query<DocumentQuery>,
-) -> Result<Response, AppError> {
-    school_file(state, identity, ids, q, Format::Pdf).await
-}
-
 /// The referral letter of an incident ("phiếu chuyển"), as the case's handlers print it.
-async fn referral_file(
-    state: AppState,
+pub async fn referral<F: AsFormat>(
+    State(state): State<AppState>,
     identity: Identity,
-    id: String,
-    q: DocumentQuery,
-    format: Format,
+    Path(id): Path<String>,
+    Query(q): Query<DocumentQuery>,
 ) -> Result<Response, AppError> {
+    let format = F::FORMAT;
     let id = parse_id(&id)?;
     // The unit's names come from the case the use case checks; the edge only parses the form.
     let number = document_number(q.so.as_deref(), None, DocumentKind::Transfer, "phiếu chuyển")?;
@@ -794,24 +776,6 @@ async fn referral_file(
         format.content_type(),
         &format!("Phiếu chuyển hồ sơ {id}.{}", format.extension()),
     )
-}
-
-pub async fn referral_docx(
-    State(state): State<AppState>,
-    identity: Identity,
-    Path(id): Path<String>,
-    Query(q): Query<DocumentQuery>,
-) -> Result<Response, AppError> {
-    referral_file(state, identity, id, q, Format::Docx).await
-}
-
-pub async fn referral_pdf(
-    State(state): State<AppState>,
-    identity: Identity,
-    Path(id): Path<String>,
-    Query(q): Query<DocumentQuery>,
-) -> Result<Response, AppError> {
-    referral_file(state, identity, id, q, Format::Pdf).await
 }
 
 /// Every indicator per school, with a totals row that adds up as the plan says.
