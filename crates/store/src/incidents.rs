@@ -488,7 +488,7 @@ impl Store {
     /// A page of the cases in scope matching the filter, newest first, with the total.
     ///
     /// A person sees the cases of their scope, those they reported and those they handle. The
-    /// three are read as three branches of a `UNION`, each on its own index, because an `OR`
+    /// scope and the rest are read as two branches, each on its own indexes, because an `OR`
     /// across them makes both databases scan every case of the sector. The page is chosen on the
     /// ids alone (the scope's index covers them) before the rows are read whole.
     pub async fn list_incidents(
@@ -543,24 +543,30 @@ impl Store {
         } else {
             conditions.join(" AND ")
         };
-        let visible = [
-            scope_sql,
-            format!("i.reporter_id = {me}"),
-            format!("i.handler_id = {me}"),
-        ]
-        .iter()
-        .map(|branch| format!("SELECT i.id, i.received_at FROM incidents i WHERE {branch} AND {filter_sql}"))
-        .collect::<Vec<_>>()
-        .join(" UNION ");
+        // Two disjoint branches: the scope, and what the person reported or handles outside
+        // it. Disjoint, they need no duplicate removal (which cost a department's lead a sort
+        // of every case), each gives only its own first `offset + limit`, and the count is a sum.
+        let mine = format!("(i.reporter_id = {me} OR i.handler_id = {me}) AND NOT ({scope_sql})");
         let limit = args.len() + 1;
+        let offset = limit + 1;
+        let top = |branch: &str, alias: &str| {
+            format!(
+                "SELECT * FROM (SELECT i.id, i.received_at FROM incidents i WHERE {branch} AND {filter_sql} \
+                 ORDER BY i.received_at DESC, i.id DESC LIMIT ${limit} + ${offset}) {alias}"
+            )
+        };
         let list_sql = format!(
             "SELECT {INCIDENT_COLUMNS} FROM {INCIDENT_FROM} \
-             JOIN (SELECT v.id FROM ({visible}) v ORDER BY v.received_at DESC, v.id DESC \
-             LIMIT ${limit} OFFSET ${}) page ON page.id = i.id \
+             JOIN (SELECT v.id FROM ({} UNION ALL {}) v ORDER BY v.received_at DESC, v.id DESC \
+             LIMIT ${limit} OFFSET ${offset}) page ON page.id = i.id \
              ORDER BY i.received_at DESC, i.id DESC",
-            limit + 1
+            top(&scope_sql, "in_scope"),
+            top(&mine, "outside_scope")
         );
-        let count_sql = format!("SELECT COUNT(*) FROM ({visible}) v");
+        let count_sql = format!(
+            "SELECT (SELECT COUNT(*) FROM incidents i WHERE {scope_sql} AND {filter_sql}) \
+             + (SELECT COUNT(*) FROM incidents i WHERE {mine} AND {filter_sql})"
+        );
         let (rows, total) = on_pool!(self, pool => {
             let list = bind_args!(sqlx::query_as::<_, IncidentRow>(sqlx::AssertSqlSafe(list_sql.as_str())), &args);
             let count = bind_args!(sqlx::query_as::<_, (i64,)>(sqlx::AssertSqlSafe(count_sql.as_str())), &args);
@@ -927,21 +933,19 @@ impl Store {
         let filter_sql = filters.join(" AND ");
         let where_sql = format!("{base_sql} AND {filter_sql}");
         let next = 3 + range_binds.len();
-        // The page's schools first, then their cases in one grouped pass: a subquery per figure
-        // and school would read each school's cases seven times.
+        // The page's schools first, then their cases in one grouped pass from `incidents_by_unit`
+        // alone: a subquery per figure and school would read each school's cases seven times.
+        // A `LEFT JOIN` from the page keeps both databases starting at its schools (SQLite
+        // never reorders one; joined to a grouped subquery instead, it reads the whole table).
         let counted = |condition: &str| format!("COALESCE(SUM(CASE WHEN {condition} THEN 1 ELSE 0 END), 0)");
         let list_sql = format!(
             "WITH page AS (SELECT u.id, u.name, u.path FROM units u WHERE {where_sql} \
-             ORDER BY u.path LIMIT ${next} OFFSET ${}), \
-             counts AS (SELECT i.unit_id, {} AS received, {} AS open, {} AS overdue, {} AS resolved, \
-             {} AS resolved_on_time, {} AS responded, {} AS responded_on_time \
-             FROM incidents i JOIN page ON page.id = i.unit_id WHERE NOT i.spam GROUP BY i.unit_id) \
+             ORDER BY u.path LIMIT ${next} OFFSET ${}) \
              SELECT u.id AS unit_id, u.name AS unit_name, {ACTIVE_COLLABORATORS} AS collaborators, \
-             COALESCE(c.received, 0) AS received, COALESCE(c.open, 0) AS open, \
-             COALESCE(c.overdue, 0) AS overdue, COALESCE(c.resolved, 0) AS resolved, \
-             COALESCE(c.resolved_on_time, 0) AS resolved_on_time, COALESCE(c.responded, 0) AS responded, \
-             COALESCE(c.responded_on_time, 0) AS responded_on_time \
-             FROM page u LEFT JOIN counts c ON c.unit_id = u.id ORDER BY u.path",
+             {} AS received, {} AS open, {} AS overdue, {} AS resolved, {} AS resolved_on_time, \
+             {} AS responded, {} AS responded_on_time \
+             FROM page u LEFT JOIN incidents i ON i.unit_id = u.id AND NOT i.spam \
+             GROUP BY u.id, u.name, u.path ORDER BY u.path",
             next + 1,
             counted("i.received_at >= $2"),
             counted(open),
@@ -958,43 +962,41 @@ impl Store {
         );
         // The cases of the scope: one range of the incidents' own path index.
         let (case_scope, _) = range_condition("i.unit_path", &ranges, 3);
-        let totals_sql = format!(
-            "SELECT COALESCE(SUM(CASE WHEN i.received_at >= $2 THEN 1 ELSE 0 END), 0), \
+        // The scope's cases in one pass, by category: the totals are their sums.
+        let by_category_sql = format!(
+            "SELECT i.category, COALESCE(SUM(CASE WHEN i.received_at >= $2 THEN 1 ELSE 0 END), 0), \
              COALESCE(SUM(CASE WHEN {open} THEN 1 ELSE 0 END), 0), \
              COALESCE(SUM(CASE WHEN {overdue} THEN 1 ELSE 0 END), 0) \
-             FROM incidents i WHERE NOT i.spam AND {case_scope}"
+             FROM incidents i WHERE NOT i.spam AND {case_scope} GROUP BY i.category"
         );
-        let category_sql = format!(
-            "SELECT c.code, c.name, COUNT(i.id) FROM incident_categories c \
-             LEFT JOIN incidents i ON i.category = c.code AND NOT i.spam AND i.received_at >= $2 AND {case_scope} \
-             WHERE $1 = $1 GROUP BY c.code, c.name, c.position ORDER BY c.position, c.code"
-        );
-        let (rows, (listed, schools, without), (received, open_n, overdue_n), by_category) = on_pool!(self, pool => {
-            let mut list = sqlx::query_as::<_, CoverageRow>(sqlx::AssertSqlSafe(list_sql.as_str())).bind(now).bind(since);
-            let mut count = sqlx::query_as::<_, (i64, i64, i64)>(sqlx::AssertSqlSafe(count_sql.as_str())).bind(now).bind(since);
-            let mut totals = sqlx::query_as::<_, (i64, i64, i64)>(sqlx::AssertSqlSafe(totals_sql.as_str())).bind(now).bind(since);
-            let mut categories = sqlx::query_as::<_, (String, String, i64)>(sqlx::AssertSqlSafe(category_sql.as_str())).bind(now).bind(since);
-            for b in &range_binds {
-                list = list.bind(b.clone());
-                count = count.bind(b.clone());
-                totals = totals.bind(b.clone());
-                categories = categories.bind(b.clone());
-            }
+        let mut args = vec![Arg::Time(now), Arg::Time(since)];
+        args.extend(range_binds.into_iter().map(Arg::Text));
+        let (rows, (listed, schools, without), counts) = on_pool!(self, pool => {
+            let list = bind_args!(sqlx::query_as::<_, CoverageRow>(sqlx::AssertSqlSafe(list_sql.as_str())), &args);
+            let count = bind_args!(sqlx::query_as::<_, (i64, i64, i64)>(sqlx::AssertSqlSafe(count_sql.as_str())), &args);
+            let by_category = bind_args!(
+                sqlx::query_as::<_, (String, i64, i64, i64)>(sqlx::AssertSqlSafe(by_category_sql.as_str())),
+                &args
+            );
             let rows = list.bind(paging.limit()).bind(paging.offset()).fetch_all(pool).await?;
-            (
-                rows,
-                count.fetch_one(pool).await?,
-                totals.fetch_one(pool).await?,
-                categories.fetch_all(pool).await?,
-            )
+            (rows, count.fetch_one(pool).await?, by_category.fetch_all(pool).await?)
         });
+        let received_in = |code: &str| counts.iter().find(|c| c.0 == code).map_or(0, |c| c.1);
         let totals = CoverageTotals {
             schools,
             schools_without_collaborator: without,
-            received,
-            open: open_n,
-            overdue: overdue_n,
-            by_category,
+            received: counts.iter().map(|c| c.1).sum(),
+            open: counts.iter().map(|c| c.2).sum(),
+            overdue: counts.iter().map(|c| c.3).sum(),
+            by_category: self
+                .incident_categories(true)
+                .await?
+                .into_iter()
+                .map(|c| {
+                    let n = received_in(&c.code);
+                    (c.code, c.name, n)
+                })
+                .collect(),
         };
         Ok((rows, listed, totals))
     }

@@ -292,8 +292,8 @@ mod tests {
             ),
             (
                 "0014_incident_cases",
-                "714114b170a65217560048b8e78e60ec6f009e5b0f8e037b415613e6f7847e2d",
-                "eef74f0e0a53da269369927c955e48bf37c15f51db30d0433f1795bf1b826a80",
+                "0a8d246e5680dd4d4e651dd088a7bd87d45bad84f1fcb3cfe633fb6d371c04f7",
+                "2ad372be3ce1c4b8200bf38bc3d18ea832799a310678dca0604b68363345cdc7",
             ),
         ];
         for (name, sqlite, postgres) in FROZEN {

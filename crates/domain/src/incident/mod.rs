@@ -58,6 +58,13 @@ pub fn check_category(c: &Category) -> Vec<(&'static str, String)> {
     let name = c.name.trim().chars().count();
     if !(3..=MAX_CATEGORY_NAME).contains(&name) {
         problems.push(("name", format!("Tên loại dài từ 3 đến {MAX_CATEGORY_NAME} ký tự.")));
+    } else if c.name.chars().any(char::is_control) {
+        // A name is one line on every form and list: a line break or an invisible control
+        // character is a paste gone wrong.
+        problems.push((
+            "name",
+            "Tên loại viết trên một dòng, không có ký tự điều khiển.".to_string(),
+        ));
     }
     if !(0..=1000).contains(&c.position) {
         problems.push(("position", "Thứ tự là một số từ 0 đến 1000.".to_string()));
@@ -575,6 +582,9 @@ mod tests {
         c.position = -1;
         let fields: Vec<_> = check_category(&c).into_iter().map(|(f, _)| f).collect();
         assert_eq!(fields, ["name", "position", "feedback"]);
+        let mut c = category("hoi_dap");
+        c.name = "Góp ý\nvề trường".into();
+        assert_eq!(check_category(&c)[0].0, "name", "one line");
     }
     use super::*;
 

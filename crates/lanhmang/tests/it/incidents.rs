@@ -1577,3 +1577,90 @@ async fn evidence_files_and_links_stay_with_the_case_and_its_readers(backend: &'
     );
     app.stop().await;
 }
+
+both_backends!(a_defaced_website_case_links_to_the_inspectors_finding);
+async fn a_defaced_website_case_links_to_the_inspectors_finding(backend: &'static str) {
+    use lanhmang_domain::supervision::{SiteKind, StandardRules};
+    use lanhmang_store::sites::{NewSite, Registered};
+    let app = TestApp::spawn(backend).await;
+    let (school, _) = first_school(&app).await;
+    let store = app.db.as_ref().unwrap().connect().await.unwrap();
+    let site = match store.unit_sites(school).await.unwrap().into_iter().next() {
+        Some(site) => site,
+        None => match store
+            .add_site(
+                &lanhmang_store::AuditContext::system("test"),
+                &NewSite {
+                    unit_id: school,
+                    url: "https://truong-lien-ket.example.edu.vn/".into(),
+                    host: "truong-lien-ket.example.edu.vn".into(),
+                    kind: SiteKind::Website,
+                    name: "Website trường".into(),
+                },
+                &StandardRules::default(),
+            )
+            .await
+            .unwrap()
+        {
+            Registered::Added(site) | Registered::Duplicate(site) => site,
+        },
+    };
+    // A finding as a run records it (the inspector itself is tested in supervision).
+    store
+        .execute_raw_for_tests(&format!(
+            "INSERT INTO site_findings (site_id, code, severity, state, evidence, first_seen_at, last_seen_at) \
+             VALUES ({}, 'malicious_redirect', 'critical', 'open', '', '2026-12-01T00:00:00Z', '2026-12-01T00:00:00Z')",
+            site.id
+        ))
+        .await
+        .unwrap();
+    let finding = store
+        .list_findings(
+            &lanhmang_store::sites::FindingFilter {
+                roots: vec![school],
+                ..Default::default()
+            },
+            lanhmang_domain::Paging { page: 1, per_page: 50 },
+        )
+        .await
+        .unwrap()
+        .0
+        .into_iter()
+        .find(|f| f.code == "malicious_redirect")
+        .unwrap()
+        .id;
+    let teacher = api_token(&app, "demo.teacher").await;
+    let principal = api_token(&app, "demo.principal").await;
+    let case = report_case(
+        &app,
+        &teacher,
+        school,
+        "website_compromised",
+        "Trang chủ của trường tự chuyển sang một trang cá cược.",
+    )
+    .await;
+    let (status, links) = api(
+        &app,
+        &principal,
+        "POST",
+        &format!("/api/v1/incidents/{case}/links"),
+        Some(json!({"kind": "finding", "target_id": finding})),
+    )
+    .await;
+    assert_eq!(status, 201, "{backend}: {links}");
+    let link = &links["items"][0];
+    assert_eq!(link["url"], format!("/giam-sat/website/{}", site.id));
+    assert!(link["label"].as_str().unwrap().contains(&site.url), "{link}");
+    // The reporter reads the case, not the supervision: the finding is named, not opened.
+    let (_, seen) = api(&app, &teacher, "GET", &format!("/api/v1/incidents/{case}"), None).await;
+    let link = &seen["case_links"][0];
+    assert!(link["url"].is_null(), "{backend}: {seen}");
+    assert!(
+        link["label"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("Phát hiện giám sát số {finding}"))
+    );
+    store.close().await;
+    app.stop().await;
+}
