@@ -83,12 +83,11 @@ pub async fn link(app: &App, actor: &Actor, id: i64, target: LinkTarget) -> Resu
     links(app, actor, incident.id).await
 }
 
-/// Removes a link; only the case's handlers. Removing a link that is not there is a 404.
+/// Removes a link; only the case's handlers. Removing one that is not there changes nothing
+/// (a second click, another handler first) and answers the links as they are.
 pub async fn unlink(app: &App, actor: &Actor, id: i64, target: LinkTarget) -> Result<Vec<LinkView>> {
     let (incident, _) = case_for_handling(app, actor, id).await?;
-    if !app.store.unlink_incident(&actor.audit(), incident.id, target).await? {
-        return Err(AppError::NotFound);
-    }
+    app.store.unlink_incident(&actor.audit(), incident.id, target).await?;
     links(app, actor, incident.id).await
 }
 

@@ -694,7 +694,7 @@ pub fn document(doc: &mut serde_json::Value, paging: &serde_json::Value, error: 
         "parameters": [id_param.clone()],
         "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/IncidentLinkTarget"}}}},
         "responses": {"201": ok("Các liên kết của hồ sơ", "IncidentLinkList"), "400": error, "401": error, "403": error, "404": error, "409": error, "422": error}}});
-    p["/api/v1/incidents/{id}/links/remove"] = json!({"post": {"summary": "Bỏ một liên kết (người xử lý hồ sơ); liên kết không có: 404",
+    p["/api/v1/incidents/{id}/links/remove"] = json!({"post": {"summary": "Bỏ một liên kết (người xử lý hồ sơ); bỏ liên kết không có thì không đổi gì",
         "parameters": [id_param.clone()],
         "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/IncidentLinkTarget"}}}},
         "responses": {"200": ok("Các liên kết còn lại", "IncidentLinkList"), "400": error, "401": error, "403": error, "404": error, "409": error, "422": error}}});
