@@ -51,6 +51,17 @@ pub struct Layer {
     pub inspect: Option<InspectSettings>,
     /// The `[mail]` table (and `LANHMANG_MAIL_*`): the SMTP server that sends the outbox.
     pub mail: Option<MailLayer>,
+    /// The `[incidents]` table: how long closed cases keep their details (file only).
+    pub incidents: Option<IncidentsLayer>,
+}
+
+/// `[incidents]`: the retention periods, in days (defaults 365, 180 and 30).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IncidentsLayer {
+    pub retention_days: Option<i64>,
+    pub feedback_retention_days: Option<i64>,
+    pub spam_retention_days: Option<i64>,
 }
 
 /// A secret setting: shown as `***` by `Debug`, so that logging a configuration never leaks it.
@@ -362,6 +373,7 @@ impl Layer {
             worker_lease_secs: self.worker_lease_secs.or(base.worker_lease_secs),
             reminder_days: self.reminder_days.or(base.reminder_days),
             inspect: self.inspect.or(base.inspect),
+            incidents: self.incidents.or(base.incidents),
             mail: match (self.mail, base.mail) {
                 (Some(top), Some(below)) => Some(top.over(below)),
                 (top, below) => top.or(below),
@@ -479,6 +491,8 @@ pub struct Config {
     pub inspect: InspectSettings,
     /// The SMTP server; `None`: mail waits in the outbox.
     pub mail: Option<MailSettings>,
+    /// How long closed cases keep their details.
+    pub incident_retention: lanhmang_domain::incident::Retention,
 }
 
 impl Config {
@@ -559,6 +573,16 @@ impl Config {
             },
             inspect: l.inspect.unwrap_or_default(),
             mail: l.mail.unwrap_or_default().resolve()?,
+            incident_retention: {
+                let i = l.incidents.unwrap_or_default();
+                let cases = i.retention_days.unwrap_or(365);
+                lanhmang_domain::incident::Retention::from_days(
+                    cases,
+                    i.feedback_retention_days.unwrap_or(180.min(cases)),
+                    i.spam_retention_days.unwrap_or(30.min(cases)),
+                )
+                .map_err(|e| anyhow::anyhow!(e))?
+            },
         })
     }
 
@@ -596,6 +620,7 @@ impl Config {
         lanhmang_app::Settings {
             links: lanhmang_app::Links::new(self.public_url.as_deref()),
             allow_private_sites: self.inspect.allow_private_targets.unwrap_or(false),
+            incident_retention: self.incident_retention,
             ..Default::default()
         }
     }
@@ -661,6 +686,11 @@ metrics_token = {}
 log_format = {}
 workers = {}
 reminder_days = {:?}
+
+[incidents]
+retention_days = {}
+feedback_retention_days = {}
+spam_retention_days = {}
 ",
             self.bind,
             self.data_dir.display(),
@@ -681,6 +711,9 @@ reminder_days = {:?}
             if self.log_json { "json" } else { "text" },
             self.workers,
             self.reminder_days,
+            self.incident_retention.cases.whole_days(),
+            self.incident_retention.public_feedback.whole_days(),
+            self.incident_retention.spam.whole_days(),
         )
     }
 }
@@ -730,6 +763,37 @@ mod tests {
         .unwrap();
         let c = Config::resolve(Layer::default(), vars, file).unwrap();
         assert_eq!(c.audit_key_file, PathBuf::from("/run/secrets/audit.key"));
+    }
+
+    #[test]
+    fn incident_retention_from_the_file() {
+        let c = Config::resolve(Layer::default(), Layer::default(), Layer::default()).unwrap();
+        assert_eq!(
+            c.app_settings().incident_retention,
+            lanhmang_domain::incident::Retention::default()
+        );
+        let file: Layer = toml::from_str("[incidents]\nretention_days = 730\nfeedback_retention_days = 90").unwrap();
+        let c = Config::resolve(Layer::default(), Layer::default(), file).unwrap();
+        let r = c.app_settings().incident_retention;
+        assert_eq!(
+            (
+                r.cases.whole_days(),
+                r.public_feedback.whole_days(),
+                r.spam.whole_days()
+            ),
+            (730, 90, 30)
+        );
+        assert!(c.describe().contains("retention_days = 730"));
+        // A short period keeps feedback and spam no longer than a case.
+        let file: Layer = toml::from_str("[incidents]\nretention_days = 60").unwrap();
+        let r = Config::resolve(Layer::default(), Layer::default(), file)
+            .unwrap()
+            .incident_retention;
+        assert_eq!((r.public_feedback.whole_days(), r.spam.whole_days()), (60, 30));
+        let bad: Layer = toml::from_str("[incidents]\nretention_days = 7").unwrap();
+        let e = Config::resolve(Layer::default(), Layer::default(), bad).unwrap_err();
+        assert!(e.to_string().contains("retention_days"), "{e}");
+        assert!(toml::from_str::<Layer>("[incidents]\nkeep = 1").is_err());
     }
 
     #[test]

@@ -421,6 +421,31 @@ pub struct Retention {
     pub spam: Duration,
 }
 
+impl Retention {
+    /// The periods in days as an installation sets them: a case kept 30 days to 10 years;
+    /// feedback and spam no longer than a case (they never need more care than a problem).
+    pub fn from_days(cases: i64, public_feedback: i64, spam: i64) -> Result<Retention, String> {
+        if !(30..=3650).contains(&cases) {
+            return Err("incidents.retention_days phải từ 30 đến 3650 ngày".into());
+        }
+        if !(1..=cases).contains(&public_feedback) {
+            return Err(format!(
+                "incidents.feedback_retention_days phải từ 1 đến {cases} ngày (không quá retention_days)"
+            ));
+        }
+        if !(1..=cases).contains(&spam) {
+            return Err(format!(
+                "incidents.spam_retention_days phải từ 1 đến {cases} ngày (không quá retention_days)"
+            ));
+        }
+        Ok(Retention {
+            cases: Duration::days(cases),
+            public_feedback: Duration::days(public_feedback),
+            spam: Duration::days(spam),
+        })
+    }
+}
+
 impl Default for Retention {
     fn default() -> Retention {
         Retention {
@@ -587,6 +612,19 @@ mod tests {
         assert_eq!(check_category(&c)[0].0, "name", "one line");
     }
     use super::*;
+
+    #[test]
+    fn retention_periods_are_bounded() {
+        let r = Retention::from_days(730, 90, 7).unwrap();
+        assert_eq!(r.cases, Duration::days(730));
+        assert_eq!(r.public_feedback, Duration::days(90));
+        assert!(Retention::from_days(10, 5, 1).is_err());
+        assert!(
+            Retention::from_days(365, 400, 1).is_err(),
+            "feedback kept longer than a problem"
+        );
+        assert!(Retention::from_days(365, 180, 0).is_err());
+    }
 
     #[test]
     fn no_category_for_opinions() {
