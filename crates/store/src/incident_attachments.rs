@@ -102,21 +102,22 @@ impl Store {
 
     /// One file of a case with its content.
     pub async fn incident_attachment(&self, incident_id: i64, id: i64) -> Result<Option<(Attachment, Vec<u8>)>> {
-        let Some(meta) = self
-            .incident_attachments(incident_id)
-            .await?
-            .into_iter()
-            .find(|a| a.id == id)
-        else {
-            return Ok(None);
-        };
-        let row: Option<(Vec<u8>,)> = on_pool!(self, pool => sqlx::query_as(
-            "SELECT content FROM incident_attachments WHERE incident_id = $1 AND id = $2"
-        )
-        .bind(incident_id)
-        .bind(id)
-        .fetch_optional(pool)
-        .await?);
-        Ok(row.map(|(content,)| (meta, content)))
+        let sql = format!(
+            "SELECT {ATTACHMENT_COLUMNS}, a.content FROM incident_attachments a LEFT JOIN people p ON p.id = a.uploaded_by \
+             WHERE a.incident_id = $1 AND a.id = $2"
+        );
+        let row: Option<WithContent> = on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(incident_id)
+            .bind(id)
+            .fetch_optional(pool)
+            .await?);
+        Ok(row.map(|r| (r.meta, r.content)))
     }
+}
+
+#[derive(sqlx::FromRow)]
+struct WithContent {
+    #[sqlx(flatten)]
+    meta: Attachment,
+    content: Vec<u8>,
 }

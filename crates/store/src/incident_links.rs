@@ -6,7 +6,7 @@
 
 use time::OffsetDateTime;
 
-use crate::{AuditContext, BeginWrite, Result, Store, now};
+use crate::{AuditContext, BeginWrite, Result, Store, StoreError, now};
 
 /// What a case links to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -58,12 +58,25 @@ pub const MAX_LINKS_PER_CASE: i64 = 50;
 
 impl Store {
     /// Links a case to `target`, audited; false when the link was there already (nothing
-    /// written).
+    /// written). A case with `MAX_LINKS_PER_CASE` links is a conflict; the count and the insert
+    /// are one transaction, so two links made at once cannot both pass it.
     pub async fn link_incident(&self, ctx: &AuditContext, incident_id: i64, target: LinkTarget) -> Result<bool> {
         let (case, kind, target_id) = target.row(incident_id);
         let at = now();
         Ok(on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
+            let (links,): (i64,) = sqlx::query_as(
+                "SELECT COUNT(*) FROM incident_links WHERE incident_id = $1 OR (target_kind = 'incident' AND target_id = $1)",
+            )
+            .bind(incident_id)
+            .fetch_one(&mut *tx)
+            .await?;
+            if links >= MAX_LINKS_PER_CASE {
+                tx.rollback().await?;
+                return Err(StoreError::Conflict(format!(
+                    "Hồ sơ đã có {MAX_LINKS_PER_CASE} liên kết, mức tối đa; hãy bỏ bớt liên kết không còn cần."
+                )));
+            }
             let inserted = sqlx::query(
                 "INSERT INTO incident_links (incident_id, target_kind, target_id, linked_by, linked_at) \
                  VALUES ($1, $2, $3, $4, $5) ON CONFLICT (incident_id, target_kind, target_id) DO NOTHING",
@@ -148,16 +161,5 @@ impl Store {
                 }
             })
             .collect())
-    }
-
-    /// How many links a case has.
-    pub async fn incident_link_count(&self, incident_id: i64) -> Result<i64> {
-        let (n,): (i64,) = on_pool!(self, pool => sqlx::query_as(
-            "SELECT COUNT(*) FROM incident_links WHERE incident_id = $1 OR (target_kind = 'incident' AND target_id = $1)"
-        )
-        .bind(incident_id)
-        .fetch_one(pool)
-        .await?);
-        Ok(n)
     }
 }

@@ -2,7 +2,7 @@
 //! reported at three schools, a defaced website's case and the inspector's finding on it.
 
 use lanhmang_domain::{Action, Target};
-use lanhmang_store::incident_links::{LinkTarget, MAX_LINKS_PER_CASE};
+use lanhmang_store::incident_links::LinkTarget;
 use lanhmang_store::incidents::Incident;
 
 use super::{case_for_handling, case_visible, details_visible, visible_case};
@@ -73,11 +73,6 @@ pub async fn link(app: &App, actor: &Actor, id: i64, target: LinkTarget) -> Resu
                 )]));
             }
         }
-    }
-    if app.store.incident_link_count(incident.id).await? >= MAX_LINKS_PER_CASE {
-        return Err(AppError::Conflict(format!(
-            "Hồ sơ đã có {MAX_LINKS_PER_CASE} liên kết, mức tối đa; hãy bỏ bớt liên kết không còn cần."
-        )));
     }
     app.store.link_incident(&actor.audit(), incident.id, target).await?;
     links(app, actor, incident.id).await

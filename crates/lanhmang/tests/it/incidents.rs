@@ -1484,35 +1484,25 @@ async fn evidence_files_and_links_stay_with_the_case_and_its_readers(backend: &'
         let (status, body) = api(&app, &principal, "POST", &path, Some(bad.clone())).await;
         assert_eq!(status, 422, "{backend}: {bad} gave {body}");
     }
-    let (status, links) = api(
-        &app,
-        &principal,
-        "POST",
-        &path,
-        Some(json!({"kind": "incident", "target_id": again})),
-    )
-    .await;
+    // One case-to-case link call by the principal, on `path`.
+    let incident_link = async |path: &str, target: i64| {
+        api(
+            &app,
+            &principal,
+            "POST",
+            path,
+            Some(json!({"kind": "incident", "target_id": target})),
+        )
+        .await
+    };
+    let (status, links) = incident_link(&path, again).await;
     assert_eq!(status, 201, "{backend}: {links}");
     assert_eq!(links["total"], 1);
-    let (status, links) = api(
-        &app,
-        &principal,
-        "POST",
-        &format!("/api/v1/incidents/{again}/links"),
-        Some(json!({"kind": "incident", "target_id": scam})),
-    )
-    .await;
+    let (status, links) = incident_link(&format!("/api/v1/incidents/{again}/links"), scam).await;
     assert_eq!(status, 201);
     assert_eq!(links["total"], 1, "{backend}: one link from either side: {links}");
     // Linked to the restricted case: its readers see it, a reader of the scam case only a number.
-    let (status, _) = api(
-        &app,
-        &principal,
-        "POST",
-        &path,
-        Some(json!({"kind": "incident", "target_id": grooming})),
-    )
-    .await;
+    let (status, _) = incident_link(&path, grooming).await;
     assert_eq!(status, 201);
     let (_, case) = api(&app, &teacher, "GET", &format!("/api/v1/incidents/{scam}"), None).await;
     let labels: Vec<&str> = case["case_links"]
@@ -1537,24 +1527,10 @@ async fn evidence_files_and_links_stay_with_the_case_and_its_readers(backend: &'
     );
     // Removing: once; a second time changes nothing; the page's form does the same.
     let remove = format!("/api/v1/incidents/{scam}/links/remove");
-    let (status, links) = api(
-        &app,
-        &principal,
-        "POST",
-        &remove,
-        Some(json!({"kind": "incident", "target_id": grooming})),
-    )
-    .await;
+    let (status, links) = incident_link(&remove, grooming).await;
     assert_eq!(status, 200, "{links}");
     assert_eq!(links["total"], 1);
-    let (status, links) = api(
-        &app,
-        &principal,
-        "POST",
-        &remove,
-        Some(json!({"kind": "incident", "target_id": grooming})),
-    )
-    .await;
+    let (status, links) = incident_link(&remove, grooming).await;
     assert_eq!(
         (status, links["total"].as_i64()),
         (200, Some(1)),
@@ -1579,6 +1555,24 @@ async fn evidence_files_and_links_stay_with_the_case_and_its_readers(backend: &'
         page.contains("Đã bỏ liên kết") && page.contains("Chưa liên kết"),
         "{backend}"
     );
+    // A case holds at most 50 links: the 51st is refused with the reason, nothing written.
+    let store = app.db.as_ref().unwrap().connect().await.unwrap();
+    let rows: Vec<String> = (1..=50)
+        .map(|f| format!("({scam}, 'finding', {}, '2026-12-01T00:00:00Z')", 100_000 + f))
+        .collect();
+    store
+        .execute_raw_for_tests(&format!(
+            "INSERT INTO incident_links (incident_id, target_kind, target_id, linked_at) VALUES {}",
+            rows.join(", ")
+        ))
+        .await
+        .unwrap();
+    let (status, body) = incident_link(&path, again).await;
+    assert_eq!(status, 409, "{backend}: {body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("50 liên kết"));
+    let (_, case) = api(&app, &principal, "GET", &format!("/api/v1/incidents/{again}"), None).await;
+    assert_eq!(case["case_links"], json!([]), "{backend}: nothing written");
+    store.close().await;
     app.stop().await;
 }
 

@@ -941,10 +941,6 @@ pub struct EvidenceView {
     pub remove: bool,
 }
 
-pub(crate) fn evidence_type(content_type: &str) -> Option<EvidenceType> {
-    EvidenceType::from_content_type(content_type)
-}
-
 pub(crate) fn type_label(t: Option<EvidenceType>) -> &'static str {
     match t {
         Some(EvidenceType::Pdf) => "PDF",
@@ -960,7 +956,7 @@ pub(crate) fn type_label(t: Option<EvidenceType>) -> &'static str {
 
 impl EvidenceView {
     fn from_meta(e: &EvidenceMeta, remove: &[i64]) -> EvidenceView {
-        let t = evidence_type(&e.content_type);
+        let t = EvidenceType::from_content_type(&e.content_type);
         EvidenceView {
             id: e.id,
             name: if e.url.is_empty() {
@@ -1499,7 +1495,9 @@ pub async fn download(
         .ok_or(AppError::NotFound)?;
     visible_activity(&state, &identity, meta.activity_id).await?;
     // Links have no bytes to serve; only the types checked on upload are served, as themselves.
-    let Some(kind) = evidence_type(&meta.content_type).filter(|_| meta.url.is_empty() && !bytes.is_empty()) else {
+    let Some(kind) =
+        EvidenceType::from_content_type(&meta.content_type).filter(|_| meta.url.is_empty() && !bytes.is_empty())
+    else {
         return Err(AppError::NotFound);
     };
     evidence_response(kind, &meta.file_name, bytes)

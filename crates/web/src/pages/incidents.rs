@@ -618,11 +618,8 @@ pub async fn link(
     PageForm(f): PageForm<LinkForm>,
 ) -> Result<Response, AppError> {
     let id = parse_id(&id)?;
-    let linked = match f.target() {
-        Ok(target) => service::link(&state.app, &identity, id, target).await,
-        Err(e) => Err(e),
-    };
-    match linked {
+    let linked = async { service::link(&state.app, &identity, id, f.target()?).await };
+    match linked.await {
         Ok(_) => Ok(Redirect::to(&format!("/su-co/{id}?tb=da-lien-ket#lien-ket")).into_response()),
         Err(e) => refused(&state, &identity, id, e).await,
     }
