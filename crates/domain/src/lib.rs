@@ -12,6 +12,7 @@ pub mod document_number;
 pub mod finding;
 pub mod header_advice;
 pub mod incident;
+pub mod lesson;
 pub mod news;
 pub mod paging;
 pub mod password;
