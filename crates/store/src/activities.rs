@@ -140,6 +140,42 @@ pub struct ActivityFilter {
     pub query: Option<String>,
 }
 
+/// Inserts an activity's row inside an open transaction `$tx` and gives its id: logging by hand
+/// and closing a class session write the same row.
+macro_rules! insert_activity_in_tx {
+    ($tx:expr, $ctx:expr, $unit_id:expr, $plan_id:expr, $f:expr, $at:expr) => {{
+        let f: &lanhmang_domain::activity::ActivityFields = $f;
+        let (id,): (i64,) = sqlx::query_as(
+                "INSERT INTO activities (unit_id, plan_id, kind, tasks, held_on, title, title_folded, teachers, staff, \
+                 pupils_g1_2, pupils_g3_5, pupils_g6_7, pupils_g8_9, pupils_other, parents, partner, description, \
+                 created_by, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19) RETURNING id",
+            )
+            .bind($unit_id)
+            .bind($plan_id)
+            .bind(f.kind.as_str())
+            .bind(f.tasks.join(" "))
+            .bind(f.held_on)
+            .bind(&f.title)
+            .bind(lanhmang_domain::text::fold_vi(&f.title))
+            .bind(i64::from(f.audience.teachers))
+            .bind(i64::from(f.audience.staff))
+            .bind(i64::from(f.audience.pupils_g1_2))
+            .bind(i64::from(f.audience.pupils_g3_5))
+            .bind(i64::from(f.audience.pupils_g6_7))
+            .bind(i64::from(f.audience.pupils_g8_9))
+            .bind(i64::from(f.audience.pupils_other))
+            .bind(i64::from(f.audience.parents))
+            .bind(&f.partner)
+            .bind(&f.description)
+            .bind($ctx.actor_id)
+            .bind($at)
+            .fetch_one(&mut *$tx)
+            .await?;
+        id
+    }};
+}
+
 macro_rules! insert_evidence_in_tx {
     ($tx:expr, $activity_id:expr, $e:expr, $at:expr) => {{
         let (name, content_type, size, bytes, url): (String, &str, i64, Option<Vec<u8>>, String) = match $e {
@@ -181,33 +217,7 @@ impl Store {
         let at = now();
         let id = on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            let (id,): (i64,) = sqlx::query_as(
-                "INSERT INTO activities (unit_id, plan_id, kind, tasks, held_on, title, title_folded, teachers, staff, \
-                 pupils_g1_2, pupils_g3_5, pupils_g6_7, pupils_g8_9, pupils_other, parents, partner, description, \
-                 created_by, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19) RETURNING id",
-            )
-            .bind(unit_id)
-            .bind(plan_id)
-            .bind(f.kind.as_str())
-            .bind(f.tasks.join(" "))
-            .bind(f.held_on)
-            .bind(&f.title)
-            .bind(fold_vi(&f.title))
-            .bind(i64::from(f.audience.teachers))
-            .bind(i64::from(f.audience.staff))
-            .bind(i64::from(f.audience.pupils_g1_2))
-            .bind(i64::from(f.audience.pupils_g3_5))
-            .bind(i64::from(f.audience.pupils_g6_7))
-            .bind(i64::from(f.audience.pupils_g8_9))
-            .bind(i64::from(f.audience.pupils_other))
-            .bind(i64::from(f.audience.parents))
-            .bind(&f.partner)
-            .bind(&f.description)
-            .bind(ctx.actor_id)
-            .bind(at)
-            .fetch_one(&mut *tx)
-            .await?;
+            let id = insert_activity_in_tx!(tx, ctx, unit_id, plan_id, f, at);
             for e in evidence {
                 insert_evidence_in_tx!(tx, id, e, at);
             }

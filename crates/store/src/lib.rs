@@ -175,6 +175,7 @@ macro_rules! queue_mail_in_tx {
     }};
 }
 
+#[macro_use]
 pub mod activities;
 pub mod audit;
 pub mod auth;
@@ -186,6 +187,8 @@ pub mod clarifications;
 pub mod incident_attachments;
 pub mod incident_links;
 pub mod incidents;
+pub mod lessons;
+pub mod class_sessions;
 #[cfg(any(test, feature = "bench-data"))]
 pub mod incidents_bench;
 pub mod jobs;

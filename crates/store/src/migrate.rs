@@ -41,6 +41,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!("0012_incidents"),
     migration!("0013_clarifications"),
     migration!("0014_incident_cases"),
+    migration!("0015_lessons"),
 ];
 
 impl Migration {
