@@ -12,9 +12,11 @@ use lanhmang_store::{AuditContext, Person, RoleGrant, Store};
 
 pub mod activities;
 pub mod clarifications;
+pub mod class_sessions;
 pub mod dashboard;
 pub mod error;
 pub mod incidents;
+pub mod lessons;
 pub mod links;
 pub mod news;
 pub mod notices;

@@ -69,10 +69,16 @@ pub enum Action {
     WriteClarifications,
     /// Approve a clarification for publication, or withdraw a published one.
     ApproveClarifications,
+    /// Read the lesson library (built-in lessons, and those published to the unit).
+    ViewLessons,
+    /// Adapt or write lessons for a unit's subtree, and publish them.
+    ManageLessons,
+    /// Run a class session of a lesson at a school and log it.
+    RunClassSessions,
 }
 
 impl Action {
-    pub const ALL: [Action; 29] = [
+    pub const ALL: [Action; 32] = [
         Action::ViewUnit,
         Action::ManageUnits,
         Action::ViewPeople,
@@ -102,6 +108,9 @@ impl Action {
         Action::ManageIncidentCategories,
         Action::WriteClarifications,
         Action::ApproveClarifications,
+        Action::ViewLessons,
+        Action::ManageLessons,
+        Action::RunClassSessions,
     ];
 
     fn allowed_roles(self) -> &'static [Role] {
@@ -171,6 +180,19 @@ impl Action {
             Action::ManageIncidentCategories => &[SystemAdmin],
             Action::WriteClarifications => &[OfficeAdmin, OfficeHead, Principal, IncidentLead],
             Action::ApproveClarifications => &[OfficeHead],
+            Action::ViewLessons => &[
+                SystemAdmin,
+                OfficeAdmin,
+                OfficeHead,
+                Principal,
+                Teacher,
+                WebsiteAdmin,
+                Collaborator,
+                ParentRep,
+                IncidentLead,
+            ],
+            Action::ManageLessons => &[OfficeAdmin, OfficeHead],
+            Action::RunClassSessions => &[Principal, Teacher],
         }
     }
 }
