@@ -37,6 +37,7 @@ impl Layout {
         nav.push(("/don-vi", "Đơn vị", Some(Action::ViewUnit)));
         nav.push(("/nguoi-dung", "Người dùng", Some(Action::ViewPeople)));
         nav.push(("/hoat-dong", "Hoạt động", Some(Action::ViewActivities)));
+        nav.push(("/bai-hoc", "Bài học", Some(Action::ViewLessons)));
         nav.push(("/su-co", "Sự cố", Some(Action::ReportIncidents)));
         nav.push(("/dinh-chinh", "Đính chính", Some(Action::WriteClarifications)));
         nav.push(("/su-co/loai", "Loại sự việc", Some(Action::ManageIncidentCategories)));

@@ -25,6 +25,7 @@ mod format;
 mod layout;
 pub(crate) mod middleware;
 mod ops;
+mod qr;
 pub mod pages;
 pub mod routes;
 mod static_files;

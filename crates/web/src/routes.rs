@@ -626,6 +626,25 @@ pub fn build() -> Routes {
             Permission(Action::ViewNews),
             pages::news::activity,
         )
+        // Lessons and class sessions.
+        .get("/bai-hoc", Permission(Action::ViewLessons), pages::lessons::library)
+        .get("/bai-hoc/moi", Permission(Action::ManageLessons), pages::lessons::new_form)
+        .post("/bai-hoc/moi", Permission(Action::ManageLessons), pages::lessons::create)
+        .get("/bai-hoc/{id}", Permission(Action::ViewLessons), pages::lessons::show)
+        .get("/bai-hoc/{id}/sua", Permission(Action::ManageLessons), pages::lessons::edit_form)
+        .post("/bai-hoc/{id}/sua", Permission(Action::ManageLessons), pages::lessons::update)
+        .post("/bai-hoc/{id}/cong-bo", Permission(Action::ManageLessons), pages::lessons::publish)
+        .get("/buoi-hoc", Permission(Action::RunClassSessions), pages::class_sessions::list)
+        .post("/buoi-hoc", Permission(Action::RunClassSessions), pages::class_sessions::start)
+        // The school's principal and the office follow a session too: the use case decides.
+        .get("/buoi-hoc/{id}", Permission(Action::ViewActivities), pages::class_sessions::show)
+        .post("/buoi-hoc/{id}/ket-thuc", Permission(Action::RunClassSessions), pages::class_sessions::close)
+        .post("/buoi-hoc/{id}/phieu", Permission(Action::RunClassSessions), pages::class_sessions::sheets)
+        // Pupils join and answer without an account.
+        .get("/lop", Public, pages::class_sessions::join_form)
+        .post("/lop", Public, pages::class_sessions::join)
+        .get("/lop/{code}", Public, pages::class_sessions::join_with_code)
+        .post("/lop/{code}/nop", Public, pages::class_sessions::answer)
         // API.
         .get("/api/v1/openapi.json", Public, api::openapi::document)
         .post("/api/v1/auth/login", Public, api::login)

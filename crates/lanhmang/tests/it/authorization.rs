@@ -113,6 +113,8 @@ async fn routes_refuse_roles_without_the_action(backend: &'static str) {
                     ManageIncidentCategories,
                     WriteClarifications,
                     ApproveClarifications,
+                    ManageLessons,
+                    RunClassSessions,
                 ],
             ),
             (
@@ -134,6 +136,8 @@ async fn routes_refuse_roles_without_the_action(backend: &'static str) {
                     ViewIncidentStats,
                     WriteClarifications,
                     ApproveClarifications,
+                    ManageLessons,
+                    RunClassSessions,
                 ],
             ),
             (
@@ -158,6 +162,7 @@ async fn routes_refuse_roles_without_the_action(backend: &'static str) {
                     LeadIncidents,
                     WriteClarifications,
                     ApproveClarifications,
+                    ManageLessons,
                 ],
             ),
             (
@@ -174,6 +179,7 @@ async fn routes_refuse_roles_without_the_action(backend: &'static str) {
                     ManageNews,
                     ViewIncidentStats,
                     ApproveClarifications,
+                    ManageLessons,
                 ],
             ),
             (
@@ -188,11 +194,12 @@ async fn routes_refuse_roles_without_the_action(backend: &'static str) {
                     ManageSites,
                     ManageStandards,
                     ManageNews,
+                    RunClassSessions,
                 ],
             ),
             (
                 "demo.office",
-                &[ViewAudit, WriteSchoolReport, HandleIncidents, LeadIncidents],
+                &[ViewAudit, WriteSchoolReport, HandleIncidents, LeadIncidents, RunClassSessions],
             ),
             (
                 "demo.incidentlead",
@@ -203,6 +210,8 @@ async fn routes_refuse_roles_without_the_action(backend: &'static str) {
                     ManagePlans,
                     WriteSchoolReport,
                     ManageNews,
+                    ManageLessons,
+                    RunClassSessions,
                 ],
             ),
         ];

@@ -1003,7 +1003,7 @@ pub async fn save_working_time(
 
 /// The frame of a public page: a signed-in visitor keeps their session's token; anyone else
 /// gets the sign-in form's token cookie (the only cookie set here, to protect the form).
-fn public_layout(
+pub(crate) fn public_layout(
     state: &AppState,
     identity: Option<&Identity>,
     headers: &HeaderMap,
@@ -1025,7 +1025,7 @@ fn public_layout(
     }
 }
 
-fn with_cookie(mut response: Response, set: Option<String>) -> Response {
+pub(crate) fn with_cookie(mut response: Response, set: Option<String>) -> Response {
     if let Some(value) = set {
         super::login::set_cookie(&mut response, &value);
     }

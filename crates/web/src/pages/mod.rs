@@ -3,11 +3,13 @@
 pub mod account;
 pub mod activities;
 pub mod audit_log;
+pub mod class_sessions;
 pub mod clarifications;
 pub mod dashboard;
 pub mod documents;
 pub mod home;
 pub mod incidents;
+pub mod lessons;
 pub mod login;
 pub mod news;
 pub mod outbox;
