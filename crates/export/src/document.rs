@@ -245,7 +245,7 @@ pub(crate) fn clean(text: &str) -> String {
     out.trim_matches('\n').to_string()
 }
 
-fn upper(text: &str) -> String {
+pub(crate) fn upper(text: &str) -> String {
     clean(&clean(text).to_uppercase())
 }
 

@@ -15,13 +15,13 @@ use crate::fonts::text_width;
 use crate::{ExportError, OfficialDocument};
 
 const FONT: &str = "Times New Roman";
-const PAGE_WIDTH: u32 = 11_906;
-const PAGE_HEIGHT: u32 = 16_838;
-const MARGIN_TOP: i32 = 1_134; // 20 mm
-const MARGIN_BOTTOM: i32 = 1_134; // 20 mm
-const MARGIN_LEFT: i32 = 1_701; // 30 mm
-const MARGIN_RIGHT: i32 = 850; // 15 mm
-const TEXT_WIDTH: usize = (PAGE_WIDTH as i32 - MARGIN_LEFT - MARGIN_RIGHT) as usize;
+pub(crate) const PAGE_WIDTH: u32 = 11_906;
+pub(crate) const PAGE_HEIGHT: u32 = 16_838;
+pub(crate) const MARGIN_TOP: i32 = 1_134; // 20 mm
+pub(crate) const MARGIN_BOTTOM: i32 = 1_134; // 20 mm
+pub(crate) const MARGIN_LEFT: i32 = 1_701; // 30 mm
+pub(crate) const MARGIN_RIGHT: i32 = 850; // 15 mm
+pub(crate) const TEXT_WIDTH: usize = (PAGE_WIDTH as i32 - MARGIN_LEFT - MARGIN_RIGHT) as usize;
 /// The left column of the letterhead, as in the PDF template (7.4 cm): room for "PHÒNG GIÁO DỤC
 /// VÀ ĐÀO TẠO" in 13 pt bold (7.1 cm) and, on the right, for the national title in 12 pt (8.8 cm).
 /// The cells get no inner margins, or neither would fit.
@@ -83,20 +83,20 @@ pub fn docx(doc: &OfficialDocument) -> Result<Vec<u8>, ExportError> {
 }
 
 #[derive(Clone, Copy, PartialEq)]
-enum Style {
+pub(crate) enum Style {
     Regular,
     Bold,
     Italic,
     BoldItalic,
 }
 
-fn fonts() -> RunFonts {
+pub(crate) fn fonts() -> RunFonts {
     RunFonts::new().ascii(FONT).hi_ansi(FONT).cs(FONT).east_asia(FONT)
 }
 
 /// A run with its font and size set on the run itself, so the document reads the same whatever
 /// the reader's default style is. Line breaks inside the text become breaks in the run.
-fn run(text: &str, size: usize, style: Style) -> Run {
+pub(crate) fn run(text: &str, size: usize, style: Style) -> Run {
     let mut run = Run::new().fonts(fonts()).size(size);
     if matches!(style, Style::Bold | Style::BoldItalic) {
         run = run.bold();
@@ -114,7 +114,7 @@ fn run(text: &str, size: usize, style: Style) -> Run {
 }
 
 /// Single line spacing and nothing before or after: the letterhead, titles, tables, signature.
-fn single() -> LineSpacing {
+pub(crate) fn single() -> LineSpacing {
     LineSpacing::new()
         .line_rule(LineSpacingType::Auto)
         .line(240)
@@ -122,7 +122,7 @@ fn single() -> LineSpacing {
         .after(0)
 }
 
-fn centred(text: &str, size: usize, style: Style) -> Paragraph {
+pub(crate) fn centred(text: &str, size: usize, style: Style) -> Paragraph {
     Paragraph::new()
         .align(AlignmentType::Center)
         .line_spacing(single())
@@ -144,14 +144,14 @@ fn body(text: &str, style: Style) -> Paragraph {
         .add_run(run(text, BODY, style))
 }
 
-fn spacer(size: usize) -> Paragraph {
+pub(crate) fn spacer(size: usize) -> Paragraph {
     Paragraph::new().line_spacing(single()).add_run(Run::new().size(size))
 }
 
 /// The decree's horizontal rule under a line: `fraction` of that line's printed width (`line_pt`,
 /// at most `available` twips, where it wraps), centred. Drawn as the bottom border of an empty,
 /// nearly flat paragraph indented from both sides, which every word processor renders.
-fn rule(available: usize, line_pt: f64, fraction: f64) -> Paragraph {
+pub(crate) fn rule(available: usize, line_pt: f64, fraction: f64) -> Paragraph {
     let length = ((line_pt * 20.0).min(available as f64) * fraction).round() as usize;
     let side = i32::try_from(available.saturating_sub(length) / 2).unwrap_or(0);
     let mut p = Paragraph::new()
@@ -174,7 +174,7 @@ fn rule(available: usize, line_pt: f64, fraction: f64) -> Paragraph {
     p
 }
 
-fn cell(paragraphs: Vec<Paragraph>, width: usize) -> TableCell {
+pub(crate) fn cell(paragraphs: Vec<Paragraph>, width: usize) -> TableCell {
     paragraphs
         .into_iter()
         .fold(TableCell::new().width(width, WidthType::Dxa), |c, p| c.add_paragraph(p))
