@@ -268,3 +268,23 @@ async fn an_office_adapts_a_lesson_versions_it_and_publishes_it_to_its_schools(b
     assert!(s13.contains("phones_at_school-grades_1_2") && !s13.contains("screen_time-grades_1_2\""), "{backend}");
     app.stop().await;
 }
+
+both_backends!(a_lesson_prints_as_a_plan_slides_and_a_quiz_sheet);
+async fn a_lesson_prints_as_a_plan_slides_and_a_quiz_sheet(backend: &'static str) {
+    let app = TestApp::spawn(backend).await;
+    let teacher = app.signed_in("demo.teacher").await;
+    for (path, magic, kind) in [
+        ("giao-an.pdf", &b"%PDF"[..], "application/pdf"),
+        ("giao-an.docx", &b"PK"[..], "wordprocessingml"),
+        ("trinh-chieu.pdf", &b"%PDF"[..], "application/pdf"),
+        ("phieu-kiem-tra.pdf?lop=4B", &b"%PDF"[..], "application/pdf"),
+    ] {
+        let r = teacher.get(&format!("/bai-hoc/law_online-grades_8_9/{path}")).await;
+        assert_eq!(r.status(), 200, "{backend}: {path}");
+        assert!(r.headers()["content-type"].to_str().unwrap().contains(kind), "{backend}: {path}");
+        assert!(r.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"), "{backend}");
+        assert!(r.bytes().await.unwrap().starts_with(magic), "{backend}: {path}");
+    }
+    assert_eq!(teacher.get("/bai-hoc/khong-co/giao-an.pdf").await.status(), 404, "{backend}");
+    app.stop().await;
+}

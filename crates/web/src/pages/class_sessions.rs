@@ -148,6 +148,7 @@ struct ShowPage {
     lesson_id: String,
     lesson_title: String,
     class_name: String,
+    sheet_href: String,
     pupils_present: i64,
     joined: i64,
     answered: i64,
@@ -213,6 +214,11 @@ async fn show_page(
         lesson_id: s.lesson_id.clone(),
         lesson_title: s.lesson_title.clone(),
         class_name: s.class_name.clone(),
+        sheet_href: format!(
+            "/bai-hoc/{}/phieu-kiem-tra.pdf?lop={}",
+            s.lesson_id,
+            url::form_urlencoded::byte_serialize(s.class_name.as_bytes()).collect::<String>()
+        ),
         pupils_present: s.pupils_present,
         joined: s.joined,
         answered: view.answered,

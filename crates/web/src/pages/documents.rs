@@ -85,17 +85,26 @@ const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadshe
 static LAYOUT_PERMITS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
 
 async fn render_document(doc: OfficialDocument, format: Format) -> Result<Vec<u8>, AppError> {
-    let _permit = LAYOUT_PERMITS
-        .acquire()
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    tokio::task::spawn_blocking(move || match format {
+    lay_out(move || match format {
         Format::Docx => lanhmang_export::docx(&doc),
         Format::Pdf => lanhmang_export::pdf(&doc),
     })
     .await
-    .map_err(|e| AppError::Internal(e.to_string()))?
-    .map_err(|e| AppError::Internal(e.to_string()))
+}
+
+/// Runs an export off the async threads, at most two at a time (`LAYOUT_PERMITS`).
+pub(crate) async fn lay_out<F>(export: F) -> Result<Vec<u8>, AppError>
+where
+    F: FnOnce() -> Result<Vec<u8>, lanhmang_export::ExportError> + Send + 'static,
+{
+    let _permit = LAYOUT_PERMITS
+        .acquire()
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    tokio::task::spawn_blocking(export)
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(|e| AppError::Internal(e.to_string()))
 }
 
 /// RFC 5987 encoding for `filename*`.
@@ -112,7 +121,7 @@ fn rfc5987(s: &str) -> String {
 }
 
 /// The file as a download: an ASCII name for old clients, the Vietnamese one for the rest.
-fn attachment(bytes: Vec<u8>, content_type: &'static str, name: &str) -> Result<Response, AppError> {
+pub(crate) fn attachment(bytes: Vec<u8>, content_type: &'static str, name: &str) -> Result<Response, AppError> {
     let name: String = name
         .chars()
         .map(|c| {

@@ -610,3 +610,80 @@ pub async fn publish(
     let notice = if published { "da-cong-bo" } else { "da-an" };
     Ok(Redirect::to(&format!("/bai-hoc/{lesson_id}?tb={notice}")).into_response())
 }
+
+// ---------------------------------------------------------------------------------------------
+// Printable forms: the lesson plan (PDF, Word), the slides, the pupils' quiz sheet.
+
+/// Which printable form of a lesson.
+#[derive(Clone, Copy)]
+enum Printable {
+    PlanPdf,
+    PlanDocx,
+    Slides,
+    QuizSheet,
+}
+
+const PDF_TYPE: &str = "application/pdf";
+const DOCX_TYPE: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+
+#[derive(Deserialize, Default)]
+pub struct PrintQuery {
+    /// The class the quiz sheet is for, printed on it.
+    #[serde(default)]
+    lop: String,
+}
+
+async fn printable(state: &AppState, identity: &Identity, id: &str, kind: Printable, class_name: &str) -> Result<Response, AppError> {
+    let view = service::lesson(&state.app, identity, id).await?;
+    let unit_name = match view.item.source {
+        LessonSource::Unit { unit_id, .. } => state.app.store.unit(unit_id).await?.map(|u| u.name),
+        LessonSource::BuiltIn => None,
+    };
+    let content = view.content;
+    let class_name = lanhmang_domain::text::clean_line(class_name).chars().take(40).collect::<String>();
+    let title = content.title.clone();
+    let (bytes, content_type, name) = match kind {
+        Printable::PlanPdf => (
+            super::documents::lay_out(move || lanhmang_export::lesson_pdf(&content, unit_name.as_deref())).await?,
+            PDF_TYPE,
+            format!("Giáo án - {title}.pdf"),
+        ),
+        Printable::PlanDocx => (
+            super::documents::lay_out(move || lanhmang_export::lesson_docx(&content, unit_name.as_deref())).await?,
+            DOCX_TYPE,
+            format!("Giáo án - {title}.docx"),
+        ),
+        Printable::Slides => (
+            super::documents::lay_out(move || lanhmang_export::lesson_slides_pdf(&content)).await?,
+            PDF_TYPE,
+            format!("Trình chiếu - {title}.pdf"),
+        ),
+        Printable::QuizSheet => (
+            super::documents::lay_out(move || lanhmang_export::quiz_sheet_pdf(&content, &class_name)).await?,
+            PDF_TYPE,
+            format!("Phiếu kiểm tra - {title}.pdf"),
+        ),
+    };
+    super::documents::attachment(bytes, content_type, &name)
+}
+
+pub async fn plan_pdf(State(state): State<AppState>, identity: Identity, Path(id): Path<String>) -> Result<Response, AppError> {
+    printable(&state, &identity, &id, Printable::PlanPdf, "").await
+}
+
+pub async fn plan_docx(State(state): State<AppState>, identity: Identity, Path(id): Path<String>) -> Result<Response, AppError> {
+    printable(&state, &identity, &id, Printable::PlanDocx, "").await
+}
+
+pub async fn slides(State(state): State<AppState>, identity: Identity, Path(id): Path<String>) -> Result<Response, AppError> {
+    printable(&state, &identity, &id, Printable::Slides, "").await
+}
+
+pub async fn quiz_sheet(
+    State(state): State<AppState>,
+    identity: Identity,
+    Path(id): Path<String>,
+    Query(q): Query<PrintQuery>,
+) -> Result<Response, AppError> {
+    printable(&state, &identity, &id, Printable::QuizSheet, &q.lop).await
+}
