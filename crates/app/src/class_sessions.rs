@@ -260,11 +260,35 @@ pub async fn close(app: &App, actor: &Actor, id: i64) -> Result<Closed> {
     if !session.open {
         return Err(AppError::Conflict("Buổi học này đã kết thúc.".into()));
     }
-    close_session(app, actor, session).await
+    close_session(app, &actor.audit(), session).await
 }
 
-/// Closes a session for whoever may (a person, or the job that closes forgotten ones).
-pub async fn close_session(app: &App, actor: &Actor, session: ClassSession) -> Result<Closed> {
+/// How long a session stays open before the upkeep job closes it: a school day.
+pub const FORGOTTEN_AFTER: time::Duration = time::Duration::hours(12);
+
+/// Closes the sessions their teachers forgot to close, so no nickname outlives its day; each is
+/// logged as the teacher's activity, as if they had closed it. Gives how many were closed.
+pub async fn close_forgotten(app: &App, now: time::OffsetDateTime) -> Result<usize> {
+    let mut closed = 0;
+    for id in app.store.stale_class_sessions(now - FORGOTTEN_AFTER).await? {
+        let Some(session) = app.store.class_session(id).await? else { continue };
+        let ctx = lanhmang_store::AuditContext {
+            actor_id: Some(session.teacher_id),
+            actor: "Lành Mạng (tự kết thúc buổi học bị quên)".into(),
+            client_ip: String::new(),
+        };
+        match close_session(app, &ctx, session).await {
+            Ok(_) => closed += 1,
+            // Closed meanwhile by its teacher: nothing left to do.
+            Err(AppError::Conflict(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(closed)
+}
+
+/// Closes a session on behalf of `ctx` (a person, or the upkeep job for forgotten ones).
+async fn close_session(app: &App, ctx: &lanhmang_store::AuditContext, session: ClassSession) -> Result<Closed> {
     let view = view(app, session, false).await?;
     let unit = app.store.unit(view.session.unit_id).await?.ok_or(AppError::NotFound)?;
     let held_on = today();
@@ -276,7 +300,7 @@ pub async fn close_session(app: &App, actor: &Actor, session: ClassSession) -> R
         .into_iter()
         .find(|p| p.status == PlanStatus::Published && p.school_year == year);
     let Some(plan) = plan else {
-        app.store.close_class_session(&actor.audit(), view.session.id, None).await?;
+        app.store.close_class_session(ctx, view.session.id, None).await?;
         return Ok(Closed {
             activity_id: None,
             not_logged: Some(
@@ -290,14 +314,14 @@ pub async fn close_session(app: &App, actor: &Actor, session: ClassSession) -> R
         Ok(f) => f,
         Err(problems) => {
             tracing::warn!(session = view.session.id, ?problems, "a class session's activity does not parse");
-            app.store.close_class_session(&actor.audit(), view.session.id, None).await?;
+            app.store.close_class_session(ctx, view.session.id, None).await?;
             return Ok(Closed {
                 activity_id: None,
                 not_logged: Some("Buổi học đã kết thúc nhưng chưa ghi được vào nhật ký hoạt động; hãy ghi tay.".into()),
             });
         }
     };
-    let activity_id = app.store.close_class_session(&actor.audit(), view.session.id, Some((plan.id, &fields))).await?;
+    let activity_id = app.store.close_class_session(ctx, view.session.id, Some((plan.id, &fields))).await?;
     Ok(Closed { activity_id, not_logged: None })
 }
 

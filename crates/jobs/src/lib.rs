@@ -307,9 +307,11 @@ impl Worker {
                 let n = self.store.purge_sessions(self.settings.session_idle).await?;
                 let forgotten = self.store.purge_throttle(time::Duration::days(1)).await?;
                 self.store.purge_news_search_log().await?;
+                let lessons = lanhmang_app::class_sessions::close_forgotten(&self.app, lanhmang_store::now()).await?;
                 Ok((
                     format!(
-                        "{n} phiên đăng nhập hết hạn đã được xóa; {forgotten} bản ghi đăng nhập sai cũ đã được xóa"
+                        "{n} phiên đăng nhập hết hạn đã được xóa; {forgotten} bản ghi đăng nhập sai cũ đã được xóa; \
+                         {lessons} buổi học bị quên đã được kết thúc"
                     ),
                     None,
                 ))

@@ -288,3 +288,36 @@ async fn a_lesson_prints_as_a_plan_slides_and_a_quiz_sheet(backend: &'static str
     assert_eq!(teacher.get("/bai-hoc/khong-co/giao-an.pdf").await.status(), 404, "{backend}");
     app.stop().await;
 }
+
+both_backends!(a_forgotten_session_is_closed_by_the_upkeep_and_keeps_no_nickname);
+async fn a_forgotten_session_is_closed_by_the_upkeep_and_keeps_no_nickname(backend: &'static str) {
+    let app = TestApp::spawn(backend).await;
+    let teacher = app.signed_in("demo.teacher").await;
+    let lesson_id = "phones_at_school-grades_1_2";
+    let (_, page) = teacher.text(&format!("/bai-hoc/{lesson_id}")).await;
+    let start = page.find("id=\"unit_id\"").unwrap();
+    let at = page[start..].find("<option value=\"").unwrap() + start + "<option value=\"".len();
+    let school = page[at..at + page[at..].find('"').unwrap()].to_string();
+    let r = teacher
+        .submit(
+            &format!("/bai-hoc/{lesson_id}"),
+            "/buoi-hoc",
+            &[("lesson_id", lesson_id), ("unit_id", &school), ("class_name", "1A"), ("pupils_present", "25")],
+        )
+        .await;
+    let screen = r.headers()["location"].to_str().unwrap().to_string();
+    let (_, body) = teacher.text(&screen).await;
+    pupil_joins(&app, &join_code(&body), "Thỏ trắng").await;
+    let store = std::sync::Arc::new(app.db.as_ref().unwrap().connect().await.unwrap());
+    let service = lanhmang_app::App::new(store, lanhmang_app::Settings::default());
+    let now = lanhmang_store::now();
+    assert_eq!(lanhmang_app::class_sessions::close_forgotten(&service, now).await.unwrap(), 0, "{backend}: today's stays open");
+    let tomorrow = now + time::Duration::hours(13);
+    assert_eq!(lanhmang_app::class_sessions::close_forgotten(&service, tomorrow).await.unwrap(), 1, "{backend}");
+    assert_eq!(rows(&app, "class_session_participants", "1 = 1").await, 0, "{backend}: the nickname is gone");
+    let session_id: i64 = screen.rsplit('/').next().unwrap().parse().unwrap();
+    let session = app.store().class_session(session_id).await.unwrap().unwrap();
+    assert!(!session.open && session.activity_id.is_some(), "{backend}: logged as the teacher's activity");
+    assert_eq!(lanhmang_app::class_sessions::close_forgotten(&service, tomorrow).await.unwrap(), 0, "{backend}");
+    app.stop().await;
+}
