@@ -10,7 +10,9 @@ fn main() {
     if let Ok(topics) = fs::read_dir(&root) {
         for topic in topics.flatten() {
             println!("cargo:rerun-if-changed={}", topic.path().display());
-            let Ok(bands) = fs::read_dir(topic.path()) else { continue };
+            let Ok(bands) = fs::read_dir(topic.path()) else {
+                continue;
+            };
             for band in bands.flatten() {
                 let path = band.path();
                 if path.extension().is_some_and(|e| e == "toml") {
@@ -18,7 +20,9 @@ fn main() {
                     let name = format!(
                         "{}/{}",
                         topic.file_name().to_string_lossy(),
-                        path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+                        path.file_stem()
+                            .map(|s| s.to_string_lossy().into_owned())
+                            .unwrap_or_default()
                     );
                     files.push((name, path));
                 }
@@ -28,7 +32,10 @@ fn main() {
     files.sort();
     let mut out = String::from("&[\n");
     for (name, path) in files {
-        out.push_str(&format!("    ({name:?}, include_str!({:?})),\n", path.display().to_string()));
+        out.push_str(&format!(
+            "    ({name:?}, include_str!({:?})),\n",
+            path.display().to_string()
+        ));
     }
     out.push(']');
     let dest = Path::new(&env::var("OUT_DIR").unwrap_or_default()).join("built_in_lessons.rs");

@@ -7,12 +7,12 @@
 //! bounded per session (at most twice the pupils present, plus a few reloads, may join), and
 //! each participant's answers count once.
 
-use lanhmang_domain::activity::{ActivityInput, AUDIENCE_FIELDS, teaches_band};
+use lanhmang_domain::activity::{AUDIENCE_FIELDS, ActivityInput, teaches_band};
 use lanhmang_domain::lesson::{LessonBand, LessonTopic, Question};
+use lanhmang_domain::plan::PlanStatus;
 use lanhmang_domain::text::clean_line;
 use lanhmang_domain::{Action, Paging, Target, UnitKind};
 use lanhmang_store::class_sessions::{AnswerOutcome, ClassSession, NewClassSession, SheetTally, Tally};
-use lanhmang_domain::plan::PlanStatus;
 use rand::Rng;
 
 use crate::lessons::lesson;
@@ -92,7 +92,12 @@ fn results(questions: &[Question], tallies: &[Tally]) -> Vec<QuestionResult> {
                 }
             }
             let right = choices.get(q.answer).copied().unwrap_or(0);
-            QuestionResult { answered: choices.iter().sum::<i64>() + wrong_on_paper, right, choices, wrong_on_paper }
+            QuestionResult {
+                answered: choices.iter().sum::<i64>() + wrong_on_paper,
+                right,
+                choices,
+                wrong_on_paper,
+            }
         })
         .collect()
 }
@@ -108,7 +113,9 @@ fn hardest(results: &[QuestionResult]) -> Option<usize> {
 
 fn draw_code() -> String {
     let mut rng = rand::rng();
-    (0..CODE_DIGITS).map(|_| char::from(b'0' + rng.random_range(0..10u8))).collect()
+    (0..CODE_DIGITS)
+        .map(|_| char::from(b'0' + rng.random_range(0..10u8)))
+        .collect()
 }
 
 /// A join code as typed: digits only, spaces allowed ("482 913").
@@ -133,7 +140,11 @@ pub async fn start(app: &App, actor: &Actor, input: &StartInput) -> Result<Class
             let unit = app.store.unit(id).await?.ok_or(AppError::NotFound)?;
             let target = Target::Unit(&unit.ancestry);
             if !actor.may(Action::RunClassSessions, target) {
-                return Err(if actor.may(Action::ViewUnit, target) { AppError::Forbidden } else { AppError::NotFound });
+                return Err(if actor.may(Action::ViewUnit, target) {
+                    AppError::Forbidden
+                } else {
+                    AppError::NotFound
+                });
             }
             if unit.kind != UnitKind::School {
                 problems.push(Problem::at("unit_id", "Hãy chọn một trường học."));
@@ -166,11 +177,22 @@ pub async fn start(app: &App, actor: &Actor, input: &StartInput) -> Result<Class
     }
     let class_name = clean_line(&input.class_name);
     if class_name.is_empty() || class_name.chars().count() > MAX_CLASS_NAME {
-        problems.push(Problem::at("class_name", format!("Hãy ghi tên lớp, ví dụ 4B (không quá {MAX_CLASS_NAME} ký tự).")));
+        problems.push(Problem::at(
+            "class_name",
+            format!("Hãy ghi tên lớp, ví dụ 4B (không quá {MAX_CLASS_NAME} ký tự)."),
+        ));
     }
-    let pupils = input.pupils_present.trim().parse::<u32>().ok().filter(|n| (1..=MAX_PUPILS).contains(n));
+    let pupils = input
+        .pupils_present
+        .trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|n| (1..=MAX_PUPILS).contains(n));
     if pupils.is_none() {
-        problems.push(Problem::at("pupils_present", format!("Số học sinh có mặt là một số từ 1 đến {MAX_PUPILS}.")));
+        problems.push(Problem::at(
+            "pupils_present",
+            format!("Số học sinh có mặt là một số từ 1 đến {MAX_PUPILS}."),
+        ));
     }
     let (Some(lesson), Some(unit), Some(pupils), true) = (lesson, unit, pupils, problems.is_empty()) else {
         return Err(AppError::Invalid(problems));
@@ -238,7 +260,10 @@ async fn view(app: &App, session: ClassSession, may_close: bool) -> Result<Sessi
 
 /// The person's own sessions, newest first.
 pub async fn my_sessions(app: &App, actor: &Actor, paging: Paging) -> Result<(Vec<ClassSession>, i64)> {
-    Ok(app.store.class_sessions_of(actor.person.id, paging.limit(), paging.offset()).await?)
+    Ok(app
+        .store
+        .class_sessions_of(actor.person.id, paging.limit(), paging.offset())
+        .await?)
 }
 
 /// What a session's close did.
@@ -271,7 +296,9 @@ pub const FORGOTTEN_AFTER: time::Duration = time::Duration::hours(12);
 pub async fn close_forgotten(app: &App, now: time::OffsetDateTime) -> Result<usize> {
     let mut closed = 0;
     for id in app.store.stale_class_sessions(now - FORGOTTEN_AFTER).await? {
-        let Some(session) = app.store.class_session(id).await? else { continue };
+        let Some(session) = app.store.class_session(id).await? else {
+            continue;
+        };
         let ctx = lanhmang_store::AuditContext {
             actor_id: Some(session.teacher_id),
             actor: "Lành Mạng (tự kết thúc buổi học bị quên)".into(),
@@ -310,10 +337,16 @@ async fn close_session(app: &App, ctx: &lanhmang_store::AuditContext, session: C
             ),
         });
     };
-    let fields = match activity_input(&view, held_on).parse(&plan.content, plan.school_year) {
+    let requirements = crate::lessons::lesson_requirements(app, &view.session.lesson_id).await?;
+    let tasks = lanhmang_domain::lesson::session_tasks(&requirements, &plan.content);
+    let fields = match activity_input(&view, held_on, tasks).parse(&plan.content, plan.school_year) {
         Ok(f) => f,
         Err(problems) => {
-            tracing::warn!(session = view.session.id, ?problems, "a class session's activity does not parse");
+            tracing::warn!(
+                session = view.session.id,
+                ?problems,
+                "a class session's activity does not parse"
+            );
             app.store.close_class_session(ctx, view.session.id, None).await?;
             return Ok(Closed {
                 activity_id: None,
@@ -321,15 +354,24 @@ async fn close_session(app: &App, ctx: &lanhmang_store::AuditContext, session: C
             });
         }
     };
-    let activity_id = app.store.close_class_session(ctx, view.session.id, Some((plan.id, &fields))).await?;
-    Ok(Closed { activity_id, not_logged: None })
+    let activity_id = app
+        .store
+        .close_class_session(ctx, view.session.id, Some((plan.id, &fields)))
+        .await?;
+    Ok(Closed {
+        activity_id,
+        not_logged: None,
+    })
 }
 
 /// The activity a closed session logs, as if typed into the activity form, so the form's
 /// rules (the school year, the counts) apply to it too.
-fn activity_input(view: &SessionView, held_on: time::Date) -> ActivityInput {
+fn activity_input(view: &SessionView, held_on: time::Date, tasks: Vec<String>) -> ActivityInput {
     let s = &view.session;
-    let kind = view.topic.map(LessonTopic::activity_kind).unwrap_or(lanhmang_domain::activity::ActivityKind::Other);
+    let kind = view
+        .topic
+        .map(LessonTopic::activity_kind)
+        .unwrap_or(lanhmang_domain::activity::ActivityKind::Other);
     let mut audience: [String; 8] = Default::default();
     if let Some(field) = view.band.and_then(LessonBand::pupil_band).map(|b| b.field())
         && let Some(i) = AUDIENCE_FIELDS.iter().position(|f| *f == field)
@@ -338,10 +380,15 @@ fn activity_input(view: &SessionView, held_on: time::Date) -> ActivityInput {
     }
     let right: i64 = view.results.iter().map(|r| r.right).sum();
     let answers: i64 = view.results.iter().map(|r| r.answered).sum();
-    let share = if answers > 0 { format!("{}%", (right * 100 + answers / 2) / answers) } else { "chưa có".into() };
+    let share = if answers > 0 {
+        format!("{}%", (right * 100 + answers / 2) / answers)
+    } else {
+        "chưa có".into()
+    };
     ActivityInput {
         kind: kind.as_str().to_string(),
-        tasks: Vec::new(),
+        // None found: the kind's usual task.
+        tasks,
         held_on: lanhmang_domain::text::date_text(held_on),
         title: format!("Bài học “{}” – lớp {}", s.lesson_title, s.class_name),
         audience,
@@ -382,8 +429,14 @@ pub async fn join(app: &App, code: &str, nickname: &str) -> Result<Joined> {
     };
     let room = session.pupils_present * 2 + EXTRA_JOINS;
     let nickname = (!nickname.is_empty()).then_some(nickname);
-    if !app.store.join_class_session(session.id, &participant, nickname.as_deref(), room).await? {
-        return Err(AppError::Conflict("Buổi học đã đủ người tham gia hoặc vừa kết thúc; hãy hỏi thầy cô.".into()));
+    if !app
+        .store
+        .join_class_session(session.id, &participant, nickname.as_deref(), room)
+        .await?
+    {
+        return Err(AppError::Conflict(
+            "Buổi học đã đủ người tham gia hoặc vừa kết thúc; hãy hỏi thầy cô.".into(),
+        ));
     }
     Ok(Joined {
         participant,
@@ -395,9 +448,16 @@ pub async fn join(app: &App, code: &str, nickname: &str) -> Result<Joined> {
 }
 
 async fn open_by_code(app: &App, code: &str) -> Result<ClassSession> {
-    let code = parse_code(code)
-        .ok_or_else(|| AppError::Invalid(vec![Problem::at("code", format!("Mã tham gia gồm {CODE_DIGITS} chữ số."))]))?;
-    app.store.open_class_session_by_code(&code).await?.ok_or(AppError::NotFound)
+    let code = parse_code(code).ok_or_else(|| {
+        AppError::Invalid(vec![Problem::at(
+            "code",
+            format!("Mã tham gia gồm {CODE_DIGITS} chữ số."),
+        )])
+    })?;
+    app.store
+        .open_class_session_by_code(&code)
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 /// What a pupil sees after sending: per question, their choice, the right one and why.
@@ -424,12 +484,19 @@ pub async fn answer(app: &App, code: &str, participant: &str, answers: &[Option<
     let questions = parse_questions(&session)?;
     let participant = participant.trim();
     if participant.len() != 32 || !participant.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(AppError::Invalid(vec![Problem::at("participant", "Hãy vào lại buổi học bằng mã tham gia.")]));
+        return Err(AppError::Invalid(vec![Problem::at(
+            "participant",
+            "Hãy vào lại buổi học bằng mã tham gia.",
+        )]));
     }
     if answers.len() != questions.len() {
         return Err(AppError::Invalid(vec![Problem::at(
             "answers",
-            format!("Bài có {} câu hỏi; hãy gửi đủ {} câu trả lời (bỏ trống câu chưa làm).", questions.len(), questions.len()),
+            format!(
+                "Bài có {} câu hỏi; hãy gửi đủ {} câu trả lời (bỏ trống câu chưa làm).",
+                questions.len(),
+                questions.len()
+            ),
         )]));
     }
     for (i, (a, q)) in answers.iter().zip(&questions).enumerate() {
@@ -444,7 +511,9 @@ pub async fn answer(app: &App, code: &str, participant: &str, answers: &[Option<
     }
     match app.store.answer_class_session(session.id, participant, answers).await? {
         AnswerOutcome::Counted => {}
-        AnswerOutcome::AlreadyAnswered => return Err(AppError::Conflict("Em đã nộp bài rồi; mỗi em nộp một lần.".into())),
+        AnswerOutcome::AlreadyAnswered => {
+            return Err(AppError::Conflict("Em đã nộp bài rồi; mỗi em nộp một lần.".into()));
+        }
         AnswerOutcome::UnknownParticipant => return Err(AppError::NotFound),
     }
     let items: Vec<FeedbackItem> = questions
@@ -461,7 +530,11 @@ pub async fn answer(app: &App, code: &str, participant: &str, answers: &[Option<
             }
         })
         .collect();
-    Ok(Feedback { lesson_title: session.lesson_title, right: items.iter().filter(|i| i.correct).count(), items })
+    Ok(Feedback {
+        lesson_title: session.lesson_title,
+        right: items.iter().filter(|i| i.correct).count(),
+        items,
+    })
 }
 
 /// Adds quiz sheets a class answered on paper: how many sheets, and per question how many had
@@ -473,12 +546,22 @@ pub async fn add_sheets(app: &App, actor: &Actor, id: i64, sheets: &str, right: 
     }
     let questions = parse_questions(&session)?;
     let mut problems = Vec::new();
-    let sheets = sheets.trim().parse::<i64>().ok().filter(|n| (1..=i64::from(MAX_PUPILS)).contains(n));
+    let sheets = sheets
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|n| (1..=i64::from(MAX_PUPILS)).contains(n));
     if sheets.is_none() {
-        problems.push(Problem::at("sheets", format!("Số phiếu là một số từ 1 đến {MAX_PUPILS}.")));
+        problems.push(Problem::at(
+            "sheets",
+            format!("Số phiếu là một số từ 1 đến {MAX_PUPILS}."),
+        ));
     }
     if right.len() != questions.len() {
-        problems.push(Problem::at("right", format!("Hãy ghi số em đúng cho đủ {} câu.", questions.len())));
+        problems.push(Problem::at(
+            "right",
+            format!("Hãy ghi số em đúng cho đủ {} câu.", questions.len()),
+        ));
     }
     let mut tallies = Vec::new();
     for (i, (raw, q)) in right.iter().zip(&questions).enumerate() {

@@ -19,7 +19,12 @@ use crate::{Actor, App, AppError, Problem, Result};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LessonSource {
     BuiltIn,
-    Unit { unit_id: i64, version: i64, published: bool, updated_at: OffsetDateTime },
+    Unit {
+        unit_id: i64,
+        version: i64,
+        published: bool,
+        updated_at: OffsetDateTime,
+    },
 }
 
 /// A lesson as the library lists it.
@@ -88,14 +93,23 @@ impl LessonFilter {
             "" => None,
             raw if lesson::REQUIREMENTS.contains(&raw) => Some(raw.to_string()),
             raw => {
-                problems.push(Problem::at("requirement", format!("Không có yêu cầu “{raw}” trong kế hoạch.")));
+                problems.push(Problem::at(
+                    "requirement",
+                    format!("Không có yêu cầu “{raw}” trong kế hoạch."),
+                ));
                 None
             }
         };
         if !problems.is_empty() {
             return Err(AppError::Invalid(problems));
         }
-        Ok(LessonFilter { band, topic, minutes, requirement, query: fold_vi(query.trim()) })
+        Ok(LessonFilter {
+            band,
+            topic,
+            minutes,
+            requirement,
+            query: fold_vi(query.trim()),
+        })
     }
 
     fn keeps(&self, item: &LessonItem) -> bool {
@@ -141,14 +155,19 @@ fn sees(actor: &Actor, ancestries: &[Vec<i64>], s: &StoredLessonSummary) -> bool
     let target = Target::Unit(&s.unit_ancestry);
     actor.may(Action::ManageLessons, target)
         || (s.published
-            && (actor.may(Action::ViewLessons, target)
-                || ancestries.iter().any(|a| a.contains(&s.unit_id))))
+            && (actor.may(Action::ViewLessons, target) || ancestries.iter().any(|a| a.contains(&s.unit_id))))
 }
 
 /// The ancestries of the units where the person reads lessons.
 async fn reading_ancestries(app: &App, actor: &Actor) -> Result<Vec<Vec<i64>>> {
     let roots = scope_roots(&actor.permissions, Action::ViewLessons);
-    Ok(app.store.units_by_ids(&roots).await?.into_iter().map(|u| u.ancestry).collect())
+    Ok(app
+        .store
+        .units_by_ids(&roots)
+        .await?
+        .into_iter()
+        .map(|u| u.ancestry)
+        .collect())
 }
 
 fn require_reader(actor: &Actor) -> Result<()> {
@@ -160,10 +179,19 @@ fn require_reader(actor: &Actor) -> Result<()> {
 
 /// The library: the lessons the person sees that pass the filter, built-in first by topic and
 /// band, then the units' newest first; one page of them and how many there are.
-pub async fn library(app: &App, actor: &Actor, filter: &LessonFilter, paging: Paging) -> Result<(Vec<LessonItem>, u64)> {
+pub async fn library(
+    app: &App,
+    actor: &Actor,
+    filter: &LessonFilter,
+    paging: Paging,
+) -> Result<(Vec<LessonItem>, u64)> {
     require_reader(actor)?;
     let ancestries = reading_ancestries(app, actor).await?;
-    let mut all: Vec<LessonItem> = lesson::built_in().iter().map(built_in_item).filter(|i| filter.keeps(i)).collect();
+    let mut all: Vec<LessonItem> = lesson::built_in()
+        .iter()
+        .map(built_in_item)
+        .filter(|i| filter.keeps(i))
+        .collect();
     for s in app.store.lessons_near(&ancestries).await? {
         if sees(actor, &ancestries, &s)
             && let Some(item) = stored_item(&s)
@@ -208,7 +236,11 @@ pub async fn lesson(app: &App, actor: &Actor, id: &str) -> Result<LessonView> {
         may_edit,
         may_run,
         may_adapt,
-        versions: if may_edit { app.store.lesson_versions(stored_id).await? } else { Vec::new() },
+        versions: if may_edit {
+            app.store.lesson_versions(stored_id).await?
+        } else {
+            Vec::new()
+        },
         based_on: stored.summary.based_on,
     })
 }
@@ -232,17 +264,28 @@ pub async fn create_lesson(
     let unit = app.store.unit(unit_id).await?.ok_or(AppError::NotFound)?;
     let target = Target::Unit(&unit.ancestry);
     if !actor.may(Action::ManageLessons, target) {
-        return Err(if actor.may(Action::ViewUnit, target) { AppError::Forbidden } else { AppError::NotFound });
+        return Err(if actor.may(Action::ViewUnit, target) {
+            AppError::Forbidden
+        } else {
+            AppError::NotFound
+        });
     }
     let based_on = match based_on {
         Some(id) => {
             let source = lesson(app, actor, id).await?;
-            Some(if matches!(source.item.source, LessonSource::BuiltIn) { id.to_string() } else { format!("lesson:{id}") })
+            Some(if matches!(source.item.source, LessonSource::BuiltIn) {
+                id.to_string()
+            } else {
+                format!("lesson:{id}")
+            })
         }
         None => None,
     };
     let content = check_content(content)?;
-    Ok(app.store.create_lesson(&actor.audit(), &unit.ancestry, based_on.as_deref(), &content).await?)
+    Ok(app
+        .store
+        .create_lesson(&actor.audit(), &unit.ancestry, based_on.as_deref(), &content)
+        .await?)
 }
 
 async fn editable(app: &App, actor: &Actor, id: i64) -> Result<lanhmang_store::lessons::StoredLesson> {
@@ -250,16 +293,29 @@ async fn editable(app: &App, actor: &Actor, id: i64) -> Result<lanhmang_store::l
     let target = Target::Unit(&stored.summary.unit_ancestry);
     if !actor.may(Action::ManageLessons, target) {
         let ancestries = reading_ancestries(app, actor).await?;
-        return Err(if sees(actor, &ancestries, &stored.summary) { AppError::Forbidden } else { AppError::NotFound });
+        return Err(if sees(actor, &ancestries, &stored.summary) {
+            AppError::Forbidden
+        } else {
+            AppError::NotFound
+        });
     }
     Ok(stored)
 }
 
 /// Saves a new version of a stored lesson; `expected_version` is the version the person edited.
-pub async fn save_lesson(app: &App, actor: &Actor, id: i64, expected_version: i64, content: LessonContent) -> Result<i64> {
+pub async fn save_lesson(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    expected_version: i64,
+    content: LessonContent,
+) -> Result<i64> {
     editable(app, actor, id).await?;
     let content = check_content(content)?;
-    Ok(app.store.save_lesson_version(&actor.audit(), id, expected_version, &content).await?)
+    Ok(app
+        .store
+        .save_lesson_version(&actor.audit(), id, expected_version, &content)
+        .await?)
 }
 
 /// Publishes a stored lesson to its unit's subtree, or takes it back.
@@ -272,4 +328,21 @@ pub async fn publish_lesson(app: &App, actor: &Actor, id: i64, published: bool) 
 pub async fn lesson_units(app: &App, actor: &Actor) -> Result<Vec<lanhmang_store::Unit>> {
     let roots = scope_roots(&actor.permissions, Action::ManageLessons);
     Ok(app.store.units_by_ids(&roots).await?)
+}
+
+/// The requirements of a lesson by id, whoever reads: for logging a session of it. A stored
+/// lesson deleted or unreadable since has none.
+pub async fn lesson_requirements(app: &App, id: &str) -> Result<Vec<String>> {
+    if let Some(l) = lesson::built_in_lesson(id) {
+        return Ok(l.content.requirements.clone());
+    }
+    Ok(match id.parse::<i64>() {
+        Ok(stored) => app
+            .store
+            .lesson(stored)
+            .await?
+            .map(|l| l.content.requirements)
+            .unwrap_or_default(),
+        Err(_) => Vec::new(),
+    })
 }

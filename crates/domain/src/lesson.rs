@@ -227,7 +227,10 @@ pub struct LessonProblem {
 }
 
 fn problem(field: impl Into<String>, message: impl Into<String>) -> LessonProblem {
-    LessonProblem { field: field.into(), message: message.into() }
+    LessonProblem {
+        field: field.into(),
+        message: message.into(),
+    }
 }
 
 /// Why a lesson file could not be read at all.
@@ -318,7 +321,12 @@ impl LessonContent {
 
     /// The lesson with every text cleaned, if it is complete; otherwise every problem found.
     pub fn cleaned(self) -> Result<LessonContent, Vec<LessonProblem>> {
-        let lines = |v: Vec<String>| v.iter().map(|s| clean_line(s)).filter(|s| !s.is_empty()).collect::<Vec<_>>();
+        let lines = |v: Vec<String>| {
+            v.iter()
+                .map(|s| clean_line(s))
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+        };
         let content = LessonContent {
             title: clean_line(&self.title),
             topic: self.topic,
@@ -345,7 +353,11 @@ impl LessonContent {
                 .collect(),
         };
         let problems = content.problems();
-        if problems.is_empty() { Ok(content) } else { Err(problems) }
+        if problems.is_empty() {
+            Ok(content)
+        } else {
+            Err(problems)
+        }
     }
 
     /// Everything missing or out of bounds, in the order of the form.
@@ -366,16 +378,20 @@ impl LessonContent {
         match self.band.class_period() {
             Some(period) if self.minutes != period => out.push(problem(
                 "minutes",
-                format!("Bài cho {} dài đúng một tiết: {period} phút.", self.band.label().to_lowercase()),
+                format!(
+                    "Bài cho {} dài đúng một tiết: {period} phút.",
+                    self.band.label().to_lowercase()
+                ),
             )),
-            None if !(20..=90).contains(&self.minutes) => {
-                out.push(problem("minutes", "Thời lượng từ 20 đến 90 phút."))
-            }
+            None if !(20..=90).contains(&self.minutes) => out.push(problem("minutes", "Thời lượng từ 20 đến 90 phút.")),
             _ => {}
         }
         let mut list = |field: &str, items: &[String], min: usize, max: usize, what: &str| {
             if items.len() < min || items.len() > max {
-                out.push(problem(field, format!("Cần từ {min} đến {max} {what}; đang có {}.", items.len())));
+                out.push(problem(
+                    field,
+                    format!("Cần từ {min} đến {max} {what}; đang có {}.", items.len()),
+                ));
             }
             if let Some(long) = items.iter().position(|s| s.chars().count() > MAX_LINE) {
                 out.push(problem(field, format!("Dòng {} dài quá {MAX_LINE} ký tự.", long + 1)));
@@ -386,10 +402,16 @@ impl LessonContent {
         list("activity", &self.activity, 1, 10, "bước hoạt động");
         list("discussion", &self.discussion, 1, 8, "câu hỏi thảo luận");
         if self.requirements.is_empty() {
-            out.push(problem("requirements", "Hãy chọn ít nhất một yêu cầu của kế hoạch mà bài học phục vụ."));
+            out.push(problem(
+                "requirements",
+                "Hãy chọn ít nhất một yêu cầu của kế hoạch mà bài học phục vụ.",
+            ));
         }
         if let Some(unknown) = self.requirements.iter().find(|r| !REQUIREMENTS.contains(&r.as_str())) {
-            out.push(problem("requirements", format!("Không có yêu cầu “{unknown}” trong kế hoạch.")));
+            out.push(problem(
+                "requirements",
+                format!("Không có yêu cầu “{unknown}” trong kế hoạch."),
+            ));
         }
         if self.questions.len() < MIN_QUESTIONS || self.questions.len() > MAX_QUESTIONS {
             out.push(problem(
@@ -404,10 +426,16 @@ impl LessonContent {
             let field = format!("questions[{i}]");
             let n = i + 1;
             if q.text.is_empty() || q.text.chars().count() > MAX_LINE {
-                out.push(problem(&field, format!("Câu {n}: hãy viết câu hỏi, không quá {MAX_LINE} ký tự.")));
+                out.push(problem(
+                    &field,
+                    format!("Câu {n}: hãy viết câu hỏi, không quá {MAX_LINE} ký tự."),
+                ));
             }
             if q.choices.len() < 2 || q.choices.len() > MAX_CHOICES {
-                out.push(problem(&field, format!("Câu {n}: cần từ 2 đến {MAX_CHOICES} lựa chọn.")));
+                out.push(problem(
+                    &field,
+                    format!("Câu {n}: cần từ 2 đến {MAX_CHOICES} lựa chọn."),
+                ));
             }
             if q.choices.iter().any(|c| c.is_empty() || c.chars().count() > MAX_LINE) {
                 out.push(problem(&field, format!("Câu {n}: có lựa chọn để trống hoặc quá dài.")));
@@ -419,14 +447,38 @@ impl LessonContent {
                 out.push(problem(&field, format!("Câu {n}: hai lựa chọn trùng nhau.")));
             }
             if q.answer >= q.choices.len() {
-                out.push(problem(&field, format!("Câu {n}: hãy chọn đáp án đúng trong các lựa chọn.")));
+                out.push(problem(
+                    &field,
+                    format!("Câu {n}: hãy chọn đáp án đúng trong các lựa chọn."),
+                ));
             }
             if q.explanation.is_empty() || q.explanation.chars().count() > MAX_LINE {
-                out.push(problem(&field, format!("Câu {n}: hãy viết một dòng giải thích vì sao đáp án đúng.")));
+                out.push(problem(
+                    &field,
+                    format!("Câu {n}: hãy viết một dòng giải thích vì sao đáp án đúng."),
+                ));
             }
         }
         out
     }
+}
+
+/// The plan's requirements a class lesson carries out, and so counts for in the school's report:
+/// the phone rules (S1.3), the law and thematic talks (S1.4), skills (S2.1), judging
+/// information (S2.4). Staff training (S2.2) and the rest are not a class's lesson.
+pub const CLASS_REQUIREMENTS: [&str; 4] = ["S1.3", "S1.4", "S2.1", "S2.4"];
+
+/// The plan's tasks a class session of a lesson with these requirements is logged under: every
+/// task of the plan that carries out one of them (`CLASS_REQUIREMENTS` only), in plan order.
+pub fn session_tasks(requirements: &[String], plan: &crate::plan::PlanContent) -> Vec<String> {
+    plan.tasks()
+        .filter(|t| {
+            t.requirements
+                .iter()
+                .any(|r| CLASS_REQUIREMENTS.contains(&r.as_str()) && requirements.contains(r))
+        })
+        .map(|t| t.code.clone())
+        .collect()
 }
 
 /// A lesson shipped with the binary, named by its topic and band.
@@ -447,7 +499,10 @@ pub fn read_built_in() -> Vec<Result<BuiltInLesson, (String, LessonFileError)>> 
         .iter()
         .map(|(path, text)| {
             let content = LessonContent::from_toml(text).map_err(|e| (path.to_string(), e))?;
-            Ok(BuiltInLesson { id: format!("{}-{}", content.topic.as_str(), content.band.as_str()), content })
+            Ok(BuiltInLesson {
+                id: format!("{}-{}", content.topic.as_str(), content.band.as_str()),
+                content,
+            })
         })
         .collect()
 }
@@ -502,8 +557,24 @@ mod tests {
         assert!(built_in().len() >= 48);
     }
 
+    #[test]
+    fn a_class_session_counts_under_the_tasks_of_its_requirements() {
+        let plan = crate::plan::PlanContent::from_template(&crate::plan_template::BUILTIN);
+        let phones = built_in_lesson("phones_at_school-grades_3_5").expect("built in");
+        let tasks = session_tasks(&phones.content.requirements, &plan);
+        assert!(tasks.contains(&"II.1.c".to_string()), "the phone rules: {tasks:?}");
+        let staff = vec!["S2.2".to_string(), "T5.2".to_string()];
+        assert!(
+            session_tasks(&staff, &plan).is_empty(),
+            "a training is not a class lesson"
+        );
+        let judging = vec!["S2.4".to_string()];
+        assert_eq!(session_tasks(&judging, &plan), vec!["II.2.d".to_string()]);
+    }
+
     fn sample() -> String {
-        let question = "[[questions]]\ntext = \"Câu hỏi?\"\nchoices = [\"Một\", \"Hai\"]\nanswer = 2\nexplanation = \"Vì thế.\"\n";
+        let question =
+            "[[questions]]\ntext = \"Câu hỏi?\"\nchoices = [\"Một\", \"Hai\"]\nanswer = 2\nexplanation = \"Vì thế.\"\n";
         format!(
             "title = \"Bài thử\"\ntopic = \"screen_time\"\nband = \"grades_3_5\"\nminutes = 35\nrequirements = [\"S2.1\"]\n\
              objectives = [\"Biết\"]\nmaterials = [\"Bảng\"]\nwarm_up = \"Chào.\"\nscenario = \"\"\"Đoạn một.\n\n\n  Đoạn   hai.\"\"\"\n\
@@ -522,14 +593,19 @@ mod tests {
 
     #[test]
     fn an_incomplete_lesson_names_every_problem() {
-        let text = sample().replace("minutes = 35", "minutes = 45").replace("answer = 2", "answer = 0");
+        let text = sample()
+            .replace("minutes = 35", "minutes = 45")
+            .replace("answer = 2", "answer = 0");
         let Err(LessonFileError::Incomplete(problems)) = LessonContent::from_toml(&text) else {
             panic!("a 45-minute primary lesson with no right answers is refused")
         };
         assert!(problems.iter().any(|p| p.field == "minutes"));
         assert_eq!(problems.iter().filter(|p| p.message.contains("đáp án đúng")).count(), 5);
         let four = sample().replacen("[[questions]]", "[[ignored]]", 1);
-        assert!(LessonContent::from_toml(&four).is_err(), "an unknown table is a syntax error");
+        assert!(
+            LessonContent::from_toml(&four).is_err(),
+            "an unknown table is a syntax error"
+        );
     }
 
     #[test]

@@ -153,22 +153,26 @@ impl Store {
 
     pub async fn class_session(&self, id: i64) -> Result<Option<ClassSession>> {
         let sql = format!("SELECT {COLUMNS} FROM class_sessions WHERE id = $1");
-        let row: Option<SessionRow> =
-            on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(id).fetch_optional(pool).await?);
+        let row: Option<SessionRow> = on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(id).fetch_optional(pool).await?);
         Ok(row.map(ClassSession::from))
     }
 
     /// The open session a class joins with this code.
     pub async fn open_class_session_by_code(&self, code: &str) -> Result<Option<ClassSession>> {
         let sql = format!("SELECT {COLUMNS} FROM class_sessions WHERE code = $1 AND state = 'open'");
-        let row: Option<SessionRow> =
-            on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(code).fetch_optional(pool).await?);
+        let row: Option<SessionRow> = on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(code).fetch_optional(pool).await?);
         Ok(row.map(ClassSession::from))
     }
 
     /// A teacher's sessions, newest first, and how many there are.
-    pub async fn class_sessions_of(&self, teacher_id: i64, limit: i64, offset: i64) -> Result<(Vec<ClassSession>, i64)> {
-        let sql = format!("SELECT {COLUMNS} FROM class_sessions WHERE teacher_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3");
+    pub async fn class_sessions_of(
+        &self,
+        teacher_id: i64,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<ClassSession>, i64)> {
+        let sql =
+            format!("SELECT {COLUMNS} FROM class_sessions WHERE teacher_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3");
         let (rows, total): (Vec<SessionRow>, (i64,)) = on_pool!(self, pool => (
             sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
                 .bind(teacher_id)
@@ -197,7 +201,13 @@ impl Store {
 
     /// Adds a participant to an open session with fewer than `max_joined`; false when the
     /// session is closed or full (nothing written).
-    pub async fn join_class_session(&self, session_id: i64, token: &str, nickname: Option<&str>, max_joined: i64) -> Result<bool> {
+    pub async fn join_class_session(
+        &self,
+        session_id: i64,
+        token: &str,
+        nickname: Option<&str>,
+        max_joined: i64,
+    ) -> Result<bool> {
         Ok(on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             let room = sqlx::query(
@@ -227,7 +237,12 @@ impl Store {
     /// Counts one participant's answers (`choices[i]`: the choice for question `i`, none when
     /// skipped) into the class's tallies, once: the participant's mark, the session's count
     /// and the tallies change in one transaction.
-    pub async fn answer_class_session(&self, session_id: i64, token: &str, choices: &[Option<i64>]) -> Result<AnswerOutcome> {
+    pub async fn answer_class_session(
+        &self,
+        session_id: i64,
+        token: &str,
+        choices: &[Option<i64>],
+    ) -> Result<AnswerOutcome> {
         Ok(on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             let marked = sqlx::query(
@@ -324,7 +339,14 @@ impl Store {
         .bind(session_id)
         .fetch_all(pool)
         .await?);
-        Ok(rows.into_iter().map(|(question, choice, count)| Tally { question, choice, count }).collect())
+        Ok(rows
+            .into_iter()
+            .map(|(question, choice, count)| Tally {
+                question,
+                choice,
+                count,
+            })
+            .collect())
     }
 
     /// Closes an open session: its participants (tokens and nicknames) are deleted and, when

@@ -40,7 +40,20 @@ pub struct LessonVersion {
     pub saved_at: OffsetDateTime,
 }
 
-type SummaryRow = (i64, i64, String, Option<String>, String, String, i64, String, String, i64, bool, OffsetDateTime);
+type SummaryRow = (
+    i64,
+    i64,
+    String,
+    Option<String>,
+    String,
+    String,
+    i64,
+    String,
+    String,
+    i64,
+    bool,
+    OffsetDateTime,
+);
 
 const SUMMARY_COLUMNS: &str =
     "id, unit_id, unit_path, based_on, topic, band, minutes, title, requirements, version, published, updated_at";
@@ -189,12 +202,28 @@ impl Store {
 
     pub async fn lesson(&self, id: i64) -> Result<Option<StoredLesson>> {
         let sql = format!("SELECT {SUMMARY_COLUMNS}, content FROM lessons WHERE id = $1");
-        type Row = (i64, i64, String, Option<String>, String, String, i64, String, String, i64, bool, OffsetDateTime, String);
-        let row: Option<Row> =
-            on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(id).fetch_optional(pool).await?);
+        type Row = (
+            i64,
+            i64,
+            String,
+            Option<String>,
+            String,
+            String,
+            i64,
+            String,
+            String,
+            i64,
+            bool,
+            OffsetDateTime,
+            String,
+        );
+        let row: Option<Row> = on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(id).fetch_optional(pool).await?);
         row.map(|r| {
             let content = serde_json::from_str(&r.12).map_err(|e| StoreError::Corrupt(format!("bài học {id}: {e}")))?;
-            Ok(StoredLesson { summary: summary((r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10, r.11)), content })
+            Ok(StoredLesson {
+                summary: summary((r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10, r.11)),
+                content,
+            })
         })
         .transpose()
     }
@@ -237,6 +266,13 @@ impl Store {
         .bind(id)
         .fetch_all(pool)
         .await?);
-        Ok(rows.into_iter().map(|(version, saved_by, saved_at)| LessonVersion { version, saved_by, saved_at }).collect())
+        Ok(rows
+            .into_iter()
+            .map(|(version, saved_by, saved_at)| LessonVersion {
+                version,
+                saved_by,
+                saved_at,
+            })
+            .collect())
     }
 }

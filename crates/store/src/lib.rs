@@ -184,14 +184,14 @@ pub mod bench_data;
 #[cfg(any(test, feature = "bench-data"))]
 pub mod bench_supervision;
 pub mod clarifications;
+pub mod class_sessions;
 pub mod incident_attachments;
 pub mod incident_links;
 pub mod incidents;
-pub mod lessons;
-pub mod class_sessions;
 #[cfg(any(test, feature = "bench-data"))]
 pub mod incidents_bench;
 pub mod jobs;
+pub mod lessons;
 pub mod migrate;
 pub mod news;
 #[cfg(any(test, feature = "bench-data"))]

@@ -25,8 +25,8 @@ mod format;
 mod layout;
 pub(crate) mod middleware;
 mod ops;
-mod qr;
 pub mod pages;
+mod qr;
 pub mod routes;
 mod static_files;
 

@@ -22,7 +22,11 @@ pub fn svg_for(text: &str, label: &str) -> Option<String> {
     let start = image.find("<svg")?;
     let mut out = image[start..].to_string();
     let title = label.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
-    out = out.replacen("<svg", &format!("<svg role=\"img\" aria-label=\"{}\"", title.replace('"', "&quot;")), 1);
+    out = out.replacen(
+        "<svg",
+        &format!("<svg role=\"img\" aria-label=\"{}\"", title.replace('"', "&quot;")),
+        1,
+    );
     Some(out)
 }
 
@@ -36,6 +40,9 @@ mod tests {
         assert!(svg.starts_with("<svg role=\"img\" aria-label=\"Mã QR &lt;vào lớp&gt;\""));
         assert!(svg.contains("<path") || svg.contains("<rect"));
         assert!(!svg.contains("<?xml"));
-        assert!(svg_for(&"x".repeat(5000), "dài").is_none(), "too long for any QR version");
+        assert!(
+            svg_for(&"x".repeat(5000), "dài").is_none(),
+            "too long for any QR version"
+        );
     }
 }

@@ -628,22 +628,78 @@ pub fn build() -> Routes {
         )
         // Lessons and class sessions.
         .get("/bai-hoc", Permission(Action::ViewLessons), pages::lessons::library)
-        .get("/bai-hoc/moi", Permission(Action::ManageLessons), pages::lessons::new_form)
-        .post("/bai-hoc/moi", Permission(Action::ManageLessons), pages::lessons::create)
+        .get(
+            "/bai-hoc/moi",
+            Permission(Action::ManageLessons),
+            pages::lessons::new_form,
+        )
+        .post(
+            "/bai-hoc/moi",
+            Permission(Action::ManageLessons),
+            pages::lessons::create,
+        )
         .get("/bai-hoc/{id}", Permission(Action::ViewLessons), pages::lessons::show)
-        .get("/bai-hoc/{id}/giao-an.pdf", Permission(Action::ViewLessons), pages::lessons::plan_pdf)
-        .get("/bai-hoc/{id}/giao-an.docx", Permission(Action::ViewLessons), pages::lessons::plan_docx)
-        .get("/bai-hoc/{id}/trinh-chieu.pdf", Permission(Action::ViewLessons), pages::lessons::slides)
-        .get("/bai-hoc/{id}/phieu-kiem-tra.pdf", Permission(Action::ViewLessons), pages::lessons::quiz_sheet)
-        .get("/bai-hoc/{id}/sua", Permission(Action::ManageLessons), pages::lessons::edit_form)
-        .post("/bai-hoc/{id}/sua", Permission(Action::ManageLessons), pages::lessons::update)
-        .post("/bai-hoc/{id}/cong-bo", Permission(Action::ManageLessons), pages::lessons::publish)
-        .get("/buoi-hoc", Permission(Action::RunClassSessions), pages::class_sessions::list)
-        .post("/buoi-hoc", Permission(Action::RunClassSessions), pages::class_sessions::start)
+        .get(
+            "/bai-hoc/{id}/giao-an.pdf",
+            Permission(Action::ViewLessons),
+            pages::lessons::plan_pdf,
+        )
+        .get(
+            "/bai-hoc/{id}/giao-an.docx",
+            Permission(Action::ViewLessons),
+            pages::lessons::plan_docx,
+        )
+        .get(
+            "/bai-hoc/{id}/trinh-chieu.pdf",
+            Permission(Action::ViewLessons),
+            pages::lessons::slides,
+        )
+        .get(
+            "/bai-hoc/{id}/phieu-kiem-tra.pdf",
+            Permission(Action::ViewLessons),
+            pages::lessons::quiz_sheet,
+        )
+        .get(
+            "/bai-hoc/{id}/sua",
+            Permission(Action::ManageLessons),
+            pages::lessons::edit_form,
+        )
+        .post(
+            "/bai-hoc/{id}/sua",
+            Permission(Action::ManageLessons),
+            pages::lessons::update,
+        )
+        .post(
+            "/bai-hoc/{id}/cong-bo",
+            Permission(Action::ManageLessons),
+            pages::lessons::publish,
+        )
+        .get(
+            "/buoi-hoc",
+            Permission(Action::RunClassSessions),
+            pages::class_sessions::list,
+        )
+        .post(
+            "/buoi-hoc",
+            Permission(Action::RunClassSessions),
+            pages::class_sessions::start,
+        )
         // The school's principal and the office follow a session too: the use case decides.
-        .get("/buoi-hoc/{id}", Permission(Action::ViewActivities), pages::class_sessions::show)
-        .post("/buoi-hoc/{id}/ket-thuc", Permission(Action::RunClassSessions), pages::class_sessions::close)
-        .post("/buoi-hoc/{id}/phieu", Permission(Action::RunClassSessions), pages::class_sessions::sheets)
+        .get(
+            "/buoi-hoc/{id}",
+            Permission(Action::ViewActivities),
+            pages::class_sessions::show,
+        )
+        .post(
+            "/buoi-hoc/{id}/ket-thuc",
+            Permission(Action::RunClassSessions),
+            pages::class_sessions::close,
+        )
+        .post(
+            "/buoi-hoc/{id}/phieu",
+            Permission(Action::RunClassSessions),
+            pages::class_sessions::sheets,
+        )
         // Pupils join and answer without an account.
         .get("/lop", Public, pages::class_sessions::join_form)
         .post("/lop", Public, pages::class_sessions::join)

@@ -199,7 +199,13 @@ async fn routes_refuse_roles_without_the_action(backend: &'static str) {
             ),
             (
                 "demo.office",
-                &[ViewAudit, WriteSchoolReport, HandleIncidents, LeadIncidents, RunClassSessions],
+                &[
+                    ViewAudit,
+                    WriteSchoolReport,
+                    HandleIncidents,
+                    LeadIncidents,
+                    RunClassSessions,
+                ],
             ),
             (
                 "demo.incidentlead",

@@ -25,7 +25,13 @@ fn join_code(body: &str) -> String {
 
 /// Rows of a table that match `condition`, counted by an UPDATE that changes nothing.
 async fn rows(app: &TestApp, table: &str, condition: &str) -> u64 {
-    let store = app.db.as_ref().expect("a test database").connect().await.expect("store");
+    let store = app
+        .db
+        .as_ref()
+        .expect("a test database")
+        .connect()
+        .await
+        .expect("store");
     let column = match table {
         "class_session_participants" => "token",
         "class_sessions" => "code",
@@ -39,12 +45,20 @@ async fn rows(app: &TestApp, table: &str, condition: &str) -> u64 {
 
 /// A pupil's phone: no account, only the form's token cookie.
 async fn pupil_joins(app: &TestApp, code: &str, nickname: &str) -> (Browser, String) {
-    let pupil = Browser { client: app.client(), base: app.base.clone() };
+    let pupil = Browser {
+        client: app.client(),
+        base: app.base.clone(),
+    };
     let (status, page) = pupil.text(&format!("/lop/{code}")).await;
     assert_eq!(status, 200);
-    assert!(page.contains(&format!("value=\"{code}\"")), "the QR address fills the code in");
+    assert!(
+        page.contains(&format!("value=\"{code}\"")),
+        "the QR address fills the code in"
+    );
     let csrf = extract_csrf(&page).expect("csrf");
-    let r = pupil.post_form("/lop", &[("_csrf", &csrf), ("code", code), ("nickname", nickname)]).await;
+    let r = pupil
+        .post_form("/lop", &[("_csrf", &csrf), ("code", code), ("nickname", nickname)])
+        .await;
     assert_eq!(r.status(), 200);
     let quiz = r.text().await.unwrap();
     (pupil, quiz)
@@ -61,7 +75,10 @@ async fn a_class_takes_a_lesson_quiz_without_accounts_and_the_session_is_logged(
     assert_eq!(status, 200, "{backend}");
     assert!(page.contains("Bắt đầu buổi học") && page.contains(&lesson.questions[0].explanation));
     let (_, older) = teacher.text("/bai-hoc/online_scams-grades_6_7").await;
-    assert!(!older.contains("Bắt đầu buổi học"), "{backend}: a primary school has no grade 6–7 class");
+    assert!(
+        !older.contains("Bắt đầu buổi học"),
+        "{backend}: a primary school has no grade 6–7 class"
+    );
     let school = hidden(&page, "lesson_id").map(|_| ()).and_then(|_| {
         let marker = "<option value=\"";
         let start = page.find("id=\"unit_id\"")?;
@@ -76,44 +93,76 @@ async fn a_class_takes_a_lesson_quiz_without_accounts_and_the_session_is_logged(
         .submit(
             &format!("/bai-hoc/{lesson_id}"),
             "/buoi-hoc",
-            &[("lesson_id", lesson_id), ("unit_id", &school), ("class_name", " "), ("pupils_present", "0")],
+            &[
+                ("lesson_id", lesson_id),
+                ("unit_id", &school),
+                ("class_name", " "),
+                ("pupils_present", "0"),
+            ],
         )
         .await;
     assert_eq!(r.status(), 422, "{backend}");
     let body = r.text().await.unwrap();
-    assert!(body.contains("Hãy ghi tên lớp") && body.contains("Số học sinh có mặt"), "{backend}");
-    assert_eq!(rows(&app, "class_sessions", "1 = 1").await, 0, "{backend}: nothing opened");
+    assert!(
+        body.contains("Hãy ghi tên lớp") && body.contains("Số học sinh có mặt"),
+        "{backend}"
+    );
+    assert_eq!(
+        rows(&app, "class_sessions", "1 = 1").await,
+        0,
+        "{backend}: nothing opened"
+    );
 
     let r = teacher
         .submit(
             &format!("/bai-hoc/{lesson_id}"),
             "/buoi-hoc",
-            &[("lesson_id", lesson_id), ("unit_id", &school), ("class_name", "4B"), ("pupils_present", "30")],
+            &[
+                ("lesson_id", lesson_id),
+                ("unit_id", &school),
+                ("class_name", "4B"),
+                ("pupils_present", "30"),
+            ],
         )
         .await;
     assert_eq!(r.status(), 303, "{backend}");
     let screen = r.headers()["location"].to_str().unwrap().to_string();
     let (_, body) = teacher.text(&screen).await;
-    assert!(body.contains("http-equiv=\"refresh\"") && body.contains("<svg"), "{backend}: refreshes, draws the QR");
-    assert!(!body.contains("(đáp án đúng)"), "{backend}: no answers on the projector until asked");
+    assert!(
+        body.contains("http-equiv=\"refresh\"") && body.contains("<svg"),
+        "{backend}: refreshes, draws the QR"
+    );
+    assert!(
+        !body.contains("(đáp án đúng)"),
+        "{backend}: no answers on the projector until asked"
+    );
     let code = join_code(&body);
 
     // Two pupils join; one answers every question right, the other leaves all but one blank.
     let (first, quiz) = pupil_joins(&app, &code, "Mèo con").await;
-    assert!(!quiz.contains(&lesson.questions[0].explanation), "{backend}: the quiz carries no explanation");
+    assert!(
+        !quiz.contains(&lesson.questions[0].explanation),
+        "{backend}: the quiz carries no explanation"
+    );
     let participant = hidden(&quiz, "participant").expect("participant");
     let csrf = extract_csrf(&quiz).unwrap();
-    let answers: Vec<(String, String)> =
-        lesson.questions.iter().enumerate().map(|(i, q)| (format!("q{i}"), q.answer.to_string())).collect();
+    let answers: Vec<(String, String)> = lesson
+        .questions
+        .iter()
+        .enumerate()
+        .map(|(i, q)| (format!("q{i}"), q.answer.to_string()))
+        .collect();
     let count = lesson.questions.len().to_string();
-    let mut form: Vec<(&str, &str)> =
-        vec![("_csrf", &csrf), ("participant", &participant), ("questions", &count)];
+    let mut form: Vec<(&str, &str)> = vec![("_csrf", &csrf), ("participant", &participant), ("questions", &count)];
     form.extend(answers.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     let r = first.post_form(&format!("/lop/{code}/nop"), &form).await;
     assert_eq!(r.status(), 200, "{backend}");
     let feedback = r.text().await.unwrap();
     assert!(feedback.contains(&format!("Em đúng {count}/{count} câu")), "{backend}");
-    assert!(feedback.contains(&lesson.questions[1].explanation), "{backend}: explanations after sending");
+    assert!(
+        feedback.contains(&lesson.questions[1].explanation),
+        "{backend}: explanations after sending"
+    );
     let again = first.post_form(&format!("/lop/{code}/nop"), &form).await;
     assert_eq!(again.status(), 409, "{backend}: one sending per pupil");
 
@@ -124,7 +173,12 @@ async fn a_class_takes_a_lesson_quiz_without_accounts_and_the_session_is_logged(
     let r = second
         .post_form(
             &format!("/lop/{code}/nop"),
-            &[("_csrf", &csrf2), ("participant", &participant2), ("questions", &count), ("q0", &wrong)],
+            &[
+                ("_csrf", &csrf2),
+                ("participant", &participant2),
+                ("questions", &count),
+                ("q0", &wrong),
+            ],
         )
         .await;
     assert_eq!(r.status(), 200, "{backend}");
@@ -132,12 +186,17 @@ async fn a_class_takes_a_lesson_quiz_without_accounts_and_the_session_is_logged(
 
     // The class's results: two answered question 1, one right; question 1 is the one to discuss.
     let (_, results) = teacher.text(&format!("{screen}?ket_qua=1")).await;
-    assert!(results.contains("Câu nhiều em chưa đúng nhất: câu 1 (50% đúng)"), "{backend}");
+    assert!(
+        results.contains("Câu nhiều em chưa đúng nhất: câu 1 (50% đúng)"),
+        "{backend}"
+    );
     assert!(results.contains("(đáp án đúng)"), "{backend}");
 
     // Paper sheets: a count above the sheets is refused and nothing is added.
     let mut tallies: Vec<(&str, &str)> = vec![("sheets", "3")];
-    let right: Vec<String> = (0..lesson.questions.len()).map(|i| if i == 0 { "4" } else { "3" }.to_string()).collect();
+    let right: Vec<String> = (0..lesson.questions.len())
+        .map(|i| if i == 0 { "4" } else { "3" }.to_string())
+        .collect();
     tallies.extend(right.iter().map(|r| ("right", r.as_str())));
     let r = teacher.submit(&screen, &format!("{screen}/phieu"), &tallies).await;
     assert_eq!(r.status(), 422, "{backend}");
@@ -146,7 +205,10 @@ async fn a_class_takes_a_lesson_quiz_without_accounts_and_the_session_is_logged(
     let r = teacher.submit(&screen, &format!("{screen}/phieu"), &tallies).await;
     assert_eq!(r.status(), 303, "{backend}");
     let (_, results) = teacher.text(&format!("{screen}?ket_qua=1")).await;
-    assert!(results.contains("3 phiếu giấy") && results.contains("80% đúng · 5 em trả lời"), "{backend}");
+    assert!(
+        results.contains("3 phiếu giấy") && results.contains("80% đúng · 5 em trả lời"),
+        "{backend}"
+    );
 
     // Another school's staff do not see the session; the office follows it.
     let parent = app.signed_in("demo.parent").await;
@@ -155,16 +217,41 @@ async fn a_class_takes_a_lesson_quiz_without_accounts_and_the_session_is_logged(
     // Closing logs the activity with the pupils present in their band, and deletes every
     // participant: no token, no nickname is left.
     let session_id: i64 = screen.rsplit('/').next().unwrap().parse().unwrap();
-    assert_eq!(rows(&app, "class_session_participants", &format!("session_id = {session_id}")).await, 2);
-    let closed = teacher.submit_and_follow(&screen, &format!("{screen}/ket-thuc"), &[]).await;
+    assert_eq!(
+        rows(
+            &app,
+            "class_session_participants",
+            &format!("session_id = {session_id}")
+        )
+        .await,
+        2
+    );
+    let closed = teacher
+        .submit_and_follow(&screen, &format!("{screen}/ket-thuc"), &[])
+        .await;
     assert!(closed.contains("đã kết thúc"), "{backend}");
-    assert_eq!(rows(&app, "class_session_participants", &format!("session_id = {session_id}")).await, 0);
-    assert_eq!(rows(&app, "class_session_participants", "nickname IS NOT NULL").await, 0);
+    assert_eq!(
+        rows(
+            &app,
+            "class_session_participants",
+            &format!("session_id = {session_id}")
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        rows(&app, "class_session_participants", "nickname IS NOT NULL").await,
+        0
+    );
     let session = app.store().class_session(session_id).await.unwrap().unwrap();
     let activity_id = session.activity_id.expect("logged under the demo's published plan");
     let activity = app.store().activity(activity_id).await.unwrap().unwrap();
     assert_eq!(activity.audience.pupils_g3_5, 30, "{backend}");
-    assert_eq!(activity.kind, lanhmang_domain::activity::ActivityKind::Other, "{backend}");
+    assert_eq!(
+        activity.kind,
+        lanhmang_domain::activity::ActivityKind::Other,
+        "{backend}"
+    );
     assert!(activity.title.contains("4B"), "{backend}");
     let joined = first.post_form("/lop", &[("_csrf", &csrf), ("code", &code)]).await;
     assert_eq!(joined.status(), 404, "{backend}: a closed session takes no one");
@@ -180,7 +267,10 @@ async fn an_office_adapts_a_lesson_versions_it_and_publishes_it_to_its_schools(b
     let (status, form) = office.text("/bai-hoc/moi?tu=screen_time-grades_1_2").await;
     assert_eq!(status, 200, "{backend}");
     let source = &built_in_lesson("screen_time-grades_1_2").unwrap().content;
-    assert!(form.contains(&source.questions[0].text), "{backend}: the copy is prefilled");
+    assert!(
+        form.contains(&source.questions[0].text),
+        "{backend}: the copy is prefilled"
+    );
     let unit = {
         let start = form.find("id=\"unit_id\"").unwrap();
         let rest = &form[start..];
@@ -221,18 +311,29 @@ async fn an_office_adapts_a_lesson_versions_it_and_publishes_it_to_its_schools(b
     // Bad input: a 45-minute lesson for grades 1–2 with four questions is refused whole.
     let mut bad = as_refs(&fields);
     bad.iter_mut().find(|(k, _)| k == "minutes").unwrap().1 = "45".into();
-    bad.retain(|(k, _)| !k.starts_with("q4_") && !k.starts_with("q5_") && !k.starts_with("q6_") && !k.starts_with("q7_"));
+    bad.retain(|(k, _)| {
+        !k.starts_with("q4_") && !k.starts_with("q5_") && !k.starts_with("q6_") && !k.starts_with("q7_")
+    });
     let refs: Vec<(&str, &str)> = bad.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let r = office.submit("/bai-hoc/moi", "/bai-hoc/moi", &refs).await;
     assert_eq!(r.status(), 422, "{backend}");
     let body = r.text().await.unwrap();
-    assert!(body.contains("35 phút") && body.contains("từ 5 đến 8 câu hỏi"), "{backend}");
+    assert!(
+        body.contains("35 phút") && body.contains("từ 5 đến 8 câu hỏi"),
+        "{backend}"
+    );
     assert_eq!(rows(&app, "lessons", "1 = 1").await, 0, "{backend}: nothing written");
 
     let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let r = office.submit("/bai-hoc/moi", "/bai-hoc/moi", &refs).await;
     assert_eq!(r.status(), 303, "{backend}");
-    let page = r.headers()["location"].to_str().unwrap().split('?').next().unwrap().to_string();
+    let page = r.headers()["location"]
+        .to_str()
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
     let id = page.rsplit('/').next().unwrap().to_string();
 
     // Unpublished, a teacher of the office's school does not see it.
@@ -240,7 +341,11 @@ async fn an_office_adapts_a_lesson_versions_it_and_publishes_it_to_its_schools(b
     assert_eq!(teacher.get(&page).await.status(), 404, "{backend}");
     let (_, library) = teacher.text("/bai-hoc?band=grades_1_2&topic=screen_time").await;
     assert!(!library.contains("bản của Phòng"), "{backend}");
-    assert_eq!(teacher.get(&format!("/bai-hoc/{id}/sua")).await.status(), 403, "{backend}");
+    assert_eq!(
+        teacher.get(&format!("/bai-hoc/{id}/sua")).await.status(),
+        403,
+        "{backend}"
+    );
 
     // A new version; an edit of a stale version is a conflict.
     fields.iter_mut().find(|(k, _)| k == "title").unwrap().1 = "Giờ chơi, giờ nghỉ của mắt (Phòng, sửa lần 2)".into();
@@ -248,11 +353,20 @@ async fn an_office_adapts_a_lesson_versions_it_and_publishes_it_to_its_schools(b
     let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let edit = format!("/bai-hoc/{id}/sua");
     assert_eq!(office.submit(&edit, &edit, &refs).await.status(), 303, "{backend}");
-    assert_eq!(office.submit(&edit, &edit, &refs).await.status(), 409, "{backend}: version 1 is stale");
+    assert_eq!(
+        office.submit(&edit, &edit, &refs).await.status(),
+        409,
+        "{backend}: version 1 is stale"
+    );
     let (_, shown) = office.text(&page).await;
-    assert!(shown.contains("sửa lần 2") && shown.contains("Phiên bản 2"), "{backend}");
+    assert!(
+        shown.contains("sửa lần 2") && shown.contains("Phiên bản 2"),
+        "{backend}"
+    );
 
-    let published = office.submit_and_follow(&page, &format!("/bai-hoc/{id}/cong-bo"), &[("published", "1")]).await;
+    let published = office
+        .submit_and_follow(&page, &format!("/bai-hoc/{id}/cong-bo"), &[("published", "1")])
+        .await;
     assert!(published.contains("Đã công bố"), "{backend}");
     let (status, seen) = teacher.text(&page).await;
     assert_eq!(status, 200, "{backend}: published to the office's schools");
@@ -265,7 +379,10 @@ async fn an_office_adapts_a_lesson_versions_it_and_publishes_it_to_its_schools(b
     assert_eq!(status, 400, "{backend}");
     assert!(body.contains("grade_12"), "{backend}");
     let (_, s13) = teacher.text("/bai-hoc?requirement=S1.3&per_page=100").await;
-    assert!(s13.contains("phones_at_school-grades_1_2") && !s13.contains("screen_time-grades_1_2\""), "{backend}");
+    assert!(
+        s13.contains("phones_at_school-grades_1_2") && !s13.contains("screen_time-grades_1_2\""),
+        "{backend}"
+    );
     app.stop().await;
 }
 
@@ -281,11 +398,24 @@ async fn a_lesson_prints_as_a_plan_slides_and_a_quiz_sheet(backend: &'static str
     ] {
         let r = teacher.get(&format!("/bai-hoc/law_online-grades_8_9/{path}")).await;
         assert_eq!(r.status(), 200, "{backend}: {path}");
-        assert!(r.headers()["content-type"].to_str().unwrap().contains(kind), "{backend}: {path}");
-        assert!(r.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"), "{backend}");
+        assert!(
+            r.headers()["content-type"].to_str().unwrap().contains(kind),
+            "{backend}: {path}"
+        );
+        assert!(
+            r.headers()["content-disposition"]
+                .to_str()
+                .unwrap()
+                .starts_with("attachment"),
+            "{backend}"
+        );
         assert!(r.bytes().await.unwrap().starts_with(magic), "{backend}: {path}");
     }
-    assert_eq!(teacher.get("/bai-hoc/khong-co/giao-an.pdf").await.status(), 404, "{backend}");
+    assert_eq!(
+        teacher.get("/bai-hoc/khong-co/giao-an.pdf").await.status(),
+        404,
+        "{backend}"
+    );
     app.stop().await;
 }
 
@@ -302,7 +432,12 @@ async fn a_forgotten_session_is_closed_by_the_upkeep_and_keeps_no_nickname(backe
         .submit(
             &format!("/bai-hoc/{lesson_id}"),
             "/buoi-hoc",
-            &[("lesson_id", lesson_id), ("unit_id", &school), ("class_name", "1A"), ("pupils_present", "25")],
+            &[
+                ("lesson_id", lesson_id),
+                ("unit_id", &school),
+                ("class_name", "1A"),
+                ("pupils_present", "25"),
+            ],
         )
         .await;
     let screen = r.headers()["location"].to_str().unwrap().to_string();
@@ -311,13 +446,38 @@ async fn a_forgotten_session_is_closed_by_the_upkeep_and_keeps_no_nickname(backe
     let store = std::sync::Arc::new(app.db.as_ref().unwrap().connect().await.unwrap());
     let service = lanhmang_app::App::new(store, lanhmang_app::Settings::default());
     let now = lanhmang_store::now();
-    assert_eq!(lanhmang_app::class_sessions::close_forgotten(&service, now).await.unwrap(), 0, "{backend}: today's stays open");
+    assert_eq!(
+        lanhmang_app::class_sessions::close_forgotten(&service, now)
+            .await
+            .unwrap(),
+        0,
+        "{backend}: today's stays open"
+    );
     let tomorrow = now + time::Duration::hours(13);
-    assert_eq!(lanhmang_app::class_sessions::close_forgotten(&service, tomorrow).await.unwrap(), 1, "{backend}");
-    assert_eq!(rows(&app, "class_session_participants", "1 = 1").await, 0, "{backend}: the nickname is gone");
+    assert_eq!(
+        lanhmang_app::class_sessions::close_forgotten(&service, tomorrow)
+            .await
+            .unwrap(),
+        1,
+        "{backend}"
+    );
+    assert_eq!(
+        rows(&app, "class_session_participants", "1 = 1").await,
+        0,
+        "{backend}: the nickname is gone"
+    );
     let session_id: i64 = screen.rsplit('/').next().unwrap().parse().unwrap();
     let session = app.store().class_session(session_id).await.unwrap().unwrap();
-    assert!(!session.open && session.activity_id.is_some(), "{backend}: logged as the teacher's activity");
-    assert_eq!(lanhmang_app::class_sessions::close_forgotten(&service, tomorrow).await.unwrap(), 0, "{backend}");
+    assert!(
+        !session.open && session.activity_id.is_some(),
+        "{backend}: logged as the teacher's activity"
+    );
+    assert_eq!(
+        lanhmang_app::class_sessions::close_forgotten(&service, tomorrow)
+            .await
+            .unwrap(),
+        0,
+        "{backend}"
+    );
     app.stop().await;
 }

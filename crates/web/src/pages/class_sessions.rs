@@ -10,7 +10,7 @@ use lanhmang_app::class_sessions::{self as service, SessionView, StartInput};
 use lanhmang_store::class_sessions::ClassSession;
 use serde::Deserialize;
 
-use super::lessons::{StartForm, letter, lesson_page};
+use super::lessons::{StartForm, lesson_page, letter};
 use super::{PageForm, parse_id};
 use crate::AppState;
 use crate::auth::Identity;
@@ -178,7 +178,14 @@ fn result_rows(view: &SessionView) -> Vec<ResultRow> {
                 .choices
                 .iter()
                 .enumerate()
-                .map(|(c, text)| (letter(c), text.clone(), r.choices.get(c).copied().unwrap_or(0), c == q.answer))
+                .map(|(c, text)| {
+                    (
+                        letter(c),
+                        text.clone(),
+                        r.choices.get(c).copied().unwrap_or(0),
+                        c == q.answer,
+                    )
+                })
                 .collect(),
             wrong_on_paper: r.wrong_on_paper,
             hardest: view.hardest == Some(i),
@@ -200,7 +207,11 @@ async fn show_page(
     let url = join_url(state, headers, &s.code);
     let rows = result_rows(&view);
     let hardest = view.hardest.and_then(|h| result_rows(&view).into_iter().nth(h));
-    let status = if sheet_errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status = if sheet_errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     let page = ShowPage {
         layout: layout(format!("Buổi học lớp {}", s.class_name), identity, notice),
         id: s.id,
@@ -250,13 +261,30 @@ pub async fn show(
     Query(q): Query<ShowQuery>,
 ) -> Result<Response, AppError> {
     let show_results = q.ket_qua.as_deref() == Some("1");
-    show_page(&state, &identity, &headers, parse_id(&id)?, q.tb.as_deref(), FieldErrors::default(), show_results).await
+    show_page(
+        &state,
+        &identity,
+        &headers,
+        parse_id(&id)?,
+        q.tb.as_deref(),
+        FieldErrors::default(),
+        show_results,
+    )
+    .await
 }
 
-pub async fn close(State(state): State<AppState>, identity: Identity, Path(id): Path<String>) -> Result<Response, AppError> {
+pub async fn close(
+    State(state): State<AppState>,
+    identity: Identity,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
     let id = parse_id(&id)?;
     let closed = service::close(&state.app, &identity, id).await?;
-    let notice = if closed.activity_id.is_some() { "da-ket-thuc" } else { "chua-ghi" };
+    let notice = if closed.activity_id.is_some() {
+        "da-ket-thuc"
+    } else {
+        "chua-ghi"
+    };
     Ok(Redirect::to(&format!("/buoi-hoc/{id}?tb={notice}")).into_response())
 }
 
@@ -268,12 +296,31 @@ pub async fn sheets(
     PageForm(fields): PageForm<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     let id = parse_id(&id)?;
-    let one = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
-    let right: Vec<String> = fields.iter().filter(|(k, _)| k == "right").map(|(_, v)| v.clone()).collect();
+    let one = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let right: Vec<String> = fields
+        .iter()
+        .filter(|(k, _)| k == "right")
+        .map(|(_, v)| v.clone())
+        .collect();
     match service::add_sheets(&state.app, &identity, id, &one("sheets"), &right).await {
         Ok(()) => Ok(Redirect::to(&format!("/buoi-hoc/{id}?tb=da-ghi-phieu")).into_response()),
         Err(lanhmang_app::AppError::Invalid(problems)) => {
-            show_page(&state, &identity, &headers, id, None, super::field_errors(&problems), true).await
+            show_page(
+                &state,
+                &identity,
+                &headers,
+                id,
+                None,
+                super::field_errors(&problems),
+                true,
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
@@ -301,7 +348,12 @@ fn join_page(
     status: StatusCode,
 ) -> Result<Response, AppError> {
     let (layout, set) = super::incidents::public_layout(state, identity, headers, "Vào buổi học");
-    let page = JoinPage { layout, code: code.to_string(), nickname: nickname.to_string(), error };
+    let page = JoinPage {
+        layout,
+        code: code.to_string(),
+        nickname: nickname.to_string(),
+        error,
+    };
     let mut response = render(&page)?;
     *response.status_mut() = status;
     Ok(super::incidents::with_cookie(response, set))
@@ -312,7 +364,15 @@ pub async fn join_form(
     identity: Option<axum::Extension<Identity>>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    join_page(&state, identity.map(|e| e.0).as_ref(), &headers, "", "", None, StatusCode::OK)
+    join_page(
+        &state,
+        identity.map(|e| e.0).as_ref(),
+        &headers,
+        "",
+        "",
+        None,
+        StatusCode::OK,
+    )
 }
 
 pub async fn join_with_code(
@@ -322,7 +382,15 @@ pub async fn join_with_code(
     Path(code): Path<String>,
 ) -> Result<Response, AppError> {
     let code = service::parse_code(&code).unwrap_or_default();
-    join_page(&state, identity.map(|e| e.0).as_ref(), &headers, &code, "", None, StatusCode::OK)
+    join_page(
+        &state,
+        identity.map(|e| e.0).as_ref(),
+        &headers,
+        &code,
+        "",
+        None,
+        StatusCode::OK,
+    )
 }
 
 #[derive(Template)]
@@ -353,7 +421,15 @@ pub async fn join(
 ) -> Result<Response, AppError> {
     let identity = identity.map(|e| e.0);
     let refuse = |message: String, status| {
-        join_page(&state, identity.as_ref(), &headers, &form.code, &form.nickname, Some(message), status)
+        join_page(
+            &state,
+            identity.as_ref(),
+            &headers,
+            &form.code,
+            &form.nickname,
+            Some(message),
+            status,
+        )
     };
     match service::join(&state.app, &form.code, &form.nickname).await {
         Ok(joined) => {
@@ -369,7 +445,15 @@ pub async fn join(
                     .into_iter()
                     .enumerate()
                     .map(|(i, (text, choices))| {
-                        (i + 1, text, choices.into_iter().enumerate().map(|(c, t)| (c, letter(c), t, false)).collect())
+                        (
+                            i + 1,
+                            text,
+                            choices
+                                .into_iter()
+                                .enumerate()
+                                .map(|(c, t)| (c, letter(c), t, false))
+                                .collect(),
+                        )
                     })
                     .collect(),
             };
@@ -379,9 +463,10 @@ pub async fn join(
             "Không có buổi học nào đang mở với mã này. Em kiểm tra lại mã trên màn hình của thầy cô nhé.".into(),
             StatusCode::NOT_FOUND,
         ),
-        Err(lanhmang_app::AppError::Invalid(problems)) => {
-            refuse(lanhmang_app::error::messages(&problems).join(" "), StatusCode::UNPROCESSABLE_ENTITY)
-        }
+        Err(lanhmang_app::AppError::Invalid(problems)) => refuse(
+            lanhmang_app::error::messages(&problems).join(" "),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
         Err(lanhmang_app::AppError::Conflict(message)) => refuse(message, StatusCode::CONFLICT),
         Err(e) => Err(e.into()),
     }
@@ -406,15 +491,29 @@ pub async fn answer(
     PageForm(fields): PageForm<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     let identity = identity.map(|e| e.0);
-    let one = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
+    let one = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
     let participant = one("participant");
-    let count = one("questions").trim().parse::<usize>().unwrap_or(0).min(lanhmang_domain::lesson::MAX_QUESTIONS);
+    let count = one("questions")
+        .trim()
+        .parse::<usize>()
+        .unwrap_or(0)
+        .min(lanhmang_domain::lesson::MAX_QUESTIONS);
     // A question left blank is sent as nothing; anything not a number is a choice that does
     // not exist, refused by the use case like the API's.
     let answers: Vec<Option<i64>> = (0..count)
         .map(|i| {
             let raw = one(&format!("q{i}"));
-            if raw.trim().is_empty() { None } else { Some(raw.trim().parse::<i64>().unwrap_or(-1)) }
+            if raw.trim().is_empty() {
+                None
+            } else {
+                Some(raw.trim().parse::<i64>().unwrap_or(-1))
+            }
         })
         .collect();
     match service::answer(&state.app, &code, &participant, &answers).await {
@@ -462,9 +561,9 @@ pub async fn answer(
             Some(message),
             StatusCode::CONFLICT,
         ),
-        Err(lanhmang_app::AppError::Invalid(problems)) => Err(AppError::BadRequest(
-            lanhmang_app::error::messages(&problems).join(" "),
-        )),
+        Err(lanhmang_app::AppError::Invalid(problems)) => {
+            Err(AppError::BadRequest(lanhmang_app::error::messages(&problems).join(" ")))
+        }
         Err(e) => Err(e.into()),
     }
 }

@@ -34,8 +34,15 @@ fn layout(title: impl Into<String>, identity: &Identity, notice: Option<&str>) -
 }
 
 /// The choices of a filter: (value, label, selected).
-fn choices<T: Copy + PartialEq>(all: &[T], value: fn(T) -> &'static str, label: fn(T) -> &'static str, chosen: Option<T>) -> Vec<Choice> {
-    all.iter().map(|t| (value(*t).to_string(), label(*t).to_string(), chosen == Some(*t))).collect()
+fn choices<T: Copy + PartialEq>(
+    all: &[T],
+    value: fn(T) -> &'static str,
+    label: fn(T) -> &'static str,
+    chosen: Option<T>,
+) -> Vec<Choice> {
+    all.iter()
+        .map(|t| (value(*t).to_string(), label(*t).to_string(), chosen == Some(*t)))
+        .collect()
 }
 
 pub struct Row {
@@ -58,8 +65,16 @@ fn row(item: &LessonItem) -> Row {
         requirements: item.requirements.join(", "),
         source: match &item.source {
             LessonSource::BuiltIn => "Bài có sẵn".into(),
-            LessonSource::Unit { version, published: true, .. } => format!("Bài của đơn vị, phiên bản {version}"),
-            LessonSource::Unit { version, published: false, .. } => format!("Bản nháp của đơn vị, phiên bản {version}"),
+            LessonSource::Unit {
+                version,
+                published: true,
+                ..
+            } => format!("Bài của đơn vị, phiên bản {version}"),
+            LessonSource::Unit {
+                version,
+                published: false,
+                ..
+            } => format!("Bản nháp của đơn vị, phiên bản {version}"),
         },
     }
 }
@@ -150,7 +165,12 @@ pub fn letter(i: usize) -> char {
 pub fn question_view(q: &Question) -> QuestionView {
     QuestionView {
         text: q.text.clone(),
-        choices: q.choices.iter().enumerate().map(|(i, c)| (letter(i), c.clone(), i == q.answer)).collect(),
+        choices: q
+            .choices
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (letter(i), c.clone(), i == q.answer))
+            .collect(),
         explanation: q.explanation.clone(),
         answer_letter: letter(q.answer),
     }
@@ -221,14 +241,21 @@ pub async fn lesson_page(
             .units_by_ids(&roots)
             .await?
             .into_iter()
-            .filter(|u| u.kind == UnitKind::School && band.is_some_and(|b| lanhmang_domain::activity::teaches_band(u.school_level, b)))
+            .filter(|u| {
+                u.kind == UnitKind::School
+                    && band.is_some_and(|b| lanhmang_domain::activity::teaches_band(u.school_level, b))
+            })
             .map(|u| (u.id.to_string(), u.name.clone(), start.unit_id == u.id.to_string()))
             .collect()
     } else {
         Vec::new()
     };
     let c = &view.content;
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     let page = ShowPage {
         layout: layout(c.title.clone(), identity, notice),
         id: view.item.id.clone(),
@@ -278,7 +305,15 @@ pub async fn show(
     Query(q): Query<ShowQuery>,
 ) -> Result<Response, AppError> {
     let view = service::lesson(&state.app, &identity, &id).await?;
-    lesson_page(&state, &identity, view, q.tb.as_deref(), StartForm::default(), FieldErrors::default()).await
+    lesson_page(
+        &state,
+        &identity,
+        view,
+        q.tb.as_deref(),
+        StartForm::default(),
+        FieldErrors::default(),
+    )
+    .await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -348,7 +383,13 @@ impl LessonForm {
 
     /// Reads the posted fields; repeated names (requirements) are kept in order.
     fn from_fields(fields: &[(String, String)]) -> LessonForm {
-        let one = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
+        let one = |name: &str| {
+            fields
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default()
+        };
         let questions = (0..MAX_QUESTIONS)
             .map(|i| QuestionInput {
                 text: one(&format!("q{i}_text")),
@@ -365,7 +406,11 @@ impl LessonForm {
             topic: one("topic"),
             band: one("band"),
             minutes: one("minutes"),
-            requirements: fields.iter().filter(|(k, _)| k == "requirements").map(|(_, v)| v.clone()).collect(),
+            requirements: fields
+                .iter()
+                .filter(|(k, _)| k == "requirements")
+                .map(|(_, v)| v.clone())
+                .collect(),
             objectives: one("objectives"),
             materials: one("materials"),
             warm_up: one("warm_up"),
@@ -381,7 +426,13 @@ impl LessonForm {
     /// The lesson the form describes, or the problems of the fields the content cannot hold
     /// (a topic that is none of ours); the content's own checks come after, in `app`.
     fn content(&self, errors: &mut FieldErrors) -> Option<LessonContent> {
-        let lines = |text: &str| text.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect::<Vec<_>>();
+        let lines = |text: &str| {
+            text.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        };
         let topic = LessonTopic::parse(&self.topic);
         if topic.is_none() {
             errors.add("topic", "Hãy chọn chủ đề.");
@@ -401,7 +452,10 @@ impl LessonForm {
             }
             let answer = q.answer.trim().parse::<usize>().ok().and_then(|a| a.checked_sub(1));
             if answer.is_none() {
-                errors.add(&format!("questions[{i}]"), format!("Câu {}: hãy chọn đáp án đúng.", i + 1));
+                errors.add(
+                    &format!("questions[{i}]"),
+                    format!("Câu {}: hãy chọn đáp án đúng.", i + 1),
+                );
             }
             questions.push(Question {
                 text: q.text.clone(),
@@ -455,14 +509,29 @@ pub struct Block {
 }
 
 fn blocks(form: &LessonForm) -> Vec<Block> {
-    let block = |name, label, rows, value: &String| Block { name, label, rows, value: value.clone() };
+    let block = |name, label, rows, value: &String| Block {
+        name,
+        label,
+        rows,
+        value: value.clone(),
+    };
     vec![
         block("objectives", "Mục tiêu (mỗi dòng một mục)", 4, &form.objectives),
         block("materials", "Chuẩn bị (mỗi dòng một thứ)", 3, &form.materials),
         block("warm_up", "Khởi động", 4, &form.warm_up),
-        block("scenario", "Tình huống (các đoạn cách nhau một dòng trống)", 6, &form.scenario),
+        block(
+            "scenario",
+            "Tình huống (các đoạn cách nhau một dòng trống)",
+            6,
+            &form.scenario,
+        ),
         block("activity", "Hoạt động (mỗi dòng một bước)", 6, &form.activity),
-        block("discussion", "Câu hỏi thảo luận (mỗi dòng một câu)", 4, &form.discussion),
+        block(
+            "discussion",
+            "Câu hỏi thảo luận (mỗi dòng một câu)",
+            4,
+            &form.discussion,
+        ),
         block("wrap_up", "Tổng kết", 3, &form.wrap_up),
         block("parent_note", "Gửi cha mẹ", 5, &form.parent_note),
     ]
@@ -476,15 +545,40 @@ async fn form_page(
     errors: FieldErrors,
 ) -> Result<Response, AppError> {
     let units = service::lesson_units(&state.app, identity).await?;
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     let editing = !form.version.is_empty();
     let page = FormPage {
-        layout: layout(if editing { "Sửa bài học" } else { "Soạn bài học của đơn vị" }, identity, None),
+        layout: layout(
+            if editing {
+                "Sửa bài học"
+            } else {
+                "Soạn bài học của đơn vị"
+            },
+            identity,
+            None,
+        ),
         action,
         editing,
-        units: units.iter().map(|u| (u.id.to_string(), u.name.clone(), form.unit_id == u.id.to_string())).collect(),
-        topics: choices(&LessonTopic::ALL, LessonTopic::as_str, LessonTopic::label, LessonTopic::parse(&form.topic)),
-        bands: choices(&LessonBand::ALL, LessonBand::as_str, LessonBand::label, LessonBand::parse(&form.band)),
+        units: units
+            .iter()
+            .map(|u| (u.id.to_string(), u.name.clone(), form.unit_id == u.id.to_string()))
+            .collect(),
+        topics: choices(
+            &LessonTopic::ALL,
+            LessonTopic::as_str,
+            LessonTopic::label,
+            LessonTopic::parse(&form.topic),
+        ),
+        bands: choices(
+            &LessonBand::ALL,
+            LessonBand::as_str,
+            LessonBand::label,
+            LessonBand::parse(&form.band),
+        ),
         requirements: REQUIREMENTS
             .iter()
             .map(|r| (r.to_string(), r.to_string(), form.requirements.iter().any(|x| x == r)))
@@ -545,13 +639,24 @@ pub async fn create(
     match service::create_lesson(&state.app, &identity, unit_id, based_on, content).await {
         Ok(id) => Ok(Redirect::to(&format!("/bai-hoc/{id}?tb=da-tao")).into_response()),
         Err(lanhmang_app::AppError::Invalid(problems)) => {
-            form_page(&state, &identity, "/bai-hoc/moi".into(), form, super::field_errors(&problems)).await
+            form_page(
+                &state,
+                &identity,
+                "/bai-hoc/moi".into(),
+                form,
+                super::field_errors(&problems),
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
 }
 
-pub async fn edit_form(State(state): State<AppState>, identity: Identity, Path(id): Path<String>) -> Result<Response, AppError> {
+pub async fn edit_form(
+    State(state): State<AppState>,
+    identity: Identity,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
     let lesson_id = parse_id(&id)?;
     let view = service::lesson(&state.app, &identity, &id).await?;
     if !view.may_edit {
@@ -562,7 +667,14 @@ pub async fn edit_form(State(state): State<AppState>, identity: Identity, Path(i
         form.version = version.to_string();
         form.unit_id = unit_id.to_string();
     }
-    form_page(&state, &identity, format!("/bai-hoc/{lesson_id}/sua"), form, FieldErrors::default()).await
+    form_page(
+        &state,
+        &identity,
+        format!("/bai-hoc/{lesson_id}/sua"),
+        form,
+        FieldErrors::default(),
+    )
+    .await
 }
 
 pub async fn update(
@@ -633,14 +745,23 @@ pub struct PrintQuery {
     lop: String,
 }
 
-async fn printable(state: &AppState, identity: &Identity, id: &str, kind: Printable, class_name: &str) -> Result<Response, AppError> {
+async fn printable(
+    state: &AppState,
+    identity: &Identity,
+    id: &str,
+    kind: Printable,
+    class_name: &str,
+) -> Result<Response, AppError> {
     let view = service::lesson(&state.app, identity, id).await?;
     let unit_name = match view.item.source {
         LessonSource::Unit { unit_id, .. } => state.app.store.unit(unit_id).await?.map(|u| u.name),
         LessonSource::BuiltIn => None,
     };
     let content = view.content;
-    let class_name = lanhmang_domain::text::clean_line(class_name).chars().take(40).collect::<String>();
+    let class_name = lanhmang_domain::text::clean_line(class_name)
+        .chars()
+        .take(40)
+        .collect::<String>();
     let title = content.title.clone();
     let (bytes, content_type, name) = match kind {
         Printable::PlanPdf => (
@@ -667,15 +788,27 @@ async fn printable(state: &AppState, identity: &Identity, id: &str, kind: Printa
     super::documents::attachment(bytes, content_type, &name)
 }
 
-pub async fn plan_pdf(State(state): State<AppState>, identity: Identity, Path(id): Path<String>) -> Result<Response, AppError> {
+pub async fn plan_pdf(
+    State(state): State<AppState>,
+    identity: Identity,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
     printable(&state, &identity, &id, Printable::PlanPdf, "").await
 }
 
-pub async fn plan_docx(State(state): State<AppState>, identity: Identity, Path(id): Path<String>) -> Result<Response, AppError> {
+pub async fn plan_docx(
+    State(state): State<AppState>,
+    identity: Identity,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
     printable(&state, &identity, &id, Printable::PlanDocx, "").await
 }
 
-pub async fn slides(State(state): State<AppState>, identity: Identity, Path(id): Path<String>) -> Result<Response, AppError> {
+pub async fn slides(
+    State(state): State<AppState>,
+    identity: Identity,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
     printable(&state, &identity, &id, Printable::Slides, "").await
 }
 

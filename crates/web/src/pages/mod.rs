@@ -3,8 +3,8 @@
 pub mod account;
 pub mod activities;
 pub mod audit_log;
-pub mod class_sessions;
 pub mod clarifications;
+pub mod class_sessions;
 pub mod dashboard;
 pub mod documents;
 pub mod home;
