@@ -276,8 +276,7 @@ async fn an_office_adapts_a_lesson_versions_it_and_publishes_it_to_its_schools(b
         let rest = &form[start..];
         let at = rest.find("<option value=\"").unwrap() + "<option value=\"".len();
         let at = if rest[at..].starts_with('"') {
-            let next = rest[at..].find("<option value=\"").unwrap() + at + "<option value=\"".len();
-            next
+            rest[at..].find("<option value=\"").unwrap() + at + "<option value=\"".len()
         } else {
             at
         };

@@ -393,6 +393,10 @@ pub async fn join_with_code(
     )
 }
 
+/// A question on a pupil's screen: its number, its text, and its choices (index, letter, text,
+/// chosen).
+type QuizQuestion = (usize, String, Vec<(usize, char, String, bool)>);
+
 #[derive(Template)]
 #[template(path = "class_quiz.html")]
 struct QuizPage {
@@ -401,8 +405,7 @@ struct QuizPage {
     participant: String,
     lesson_title: String,
     class_name: String,
-    /// (number, text, [(index, letter, text, chosen)])
-    questions: Vec<(usize, String, Vec<(usize, char, String, bool)>)>,
+    questions: Vec<QuizQuestion>,
 }
 
 #[derive(Deserialize, Default)]
