@@ -3,7 +3,7 @@
 //! A lesson is data. The built-in ones are TOML files under `crates/domain/lessons/<topic>/<band>.toml`,
 //! compiled into the binary (the build script lists them), written by us in Vietnamese; an office
 //! adapts a copy or writes its own through the same structure ([`LessonContent`]), stored as JSON.
-//! Both pass the same [`LessonContent::check`], so a lesson a teacher opens is always complete:
+//! Both pass the same [`LessonContent::problems`], so a lesson a teacher opens is always complete:
 //! objectives, a duration that fits the class period, materials, the four steps, 5–8 quiz
 //! questions with exactly one right answer and an explanation each, and a note for parents.
 //!
