@@ -642,22 +642,22 @@ pub fn build() -> Routes {
         .get(
             "/bai-hoc/{id}/giao-an.pdf",
             Permission(Action::ViewLessons),
-            pages::lessons::plan_pdf,
+            pages::lessons::print::<pages::lessons::PlanPdf>,
         )
         .get(
             "/bai-hoc/{id}/giao-an.docx",
             Permission(Action::ViewLessons),
-            pages::lessons::plan_docx,
+            pages::lessons::print::<pages::lessons::PlanDocx>,
         )
         .get(
             "/bai-hoc/{id}/trinh-chieu.pdf",
             Permission(Action::ViewLessons),
-            pages::lessons::slides,
+            pages::lessons::print::<pages::lessons::Slides>,
         )
         .get(
             "/bai-hoc/{id}/phieu-kiem-tra.pdf",
             Permission(Action::ViewLessons),
-            pages::lessons::quiz_sheet,
+            pages::lessons::print::<pages::lessons::QuizSheet>,
         )
         .get(
             "/bai-hoc/{id}/sua",

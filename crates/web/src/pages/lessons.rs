@@ -728,7 +728,7 @@ pub async fn publish(
 
 /// Which printable form of a lesson.
 #[derive(Clone, Copy)]
-enum Printable {
+pub enum Printable {
     PlanPdf,
     PlanDocx,
     Slides,
@@ -788,35 +788,35 @@ async fn printable(
     super::documents::attachment(bytes, content_type, &name)
 }
 
-pub async fn plan_pdf(
-    State(state): State<AppState>,
-    identity: Identity,
-    Path(id): Path<String>,
-) -> Result<Response, AppError> {
-    printable(&state, &identity, &id, Printable::PlanPdf, "").await
+/// A printable form as a type, so one handler serves the four addresses (`print::<Slides>`).
+pub trait AsPrintable {
+    const KIND: Printable;
 }
 
-pub async fn plan_docx(
-    State(state): State<AppState>,
-    identity: Identity,
-    Path(id): Path<String>,
-) -> Result<Response, AppError> {
-    printable(&state, &identity, &id, Printable::PlanDocx, "").await
+pub struct PlanPdf;
+pub struct PlanDocx;
+pub struct Slides;
+pub struct QuizSheet;
+
+impl AsPrintable for PlanPdf {
+    const KIND: Printable = Printable::PlanPdf;
+}
+impl AsPrintable for PlanDocx {
+    const KIND: Printable = Printable::PlanDocx;
+}
+impl AsPrintable for Slides {
+    const KIND: Printable = Printable::Slides;
+}
+impl AsPrintable for QuizSheet {
+    const KIND: Printable = Printable::QuizSheet;
 }
 
-pub async fn slides(
-    State(state): State<AppState>,
-    identity: Identity,
-    Path(id): Path<String>,
-) -> Result<Response, AppError> {
-    printable(&state, &identity, &id, Printable::Slides, "").await
-}
-
-pub async fn quiz_sheet(
+pub async fn print<K: AsPrintable>(
     State(state): State<AppState>,
     identity: Identity,
     Path(id): Path<String>,
     Query(q): Query<PrintQuery>,
 ) -> Result<Response, AppError> {
-    printable(&state, &identity, &id, Printable::QuizSheet, &q.lop).await
+    // Only the quiz sheet names a class; the other forms ignore `lop`.
+    printable(&state, &identity, &id, K::KIND, &q.lop).await
 }
