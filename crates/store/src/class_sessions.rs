@@ -241,7 +241,7 @@ impl Store {
                 > 0;
             if !marked {
                 let known: Option<(i64,)> =
-                    sqlx::query_as("SELECT 1 FROM class_session_participants WHERE session_id = $1 AND token = $2")
+                    sqlx::query_as("SELECT session_id FROM class_session_participants WHERE session_id = $1 AND token = $2")
                         .bind(session_id)
                         .bind(token)
                         .fetch_optional(&mut *tx)

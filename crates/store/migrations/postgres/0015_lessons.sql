@@ -10,12 +10,12 @@ CREATE TABLE lessons (
     based_on TEXT,
     topic TEXT NOT NULL,
     band TEXT NOT NULL,
-    minutes INTEGER NOT NULL,
+    minutes BIGINT NOT NULL,
     title TEXT NOT NULL,
     title_folded TEXT NOT NULL,
     -- Requirement ids separated by spaces, e.g. "S1.3 S2.1".
     requirements TEXT NOT NULL,
-    version INTEGER NOT NULL,
+    version BIGINT NOT NULL,
     published BOOLEAN NOT NULL DEFAULT FALSE,
     content TEXT NOT NULL,
     created_by BIGINT REFERENCES people(id),
@@ -26,7 +26,7 @@ CREATE INDEX lessons_unit ON lessons (unit_id, id);
 
 CREATE TABLE lesson_versions (
     lesson_id BIGINT NOT NULL REFERENCES lessons(id),
-    version INTEGER NOT NULL,
+    version BIGINT NOT NULL,
     content TEXT NOT NULL,
     saved_by BIGINT REFERENCES people(id),
     saved_at TIMESTAMPTZ NOT NULL,
@@ -46,13 +46,13 @@ CREATE TABLE class_sessions (
     topic TEXT NOT NULL,
     band TEXT NOT NULL,
     class_name TEXT NOT NULL,
-    pupils_present INTEGER NOT NULL,
+    pupils_present BIGINT NOT NULL,
     questions TEXT NOT NULL,
     state TEXT NOT NULL CHECK (state IN ('open', 'closed')),
-    joined INTEGER NOT NULL DEFAULT 0,
-    answered INTEGER NOT NULL DEFAULT 0,
+    joined BIGINT NOT NULL DEFAULT 0,
+    answered BIGINT NOT NULL DEFAULT 0,
     -- Quiz sheets the teacher counted by hand, added to `answered` in the results.
-    sheets INTEGER NOT NULL DEFAULT 0,
+    sheets BIGINT NOT NULL DEFAULT 0,
     opened_at TIMESTAMPTZ NOT NULL,
     closed_at TIMESTAMPTZ,
     activity_id BIGINT REFERENCES activities(id)
@@ -75,8 +75,8 @@ CREATE TABLE class_session_participants (
 -- wrong answers the teacher tallied by hand without saying which choice.
 CREATE TABLE class_session_tallies (
     session_id BIGINT NOT NULL REFERENCES class_sessions(id),
-    question INTEGER NOT NULL,
-    choice INTEGER NOT NULL,
-    count INTEGER NOT NULL,
+    question BIGINT NOT NULL,
+    choice BIGINT NOT NULL,
+    count BIGINT NOT NULL,
     PRIMARY KEY (session_id, question, choice)
 );
