@@ -15,6 +15,7 @@ mod crash;
 mod dashboard;
 mod hostile_files;
 mod incidents;
+mod lessons_api;
 mod lessons_pages;
 mod mail;
 mod news;
