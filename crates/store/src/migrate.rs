@@ -296,6 +296,11 @@ mod tests {
                 "0a8d246e5680dd4d4e651dd088a7bd87d45bad84f1fcb3cfe633fb6d371c04f7",
                 "2ad372be3ce1c4b8200bf38bc3d18ea832799a310678dca0604b68363345cdc7",
             ),
+            (
+                "0015_lessons",
+                "abdf4f0ffa47dd7389b438f24b4e43cf5fa5ec471be26b737b99808b5d2f8d9c",
+                "60c345f731d550d564229274cafad2bfb144a7c756f304ef42b058134bcd8364",
+            ),
         ];
         for (name, sqlite, postgres) in FROZEN {
             let m = MIGRATIONS.iter().find(|m| m.name == *name).expect(name);
@@ -693,7 +698,8 @@ mod tests {
                     "0011_news_search",
                     "0012_incidents",
                     "0013_clarifications",
-                    "0014_incident_cases"
+                    "0014_incident_cases",
+                    "0015_lessons"
                 ],
                 "{backend}"
             );
