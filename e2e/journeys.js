@@ -25,6 +25,9 @@ function fail(where, message) {
 }
 
 /// One person in one browser context at one width; every page it reaches is audited.
+/// Options: `script: false` (JavaScript off, no axe), `height` (of the viewport; 740 unless
+/// told), `axe: false` (console and weight checked, axe not run: only for the many pupils of a
+/// class session, three of whom are audited fully).
 class Visitor {
   constructor(browser, journey, width, options = {}) {
     this.browser = browser;
@@ -35,7 +38,7 @@ class Visitor {
 
   async open() {
     this.context = await this.browser.newContext({
-      viewport: { width: this.width, height: 740 },
+      viewport: { width: this.width, height: this.options.height || 740 },
       javaScriptEnabled: this.options.script !== false,
       acceptDownloads: true,
       locale: 'vi-VN',
@@ -86,18 +89,21 @@ class Visitor {
     await this.page.waitForLoadState('load');
     const where = this.where();
     if (this.options.script === false) {
-      audited.push({ journey: this.journey, width: this.width, path: new URL(this.page.url()).pathname, bytes: this.bytes, moderate: [] });
+      audited.push({ journey: this.journey, width: this.width, path: new URL(this.page.url()).pathname, bytes: this.bytes, moderate: [], axe: false });
       return;
     }
-    await this.page.evaluate(AXE);
-    const violations = await this.page.evaluate(async () => {
-      // eslint-disable-next-line no-undef
-      const r = await axe.run(document, { resultTypes: ['violations'] });
-      return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length, help: v.help }));
-    });
-    const serious = violations.filter((v) => v.impact === 'critical' || v.impact === 'serious');
-    for (const v of serious) fail(where, `axe ${v.impact} ${v.id} ×${v.nodes}: ${v.help}`);
-    const moderate = violations.filter((v) => !serious.includes(v)).map((v) => `${v.id}(${v.impact})`);
+    let moderate = [];
+    if (this.options.axe !== false) {
+      await this.page.evaluate(AXE);
+      const violations = await this.page.evaluate(async () => {
+        // eslint-disable-next-line no-undef
+        const r = await axe.run(document, { resultTypes: ['violations'] });
+        return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length, help: v.help }));
+      });
+      const serious = violations.filter((v) => v.impact === 'critical' || v.impact === 'serious');
+      for (const v of serious) fail(where, `axe ${v.impact} ${v.id} ×${v.nodes}: ${v.help}`);
+      moderate = violations.filter((v) => !serious.includes(v)).map((v) => `${v.id}(${v.impact})`);
+    }
     // Every field marked invalid names the message that explains it.
     const unexplained = await this.page.$$eval('[aria-invalid="true"]', (fields) =>
       fields
@@ -117,7 +123,7 @@ class Visitor {
     // Let late subresources report their sizes before weighing the page.
     await this.page.waitForTimeout(50);
     if (this.bytes > MAX_PAGE_BYTES) fail(where, `${this.bytes} bytes transferred (limit ${MAX_PAGE_BYTES})`);
-    audited.push({ journey: this.journey, width: this.width, path: new URL(this.page.url()).pathname + new URL(this.page.url()).search, bytes: this.bytes, moderate });
+    audited.push({ journey: this.journey, width: this.width, path: new URL(this.page.url()).pathname + new URL(this.page.url()).search, bytes: this.bytes, moderate, axe: this.options.axe !== false });
   }
 
   async text() {
@@ -146,8 +152,9 @@ class Visitor {
     await this.page.screenshot({ path: file, fullPage: false });
   }
 
+  /// Closes the context after a screenshot of the last page (none when `name` is null).
   async close(name = 'last') {
-    await this.shot(name);
+    if (name) await this.shot(name);
     await this.context.close();
   }
 }
@@ -573,6 +580,212 @@ async function clarificationPublished(browser, width) {
   await reader.close();
 }
 
+/// A lesson in class. The teacher, on the classroom's projector (1280×720), finds a lesson for
+/// grades 3–5 in the library, first starts it with no pupil present (refused beside the field),
+/// then for 4A with 30 present; 30 pupils join on phones (the journey's width) with the address
+/// or by typing the code at /lop, some with a nickname, and answer, each reading their score;
+/// one sends twice and is told once is enough. The screen then counts 30, shows the question
+/// most got wrong, and the teacher closes the session.
+const CLASS_PUPILS = 30;
+async function classSession(browser, width) {
+  const teacher = await visitor(browser, 'class-teacher', 1280, 'demo.teacher', { height: 720 });
+  await teacher.go('/bai-hoc');
+  await openFilters(teacher);
+  await teacher.page.selectOption('#band', 'grades_3_5');
+  await teacher.page.selectOption('#topic', 'online_scams');
+  await teacher.go(() => teacher.page.locator('form[role=search] button[type=submit]').click());
+  const lessons = await teacher.page.$$eval('main table a[href^="/bai-hoc/"]', (as) => as.map((a) => a.getAttribute('href')));
+  if (!lessons.includes('/bai-hoc/online_scams-grades_3_5')) fail(teacher.where(), `the filtered library lists ${lessons.join(' ')}`);
+  await teacher.go(() => teacher.page.click('main table a[href="/bai-hoc/online_scams-grades_3_5"]'));
+  await teacher.expectText('Bắt đầu buổi học với lớp', 'Câu hỏi kiểm tra');
+  // The right choice of each question, from the teacher's copy of the quiz.
+  const key = await teacher.page.$$eval('ol.quiz-key > li', (items) =>
+    items.map((li) => {
+      const choices = [...li.querySelectorAll('ul.choices > li')];
+      return { choices: choices.length, right: choices.findIndex((c) => c.textContent.includes('(đáp án đúng)')) };
+    }),
+  );
+  if (key.length === 0 || key.some((q) => q.right < 0 || q.choices < 2)) fail(teacher.where(), `the quiz's key does not read: ${JSON.stringify(key)}`);
+
+  // No pupil present: refused, the message beside the field (the audit checks it is tied to it).
+  await teacher.page.fill('#class_name', '4A');
+  await teacher.page.fill('#pupils_present', '0');
+  await teacher.go(() => teacher.page.click('main form[action="/buoi-hoc"] button[type=submit]'), { status: 422 });
+  await teacher.expectText('Số học sinh có mặt là một số từ 1 đến');
+  const beside = await teacher.page.$eval('#pupils_present', (f) => ({
+    invalid: f.getAttribute('aria-invalid'),
+    next: f.nextElementSibling ? f.nextElementSibling.id : '',
+    keptClass: document.getElementById('class_name').value,
+  }));
+  if (beside.invalid !== 'true' || beside.next !== 'pupils_present-error') fail(teacher.where(), `the refused count is not marked beside its field: ${JSON.stringify(beside)}`);
+  if (beside.keptClass !== '4A') fail(teacher.where(), `the class typed was not kept: «${beside.keptClass}»`);
+  await teacher.page.fill('#pupils_present', String(CLASS_PUPILS));
+  await teacher.go(() => teacher.page.click('main form[action="/buoi-hoc"] button[type=submit]'));
+  const screenHref = new URL(teacher.page.url()).pathname;
+  if (!/^\/buoi-hoc\/\d+$/.test(screenHref)) fail(teacher.where(), `the session did not start: ${teacher.page.url()}`);
+  await teacher.expectText('Lớp 4A', 'Vào buổi học', 'Đã làm bài');
+  const label = await teacher.page.getAttribute('.join-code', 'aria-label');
+  const code = ((label || '').match(/\d{6}/) || [''])[0];
+  if (!code) fail(teacher.where(), `no join code on the screen: «${label}»`);
+  if ((await teacher.page.locator('main .join-qr svg').count()) !== 1) fail(teacher.where(), 'no QR code on the screen');
+  // The screen stays still unless the teacher turns its reloading on (every 5 s, with a link to
+  // stop it). That page is fetched and read, not audited: axe flags any timed reload
+  // (meta-refresh), and here it is the teacher's own choice, with the stop beside the figures.
+  if ((await teacher.page.locator('head meta[http-equiv="refresh"]').count()) > 0) fail(teacher.where(), 'the screen reloads itself before the teacher asks');
+  const liveHref = await teacher.page.getAttribute('main a:has-text("Tự cập nhật mỗi 5 giây")', 'href');
+  const live = await teacher.page.request.get(BASE + liveHref);
+  const liveBody = await live.text();
+  if (live.status() !== 200 || !liveBody.includes('<meta http-equiv="refresh" content="5">') || !liveBody.includes('Dừng tự cập nhật')) {
+    fail(teacher.where(), `${liveHref}: ${live.status()}, without its 5 s reload or the link to stop it`);
+  }
+  const joinAddress = await teacher.page.getAttribute('main a.join-address', 'href');
+  if (!joinAddress.endsWith(`/lop/${code}`)) fail(teacher.where(), `the join address ${joinAddress} does not end with the code`);
+  // Before anyone answered, the screen shows no answers; the list of sessions has this one open.
+  if ((await teacher.text()).includes('đáp án đúng')) fail(teacher.where(), 'the screen shows right answers before the teacher asks');
+  await teacher.go('/buoi-hoc');
+  await teacher.expectText('4A', 'Đang mở');
+
+  // Pupil k answers question q wrongly when (k + q) % 3 === 0, and question 2 also when k is a
+  // multiple of 5: question 2 is the one most got wrong. Wrong choices vary between pupils.
+  const wrong = (k, q) => (k + q) % 3 === 0 || (q === 1 && k % 5 === 0);
+  const choiceOf = (k, q) => {
+    const { right, choices } = key[q];
+    return wrong(k, q) ? (right + 1 + (Math.floor(k / 3) % (choices - 1))) % choices : right;
+  };
+  const twice = 2; // this pupil sends a second time
+  async function pupil(k) {
+    const full = k < 3; // the first three pupils' pages are audited with axe too
+    const v = await visitor(browser, `class-pupil-${k + 1}`, width, null, { axe: full });
+    const nickname = k % 4 === 0 ? `Sóc nâu ${k + 1}` : '';
+    if (k % 6 !== 1) {
+      await v.go(`/lop/${code}`);
+      const prefilled = await v.page.inputValue('#code');
+      if (prefilled !== code) fail(v.where(), `the code field reads «${prefilled}», expected ${code}`);
+    } else {
+      // A few type the code as the screen shows it, with its space.
+      await v.go('/lop');
+      await v.page.fill('#code', `${code.slice(0, 3)} ${code.slice(3)}`);
+    }
+    if (nickname) await v.page.fill('#nickname', nickname);
+    await v.go(() => v.page.click('main button[type=submit]'));
+    await v.expectText('Lớp 4A', 'Nộp bài');
+    const questions = await v.page.locator('fieldset.question').count();
+    if (questions !== key.length) fail(v.where(), `${questions} questions, the lesson has ${key.length}`);
+    let right = 0;
+    for (let q = 0; q < key.length; q++) {
+      await v.page.check(`fieldset.question input[type=radio][name="q${q}"][value="${choiceOf(k, q)}"]`);
+      if (!wrong(k, q)) right++;
+    }
+    if (k === 0) {
+      await v.page.evaluate(() => window.scrollTo(0, 0));
+      await v.shot('quiz');
+    }
+    const sent = await v.page.$eval('form.quiz', (f) => ({ action: f.action, fields: [...new FormData(f)] }));
+    await v.go(() => v.page.click('form.quiz button[type=submit]'));
+    await v.expectText(`Em đúng ${right}/${key.length} câu`);
+    if (k === twice) {
+      // The same answers posted again (as the back button and «Nộp bài» would): counted once.
+      await v.go(
+        () =>
+          v.page.evaluate(({ action, fields }) => {
+            const form = document.createElement('form');
+            form.method = 'post';
+            form.action = action;
+            for (const [name, value] of fields) {
+              const input = document.createElement('input');
+              input.type = 'hidden';
+              input.name = name;
+              input.value = value;
+              form.append(input);
+            }
+            document.body.append(form);
+            form.submit();
+          }, sent),
+        { status: 409 },
+      );
+      await v.expectText('Em đã nộp bài rồi');
+    }
+    await v.close(full ? 'last' : null);
+  }
+  // A few at a time: each pupil in their own browser context, closed when done.
+  for (let k = 0; k < CLASS_PUPILS; k += 3) {
+    await Promise.all([k, k + 1, k + 2].filter((i) => i < CLASS_PUPILS).map(pupil));
+  }
+
+  // The screen, reloaded: everyone counted once; the results on demand, the hardest question.
+  await teacher.go(screenHref);
+  const figures = await teacher.page.$$eval('.session-figures > div', (ds) =>
+    Object.fromEntries(ds.map((d) => [d.querySelector('dt').innerText.trim(), d.querySelector('dd').innerText.trim()])),
+  );
+  for (const name of ['Đã vào trên thiết bị', 'Đã làm bài']) {
+    if (figures[name] !== String(CLASS_PUPILS)) fail(teacher.where(), `«${name}» reads ${figures[name]}, expected ${CLASS_PUPILS}`);
+  }
+  await teacher.go(`${screenHref}?ket_qua=1`);
+  await teacher.expectText('Câu nhiều em chưa đúng nhất: câu 2', 'đáp án đúng');
+  const shares = await teacher.page.$$eval('ol.session-results > li', (lis) => lis.map((li) => (li.innerText.match(/(\d+)% đúng/) || [])[1]));
+  const expected = key.map((_, q) => {
+    let right = 0;
+    for (let k = 0; k < CLASS_PUPILS; k++) if (!wrong(k, q)) right++;
+    return String(Math.floor((right * 100 + CLASS_PUPILS / 2) / CLASS_PUPILS));
+  });
+  if (shares.join(' ') !== expected.join(' ')) fail(teacher.where(), `shares right ${shares.join(' ')}, expected ${expected.join(' ')}`);
+  await teacher.page.locator('main .hardest').scrollIntoViewIfNeeded();
+  await teacher.shot('results');
+  await teacher.go(() => teacher.page.click('main form[action$="/ket-thuc"] button[type=submit]'));
+  await teacher.expectText('đã kết thúc');
+  if ((await teacher.page.locator('main .join-code').count()) > 0) fail(teacher.where(), 'the join code is still shown after the session closed');
+  await teacher.close();
+
+  // A pupil arriving late finds no open session with the code.
+  const late = await visitor(browser, 'class-pupil-late', width, null);
+  await late.go(`/lop/${code}`);
+  await late.go(() => late.page.click('main button[type=submit]'), { status: 404 });
+  await late.expectText('Không có buổi học nào đang mở với mã này');
+  await late.close();
+}
+
+/// The office adapts a built-in lesson for parents (a new title), saves it (not yet published)
+/// and publishes it; a school's principal finds it in the library and downloads its plan.
+async function officeAdaptsLesson(browser, width) {
+  const office = await visitor(browser, 'lesson-office', width, 'demo.office');
+  await office.go('/bai-hoc/moi?tu=screen_time-parents');
+  const title = `Cùng con dùng màn hình lành mạnh: bản của phòng (${width} px)`;
+  const unit = office.page.locator('#unit_id');
+  if ((await unit.inputValue()) === '') await unit.selectOption(await office.page.$eval('#unit_id option:not([value=""])', (o) => o.value));
+  await office.page.fill('#title', title);
+  await office.go(() => office.page.click('main form.lesson-form button[type=submit]'));
+  await office.expectText(title, 'Đã tạo bài học của đơn vị', 'Bài chưa công bố');
+  const href = new URL(office.page.url()).pathname;
+  if (!/^\/bai-hoc\/\d+$/.test(href)) fail(office.where(), `not the new lesson's page: ${office.page.url()}`);
+  await office.go(() => office.page.click('main form[action$="/cong-bo"] button[type=submit]'));
+  await office.expectText('Đã công bố bài học', 'Bài đang được công bố');
+  await office.close();
+
+  const principal = await visitor(browser, 'lesson-principal', width, 'demo.principal');
+  await principal.go('/bai-hoc');
+  await openFilters(principal);
+  await principal.page.selectOption('#band', 'parents');
+  await principal.go(() => principal.page.locator('form[role=search] button[type=submit]').click());
+  const link = principal.page.locator(`main table a[href="${href}"]`);
+  if ((await link.count()) === 0) {
+    fail(principal.where(), `the published lesson ${href} is not in the library filtered for parents`);
+  } else {
+    if ((await link.innerText()).trim() !== title) fail(principal.where(), `the lesson is listed as «${await link.innerText()}»`);
+    await principal.go(() => link.click());
+    await principal.expectText(title, 'Gửi cha mẹ');
+    const [download] = await Promise.all([
+      principal.page.waitForEvent('download', { timeout: 120000 }),
+      principal.page.click(`main a[href="${href}/giao-an.pdf"]`),
+    ]);
+    const name = download.suggestedFilename();
+    if (!name.endsWith('.pdf')) fail(principal.where(), `the plan downloads as «${name}», not a .pdf`);
+    const file = await download.path();
+    const head = fs.readFileSync(file).subarray(0, 5).toString();
+    if (head !== '%PDF-' || fs.statSync(file).size < 1000) fail(principal.where(), `«${name}» is not a PDF (${fs.statSync(file).size} bytes)`);
+  }
+  await principal.close();
+}
+
 /// Pages work without script: sign in and read the dashboard with JavaScript off.
 async function withoutScript(browser, width) {
   const v = await visitor(browser, 'no-script', width, 'demo.office', { script: false });
@@ -603,11 +816,15 @@ async function main() {
     ['category added', categoryAdded, [360, 1280]],
     ['working time saved', workingTimeSaved, [360, 1280]],
     ['evidence and a link', evidenceAndLink, [360, 1280]],
+    ['class session', classSession, [360]],
+    ['office adapts a lesson', officeAdaptsLesson, [360, 1280]],
     // Last: a new published plan becomes the first in every list.
     ['office publishes a plan', officePublishesPlan, [360]],
   ];
+  // E2E_ONLY=«part of a name» runs only the journeys whose name contains it (while working on one).
+  const only = process.env.E2E_ONLY || '';
   let runs = 0;
-  for (const [name, journey, widths] of journeys) {
+  for (const [name, journey, widths] of journeys.filter(([n]) => n.includes(only))) {
     for (const width of widths) {
       console.log(`journey: ${name} @${width}`);
       try {
@@ -621,7 +838,8 @@ async function main() {
   await browser.close();
 
   const heaviest = [...audited].sort((a, b) => b.bytes - a.bytes).slice(0, 5);
-  console.log(`\n${runs} journey runs, ${audited.length} pages audited (axe, console, weight).`);
+  const withoutAxe = audited.filter((p) => !p.axe).length;
+  console.log(`\n${runs} journey runs, ${audited.length - withoutAxe} pages audited (axe, console, weight), ${withoutAxe} more without axe.`);
   console.log('Heaviest pages (bytes transferred):');
   for (const p of heaviest) console.log(`  ${p.bytes}\t${p.path} (${p.journey} @${p.width})`);
   const moderate = new Map();

@@ -129,8 +129,13 @@ async fn a_class_takes_a_lesson_quiz_without_accounts_and_the_session_is_logged(
     let screen = r.headers()["location"].to_str().unwrap().to_string();
     let (_, body) = teacher.text(&screen).await;
     assert!(
-        body.contains("http-equiv=\"refresh\"") && body.contains("<svg"),
-        "{backend}: refreshes, draws the QR"
+        !body.contains("http-equiv=\"refresh\"") && body.contains("<svg"),
+        "{backend}: still until asked, draws the QR"
+    );
+    let (_, live) = teacher.text(&format!("{screen}?tu_dong=1")).await;
+    assert!(
+        live.contains("http-equiv=\"refresh\"") && live.contains("Dừng tự cập nhật"),
+        "{backend}: refreshes when asked"
     );
     assert!(
         !body.contains("(đáp án đúng)"),

@@ -1,6 +1,7 @@
 //! Class sessions: the teacher starts one from a lesson and follows it on the projector (a page
-//! that refreshes itself, no script); pupils join at `/lop` with the code or the QR code, answer
-//! and read the explanations, without an account. Rules live in `lanhmang_app::class_sessions`.
+//! that refreshes itself once the teacher turns that on, no script); pupils join at `/lop` with
+//! the code or the QR code, answer and read the explanations, without an account. Rules live in
+//! `lanhmang_app::class_sessions`.
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -162,6 +163,39 @@ struct ShowPage {
     /// Results show the right answers: on the projector only when the teacher asks, until the
     /// session is over.
     show_results: bool,
+    /// The screen reloads itself every `refresh` seconds: only when the teacher turned that on
+    /// (a page that reloads by itself resets a keyboard or screen reader user's place, WCAG
+    /// 2.2.1), with the link to stop it beside the figures.
+    live: bool,
+    /// This view with the reloading turned on, and turned off.
+    live_href: String,
+    still_href: String,
+    /// The results shown and hidden, keeping the reloading as it is.
+    results_href: String,
+    hide_results_href: String,
+}
+
+/// What the teacher asked the screen to show: the results (with the right answers), and whether
+/// it reloads itself.
+#[derive(Clone, Copy)]
+struct Screen {
+    results: bool,
+    live: bool,
+}
+
+impl Screen {
+    /// The screen's address for this view of session `id`.
+    fn href(self, id: i64) -> String {
+        let query: Vec<&str> = [self.results.then_some("ket_qua=1"), self.live.then_some("tu_dong=1")]
+            .into_iter()
+            .flatten()
+            .collect();
+        if query.is_empty() {
+            format!("/buoi-hoc/{id}")
+        } else {
+            format!("/buoi-hoc/{id}?{}", query.join("&"))
+        }
+    }
 }
 
 fn result_rows(view: &SessionView) -> Vec<ResultRow> {
@@ -200,7 +234,7 @@ async fn show_page(
     id: i64,
     notice: Option<&str>,
     sheet_errors: FieldErrors,
-    show_results: bool,
+    asked: Screen,
 ) -> Result<Response, AppError> {
     let view = service::session(&state.app, identity, id).await?;
     let s = &view.session;
@@ -211,6 +245,10 @@ async fn show_page(
         StatusCode::OK
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let shown = Screen {
+        results: asked.results || !s.open || !sheet_errors.is_empty(),
+        live: asked.live && s.open && sheet_errors.is_empty(),
     };
     let page = ShowPage {
         layout: layout(format!("Buổi học lớp {}", s.class_name), identity, notice),
@@ -239,7 +277,16 @@ async fn show_page(
         may_close: view.may_close,
         activity_id: s.activity_id,
         closed: s.closed_at.map(date_time).unwrap_or_default(),
-        show_results: show_results || !s.open || !sheet_errors.is_empty(),
+        live_href: Screen { live: true, ..shown }.href(s.id),
+        still_href: Screen { live: false, ..shown }.href(s.id),
+        results_href: Screen { results: true, ..shown }.href(s.id),
+        hide_results_href: Screen {
+            results: false,
+            ..shown
+        }
+        .href(s.id),
+        show_results: shown.results,
+        live: shown.live,
         sheet_errors,
     };
     let mut response = render(&page)?;
@@ -251,6 +298,7 @@ async fn show_page(
 pub struct ShowQuery {
     tb: Option<String>,
     ket_qua: Option<String>,
+    tu_dong: Option<String>,
 }
 
 pub async fn show(
@@ -260,7 +308,10 @@ pub async fn show(
     Path(id): Path<String>,
     Query(q): Query<ShowQuery>,
 ) -> Result<Response, AppError> {
-    let show_results = q.ket_qua.as_deref() == Some("1");
+    let asked = Screen {
+        results: q.ket_qua.as_deref() == Some("1"),
+        live: q.tu_dong.as_deref() == Some("1"),
+    };
     show_page(
         &state,
         &identity,
@@ -268,7 +319,7 @@ pub async fn show(
         parse_id(&id)?,
         q.tb.as_deref(),
         FieldErrors::default(),
-        show_results,
+        asked,
     )
     .await
 }
@@ -311,6 +362,10 @@ pub async fn sheets(
     match service::add_sheets(&state.app, &identity, id, &one("sheets"), &right).await {
         Ok(()) => Ok(Redirect::to(&format!("/buoi-hoc/{id}?tb=da-ghi-phieu")).into_response()),
         Err(lanhmang_app::AppError::Invalid(problems)) => {
+            let asked = Screen {
+                results: true,
+                live: false,
+            };
             show_page(
                 &state,
                 &identity,
@@ -318,7 +373,7 @@ pub async fn sheets(
                 id,
                 None,
                 super::field_errors(&problems),
-                true,
+                asked,
             )
             .await
         }
@@ -555,11 +610,13 @@ pub async fn answer(
             Some("Buổi học đã kết thúc hoặc em chưa vào buổi học này. Em vào lại bằng mã nhé.".into()),
             StatusCode::NOT_FOUND,
         ),
+        // Sent already: the form comes back empty, so that a pupil does not join again and
+        // count twice.
         Err(lanhmang_app::AppError::Conflict(message)) => join_page(
             &state,
             identity.as_ref(),
             &headers,
-            &code,
+            "",
             "",
             Some(message),
             StatusCode::CONFLICT,
