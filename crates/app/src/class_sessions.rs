@@ -23,8 +23,8 @@ use crate::{Actor, App, AppError, Problem, Result};
 pub const CODE_DIGITS: usize = 6;
 /// Most pupils a class session takes: the largest classes, with room.
 pub const MAX_PUPILS: u32 = 80;
-const MAX_CLASS_NAME: usize = 40;
-const MAX_NICKNAME: usize = 20;
+pub const MAX_CLASS_NAME: usize = 40;
+pub const MAX_NICKNAME: usize = 20;
 /// Joins past the pupils present a session allows: pages reloaded, a device changed.
 const EXTRA_JOINS: i64 = 10;
 

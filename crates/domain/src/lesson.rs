@@ -214,9 +214,9 @@ pub const REQUIREMENTS: [&str; 9] = ["S1.3", "S1.4", "S2.1", "S2.2", "S2.4", "S3
 pub const MIN_QUESTIONS: usize = 5;
 pub const MAX_QUESTIONS: usize = 8;
 pub const MAX_CHOICES: usize = 4;
-const MAX_TITLE: usize = 200;
-const MAX_LINE: usize = 600;
-const MAX_TEXT: usize = 4000;
+pub const MAX_TITLE: usize = 200;
+pub const MAX_LINE: usize = 600;
+pub const MAX_TEXT: usize = 4000;
 
 /// One thing wrong with a lesson, named by its field so a form can show it beside the input.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]

@@ -903,4 +903,53 @@ pub fn build() -> Routes {
             api::incidents::public_report,
         )
         .get("/api/v1/public/receipts/{receipt}", Public, api::incidents::receipt)
+        // Lessons and class sessions; the pupils' side is public: a code, a nickname, answers.
+        .get("/api/v1/lessons", Permission(Action::ViewLessons), api::lessons::list)
+        .post(
+            "/api/v1/lessons",
+            Permission(Action::ManageLessons),
+            api::lessons::create,
+        )
+        .get(
+            "/api/v1/lessons/{id}",
+            Permission(Action::ViewLessons),
+            api::lessons::get,
+        )
+        .put(
+            "/api/v1/lessons/{id}",
+            Permission(Action::ManageLessons),
+            api::lessons::save,
+        )
+        .post(
+            "/api/v1/lessons/{id}/publish",
+            Permission(Action::ManageLessons),
+            api::lessons::publish,
+        )
+        .get(
+            "/api/v1/sessions",
+            Permission(Action::RunClassSessions),
+            api::lessons::mine,
+        )
+        .post(
+            "/api/v1/sessions",
+            Permission(Action::RunClassSessions),
+            api::lessons::start,
+        )
+        .get(
+            "/api/v1/sessions/{id}",
+            Permission(Action::ViewActivities),
+            api::lessons::session,
+        )
+        .post(
+            "/api/v1/sessions/{id}/close",
+            Permission(Action::RunClassSessions),
+            api::lessons::close,
+        )
+        .post(
+            "/api/v1/sessions/{id}/sheets",
+            Permission(Action::RunClassSessions),
+            api::lessons::add_sheets,
+        )
+        .post("/api/v1/public/sessions/{code}/join", Public, api::lessons::join)
+        .post("/api/v1/public/sessions/{code}/answers", Public, api::lessons::answer)
 }

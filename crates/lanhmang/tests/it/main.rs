@@ -15,7 +15,7 @@ mod crash;
 mod dashboard;
 mod hostile_files;
 mod incidents;
-mod lessons_pages;
+mod lessons_api;
 mod mail;
 mod news;
 mod news_clean;

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`: bearer tokens, the same permissions as the pages.
 
 pub mod incidents;
+pub mod lessons;
 pub mod news;
 pub mod openapi;
 pub mod supervision;

@@ -273,6 +273,7 @@ pub fn spec() -> Value {
     super::news::document(&mut spec, &paging, &error);
     super::incidents::document(&mut spec, &paging, &error);
     super::incidents::document_clarifications(&mut spec, &paging, &error);
+    super::lessons::document(&mut spec, &paging, &error);
     constrain_integers(&mut spec);
     empty_filters_mean_none(&mut spec);
     name_operations(&mut spec);
@@ -281,7 +282,7 @@ pub fn spec() -> Value {
 }
 
 /// Text with at least one character that is neither a space nor a control character.
-const VISIBLE: &str = "[^\\s\\x00-\\x1f\\x7f-\\x9f]";
+pub(super) const VISIBLE: &str = "[^\\s\\x00-\\x1f\\x7f-\\x9f]";
 /// An http(s) address with a host name (labels of letters, digits and hyphens) and printable rest.
 const WEB_LINK: &str = "^[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*(:[1-9][0-9]{0,3})?([/?#][!-~]*)?$";
 /// "05/KH-PGDĐT": a sequence number, the plan kind, the issuer's abbreviation.
