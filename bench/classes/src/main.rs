@@ -189,7 +189,8 @@ async fn start_sessions(
 ) -> anyhow::Result<Vec<Session>> {
     let mut sessions = Vec::new();
     for c in 0..args.classes {
-        let class_name = format!("{}{}{}", 3 + c % 3, char::from(b'A' + (c / 3 % 26) as u8), c / 78 + 1);
+        // 3A, 4A, 5A, 3B, …: grades 3 to 5 of the primary school.
+        let class_name = format!("{}{}", 3 + c % 3, char::from(b'A' + (c / 3 % 26) as u8));
         let r = client
             .post(format!("{base}/api/v1/sessions"))
             .bearer_auth(token)
