@@ -23,7 +23,7 @@ pub fn spec() -> Value {
     let unit_param = json!({"name": "unit_id", "in": "path", "required": true, "schema": {"type": "integer"}, "description": "Mã trường"});
     let report_ok = json!({"description": "Báo cáo", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Report"}}}});
     let review_body = json!({"required": false, "content": {"application/json": {"schema": {"type": "object", "properties": {
-        "version": {"type": "integer", "minimum": 0, "description": "Phiên bản đã đọc; khác phiên bản hiện tại thì bị từ chối (409)"},
+        "version": {"type": ["integer", "null"], "minimum": 0, "maximum": i64::MAX, "description": "Phiên bản đã đọc; khác phiên bản hiện tại thì bị từ chối (409); null: không kiểm tra"},
         "comment": {"type": "string", "maxLength": lanhmang_domain::report::REVIEW_COMMENT_MAX_CHARS}}}}}});
     let comment_body = json!({"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["comment"], "properties": {
         "version": {"type": "integer", "minimum": 0, "description": "Phiên bản đã đọc; khác phiên bản hiện tại thì bị từ chối (409)"},
@@ -229,7 +229,7 @@ pub fn spec() -> Value {
             "/api/v1/plans/{id}": {"get": {"summary": "Một kế hoạch, với nội dung", "parameters": [id_param],
                 "responses": {"200": {"description": "Kế hoạch", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Plan"}}}}, "401": error, "403": error, "404": error}}},
             "/api/v1/plans/{id}/publish": {"post": {"summary": "Ban hành kế hoạch tới các trường trực thuộc", "parameters": [id_param],
-                "requestBody": {"required": false, "content": {"application/json": {"schema": {"type": "object", "properties": {"version": {"type": "integer", "minimum": 0}}}}}},
+                "requestBody": {"required": false, "content": {"application/json": {"schema": {"type": "object", "properties": {"version": {"type": ["integer", "null"], "minimum": 0, "maximum": i64::MAX, "description": "Phiên bản đã đọc; khác phiên bản hiện tại thì bị từ chối (409); null hoặc bỏ trống: không kiểm tra"}}}}}},
                 "responses": {"200": {"description": "Đã ban hành", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Plan"}}}}, "400": error, "401": error, "403": error, "404": error, "409": error}}},
             "/api/v1/plans/{id}/dashboard": {"get": {"summary": "Số liệu tổng hợp trực tiếp trong phạm vi người gọi", "parameters": [id_param],
                 "responses": {"200": {"description": "Tổng hợp", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Dashboard"}}}}, "401": error, "403": error, "404": error}}},
