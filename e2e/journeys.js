@@ -786,6 +786,96 @@ async function officeAdaptsLesson(browser, width) {
   await principal.close();
 }
 
+/// A training with a pre- and a post-test and a certificate: the office schedules it to start in
+/// ten minutes with a staff lesson as its test, changes its room, and shows the attendance code;
+/// a teacher registers, takes the pre-test, checks in with the code, takes the post-test and
+/// downloads the certificate; anyone verifies the certificate by its code; the office reads the
+/// group's gain per question and finds the training on the teacher's page.
+async function trainingWithTestsAndCertificate(browser, width) {
+  const office = await visitor(browser, 'training-office', width, 'demo.office');
+  await office.go('/tap-huan/moi');
+  const title = `Tập huấn nhận diện tin giả cho giáo viên (${width} px)`;
+  // Ten minutes from now in Vietnam time (UTC+7): the code is accepted from 30 minutes before.
+  const start = new Date(Date.now() + 10 * 60 * 1000 + 7 * 3600 * 1000);
+  const two = (n) => String(n).padStart(2, '0');
+  const unit = office.page.locator('#unit_id');
+  if ((await unit.inputValue()) === '') await unit.selectOption(await office.page.$eval('#unit_id option:not([value=""])', (o) => o.value));
+  await office.page.fill('#title', title);
+  await office.page.fill('#date', `${two(start.getUTCDate())}/${two(start.getUTCMonth() + 1)}/${start.getUTCFullYear()}`);
+  await office.page.fill('#time', `${two(start.getUTCHours())}:${two(start.getUTCMinutes())}`);
+  await office.page.fill('#minutes', '60');
+  await office.page.fill('#place', 'Phòng họp tầng 2');
+  await office.page.check('input[name=roles][value=teacher]');
+  await office.page.locator('input[name=materials]').first().check();
+  await office.page.selectOption('#test_lesson', await office.page.$eval('#test_lesson option:not([value=""])', (o) => o.value));
+  await office.go(() => office.page.click('main form button[type=submit]'));
+  await office.expectText(title, 'Đã lên lịch buổi tập huấn', 'Mã điểm danh');
+  const href = new URL(office.page.url()).pathname;
+  if (!/^\/tap-huan\/\d+$/.test(href)) fail(office.where(), `not the new training's page: ${office.page.url()}`);
+  // The room changes: the edit form keeps the audience and the test as scheduled.
+  await office.go(`${href}/sua`);
+  await office.page.fill('#place', 'Hội trường tầng 3');
+  await office.go(() => office.page.click('main form button[type=submit]'));
+  await office.expectText('Đã lưu thay đổi', 'Hội trường tầng 3');
+  const code = ((await office.page.locator('.join-code').getAttribute('aria-label')) || '').replace(/\D/g, '');
+  if (code.length !== 6) fail(office.where(), `no six-digit attendance code on the organizer's page («${code}»)`);
+
+  const teacher = await visitor(browser, 'training-teacher', width, 'demo.teacher');
+  await teacher.go('/tap-huan');
+  await teacher.go(() => teacher.page.click(`main a[href="${href}"]`));
+  await teacher.expectText(title, 'Hội trường tầng 3', 'được mời');
+  await teacher.go(() => teacher.page.click(`main form[action="${href}/dang-ky"] button`));
+  await teacher.expectText('Đã đăng ký');
+  // The pre-test, answered with the first choice everywhere.
+  await teacher.go(() => teacher.page.click(`main a[href="${href}/kiem-tra/truoc"]`));
+  const answerAll = async () => {
+    const names = await teacher.page.$$eval('main input[type=radio]', (rs) => [...new Set(rs.map((r) => r.name))]);
+    for (const n of names) await teacher.page.locator(`main input[name="${n}"]`).first().check();
+  };
+  await answerAll();
+  await teacher.go(() => teacher.page.click('main form.quiz button[type=submit]'));
+  await teacher.go(href);
+  await teacher.expectText('Đã làm bài kiểm tra đầu vào');
+  await teacher.page.fill('#code', `${code.slice(0, 3)} ${code.slice(3)}`);
+  await teacher.go(() => teacher.page.click(`main form[action="${href}/diem-danh"] button[type=submit]`));
+  await teacher.expectText('Đã điểm danh');
+  await teacher.go(() => teacher.page.click(`main a[href="${href}/kiem-tra/sau"]`));
+  await answerAll();
+  await teacher.go(() => teacher.page.click('main form.quiz button[type=submit]'));
+  await teacher.go(href);
+  await teacher.expectText('Đã làm bài kiểm tra cuối khóa');
+  const [download] = await Promise.all([
+    teacher.page.waitForEvent('download', { timeout: 120000 }),
+    teacher.page.click(`main a[href="${href}/chung-nhan.pdf"]`),
+  ]);
+  const file = await download.path();
+  const head = fs.readFileSync(file).subarray(0, 5).toString();
+  if (head !== '%PDF-' || fs.statSync(file).size < 1000) fail(teacher.where(), `the certificate is not a PDF (${fs.statSync(file).size} bytes)`);
+  await teacher.go('/tai-khoan');
+  await teacher.expectText('Tập huấn đã tham dự', title);
+  const verify = await teacher.page.locator(`main li:has(a[href="${href}"]) a[href^="/chung-nhan/"]`).first().getAttribute('href');
+  await teacher.close();
+
+  const anyone = await visitor(browser, 'training-verify', width, null);
+  if (!verify) {
+    fail(`training @${width}`, 'the account page links no certificate for the training');
+  } else {
+    await anyone.go(verify);
+    await anyone.expectText('là hợp lệ', 'Phạm Thị Lan', title);
+  }
+  await anyone.close();
+
+  await office.go(href);
+  await office.expectText('Kết quả kiểm tra của cả nhóm', 'tự điểm danh bằng mã');
+  const teacherId = await office.page.$$eval('main input[name=present]:checked', (cs) => cs.map((c) => c.value));
+  if (teacherId.length === 0) fail(office.where(), 'no one is ticked present after the teacher checked in');
+  else {
+    await office.go(`/nguoi-dung/${teacherId[0]}`);
+    await office.expectText('Tập huấn đã tham dự', title);
+  }
+  await office.close();
+}
+
 /// Pages work without script: sign in and read the dashboard with JavaScript off.
 async function withoutScript(browser, width) {
   const v = await visitor(browser, 'no-script', width, 'demo.office', { script: false });
@@ -818,6 +908,7 @@ async function main() {
     ['evidence and a link', evidenceAndLink, [360, 1280]],
     ['class session', classSession, [360]],
     ['office adapts a lesson', officeAdaptsLesson, [360, 1280]],
+    ['training with tests and a certificate', trainingWithTestsAndCertificate, [360, 1280]],
     // Last: a new published plan becomes the first in every list.
     ['office publishes a plan', officePublishesPlan, [360]],
   ];

@@ -24,6 +24,7 @@ pub mod people;
 pub mod plans;
 pub mod reports;
 pub mod supervision;
+pub mod trainings;
 pub mod units;
 
 pub use error::{AppError, Problem, Result};

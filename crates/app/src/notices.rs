@@ -49,6 +49,8 @@ pub enum Audience {
     OfficeReviewers,
     /// Whoever handles a school's incidents: its principal and the office's incident leads.
     IncidentHandlers,
+    /// The people a training's audience names.
+    Invited,
 }
 
 impl Told {
@@ -67,6 +69,9 @@ impl Told {
                     và cấp trên chưa chỉ định đầu mối xử lý sự cố. Nếu có trẻ em gặp nguy hiểm, hãy gọi ngay \
                     Tổng đài 111 hoặc Công an (113)."
                     .into(),
+                Audience::Invited => {
+                    "Chưa ai được mời: không có tài khoản nào giữ vai trò đã chọn ở các đơn vị đã chọn.".into()
+                }
                 Audience::OfficeReviewers => {
                     "Phòng chưa có tài khoản nào được duyệt báo cáo: chưa ai nhận được đề nghị. \
                     Xin liên hệ trực tiếp với Phòng."

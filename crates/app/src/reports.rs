@@ -7,9 +7,9 @@ use lanhmang_domain::Role;
 use lanhmang_domain::permission::{Action, Target};
 use lanhmang_domain::plan::PlanStatus;
 use lanhmang_domain::report::{
-    ActivityLog, IncidentFacts, IndicatorValue, ReportEvent, ReportFacts, ReportStatus, SchoolFacts, TransitionError,
-    VALIDATION_RULES, Value, ValueError, ValueInput, WebsiteFacts, computed_values, parse_report_value, transition,
-    validate,
+    ActivityLog, IncidentFacts, IndicatorValue, ReportEvent, ReportFacts, ReportStatus, SchoolFacts, TrainingFacts,
+    TransitionError, VALIDATION_RULES, Value, ValueError, ValueInput, WebsiteFacts, computed_values,
+    parse_report_value, transition, validate,
 };
 use lanhmang_store::plans::Plan;
 use lanhmang_store::reports::{Narrative, Report};
@@ -71,9 +71,18 @@ pub async fn computed(
         cases_handled: count(handled),
         cases_on_time: count(on_time),
     };
+    let (trainings, trained_staff, webadmins_trained) =
+        crate::trainings::school_facts(store, unit.id, plan.school_year).await?;
+    let trained = TrainingFacts {
+        trainings,
+        trained_staff,
+        webadmins_trained,
+        log: &facts,
+    };
+    // Trainings first: their figures include the activity log's trainings (see TrainingFacts).
     Ok(computed_values(
         &plan.content,
-        &[&ActivityLog(&facts), &school, &websites, &incidents],
+        &[&trained, &ActivityLog(&facts), &school, &websites, &incidents],
     ))
 }
 

@@ -28,6 +28,7 @@ pub mod supervision;
 pub mod table_file;
 pub mod text;
 pub mod throttle;
+pub mod training;
 pub mod unit;
 pub mod units_import;
 

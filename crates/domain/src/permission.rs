@@ -75,10 +75,13 @@ pub enum Action {
     ManageLessons,
     /// Run a class session of a lesson at a school and log it.
     RunClassSessions,
+    /// Schedule trainings for a unit's subtree, take their attendance, read their results.
+    /// Being invited to a training needs no action: the invitation is the right to see it.
+    ManageTrainings,
 }
 
 impl Action {
-    pub const ALL: [Action; 32] = [
+    pub const ALL: [Action; 33] = [
         Action::ViewUnit,
         Action::ManageUnits,
         Action::ViewPeople,
@@ -111,6 +114,7 @@ impl Action {
         Action::ViewLessons,
         Action::ManageLessons,
         Action::RunClassSessions,
+        Action::ManageTrainings,
     ];
 
     fn allowed_roles(self) -> &'static [Role] {
@@ -193,6 +197,7 @@ impl Action {
             ],
             Action::ManageLessons => &[OfficeAdmin, OfficeHead],
             Action::RunClassSessions => &[Principal, Teacher],
+            Action::ManageTrainings => &[OfficeAdmin, OfficeHead, Principal],
         }
     }
 }
@@ -396,6 +401,14 @@ mod tests {
             (Principal, 3, WriteSchoolReport, SCHOOL_A, true),
             (Principal, 3, WriteSchoolReport, SCHOOL_B, false),
             (Principal, 3, ReviewReports, SCHOOL_A, false),
+            // Trainings: offices and principals organize; the rest are invited.
+            (OfficeAdmin, 2, ManageTrainings, OFFICE, true),
+            (OfficeHead, 2, ManageTrainings, SCHOOL_A, true),
+            (Principal, 3, ManageTrainings, SCHOOL_A, true),
+            (Principal, 3, ManageTrainings, OFFICE, false),
+            (Teacher, 3, ManageTrainings, SCHOOL_A, false),
+            (ParentRep, 3, ManageTrainings, SCHOOL_A, false),
+            (SystemAdmin, 1, ManageTrainings, SCHOOL_A, false),
             (Principal, 3, ManagePlans, SCHOOL_A, false),
             (Principal, 3, ViewReports, SCHOOL_A, true),
             (Principal, 3, ViewDashboard, SCHOOL_A, false),

@@ -508,11 +508,61 @@ impl IndicatorProvider for IncidentFacts {
     }
 }
 
+/// Facts from trainings on the platform (S2.2, S3.2): attendances of the school's staff at
+/// trainings held in the school year, counted on top of the trainings its activity log records
+/// (a training logged by hand and one held here are different events), and how many of its
+/// website administrators attended one. Listed before the activity log, so its sums win.
+pub struct TrainingFacts<'a> {
+    /// Trainings at least one of the school's staff attended.
+    pub trainings: u32,
+    /// Attendances of the school's staff (a person at two trainings counts twice).
+    pub trained_staff: u32,
+    /// The school's website administrators who attended at least one training.
+    pub webadmins_trained: u32,
+    /// The activity log, whose training counts these add to.
+    pub log: &'a [ActivityFacts],
+}
+
+impl TrainingFacts<'_> {
+    pub const SOURCE: &'static str = "Tập huấn trên Lành Mạng và nhật ký hoạt động";
+    /// Every indicator this provider may compute.
+    pub const INDICATORS: &'static [&'static str] = &["s2_2_trainings", "s2_2_trained_staff", "s3_2_webadmins_trained"];
+}
+
+impl IndicatorProvider for TrainingFacts<'_> {
+    fn source(&self) -> &'static str {
+        Self::SOURCE
+    }
+    fn provide(&self, plan: &PlanContent) -> BTreeMap<String, f64> {
+        let logged = compute_from_activities(plan, self.log);
+        let mut out = BTreeMap::new();
+        for (code, v) in [
+            ("s2_2_trainings", self.trainings),
+            ("s2_2_trained_staff", self.trained_staff),
+        ] {
+            if plan.indicator(code).is_some() {
+                out.insert(
+                    code.to_string(),
+                    logged.get(code).copied().unwrap_or(0.0) + f64::from(v),
+                );
+            }
+        }
+        // Website administrators may be trained elsewhere too: until one attends a training
+        // here, the principal answers, rather than a "none" the school never said.
+        if self.webadmins_trained > 0 && plan.indicator("s3_2_webadmins_trained").is_some() {
+            out.insert("s3_2_webadmins_trained".into(), f64::from(self.webadmins_trained));
+        }
+        out
+    }
+}
+
 /// Where an indicator's computed value comes from, named for people ("Nhật ký hoạt động", "Giám
 /// sát website", …); `None` for an indicator only the school answers. The same order as
 /// `computed_values`: the activity log first.
 pub fn indicator_source(code: &str) -> Option<&'static str> {
-    if ACTIVITY_RULES.iter().any(|r| r.indicator == code) {
+    if TrainingFacts::INDICATORS.contains(&code) {
+        Some(TrainingFacts::SOURCE)
+    } else if ACTIVITY_RULES.iter().any(|r| r.indicator == code) {
         Some(ActivityLog::SOURCE)
     } else if SchoolFacts::INDICATORS.contains(&code) {
         Some(SchoolFacts::SOURCE)
@@ -1063,6 +1113,39 @@ mod tests {
             sites(0, 0, None).provide(&plan).is_empty(),
             "nothing inspected: nothing claimed"
         );
+
+        // Trainings held on the platform add to those the log holds.
+        let logged = [ActivityFacts {
+            kind: ActivityKind::Training,
+            tasks: vec!["II.2.b".into()],
+            audience: Audience {
+                teachers: 10,
+                ..Default::default()
+            },
+        }];
+        let trained = TrainingFacts {
+            trainings: 2,
+            trained_staff: 3,
+            webadmins_trained: 1,
+            log: &logged,
+        }
+        .provide(&plan);
+        assert_eq!(
+            (
+                trained["s2_2_trainings"],
+                trained["s2_2_trained_staff"],
+                trained["s3_2_webadmins_trained"]
+            ),
+            (3.0, 13.0, 1.0)
+        );
+        let none = TrainingFacts {
+            trainings: 0,
+            trained_staff: 0,
+            webadmins_trained: 0,
+            log: &[],
+        }
+        .provide(&plan);
+        assert!(!none.contains_key("s3_2_webadmins_trained"), "the principal answers");
     }
 
     #[test]
@@ -1079,7 +1162,14 @@ mod tests {
             meeting_standard: 1,
             posts_per_month: Some(2.0),
         };
-        let all = computed_values(&plan, &[&ActivityLog(&[]), &facts, &sites]);
+        let trained = TrainingFacts {
+            trainings: 1,
+            trained_staff: 2,
+            webadmins_trained: 1,
+            log: &[],
+        };
+        // As `app::reports` lists them: trainings first.
+        let all = computed_values(&plan, &[&trained, &ActivityLog(&[]), &facts, &sites]);
         assert!(all.len() > ACTIVITY_RULES.len(), "every provider contributed");
         for (code, (_, source)) in &all {
             assert_eq!(indicator_source(code), Some(*source), "{code}");

@@ -204,6 +204,7 @@ pub mod plans;
 pub mod reports;
 pub mod settings;
 pub mod sites;
+pub mod trainings;
 pub mod units;
 pub mod working_time;
 

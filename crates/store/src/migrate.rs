@@ -42,6 +42,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!("0013_clarifications"),
     migration!("0014_incident_cases"),
     migration!("0015_lessons"),
+    migration!("0016_trainings"),
 ];
 
 impl Migration {
@@ -300,6 +301,11 @@ mod tests {
                 "0015_lessons",
                 "abdf4f0ffa47dd7389b438f24b4e43cf5fa5ec471be26b737b99808b5d2f8d9c",
                 "60c345f731d550d564229274cafad2bfb144a7c756f304ef42b058134bcd8364",
+            ),
+            (
+                "0016_trainings",
+                "5c57aec1ca1c67d9f9d4c8413b5bce228efce70cd54c99854d596ccf742ebf9b",
+                "0c1c55a0d00035957657898a4df18669086630b35b4adda5c03ca148f765843e",
             ),
         ];
         for (name, sqlite, postgres) in FROZEN {
@@ -699,7 +705,8 @@ mod tests {
                     "0012_incidents",
                     "0013_clarifications",
                     "0014_incident_cases",
-                    "0015_lessons"
+                    "0015_lessons",
+                    "0016_trainings"
                 ],
                 "{backend}"
             );

@@ -405,6 +405,67 @@ impl Store {
         Ok(())
     }
 
+    /// Enabled people holding one of `roles` in a unit of the subtrees of `roots`, each once,
+    /// by name: whom a training for those roles there invites.
+    pub async fn people_with_roles_under(&self, roots: &[i64], roles: &[Role]) -> Result<Vec<Person>> {
+        if roles.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ranges = self.subtree_ranges(roots).await?;
+        let (in_scope, binds) = crate::range_condition("u.path", &ranges, roles.len() + 1);
+        let role_list: Vec<String> = (1..=roles.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT {PERSON_COLUMNS} FROM people p WHERE p.disabled = FALSE AND p.id IN (\
+             SELECT g.person_id FROM role_grants g JOIN units u ON u.id = g.unit_id \
+             WHERE g.role IN ({}) AND {in_scope}) ORDER BY p.name_folded, p.id",
+            role_list.join(", ")
+        );
+        let rows: Vec<PersonRow> = on_pool!(self, pool => {
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));
+            for r in roles {
+                q = q.bind(r.as_str());
+            }
+            for b in &binds {
+                q = q.bind(b);
+            }
+            q.fetch_all(pool).await?
+        });
+        Ok(rows.into_iter().map(Person::from).collect())
+    }
+
+    /// Enabled people invited to a training, by name: whom its changes and cancellation tell.
+    pub async fn people_invited_to_training(&self, training_id: i64) -> Result<Vec<Person>> {
+        let sql = format!(
+            "SELECT {PERSON_COLUMNS} FROM people p JOIN training_invitations i ON i.person_id = p.id \
+             WHERE i.training_id = $1 AND p.disabled = FALSE ORDER BY p.name_folded, p.id"
+        );
+        let rows: Vec<PersonRow> = on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(training_id).fetch_all(pool).await?);
+        Ok(rows.into_iter().map(Person::from).collect())
+    }
+
+    /// Enabled website administrators of the units in the subtrees of `roots` whose websites
+    /// have findings nobody has acted on yet (open or acknowledged): whom a training for T1.5
+    /// invites.
+    pub async fn webadmins_with_open_findings_under(&self, roots: &[i64]) -> Result<Vec<Person>> {
+        let ranges = self.subtree_ranges(roots).await?;
+        let (in_scope, binds) = crate::range_condition("u.path", &ranges, 1);
+        let sql = format!(
+            "SELECT {PERSON_COLUMNS} FROM people p WHERE p.disabled = FALSE AND p.id IN (\
+             SELECT g.person_id FROM role_grants g JOIN units u ON u.id = g.unit_id \
+             WHERE g.role = 'website_admin' AND {in_scope} AND EXISTS (SELECT 1 FROM sites s \
+             JOIN site_findings f ON f.site_id = s.id WHERE s.unit_id = g.unit_id AND f.state IN ('open', 'acknowledged'))) \
+             ORDER BY p.name_folded, p.id"
+        );
+        let rows: Vec<PersonRow> = on_pool!(self, pool => {
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));
+            for b in &binds {
+                q = q.bind(b);
+            }
+            q.fetch_all(pool).await?
+        });
+        Ok(rows.into_iter().map(Person::from).collect())
+    }
+
     /// People holding a role, with their grants, for one unit's page.
     pub async fn people_with_roles_in_unit(&self, unit_id: i64) -> Result<Vec<(Person, Role)>> {
         let sql = format!(

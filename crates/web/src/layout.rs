@@ -38,6 +38,7 @@ impl Layout {
         nav.push(("/nguoi-dung", "Người dùng", Some(Action::ViewPeople)));
         nav.push(("/hoat-dong", "Hoạt động", Some(Action::ViewActivities)));
         nav.push(("/bai-hoc", "Bài học", Some(Action::ViewLessons)));
+        nav.push(("/tap-huan", "Tập huấn", None));
         nav.push(("/su-co", "Sự cố", Some(Action::ReportIncidents)));
         nav.push(("/dinh-chinh", "Đính chính", Some(Action::WriteClarifications)));
         nav.push(("/su-co/loai", "Loại sự việc", Some(Action::ManageIncidentCategories)));
@@ -141,6 +142,15 @@ fn notice_text(code: &str) -> Option<&'static str> {
 
 pub fn render(template: &impl Template) -> Result<Response, AppError> {
     Ok(Html(template.render()?).into_response())
+}
+
+/// A form page: 422 when it shows problems, so a refused submission is never read as a success.
+pub fn render_form(template: &impl Template, invalid: bool) -> Result<Response, AppError> {
+    let mut response = render(template)?;
+    if invalid {
+        *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(response)
 }
 
 /// Field errors of a form, shown beside their fields.

@@ -705,8 +705,79 @@ pub fn build() -> Routes {
         .post("/lop", Public, pages::class_sessions::join)
         .get("/lop/{code}", Public, pages::class_sessions::join_with_code)
         .post("/lop/{code}/nop", Public, pages::class_sessions::answer)
+        // Trainings: invitations give the right to see one, so reading needs only an account;
+        // the use case answers 404 to anyone neither organizing nor invited.
+        .get("/tap-huan", SignedIn, pages::trainings::list)
+        .get(
+            "/tap-huan/moi",
+            Permission(Action::ManageTrainings),
+            pages::trainings::new_form,
+        )
+        .post(
+            "/tap-huan/moi",
+            Permission(Action::ManageTrainings),
+            pages::trainings::create,
+        )
+        .get("/tap-huan/{id}", SignedIn, pages::trainings::show)
+        .get(
+            "/tap-huan/{id}/sua",
+            Permission(Action::ManageTrainings),
+            pages::trainings::edit_form,
+        )
+        .post(
+            "/tap-huan/{id}/sua",
+            Permission(Action::ManageTrainings),
+            pages::trainings::update,
+        )
+        .post(
+            "/tap-huan/{id}/huy-buoi",
+            Permission(Action::ManageTrainings),
+            pages::trainings::cancel,
+        )
+        .post("/tap-huan/{id}/dang-ky", SignedIn, pages::trainings::register)
+        .post("/tap-huan/{id}/huy-dang-ky", SignedIn, pages::trainings::unregister)
+        .post("/tap-huan/{id}/diem-danh", SignedIn, pages::trainings::check_in)
+        .post(
+            "/tap-huan/{id}/diem-danh-tay",
+            Permission(Action::ManageTrainings),
+            pages::trainings::mark,
+        )
+        // The pre-test (truoc) and the post-test (sau).
+        .get("/tap-huan/{id}/kiem-tra/{phase}", SignedIn, pages::trainings::test)
+        .post(
+            "/tap-huan/{id}/kiem-tra/{phase}",
+            SignedIn,
+            pages::trainings::submit_test,
+        )
+        .get("/tap-huan/{id}/chung-nhan.pdf", SignedIn, pages::trainings::certificate)
+        // Anyone checks a certificate's code, without an account.
+        .get("/chung-nhan/{code}", Public, pages::trainings::verify)
         // API.
         .get("/api/v1/openapi.json", Public, api::openapi::document)
+        .get("/api/v1/trainings", SignedIn, api::trainings::list)
+        .post(
+            "/api/v1/trainings",
+            Permission(Action::ManageTrainings),
+            api::trainings::create,
+        )
+        .get("/api/v1/trainings/{id}", SignedIn, api::trainings::get)
+        .put(
+            "/api/v1/trainings/{id}",
+            Permission(Action::ManageTrainings),
+            api::trainings::update,
+        )
+        .post(
+            "/api/v1/trainings/{id}/cancel",
+            Permission(Action::ManageTrainings),
+            api::trainings::cancel,
+        )
+        .post("/api/v1/trainings/{id}/register", SignedIn, api::trainings::register)
+        .post(
+            "/api/v1/trainings/{id}/attendance",
+            SignedIn,
+            api::trainings::attendance,
+        )
+        .get("/api/v1/trainings/{id}/results", SignedIn, api::trainings::results)
         .post("/api/v1/auth/login", Public, api::login)
         .post("/api/v1/auth/logout", SignedIn, api::logout)
         .get("/api/v1/me", SignedIn, api::me)

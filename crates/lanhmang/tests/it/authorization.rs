@@ -17,6 +17,7 @@ fn concrete(path: &str) -> String {
         .replace("{file}", "app.css")
         .replace("{code}", "tls_expired")
         .replace("{file_id}", "1")
+        .replace("{phase}", "truoc")
 }
 
 both_backends!(every_route_declares_a_need_and_refuses_anonymous_callers);
@@ -115,6 +116,7 @@ async fn routes_refuse_roles_without_the_action(backend: &'static str) {
                     ApproveClarifications,
                     ManageLessons,
                     RunClassSessions,
+                    ManageTrainings,
                 ],
             ),
             (
@@ -138,6 +140,7 @@ async fn routes_refuse_roles_without_the_action(backend: &'static str) {
                     ApproveClarifications,
                     ManageLessons,
                     RunClassSessions,
+                    ManageTrainings,
                 ],
             ),
             (
@@ -163,6 +166,7 @@ async fn routes_refuse_roles_without_the_action(backend: &'static str) {
                     WriteClarifications,
                     ApproveClarifications,
                     ManageLessons,
+                    ManageTrainings,
                 ],
             ),
             (
@@ -218,6 +222,7 @@ async fn routes_refuse_roles_without_the_action(backend: &'static str) {
                     ManageNews,
                     ManageLessons,
                     RunClassSessions,
+                    ManageTrainings,
                 ],
             ),
         ];

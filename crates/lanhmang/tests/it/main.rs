@@ -29,6 +29,7 @@ mod review_notices;
 mod security_http;
 mod site_truth;
 mod supervision;
+mod trainings;
 mod web_shell;
 mod yearly_api;
 mod yearly_rules;

@@ -5,6 +5,7 @@ pub mod lessons;
 pub mod news;
 pub mod openapi;
 pub mod supervision;
+pub mod trainings;
 pub mod yearly;
 
 use axum::Json;

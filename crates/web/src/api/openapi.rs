@@ -273,6 +273,7 @@ pub fn spec() -> Value {
     super::news::document(&mut spec, &paging, &error);
     super::incidents::document(&mut spec, &paging, &error);
     super::incidents::document_clarifications(&mut spec, &paging, &error);
+    super::trainings::document(&mut spec, &paging, &error);
     super::lessons::document(&mut spec, &paging, &error);
     constrain_integers(&mut spec);
     empty_filters_mean_none(&mut spec);
@@ -343,6 +344,14 @@ const OPERATION_IDS: &[(&str, &str, &str)] = &[
     ("get", "/api/v1/clarifications", "listClarifications"),
     ("post", "/api/v1/clarifications", "writeClarification"),
     ("post", "/api/v1/clarifications/{id}/approve", "approveClarification"),
+    ("get", "/api/v1/trainings", "listTrainings"),
+    ("post", "/api/v1/trainings", "scheduleTraining"),
+    ("get", "/api/v1/trainings/{id}", "getTraining"),
+    ("put", "/api/v1/trainings/{id}", "changeTraining"),
+    ("post", "/api/v1/trainings/{id}/cancel", "cancelTraining"),
+    ("post", "/api/v1/trainings/{id}/register", "registerForTraining"),
+    ("post", "/api/v1/trainings/{id}/attendance", "recordTrainingAttendance"),
+    ("get", "/api/v1/trainings/{id}/results", "getTrainingResults"),
 ];
 
 /// The API reads every integer as 64 bits, and identifiers are positive: `id` and every `…_id`
@@ -479,6 +488,17 @@ fn add_links(spec: &mut Value) {
         "getReceipt",
         json!({"receipt": "$response.body#/receipt"}),
     ));
+    for op in [
+        "getTraining",
+        "registerForTraining",
+        "recordTrainingAttendance",
+        "getTrainingResults",
+        "changeTraining",
+        "cancelTraining",
+    ] {
+        links.push(("get", "/api/v1/trainings", "200", op, json!({"id": first("id")})));
+        links.push(("post", "/api/v1/trainings", "201", op, json!({"id": created()})));
+    }
     links.push((
         "post",
         "/api/v1/inspections",

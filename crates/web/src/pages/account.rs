@@ -21,6 +21,7 @@ struct ProfilePage {
     roles: Vec<(&'static str, String)>,
     input: PersonInput,
     errors: FieldErrors,
+    trainings: Vec<super::trainings::AttendedRow>,
 }
 
 #[derive(Deserialize)]
@@ -28,14 +29,16 @@ pub struct NoticeQuery {
     tb: Option<String>,
 }
 
-fn profile_page(
+async fn profile_page(
+    state: &AppState,
     identity: &Identity,
     input: Option<PersonInput>,
     errors: FieldErrors,
     notice: Option<&str>,
-) -> ProfilePage {
+) -> Result<ProfilePage, AppError> {
     let p = &identity.person;
-    ProfilePage {
+    let trainings = super::trainings::attended_rows(state, identity, p.id).await?;
+    Ok(ProfilePage {
         layout: Layout::new("Tài khoản của tôi", identity, "/tai-khoan").with_notice(notice),
         username: p.username.clone(),
         roles: identity
@@ -50,11 +53,16 @@ fn profile_page(
             phone: p.phone.clone().unwrap_or_default(),
         }),
         errors,
-    }
+        trainings,
+    })
 }
 
-pub async fn profile(identity: Identity, Query(q): Query<NoticeQuery>) -> Result<Response, AppError> {
-    render(&profile_page(&identity, None, FieldErrors::default(), q.tb.as_deref()))
+pub async fn profile(
+    State(state): State<AppState>,
+    identity: Identity,
+    Query(q): Query<NoticeQuery>,
+) -> Result<Response, AppError> {
+    render(&profile_page(&state, &identity, None, FieldErrors::default(), q.tb.as_deref()).await?)
 }
 
 pub async fn update_profile(
@@ -66,7 +74,7 @@ pub async fn update_profile(
         Ok(_) => Ok(Redirect::to("/tai-khoan?tb=da-luu").into_response()),
         Err(lanhmang_app::AppError::Invalid(problems)) => {
             input.username = identity.person.username.clone();
-            let mut r = render(&profile_page(&identity, Some(input), field_errors(&problems), None))?;
+            let mut r = render(&profile_page(&state, &identity, Some(input), field_errors(&problems), None).await?)?;
             *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
             Ok(r)
         }

@@ -4,7 +4,6 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use lanhmang_app::lessons::{self as service, LessonFilter, LessonItem, LessonSource, LessonView};
 use lanhmang_domain::lesson::{
@@ -19,7 +18,7 @@ use crate::AppState;
 use crate::auth::Identity;
 use crate::error::AppError;
 use crate::format::date_time;
-use crate::layout::{FieldErrors, Layout, Pager, render};
+use crate::layout::{FieldErrors, Layout, Pager, render, render_form};
 
 fn layout(title: impl Into<String>, identity: &Identity, notice: Option<&str>) -> Layout {
     let mut layout = Layout::new(title, identity, "/bai-hoc");
@@ -251,11 +250,7 @@ pub async fn lesson_page(
         Vec::new()
     };
     let c = &view.content;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let invalid = !errors.is_empty();
     let page = ShowPage {
         layout: layout(c.title.clone(), identity, notice),
         id: view.item.id.clone(),
@@ -288,9 +283,7 @@ pub async fn lesson_page(
         start,
         errors,
     };
-    let mut response = render(&page)?;
-    *response.status_mut() = status;
-    Ok(response)
+    render_form(&page, invalid)
 }
 
 #[derive(Deserialize, Default)]
@@ -545,11 +538,7 @@ async fn form_page(
     errors: FieldErrors,
 ) -> Result<Response, AppError> {
     let units = service::lesson_units(&state.app, identity).await?;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let invalid = !errors.is_empty();
     let editing = !form.version.is_empty();
     let page = FormPage {
         layout: layout(
@@ -589,9 +578,7 @@ async fn form_page(
         answer_numbers: (1..=MAX_CHOICES).map(|n| n.to_string()).collect(),
         errors,
     };
-    let mut response = render(&page)?;
-    *response.status_mut() = status;
-    Ok(response)
+    render_form(&page, invalid)
 }
 
 #[derive(Deserialize, Default)]

@@ -17,6 +17,7 @@ pub mod people;
 pub mod plans;
 pub mod rollup;
 pub mod supervision;
+pub mod trainings;
 pub mod units;
 
 use axum::extract::rejection::FormRejection;

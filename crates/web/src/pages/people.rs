@@ -250,6 +250,8 @@ struct ShowPage {
     errors: FieldErrors,
     units: Vec<Choice>,
     roles: Vec<Choice>,
+    /// For the office's records (S2.2): the trainings the person attended, nothing more.
+    trainings: Vec<super::trainings::AttendedRow>,
 }
 
 async fn show_page(
@@ -288,6 +290,7 @@ async fn show_page(
         Vec::new()
     };
     let has_errors = !errors.is_empty();
+    let trainings = super::trainings::attended_rows(state, identity, person.id).await?;
     let response = render(&ShowPage {
         layout: Layout::new(person.display_name.clone(), identity, "/nguoi-dung").with_notice(notice),
         is_self: person.id == identity.person.id,
@@ -299,6 +302,7 @@ async fn show_page(
         errors,
         units,
         roles: role_choices(identity, None),
+        trainings,
     })?;
     Ok(if has_errors { unprocessable(response) } else { response })
 }
