@@ -876,6 +876,46 @@ async function trainingWithTestsAndCertificate(browser, width) {
   await office.close();
 }
 
+/// A notice from the office to its schools' principals and teachers, acknowledgment required:
+/// the principal and the teacher of the first school open it and acknowledge it; the office
+/// sees both readings counted and the list of recipients.
+async function noticeAcknowledged(browser, width) {
+  const office = await visitor(browser, 'notice-office', width, 'demo.office');
+  await office.go('/van-ban/moi');
+  const title = `Về việc hưởng ứng tuần lễ an toàn trên mạng (${width} px)`;
+  const unit = office.page.locator('#unit_id');
+  if ((await unit.inputValue()) === '') await unit.selectOption(await office.page.$eval('#unit_id option:not([value=""])', (o) => o.value));
+  await office.page.fill('#title', title);
+  await office.page.fill('#body', 'Đề nghị các trường tổ chức cho học sinh tìm hiểu cách giữ an toàn trên mạng.\n\nBáo cáo kết quả về Phòng.');
+  await office.page.check('input[name=roles][value=teacher]');
+  await office.page.check('input[name=unit_kinds][value=school]');
+  await office.page.check('input[name=ack_required]');
+  const due = new Date(Date.now() + 7 * 24 * 3600 * 1000 + 7 * 3600 * 1000);
+  const two = (n) => String(n).padStart(2, '0');
+  await office.page.fill('#due', `${two(due.getUTCDate())}/${two(due.getUTCMonth() + 1)}/${due.getUTCFullYear()}`);
+  await office.go(() => office.page.click('main form button[type=submit]'));
+  await office.expectText(title, 'Đã gửi thông báo', 'đã đọc 0/');
+  const href = new URL(office.page.url()).pathname;
+  if (!/^\/van-ban\/\d+$/.test(href)) fail(office.where(), `not the notice's page: ${office.page.url()}`);
+  const total = ((await office.text()).match(/đã đọc 0\/(\d+)/) || [])[1];
+
+  for (const who of ['demo.principal', 'demo.teacher']) {
+    const reader = await visitor(browser, `notice-${who.split('.')[1]}`, width, who);
+    await reader.go('/van-ban?chua_doc=1');
+    await reader.go(() => reader.page.click(`main a[href="${href}"]`));
+    await reader.expectText(title, 'Báo cáo kết quả về Phòng.');
+    await reader.go(() => reader.page.click(`main form[action="${href}/xac-nhan"] button[type=submit]`));
+    await reader.expectText('Đã xác nhận');
+    await reader.close();
+  }
+
+  await office.go(href);
+  await office.expectText(`đã đọc 2/${total} · xác nhận 2/${total}`);
+  await office.go(() => office.page.click(`main a[href="${href}/nguoi-nhan"]`));
+  await office.expectText('Phạm Thị Lan', 'Nguyễn Văn Bình');
+  await office.close();
+}
+
 /// Pages work without script: sign in and read the dashboard with JavaScript off.
 async function withoutScript(browser, width) {
   const v = await visitor(browser, 'no-script', width, 'demo.office', { script: false });
@@ -909,6 +949,7 @@ async function main() {
     ['class session', classSession, [360]],
     ['office adapts a lesson', officeAdaptsLesson, [360, 1280]],
     ['training with tests and a certificate', trainingWithTestsAndCertificate, [360, 1280]],
+    ['notice acknowledged', noticeAcknowledged, [360, 1280]],
     // Last: a new published plan becomes the first in every list.
     ['office publishes a plan', officePublishesPlan, [360]],
   ];

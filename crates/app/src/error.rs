@@ -49,6 +49,12 @@ impl Problem {
     }
 }
 
+impl From<lanhmang_domain::field::FieldProblem> for Problem {
+    fn from(p: lanhmang_domain::field::FieldProblem) -> Problem {
+        Problem::at(p.field, p.message)
+    }
+}
+
 /// The messages alone, in order.
 pub fn messages(problems: &[Problem]) -> Vec<String> {
     problems.iter().map(|p| p.message.clone()).collect()

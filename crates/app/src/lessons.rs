@@ -249,7 +249,7 @@ pub async fn lesson(app: &App, actor: &Actor, id: &str) -> Result<LessonView> {
 pub fn check_content(content: LessonContent) -> Result<LessonContent> {
     content
         .cleaned()
-        .map_err(|list| AppError::Invalid(list.into_iter().map(|p| Problem::at(p.field, p.message)).collect()))
+        .map_err(|list| AppError::Invalid(list.into_iter().map(Problem::from).collect()))
 }
 
 /// Stores a new lesson for a unit where the person manages lessons: written from scratch, or

@@ -1,422 +1,366 @@
-//! What the yearly loop tells people, written once: the e-mail and the in-app notice for each
-//! event, with absolute links (`Links`) so that a link in a mail can be clicked.
+//! Notices (thông báo, công văn; T1.1): an office or a department sends one to the people of its
+//! subtree that the audience names; each reads it, acknowledges it when asked, and is reminded
+//! once on the due day if they have not.
 //!
-//! A message goes to a school's principals (enabled accounts); the mail only to those with a
-//! valid address, the notice to every one of them. An address a mail server could not take never
-//! blocks the decision that caused the message.
+//! Who sees a notice: those who send notices at its issuing unit (with every recipient's
+//! reading, per unit and per person) and its recipients (their own reading only); anyone else
+//! gets 404. Sending returns at once: the delivery job writes the notifications and mails.
 
-use lanhmang_domain::Role;
-use lanhmang_domain::report::ReportEvent;
-use lanhmang_domain::text::date_text;
-use lanhmang_store::Unit;
-use lanhmang_store::notices::{NewNotice, Outgoing};
-use lanhmang_store::outbox::NewMail;
-use lanhmang_store::plans::Plan;
+use lanhmang_domain::document_number::{DocumentKind, DocumentNumber};
+use lanhmang_domain::notice::{NoticeFields, NoticeInput};
+use lanhmang_domain::permission::scope_roots;
+use lanhmang_domain::report::vietnam_date;
+use lanhmang_domain::{Action, Paging, Target};
+use lanhmang_store::notices::{ListedNotice, NewNotice, Notice, Reading, RecipientRow, Sent, UnitReading};
+use lanhmang_store::notifications::Outgoing;
+use lanhmang_store::people::Person;
+use time::Date;
 
-use crate::{App, Result};
+use crate::notifications::{Audience, Message, addressed_about};
+use crate::{Actor, App, AppError, Problem, Result};
 
-/// One message, before it is addressed.
-pub struct Message {
-    /// What caused it (`report_returned`, `plan_published`, …): the outbox's reason and the
-    /// notice's kind.
-    pub kind: &'static str,
-    pub subject: String,
-    /// Plain text, without the greeting and the signature.
-    pub body: String,
-    /// A path inside the application; the mail carries it as an absolute link.
-    pub link: String,
-    /// Makes sending idempotent per person (`…:{person id}` is appended).
-    pub dedup: Option<String>,
+/// A notice as the reader may see it.
+#[derive(Debug, Clone)]
+pub struct NoticeView {
+    pub notice: Notice,
+    /// "12/TB-PGDĐT"; None for an automatic notice.
+    pub number: Option<String>,
+    /// The reader sends notices at its unit: sees every recipient's reading.
+    pub sender: bool,
+    /// The reader's own reading, when it was addressed to them.
+    pub reading: Option<Reading>,
+    pub may_acknowledge: bool,
+    /// For senders: per unit, how many were addressed, read and acknowledged.
+    pub units: Vec<UnitReading>,
 }
 
-/// Who a message reaches, for the person whose action sent it: never promise a mail that is not
-/// sent, nor a notice no one receives.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Told {
-    /// (name, whether an e-mail goes too) for each person told.
-    pub people: Vec<(String, bool)>,
-    /// Whose accounts were looked for: saying that no one was told names them.
-    pub audience: Audience,
-}
-
-/// Who a message is meant for.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum Audience {
-    /// The school's principals (the office's reviews).
-    #[default]
-    SchoolPrincipals,
-    /// The people who review reports at the office that issued the plan (a school's request).
-    OfficeReviewers,
-    /// Whoever handles a school's incidents: its principal and the office's incident leads.
-    IncidentHandlers,
-    /// The people a training's audience names.
-    Invited,
-}
-
-impl Told {
-    pub fn nobody(&self) -> bool {
-        self.people.is_empty()
-    }
-
-    /// "Đã báo cho …" naming each person and how, or that no one was told and why.
-    pub fn sentence(&self) -> String {
-        if self.people.is_empty() {
-            return match self.audience {
-                Audience::SchoolPrincipals => "Trường chưa có tài khoản hiệu trưởng: chưa ai nhận được thông báo. \
-                    Hãy thêm tài khoản hiệu trưởng cho trường."
-                    .into(),
-                Audience::IncidentHandlers => "Chưa ai nhận được thông báo: đơn vị chưa có tài khoản hiệu trưởng \
-                    và cấp trên chưa chỉ định đầu mối xử lý sự cố. Nếu có trẻ em gặp nguy hiểm, hãy gọi ngay \
-                    Tổng đài 111 hoặc Công an (113)."
-                    .into(),
-                Audience::Invited => {
-                    "Chưa ai được mời: không có tài khoản nào giữ vai trò đã chọn ở các đơn vị đã chọn.".into()
-                }
-                Audience::OfficeReviewers => {
-                    "Phòng chưa có tài khoản nào được duyệt báo cáo: chưa ai nhận được đề nghị. \
-                    Xin liên hệ trực tiếp với Phòng."
-                        .into()
-                }
-            };
-        }
-        let each: Vec<String> = self
-            .people
-            .iter()
-            .map(|(name, by_mail)| {
-                if *by_mail {
-                    format!("{name} (trên Lành Mạng và qua e-mail)")
-                } else {
-                    format!("{name} (trên Lành Mạng; tài khoản chưa có e-mail)")
-                }
-            })
-            .collect();
-        format!("Đã báo cho {}.", each.join(", "))
-    }
-}
-
-/// The message addressed to the school's principals, as mail and notice.
-pub async fn to_principals(app: &App, plan: &Plan, unit: &Unit, message: &Message) -> Result<Outgoing> {
-    Ok(to_principals_told(app, plan, unit, message).await?.0)
-}
-
-/// The message addressed to the school's principals, with who it reaches.
-pub async fn to_principals_told(app: &App, plan: &Plan, unit: &Unit, message: &Message) -> Result<(Outgoing, Told)> {
-    let people = app.store.people_with_roles_in_unit(unit.id).await?;
-    let principals = people
-        .into_iter()
-        .filter(|(p, role)| *role == Role::Principal && !p.disabled)
-        .map(|(p, _)| p);
-    Ok(addressed(
-        app,
-        plan,
-        unit,
-        message,
-        principals,
-        Audience::SchoolPrincipals,
-    ))
-}
-
-/// The message addressed to the people who review reports at the office that issued the plan,
-/// about `unit`, with who it reaches.
-pub async fn to_reviewers_told(app: &App, plan: &Plan, unit: &Unit, message: &Message) -> Result<(Outgoing, Told)> {
-    let people = app.store.people_with_roles_in_unit(plan.issuing_unit_id).await?;
-    let mut reviewers: Vec<lanhmang_store::people::Person> = Vec::new();
-    for (person, role) in people {
-        let reviews = lanhmang_domain::permission::role_allows_at(
-            role,
-            &plan.issuing_ancestry,
-            lanhmang_domain::permission::Action::ReviewReports,
-        );
-        // A person holding two reviewing roles is told once.
-        if reviews && !person.disabled && !reviewers.iter().any(|p| p.id == person.id) {
-            reviewers.push(person);
-        }
-    }
-    Ok(addressed(
-        app,
-        plan,
-        unit,
-        message,
-        reviewers,
-        Audience::OfficeReviewers,
-    ))
-}
-
-/// The message as mail (to those with a valid address) and notice (to everyone), about `unit`.
-fn addressed(
-    app: &App,
-    plan: &Plan,
-    unit: &Unit,
-    message: &Message,
-    people: impl IntoIterator<Item = lanhmang_store::people::Person>,
-    audience: Audience,
-) -> (Outgoing, Told) {
-    addressed_about(app, Some(plan.id), unit.id, message, people, audience)
-}
-
-/// The message as mail (to those with a valid address) and notice (to everyone), about the
-/// unit `unit_id` and, when it concerns one, a plan.
-pub fn addressed_about(
-    app: &App,
-    plan_id: Option<i64>,
-    unit_id: i64,
-    message: &Message,
-    people: impl IntoIterator<Item = lanhmang_store::people::Person>,
-    audience: Audience,
-) -> (Outgoing, Told) {
-    let url = app.settings.links.url(&message.link);
-    let mut out = Outgoing::default();
-    let mut told = Told {
-        audience,
-        ..Default::default()
+/// A sent notice's number in the form of Decree 30/2020; an automatic one has none.
+pub fn number_of(n: &Notice) -> Option<String> {
+    let (Some(sequence), Some(issuer)) = (n.doc_sequence, n.doc_issuer.as_ref()) else {
+        return None;
     };
-    for person in people {
-        let mails_before = out.mails.len();
-        let dedup_key = message.dedup.as_ref().map(|d| format!("{d}:{}", person.id));
-        if let Some(address) = person.email.clone() {
-            let mail = NewMail {
-                to_address: address,
-                to_name: person.display_name.clone(),
-                subject: message.subject.clone(),
-                body: format!(
-                    "Kính gửi {},\n\n{}\n\nMở trên Lành Mạng: {url}\n\nTrân trọng,\nLành Mạng",
-                    person.display_name, message.body
-                ),
-                reason: message.kind,
-                plan_id,
-                unit_id: Some(unit_id),
-                dedup_key: dedup_key.clone(),
-            };
-            if mail.check().is_ok() {
-                out.mails.push(mail);
-            }
+    Some(
+        DocumentNumber {
+            sequence: u32::try_from(sequence).unwrap_or(u32::MAX),
+            kind: DocumentKind::Notice,
+            issuer: issuer.clone(),
         }
-        told.people
-            .push((person.display_name.clone(), out.mails.len() > mails_before));
-        out.notices.push(NewNotice {
-            person_id: person.id,
-            unit_id: Some(unit_id),
-            kind: message.kind,
-            title: message.subject.clone(),
-            body: message.body.clone(),
-            link: message.link.clone(),
-            dedup_key,
+        .format(),
+    )
+}
+
+/// The units a person may send notices from: the roots of their scope.
+pub async fn sender_units(app: &App, actor: &Actor) -> Result<Vec<lanhmang_store::Unit>> {
+    let roots = scope_roots(&actor.permissions, Action::SendNotices);
+    Ok(app.store.units_by_ids(&roots).await?)
+}
+
+/// The issuer's symbol in a number: the one its plans carry, else its code, kept to what a
+/// Decree 30 number allows (letters, digits, '-'; at most 20).
+async fn issuer_symbol(app: &App, unit: &lanhmang_store::Unit) -> Result<String> {
+    let symbol = match app.store.latest_doc_issuer(unit.id).await? {
+        Some(s) => s,
+        None => unit.code.to_uppercase(),
+    };
+    let kept: String = symbol
+        .chars()
+        .filter(|c| c.is_alphanumeric() || *c == '-')
+        .take(20)
+        .collect();
+    Ok(if kept.is_empty() { "DV".into() } else { kept })
+}
+
+/// Sends a notice from the unit `unit_id` (or the sender's only one) to everyone its audience
+/// names; the number is the unit's next for the year.
+pub async fn send(app: &App, actor: &Actor, unit_id: Option<i64>, input: &NoticeInput) -> Result<(Sent, String)> {
+    let unit = match unit_id {
+        Some(id) => app.store.unit(id).await?.ok_or(AppError::NotFound)?,
+        None => match sender_units(app, actor).await?.as_slice() {
+            [one] => one.clone(),
+            [] => return Err(AppError::Forbidden),
+            _ => {
+                return Err(AppError::Invalid(vec![Problem::at(
+                    "unit_id",
+                    "Hãy chọn đơn vị ban hành.",
+                )]));
+            }
+        },
+    };
+    let target = Target::Unit(&unit.ancestry);
+    if !actor.may(Action::SendNotices, target) {
+        return Err(if actor.may(Action::ViewUnit, target) {
+            AppError::Forbidden
+        } else {
+            AppError::NotFound
         });
     }
-    (out, told)
-}
-
-/// A school asks the office to reopen its accepted report.
-pub fn report_reopen_requested(plan: &Plan, unit: &Unit, requester: &str, reason: &str) -> Message {
-    let year = plan.school_year.label();
-    Message {
-        kind: "report_reopen_requested",
-        subject: format!("{} đề nghị mở lại báo cáo năm học {year}", unit.name),
-        body: format!(
-            "{requester} ({}) đề nghị mở lại báo cáo đánh giá việc thực hiện kế hoạch năm học {year} \
-             đã được duyệt, với lý do:\n\n«{}»\n\nNếu đồng ý, xin mở báo cáo của trường và bấm «Mở lại» \
-             kèm lý do; các số liệu đã duyệt được giữ nguyên.",
-            unit.name,
-            reason.trim(),
-        ),
-        link: format!("/ke-hoach/{}/bao-cao/{}", plan.id, unit.id),
-        dedup: None,
+    let today = vietnam_date(lanhmang_store::now());
+    let fields: NoticeFields = input
+        .parse(today)
+        .map_err(|list| AppError::Invalid(list.into_iter().map(Problem::from).collect()))?;
+    // What the domain cannot check: the units exist, in the issuing unit's subtree.
+    let found = app.store.units_by_ids(&fields.audience.unit_ids).await?;
+    for id in &fields.audience.unit_ids {
+        if !found.iter().any(|u| u.id == *id && u.ancestry.contains(&unit.id)) {
+            return Err(AppError::Invalid(vec![Problem::at(
+                "units",
+                "Chỉ gửi được đến đơn vị ban hành và các đơn vị trực thuộc.",
+            )]));
+        }
     }
+    let new = NewNotice {
+        title: fields.title,
+        body: fields.body,
+        audience: fields.audience,
+        ack_required: fields.ack_required,
+        due_on: fields.due,
+        doc_issuer: issuer_symbol(app, &unit).await?,
+        doc_year: today.year(),
+    };
+    let sent = app.store.send_notice(&actor.audit(), &unit.ancestry, &new).await?;
+    let number = DocumentNumber {
+        sequence: u32::try_from(sent.sequence).unwrap_or(u32::MAX),
+        kind: DocumentKind::Notice,
+        issuer: new.doc_issuer,
+    }
+    .format();
+    Ok((sent, number))
 }
 
-/// The office returned or reopened a school's yearly report; accepting it tells the school too.
-pub fn report_reviewed(plan: &Plan, unit: &Unit, event: ReportEvent, comment: &str) -> Option<Message> {
-    let year = plan.school_year.label();
-    let link = format!("/ke-hoach/{}/bao-cao/{}", plan.id, unit.id);
-    let (kind, subject, body) = match event {
-        ReportEvent::Return => (
-            "report_returned",
-            format!("Báo cáo năm học {year} của {} cần bổ sung", unit.name),
-            format!(
-                "{} đã trả lại báo cáo đánh giá việc thực hiện kế hoạch năm học {year} của {} với ý kiến:\n\n«{}»\n\n\
-                 Xin thầy/cô mở báo cáo của trường, sửa theo ý kiến trên rồi gửi lại. Hạn nộp: {}.",
-                plan.issuing_unit_name,
-                unit.name,
-                comment.trim(),
-                date_text(plan.deadline),
-            ),
-        ),
-        ReportEvent::Reopen => (
-            "report_reopened",
-            format!("Báo cáo năm học {year} của {} được mở lại", unit.name),
-            format!(
-                "{} đã mở lại báo cáo năm học {year} của {} đã được duyệt, với lý do:\n\n«{}»\n\n\
-                 Các số liệu đã duyệt được giữ nguyên; xin thầy/cô cập nhật theo lý do trên rồi gửi lại.",
-                plan.issuing_unit_name,
-                unit.name,
-                comment.trim(),
-            ),
-        ),
-        ReportEvent::Accept => (
-            "report_accepted",
-            format!("Báo cáo năm học {year} của {} đã được duyệt", unit.name),
-            format!(
-                "{} đã duyệt báo cáo đánh giá việc thực hiện kế hoạch năm học {year} của {}.",
-                plan.issuing_unit_name, unit.name,
-            ),
-        ),
-        ReportEvent::Submit | ReportEvent::Save | ReportEvent::RequestReopen => return None,
-    };
-    Some(Message {
-        kind,
-        subject,
-        body,
-        link,
-        dedup: None,
+/// Notices the person sent (in their scope) or received, newest first; `unread_only`: those
+/// addressed to them that they have not read.
+pub async fn list(app: &App, actor: &Actor, unread_only: bool, paging: Paging) -> Result<(Vec<ListedNotice>, i64)> {
+    let roots = scope_roots(&actor.permissions, Action::SendNotices);
+    Ok(app
+        .store
+        .notices_for(&roots, actor.person.id, unread_only, paging.limit(), paging.offset())
+        .await?)
+}
+
+/// How many notices addressed to the person they have not read (for the menu).
+pub async fn unread(app: &App, actor: &Actor) -> Result<i64> {
+    Ok(app.store.unread_notices(actor.person.id).await?)
+}
+
+/// The notice, whether the reader sends at its unit, and their own reading; 404 for others.
+async fn access(app: &App, actor: &Actor, id: i64) -> Result<(Notice, bool, Option<Reading>)> {
+    let notice = app.store.notice(id).await?.ok_or(AppError::NotFound)?;
+    let sender = actor.may(Action::SendNotices, Target::Unit(&notice.unit_ancestry));
+    let reading = app.store.notice_reading(id, actor.person.id).await?;
+    if !sender && reading.is_none() {
+        return Err(AppError::NotFound);
+    }
+    Ok((notice, sender, reading))
+}
+
+/// A notice as the reader may see it. A recipient opening it has read it.
+pub async fn open(app: &App, actor: &Actor, id: i64) -> Result<NoticeView> {
+    let (_, _, reading) = access(app, actor, id).await?;
+    if reading.is_some_and(|r| r.read_at.is_none()) {
+        app.store.mark_notice(id, actor.person.id, false).await?;
+    }
+    get(app, actor, id).await
+}
+
+/// A notice as the reader may see it, without marking it read.
+pub async fn get(app: &App, actor: &Actor, id: i64) -> Result<NoticeView> {
+    let (notice, sender, reading) = access(app, actor, id).await?;
+    Ok(NoticeView {
+        number: number_of(&notice),
+        may_acknowledge: notice.ack_required && reading.is_some_and(|r| r.acknowledged_at.is_none()),
+        units: if sender {
+            app.store.notice_unit_readings(id).await?
+        } else {
+            Vec::new()
+        },
+        notice,
+        sender,
+        reading,
     })
 }
 
-/// The office returned or accepted a school's own plan.
-pub fn school_plan_reviewed(plan: &Plan, unit: &Unit, event: ReportEvent, comment: &str) -> Option<Message> {
-    let year = plan.school_year.label();
-    let link = format!("/ke-hoach/{}/truong/{}", plan.id, unit.id);
-    let (kind, subject, body) = match event {
-        ReportEvent::Return => (
-            "school_plan_returned",
-            format!("Kế hoạch năm học {year} của {} cần bổ sung", unit.name),
-            format!(
-                "{} đã trả lại kế hoạch thực hiện năm học {year} của {} với ý kiến:\n\n«{}»\n\n\
-                 Xin thầy/cô mở kế hoạch của trường, sửa theo ý kiến trên rồi gửi lại.",
-                plan.issuing_unit_name,
-                unit.name,
-                comment.trim(),
-            ),
-        ),
-        ReportEvent::Accept => (
-            "school_plan_accepted",
-            format!("Kế hoạch năm học {year} của {} đã được duyệt", unit.name),
-            format!(
-                "{} đã duyệt kế hoạch thực hiện năm học {year} của {}.",
-                plan.issuing_unit_name, unit.name,
-            ),
-        ),
-        _ => return None,
+/// A recipient marks the notice read (and, with `acknowledge`, acknowledged). Twice is harmless.
+pub async fn mark(app: &App, actor: &Actor, id: i64, acknowledge: bool) -> Result<NoticeView> {
+    let (notice, _, reading) = access(app, actor, id).await?;
+    if reading.is_none() {
+        return Err(AppError::Forbidden);
+    }
+    if acknowledge && !notice.ack_required {
+        return Err(AppError::Conflict(
+            "Thông báo này không yêu cầu xác nhận; chỉ cần đọc.".into(),
+        ));
+    }
+    app.store.mark_notice(id, actor.person.id, acknowledge).await?;
+    get(app, actor, id).await
+}
+
+/// Every recipient with their reading, those who have not read first; senders only.
+pub async fn recipients(app: &App, actor: &Actor, id: i64, paging: Paging) -> Result<(Vec<RecipientRow>, i64)> {
+    let (notice, sender, _) = access(app, actor, id).await?;
+    if !sender {
+        return Err(AppError::Forbidden);
+    }
+    let rows = app.store.notice_recipients(id, paging.limit(), paging.offset()).await?;
+    Ok((rows, notice.recipients))
+}
+
+/// The notice in the form of Decree 30/2020, for its senders and recipients to print; `place`
+/// is the place name of the date line.
+pub async fn document(app: &App, actor: &Actor, id: i64, place: String) -> Result<lanhmang_export::OfficialDocument> {
+    use lanhmang_export::{Letterhead, OfficialDocument, Signature};
+    let (notice, _, _) = access(app, actor, id).await?;
+    let Some(number) = number_of(&notice) else {
+        return Err(AppError::Conflict(
+            "Thông báo tự động không có văn bản kèm theo; hãy mở nội dung được nhắc đến.".into(),
+        ));
     };
-    Some(Message {
-        kind,
-        subject,
-        body,
-        link,
-        dedup: None,
+    let unit = app.store.unit(notice.unit_id).await?.ok_or(AppError::NotFound)?;
+    let title = match unit.kind {
+        lanhmang_domain::UnitKind::Department => "Giám đốc",
+        lanhmang_domain::UnitKind::Office => "Trưởng phòng",
+        _ => "Thủ trưởng đơn vị",
+    };
+    let mut intro: Vec<String> = lanhmang_domain::lesson::paragraphs(&notice.body)
+        .map(str::to_string)
+        .collect();
+    if let Some(due) = notice.due_on {
+        intro.push(format!(
+            "Thời hạn: trước ngày {}.",
+            lanhmang_domain::text::date_text(due)
+        ));
+    }
+    Ok(OfficialDocument {
+        letterhead: Letterhead {
+            parent_authority: crate::letterhead::authority_above(app, &unit).await?,
+            issuing_unit: unit.name.clone(),
+            number,
+            place,
+            date: vietnam_date(notice.created_at),
+        },
+        kind_title: "Thông báo".into(),
+        subtitle: notice.title.clone(),
+        intro,
+        sections: Vec::new(),
+        recipients: vec![
+            format!("{} (trên Lành Mạng);", notice.audience.describe()),
+            "Lưu: VT.".into(),
+        ],
+        signature: Signature {
+            on_behalf: None,
+            title: title.into(),
+            signer: crate::letterhead::signer(app, unit.id, lanhmang_domain::Role::OfficeHead).await?,
+        },
     })
 }
 
-/// The office published its plan: each school below is asked to make its own plan.
-pub fn plan_published(plan: &Plan) -> Message {
-    Message {
-        kind: "plan_published",
-        subject: format!(
-            "{} ban hành kế hoạch năm học {}",
-            plan.issuing_unit_name,
-            plan.school_year.label()
+/// The first characters of a notice's body for a mail or a slip, cut at a word.
+pub fn excerpt(body: &str, max: usize) -> String {
+    if body.chars().count() <= max {
+        return body.to_string();
+    }
+    let cut: String = body.chars().take(max).collect();
+    let end = cut.rfind(char::is_whitespace).unwrap_or(cut.len());
+    format!("{}…", cut[..end].trim_end())
+}
+
+fn due_text(n: &Notice) -> String {
+    match (n.due_on, n.ack_required) {
+        (Some(d), true) => format!(
+            " Đề nghị đọc và xác nhận trước ngày {}.",
+            lanhmang_domain::text::date_text(d)
         ),
-        body: format!(
-            "{} đã ban hành «{}». Xin thầy/cô xem kế hoạch, lập kế hoạch thực hiện của trường và \
-             gửi báo cáo đánh giá trước hết ngày {}.",
-            plan.issuing_unit_name,
-            plan.title,
-            date_text(plan.deadline),
-        ),
-        link: format!("/ke-hoach/{}", plan.id),
-        dedup: Some(format!("plan_published:{}", plan.id)),
+        (Some(d), false) => format!(" Đề nghị đọc trước ngày {}.", lanhmang_domain::text::date_text(d)),
+        (None, true) => " Đề nghị đọc và bấm «Đã nhận» trên Lành Mạng.".into(),
+        (None, false) => String::new(),
     }
 }
 
-/// The reminder a principal gets `days_left` days before the deadline while the school's report
-/// is not sent (once per offset and principal: the dedup key).
-pub fn deadline_reminder_mail(
-    links: &crate::Links,
-    plan: &Plan,
-    p: &lanhmang_store::reports::PendingPrincipal,
-    days_left: i64,
-) -> NewMail {
-    let state = match p.status {
-        None => "Trường chưa bắt đầu lập báo cáo.",
-        Some(lanhmang_domain::report::ReportStatus::Returned) => {
-            "Báo cáo của trường đã được Phòng trả lại để bổ sung và chưa được gửi lại."
-        }
-        Some(lanhmang_domain::report::ReportStatus::Reopened) => {
-            "Báo cáo đã duyệt của trường đã được Phòng mở lại và chưa được gửi lại."
-        }
-        _ => "Báo cáo của trường đang ở dạng bản nháp, chưa gửi.",
-    };
-    let url = links.url(&format!("/ke-hoach/{}/bao-cao/{}", plan.id, p.unit_id));
-    NewMail {
-        to_address: p.email.clone(),
-        to_name: p.name.clone(),
-        subject: format!(
-            "Còn {days_left} ngày: báo cáo năm học {} của {}",
-            plan.school_year.label(),
-            p.unit_name
-        ),
+/// The notice's notification and mail to some of its recipients.
+fn delivery(app: &App, notice: &Notice, people: &[Person]) -> Outgoing {
+    // Only sent notices wait for delivery: an automatic one is recorded already told.
+    let number = number_of(notice).unwrap_or_default();
+    let message = Message {
+        kind: "notice",
+        subject: format!("Thông báo số {number}: {}", notice.title),
         body: format!(
-            "Kính gửi {},\n\nHạn gửi báo cáo đánh giá việc thực hiện kế hoạch năm học {} về {} là ngày {} (còn {days_left} ngày). {state}\n\n\
-             Phần lớn số liệu đã được điền sẵn từ nhật ký hoạt động của trường; thầy/cô chỉ cần kiểm tra, viết phần đánh giá và bấm «Lưu và gửi Phòng»: {url}\n\nTrân trọng,\nLành Mạng",
-            p.name,
-            plan.school_year.label(),
-            plan.issuing_unit_name,
-            date_text(plan.deadline),
+            "{} gửi thông báo số {number} “{}”.{}\n\n{}",
+            notice.unit_name,
+            notice.title,
+            due_text(notice),
+            excerpt(&notice.body, 1_500)
         ),
-        reason: "reminder",
-        plan_id: Some(plan.id),
-        unit_id: Some(p.unit_id),
-        dedup_key: Some(format!(
-            "reminder:{}:{}:{days_left}:{}",
-            plan.id, p.unit_id, p.person_id
-        )),
-    }
+        link: format!("/van-ban/{}", notice.id),
+        dedup: Some(format!("notice:{}", notice.id)),
+    };
+    addressed_about(
+        app,
+        None,
+        notice.unit_id,
+        &message,
+        people.iter().cloned(),
+        Audience::Addressed,
+    )
+    .0
 }
 
-/// The office's reminder to one school, by hand from the dashboard (once per school and day).
-pub fn manual_reminder(
-    plan: &Plan,
-    unit: &Unit,
-    report: Option<&lanhmang_store::reports::Report>,
-    today: time::Date,
-) -> Message {
-    let days = (plan.deadline - today).whole_days();
-    let left = match days {
-        d if d > 0 => format!("còn {d} ngày"),
-        0 => "hôm nay là hạn cuối".into(),
-        d => format!("đã quá hạn {} ngày", -d),
-    };
-    let status = report.map(|r| r.status);
-    let comment = report
-        .filter(|r| r.status.awaiting_school() && !r.review_comment.trim().is_empty())
-        .map(|r| {
-            let when = if r.status == lanhmang_domain::report::ReportStatus::Reopened {
-                "mở lại"
-            } else {
-                "trả lại"
-            };
-            format!(
-                "\nÝ kiến của {} khi {when} báo cáo: «{}»\n",
-                plan.issuing_unit_name,
-                r.review_comment.trim()
-            )
-        })
-        .unwrap_or_default();
-    let name: String = unit.name.chars().take(150).collect();
-    Message {
-        kind: "manual_reminder",
-        subject: format!("Nhắc nộp báo cáo năm học {} – {name}", plan.school_year.label()),
-        body: format!(
-            "{} nhắc {} hoàn thành và gửi báo cáo đánh giá việc thực hiện «{}», năm học {}.\n\n\
-             Hạn nộp: {} ({left}).\nTình trạng báo cáo hiện nay: {}.\n{comment}\n\
-             Phần lớn số liệu đã được điền sẵn từ nhật ký hoạt động của trường.",
-            plan.issuing_unit_name,
-            unit.name,
-            plan.title,
-            plan.school_year.label(),
-            date_text(plan.deadline),
-            crate::reports::status_label(status).to_lowercase(),
-        ),
-        link: format!("/ke-hoach/{}/bao-cao/{}", plan.id, unit.id),
-        dedup: Some(format!("manual_reminder:{}:{}:{today}", plan.id, unit.id)),
+/// Most recipients one delivery step tells.
+pub const DELIVERY_BATCH: i64 = 500;
+
+/// Tells the next recipients not yet told of their notices; gives how many and whether more wait.
+pub async fn deliver(app: &App) -> Result<(usize, bool)> {
+    Ok(app
+        .store
+        .deliver_notice_batch(DELIVERY_BATCH, |n, people| delivery(app, n, people))
+        .await?)
+}
+
+/// On a notice's due day, those who have not read it (or not acknowledged it, when asked) are
+/// reminded, once. Gives how many people were reminded.
+pub async fn remind_due(app: &App, today: Date) -> Result<usize> {
+    let mut reminded = 0;
+    for notice in app.store.notices_due_for_reminder(today).await? {
+        let people = app.store.notice_laggards(&notice).await?;
+        // Only sent notices have a due day, and so a number.
+        let number = number_of(&notice).unwrap_or_default();
+        let what = if notice.ack_required {
+            "chưa xác nhận đã nhận"
+        } else {
+            "chưa đọc"
+        };
+        let message = Message {
+            kind: "notice_reminder",
+            subject: format!("Nhắc: thông báo số {number} đến hạn"),
+            body: format!(
+                "Anh/chị {what} thông báo số {number} “{}” của {}, hạn ngày {}. Xin mở thông báo trên Lành Mạng.",
+                notice.title,
+                notice.unit_name,
+                notice.due_on.map(lanhmang_domain::text::date_text).unwrap_or_default()
+            ),
+            link: format!("/van-ban/{}", notice.id),
+            dedup: Some(format!("notice-reminder:{}", notice.id)),
+        };
+        let (outgoing, _) = addressed_about(
+            app,
+            None,
+            notice.unit_id,
+            &message,
+            people.iter().cloned(),
+            Audience::Addressed,
+        );
+        if app.store.send_notice_reminder(notice.id, &outgoing).await? {
+            reminded += people.len();
+        }
+    }
+    Ok(reminded)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_excerpt_cuts_at_a_word() {
+        assert_eq!(excerpt("ngắn gọn", 20), "ngắn gọn");
+        assert_eq!(excerpt("một hai ba bốn năm", 10), "một hai…");
     }
 }

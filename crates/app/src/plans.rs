@@ -222,14 +222,72 @@ pub async fn publish_plan(app: &App, actor: &Actor, plan_id: i64, expected_versi
     if plan.status == PlanStatus::Published {
         return Err(AppError::Conflict("Kế hoạch này đã được ban hành.".into()));
     }
-    let message = crate::notices::plan_published(&plan);
-    let mut outgoing = lanhmang_store::notices::Outgoing::default();
+    let message = crate::notifications::plan_published(&plan);
+    let mut outgoing = lanhmang_store::notifications::Outgoing {
+        record: Some(crate::notifications::recorded(&plan, "plan_published", &message)),
+        ..Default::default()
+    };
     for school in app.store.active_schools_under(plan.issuing_unit_id).await? {
-        outgoing.extend(crate::notices::to_principals(app, &plan, &school, &message).await?);
+        outgoing.extend(crate::notifications::to_principals(app, &plan, &school, &message).await?);
     }
     Ok(app
         .store
         .publish_plan(&actor.audit(), plan.id, expected_version, &outgoing)
+        .await?)
+}
+
+/// A published plan's change needs a note saying what changed, for the schools.
+pub fn change_note_problem(plan: &Plan, note: &str) -> Option<Problem> {
+    (plan.status == PlanStatus::Published && note.trim().is_empty()).then(|| {
+        Problem::at(
+            "note",
+            "Kế hoạch đã ban hành: hãy ghi nội dung thay đổi để các trường biết.",
+        )
+    })
+}
+
+/// Changes a plan the person manages. Once published, a change needs a note saying what
+/// changed, becomes a new version, and every active school's principals are told (mail,
+/// in-app notification and the notice list) in the same transaction.
+pub async fn update_plan(
+    app: &App,
+    actor: &Actor,
+    plan_id: i64,
+    expected_version: i64,
+    header: &PlanHeader,
+    content: &PlanContent,
+    note: &str,
+) -> Result<Plan> {
+    let plan = managed_plan(app, actor, plan_id).await?;
+    let note = note.trim();
+    let mut outgoing = lanhmang_store::notifications::Outgoing::default();
+    if let Some(problem) = change_note_problem(&plan, note) {
+        return Err(AppError::Invalid(vec![problem]));
+    }
+    if plan.status == PlanStatus::Published {
+        // The schools read the plan as it will be: the new title and deadline.
+        let changed = Plan {
+            title: header.title.clone(),
+            deadline: header.deadline,
+            ..plan.clone()
+        };
+        let message = crate::notifications::plan_changed(&changed, expected_version + 1, note);
+        outgoing.record = Some(crate::notifications::recorded(&changed, "plan_changed", &message));
+        for school in app.store.active_schools_under(plan.issuing_unit_id).await? {
+            outgoing.extend(crate::notifications::to_principals(app, &changed, &school, &message).await?);
+        }
+    }
+    Ok(app
+        .store
+        .update_plan(
+            &actor.audit(),
+            plan.id,
+            expected_version,
+            header,
+            content,
+            note,
+            &outgoing,
+        )
         .await?)
 }
 
@@ -266,12 +324,18 @@ pub async fn review_school_plan(
     unit: &Unit,
     event: ReportEvent,
     comment: &str,
-) -> Result<crate::notices::Told> {
+) -> Result<crate::notifications::Told> {
     if !matches!(event, ReportEvent::Accept | ReportEvent::Return) {
         return Err(AppError::NotFound);
     }
-    let (outgoing, told) = match crate::notices::school_plan_reviewed(plan, unit, event, comment) {
-        Some(message) => crate::notices::to_principals_told(app, plan, unit, &message).await?,
+    let (outgoing, told) = match crate::notifications::school_plan_reviewed(plan, unit, event, comment) {
+        Some(message) => {
+            let (mut outgoing, told) = crate::notifications::to_principals_told(app, plan, unit, &message).await?;
+            if event == ReportEvent::Return {
+                outgoing.record = Some(crate::notifications::recorded(plan, "plan_returned", &message));
+            }
+            (outgoing, told)
+        }
         None => Default::default(),
     };
     app.store
@@ -286,4 +350,177 @@ pub async fn review_school_plan(
         )
         .await?;
     Ok(told)
+}
+
+/// The office's plan in the form of Decree 30/2020 (a "kế hoạch"): its sections, each task
+/// with who carries it out, and the indicators the schools report. For whoever may see the plan;
+/// `place` is the place name of the date line.
+pub async fn plan_document(
+    app: &App,
+    actor: &Actor,
+    plan_id: i64,
+    place: String,
+) -> Result<lanhmang_export::OfficialDocument> {
+    use lanhmang_domain::plan_template::Actor as Doer;
+    use lanhmang_export::{Letterhead, OfficialDocument, Section, Signature, Table};
+    let (plan, _) = visible_plan(app, actor, plan_id).await?;
+    let issuer = app.store.unit(plan.issuing_unit_id).await?.ok_or(AppError::NotFound)?;
+    let year = plan.school_year.label();
+    let mut sections = Vec::new();
+    for section in &plan.content.sections {
+        let paragraphs = section
+            .tasks
+            .iter()
+            .map(|t| {
+                let doer = match t.actor {
+                    Doer::Office => issuer.name.as_str(),
+                    Doer::School => "các trường",
+                };
+                format!("- {} (thực hiện: {doer}).", t.title.trim_end_matches('.'))
+            })
+            .collect();
+        sections.push(Section {
+            heading: format!("{}. {}", section.code, section.title),
+            paragraphs,
+            table: None,
+        });
+    }
+    let rows: Vec<Vec<String>> = plan
+        .content
+        .indicators()
+        .enumerate()
+        .map(|(i, d)| {
+            vec![
+                (i + 1).to_string(),
+                d.name.clone(),
+                if d.required { "Bắt buộc" } else { "" }.into(),
+            ]
+        })
+        .collect();
+    if !rows.is_empty() {
+        sections.push(Section {
+            heading: "Chỉ tiêu các trường báo cáo".into(),
+            paragraphs: vec![format!(
+                "Các trường gửi báo cáo đánh giá kết quả thực hiện trên Lành Mạng trước ngày {}.",
+                lanhmang_domain::text::date_text(plan.deadline)
+            )],
+            table: Some(Table {
+                header: vec!["STT".into(), "Chỉ tiêu".into(), "Ghi chú".into()],
+                rows,
+                numeric_columns: vec![0],
+            }),
+        });
+    }
+    Ok(OfficialDocument {
+        letterhead: Letterhead {
+            parent_authority: crate::letterhead::authority_above(app, &issuer).await?,
+            issuing_unit: issuer.name.clone(),
+            number: plan.number.as_ref().map(|n| n.format()).unwrap_or_default(),
+            place,
+            date: plan
+                .published_at
+                .map(lanhmang_domain::report::vietnam_date)
+                .unwrap_or_else(today),
+        },
+        kind_title: "Kế hoạch".into(),
+        subtitle: plan.title.clone(),
+        intro: vec![format!(
+            "{} ban hành kế hoạch thực hiện năm học {year} về việc sử dụng mạng xã hội, điện thoại và \
+             Internet lành mạnh trong trường học, như sau:",
+            issuer.name
+        )],
+        sections,
+        recipients: vec!["Các trường trực thuộc (thực hiện);".into(), "Lưu: VT.".into()],
+        signature: Signature {
+            on_behalf: None,
+            title: "Trưởng phòng".into(),
+            signer: crate::letterhead::signer(app, issuer.id, lanhmang_domain::Role::OfficeHead).await?,
+        },
+    })
+}
+
+/// A school's own plan in the form of Decree 30/2020: its tasks as a table (content, who,
+/// when, note). For those who may see that school's plan.
+pub async fn school_plan_document(
+    app: &App,
+    actor: &Actor,
+    plan_id: i64,
+    unit_id: i64,
+    place: String,
+) -> Result<lanhmang_export::OfficialDocument> {
+    use lanhmang_export::{Letterhead, OfficialDocument, Section, Signature, Table};
+    let (plan, _) = visible_plan(app, actor, plan_id).await?;
+    let unit = school_of_plan(app, actor, &plan, unit_id, Action::ViewSchoolPlan).await?;
+    let school_plan = app
+        .store
+        .school_plan(plan.id, unit.id)
+        .await?
+        .ok_or_else(|| AppError::Conflict("Trường chưa lập kế hoạch thực hiện cho năm học này.".into()))?;
+    let day = |d: Option<Date>| d.map(lanhmang_domain::text::date_text).unwrap_or_default();
+    let rows = school_plan
+        .content
+        .tasks
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let when = match (t.starts_on, t.ends_on) {
+                (None, None) => String::new(),
+                (a, b) => format!("{} – {}", day(a), day(b)),
+            };
+            vec![
+                (i + 1).to_string(),
+                t.title.clone(),
+                t.owner.clone(),
+                when,
+                t.note.clone(),
+            ]
+        })
+        .collect();
+    let mut intro = vec![format!(
+        "Thực hiện {} của {}, {} xây dựng kế hoạch thực hiện năm học {} như sau:",
+        plan.title,
+        plan.issuing_unit_name,
+        unit.name,
+        plan.school_year.label()
+    )];
+    if !school_plan.note.trim().is_empty() {
+        intro.push(school_plan.note.trim().to_string());
+    }
+    Ok(OfficialDocument {
+        letterhead: Letterhead {
+            parent_authority: crate::letterhead::authority_above(app, &unit).await?,
+            issuing_unit: unit.name.clone(),
+            // The school numbers its own plan by hand: the form's gap.
+            number: String::new(),
+            place,
+            date: school_plan
+                .submitted_at
+                .map(lanhmang_domain::report::vietnam_date)
+                .unwrap_or_else(today),
+        },
+        kind_title: "Kế hoạch".into(),
+        subtitle: format!("Thực hiện năm học {}", plan.school_year.label()),
+        intro,
+        sections: vec![Section {
+            heading: "Nhiệm vụ, người phụ trách và thời gian".into(),
+            paragraphs: Vec::new(),
+            table: Some(Table {
+                header: vec![
+                    "STT".into(),
+                    "Nội dung".into(),
+                    "Người phụ trách".into(),
+                    "Thời gian".into(),
+                    "Ghi chú".into(),
+                ],
+                rows,
+                numeric_columns: vec![0],
+            }),
+        }],
+        recipients: vec![format!("{} (để b/c);", plan.issuing_unit_name), "Lưu: VT.".into()],
+        signature: Signature {
+            on_behalf: None,
+            title: "Hiệu trưởng".into(),
+            signer: crate::letterhead::signer(app, unit.id, lanhmang_domain::Role::Principal).await?,
+        },
+    })
 }

@@ -330,7 +330,7 @@ pub async fn request_reopen(
     plan: &Plan,
     unit: &Unit,
     reason: &str,
-) -> Result<crate::notices::Told> {
+) -> Result<crate::notifications::Told> {
     if !actor.may(Action::WriteSchoolReport, Target::Unit(&unit.ancestry)) {
         return Err(AppError::Forbidden);
     }
@@ -351,8 +351,8 @@ pub async fn request_reopen(
             )));
         }
     }
-    let message = crate::notices::report_reopen_requested(plan, unit, &actor.person.display_name, reason);
-    let (outgoing, told) = crate::notices::to_reviewers_told(app, plan, unit, &message).await?;
+    let message = crate::notifications::report_reopen_requested(plan, unit, &actor.person.display_name, reason);
+    let (outgoing, told) = crate::notifications::to_reviewers_told(app, plan, unit, &message).await?;
     app.store
         .record_report_step(
             &actor.audit(),
@@ -375,7 +375,7 @@ pub fn status_label(status: Option<ReportStatus>) -> &'static str {
 #[derive(Debug, Clone)]
 pub struct Reviewed {
     pub report: Report,
-    pub told: crate::notices::Told,
+    pub told: crate::notifications::Told,
 }
 
 /// Returns, accepts or reopens a school's report; the school's principals are told (mail and
@@ -391,8 +391,14 @@ pub async fn review(
     event: lanhmang_domain::report::ReportEvent,
     comment: &str,
 ) -> Result<Reviewed> {
-    let (outgoing, told) = match crate::notices::report_reviewed(plan, unit, event, comment) {
-        Some(message) => crate::notices::to_principals_told(app, plan, unit, &message).await?,
+    let (outgoing, told) = match crate::notifications::report_reviewed(plan, unit, event, comment) {
+        Some(message) => {
+            let (mut outgoing, told) = crate::notifications::to_principals_told(app, plan, unit, &message).await?;
+            if event == lanhmang_domain::report::ReportEvent::Return {
+                outgoing.record = Some(crate::notifications::recorded(plan, "report_returned", &message));
+            }
+            (outgoing, told)
+        }
         None => Default::default(),
     };
     let report = app
@@ -423,8 +429,8 @@ pub struct Reminded {
 /// often the button is pressed. A school without a reachable principal counts as unreachable.
 pub async fn remind_school(app: &App, plan: &Plan, unit: &Unit, today: Date, out: &mut Reminded) -> Result<()> {
     let report = app.store.report(plan.id, unit.id).await?;
-    let message = crate::notices::manual_reminder(plan, unit, report.as_ref(), today);
-    let outgoing = crate::notices::to_principals(app, plan, unit, &message).await?;
+    let message = crate::notifications::manual_reminder(plan, unit, report.as_ref(), today);
+    let outgoing = crate::notifications::to_principals(app, plan, unit, &message).await?;
     let (mut queued, mut already) = (0, 0);
     for mail in &outgoing.mails {
         match app.store.queue_mail(mail).await {

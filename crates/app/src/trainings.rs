@@ -12,7 +12,7 @@ use lanhmang_domain::permission::scope_roots;
 use lanhmang_domain::report::VIETNAM;
 use lanhmang_domain::training::{self, Gain, TrainingFields, TrainingInput};
 use lanhmang_domain::{Action, Paging, Role, Target};
-use lanhmang_store::notices::Outgoing;
+use lanhmang_store::notifications::Outgoing;
 use lanhmang_store::people::Person;
 use lanhmang_store::trainings::{
     Attended, Invitee, NewTraining, Phase, Registered, Registration, Training, TrainingChange, TrainingEdit, Verified,
@@ -20,7 +20,7 @@ use lanhmang_store::trainings::{
 use rand::Rng;
 use time::OffsetDateTime;
 
-use crate::notices::{Audience, Message, Told, addressed_about};
+use crate::notifications::{Audience, Message, Told, addressed_about};
 use crate::{Actor, App, AppError, Problem, Result};
 
 /// A training with what the reader may do with it.
@@ -66,8 +66,8 @@ pub struct Scheduled {
     pub told: Told,
 }
 
-fn problems(list: Vec<training::TrainingProblem>) -> Vec<Problem> {
-    list.into_iter().map(|p| Problem::at(p.field, p.message)).collect()
+fn problems(list: Vec<lanhmang_domain::field::FieldProblem>) -> Vec<Problem> {
+    list.into_iter().map(Problem::from).collect()
 }
 
 fn draw_code() -> String {

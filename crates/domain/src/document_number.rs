@@ -13,6 +13,8 @@ pub enum DocumentKind {
     Report,
     /// Phiếu chuyển: a case handed to the body that must act on it.
     Transfer,
+    /// Thông báo: an office's notice to the units below it.
+    Notice,
 }
 
 impl DocumentKind {
@@ -22,6 +24,7 @@ impl DocumentKind {
             DocumentKind::Plan => "KH",
             DocumentKind::Report => "BC",
             DocumentKind::Transfer => "PC",
+            DocumentKind::Notice => "TB",
         }
     }
 }
@@ -56,6 +59,7 @@ impl DocumentNumber {
             "KH" => DocumentKind::Plan,
             "BC" => DocumentKind::Report,
             "PC" => DocumentKind::Transfer,
+            "TB" => DocumentKind::Notice,
             _ => return Err(DocumentNumberError::Format),
         };
         let issuer = issuer.trim();
@@ -92,6 +96,7 @@ mod tests {
         assert_eq!(n.format(), "05/KH-PGDĐT");
         assert_eq!(DocumentNumber::parse("112/BC-THAB").unwrap().format(), "112/BC-THAB");
         assert_eq!(DocumentNumber::parse("3/PC-THAB").unwrap().kind, DocumentKind::Transfer);
+        assert_eq!(DocumentNumber::parse("12/TB-PGDĐT").unwrap().kind, DocumentKind::Notice);
         for bad in ["KH-PGDĐT", "0/KH-X", "05/QĐ-X", "05/KH-", "x/KH-X", "05/KH-a b"] {
             assert!(DocumentNumber::parse(bad).is_err(), "{bad}");
         }

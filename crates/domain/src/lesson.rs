@@ -219,18 +219,10 @@ pub const MAX_LINE: usize = 600;
 pub const MAX_TEXT: usize = 4000;
 
 /// One thing wrong with a lesson, named by its field so a form can show it beside the input.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[error("{field}: {message}")]
-pub struct LessonProblem {
-    pub field: String,
-    pub message: String,
-}
+pub type LessonProblem = crate::field::FieldProblem;
 
 fn problem(field: impl Into<String>, message: impl Into<String>) -> LessonProblem {
-    LessonProblem {
-        field: field.into(),
-        message: message.into(),
-    }
+    LessonProblem::at(field, message)
 }
 
 /// Why a lesson file could not be read at all.

@@ -78,10 +78,13 @@ pub enum Action {
     /// Schedule trainings for a unit's subtree, take their attendance, read their results.
     /// Being invited to a training needs no action: the invitation is the right to see it.
     ManageTrainings,
+    /// Send notices (thông báo, công văn) to the units of a subtree and follow who read and
+    /// acknowledged them. Receiving one needs no action: being addressed is the right to read it.
+    SendNotices,
 }
 
 impl Action {
-    pub const ALL: [Action; 33] = [
+    pub const ALL: [Action; 34] = [
         Action::ViewUnit,
         Action::ManageUnits,
         Action::ViewPeople,
@@ -115,6 +118,7 @@ impl Action {
         Action::ManageLessons,
         Action::RunClassSessions,
         Action::ManageTrainings,
+        Action::SendNotices,
     ];
 
     fn allowed_roles(self) -> &'static [Role] {
@@ -198,6 +202,7 @@ impl Action {
             Action::ManageLessons => &[OfficeAdmin, OfficeHead],
             Action::RunClassSessions => &[Principal, Teacher],
             Action::ManageTrainings => &[OfficeAdmin, OfficeHead, Principal],
+            Action::SendNotices => &[OfficeAdmin, OfficeHead],
         }
     }
 }
@@ -409,6 +414,11 @@ mod tests {
             (Teacher, 3, ManageTrainings, SCHOOL_A, false),
             (ParentRep, 3, ManageTrainings, SCHOOL_A, false),
             (SystemAdmin, 1, ManageTrainings, SCHOOL_A, false),
+            (OfficeAdmin, 2, SendNotices, SCHOOL_A, true),
+            (OfficeHead, 2, SendNotices, OFFICE, true),
+            (Principal, 3, SendNotices, SCHOOL_A, false),
+            (Teacher, 3, SendNotices, SCHOOL_A, false),
+            (SystemAdmin, 1, SendNotices, OFFICE, false),
             (Principal, 3, ManagePlans, SCHOOL_A, false),
             (Principal, 3, ViewReports, SCHOOL_A, true),
             (Principal, 3, ViewDashboard, SCHOOL_A, false),

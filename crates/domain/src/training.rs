@@ -8,6 +8,7 @@
 
 use time::{Date, Duration, OffsetDateTime, PrimitiveDateTime, Time};
 
+use crate::field::FieldProblem;
 use crate::report::VIETNAM;
 use crate::role::Role;
 use crate::text::clean_line;
@@ -79,18 +80,8 @@ pub struct TrainingFields {
     pub test_lesson: Option<String>,
 }
 
-/// One thing wrong, named by its field so the form shows it beside the input.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TrainingProblem {
-    pub field: &'static str,
-    pub message: String,
-}
-
-fn problem(field: &'static str, message: impl Into<String>) -> TrainingProblem {
-    TrainingProblem {
-        field,
-        message: message.into(),
-    }
+fn problem(field: &str, message: impl Into<String>) -> FieldProblem {
+    FieldProblem::at(field, message)
 }
 
 /// A date as Vietnamese people type it (05/06/2027) or as a date input sends it (2027-06-05).
@@ -126,7 +117,7 @@ fn lesson_id_shape(id: &str) -> bool {
 
 impl TrainingInput {
     /// Checks everything; `now` refuses a start in the past (a training is scheduled ahead).
-    pub fn parse(&self, now: OffsetDateTime) -> Result<TrainingFields, Vec<TrainingProblem>> {
+    pub fn parse(&self, now: OffsetDateTime) -> Result<TrainingFields, Vec<FieldProblem>> {
         let mut problems = Vec::new();
         let title = clean_line(&self.title);
         if title.is_empty() || title.chars().count() > MAX_TITLE {
@@ -222,17 +213,7 @@ impl TrainingInput {
                 "Hãy chọn đối tượng được mời (giáo viên, hiệu trưởng, quản trị website, …).",
             ));
         }
-        let mut unit_ids = Vec::new();
-        for raw in self.units.iter().map(|u| u.trim()).filter(|u| !u.is_empty()) {
-            match raw.parse::<i64>().ok().filter(|id| *id > 0) {
-                Some(id) if !unit_ids.contains(&id) => unit_ids.push(id),
-                Some(_) => {}
-                None => problems.push(problem("units", "Đơn vị được mời không hợp lệ.")),
-            }
-        }
-        if unit_ids.len() > MAX_UNITS {
-            problems.push(problem("units", format!("Chọn không quá {MAX_UNITS} đơn vị.")));
-        }
+        let unit_ids = crate::field::parse_unit_ids(&self.units, MAX_UNITS, "units", &mut problems);
         let mut materials = Vec::new();
         for raw in self.materials.iter().map(|m| m.trim()).filter(|m| !m.is_empty()) {
             if !lesson_id_shape(raw) {
@@ -400,7 +381,8 @@ mod tests {
             materials: vec!["../etc".into()],
             test_lesson: "a b".into(),
         };
-        let fields: Vec<&str> = bad.parse(now()).unwrap_err().iter().map(|p| p.field).collect();
+        let problems = bad.parse(now()).unwrap_err();
+        let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
         for f in [
             "title",
             "date",

@@ -47,6 +47,8 @@ pub enum JobKind {
     IndexNewsTopic,
     /// Escalate overdue incidents and purge closed ones past their retention.
     IncidentUpkeep,
+    /// Write the notifications and mails of sent notices, a batch at a time.
+    DeliverNotices,
 }
 
 impl JobKind {
@@ -62,6 +64,7 @@ impl JobKind {
             JobKind::NewsDigest => "news_digest",
             JobKind::IndexNewsTopic => lanhmang_store::news::TOPIC_INDEX_JOB,
             JobKind::IncidentUpkeep => "incident_upkeep",
+            JobKind::DeliverNotices => lanhmang_store::notices::DELIVER_NOTICES_JOB,
         }
     }
 
@@ -77,6 +80,7 @@ impl JobKind {
             "news_digest" => Some(JobKind::NewsDigest),
             lanhmang_store::news::TOPIC_INDEX_JOB => Some(JobKind::IndexNewsTopic),
             "incident_upkeep" => Some(JobKind::IncidentUpkeep),
+            lanhmang_store::notices::DELIVER_NOTICES_JOB => Some(JobKind::DeliverNotices),
             _ => None,
         }
     }
@@ -328,8 +332,14 @@ impl Worker {
                     return Ok(("Đã nhắc hạn nộp báo cáo hôm nay".into(), None));
                 }
                 let n = reminders::queue_deadline_reminders(&self.app, today, &self.settings.reminder_days).await?;
+                let notices = lanhmang_app::notices::remind_due(&self.app, today).await?;
                 self.store.set_setting(REMINDERS_RUN, &stamp).await?;
-                Ok((format!("{n} thư nhắc hạn nộp báo cáo đã vào hàng đợi"), None))
+                Ok((
+                    format!(
+                        "{n} thư nhắc hạn nộp báo cáo đã vào hàng đợi; {notices} người được nhắc đọc thông báo đến hạn"
+                    ),
+                    None,
+                ))
             }
             Some(JobKind::InspectSite) => {
                 let sup = self.supervision.as_deref().ok_or(JobError::NoInspector)?;
@@ -389,6 +399,13 @@ impl Worker {
                         "{escalated} hồ sơ quá hạn đã được báo cấp trên; {purged} hồ sơ hết thời hạn lưu đã được xóa nội dung"
                     ),
                     None,
+                ))
+            }
+            Some(JobKind::DeliverNotices) => {
+                let (told, more) = lanhmang_app::notices::deliver(&self.app).await?;
+                Ok((
+                    format!("{told} người đã được báo về thông báo mới"),
+                    more.then_some(JobKind::DeliverNotices),
                 ))
             }
             None => Err(JobError::UnknownKind(job.kind.clone())),

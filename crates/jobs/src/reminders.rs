@@ -26,7 +26,7 @@ pub async fn queue_deadline_reminders(
             continue;
         }
         for p in app.store.pending_principals(&plan).await? {
-            let mail = lanhmang_app::notices::deadline_reminder_mail(&app.settings.links, &plan, &p, days_left);
+            let mail = lanhmang_app::notifications::deadline_reminder_mail(&app.settings.links, &plan, &p, days_left);
             match app.store.queue_mail(&mail).await {
                 Ok(true) => queued += 1,
                 Ok(false) => {}

@@ -9,7 +9,7 @@ use lanhmang_domain::Paging;
 use lanhmang_domain::incident::{Category, Referral, Severity, State};
 use time::{Date, OffsetDateTime};
 
-use crate::notices::Outgoing;
+use crate::notifications::Outgoing;
 use crate::{Arg, AuditContext, BeginWrite, Result, Store, StoreError, now, range_condition};
 
 /// A case as stored. Its details (description, links, affected, outcome, contact) are empty

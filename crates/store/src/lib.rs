@@ -109,7 +109,7 @@ macro_rules! audit_in_tx {
 /// transaction `$tx` of that change. Evaluates to `Result<()>`.
 macro_rules! send_in_tx {
     ($tx:expr, $outgoing:expr) => {{
-        let outgoing: &$crate::notices::Outgoing = $outgoing;
+        let outgoing: &$crate::notifications::Outgoing = $outgoing;
         let mut sent: $crate::Result<()> = Ok(());
         for mail in &outgoing.mails {
             if let Err(e) = queue_mail_in_tx!($tx, mail) {
@@ -119,8 +119,8 @@ macro_rules! send_in_tx {
         }
         if sent.is_ok() {
             let at = $crate::now();
-            for n in &outgoing.notices {
-                sqlx::query($crate::notices::INSERT_NOTICE)
+            for n in &outgoing.notifications {
+                sqlx::query($crate::notifications::INSERT_NOTIFICATION)
                     .bind(n.person_id)
                     .bind(n.unit_id)
                     .bind(n.kind)
@@ -131,6 +131,33 @@ macro_rules! send_in_tx {
                     .bind(at)
                     .execute(&mut *$tx)
                     .await?;
+            }
+            if let Some(record) = &outgoing.record {
+                if let Some(unit_id) = record.unit_ancestry.last() {
+                    let (notice_id,): (i64,) = sqlx::query_as($crate::notifications::INSERT_RECORDED_NOTICE)
+                        .bind(*unit_id)
+                        .bind($crate::path_of(&record.unit_ancestry))
+                        .bind(record.kind)
+                        .bind(&record.title)
+                        .bind(&record.body)
+                        .bind(&record.link)
+                        .bind(at)
+                        .fetch_one(&mut *$tx)
+                        .await?;
+                    for n in &outgoing.notifications {
+                        sqlx::query($crate::notifications::INSERT_RECORDED_RECIPIENT)
+                            .bind(notice_id)
+                            .bind(n.person_id)
+                            .bind(n.unit_id.unwrap_or(*unit_id))
+                            .bind(at)
+                            .execute(&mut *$tx)
+                            .await?;
+                    }
+                    sqlx::query($crate::notifications::COUNT_RECORDED_RECIPIENTS)
+                        .bind(notice_id)
+                        .execute(&mut *$tx)
+                        .await?;
+                }
             }
         }
         sent
@@ -198,6 +225,7 @@ pub mod news;
 pub mod news_bench;
 mod news_index;
 pub mod notices;
+pub mod notifications;
 pub mod outbox;
 pub mod people;
 pub mod plans;

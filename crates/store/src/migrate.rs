@@ -43,6 +43,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!("0014_incident_cases"),
     migration!("0015_lessons"),
     migration!("0016_trainings"),
+    migration!("0017_notices"),
 ];
 
 impl Migration {
@@ -306,6 +307,11 @@ mod tests {
                 "0016_trainings",
                 "5c57aec1ca1c67d9f9d4c8413b5bce228efce70cd54c99854d596ccf742ebf9b",
                 "0c1c55a0d00035957657898a4df18669086630b35b4adda5c03ca148f765843e",
+            ),
+            (
+                "0017_notices",
+                "f4e26903a4a14b6e20ed05eb9cfd75635870157e2dccc1e0af72d7803813e985",
+                "cea58a2a0f280ff1fc9afba14d6b3cada75cf85c9a4aafc92151dee1324be0ae",
             ),
         ];
         for (name, sqlite, postgres) in FROZEN {
@@ -706,7 +712,8 @@ mod tests {
                     "0013_clarifications",
                     "0014_incident_cases",
                     "0015_lessons",
-                    "0016_trainings"
+                    "0016_trainings",
+                    "0017_notices"
                 ],
                 "{backend}"
             );

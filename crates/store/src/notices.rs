@@ -1,39 +1,551 @@
-//! What a change tells people: e-mails for the outbox and notices for the in-app list, written
-//! in the transaction of the change that causes them, so both happen or neither.
+//! Notices (thông báo, công văn): the notice, numbered in its issuing unit's sequence for the
+//! year, and its recipients with when each read and acknowledged it.
+//!
+//! Sending resolves the audience inside the database (one `INSERT … SELECT`), so a notice to a
+//! whole province costs one statement, not a loop; the notifications and mails are written
+//! afterwards by the delivery job in batches (`deliver_notice_batch`), so the sender's request
+//! returns at once. The read and acknowledged counts live on the notice, kept by the UPDATE that
+//! marks a person, so the sender's page never counts the recipients.
 
-use crate::outbox::NewMail;
+use lanhmang_domain::notice::NoticeAudience;
+use time::{Date, OffsetDateTime};
 
-/// An in-app notice for one person. `dedup_key` makes it idempotent: a notice whose key exists
-/// already is not written again.
-#[derive(Debug, Clone, PartialEq, Eq)]
+use crate::notifications::Outgoing;
+use crate::people::{PERSON_COLUMNS, Person, PersonRow};
+use crate::{AuditContext, BeginWrite, Result, Store, StoreError, now, parse_path, path_of};
+
+/// The job that writes notices' notifications and mails.
+pub const DELIVER_NOTICES_JOB: &str = "deliver_notices";
+
+/// What a sender sends.
+#[derive(Debug, Clone)]
 pub struct NewNotice {
-    pub person_id: i64,
-    pub unit_id: Option<i64>,
-    pub kind: &'static str,
     pub title: String,
     pub body: String,
-    /// A path inside the application (`/ke-hoach/3`).
+    pub audience: NoticeAudience,
+    pub ack_required: bool,
+    pub due_on: Option<Date>,
+    /// The issuer's symbol in the number ("PGDĐT" in "12/TB-PGDĐT").
+    pub doc_issuer: String,
+    pub doc_year: i32,
+}
+
+/// What sending did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sent {
+    pub id: i64,
+    pub sequence: i64,
+    pub recipients: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub id: i64,
+    pub unit_id: i64,
+    pub unit_ancestry: Vec<i64>,
+    pub unit_name: String,
+    /// `notice` for one sent; else what the automatic one records (`plan_published`, …).
+    pub kind: String,
+    pub title: String,
+    pub body: String,
+    /// What an automatic notice is about ("/ke-hoach/3"); empty for a sent one.
     pub link: String,
-    pub dedup_key: Option<String>,
+    pub audience: NoticeAudience,
+    pub ack_required: bool,
+    pub due_on: Option<Date>,
+    /// The number of a sent notice; None for an automatic one.
+    pub doc_sequence: Option<i64>,
+    pub doc_issuer: Option<String>,
+    pub doc_year: Option<i64>,
+    pub recipients: i64,
+    pub read_count: i64,
+    pub ack_count: i64,
+    pub reminded_at: Option<OffsetDateTime>,
+    pub created_by: Option<i64>,
+    pub created_at: OffsetDateTime,
 }
 
-/// Everything one change sends.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Outgoing {
-    pub mails: Vec<NewMail>,
-    pub notices: Vec<NewNotice>,
+#[derive(sqlx::FromRow)]
+struct NoticeRow {
+    id: i64,
+    unit_id: i64,
+    unit_path: String,
+    unit_name: String,
+    kind: String,
+    title: String,
+    body: String,
+    link: String,
+    audience: String,
+    ack_required: bool,
+    due_on: Option<Date>,
+    doc_sequence: Option<i64>,
+    doc_issuer: Option<String>,
+    doc_year: Option<i64>,
+    recipients: i64,
+    read_count: i64,
+    ack_count: i64,
+    reminded_at: Option<OffsetDateTime>,
+    created_by: Option<i64>,
+    created_at: OffsetDateTime,
 }
 
-impl Outgoing {
-    pub fn is_empty(&self) -> bool {
-        self.mails.is_empty() && self.notices.is_empty()
+impl From<NoticeRow> for Notice {
+    fn from(r: NoticeRow) -> Notice {
+        Notice {
+            id: r.id,
+            unit_id: r.unit_id,
+            unit_ancestry: parse_path(&r.unit_path),
+            unit_name: r.unit_name,
+            kind: r.kind,
+            title: r.title,
+            body: r.body,
+            link: r.link,
+            // Written by `send_notice` from the same type; an unreadable one shows no audience
+            // rather than hiding the notice.
+            audience: serde_json::from_str(&r.audience).unwrap_or_default(),
+            ack_required: r.ack_required,
+            due_on: r.due_on,
+            doc_sequence: r.doc_sequence,
+            doc_issuer: r.doc_issuer,
+            doc_year: r.doc_year,
+            recipients: r.recipients,
+            read_count: r.read_count,
+            ack_count: r.ack_count,
+            reminded_at: r.reminded_at,
+            created_by: r.created_by,
+            created_at: r.created_at,
+        }
+    }
+}
+
+const COLUMNS: &str = "n.id, n.unit_id, n.unit_path, u.name AS unit_name, n.kind, n.title, n.body, n.link, n.audience, n.ack_required, \
+     n.due_on, n.doc_sequence, n.doc_issuer, n.doc_year, n.recipients, n.read_count, n.ack_count, n.reminded_at, \
+     n.created_by, n.created_at";
+
+/// A notice in a list, with the reader's own reading when they are a recipient.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedNotice {
+    pub notice: Notice,
+    /// The reader is a recipient.
+    pub addressed: bool,
+    pub read_at: Option<OffsetDateTime>,
+    pub acknowledged_at: Option<OffsetDateTime>,
+}
+
+/// One person's reading of a notice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
+pub struct Reading {
+    pub read_at: Option<OffsetDateTime>,
+    pub acknowledged_at: Option<OffsetDateTime>,
+}
+
+/// A unit's recipients of a notice, for the sender's page.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct UnitReading {
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub recipients: i64,
+    pub read: i64,
+    pub acknowledged: i64,
+}
+
+/// One recipient, for the sender's list.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct RecipientRow {
+    pub person_id: i64,
+    pub display_name: String,
+    pub unit_name: String,
+    pub read_at: Option<OffsetDateTime>,
+    pub acknowledged_at: Option<OffsetDateTime>,
+}
+
+/// Most notices or recipients one page reads.
+pub const MAX_LISTED: i64 = 200;
+
+impl Store {
+    /// Sends a notice from the unit with `unit_ancestry`: numbers it next in the unit's sequence
+    /// for `doc_year`, addresses everyone its audience names (but the sender), and queues the
+    /// delivery job, audited, in one transaction. The audience's units must be in the issuing
+    /// unit's subtree (the caller checked them).
+    pub async fn send_notice(&self, ctx: &AuditContext, unit_ancestry: &[i64], n: &NewNotice) -> Result<Sent> {
+        let unit_id = *unit_ancestry.last().ok_or(StoreError::NotFound("đơn vị"))?;
+        let roots = if n.audience.unit_ids.is_empty() {
+            vec![unit_id]
+        } else {
+            n.audience.unit_ids.clone()
+        };
+        let ranges = self.subtree_ranges(&roots).await?;
+        let audience = serde_json::to_string(&n.audience).map_err(|e| StoreError::Conflict(e.to_string()))?;
+        // $1 notice, $2 sender, then the roles, kinds, levels and path ranges.
+        let mut next = 3;
+        let mut placeholders = |count: usize| {
+            let list: Vec<String> = (next..next + count).map(|i| format!("${i}")).collect();
+            next += count;
+            list.join(", ")
+        };
+        let roles = placeholders(n.audience.roles.len());
+        let mut filters = format!("g.role IN ({roles})");
+        if !n.audience.unit_kinds.is_empty() {
+            filters.push_str(&format!(
+                " AND u.kind IN ({})",
+                placeholders(n.audience.unit_kinds.len())
+            ));
+        }
+        if !n.audience.school_levels.is_empty() {
+            filters.push_str(&format!(
+                " AND u.school_level IN ({})",
+                placeholders(n.audience.school_levels.len())
+            ));
+        }
+        let (in_scope, range_binds) = crate::range_condition("u.path", &ranges, next);
+        let address = format!(
+            "INSERT INTO notice_recipients (notice_id, person_id, unit_id) \
+             SELECT $1, g.person_id, MIN(g.unit_id) FROM role_grants g JOIN units u ON u.id = g.unit_id \
+             JOIN people p ON p.id = g.person_id \
+             WHERE p.disabled = FALSE AND u.status = 'active' AND g.person_id <> $2 AND {filters} AND {in_scope} \
+             GROUP BY g.person_id"
+        );
+        let at = now();
+        let sender = ctx.actor_id.unwrap_or(0);
+        Ok(on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let (sequence,): (i64,) = sqlx::query_as(
+                "SELECT COALESCE(MAX(doc_sequence), 0) + 1 FROM notices WHERE unit_id = $1 AND doc_year = $2",
+            )
+            .bind(unit_id)
+            .bind(i64::from(n.doc_year))
+            .fetch_one(&mut *tx)
+            .await?;
+            let (id,): (i64,) = sqlx::query_as(
+                "INSERT INTO notices (unit_id, unit_path, title, body, audience, ack_required, due_on, doc_sequence, \
+                 doc_issuer, doc_year, recipients, created_by, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11, $12) RETURNING id",
+            )
+            .bind(unit_id)
+            .bind(path_of(unit_ancestry))
+            .bind(&n.title)
+            .bind(&n.body)
+            .bind(&audience)
+            .bind(n.ack_required)
+            .bind(n.due_on)
+            .bind(sequence)
+            .bind(&n.doc_issuer)
+            .bind(i64::from(n.doc_year))
+            .bind(ctx.actor_id)
+            .bind(at)
+            .fetch_one(&mut *tx)
+            .await?;
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(address.as_str())).bind(id).bind(sender);
+            for r in &n.audience.roles {
+                q = q.bind(r.as_str());
+            }
+            for k in &n.audience.unit_kinds {
+                q = q.bind(k.as_str());
+            }
+            for l in &n.audience.school_levels {
+                q = q.bind(l.as_str());
+            }
+            for b in &range_binds {
+                q = q.bind(b);
+            }
+            let recipients = i64::try_from(q.execute(&mut *tx).await?.rows_affected()).unwrap_or(i64::MAX);
+            sqlx::query("UPDATE notices SET recipients = $1 WHERE id = $2")
+                .bind(recipients)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            if recipients > 0 {
+                sqlx::query(crate::outbox::KICK_DELIVERY)
+                    .bind(DELIVER_NOTICES_JOB)
+                    .bind(at)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            audit_in_tx!(
+                self,
+                tx,
+                ctx,
+                "notice.send",
+                format!("notice:{id}"),
+                format!("{} ({recipients} người nhận)", n.title)
+            );
+            tx.commit().await?;
+            Sent { id, sequence, recipients }
+        }))
     }
 
-    pub fn extend(&mut self, other: Outgoing) {
-        self.mails.extend(other.mails);
-        self.notices.extend(other.notices);
+    pub async fn notice(&self, id: i64) -> Result<Option<Notice>> {
+        let sql = format!("SELECT {COLUMNS} FROM notices n JOIN units u ON u.id = n.unit_id WHERE n.id = $1");
+        let row: Option<NoticeRow> = on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(id).fetch_optional(pool).await?);
+        Ok(row.map(Notice::from))
+    }
+
+    /// Notices sent in the subtrees of `roots` or addressed to `person_id`, newest first, with
+    /// the person's reading, and how many there are. `unread_only` keeps those the person has
+    /// not read.
+    pub async fn notices_for(
+        &self,
+        roots: &[i64],
+        person_id: i64,
+        unread_only: bool,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<ListedNotice>, i64)> {
+        let (condition, binds) = if unread_only {
+            ("r.person_id IS NOT NULL AND r.read_at IS NULL".to_string(), Vec::new())
+        } else {
+            let ranges = self.subtree_ranges(roots).await?;
+            let (in_scope, binds) = crate::range_condition("n.unit_path", &ranges, 2);
+            (format!("(r.person_id IS NOT NULL OR {in_scope})"), binds)
+        };
+        let from = "FROM notices n LEFT JOIN notice_recipients r ON r.notice_id = n.id AND r.person_id = $1";
+        let n = binds.len();
+        let sql = format!(
+            "SELECT {COLUMNS}, r.person_id AS addressed_to, r.read_at, r.acknowledged_at {from} \
+             JOIN units u ON u.id = n.unit_id WHERE {condition} ORDER BY n.id DESC LIMIT ${} OFFSET ${}",
+            n + 2,
+            n + 3
+        );
+        let count = format!("SELECT COUNT(*) {from} WHERE {condition}");
+        let (rows, total) = on_pool!(self, pool => {
+            use sqlx::Row;
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).bind(person_id);
+            let mut c = sqlx::query_as::<_, (i64,)>(sqlx::AssertSqlSafe(count.as_str())).bind(person_id);
+            for b in &binds {
+                q = q.bind(b);
+                c = c.bind(b);
+            }
+            let rows = q.bind(limit.clamp(1, MAX_LISTED)).bind(offset.max(0)).fetch_all(pool).await?;
+            let mut listed = Vec::with_capacity(rows.len());
+            for row in &rows {
+                let addressed: Option<i64> = row.try_get("addressed_to")?;
+                listed.push(ListedNotice {
+                    notice: Notice::from(<NoticeRow as sqlx::FromRow<_>>::from_row(row)?),
+                    addressed: addressed.is_some(),
+                    read_at: row.try_get("read_at")?,
+                    acknowledged_at: row.try_get("acknowledged_at")?,
+                });
+            }
+            (listed, c.fetch_one(pool).await?.0)
+        });
+        Ok((rows, total))
+    }
+
+    /// How many notices addressed to the person they have not read.
+    pub async fn unread_notices(&self, person_id: i64) -> Result<i64> {
+        let (n,): (i64,) = on_pool!(self, pool => sqlx::query_as(
+            "SELECT COUNT(*) FROM notice_recipients WHERE person_id = $1 AND read_at IS NULL",
+        )
+        .bind(person_id)
+        .fetch_one(pool)
+        .await?);
+        Ok(n)
+    }
+
+    /// The person's reading of a notice; None when it was not addressed to them.
+    pub async fn notice_reading(&self, notice_id: i64, person_id: i64) -> Result<Option<Reading>> {
+        Ok(on_pool!(self, pool => sqlx::query_as(
+            "SELECT read_at, acknowledged_at FROM notice_recipients WHERE notice_id = $1 AND person_id = $2",
+        )
+        .bind(notice_id)
+        .bind(person_id)
+        .fetch_optional(pool)
+        .await?))
+    }
+
+    /// Marks the notice read (and, with `acknowledge`, acknowledged) by a recipient, once each:
+    /// the person's row and the notice's counts change in one transaction. Gives whether
+    /// anything changed; false for someone it was not addressed to.
+    pub async fn mark_notice(&self, notice_id: i64, person_id: i64, acknowledge: bool) -> Result<bool> {
+        let at = now();
+        Ok(on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let read = sqlx::query(
+                "UPDATE notice_recipients SET read_at = $1 WHERE notice_id = $2 AND person_id = $3 AND read_at IS NULL",
+            )
+            .bind(at)
+            .bind(notice_id)
+            .bind(person_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            let acknowledged = if acknowledge {
+                sqlx::query(
+                    "UPDATE notice_recipients SET acknowledged_at = $1 \
+                     WHERE notice_id = $2 AND person_id = $3 AND acknowledged_at IS NULL",
+                )
+                .bind(at)
+                .bind(notice_id)
+                .bind(person_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+            } else {
+                0
+            };
+            if read + acknowledged > 0 {
+                sqlx::query("UPDATE notices SET read_count = read_count + $1, ack_count = ack_count + $2 WHERE id = $3")
+                    .bind(i64::try_from(read).unwrap_or(0))
+                    .bind(i64::try_from(acknowledged).unwrap_or(0))
+                    .bind(notice_id)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+            } else {
+                tx.rollback().await?;
+            }
+            read + acknowledged > 0
+        }))
+    }
+
+    /// Per unit of the recipients: how many were addressed, read and acknowledged, by unit name.
+    pub async fn notice_unit_readings(&self, notice_id: i64) -> Result<Vec<UnitReading>> {
+        Ok(on_pool!(self, pool => sqlx::query_as(
+            "SELECT r.unit_id, u.name AS unit_name, COUNT(*) AS recipients, COUNT(r.read_at) AS read, \
+             COUNT(r.acknowledged_at) AS acknowledged FROM notice_recipients r JOIN units u ON u.id = r.unit_id \
+             WHERE r.notice_id = $1 GROUP BY r.unit_id, u.name, u.name_folded ORDER BY u.name_folded, r.unit_id",
+        )
+        .bind(notice_id)
+        .fetch_all(pool)
+        .await?))
+    }
+
+    /// The recipients, those who have not read first, then by unit and name, a page at a time.
+    pub async fn notice_recipients(&self, notice_id: i64, limit: i64, offset: i64) -> Result<Vec<RecipientRow>> {
+        Ok(on_pool!(self, pool => sqlx::query_as(
+            "SELECT r.person_id, p.display_name, u.name AS unit_name, r.read_at, r.acknowledged_at \
+             FROM notice_recipients r JOIN people p ON p.id = r.person_id JOIN units u ON u.id = r.unit_id \
+             WHERE r.notice_id = $1 \
+             ORDER BY CASE WHEN r.read_at IS NULL THEN 0 ELSE 1 END, u.name_folded, p.name_folded, r.person_id \
+             LIMIT $2 OFFSET $3",
+        )
+        .bind(notice_id)
+        .bind(limit.clamp(1, MAX_LISTED))
+        .bind(offset.max(0))
+        .fetch_all(pool)
+        .await?))
+    }
+
+    /// Writes the notifications and mails of up to `limit` recipients not yet told, oldest
+    /// notice first, as `compose` words them, and marks them told, in one transaction (so a
+    /// killed worker's batch is written again whole or not at all). Gives how many were told
+    /// and whether more wait.
+    pub async fn deliver_notice_batch(
+        &self,
+        limit: i64,
+        compose: impl Fn(&Notice, &[Person]) -> Outgoing,
+    ) -> Result<(usize, bool)> {
+        let pending_sql = format!(
+            "SELECT r.notice_id, {PERSON_COLUMNS} FROM notice_recipients r JOIN people p ON p.id = r.person_id \
+             WHERE r.delivered_at IS NULL ORDER BY r.notice_id, r.person_id LIMIT $1"
+        );
+        let pending: Vec<(i64, Person)> = on_pool!(self, pool => {
+            use sqlx::Row;
+            let rows = sqlx::query(sqlx::AssertSqlSafe(pending_sql.as_str()))
+                .bind(limit.clamp(1, 5_000) + 1)
+                .fetch_all(pool)
+                .await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for row in &rows {
+                let notice_id: i64 = row.try_get("notice_id")?;
+                out.push((notice_id, Person::from(<PersonRow as sqlx::FromRow<_>>::from_row(row)?)));
+            }
+            out
+        });
+        let more = pending.len() as i64 > limit.clamp(1, 5_000);
+        let batch = &pending[..pending.len().min(limit.clamp(1, 5_000) as usize)];
+        let mut told = 0;
+        let mut start = 0;
+        while start < batch.len() {
+            let notice_id = batch[start].0;
+            let end = start + batch[start..].iter().take_while(|(n, _)| *n == notice_id).count();
+            let people: Vec<Person> = batch[start..end].iter().map(|(_, p)| p.clone()).collect();
+            let Some(notice) = self.notice(notice_id).await? else {
+                start = end;
+                continue;
+            };
+            let outgoing = compose(&notice, &people);
+            let at = now();
+            on_pool!(self, pool => {
+                let mut tx = pool.begin_write().await?;
+                for p in &people {
+                    sqlx::query(
+                        "UPDATE notice_recipients SET delivered_at = $1 \
+                         WHERE notice_id = $2 AND person_id = $3 AND delivered_at IS NULL",
+                    )
+                    .bind(at)
+                    .bind(notice_id)
+                    .bind(p.id)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                send_in_tx!(tx, &outgoing)?;
+                tx.commit().await?;
+            });
+            told += people.len();
+            start = end;
+        }
+        Ok((told, more))
+    }
+
+    /// Notices whose due day has come (`today`, Vietnam time) and whose reminder has not gone.
+    pub async fn notices_due_for_reminder(&self, today: Date) -> Result<Vec<Notice>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM notices n JOIN units u ON u.id = n.unit_id \
+             WHERE n.reminded_at IS NULL AND n.due_on IS NOT NULL AND n.due_on <= $1 ORDER BY n.id"
+        );
+        let rows: Vec<NoticeRow> = on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(today).fetch_all(pool).await?);
+        Ok(rows.into_iter().map(Notice::from).collect())
+    }
+
+    /// Enabled recipients who have not read the notice or, when it asks for acknowledgment,
+    /// not acknowledged it: whom its reminder goes to.
+    pub async fn notice_laggards(&self, notice: &Notice) -> Result<Vec<Person>> {
+        let pending = if notice.ack_required {
+            "r.acknowledged_at IS NULL"
+        } else {
+            "r.read_at IS NULL"
+        };
+        let sql = format!(
+            "SELECT {PERSON_COLUMNS} FROM notice_recipients r JOIN people p ON p.id = r.person_id \
+             WHERE r.notice_id = $1 AND p.disabled = FALSE AND {pending} ORDER BY p.id"
+        );
+        let rows: Vec<PersonRow> = on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(notice.id).fetch_all(pool).await?);
+        Ok(rows.into_iter().map(Person::from).collect())
+    }
+
+    /// Records the notice's reminder and sends it, once: the UPDATE that stamps it refuses a
+    /// second time, and then nothing is sent. Gives whether it was sent now.
+    pub async fn send_notice_reminder(&self, notice_id: i64, outgoing: &Outgoing) -> Result<bool> {
+        let at = now();
+        Ok(on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let stamped = sqlx::query("UPDATE notices SET reminded_at = $1 WHERE id = $2 AND reminded_at IS NULL")
+                .bind(at)
+                .bind(notice_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                > 0;
+            if stamped {
+                send_in_tx!(tx, outgoing)?;
+                tx.commit().await?;
+            } else {
+                tx.rollback().await?;
+            }
+            stamped
+        }))
+    }
+
+    /// The symbol an issuing unit writes in its documents' numbers: the one of its latest
+    /// numbered plan, else None.
+    pub async fn latest_doc_issuer(&self, unit_id: i64) -> Result<Option<String>> {
+        let row: Option<(String,)> = on_pool!(self, pool => sqlx::query_as(
+            "SELECT doc_issuer FROM plans WHERE issuing_unit_id = $1 AND doc_issuer <> '' ORDER BY id DESC LIMIT 1",
+        )
+        .bind(unit_id)
+        .fetch_optional(pool)
+        .await?);
+        Ok(row.map(|r| r.0))
     }
 }
-
-pub(crate) const INSERT_NOTICE: &str = "INSERT INTO notifications (person_id, unit_id, kind, title, body, link, dedup_key, created_at) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (dedup_key) DO NOTHING";

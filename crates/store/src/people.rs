@@ -25,7 +25,7 @@ pub struct Person {
 }
 
 #[derive(sqlx::FromRow)]
-struct PersonRow {
+pub(crate) struct PersonRow {
     id: i64,
     unit_id: i64,
     username: String,
@@ -55,7 +55,7 @@ impl From<PersonRow> for Person {
     }
 }
 
-const PERSON_COLUMNS: &str = "p.id, p.unit_id, p.username, p.display_name, p.email, p.phone, p.must_change_password, \
+pub(crate) const PERSON_COLUMNS: &str = "p.id, p.unit_id, p.username, p.display_name, p.email, p.phone, p.must_change_password, \
      p.disabled, (p.password_hash IS NOT NULL) AS has_password, p.created_at";
 
 /// A role held in a unit, with the unit's name for display.

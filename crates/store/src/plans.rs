@@ -287,7 +287,9 @@ impl Store {
     }
 
     /// Changes a plan's header and content. A published plan's change needs a note and becomes
-    /// a new version that schools see in its history.
+    /// a new version that schools see in its history; `outgoing` (the schools told) is written
+    /// with it.
+    #[allow(clippy::too_many_arguments)]
     pub async fn update_plan(
         &self,
         ctx: &AuditContext,
@@ -296,6 +298,7 @@ impl Store {
         header: &PlanHeader,
         content: &PlanContent,
         change_note: &str,
+        outgoing: &crate::notifications::Outgoing,
     ) -> Result<Plan> {
         let current = self.plan(id).await?.ok_or(StoreError::NotFound("kế hoạch"))?;
         let published = current.status == PlanStatus::Published;
@@ -352,6 +355,7 @@ impl Store {
                 .await?;
             }
             audit_in_tx!(self, tx, ctx, "plan.update", format!("plan:{id}"), format!("v{} {}", expected_version + 1, change_note.trim()));
+            send_in_tx!(tx, outgoing)?;
             tx.commit().await?;
         });
         self.plan(id).await?.ok_or(StoreError::NotFound("kế hoạch"))
@@ -364,7 +368,7 @@ impl Store {
         ctx: &AuditContext,
         id: i64,
         expected_version: Option<i64>,
-        outgoing: &crate::notices::Outgoing,
+        outgoing: &crate::notifications::Outgoing,
     ) -> Result<Plan> {
         let plan = self.plan(id).await?.ok_or(StoreError::NotFound("kế hoạch"))?;
         if plan.status == PlanStatus::Published {
@@ -485,7 +489,7 @@ impl Store {
         unit_id: i64,
         event: ReportEvent,
         comment: &str,
-        outgoing: &crate::notices::Outgoing,
+        outgoing: &crate::notifications::Outgoing,
         notified: &str,
     ) -> Result<SchoolPlan> {
         let sp = self

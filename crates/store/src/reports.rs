@@ -334,7 +334,7 @@ impl Store {
         expected_version: i64,
         event: ReportEvent,
         comment: &str,
-        outgoing: &crate::notices::Outgoing,
+        outgoing: &crate::notifications::Outgoing,
         notified: &str,
     ) -> Result<Report> {
         for mail in &outgoing.mails {
@@ -401,7 +401,7 @@ impl Store {
         report: &Report,
         event: ReportEvent,
         comment: &str,
-        outgoing: &crate::notices::Outgoing,
+        outgoing: &crate::notifications::Outgoing,
         notified: &str,
     ) -> Result<()> {
         for mail in &outgoing.mails {

@@ -7,7 +7,7 @@
 
 use time::{OffsetDateTime, UtcOffset};
 
-use crate::notices::Outgoing;
+use crate::notifications::Outgoing;
 use crate::{AuditContext, BeginWrite, Result, Store, StoreError, now, parse_path, path_of};
 
 /// What an organizer schedules.

@@ -110,17 +110,33 @@ async fn the_yearly_loop_on_every_backend(backend: &'static str) {
             PlanHeader::parse("Kế hoạch 2026–2027 (sửa đổi)", "2026-2027", "2027-05-25", "05/KH-PGDĐT").unwrap();
         assert!(
             store
-                .update_plan(&ctx, plan.id, plan.version, &changed, &content, "")
+                .update_plan(&ctx, plan.id, plan.version, &changed, &content, "", &Default::default())
                 .await
                 .is_err()
         );
         let plan2 = store
-            .update_plan(&ctx, plan.id, plan.version, &changed, &content, "Lùi hạn nộp lên 25/5")
+            .update_plan(
+                &ctx,
+                plan.id,
+                plan.version,
+                &changed,
+                &content,
+                "Lùi hạn nộp lên 25/5",
+                &Default::default(),
+            )
             .await
             .unwrap();
         assert_eq!(plan2.version, plan.version + 1);
         let stale = store
-            .update_plan(&ctx, plan.id, plan.version, &changed, &content, "x")
+            .update_plan(
+                &ctx,
+                plan.id,
+                plan.version,
+                &changed,
+                &content,
+                "x",
+                &Default::default(),
+            )
             .await;
         assert!(
             matches!(stale, Err(StoreError::Conflict(ref m)) if m.contains("tải lại")),

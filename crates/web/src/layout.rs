@@ -34,6 +34,8 @@ impl Layout {
     pub fn new(title: impl Into<String>, identity: &Identity, section: &str) -> Layout {
         let mut nav = vec![("/", "Trang chủ", None)];
         nav.push(("/ke-hoach", "Kế hoạch", Some(Action::ViewPlans)));
+        // Anyone may be addressed a notice; the list says so when none has come.
+        nav.push(("/van-ban", "Văn bản", None));
         nav.push(("/don-vi", "Đơn vị", Some(Action::ViewUnit)));
         nav.push(("/nguoi-dung", "Người dùng", Some(Action::ViewPeople)));
         nav.push(("/hoat-dong", "Hoạt động", Some(Action::ViewActivities)));

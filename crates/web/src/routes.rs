@@ -311,6 +311,26 @@ pub fn build() -> Routes {
             Permission(Action::ViewSchoolPlan),
             plans::school_plan,
         )
+        .get(
+            "/ke-hoach/{id}/truong/{unit_id}/ke-hoach.docx",
+            Permission(Action::ViewSchoolPlan),
+            pages::documents::school_plan::<pages::documents::Docx>,
+        )
+        .get(
+            "/ke-hoach/{id}/truong/{unit_id}/ke-hoach.pdf",
+            Permission(Action::ViewSchoolPlan),
+            pages::documents::school_plan::<pages::documents::Pdf>,
+        )
+        .get(
+            "/ke-hoach/{id}/ke-hoach.docx",
+            Permission(Action::ViewPlans),
+            pages::documents::plan::<pages::documents::Docx>,
+        )
+        .get(
+            "/ke-hoach/{id}/ke-hoach.pdf",
+            Permission(Action::ViewPlans),
+            pages::documents::plan::<pages::documents::Pdf>,
+        )
         .post(
             "/ke-hoach/{id}/truong/{unit_id}",
             Permission(Action::WriteSchoolReport),
@@ -707,6 +727,42 @@ pub fn build() -> Routes {
         .post("/lop/{code}/nop", Public, pages::class_sessions::answer)
         // Trainings: invitations give the right to see one, so reading needs only an account;
         // the use case answers 404 to anyone neither organizing nor invited.
+        // Notices: being addressed gives the right to read one, so reading needs only an account;
+        // the use case answers 404 to anyone neither sending nor addressed.
+        .get("/van-ban", SignedIn, pages::notices::list)
+        .get(
+            "/van-ban/moi",
+            Permission(Action::SendNotices),
+            pages::notices::new_form,
+        )
+        .post("/van-ban/moi", Permission(Action::SendNotices), pages::notices::create)
+        .get("/van-ban/{id}", SignedIn, pages::notices::show)
+        .post("/van-ban/{id}/xac-nhan", SignedIn, pages::notices::acknowledge)
+        .get(
+            "/van-ban/{id}/thong-bao.docx",
+            SignedIn,
+            pages::documents::notice::<pages::documents::Docx>,
+        )
+        .get(
+            "/van-ban/{id}/thong-bao.pdf",
+            SignedIn,
+            pages::documents::notice::<pages::documents::Pdf>,
+        )
+        .get(
+            "/van-ban/{id}/nguoi-nhan",
+            Permission(Action::SendNotices),
+            pages::notices::recipients,
+        )
+        .get("/api/v1/notices", SignedIn, api::notices::list)
+        .post("/api/v1/notices", Permission(Action::SendNotices), api::notices::create)
+        .get("/api/v1/notices/{id}", SignedIn, api::notices::get)
+        .post("/api/v1/notices/{id}/read", SignedIn, api::notices::read)
+        .post("/api/v1/notices/{id}/acknowledge", SignedIn, api::notices::acknowledge)
+        .get(
+            "/api/v1/notices/{id}/recipients",
+            Permission(Action::SendNotices),
+            api::notices::recipients,
+        )
         .get("/tap-huan", SignedIn, pages::trainings::list)
         .get(
             "/tap-huan/moi",

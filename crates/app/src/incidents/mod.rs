@@ -24,13 +24,13 @@ use lanhmang_store::incidents::{
     AddressQuota, CaseChange, Incident, IncidentEvent, IncidentFilter, IncidentScope, IncidentView, NewEvent,
     NewIncident, PublicRefusal,
 };
-use lanhmang_store::notices::Outgoing;
+use lanhmang_store::notifications::Outgoing;
 use lanhmang_store::people::Person;
 use lanhmang_store::{AuditContext, Unit};
 use sha2::Digest;
 use time::{Date, Duration, OffsetDateTime};
 
-use crate::notices::{Audience, Message, Told, addressed_about};
+use crate::notifications::{Audience, Message, Told, addressed_about};
 use crate::{Actor, App, AppError, Problem, Result};
 
 /// A case as one person may see it: with its details, or only that it exists.
@@ -1301,7 +1301,7 @@ fn assignment_outgoing(incident: &Incident, change: &CaseChange, actor: &Actor) 
         && h != actor.person.id
     {
         let link = format!("/su-co/{}", incident.id);
-        out.notices.push(lanhmang_store::notices::NewNotice {
+        out.notifications.push(lanhmang_store::notifications::NewNotification {
             person_id: h,
             unit_id: Some(incident.unit_id),
             kind: "incident_assigned",
@@ -1360,15 +1360,17 @@ pub async fn add_note(
         && let Some(reporter) = incident.reporter_id
         && reporter != actor.person.id
     {
-        outgoing.notices.push(lanhmang_store::notices::NewNotice {
-            person_id: reporter,
-            unit_id: Some(incident.unit_id),
-            kind: "incident_reply",
-            title: format!("{} đã trả lời phản ánh của bạn", incident.unit_name),
-            body: body.chars().take(300).collect(),
-            link: format!("/su-co/{}", incident.id),
-            dedup_key: None,
-        });
+        outgoing
+            .notifications
+            .push(lanhmang_store::notifications::NewNotification {
+                person_id: reporter,
+                unit_id: Some(incident.unit_id),
+                kind: "incident_reply",
+                title: format!("{} đã trả lời phản ánh của bạn", incident.unit_name),
+                body: body.chars().take(300).collect(),
+                link: format!("/su-co/{}", incident.id),
+                dedup_key: None,
+            });
     }
     if to_reporter && !incident.reporter_contact.is_empty() {
         outgoing.mails.push(lanhmang_store::outbox::NewMail {

@@ -117,6 +117,7 @@ async fn routes_refuse_roles_without_the_action(backend: &'static str) {
                     ManageLessons,
                     RunClassSessions,
                     ManageTrainings,
+                    SendNotices,
                 ],
             ),
             (
@@ -141,6 +142,7 @@ async fn routes_refuse_roles_without_the_action(backend: &'static str) {
                     ManageLessons,
                     RunClassSessions,
                     ManageTrainings,
+                    SendNotices,
                 ],
             ),
             (
@@ -167,6 +169,7 @@ async fn routes_refuse_roles_without_the_action(backend: &'static str) {
                     ApproveClarifications,
                     ManageLessons,
                     ManageTrainings,
+                    SendNotices,
                 ],
             ),
             (
@@ -184,6 +187,7 @@ async fn routes_refuse_roles_without_the_action(backend: &'static str) {
                     ViewIncidentStats,
                     ApproveClarifications,
                     ManageLessons,
+                    SendNotices,
                 ],
             ),
             (
@@ -223,6 +227,7 @@ async fn routes_refuse_roles_without_the_action(backend: &'static str) {
                     ManageLessons,
                     RunClassSessions,
                     ManageTrainings,
+                    SendNotices,
                 ],
             ),
         ];

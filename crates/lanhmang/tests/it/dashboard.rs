@@ -561,7 +561,7 @@ pub(crate) fn docx_text(bytes: &[u8]) -> String {
     out
 }
 
-fn pdf_text(bytes: &[u8]) -> String {
+pub(crate) fn pdf_text(bytes: &[u8]) -> String {
     let text = pdf_extract::extract_text_from_mem(bytes).unwrap();
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }

@@ -5,7 +5,7 @@
 
 use crate::common;
 
-use common::{TestApp, api, api_token, both_backends, notices_of};
+use common::{TestApp, api, api_token, both_backends, notifications_of};
 use lanhmang::config::Layer;
 use serde_json::{Value, json};
 
@@ -85,7 +85,7 @@ async fn a_case_goes_from_report_to_closing_by_the_rules(backend: &'static str) 
     assert_eq!(case["restricted"], false);
     assert!(case["due_at"].is_string(), "{case}");
     // The school's collaborator was told in the app (no mail for a case that is not urgent).
-    assert_eq!(notices_of(&app, "demo.collaborator", "incident_new").await, 1);
+    assert_eq!(notifications_of(&app, "demo.collaborator", "incident_new").await, 1);
 
     let path = format!("/api/v1/incidents/{id}/transition");
     // Settling is the principal's; a collaborator sorts and follows.
@@ -281,9 +281,9 @@ async fn restricted_details_reach_only_the_handlers_and_every_reading_is_recorde
         .await
         .unwrap();
     assert_eq!(r.status(), 201);
-    assert_eq!(notices_of(&app, "demo.incidentlead", "incident_urgent").await, 1);
-    assert_eq!(notices_of(&app, "demo.principal", "incident_urgent").await, 1);
-    assert_eq!(notices_of(&app, "demo.collaborator", "incident_urgent").await, 0);
+    assert_eq!(notifications_of(&app, "demo.incidentlead", "incident_urgent").await, 1);
+    assert_eq!(notifications_of(&app, "demo.principal", "incident_urgent").await, 1);
+    assert_eq!(notifications_of(&app, "demo.collaborator", "incident_urgent").await, 0);
     let mails = common::mails_to_school(&app, school, "incident_urgent").await;
     assert_eq!(mails.len(), 2, "{backend}: the principal and the lead get mail");
     assert!(
@@ -424,7 +424,10 @@ async fn restricted_details_reach_only_the_handlers_and_every_reading_is_recorde
     .await;
     assert_eq!(now_read["details"], true);
     assert!(now_read["description"].as_str().unwrap().contains(marker));
-    assert_eq!(notices_of(&app, "demo.collaborator", "incident_assigned").await, 1);
+    assert_eq!(
+        notifications_of(&app, "demo.collaborator", "incident_assigned").await,
+        1
+    );
     app.stop().await;
 }
 
@@ -717,15 +720,15 @@ async fn overdue_cases_escalate_and_purged_cases_leave_nothing_identifying(backe
             .unwrap(),
         1
     );
-    assert_eq!(notices_of(&app, "demo.principal", "incident_overdue").await, 1);
-    assert_eq!(notices_of(&app, "demo.incidentlead", "incident_overdue").await, 0);
+    assert_eq!(notifications_of(&app, "demo.principal", "incident_overdue").await, 1);
+    assert_eq!(notifications_of(&app, "demo.incidentlead", "incident_overdue").await, 0);
     assert_eq!(
         lanhmang_app::incidents::escalate_overdue(&service, later)
             .await
             .unwrap(),
         1
     );
-    assert_eq!(notices_of(&app, "demo.incidentlead", "incident_overdue").await, 1);
+    assert_eq!(notifications_of(&app, "demo.incidentlead", "incident_overdue").await, 1);
     assert_eq!(
         lanhmang_app::incidents::escalate_overdue(&service, later)
             .await

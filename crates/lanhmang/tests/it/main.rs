@@ -20,6 +20,7 @@ mod lessons_pages;
 mod mail;
 mod news;
 mod news_clean;
+mod notices;
 mod people_admin;
 mod phone_shell;
 mod plain_http_grade;

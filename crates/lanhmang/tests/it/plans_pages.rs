@@ -154,6 +154,17 @@ async fn office_plans_principal_reports_office_reviews(backend: &'static str) {
             page.contains("Lùi hạn nộp ba ngày") && page.contains("28/05/2028"),
             "{backend}"
         );
+        // The principals are told of the new version, and it is listed among their notices.
+        assert_eq!(
+            common::notifications_of(&app, "demo.principal", "plan_changed").await,
+            1,
+            "{backend}"
+        );
+        let (_, notices) = principal.text("/van-ban").await;
+        assert!(
+            notices.contains("điều chỉnh kế hoạch năm học 2027–2028"),
+            "{backend}: {notices}"
+        );
         // The same old version again is refused: nothing lost.
         let r = office
             .submit(
@@ -238,6 +249,32 @@ async fn office_plans_principal_reports_office_reviews(backend: &'static str) {
         assert_eq!(r.status(), 303);
         let (_, page) = principal.text(&sp).await;
         assert!(page.contains("Ghi rõ thời gian"), "{backend}");
+        // The return is also listed among the principal's notices, unnumbered, linking the plan.
+        let (_, notices) = principal.text("/van-ban?chua_doc=1").await;
+        assert!(
+            notices.contains("Kế hoạch năm học") && notices.contains("cần bổ sung"),
+            "{backend}: {notices}"
+        );
+        // Both plans print in the form of Decree 30, with their tasks.
+        let r = principal.get(&format!("{sp}/ke-hoach.pdf")).await;
+        assert_eq!(r.status(), 200, "{backend}");
+        let text = crate::dashboard::pdf_text(&r.bytes().await.unwrap());
+        assert!(
+            text.contains("Họp phụ huynh về điện thoại") && text.contains("Cô Lan"),
+            "{backend}: {text}"
+        );
+        let r = office.get(&format!("/ke-hoach/{plan_id}/ke-hoach.docx")).await;
+        assert_eq!(r.status(), 200, "{backend}");
+        let text = crate::dashboard::docx_text(&r.bytes().await.unwrap());
+        assert!(
+            text.contains("KẾ HOẠCH") && text.contains("Chỉ tiêu các trường báo cáo"),
+            "{backend}: {text}"
+        );
+        assert_eq!(
+            teacher.get(&format!("{sp}/ke-hoach.pdf")).await.status(),
+            200,
+            "{backend}: the school's staff read its plan"
+        );
 
         // The report form: pre-filled draft; an override without a reason is refused.
         let rp = format!("/ke-hoach/{plan_id}/bao-cao/{school_id}");

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use crate::common;
 
-use common::{TestApp, api, api_token, both_backends, mails_to_school, notices_of, principal_school_and_plan};
+use common::{TestApp, api, api_token, both_backends, mails_to_school, notifications_of, principal_school_and_plan};
 use lanhmang_domain::report::{IndicatorValue, ReportEvent, ReportStatus, Value};
 use lanhmang_store::AuditContext;
 use lanhmang_store::plans::Plan;
@@ -185,7 +185,7 @@ async fn a_principal_asks_for_reopening_and_the_office_is_told_truthfully(backen
         let before = report(&app, &plan, school).await;
         let steps = history_len(&app, &before).await;
         let (notices, mails) = (
-            notices_of(&app, "demo.office", "report_reopen_requested").await,
+            notifications_of(&app, "demo.office", "report_reopen_requested").await,
             mails_to_school(&app, school, "report_reopen_requested").await.len(),
         );
 
@@ -218,7 +218,7 @@ async fn a_principal_asks_for_reopening_and_the_office_is_told_truthfully(backen
         );
         assert_eq!(history_len(&app, &before).await, steps, "{backend}: nothing recorded");
         assert_eq!(
-            notices_of(&app, "demo.office", "report_reopen_requested").await,
+            notifications_of(&app, "demo.office", "report_reopen_requested").await,
             notices,
             "{backend}"
         );
@@ -291,7 +291,7 @@ async fn a_principal_asks_for_reopening_and_the_office_is_told_truthfully(backen
             "{backend}: who was told: {shown}"
         );
         assert_eq!(
-            notices_of(&app, "demo.office", "report_reopen_requested").await,
+            notifications_of(&app, "demo.office", "report_reopen_requested").await,
             notices + 1,
             "{backend}: the office is told in the application"
         );

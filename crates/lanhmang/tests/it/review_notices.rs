@@ -4,7 +4,7 @@
 
 use crate::common;
 
-use common::{TestApp, api, api_token, both_backends, mails_to_school, notices_of, principal_school_and_plan};
+use common::{TestApp, api, api_token, both_backends, mails_to_school, notifications_of, principal_school_and_plan};
 use lanhmang_domain::plan::SchoolPlanContent;
 use lanhmang_domain::report::{ReportEvent, ReportStatus};
 use lanhmang_store::AuditContext;
@@ -80,7 +80,7 @@ async fn a_review_says_who_was_told_and_tells_the_principal_in_app_and_by_mail(b
         // application and by e-mail, and the reviewer reads exactly that, by name.
         let (mails_before, notices_before) = (
             mails_to_school(&app, school, "report_returned").await.len(),
-            notices_of(&app, "demo.principal", "report_returned").await,
+            notifications_of(&app, "demo.principal", "report_returned").await,
         );
         let page = format!("/ke-hoach/{}/bao-cao/{school}", plan.id);
         let shown = office
@@ -97,7 +97,7 @@ async fn a_review_says_who_was_told_and_tells_the_principal_in_app_and_by_mail(b
         );
         assert!(!shown.contains("sẽ nhận được e-mail"), "{backend}: no promise");
         assert_eq!(
-            notices_of(&app, "demo.principal", "report_returned").await,
+            notifications_of(&app, "demo.principal", "report_returned").await,
             notices_before + 1,
             "{backend}: the in-app notice"
         );
@@ -108,6 +108,15 @@ async fn a_review_says_who_was_told_and_tells_the_principal_in_app_and_by_mail(b
             "{backend}: the e-mail when the principal has an address"
         );
         assert!(shown.contains(if by_mail { "qua e-mail" } else { "chưa có e-mail" }));
+        // The return is listed among the principal's notices too (once, already told).
+        assert_eq!(
+            app.store()
+                .execute_raw_for_tests("UPDATE notices SET title = title WHERE kind = 'report_returned'")
+                .await
+                .unwrap(),
+            1,
+            "{backend}"
+        );
         // The history keeps who was told, after the notice is gone.
         let (_, again) = office.text(&page).await;
         assert!(again.contains(&told), "{backend}: the history says who was told");
@@ -149,7 +158,7 @@ async fn a_review_says_who_was_told_and_tells_the_principal_in_app_and_by_mail(b
             body["notified"].as_str().unwrap().starts_with(&told),
             "{backend}: {body}"
         );
-        assert_eq!(notices_of(&app, "demo.principal", "report_accepted").await, 1);
+        assert_eq!(notifications_of(&app, "demo.principal", "report_accepted").await, 1);
         submitted_report(&app, &plan, lonely).await;
         let (status, body) = api(
             &app,

@@ -6,11 +6,10 @@
 
 use crate::common;
 
-use common::{TestApp, api, api_token, both_backends, mails_to_school, notices_of};
+use common::{TestApp, add_person, api, api_token, both_backends, mails_to_school, notifications_of};
+use lanhmang_domain::Role;
 use lanhmang_domain::lesson::{LessonBand, built_in};
 use lanhmang_domain::report::VIETNAM;
-use lanhmang_domain::{Role, password};
-use lanhmang_store::AuditContext;
 
 /// Rows of a table matching `condition`, counted by an UPDATE that changes nothing.
 async fn rows(app: &TestApp, table: &str, condition: &str) -> u64 {
@@ -39,27 +38,6 @@ fn shown_code(body: &str) -> String {
     let marker = "aria-label=\"Mã điểm danh ";
     let start = body.find(marker).expect("the organizer sees the code") + marker.len();
     body[start..start + 6].to_string()
-}
-
-/// Adds an account holding `role` at `unit_id`, with the demo password.
-async fn add_person(app: &TestApp, unit_id: i64, username: &str, role: Role) -> i64 {
-    let store = app.store();
-    let ctx = AuditContext::system("trainings test");
-    let fields = lanhmang_domain::person::PersonInput {
-        username: username.into(),
-        display_name: format!("Giáo viên {username}"),
-        email: format!("{username}@demo.test"),
-        phone: String::new(),
-    }
-    .parse()
-    .unwrap();
-    let hash = password::hash(common::DEMO_PASSWORD).unwrap();
-    let person = store
-        .create_person(&ctx, unit_id, &fields, Some(&hash), false)
-        .await
-        .unwrap();
-    store.grant_role(&ctx, person.id, role, unit_id).await.unwrap();
-    person.id
 }
 
 fn staff_lesson() -> (&'static str, &'static lanhmang_domain::lesson::LessonContent) {
@@ -150,7 +128,7 @@ async fn a_training_from_invitation_to_certificate(backend: &'static str) {
         assert!(body.contains(expected), "{backend}: {expected}");
     }
     assert_eq!(rows(&app, "trainings", "1 = 1").await, 0, "{backend}: nothing written");
-    assert_eq!(notices_of(&app, "demo.teacher", "training_invited").await, 0);
+    assert_eq!(notifications_of(&app, "demo.teacher", "training_invited").await, 0);
 
     // A parent representative may not schedule.
     let parent = app.signed_in("demo.parent").await;
@@ -196,7 +174,7 @@ async fn a_training_from_invitation_to_certificate(backend: &'static str) {
 
     // Invited by notice and by mail, in the same change.
     assert_eq!(
-        notices_of(&app, "demo.teacher", "training_invited").await,
+        notifications_of(&app, "demo.teacher", "training_invited").await,
         1,
         "{backend}"
     );
@@ -529,12 +507,12 @@ async fn a_full_training_refuses_with_nothing_written(backend: &'static str) {
     assert_eq!(status, 201, "{backend}: {created}");
     assert_eq!(created["invited"], 1, "{backend}: {created}");
     assert_eq!(
-        notices_of(&app, "demo.webadmin", "training_invited").await,
+        notifications_of(&app, "demo.webadmin", "training_invited").await,
         1,
         "{backend}"
     );
     assert_eq!(
-        notices_of(&app, "demo.teacher", "training_invited").await,
+        notifications_of(&app, "demo.teacher", "training_invited").await,
         1,
         "{backend}"
     );
@@ -649,7 +627,7 @@ async fn an_organizer_changes_then_cancels_a_training_and_everyone_is_told(backe
     );
     assert!(title_is("Tập huấn phòng chống lừa đảo trực tuyến").await, "{backend}");
     assert_eq!(
-        notices_of(&app, "demo.teacher", "training_changed").await,
+        notifications_of(&app, "demo.teacher", "training_changed").await,
         0,
         "{backend}"
     );
@@ -691,7 +669,7 @@ async fn an_organizer_changes_then_cancels_a_training_and_everyone_is_told(backe
         "{backend}"
     );
     assert_eq!(
-        notices_of(&app, "demo.teacher", "training_changed").await,
+        notifications_of(&app, "demo.teacher", "training_changed").await,
         0,
         "{backend}"
     );
@@ -712,7 +690,11 @@ async fn an_organizer_changes_then_cancels_a_training_and_everyone_is_told(backe
     assert_eq!(status, 200, "{backend}: {body}");
     assert_eq!(body["place"], "Hội trường tầng 3", "{backend}");
     for who in ["demo.teacher", "demo.principal"] {
-        assert_eq!(notices_of(&app, who, "training_changed").await, 1, "{backend}: {who}");
+        assert_eq!(
+            notifications_of(&app, who, "training_changed").await,
+            1,
+            "{backend}: {who}"
+        );
     }
     let office_unit = app
         .store()
@@ -749,7 +731,11 @@ async fn an_organizer_changes_then_cancels_a_training_and_everyone_is_told(backe
         .await;
     assert_eq!(r.status(), 303, "{backend}");
     for who in ["demo.teacher", "demo.principal"] {
-        assert_eq!(notices_of(&app, who, "training_cancelled").await, 1, "{backend}: {who}");
+        assert_eq!(
+            notifications_of(&app, who, "training_cancelled").await,
+            1,
+            "{backend}: {who}"
+        );
     }
     let (_, page) = teacher.text(&format!("/tap-huan/{id}")).await;
     assert!(
@@ -786,7 +772,7 @@ async fn an_organizer_changes_then_cancels_a_training_and_everyone_is_told(backe
     .await;
     assert_eq!(status, 409, "{backend}");
     assert_eq!(
-        notices_of(&app, "demo.teacher", "training_cancelled").await,
+        notifications_of(&app, "demo.teacher", "training_cancelled").await,
         1,
         "{backend}"
     );

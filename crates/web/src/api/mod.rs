@@ -3,6 +3,7 @@
 pub mod incidents;
 pub mod lessons;
 pub mod news;
+pub mod notices;
 pub mod openapi;
 pub mod supervision;
 pub mod trainings;

@@ -274,6 +274,7 @@ pub fn spec() -> Value {
     super::incidents::document(&mut spec, &paging, &error);
     super::incidents::document_clarifications(&mut spec, &paging, &error);
     super::trainings::document(&mut spec, &paging, &error);
+    super::notices::document(&mut spec, &paging, &error);
     super::lessons::document(&mut spec, &paging, &error);
     constrain_integers(&mut spec);
     empty_filters_mean_none(&mut spec);
@@ -344,6 +345,12 @@ const OPERATION_IDS: &[(&str, &str, &str)] = &[
     ("get", "/api/v1/clarifications", "listClarifications"),
     ("post", "/api/v1/clarifications", "writeClarification"),
     ("post", "/api/v1/clarifications/{id}/approve", "approveClarification"),
+    ("get", "/api/v1/notices", "listNotices"),
+    ("post", "/api/v1/notices", "sendNotice"),
+    ("get", "/api/v1/notices/{id}", "getNotice"),
+    ("post", "/api/v1/notices/{id}/read", "readNotice"),
+    ("post", "/api/v1/notices/{id}/acknowledge", "acknowledgeNotice"),
+    ("get", "/api/v1/notices/{id}/recipients", "listNoticeRecipients"),
     ("get", "/api/v1/trainings", "listTrainings"),
     ("post", "/api/v1/trainings", "scheduleTraining"),
     ("get", "/api/v1/trainings/{id}", "getTraining"),
@@ -488,6 +495,10 @@ fn add_links(spec: &mut Value) {
         "getReceipt",
         json!({"receipt": "$response.body#/receipt"}),
     ));
+    for op in ["getNotice", "readNotice", "acknowledgeNotice", "listNoticeRecipients"] {
+        links.push(("get", "/api/v1/notices", "200", op, json!({"id": first("id")})));
+        links.push(("post", "/api/v1/notices", "201", op, json!({"id": created()})));
+    }
     for op in [
         "getTraining",
         "registerForTraining",

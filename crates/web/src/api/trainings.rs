@@ -328,8 +328,7 @@ pub fn document(doc: &mut Value, paging: &Value, error: &Value) {
         "materials": {"type": "array", "maxItems": MAX_MATERIALS, "items": {"type": "string"}}});
     let required = json!(["title", "date", "time", "minutes", "capacity"]);
     let mut scheduling = details.clone();
-    scheduling["unit_id"] =
-        json!({"type": "integer", "description": "Đơn vị tổ chức; bắt buộc khi người gọi quản lý nhiều đơn vị"});
+    scheduling["unit_id"] = json!({"type": ["integer", "null"], "description": "Đơn vị tổ chức; bắt buộc khi người gọi quản lý nhiều đơn vị"});
     scheduling["roles"] = json!({"type": "array", "items": {"type": "string", "enum": roles}});
     scheduling["units"] = json!({"type": "array", "items": {"type": "integer"}, "description": "Đơn vị tổ chức hoặc đơn vị trực thuộc; trống: đơn vị tổ chức"});
     scheduling["webadmins_with_findings"] =

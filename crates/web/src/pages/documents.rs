@@ -320,14 +320,7 @@ fn value_text(def: &IndicatorDef, v: Option<&IndicatorValue>) -> String {
 
 /// The name of someone holding `role` in a unit, for the signature block.
 async fn holder(state: &AppState, unit_id: i64, role: Role) -> Result<String, AppError> {
-    Ok(state
-        .store
-        .people_with_roles_in_unit(unit_id)
-        .await?
-        .into_iter()
-        .find(|(p, r)| *r == role && !p.disabled)
-        .map(|(p, _)| p.display_name)
-        .unwrap_or_default())
+    Ok(lanhmang_app::letterhead::signer(&state.app, unit_id, role).await?)
 }
 
 /// The schools' own words, grouped where several wrote the same: "- «…» (Trường A, Trường B)".
@@ -784,6 +777,98 @@ pub async fn referral<F: AsFormat>(
         bytes,
         format.content_type(),
         &format!("Phiếu chuyển hồ sơ {id}.{}", format.extension()),
+    )
+}
+
+/// The office's plan in the form of Decree 30, for whoever may see the plan.
+pub async fn plan<F: AsFormat>(
+    State(state): State<AppState>,
+    identity: Identity,
+    Path(id): Path<String>,
+    Query(q): Query<DocumentQuery>,
+) -> Result<Response, AppError> {
+    let format = F::FORMAT;
+    let (plan, _) = lanhmang_app::plans::visible_plan(&state.app, &identity, parse_id(&id)?).await?;
+    let address = state
+        .store
+        .unit(plan.issuing_unit_id)
+        .await?
+        .map(|u| u.address)
+        .unwrap_or_default();
+    let doc =
+        lanhmang_app::plans::plan_document(&state.app, &identity, plan.id, place(q.noi.as_deref(), &address)?).await?;
+    let bytes = render_document(doc, format).await?;
+    attachment(
+        bytes,
+        format.content_type(),
+        &format!("Kế hoạch {}.{}", plan.school_year.code(), format.extension()),
+    )
+}
+
+/// A school's own plan in the form of Decree 30, for those who may see it.
+pub async fn school_plan<F: AsFormat>(
+    State(state): State<AppState>,
+    identity: Identity,
+    Path((id, unit_id)): Path<(String, String)>,
+    Query(q): Query<DocumentQuery>,
+) -> Result<Response, AppError> {
+    let format = F::FORMAT;
+    let (plan, _) = lanhmang_app::plans::visible_plan(&state.app, &identity, parse_id(&id)?).await?;
+    let unit = lanhmang_app::plans::school_of_plan(
+        &state.app,
+        &identity,
+        &plan,
+        parse_id(&unit_id)?,
+        Action::ViewSchoolPlan,
+    )
+    .await?;
+    let doc = lanhmang_app::plans::school_plan_document(
+        &state.app,
+        &identity,
+        plan.id,
+        unit.id,
+        place(q.noi.as_deref(), &unit.address)?,
+    )
+    .await?;
+    let bytes = render_document(doc, format).await?;
+    attachment(
+        bytes,
+        format.content_type(),
+        &format!(
+            "Kế hoạch {} {}.{}",
+            plan.school_year.code(),
+            unit.code,
+            format.extension()
+        ),
+    )
+}
+
+/// A notice in the form of Decree 30, for its senders and recipients.
+pub async fn notice<F: AsFormat>(
+    State(state): State<AppState>,
+    identity: Identity,
+    Path(id): Path<String>,
+    Query(q): Query<DocumentQuery>,
+) -> Result<Response, AppError> {
+    let format = F::FORMAT;
+    let id = parse_id(&id)?;
+    let view = lanhmang_app::notices::get(&state.app, &identity, id).await?;
+    let address = state
+        .store
+        .unit(view.notice.unit_id)
+        .await?
+        .map(|u| u.address)
+        .unwrap_or_default();
+    let doc = lanhmang_app::notices::document(&state.app, &identity, id, place(q.noi.as_deref(), &address)?).await?;
+    let bytes = render_document(doc, format).await?;
+    attachment(
+        bytes,
+        format.content_type(),
+        &format!(
+            "Thông báo {}.{}",
+            view.number.unwrap_or_default().replace('/', "-"),
+            format.extension()
+        ),
     )
 }
 

@@ -12,6 +12,7 @@ pub mod incidents;
 pub mod lessons;
 pub mod login;
 pub mod news;
+pub mod notices;
 pub mod outbox;
 pub mod people;
 pub mod plans;
@@ -41,6 +42,27 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for PageForm<T> {
         }
     }
 }
+
+/// The value of every field named `name` of a posted form, in order (checkboxes).
+pub fn all(fields: &[(String, String)], name: &str) -> Vec<String> {
+    fields
+        .iter()
+        .filter(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+        .collect()
+}
+
+/// The first value of the field named `name` of a posted form, or "".
+pub fn one(fields: &[(String, String)], name: &str) -> String {
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
+}
+
+/// One checkbox or option of a form: (value, label, checked).
+pub type Choice = (String, String, bool);
 
 /// Parses an id from the path; anything else is a 404.
 pub fn parse_id(raw: &str) -> Result<i64, AppError> {

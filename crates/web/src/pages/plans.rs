@@ -296,7 +296,6 @@ pub async fn edit_form(
 pub async fn update(
     State(state): State<AppState>,
     identity: Identity,
-    ip: ClientIp,
     Path(id): Path<String>,
     PageForm(form): PageForm<Fields>,
 ) -> Result<Response, AppError> {
@@ -345,22 +344,15 @@ pub async fn update(
         .parse()
         .map_err(|_| AppError::BadRequest("Thiếu phiên bản của kế hoạch.".into()))?;
     let note = field(&form, "note").trim().to_string();
-    if plan.status == PlanStatus::Published && note.is_empty() {
-        errors.add(
-            "note",
-            "Kế hoạch đã ban hành: hãy ghi nội dung thay đổi để các trường biết.",
-        );
-    }
     if let (Some(header), true) = (&header, errors.is_empty()) {
-        match state
-            .store
-            .update_plan(&identity.audit(&ip), plan.id, version, header, &content, &note)
-            .await
-        {
+        match lanhmang_app::plans::update_plan(&state.app, &identity, plan.id, version, header, &content, &note).await {
             Ok(_) => return Ok(Redirect::to(&format!("/ke-hoach/{}?tb=da-luu", plan.id)).into_response()),
-            Err(lanhmang_store::StoreError::Conflict(m)) => errors.add("header", m),
+            Err(lanhmang_app::AppError::Conflict(m)) => errors.add("header", m),
+            Err(lanhmang_app::AppError::Invalid(problems)) => errors.add_problems(problems),
             Err(e) => return Err(e.into()),
         }
+    } else if let Some(problem) = lanhmang_app::plans::change_note_problem(&plan, &note) {
+        errors.add_problems(vec![problem]);
     }
     let page = EditPage {
         layout: Layout::new("Sửa kế hoạch", &identity, "/ke-hoach"),

@@ -14,7 +14,7 @@ use lanhmang_store::trainings::Phase;
 use serde::Deserialize;
 
 use super::lessons::letter;
-use super::{PageForm, parse_id};
+use super::{Choice, PageForm, all, one, parse_id};
 use crate::AppState;
 use crate::auth::Identity;
 use crate::error::AppError;
@@ -33,23 +33,6 @@ fn layout(title: impl Into<String>, identity: &Identity, notice: Option<&str>) -
         _ => None,
     });
     layout
-}
-
-/// The value of every field named `name`, in order.
-fn all(fields: &[(String, String)], name: &str) -> Vec<String> {
-    fields
-        .iter()
-        .filter(|(k, _)| k == name)
-        .map(|(_, v)| v.clone())
-        .collect()
-}
-
-fn one(fields: &[(String, String)], name: &str) -> String {
-    fields
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default()
 }
 
 /// A training a person attended, as their account page and their page in the people list show it.
@@ -135,9 +118,6 @@ pub async fn list(
 
 // ---------------------------------------------------------------------------------------------
 // Scheduling.
-
-/// One checkbox or option of the form: (value, label, checked).
-type Choice = (String, String, bool);
 
 #[derive(Template)]
 #[template(path = "training_form.html")]

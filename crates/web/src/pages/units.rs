@@ -43,8 +43,7 @@ impl UnitRow {
     }
 }
 
-/// (value, label, selected) for a select element.
-pub type Choice = (String, String, bool);
+pub use super::Choice;
 
 fn choices<T: Copy + PartialEq>(
     all: &[T],

@@ -381,8 +381,8 @@ pub async fn mails_to_school(app: &TestApp, school: i64, reason: &str) -> Vec<la
     mails.into_iter().filter(|m| m.reason == reason).collect()
 }
 
-/// How many in-app notices of `kind` a person has.
-pub async fn notices_of(app: &TestApp, username: &str, kind: &str) -> usize {
+/// How many in-app notifications of `kind` a person has.
+pub async fn notifications_of(app: &TestApp, username: &str, kind: &str) -> usize {
     let person = app
         .store()
         .person_by_username(username)
@@ -395,4 +395,35 @@ pub async fn notices_of(app: &TestApp, username: &str, kind: &str) -> usize {
         .await
         .expect("notices");
     notices.iter().filter(|n| n.kind == kind).count()
+}
+
+/// Adds an account holding `role` at `unit_id`, with the demo password and the address
+/// `<username>@demo.test`.
+pub async fn add_person(app: &TestApp, unit_id: i64, username: &str, role: lanhmang_domain::Role) -> i64 {
+    let store = app.store();
+    let ctx = lanhmang_store::AuditContext::system("test");
+    let fields = lanhmang_domain::person::PersonInput {
+        username: username.into(),
+        display_name: format!("Người dùng {username}"),
+        email: format!("{username}@demo.test"),
+        phone: String::new(),
+    }
+    .parse()
+    .expect("a valid person");
+    let hash = lanhmang_domain::password::hash(DEMO_PASSWORD).expect("hash");
+    let person = store
+        .create_person(&ctx, unit_id, &fields, Some(&hash), false)
+        .await
+        .expect("person");
+    store.grant_role(&ctx, person.id, role, unit_id).await.expect("role");
+    person.id
+}
+
+/// The unit with this code.
+pub async fn unit_by_code(app: &TestApp, code: &str) -> lanhmang_store::Unit {
+    app.store()
+        .unit_by_code(code)
+        .await
+        .expect("units")
+        .unwrap_or_else(|| panic!("no unit {code}"))
 }

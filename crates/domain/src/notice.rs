@@ -1,0 +1,264 @@
+//! Notices (thông báo, công văn; T1.1): what an office or a department tells the units of its
+//! subtree, with whom it is for, whether each reader must acknowledge it, and by when.
+//!
+//! This module turns what the sender typed into domain values, naming every problem by its
+//! field, and holds the rules that do not need the database: who may be addressed, the due date
+//! (not in the past). Its Decree 30/2020 number ("12/TB-PGDĐT") is a `DocumentNumber` of kind
+//! `Notice`, in the issuing unit's sequence for the year.
+
+use time::Date;
+
+use crate::field::FieldProblem;
+use crate::lesson::clean_paragraphs;
+use crate::role::Role;
+use crate::text::clean_line;
+use crate::training::parse_date;
+use crate::unit::{SchoolLevel, UnitKind};
+
+pub const MAX_TITLE: usize = 250;
+pub const MAX_BODY: usize = 20_000;
+/// Most units one notice names: a province's offices, with room.
+pub const MAX_UNITS: usize = 200;
+
+/// The roles a notice may address: everyone but the system administrator, who runs the machine.
+pub const AUDIENCE_ROLES: [Role; 8] = crate::training::AUDIENCE_ROLES;
+
+/// What a sender typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NoticeInput {
+    pub title: String,
+    pub body: String,
+    /// Unit ids as typed; empty: the sender's unit (its whole subtree).
+    pub units: Vec<String>,
+    /// Unit kinds (`school`, `office`, …); empty: every kind.
+    pub unit_kinds: Vec<String>,
+    /// School levels (`primary`, `lower_secondary`, `combined`); empty: every level.
+    pub school_levels: Vec<String>,
+    /// Role names (`principal`, `teacher`, …).
+    pub roles: Vec<String>,
+    pub ack_required: bool,
+    /// dd/mm/yyyy or yyyy-mm-dd; empty: no due date.
+    pub due: String,
+}
+
+/// Whom a notice is for: holders of `roles` in the units of the subtrees of `unit_ids`, of
+/// those units only the ones of `unit_kinds` and `school_levels` when given.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct NoticeAudience {
+    pub unit_ids: Vec<i64>,
+    #[serde(default)]
+    pub unit_kinds: Vec<UnitKind>,
+    #[serde(default)]
+    pub school_levels: Vec<SchoolLevel>,
+    pub roles: Vec<Role>,
+}
+
+impl NoticeAudience {
+    /// "Hiệu trưởng, Giáo viên, nhân viên · Trường (Tiểu học)": for the sender's page.
+    pub fn describe(&self) -> String {
+        let roles: Vec<&str> = self.roles.iter().map(|r| r.label()).collect();
+        let mut text = roles.join(", ");
+        if !self.unit_kinds.is_empty() || !self.school_levels.is_empty() {
+            let kinds: Vec<&str> = self.unit_kinds.iter().map(|k| k.label()).collect();
+            let levels: Vec<&str> = self.school_levels.iter().map(|l| l.label()).collect();
+            text.push_str(" · ");
+            text.push_str(&if kinds.is_empty() {
+                "Trường".to_string()
+            } else {
+                kinds.join(", ")
+            });
+            if !levels.is_empty() {
+                text.push_str(&format!(" ({})", levels.join(", ")));
+            }
+        }
+        text
+    }
+}
+
+/// A notice's fields, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoticeFields {
+    pub title: String,
+    pub body: String,
+    pub audience: NoticeAudience,
+    pub ack_required: bool,
+    pub due: Option<Date>,
+}
+
+fn problem(field: &str, message: impl Into<String>) -> FieldProblem {
+    FieldProblem::at(field, message)
+}
+
+impl NoticeInput {
+    /// Checks everything; `today` (Vietnam time) refuses a due date already past.
+    pub fn parse(&self, today: Date) -> Result<NoticeFields, Vec<FieldProblem>> {
+        let mut problems = Vec::new();
+        let title = clean_line(&self.title);
+        if title.is_empty() || title.chars().count() > MAX_TITLE {
+            problems.push(problem("title", format!("Hãy ghi trích yếu (1–{MAX_TITLE} ký tự).")));
+        }
+        let body = clean_paragraphs(&self.body);
+        if body.is_empty() || body.chars().count() > MAX_BODY {
+            problems.push(problem(
+                "body",
+                format!("Hãy ghi nội dung thông báo (không quá {MAX_BODY} ký tự)."),
+            ));
+        }
+        let unit_ids = crate::field::parse_unit_ids(&self.units, MAX_UNITS, "units", &mut problems);
+        let mut unit_kinds = Vec::new();
+        for raw in self.unit_kinds.iter().map(|k| k.trim()).filter(|k| !k.is_empty()) {
+            match UnitKind::parse(raw) {
+                Some(k) if !unit_kinds.contains(&k) => unit_kinds.push(k),
+                Some(_) => {}
+                None => problems.push(problem(
+                    "unit_kinds",
+                    format!("Không có loại đơn vị “{}”.", clean_line(raw)),
+                )),
+            }
+        }
+        let mut school_levels = Vec::new();
+        for raw in self.school_levels.iter().map(|l| l.trim()).filter(|l| !l.is_empty()) {
+            match SchoolLevel::parse(raw) {
+                Some(l) if !school_levels.contains(&l) => school_levels.push(l),
+                Some(_) => {}
+                None => problems.push(problem(
+                    "school_levels",
+                    format!("Không có cấp học “{}”.", clean_line(raw)),
+                )),
+            }
+        }
+        // A level names schools: asking for offices of a level would reach no one.
+        if !school_levels.is_empty() && !unit_kinds.is_empty() && !unit_kinds.contains(&UnitKind::School) {
+            problems.push(problem(
+                "school_levels",
+                "Cấp học chỉ áp dụng cho trường; hãy chọn thêm loại đơn vị “Trường” hoặc bỏ cấp học.",
+            ));
+        }
+        let mut roles = Vec::new();
+        for raw in self.roles.iter().map(|r| r.trim()).filter(|r| !r.is_empty()) {
+            match Role::parse(raw).filter(|r| AUDIENCE_ROLES.contains(r)) {
+                Some(r) if !roles.contains(&r) => roles.push(r),
+                Some(_) => {}
+                None => problems.push(problem(
+                    "roles",
+                    format!("Không có đối tượng nhận “{}”.", clean_line(raw)),
+                )),
+            }
+        }
+        if roles.is_empty() && !problems.iter().any(|p| p.field == "roles") {
+            problems.push(problem(
+                "roles",
+                "Hãy chọn người nhận (hiệu trưởng, giáo viên, quản trị website, …).",
+            ));
+        }
+        let due = if self.due.trim().is_empty() {
+            None
+        } else {
+            match parse_date(&self.due) {
+                Some(d) if d >= today => Some(d),
+                Some(_) => {
+                    problems.push(problem(
+                        "due",
+                        "Hạn phản hồi đã qua; hãy chọn hôm nay hoặc một ngày sắp tới.",
+                    ));
+                    None
+                }
+                None => {
+                    problems.push(problem(
+                        "due",
+                        "Hạn phản hồi ghi theo dạng ngày/tháng/năm, ví dụ 15/10/2026.",
+                    ));
+                    None
+                }
+            }
+        };
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        Ok(NoticeFields {
+            title,
+            body,
+            audience: NoticeAudience {
+                unit_ids,
+                unit_kinds,
+                school_levels,
+                roles,
+            },
+            ack_required: self.ack_required,
+            due,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use time::macros::date;
+
+    use super::*;
+
+    fn input() -> NoticeInput {
+        NoticeInput {
+            title: "  Về việc   triển khai tuần lễ an toàn mạng ".into(),
+            body: "Đề nghị các trường triển khai.\r\n\r\nBáo cáo trước ngày 20.".into(),
+            roles: vec!["principal".into(), "principal".into(), "teacher".into()],
+            unit_kinds: vec!["truong".into()],
+            school_levels: vec!["primary".into()],
+            units: vec!["3".into()],
+            ack_required: true,
+            due: "20/10/2026".into(),
+        }
+    }
+
+    #[test]
+    fn a_good_notice_parses_cleaned() {
+        let f = input().parse(date!(2026 - 10 - 01)).unwrap();
+        assert_eq!(f.title, "Về việc triển khai tuần lễ an toàn mạng");
+        assert_eq!(f.body, "Đề nghị các trường triển khai.\n\nBáo cáo trước ngày 20.");
+        assert_eq!(f.audience.roles, vec![Role::Principal, Role::Teacher]);
+        assert_eq!(f.audience.unit_kinds, vec![UnitKind::School]);
+        assert_eq!(f.audience.school_levels, vec![SchoolLevel::Primary]);
+        assert_eq!(f.audience.unit_ids, vec![3]);
+        assert_eq!(f.due, Some(date!(2026 - 10 - 20)));
+        assert!(f.ack_required);
+        // Due today is allowed.
+        assert!(input().parse(date!(2026 - 10 - 20)).is_ok());
+    }
+
+    #[test]
+    fn every_problem_is_named_by_its_field() {
+        let bad = NoticeInput {
+            title: " ".into(),
+            body: "".into(),
+            units: vec!["x".into()],
+            unit_kinds: vec!["office".into(), "nope".into()],
+            school_levels: vec!["primary".into()],
+            roles: vec!["system_admin".into()],
+            ack_required: false,
+            due: "20/10/2026".into(),
+        };
+        let problems = bad.parse(date!(2026 - 10 - 21)).unwrap_err();
+        let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
+        for f in ["title", "body", "units", "unit_kinds", "school_levels", "roles", "due"] {
+            assert!(fields.contains(&f), "{f}: {problems:?}");
+        }
+        let none = NoticeInput {
+            roles: vec![],
+            ..input()
+        };
+        assert!(none.parse(date!(2026 - 10 - 01)).is_err());
+        let bad_date = NoticeInput {
+            due: "31/02/2026".into(),
+            ..input()
+        };
+        assert_eq!(bad_date.parse(date!(2026 - 01 - 01)).unwrap_err()[0].field, "due");
+    }
+
+    #[test]
+    fn the_audience_reads_in_words() {
+        let f = input().parse(date!(2026 - 10 - 01)).unwrap();
+        assert_eq!(
+            f.audience.describe(),
+            "Hiệu trưởng, Giáo viên, nhân viên · Trường (Tiểu học)"
+        );
+    }
+}

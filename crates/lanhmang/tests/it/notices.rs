@@ -1,0 +1,470 @@
+//! Notices (thông báo, công văn) from the office to its schools: the audience resolved exactly
+//! (a notice to the lower secondary schools' principals reaches those and no one else), the
+//! number in the office's sequence, delivery by notification and mail once, reading and
+//! acknowledging counted once, the reminder on the due day once, and who may do what. Bad
+//! input writes nothing.
+
+use std::sync::Arc;
+
+use crate::common;
+
+use common::{TestApp, add_person, api, api_token, both_backends, mails_to_school, notifications_of, unit_by_code};
+use lanhmang_domain::Role;
+use serde_json::json;
+
+/// Rows of a table matching `condition`, counted by an UPDATE that changes nothing.
+async fn rows(app: &TestApp, table: &str, condition: &str) -> u64 {
+    let column = if table == "notices" { "title" } else { "person_id" };
+    app.store()
+        .execute_raw_for_tests(&format!("UPDATE {table} SET {column} = {column} WHERE {condition}"))
+        .await
+        .expect("count")
+}
+
+/// The use cases over a store of the test's database, as the jobs run them.
+async fn service(app: &TestApp) -> lanhmang_app::App {
+    let store = Arc::new(
+        app.db
+            .as_ref()
+            .expect("a test database")
+            .connect()
+            .await
+            .expect("store"),
+    );
+    lanhmang_app::App::new(store, lanhmang_app::Settings::default())
+}
+
+fn today() -> time::Date {
+    lanhmang_domain::report::vietnam_date(lanhmang_store::now())
+}
+
+fn day_text(d: time::Date) -> String {
+    format!("{:02}/{:02}/{}", d.day(), u8::from(d.month()), d.year())
+}
+
+both_backends!(a_notice_reaches_exactly_its_audience_and_counts_each_reading_once);
+async fn a_notice_reaches_exactly_its_audience_and_counts_each_reading_once(backend: &'static str) {
+    let app = TestApp::spawn(backend).await;
+    // Principals of a lower secondary school, of a second primary school and of a closed
+    // school, and a teacher of the lower secondary school.
+    let thcs = unit_by_code(&app, "THCS-ANBINH").await;
+    add_person(&app, thcs.id, "ht.thcs", Role::Principal).await;
+    add_person(&app, thcs.id, "gv.thcs", Role::Teacher).await;
+    add_person(
+        &app,
+        unit_by_code(&app, "TH-HOASEN").await.id,
+        "ht.hoasen",
+        Role::Principal,
+    )
+    .await;
+    add_person(
+        &app,
+        unit_by_code(&app, "THCS-BENDO").await.id,
+        "ht.bendo",
+        Role::Principal,
+    )
+    .await;
+    let office = api_token(&app, "demo.office").await;
+    let due = day_text(today() + time::Duration::days(3));
+
+    // Bad input: every problem listed, 422, nothing written.
+    let (status, body) = api(
+        &app,
+        &office,
+        "POST",
+        "/api/v1/notices",
+        Some(json!({"title": " ", "body": "", "audience": {"roles": ["system_admin"], "school_levels": ["primary"], "unit_kinds": ["office"]},
+            "due": "01/01/2020"})),
+    )
+    .await;
+    assert_eq!(status, 422, "{backend}: {body}");
+    let text = body.to_string();
+    for expected in [
+        "trích yếu",
+        "nội dung",
+        "đối tượng nhận",
+        "Cấp học chỉ áp dụng cho trường",
+        "Hạn phản hồi đã qua",
+    ] {
+        assert!(text.contains(expected), "{backend}: {expected} in {body}");
+    }
+    // A unit outside the office's subtree (its department) is refused too.
+    let department = unit_by_code(&app, "SGD-DEMO").await;
+    let (status, body) = api(
+        &app,
+        &office,
+        "POST",
+        "/api/v1/notices",
+        Some(json!({"title": "Về việc X", "body": "Nội dung.", "audience": {"roles": ["principal"], "unit_ids": [department.id]}})),
+    )
+    .await;
+    assert_eq!(status, 422, "{backend}: {body}");
+    assert_eq!(rows(&app, "notices", "1 = 1").await, 0, "{backend}: nothing written");
+    // Principals and teachers do not send office notices.
+    for who in ["demo.principal", "demo.teacher"] {
+        let token = api_token(&app, who).await;
+        let (status, _) = api(&app, &token, "POST", "/api/v1/notices", Some(json!({}))).await;
+        assert_eq!(status, 403, "{backend}: {who}");
+    }
+
+    // To the principals of the lower secondary schools, acknowledgment required.
+    let (status, sent) = api(
+        &app,
+        &office,
+        "POST",
+        "/api/v1/notices",
+        Some(json!({"title": "Về việc triển khai tuần lễ an toàn trên mạng", "body": "Đề nghị các trường triển khai.\n\nBáo cáo kết quả trước hạn.",
+            "audience": {"roles": ["principal"], "unit_kinds": ["school"], "school_levels": ["lower_secondary"]},
+            "ack_required": true, "due": due})),
+    )
+    .await;
+    assert_eq!(status, 201, "{backend}: {sent}");
+    assert_eq!(
+        sent["recipients"], 1,
+        "{backend}: only the open lower secondary school's principal"
+    );
+    let number = sent["number"].as_str().unwrap().to_string();
+    assert!(number.starts_with("01/TB-"), "{backend}: {number}");
+    let id = sent["id"].as_i64().unwrap();
+    for outsider in ["demo.principal", "ht.hoasen", "ht.bendo", "gv.thcs", "demo.teacher"] {
+        let token = api_token(&app, outsider).await;
+        let (status, _) = api(&app, &token, "GET", &format!("/api/v1/notices/{id}"), None).await;
+        assert_eq!(status, 404, "{backend}: {outsider} is not addressed");
+    }
+
+    // Delivery: one notification and one mail to the principal, and never twice.
+    let jobs = service(&app).await;
+    let (told, more) = lanhmang_app::notices::deliver(&jobs).await.unwrap();
+    assert_eq!((told, more), (1, false), "{backend}");
+    assert_eq!(
+        lanhmang_app::notices::deliver(&jobs).await.unwrap(),
+        (0, false),
+        "{backend}"
+    );
+    assert_eq!(notifications_of(&app, "ht.thcs", "notice").await, 1, "{backend}");
+    assert_eq!(notifications_of(&app, "demo.principal", "notice").await, 0, "{backend}");
+    // The mail is the issuing office's, as its outbox lists it.
+    let office_unit = unit_by_code(&app, "VHXH-ANBINH").await;
+    let mails = mails_to_school(&app, office_unit.id, "notice").await;
+    assert_eq!(mails.len(), 1, "{backend}: {mails:?}");
+    assert_eq!(mails[0].to_address, "ht.thcs@demo.test");
+    assert!(mails[0].subject.contains(&number), "{backend}: {}", mails[0].subject);
+
+    // The principal opens it (read), then acknowledges it, twice: counted once.
+    let principal = app.signed_in("ht.thcs").await;
+    let (status, list) = principal.text("/van-ban?chua_doc=1").await;
+    assert_eq!(status, 200);
+    assert!(
+        list.contains("Về việc triển khai tuần lễ an toàn trên mạng"),
+        "{backend}"
+    );
+    let (status, page) = principal.text(&format!("/van-ban/{id}")).await;
+    assert_eq!(status, 200, "{backend}");
+    assert!(
+        page.contains("Báo cáo kết quả trước hạn.") && page.contains("Đã nhận"),
+        "{backend}"
+    );
+    let thcs_token = api_token(&app, "ht.thcs").await;
+    for _ in 0..2 {
+        let (status, body) = api(
+            &app,
+            &thcs_token,
+            "POST",
+            &format!("/api/v1/notices/{id}/acknowledge"),
+            None,
+        )
+        .await;
+        assert_eq!(status, 200, "{backend}: {body}");
+        assert!(body["acknowledged_at"].is_string(), "{backend}: {body}");
+        assert!(
+            body.get("recipients").is_none(),
+            "{backend}: a recipient sees no one else's reading"
+        );
+    }
+    let (_, seen) = api(&app, &office, "GET", &format!("/api/v1/notices/{id}"), None).await;
+    assert_eq!(
+        (
+            seen["recipients"].as_i64(),
+            seen["read"].as_i64(),
+            seen["acknowledged"].as_i64()
+        ),
+        (Some(1), Some(1), Some(1)),
+        "{backend}: {seen}"
+    );
+    assert_eq!(seen["units"][0]["unit_name"], thcs.name, "{backend}: {seen}");
+    // The sender is not a recipient: they neither read nor acknowledge it.
+    let (status, _) = api(
+        &app,
+        &office,
+        "POST",
+        &format!("/api/v1/notices/{id}/acknowledge"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 403, "{backend}");
+    let (status, people) = api(&app, &office, "GET", &format!("/api/v1/notices/{id}/recipients"), None).await;
+    assert_eq!(status, 200, "{backend}");
+    assert_eq!(people["total"], 1);
+    assert!(people["items"][0]["read_at"].is_string(), "{backend}: {people}");
+    let (status, _) = api(
+        &app,
+        &thcs_token,
+        "GET",
+        &format!("/api/v1/notices/{id}/recipients"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 403, "{backend}");
+
+    // To every principal, due today, no acknowledgment asked: the next number; one principal
+    // reads it; the reminder goes once, to those who have not.
+    let (status, sent) = api(
+        &app,
+        &office,
+        "POST",
+        "/api/v1/notices",
+        Some(
+            json!({"title": "Về việc rà soát trang thông tin điện tử", "body": "Đề nghị rà soát.",
+            "audience": {"roles": ["principal"]}, "due": day_text(today())}),
+        ),
+    )
+    .await;
+    assert_eq!(status, 201, "{backend}: {sent}");
+    assert!(
+        sent["number"].as_str().unwrap().starts_with("02/TB-"),
+        "{backend}: {sent}"
+    );
+    let all_id = sent["id"].as_i64().unwrap();
+    assert_eq!(
+        sent["recipients"], 3,
+        "{backend}: demo.principal, ht.thcs, ht.hoasen; not the closed school"
+    );
+    let (status, _) = api(
+        &app,
+        &thcs_token,
+        "POST",
+        &format!("/api/v1/notices/{all_id}/acknowledge"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 409, "{backend}: nothing to acknowledge");
+    let (status, _) = api(
+        &app,
+        &thcs_token,
+        "POST",
+        &format!("/api/v1/notices/{all_id}/read"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{backend}");
+    assert_eq!(
+        lanhmang_app::notices::remind_due(&jobs, today()).await.unwrap(),
+        2,
+        "{backend}"
+    );
+    assert_eq!(
+        lanhmang_app::notices::remind_due(&jobs, today()).await.unwrap(),
+        0,
+        "{backend}: once"
+    );
+    assert_eq!(
+        notifications_of(&app, "demo.principal", "notice_reminder").await,
+        1,
+        "{backend}"
+    );
+    assert_eq!(
+        notifications_of(&app, "ht.thcs", "notice_reminder").await,
+        0,
+        "{backend}: read in time"
+    );
+    // The first notice is not due yet: no reminder for it.
+    assert_eq!(
+        rows(&app, "notices", &format!("id = {id} AND reminded_at IS NULL")).await,
+        1,
+        "{backend}"
+    );
+    app.stop().await;
+}
+
+both_backends!(the_sending_form_names_each_problem_and_the_pages_follow_the_rules);
+async fn the_sending_form_names_each_problem_and_the_pages_follow_the_rules(backend: &'static str) {
+    let app = TestApp::spawn(backend).await;
+    let office = app.signed_in("demo.office").await;
+    let (status, form) = office.text("/van-ban/moi").await;
+    assert_eq!(status, 200, "{backend}");
+    assert!(form.contains("Gửi thông báo"), "{backend}");
+    let r = office
+        .submit(
+            "/van-ban/moi",
+            "/van-ban/moi",
+            &[("title", ""), ("body", "  "), ("due", "32/13/2026")],
+        )
+        .await;
+    assert_eq!(r.status(), 422, "{backend}");
+    let body = r.text().await.unwrap();
+    for expected in [
+        "Hãy ghi trích yếu",
+        "Hãy ghi nội dung",
+        "Hãy chọn người nhận",
+        "ngày/tháng/năm",
+    ] {
+        assert!(body.contains(expected), "{backend}: {expected}");
+    }
+    assert_eq!(rows(&app, "notices", "1 = 1").await, 0, "{backend}");
+
+    // Through the form: to the teachers and principals of the office's schools.
+    let r = office
+        .submit(
+            "/van-ban/moi",
+            "/van-ban/moi",
+            &[
+                ("title", "Về việc hưởng ứng ngày an toàn thông tin"),
+                ("body", "Đề nghị các trường tổ chức tuyên truyền."),
+                ("roles", "principal"),
+                ("roles", "teacher"),
+                ("unit_kinds", "school"),
+                ("ack_required", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303, "{backend}");
+    let location = r.headers()["location"].to_str().unwrap().to_string();
+    let id: i64 = location
+        .trim_start_matches("/van-ban/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let (_, page) = office.text(&location).await;
+    assert!(
+        page.contains("Đã gửi thông báo") && page.contains("đã đọc 0/2"),
+        "{backend}"
+    );
+
+    // The teacher reads it in the list, opens it, acknowledges with the button.
+    let teacher = app.signed_in("demo.teacher").await;
+    let (_, list) = teacher.text("/van-ban").await;
+    assert!(list.contains("Chưa đọc"), "{backend}");
+    assert_eq!(teacher.get("/van-ban/moi").await.status(), 403, "{backend}");
+    assert_eq!(
+        teacher.get(&format!("/van-ban/{id}/nguoi-nhan")).await.status(),
+        403,
+        "{backend}"
+    );
+    let r = teacher
+        .submit(&format!("/van-ban/{id}"), &format!("/van-ban/{id}/xac-nhan"), &[])
+        .await;
+    assert_eq!(r.status(), 303, "{backend}");
+    let (_, page) = office.text(&format!("/van-ban/{id}")).await;
+    assert!(page.contains("đã đọc 1/2 · xác nhận 1/2"), "{backend}");
+    let (status, people) = office.text(&format!("/van-ban/{id}/nguoi-nhan")).await;
+    assert_eq!(status, 200, "{backend}");
+    assert!(
+        people.contains("Phạm Thị Lan") && people.contains("Chưa xác nhận"),
+        "{backend}"
+    );
+    // The notice as a Decree 30 document, for sender and recipient alike.
+    for (who, format) in [(&office, "docx"), (&teacher, "pdf")] {
+        let r = who.get(&format!("/van-ban/{id}/thong-bao.{format}")).await;
+        assert_eq!(r.status(), 200, "{backend}: {format}");
+        let bytes = r.bytes().await.unwrap();
+        let text = if format == "docx" {
+            crate::dashboard::docx_text(&bytes)
+        } else {
+            crate::dashboard::pdf_text(&bytes)
+        };
+        for expected in [
+            "THÔNG BÁO",
+            "Về việc hưởng ứng ngày an toàn thông tin",
+            "Đề nghị các trường tổ chức tuyên truyền.",
+            "01/TB-",
+        ] {
+            assert!(text.contains(expected), "{backend}: {format} lacks {expected}: {text}");
+        }
+    }
+    // A parent representative of the school was not addressed: 404, and an empty list.
+    let parent = app.signed_in("demo.parent").await;
+    assert_eq!(parent.get(&format!("/van-ban/{id}")).await.status(), 404, "{backend}");
+    assert_eq!(
+        parent.get(&format!("/van-ban/{id}/thong-bao.pdf")).await.status(),
+        404,
+        "{backend}"
+    );
+    let (_, list) = parent.text("/van-ban").await;
+    assert!(list.contains("Chưa có thông báo nào"), "{backend}");
+    app.stop().await;
+}
+
+both_backends!(publishing_a_plan_is_listed_as_a_notice_without_a_second_mail);
+async fn publishing_a_plan_is_listed_as_a_notice_without_a_second_mail(backend: &'static str) {
+    let app = TestApp::spawn(backend).await;
+    let office = api_token(&app, "demo.office").await;
+    let (status, plan) = api(
+        &app,
+        &office,
+        "POST",
+        "/api/v1/plans",
+        Some(
+            json!({"title": "Kế hoạch năm học 2027–2028", "school_year": "2027-2028",
+            "deadline": "2028-06-01", "template": "builtin", "number": "07/KH-VHXH"}),
+        ),
+    )
+    .await;
+    assert_eq!(status, 201, "{backend}: {plan}");
+    let plan_id = plan["id"].as_i64().unwrap();
+    let (status, body) = api(&app, &office, "POST", &format!("/api/v1/plans/{plan_id}/publish"), None).await;
+    assert_eq!(status, 200, "{backend}: {body}");
+
+    // The principal finds it among their notices: automatic, unnumbered, linking the plan.
+    let principal = api_token(&app, "demo.principal").await;
+    let (status, list) = api(&app, &principal, "GET", "/api/v1/notices?unread=true", None).await;
+    assert_eq!(status, 200, "{backend}: {list}");
+    let item = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["kind"] == "plan_published")
+        .unwrap_or_else(|| panic!("{backend}: no automatic notice in {list}"))
+        .clone();
+    assert!(item["number"].is_null(), "{backend}: {item}");
+    assert_eq!(item["link"], format!("/ke-hoach/{plan_id}"), "{backend}");
+    let id = item["id"].as_i64().unwrap();
+    // Already told: the delivery job has nothing to send for it, so no second mail.
+    let jobs = service(&app).await;
+    assert_eq!(
+        lanhmang_app::notices::deliver(&jobs).await.unwrap(),
+        (0, false),
+        "{backend}"
+    );
+    assert_eq!(
+        notifications_of(&app, "demo.principal", "plan_published").await,
+        1,
+        "{backend}"
+    );
+    assert_eq!(notifications_of(&app, "demo.principal", "notice").await, 0, "{backend}");
+    // The office sees who read it; no document is printed for an automatic notice.
+    let (status, page) = app
+        .signed_in("demo.principal")
+        .await
+        .text(&format!("/van-ban/{id}"))
+        .await;
+    assert_eq!(status, 200, "{backend}");
+    assert!(
+        page.contains("Mở nội dung được thông báo") && !page.contains("thong-bao.pdf"),
+        "{backend}"
+    );
+    let (_, seen) = api(&app, &office, "GET", &format!("/api/v1/notices/{id}"), None).await;
+    assert_eq!(seen["read"], 1, "{backend}: {seen}");
+    assert!(seen["recipients"].as_i64().unwrap() >= 1, "{backend}: {seen}");
+    let office_browser = app.signed_in("demo.office").await;
+    assert_eq!(
+        office_browser
+            .get(&format!("/van-ban/{id}/thong-bao.pdf"))
+            .await
+            .status(),
+        409,
+        "{backend}"
+    );
+    app.stop().await;
+}
