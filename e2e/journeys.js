@@ -916,6 +916,20 @@ async function noticeAcknowledged(browser, width) {
   await office.close();
 }
 
+/// A parent without an account reads the guides: from the sign-in page to the resources, the
+/// notes for their child's grades, and one guide.
+async function parentReadsGuides(browser, width) {
+  const parent = await visitor(browser, 'parent-guides', width, null);
+  await parent.go('/dang-nhap');
+  await parent.go(() => parent.page.click('main a[href="/cha-me"]'));
+  await parent.expectText('Cùng con dùng mạng an toàn', 'Tổng đài quốc gia bảo vệ trẻ em 111');
+  await parent.go(() => parent.page.click('main a[href="/cha-me?lop=grades_3_5"]'));
+  await parent.expectText('Thư gửi cha mẹ theo bài học', 'Lừa đảo trên mạng');
+  await parent.go(() => parent.page.click('main a[href="/cha-me/khi-con-bi-bat-nat"]'));
+  await parent.expectText('Khi con bị bắt nạt trên mạng', 'Báo cho nhà trường');
+  await parent.close();
+}
+
 /// Pages work without script: sign in and read the dashboard with JavaScript off.
 async function withoutScript(browser, width) {
   const v = await visitor(browser, 'no-script', width, 'demo.office', { script: false });
@@ -950,6 +964,7 @@ async function main() {
     ['office adapts a lesson', officeAdaptsLesson, [360, 1280]],
     ['training with tests and a certificate', trainingWithTestsAndCertificate, [360, 1280]],
     ['notice acknowledged', noticeAcknowledged, [360, 1280]],
+    ['parent reads the guides', parentReadsGuides, [360, 1280]],
     // Last: a new published plan becomes the first in every list.
     ['office publishes a plan', officePublishesPlan, [360]],
   ];

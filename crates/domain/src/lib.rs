@@ -17,6 +17,7 @@ pub mod lesson;
 pub mod news;
 pub mod notice;
 pub mod paging;
+pub mod parent_guide;
 pub mod password;
 pub mod permission;
 pub mod person;

@@ -808,6 +808,9 @@ pub fn build() -> Routes {
         .get("/tap-huan/{id}/chung-nhan.pdf", SignedIn, pages::trainings::certificate)
         // Anyone checks a certificate's code, without an account.
         .get("/chung-nhan/{code}", Public, pages::trainings::verify)
+        // Parents' guides and the lessons' notes for parents: anyone reads them (T5.2).
+        .get("/cha-me", Public, pages::parents::index)
+        .get("/cha-me/{slug}", Public, pages::parents::guide)
         // API.
         .get("/api/v1/openapi.json", Public, api::openapi::document)
         .get("/api/v1/trainings", SignedIn, api::trainings::list)

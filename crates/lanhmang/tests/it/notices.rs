@@ -468,3 +468,52 @@ async fn publishing_a_plan_is_listed_as_a_notice_without_a_second_mail(backend: 
     );
     app.stop().await;
 }
+
+both_backends!(parents_read_the_guides_and_the_lessons_notes_without_an_account);
+async fn parents_read_the_guides_and_the_lessons_notes_without_an_account(backend: &'static str) {
+    let app = TestApp::spawn(backend).await;
+    let anyone = app.client();
+    let r = anyone.get(app.url("/cha-me")).send().await.unwrap();
+    assert_eq!(r.status(), 200, "{backend}");
+    assert!(
+        r.headers().get("set-cookie").is_none(),
+        "{backend}: no cookie for a visitor"
+    );
+    let index = r.text().await.unwrap();
+    assert!(index.contains("Tổng đài quốc gia bảo vệ trẻ em 111"), "{backend}");
+    for guide in lanhmang_domain::parent_guide::parent_guides() {
+        assert!(index.contains(&guide.title), "{backend}: {}", guide.title);
+        let r = anyone
+            .get(app.url(&format!("/cha-me/{}", guide.slug)))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{backend}: {}", guide.slug);
+        let page = r.text().await.unwrap();
+        assert!(page.contains(&guide.sections[0].heading), "{backend}: {}", guide.slug);
+    }
+    // By the child's band: that band's notes for parents, and only the guides for it.
+    let (band, lesson) = (
+        lanhmang_domain::lesson::LessonBand::Grades1To2,
+        lanhmang_domain::lesson::built_in_lesson("online_scams-grades_1_2").expect("a lesson"),
+    );
+    let r = anyone
+        .get(app.url(&format!("/cha-me?lop={}", band.as_str())))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{backend}");
+    let page = r.text().await.unwrap();
+    let first_words: String = lesson.content.parent_note.chars().take(40).collect();
+    assert!(page.contains(&first_words), "{backend}: {first_words}");
+    assert!(
+        !page.contains("Chiếc điện thoại đầu tiên"),
+        "{backend}: not a guide for grades 1–2"
+    );
+    // Bad input: a clear 400; an unknown guide: 404.
+    let r = anyone.get(app.url("/cha-me?lop=staff")).send().await.unwrap();
+    assert_eq!(r.status(), 400, "{backend}");
+    let r = anyone.get(app.url("/cha-me/khong-co")).send().await.unwrap();
+    assert_eq!(r.status(), 404, "{backend}");
+    app.stop().await;
+}

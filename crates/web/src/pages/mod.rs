@@ -14,6 +14,7 @@ pub mod login;
 pub mod news;
 pub mod notices;
 pub mod outbox;
+pub mod parents;
 pub mod people;
 pub mod plans;
 pub mod rollup;
