@@ -94,6 +94,14 @@ pub async fn send(app: &App, actor: &Actor, unit_id: Option<i64>, input: &Notice
             AppError::NotFound
         });
     }
+    // A notice carries its issuer's number, letterhead and signer: an office sends in its own
+    // name, never in the name of a school below it.
+    if !scope_roots(&actor.permissions, Action::SendNotices).contains(&unit.id) {
+        return Err(AppError::Invalid(vec![Problem::at(
+            "unit_id",
+            "Chỉ gửi được thông báo nhân danh đơn vị của mình, không nhân danh đơn vị trực thuộc.",
+        )]));
+    }
     let today = vietnam_date(lanhmang_store::now());
     let fields: NoticeFields = input
         .parse(today)
@@ -135,11 +143,6 @@ pub async fn list(app: &App, actor: &Actor, unread_only: bool, paging: Paging) -
         .store
         .notices_for(&roots, actor.person.id, unread_only, paging.limit(), paging.offset())
         .await?)
-}
-
-/// How many notices addressed to the person they have not read (for the menu).
-pub async fn unread(app: &App, actor: &Actor) -> Result<i64> {
-    Ok(app.store.unread_notices(actor.person.id).await?)
 }
 
 /// The notice, whether the reader sends at its unit, and their own reading; 404 for others.
@@ -225,7 +228,7 @@ pub async fn document(app: &App, actor: &Actor, id: i64, place: String) -> Resul
         .collect();
     if let Some(due) = notice.due_on {
         intro.push(format!(
-            "Thời hạn: trước ngày {}.",
+            "Thời hạn: chậm nhất ngày {}.",
             lanhmang_domain::text::date_text(due)
         ));
     }
@@ -319,6 +322,10 @@ pub async fn deliver(app: &App) -> Result<(usize, bool)> {
 pub async fn remind_due(app: &App, today: Date) -> Result<usize> {
     let mut reminded = 0;
     for notice in app.store.notices_due_for_reminder(today).await? {
+        // Reminded once, after everyone was told: a later run reminds it.
+        if app.store.notice_undelivered(notice.id).await? {
+            continue;
+        }
         let people = app.store.notice_laggards(&notice).await?;
         // Only sent notices have a due day, and so a number.
         let number = number_of(&notice).unwrap_or_default();

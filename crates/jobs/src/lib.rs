@@ -482,6 +482,18 @@ impl Scheduler {
         if self.tick_mail().await? {
             queued += 1;
         }
+        // A delivery job that failed for good, or one that finished just before a notice was
+        // sent, leaves recipients waiting: queue it again while any do.
+        if self.store.notices_undelivered().await? {
+            let kind = JobKind::DeliverNotices.as_str();
+            if self
+                .store
+                .enqueue_job(kind, "{}", lanhmang_store::now(), Some(kind))
+                .await?
+            {
+                queued += 1;
+            }
+        }
         for kind in [
             JobKind::SupervisionDigest,
             JobKind::DomainLookup,

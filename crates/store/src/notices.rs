@@ -160,7 +160,8 @@ pub struct RecipientRow {
 }
 
 /// Most notices or recipients one page reads.
-pub const MAX_LISTED: i64 = 200;
+/// The same as a page's most rows, so a page never comes back shorter than asked.
+pub const MAX_LISTED: i64 = lanhmang_domain::paging::MAX_PER_PAGE as i64;
 
 impl Store {
     /// Sends a notice from the unit with `unit_ancestry`: numbers it next in the unit's sequence
@@ -192,8 +193,9 @@ impl Store {
             ));
         }
         if !n.audience.school_levels.is_empty() {
+            // A level narrows the schools only: offices have none.
             filters.push_str(&format!(
-                " AND u.school_level IN ({})",
+                " AND (u.kind <> 'school' OR u.school_level IN ({}))",
                 placeholders(n.audience.school_levels.len())
             ));
         }
@@ -234,7 +236,15 @@ impl Store {
             .bind(ctx.actor_id)
             .bind(at)
             .fetch_one(&mut *tx)
-            .await?;
+            .await
+            // Two notices of one unit numbered at the same instant (PostgreSQL reads the
+            // sequence without locking it): the second is refused, nothing written.
+            .map_err(|e| {
+                crate::units::unique_to_conflict(
+                    e,
+                    "Một thông báo khác của đơn vị vừa được đánh số cùng lúc; hãy bấm gửi lại.",
+                )
+            })?;
             let mut q = sqlx::query(sqlx::AssertSqlSafe(address.as_str())).bind(id).bind(sender);
             for r in &n.audience.roles {
                 q = q.bind(r.as_str());
@@ -331,15 +341,25 @@ impl Store {
         Ok((rows, total))
     }
 
-    /// How many notices addressed to the person they have not read.
-    pub async fn unread_notices(&self, person_id: i64) -> Result<i64> {
-        let (n,): (i64,) = on_pool!(self, pool => sqlx::query_as(
-            "SELECT COUNT(*) FROM notice_recipients WHERE person_id = $1 AND read_at IS NULL",
+    /// Whether some recipients wait to be told of their notice (the delivery job's work).
+    pub async fn notices_undelivered(&self) -> Result<bool> {
+        let row: Option<(i64,)> = on_pool!(self, pool => sqlx::query_as(
+            "SELECT notice_id FROM notice_recipients WHERE delivered_at IS NULL LIMIT 1",
         )
-        .bind(person_id)
-        .fetch_one(pool)
+        .fetch_optional(pool)
         .await?);
-        Ok(n)
+        Ok(row.is_some())
+    }
+
+    /// Whether some recipients of this notice wait to be told of it.
+    pub async fn notice_undelivered(&self, notice_id: i64) -> Result<bool> {
+        let row: Option<(i64,)> = on_pool!(self, pool => sqlx::query_as(
+            "SELECT person_id FROM notice_recipients WHERE notice_id = $1 AND delivered_at IS NULL LIMIT 1",
+        )
+        .bind(notice_id)
+        .fetch_optional(pool)
+        .await?);
+        Ok(row.is_some())
     }
 
     /// The person's reading of a notice; None when it was not addressed to them.
@@ -498,8 +518,8 @@ impl Store {
         Ok(rows.into_iter().map(Notice::from).collect())
     }
 
-    /// Enabled recipients who have not read the notice or, when it asks for acknowledgment,
-    /// not acknowledged it: whom its reminder goes to.
+    /// Enabled recipients already told who have not read the notice or, when it asks for
+    /// acknowledgment, not acknowledged it: whom its reminder goes to.
     pub async fn notice_laggards(&self, notice: &Notice) -> Result<Vec<Person>> {
         let pending = if notice.ack_required {
             "r.acknowledged_at IS NULL"
@@ -508,7 +528,7 @@ impl Store {
         };
         let sql = format!(
             "SELECT {PERSON_COLUMNS} FROM notice_recipients r JOIN people p ON p.id = r.person_id \
-             WHERE r.notice_id = $1 AND p.disabled = FALSE AND {pending} ORDER BY p.id"
+             WHERE r.notice_id = $1 AND p.disabled = FALSE AND r.delivered_at IS NOT NULL AND {pending} ORDER BY p.id"
         );
         let rows: Vec<PersonRow> = on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(notice.id).fetch_all(pool).await?);
         Ok(rows.into_iter().map(Person::from).collect())

@@ -217,7 +217,8 @@ pub struct Attended {
 }
 
 /// Most trainings one list page reads.
-pub const MAX_LISTED: i64 = 200;
+/// The same as a page's most rows, so a page never comes back shorter than asked.
+pub const MAX_LISTED: i64 = lanhmang_domain::paging::MAX_PER_PAGE as i64;
 
 /// Times are stored in UTC: SQLite compares them as text.
 fn utc(t: OffsetDateTime) -> OffsetDateTime {

@@ -476,23 +476,19 @@ impl Store {
                             .bind(&old_path)
                             .execute(&mut *tx)
                             .await?;
-                            // Sites and incidents keep a copy of their unit's path (their lists).
-                            sqlx::query(
-                                "UPDATE sites SET unit_path = $1 || substr(unit_path, length($2) + 1) \
-                                 WHERE substr(unit_path, 1, length($2)) = $2",
-                            )
-                            .bind(&new_path)
-                            .bind(&old_path)
-                            .execute(&mut *tx)
-                            .await?;
-                            sqlx::query(
-                                "UPDATE incidents SET unit_path = $1 || substr(unit_path, length($2) + 1) \
-                                 WHERE substr(unit_path, 1, length($2)) = $2",
-                            )
-                            .bind(&new_path)
-                            .bind(&old_path)
-                            .execute(&mut *tx)
-                            .await?;
+                            // These keep a copy of their unit's path (their lists and who
+                            // sees them): they move with it.
+                            for table in PATH_COPIES {
+                                let sql = format!(
+                                    "UPDATE {table} SET unit_path = $1 || substr(unit_path, length($2) + 1) \
+                                     WHERE substr(unit_path, 1, length($2)) = $2"
+                                );
+                                sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+                                    .bind(&new_path)
+                                    .bind(&old_path)
+                                    .execute(&mut *tx)
+                                    .await?;
+                            }
                         }
                         summary.updated += 1;
                     }
@@ -517,6 +513,16 @@ impl Store {
 }
 
 /// Turns a unique-constraint violation into a conflict with a message users can act on.
+/// The tables that keep a copy of their unit's path, rewritten when a unit moves.
+const PATH_COPIES: [&str; 6] = [
+    "sites",
+    "incidents",
+    "clarifications",
+    "lessons",
+    "trainings",
+    "notices",
+];
+
 pub(crate) fn unique_to_conflict(e: sqlx::Error, message: &str) -> StoreError {
     match &e {
         sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(message.to_string()),
@@ -654,6 +660,17 @@ mod tests {
             let s = store.import_units(&ctx, &rows, "test.csv").await.unwrap();
             assert_eq!(s, ImportSummary { created: 4, updated: 0 }, "{backend}");
 
+            // A notice of P1 keeps a copy of its path: it moves with P1.
+            let p1 = store.unit_by_code("P1").await.unwrap().unwrap();
+            store
+                .execute_raw_for_tests(&format!(
+                    "INSERT INTO notices (unit_id, unit_path, title, body, audience, recipients, created_at) \
+                     VALUES ({}, '{}', 't', 'b', '{{}}', 0, '2026-01-01T00:00:00Z')",
+                    p1.id,
+                    crate::path_of(&p1.ancestry)
+                ))
+                .await
+                .unwrap();
             // Move P1 (with T1 below it) under P2.
             let csv2 = "code,name,kind,parent_code\nP1,Phòng 1 mới,phong,P2\n";
             let rows2 = plan_import(
@@ -668,6 +685,14 @@ mod tests {
             let p1 = store.unit_by_code("P1").await.unwrap().unwrap();
             assert_eq!(p1.name, "Phòng 1 mới");
             assert_eq!(t1.ancestry, vec![p2.ancestry[0], p2.id, p1.id, t1.id], "{backend}");
+            let moved = store
+                .execute_raw_for_tests(&format!(
+                    "UPDATE notices SET title = title WHERE unit_path = '{}'",
+                    crate::path_of(&p1.ancestry)
+                ))
+                .await
+                .unwrap();
+            assert_eq!(moved, 1, "{backend}: the notice's path moved with its unit");
             store.close().await;
             db.cleanup().await;
         }

@@ -99,6 +99,22 @@ async fn a_notice_reaches_exactly_its_audience_and_counts_each_reading_once(back
     )
     .await;
     assert_eq!(status, 422, "{backend}: {body}");
+    // An office sends in its own name, never in a school's below it.
+    let (status, body) = api(
+        &app,
+        &office,
+        "POST",
+        "/api/v1/notices",
+        Some(
+            json!({"unit_id": thcs.id, "title": "Về việc X", "body": "Nội dung.", "audience": {"roles": ["teacher"]}}),
+        ),
+    )
+    .await;
+    assert_eq!(status, 422, "{backend}: {body}");
+    assert!(
+        body.to_string().contains("nhân danh đơn vị của mình"),
+        "{backend}: {body}"
+    );
     assert_eq!(rows(&app, "notices", "1 = 1").await, 0, "{backend}: nothing written");
     // Principals and teachers do not send office notices.
     for who in ["demo.principal", "demo.teacher"] {
@@ -134,8 +150,13 @@ async fn a_notice_reaches_exactly_its_audience_and_counts_each_reading_once(back
 
     // Delivery: one notification and one mail to the principal, and never twice.
     let jobs = service(&app).await;
+    assert!(
+        jobs.store.notices_undelivered().await.unwrap(),
+        "{backend}: the scheduler sees it waiting"
+    );
     let (told, more) = lanhmang_app::notices::deliver(&jobs).await.unwrap();
     assert_eq!((told, more), (1, false), "{backend}");
+    assert!(!jobs.store.notices_undelivered().await.unwrap(), "{backend}");
     assert_eq!(
         lanhmang_app::notices::deliver(&jobs).await.unwrap(),
         (0, false),
@@ -216,6 +237,23 @@ async fn a_notice_reaches_exactly_its_audience_and_counts_each_reading_once(back
     .await;
     assert_eq!(status, 403, "{backend}");
 
+    // A level narrows the schools only: with offices asked too, the office's head is reached.
+    let (status, sent) = api(
+        &app,
+        &office,
+        "POST",
+        "/api/v1/notices",
+        Some(json!({"title": "Về việc họp giao ban", "body": "Kính mời dự họp.",
+            "audience": {"roles": ["principal", "office_head"], "unit_kinds": ["school", "office"], "school_levels": ["lower_secondary"]}})),
+    )
+    .await;
+    assert_eq!(status, 201, "{backend}: {sent}");
+    assert_eq!(sent["recipients"], 2, "{backend}: ht.thcs and demo.head");
+    let meeting = sent["id"].as_i64().unwrap();
+    let head = api_token(&app, "demo.head").await;
+    let (status, _) = api(&app, &head, "GET", &format!("/api/v1/notices/{meeting}"), None).await;
+    assert_eq!(status, 200, "{backend}");
+
     // To every principal, due today, no acknowledgment asked: the next number; one principal
     // reads it; the reminder goes once, to those who have not.
     let (status, sent) = api(
@@ -231,7 +269,7 @@ async fn a_notice_reaches_exactly_its_audience_and_counts_each_reading_once(back
     .await;
     assert_eq!(status, 201, "{backend}: {sent}");
     assert!(
-        sent["number"].as_str().unwrap().starts_with("02/TB-"),
+        sent["number"].as_str().unwrap().starts_with("03/TB-"),
         "{backend}: {sent}"
     );
     let all_id = sent["id"].as_i64().unwrap();
@@ -257,6 +295,18 @@ async fn a_notice_reaches_exactly_its_audience_and_counts_each_reading_once(back
     )
     .await;
     assert_eq!(status, 200, "{backend}");
+    // Only those already told are reminded: nobody before delivery.
+    assert_eq!(
+        lanhmang_app::notices::remind_due(&jobs, today()).await.unwrap(),
+        0,
+        "{backend}"
+    );
+    assert_eq!(
+        rows(&app, "notices", &format!("id = {all_id} AND reminded_at IS NULL")).await,
+        1,
+        "{backend}: not stamped before everyone was told"
+    );
+    lanhmang_app::notices::deliver(&jobs).await.unwrap();
     assert_eq!(
         lanhmang_app::notices::remind_due(&jobs, today()).await.unwrap(),
         2,

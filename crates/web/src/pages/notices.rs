@@ -21,7 +21,7 @@ use crate::layout::{FieldErrors, Layout, Pager, render, render_form};
 fn layout(title: impl Into<String>, identity: &Identity, notice: Option<&str>) -> Layout {
     let mut layout = Layout::new(title, identity, "/van-ban");
     layout.notice = notice.and_then(|code| match code {
-        "da-gui" => Some("Đã gửi thông báo. Người nhận thấy ngay trên Lành Mạng; thư điện tử đi sau ít phút."),
+        "da-gui" => Some("Đã gửi thông báo. Người nhận thấy ngay trên Lành Mạng; thư điện tử được gửi dần đến những ai có địa chỉ e-mail."),
         "da-xac-nhan" => Some("Đã xác nhận đã nhận thông báo."),
         _ => None,
     });
