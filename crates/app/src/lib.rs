@@ -22,6 +22,7 @@ pub mod links;
 pub mod news;
 pub mod notices;
 pub mod notifications;
+pub mod parents;
 pub mod people;
 pub mod plans;
 pub mod reports;
@@ -45,6 +46,8 @@ pub struct Settings {
     pub public_reports_per_hour: i64,
     /// How long closed incidents keep their details.
     pub incident_retention: lanhmang_domain::incident::Retention,
+    /// The night hours when notices' mails wait for the morning.
+    pub quiet_hours: lanhmang_domain::parents::QuietHours,
 }
 
 impl Default for Settings {
@@ -55,6 +58,7 @@ impl Default for Settings {
             working_time: lanhmang_domain::incident::clock::WorkingTime::vietnam_default(),
             public_reports_per_hour: DEFAULT_PUBLIC_REPORTS_PER_HOUR,
             incident_retention: Default::default(),
+            quiet_hours: Default::default(),
         }
     }
 }

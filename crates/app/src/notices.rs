@@ -49,10 +49,19 @@ pub fn number_of(n: &Notice) -> Option<String> {
     )
 }
 
-/// The units a person may send notices from: the roots of their scope.
+/// The units a person may send notices from: the roots of their scope, for staff notices and
+/// for notices to families.
 pub async fn sender_units(app: &App, actor: &Actor) -> Result<Vec<lanhmang_store::Unit>> {
-    let roots = scope_roots(&actor.permissions, Action::SendNotices);
+    let mut roots = scope_roots(&actor.permissions, Action::SendNotices);
+    roots.extend(scope_roots(&actor.permissions, Action::ReachParents));
+    roots.sort_unstable();
+    roots.dedup();
     Ok(app.store.units_by_ids(&roots).await?)
+}
+
+/// Whether the person may send staff notices (not only notices to families) from somewhere.
+pub fn may_address_staff(actor: &Actor) -> bool {
+    !scope_roots(&actor.permissions, Action::SendNotices).is_empty()
 }
 
 /// The issuer's symbol in a number: the one its plans carry, else its code, kept to what a
@@ -71,8 +80,14 @@ async fn issuer_symbol(app: &App, unit: &lanhmang_store::Unit) -> Result<String>
 }
 
 /// Sends a notice from the unit `unit_id` (or the sender's only one) to everyone its audience
-/// names; the number is the unit's next for the year.
-pub async fn send(app: &App, actor: &Actor, unit_id: Option<i64>, input: &NoticeInput) -> Result<(Sent, String)> {
+/// names. A notice to staff is numbered next in the unit's register for the year; a message to
+/// families only is not. Gives what was sent and its number, if any.
+pub async fn send(
+    app: &App,
+    actor: &Actor,
+    unit_id: Option<i64>,
+    input: &NoticeInput,
+) -> Result<(Sent, Option<String>)> {
     let unit = match unit_id {
         Some(id) => app.store.unit(id).await?.ok_or(AppError::NotFound)?,
         None => match sender_units(app, actor).await?.as_slice() {
@@ -87,7 +102,9 @@ pub async fn send(app: &App, actor: &Actor, unit_id: Option<i64>, input: &Notice
         },
     };
     let target = Target::Unit(&unit.ancestry);
-    if !actor.may(Action::SendNotices, target) {
+    let staff_sender = actor.may(Action::SendNotices, target);
+    let family_sender = actor.may(Action::ReachParents, target);
+    if !staff_sender && !family_sender {
         return Err(if actor.may(Action::ViewUnit, target) {
             AppError::Forbidden
         } else {
@@ -96,7 +113,12 @@ pub async fn send(app: &App, actor: &Actor, unit_id: Option<i64>, input: &Notice
     }
     // A notice carries its issuer's number, letterhead and signer: an office sends in its own
     // name, never in the name of a school below it.
-    if !scope_roots(&actor.permissions, Action::SendNotices).contains(&unit.id) {
+    let roots = if staff_sender {
+        scope_roots(&actor.permissions, Action::SendNotices)
+    } else {
+        scope_roots(&actor.permissions, Action::ReachParents)
+    };
+    if !roots.contains(&unit.id) {
         return Err(AppError::Invalid(vec![Problem::at(
             "unit_id",
             "Chỉ gửi được thông báo nhân danh đơn vị của mình, không nhân danh đơn vị trực thuộc.",
@@ -106,6 +128,12 @@ pub async fn send(app: &App, actor: &Actor, unit_id: Option<i64>, input: &Notice
     let fields: NoticeFields = input
         .parse(today)
         .map_err(|list| AppError::Invalid(list.into_iter().map(Problem::from).collect()))?;
+    if !staff_sender && !fields.audience.parents_only() {
+        return Err(AppError::Invalid(vec![Problem::at(
+            "roles",
+            "Giáo viên gửi thông báo cho cha mẹ học sinh; thông báo cho cán bộ, giáo viên do hiệu trưởng gửi.",
+        )]));
+    }
     // What the domain cannot check: the units exist, in the issuing unit's subtree.
     let found = app.store.units_by_ids(&fields.audience.unit_ids).await?;
     for id in &fields.audience.unit_ids {
@@ -116,22 +144,36 @@ pub async fn send(app: &App, actor: &Actor, unit_id: Option<i64>, input: &Notice
             )]));
         }
     }
+    // A class is named within one school: "4B" of every school at once is never meant.
+    let one_school = match found.as_slice() {
+        [] => unit.kind == lanhmang_domain::UnitKind::School,
+        [only] => only.kind == lanhmang_domain::UnitKind::School,
+        _ => false,
+    };
+    if !fields.audience.classes.is_empty() && !one_school {
+        return Err(AppError::Invalid(vec![Problem::at(
+            "classes",
+            "Lớp được gọi theo từng trường: hãy gửi từ trường, hoặc chọn đúng một trường rồi ghi lớp.",
+        )]));
+    }
+    let numbered = if fields.audience.parents_only() {
+        None
+    } else {
+        Some((issuer_symbol(app, &unit).await?, today.year()))
+    };
     let new = NewNotice {
         title: fields.title,
         body: fields.body,
         audience: fields.audience,
         ack_required: fields.ack_required,
         due_on: fields.due,
-        doc_issuer: issuer_symbol(app, &unit).await?,
-        doc_year: today.year(),
+        numbered,
     };
     let sent = app.store.send_notice(&actor.audit(), &unit.ancestry, &new).await?;
-    let number = DocumentNumber {
-        sequence: u32::try_from(sent.sequence).unwrap_or(u32::MAX),
-        kind: DocumentKind::Notice,
-        issuer: new.doc_issuer,
-    }
-    .format();
+    let number = match app.store.notice(sent.id).await? {
+        Some(n) => number_of(&n),
+        None => None,
+    };
     Ok((sent, number))
 }
 
@@ -145,10 +187,16 @@ pub async fn list(app: &App, actor: &Actor, unread_only: bool, paging: Paging) -
         .await?)
 }
 
+/// Whether the person follows the notice's readings: they send notices at its unit, or they
+/// wrote it (a teacher's notice to the parents of a class).
+pub fn follows(actor: &Actor, notice: &Notice) -> bool {
+    actor.may(Action::SendNotices, Target::Unit(&notice.unit_ancestry)) || notice.created_by == Some(actor.person.id)
+}
+
 /// The notice, whether the reader sends at its unit, and their own reading; 404 for others.
 async fn access(app: &App, actor: &Actor, id: i64) -> Result<(Notice, bool, Option<Reading>)> {
     let notice = app.store.notice(id).await?.ok_or(AppError::NotFound)?;
-    let sender = actor.may(Action::SendNotices, Target::Unit(&notice.unit_ancestry));
+    let sender = follows(actor, &notice);
     let reading = app.store.notice_reading(id, actor.person.id).await?;
     if !sender && reading.is_none() {
         return Err(AppError::NotFound);
@@ -278,15 +326,32 @@ fn due_text(n: &Notice) -> String {
     }
 }
 
-/// The notice's notification and mail to some of its recipients.
+/// "thông báo số 12/TB-PGDĐT", or "thông báo" for a message to families (not numbered).
+fn named(notice: &Notice) -> String {
+    match number_of(notice) {
+        Some(number) => format!("thông báo số {number}"),
+        None => "thông báo".into(),
+    }
+}
+
+/// "Thông báo số 12/TB-PGDĐT" / "Thông báo", to begin a line.
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// The notice's notification and mail to some of its recipients. At night the mail waits for
+/// the morning (the quiet hours); the notice is in the app at once.
 fn delivery(app: &App, notice: &Notice, people: &[Person]) -> Outgoing {
-    // Only sent notices wait for delivery: an automatic one is recorded already told.
-    let number = number_of(notice).unwrap_or_default();
+    let name = named(notice);
     let message = Message {
         kind: "notice",
-        subject: format!("Thông báo số {number}: {}", notice.title),
+        subject: format!("{}: {}", capitalized(&name), notice.title),
         body: format!(
-            "{} gửi thông báo số {number} “{}”.{}\n\n{}",
+            "{} gửi {name} “{}”.{}\n\n{}",
             notice.unit_name,
             notice.title,
             due_text(notice),
@@ -295,7 +360,7 @@ fn delivery(app: &App, notice: &Notice, people: &[Person]) -> Outgoing {
         link: format!("/van-ban/{}", notice.id),
         dedup: Some(format!("notice:{}", notice.id)),
     };
-    addressed_about(
+    let mut outgoing = addressed_about(
         app,
         None,
         notice.unit_id,
@@ -303,7 +368,9 @@ fn delivery(app: &App, notice: &Notice, people: &[Person]) -> Outgoing {
         people.iter().cloned(),
         Audience::Addressed,
     )
-    .0
+    .0;
+    outgoing.mail_held_until = app.settings.quiet_hours.resume_at(lanhmang_store::now());
+    outgoing
 }
 
 /// Most recipients one delivery step tells.
@@ -327,8 +394,7 @@ pub async fn remind_due(app: &App, today: Date) -> Result<usize> {
             continue;
         }
         let people = app.store.notice_laggards(&notice).await?;
-        // Only sent notices have a due day, and so a number.
-        let number = number_of(&notice).unwrap_or_default();
+        let name = named(&notice);
         let what = if notice.ack_required {
             "chưa xác nhận đã nhận"
         } else {
@@ -336,9 +402,9 @@ pub async fn remind_due(app: &App, today: Date) -> Result<usize> {
         };
         let message = Message {
             kind: "notice_reminder",
-            subject: format!("Nhắc: thông báo số {number} đến hạn"),
+            subject: format!("Nhắc: {name} đến hạn"),
             body: format!(
-                "Anh/chị {what} thông báo số {number} “{}” của {}, hạn ngày {}. Xin mở thông báo trên Lành Mạng.",
+                "Anh/chị {what} {name} “{}” của {}, hạn ngày {}. Xin mở thông báo trên Lành Mạng.",
                 notice.title,
                 notice.unit_name,
                 notice.due_on.map(lanhmang_domain::text::date_text).unwrap_or_default()
@@ -346,7 +412,7 @@ pub async fn remind_due(app: &App, today: Date) -> Result<usize> {
             link: format!("/van-ban/{}", notice.id),
             dedup: Some(format!("notice-reminder:{}", notice.id)),
         };
-        let (outgoing, _) = addressed_about(
+        let (mut outgoing, _) = addressed_about(
             app,
             None,
             notice.unit_id,
@@ -354,6 +420,7 @@ pub async fn remind_due(app: &App, today: Date) -> Result<usize> {
             people.iter().cloned(),
             Audience::Addressed,
         );
+        outgoing.mail_held_until = app.settings.quiet_hours.resume_at(lanhmang_store::now());
         if app.store.send_notice_reminder(notice.id, &outgoing).await? {
             reminded += people.len();
         }

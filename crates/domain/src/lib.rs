@@ -8,6 +8,7 @@
 pub mod activity;
 pub mod address_policy;
 pub mod audit;
+pub mod code;
 pub mod document_number;
 pub mod field;
 pub mod finding;
@@ -18,6 +19,7 @@ pub mod news;
 pub mod notice;
 pub mod paging;
 pub mod parent_guide;
+pub mod parents;
 pub mod password;
 pub mod permission;
 pub mod person;

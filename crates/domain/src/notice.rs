@@ -10,6 +10,7 @@ use time::Date;
 
 use crate::field::FieldProblem;
 use crate::lesson::clean_paragraphs;
+use crate::parents::{CLASS_NAME_HINT, ClassName, MAX_CLASSES, parse_grade};
 use crate::role::Role;
 use crate::text::clean_line;
 use crate::training::parse_date;
@@ -21,7 +22,17 @@ pub const MAX_BODY: usize = 20_000;
 pub const MAX_UNITS: usize = 200;
 
 /// The roles a notice may address: everyone but the system administrator, who runs the machine.
-pub const AUDIENCE_ROLES: [Role; 8] = crate::training::AUDIENCE_ROLES;
+pub const AUDIENCE_ROLES: [Role; 9] = [
+    Role::Teacher,
+    Role::Principal,
+    Role::WebsiteAdmin,
+    Role::Collaborator,
+    Role::ParentRep,
+    Role::Parent,
+    Role::OfficeAdmin,
+    Role::OfficeHead,
+    Role::IncidentLead,
+];
 
 /// What a sender typed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -36,6 +47,10 @@ pub struct NoticeInput {
     pub school_levels: Vec<String>,
     /// Role names (`principal`, `teacher`, …).
     pub roles: Vec<String>,
+    /// Class names ("4B"), for the parents' role: only the parents of these classes.
+    pub classes: Vec<String>,
+    /// Grades ("4"), for the parents' role: only the parents of classes of these grades.
+    pub grades: Vec<String>,
     pub ack_required: bool,
     /// dd/mm/yyyy or yyyy-mm-dd; empty: no due date.
     pub due: String,
@@ -51,12 +66,42 @@ pub struct NoticeAudience {
     #[serde(default)]
     pub school_levels: Vec<SchoolLevel>,
     pub roles: Vec<Role>,
+    /// Parents are addressed only in these classes, or classes of these grades; both empty:
+    /// every parent of the units. Staff roles are never narrowed by class.
+    #[serde(default)]
+    pub classes: Vec<ClassName>,
+    #[serde(default)]
+    pub grades: Vec<u8>,
 }
 
 impl NoticeAudience {
+    /// Whether only parents are addressed: a message to families, not an official document,
+    /// so it carries no number of the unit's register.
+    pub fn parents_only(&self) -> bool {
+        !self.roles.is_empty() && self.roles.iter().all(|r| *r == Role::Parent)
+    }
+
     /// "Hiệu trưởng, Giáo viên, nhân viên · Trường (Tiểu học)": for the sender's page.
     pub fn describe(&self) -> String {
-        let roles: Vec<&str> = self.roles.iter().map(|r| r.label()).collect();
+        let roles: Vec<String> = self
+            .roles
+            .iter()
+            .map(|r| match r {
+                Role::Parent if !self.classes.is_empty() || !self.grades.is_empty() => {
+                    let mut parts: Vec<String> = Vec::new();
+                    if !self.classes.is_empty() {
+                        let names: Vec<&str> = self.classes.iter().map(ClassName::as_str).collect();
+                        parts.push(format!("lớp {}", names.join(", ")));
+                    }
+                    if !self.grades.is_empty() {
+                        let grades: Vec<String> = self.grades.iter().map(u8::to_string).collect();
+                        parts.push(format!("khối {}", grades.join(", ")));
+                    }
+                    format!("{} {}", r.label(), parts.join("; "))
+                }
+                _ => r.label().to_string(),
+            })
+            .collect();
         let mut text = roles.join(", ");
         if !self.unit_kinds.is_empty() || !self.school_levels.is_empty() {
             let kinds: Vec<&str> = self.unit_kinds.iter().map(|k| k.label()).collect();
@@ -145,6 +190,38 @@ impl NoticeInput {
                 )),
             }
         }
+        let mut classes = Vec::new();
+        for raw in self
+            .classes
+            .iter()
+            .flat_map(|c| c.split([',', ';']))
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+        {
+            match ClassName::parse(raw) {
+                Some(c) if !classes.contains(&c) => classes.push(c),
+                Some(_) => {}
+                None => problems.push(problem("classes", format!("“{}”: {CLASS_NAME_HINT}", clean_line(raw)))),
+            }
+        }
+        let mut grades = Vec::new();
+        for raw in self.grades.iter().map(|g| g.trim()).filter(|g| !g.is_empty()) {
+            match parse_grade(raw) {
+                Some(g) if !grades.contains(&g) => grades.push(g),
+                Some(_) => {}
+                None => problems.push(problem("grades", format!("Không có khối “{}”.", clean_line(raw)))),
+            }
+        }
+        if classes.len() + grades.len() > MAX_CLASSES {
+            problems.push(problem("classes", format!("Chọn không quá {MAX_CLASSES} lớp và khối.")));
+        }
+        // A class narrows the parents only: asked of staff alone, it would reach no one.
+        if (!classes.is_empty() || !grades.is_empty()) && !roles.is_empty() && !roles.contains(&Role::Parent) {
+            problems.push(problem(
+                "classes",
+                "Lớp và khối chỉ dùng khi gửi cho cha mẹ học sinh; hãy chọn thêm “Cha mẹ học sinh” hoặc bỏ lớp, khối.",
+            ));
+        }
         if roles.is_empty() && !problems.iter().any(|p| p.field == "roles") {
             problems.push(problem(
                 "roles",
@@ -183,6 +260,8 @@ impl NoticeInput {
                 unit_kinds,
                 school_levels,
                 roles,
+                classes,
+                grades,
             },
             ack_required: self.ack_required,
             due,
@@ -206,6 +285,7 @@ mod tests {
             units: vec!["3".into()],
             ack_required: true,
             due: "20/10/2026".into(),
+            ..Default::default()
         }
     }
 
@@ -233,12 +313,24 @@ mod tests {
             unit_kinds: vec!["office".into(), "nope".into()],
             school_levels: vec!["primary".into()],
             roles: vec!["system_admin".into()],
+            classes: vec!["4B, lớp 5".into()],
+            grades: vec!["13".into()],
             ack_required: false,
             due: "20/10/2026".into(),
         };
         let problems = bad.parse(date!(2026 - 10 - 21)).unwrap_err();
         let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
-        for f in ["title", "body", "units", "unit_kinds", "school_levels", "roles", "due"] {
+        for f in [
+            "title",
+            "body",
+            "units",
+            "unit_kinds",
+            "school_levels",
+            "roles",
+            "due",
+            "classes",
+            "grades",
+        ] {
             assert!(fields.contains(&f), "{f}: {problems:?}");
         }
         let none = NoticeInput {
@@ -251,6 +343,28 @@ mod tests {
             ..input()
         };
         assert_eq!(bad_date.parse(date!(2026 - 01 - 01)).unwrap_err()[0].field, "due");
+    }
+
+    #[test]
+    fn classes_narrow_parents_only() {
+        let parents = NoticeInput {
+            roles: vec!["parent".into()],
+            classes: vec!["4b, 4 B; 5a".into()],
+            grades: vec!["khối 9".into()],
+            unit_kinds: vec![],
+            school_levels: vec![],
+            ..input()
+        };
+        let f = parents.parse(date!(2026 - 10 - 01)).unwrap();
+        assert_eq!(f.audience.classes.len(), 2, "4b and 4 B are one class");
+        assert_eq!(f.audience.grades, vec![9]);
+        assert!(f.audience.parents_only());
+        assert_eq!(f.audience.describe(), "Cha mẹ học sinh lớp 4B, 5A; khối 9");
+        let staff = NoticeInput {
+            roles: vec!["teacher".into()],
+            ..parents
+        };
+        assert_eq!(staff.parse(date!(2026 - 10 - 01)).unwrap_err()[0].field, "classes");
     }
 
     #[test]

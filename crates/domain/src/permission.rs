@@ -81,10 +81,13 @@ pub enum Action {
     /// Send notices (thông báo, công văn) to the units of a subtree and follow who read and
     /// acknowledged them. Receiving one needs no action: being addressed is the right to read it.
     SendNotices,
+    /// Invite the parents of a school's classes with codes, see who joined and take them out,
+    /// and send notices to parents (to parents only: a teacher writes to families, not staff).
+    ReachParents,
 }
 
 impl Action {
-    pub const ALL: [Action; 34] = [
+    pub const ALL: [Action; 35] = [
         Action::ViewUnit,
         Action::ManageUnits,
         Action::ViewPeople,
@@ -119,6 +122,7 @@ impl Action {
         Action::RunClassSessions,
         Action::ManageTrainings,
         Action::SendNotices,
+        Action::ReachParents,
     ];
 
     fn allowed_roles(self) -> &'static [Role] {
@@ -180,6 +184,7 @@ impl Action {
                 WebsiteAdmin,
                 Collaborator,
                 ParentRep,
+                Parent,
                 IncidentLead,
             ],
             Action::HandleIncidents => &[Principal, Collaborator, IncidentLead],
@@ -202,7 +207,9 @@ impl Action {
             Action::ManageLessons => &[OfficeAdmin, OfficeHead],
             Action::RunClassSessions => &[Principal, Teacher],
             Action::ManageTrainings => &[OfficeAdmin, OfficeHead, Principal],
-            Action::SendNotices => &[OfficeAdmin, OfficeHead],
+            // A principal writes to the school's staff and families in the school's name.
+            Action::SendNotices => &[OfficeAdmin, OfficeHead, Principal],
+            Action::ReachParents => &[Principal, Teacher],
         }
     }
 }
@@ -416,8 +423,19 @@ mod tests {
             (SystemAdmin, 1, ManageTrainings, SCHOOL_A, false),
             (OfficeAdmin, 2, SendNotices, SCHOOL_A, true),
             (OfficeHead, 2, SendNotices, OFFICE, true),
-            (Principal, 3, SendNotices, SCHOOL_A, false),
+            (Principal, 3, SendNotices, SCHOOL_A, true),
+            (Principal, 3, SendNotices, SCHOOL_B, false),
             (Teacher, 3, SendNotices, SCHOOL_A, false),
+            // Families: the school's principal and teachers invite and write to parents; a
+            // parent reports and reads, nothing more.
+            (Teacher, 3, ReachParents, SCHOOL_A, true),
+            (Teacher, 3, ReachParents, SCHOOL_B, false),
+            (Principal, 3, ReachParents, SCHOOL_A, true),
+            (OfficeAdmin, 2, ReachParents, SCHOOL_A, false),
+            (Parent, 3, ReachParents, SCHOOL_A, false),
+            (Parent, 3, ReportIncidents, SCHOOL_A, true),
+            (Parent, 3, ViewUnit, SCHOOL_A, false),
+            (Parent, 3, ViewLessons, SCHOOL_A, false),
             (SystemAdmin, 1, SendNotices, OFFICE, false),
             (Principal, 3, ManagePlans, SCHOOL_A, false),
             (Principal, 3, ViewReports, SCHOOL_A, true),

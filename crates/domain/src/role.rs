@@ -13,13 +13,16 @@ pub enum Role {
     WebsiteAdmin,
     Collaborator,
     ParentRep,
+    /// A parent who joined with a class's invitation code: reads the notices sent to their
+    /// classes and reports to the school. Held at the school; the classes are memberships.
+    Parent,
     /// An office's designated incident lead: sees and settles the cases of the office's
     /// subtree, restricted ones included, and is alerted at once to a child in danger.
     IncidentLead,
 }
 
 impl Role {
-    pub const ALL: [Role; 9] = [
+    pub const ALL: [Role; 10] = [
         Role::SystemAdmin,
         Role::OfficeAdmin,
         Role::OfficeHead,
@@ -28,6 +31,7 @@ impl Role {
         Role::WebsiteAdmin,
         Role::Collaborator,
         Role::ParentRep,
+        Role::Parent,
         Role::IncidentLead,
     ];
 
@@ -41,6 +45,7 @@ impl Role {
             Role::WebsiteAdmin => "website_admin",
             Role::Collaborator => "collaborator",
             Role::ParentRep => "parent_rep",
+            Role::Parent => "parent",
             Role::IncidentLead => "incident_lead",
         }
     }
@@ -55,6 +60,7 @@ impl Role {
             Role::WebsiteAdmin => "Quản trị website",
             Role::Collaborator => "Cộng tác viên",
             Role::ParentRep => "Ban đại diện cha mẹ học sinh",
+            Role::Parent => "Cha mẹ học sinh",
             Role::IncidentLead => "Đầu mối xử lý sự cố (Phòng/Sở)",
         }
     }

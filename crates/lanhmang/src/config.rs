@@ -53,6 +53,8 @@ pub struct Layer {
     pub mail: Option<MailLayer>,
     /// The `[incidents]` table: how long closed cases keep their details (file only).
     pub incidents: Option<IncidentsLayer>,
+    /// "21:00-06:30" (the default) or "off": the night hours when notices' mails wait.
+    pub quiet_hours: Option<String>,
 }
 
 /// `[incidents]`: the retention periods, in days (defaults 365, 180 and 30).
@@ -374,6 +376,7 @@ impl Layer {
             reminder_days: self.reminder_days.or(base.reminder_days),
             inspect: self.inspect.or(base.inspect),
             incidents: self.incidents.or(base.incidents),
+            quiet_hours: self.quiet_hours.or(base.quiet_hours),
             mail: match (self.mail, base.mail) {
                 (Some(top), Some(below)) => Some(top.over(below)),
                 (top, below) => top.or(below),
@@ -408,6 +411,7 @@ impl Layer {
                 "MAX_CONCURRENT_REQUESTS" => layer.max_concurrent_requests = Some(parse_int(&value)?.max(0) as usize),
                 "METRICS_TOKEN" => layer.metrics_token = Some(Secret(value)),
                 "LOG_FORMAT" => layer.log_format = Some(value),
+                "QUIET_HOURS" => layer.quiet_hours = Some(value),
                 "WORKERS" => layer.workers = Some(parse_int(&value)?.max(0) as usize),
                 "WORKER_CONCURRENCY" => layer.worker_concurrency = Some(parse_int(&value)?.max(1) as usize),
                 "WORKER_LEASE_SECS" => layer.worker_lease_secs = Some(parse_int(&value)?.max(0) as u64),
@@ -493,6 +497,8 @@ pub struct Config {
     pub mail: Option<MailSettings>,
     /// How long closed cases keep their details.
     pub incident_retention: lanhmang_domain::incident::Retention,
+    /// The night hours when notices' mails wait for the morning.
+    pub quiet_hours: lanhmang_domain::parents::QuietHours,
 }
 
 impl Config {
@@ -583,6 +589,11 @@ impl Config {
                 )
                 .map_err(|e| anyhow::anyhow!(e))?
             },
+            quiet_hours: match l.quiet_hours.as_deref() {
+                None => Default::default(),
+                Some(raw) => lanhmang_domain::parents::QuietHours::parse(raw)
+                    .with_context(|| format!("quiet_hours phải có dạng 21:00-06:30 hoặc off, không phải «{raw}»"))?,
+            },
         })
     }
 
@@ -621,6 +632,7 @@ impl Config {
             links: lanhmang_app::Links::new(self.public_url.as_deref()),
             allow_private_sites: self.inspect.allow_private_targets.unwrap_or(false),
             incident_retention: self.incident_retention,
+            quiet_hours: self.quiet_hours,
             ..Default::default()
         }
     }
@@ -686,6 +698,7 @@ metrics_token = {}
 log_format = {}
 workers = {}
 reminder_days = {:?}
+quiet_hours = {:?}
 
 [incidents]
 retention_days = {}
@@ -711,6 +724,11 @@ spam_retention_days = {}
             if self.log_json { "json" } else { "text" },
             self.workers,
             self.reminder_days,
+            if self.quiet_hours == lanhmang_domain::parents::QuietHours::NONE {
+                "off".to_string()
+            } else {
+                self.quiet_hours.describe().replace('–', "-")
+            },
             self.incident_retention.cases.whole_days(),
             self.incident_retention.public_feedback.whole_days(),
             self.incident_retention.spam.whole_days(),

@@ -62,6 +62,12 @@ pub const DEMO_ACCOUNTS: &[(&str, &str, Role, DemoPlace)] = &[
         DemoPlace::FirstSchool,
     ),
     (
+        "demo.family",
+        "Nguyễn Thị Mai (phụ huynh lớp 4A, demo)",
+        Role::Parent,
+        DemoPlace::FirstSchool,
+    ),
+    (
         "demo.incidentlead",
         "Trần Minh Khoa (đầu mối xử lý sự cố, demo)",
         Role::IncidentLead,
@@ -214,8 +220,23 @@ pub async fn seed(store: &Store) -> anyhow::Result<()> {
         .parse()
         .map_err(|e| anyhow::anyhow!("tài khoản mẫu không hợp lệ: {e:?}"))?;
         let person = store.create_person(&ctx, unit_id, &fields, Some(&hash), false).await?;
-        store.grant_role(&ctx, person.id, *role, unit_id).await?;
+        // A parent's role comes with a class, by the class's code (below).
+        if *role != Role::Parent {
+            store.grant_role(&ctx, person.id, *role, unit_id).await?;
+        }
         accounts.insert(*username, person.id);
+    }
+    // Class 4A has invited its parents; the parent and the parents' board member joined.
+    let class = lanhmang_domain::parents::ClassName::parse("4A").context("tên lớp mẫu")?;
+    let code = lanhmang_domain::code::random_code(lanhmang_domain::parents::CODE_LEN);
+    let expires = lanhmang_store::now() + time::Duration::days(lanhmang_domain::parents::INVITATION_DAYS);
+    store
+        .create_invitation(&ctx, first_school, &class, &code, expires)
+        .await?;
+    for username in ["demo.family", "demo.parent"] {
+        if let Some(id) = accounts.get(username) {
+            store.join_class(&ctx, *id, &code).await?;
+        }
     }
     // Every activity has the person who logged it: the teacher at the accounts' school, the
     // office's specialist (who may log for any school) at the others.
@@ -233,7 +254,7 @@ pub async fn seed(store: &Store) -> anyhow::Result<()> {
     seed_yearly_loop(store, &ctx, office.id, &recorders).await?;
     store.set_setting(SETTING, "yes").await?;
     store
-        .record(&ctx, "demo.seed", "", "24 trường, 8 tài khoản mẫu")
+        .record(&ctx, "demo.seed", "", "24 trường, 10 tài khoản mẫu")
         .await?;
     Ok(())
 }

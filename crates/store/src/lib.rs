@@ -112,7 +112,7 @@ macro_rules! send_in_tx {
         let outgoing: &$crate::notifications::Outgoing = $outgoing;
         let mut sent: $crate::Result<()> = Ok(());
         for mail in &outgoing.mails {
-            if let Err(e) = queue_mail_in_tx!($tx, mail) {
+            if let Err(e) = queue_mail_in_tx!($tx, mail, outgoing.mail_held_until) {
                 sent = Err(e);
                 break;
             }
@@ -157,6 +157,10 @@ macro_rules! send_in_tx {
                         .bind(notice_id)
                         .execute(&mut *$tx)
                         .await?;
+                    sqlx::query($crate::notifications::COUNT_NOTICE_UNITS)
+                        .bind(notice_id)
+                        .execute(&mut *$tx)
+                        .await?;
                 }
             }
         }
@@ -169,8 +173,13 @@ macro_rules! send_in_tx {
 /// `$mail` is a `&outbox::NewMail`. Evaluates to `Result<bool>`: false when a mail with the same
 /// dedup key exists already; invalid input (a bad address) is refused before anything is written.
 macro_rules! queue_mail_in_tx {
-    ($tx:expr, $mail:expr) => {{
+    ($tx:expr, $mail:expr) => {
+        queue_mail_in_tx!($tx, $mail, None)
+    };
+    // `$held`: an `Option<OffsetDateTime>` before which the mail must not leave (quiet hours).
+    ($tx:expr, $mail:expr, $held:expr) => {{
         let mail: &$crate::outbox::NewMail = $mail;
+        let held: Option<time::OffsetDateTime> = $held;
         let conn = &mut *$tx;
         async move {
             mail.check()?;
@@ -185,6 +194,7 @@ macro_rules! queue_mail_in_tx {
                 .bind(mail.unit_id)
                 .bind(at)
                 .bind(mail.dedup_key.as_deref())
+                .bind(held.map_or(at, |h| h.max(at)))
                 .execute(&mut *conn)
                 .await?
                 .rows_affected()
@@ -227,6 +237,7 @@ mod news_index;
 pub mod notices;
 pub mod notifications;
 pub mod outbox;
+pub mod parents;
 pub mod people;
 pub mod plans;
 pub mod reports;

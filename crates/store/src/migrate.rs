@@ -44,6 +44,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!("0015_lessons"),
     migration!("0016_trainings"),
     migration!("0017_notices"),
+    migration!("0018_parents"),
 ];
 
 impl Migration {
@@ -312,6 +313,11 @@ mod tests {
                 "0017_notices",
                 "f4e26903a4a14b6e20ed05eb9cfd75635870157e2dccc1e0af72d7803813e985",
                 "cea58a2a0f280ff1fc9afba14d6b3cada75cf85c9a4aafc92151dee1324be0ae",
+            ),
+            (
+                "0018_parents",
+                "9ea690988442f07f0744cd1ba22cee22e76726a449ab7509a7c3548c2ff425f9",
+                "f1268bb983ec5fccd08d9abeab64d2df48cf3b933f8c5e13debfdbab3b2f91c1",
             ),
         ];
         for (name, sqlite, postgres) in FROZEN {
@@ -713,7 +719,8 @@ mod tests {
                     "0014_incident_cases",
                     "0015_lessons",
                     "0016_trainings",
-                    "0017_notices"
+                    "0017_notices",
+                    "0018_parents"
                 ],
                 "{backend}"
             );

@@ -25,16 +25,17 @@ pub struct NewNotice {
     pub audience: NoticeAudience,
     pub ack_required: bool,
     pub due_on: Option<Date>,
-    /// The issuer's symbol in the number ("PGDĐT" in "12/TB-PGDĐT").
-    pub doc_issuer: String,
-    pub doc_year: i32,
+    /// The issuer's symbol in the number ("PGDĐT" in "12/TB-PGDĐT") and the year of its
+    /// register; None for a message to families, which is not numbered.
+    pub numbered: Option<(String, i32)>,
 }
 
 /// What sending did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Sent {
     pub id: i64,
-    pub sequence: i64,
+    /// The number in the unit's register for the year; None for a message to families.
+    pub sequence: Option<i64>,
     pub recipients: i64,
 }
 
@@ -199,6 +200,23 @@ impl Store {
                 placeholders(n.audience.school_levels.len())
             ));
         }
+        let classes: Vec<&str> = n.audience.classes.iter().map(|c| c.as_str()).collect();
+        let grades: Vec<i64> = n.audience.grades.iter().map(|g| i64::from(*g)).collect();
+        if !classes.is_empty() || !grades.is_empty() {
+            // A parent is addressed by their classes at the school where they hold the role.
+            let mut which = Vec::new();
+            if !classes.is_empty() {
+                which.push(format!("c.class_name IN ({})", placeholders(classes.len())));
+            }
+            if !grades.is_empty() {
+                which.push(format!("c.grade IN ({})", placeholders(grades.len())));
+            }
+            filters.push_str(&format!(
+                " AND (g.role <> 'parent' OR EXISTS (SELECT 1 FROM parent_classes c \
+                 WHERE c.person_id = g.person_id AND c.unit_id = g.unit_id AND ({})))",
+                which.join(" OR ")
+            ));
+        }
         let (in_scope, range_binds) = crate::range_condition("u.path", &ranges, next);
         let address = format!(
             "INSERT INTO notice_recipients (notice_id, person_id, unit_id) \
@@ -211,13 +229,19 @@ impl Store {
         let sender = ctx.actor_id.unwrap_or(0);
         Ok(on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            let (sequence,): (i64,) = sqlx::query_as(
-                "SELECT COALESCE(MAX(doc_sequence), 0) + 1 FROM notices WHERE unit_id = $1 AND doc_year = $2",
-            )
-            .bind(unit_id)
-            .bind(i64::from(n.doc_year))
-            .fetch_one(&mut *tx)
-            .await?;
+            let (sequence, doc_issuer, doc_year) = match &n.numbered {
+                Some((issuer, year)) => {
+                    let (sequence,): (i64,) = sqlx::query_as(
+                        "SELECT COALESCE(MAX(doc_sequence), 0) + 1 FROM notices WHERE unit_id = $1 AND doc_year = $2",
+                    )
+                    .bind(unit_id)
+                    .bind(i64::from(*year))
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    (Some(sequence), Some(issuer.as_str()), Some(i64::from(*year)))
+                }
+                None => (None, None, None),
+            };
             let (id,): (i64,) = sqlx::query_as(
                 "INSERT INTO notices (unit_id, unit_path, title, body, audience, ack_required, due_on, doc_sequence, \
                  doc_issuer, doc_year, recipients, created_by, created_at) \
@@ -231,8 +255,8 @@ impl Store {
             .bind(n.ack_required)
             .bind(n.due_on)
             .bind(sequence)
-            .bind(&n.doc_issuer)
-            .bind(i64::from(n.doc_year))
+            .bind(doc_issuer)
+            .bind(doc_year)
             .bind(ctx.actor_id)
             .bind(at)
             .fetch_one(&mut *tx)
@@ -255,6 +279,12 @@ impl Store {
             for l in &n.audience.school_levels {
                 q = q.bind(l.as_str());
             }
+            for c in &classes {
+                q = q.bind(*c);
+            }
+            for g in &grades {
+                q = q.bind(*g);
+            }
             for b in &range_binds {
                 q = q.bind(b);
             }
@@ -264,6 +294,7 @@ impl Store {
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
+            sqlx::query(crate::notifications::COUNT_NOTICE_UNITS).bind(id).execute(&mut *tx).await?;
             if recipients > 0 {
                 sqlx::query(crate::outbox::KICK_DELIVERY)
                     .bind(DELIVER_NOTICES_JOB)
@@ -290,7 +321,7 @@ impl Store {
         Ok(row.map(Notice::from))
     }
 
-    /// Notices sent in the subtrees of `roots` or addressed to `person_id`, newest first, with
+    /// Notices sent in the subtrees of `roots`, sent by `person_id` or addressed to them, newest first, with
     /// the person's reading, and how many there are. `unread_only` keeps those the person has
     /// not read.
     pub async fn notices_for(
@@ -306,7 +337,10 @@ impl Store {
         } else {
             let ranges = self.subtree_ranges(roots).await?;
             let (in_scope, binds) = crate::range_condition("n.unit_path", &ranges, 2);
-            (format!("(r.person_id IS NOT NULL OR {in_scope})"), binds)
+            (
+                format!("(r.person_id IS NOT NULL OR n.created_by = $1 OR {in_scope})"),
+                binds,
+            )
         };
         let from = "FROM notices n LEFT JOIN notice_recipients r ON r.notice_id = n.id AND r.person_id = $1";
         let n = binds.len();
@@ -410,6 +444,16 @@ impl Store {
                     .bind(notice_id)
                     .execute(&mut *tx)
                     .await?;
+                sqlx::query(
+                    "UPDATE notice_units SET read_count = read_count + $1, ack_count = ack_count + $2 \
+                     WHERE notice_id = $3 AND unit_id = (SELECT unit_id FROM notice_recipients WHERE notice_id = $3 AND person_id = $4)",
+                )
+                .bind(i64::try_from(read).unwrap_or(0))
+                .bind(i64::try_from(acknowledged).unwrap_or(0))
+                .bind(notice_id)
+                .bind(person_id)
+                .execute(&mut *tx)
+                .await?;
                 tx.commit().await?;
             } else {
                 tx.rollback().await?;
@@ -421,9 +465,9 @@ impl Store {
     /// Per unit of the recipients: how many were addressed, read and acknowledged, by unit name.
     pub async fn notice_unit_readings(&self, notice_id: i64) -> Result<Vec<UnitReading>> {
         Ok(on_pool!(self, pool => sqlx::query_as(
-            "SELECT r.unit_id, u.name AS unit_name, COUNT(*) AS recipients, COUNT(r.read_at) AS read, \
-             COUNT(r.acknowledged_at) AS acknowledged FROM notice_recipients r JOIN units u ON u.id = r.unit_id \
-             WHERE r.notice_id = $1 GROUP BY r.unit_id, u.name, u.name_folded ORDER BY u.name_folded, r.unit_id",
+            "SELECT c.unit_id, u.name AS unit_name, c.recipients, c.read_count AS read, c.ack_count AS acknowledged \
+             FROM notice_units c JOIN units u ON u.id = c.unit_id \
+             WHERE c.notice_id = $1 ORDER BY u.name_folded, c.unit_id",
         )
         .bind(notice_id)
         .fetch_all(pool)
@@ -488,17 +532,19 @@ impl Store {
             let at = now();
             on_pool!(self, pool => {
                 let mut tx = pool.begin_write().await?;
-                for p in &people {
-                    sqlx::query(
-                        "UPDATE notice_recipients SET delivered_at = $1 \
-                         WHERE notice_id = $2 AND person_id = $3 AND delivered_at IS NULL",
-                    )
-                    .bind(at)
-                    .bind(notice_id)
-                    .bind(p.id)
-                    .execute(&mut *tx)
-                    .await?;
-                }
+                // The batch holds every recipient of the notice not yet told between its first
+                // and its last (they were read in key order, and recipients are only ever
+                // added when the notice is sent): one ranged UPDATE marks them all.
+                sqlx::query(
+                    "UPDATE notice_recipients SET delivered_at = $1 \
+                     WHERE notice_id = $2 AND person_id BETWEEN $3 AND $4 AND delivered_at IS NULL",
+                )
+                .bind(at)
+                .bind(notice_id)
+                .bind(people.first().map_or(0, |p| p.id))
+                .bind(people.last().map_or(0, |p| p.id))
+                .execute(&mut *tx)
+                .await?;
                 send_in_tx!(tx, &outgoing)?;
                 tx.commit().await?;
             });

@@ -38,6 +38,8 @@ pub struct Outgoing {
     pub notifications: Vec<NewNotification>,
     /// Also listed as a notice, to the people of `notifications`.
     pub record: Option<NoticeRecord>,
+    /// The mails wait until then (the quiet hours of the night); the notifications do not.
+    pub mail_held_until: Option<time::OffsetDateTime>,
 }
 
 impl Outgoing {
@@ -51,6 +53,7 @@ impl Outgoing {
         if self.record.is_none() {
             self.record = other.record;
         }
+        self.mail_held_until = self.mail_held_until.max(other.mail_held_until);
     }
 }
 
@@ -60,6 +63,9 @@ pub(crate) const INSERT_RECORDED_RECIPIENT: &str = "INSERT INTO notice_recipient
      VALUES ($1, $2, $3, $4) ON CONFLICT (notice_id, person_id) DO NOTHING";
 pub(crate) const COUNT_RECORDED_RECIPIENTS: &str =
     "UPDATE notices SET recipients = (SELECT COUNT(*) FROM notice_recipients WHERE notice_id = $1) WHERE id = $1";
+/// A notice's recipients counted per unit once, when it is addressed (see `notice_units`).
+pub(crate) const COUNT_NOTICE_UNITS: &str = "INSERT INTO notice_units (notice_id, unit_id, recipients) \
+     SELECT notice_id, unit_id, COUNT(*) FROM notice_recipients WHERE notice_id = $1 GROUP BY notice_id, unit_id";
 
 pub(crate) const INSERT_NOTIFICATION: &str = "INSERT INTO notifications (person_id, unit_id, kind, title, body, link, dedup_key, created_at) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (dedup_key) DO NOTHING";

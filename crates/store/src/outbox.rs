@@ -25,7 +25,7 @@ const MAX_BODY_BYTES: usize = 256 * 1024;
 
 pub(crate) const INSERT_MAIL: &str = "INSERT INTO outbox (to_address, to_name, subject, body, reason, plan_id, unit_id, status, attempts, \
      next_attempt_at, last_error, dedup_key, created_at) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', 0, $8, '', $9, $8) ON CONFLICT (dedup_key) DO NOTHING";
+     VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', 0, $10, '', $9, $8) ON CONFLICT (dedup_key) DO NOTHING";
 
 /// Queues the delivery job unless one is already queued or running (the jobs table's partial
 /// unique index on `dedup_key`).

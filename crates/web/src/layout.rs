@@ -41,6 +41,7 @@ impl Layout {
         nav.push(("/hoat-dong", "Hoạt động", Some(Action::ViewActivities)));
         nav.push(("/bai-hoc", "Bài học", Some(Action::ViewLessons)));
         nav.push(("/tap-huan", "Tập huấn", None));
+        nav.push(("/lop-hoc", "Lớp và cha mẹ", Some(Action::ReachParents)));
         nav.push(("/cha-me", "Cho cha mẹ", None));
         nav.push(("/su-co", "Sự cố", Some(Action::ReportIncidents)));
         nav.push(("/dinh-chinh", "Đính chính", Some(Action::WriteClarifications)));

@@ -730,12 +730,10 @@ pub fn build() -> Routes {
         // Notices: being addressed gives the right to read one, so reading needs only an account;
         // the use case answers 404 to anyone neither sending nor addressed.
         .get("/van-ban", SignedIn, pages::notices::list)
-        .get(
-            "/van-ban/moi",
-            Permission(Action::SendNotices),
-            pages::notices::new_form,
-        )
-        .post("/van-ban/moi", Permission(Action::SendNotices), pages::notices::create)
+        // Sending: offices and principals to staff and families, teachers to families only;
+        // the use case decides, so the route asks only for an account.
+        .get("/van-ban/moi", SignedIn, pages::notices::new_form)
+        .post("/van-ban/moi", SignedIn, pages::notices::create)
         .get("/van-ban/{id}", SignedIn, pages::notices::show)
         .post("/van-ban/{id}/xac-nhan", SignedIn, pages::notices::acknowledge)
         .get(
@@ -748,21 +746,78 @@ pub fn build() -> Routes {
             SignedIn,
             pages::documents::notice::<pages::documents::Pdf>,
         )
-        .get(
-            "/van-ban/{id}/nguoi-nhan",
-            Permission(Action::SendNotices),
-            pages::notices::recipients,
-        )
+        .get("/van-ban/{id}/nguoi-nhan", SignedIn, pages::notices::recipients)
         .get("/api/v1/notices", SignedIn, api::notices::list)
-        .post("/api/v1/notices", Permission(Action::SendNotices), api::notices::create)
+        .post("/api/v1/notices", SignedIn, api::notices::create)
         .get("/api/v1/notices/{id}", SignedIn, api::notices::get)
         .post("/api/v1/notices/{id}/read", SignedIn, api::notices::read)
         .post("/api/v1/notices/{id}/acknowledge", SignedIn, api::notices::acknowledge)
+        .get("/api/v1/notices/{id}/recipients", SignedIn, api::notices::recipients)
+        // Parents and their classes: the school invites and sees who joined; a parent signs
+        // up with a code (public, throttled) and, signed in, joins more classes.
+        .get("/lop-hoc", Permission(Action::ReachParents), pages::families::schools)
         .get(
-            "/api/v1/notices/{id}/recipients",
-            Permission(Action::SendNotices),
-            api::notices::recipients,
+            "/lop-hoc/{unit_id}",
+            Permission(Action::ReachParents),
+            pages::families::school,
         )
+        .post(
+            "/lop-hoc/{unit_id}/ma-moi",
+            Permission(Action::ReachParents),
+            pages::families::invite,
+        )
+        .get(
+            "/lop-hoc/{unit_id}/ma-moi/{id}",
+            Permission(Action::ReachParents),
+            pages::families::invitation,
+        )
+        .post(
+            "/lop-hoc/{unit_id}/ma-moi/{id}/thu-hoi",
+            Permission(Action::ReachParents),
+            pages::families::revoke,
+        )
+        .get(
+            "/lop-hoc/{unit_id}/cha-me",
+            Permission(Action::ReachParents),
+            pages::families::parents,
+        )
+        .post(
+            "/lop-hoc/{unit_id}/cha-me/{id}/xoa",
+            Permission(Action::ReachParents),
+            pages::families::remove,
+        )
+        .get("/tham-gia", Public, pages::families::signup_form)
+        .post("/tham-gia", Public, pages::families::signup)
+        .get("/gia-dinh", SignedIn, pages::families::home)
+        .post("/gia-dinh/them-lop", SignedIn, pages::families::join)
+        .get(
+            "/api/v1/classes/{unit_id}/invitations",
+            Permission(Action::ReachParents),
+            api::parents::invitations,
+        )
+        .post(
+            "/api/v1/classes/{unit_id}/invitations",
+            Permission(Action::ReachParents),
+            api::parents::invite,
+        )
+        .post(
+            "/api/v1/classes/{unit_id}/invitations/{id}/revoke",
+            Permission(Action::ReachParents),
+            api::parents::revoke,
+        )
+        .get(
+            "/api/v1/classes/{unit_id}/parents",
+            Permission(Action::ReachParents),
+            api::parents::parents,
+        )
+        .post(
+            "/api/v1/classes/{unit_id}/parents/{id}/remove",
+            Permission(Action::ReachParents),
+            api::parents::remove,
+        )
+        .post("/api/v1/public/parents/signup", Public, api::parents::signup)
+        .get("/api/v1/parents/classes", SignedIn, api::parents::my_classes)
+        .post("/api/v1/parents/classes", SignedIn, api::parents::join)
         .get("/tap-huan", SignedIn, pages::trainings::list)
         .get(
             "/tap-huan/moi",

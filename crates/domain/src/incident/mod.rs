@@ -538,38 +538,13 @@ pub fn initial_severity(category_urgent: bool, child_in_danger: bool) -> Severit
 /// (no 0/O, 1/I/L), grouped by four. About 59 bits: guessing one is hopeless, and only its hash
 /// is stored.
 pub fn new_receipt_code() -> String {
-    use rand::Rng;
-    const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
-    let mut rng = rand::rng();
-    let mut out = String::with_capacity(14);
-    for i in 0..12 {
-        if i > 0 && i % 4 == 0 {
-            out.push('-');
-        }
-        out.push(char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]));
-    }
-    out
+    crate::code::random_code(12)
 }
 
 /// A receipt code as typed back: case, spaces and dashes do not matter. `None` when it cannot
 /// be one.
 pub fn normalize_receipt_code(raw: &str) -> Option<String> {
-    let compact: String = raw
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '-')
-        .map(|c| c.to_ascii_uppercase())
-        .collect();
-    if compact.len() != 12 || !compact.chars().all(|c| c.is_ascii_alphanumeric()) {
-        return None;
-    }
-    let mut out = String::with_capacity(14);
-    for (i, c) in compact.chars().enumerate() {
-        if i > 0 && i % 4 == 0 {
-            out.push('-');
-        }
-        out.push(c);
-    }
-    Some(out)
+    crate::code::normalize_code(raw, 12)
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@ mod mail;
 mod news;
 mod news_clean;
 mod notices;
+mod parents;
 mod people_admin;
 mod phone_shell;
 mod plain_http_grade;

@@ -116,8 +116,8 @@ async fn a_notice_reaches_exactly_its_audience_and_counts_each_reading_once(back
         "{backend}: {body}"
     );
     assert_eq!(rows(&app, "notices", "1 = 1").await, 0, "{backend}: nothing written");
-    // Principals and teachers do not send office notices.
-    for who in ["demo.principal", "demo.teacher"] {
+    // Collaborators and parents' representatives send no notices.
+    for who in ["demo.collaborator", "demo.parent"] {
         let token = api_token(&app, who).await;
         let (status, _) = api(&app, &token, "POST", "/api/v1/notices", Some(json!({}))).await;
         assert_eq!(status, 403, "{backend}: {who}");
@@ -396,7 +396,15 @@ async fn the_sending_form_names_each_problem_and_the_pages_follow_the_rules(back
     let teacher = app.signed_in("demo.teacher").await;
     let (_, list) = teacher.text("/van-ban").await;
     assert!(list.contains("Chưa đọc"), "{backend}");
-    assert_eq!(teacher.get("/van-ban/moi").await.status(), 403, "{backend}");
+    // A teacher writes to families only: the form offers no staff.
+    let (status, form) = teacher.text("/van-ban/moi").await;
+    assert_eq!(status, 200, "{backend}");
+    assert!(
+        form.contains("value=\"parent\"") && !form.contains("value=\"principal\""),
+        "{backend}"
+    );
+    let collaborator = app.signed_in("demo.collaborator").await;
+    assert_eq!(collaborator.get("/van-ban/moi").await.status(), 403, "{backend}");
     assert_eq!(
         teacher.get(&format!("/van-ban/{id}/nguoi-nhan")).await.status(),
         403,

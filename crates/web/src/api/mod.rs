@@ -5,6 +5,7 @@ pub mod lessons;
 pub mod news;
 pub mod notices;
 pub mod openapi;
+pub mod parents;
 pub mod supervision;
 pub mod trainings;
 pub mod yearly;

@@ -117,10 +117,7 @@ pub async fn list(
         items: items
             .iter()
             .map(|l| {
-                let sender = identity.may(
-                    lanhmang_domain::Action::SendNotices,
-                    lanhmang_domain::Target::Unit(&l.notice.unit_ancestry),
-                );
+                let sender = service::follows(&identity, &l.notice);
                 let reading = l.addressed.then_some(lanhmang_store::notices::Reading {
                     read_at: l.read_at,
                     acknowledged_at: l.acknowledged_at,
@@ -145,6 +142,12 @@ pub struct AudienceJson {
     school_levels: Vec<String>,
     #[serde(default)]
     roles: Vec<String>,
+    /// Class names, for parents ("4B").
+    #[serde(default)]
+    classes: Vec<String>,
+    /// Grades, for parents (1–12).
+    #[serde(default)]
+    grades: Vec<u8>,
 }
 
 #[derive(Deserialize)]
@@ -175,6 +178,8 @@ pub async fn create(
         unit_kinds: body.audience.unit_kinds,
         school_levels: body.audience.school_levels,
         roles: body.audience.roles,
+        classes: body.audience.classes,
+        grades: body.audience.grades.iter().map(u8::to_string).collect(),
         ack_required: body.ack_required,
         due: body.due.unwrap_or_default(),
     };
@@ -238,6 +243,7 @@ pub async fn recipients(
 /// The notices' part of the OpenAPI document.
 pub fn document(doc: &mut Value, paging: &Value, error: &Value) {
     use lanhmang_domain::notice::{MAX_BODY, MAX_TITLE, MAX_UNITS};
+    use lanhmang_domain::parents::{MAX_CLASSES, MAX_GRADE};
     let roles: Vec<&str> = lanhmang_domain::notice::AUDIENCE_ROLES
         .iter()
         .map(|r| r.as_str())
@@ -256,7 +262,7 @@ pub fn document(doc: &mut Value, paging: &Value, error: &Value) {
     s["Notice"] = json!({"type": "object",
         "required": ["id", "number", "kind", "link", "unit_id", "unit_name", "title", "body", "ack_required", "sent_at", "addressed"],
         "properties": {
-            "id": {"type": "integer"}, "number": {"type": ["string", "null"], "description": "Số, ký hiệu theo Nghị định 30/2020, ví dụ 12/TB-PGDĐT; null với thông báo tự động"},
+            "id": {"type": "integer"}, "number": {"type": ["string", "null"], "description": "Số, ký hiệu theo Nghị định 30/2020, ví dụ 12/TB-PGDĐT; null với thông báo tự động và thông báo gửi cha mẹ học sinh"},
             "kind": {"type": "string", "enum": ["notice", "plan_published", "plan_changed", "plan_returned", "report_returned"]},
             "link": {"type": "string", "description": "Nội dung thông báo tự động nhắc đến"},
             "unit_id": {"type": "integer"}, "unit_name": {"type": "string"},
@@ -280,7 +286,11 @@ pub fn document(doc: &mut Value, paging: &Value, error: &Value) {
             "unit_ids": {"type": "array", "maxItems": MAX_UNITS, "items": {"type": "integer"}, "description": "Đơn vị ban hành hoặc trực thuộc; trống: toàn bộ đơn vị ban hành"},
             "unit_kinds": {"type": "array", "items": {"type": "string", "enum": kinds}},
             "school_levels": {"type": "array", "items": {"type": "string", "enum": levels}, "description": "Chỉ với trường (nếu không: 422)"},
-            "roles": {"type": "array", "minItems": 1, "items": {"type": "string", "enum": roles}}}},
+            "roles": {"type": "array", "minItems": 1, "items": {"type": "string", "enum": roles}},
+            "classes": {"type": "array", "maxItems": MAX_CLASSES, "items": {"type": "string", "maxLength": 12},
+                "description": "Chỉ cha mẹ học sinh các lớp này (ví dụ 4B), khi gửi từ một trường; cần vai trò parent (nếu không: 422)"},
+            "grades": {"type": "array", "maxItems": MAX_CLASSES, "items": {"type": "integer", "minimum": 1, "maximum": MAX_GRADE},
+                "description": "Chỉ cha mẹ học sinh các khối này; cần vai trò parent (nếu không: 422)"}}},
         "ack_required": {"type": "boolean"},
         "due": {"type": ["string", "null"], "description": "Hạn: dd/mm/yyyy hoặc yyyy-mm-dd, không ở quá khứ (nếu không: 422)"}}});
     s["NoticeRecipients"] = json!({"type": "object", "required": ["items", "total", "page", "per_page"], "properties": {
@@ -295,10 +305,10 @@ pub fn document(doc: &mut Value, paging: &Value, error: &Value) {
     doc["paths"]["/api/v1/notices"] = json!({
         "get": {"summary": "Thông báo người gọi nhận hoặc đơn vị của người gọi đã gửi", "parameters": list_params,
             "responses": {"200": ok("Danh sách", "NoticeList"), "400": error, "401": error}},
-        "post": {"summary": "Gửi thông báo đến các đơn vị trực thuộc",
+        "post": {"summary": "Gửi thông báo đến các đơn vị trực thuộc, hoặc đến cha mẹ học sinh theo lớp, khối, trường",
             "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewNotice"}}}},
             "responses": {"201": {"description": "Đã gửi", "content": {"application/json": {"schema": {"type": "object", "required": ["id", "number", "recipients"], "properties": {
-                "id": {"type": "integer"}, "number": {"type": "string"}, "recipients": {"type": "integer"}}}}}},
+                "id": {"type": "integer"}, "number": {"type": ["string", "null"], "description": "null với thông báo chỉ gửi cha mẹ học sinh (không vào sổ văn bản)"}, "recipients": {"type": "integer"}}}}}},
                 "400": error, "401": error, "403": error, "404": error, "422": error}}});
     doc["paths"]["/api/v1/notices/{id}"] = json!({"get": {"summary": "Một thông báo (người gửi thấy số người đã đọc, đã xác nhận)",
         "parameters": [id_param.clone()],

@@ -275,6 +275,7 @@ pub fn spec() -> Value {
     super::incidents::document_clarifications(&mut spec, &paging, &error);
     super::trainings::document(&mut spec, &paging, &error);
     super::notices::document(&mut spec, &paging, &error);
+    super::parents::document(&mut spec, &paging, &error);
     super::lessons::document(&mut spec, &paging, &error);
     constrain_integers(&mut spec);
     empty_filters_mean_none(&mut spec);

@@ -5,7 +5,7 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use lanhmang_app::class_sessions::{self as service, SessionView, StartInput};
 use lanhmang_store::class_sessions::ClassSession;
@@ -36,19 +36,7 @@ fn layout(title: impl Into<String>, identity: &Identity, notice: Option<&str>) -
 /// The address pupils open: absolute, from the configured base or, without one, from the
 /// address the teacher's browser used.
 fn join_url(state: &AppState, headers: &HeaderMap, code: &str) -> String {
-    let path = format!("/lop/{code}");
-    let links = &state.app.settings.links;
-    let url = links.url(&path);
-    if url.starts_with("http") {
-        return url;
-    }
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| h.bytes().all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b)))
-        .unwrap_or("localhost");
-    let scheme = if state.config.https { "https" } else { "http" };
-    format!("{scheme}://{host}{path}")
+    super::absolute_url(state, headers, &format!("/lop/{code}"))
 }
 
 pub async fn start(

@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use lanhmang_domain::permission::scope_roots;
 use lanhmang_domain::{Action, Paging, Role, SchoolLevel, UnitKind, UnitStatus};
 use serde::Deserialize;
@@ -63,6 +63,10 @@ pub async fn page(
     identity: Identity,
     Query(q): Query<HomeQuery>,
 ) -> Result<Response, AppError> {
+    // A parent's home is built for a phone: their classes and the school's notices.
+    if lanhmang_app::parents::family_only(&identity) {
+        return Ok(axum::response::Redirect::to("/gia-dinh").into_response());
+    }
     let store = &state.store;
     let roots = scope_roots(&identity.permissions, Action::ViewUnit);
     let root_units = store.units_by_ids(&roots).await?;

@@ -105,29 +105,12 @@ pub async fn submit(
     let next = safe_next(&f.next);
     match attempt_login(&state, &f.username, &f.password, &ip).await {
         Ok(person) => {
-            let token = new_token();
-            let session_csrf = new_token();
-            state
-                .store
-                .create_session(
-                    person.id,
-                    &token_hash(&token),
-                    &session_csrf,
-                    state.config.session_lifetime,
-                    &ip.0,
-                )
-                .await?;
             let target = if person.must_change_password {
                 "/tai-khoan/mat-khau"
             } else {
                 next
             };
-            let mut response = Redirect::to(target).into_response();
-            let lifetime = state.config.session_lifetime.whole_seconds();
-            set_cookie(
-                &mut response,
-                &cookie(session_cookie(https), &token, https, Some(lifetime)),
-            );
+            let mut response = start_session(&state, person.id, &ip, target).await?;
             set_cookie(&mut response, &cookie(login_csrf_cookie(https), "", https, Some(0)));
             Ok(response)
         }
@@ -141,6 +124,36 @@ pub async fn submit(
         }),
         Err(LoginError::Store(e)) => Err(e.into()),
     }
+}
+
+/// Opens a session for the person and sends them to `target` with its cookie: after signing in,
+/// and after a parent signs up.
+pub(crate) async fn start_session(
+    state: &AppState,
+    person_id: i64,
+    ip: &ClientIp,
+    target: &str,
+) -> Result<Response, AppError> {
+    let https = state.config.https;
+    let token = new_token();
+    let session_csrf = new_token();
+    state
+        .store
+        .create_session(
+            person_id,
+            &token_hash(&token),
+            &session_csrf,
+            state.config.session_lifetime,
+            &ip.0,
+        )
+        .await?;
+    let mut response = Redirect::to(target).into_response();
+    let lifetime = state.config.session_lifetime.whole_seconds();
+    set_cookie(
+        &mut response,
+        &cookie(session_cookie(https), &token, https, Some(lifetime)),
+    );
+    Ok(response)
 }
 
 pub async fn logout(State(state): State<AppState>, ip: ClientIp, identity: Identity) -> Result<Response, AppError> {

@@ -7,6 +7,7 @@ pub mod clarifications;
 pub mod class_sessions;
 pub mod dashboard;
 pub mod documents;
+pub mod families;
 pub mod home;
 pub mod incidents;
 pub mod lessons;
@@ -64,6 +65,22 @@ pub fn one(fields: &[(String, String)], name: &str) -> String {
 
 /// One checkbox or option of a form: (value, label, checked).
 pub type Choice = (String, String, bool);
+
+/// The absolute address of `path` for a QR code or a printed slip: from the configured public
+/// address, else from the request's own host (a plain host name only).
+pub(crate) fn absolute_url(state: &crate::AppState, headers: &axum::http::HeaderMap, path: &str) -> String {
+    let url = state.app.settings.links.url(path);
+    if url.starts_with("http") {
+        return url;
+    }
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| h.bytes().all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b)))
+        .unwrap_or("localhost");
+    let scheme = if state.config.https { "https" } else { "http" };
+    format!("{scheme}://{host}{path}")
+}
 
 /// Parses an id from the path; anything else is a 404.
 pub fn parse_id(raw: &str) -> Result<i64, AppError> {

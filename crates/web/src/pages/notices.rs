@@ -75,8 +75,7 @@ pub async fn list(
     let paging = super::paging(&q.page, &q.per_page)?;
     let unread_only = q.chua_doc.as_deref() == Some("1");
     let (items, total) = service::list(&state.app, &identity, unread_only, paging).await?;
-    let may_send =
-        lanhmang_domain::permission::can_somewhere(&identity.permissions, lanhmang_domain::Action::SendNotices);
+    let may_send = !service::sender_units(&state.app, &identity).await?.is_empty();
     let filter: Vec<(&str, String)> = if unread_only {
         vec![("chua_doc", "1".into())]
     } else {
@@ -88,10 +87,7 @@ pub async fn list(
             .iter()
             .map(|l| {
                 let n = &l.notice;
-                let sender = identity.may(
-                    lanhmang_domain::Action::SendNotices,
-                    lanhmang_domain::Target::Unit(&n.unit_ancestry),
-                );
+                let sender = service::follows(&identity, n);
                 Row {
                     id: n.id,
                     number: service::number_of(n).unwrap_or_else(|| "—".into()),
@@ -141,6 +137,11 @@ struct FormPage {
     kinds: Vec<Choice>,
     levels: Vec<Choice>,
     roles: Vec<Choice>,
+    grades: Vec<Choice>,
+    /// The classes with parents at the sender's schools, to pick from.
+    classes: Vec<Choice>,
+    /// Only notices to families: the staff's choices are not shown.
+    families_only: bool,
     input: NoticeInput,
     errors: FieldErrors,
 }
@@ -164,6 +165,17 @@ async fn form_page(
         }
     }
     let pick = |values: &[String], key: &str| values.iter().any(|v| v == key);
+    let families_only = !service::may_address_staff(identity);
+    let mut classes: Vec<Choice> = Vec::new();
+    for u in sender_units.iter().filter(|u| u.kind == UnitKind::School) {
+        for c in state.app.store.classes_of_school(u.id).await? {
+            if !classes.iter().any(|(v, _, _)| *v == c.class_name) {
+                let label = format!("{} ({} cha mẹ)", c.class_name, c.parents);
+                let checked = pick(&input.classes, &c.class_name);
+                classes.push((c.class_name, label, checked));
+            }
+        }
+    }
     let page = FormPage {
         layout: layout("Gửi thông báo", identity, None),
         units: sender_units
@@ -191,8 +203,14 @@ async fn form_page(
                 )
             })
             .collect(),
+        grades: (1..=9u8)
+            .map(|g| (g.to_string(), format!("Khối {g}"), pick(&input.grades, &g.to_string())))
+            .collect(),
+        classes,
+        families_only,
         roles: AUDIENCE_ROLES
             .iter()
+            .filter(|r| !families_only || **r == lanhmang_domain::Role::Parent)
             .map(|r| {
                 (
                     r.as_str().to_string(),
@@ -209,8 +227,16 @@ async fn form_page(
 }
 
 pub async fn new_form(State(state): State<AppState>, identity: Identity) -> Result<Response, AppError> {
+    if service::sender_units(&state.app, &identity).await?.is_empty() {
+        return Err(AppError::Forbidden);
+    }
+    let first = if service::may_address_staff(&identity) {
+        "principal"
+    } else {
+        "parent"
+    };
     let input = NoticeInput {
-        roles: vec!["principal".into()],
+        roles: vec![first.into()],
         ..Default::default()
     };
     form_page(&state, &identity, "", input, FieldErrors::default()).await
@@ -225,6 +251,8 @@ fn input_from(fields: &[(String, String)]) -> NoticeInput {
         unit_kinds: all(fields, "unit_kinds"),
         school_levels: all(fields, "school_levels"),
         roles: all(fields, "roles"),
+        classes: all(fields, "classes"),
+        grades: all(fields, "grades"),
         ack_required: one(fields, "ack_required") == "1",
         due: one(fields, "due"),
     }

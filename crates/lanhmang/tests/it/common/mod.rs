@@ -309,10 +309,15 @@ pub fn binary() -> std::process::Command {
 
 /// An API token for a demo account (the demo password).
 pub async fn api_token(app: &TestApp, username: &str) -> String {
+    api_token_with(app, username, DEMO_PASSWORD).await
+}
+
+/// An API token for an account with its own password.
+pub async fn api_token_with(app: &TestApp, username: &str, password: &str) -> String {
     let r = app
         .client()
         .post(app.url("/api/v1/auth/login"))
-        .json(&serde_json::json!({"username": username, "password": DEMO_PASSWORD}))
+        .json(&serde_json::json!({"username": username, "password": password}))
         .send()
         .await
         .unwrap();
