@@ -183,7 +183,7 @@ async function openFilters(v) {
 
 /// Every page of every role's menu, and the role's home page says what it is for.
 async function everyMenuPage(browser, width) {
-  const roles = ['demo.admin', 'demo.office', 'demo.head', 'demo.principal', 'demo.teacher', 'demo.webadmin', 'demo.collaborator', 'demo.parent', 'demo.incidentlead'];
+  const roles = ['demo.admin', 'demo.office', 'demo.head', 'demo.principal', 'demo.teacher', 'demo.webadmin', 'demo.collaborator', 'demo.parent', 'demo.family', 'demo.incidentlead'];
   for (const username of roles) {
     const v = await visitor(browser, `menu-${username}`, width, username);
     for (const href of await menuLinks(v)) await v.go(href);
@@ -916,6 +916,65 @@ async function noticeAcknowledged(browser, width) {
   await office.close();
 }
 
+/// A home-room teacher invites the parents of a class; a parent joins on a phone with the code
+/// from the printed invitation, the teacher writes to the class asking for acknowledgment, the
+/// parent reads and acknowledges it on their home page, the teacher sees 1 of 1.
+async function parentJoinsClass(browser, width) {
+  const teacher = await visitor(browser, 'class-teacher', width, 'demo.teacher');
+  await teacher.go('/lop-hoc');
+  const school = new URL(teacher.page.url()).pathname;
+  const klass = width < 600 ? '2A' : '2B';
+  await teacher.page.fill('#class_name', 'lớp hai');
+  await teacher.go(() => teacher.page.click('main form button[type=submit]'), { status: 422 });
+  await teacher.expectText('ví dụ 4B');
+  await teacher.page.fill('#class_name', klass);
+  await teacher.go(() => teacher.page.click('main form button[type=submit]'));
+  await teacher.expectText(`Mời cha mẹ học sinh lớp ${klass}`, 'Ghi mã lớp');
+  const code = (await teacher.page.locator('.invitation-code').innerText()).trim();
+  const link = await teacher.page.$eval('main a[href*="/tham-gia?ma="]', (a) => new URL(a.href).pathname + new URL(a.href).search);
+
+  const parent = await visitor(browser, 'class-parent', width, null);
+  await parent.go(link);
+  await parent.expectText(`lớp ${klass}`);
+  const username = `cha.me.${width}`;
+  await parent.page.fill('#name', 'Đỗ Thị Hạnh');
+  await parent.page.fill('#phone', '0987 654 321');
+  // A username someone has: the page says so beside the field and keeps the rest.
+  await parent.page.fill('#username', 'demo.teacher');
+  await parent.page.fill('#password', 'con đi học về lúc năm giờ');
+  await parent.go(() => parent.page.click('main form button[type=submit]'), { status: 422 });
+  await parent.expectText('đã có người dùng');
+  if ((await parent.page.inputValue('#code')) !== code) fail(parent.where(), 'the code was lost on the way back');
+  await parent.page.fill('#username', username);
+  await parent.page.fill('#password', 'con đi học về lúc năm giờ');
+  await parent.go(() => parent.page.click('main form button[type=submit]'));
+  await parent.expectText('Đã tạo tài khoản và vào lớp', `Lớp ${klass}`);
+
+  await teacher.go('/van-ban/moi');
+  const title = `Lớp ${klass} tham quan bảo tàng (${width} px)`;
+  await teacher.page.fill('#title', title);
+  await teacher.page.fill('#body', 'Thứ Sáu tuần này lớp đi tham quan bảo tàng tỉnh.\n\nXin cha mẹ chuẩn bị mũ và nước uống cho con.');
+  await teacher.page.check(`input[name=classes][value="${klass}"]`);
+  await teacher.page.check('input[name=ack_required]');
+  await teacher.go(() => teacher.page.click('main form button[type=submit]'));
+  await teacher.expectText(title, 'Đã gửi thông báo', 'đã đọc 0/1');
+  const href = new URL(teacher.page.url()).pathname;
+
+  await parent.go('/gia-dinh');
+  await parent.expectText(title, 'Mới');
+  await parent.go(() => parent.page.click(`main a[href="${href}"]`));
+  await parent.expectText('Xin cha mẹ chuẩn bị mũ');
+  await parent.go(() => parent.page.click(`main form[action="${href}/xac-nhan"] button[type=submit]`));
+  await parent.expectText('Đã xác nhận');
+  await parent.close();
+
+  await teacher.go(href);
+  await teacher.expectText('đã đọc 1/1 · xác nhận 1/1');
+  await teacher.go(`${school}/cha-me?lop=${klass}`);
+  await teacher.expectText('Đỗ Thị Hạnh', '0987654321');
+  await teacher.close();
+}
+
 /// A parent without an account reads the guides: from the sign-in page to the resources, the
 /// notes for their child's grades, and one guide.
 async function parentReadsGuides(browser, width) {
@@ -965,6 +1024,7 @@ async function main() {
     ['training with tests and a certificate', trainingWithTestsAndCertificate, [360, 1280]],
     ['notice acknowledged', noticeAcknowledged, [360, 1280]],
     ['parent reads the guides', parentReadsGuides, [360, 1280]],
+    ['parent joins a class', parentJoinsClass, [360, 1280]],
     // Last: a new published plan becomes the first in every list.
     ['office publishes a plan', officePublishesPlan, [360]],
   ];

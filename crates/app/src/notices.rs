@@ -262,7 +262,7 @@ pub async fn document(app: &App, actor: &Actor, id: i64, place: String) -> Resul
     let (notice, _, _) = access(app, actor, id).await?;
     let Some(number) = number_of(&notice) else {
         return Err(AppError::Conflict(
-            "Thông báo tự động không có văn bản kèm theo; hãy mở nội dung được nhắc đến.".into(),
+            "Thông báo này không vào sổ văn bản (thông báo tự động, hoặc thư gửi cha mẹ học sinh) nên không có bản in theo Nghị định 30/2020; hãy đọc trên Lành Mạng.".into(),
         ));
     };
     let unit = app.store.unit(notice.unit_id).await?.ok_or(AppError::NotFound)?;

@@ -360,6 +360,22 @@ const OPERATION_IDS: &[(&str, &str, &str)] = &[
     ("post", "/api/v1/trainings/{id}/register", "registerForTraining"),
     ("post", "/api/v1/trainings/{id}/attendance", "recordTrainingAttendance"),
     ("get", "/api/v1/trainings/{id}/results", "getTrainingResults"),
+    ("get", "/api/v1/classes/{unit_id}/invitations", "listClassInvitations"),
+    ("post", "/api/v1/classes/{unit_id}/invitations", "inviteParents"),
+    (
+        "post",
+        "/api/v1/classes/{unit_id}/invitations/{id}/revoke",
+        "revokeClassInvitation",
+    ),
+    ("get", "/api/v1/classes/{unit_id}/parents", "listClassParents"),
+    (
+        "post",
+        "/api/v1/classes/{unit_id}/parents/{id}/remove",
+        "removeClassParent",
+    ),
+    ("post", "/api/v1/public/parents/signup", "parentSignup"),
+    ("get", "/api/v1/parents/classes", "listMyClasses"),
+    ("post", "/api/v1/parents/classes", "joinClass"),
 ];
 
 /// The API reads every integer as 64 bits, and identifiers are positive: `id` and every `…_id`
@@ -517,6 +533,22 @@ fn add_links(spec: &mut Value) {
         "202",
         "getInspection",
         json!({"id": created()}),
+    ));
+    // A class's invitation leads to revoking it; its school's list to the parents who joined.
+    let invitation = json!({"unit_id": "$request.path.unit_id", "id": created()});
+    links.push((
+        "post",
+        "/api/v1/classes/{unit_id}/invitations",
+        "201",
+        "revokeClassInvitation",
+        invitation,
+    ));
+    links.push((
+        "get",
+        "/api/v1/classes/{unit_id}/invitations",
+        "200",
+        "listClassParents",
+        json!({"unit_id": "$request.path.unit_id"}),
     ));
     for (method, path, status, op, parameters) in links {
         if let Some(response) = spec["paths"][path][method]["responses"][status].as_object_mut() {
