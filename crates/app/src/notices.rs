@@ -304,15 +304,7 @@ pub async fn document(app: &App, actor: &Actor, id: i64, place: String) -> Resul
     })
 }
 
-/// The first characters of a notice's body for a mail or a slip, cut at a word.
-pub fn excerpt(body: &str, max: usize) -> String {
-    if body.chars().count() <= max {
-        return body.to_string();
-    }
-    let cut: String = body.chars().take(max).collect();
-    let end = cut.rfind(char::is_whitespace).unwrap_or(cut.len());
-    format!("{}…", cut[..end].trim_end())
-}
+pub use lanhmang_domain::notice::excerpt;
 
 fn due_text(n: &Notice) -> String {
     match (n.due_on, n.ack_required) {
@@ -428,13 +420,117 @@ pub async fn remind_due(app: &App, today: Date) -> Result<usize> {
     Ok(reminded)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_excerpt_cuts_at_a_word() {
-        assert_eq!(excerpt("ngắn gọn", 20), "ngắn gọn");
-        assert_eq!(excerpt("một hai ba bốn năm", 10), "một hai…");
+/// The classes a school's notice to families reaches, by grade and name: those it names, else
+/// the school's classes (of its grades, when it names grades). Refused for a notice that is not
+/// a school's notice to families: slips and contact books are the school's channels.
+async fn family_classes(app: &App, actor: &Actor, id: i64) -> Result<(Notice, Vec<String>)> {
+    let (notice, sender, _) = access(app, actor, id).await?;
+    if !sender {
+        return Err(AppError::Forbidden);
     }
+    let unit = app.store.unit(notice.unit_id).await?.ok_or(AppError::NotFound)?;
+    if unit.kind != lanhmang_domain::UnitKind::School || !notice.audience.roles.contains(&lanhmang_domain::Role::Parent)
+    {
+        return Err(AppError::Conflict(
+            "Phiếu in và tệp sổ liên lạc dành cho thông báo của trường gửi cha mẹ học sinh.".into(),
+        ));
+    }
+    let a = &notice.audience;
+    let classes: Vec<String> = if a.classes.is_empty() {
+        app.store
+            .classes_of_school(unit.id)
+            .await?
+            .into_iter()
+            .filter(|c| a.grades.is_empty() || a.grades.iter().any(|g| i64::from(*g) == c.grade))
+            .map(|c| c.class_name)
+            .collect()
+    } else {
+        a.classes.iter().map(|c| c.as_str().to_string()).collect()
+    };
+    Ok((notice, classes))
+}
+
+/// The classes a school's notice to families can be printed or exported for.
+pub async fn family_channels(app: &App, actor: &Actor, id: i64) -> Result<Vec<String>> {
+    Ok(family_classes(app, actor, id).await?.1)
+}
+
+/// The notice as slips for a class's families without a smartphone (`class` empty: the whole
+/// school), `copies` of them; `url` is where it is read online.
+pub async fn slips(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    class: &str,
+    copies: usize,
+    url: String,
+) -> Result<lanhmang_export::Slips> {
+    let (notice, classes) = family_classes(app, actor, id).await?;
+    let class = class.trim();
+    if !class.is_empty() && !classes.iter().any(|c| c == class) {
+        return Err(AppError::Invalid(vec![Problem::at(
+            "lop",
+            "Thông báo này không gửi lớp đó.",
+        )]));
+    }
+    if !(1..=lanhmang_export::MAX_SLIPS).contains(&copies) {
+        return Err(AppError::Invalid(vec![Problem::at(
+            "so",
+            format!("Số phiếu từ 1 đến {}.", lanhmang_export::MAX_SLIPS),
+        )]));
+    }
+    let date = vietnam_date(notice.created_at);
+    Ok(lanhmang_export::Slips {
+        unit_name: notice.unit_name.clone(),
+        class_name: class.to_string(),
+        title: notice.title.clone(),
+        date_text: format!(
+            "Ngày {:02} tháng {:02} năm {}",
+            date.day(),
+            u8::from(date.month()),
+            date.year()
+        ),
+        body: notice.body.clone(),
+        due_text: notice.due_on.map(|d| {
+            let what = if notice.ack_required {
+                "Hạn gửi lại phiếu"
+            } else {
+                "Hạn"
+            };
+            format!("{what}: ngày {}", lanhmang_domain::text::date_text(d))
+        }),
+        url,
+        ack_required: notice.ack_required,
+        copies,
+    })
+}
+
+/// One class's line of the contact-book file: the notice as one text message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactBookLine {
+    pub class_name: String,
+    pub message: String,
+    pub link: String,
+    pub title: String,
+}
+
+/// The notice as one text message per class, for the school to paste or import into its
+/// electronic contact book; `link` is where it is read online.
+pub async fn contact_book(app: &App, actor: &Actor, id: i64, link: &str) -> Result<Vec<ContactBookLine>> {
+    let (notice, classes) = family_classes(app, actor, id).await?;
+    let message = lanhmang_domain::notice::sms_text(&notice.unit_name, &notice.title, &notice.body, link);
+    let classes = if classes.is_empty() {
+        vec![String::new()]
+    } else {
+        classes
+    };
+    Ok(classes
+        .into_iter()
+        .map(|class_name| ContactBookLine {
+            class_name,
+            message: message.clone(),
+            link: link.to_string(),
+            title: notice.title.clone(),
+        })
+        .collect())
 }

@@ -120,6 +120,42 @@ impl NoticeAudience {
     }
 }
 
+/// The first characters of a notice's body for a mail or a slip, cut at a word.
+pub fn excerpt(body: &str, max: usize) -> String {
+    if body.chars().count() <= max {
+        return body.to_string();
+    }
+    let cut: String = body.chars().take(max).collect();
+    let end = cut.rfind(char::is_whitespace).unwrap_or(cut.len());
+    format!("{}…", cut[..end].trim_end())
+}
+
+/// Characters of one text message in the GSM alphabet.
+pub const SMS_LEN: usize = 160;
+
+/// A notice as one text message for a school's contact book: "[TH An Binh] Hop phu huynh: Kinh
+/// moi ... Xem: https://…", without diacritics, at most `SMS_LEN` characters, the link always
+/// whole at the end (the body is cut at a word, with "..." when cut).
+pub fn sms_text(sender: &str, title: &str, body: &str, link: &str) -> String {
+    let one_line = |t: &str| crate::text::unaccented(&t.split_whitespace().collect::<Vec<_>>().join(" "));
+    let tail = if link.is_empty() {
+        String::new()
+    } else {
+        format!(" Xem: {link}")
+    };
+    let head = format!("[{}] {}: ", one_line(sender), one_line(title));
+    let body = one_line(body);
+    let room = SMS_LEN.saturating_sub(tail.chars().count());
+    let mut text = format!("{head}{body}");
+    if text.chars().count() > room {
+        let keep = room.saturating_sub(3);
+        let cut: String = text.chars().take(keep).collect();
+        let at_word = cut.rfind(' ').filter(|i| *i > head.len() / 2).unwrap_or(cut.len());
+        text = format!("{}...", cut[..at_word].trim_end());
+    }
+    format!("{text}{tail}")
+}
+
 /// A notice's fields, checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NoticeFields {
@@ -365,6 +401,28 @@ mod tests {
             ..parents
         };
         assert_eq!(staff.parse(date!(2026 - 10 - 01)).unwrap_err()[0].field, "classes");
+    }
+
+    #[test]
+    fn an_excerpt_cuts_at_a_word() {
+        assert_eq!(excerpt("ngắn gọn", 20), "ngắn gọn");
+        assert_eq!(excerpt("một hai ba bốn năm", 10), "một hai…");
+    }
+
+    #[test]
+    fn a_text_message_fits_and_keeps_its_link() {
+        let link = "https://lanhmang.example.vn/van-ban/12";
+        let long = "Kính mời quý phụ huynh đến dự họp ".repeat(10);
+        let sms = sms_text("Trường Tiểu học An Bình", "Họp phụ huynh lớp 4B", &long, link);
+        assert!(sms.chars().count() <= SMS_LEN, "{sms}");
+        assert!(
+            sms.starts_with("[Truong Tieu hoc An Binh] Hop phu huynh lop 4B: Kinh moi"),
+            "{sms}"
+        );
+        assert!(sms.ends_with(&format!("... Xem: {link}")), "{sms}");
+        assert!(sms.is_ascii());
+        let short = sms_text("TH An Bình", "Nghỉ học", "Ngày mai nghỉ.", link);
+        assert_eq!(short, format!("[TH An Binh] Nghi hoc: Ngay mai nghi. Xem: {link}"));
     }
 
     #[test]

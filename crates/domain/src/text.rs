@@ -31,6 +31,20 @@ pub fn fold_vi(text: &str) -> String {
     out
 }
 
+/// Text without diacritics, case kept ("Đỗ Thị Hạnh" → "Do Thi Hanh"): what a text message
+/// carries when it must fit the 160 characters of the GSM alphabet (with diacritics a message
+/// holds only 70).
+pub fn unaccented(text: &str) -> String {
+    text.nfd()
+        .filter(|c| !is_combining_mark(*c))
+        .map(|c| match c {
+            'đ' => 'd',
+            'Đ' => 'D',
+            c => c,
+        })
+        .collect()
+}
+
 /// One line of user text: NFC (so the same word is stored the same way whatever keyboard typed
 /// it), control characters dropped, white space collapsed, trimmed.
 pub fn clean_line(text: &str) -> String {

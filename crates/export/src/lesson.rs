@@ -112,7 +112,7 @@ fn right_answer(number: usize, q: &domain::Question) -> Result<usize, ExportErro
     }
 }
 
-fn required(value: &str, what: &str) -> Result<String, ExportError> {
+pub(crate) fn required(value: &str, what: &str) -> Result<String, ExportError> {
     let value = clean(value);
     if value.is_empty() {
         Err(ExportError::Incomplete(format!("thiếu {what}")))

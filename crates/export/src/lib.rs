@@ -7,7 +7,8 @@
 //! plain tables ([`Sheet`]) for people who want to compute with the figures. A lesson
 //! ([`lanhmang_domain::lesson::LessonContent`]) becomes the teacher's plan ([`lesson_pdf`],
 //! [`lesson_docx`]), slides ([`lesson_slides_pdf`]) and a quiz sheet ([`quiz_sheet_pdf`]); a
-//! training ends with a [`Certificate`] ([`certificate_pdf`]).
+//! training ends with a [`Certificate`] ([`certificate_pdf`]); a notice to a class's families is
+//! printed as [`Slips`] ([`slips_pdf`]).
 //!
 //! Everything here is synchronous and CPU-bound (a PDF takes tens of milliseconds): call it from
 //! a job or `spawn_blocking`, not on an async executor thread.
@@ -17,12 +18,14 @@ mod docx;
 mod fonts;
 mod lesson;
 mod pdf;
+mod slips;
 mod xlsx;
 
 pub use document::{Letterhead, OfficialDocument, Section, Signature, Table, date_line};
 pub use docx::docx;
 pub use lesson::{Certificate, certificate_pdf, lesson_docx, lesson_pdf, lesson_slides_pdf, quiz_sheet_pdf};
 pub use pdf::pdf;
+pub use slips::{MAX_SLIPS, Slips, slips_pdf};
 pub use xlsx::{Cell, Column, ColumnKind, Sheet, sanitize_sheet_name, xlsx};
 
 /// Why an export failed. The messages are shown to users, hence Vietnamese.

@@ -29,15 +29,17 @@ pub(crate) enum Template {
     Slides,
     QuizSheet,
     Certificate,
+    Slips,
 }
 
 impl Template {
-    const ALL: [Template; 5] = [
+    const ALL: [Template; 6] = [
         Template::Official,
         Template::LessonPlan,
         Template::Slides,
         Template::QuizSheet,
         Template::Certificate,
+        Template::Slips,
     ];
 
     fn path(self) -> &'static str {
@@ -47,6 +49,7 @@ impl Template {
             Template::Slides => "/slides.typ",
             Template::QuizSheet => "/quiz.typ",
             Template::Certificate => "/certificate.typ",
+            Template::Slips => "/slips.typ",
         }
     }
 
@@ -57,6 +60,7 @@ impl Template {
             Template::Slides => include_str!("slides.typ"),
             Template::QuizSheet => include_str!("quiz.typ"),
             Template::Certificate => include_str!("certificate.typ"),
+            Template::Slips => include_str!("slips.typ"),
         }
     }
 }

@@ -747,6 +747,8 @@ pub fn build() -> Routes {
             pages::documents::notice::<pages::documents::Pdf>,
         )
         .get("/van-ban/{id}/nguoi-nhan", SignedIn, pages::notices::recipients)
+        .get("/van-ban/{id}/phieu.pdf", SignedIn, pages::notices::slips)
+        .get("/van-ban/{id}/so-lien-lac.csv", SignedIn, pages::notices::contact_book)
         .get("/api/v1/notices", SignedIn, api::notices::list)
         .post("/api/v1/notices", SignedIn, api::notices::create)
         .get("/api/v1/notices/{id}", SignedIn, api::notices::get)

@@ -510,3 +510,94 @@ async fn the_pages_invite_sign_up_and_welcome_a_parent(backend: &'static str) {
     assert_eq!(stranger.get(&page).await.status().as_u16(), 404, "{backend}");
     app.stop().await;
 }
+
+both_backends!(families_without_the_app_get_slips_and_the_contact_book_a_message);
+async fn families_without_the_app_get_slips_and_the_contact_book_a_message(backend: &'static str) {
+    let app = TestApp::spawn(backend).await;
+    let principal = api_token(&app, "demo.principal").await;
+    let (status, sent) = api(
+        &app,
+        &principal,
+        "POST",
+        "/api/v1/notices",
+        Some(json!({"title": "Họp phụ huynh cuối học kỳ I", "body": "Kính mời quý phụ huynh đến dự họp lúc 7 giờ 30 sáng thứ Bảy tại phòng học của lớp.\n\nXin cảm ơn.",
+            "audience": {"roles": ["parent"], "classes": ["4A"]}, "ack_required": true})),
+    )
+    .await;
+    assert_eq!(status, 201, "{backend}: {sent}");
+    let id = sent["id"].as_i64().unwrap();
+    let browser = app.signed_in("demo.principal").await;
+    let (_, page) = browser.text(&format!("/van-ban/{id}")).await;
+    assert!(
+        page.contains("Tải phiếu in (PDF)") && page.contains("Lớp 4A"),
+        "{backend}"
+    );
+
+    let r = browser.get(&format!("/van-ban/{id}/phieu.pdf?lop=4A&so=3")).await;
+    assert_eq!(r.status().as_u16(), 200, "{backend}");
+    let pdf = r.bytes().await.unwrap();
+    let text = crate::dashboard::pdf_text(&pdf);
+    assert_eq!(
+        text.matches("Họp phụ huynh cuối học kỳ I").count(),
+        3,
+        "{backend}: {text}"
+    );
+    assert!(
+        text.contains("Cha mẹ học sinh lớp 4A") && text.contains("đã nhận thông báo"),
+        "{backend}"
+    );
+    assert!(
+        text.contains(&format!("/van-ban/{id}")),
+        "{backend}: the address under the QR code"
+    );
+    for (bad, why) in [
+        ("?lop=9Z", "không gửi lớp đó"),
+        ("?so=0", "Số phiếu"),
+        ("?so=500", "Số phiếu"),
+    ] {
+        let r = browser.get(&format!("/van-ban/{id}/phieu.pdf{bad}")).await;
+        assert_eq!(r.status().as_u16(), 400, "{backend}: {bad}");
+        assert!(r.text().await.unwrap().contains(why), "{backend}: {bad} says why");
+    }
+
+    let r = browser.get(&format!("/van-ban/{id}/so-lien-lac.csv")).await;
+    assert_eq!(r.status().as_u16(), 200, "{backend}");
+    let csv = r.text().await.unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("\u{feff}lop,tin_nhan,so_ky_tu,lien_ket,tieu_de"),
+        "{backend}"
+    );
+    let row = lines.next().expect("one class");
+    assert!(
+        row.starts_with("4A,[Truong Tieu hoc An Binh] Hop phu huynh cuoi hoc ky I: Kinh moi"),
+        "{backend}: {row}"
+    );
+    let count: usize = row.split(',').nth(2).unwrap().parse().unwrap();
+    assert!(count <= 160, "{backend}: {row}");
+    assert!(lines.next().is_none(), "{backend}: one class, one line");
+
+    // A parent and a staff notice have no slips: refused, and the page offers none.
+    let family = app.signed_in("demo.family").await;
+    assert_eq!(
+        family.get(&format!("/van-ban/{id}/phieu.pdf")).await.status().as_u16(),
+        403,
+        "{backend}"
+    );
+    let (status, staff) = api(
+        &app,
+        &principal,
+        "POST",
+        "/api/v1/notices",
+        Some(json!({"title": "Họp hội đồng", "body": "Họp hội đồng sư phạm.", "audience": {"roles": ["teacher"]}})),
+    )
+    .await;
+    assert_eq!(status, 201, "{backend}: {staff}");
+    let staff = staff["id"].as_i64().unwrap();
+    let r = browser.get(&format!("/van-ban/{staff}/so-lien-lac.csv")).await;
+    assert_eq!(r.status().as_u16(), 409, "{backend}");
+    let (_, page) = browser.text(&format!("/van-ban/{staff}")).await;
+    assert!(!page.contains("Tải phiếu in"), "{backend}");
+    app.stop().await;
+}

@@ -304,6 +304,10 @@ struct ShowPage {
     audience: String,
     counts: String,
     units: Vec<UnitRow>,
+    /// For a school's notice to families: the classes it can be printed or exported for.
+    family_classes: Vec<String>,
+    family_channels: bool,
+    max_slips: usize,
 }
 
 #[derive(Deserialize, Default)]
@@ -319,7 +323,16 @@ pub async fn show(
 ) -> Result<Response, AppError> {
     let v = service::open(&state.app, &identity, parse_id(&id)?).await?;
     let n = &v.notice;
+    // Slips and the contact book are for the school's own notices to families.
+    let (family_channels, family_classes) = match service::family_channels(&state.app, &identity, n.id).await {
+        Ok(classes) => (true, classes),
+        Err(lanhmang_app::AppError::Conflict(_) | lanhmang_app::AppError::Forbidden) => (false, Vec::new()),
+        Err(e) => return Err(e.into()),
+    };
     render(&ShowPage {
+        family_classes,
+        family_channels,
+        max_slips: lanhmang_export::MAX_SLIPS,
         layout: layout(
             match &v.number {
                 Some(number) => format!("Thông báo số {number}"),
@@ -422,4 +435,98 @@ pub async fn recipients(
             .map(|n| format!("Thông báo số {n}"))
             .unwrap_or_else(|| v.notice.title.clone()),
     })
+}
+
+// ---------------------------------------------------------------------------------------------
+// To families where they are: slips on paper and the contact book's file.
+
+#[derive(Deserialize, Default)]
+pub struct SlipsQuery {
+    lop: Option<String>,
+    so: Option<String>,
+}
+
+/// Slips for a class's families: two to an A4 page, with the QR code to read it online.
+pub async fn slips(
+    State(state): State<AppState>,
+    identity: Identity,
+    headers: axum::http::HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<SlipsQuery>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    let copies = match q.so.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => 2,
+        Some(raw) => raw
+            .parse::<usize>()
+            .map_err(|_| AppError::BadRequest("Số phiếu (so) phải là một số.".into()))?,
+    };
+    let class = q.lop.unwrap_or_default();
+    let url = super::absolute_url(&state, &headers, &format!("/van-ban/{id}"));
+    let slips = service::slips(&state.app, &identity, id, &class, copies, url).await?;
+    let name = if class.trim().is_empty() {
+        format!("Phiếu thông báo - {}.pdf", slips.title)
+    } else {
+        format!("Phiếu thông báo lớp {} - {}.pdf", class.trim(), slips.title)
+    };
+    let bytes = super::documents::lay_out(move || lanhmang_export::slips_pdf(&slips)).await?;
+    super::documents::attachment(bytes, "application/pdf", &name)
+}
+
+/// A field of the contact-book file, quoted when it must be.
+fn csv_field(value: &str) -> String {
+    // A leading = + - @ would be read as a formula by a spreadsheet: it is kept as text.
+    let value = if value.starts_with(['=', '+', '-', '@']) {
+        format!("'{value}")
+    } else {
+        value.to_string()
+    };
+    if value.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value
+    }
+}
+
+/// The contact book's file: one text message per class, in the columns the notice's page
+/// documents (lop, tin_nhan, so_ky_tu, lien_ket, tieu_de), UTF-8 with a byte-order mark.
+pub async fn contact_book(
+    State(state): State<AppState>,
+    identity: Identity,
+    headers: axum::http::HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    let link = super::absolute_url(&state, &headers, &format!("/van-ban/{id}"));
+    let lines = service::contact_book(&state.app, &identity, id, &link).await?;
+    let mut csv = String::from("\u{feff}lop,tin_nhan,so_ky_tu,lien_ket,tieu_de\r\n");
+    for l in &lines {
+        let row = [
+            csv_field(&l.class_name),
+            csv_field(&l.message),
+            l.message.chars().count().to_string(),
+            csv_field(&l.link),
+            csv_field(&l.title),
+        ];
+        csv.push_str(&row.join(","));
+        csv.push_str("\r\n");
+    }
+    super::documents::attachment(
+        csv.into_bytes(),
+        "text/csv; charset=utf-8",
+        &format!("So lien lac - thong bao {id}.csv"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_field;
+
+    #[test]
+    fn contact_book_fields_are_quoted_and_never_formulas() {
+        assert_eq!(csv_field("4B"), "4B");
+        assert_eq!(csv_field("a, b"), "\"a, b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("=1+1"), "'=1+1");
+    }
 }
