@@ -7,8 +7,8 @@ use lanhmang_domain::Role;
 use lanhmang_domain::permission::{Action, Target};
 use lanhmang_domain::plan::PlanStatus;
 use lanhmang_domain::report::{
-    ActivityLog, IncidentFacts, IndicatorValue, ReportEvent, ReportFacts, ReportStatus, SchoolFacts, TrainingFacts,
-    TransitionError, VALIDATION_RULES, Value, ValueError, ValueInput, WebsiteFacts, computed_values,
+    ActivityLog, FamilyFacts, IncidentFacts, IndicatorValue, ReportEvent, ReportFacts, ReportStatus, SchoolFacts,
+    TrainingFacts, TransitionError, VALIDATION_RULES, Value, ValueError, ValueInput, WebsiteFacts, computed_values,
     parse_report_value, transition, validate,
 };
 use lanhmang_store::plans::Plan;
@@ -79,10 +79,28 @@ pub async fn computed(
         webadmins_trained,
         log: &facts,
     };
-    // Trainings first: their figures include the activity log's trainings (see TrainingFacts).
+    let reached = store
+        .school_family_reach(
+            unit.id,
+            year_start(plan.school_year.start_year),
+            year_start(plan.school_year.start_year + 1),
+        )
+        .await?;
+    let families = FamilyFacts {
+        parents_reached: count(reached),
+        log: &facts,
+    };
+    // Trainings and families first: their figures include the activity log's (see each).
     Ok(computed_values(
         &plan.content,
-        &[&trained, &ActivityLog(&facts), &school, &websites, &incidents],
+        &[
+            &trained,
+            &families,
+            &ActivityLog(&facts),
+            &school,
+            &websites,
+            &incidents,
+        ],
     ))
 }
 

@@ -556,12 +556,45 @@ impl IndicatorProvider for TrainingFacts<'_> {
     }
 }
 
+/// Facts from notices to families (S3.3, T5.2): how many times parents read the school's
+/// notices to them in the school year, counted on top of the parents the activity log records
+/// reached (a meeting and a message are different occasions). Listed before the activity log.
+pub struct FamilyFacts<'a> {
+    pub parents_reached: u32,
+    pub log: &'a [ActivityFacts],
+}
+
+impl FamilyFacts<'_> {
+    pub const SOURCE: &'static str = "Thông báo tới cha mẹ trên Lành Mạng và nhật ký hoạt động";
+    pub const INDICATORS: &'static [&'static str] = &["s3_3_parents_reached"];
+}
+
+impl IndicatorProvider for FamilyFacts<'_> {
+    fn source(&self) -> &'static str {
+        Self::SOURCE
+    }
+    fn provide(&self, plan: &PlanContent) -> BTreeMap<String, f64> {
+        let mut out = BTreeMap::new();
+        // Until a parent reads a notice here, the activity log alone answers.
+        if self.parents_reached > 0 && plan.indicator("s3_3_parents_reached").is_some() {
+            let logged = compute_from_activities(plan, self.log);
+            out.insert(
+                "s3_3_parents_reached".into(),
+                logged.get("s3_3_parents_reached").copied().unwrap_or(0.0) + f64::from(self.parents_reached),
+            );
+        }
+        out
+    }
+}
+
 /// Where an indicator's computed value comes from, named for people ("Nhật ký hoạt động", "Giám
 /// sát website", …); `None` for an indicator only the school answers. The same order as
 /// `computed_values`: the activity log first.
 pub fn indicator_source(code: &str) -> Option<&'static str> {
     if TrainingFacts::INDICATORS.contains(&code) {
         Some(TrainingFacts::SOURCE)
+    } else if FamilyFacts::INDICATORS.contains(&code) {
+        Some(FamilyFacts::SOURCE)
     } else if ACTIVITY_RULES.iter().any(|r| r.indicator == code) {
         Some(ActivityLog::SOURCE)
     } else if SchoolFacts::INDICATORS.contains(&code) {
@@ -1149,6 +1182,25 @@ mod tests {
     }
 
     #[test]
+    fn parents_reached_by_notices_add_to_the_log() {
+        let plan = PlanContent::from_template(&BUILTIN);
+        let none = FamilyFacts {
+            parents_reached: 0,
+            log: &[],
+        };
+        assert!(
+            none.provide(&plan).is_empty(),
+            "the log alone answers until a parent reads one"
+        );
+        let some = FamilyFacts {
+            parents_reached: 12,
+            log: &[],
+        };
+        assert_eq!(some.provide(&plan)["s3_3_parents_reached"], 12.0);
+        assert_eq!(indicator_source("s3_3_parents_reached"), Some(FamilyFacts::SOURCE));
+    }
+
+    #[test]
     fn every_computed_figure_names_the_provider_that_computed_it() {
         // A document labels each figure by `indicator_source`; it must agree with whoever
         // actually computed it, for every indicator of the built-in plan.
@@ -1168,8 +1220,12 @@ mod tests {
             webadmins_trained: 1,
             log: &[],
         };
-        // As `app::reports` lists them: trainings first.
-        let all = computed_values(&plan, &[&trained, &ActivityLog(&[]), &facts, &sites]);
+        let families = FamilyFacts {
+            parents_reached: 3,
+            log: &[],
+        };
+        // As `app::reports` lists them: trainings and families first.
+        let all = computed_values(&plan, &[&trained, &families, &ActivityLog(&[]), &facts, &sites]);
         assert!(all.len() > ACTIVITY_RULES.len(), "every provider contributed");
         for (code, (_, source)) in &all {
             assert_eq!(indicator_source(code), Some(*source), "{code}");

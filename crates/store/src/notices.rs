@@ -614,4 +614,20 @@ impl Store {
         .await?);
         Ok(row.map(|r| r.0))
     }
+
+    /// How many times parents at a school read a notice to families (a message to parents only:
+    /// sent, unnumbered) sent in a period: the parents reached that the yearly report counts (S3.3).
+    pub async fn school_family_reach(&self, school_id: i64, from: OffsetDateTime, to: OffsetDateTime) -> Result<i64> {
+        let (reached,): (i64,) = on_pool!(self, pool => sqlx::query_as(
+            "SELECT COUNT(*) FROM notice_recipients r JOIN notices n ON n.id = r.notice_id \
+             WHERE r.unit_id = $1 AND r.read_at IS NOT NULL AND n.kind = 'notice' AND n.doc_sequence IS NULL \
+             AND n.created_at >= $2 AND n.created_at < $3",
+        )
+        .bind(school_id)
+        .bind(crate::trainings::utc(from))
+        .bind(crate::trainings::utc(to))
+        .fetch_one(pool)
+        .await?);
+        Ok(reached)
+    }
 }

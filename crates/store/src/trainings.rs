@@ -221,7 +221,7 @@ pub struct Attended {
 pub const MAX_LISTED: i64 = lanhmang_domain::paging::MAX_PER_PAGE as i64;
 
 /// Times are stored in UTC: SQLite compares them as text.
-fn utc(t: OffsetDateTime) -> OffsetDateTime {
+pub(crate) fn utc(t: OffsetDateTime) -> OffsetDateTime {
     t.to_offset(UtcOffset::UTC)
 }
 

@@ -206,6 +206,16 @@ async fn parents_join_by_code_and_read_only_their_classes_notices(backend: &'sta
     let (_, followed) = api(&app, &principal, "GET", &format!("/api/v1/notices/{meeting}"), None).await;
     assert_eq!(followed["acknowledged"], 1, "{backend}: {followed}");
     assert_eq!(followed["units"][0]["acknowledged"], 1, "{backend}: {followed}");
+    // The yearly report counts the parent reached (S3.3), on top of the activity log's.
+    let (_, plan) = common::principal_school_and_plan(&app, &principal).await;
+    let plan = app.store().plan(plan).await.unwrap().expect("the plan");
+    let unit = app.store().unit(school).await.unwrap().expect("the school");
+    let computed = lanhmang_app::reports::computed(app.store(), &plan, &unit)
+        .await
+        .unwrap();
+    let (reached, source) = computed["s3_3_parents_reached"];
+    assert!(reached >= 1.0, "{backend}: {computed:?}");
+    assert_eq!(source, lanhmang_domain::report::FamilyFacts::SOURCE, "{backend}");
 
     // A teacher writes to families only, and follows the notices they wrote.
     let (status, body) = api(
