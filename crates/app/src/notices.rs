@@ -187,10 +187,17 @@ pub async fn list(app: &App, actor: &Actor, unread_only: bool, paging: Paging) -
         .await?)
 }
 
-/// Whether the person follows the notice's readings: they send notices at its unit, or they
-/// wrote it (a teacher's notice to the parents of a class).
+/// Whether the person follows the notice's readings: they wrote it (a teacher's notice to the
+/// parents of a class), or they send notices at its unit. A message to families names parents:
+/// only the unit that sent it follows it, never the offices above a school.
 pub fn follows(actor: &Actor, notice: &Notice) -> bool {
-    actor.may(Action::SendNotices, Target::Unit(&notice.unit_ancestry)) || notice.created_by == Some(actor.person.id)
+    if notice.created_by == Some(actor.person.id) {
+        return true;
+    }
+    if notice.audience.parents_only() {
+        return scope_roots(&actor.permissions, Action::SendNotices).contains(&notice.unit_id);
+    }
+    actor.may(Action::SendNotices, Target::Unit(&notice.unit_ancestry))
 }
 
 /// The notice, whether the reader sends at its unit, and their own reading; 404 for others.

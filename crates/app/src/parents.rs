@@ -147,12 +147,20 @@ pub async fn remove(app: &App, actor: &Actor, unit_id: i64, person_id: i64, clas
     Ok(())
 }
 
+/// The throttle's key for codes tried from an address.
+fn throttle_key(client_key: &str) -> String {
+    format!("parent_code:{client_key}")
+}
+
 /// Counts one try of a code from `client_key` (the address); refused while it is throttled.
+/// Counted before the code is looked up, so tries sent together cannot all pass; a try whose
+/// code was good is given back (`settle`), so thirty parents at a meeting on the school's
+/// Wi-Fi are never held back, and only wrong codes count.
 async fn count_try(app: &App, client_key: &str) -> Result<()> {
     let now = lanhmang_store::now();
     if let Err(until) = app
         .store
-        .throttle_take(&format!("parent_code:{client_key}"), &SIGNUP_POLICY, now)
+        .throttle_take(&throttle_key(client_key), &SIGNUP_POLICY, now)
         .await?
     {
         let wait_seconds = (until - now).whole_seconds().max(1);
@@ -167,16 +175,30 @@ async fn count_try(app: &App, client_key: &str) -> Result<()> {
     Ok(())
 }
 
+/// Gives back the try of a code that opened a class (or failed for another reason than the
+/// code), and passes the outcome on.
+async fn settle<T>(app: &App, client_key: &str, outcome: Result<T>) -> Result<T> {
+    let wrong_code = matches!(&outcome, Err(AppError::Invalid(p)) if p.iter().any(|p| p.message == CODE_REFUSED));
+    if !wrong_code {
+        app.store
+            .throttle_refund(&throttle_key(client_key), &SIGNUP_POLICY)
+            .await?;
+    }
+    outcome
+}
+
 /// The class and school an open code leads to, for the sign-up page to confirm ("lớp 4B,
 /// Trường Tiểu học …"). Throttled like signing up: it tells whether a code is good.
 pub async fn class_of_code(app: &App, client_key: &str, raw: &str) -> Result<Invitation> {
     let code = parse_code(raw).map_err(|p| AppError::Invalid(vec![p.into()]))?;
     count_try(app, client_key).await?;
-    app.store
+    let found = app
+        .store
         .invitation_by_code(&code)
         .await?
         .filter(|i| i.open_at(lanhmang_store::now()))
-        .ok_or_else(|| AppError::Invalid(vec![Problem::at("code", CODE_REFUSED)]))
+        .ok_or_else(|| AppError::Invalid(vec![Problem::at("code", CODE_REFUSED)]));
+    settle(app, client_key, found).await
 }
 
 /// A parent signs up with a class's code: their account, the parent's role at the school and
@@ -191,13 +213,24 @@ pub async fn sign_up(
         .parse()
         .map_err(|list| AppError::Invalid(list.into_iter().map(Problem::from).collect()))?;
     count_try(app, client_key).await?;
+    // A wrong code is refused before the password costs a hash; the sign-up's own transaction
+    // takes the code again, so one revoked meanwhile still writes nothing.
+    let open = app
+        .store
+        .invitation_by_code(&signup.code)
+        .await?
+        .is_some_and(|i| i.open_at(lanhmang_store::now()));
+    if !open {
+        let refused = Err(AppError::Invalid(vec![Problem::at("code", CODE_REFUSED)]));
+        return settle(app, client_key, refused).await;
+    }
     let hash = crate::people::hash_password(&input.password).await?;
     let ctx = AuditContext {
         actor_id: None,
         actor: signup.person.username.clone(),
         client_ip: client_ip.to_string(),
     };
-    match app
+    let outcome = match app
         .store
         .sign_up_parent(&ctx, &signup.code, &signup.person, &hash)
         .await
@@ -206,17 +239,19 @@ pub async fn sign_up(
         Err(StoreError::NotFound(_)) => Err(AppError::Invalid(vec![Problem::at("code", CODE_REFUSED)])),
         Err(StoreError::Conflict(m)) => Err(AppError::Invalid(vec![Problem::at("username", m)])),
         Err(e) => Err(e.into()),
-    }
+    };
+    settle(app, client_key, outcome).await
 }
 
 /// A signed-in parent joins one more class with its code.
 pub async fn join(app: &App, actor: &Actor, raw: &str) -> Result<Invitation> {
     let code = parse_code(raw).map_err(|p| AppError::Invalid(vec![p.into()]))?;
     count_try(app, &actor.client_ip).await?;
-    match app.store.join_class(&actor.audit(), actor.person.id, &code).await {
+    let outcome = match app.store.join_class(&actor.audit(), actor.person.id, &code).await {
         Err(StoreError::NotFound(_)) => Err(AppError::Invalid(vec![Problem::at("code", CODE_REFUSED)])),
-        other => Ok(other?),
-    }
+        other => other.map_err(AppError::from),
+    };
+    settle(app, &actor.client_ip, outcome).await
 }
 
 /// The caller's own classes, as a parent.

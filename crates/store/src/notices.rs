@@ -337,8 +337,19 @@ impl Store {
         } else {
             let ranges = self.subtree_ranges(roots).await?;
             let (in_scope, binds) = crate::range_condition("n.unit_path", &ranges, 2);
+            // A message to families (sent, unnumbered) is followed by its own unit only. The
+            // ids are integers, written into the text.
+            let own: Vec<String> = roots.iter().map(i64::to_string).collect();
+            let own = if own.is_empty() {
+                "0".to_string()
+            } else {
+                own.join(", ")
+            };
             (
-                format!("(r.person_id IS NOT NULL OR n.created_by = $1 OR {in_scope})"),
+                format!(
+                    "(r.person_id IS NOT NULL OR n.created_by = $1 OR ({in_scope} \
+                     AND (n.kind <> 'notice' OR n.doc_sequence IS NOT NULL OR n.unit_id IN ({own}))))"
+                ),
                 binds,
             )
         };

@@ -358,6 +358,14 @@ async fn parents_join_by_code_and_read_only_their_classes_notices(backend: &'sta
 both_backends!(guessing_codes_is_throttled);
 async fn guessing_codes_is_throttled(backend: &'static str) {
     let app = TestApp::spawn(backend).await;
+    // A parents' meeting on the school's Wi-Fi: good codes from one address never count.
+    let principal = api_token(&app, "demo.principal").await;
+    let school = unit_by_code(&app, "TH-ANBINH").await;
+    let (code, _) = invite(&app, &principal, school.id, "1A").await;
+    for i in 0..12 {
+        let (status, body) = sign_up(&app, &code, &format!("meeting{i}")).await;
+        assert_eq!(status, 201, "{backend}: parent {i}: {body}");
+    }
     let mut statuses = Vec::new();
     for i in 0..12 {
         let (status, _) = sign_up(&app, "2345-6789", &format!("guess{i}")).await;
@@ -536,6 +544,67 @@ async fn families_without_the_app_get_slips_and_the_contact_book_a_message(backe
     .await;
     assert_eq!(status, 201, "{backend}: {sent}");
     let id = sent["id"].as_i64().unwrap();
+    // Every demo account on every route of the notice: its parents read it, its sender follows
+    // it, everyone else is refused without learning it exists.
+    for (account, reads, follows) in [
+        ("demo.family", true, false),
+        ("demo.parent", true, false),
+        ("demo.principal", false, true),
+        ("demo.teacher", false, false),
+        ("demo.office", false, false),
+        ("demo.head", false, false),
+        ("demo.webadmin", false, false),
+        ("demo.collaborator", false, false),
+        ("demo.incidentlead", false, false),
+        ("demo.admin", false, false),
+    ] {
+        let token = api_token(&app, account).await;
+        let seen = if reads || follows { 200 } else { 404 };
+        let (status, _) = api(&app, &token, "GET", &format!("/api/v1/notices/{id}"), None).await;
+        assert_eq!(status, seen, "{backend}: {account} gets the notice");
+        let (status, _) = api(&app, &token, "POST", &format!("/api/v1/notices/{id}/read"), None).await;
+        assert_eq!(
+            status,
+            if reads {
+                200
+            } else if follows {
+                403
+            } else {
+                404
+            },
+            "{backend}: {account} reads"
+        );
+        let (status, _) = api(&app, &token, "GET", &format!("/api/v1/notices/{id}/recipients"), None).await;
+        assert_eq!(
+            status,
+            if follows {
+                200
+            } else if reads {
+                403
+            } else {
+                404
+            },
+            "{backend}: {account} lists"
+        );
+        let pages = app.signed_in(account).await;
+        for path in [
+            format!("/van-ban/{id}/phieu.pdf?lop=4A"),
+            format!("/van-ban/{id}/so-lien-lac.csv"),
+        ] {
+            let status = pages.get(&path).await.status().as_u16();
+            assert_eq!(
+                status,
+                if follows {
+                    200
+                } else if reads {
+                    403
+                } else {
+                    404
+                },
+                "{backend}: {account} {path}"
+            );
+        }
+    }
     let browser = app.signed_in("demo.principal").await;
     let (_, page) = browser.text(&format!("/van-ban/{id}")).await;
     assert!(
