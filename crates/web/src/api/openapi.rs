@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 
 pub fn spec() -> Value {
     let error = json!({"$ref": "#/components/responses/Error"});
+    let roles: Vec<&str> = lanhmang_domain::Role::ALL.iter().map(|r| r.as_str()).collect();
     // A one-line text field: something visible after control characters and spaces are dropped.
     let line = |max: usize| json!({"type": "string", "minLength": 1, "maxLength": max, "pattern": VISIBLE});
     let paging = json!([
@@ -72,7 +73,7 @@ pub fn spec() -> Value {
                 "UnitKind": {"type": "string", "enum": ["ministry", "department", "office", "school", "other"]},
                 "SchoolLevel": {"type": "string", "enum": ["primary", "lower_secondary", "combined"]},
                 "UnitStatus": {"type": "string", "enum": ["active", "closed"]},
-                "Role": {"type": "string", "enum": ["system_admin", "office_admin", "office_head", "principal", "teacher", "website_admin", "collaborator", "parent_rep", "incident_lead"]},
+                "Role": {"type": "string", "enum": roles},
                 "RoleGrant": {"type": "object", "required": ["role", "unit_id"], "properties": {
                     "role": {"$ref": "#/components/schemas/Role"}, "unit_id": {"type": "integer"}}},
                 "Unit": {"type": "object", "required": ["id", "name", "kind", "parent_id", "code", "school_level", "status"], "properties": {
@@ -382,7 +383,12 @@ const OPERATION_IDS: &[(&str, &str, &str)] = &[
 /// parameter or property typed as a plain integer. One rule here rather than at each use.
 fn constrain_integers(value: &mut Value) {
     fn bound(schema: &mut Value, identifier: bool) {
-        if schema["type"] != "integer" {
+        // A nullable integer (`["integer", "null"]`) is bounded like a plain one.
+        let integer = schema["type"] == "integer"
+            || schema["type"]
+                .as_array()
+                .is_some_and(|types| types.iter().any(|t| t == "integer"));
+        if !integer {
             return;
         }
         if identifier {
