@@ -191,7 +191,10 @@ pub async fn list(app: &App, actor: &Actor, unread_only: bool, paging: Paging) -
 /// parents of a class), or they send notices at its unit. A message to families names parents:
 /// only the unit that sent it follows it, never the offices above a school.
 pub fn follows(actor: &Actor, notice: &Notice) -> bool {
-    if notice.created_by == Some(actor.person.id) {
+    // The teacher who wrote it, while they still work at the school.
+    if notice.created_by == Some(actor.person.id)
+        && actor.may(Action::ReachParents, Target::Unit(&notice.unit_ancestry))
+    {
         return true;
     }
     if notice.audience.parents_only() {
@@ -258,7 +261,15 @@ pub async fn recipients(app: &App, actor: &Actor, id: i64, paging: Paging) -> Re
     if !sender {
         return Err(AppError::Forbidden);
     }
-    let rows = app.store.notice_recipients(id, paging.limit(), paging.offset()).await?;
+    let mut rows = app.store.notice_recipients(id, paging.limit(), paging.offset()).await?;
+    // Parents are named only to their own school (those who reach its families); an office
+    // sees that a parent read it, not who.
+    let schools = scope_roots(&actor.permissions, Action::ReachParents);
+    for row in rows.iter_mut().filter(|r| r.parent) {
+        if !schools.contains(&row.unit_id) {
+            row.display_name = "Cha mẹ học sinh".into();
+        }
+    }
     Ok((rows, notice.recipients))
 }
 

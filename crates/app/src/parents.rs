@@ -147,7 +147,17 @@ pub async fn remove(app: &App, actor: &Actor, unit_id: i64, person_id: i64, clas
     Ok(())
 }
 
-/// The throttle's key for codes tried from an address.
+/// Accounts made with codes from one address in an hour: a class's parents at a meeting on
+/// the school's Wi-Fi, with room; never given back, so one printed code cannot mint accounts
+/// without end.
+const ACCOUNTS_POLICY: ThrottlePolicy = ThrottlePolicy {
+    free_attempts: 40,
+    base_delay: Duration::minutes(1),
+    max_delay: Duration::minutes(30),
+    forget_after: Duration::hours(1),
+};
+
+/// The throttle's key for codes tried from an address (or, signed in, by an account).
 fn throttle_key(client_key: &str) -> String {
     format!("parent_code:{client_key}")
 }
@@ -175,11 +185,10 @@ async fn count_try(app: &App, client_key: &str) -> Result<()> {
     Ok(())
 }
 
-/// Gives back the try of a code that opened a class (or failed for another reason than the
-/// code), and passes the outcome on.
+/// Gives back the try of a code that opened a class, and passes the outcome on: only failed
+/// tries count.
 async fn settle<T>(app: &App, client_key: &str, outcome: Result<T>) -> Result<T> {
-    let wrong_code = matches!(&outcome, Err(AppError::Invalid(p)) if p.iter().any(|p| p.message == CODE_REFUSED));
-    if !wrong_code {
+    if outcome.is_ok() {
         app.store
             .throttle_refund(&throttle_key(client_key), &SIGNUP_POLICY)
             .await?;
@@ -224,6 +233,21 @@ pub async fn sign_up(
         let refused = Err(AppError::Invalid(vec![Problem::at("code", CODE_REFUSED)]));
         return settle(app, client_key, refused).await;
     }
+    let now = lanhmang_store::now();
+    if let Err(until) = app
+        .store
+        .throttle_take(&format!("parent_accounts:{client_key}"), &ACCOUNTS_POLICY, now)
+        .await?
+    {
+        let wait_seconds = (until - now).whole_seconds().max(1);
+        return Err(AppError::Limited {
+            wait_seconds,
+            message: format!(
+                "Đã có nhiều tài khoản được tạo từ địa chỉ này. Hãy thử lại sau {} phút.",
+                (wait_seconds + 59) / 60
+            ),
+        });
+    }
     let hash = crate::people::hash_password(&input.password).await?;
     let ctx = AuditContext {
         actor_id: None,
@@ -246,12 +270,14 @@ pub async fn sign_up(
 /// A signed-in parent joins one more class with its code.
 pub async fn join(app: &App, actor: &Actor, raw: &str) -> Result<Invitation> {
     let code = parse_code(raw).map_err(|p| AppError::Invalid(vec![p.into()]))?;
-    count_try(app, &actor.client_ip).await?;
+    // Counted by account: a signed-in parent cannot spread guesses over addresses.
+    let key = format!("person:{}", actor.person.id);
+    count_try(app, &key).await?;
     let outcome = match app.store.join_class(&actor.audit(), actor.person.id, &code).await {
         Err(StoreError::NotFound(_)) => Err(AppError::Invalid(vec![Problem::at("code", CODE_REFUSED)])),
         other => other.map_err(AppError::from),
     };
-    settle(app, &actor.client_ip, outcome).await
+    settle(app, &key, outcome).await
 }
 
 /// The caller's own classes, as a parent.

@@ -264,6 +264,12 @@ pub async fn visible(app: &App, actor: &Actor, person_id: i64) -> Result<PersonV
         return Err(AppError::NotFound);
     }
     let grants = app.store.grants_of(person.id).await?;
+    // A parent is the school's family, not its staff: seen under the classes by those who
+    // reach them, here only by the system administrator.
+    let parent_only = !grants.is_empty() && grants.iter().all(|g| g.role == Role::Parent);
+    if parent_only && !actor.may(Action::GrantSystemAdmin, Target::System) {
+        return Err(AppError::NotFound);
+    }
     let ancestries = grant_ancestries(app, &grants).await?;
     let can_manage = may_act_on(actor, &home, &grants, &ancestries);
     let grants = grants

@@ -39,13 +39,17 @@ impl ClassName {
         let digits = compact.chars().take_while(char::is_ascii_digit).count();
         let grade: u8 = compact.get(..digits)?.parse().ok()?;
         let rest = compact.get(digits..)?;
-        let rest = rest.strip_prefix(['/', '.', '-']).unwrap_or(rest);
+        // "9/3", "9-3" and "9.3" are one class, written with a slash.
+        let (separator, rest) = match rest.strip_prefix(['/', '.', '-']) {
+            Some(after) => ("/", after),
+            None => ("", rest),
+        };
         let valid = (1..=MAX_GRADE).contains(&grade)
             && !rest.is_empty()
             && rest.len() <= 4
             && rest.chars().all(|c| c.is_ascii_alphanumeric())
             && compact.len() <= 8;
-        valid.then_some(ClassName(compact))
+        valid.then(|| ClassName(format!("{grade}{separator}{rest}")))
     }
 
     /// The grade (khối) the class belongs to: its leading number.
@@ -231,7 +235,10 @@ mod tests {
             ("4b", "4B", 4),
             (" 6 A1 ", "6A1", 6),
             ("9/3", "9/3", 9),
+            ("9-3", "9/3", 9),
+            ("9.3", "9/3", 9),
             ("10A2", "10A2", 10),
+            ("04B", "4B", 4),
         ] {
             let c = ClassName::parse(raw).unwrap();
             assert_eq!((c.as_str(), c.grade()), (kept, grade), "{raw}");

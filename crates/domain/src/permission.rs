@@ -305,7 +305,9 @@ pub fn grantable_at(role: Role, ancestry: &[i64]) -> bool {
 pub fn may_grant(actor: &Actor, role: Role, ancestry: &[i64]) -> bool {
     let unit = Target::Unit(ancestry);
     match role {
-        Role::SystemAdmin => authorize(actor, Action::GrantSystemAdmin, Target::System),
+        // A parent's role comes with a class's code, never from a form; only the system
+        // administrator may act on a parent's account (to disable it, say).
+        Role::SystemAdmin | Role::Parent => authorize(actor, Action::GrantSystemAdmin, Target::System),
         Role::Collaborator | Role::ParentRep => {
             authorize(actor, Action::ManagePeople, unit) || authorize(actor, Action::ManageSchoolCommunity, unit)
         }
@@ -318,6 +320,7 @@ pub fn grantable_roles(actor: &Actor) -> Vec<Role> {
     Role::ALL
         .into_iter()
         .filter(|role| match role {
+            Role::Parent => false,
             Role::SystemAdmin => authorize(actor, Action::GrantSystemAdmin, Target::System),
             Role::Collaborator | Role::ParentRep => {
                 can_somewhere(actor, Action::ManagePeople) || can_somewhere(actor, Action::ManageSchoolCommunity)
@@ -578,7 +581,11 @@ mod tests {
         }
         assert_eq!(grantable_roles(&principal), vec![Role::Collaborator, Role::ParentRep]);
         assert!(!grantable_roles(&actor(Role::OfficeAdmin, 2)).contains(&Role::SystemAdmin));
-        assert_eq!(grantable_roles(&actor(Role::SystemAdmin, 1)), Role::ALL.to_vec());
+        // A parent's role comes with a class's code only: no form offers it.
+        let every_but_parent: Vec<Role> = Role::ALL.into_iter().filter(|r| *r != Role::Parent).collect();
+        assert_eq!(grantable_roles(&actor(Role::SystemAdmin, 1)), every_but_parent);
+        assert!(!may_grant(&principal, Role::Parent, SCHOOL_A));
+        assert!(!may_grant(&actor(Role::OfficeAdmin, 2), Role::Parent, SCHOOL_A));
     }
 
     /// Acting on a person reaches no further than granting every role they hold: the path from

@@ -194,7 +194,8 @@ macro_rules! queue_mail_in_tx {
                 .bind(mail.unit_id)
                 .bind(at)
                 .bind(mail.dedup_key.as_deref())
-                .bind(held.map_or(at, |h| h.max(at)))
+                // In UTC like every stored time: SQLite compares them as text.
+                .bind(held.map_or(at, |h| h.max(at).to_offset(time::UtcOffset::UTC)))
                 .execute(&mut *conn)
                 .await?
                 .rows_affected()

@@ -154,10 +154,13 @@ pub struct UnitReading {
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct RecipientRow {
     pub person_id: i64,
+    pub unit_id: i64,
     pub display_name: String,
     pub unit_name: String,
     pub read_at: Option<OffsetDateTime>,
     pub acknowledged_at: Option<OffsetDateTime>,
+    /// The recipient is a parent at the unit (has a class there).
+    pub parent: bool,
 }
 
 /// Most notices or recipients one page reads.
@@ -488,7 +491,8 @@ impl Store {
     /// The recipients, those who have not read first, then by unit and name, a page at a time.
     pub async fn notice_recipients(&self, notice_id: i64, limit: i64, offset: i64) -> Result<Vec<RecipientRow>> {
         Ok(on_pool!(self, pool => sqlx::query_as(
-            "SELECT r.person_id, p.display_name, u.name AS unit_name, r.read_at, r.acknowledged_at \
+            "SELECT r.person_id, r.unit_id, p.display_name, u.name AS unit_name, r.read_at, r.acknowledged_at, \
+             EXISTS (SELECT 1 FROM parent_classes c WHERE c.person_id = r.person_id AND c.unit_id = r.unit_id) AS parent \
              FROM notice_recipients r JOIN people p ON p.id = r.person_id JOIN units u ON u.id = r.unit_id \
              WHERE r.notice_id = $1 \
              ORDER BY CASE WHEN r.read_at IS NULL THEN 0 ELSE 1 END, u.name_folded, p.name_folded, r.person_id \

@@ -80,6 +80,10 @@ impl RoleGrant {
     }
 }
 
+/// A person whose only roles are a parent's (`p` is the person).
+const PARENT_ONLY: &str = "EXISTS (SELECT 1 FROM role_grants pg WHERE pg.person_id = p.id AND pg.role = 'parent') \
+     AND NOT EXISTS (SELECT 1 FROM role_grants sg WHERE sg.person_id = p.id AND sg.role <> 'parent')";
+
 impl Store {
     pub async fn person(&self, id: i64) -> Result<Option<Person>> {
         let sql = format!("SELECT {PERSON_COLUMNS} FROM people p WHERE p.id = $1");
@@ -121,9 +125,10 @@ impl Store {
             return Ok((Vec::new(), 0));
         }
         let list: Vec<String> = (1..=roots.len()).map(|i| format!("${i}")).collect();
+        // Parents are the school's families, listed under their classes, not among its people.
         let mut where_clause = format!(
             "EXISTS (SELECT 1 FROM units u JOIN units r ON substr(u.path, 1, length(r.path)) = r.path \
-             WHERE u.id = p.unit_id AND r.id IN ({}))",
+             WHERE u.id = p.unit_id AND r.id IN ({})) AND NOT ({PARENT_ONLY})",
             list.join(", ")
         );
         let mut next = roots.len() + 1;
@@ -470,7 +475,7 @@ impl Store {
     pub async fn people_with_roles_in_unit(&self, unit_id: i64) -> Result<Vec<(Person, Role)>> {
         let sql = format!(
             "SELECT {PERSON_COLUMNS}, g.role FROM role_grants g JOIN people p ON p.id = g.person_id \
-             WHERE g.unit_id = $1 ORDER BY g.role, p.name_folded"
+             WHERE g.unit_id = $1 AND g.role <> 'parent' ORDER BY g.role, p.name_folded"
         );
         let rows = on_pool!(self, pool => {
             use sqlx::Row;

@@ -23,7 +23,7 @@ pub(super) fn may_attach(actor: &Actor, i: &lanhmang_store::incidents::Incident)
         && actor
             .grants
             .iter()
-            .any(|g| g.role != Role::ParentRep && g.role != Role::SystemAdmin);
+            .any(|g| !matches!(g.role, Role::ParentRep | Role::Parent | Role::SystemAdmin));
     i.purged_at.is_none() && i.state.is_open() && (handler_role(actor, i).is_some() || staff_reporter)
 }
 

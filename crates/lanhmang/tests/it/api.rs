@@ -134,8 +134,8 @@ async fn login_me_units_and_logout(backend: &'static str) {
         assert_eq!(people.status(), 200, "{backend}: principals see their school's people");
         assert_eq!(
             people.json::<Value>().await.unwrap()["total"],
-            6,
-            "{backend}: five staff and the parent of 4A"
+            5,
+            "{backend}: five staff; parents are listed under their classes"
         );
 
         // Logout revokes the token; an unknown token is 401.

@@ -264,6 +264,35 @@ async fn parents_join_by_code_and_read_only_their_classes_notices(backend: &'sta
         sent["recipients"], 3,
         "{backend}: cha.4b, and demo.family and demo.parent (4A); not me.5a"
     );
+    // The office sees that parents read it, never who: parents are named to their school only.
+    let grade_notice = sent["id"].as_i64().unwrap();
+    let (status, listed) = api(
+        &app,
+        &office,
+        "GET",
+        &format!("/api/v1/notices/{grade_notice}/recipients"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{backend}: {listed}");
+    assert!(
+        !listed.to_string().contains("Trần Thị Hoa") && listed.to_string().contains("Cha mẹ học sinh"),
+        "{backend}: {listed}"
+    );
+    // Parents are not among the school's people, and no staff member opens or manages their
+    // accounts; the system administrator can.
+    let cha = app.store().person_by_username("cha.4b").await.unwrap().unwrap();
+    for (who, expected) in [("demo.principal", 404), ("demo.office", 404), ("demo.admin", 200)] {
+        let token = api_token(&app, who).await;
+        let (_, people) = api(&app, &token, "GET", "/api/v1/people?per_page=500", None).await;
+        assert!(
+            !people.to_string().contains("cha.4b"),
+            "{backend}: {who} lists no parent"
+        );
+        let browser = app.signed_in(who).await;
+        let status = browser.get(&format!("/nguoi-dung/{}", cha.id)).await.status().as_u16();
+        assert_eq!(status, expected, "{backend}: {who} opens a parent's account");
+    }
     let (status, body) = api(
         &app,
         &office,

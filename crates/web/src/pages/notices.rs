@@ -203,7 +203,7 @@ async fn form_page(
                 )
             })
             .collect(),
-        grades: (1..=9u8)
+        grades: (1..=lanhmang_domain::parents::MAX_GRADE)
             .map(|g| (g.to_string(), format!("Khối {g}"), pick(&input.grades, &g.to_string())))
             .collect(),
         classes,
