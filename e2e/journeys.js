@@ -975,6 +975,29 @@ async function parentJoinsClass(browser, width) {
   await teacher.close();
 }
 
+/// An office connects its messaging provider: a bad address is refused beside its field, the
+/// secret Lành Mạng makes is shown once, a test delivery appears in the log.
+async function officeConnectsProvider(browser, width) {
+  const office = await visitor(browser, 'office-webhook', width, 'demo.office');
+  await office.go('/ket-noi');
+  await office.expectText('Kết nối dịch vụ tin nhắn', 'Thêm kết nối');
+  await office.page.fill('#url', 'ftp://zalo-oa.example.vn/lanhmang');
+  await office.go(() => office.page.click('main form button[type=submit]'), { status: 422 });
+  await office.expectText('phải bắt đầu bằng https://');
+  await office.page.fill('#url', `https://zalo-oa.example.vn/lanhmang-${width}`);
+  await office.page.fill('#description', 'Zalo OA của phòng');
+  await office.go(() => office.page.click('main form button[type=submit]'));
+  await office.expectText('chỉ hiện lần này', 'whsec_');
+  const secret = (await office.page.locator('#secret').innerText()).trim();
+  if (!secret.startsWith('whsec_')) fail(office.where(), `no secret shown: ${secret}`);
+  await office.go(() => office.page.click('main form[action$="/gui-thu"] button[type=submit]'));
+  await office.expectText('Đã xếp hàng một lần gửi thử', 'Nhật ký gửi', 'Gửi thử');
+  if ((await office.page.content()).includes(secret)) fail(office.where(), 'the secret is shown again');
+  await office.go('/ket-noi');
+  await office.expectText(`lanhmang-${width}`);
+  await office.close();
+}
+
 /// A parent without an account reads the guides: from the sign-in page to the resources, the
 /// notes for their child's grades, and one guide.
 async function parentReadsGuides(browser, width) {
@@ -1025,6 +1048,7 @@ async function main() {
     ['notice acknowledged', noticeAcknowledged, [360, 1280]],
     ['parent reads the guides', parentReadsGuides, [360, 1280]],
     ['parent joins a class', parentJoinsClass, [360, 1280]],
+    ['office connects its messaging provider', officeConnectsProvider, [360, 1280]],
     // Last: a new published plan becomes the first in every list.
     ['office publishes a plan', officePublishesPlan, [360]],
   ];

@@ -29,6 +29,7 @@ pub mod reports;
 pub mod supervision;
 pub mod trainings;
 pub mod units;
+pub mod webhooks;
 
 pub use error::{AppError, Problem, Result};
 pub use links::Links;

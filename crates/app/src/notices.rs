@@ -161,6 +161,7 @@ pub async fn send(
     } else {
         Some((issuer_symbol(app, &unit).await?, today.year()))
     };
+    let reaches_parents = fields.audience.roles.contains(&lanhmang_domain::Role::Parent);
     let new = NewNotice {
         title: fields.title,
         body: fields.body,
@@ -168,6 +169,12 @@ pub async fn send(
         ack_required: fields.ack_required,
         due_on: fields.due,
         numbered,
+        // Posted to a messaging provider is delivered to families: it waits for the morning too.
+        webhooks_from: if reaches_parents {
+            app.settings.quiet_hours.resume_at(lanhmang_store::now())
+        } else {
+            None
+        },
     };
     let sent = app.store.send_notice(&actor.audit(), &unit.ancestry, &new).await?;
     let number = match app.store.notice(sent.id).await? {

@@ -36,6 +36,7 @@ pub mod throttle;
 pub mod training;
 pub mod unit;
 pub mod units_import;
+pub mod webhook;
 
 pub use paging::Paging;
 pub use permission::{Action, Actor, Grant, Target, authorize};

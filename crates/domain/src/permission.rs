@@ -84,10 +84,13 @@ pub enum Action {
     /// Invite the parents of a school's classes with codes, see who joined and take them out,
     /// and send notices to parents (to parents only: a teacher writes to families, not staff).
     ReachParents,
+    /// Connect the office's messaging provider (webhooks: address and secret) and read the
+    /// delivery log.
+    ManageWebhooks,
 }
 
 impl Action {
-    pub const ALL: [Action; 35] = [
+    pub const ALL: [Action; 36] = [
         Action::ViewUnit,
         Action::ManageUnits,
         Action::ViewPeople,
@@ -123,6 +126,7 @@ impl Action {
         Action::ManageTrainings,
         Action::SendNotices,
         Action::ReachParents,
+        Action::ManageWebhooks,
     ];
 
     fn allowed_roles(self) -> &'static [Role] {
@@ -210,6 +214,7 @@ impl Action {
             // A principal writes to the school's staff and families in the school's name.
             Action::SendNotices => &[OfficeAdmin, OfficeHead, Principal],
             Action::ReachParents => &[Principal, Teacher],
+            Action::ManageWebhooks => &[SystemAdmin, OfficeAdmin],
         }
     }
 }

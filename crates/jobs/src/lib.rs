@@ -14,9 +14,13 @@ pub mod mail;
 pub mod news;
 pub mod reminders;
 pub mod supervision;
+pub mod webhooks;
 
 /// The setting that records the day the deadline reminders last ran.
 const REMINDERS_RUN: &str = "deadline_reminders_run";
+
+/// How long a connection's delivery log keeps what ended.
+const WEBHOOK_LOG_KEPT: Duration = Duration::days(90);
 
 /// The setting that records the day the office digests last went out.
 const DIGEST_RUN: &str = "supervision_digest_run";
@@ -49,6 +53,8 @@ pub enum JobKind {
     IncidentUpkeep,
     /// Write the notifications and mails of sent notices, a batch at a time.
     DeliverNotices,
+    /// Post a batch of due webhook deliveries.
+    DeliverWebhooks,
 }
 
 impl JobKind {
@@ -65,6 +71,7 @@ impl JobKind {
             JobKind::IndexNewsTopic => lanhmang_store::news::TOPIC_INDEX_JOB,
             JobKind::IncidentUpkeep => "incident_upkeep",
             JobKind::DeliverNotices => lanhmang_store::notices::DELIVER_NOTICES_JOB,
+            JobKind::DeliverWebhooks => lanhmang_store::webhooks::DELIVER_WEBHOOKS_JOB,
         }
     }
 
@@ -81,6 +88,7 @@ impl JobKind {
             lanhmang_store::news::TOPIC_INDEX_JOB => Some(JobKind::IndexNewsTopic),
             "incident_upkeep" => Some(JobKind::IncidentUpkeep),
             lanhmang_store::notices::DELIVER_NOTICES_JOB => Some(JobKind::DeliverNotices),
+            lanhmang_store::webhooks::DELIVER_WEBHOOKS_JOB => Some(JobKind::DeliverWebhooks),
             _ => None,
         }
     }
@@ -167,6 +175,9 @@ pub struct Worker {
     /// Fetches news feeds; made on first use with the inspector's defaults (private addresses
     /// refused) unless given by [`Worker::with_news_fetcher`].
     news_fetcher: std::sync::OnceLock<Arc<lanhmang_inspect::fetch::Fetcher>>,
+    /// Posts webhook deliveries; made on first use from the application's settings (private
+    /// addresses only where websites on them are allowed).
+    poster: std::sync::OnceLock<Arc<webhooks::Poster>>,
 }
 
 impl Worker {
@@ -182,6 +193,7 @@ impl Worker {
             supervision: None,
             last_requeue: Arc::new(std::sync::atomic::AtomicI64::new(0)),
             news_fetcher: std::sync::OnceLock::new(),
+            poster: std::sync::OnceLock::new(),
         }
     }
 
@@ -196,6 +208,12 @@ impl Worker {
     /// mail are built from). Without it, links in mail are bare paths.
     pub fn with_app_settings(mut self, settings: lanhmang_app::Settings) -> Worker {
         self.app = lanhmang_app::App::new(self.store.clone(), settings);
+        self
+    }
+
+    /// Posts webhook deliveries through `poster` (tests give one with a short backoff).
+    pub fn with_poster(self, poster: Arc<webhooks::Poster>) -> Worker {
+        let _ = self.poster.set(poster);
         self
     }
 
@@ -312,6 +330,7 @@ impl Worker {
                 let forgotten = self.store.purge_throttle(time::Duration::days(1)).await?;
                 self.store.purge_news_search_log().await?;
                 let lessons = lanhmang_app::class_sessions::close_forgotten(&self.app, lanhmang_store::now()).await?;
+                self.store.purge_webhook_deliveries(WEBHOOK_LOG_KEPT).await?;
                 Ok((
                     format!(
                         "{n} phiên đăng nhập hết hạn đã được xóa; {forgotten} bản ghi đăng nhập sai cũ đã được xóa; \
@@ -407,6 +426,20 @@ impl Worker {
                     format!("{told} người đã được báo về thông báo mới"),
                     more.then_some(JobKind::DeliverNotices),
                 ))
+            }
+            Some(JobKind::DeliverWebhooks) => {
+                let poster = match self.poster.get() {
+                    Some(p) => p.clone(),
+                    None => {
+                        let made = Arc::new(webhooks::Poster::new(
+                            self.app.settings.allow_private_sites,
+                            webhooks::WebhookPolicy::default(),
+                        )?);
+                        self.poster.get_or_init(|| made).clone()
+                    }
+                };
+                let report = webhooks::deliver_due(&self.app, &poster).await?;
+                Ok((report.summary(), report.more.then_some(JobKind::DeliverWebhooks)))
             }
             None => Err(JobError::UnknownKind(job.kind.clone())),
         }
@@ -528,6 +561,15 @@ impl Scheduler {
         Ok(self.store.kick_mail_delivery().await?)
     }
 
+    /// Queues the webhook delivery job when a delivery is due (a retry, or one held through
+    /// the quiet hours: new ones queue their own job); returns whether a job was queued.
+    pub async fn tick_webhooks(&self) -> Result<bool, JobError> {
+        match self.store.next_webhook_due().await? {
+            Some(at) if at <= lanhmang_store::now() => Ok(self.store.kick_webhook_delivery().await?),
+            _ => Ok(false),
+        }
+    }
+
     /// Runs [`Scheduler::tick`] every `schedule_interval` and, in between, [`Scheduler::tick_mail`]
     /// every `mail_interval` and [`Scheduler::tick_supervision`] every `supervision_interval`.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
@@ -541,6 +583,9 @@ impl Scheduler {
         loop {
             if let Err(e) = self.tick_supervision().await {
                 tracing::error!(error = %e, "scheduler could not queue inspections");
+            }
+            if let Err(e) = self.tick_webhooks().await {
+                tracing::error!(error = %e, "scheduler could not queue webhook deliveries");
             }
             let result = if last_full.is_none_or(|t| t.elapsed() >= full) {
                 last_full = Some(Instant::now());

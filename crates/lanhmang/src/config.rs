@@ -652,6 +652,7 @@ impl Config {
                 .map(|Secret(t)| Sha256::digest(t.as_bytes()).into()),
             allow_private_sites: self.inspect.allow_private_targets.unwrap_or(false),
             public_url: self.public_url.clone(),
+            app: self.app_settings(),
             ..Default::default()
         }
     }

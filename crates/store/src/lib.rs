@@ -246,6 +246,7 @@ pub mod settings;
 pub mod sites;
 pub mod trainings;
 pub mod units;
+pub mod webhooks;
 pub mod working_time;
 
 pub use audit::{AuditContext, AuditEntry, ChainReport};

@@ -45,6 +45,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!("0016_trainings"),
     migration!("0017_notices"),
     migration!("0018_parents"),
+    migration!("0019_webhooks"),
 ];
 
 impl Migration {
@@ -720,7 +721,8 @@ mod tests {
                     "0015_lessons",
                     "0016_trainings",
                     "0017_notices",
-                    "0018_parents"
+                    "0018_parents",
+                    "0019_webhooks"
                 ],
                 "{backend}"
             );

@@ -28,6 +28,9 @@ pub struct NewNotice {
     /// The issuer's symbol in the number ("PGDĐT" in "12/TB-PGDĐT") and the year of its
     /// register; None for a message to families, which is not numbered.
     pub numbered: Option<(String, i32)>,
+    /// When the webhooks may post it: after the quiet hours for a notice to families; None:
+    /// at once.
+    pub webhooks_from: Option<OffsetDateTime>,
 }
 
 /// What sending did.
@@ -298,6 +301,21 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             sqlx::query(crate::notifications::COUNT_NOTICE_UNITS).bind(id).execute(&mut *tx).await?;
+            let hooks_sql = crate::webhooks::queue_notice_sql(unit_ancestry.len());
+            let mut hooks = sqlx::query(sqlx::AssertSqlSafe(hooks_sql.as_str()))
+                .bind(id)
+                .bind(crate::trainings::utc(n.webhooks_from.unwrap_or(at)))
+                .bind(at);
+            for unit in unit_ancestry {
+                hooks = hooks.bind(unit);
+            }
+            if hooks.execute(&mut *tx).await?.rows_affected() > 0 {
+                sqlx::query(crate::outbox::KICK_DELIVERY)
+                    .bind(crate::webhooks::DELIVER_WEBHOOKS_JOB)
+                    .bind(at)
+                    .execute(&mut *tx)
+                    .await?;
+            }
             if recipients > 0 {
                 sqlx::query(crate::outbox::KICK_DELIVERY)
                     .bind(DELIVER_NOTICES_JOB)

@@ -55,6 +55,7 @@ impl Layout {
         nav.push(("/tong-hop-nam", "Tổng hợp", Some(Action::ViewDashboard)));
         nav.push(("/giam-sat", "Website", Some(Action::ViewSites)));
         nav.push(("/thu-di", "Thư đi", Some(Action::ViewOutbox)));
+        nav.push(("/ket-noi", "Kết nối", Some(Action::ManageWebhooks)));
         nav.push(("/nhat-ky", "Nhật ký", Some(Action::ViewAudit)));
         nav.push(("/tai-khoan", "Tài khoản", None));
         let nav = nav

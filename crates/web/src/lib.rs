@@ -105,6 +105,10 @@ pub struct WebConfig {
     pub allow_private_sites: bool,
     /// Where people reach the application (`https://…`); absolute links in e-mails need it.
     pub public_url: Option<String>,
+    /// The rest of what the use cases need (quiet hours, retention, working time): the same
+    /// settings the workers get, so a page and a job never decide differently. Its links and
+    /// private-sites switch are taken from the two fields above.
+    pub app: lanhmang_app::Settings,
 }
 
 impl Default for WebConfig {
@@ -123,6 +127,7 @@ impl Default for WebConfig {
             throttle: ThrottleConfig::default(),
             allow_private_sites: false,
             public_url: None,
+            app: lanhmang_app::Settings::default(),
         }
     }
 }
@@ -147,7 +152,7 @@ impl AppState {
             lanhmang_app::Settings {
                 links: lanhmang_app::Links::new(config.public_url.as_deref()),
                 allow_private_sites: config.allow_private_sites,
-                ..Default::default()
+                ..config.app.clone()
             },
         );
         AppState {

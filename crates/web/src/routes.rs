@@ -820,6 +820,54 @@ pub fn build() -> Routes {
         .post("/api/v1/public/parents/signup", Public, api::parents::signup)
         .get("/api/v1/parents/classes", SignedIn, api::parents::my_classes)
         .post("/api/v1/parents/classes", SignedIn, api::parents::join)
+        // An office's connections to its messaging provider, and their delivery logs.
+        .get("/ket-noi", Permission(Action::ManageWebhooks), pages::webhooks::list)
+        .post("/ket-noi", Permission(Action::ManageWebhooks), pages::webhooks::create)
+        .get(
+            "/ket-noi/{id}",
+            Permission(Action::ManageWebhooks),
+            pages::webhooks::show,
+        )
+        .post(
+            "/ket-noi/{id}/gui-thu",
+            Permission(Action::ManageWebhooks),
+            pages::webhooks::ping,
+        )
+        .post(
+            "/ket-noi/{id}/tat",
+            Permission(Action::ManageWebhooks),
+            pages::webhooks::disable,
+        )
+        .get(
+            "/api/v1/webhooks",
+            Permission(Action::ManageWebhooks),
+            api::webhooks::list,
+        )
+        .post(
+            "/api/v1/webhooks",
+            Permission(Action::ManageWebhooks),
+            api::webhooks::create,
+        )
+        .get(
+            "/api/v1/webhooks/{id}",
+            Permission(Action::ManageWebhooks),
+            api::webhooks::show,
+        )
+        .get(
+            "/api/v1/webhooks/{id}/deliveries",
+            Permission(Action::ManageWebhooks),
+            api::webhooks::deliveries,
+        )
+        .post(
+            "/api/v1/webhooks/{id}/ping",
+            Permission(Action::ManageWebhooks),
+            api::webhooks::ping,
+        )
+        .post(
+            "/api/v1/webhooks/{id}/disable",
+            Permission(Action::ManageWebhooks),
+            api::webhooks::disable,
+        )
         .get("/tap-huan", SignedIn, pages::trainings::list)
         .get(
             "/tap-huan/moi",

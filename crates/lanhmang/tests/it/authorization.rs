@@ -119,6 +119,7 @@ async fn routes_refuse_roles_without_the_action(backend: &'static str) {
                     ManageTrainings,
                     SendNotices,
                     ReachParents,
+                    ManageWebhooks,
                 ],
             ),
             (
@@ -157,6 +158,7 @@ async fn routes_refuse_roles_without_the_action(backend: &'static str) {
                     ManageTrainings,
                     SendNotices,
                     ReachParents,
+                    ManageWebhooks,
                 ],
             ),
             (
@@ -183,6 +185,7 @@ async fn routes_refuse_roles_without_the_action(backend: &'static str) {
                     ManageTrainings,
                     SendNotices,
                     ReachParents,
+                    ManageWebhooks,
                 ],
             ),
             (
@@ -210,6 +213,7 @@ async fn routes_refuse_roles_without_the_action(backend: &'static str) {
                     ManageLessons,
                     ManageTrainings,
                     SendNotices,
+                    ManageWebhooks,
                 ],
             ),
             (
@@ -227,6 +231,7 @@ async fn routes_refuse_roles_without_the_action(backend: &'static str) {
                     ViewIncidentStats,
                     ApproveClarifications,
                     ManageLessons,
+                    ManageWebhooks,
                 ],
             ),
             (
@@ -243,6 +248,7 @@ async fn routes_refuse_roles_without_the_action(backend: &'static str) {
                     ManageNews,
                     RunClassSessions,
                     ReachParents,
+                    ManageWebhooks,
                 ],
             ),
             (
@@ -270,6 +276,7 @@ async fn routes_refuse_roles_without_the_action(backend: &'static str) {
                     ManageTrainings,
                     SendNotices,
                     ReachParents,
+                    ManageWebhooks,
                 ],
             ),
         ];

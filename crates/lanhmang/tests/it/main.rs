@@ -33,5 +33,6 @@ mod site_truth;
 mod supervision;
 mod trainings;
 mod web_shell;
+mod webhooks;
 mod yearly_api;
 mod yearly_rules;

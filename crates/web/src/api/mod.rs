@@ -8,6 +8,7 @@ pub mod openapi;
 pub mod parents;
 pub mod supervision;
 pub mod trainings;
+pub mod webhooks;
 pub mod yearly;
 
 use axum::Json;

@@ -277,6 +277,7 @@ pub fn spec() -> Value {
     super::trainings::document(&mut spec, &paging, &error);
     super::notices::document(&mut spec, &paging, &error);
     super::parents::document(&mut spec, &paging, &error);
+    super::webhooks::document(&mut spec, &paging, &error);
     super::lessons::document(&mut spec, &paging, &error);
     constrain_integers(&mut spec);
     empty_filters_mean_none(&mut spec);
@@ -377,6 +378,12 @@ const OPERATION_IDS: &[(&str, &str, &str)] = &[
     ("post", "/api/v1/public/parents/signup", "parentSignup"),
     ("get", "/api/v1/parents/classes", "listMyClasses"),
     ("post", "/api/v1/parents/classes", "joinClass"),
+    ("get", "/api/v1/webhooks", "listWebhooks"),
+    ("post", "/api/v1/webhooks", "createWebhook"),
+    ("get", "/api/v1/webhooks/{id}", "getWebhook"),
+    ("get", "/api/v1/webhooks/{id}/deliveries", "listWebhookDeliveries"),
+    ("post", "/api/v1/webhooks/{id}/ping", "pingWebhook"),
+    ("post", "/api/v1/webhooks/{id}/disable", "disableWebhook"),
 ];
 
 /// The API reads every integer as 64 bits, and identifiers are positive: `id` and every `…_id`
@@ -556,6 +563,10 @@ fn add_links(spec: &mut Value) {
         "listClassParents",
         json!({"unit_id": "$request.path.unit_id"}),
     ));
+    // A new connection leads to its test, its log and turning it off.
+    for op in ["getWebhook", "listWebhookDeliveries", "pingWebhook", "disableWebhook"] {
+        links.push(("post", "/api/v1/webhooks", "201", op, json!({"id": created()})));
+    }
     for (method, path, status, op, parameters) in links {
         if let Some(response) = spec["paths"][path][method]["responses"][status].as_object_mut() {
             let entry = response.entry("links").or_insert_with(|| json!({}));

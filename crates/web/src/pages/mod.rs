@@ -22,6 +22,7 @@ pub mod rollup;
 pub mod supervision;
 pub mod trainings;
 pub mod units;
+pub mod webhooks;
 
 use axum::extract::rejection::FormRejection;
 use axum::extract::{FromRequest, Request};
