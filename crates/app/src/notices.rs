@@ -169,6 +169,7 @@ pub async fn send(
         ack_required: fields.ack_required,
         due_on: fields.due,
         numbered,
+        first_batch: lanhmang_store::notices::ADDRESSED_IN_REQUEST,
         // Posted to a messaging provider is delivered to families: it waits for the morning too.
         webhooks_from: if reaches_parents {
             app.settings.quiet_hours.resume_at(lanhmang_store::now())

@@ -19,6 +19,9 @@ pub mod webhooks;
 /// The setting that records the day the deadline reminders last ran.
 const REMINDERS_RUN: &str = "deadline_reminders_run";
 
+/// How long one addressing job works before it leaves the rest to its successor.
+const ADDRESSING_BUDGET: StdDuration = StdDuration::from_secs(20);
+
 /// How long a connection's delivery log keeps what ended.
 const WEBHOOK_LOG_KEPT: Duration = Duration::days(90);
 
@@ -55,6 +58,8 @@ pub enum JobKind {
     DeliverNotices,
     /// Post a batch of due webhook deliveries.
     DeliverWebhooks,
+    /// Address the rest of a large notice's audience, a batch of units at a time.
+    AddressNotices,
 }
 
 impl JobKind {
@@ -72,6 +77,7 @@ impl JobKind {
             JobKind::IncidentUpkeep => "incident_upkeep",
             JobKind::DeliverNotices => lanhmang_store::notices::DELIVER_NOTICES_JOB,
             JobKind::DeliverWebhooks => lanhmang_store::webhooks::DELIVER_WEBHOOKS_JOB,
+            JobKind::AddressNotices => lanhmang_store::notices::ADDRESS_NOTICES_JOB,
         }
     }
 
@@ -89,6 +95,7 @@ impl JobKind {
             "incident_upkeep" => Some(JobKind::IncidentUpkeep),
             lanhmang_store::notices::DELIVER_NOTICES_JOB => Some(JobKind::DeliverNotices),
             lanhmang_store::webhooks::DELIVER_WEBHOOKS_JOB => Some(JobKind::DeliverWebhooks),
+            lanhmang_store::notices::ADDRESS_NOTICES_JOB => Some(JobKind::AddressNotices),
             _ => None,
         }
     }
@@ -441,6 +448,24 @@ impl Worker {
                 let report = webhooks::deliver_due(&self.app, &poster).await?;
                 Ok((report.summary(), report.more.then_some(JobKind::DeliverWebhooks)))
             }
+            Some(JobKind::AddressNotices) => {
+                // Batches of their own transactions, for a while, then a successor: a million
+                // parents never hold one worker (or a graceful stop) for long.
+                let started = Instant::now();
+                let (mut added, mut more) = (0, true);
+                while more && started.elapsed() < ADDRESSING_BUDGET {
+                    let (n, left) = self
+                        .store
+                        .address_notice_batch(lanhmang_store::notices::ADDRESSED_PER_BATCH)
+                        .await?;
+                    added += n;
+                    more = left;
+                }
+                Ok((
+                    format!("{added} người nhận thông báo đã được xác định"),
+                    more.then_some(JobKind::AddressNotices),
+                ))
+            }
             None => Err(JobError::UnknownKind(job.kind.clone())),
         }
     }
@@ -514,6 +539,17 @@ impl Scheduler {
         }
         if self.tick_mail().await? {
             queued += 1;
+        }
+        // Likewise for a large audience still being addressed.
+        if self.store.notices_addressing().await? {
+            let kind = JobKind::AddressNotices.as_str();
+            if self
+                .store
+                .enqueue_job(kind, "{}", lanhmang_store::now(), Some(kind))
+                .await?
+            {
+                queued += 1;
+            }
         }
         // A delivery job that failed for good, or one that finished just before a notice was
         // sent, leaves recipients waiting: queue it again while any do.

@@ -46,6 +46,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!("0017_notices"),
     migration!("0018_parents"),
     migration!("0019_webhooks"),
+    migration!("0020_notice_addressing"),
 ];
 
 impl Migration {
@@ -319,6 +320,16 @@ mod tests {
                 "0018_parents",
                 "9ea690988442f07f0744cd1ba22cee22e76726a449ab7509a7c3548c2ff425f9",
                 "f1268bb983ec5fccd08d9abeab64d2df48cf3b933f8c5e13debfdbab3b2f91c1",
+            ),
+            (
+                "0019_webhooks",
+                "a666f14cf9e6b189213cc407288ebdda1cea929e0befbde5987e3c80a9d14b09",
+                "28b707d0d2c55a120e883a0ac5aa3e8ce41be7aa29746a416b9156f847af6fba",
+            ),
+            (
+                "0020_notice_addressing",
+                "30fa9784cc2bbf2d39d5128e89158decb9f8d5411fc04309a16bb48e691dd335",
+                "30fa9784cc2bbf2d39d5128e89158decb9f8d5411fc04309a16bb48e691dd335",
             ),
         ];
         for (name, sqlite, postgres) in FROZEN {
@@ -722,7 +733,8 @@ mod tests {
                     "0016_trainings",
                     "0017_notices",
                     "0018_parents",
-                    "0019_webhooks"
+                    "0019_webhooks",
+                    "0020_notice_addressing"
                 ],
                 "{backend}"
             );

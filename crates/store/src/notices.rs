@@ -1,11 +1,14 @@
 //! Notices (thông báo, công văn): the notice, numbered in its issuing unit's sequence for the
 //! year, and its recipients with when each read and acknowledged it.
 //!
-//! Sending resolves the audience inside the database (one `INSERT … SELECT`), so a notice to a
-//! whole province costs one statement, not a loop; the notifications and mails are written
-//! afterwards by the delivery job in batches (`deliver_notice_batch`), so the sender's request
-//! returns at once. The read and acknowledged counts live on the notice, kept by the UPDATE that
-//! marks a person, so the sender's page never counts the recipients.
+//! Sending resolves the audience inside the database, a few units per `INSERT … SELECT`: the
+//! request addresses the first recipients itself (every one, for an ordinary notice), and a
+//! larger audience — the parents of thousands of schools — is addressed after it by the
+//! addressing job, a batch of units per transaction (`address_notice_batch`), so the request
+//! returns at once however many it reaches. The notifications and mails are written afterwards
+//! by the delivery job in batches (`deliver_notice_batch`). The read and acknowledged counts
+//! live on the notice and per unit (`notice_units`), kept by the UPDATE that marks a person, so
+//! the sender's page never counts the recipients.
 
 use lanhmang_domain::notice::NoticeAudience;
 use time::{Date, OffsetDateTime};
@@ -16,6 +19,188 @@ use crate::{AuditContext, BeginWrite, Result, Store, StoreError, now, parse_path
 
 /// The job that writes notices' notifications and mails.
 pub const DELIVER_NOTICES_JOB: &str = "deliver_notices";
+
+/// The job that addresses the rest of a large audience after the request that sent it.
+pub const ADDRESS_NOTICES_JOB: &str = "address_notices";
+
+/// Recipients the sending request addresses itself: an ordinary notice (a province's
+/// principals, a school's parents) is addressed whole before the request returns.
+pub const ADDRESSED_IN_REQUEST: i64 = 2_000;
+
+/// Recipients one transaction of the addressing job adds at most (a little more: whole units).
+pub const ADDRESSED_PER_BATCH: i64 = 20_000;
+
+/// Units read at a time while addressing.
+const UNIT_PAGE: i64 = 1_000;
+/// Units one `INSERT … SELECT` addresses at most.
+const MAX_UNITS_PER_STATEMENT: usize = 64;
+
+/// How a notice's audience is found: the units it reaches (by kind, level and subtree, in id
+/// order), then the people with the roles (and, for parents, the classes) there.
+struct AudiencePlan {
+    /// `$1` units after this id, `$2` how many; then kinds, levels and path ranges.
+    units_sql: String,
+    unit_binds: Vec<String>,
+    roles: Vec<&'static str>,
+    classes: Vec<String>,
+    grades: Vec<i64>,
+}
+
+impl AudiencePlan {
+    fn new(audience: &NoticeAudience, ranges: &[(String, String)]) -> AudiencePlan {
+        let mut next = 3;
+        let mut placeholders = |count: usize| {
+            let list: Vec<String> = (next..next + count).map(|i| format!("${i}")).collect();
+            next += count;
+            list.join(", ")
+        };
+        let mut filters = String::new();
+        let mut unit_binds: Vec<String> = Vec::new();
+        if !audience.unit_kinds.is_empty() {
+            filters.push_str(&format!(" AND u.kind IN ({})", placeholders(audience.unit_kinds.len())));
+            unit_binds.extend(audience.unit_kinds.iter().map(|k| k.as_str().to_string()));
+        }
+        if !audience.school_levels.is_empty() {
+            // A level narrows the schools only: offices have none.
+            filters.push_str(&format!(
+                " AND (u.kind <> 'school' OR u.school_level IN ({}))",
+                placeholders(audience.school_levels.len())
+            ));
+            unit_binds.extend(audience.school_levels.iter().map(|l| l.as_str().to_string()));
+        }
+        let (in_scope, range_binds) = crate::range_condition("u.path", ranges, next);
+        unit_binds.extend(range_binds);
+        AudiencePlan {
+            units_sql: format!(
+                "SELECT u.id FROM units u WHERE u.status = 'active' AND u.id > $1{filters} AND {in_scope} ORDER BY u.id LIMIT $2"
+            ),
+            unit_binds,
+            roles: audience.roles.iter().map(|r| r.as_str()).collect(),
+            classes: audience.classes.iter().map(|c| c.as_str().to_string()).collect(),
+            grades: audience.grades.iter().map(|g| i64::from(*g)).collect(),
+        }
+    }
+
+    /// Addresses the people of `units` units: `$1` notice, `$2` the sender (never addressed),
+    /// then the roles, classes, grades and the units. A person holding roles in several of
+    /// them is addressed once, at the first unit.
+    fn insert_sql(&self, units: usize) -> String {
+        let mut next = 3;
+        let mut placeholders = |count: usize| {
+            let list: Vec<String> = (next..next + count).map(|i| format!("${i}")).collect();
+            next += count;
+            list.join(", ")
+        };
+        let mut filters = format!("g.role IN ({})", placeholders(self.roles.len()));
+        if !self.classes.is_empty() || !self.grades.is_empty() {
+            // A parent is addressed by their classes at the school where they hold the role.
+            let mut which = Vec::new();
+            if !self.classes.is_empty() {
+                which.push(format!("c.class_name IN ({})", placeholders(self.classes.len())));
+            }
+            if !self.grades.is_empty() {
+                which.push(format!("c.grade IN ({})", placeholders(self.grades.len())));
+            }
+            filters.push_str(&format!(
+                " AND (g.role <> 'parent' OR EXISTS (SELECT 1 FROM parent_classes c \
+                 WHERE c.person_id = g.person_id AND c.unit_id = g.unit_id AND ({})))",
+                which.join(" OR ")
+            ));
+        }
+        let units = placeholders(units);
+        format!(
+            "INSERT INTO notice_recipients (notice_id, person_id, unit_id) \
+             SELECT $1, g.person_id, g.unit_id FROM role_grants g JOIN people p ON p.id = g.person_id \
+             WHERE g.unit_id IN ({units}) AND p.disabled = FALSE AND g.person_id <> $2 AND {filters} \
+             ORDER BY g.person_id, g.unit_id ON CONFLICT (notice_id, person_id) DO NOTHING"
+        )
+    }
+}
+
+/// The per-unit counts of the units just addressed: `$1` notice, then the units. Each unit is
+/// addressed once, so its count is set, not added to.
+fn count_units_sql(units: usize) -> String {
+    let list: Vec<String> = (2..2 + units).map(|i| format!("${i}")).collect();
+    format!(
+        "INSERT INTO notice_units (notice_id, unit_id, recipients) \
+         SELECT notice_id, unit_id, COUNT(*) FROM notice_recipients WHERE notice_id = $1 AND unit_id IN ({}) \
+         GROUP BY notice_id, unit_id \
+         ON CONFLICT (notice_id, unit_id) DO UPDATE SET recipients = excluded.recipients",
+        list.join(", ")
+    )
+}
+
+/// Addresses the audience of `$plan` for notice `$notice` in transaction `$tx`, from the units
+/// after `$after`, until about `$budget` recipients are added: gives how many were, and the
+/// last unit addressed when units remain (None: the audience is addressed whole). Statements
+/// grow from one unit to as many as the budget allows, by the recipients per unit so far.
+macro_rules! address_in_tx {
+    ($tx:expr, $plan:expr, $notice:expr, $sender:expr, $after:expr, $budget:expr) => {{
+        let plan: &AudiencePlan = $plan;
+        let (notice, sender, budget): (i64, i64, i64) = ($notice, $sender, $budget);
+        let mut after: i64 = $after;
+        let mut added: i64 = 0;
+        let mut units_done: i64 = 0;
+        let mut remaining = false;
+        'pages: loop {
+            let mut q = sqlx::query_as::<_, (i64,)>(sqlx::AssertSqlSafe(plan.units_sql.as_str()))
+                .bind(after)
+                .bind(UNIT_PAGE);
+            for b in &plan.unit_binds {
+                q = q.bind(b);
+            }
+            let units: Vec<i64> = q.fetch_all(&mut *$tx).await?.into_iter().map(|r| r.0).collect();
+            let mut i = 0;
+            while i < units.len() {
+                if added >= budget {
+                    remaining = true;
+                    break 'pages;
+                }
+                let chunk = match added.checked_div(units_done) {
+                    Some(per_unit) if per_unit > 0 => usize::try_from((budget - added) / per_unit)
+                        .unwrap_or(1)
+                        .clamp(1, MAX_UNITS_PER_STATEMENT),
+                    // Nothing found yet: a unit at a time until the size of one is known,
+                    // then as many as fit.
+                    _ if units_done == 0 => 1,
+                    _ => MAX_UNITS_PER_STATEMENT,
+                };
+                let these = &units[i..(i + chunk).min(units.len())];
+                let sql = plan.insert_sql(these.len());
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).bind(notice).bind(sender);
+                for r in &plan.roles {
+                    q = q.bind(*r);
+                }
+                for c in &plan.classes {
+                    q = q.bind(c.as_str());
+                }
+                for g in &plan.grades {
+                    q = q.bind(*g);
+                }
+                for u in these {
+                    q = q.bind(*u);
+                }
+                let n = i64::try_from(q.execute(&mut *$tx).await?.rows_affected()).unwrap_or(i64::MAX);
+                if n > 0 {
+                    let sql = count_units_sql(these.len());
+                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).bind(notice);
+                    for u in these {
+                        q = q.bind(*u);
+                    }
+                    q.execute(&mut *$tx).await?;
+                }
+                added = added.saturating_add(n);
+                units_done += these.len() as i64;
+                after = these.last().copied().unwrap_or(after);
+                i += these.len();
+            }
+            if (units.len() as i64) < UNIT_PAGE {
+                break;
+            }
+        }
+        (added, remaining.then_some(after))
+    }};
+}
 
 /// What a sender sends.
 #[derive(Debug, Clone)]
@@ -31,6 +216,9 @@ pub struct NewNotice {
     /// When the webhooks may post it: after the quiet hours for a notice to families; None:
     /// at once.
     pub webhooks_from: Option<OffsetDateTime>,
+    /// Recipients addressed before the request returns (`ADDRESSED_IN_REQUEST`); the rest by
+    /// the addressing job.
+    pub first_batch: i64,
 }
 
 /// What sending did.
@@ -39,7 +227,10 @@ pub struct Sent {
     pub id: i64,
     /// The number in the unit's register for the year; None for a message to families.
     pub sequence: Option<i64>,
+    /// Addressed so far: all of them unless `addressing`.
     pub recipients: i64,
+    /// The rest of a large audience is being addressed after the request.
+    pub addressing: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,6 +258,9 @@ pub struct Notice {
     pub reminded_at: Option<OffsetDateTime>,
     pub created_by: Option<i64>,
     pub created_at: OffsetDateTime,
+    /// Its audience is still being addressed (a large one, after the request): `recipients`
+    /// counts those addressed so far.
+    pub addressing: bool,
 }
 
 #[derive(sqlx::FromRow)]
@@ -91,6 +285,7 @@ struct NoticeRow {
     reminded_at: Option<OffsetDateTime>,
     created_by: Option<i64>,
     created_at: OffsetDateTime,
+    addressed_through: Option<i64>,
 }
 
 impl From<NoticeRow> for Notice {
@@ -118,13 +313,14 @@ impl From<NoticeRow> for Notice {
             reminded_at: r.reminded_at,
             created_by: r.created_by,
             created_at: r.created_at,
+            addressing: r.addressed_through.is_some(),
         }
     }
 }
 
 const COLUMNS: &str = "n.id, n.unit_id, n.unit_path, u.name AS unit_name, n.kind, n.title, n.body, n.link, n.audience, n.ack_required, \
      n.due_on, n.doc_sequence, n.doc_issuer, n.doc_year, n.recipients, n.read_count, n.ack_count, n.reminded_at, \
-     n.created_by, n.created_at";
+     n.created_by, n.created_at, n.addressed_through";
 
 /// A notice in a list, with the reader's own reading when they are a recipient.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -172,8 +368,9 @@ pub const MAX_LISTED: i64 = lanhmang_domain::paging::MAX_PER_PAGE as i64;
 
 impl Store {
     /// Sends a notice from the unit with `unit_ancestry`: numbers it next in the unit's sequence
-    /// for `doc_year`, addresses everyone its audience names (but the sender), and queues the
-    /// delivery job, audited, in one transaction. The audience's units must be in the issuing
+    /// for `doc_year`, addresses its audience (but the sender: all of it, or its first
+    /// `first_batch` recipients and the addressing job for the rest), queues its webhooks and
+    /// the delivery job, audited, in one transaction. The audience's units must be in the issuing
     /// unit's subtree (the caller checked them).
     pub async fn send_notice(&self, ctx: &AuditContext, unit_ancestry: &[i64], n: &NewNotice) -> Result<Sent> {
         let unit_id = *unit_ancestry.last().ok_or(StoreError::NotFound("đơn vị"))?;
@@ -183,54 +380,8 @@ impl Store {
             n.audience.unit_ids.clone()
         };
         let ranges = self.subtree_ranges(&roots).await?;
+        let plan = AudiencePlan::new(&n.audience, &ranges);
         let audience = serde_json::to_string(&n.audience).map_err(|e| StoreError::Conflict(e.to_string()))?;
-        // $1 notice, $2 sender, then the roles, kinds, levels and path ranges.
-        let mut next = 3;
-        let mut placeholders = |count: usize| {
-            let list: Vec<String> = (next..next + count).map(|i| format!("${i}")).collect();
-            next += count;
-            list.join(", ")
-        };
-        let roles = placeholders(n.audience.roles.len());
-        let mut filters = format!("g.role IN ({roles})");
-        if !n.audience.unit_kinds.is_empty() {
-            filters.push_str(&format!(
-                " AND u.kind IN ({})",
-                placeholders(n.audience.unit_kinds.len())
-            ));
-        }
-        if !n.audience.school_levels.is_empty() {
-            // A level narrows the schools only: offices have none.
-            filters.push_str(&format!(
-                " AND (u.kind <> 'school' OR u.school_level IN ({}))",
-                placeholders(n.audience.school_levels.len())
-            ));
-        }
-        let classes: Vec<&str> = n.audience.classes.iter().map(|c| c.as_str()).collect();
-        let grades: Vec<i64> = n.audience.grades.iter().map(|g| i64::from(*g)).collect();
-        if !classes.is_empty() || !grades.is_empty() {
-            // A parent is addressed by their classes at the school where they hold the role.
-            let mut which = Vec::new();
-            if !classes.is_empty() {
-                which.push(format!("c.class_name IN ({})", placeholders(classes.len())));
-            }
-            if !grades.is_empty() {
-                which.push(format!("c.grade IN ({})", placeholders(grades.len())));
-            }
-            filters.push_str(&format!(
-                " AND (g.role <> 'parent' OR EXISTS (SELECT 1 FROM parent_classes c \
-                 WHERE c.person_id = g.person_id AND c.unit_id = g.unit_id AND ({})))",
-                which.join(" OR ")
-            ));
-        }
-        let (in_scope, range_binds) = crate::range_condition("u.path", &ranges, next);
-        let address = format!(
-            "INSERT INTO notice_recipients (notice_id, person_id, unit_id) \
-             SELECT $1, g.person_id, MIN(g.unit_id) FROM role_grants g JOIN units u ON u.id = g.unit_id \
-             JOIN people p ON p.id = g.person_id \
-             WHERE p.disabled = FALSE AND u.status = 'active' AND g.person_id <> $2 AND {filters} AND {in_scope} \
-             GROUP BY g.person_id"
-        );
         let at = now();
         let sender = ctx.actor_id.unwrap_or(0);
         Ok(on_pool!(self, pool => {
@@ -275,32 +426,20 @@ impl Store {
                     "Một thông báo khác của đơn vị vừa được đánh số cùng lúc; hãy bấm gửi lại.",
                 )
             })?;
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(address.as_str())).bind(id).bind(sender);
-            for r in &n.audience.roles {
-                q = q.bind(r.as_str());
-            }
-            for k in &n.audience.unit_kinds {
-                q = q.bind(k.as_str());
-            }
-            for l in &n.audience.school_levels {
-                q = q.bind(l.as_str());
-            }
-            for c in &classes {
-                q = q.bind(*c);
-            }
-            for g in &grades {
-                q = q.bind(*g);
-            }
-            for b in &range_binds {
-                q = q.bind(b);
-            }
-            let recipients = i64::try_from(q.execute(&mut *tx).await?.rows_affected()).unwrap_or(i64::MAX);
-            sqlx::query("UPDATE notices SET recipients = $1 WHERE id = $2")
+            let (recipients, addressing) = address_in_tx!(tx, &plan, id, sender, 0, n.first_batch.max(1));
+            sqlx::query("UPDATE notices SET recipients = $1, addressed_through = $2 WHERE id = $3")
                 .bind(recipients)
+                .bind(addressing)
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
-            sqlx::query(crate::notifications::COUNT_NOTICE_UNITS).bind(id).execute(&mut *tx).await?;
+            if addressing.is_some() {
+                sqlx::query(crate::outbox::KICK_DELIVERY)
+                    .bind(ADDRESS_NOTICES_JOB)
+                    .bind(at)
+                    .execute(&mut *tx)
+                    .await?;
+            }
             let hooks_sql = crate::webhooks::queue_notice_sql(unit_ancestry.len());
             let mut hooks = sqlx::query(sqlx::AssertSqlSafe(hooks_sql.as_str()))
                 .bind(id)
@@ -332,7 +471,12 @@ impl Store {
                 format!("{} ({recipients} người nhận)", n.title)
             );
             tx.commit().await?;
-            Sent { id, sequence, recipients }
+            Sent {
+                id,
+                sequence,
+                recipients,
+                addressing: addressing.is_some(),
+            }
         }))
     }
 
@@ -417,10 +561,78 @@ impl Store {
         Ok(row.is_some())
     }
 
-    /// Whether some recipients of this notice wait to be told of it.
+    /// Whether a notice's audience is still being addressed (the addressing job's work).
+    pub async fn notices_addressing(&self) -> Result<bool> {
+        let row: Option<(i64,)> = on_pool!(self, pool => sqlx::query_as(
+            "SELECT id FROM notices WHERE addressed_through IS NOT NULL LIMIT 1",
+        )
+        .fetch_optional(pool)
+        .await?);
+        Ok(row.is_some())
+    }
+
+    /// Addresses the next batch of the oldest notice still being addressed (about `budget`
+    /// recipients, whole units), in one transaction; gives how many were added and whether
+    /// any notice is left to address.
+    pub async fn address_notice_batch(&self, budget: i64) -> Result<(i64, bool)> {
+        let row: Option<(i64, String, String, Option<i64>, i64)> = on_pool!(self, pool => sqlx::query_as(
+            "SELECT id, unit_path, audience, created_by, addressed_through FROM notices \
+             WHERE addressed_through IS NOT NULL ORDER BY id LIMIT 1",
+        )
+        .fetch_optional(pool)
+        .await?);
+        let Some((id, unit_path, audience, created_by, through)) = row else {
+            return Ok((0, false));
+        };
+        let audience: NoticeAudience = serde_json::from_str(&audience)
+            .map_err(|e| StoreError::Corrupt(format!("đối tượng nhận của thông báo {id}: {e}")))?;
+        let roots = if audience.unit_ids.is_empty() {
+            parse_path(&unit_path).last().copied().into_iter().collect()
+        } else {
+            audience.unit_ids.clone()
+        };
+        let ranges = self.subtree_ranges(&roots).await?;
+        let plan = AudiencePlan::new(&audience, &ranges);
+        let at = now();
+        let more = on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let (added, next) = address_in_tx!(tx, &plan, id, created_by.unwrap_or(0), through, budget.max(1));
+            // Only from where this batch started: a second job that got here first wins.
+            let current = sqlx::query(
+                "UPDATE notices SET recipients = recipients + $1, addressed_through = $2 \
+                 WHERE id = $3 AND addressed_through = $4",
+            )
+            .bind(added)
+            .bind(next)
+            .bind(id)
+            .bind(through)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+                > 0;
+            if !current {
+                tx.rollback().await?;
+                return Ok((0, true));
+            }
+            if added > 0 {
+                sqlx::query(crate::outbox::KICK_DELIVERY)
+                    .bind(DELIVER_NOTICES_JOB)
+                    .bind(at)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            (added, next.is_some())
+        });
+        let (added, this_one) = more;
+        Ok((added, this_one || self.notices_addressing().await?))
+    }
+
+    /// Whether some recipients of this notice wait to be told of it, or to be addressed.
     pub async fn notice_undelivered(&self, notice_id: i64) -> Result<bool> {
         let row: Option<(i64,)> = on_pool!(self, pool => sqlx::query_as(
-            "SELECT person_id FROM notice_recipients WHERE notice_id = $1 AND delivered_at IS NULL LIMIT 1",
+            "SELECT person_id FROM notice_recipients WHERE notice_id = $1 AND delivered_at IS NULL \
+             UNION ALL SELECT id FROM notices WHERE id = $1 AND addressed_through IS NOT NULL LIMIT 1",
         )
         .bind(notice_id)
         .fetch_optional(pool)
@@ -565,19 +777,19 @@ impl Store {
             let at = now();
             on_pool!(self, pool => {
                 let mut tx = pool.begin_write().await?;
-                // The batch holds every recipient of the notice not yet told between its first
-                // and its last (they were read in key order, and recipients are only ever
-                // added when the notice is sent): one ranged UPDATE marks them all.
-                sqlx::query(
+                // Exactly those read: a large audience is still being addressed while it is
+                // delivered, so others may have joined between the first and the last.
+                let list: Vec<String> = (3..3 + people.len()).map(|i| format!("${i}")).collect();
+                let sql = format!(
                     "UPDATE notice_recipients SET delivered_at = $1 \
-                     WHERE notice_id = $2 AND person_id BETWEEN $3 AND $4 AND delivered_at IS NULL",
-                )
-                .bind(at)
-                .bind(notice_id)
-                .bind(people.first().map_or(0, |p| p.id))
-                .bind(people.last().map_or(0, |p| p.id))
-                .execute(&mut *tx)
-                .await?;
+                     WHERE notice_id = $2 AND person_id IN ({}) AND delivered_at IS NULL",
+                    list.join(", ")
+                );
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).bind(at).bind(notice_id);
+                for p in &people {
+                    q = q.bind(p.id);
+                }
+                q.execute(&mut *tx).await?;
                 send_in_tx!(tx, &outgoing)?;
                 tx.commit().await?;
             });

@@ -575,3 +575,123 @@ async fn parents_read_the_guides_and_the_lessons_notes_without_an_account(backen
     assert_eq!(r.status(), 404, "{backend}");
     app.stop().await;
 }
+
+both_backends!(a_large_audience_is_addressed_after_the_request_exactly_as_a_small_one);
+/// The same audience sent twice: addressed whole in the request, and a unit at a time after
+/// it (a first batch of one recipient, then batches of two). Both reach the same people at the
+/// same units with the same counts; the reminder waits while the second is addressed, and
+/// everyone is told once.
+async fn a_large_audience_is_addressed_after_the_request_exactly_as_a_small_one(backend: &'static str) {
+    use lanhmang_domain::notice::NoticeAudience;
+    use lanhmang_store::notices::NewNotice;
+    let app = TestApp::spawn(backend).await;
+    // Teachers in several schools, so that the audience spans many units.
+    for (i, code) in [
+        "TH-ANBINH",
+        "TH-HOASEN",
+        "TH-BINHMINH",
+        "THCS-ANBINH",
+        "THCS-THANHXUAN",
+        "TH-CAUTRE",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let unit = unit_by_code(&app, code).await;
+        for j in 0..3 {
+            add_person(&app, unit.id, &format!("gv.{i}.{j}"), Role::Teacher).await;
+        }
+    }
+    let office = unit_by_code(&app, "VHXH-ANBINH").await;
+    let sender = app.store().person_by_username("demo.office").await.unwrap().unwrap();
+    let ctx = lanhmang_store::AuditContext {
+        actor_id: Some(sender.id),
+        actor: sender.username.clone(),
+        client_ip: "127.0.0.1".into(),
+    };
+    let notice = |title: &str, first_batch: i64| NewNotice {
+        title: title.into(),
+        body: "Các trường triển khai tuần lễ an toàn mạng.".into(),
+        audience: NoticeAudience {
+            roles: vec![Role::Principal, Role::Teacher, Role::WebsiteAdmin, Role::Parent],
+            unit_kinds: vec![lanhmang_domain::UnitKind::School],
+            ..Default::default()
+        },
+        ack_required: false,
+        due_on: None,
+        numbered: None,
+        webhooks_from: None,
+        first_batch,
+    };
+    let whole = app
+        .store()
+        .send_notice(&ctx, &office.ancestry, &notice("Cả một lần", 2_000))
+        .await
+        .unwrap();
+    assert!(!whole.addressing && whole.recipients >= 20, "{backend}: {whole:?}");
+    let batched = app
+        .store()
+        .send_notice(&ctx, &office.ancestry, &notice("Từng phần", 1))
+        .await
+        .unwrap();
+    assert!(batched.addressing, "{backend}: {batched:?}");
+    assert!(batched.recipients < whole.recipients, "{backend}: {batched:?}");
+    assert!(app.store().notices_addressing().await.unwrap());
+    assert!(
+        app.store().notice_undelivered(batched.id).await.unwrap(),
+        "{backend}: the reminder waits while the audience is addressed"
+    );
+    let jobs = service(&app).await;
+    // Delivery runs between batches, as two workers would.
+    let mut batches = 0;
+    loop {
+        lanhmang_app::notices::deliver(&jobs).await.unwrap();
+        let (_, more) = app.store().address_notice_batch(2).await.unwrap();
+        batches += 1;
+        if !more {
+            break;
+        }
+        assert!(batches < 100, "{backend}: addressing ends");
+    }
+    assert!(batches >= 2, "{backend}: several batches ({batches})");
+    while lanhmang_app::notices::deliver(&jobs).await.unwrap().1 {}
+    let (a, b) = (whole.id, batched.id);
+    let done = app.store().notice(b).await.unwrap().unwrap();
+    assert!(!done.addressing);
+    assert_eq!(done.recipients, whole.recipients, "{backend}");
+    let differ = format!(
+        "notice_id = {b} AND (person_id, unit_id) NOT IN (SELECT person_id, unit_id FROM notice_recipients WHERE notice_id = {a})"
+    );
+    assert_eq!(
+        rows(&app, "notice_recipients", &differ).await,
+        0,
+        "{backend}: the same people at the same units"
+    );
+    assert_eq!(
+        app.store()
+            .notice_unit_readings(a)
+            .await
+            .unwrap()
+            .iter()
+            .map(|u| (u.unit_id, u.recipients))
+            .collect::<Vec<_>>(),
+        app.store()
+            .notice_unit_readings(b)
+            .await
+            .unwrap()
+            .iter()
+            .map(|u| (u.unit_id, u.recipients))
+            .collect::<Vec<_>>(),
+        "{backend}: the same counts per unit"
+    );
+    assert!(
+        !app.store().notice_undelivered(b).await.unwrap(),
+        "{backend}: everyone told"
+    );
+    assert_eq!(
+        rows(&app, "notifications", &format!("link = '/van-ban/{b}'")).await,
+        u64::try_from(whole.recipients).unwrap(),
+        "{backend}: told once each"
+    );
+    app.stop().await;
+}

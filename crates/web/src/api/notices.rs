@@ -49,6 +49,9 @@ pub struct NoticeJson {
     read: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     acknowledged: Option<i64>,
+    /// For senders: a large audience is still being addressed (`recipients` grows).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    addressing: Option<bool>,
 }
 
 fn notice_json(
@@ -74,6 +77,7 @@ fn notice_json(
         recipients: sender.then_some(n.recipients),
         read: sender.then_some(n.read_count),
         acknowledged: sender.then_some(n.ack_count),
+        addressing: sender.then_some(n.addressing),
     }
 }
 
@@ -186,7 +190,7 @@ pub async fn create(
     let (sent, number) = service::send(&state.app, &identity, body.unit_id, &input).await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({"id": sent.id, "number": number, "recipients": sent.recipients})),
+        Json(json!({"id": sent.id, "number": number, "recipients": sent.recipients, "addressing": sent.addressing})),
     ))
 }
 
@@ -272,6 +276,7 @@ pub fn document(doc: &mut Value, paging: &Value, error: &Value) {
             "read_at": stamp, "acknowledged_at": stamp,
             "recipients": {"type": "integer", "description": "Chỉ người gửi nhận được"},
             "read": {"type": "integer"}, "acknowledged": {"type": "integer"},
+            "addressing": {"type": "boolean", "description": "Chỉ người gửi: người nhận còn đang được xác định"},
             "units": {"type": "array", "description": "Theo từng đơn vị; chỉ người gửi nhận được", "items": {"type": "object", "properties": {
                 "unit_id": {"type": "integer"}, "unit_name": {"type": "string"}, "recipients": {"type": "integer"},
                 "read": {"type": "integer"}, "acknowledged": {"type": "integer"}}}}}});
@@ -308,7 +313,8 @@ pub fn document(doc: &mut Value, paging: &Value, error: &Value) {
         "post": {"summary": "Gửi thông báo đến các đơn vị trực thuộc, hoặc đến cha mẹ học sinh theo lớp, khối, trường",
             "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewNotice"}}}},
             "responses": {"201": {"description": "Đã gửi", "content": {"application/json": {"schema": {"type": "object", "required": ["id", "number", "recipients"], "properties": {
-                "id": {"type": "integer"}, "number": {"type": ["string", "null"], "description": "null với thông báo chỉ gửi cha mẹ học sinh (không vào sổ văn bản)"}, "recipients": {"type": "integer"}}}}}},
+                "id": {"type": "integer"}, "number": {"type": ["string", "null"], "description": "null với thông báo chỉ gửi cha mẹ học sinh (không vào sổ văn bản)"}, "recipients": {"type": "integer", "description": "Số người nhận đã xác định"},
+                "addressing": {"type": "boolean", "description": "true: đối tượng rất đông, phần còn lại được xác định ngay sau đó (recipients tăng dần)"}}}}}},
                 "400": error, "401": error, "403": error, "404": error, "422": error}}});
     doc["paths"]["/api/v1/notices/{id}"] = json!({"get": {"summary": "Một thông báo (người gửi thấy số người đã đọc, đã xác nhận)",
         "parameters": [id_param.clone()],

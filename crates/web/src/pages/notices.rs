@@ -359,7 +359,15 @@ pub async fn show(
         may_acknowledge: v.may_acknowledge,
         sender: v.sender,
         audience: n.audience.describe(),
-        counts: counts_text(n.read_count, n.ack_count, n.recipients, n.ack_required),
+        counts: if n.addressing {
+            // A large audience is addressed after the request: the counts are those so far.
+            format!(
+                "{} · đang xác định thêm người nhận, số liệu tăng dần",
+                counts_text(n.read_count, n.ack_count, n.recipients, n.ack_required)
+            )
+        } else {
+            counts_text(n.read_count, n.ack_count, n.recipients, n.ack_required)
+        },
         units: v
             .units
             .iter()
