@@ -32,6 +32,8 @@ pub struct NoticeView {
     pub may_acknowledge: bool,
     /// For senders: per unit, how many were addressed, read and acknowledged.
     pub units: Vec<UnitReading>,
+    /// The files it carries.
+    pub attachments: Vec<lanhmang_store::notices::NoticeAttachment>,
 }
 
 /// A sent notice's number in the form of Decree 30/2020; an automatic one has none.
@@ -87,6 +89,7 @@ pub async fn send(
     actor: &Actor,
     unit_id: Option<i64>,
     input: &NoticeInput,
+    files: Vec<crate::activities::Upload>,
 ) -> Result<(Sent, Option<String>)> {
     let unit = match unit_id {
         Some(id) => app.store.unit(id).await?.ok_or(AppError::NotFound)?,
@@ -125,9 +128,30 @@ pub async fn send(
         )]));
     }
     let today = vietnam_date(lanhmang_store::now());
-    let fields: NoticeFields = input
-        .parse(today)
-        .map_err(|list| AppError::Invalid(list.into_iter().map(Problem::from).collect()))?;
+    // Every problem at once, the files' with the fields'.
+    let mut problems = Vec::new();
+    let fields = input.parse(today).map_err(|list| problems.extend(list)).ok();
+    let mut received = Vec::new();
+    for file in files {
+        if file.too_large {
+            problems.push(lanhmang_domain::field::FieldProblem::at(
+                "attachments",
+                format!(
+                    "Tệp «{}» quá lớn.",
+                    lanhmang_domain::activity::clean_file_name(&file.name)
+                ),
+            ));
+        } else {
+            received.push((file.name, file.bytes));
+        }
+    }
+    let attachments = lanhmang_domain::notice::check_attachments(received)
+        .map_err(|list| problems.extend(list))
+        .unwrap_or_default();
+    let fields: NoticeFields = match fields {
+        Some(f) if problems.is_empty() => f,
+        _ => return Err(AppError::Invalid(problems.into_iter().map(Problem::from).collect())),
+    };
     if !staff_sender && !fields.audience.parents_only() {
         return Err(AppError::Invalid(vec![Problem::at(
             "roles",
@@ -170,6 +194,7 @@ pub async fn send(
         due_on: fields.due,
         numbered,
         first_batch: lanhmang_store::notices::ADDRESSED_IN_REQUEST,
+        attachments,
         // Posted to a messaging provider is delivered to families: it waits for the morning too.
         webhooks_from: if reaches_parents {
             app.settings.quiet_hours.resume_at(lanhmang_store::now())
@@ -242,10 +267,29 @@ pub async fn get(app: &App, actor: &Actor, id: i64) -> Result<NoticeView> {
         } else {
             Vec::new()
         },
+        attachments: if notice.attachments > 0 {
+            app.store.notice_attachments(id).await?
+        } else {
+            Vec::new()
+        },
         notice,
         sender,
         reading,
     })
+}
+
+/// One file of a notice, for whoever may read the notice.
+pub async fn attachment(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    file_id: i64,
+) -> Result<(lanhmang_store::notices::NoticeAttachment, Vec<u8>)> {
+    access(app, actor, id).await?;
+    app.store
+        .notice_attachment(id, file_id)
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 /// A recipient marks the notice read (and, with `acknowledge`, acknowledged). Twice is harmless.
@@ -374,7 +418,14 @@ fn delivery(app: &App, notice: &Notice, people: &[Person]) -> Outgoing {
             notice.title,
             due_text(notice),
             excerpt(&notice.body, 1_500)
-        ),
+        ) + &if notice.attachments > 0 {
+            format!(
+                "\n\nKèm theo {} tệp: mở thông báo trên Lành Mạng để tải về.",
+                notice.attachments
+            )
+        } else {
+            String::new()
+        },
         link: format!("/van-ban/{}", notice.id),
         dedup: Some(format!("notice:{}", notice.id)),
     };

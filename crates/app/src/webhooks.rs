@@ -127,6 +127,12 @@ pub async fn payload(app: &App, claim: &ClaimedDelivery) -> Result<Option<Vec<u8
             let issuer = app.store.unit(notice.unit_id).await?.ok_or(AppError::NotFound)?;
             let units = app.store.units_by_ids(&notice.audience.unit_ids).await?;
             let link = app.settings.links.url(&format!("/van-ban/{}", notice.id));
+            // Named, not sent: the files are read by signing in, like the notice.
+            let files = if notice.attachments > 0 {
+                app.store.notice_attachments(notice.id).await?
+            } else {
+                Vec::new()
+            };
             let audience = &notice.audience;
             json!({
                 "type": Event::NoticeSent.as_str(),
@@ -143,6 +149,7 @@ pub async fn payload(app: &App, claim: &ClaimedDelivery) -> Result<Option<Vec<u8
                         "due_on": notice.due_on.map(|d| d.to_string()),
                         "sent_at": lanhmang_store::format_time(notice.created_at),
                         "recipients": notice.recipients,
+                        "attachments": files.iter().map(|f| json!({"file_name": f.file_name, "content_type": f.content_type, "size": f.size})).collect::<Vec<_>>(),
                         "issuer": {"id": issuer.id, "code": issuer.code, "name": issuer.name},
                         "audience": {
                             "description": audience.describe(),

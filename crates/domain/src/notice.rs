@@ -434,3 +434,71 @@ mod tests {
         );
     }
 }
+
+/// Files one notice carries at most: the signed document, an annex, a form.
+pub const MAX_ATTACHMENTS: usize = 3;
+/// Their bytes together at most: within a request's body, base64 in JSON included. A larger
+/// document is linked from the text.
+pub const MAX_ATTACHMENTS_BYTES: usize = 1_400_000;
+
+/// A file to send with a notice, checked: its cleaned name, its type by its content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoticeFile {
+    pub name: String,
+    pub content_type: &'static str,
+    pub bytes: Vec<u8>,
+}
+
+/// Checks the files sent with a notice, `(name, bytes)` each: every problem under
+/// `attachments`, nothing kept when there is one.
+pub fn check_attachments(files: Vec<(String, Vec<u8>)>) -> Result<Vec<NoticeFile>, Vec<FieldProblem>> {
+    let mut problems = Vec::new();
+    if files.len() > MAX_ATTACHMENTS {
+        problems.push(FieldProblem::at(
+            "attachments",
+            format!("Mỗi thông báo kèm tối đa {MAX_ATTACHMENTS} tệp."),
+        ));
+    }
+    let total: usize = files.iter().map(|(_, b)| b.len()).sum();
+    if total > MAX_ATTACHMENTS_BYTES {
+        problems.push(FieldProblem::at(
+            "attachments",
+            "Các tệp kèm theo cộng lại lớn hơn 1,4 MB; hãy nén tệp PDF, hoặc để tài liệu lớn trên trang của đơn vị và ghi đường dẫn trong nội dung.",
+        ));
+    }
+    let mut out = Vec::new();
+    for (name, bytes) in files {
+        match crate::activity::sniff_evidence(&name, &bytes) {
+            Ok(kind) => out.push(NoticeFile {
+                name: crate::activity::clean_file_name(&name),
+                content_type: kind.content_type(),
+                bytes,
+            }),
+            Err(e) => problems.push(FieldProblem::at("attachments", e.to_string())),
+        }
+    }
+    if problems.is_empty() { Ok(out) } else { Err(problems) }
+}
+
+#[cfg(test)]
+mod attachment_tests {
+    use super::*;
+
+    #[test]
+    fn attachments_are_checked_by_content_count_and_size() {
+        let pdf = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n%%EOF\n".to_vec();
+        let ok = check_attachments(vec![("Công văn 12.pdf".into(), pdf.clone())]).unwrap();
+        assert_eq!(ok[0].content_type, "application/pdf");
+        assert_eq!(ok[0].name, crate::activity::clean_file_name("Công văn 12.pdf"));
+        let exe = check_attachments(vec![("a.pdf".into(), b"MZ\x90\x00".to_vec())]).unwrap_err();
+        assert_eq!(exe[0].field, "attachments");
+        let four = vec![("a.pdf".to_string(), pdf.clone()); 4];
+        assert!(check_attachments(four).is_err());
+        let big = vec![(
+            "a.pdf".to_string(),
+            [pdf.clone(), vec![b' '; MAX_ATTACHMENTS_BYTES]].concat(),
+        )];
+        assert!(check_attachments(big).is_err());
+        assert!(check_attachments(Vec::new()).unwrap().is_empty());
+    }
+}

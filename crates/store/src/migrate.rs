@@ -47,6 +47,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!("0018_parents"),
     migration!("0019_webhooks"),
     migration!("0020_notice_addressing"),
+    migration!("0021_notice_attachments"),
 ];
 
 impl Migration {
@@ -330,6 +331,11 @@ mod tests {
                 "0020_notice_addressing",
                 "30fa9784cc2bbf2d39d5128e89158decb9f8d5411fc04309a16bb48e691dd335",
                 "30fa9784cc2bbf2d39d5128e89158decb9f8d5411fc04309a16bb48e691dd335",
+            ),
+            (
+                "0021_notice_attachments",
+                "5ba5fa0fd11ccae361355f2b64163f6e5ffa3b75ac6c50146457c3954283ebc9",
+                "44e6192d61da853b7e8ea6a166264160b4010382318b0f01e402d2c39ab430f5",
             ),
         ];
         for (name, sqlite, postgres) in FROZEN {
@@ -734,7 +740,8 @@ mod tests {
                     "0017_notices",
                     "0018_parents",
                     "0019_webhooks",
-                    "0020_notice_addressing"
+                    "0020_notice_addressing",
+                    "0021_notice_attachments"
                 ],
                 "{backend}"
             );

@@ -219,6 +219,19 @@ pub struct NewNotice {
     /// Recipients addressed before the request returns (`ADDRESSED_IN_REQUEST`); the rest by
     /// the addressing job.
     pub first_batch: i64,
+    /// The files it carries, checked.
+    pub attachments: Vec<lanhmang_domain::notice::NoticeFile>,
+}
+
+/// A file a notice carries, without its content.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct NoticeAttachment {
+    pub id: i64,
+    pub notice_id: i64,
+    pub file_name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
 }
 
 /// What sending did.
@@ -261,6 +274,8 @@ pub struct Notice {
     /// Its audience is still being addressed (a large one, after the request): `recipients`
     /// counts those addressed so far.
     pub addressing: bool,
+    /// How many files it carries.
+    pub attachments: i64,
 }
 
 #[derive(sqlx::FromRow)]
@@ -286,6 +301,7 @@ struct NoticeRow {
     created_by: Option<i64>,
     created_at: OffsetDateTime,
     addressed_through: Option<i64>,
+    attachments: i64,
 }
 
 impl From<NoticeRow> for Notice {
@@ -314,13 +330,15 @@ impl From<NoticeRow> for Notice {
             created_by: r.created_by,
             created_at: r.created_at,
             addressing: r.addressed_through.is_some(),
+            attachments: r.attachments,
         }
     }
 }
 
 const COLUMNS: &str = "n.id, n.unit_id, n.unit_path, u.name AS unit_name, n.kind, n.title, n.body, n.link, n.audience, n.ack_required, \
      n.due_on, n.doc_sequence, n.doc_issuer, n.doc_year, n.recipients, n.read_count, n.ack_count, n.reminded_at, \
-     n.created_by, n.created_at, n.addressed_through";
+     n.created_by, n.created_at, n.addressed_through, \
+     (SELECT COUNT(*) FROM notice_attachments a WHERE a.notice_id = n.id) AS attachments";
 
 /// A notice in a list, with the reader's own reading when they are a recipient.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -426,6 +444,21 @@ impl Store {
                     "Một thông báo khác của đơn vị vừa được đánh số cùng lúc; hãy bấm gửi lại.",
                 )
             })?;
+            for file in &n.attachments {
+                use sha2::Digest as _;
+                sqlx::query(
+                    "INSERT INTO notice_attachments (notice_id, file_name, content_type, size, sha256, content) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(id)
+                .bind(&file.name)
+                .bind(file.content_type)
+                .bind(i64::try_from(file.bytes.len()).unwrap_or(i64::MAX))
+                .bind(hex::encode(sha2::Sha256::digest(&file.bytes)))
+                .bind(&file.bytes)
+                .execute(&mut *tx)
+                .await?;
+            }
             let (recipients, addressing) = address_in_tx!(tx, &plan, id, sender, 0, n.first_batch.max(1));
             sqlx::query("UPDATE notices SET recipients = $1, addressed_through = $2 WHERE id = $3")
                 .bind(recipients)
@@ -559,6 +592,36 @@ impl Store {
         .fetch_optional(pool)
         .await?);
         Ok(row.is_some())
+    }
+
+    /// The files a notice carries, in the order they were sent.
+    pub async fn notice_attachments(&self, notice_id: i64) -> Result<Vec<NoticeAttachment>> {
+        Ok(on_pool!(self, pool => sqlx::query_as(
+            "SELECT id, notice_id, file_name, content_type, size, sha256 FROM notice_attachments \
+             WHERE notice_id = $1 ORDER BY id",
+        )
+        .bind(notice_id)
+        .fetch_all(pool)
+        .await?))
+    }
+
+    /// One file of a notice, with its content.
+    pub async fn notice_attachment(&self, notice_id: i64, id: i64) -> Result<Option<(NoticeAttachment, Vec<u8>)>> {
+        #[derive(sqlx::FromRow)]
+        struct WithContent {
+            #[sqlx(flatten)]
+            file: NoticeAttachment,
+            content: Vec<u8>,
+        }
+        let row: Option<WithContent> = on_pool!(self, pool => sqlx::query_as(
+            "SELECT id, notice_id, file_name, content_type, size, sha256, content FROM notice_attachments \
+             WHERE notice_id = $1 AND id = $2",
+        )
+        .bind(notice_id)
+        .bind(id)
+        .fetch_optional(pool)
+        .await?);
+        Ok(row.map(|r| (r.file, r.content)))
     }
 
     /// Whether a notice's audience is still being addressed (the addressing job's work).

@@ -749,6 +749,12 @@ pub fn build() -> Routes {
         .get("/van-ban/{id}/nguoi-nhan", SignedIn, pages::notices::recipients)
         .get("/van-ban/{id}/phieu.pdf", SignedIn, pages::notices::slips)
         .get("/van-ban/{id}/so-lien-lac.csv", SignedIn, pages::notices::contact_book)
+        .get("/van-ban/{id}/tep/{file_id}", SignedIn, pages::notices::attachment)
+        .get(
+            "/api/v1/notices/{id}/attachments/{file_id}",
+            SignedIn,
+            api::notices::attachment,
+        )
         .get("/api/v1/notices", SignedIn, api::notices::list)
         .post("/api/v1/notices", SignedIn, api::notices::create)
         .get("/api/v1/notices/{id}", SignedIn, api::notices::get)

@@ -12,6 +12,9 @@ use common::{TestApp, add_person, api, api_token, both_backends, mails_to_school
 use lanhmang_domain::Role;
 use serde_json::json;
 
+/// A small PDF, as a notice's attachment.
+const PDF: &[u8] = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n";
+
 /// Rows of a table matching `condition`, counted by an UPDATE that changes nothing.
 async fn rows(app: &TestApp, table: &str, condition: &str) -> u64 {
     let column = if table == "notices" { "title" } else { "person_id" };
@@ -344,10 +347,12 @@ async fn the_sending_form_names_each_problem_and_the_pages_follow_the_rules(back
     assert_eq!(status, 200, "{backend}");
     assert!(form.contains("Gửi thông báo"), "{backend}");
     let r = office
-        .submit(
+        .submit_multipart(
             "/van-ban/moi",
             "/van-ban/moi",
             &[("title", ""), ("body", "  "), ("due", "32/13/2026")],
+            "file",
+            &[("chuong-trinh.exe", b"MZ\x90\x00 not a document".to_vec())],
         )
         .await;
     assert_eq!(r.status(), 422, "{backend}");
@@ -357,6 +362,7 @@ async fn the_sending_form_names_each_problem_and_the_pages_follow_the_rules(back
         "Hãy ghi nội dung",
         "Hãy chọn người nhận",
         "ngày/tháng/năm",
+        "chuong-trinh.exe",
     ] {
         assert!(body.contains(expected), "{backend}: {expected}");
     }
@@ -364,7 +370,7 @@ async fn the_sending_form_names_each_problem_and_the_pages_follow_the_rules(back
 
     // Through the form: to the teachers and principals of the office's schools.
     let r = office
-        .submit(
+        .submit_multipart(
             "/van-ban/moi",
             "/van-ban/moi",
             &[
@@ -375,6 +381,8 @@ async fn the_sending_form_names_each_problem_and_the_pages_follow_the_rules(back
                 ("unit_kinds", "school"),
                 ("ack_required", "1"),
             ],
+            "file",
+            &[("Kế hoạch tuyên truyền.pdf", PDF.to_vec())],
         )
         .await;
     assert_eq!(r.status(), 303, "{backend}");
@@ -389,6 +397,27 @@ async fn the_sending_form_names_each_problem_and_the_pages_follow_the_rules(back
     let (_, page) = office.text(&location).await;
     assert!(
         page.contains("Đã gửi thông báo") && page.contains("đã đọc 0/2"),
+        "{backend}"
+    );
+    // The file came with it: the teacher downloads it as it was sent.
+    let file = app.store().notice_attachments(id).await.unwrap();
+    assert_eq!(file.len(), 1, "{backend}");
+    assert!(page.contains(&format!("/van-ban/{id}/tep/{}", file[0].id)), "{backend}");
+    let r = app
+        .signed_in("demo.teacher")
+        .await
+        .get(&format!("/van-ban/{id}/tep/{}", file[0].id))
+        .await;
+    assert_eq!(r.status(), 200, "{backend}");
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    assert_eq!(r.bytes().await.unwrap().as_ref(), PDF, "{backend}");
+    let outsider = app.signed_in("demo.parent").await;
+    assert_eq!(
+        outsider
+            .get(&format!("/van-ban/{id}/tep/{}", file[0].id))
+            .await
+            .status(),
+        404,
         "{backend}"
     );
 
@@ -622,6 +651,7 @@ async fn a_large_audience_is_addressed_after_the_request_exactly_as_a_small_one(
         numbered: None,
         webhooks_from: None,
         first_batch,
+        attachments: Vec::new(),
     };
     let whole = app
         .store()
@@ -692,6 +722,96 @@ async fn a_large_audience_is_addressed_after_the_request_exactly_as_a_small_one(
         rows(&app, "notifications", &format!("link = '/van-ban/{b}'")).await,
         u64::try_from(whole.recipients).unwrap(),
         "{backend}: told once each"
+    );
+    app.stop().await;
+}
+
+both_backends!(files_travel_with_a_notice_through_the_api_to_its_readers_only);
+async fn files_travel_with_a_notice_through_the_api_to_its_readers_only(backend: &'static str) {
+    use base64::Engine as _;
+    let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
+    let app = TestApp::spawn(backend).await;
+    let office = api_token(&app, "demo.office").await;
+    let notice = |attachments: serde_json::Value| {
+        json!({"title": "Công văn kèm phụ lục", "body": "Các trường xem phụ lục kèm theo.",
+               "audience": {"roles": ["principal"]}, "attachments": attachments})
+    };
+    // Bad files: a program named as a PDF, text that is no base64, too many, too large.
+    for (bad, says) in [
+        (
+            json!([{"file_name": "phu-luc.pdf", "content_base64": b64(b"MZ\x90\x00")}]),
+            "phu-luc.pdf",
+        ),
+        (
+            json!([{"file_name": "phu-luc.pdf", "content_base64": "không phải base64"}]),
+            "base64",
+        ),
+        (
+            serde_json::Value::Array(vec![json!({"file_name": "a.pdf", "content_base64": b64(PDF)}); 4]),
+            "tối đa 3 tệp",
+        ),
+        (
+            json!([{"file_name": "lon.pdf", "content_base64": b64(&[PDF, &vec![b' '; 1_400_000]].concat())}]),
+            "1,4 MB",
+        ),
+    ] {
+        let (status, body) = api(&app, &office, "POST", "/api/v1/notices", Some(notice(bad))).await;
+        assert_eq!(status, 422, "{backend}: {body}");
+        assert!(body.to_string().contains(says), "{backend}: {says} in {body}");
+    }
+    assert_eq!(rows(&app, "notices", "1 = 1").await, 0, "{backend}: nothing written");
+
+    let (status, sent) = api(
+        &app,
+        &office,
+        "POST",
+        "/api/v1/notices",
+        Some(notice(
+            json!([{"file_name": "Phụ lục 1.pdf", "content_base64": b64(PDF)}]),
+        )),
+    )
+    .await;
+    assert_eq!(status, 201, "{backend}: {sent}");
+    let id = sent["id"].as_i64().unwrap();
+    let principal = api_token(&app, "demo.principal").await;
+    let (status, shown) = api(&app, &principal, "GET", &format!("/api/v1/notices/{id}"), None).await;
+    assert_eq!(status, 200);
+    let file = &shown["attachments"][0];
+    assert_eq!(file["content_type"], "application/pdf", "{backend}: {shown}");
+    assert_eq!(file["size"], PDF.len());
+    let path = file["path"].as_str().unwrap().to_string();
+    let r = app
+        .client()
+        .get(app.url(&path))
+        .bearer_auth(&principal)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
+    assert_eq!(r.bytes().await.unwrap().as_ref(), PDF);
+    // Someone it was not sent to does not find it.
+    let teacher = api_token(&app, "demo.teacher").await;
+    let r = app
+        .client()
+        .get(app.url(&path))
+        .bearer_auth(&teacher)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404, "{backend}");
+    // The mail says a file comes with it.
+    lanhmang_app::notices::deliver(&service(&app).await).await.unwrap();
+    let office_unit = unit_by_code(&app, "VHXH-ANBINH").await;
+    let mails = mails_to_school(&app, office_unit.id, "notice").await;
+    assert!(
+        mails.iter().any(|m| m.body.contains("Kèm theo 1 tệp")),
+        "{backend}: {mails:?}"
     );
     app.stop().await;
 }

@@ -95,7 +95,30 @@ fn view_json(v: &NoticeView) -> Result<Value, ApiError> {
                 .collect::<Vec<_>>()
         );
     }
+    out["attachments"] = json!(
+        v.attachments
+            .iter()
+            .map(
+                |a| json!({"id": a.id, "file_name": a.file_name, "content_type": a.content_type, "size": a.size,
+                "sha256": a.sha256, "path": format!("/api/v1/notices/{}/attachments/{}", v.notice.id, a.id)})
+            )
+            .collect::<Vec<_>>()
+    );
     Ok(out)
+}
+
+/// One file of a notice, as itself.
+pub async fn attachment(
+    State(state): State<AppState>,
+    ApiIdentity(identity): ApiIdentity,
+    Path((raw, file)): Path<(String, String)>,
+) -> Result<axum::response::Response, ApiError> {
+    let file = file.parse::<i64>().ok().filter(|v| *v > 0).ok_or(ApiError::NotFound)?;
+    let (meta, bytes) = service::attachment(&state.app, &identity, id(&raw)?, file).await?;
+    let kind =
+        lanhmang_domain::activity::EvidenceType::from_content_type(&meta.content_type).ok_or(ApiError::NotFound)?;
+    crate::pages::activities::evidence_response(kind, &meta.file_name, bytes)
+        .map_err(|e| ApiError::Internal(e.to_string()))
 }
 
 #[derive(Deserialize, Default)]
@@ -168,6 +191,18 @@ pub struct NewNoticeJson {
     ack_required: bool,
     #[serde(default)]
     due: Option<String>,
+    #[serde(default)]
+    attachments: Vec<AttachmentJson>,
+}
+
+/// A file sent with a notice through the API.
+#[derive(Deserialize)]
+pub struct AttachmentJson {
+    #[serde(default)]
+    file_name: String,
+    /// The bytes, base64 (standard alphabet, padded).
+    #[serde(default)]
+    content_base64: String,
 }
 
 pub async fn create(
@@ -187,7 +222,24 @@ pub async fn create(
         ack_required: body.ack_required,
         due: body.due.unwrap_or_default(),
     };
-    let (sent, number) = service::send(&state.app, &identity, body.unit_id, &input).await?;
+    let mut files = Vec::new();
+    for a in body.attachments {
+        use base64::Engine as _;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(a.content_base64.trim())
+            .map_err(|_| {
+                ApiError::Unprocessable(vec![format!(
+                    "Tệp «{}»: content_base64 không phải base64.",
+                    a.file_name
+                )])
+            })?;
+        files.push(lanhmang_app::activities::Upload {
+            name: a.file_name,
+            bytes,
+            too_large: false,
+        });
+    }
+    let (sent, number) = service::send(&state.app, &identity, body.unit_id, &input, files).await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({"id": sent.id, "number": number, "recipients": sent.recipients, "addressing": sent.addressing})),
@@ -277,6 +329,9 @@ pub fn document(doc: &mut Value, paging: &Value, error: &Value) {
             "recipients": {"type": "integer", "description": "Chỉ người gửi nhận được"},
             "read": {"type": "integer"}, "acknowledged": {"type": "integer"},
             "addressing": {"type": "boolean", "description": "Chỉ người gửi: người nhận còn đang được xác định"},
+            "attachments": {"type": "array", "items": {"type": "object", "properties": {
+                "id": {"type": "integer"}, "file_name": {"type": "string"}, "content_type": {"type": "string"},
+                "size": {"type": "integer"}, "sha256": {"type": "string"}, "path": {"type": "string"}}}},
             "units": {"type": "array", "description": "Theo từng đơn vị; chỉ người gửi nhận được", "items": {"type": "object", "properties": {
                 "unit_id": {"type": "integer"}, "unit_name": {"type": "string"}, "recipients": {"type": "integer"},
                 "read": {"type": "integer"}, "acknowledged": {"type": "integer"}}}}}});
@@ -297,7 +352,11 @@ pub fn document(doc: &mut Value, paging: &Value, error: &Value) {
             "grades": {"type": "array", "maxItems": MAX_CLASSES, "items": {"type": "integer", "minimum": 1, "maximum": MAX_GRADE},
                 "description": "Chỉ cha mẹ học sinh các khối này; cần vai trò parent (nếu không: 422)"}}},
         "ack_required": {"type": "boolean"},
-        "due": {"type": ["string", "null"], "description": "Hạn: dd/mm/yyyy hoặc yyyy-mm-dd, không ở quá khứ (nếu không: 422)"}}});
+        "due": {"type": ["string", "null"], "description": "Hạn: dd/mm/yyyy hoặc yyyy-mm-dd, không ở quá khứ (nếu không: 422)"},
+        "attachments": {"type": "array", "maxItems": lanhmang_domain::notice::MAX_ATTACHMENTS,
+            "description": "Tệp kèm theo: PDF, DOCX, XLSX hoặc ảnh, nhận biết theo nội dung; cộng lại không quá 1,4 MB (nếu không: 422)",
+            "items": {"type": "object", "required": ["file_name", "content_base64"], "properties": {
+                "file_name": {"type": "string", "maxLength": 200}, "content_base64": {"type": "string", "contentEncoding": "base64"}}}}}});
     s["NoticeRecipients"] = json!({"type": "object", "required": ["items", "total", "page", "per_page"], "properties": {
         "items": {"type": "array", "items": {"type": "object", "properties": {
             "person_id": {"type": "integer"}, "name": {"type": "string"}, "unit_name": {"type": "string"},
@@ -324,8 +383,15 @@ pub fn document(doc: &mut Value, paging: &Value, error: &Value) {
     doc["paths"]["/api/v1/notices/{id}/acknowledge"] = json!({"post": {"summary": "Người nhận xác nhận đã nhận (thông báo có yêu cầu)",
         "parameters": [id_param.clone()],
         "responses": {"200": ok("Đã xác nhận", "Notice"), "401": error, "403": error, "404": error, "409": error}}});
-    let mut recipient_params = vec![id_param];
+    let mut recipient_params = vec![id_param.clone()];
     recipient_params.extend(paging.as_array().cloned().unwrap_or_default());
+    doc["paths"]["/api/v1/notices/{id}/attachments/{file_id}"] = json!({"get": {"summary": "Một tệp kèm theo thông báo (người nhận, người gửi)",
+        "parameters": [id_param.clone(), {"name": "file_id", "in": "path", "required": true, "schema": {"type": "integer"}, "description": "Tệp"}],
+        "responses": {"200": {"description": "Nội dung tệp, với đúng kiểu của nó", "content": lanhmang_domain::activity::EvidenceType::ALL
+            .iter()
+            .map(|t| (t.content_type().to_string(), json!({"schema": {"type": "string", "format": "binary"}})))
+            .collect::<serde_json::Map<String, Value>>()},
+            "401": error, "404": error}}});
     doc["paths"]["/api/v1/notices/{id}/recipients"] = json!({"get": {"summary": "Từng người nhận và lúc đọc, xác nhận (người gửi)",
         "parameters": recipient_params,
         "responses": {"200": ok("Người nhận", "NoticeRecipients"), "400": error, "401": error, "403": error, "404": error}}});

@@ -354,6 +354,11 @@ const OPERATION_IDS: &[(&str, &str, &str)] = &[
     ("post", "/api/v1/notices/{id}/read", "readNotice"),
     ("post", "/api/v1/notices/{id}/acknowledge", "acknowledgeNotice"),
     ("get", "/api/v1/notices/{id}/recipients", "listNoticeRecipients"),
+    (
+        "get",
+        "/api/v1/notices/{id}/attachments/{file_id}",
+        "getNoticeAttachment",
+    ),
     ("get", "/api/v1/trainings", "listTrainings"),
     ("post", "/api/v1/trainings", "scheduleTraining"),
     ("get", "/api/v1/trainings/{id}", "getTraining"),

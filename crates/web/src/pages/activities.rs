@@ -845,6 +845,42 @@ pub(crate) async fn read_capped(
     Ok((buf, over))
 }
 
+/// A multipart form read as its text fields, in order, and the files of `file_field`, each
+/// kept up to `max_file` bytes (larger ones are marked, not read whole).
+pub(crate) async fn read_fields_and_files(
+    multipart: Result<Multipart, MultipartRejection>,
+    file_field: &str,
+    max_file: usize,
+) -> Result<(Vec<(String, String)>, Vec<Upload>), AppError> {
+    let mut multipart = multipart.map_err(|_| {
+        AppError::BadRequest("Biểu mẫu phải được gửi từ trang của Lành Mạng (kiểu multipart/form-data).".into())
+    })?;
+    let mut fields = Vec::new();
+    let mut uploads = Vec::new();
+    while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
+        let name = field.name().unwrap_or("").to_string();
+        if name == file_field {
+            let file_name = field.file_name().unwrap_or("").to_string();
+            let (bytes, too_large) = read_capped(&mut field, max_file).await?;
+            // A file box left empty still sends a part, with no name and no bytes.
+            if !(file_name.is_empty() && bytes.is_empty() && !too_large) {
+                uploads.push(Upload {
+                    name: file_name,
+                    bytes,
+                    too_large,
+                });
+            }
+            continue;
+        }
+        let (bytes, over) = read_capped(&mut field, TEXT_FIELD_LIMIT).await?;
+        if over {
+            return Err(AppError::BadRequest(format!("Ô «{name}» của biểu mẫu quá dài.")));
+        }
+        fields.push((name, String::from_utf8_lossy(&bytes).into_owned()));
+    }
+    Ok((fields, uploads))
+}
+
 async fn read_form(multipart: Result<Multipart, MultipartRejection>) -> Result<(FormInput, Vec<Upload>), AppError> {
     let mut multipart = multipart.map_err(|_| {
         AppError::BadRequest("Biểu mẫu phải được gửi từ trang ghi hoạt động (kiểu multipart/form-data).".into())

@@ -11,7 +11,7 @@ use lanhmang_domain::notice::{AUDIENCE_ROLES, NoticeInput};
 use lanhmang_domain::unit::{SchoolLevel, UnitKind};
 use serde::Deserialize;
 
-use super::{Choice, PageForm, all, one, parse_id};
+use super::{Choice, all, one, parse_id};
 use crate::AppState;
 use crate::auth::Identity;
 use crate::error::AppError;
@@ -261,12 +261,15 @@ fn input_from(fields: &[(String, String)]) -> NoticeInput {
 pub async fn create(
     State(state): State<AppState>,
     identity: Identity,
-    PageForm(fields): PageForm<Vec<(String, String)>>,
+    multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Response, AppError> {
+    let (fields, files) =
+        super::activities::read_fields_and_files(multipart, "file", lanhmang_domain::notice::MAX_ATTACHMENTS_BYTES)
+            .await?;
     let input = input_from(&fields);
     let unit_raw = one(&fields, "unit_id");
     let unit_id = unit_raw.trim().parse::<i64>().ok().filter(|id| *id > 0);
-    match service::send(&state.app, &identity, unit_id, &input).await {
+    match service::send(&state.app, &identity, unit_id, &input, files).await {
         Ok((sent, _)) => Ok(Redirect::to(&format!("/van-ban/{}?tb=da-gui", sent.id)).into_response()),
         Err(lanhmang_app::AppError::Invalid(problems)) => {
             form_page(&state, &identity, &unit_raw, input, super::field_errors(&problems)).await
@@ -308,6 +311,8 @@ struct ShowPage {
     family_classes: Vec<String>,
     family_channels: bool,
     max_slips: usize,
+    /// (id, name, size in words)
+    attachments: Vec<(i64, String, String)>,
 }
 
 #[derive(Deserialize, Default)]
@@ -374,7 +379,33 @@ pub async fn show(
             .map(|u| (u.unit_name.clone(), u.recipients, u.read, u.acknowledged))
             .collect(),
         number: v.number.unwrap_or_default(),
+        attachments: v
+            .attachments
+            .iter()
+            .map(|a| (a.id, a.file_name.clone(), size_text(a.size)))
+            .collect(),
     })
+}
+
+/// "420 KB", "1,2 MB": a file's size as people read it.
+fn size_text(bytes: i64) -> String {
+    if bytes < 1_000_000 {
+        format!("{} KB", (bytes + 999) / 1_000)
+    } else {
+        format!("{},{} MB", bytes / 1_000_000, (bytes % 1_000_000) / 100_000)
+    }
+}
+
+/// A notice's file, for whoever may read the notice.
+pub async fn attachment(
+    State(state): State<AppState>,
+    identity: Identity,
+    Path((id, file_id)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let (meta, bytes) = service::attachment(&state.app, &identity, parse_id(&id)?, parse_id(&file_id)?).await?;
+    let kind =
+        lanhmang_domain::activity::EvidenceType::from_content_type(&meta.content_type).ok_or(AppError::NotFound)?;
+    super::activities::evidence_response(kind, &meta.file_name, bytes)
 }
 
 pub async fn acknowledge(

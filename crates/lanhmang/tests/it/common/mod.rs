@@ -272,6 +272,35 @@ impl Browser {
         self.post_form(action, &form).await
     }
 
+    /// Posts a multipart form (the CSRF token first, as a browser sends the form's fields in
+    /// order), with `files` as parts of `file_field`.
+    pub async fn submit_multipart(
+        &self,
+        page: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+        file_field: &str,
+        files: &[(&str, Vec<u8>)],
+    ) -> reqwest::Response {
+        let csrf = self.csrf_from(page).await;
+        let mut form = reqwest::multipart::Form::new().text("_csrf", csrf);
+        for (name, value) in fields {
+            form = form.text(name.to_string(), value.to_string());
+        }
+        for (name, bytes) in files {
+            form = form.part(
+                file_field.to_string(),
+                reqwest::multipart::Part::bytes(bytes.clone()).file_name(name.to_string()),
+            );
+        }
+        self.client
+            .post(format!("{}{action}", self.base))
+            .multipart(form)
+            .send()
+            .await
+            .expect("request")
+    }
+
     /// Posts a form as [`Browser::submit`] does, expects the redirect that follows a success, and
     /// returns the page it leads to (where the flash message is shown).
     pub async fn submit_and_follow(&self, page: &str, action: &str, fields: &[(&str, &str)]) -> String {
