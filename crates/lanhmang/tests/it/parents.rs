@@ -304,8 +304,25 @@ async fn parents_join_by_code_and_read_only_their_classes_notices(backend: &'sta
     assert_eq!(status, 422, "{backend}: {body}");
     assert!(body.to_string().contains("từng trường"), "{backend}: {body}");
 
-    // The parent's home shows the school's notices; their home page leads there.
+    // The parent's home shows the school's notices and the reports they sent (theirs only);
+    // their home page leads there.
     let browser = app.signed_in_with("cha.4b", PASSWORD).await;
+    assert!(
+        browser.text("/gia-dinh").await.1.contains("chưa gửi phản ánh nào"),
+        "{backend}"
+    );
+    for (who, what) in [(&parent_4b, "cyberbullying"), (&teacher, "scam")] {
+        let (status, body) = api(
+            &app,
+            who,
+            "POST",
+            "/api/v1/incidents",
+            Some(json!({"unit_id": school, "category": what,
+                "description": "Con kể có người lạ nhắn tin đòi tiền qua mạng xã hội."})),
+        )
+        .await;
+        assert_eq!(status, 201, "{backend}: {body}");
+    }
     let r = browser.get("/").await;
     assert_eq!(r.status().as_u16(), 303, "{backend}");
     let (status, home) = browser.text("/gia-dinh").await;
@@ -313,6 +330,10 @@ async fn parents_join_by_code_and_read_only_their_classes_notices(backend: &'sta
     assert!(
         home.contains("Họp phụ huynh lớp 4B") && home.contains("Lớp 4B"),
         "{backend}"
+    );
+    assert!(
+        home.contains("Bắt nạt") && home.contains("Đã tiếp nhận") && !home.contains("Lừa đảo"),
+        "{backend}: the parent's own report, not the teacher's: {home}"
     );
     assert!(!home.contains("Lớp 5A đi tham quan"), "{backend}");
 

@@ -453,6 +453,9 @@ struct HomePage {
     classes: Vec<(String, String)>,
     notices: Vec<HomeNotice>,
     more: bool,
+    /// The reports the parent sent: (id, what, school, received, state).
+    reports: Vec<(i64, String, String, String, &'static str)>,
+    more_reports: bool,
     code: String,
     errors: FieldErrors,
 }
@@ -467,6 +470,13 @@ async fn home_page(
     let classes = service::my_classes(&state.app, identity).await?;
     let paging = lanhmang_domain::Paging::default();
     let (items, total) = notice_service::list(&state.app, identity, false, paging).await?;
+    // A parent follows their reports where they read the school's notices.
+    let mine = lanhmang_app::incidents::RawFilter {
+        mine: Some("reported".into()),
+        ..Default::default()
+    };
+    let recent = lanhmang_domain::Paging { page: 1, per_page: 5 };
+    let (reports, reports_total) = lanhmang_app::incidents::list(&state.app, identity, &mine, recent).await?;
     let mut layout = layout("Gia đình", identity, notice);
     layout.nav.iter_mut().for_each(|n| n.active = n.href == "/");
     let invalid = !errors.is_empty();
@@ -492,6 +502,20 @@ async fn home_page(
                     date_time(n.created_at),
                     state,
                     l.read_at.is_none(),
+                )
+            })
+            .collect(),
+        more_reports: reports_total > reports.len() as i64,
+        reports: reports
+            .into_iter()
+            .map(|r| {
+                let i = r.incident;
+                (
+                    i.id,
+                    i.category_name,
+                    i.unit_name,
+                    date_time(i.received_at),
+                    i.state.label(),
                 )
             })
             .collect(),
