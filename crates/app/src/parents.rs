@@ -38,12 +38,18 @@ async fn school(app: &App, actor: &Actor, unit_id: i64) -> Result<Unit> {
             AppError::NotFound
         });
     }
+    active_school(&unit)?;
+    Ok(unit)
+}
+
+/// Families are reached through an active school only.
+fn active_school(unit: &Unit) -> Result<()> {
     if unit.kind != UnitKind::School || unit.status != UnitStatus::Active {
         return Err(AppError::Conflict(
             "Chỉ trường đang hoạt động mới mời cha mẹ học sinh theo lớp.".into(),
         ));
     }
-    Ok(unit)
+    Ok(())
 }
 
 /// The schools whose families the actor reaches.
@@ -66,6 +72,10 @@ fn class_name(raw: &str, field: &str) -> Result<ClassName> {
 pub async fn invite(app: &App, actor: &Actor, unit_id: i64, class: &str) -> Result<Invitation> {
     let unit = school(app, actor, unit_id).await?;
     let class = class_name(class, "class_name")?;
+    new_invitation(app, actor, &unit, &class).await
+}
+
+async fn new_invitation(app: &App, actor: &Actor, unit: &Unit, class: &ClassName) -> Result<Invitation> {
     let expires = lanhmang_store::now() + Duration::days(INVITATION_DAYS);
     // 31^8 codes: a collision is rare; the second try is as rare again.
     let mut tries = 0;
@@ -73,7 +83,7 @@ pub async fn invite(app: &App, actor: &Actor, unit_id: i64, class: &str) -> Resu
         let code = lanhmang_domain::code::random_code(lanhmang_domain::parents::CODE_LEN);
         match app
             .store
-            .create_invitation(&actor.audit(), unit.id, &class, &code, expires)
+            .create_invitation(&actor.audit(), unit.id, class, &code, expires)
             .await
         {
             Err(StoreError::Conflict(_)) if tries < 2 => tries += 1,
@@ -145,6 +155,84 @@ pub async fn remove(app: &App, actor: &Actor, unit_id: i64, person_id: i64, clas
         return Err(AppError::NotFound);
     }
     Ok(())
+}
+
+/// Names a parent of a class as one of its representatives (`representative`), or no longer.
+/// The school decides, as it names the class's parents' board; the parent's account stays theirs.
+pub async fn set_representative(
+    app: &App,
+    actor: &Actor,
+    unit_id: i64,
+    person_id: i64,
+    class: &str,
+    representative: bool,
+) -> Result<()> {
+    let unit = school(app, actor, unit_id).await?;
+    let class = class_name(class, "class_name")?;
+    if !app
+        .store
+        .set_class_representative(&actor.audit(), person_id, unit.id, &class, representative)
+        .await?
+    {
+        return Err(AppError::NotFound);
+    }
+    Ok(())
+}
+
+/// A class the caller represents: how many families joined it and the code that opens it now.
+#[derive(Debug, Clone)]
+pub struct RepresentedClass {
+    pub class: ParentClass,
+    pub families: i64,
+    pub invitation: Option<Invitation>,
+}
+
+/// The classes the caller represents, with their families counted and their open code.
+pub async fn represented_classes(app: &App, actor: &Actor) -> Result<Vec<RepresentedClass>> {
+    let now = lanhmang_store::now();
+    let mut out = Vec::new();
+    for class in app.store.classes_of_parent(actor.person.id).await? {
+        if !class.representative {
+            continue;
+        }
+        let families = app.store.parents_in_class(class.unit_id, &class.class_name).await?;
+        let invitation = match ClassName::parse(&class.class_name) {
+            Some(name) => app.store.open_invitation(class.unit_id, &name, now).await?,
+            None => None,
+        };
+        out.push(RepresentedClass {
+            class,
+            families,
+            invitation,
+        });
+    }
+    Ok(out)
+}
+
+/// The code a class's representative shares with the class's other families: the class's open
+/// code, or a new one when none is open. A representative reaches only their own class, and
+/// only while the school keeps them as representative.
+pub async fn invite_as_representative(app: &App, actor: &Actor, unit_id: i64, class: &str) -> Result<Invitation> {
+    let class = class_name(class, "class_name")?;
+    let represents = app
+        .store
+        .classes_of_parent(actor.person.id)
+        .await?
+        .into_iter()
+        .any(|c| c.representative && c.unit_id == unit_id && c.class_name == class.as_str());
+    if !represents {
+        return Err(AppError::NotFound);
+    }
+    let unit = app.store.unit(unit_id).await?.ok_or(AppError::NotFound)?;
+    active_school(&unit)?;
+    if let Some(open) = app
+        .store
+        .open_invitation(unit.id, &class, lanhmang_store::now())
+        .await?
+    {
+        return Ok(open);
+    }
+    new_invitation(app, actor, &unit, &class).await
 }
 
 /// Accounts made with codes from one address in an hour: a class's parents at a meeting on

@@ -226,7 +226,8 @@ pub async fn seed(store: &Store) -> anyhow::Result<()> {
         }
         accounts.insert(*username, person.id);
     }
-    // Class 4A has invited its parents; the parent and the parents' board member joined.
+    // Class 4A has invited its parents; the parent and the parents' board member joined, and
+    // the school named the board member the class's representative.
     let class = lanhmang_domain::parents::ClassName::parse("4A").context("tên lớp mẫu")?;
     let code = lanhmang_domain::code::random_code(lanhmang_domain::parents::CODE_LEN);
     let expires = lanhmang_store::now() + time::Duration::days(lanhmang_domain::parents::INVITATION_DAYS);
@@ -237,6 +238,11 @@ pub async fn seed(store: &Store) -> anyhow::Result<()> {
         if let Some(id) = accounts.get(username) {
             store.join_class(&ctx, *id, &code).await?;
         }
+    }
+    if let Some(id) = accounts.get("demo.parent") {
+        store
+            .set_class_representative(&ctx, *id, first_school, &class, true)
+            .await?;
     }
     // Every activity has the person who logged it: the teacher at the accounts' school, the
     // office's specialist (who may log for any school) at the others.

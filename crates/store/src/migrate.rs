@@ -48,6 +48,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!("0019_webhooks"),
     migration!("0020_notice_addressing"),
     migration!("0021_notice_attachments"),
+    migration!("0022_class_representatives"),
 ];
 
 impl Migration {
@@ -336,6 +337,11 @@ mod tests {
                 "0021_notice_attachments",
                 "5ba5fa0fd11ccae361355f2b64163f6e5ffa3b75ac6c50146457c3954283ebc9",
                 "44e6192d61da853b7e8ea6a166264160b4010382318b0f01e402d2c39ab430f5",
+            ),
+            (
+                "0022_class_representatives",
+                "9da7d703fdba93a26dfd32f3562072b4c5b54d79f80120ac86d4285f3d90b93b",
+                "9da7d703fdba93a26dfd32f3562072b4c5b54d79f80120ac86d4285f3d90b93b",
             ),
         ];
         for (name, sqlite, postgres) in FROZEN {
@@ -741,7 +747,8 @@ mod tests {
                     "0018_parents",
                     "0019_webhooks",
                     "0020_notice_addressing",
-                    "0021_notice_attachments"
+                    "0021_notice_attachments",
+                    "0022_class_representatives"
                 ],
                 "{backend}"
             );

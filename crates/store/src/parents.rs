@@ -53,10 +53,12 @@ pub struct ParentClass {
     pub class_name: String,
     pub grade: i64,
     pub joined_at: OffsetDateTime,
+    /// Named by the school as one of the class's parent representatives.
+    pub representative: bool,
 }
 
 const MEMBER_COLUMNS: &str = "c.person_id, p.display_name, p.email, p.phone, c.unit_id, u.name AS unit_name, \
-     c.class_name, c.grade, c.joined_at";
+     c.class_name, c.grade, c.joined_at, c.representative";
 
 /// A class of a school, with how many parents joined it.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -188,6 +190,70 @@ impl Store {
                 .fetch_one(pool)
                 .await?;
             (rows, total)
+        }))
+    }
+
+    /// The newest code of a class that still opens it at `at`.
+    pub async fn open_invitation(
+        &self,
+        unit_id: i64,
+        class: &ClassName,
+        at: OffsetDateTime,
+    ) -> Result<Option<Invitation>> {
+        let sql = format!(
+            "SELECT {INVITATION_COLUMNS} FROM class_invitations i JOIN units u ON u.id = i.unit_id \
+             WHERE i.unit_id = $1 AND i.class_name = $2 AND i.revoked_at IS NULL AND i.expires_at > $3 \
+             ORDER BY i.id DESC LIMIT 1"
+        );
+        Ok(on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(unit_id)
+            .bind(class.as_str())
+            .bind(at)
+            .fetch_optional(pool)
+            .await?))
+    }
+
+    /// How many parents joined a class.
+    pub async fn parents_in_class(&self, unit_id: i64, class: &str) -> Result<i64> {
+        let (n,): (i64,) = on_pool!(self, pool => sqlx::query_as(
+            "SELECT COUNT(*) FROM parent_classes WHERE unit_id = $1 AND class_name = $2",
+        )
+        .bind(unit_id)
+        .bind(class)
+        .fetch_one(pool)
+        .await?);
+        Ok(n)
+    }
+
+    /// Names a parent of a class as one of its representatives, or no longer. False when the
+    /// person is not a parent of the class.
+    pub async fn set_class_representative(
+        &self,
+        ctx: &AuditContext,
+        person_id: i64,
+        unit_id: i64,
+        class: &ClassName,
+        representative: bool,
+    ) -> Result<bool> {
+        Ok(on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let found = sqlx::query(
+                "UPDATE parent_classes SET representative = $1 WHERE person_id = $2 AND unit_id = $3 AND class_name = $4",
+            )
+            .bind(representative)
+            .bind(person_id)
+            .bind(unit_id)
+            .bind(class.as_str())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+                > 0;
+            if found {
+                let event = if representative { "parent.representative" } else { "parent.representative_end" };
+                audit_in_tx!(self, tx, ctx, event, format!("person:{person_id}"), format!("lớp {class}"));
+            }
+            tx.commit().await?;
+            found
         }))
     }
 

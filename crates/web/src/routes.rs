@@ -794,10 +794,16 @@ pub fn build() -> Routes {
             Permission(Action::ReachParents),
             pages::families::remove,
         )
+        .post(
+            "/lop-hoc/{unit_id}/cha-me/{id}/dai-dien",
+            Permission(Action::ReachParents),
+            pages::families::set_representative,
+        )
         .get("/tham-gia", Public, pages::families::signup_form)
         .post("/tham-gia", Public, pages::families::signup)
         .get("/gia-dinh", SignedIn, pages::families::home)
         .post("/gia-dinh/them-lop", SignedIn, pages::families::join)
+        .post("/gia-dinh/ma-moi", SignedIn, pages::families::representative_invitation)
         .get(
             "/api/v1/classes/{unit_id}/invitations",
             Permission(Action::ReachParents),
@@ -822,6 +828,16 @@ pub fn build() -> Routes {
             "/api/v1/classes/{unit_id}/parents/{id}/remove",
             Permission(Action::ReachParents),
             api::parents::remove,
+        )
+        .post(
+            "/api/v1/classes/{unit_id}/parents/{id}/representative",
+            Permission(Action::ReachParents),
+            api::parents::set_representative,
+        )
+        .post(
+            "/api/v1/parents/classes/invitation",
+            SignedIn,
+            api::parents::representative_invitation,
         )
         .post("/api/v1/public/parents/signup", Public, api::parents::signup)
         .get("/api/v1/parents/classes", SignedIn, api::parents::my_classes)

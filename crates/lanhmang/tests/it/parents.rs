@@ -730,3 +730,189 @@ async fn families_without_the_app_get_slips_and_the_contact_book_a_message(backe
     assert!(!page.contains("Tải phiếu in"), "{backend}");
     app.stop().await;
 }
+
+both_backends!(a_class_representative_shares_the_code_and_sees_how_many_joined);
+async fn a_class_representative_shares_the_code_and_sees_how_many_joined(backend: &'static str) {
+    let app = TestApp::spawn(backend).await;
+    let principal = api_token(&app, "demo.principal").await;
+    let (_, me) = api(&app, &principal, "GET", "/api/v1/me", None).await;
+    let school = me["unit_id"].as_i64().expect("the principal's school");
+    let (code_4b, invitation_4b) = invite(&app, &principal, school, "4B").await;
+    let (code_5a, _) = invite(&app, &principal, school, "5A").await;
+    let (_, rep) = sign_up(&app, &code_4b, "dai.dien.4b").await;
+    let rep_id = rep["id"].as_i64().expect("id");
+    sign_up(&app, &code_4b, "me.4b").await;
+    sign_up(&app, &code_5a, "bo.5a").await;
+    let rep_token = api_token_with(&app, "dai.dien.4b", PASSWORD).await;
+    let other_token = api_token_with(&app, "me.4b", PASSWORD).await;
+    let path = |person: i64| format!("/api/v1/classes/{school}/parents/{person}/representative");
+    let named = |on: bool| json!({"class_name": "4B", "representative": on});
+
+    // Before being named, a parent gets no code.
+    let take_code = json!({"unit_id": school, "class_name": "4B"});
+    let (status, _) = api(
+        &app,
+        &rep_token,
+        "POST",
+        "/api/v1/parents/classes/invitation",
+        Some(take_code.clone()),
+    )
+    .await;
+    assert_eq!(status, 404, "{backend}");
+
+    // Who names: the school's principal or teachers; not the office, a parent, another school.
+    let other_school = unit_by_code(&app, "TH-HOASEN").await;
+    add_person(&app, other_school.id, "ht.hoasen", Role::Principal).await;
+    for (token, expected) in [
+        (api_token(&app, "demo.office").await, 403),
+        (other_token.clone(), 403),
+        (api_token(&app, "ht.hoasen").await, 404),
+    ] {
+        let (status, body) = api(&app, &token, "POST", &path(rep_id), Some(named(true))).await;
+        assert_eq!(status, expected, "{backend}: {body}");
+    }
+    // Bad input names the problem, writes nothing; someone not in the class is not found.
+    let (status, body) = api(
+        &app,
+        &principal,
+        "POST",
+        &path(rep_id),
+        Some(json!({"class_name": "lớp bốn", "representative": true})),
+    )
+    .await;
+    assert_eq!(status, 422, "{backend}: {body}");
+    assert!(
+        body.to_string().contains("4B"),
+        "{backend}: the hint shows the form: {body}"
+    );
+    let (status, _) = api(
+        &app,
+        &principal,
+        "POST",
+        &path(rep_id),
+        Some(json!({"class_name": "4B"})),
+    )
+    .await;
+    assert!((400..500).contains(&status), "{backend}: {status}");
+    let (status, _) = api(
+        &app,
+        &principal,
+        "POST",
+        &path(rep_id),
+        Some(json!({"class_name": "5A", "representative": true})),
+    )
+    .await;
+    assert_eq!(status, 404, "{backend}");
+    assert_eq!(
+        rows(&app, "parent_classes", "representative = TRUE AND class_name = '4B'").await,
+        0,
+        "{backend}"
+    );
+
+    let (status, body) = api(&app, &principal, "POST", &path(rep_id), Some(named(true))).await;
+    assert_eq!(status, 204, "{backend}: {body}");
+    let (_, mine) = api(&app, &rep_token, "GET", "/api/v1/parents/classes", None).await;
+    assert_eq!(mine["items"][0]["representative"], true, "{backend}: {mine}");
+
+    // The representative gets the class's open code, and a new one once it is revoked; never
+    // another class's, and another parent of the class gets none.
+    let (status, code) = api(
+        &app,
+        &rep_token,
+        "POST",
+        "/api/v1/parents/classes/invitation",
+        Some(take_code.clone()),
+    )
+    .await;
+    assert_eq!(status, 200, "{backend}: {code}");
+    assert_eq!(
+        code["code"],
+        code_4b.as_str(),
+        "{backend}: the open code is shared, no new one"
+    );
+    let (status, _) = api(
+        &app,
+        &principal,
+        "POST",
+        &format!("/api/v1/classes/{school}/invitations/{invitation_4b}/revoke"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{backend}");
+    let (status, fresh) = api(
+        &app,
+        &rep_token,
+        "POST",
+        "/api/v1/parents/classes/invitation",
+        Some(take_code.clone()),
+    )
+    .await;
+    assert_eq!(status, 200, "{backend}: {fresh}");
+    assert!(
+        fresh["open"] == true && fresh["code"] != code_4b.as_str(),
+        "{backend}: {fresh}"
+    );
+    let (status, again) = api(
+        &app,
+        &rep_token,
+        "POST",
+        "/api/v1/parents/classes/invitation",
+        Some(take_code.clone()),
+    )
+    .await;
+    assert_eq!(
+        (status, &again["code"]),
+        (200, &fresh["code"]),
+        "{backend}: one open code, not one per click"
+    );
+    for (token, body) in [
+        (&rep_token, json!({"unit_id": school, "class_name": "5A"})),
+        (&other_token, take_code.clone()),
+        (&rep_token, json!({"unit_id": school, "class_name": "bốn"})),
+    ] {
+        let (status, body) = api(&app, token, "POST", "/api/v1/parents/classes/invitation", Some(body)).await;
+        assert!(status == 404 || status == 422, "{backend}: {status} {body}");
+    }
+
+    // The home page: the representative sees the count and the code, nobody's name; the other
+    // parent sees no such section.
+    let browser = app.signed_in_with("dai.dien.4b", PASSWORD).await;
+    let (_, home) = browser.text("/gia-dinh").await;
+    assert!(
+        home.contains("Đại diện cha mẹ lớp 4B")
+            && home.contains("<strong>2</strong> gia đình")
+            && home.contains(fresh["code"].as_str().unwrap()),
+        "{backend}: {home}"
+    );
+    let (_, other_home) = app.signed_in_with("me.4b", PASSWORD).await.text("/gia-dinh").await;
+    assert!(!other_home.contains("Đại diện cha mẹ lớp"), "{backend}");
+
+    // The school ends it from its page of parents; the code is no longer the parent's to take.
+    let school_browser = app.signed_in("demo.principal").await;
+    let page = format!("/lop-hoc/{school}/cha-me?lop=4B");
+    let (_, list) = school_browser.text(&page).await;
+    assert!(list.contains("thôi làm đại diện lớp 4B"), "{backend}");
+    let r = school_browser
+        .submit(
+            &page,
+            &format!("/lop-hoc/{school}/cha-me/{rep_id}/dai-dien"),
+            &[("class_name", "4B"), ("representative", "0")],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 303, "{backend}");
+    let (status, _) = api(
+        &app,
+        &rep_token,
+        "POST",
+        "/api/v1/parents/classes/invitation",
+        Some(take_code),
+    )
+    .await;
+    assert_eq!(status, 404, "{backend}");
+    assert_eq!(
+        rows(&app, "parent_classes", "representative = TRUE AND class_name = '4B'").await,
+        0,
+        "{backend}"
+    );
+    app.stop().await;
+}

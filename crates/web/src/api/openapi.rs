@@ -380,6 +380,16 @@ const OPERATION_IDS: &[(&str, &str, &str)] = &[
         "/api/v1/classes/{unit_id}/parents/{id}/remove",
         "removeClassParent",
     ),
+    (
+        "post",
+        "/api/v1/classes/{unit_id}/parents/{id}/representative",
+        "setClassRepresentative",
+    ),
+    (
+        "post",
+        "/api/v1/parents/classes/invitation",
+        "getRepresentedClassInvitation",
+    ),
     ("post", "/api/v1/public/parents/signup", "parentSignup"),
     ("get", "/api/v1/parents/classes", "listMyClasses"),
     ("post", "/api/v1/parents/classes", "joinClass"),

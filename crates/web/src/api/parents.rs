@@ -39,7 +39,7 @@ fn invitation_json(i: &Invitation) -> Value {
 fn member_json(p: &ParentClass, with_contact: bool) -> Value {
     let mut v = json!({
         "unit_id": p.unit_id, "unit_name": p.unit_name, "class_name": p.class_name, "grade": p.grade,
-        "joined_at": stamp(p.joined_at),
+        "joined_at": stamp(p.joined_at), "representative": p.representative,
     });
     if with_contact {
         v["person_id"] = json!(p.person_id);
@@ -133,6 +133,49 @@ pub async fn remove(
 }
 
 #[derive(Deserialize)]
+pub struct RepresentativeJson {
+    #[serde(default)]
+    class_name: String,
+    representative: bool,
+}
+
+/// The school names a parent of a class as one of its representatives, or no longer.
+pub async fn set_representative(
+    State(state): State<AppState>,
+    ApiIdentity(identity): ApiIdentity,
+    Path((unit_id, person_id)): Path<(String, String)>,
+    ApiJson(body): ApiJson<RepresentativeJson>,
+) -> Result<Response, ApiError> {
+    service::set_representative(
+        &state.app,
+        &identity,
+        id(&unit_id)?,
+        id(&person_id)?,
+        &body.class_name,
+        body.representative,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Deserialize)]
+pub struct ClassInvitationJson {
+    unit_id: i64,
+    #[serde(default)]
+    class_name: String,
+}
+
+/// A class's representative gets the code to share with the class's other families.
+pub async fn representative_invitation(
+    State(state): State<AppState>,
+    ApiIdentity(identity): ApiIdentity,
+    ApiJson(body): ApiJson<ClassInvitationJson>,
+) -> Result<Json<Value>, ApiError> {
+    let i = service::invite_as_representative(&state.app, &identity, body.unit_id, &body.class_name).await?;
+    Ok(Json(invitation_json(&i)))
+}
+
+#[derive(Deserialize)]
 pub struct SignupJson {
     #[serde(default)]
     code: String,
@@ -221,7 +264,8 @@ pub fn document(doc: &mut Value, paging: &Value, error: &Value) {
             "person_id": {"type": "integer"}, "name": {"type": "string"},
             "email": {"type": ["string", "null"]}, "phone": {"type": ["string", "null"]},
             "unit_id": {"type": "integer"}, "unit_name": {"type": "string"}, "class_name": {"type": "string"},
-            "grade": {"type": "integer"}, "joined_at": stamp}});
+            "grade": {"type": "integer"}, "joined_at": stamp,
+            "representative": {"type": "boolean", "description": "Đại diện cha mẹ học sinh của lớp"}}});
     let list = |item: &str| {
         json!({"type": "object", "required": ["items", "total"], "properties": {
         "items": {"type": "array", "items": {"$ref": format!("#/components/schemas/{item}")}},
@@ -251,9 +295,19 @@ pub fn document(doc: &mut Value, paging: &Value, error: &Value) {
         "get": {"summary": "Cha mẹ học sinh đã tham gia các lớp của trường", "parameters": parent_params,
             "responses": {"200": ok("Cha mẹ", "ClassParentList"), "400": error, "401": error, "403": error, "404": error, "409": error, "422": error}}});
     doc["paths"]["/api/v1/classes/{unit_id}/parents/{id}/remove"] = json!({
-        "post": {"summary": "Đưa một phụ huynh ra khỏi lớp", "parameters": [unit_param, id_param("Người dùng")],
-            "requestBody": body(class_body),
+        "post": {"summary": "Đưa một phụ huynh ra khỏi lớp", "parameters": [unit_param.clone(), id_param("Người dùng")],
+            "requestBody": body(class_body.clone()),
             "responses": {"204": {"description": "Đã đưa ra khỏi lớp"}, "400": error, "401": error, "403": error, "404": error, "409": error, "422": error}}});
+    doc["paths"]["/api/v1/classes/{unit_id}/parents/{id}/representative"] = json!({
+        "post": {"summary": "Cử một phụ huynh làm đại diện lớp, hoặc thôi", "parameters": [unit_param, id_param("Người dùng")],
+            "requestBody": body(json!({"type": "object", "required": ["class_name", "representative"], "properties": {
+                "class_name": class_body["properties"]["class_name"].clone(), "representative": {"type": "boolean"}}})),
+            "responses": {"204": {"description": "Đã ghi"}, "400": error, "401": error, "403": error, "404": error, "409": error, "422": error}}});
+    doc["paths"]["/api/v1/parents/classes/invitation"] = json!({
+        "post": {"summary": "Đại diện lớp lấy mã mời đang dùng của lớp (tạo mới khi không còn mã nào dùng được)",
+            "requestBody": body(json!({"type": "object", "required": ["unit_id", "class_name"], "properties": {
+                "unit_id": {"type": "integer"}, "class_name": class_body["properties"]["class_name"].clone()}})),
+            "responses": {"200": ok("Mã mời", "Invitation"), "400": error, "401": error, "404": error, "409": error, "422": error}}});
     let code = json!({"type": "string", "minLength": 1, "maxLength": 20, "description": "Mã lớp trên giấy mời"});
     doc["paths"]["/api/v1/public/parents/signup"] = json!({
         "post": {"summary": "Cha mẹ tạo tài khoản bằng mã mời của lớp (không cần đăng nhập; giới hạn số lần thử theo địa chỉ)",

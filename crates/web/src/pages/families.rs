@@ -25,6 +25,9 @@ fn layout(title: impl Into<String>, identity: &Identity, notice: Option<&str>) -
     layout.notice = notice.and_then(|code| match code {
         "da-thu-hoi" => Some("Đã thu hồi mã mời. Cha mẹ đã tham gia vẫn ở trong lớp."),
         "da-xoa" => Some("Đã đưa phụ huynh ra khỏi lớp."),
+        "da-cu-dai-dien" => Some("Đã cử phụ huynh làm đại diện lớp: họ thấy số gia đình đã tham gia và mã mời của lớp để gửi các gia đình khác."),
+        "da-thoi-dai-dien" => Some("Phụ huynh đã thôi làm đại diện lớp."),
+        "ma-moi-lop" => Some("Mã mời của lớp ở dưới đây: anh/chị gửi cho các gia đình chưa tham gia."),
         "da-tham-gia" => Some("Anh/chị đã vào lớp. Thông báo của nhà trường gửi lớp sẽ hiện ở đây."),
         "da-dang-ky" => Some("Đã tạo tài khoản và vào lớp. Chào mừng anh/chị đến với Lành Mạng."),
         _ => None,
@@ -236,8 +239,8 @@ pub async fn revoke(
     Ok(Redirect::to(&format!("/lop-hoc/{unit_id}?tb=da-thu-hoi")).into_response())
 }
 
-/// A parent in a class: (person id, name, contact, class, joined).
-type ParentLine = (i64, String, String, String, String);
+/// A parent in a class: (person id, name, contact, class, joined, representative).
+type ParentLine = (i64, String, String, String, String, bool);
 
 #[derive(Template)]
 #[template(path = "families_parents.html")]
@@ -290,6 +293,7 @@ pub async fn parents(
                     contact,
                     p.class_name,
                     date_time(p.joined_at),
+                    p.representative,
                 )
             })
             .collect(),
@@ -314,6 +318,40 @@ pub async fn remove(
     let unit_id = parse_id(&unit_id)?;
     service::remove(&state.app, &identity, unit_id, parse_id(&id)?, &form.class_name).await?;
     Ok(Redirect::to(&format!("/lop-hoc/{unit_id}/cha-me?tb=da-xoa")).into_response())
+}
+
+#[derive(Deserialize, Default)]
+pub struct RepresentativeForm {
+    #[serde(default)]
+    class_name: String,
+    #[serde(default)]
+    representative: String,
+}
+
+/// The school names a parent as one of the class's representatives, or no longer.
+pub async fn set_representative(
+    State(state): State<AppState>,
+    identity: Identity,
+    Path((unit_id, id)): Path<(String, String)>,
+    PageForm(form): PageForm<RepresentativeForm>,
+) -> Result<Response, AppError> {
+    let unit_id = parse_id(&unit_id)?;
+    let representative = form.representative == "1";
+    service::set_representative(
+        &state.app,
+        &identity,
+        unit_id,
+        parse_id(&id)?,
+        &form.class_name,
+        representative,
+    )
+    .await?;
+    let done = if representative {
+        "da-cu-dai-dien"
+    } else {
+        "da-thoi-dai-dien"
+    };
+    Ok(Redirect::to(&format!("/lop-hoc/{unit_id}/cha-me?tb={done}")).into_response())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -442,6 +480,16 @@ pub async fn signup(
 // ---------------------------------------------------------------------------------------------
 // A parent's home.
 
+/// A class the parent represents.
+struct RepresentedLine {
+    unit_id: i64,
+    class_name: String,
+    school: String,
+    families: i64,
+    /// (code, sign-up path, valid until) of the code open now.
+    code: Option<(String, String, String)>,
+}
+
 /// A notice on the parent's home: (id, title, from, sent, state, unread).
 type HomeNotice = (i64, String, String, String, &'static str, bool);
 
@@ -456,6 +504,7 @@ struct HomePage {
     /// The reports the parent sent: (id, what, school, received, state).
     reports: Vec<(i64, String, String, String, &'static str)>,
     more_reports: bool,
+    represented: Vec<RepresentedLine>,
     code: String,
     errors: FieldErrors,
 }
@@ -468,6 +517,19 @@ async fn home_page(
     errors: FieldErrors,
 ) -> Result<Response, AppError> {
     let classes = service::my_classes(&state.app, identity).await?;
+    let represented = service::represented_classes(&state.app, identity)
+        .await?
+        .into_iter()
+        .map(|r| RepresentedLine {
+            unit_id: r.class.unit_id,
+            class_name: r.class.class_name,
+            school: r.class.unit_name,
+            families: r.families,
+            code: r
+                .invitation
+                .map(|i| (i.code.clone(), signup_path(&i.code), date_time(i.expires_at))),
+        })
+        .collect();
     let paging = lanhmang_domain::Paging::default();
     let (items, total) = notice_service::list(&state.app, identity, false, paging).await?;
     // A parent follows their reports where they read the school's notices.
@@ -505,6 +567,7 @@ async fn home_page(
                 )
             })
             .collect(),
+        represented,
         more_reports: reports_total > reports.len() as i64,
         reports: reports
             .into_iter()
@@ -523,6 +586,25 @@ async fn home_page(
         errors,
     };
     render_form(&page, invalid)
+}
+
+#[derive(Deserialize, Default)]
+pub struct ClassForm {
+    #[serde(default)]
+    unit_id: String,
+    #[serde(default)]
+    class_name: String,
+}
+
+/// A class's representative takes the class's code to share (a new one when none is open).
+pub async fn representative_invitation(
+    State(state): State<AppState>,
+    identity: Identity,
+    PageForm(form): PageForm<ClassForm>,
+) -> Result<Response, AppError> {
+    let unit_id = parse_id(&form.unit_id)?;
+    service::invite_as_representative(&state.app, &identity, unit_id, &form.class_name).await?;
+    Ok(Redirect::to("/gia-dinh?tb=ma-moi-lop").into_response())
 }
 
 #[derive(Deserialize, Default)]
