@@ -4,7 +4,11 @@
 use std::{env, fs, path::Path};
 
 fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("lessons");
+    // Read when the script runs, not when it was compiled: a build script compiled in another
+    // checkout of the workspace (same fingerprint) would otherwise read that checkout's folder,
+    // and find nothing once it is gone.
+    let manifest_dir = env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_string());
+    let root = Path::new(&manifest_dir).join("lessons");
     println!("cargo:rerun-if-changed={}", root.display());
     let mut files = Vec::new();
     if let Ok(topics) = fs::read_dir(&root) {
@@ -28,6 +32,10 @@ fn main() {
                 }
             }
         }
+    }
+    // A build without the lessons would ship an empty library without a word.
+    if files.is_empty() {
+        panic!("no lesson files under {}", root.display());
     }
     files.sort();
     let mut out = String::from("&[\n");

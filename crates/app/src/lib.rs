@@ -26,6 +26,7 @@ pub mod parents;
 pub mod people;
 pub mod plans;
 pub mod reports;
+pub mod stories;
 pub mod supervision;
 pub mod trainings;
 pub mod units;

@@ -29,6 +29,7 @@ pub mod remediation;
 pub mod report;
 pub mod role;
 pub mod school_year;
+pub mod story;
 pub mod supervision;
 pub mod table_file;
 pub mod text;

@@ -87,10 +87,16 @@ pub enum Action {
     /// Connect the office's messaging provider (webhooks: address and secret) and read the
     /// delivery log.
     ManageWebhooks,
+    /// Write exemplary stories about the unit's people and record the consents they gave.
+    WriteStories,
+    /// Approve a story for the school's public page (every consent it needs recorded).
+    PublishSchoolStories,
+    /// Approve a story for the office's public page or the press.
+    PublishOfficeStories,
 }
 
 impl Action {
-    pub const ALL: [Action; 36] = [
+    pub const ALL: [Action; 39] = [
         Action::ViewUnit,
         Action::ManageUnits,
         Action::ViewPeople,
@@ -127,6 +133,9 @@ impl Action {
         Action::SendNotices,
         Action::ReachParents,
         Action::ManageWebhooks,
+        Action::WriteStories,
+        Action::PublishSchoolStories,
+        Action::PublishOfficeStories,
     ];
 
     fn allowed_roles(self) -> &'static [Role] {
@@ -215,6 +224,9 @@ impl Action {
             Action::SendNotices => &[OfficeAdmin, OfficeHead, Principal],
             Action::ReachParents => &[Principal, Teacher],
             Action::ManageWebhooks => &[SystemAdmin, OfficeAdmin],
+            Action::WriteStories => &[Principal, Teacher],
+            Action::PublishSchoolStories => &[Principal],
+            Action::PublishOfficeStories => &[OfficeAdmin, OfficeHead],
         }
     }
 }

@@ -244,6 +244,7 @@ pub mod plans;
 pub mod reports;
 pub mod settings;
 pub mod sites;
+pub mod stories;
 pub mod trainings;
 pub mod units;
 pub mod webhooks;

@@ -49,6 +49,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!("0020_notice_addressing"),
     migration!("0021_notice_attachments"),
     migration!("0022_class_representatives"),
+    migration!("0023_stories"),
 ];
 
 impl Migration {
@@ -342,6 +343,11 @@ mod tests {
                 "0022_class_representatives",
                 "9da7d703fdba93a26dfd32f3562072b4c5b54d79f80120ac86d4285f3d90b93b",
                 "9da7d703fdba93a26dfd32f3562072b4c5b54d79f80120ac86d4285f3d90b93b",
+            ),
+            (
+                "0023_stories",
+                "88e15efe33f10f0d2eadc2dbfb4097cc09cd0205d4e8ca740eee6638e5e7a5ca",
+                "c95b12c39777e8b0fee5398c43ffcaf74dd969eaa409004990434393c85b0236",
             ),
         ];
         for (name, sqlite, postgres) in FROZEN {
@@ -748,7 +754,8 @@ mod tests {
                     "0019_webhooks",
                     "0020_notice_addressing",
                     "0021_notice_attachments",
-                    "0022_class_representatives"
+                    "0022_class_representatives",
+                    "0023_stories"
                 ],
                 "{backend}"
             );

@@ -842,6 +842,30 @@ pub fn build() -> Routes {
         .post("/api/v1/public/parents/signup", Public, api::parents::signup)
         .get("/api/v1/parents/classes", SignedIn, api::parents::my_classes)
         .post("/api/v1/parents/classes", SignedIn, api::parents::join)
+        // Exemplary stories and the consents of the people in them.
+        .get("/api/v1/stories", SignedIn, api::stories::list)
+        .post(
+            "/api/v1/stories",
+            Permission(Action::WriteStories),
+            api::stories::create,
+        )
+        .get("/api/v1/stories/{id}", SignedIn, api::stories::get)
+        .post(
+            "/api/v1/stories/{id}/consents",
+            Permission(Action::WriteStories),
+            api::stories::add_consent,
+        )
+        .get(
+            "/api/v1/stories/{id}/consents/{consent_id}/form",
+            SignedIn,
+            api::stories::consent_form,
+        )
+        .post("/api/v1/stories/{id}/publish", SignedIn, api::stories::publish)
+        .post(
+            "/api/v1/stories/{id}/consents/{consent_id}/withdraw",
+            SignedIn,
+            api::stories::withdraw,
+        )
         // An office's connections to its messaging provider, and their delivery logs.
         .get("/ket-noi", Permission(Action::ManageWebhooks), pages::webhooks::list)
         .post("/ket-noi", Permission(Action::ManageWebhooks), pages::webhooks::create)

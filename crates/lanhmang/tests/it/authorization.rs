@@ -120,6 +120,9 @@ async fn routes_refuse_roles_without_the_action(backend: &'static str) {
                     SendNotices,
                     ReachParents,
                     ManageWebhooks,
+                    WriteStories,
+                    PublishSchoolStories,
+                    PublishOfficeStories,
                 ],
             ),
             (
@@ -159,6 +162,9 @@ async fn routes_refuse_roles_without_the_action(backend: &'static str) {
                     SendNotices,
                     ReachParents,
                     ManageWebhooks,
+                    WriteStories,
+                    PublishSchoolStories,
+                    PublishOfficeStories,
                 ],
             ),
             (
@@ -186,6 +192,9 @@ async fn routes_refuse_roles_without_the_action(backend: &'static str) {
                     SendNotices,
                     ReachParents,
                     ManageWebhooks,
+                    WriteStories,
+                    PublishSchoolStories,
+                    PublishOfficeStories,
                 ],
             ),
             (
@@ -214,6 +223,8 @@ async fn routes_refuse_roles_without_the_action(backend: &'static str) {
                     ManageTrainings,
                     SendNotices,
                     ManageWebhooks,
+                    PublishSchoolStories,
+                    PublishOfficeStories,
                 ],
             ),
             (
@@ -232,6 +243,7 @@ async fn routes_refuse_roles_without_the_action(backend: &'static str) {
                     ApproveClarifications,
                     ManageLessons,
                     ManageWebhooks,
+                    PublishOfficeStories,
                 ],
             ),
             (
@@ -249,6 +261,8 @@ async fn routes_refuse_roles_without_the_action(backend: &'static str) {
                     RunClassSessions,
                     ReachParents,
                     ManageWebhooks,
+                    WriteStories,
+                    PublishSchoolStories,
                 ],
             ),
             (
@@ -260,6 +274,8 @@ async fn routes_refuse_roles_without_the_action(backend: &'static str) {
                     LeadIncidents,
                     RunClassSessions,
                     ReachParents,
+                    WriteStories,
+                    PublishSchoolStories,
                 ],
             ),
             (
@@ -277,6 +293,9 @@ async fn routes_refuse_roles_without_the_action(backend: &'static str) {
                     SendNotices,
                     ReachParents,
                     ManageWebhooks,
+                    WriteStories,
+                    PublishSchoolStories,
+                    PublishOfficeStories,
                 ],
             ),
         ];

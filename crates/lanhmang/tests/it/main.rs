@@ -30,6 +30,7 @@ mod report_form;
 mod review_notices;
 mod security_http;
 mod site_truth;
+mod stories;
 mod supervision;
 mod trainings;
 mod web_shell;

@@ -6,6 +6,7 @@ pub mod news;
 pub mod notices;
 pub mod openapi;
 pub mod parents;
+pub mod stories;
 pub mod supervision;
 pub mod trainings;
 pub mod webhooks;

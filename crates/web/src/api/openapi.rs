@@ -278,6 +278,7 @@ pub fn spec() -> Value {
     super::notices::document(&mut spec, &paging, &error);
     super::parents::document(&mut spec, &paging, &error);
     super::webhooks::document(&mut spec, &paging, &error);
+    super::stories::document(&mut spec, &paging, &error);
     super::lessons::document(&mut spec, &paging, &error);
     constrain_integers(&mut spec);
     empty_filters_mean_none(&mut spec);
@@ -399,6 +400,21 @@ const OPERATION_IDS: &[(&str, &str, &str)] = &[
     ("get", "/api/v1/webhooks/{id}/deliveries", "listWebhookDeliveries"),
     ("post", "/api/v1/webhooks/{id}/ping", "pingWebhook"),
     ("post", "/api/v1/webhooks/{id}/disable", "disableWebhook"),
+    ("get", "/api/v1/stories", "listStories"),
+    ("post", "/api/v1/stories", "writeStory"),
+    ("get", "/api/v1/stories/{id}", "getStory"),
+    ("post", "/api/v1/stories/{id}/consents", "recordStoryConsent"),
+    (
+        "get",
+        "/api/v1/stories/{id}/consents/{consent_id}/form",
+        "getStoryConsentForm",
+    ),
+    ("post", "/api/v1/stories/{id}/publish", "publishStory"),
+    (
+        "post",
+        "/api/v1/stories/{id}/consents/{consent_id}/withdraw",
+        "withdrawStoryConsent",
+    ),
 ];
 
 /// The API reads every integer as 64 bits, and identifiers are positive: `id` and every `…_id`

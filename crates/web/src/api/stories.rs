@@ -1,0 +1,283 @@
+//! Exemplary stories over the API (`/api/v1/stories`): write one, record the consents its
+//! people gave, publish it for a purpose (409 naming the missing consents), record a withdrawn
+//! consent. Same rules as everywhere (`lanhmang_app::stories`).
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use lanhmang_app::stories::{self as service, RawConsent, StoryView};
+use lanhmang_domain::story::{GivenBy, Purpose, RawSubject, SubjectKind};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{ApiIdentity, ApiJson, ApiQuery, paging};
+use crate::AppState;
+use crate::error::ApiError;
+
+fn id(raw: &str) -> Result<i64, ApiError> {
+    raw.parse::<i64>().ok().filter(|v| *v > 0).ok_or(ApiError::NotFound)
+}
+
+fn stamp(t: time::OffsetDateTime) -> String {
+    lanhmang_store::format_time(t)
+}
+
+fn story_json(v: &StoryView) -> Value {
+    let s = &v.story;
+    json!({
+        "id": s.id, "unit_id": s.unit_id, "unit_name": s.unit_name, "title": s.title, "body": s.body,
+        "author": s.author_name, "created_at": stamp(s.created_at),
+        "subjects": s.subjects.iter().map(|p| json!({"id": p.id, "kind": p.kind.as_str(), "name": p.name, "age": p.age})).collect::<Vec<_>>(),
+        "consents": s.consents.iter().map(|c| json!({
+            "id": c.id, "subject": c.subject_id, "given_by": c.given_by.as_str(), "purpose": c.purpose.as_str(),
+            "method": c.method, "note": c.note, "form_file_name": c.scan_file_name, "recorded_by": c.recorded_by,
+            "recorded_at": stamp(c.recorded_at), "withdrawn_at": c.withdrawn_at.map(stamp),
+        })).collect::<Vec<_>>(),
+        "purposes": v.purposes.iter().map(|p| json!({
+            "purpose": p.purpose.as_str(), "published": p.published, "may_approve": p.may_approve,
+            "missing": p.missing.iter().map(|m| json!({"subject": m.subject_id, "given_by": m.given_by.as_str(), "text": m.describe()})).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+#[derive(Deserialize, Default)]
+pub struct PageQuery {
+    page: Option<String>,
+    per_page: Option<String>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    ApiIdentity(identity): ApiIdentity,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let paging = paging(&q.page, &q.per_page)?;
+    let (items, total) = service::list(&state.app, &identity, paging).await?;
+    Ok(Json(json!({
+        "items": items.iter().map(|s| json!({
+            "id": s.id, "unit_id": s.unit_id, "unit_name": s.unit_name, "title": s.title,
+            "created_at": stamp(s.created_at),
+            "published": s.published.split(',').filter(|p| !p.is_empty()).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "total": total, "page": paging.page, "per_page": paging.per_page,
+    })))
+}
+
+#[derive(Deserialize)]
+pub struct SubjectJson {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    age: Option<i64>,
+}
+
+#[derive(Deserialize)]
+pub struct NewStoryJson {
+    unit_id: i64,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    subjects: Vec<SubjectJson>,
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    ApiIdentity(identity): ApiIdentity,
+    ApiJson(body): ApiJson<NewStoryJson>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let subjects: Vec<RawSubject> = body
+        .subjects
+        .into_iter()
+        .map(|s| RawSubject {
+            kind: s.kind,
+            name: s.name,
+            age: s.age,
+        })
+        .collect();
+    let id = service::create(&state.app, &identity, body.unit_id, &body.title, &body.body, &subjects).await?;
+    Ok((StatusCode::CREATED, Json(json!({"id": id}))))
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    ApiIdentity(identity): ApiIdentity,
+    Path(story_id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let view = service::get(&state.app, &identity, id(&story_id)?).await?;
+    Ok(Json(story_json(&view)))
+}
+
+/// The signed form, as the API sends a file.
+#[derive(Deserialize)]
+pub struct FormJson {
+    #[serde(default)]
+    file_name: String,
+    #[serde(default)]
+    content_base64: String,
+}
+
+#[derive(Deserialize)]
+pub struct ConsentJson {
+    subject: i64,
+    #[serde(default)]
+    given_by: String,
+    #[serde(default)]
+    purpose: String,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    form: Option<FormJson>,
+}
+
+pub async fn add_consent(
+    State(state): State<AppState>,
+    ApiIdentity(identity): ApiIdentity,
+    Path(story_id): Path<String>,
+    ApiJson(body): ApiJson<ConsentJson>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let form = match body.form {
+        Some(f) => {
+            use base64::Engine as _;
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(f.content_base64.trim())
+                .map_err(|_| ApiError::Unprocessable(vec!["Phiếu đồng ý: content_base64 không phải base64.".into()]))?;
+            Some((f.file_name, bytes))
+        }
+        None => None,
+    };
+    let raw = RawConsent {
+        subject_id: Some(body.subject),
+        given_by: body.given_by,
+        purpose: body.purpose,
+        note: body.note,
+        form,
+    };
+    let consent_id = service::add_consent(&state.app, &identity, id(&story_id)?, raw).await?;
+    Ok((StatusCode::CREATED, Json(json!({"id": consent_id}))))
+}
+
+#[derive(Deserialize)]
+pub struct PublishJson {
+    #[serde(default)]
+    purpose: String,
+}
+
+pub async fn publish(
+    State(state): State<AppState>,
+    ApiIdentity(identity): ApiIdentity,
+    Path(story_id): Path<String>,
+    ApiJson(body): ApiJson<PublishJson>,
+) -> Result<Json<Value>, ApiError> {
+    let story_id = id(&story_id)?;
+    service::publish(&state.app, &identity, story_id, &body.purpose).await?;
+    Ok(Json(story_json(&service::get(&state.app, &identity, story_id).await?)))
+}
+
+#[derive(Deserialize, Default)]
+pub struct WithdrawJson {
+    #[serde(default)]
+    note: String,
+}
+
+pub async fn withdraw(
+    State(state): State<AppState>,
+    ApiIdentity(identity): ApiIdentity,
+    Path((story_id, consent_id)): Path<(String, String)>,
+    ApiJson(body): ApiJson<WithdrawJson>,
+) -> Result<Json<Value>, ApiError> {
+    let left = service::withdraw(&state.app, &identity, id(&story_id)?, id(&consent_id)?, &body.note).await?;
+    Ok(Json(
+        json!({"unpublished": left.iter().map(|p| p.as_str()).collect::<Vec<_>>()}),
+    ))
+}
+
+pub async fn consent_form(
+    State(state): State<AppState>,
+    ApiIdentity(identity): ApiIdentity,
+    Path((story_id, consent_id)): Path<(String, String)>,
+) -> Result<axum::response::Response, ApiError> {
+    let (name, content_type, bytes) =
+        service::consent_form(&state.app, &identity, id(&story_id)?, id(&consent_id)?).await?;
+    let kind = lanhmang_domain::activity::EvidenceType::from_content_type(&content_type).ok_or(ApiError::NotFound)?;
+    crate::pages::activities::evidence_response(kind, &name, bytes).map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+/// The stories' part of the OpenAPI document.
+pub fn document(doc: &mut Value, paging: &Value, error: &Value) {
+    let strings = |all: Vec<&'static str>| json!({"type": "string", "enum": all});
+    let kinds = strings(SubjectKind::ALL.iter().map(|k| k.as_str()).collect());
+    let purposes = strings(Purpose::ALL.iter().map(|p| p.as_str()).collect());
+    let given = strings(GivenBy::ALL.iter().map(|g| g.as_str()).collect());
+    let stamp = json!({"type": "string", "format": "date-time"});
+    let id_param = |name: &str, d: &str| json!({"name": name, "in": "path", "required": true, "schema": {"type": "integer"}, "description": d});
+    let s = &mut doc["components"]["schemas"];
+    s["Story"] = json!({"type": "object",
+        "required": ["id", "unit_id", "unit_name", "title", "body", "author", "created_at", "subjects", "consents", "purposes"],
+        "properties": {
+            "id": {"type": "integer"}, "unit_id": {"type": "integer"}, "unit_name": {"type": "string"},
+            "title": {"type": "string"}, "body": {"type": "string"}, "author": {"type": "string"}, "created_at": stamp,
+            "subjects": {"type": "array", "items": {"type": "object", "required": ["id", "kind", "name"], "properties": {
+                "id": {"type": "integer"}, "kind": kinds, "name": {"type": "string"}, "age": {"type": ["integer", "null"]}}}},
+            "consents": {"type": "array", "items": {"type": "object", "required": ["id", "subject", "given_by", "purpose", "method", "recorded_at"], "properties": {
+                "id": {"type": "integer"}, "subject": {"type": "integer"}, "given_by": given, "purpose": purposes,
+                "method": {"type": "string", "enum": ["paper", "app"]}, "note": {"type": "string"},
+                "form_file_name": {"type": ["string", "null"]}, "recorded_by": {"type": "string"}, "recorded_at": stamp,
+                "withdrawn_at": {"type": ["string", "null"], "format": "date-time"}}}},
+            "purposes": {"type": "array", "items": {"type": "object", "required": ["purpose", "published", "may_approve", "missing"], "properties": {
+                "purpose": purposes, "published": {"type": "boolean"}, "may_approve": {"type": "boolean"},
+                "missing": {"type": "array", "items": {"type": "object", "properties": {
+                    "subject": {"type": "integer"}, "given_by": given, "text": {"type": "string"}}}}}}}}});
+    s["StoryList"] = json!({"type": "object", "required": ["items", "total"], "properties": {
+        "items": {"type": "array", "items": {"type": "object", "required": ["id", "unit_id", "title", "published"], "properties": {
+            "id": {"type": "integer"}, "unit_id": {"type": "integer"}, "unit_name": {"type": "string"},
+            "title": {"type": "string"}, "created_at": stamp, "published": {"type": "array", "items": purposes}}}},
+        "total": {"type": "integer"}, "page": {"type": "integer"}, "per_page": {"type": "integer"}}});
+    let ok = |d: &str, schema: &str| json!({"description": d, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}});
+    let body = |schema: Value| json!({"required": true, "content": {"application/json": {"schema": schema}}});
+    let created = json!({"description": "Đã ghi", "content": {"application/json": {"schema": {"type": "object", "required": ["id"], "properties": {"id": {"type": "integer"}}}}}});
+    doc["paths"]["/api/v1/stories"] = json!({
+        "get": {"summary": "Các câu chuyện tấm gương ở các đơn vị người gọi viết hoặc duyệt", "parameters": paging,
+            "responses": {"200": ok("Câu chuyện", "StoryList"), "400": error, "401": error}},
+        "post": {"summary": "Viết một câu chuyện tấm gương (học sinh cần ghi tuổi: từ 7 tuổi cần cả sự đồng ý của em)",
+            "requestBody": body(json!({"type": "object", "required": ["unit_id", "title", "body", "subjects"], "properties": {
+                "unit_id": {"type": "integer"}, "title": {"type": "string", "maxLength": 200}, "body": {"type": "string", "maxLength": 20000},
+                "subjects": {"type": "array", "maxItems": 10, "items": {"type": "object", "required": ["kind", "name"], "properties": {
+                    "kind": kinds, "name": {"type": "string", "maxLength": 120}, "age": {"type": ["integer", "null"], "minimum": 3, "maximum": 25}}}}}})),
+            "responses": {"201": created.clone(), "400": error, "401": error, "403": error, "404": error, "422": error}}});
+    doc["paths"]["/api/v1/stories/{id}"] = json!({
+        "get": {"summary": "Một câu chuyện, với sự đồng ý đã ghi và những gì mỗi mục đích còn thiếu",
+            "parameters": [id_param("id", "Câu chuyện")],
+            "responses": {"200": ok("Câu chuyện", "Story"), "401": error, "404": error}}});
+    doc["paths"]["/api/v1/stories/{id}/consents"] = json!({
+        "post": {"summary": "Ghi sự đồng ý của một người trong câu chuyện (phiếu giấy, kèm bản chụp phiếu đã ký nếu có)",
+            "parameters": [id_param("id", "Câu chuyện")],
+            "requestBody": body(json!({"type": "object", "required": ["subject", "given_by", "purpose"], "properties": {
+                "subject": {"type": "integer", "description": "id của người trong câu chuyện"}, "given_by": given, "purpose": purposes,
+                "note": {"type": "string", "maxLength": 500},
+                "form": {"type": "object", "required": ["file_name", "content_base64"], "properties": {
+                    "file_name": {"type": "string", "maxLength": 200}, "content_base64": {"type": "string", "contentEncoding": "base64"}}}}})),
+            "responses": {"201": created, "400": error, "401": error, "403": error, "404": error, "422": error}}});
+    doc["paths"]["/api/v1/stories/{id}/consents/{consent_id}/form"] = json!({
+        "get": {"summary": "Bản chụp phiếu đồng ý đã ký", "parameters": [id_param("id", "Câu chuyện"), id_param("consent_id", "Sự đồng ý")],
+            "responses": {"200": {"description": "Nội dung tệp, với đúng kiểu của nó", "content": lanhmang_domain::activity::EvidenceType::ALL
+                .iter()
+                .map(|t| (t.content_type().to_string(), json!({"schema": {"type": "string", "format": "binary"}})))
+                .collect::<serde_json::Map<String, Value>>()},
+                "401": error, "404": error}}});
+    doc["paths"]["/api/v1/stories/{id}/publish"] = json!({
+        "post": {"summary": "Duyệt đăng câu chuyện cho một mục đích (409 nêu từng sự đồng ý còn thiếu)",
+            "parameters": [id_param("id", "Câu chuyện")],
+            "requestBody": body(json!({"type": "object", "required": ["purpose"], "properties": {"purpose": purposes}})),
+            "responses": {"200": ok("Đã đăng", "Story"), "400": error, "401": error, "403": error, "404": error, "409": error, "422": error}}});
+    doc["paths"]["/api/v1/stories/{id}/consents/{consent_id}/withdraw"] = json!({
+        "post": {"summary": "Ghi việc rút lại sự đồng ý: câu chuyện được gỡ ngay khỏi mọi nơi không còn đủ sự đồng ý",
+            "parameters": [id_param("id", "Câu chuyện"), id_param("consent_id", "Sự đồng ý")],
+            "requestBody": body(json!({"type": "object", "properties": {"note": {"type": "string", "maxLength": 500}}})),
+            "responses": {"200": {"description": "Đã ghi; những mục đích câu chuyện bị gỡ", "content": {"application/json": {"schema": {
+                "type": "object", "required": ["unpublished"], "properties": {"unpublished": {"type": "array", "items": purposes}}}}}},
+                "400": error, "401": error, "404": error, "422": error}}});
+}
