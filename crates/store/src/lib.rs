@@ -236,6 +236,8 @@ pub mod news;
 pub mod news_bench;
 mod news_index;
 pub mod notices;
+#[cfg(any(test, feature = "bench-data"))]
+pub mod notices_bench;
 pub mod notifications;
 pub mod outbox;
 pub mod parents;

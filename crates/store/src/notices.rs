@@ -141,6 +141,9 @@ macro_rules! address_in_tx {
         let mut after: i64 = $after;
         let mut added: i64 = 0;
         let mut units_done: i64 = 0;
+        // Units done before the first recipient was found (the issuing office, schools without
+        // parents): they say nothing of the size of the units after them.
+        let mut empty_units: i64 = 0;
         let mut remaining = false;
         'pages: loop {
             let mut q = sqlx::query_as::<_, (i64,)>(sqlx::AssertSqlSafe(plan.units_sql.as_str()))
@@ -156,14 +159,17 @@ macro_rules! address_in_tx {
                     remaining = true;
                     break 'pages;
                 }
-                let chunk = match added.checked_div(units_done) {
+                let chunk = match added.checked_div(units_done - empty_units) {
                     Some(per_unit) if per_unit > 0 => usize::try_from((budget - added) / per_unit)
                         .unwrap_or(1)
                         .clamp(1, MAX_UNITS_PER_STATEMENT),
-                    // Nothing found yet: a unit at a time until the size of one is known,
-                    // then as many as fit.
-                    _ if units_done == 0 => 1,
-                    _ => MAX_UNITS_PER_STATEMENT,
+                    // Nothing found yet: one unit, then twice as many each time, so that a run
+                    // of empty units passes in a few statements, and the first units with
+                    // people are never taken 64 at once (the parents of 64 schools, 16 times
+                    // the request's budget, when the office came first and was empty).
+                    _ => usize::try_from(units_done)
+                        .unwrap_or(1)
+                        .clamp(1, MAX_UNITS_PER_STATEMENT),
                 };
                 let these = &units[i..(i + chunk).min(units.len())];
                 let sql = plan.insert_sql(these.len());
@@ -191,6 +197,9 @@ macro_rules! address_in_tx {
                 }
                 added = added.saturating_add(n);
                 units_done += these.len() as i64;
+                if added == 0 {
+                    empty_units = units_done;
+                }
                 after = these.last().copied().unwrap_or(after);
                 i += these.len();
             }
