@@ -179,7 +179,7 @@ pub async fn set_representative(
     Ok(())
 }
 
-/// A class the caller represents: how many families joined it and the code that opens it now.
+/// A class the caller represents: how many parents joined it and the code that opens it now.
 #[derive(Debug, Clone)]
 pub struct RepresentedClass {
     pub class: ParentClass,
@@ -187,7 +187,7 @@ pub struct RepresentedClass {
     pub invitation: Option<Invitation>,
 }
 
-/// The classes the caller represents, with their families counted and their open code.
+/// The classes the caller represents, with their parents counted and their open code.
 pub async fn represented_classes(app: &App, actor: &Actor) -> Result<Vec<RepresentedClass>> {
     let now = lanhmang_store::now();
     let mut out = Vec::new();
@@ -195,10 +195,16 @@ pub async fn represented_classes(app: &App, actor: &Actor) -> Result<Vec<Represe
         if !class.representative {
             continue;
         }
+        // A closed school's code is not shown: it opens nothing.
+        let active = app
+            .store
+            .unit(class.unit_id)
+            .await?
+            .is_some_and(|u| active_school(&u).is_ok());
         let families = app.store.parents_in_class(class.unit_id, &class.class_name).await?;
         let invitation = match ClassName::parse(&class.class_name) {
-            Some(name) => app.store.open_invitation(class.unit_id, &name, now).await?,
-            None => None,
+            Some(name) if active => app.store.open_invitation(class.unit_id, &name, now).await?,
+            _ => None,
         };
         out.push(RepresentedClass {
             class,
@@ -210,8 +216,9 @@ pub async fn represented_classes(app: &App, actor: &Actor) -> Result<Vec<Represe
 }
 
 /// The code a class's representative shares with the class's other families: the class's open
-/// code, or a new one when none is open. A representative reaches only their own class, and
-/// only while the school keeps them as representative.
+/// code, or a new one when the last one expired (never one the school revoked). A
+/// representative reaches only their own class, only while the school keeps them as
+/// representative.
 pub async fn invite_as_representative(app: &App, actor: &Actor, unit_id: i64, class: &str) -> Result<Invitation> {
     let class = class_name(class, "class_name")?;
     let represents = app
@@ -231,6 +238,18 @@ pub async fn invite_as_representative(app: &App, actor: &Actor, unit_id: i64, cl
         .await?
     {
         return Ok(open);
+    }
+    // A code the school revoked (it leaked, say) is the school's to replace, not the
+    // representative's: only an expired one is renewed here.
+    if app
+        .store
+        .latest_invitation(unit.id, &class)
+        .await?
+        .is_some_and(|i| i.revoked_at.is_some())
+    {
+        return Err(AppError::Conflict(
+            "Nhà trường đã thu hồi mã mời của lớp. Anh/chị hãy liên hệ giáo viên chủ nhiệm để có mã mới.".into(),
+        ));
     }
     new_invitation(app, actor, &unit, &class).await
 }

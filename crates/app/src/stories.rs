@@ -6,7 +6,6 @@
 //! Who reads a story before it is public (its people's names, the consents): those who write
 //! stories at its unit and those who approve them there; anyone else gets 404.
 
-use lanhmang_domain::notice::check_attachments;
 use lanhmang_domain::permission::scope_roots;
 use lanhmang_domain::story::{self, GivenBy, Missing, Purpose, RawSubject};
 use lanhmang_domain::{Action, Paging, Target};
@@ -168,10 +167,10 @@ pub async fn add_consent(app: &App, actor: &Actor, id: i64, raw: RawConsent) -> 
         ));
     }
     let scan = match raw.form {
-        Some(file) => match check_attachments(vec![file]) {
-            Ok(mut files) => files.pop().map(|f| (f.name, f.content_type.to_string(), f.bytes)),
-            Err(found) => {
-                problems.extend(found.into_iter().map(|p| Problem::at("form", p.message)));
+        Some((name, bytes)) => match story::check_form(&name, &bytes) {
+            Ok((name, content_type)) => Some((name, content_type.to_string(), bytes)),
+            Err(p) => {
+                problems.push(p.into());
                 None
             }
         },

@@ -18,6 +18,8 @@ pub const MAX_NAME: usize = 120;
 pub const MAX_NOTE: usize = 500;
 /// From this age a pupil's own consent is needed besides a parent's (Law on Children, PDP Law).
 pub const SELF_CONSENT_AGE: i64 = 7;
+/// The largest scan of a signed form kept (a phone photo of an A4 page, or a PDF scan).
+pub const MAX_FORM_BYTES: usize = 1_400_000;
 /// The oldest a pupil may be said to be (a continuing-education class has adults; 25 is room).
 pub const MAX_PUPIL_AGE: i64 = 25;
 
@@ -295,6 +297,20 @@ pub fn parse_story(title: &str, body: &str, subjects: &[RawSubject]) -> Result<S
         })
     } else {
         Err(problems)
+    }
+}
+
+/// Checks the scan of a signed consent form: (file name as kept, content type).
+pub fn check_form(name: &str, bytes: &[u8]) -> Result<(String, &'static str), FieldProblem> {
+    if bytes.len() > MAX_FORM_BYTES {
+        return Err(FieldProblem::at(
+            "form",
+            "Bản chụp phiếu đồng ý lớn hơn 1,4 MB; hãy chụp lại với độ phân giải thấp hơn hoặc quét thành PDF.",
+        ));
+    }
+    match crate::activity::sniff_evidence(name, bytes) {
+        Ok(kind) => Ok((crate::activity::clean_file_name(name), kind.content_type())),
+        Err(e) => Err(FieldProblem::at("form", format!("Phiếu đồng ý: {e}"))),
     }
 }
 

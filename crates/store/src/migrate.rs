@@ -346,8 +346,8 @@ mod tests {
             ),
             (
                 "0023_stories",
-                "88e15efe33f10f0d2eadc2dbfb4097cc09cd0205d4e8ca740eee6638e5e7a5ca",
-                "c95b12c39777e8b0fee5398c43ffcaf74dd969eaa409004990434393c85b0236",
+                "c7fe84cdf5bc785927578332ed98c1f841327673e6e5f69e576fc870abfb4ded",
+                "ed82b1c70bb7abd6e7e731105d5d5283ca0503208e79fe00a5a785de88bf39ab",
             ),
         ];
         for (name, sqlite, postgres) in FROZEN {

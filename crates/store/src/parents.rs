@@ -213,6 +213,19 @@ impl Store {
             .await?))
     }
 
+    /// The newest code of a class, open or not.
+    pub async fn latest_invitation(&self, unit_id: i64, class: &ClassName) -> Result<Option<Invitation>> {
+        let sql = format!(
+            "SELECT {INVITATION_COLUMNS} FROM class_invitations i JOIN units u ON u.id = i.unit_id \
+             WHERE i.unit_id = $1 AND i.class_name = $2 ORDER BY i.id DESC LIMIT 1"
+        );
+        Ok(on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(unit_id)
+            .bind(class.as_str())
+            .fetch_optional(pool)
+            .await?))
+    }
+
     /// How many parents joined a class.
     pub async fn parents_in_class(&self, unit_id: i64, class: &str) -> Result<i64> {
         let (n,): (i64,) = on_pool!(self, pool => sqlx::query_as(

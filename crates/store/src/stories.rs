@@ -414,7 +414,13 @@ impl Store {
             .bind(ctx.actor_id)
             .bind(now())
             .fetch_optional(&mut *tx)
-            .await?
+            .await
+            .map_err(|e| {
+                crate::units::unique_to_conflict(
+                    e,
+                    "Sự đồng ý này đã được ghi cho người này và mục đích này; muốn ghi lại, hãy ghi việc rút lại trước.",
+                )
+            })?
             .ok_or(StoreError::NotFound("người trong câu chuyện"))?;
             audit_in_tx!(
                 self,

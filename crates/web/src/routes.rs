@@ -733,7 +733,11 @@ pub fn build() -> Routes {
         // Sending: offices and principals to staff and families, teachers to families only;
         // the use case decides, so the route asks only for an account.
         .get("/van-ban/moi", SignedIn, pages::notices::new_form)
-        .post("/van-ban/moi", SignedIn, pages::notices::create)
+        .post(
+            "/van-ban/moi",
+            SignedIn,
+            pages::notices::create.layer(pages::activities::upload_body_limit()),
+        )
         .get("/van-ban/{id}", SignedIn, pages::notices::show)
         .post("/van-ban/{id}/xac-nhan", SignedIn, pages::notices::acknowledge)
         .get(

@@ -839,6 +839,25 @@ async fn a_class_representative_shares_the_code_and_sees_how_many_joined(backend
     )
     .await;
     assert_eq!(status, 200, "{backend}");
+    // A code the school revoked is the school's to replace; the representative is told so.
+    let (status, body) = api(
+        &app,
+        &rep_token,
+        "POST",
+        "/api/v1/parents/classes/invitation",
+        Some(take_code.clone()),
+    )
+    .await;
+    assert_eq!(status, 409, "{backend}: {body}");
+    assert!(body.to_string().contains("thu hồi"), "{backend}: {body}");
+    let (code_again, _) = invite(&app, &principal, school, "4B").await;
+    // Once that code expires, the representative renews it, once.
+    app.store()
+        .execute_raw_for_tests(&format!(
+            "UPDATE class_invitations SET expires_at = '2020-01-01T00:00:00Z' WHERE code = '{code_again}'"
+        ))
+        .await
+        .expect("expire");
     let (status, fresh) = api(
         &app,
         &rep_token,
@@ -849,7 +868,7 @@ async fn a_class_representative_shares_the_code_and_sees_how_many_joined(backend
     .await;
     assert_eq!(status, 200, "{backend}: {fresh}");
     assert!(
-        fresh["open"] == true && fresh["code"] != code_4b.as_str(),
+        fresh["open"] == true && fresh["code"] != code_4b.as_str() && fresh["code"] != code_again.as_str(),
         "{backend}: {fresh}"
     );
     let (status, again) = api(
@@ -880,7 +899,7 @@ async fn a_class_representative_shares_the_code_and_sees_how_many_joined(backend
     let (_, home) = browser.text("/gia-dinh").await;
     assert!(
         home.contains("Đại diện cha mẹ lớp 4B")
-            && home.contains("<strong>2</strong> gia đình")
+            && home.contains("<strong>2</strong> phụ huynh")
             && home.contains(fresh["code"].as_str().unwrap()),
         "{backend}: {home}"
     );
@@ -900,6 +919,14 @@ async fn a_class_representative_shares_the_code_and_sees_how_many_joined(backend
         )
         .await;
     assert_eq!(r.status().as_u16(), 303, "{backend}");
+    let r = school_browser
+        .submit(
+            &page,
+            &format!("/lop-hoc/{school}/cha-me/{rep_id}/dai-dien"),
+            &[("class_name", "4B"), ("representative", "có")],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 400, "{backend}: neither yes nor no");
     let (status, _) = api(
         &app,
         &rep_token,

@@ -140,6 +140,18 @@ async fn a_story_is_published_only_with_every_consent_and_leaves_when_one_is_wit
         }
     }
 
+    // The same consent twice is one consent: withdrawing it must leave none standing.
+    let (status, body) = api(
+        &app,
+        &teacher,
+        "POST",
+        &consents,
+        Some(json!({"subject": an, "given_by": "parent", "purpose": "school_site"})),
+    )
+    .await;
+    assert_eq!(status, 409, "{backend}: {body}");
+    assert!(body.to_string().contains("đã được ghi"), "{backend}: {body}");
+
     // The signed form is kept and read back by the story's readers only.
     let form = format!("/api/v1/stories/{id}/consents/{parent_consent}/form");
     let r = app

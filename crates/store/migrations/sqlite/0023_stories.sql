@@ -41,6 +41,9 @@ CREATE TABLE story_consents (
     withdrawal_note TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX story_consents_story ON story_consents (story_id, subject_id);
+-- One standing consent per person, giver and purpose: withdrawing it must leave none behind.
+CREATE UNIQUE INDEX story_consents_standing ON story_consents (story_id, subject_id, given_by, purpose)
+    WHERE withdrawn_at IS NULL;
 
 -- A story published for a purpose; unpublishing keeps the row with the time it ended.
 CREATE TABLE story_publications (

@@ -40,6 +40,14 @@ fn story_json(v: &StoryView) -> Value {
     })
 }
 
+/// The purposes a story is published for, in one order on both databases (SQLite's
+/// group_concat keeps none).
+fn published(joined: &str) -> Vec<&str> {
+    let mut purposes: Vec<&str> = joined.split(',').filter(|p| !p.is_empty()).collect();
+    purposes.sort_unstable();
+    purposes
+}
+
 #[derive(Deserialize, Default)]
 pub struct PageQuery {
     page: Option<String>,
@@ -57,7 +65,7 @@ pub async fn list(
         "items": items.iter().map(|s| json!({
             "id": s.id, "unit_id": s.unit_id, "unit_name": s.unit_name, "title": s.title,
             "created_at": stamp(s.created_at),
-            "published": s.published.split(',').filter(|p| !p.is_empty()).collect::<Vec<_>>(),
+            "published": published(&s.published),
         })).collect::<Vec<_>>(),
         "total": total, "page": paging.page, "per_page": paging.per_page,
     })))

@@ -70,7 +70,7 @@ pub fn takes_uploads(method: &Method, path: &str) -> bool {
     if method != Method::POST {
         return false;
     }
-    if path == "/hoat-dong/moi" {
+    if path == "/hoat-dong/moi" || path == "/van-ban/moi" {
         return true;
     }
     let numbered = |prefix: &str, suffix: &str| {

@@ -25,7 +25,7 @@ fn layout(title: impl Into<String>, identity: &Identity, notice: Option<&str>) -
     layout.notice = notice.and_then(|code| match code {
         "da-thu-hoi" => Some("Đã thu hồi mã mời. Cha mẹ đã tham gia vẫn ở trong lớp."),
         "da-xoa" => Some("Đã đưa phụ huynh ra khỏi lớp."),
-        "da-cu-dai-dien" => Some("Đã cử phụ huynh làm đại diện lớp: họ thấy số gia đình đã tham gia và mã mời của lớp để gửi các gia đình khác."),
+        "da-cu-dai-dien" => Some("Đã cử phụ huynh làm đại diện lớp: họ thấy số phụ huynh đã tham gia và mã mời của lớp để gửi các gia đình khác."),
         "da-thoi-dai-dien" => Some("Phụ huynh đã thôi làm đại diện lớp."),
         "ma-moi-lop" => Some("Mã mời của lớp ở dưới đây: anh/chị gửi cho các gia đình chưa tham gia."),
         "da-tham-gia" => Some("Anh/chị đã vào lớp. Thông báo của nhà trường gửi lớp sẽ hiện ở đây."),
@@ -336,7 +336,11 @@ pub async fn set_representative(
     PageForm(form): PageForm<RepresentativeForm>,
 ) -> Result<Response, AppError> {
     let unit_id = parse_id(&unit_id)?;
-    let representative = form.representative == "1";
+    let representative = match form.representative.as_str() {
+        "1" => true,
+        "0" => false,
+        _ => return Err(AppError::BadRequest("Thiếu lựa chọn cử hay thôi đại diện lớp.".into())),
+    };
     service::set_representative(
         &state.app,
         &identity,
