@@ -815,3 +815,78 @@ async fn files_travel_with_a_notice_through_the_api_to_its_readers_only(backend:
     );
     app.stop().await;
 }
+
+both_backends!(the_request_keeps_to_its_budget_when_the_audience_begins_with_empty_units);
+/// An office writing to parents is the first unit of its own audience, and has none: the
+/// request must still address about its budget, not the parents of a batch of schools at once
+/// (it addressed 64 schools' parents, 16 times the budget, in the bench at a million parents).
+async fn the_request_keeps_to_its_budget_when_the_audience_begins_with_empty_units(backend: &'static str) {
+    use lanhmang_domain::notice::NoticeAudience;
+    use lanhmang_domain::parents::ClassName;
+    use lanhmang_store::notices::NewNotice;
+    let app = TestApp::spawn(backend).await;
+    let store = app.store();
+    let ctx = lanhmang_store::AuditContext::system("test");
+    let class = ClassName::parse("5A").expect("class");
+    let expires = lanhmang_store::now() + time::Duration::days(30);
+    let hash = lanhmang_domain::password::hash("mùa thu lá vàng rơi").expect("hash");
+    // Three more parents in each of four schools, besides the demo's two in TH-ANBINH's 4A.
+    for (i, code) in ["TH-ANBINH", "TH-HOASEN", "TH-BINHMINH", "TH-CAUTRE"]
+        .iter()
+        .enumerate()
+    {
+        let unit = unit_by_code(&app, code).await;
+        let invitation = format!("NGAN-SACH-{i}");
+        store
+            .create_invitation(&ctx, unit.id, &class, &invitation, expires)
+            .await
+            .expect("invitation");
+        for j in 0..3 {
+            let fields = lanhmang_domain::person::PersonInput {
+                username: format!("cha.{i}.{j}"),
+                display_name: format!("Phụ huynh {i}.{j}"),
+                email: format!("cha.{i}.{j}@demo.test"),
+                phone: String::new(),
+            }
+            .parse()
+            .expect("a valid person");
+            let person = store
+                .create_person(&ctx, unit.id, &fields, Some(&hash), false)
+                .await
+                .expect("person");
+            store.join_class(&ctx, person.id, &invitation).await.expect("join");
+        }
+    }
+    let office = unit_by_code(&app, "VHXH-ANBINH").await;
+    let sent = store
+        .send_notice(
+            &ctx,
+            &office.ancestry,
+            &NewNotice {
+                title: "Họp phụ huynh đầu năm".into(),
+                body: "Kính mời phụ huynh dự họp.".into(),
+                audience: NoticeAudience {
+                    roles: vec![Role::Parent],
+                    ..Default::default()
+                },
+                ack_required: false,
+                due_on: None,
+                numbered: None,
+                webhooks_from: None,
+                first_batch: 3,
+                attachments: Vec::new(),
+            },
+        )
+        .await
+        .expect("sent");
+    // The office (empty), then TH-ANBINH alone: its 5 parents pass the budget of 3.
+    assert!(sent.addressing, "{backend}: {sent:?}");
+    assert_eq!(
+        sent.recipients, 5,
+        "{backend}: one school's parents, not every school's"
+    );
+    while store.address_notice_batch(3).await.expect("batch").1 {}
+    let done = store.notice(sent.id).await.expect("notice").expect("found");
+    assert_eq!(done.recipients, 14, "{backend}: every parent in the end");
+    app.stop().await;
+}
