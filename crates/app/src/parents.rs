@@ -269,27 +269,32 @@ fn throttle_key(client_key: &str) -> String {
     format!("parent_code:{client_key}")
 }
 
+/// Takes one attempt under `policy` for `key`; refused while it is throttled, saying `why` and
+/// how long to wait.
+async fn take_or_wait(app: &App, key: &str, policy: &ThrottlePolicy, why: &str) -> Result<()> {
+    let now = lanhmang_store::now();
+    if let Err(until) = app.store.throttle_take(key, policy, now).await? {
+        let wait_seconds = (until - now).whole_seconds().max(1);
+        return Err(AppError::Limited {
+            wait_seconds,
+            message: format!("{why} Hãy thử lại sau {} phút.", (wait_seconds + 59) / 60),
+        });
+    }
+    Ok(())
+}
+
 /// Counts one try of a code from `client_key` (the address); refused while it is throttled.
 /// Counted before the code is looked up, so tries sent together cannot all pass; a try whose
 /// code was good is given back (`settle`), so thirty parents at a meeting on the school's
 /// Wi-Fi are never held back, and only wrong codes count.
 async fn count_try(app: &App, client_key: &str) -> Result<()> {
-    let now = lanhmang_store::now();
-    if let Err(until) = app
-        .store
-        .throttle_take(&throttle_key(client_key), &SIGNUP_POLICY, now)
-        .await?
-    {
-        let wait_seconds = (until - now).whole_seconds().max(1);
-        return Err(AppError::Limited {
-            wait_seconds,
-            message: format!(
-                "Anh/chị đã thử mã mời nhiều lần. Hãy thử lại sau {} phút.",
-                (wait_seconds + 59) / 60
-            ),
-        });
-    }
-    Ok(())
+    take_or_wait(
+        app,
+        &throttle_key(client_key),
+        &SIGNUP_POLICY,
+        "Anh/chị đã thử mã mời nhiều lần.",
+    )
+    .await
 }
 
 /// Gives back the try of a code that opened a class, and passes the outcome on: only failed
@@ -340,21 +345,13 @@ pub async fn sign_up(
         let refused = Err(AppError::Invalid(vec![Problem::at("code", CODE_REFUSED)]));
         return settle(app, client_key, refused).await;
     }
-    let now = lanhmang_store::now();
-    if let Err(until) = app
-        .store
-        .throttle_take(&format!("parent_accounts:{client_key}"), &ACCOUNTS_POLICY, now)
-        .await?
-    {
-        let wait_seconds = (until - now).whole_seconds().max(1);
-        return Err(AppError::Limited {
-            wait_seconds,
-            message: format!(
-                "Đã có nhiều tài khoản được tạo từ địa chỉ này. Hãy thử lại sau {} phút.",
-                (wait_seconds + 59) / 60
-            ),
-        });
-    }
+    take_or_wait(
+        app,
+        &format!("parent_accounts:{client_key}"),
+        &ACCOUNTS_POLICY,
+        "Đã có nhiều tài khoản được tạo từ địa chỉ này.",
+    )
+    .await?;
     let hash = crate::people::hash_password(&input.password).await?;
     let ctx = AuditContext {
         actor_id: None,
