@@ -147,13 +147,11 @@ pub async fn add_consent(app: &App, actor: &Actor, id: i64, raw: RawConsent) -> 
             "Chọn người đồng ý: «parent» (cha mẹ) hoặc «self» (chính người đó).",
         ));
     }
-    let purpose = Purpose::parse(&raw.purpose);
-    if purpose.is_none() {
-        problems.push(Problem::at(
-            "purpose",
-            "Chọn mục đích: «school_site», «office_site» hoặc «press».",
-        ));
+    let purpose = parse_purpose(&raw.purpose);
+    if let Err(AppError::Invalid(found)) = &purpose {
+        problems.extend(found.iter().cloned());
     }
+    let purpose = purpose.ok();
     if let (Some(subject), Some(given_by)) = (subject, given_by)
         && let Err(p) = story::consent_applies(subject, given_by)
     {

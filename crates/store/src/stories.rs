@@ -488,36 +488,6 @@ impl Store {
         }))
     }
 
-    /// Takes the story off `purpose` (by the people who approve it).
-    pub async fn unpublish_story(
-        &self,
-        ctx: &AuditContext,
-        story_id: i64,
-        purpose: Purpose,
-        reason: &str,
-    ) -> Result<bool> {
-        Ok(on_pool!(self, pool => {
-            let mut tx = pool.begin_write().await?;
-            let done = sqlx::query(
-                "UPDATE story_publications SET unpublished_at = $3, unpublished_reason = $4 \
-                 WHERE story_id = $1 AND purpose = $2 AND unpublished_at IS NULL",
-            )
-            .bind(story_id)
-            .bind(purpose.as_str())
-            .bind(now())
-            .bind(reason)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected()
-                > 0;
-            if done {
-                audit_in_tx!(self, tx, ctx, "story.unpublish", format!("story:{story_id}"), format!("{} {reason}", purpose.as_str()));
-            }
-            tx.commit().await?;
-            done
-        }))
-    }
-
     /// Withdraws a consent and, in the same transaction, takes the story off every purpose that
     /// no longer has the consents it needs. Evaluates to those purposes; NotFound when the
     /// consent is not the story's or was withdrawn already.
