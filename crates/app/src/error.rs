@@ -8,6 +8,9 @@ pub enum AppError {
     /// Absent, or outside the person's scope (existence is not revealed).
     #[error("không tìm thấy")]
     NotFound,
+    /// It was public and was taken down (a withdrawn consent): the address is gone for good.
+    #[error("đã gỡ")]
+    Gone,
     /// In scope, but this person may not do this.
     #[error("không có quyền")]
     Forbidden,

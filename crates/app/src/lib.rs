@@ -24,7 +24,9 @@ pub mod notices;
 pub mod notifications;
 pub mod parents;
 pub mod people;
+pub mod photos;
 pub mod plans;
+pub mod public_site;
 pub mod reports;
 pub mod stories;
 pub mod supervision;
@@ -74,6 +76,8 @@ pub const DEFAULT_PUBLIC_REPORTS_PER_HOUR: i64 = 20;
 pub struct App {
     pub store: Arc<Store>,
     pub settings: Arc<Settings>,
+    /// The public site's visits, counted in memory until they are written.
+    pub visits: Arc<public_site::Visits>,
 }
 
 impl App {
@@ -81,6 +85,7 @@ impl App {
         App {
             store,
             settings: Arc::new(settings),
+            visits: Arc::default(),
         }
     }
 }

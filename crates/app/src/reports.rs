@@ -8,8 +8,8 @@ use lanhmang_domain::permission::{Action, Target};
 use lanhmang_domain::plan::PlanStatus;
 use lanhmang_domain::report::{
     ActivityLog, FamilyFacts, IncidentFacts, IndicatorValue, ReportEvent, ReportFacts, ReportStatus, SchoolFacts,
-    TrainingFacts, TransitionError, VALIDATION_RULES, Value, ValueError, ValueInput, WebsiteFacts, computed_values,
-    parse_report_value, transition, validate,
+    StoryFacts, TrainingFacts, TransitionError, VALIDATION_RULES, Value, ValueError, ValueInput, WebsiteFacts,
+    computed_values, parse_report_value, transition, validate,
 };
 use lanhmang_store::plans::Plan;
 use lanhmang_store::reports::{Narrative, Report};
@@ -90,12 +90,24 @@ pub async fn computed(
         parents_reached: count(reached),
         log: &facts,
     };
-    // Trainings and families first: their figures include the activity log's (see each).
+    let published = store
+        .published_story_count(
+            &unit.ancestry,
+            year_start(plan.school_year.start_year),
+            year_start(plan.school_year.start_year + 1),
+        )
+        .await?;
+    let stories = StoryFacts {
+        stories_published: count(published),
+        log: &facts,
+    };
+    // Trainings, families and stories first: their figures include the activity log's (see each).
     Ok(computed_values(
         &plan.content,
         &[
             &trained,
             &families,
+            &stories,
             &ActivityLog(&facts),
             &school,
             &websites,

@@ -9,7 +9,7 @@
 use lanhmang_domain::permission::scope_roots;
 use lanhmang_domain::story::{self, GivenBy, Missing, Purpose, RawSubject};
 use lanhmang_domain::{Action, Paging, Target};
-use lanhmang_store::stories::{ConsentMethod, NewConsent, Publishing, Story, StorySummary};
+use lanhmang_store::stories::{ConsentMethod, NewConsent, NewPhoto, ParentRequest, Publishing, Story, StorySummary};
 
 use crate::{Actor, App, AppError, Problem, Result};
 
@@ -244,4 +244,276 @@ pub async fn consent_form(app: &App, actor: &Actor, id: i64, consent_id: i64) ->
         .story_consent_scan(story.id, consent_id)
         .await?
         .ok_or(AppError::NotFound)
+}
+
+/// Adds a photo to a story: re-encoded off the async threads (no metadata survives), by who
+/// writes stories at its unit. Its id.
+pub async fn add_photo(app: &App, actor: &Actor, id: i64, caption: &str, bytes: Vec<u8>) -> Result<i64> {
+    let story = writable(app, actor, id).await?;
+    let caption = lanhmang_domain::text::clean_line(caption);
+    if caption.chars().count() > story::MAX_NOTE {
+        return Err(AppError::Invalid(vec![Problem::at(
+            "caption",
+            format!("Chú thích ảnh dài quá {} ký tự.", story::MAX_NOTE),
+        )]));
+    }
+    let photo = crate::photos::reencode_off_thread(bytes).await?;
+    let photo = NewPhoto {
+        caption,
+        width: i64::from(photo.width),
+        height: i64::from(photo.height),
+        large: photo.large,
+        small: photo.small,
+    };
+    Ok(app.store.add_story_photo(&actor.audit(), story.id, &photo).await?)
+}
+
+/// Takes a photo off a story and deletes its bytes.
+pub async fn remove_photo(app: &App, actor: &Actor, id: i64, photo_id: i64) -> Result<()> {
+    let story = writable(app, actor, id).await?;
+    Ok(app.store.remove_story_photo(&actor.audit(), story.id, photo_id).await?)
+}
+
+/// A photo of the story, for its readers; gone once deleted.
+pub async fn photo(app: &App, actor: &Actor, id: i64, photo_id: i64, small: bool) -> Result<Vec<u8>> {
+    let story = readable(app, actor, id).await?;
+    if !story.photos.iter().any(|p| p.id == photo_id) {
+        return Err(AppError::NotFound);
+    }
+    app.store
+        .story_photo(story.id, photo_id, small)
+        .await?
+        .ok_or(AppError::Gone)
+}
+
+/// The story, for who writes stories at its unit (others who read it are refused).
+async fn writable(app: &App, actor: &Actor, id: i64) -> Result<Story> {
+    let story = readable(app, actor, id).await?;
+    if !actor.may(Action::WriteStories, Target::Unit(&story.unit_ancestry)) {
+        return Err(AppError::Forbidden);
+    }
+    Ok(story)
+}
+
+/// The parent accounts of the story's school, whom the school may ask for a pupil's consent
+/// in the app: (person id, name, class).
+pub async fn askable_parents(app: &App, actor: &Actor, id: i64) -> Result<Vec<(i64, String, String)>> {
+    let story = writable(app, actor, id).await?;
+    let (parents, _) = app.store.parents_of_school(story.unit_id, None, 500, 0).await?;
+    Ok(parents
+        .into_iter()
+        .map(|p| (p.person_id, p.display_name, p.class_name))
+        .collect())
+}
+
+/// Asks a parent account of the school to give a pupil's consent in the app (None stops
+/// asking). The parent must have a class at the story's school.
+pub async fn ask_parent(app: &App, actor: &Actor, id: i64, subject_id: i64, parent_id: Option<i64>) -> Result<()> {
+    let story = writable(app, actor, id).await?;
+    let subject =
+        story.subjects.iter().find(|s| s.id == subject_id).ok_or_else(|| {
+            AppError::Invalid(vec![Problem::at("subject", "Hãy chọn một học sinh trong câu chuyện.")])
+        })?;
+    if subject.kind != story::SubjectKind::Pupil {
+        return Err(AppError::Invalid(vec![Problem::at(
+            "subject",
+            "Chỉ hỏi cha mẹ khi người trong câu chuyện là học sinh.",
+        )]));
+    }
+    if let Some(parent_id) = parent_id {
+        let classes = app.store.classes_of_parent(parent_id).await?;
+        if !classes.iter().any(|c| c.unit_id == story.unit_id) {
+            return Err(AppError::Invalid(vec![Problem::at(
+                "parent",
+                "Người này không phải phụ huynh có con học ở trường của câu chuyện.",
+            )]));
+        }
+    }
+    Ok(app
+        .store
+        .ask_story_parent(&actor.audit(), story.id, subject_id, parent_id)
+        .await?)
+}
+
+/// The stories a parent was asked about, with what they answered.
+pub async fn parent_requests(app: &App, actor: &Actor) -> Result<Vec<ParentRequest>> {
+    Ok(app.store.parent_story_requests(actor.person.id).await?)
+}
+
+/// The request about pupil `subject_id` of story `id`, when this parent was asked; else 404.
+async fn asked(app: &App, actor: &Actor, id: i64, subject_id: i64) -> Result<ParentRequest> {
+    app.store
+        .parent_story_requests(actor.person.id)
+        .await?
+        .into_iter()
+        .find(|r| r.story_id == id && r.subject.id == subject_id)
+        .ok_or(AppError::NotFound)
+}
+
+/// A parent gives their consent in the app for their child in story `id`, for one purpose.
+pub async fn parent_consent(app: &App, actor: &Actor, id: i64, subject_id: i64, purpose: &str) -> Result<i64> {
+    let purpose = parse_purpose(purpose)?;
+    let request = asked(app, actor, id, subject_id).await?;
+    let consent = NewConsent {
+        subject_id: request.subject.id,
+        given_by: GivenBy::Parent,
+        purpose,
+        method: ConsentMethod::App,
+        note: String::new(),
+        scan: None,
+    };
+    Ok(app.store.add_story_consent(&actor.audit(), id, &consent).await?)
+}
+
+/// A parent withdraws a consent given for their child (in the app or on paper): the story
+/// leaves every purpose it no longer covers at once. The purposes it left.
+pub async fn parent_withdraw(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    subject_id: i64,
+    consent_id: i64,
+) -> Result<Vec<Purpose>> {
+    let request = asked(app, actor, id, subject_id).await?;
+    if !request
+        .consents
+        .iter()
+        .any(|c| c.id == consent_id && c.given_by == GivenBy::Parent && c.withdrawn_at.is_none())
+    {
+        return Err(AppError::NotFound);
+    }
+    Ok(app
+        .store
+        .withdraw_story_consent(&actor.audit(), id, consent_id, "Cha mẹ rút lại trên ứng dụng")
+        .await?)
+}
+
+/// The printable consent form of a story for one of its people: what the story says, the
+/// purposes to tick, and a place for each signature it needs (a parent's, and from age 7 the
+/// pupil's own; a teacher's or staff member's own).
+pub async fn consent_document(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    subject_id: i64,
+) -> Result<lanhmang_export::OfficialDocument> {
+    use lanhmang_export::{Letterhead, OfficialDocument, Section, Signature, Table};
+    let story = readable(app, actor, id).await?;
+    let subject = story
+        .subjects
+        .iter()
+        .find(|s| s.id == subject_id)
+        .ok_or(AppError::NotFound)?;
+    let unit = app.store.unit(story.unit_id).await?.ok_or(AppError::NotFound)?;
+    let givers = story::consents_needed(subject.kind, subject.age);
+    let who = match subject.age {
+        Some(age) => format!("{} ({}, {age} tuổi)", subject.name, subject.kind.label()),
+        None => format!("{} ({})", subject.name, subject.kind.label()),
+    };
+    let mut rows = Vec::new();
+    for (i, purpose) in Purpose::ALL.into_iter().enumerate() {
+        rows.push(vec![
+            (i + 1).to_string(),
+            purpose.label().to_string(),
+            "☐ Đồng ý".into(),
+            "☐ Không đồng ý".into(),
+        ]);
+    }
+    let mut signatures = Vec::new();
+    for giver in &givers {
+        signatures.push(match giver {
+            GivenBy::Parent => {
+                "Cha, mẹ hoặc người giám hộ (ký, ghi rõ họ tên): ..............................".to_string()
+            }
+            GivenBy::Themself if subject.kind == story::SubjectKind::Pupil => {
+                "Học sinh (ký, ghi rõ họ tên): ..............................".to_string()
+            }
+            GivenBy::Themself => "Người được nói đến (ký, ghi rõ họ tên): ..............................".to_string(),
+        });
+    }
+    Ok(OfficialDocument {
+        letterhead: Letterhead {
+            parent_authority: crate::letterhead::authority_above(app, &unit).await?,
+            issuing_unit: unit.name.clone(),
+            number: String::new(),
+            place: String::new(),
+            date: lanhmang_domain::report::vietnam_date(time::OffsetDateTime::now_utc()),
+        },
+        kind_title: "Phiếu đồng ý".into(),
+        subtitle: format!("Về việc đăng câu chuyện «{}»", story.title),
+        intro: vec![format!(
+            "{} muốn giới thiệu câu chuyện dưới đây về {who}. Theo Luật Bảo vệ dữ liệu cá nhân và Luật Trẻ em, \
+                 nhà trường chỉ đăng khi có sự đồng ý cho từng mục đích; sự đồng ý có thể rút lại bất cứ lúc nào, \
+                 khi đó câu chuyện và ảnh được gỡ ngay.",
+            unit.name
+        )],
+        sections: vec![
+            Section {
+                heading: format!("Câu chuyện: {}", story.title),
+                paragraphs: story
+                    .body
+                    .split("\n\n")
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+                table: None,
+            },
+            Section {
+                heading: "Mục đích được đồng ý (đánh dấu vào ô)".into(),
+                paragraphs: vec![format!(
+                    "Câu chuyện có {} ảnh. Đánh dấu từng mục đích; mục nào không đánh dấu được hiểu là không đồng ý.",
+                    story.photos.iter().filter(|p| p.deleted_at.is_none()).count()
+                )],
+                table: Some(Table {
+                    header: vec!["STT".into(), "Mục đích".into(), "Đồng ý".into(), "Không đồng ý".into()],
+                    rows,
+                    numeric_columns: vec![0],
+                }),
+            },
+            Section {
+                heading: "Chữ ký".into(),
+                paragraphs: signatures,
+                table: None,
+            },
+        ],
+        recipients: vec!["Gia đình (1 bản);".into(), "Lưu: nhà trường.".into()],
+        signature: Signature {
+            on_behalf: None,
+            title: "Người lập phiếu".into(),
+            signer: story.author_name.clone(),
+        },
+    })
+}
+
+/// The units where the person writes stories (the form's choice).
+pub async fn writing_units(app: &App, actor: &Actor) -> Result<Vec<lanhmang_store::Unit>> {
+    let roots = scope_roots(&actor.permissions, Action::WriteStories);
+    Ok(app.store.units_by_ids(&roots).await?)
+}
+
+/// A story its parent was asked about, as that parent reads it before answering: the story and
+/// the request (the pupil and the parent's consents).
+pub async fn parent_view(app: &App, actor: &Actor, id: i64) -> Result<(Story, ParentRequest)> {
+    let request = app
+        .store
+        .parent_story_requests(actor.person.id)
+        .await?
+        .into_iter()
+        .find(|r| r.story_id == id)
+        .ok_or(AppError::NotFound)?;
+    let story = app.store.story(id).await?.ok_or(AppError::NotFound)?;
+    Ok((story, request))
+}
+
+/// A photo of a story its parent was asked about.
+pub async fn parent_photo(app: &App, actor: &Actor, id: i64, photo_id: i64) -> Result<Vec<u8>> {
+    let (story, _) = parent_view(app, actor, id).await?;
+    if !story.photos.iter().any(|p| p.id == photo_id) {
+        return Err(AppError::NotFound);
+    }
+    app.store
+        .story_photo(story.id, photo_id, true)
+        .await?
+        .ok_or(AppError::Gone)
 }

@@ -587,6 +587,37 @@ impl IndicatorProvider for FamilyFacts<'_> {
     }
 }
 
+/// Facts from the stories published on Lành Mạng (S1.2): how many stories written at the school
+/// were first published in the school year, for any purpose, counted on top of the stories the
+/// activity log records (posted elsewhere, by hand). Listed before the activity log.
+pub struct StoryFacts<'a> {
+    pub stories_published: u32,
+    pub log: &'a [ActivityFacts],
+}
+
+impl StoryFacts<'_> {
+    pub const SOURCE: &'static str = "Câu chuyện đã đăng trên Lành Mạng và nhật ký hoạt động";
+    pub const INDICATORS: &'static [&'static str] = &["s1_2_stories"];
+}
+
+impl IndicatorProvider for StoryFacts<'_> {
+    fn source(&self) -> &'static str {
+        Self::SOURCE
+    }
+    fn provide(&self, plan: &PlanContent) -> BTreeMap<String, f64> {
+        let mut out = BTreeMap::new();
+        // Until a story is published here, the activity log alone answers.
+        if self.stories_published > 0 && plan.indicator("s1_2_stories").is_some() {
+            let logged = compute_from_activities(plan, self.log);
+            out.insert(
+                "s1_2_stories".into(),
+                logged.get("s1_2_stories").copied().unwrap_or(0.0) + f64::from(self.stories_published),
+            );
+        }
+        out
+    }
+}
+
 /// Where an indicator's computed value comes from, named for people ("Nhật ký hoạt động", "Giám
 /// sát website", …); `None` for an indicator only the school answers. The same order as
 /// `computed_values`: the activity log first.
@@ -595,6 +626,8 @@ pub fn indicator_source(code: &str) -> Option<&'static str> {
         Some(TrainingFacts::SOURCE)
     } else if FamilyFacts::INDICATORS.contains(&code) {
         Some(FamilyFacts::SOURCE)
+    } else if StoryFacts::INDICATORS.contains(&code) {
+        Some(StoryFacts::SOURCE)
     } else if ACTIVITY_RULES.iter().any(|r| r.indicator == code) {
         Some(ActivityLog::SOURCE)
     } else if SchoolFacts::INDICATORS.contains(&code) {

@@ -243,6 +243,7 @@ pub mod outbox;
 pub mod parents;
 pub mod people;
 pub mod plans;
+pub mod public_site;
 pub mod reports;
 pub mod settings;
 pub mod sites;

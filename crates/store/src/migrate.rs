@@ -50,6 +50,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!("0021_notice_attachments"),
     migration!("0022_class_representatives"),
     migration!("0023_stories"),
+    migration!("0024_public_site"),
 ];
 
 impl Migration {
@@ -755,7 +756,8 @@ mod tests {
                     "0020_notice_addressing",
                     "0021_notice_attachments",
                     "0022_class_representatives",
-                    "0023_stories"
+                    "0023_stories",
+                    "0024_public_site"
                 ],
                 "{backend}"
             );

@@ -83,6 +83,10 @@ pub struct Story {
     pub subjects: Vec<Subject>,
     pub consents: Vec<Consent>,
     pub publications: Vec<Publication>,
+    /// The parent account asked to consent in the app, per pupil of the story.
+    pub asked_parents: Vec<AskedParent>,
+    /// The photos, deleted ones included (without their bytes).
+    pub photos: Vec<Photo>,
 }
 
 impl Story {
@@ -105,6 +109,49 @@ impl Story {
             .iter()
             .any(|p| p.purpose == purpose && p.unpublished_at.is_none())
     }
+}
+
+/// A parent account the school asked to give (or refuse) a pupil's consent in the app.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct AskedParent {
+    pub subject_id: i64,
+    pub parent_id: i64,
+    pub parent_name: String,
+}
+
+/// A story's photo, without its bytes.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Photo {
+    pub id: i64,
+    pub caption: String,
+    pub width: i64,
+    pub height: i64,
+    pub created_at: OffsetDateTime,
+    /// When its bytes were deleted (no purpose covered it any more, or staff removed it).
+    pub deleted_at: Option<OffsetDateTime>,
+}
+
+/// A photo as stored: both sizes re-encoded as JPEG.
+#[derive(Debug, Clone)]
+pub struct NewPhoto {
+    pub caption: String,
+    pub width: i64,
+    pub height: i64,
+    pub large: Vec<u8>,
+    pub small: Vec<u8>,
+}
+
+/// The most photos a story holds.
+pub const MAX_PHOTOS: i64 = 4;
+
+/// A story a parent was asked about: the pupil, and the parent's own consents by purpose.
+#[derive(Debug, Clone)]
+pub struct ParentRequest {
+    pub story_id: i64,
+    pub unit_name: String,
+    pub title: String,
+    pub subject: Subject,
+    pub consents: Vec<Consent>,
 }
 
 /// A story in a list.
@@ -209,6 +256,8 @@ struct PublicationRow {
     unpublished_reason: String,
 }
 
+const PHOTOS_SQL: &str = "SELECT id, caption, width, height, created_at, deleted_at FROM story_photos \
+     WHERE story_id = $1 ORDER BY position, id";
 const SUBJECTS_SQL: &str = "SELECT id, kind, name, age FROM story_subjects WHERE story_id = $1 ORDER BY position";
 const STANDING_SQL: &str =
     "SELECT subject_id, given_by, purpose FROM story_consents WHERE story_id = $1 AND withdrawn_at IS NULL";
@@ -325,6 +374,16 @@ impl Store {
             .fetch_all(pool)
             .await?,
         ));
+        let (asked_parents, photos): (Vec<AskedParent>, Vec<Photo>) = on_pool!(self, pool => (
+            sqlx::query_as(
+                "SELECT s.id AS subject_id, s.parent_id, p.display_name AS parent_name FROM story_subjects s \
+                 JOIN people p ON p.id = s.parent_id WHERE s.story_id = $1 ORDER BY s.position",
+            )
+            .bind(id)
+            .fetch_all(pool)
+            .await?,
+            sqlx::query_as(PHOTOS_SQL).bind(id).fetch_all(pool).await?,
+        ));
         Ok(Some(Story {
             id: head.id,
             unit_id: head.unit_id,
@@ -355,6 +414,8 @@ impl Store {
                     })
                 })
                 .collect::<Result<_>>()?,
+            asked_parents,
+            photos,
         }))
     }
 
@@ -554,8 +615,191 @@ impl Store {
                 );
                 unpublished.push(purpose);
             }
+            // A photo is kept only while some purpose could still show it.
+            if Purpose::ALL
+                .iter()
+                .all(|p| !missing_consents(&subjects, &standing, *p).is_empty())
+            {
+                let deleted = sqlx::query(
+                    "UPDATE story_photos SET large = NULL, small = NULL, deleted_at = $2 \
+                     WHERE story_id = $1 AND deleted_at IS NULL",
+                )
+                .bind(story_id)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if deleted > 0 {
+                    audit_in_tx!(self, tx, ctx, "story.photos_delete", format!("story:{story_id}"), format!("{deleted} {WITHDRAWN_REASON}"));
+                }
+            }
             tx.commit().await?;
             unpublished
         }))
+    }
+}
+
+impl Store {
+    /// Adds a photo to the story, refused past [`MAX_PHOTOS`] (counted in the same transaction).
+    pub async fn add_story_photo(&self, ctx: &AuditContext, story_id: i64, photo: &NewPhoto) -> Result<i64> {
+        Ok(on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            if !lock_story_in_tx!(tx, story_id) {
+                return Err(StoreError::NotFound("câu chuyện"));
+            }
+            let (count, next): (i64, i64) = sqlx::query_as(
+                "SELECT COUNT(CASE WHEN deleted_at IS NULL THEN 1 END), COALESCE(MAX(position), -1) + 1 \
+                 FROM story_photos WHERE story_id = $1",
+            )
+            .bind(story_id)
+            .fetch_one(&mut *tx)
+            .await?;
+            if count >= MAX_PHOTOS {
+                return Err(StoreError::Conflict(format!(
+                    "Một câu chuyện có tối đa {MAX_PHOTOS} ảnh; hãy gỡ bớt một ảnh trước."
+                )));
+            }
+            let (id,): (i64,) = sqlx::query_as(
+                "INSERT INTO story_photos (story_id, position, caption, width, height, large, small, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            )
+            .bind(story_id)
+            .bind(next)
+            .bind(&photo.caption)
+            .bind(photo.width)
+            .bind(photo.height)
+            .bind(photo.large.as_slice())
+            .bind(photo.small.as_slice())
+            .bind(now())
+            .fetch_one(&mut *tx)
+            .await?;
+            audit_in_tx!(self, tx, ctx, "story.photo_add", format!("story:{story_id}"), format!("photo:{id}"));
+            tx.commit().await?;
+            id
+        }))
+    }
+
+    /// Deletes a photo's bytes (staff took it off the story); NotFound when it has none left.
+    pub async fn remove_story_photo(&self, ctx: &AuditContext, story_id: i64, photo_id: i64) -> Result<()> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let removed = sqlx::query(
+                "UPDATE story_photos SET large = NULL, small = NULL, deleted_at = $3 \
+                 WHERE story_id = $1 AND id = $2 AND deleted_at IS NULL",
+            )
+            .bind(story_id)
+            .bind(photo_id)
+            .bind(now())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if removed == 0 {
+                return Err(StoreError::NotFound("ảnh"));
+            }
+            audit_in_tx!(self, tx, ctx, "story.photo_remove", format!("story:{story_id}"), format!("photo:{photo_id}"));
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// A photo's JPEG bytes, large or small; None once deleted.
+    pub async fn story_photo(&self, story_id: i64, photo_id: i64, small: bool) -> Result<Option<Vec<u8>>> {
+        let sql = if small {
+            "SELECT small FROM story_photos WHERE story_id = $1 AND id = $2 AND small IS NOT NULL"
+        } else {
+            "SELECT large FROM story_photos WHERE story_id = $1 AND id = $2 AND large IS NOT NULL"
+        };
+        let row: Option<(Vec<u8>,)> =
+            on_pool!(self, pool => sqlx::query_as(sql).bind(story_id).bind(photo_id).fetch_optional(pool).await?);
+        Ok(row.map(|(b,)| b))
+    }
+
+    /// Asks the parent account `parent_id` to consent for the pupil `subject_id` in the app (or
+    /// stops asking, with None). The caller has checked the parent's class is at the story's unit.
+    pub async fn ask_story_parent(
+        &self,
+        ctx: &AuditContext,
+        story_id: i64,
+        subject_id: i64,
+        parent_id: Option<i64>,
+    ) -> Result<()> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let changed = sqlx::query(
+                "UPDATE story_subjects SET parent_id = $3 WHERE story_id = $1 AND id = $2 AND kind = 'pupil'",
+            )
+            .bind(story_id)
+            .bind(subject_id)
+            .bind(parent_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if changed == 0 {
+                return Err(StoreError::NotFound("học sinh trong câu chuyện"));
+            }
+            audit_in_tx!(
+                self,
+                tx,
+                ctx,
+                "story.ask_parent",
+                format!("story:{story_id}"),
+                format!("subject:{subject_id} parent:{}", parent_id.map(|p| p.to_string()).unwrap_or_default())
+            );
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// The stories whose pupil the parent `parent_id` was asked about, newest first, with the
+    /// consents recorded for that pupil.
+    pub async fn parent_story_requests(&self, parent_id: i64) -> Result<Vec<ParentRequest>> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            story_id: i64,
+            unit_name: String,
+            title: String,
+            subject_id: i64,
+            kind: String,
+            name: String,
+            age: Option<i64>,
+        }
+        let rows: Vec<Row> = on_pool!(self, pool => sqlx::query_as(
+            "SELECT s.id AS story_id, u.name AS unit_name, s.title, j.id AS subject_id, j.kind, j.name, j.age \
+             FROM story_subjects j JOIN stories s ON s.id = j.story_id JOIN units u ON u.id = s.unit_id \
+             WHERE j.parent_id = $1 ORDER BY s.id DESC LIMIT 50",
+        )
+        .bind(parent_id)
+        .fetch_all(pool)
+        .await?);
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let consents: Vec<ConsentRow> = on_pool!(self, pool => sqlx::query_as(
+                "SELECT c.id, c.subject_id, c.given_by, c.purpose, c.method, c.note, c.scan_file_name, \
+                 p.display_name AS recorded_by, c.recorded_at, c.withdrawn_at, c.withdrawal_note \
+                 FROM story_consents c JOIN people p ON p.id = c.recorded_by \
+                 WHERE c.story_id = $1 AND c.subject_id = $2 ORDER BY c.id",
+            )
+            .bind(r.story_id)
+            .bind(r.subject_id)
+            .fetch_all(pool)
+            .await?);
+            out.push(ParentRequest {
+                story_id: r.story_id,
+                unit_name: r.unit_name,
+                title: r.title,
+                subject: SubjectRow {
+                    id: r.subject_id,
+                    kind: r.kind,
+                    name: r.name,
+                    age: r.age,
+                }
+                .into_subject()?,
+                consents: consents
+                    .into_iter()
+                    .map(ConsentRow::into_consent)
+                    .collect::<Result<_>>()?,
+            });
+        }
+        Ok(out)
     }
 }

@@ -129,6 +129,14 @@ pub async fn gzip(request: Request, next: Next) -> Response {
             parts
                 .headers
                 .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+            // The bytes changed, so a strong validator no longer names them; the public
+            // pages compare validators weakly, so a weak one still answers 304.
+            if let Some(tag) = parts.headers.get(header::ETAG).and_then(|v| v.to_str().ok())
+                && !tag.starts_with("W/")
+                && let Ok(weak) = HeaderValue::from_str(&format!("W/{tag}"))
+            {
+                parts.headers.insert(header::ETAG, weak);
+            }
             Response::from_parts(parts, Body::from(smaller))
         }
         _ => Response::from_parts(parts, Body::from(bytes)),

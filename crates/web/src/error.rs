@@ -11,6 +11,9 @@ use lanhmang_store::StoreError;
 pub enum AppError {
     #[error("not found")]
     NotFound,
+    /// Public once, taken down since (a withdrawn consent).
+    #[error("gone")]
+    Gone,
     #[error("forbidden")]
     Forbidden,
     #[error("bad request: {0}")]
@@ -67,6 +70,11 @@ impl AppError {
                 StatusCode::NOT_FOUND,
                 "Không tìm thấy trang",
                 "Trang bạn tìm không có hoặc đã được chuyển đi. Hãy kiểm tra lại địa chỉ, hoặc quay về trang chủ.".into(),
+            ),
+            AppError::Gone => (
+                StatusCode::GONE,
+                "Nội dung đã được gỡ",
+                "Nội dung này đã được gỡ khỏi trang công khai và không còn hiển thị nữa.".into(),
             ),
             AppError::Forbidden => (
                 StatusCode::FORBIDDEN,
@@ -319,6 +327,7 @@ impl From<lanhmang_app::AppError> for AppError {
         use lanhmang_app::AppError as E;
         match e {
             E::NotFound => AppError::NotFound,
+            E::Gone => AppError::Gone,
             E::Forbidden => AppError::Forbidden,
             E::Invalid(list) => AppError::BadRequest(lanhmang_app::error::messages(&list).join(" ")),
             E::Conflict(m) => AppError::Conflict(m),
@@ -332,7 +341,7 @@ impl From<lanhmang_app::AppError> for ApiError {
     fn from(e: lanhmang_app::AppError) -> Self {
         use lanhmang_app::AppError as E;
         match e {
-            E::NotFound => ApiError::NotFound,
+            E::NotFound | E::Gone => ApiError::NotFound,
             E::Forbidden => ApiError::Forbidden,
             E::Invalid(list) => ApiError::Unprocessable(lanhmang_app::error::messages(&list)),
             E::Conflict(m) => ApiError::Conflict(m),

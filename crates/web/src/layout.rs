@@ -45,6 +45,17 @@ impl Layout {
         nav.push(("/cha-me", "Cho cha mẹ", None));
         nav.push(("/su-co", "Sự cố", Some(Action::ReportIncidents)));
         nav.push(("/dinh-chinh", "Đính chính", Some(Action::WriteClarifications)));
+        // Writers and both kinds of approvers open the stories; one action cannot say so.
+        if [
+            Action::WriteStories,
+            Action::PublishSchoolStories,
+            Action::PublishOfficeStories,
+        ]
+        .iter()
+        .any(|a| can_somewhere(&identity.permissions, *a))
+        {
+            nav.push(("/cau-chuyen", "Câu chuyện", None));
+        }
         nav.push(("/su-co/loai", "Loại sự việc", Some(Action::ManageIncidentCategories)));
         nav.push((
             "/su-co/gio-lam-viec",

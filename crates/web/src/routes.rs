@@ -846,7 +846,98 @@ pub fn build() -> Routes {
         .post("/api/v1/public/parents/signup", Public, api::parents::signup)
         .get("/api/v1/parents/classes", SignedIn, api::parents::my_classes)
         .post("/api/v1/parents/classes", SignedIn, api::parents::join)
-        // Exemplary stories and the consents of the people in them.
+        // Exemplary stories for staff, a parent's answer, and the public site of every unit.
+        .get("/cau-chuyen", SignedIn, pages::stories::list)
+        .get(
+            "/cau-chuyen/moi",
+            Permission(Action::WriteStories),
+            pages::stories::new_form,
+        )
+        .post(
+            "/cau-chuyen/moi",
+            Permission(Action::WriteStories),
+            pages::stories::create,
+        )
+        .get("/cau-chuyen/{id}", SignedIn, pages::stories::show)
+        .post(
+            "/cau-chuyen/{id}/dong-y",
+            Permission(Action::WriteStories),
+            pages::stories::add_consent,
+        )
+        .post(
+            "/cau-chuyen/{id}/dong-y/{consent}/rut",
+            SignedIn,
+            pages::stories::withdraw,
+        )
+        .get(
+            "/cau-chuyen/{id}/dong-y/{consent}/phieu",
+            SignedIn,
+            pages::stories::consent_scan,
+        )
+        .get(
+            "/cau-chuyen/{id}/nguoi/{subject}/{format}",
+            SignedIn,
+            pages::stories::consent_document,
+        )
+        .post("/cau-chuyen/{id}/dang", SignedIn, pages::stories::publish)
+        .post(
+            "/cau-chuyen/{id}/hoi-cha-me",
+            Permission(Action::WriteStories),
+            pages::stories::ask_parent,
+        )
+        .post(
+            "/cau-chuyen/{id}/anh",
+            Permission(Action::WriteStories),
+            pages::stories::add_photo,
+        )
+        .get("/cau-chuyen/{id}/anh/{photo}", SignedIn, pages::stories::photo)
+        .post(
+            "/cau-chuyen/{id}/anh/{photo}/go",
+            Permission(Action::WriteStories),
+            pages::stories::remove_photo,
+        )
+        .get("/gia-dinh/cau-chuyen/{id}", SignedIn, pages::stories::parent_show)
+        .post(
+            "/gia-dinh/cau-chuyen/{id}/dong-y",
+            SignedIn,
+            pages::stories::parent_consent,
+        )
+        .post(
+            "/gia-dinh/cau-chuyen/{id}/dong-y/{consent}/rut",
+            SignedIn,
+            pages::stories::parent_withdraw,
+        )
+        .get(
+            "/gia-dinh/cau-chuyen/{id}/anh/{photo}",
+            SignedIn,
+            pages::stories::parent_photo,
+        )
+        .get("/trang/{code}", Public, pages::public_site::home)
+        .get("/trang/{code}/cong-khai", Public, pages::public_site::disclosure)
+        .get("/trang/{code}/tin.atom", Public, pages::public_site::feed_all)
+        .get(
+            "/trang/{code}/cau-chuyen.atom",
+            Public,
+            pages::public_site::feed_stories,
+        )
+        .get(
+            "/trang/{code}/dinh-chinh.atom",
+            Public,
+            pages::public_site::feed_clarifications,
+        )
+        .get("/trang/{code}/cau-chuyen/{id}", Public, pages::public_site::story)
+        .get(
+            "/trang/{code}/cau-chuyen/{id}/anh/{photo}",
+            Public,
+            pages::public_site::photo,
+        )
+        .get(
+            "/trang/{code}/cau-chuyen/{id}/anh/{photo}/nho",
+            Public,
+            pages::public_site::photo_small,
+        )
+        .get("/sitemap.xml", Public, pages::public_site::sitemap)
+        .get("/robots.txt", Public, pages::public_site::robots)
         .get("/api/v1/stories", SignedIn, api::stories::list)
         .post(
             "/api/v1/stories",
@@ -865,6 +956,33 @@ pub fn build() -> Routes {
             api::stories::consent_form,
         )
         .post("/api/v1/stories/{id}/publish", SignedIn, api::stories::publish)
+        .post(
+            "/api/v1/stories/{id}/photos",
+            Permission(Action::WriteStories),
+            api::stories::add_photo,
+        )
+        .get("/api/v1/stories/{id}/photos/{photo_id}", SignedIn, api::stories::photo)
+        .post(
+            "/api/v1/stories/{id}/photos/{photo_id}/remove",
+            Permission(Action::WriteStories),
+            api::stories::remove_photo,
+        )
+        .post(
+            "/api/v1/stories/{id}/subjects/{subject_id}/parent",
+            Permission(Action::WriteStories),
+            api::stories::ask_parent,
+        )
+        .get("/api/v1/parents/stories", SignedIn, api::stories::parent_requests)
+        .post(
+            "/api/v1/parents/stories/{id}/consents",
+            SignedIn,
+            api::stories::parent_consent,
+        )
+        .post(
+            "/api/v1/parents/stories/{id}/consents/{consent_id}/withdraw",
+            SignedIn,
+            api::stories::parent_withdraw,
+        )
         .post(
             "/api/v1/stories/{id}/consents/{consent_id}/withdraw",
             SignedIn,

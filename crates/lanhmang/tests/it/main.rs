@@ -26,6 +26,7 @@ mod people_admin;
 mod phone_shell;
 mod plain_http_grade;
 mod plans_pages;
+mod public_site;
 mod report_form;
 mod review_notices;
 mod security_http;

@@ -415,6 +415,29 @@ const OPERATION_IDS: &[(&str, &str, &str)] = &[
         "/api/v1/stories/{id}/consents/{consent_id}/withdraw",
         "withdrawStoryConsent",
     ),
+    ("post", "/api/v1/stories/{id}/photos", "addStoryPhoto"),
+    ("get", "/api/v1/stories/{id}/photos/{photo_id}", "getStoryPhoto"),
+    (
+        "post",
+        "/api/v1/stories/{id}/photos/{photo_id}/remove",
+        "removeStoryPhoto",
+    ),
+    (
+        "post",
+        "/api/v1/stories/{id}/subjects/{subject_id}/parent",
+        "askStoryParent",
+    ),
+    ("get", "/api/v1/parents/stories", "listParentStoryRequests"),
+    (
+        "post",
+        "/api/v1/parents/stories/{id}/consents",
+        "giveParentStoryConsent",
+    ),
+    (
+        "post",
+        "/api/v1/parents/stories/{id}/consents/{consent_id}/withdraw",
+        "withdrawParentStoryConsent",
+    ),
 ];
 
 /// The API reads every integer as 64 bits, and identifiers are positive: `id` and every `…_id`

@@ -33,6 +33,11 @@ fn story_json(v: &StoryView) -> Value {
             "method": c.method, "note": c.note, "form_file_name": c.scan_file_name, "recorded_by": c.recorded_by,
             "recorded_at": stamp(c.recorded_at), "withdrawn_at": c.withdrawn_at.map(stamp),
         })).collect::<Vec<_>>(),
+        "photos": s.photos.iter().map(|f| json!({
+            "id": f.id, "caption": f.caption, "width": f.width, "height": f.height,
+            "created_at": stamp(f.created_at), "deleted_at": f.deleted_at.map(stamp),
+        })).collect::<Vec<_>>(),
+        "asked_parents": s.asked_parents.iter().map(|a| json!({"subject": a.subject_id, "parent_id": a.parent_id, "name": a.parent_name})).collect::<Vec<_>>(),
         "purposes": v.purposes.iter().map(|p| json!({
             "purpose": p.purpose.as_str(), "published": p.published, "may_approve": p.may_approve,
             "missing": p.missing.iter().map(|m| json!({"subject": m.subject_id, "given_by": m.given_by.as_str(), "text": m.describe()})).collect::<Vec<_>>(),
@@ -148,13 +153,7 @@ pub async fn add_consent(
     ApiJson(body): ApiJson<ConsentJson>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let form = match body.form {
-        Some(f) => {
-            use base64::Engine as _;
-            let bytes = base64::engine::general_purpose::STANDARD
-                .decode(f.content_base64.trim())
-                .map_err(|_| ApiError::Unprocessable(vec!["Phiếu đồng ý: content_base64 không phải base64.".into()]))?;
-            Some((f.file_name, bytes))
-        }
+        Some(f) => Some((f.file_name, decode_base64(&f.content_base64, "Phiếu đồng ý")?)),
         None => None,
     };
     let raw = RawConsent {
@@ -212,6 +211,121 @@ pub async fn consent_form(
         service::consent_form(&state.app, &identity, id(&story_id)?, id(&consent_id)?).await?;
     let kind = lanhmang_domain::activity::EvidenceType::from_content_type(&content_type).ok_or(ApiError::NotFound)?;
     crate::pages::activities::evidence_response(kind, &name, bytes).map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+fn decode_base64(raw: &str, what: &str) -> Result<Vec<u8>, ApiError> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD
+        .decode(raw.trim())
+        .map_err(|_| ApiError::Unprocessable(vec![format!("{what}: content_base64 không phải base64.")]))
+}
+
+#[derive(Deserialize)]
+pub struct PhotoJson {
+    #[serde(default)]
+    caption: String,
+    #[serde(default)]
+    content_base64: String,
+}
+
+pub async fn add_photo(
+    State(state): State<AppState>,
+    ApiIdentity(identity): ApiIdentity,
+    Path(story_id): Path<String>,
+    ApiJson(body): ApiJson<PhotoJson>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let story_id = id(&story_id)?;
+    let bytes = decode_base64(&body.content_base64, "Ảnh")?;
+    let photo_id = service::add_photo(&state.app, &identity, story_id, &body.caption, bytes).await?;
+    Ok((StatusCode::CREATED, Json(json!({"id": photo_id}))))
+}
+
+pub async fn photo(
+    State(state): State<AppState>,
+    ApiIdentity(identity): ApiIdentity,
+    Path((story_id, photo_id)): Path<(String, String)>,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse as _;
+    let bytes = service::photo(&state.app, &identity, id(&story_id)?, id(&photo_id)?, false).await?;
+    Ok(([(axum::http::header::CONTENT_TYPE, "image/jpeg")], bytes).into_response())
+}
+
+pub async fn remove_photo(
+    State(state): State<AppState>,
+    ApiIdentity(identity): ApiIdentity,
+    Path((story_id, photo_id)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    let story_id = id(&story_id)?;
+    service::remove_photo(&state.app, &identity, story_id, id(&photo_id)?).await?;
+    Ok(Json(story_json(&service::get(&state.app, &identity, story_id).await?)))
+}
+
+#[derive(Deserialize)]
+pub struct AskJson {
+    #[serde(default)]
+    parent_id: Option<i64>,
+}
+
+pub async fn ask_parent(
+    State(state): State<AppState>,
+    ApiIdentity(identity): ApiIdentity,
+    Path((story_id, subject_id)): Path<(String, String)>,
+    ApiJson(body): ApiJson<AskJson>,
+) -> Result<Json<Value>, ApiError> {
+    let story_id = id(&story_id)?;
+    service::ask_parent(&state.app, &identity, story_id, id(&subject_id)?, body.parent_id).await?;
+    Ok(Json(story_json(&service::get(&state.app, &identity, story_id).await?)))
+}
+
+/// The stories a parent was asked about, with their own answers.
+pub async fn parent_requests(
+    State(state): State<AppState>,
+    ApiIdentity(identity): ApiIdentity,
+) -> Result<Json<Value>, ApiError> {
+    let requests = service::parent_requests(&state.app, &identity).await?;
+    Ok(Json(json!({"items": requests.iter().map(|r| json!({
+        "story_id": r.story_id, "title": r.title, "unit_name": r.unit_name,
+        "subject": {"id": r.subject.id, "name": r.subject.name, "age": r.subject.age},
+        "consents": r.consents.iter().filter(|c| c.given_by == GivenBy::Parent).map(|c| json!({
+            "id": c.id, "purpose": c.purpose.as_str(), "method": c.method,
+            "recorded_at": stamp(c.recorded_at), "withdrawn_at": c.withdrawn_at.map(stamp),
+        })).collect::<Vec<_>>(),
+    })).collect::<Vec<_>>()})))
+}
+
+#[derive(Deserialize)]
+pub struct ParentConsentJson {
+    subject: i64,
+    #[serde(default)]
+    purpose: String,
+}
+
+pub async fn parent_consent(
+    State(state): State<AppState>,
+    ApiIdentity(identity): ApiIdentity,
+    Path(story_id): Path<String>,
+    ApiJson(body): ApiJson<ParentConsentJson>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let consent_id =
+        service::parent_consent(&state.app, &identity, id(&story_id)?, body.subject, &body.purpose).await?;
+    Ok((StatusCode::CREATED, Json(json!({"id": consent_id}))))
+}
+
+#[derive(Deserialize)]
+pub struct ParentWithdrawJson {
+    subject: i64,
+}
+
+pub async fn parent_withdraw(
+    State(state): State<AppState>,
+    ApiIdentity(identity): ApiIdentity,
+    Path((story_id, consent_id)): Path<(String, String)>,
+    ApiJson(body): ApiJson<ParentWithdrawJson>,
+) -> Result<Json<Value>, ApiError> {
+    let left = service::parent_withdraw(&state.app, &identity, id(&story_id)?, body.subject, id(&consent_id)?).await?;
+    Ok(Json(
+        json!({"unpublished": left.iter().map(|p| p.as_str()).collect::<Vec<_>>()}),
+    ))
 }
 
 /// The stories' part of the OpenAPI document.
@@ -286,6 +400,50 @@ pub fn document(doc: &mut Value, paging: &Value, error: &Value) {
             "parameters": [id_param("id", "Câu chuyện"), id_param("consent_id", "Sự đồng ý")],
             "requestBody": body(json!({"type": "object", "properties": {"note": {"type": "string", "maxLength": 500}}})),
             "responses": {"200": {"description": "Đã ghi; những mục đích câu chuyện bị gỡ", "content": {"application/json": {"schema": {
+                "type": "object", "required": ["unpublished"], "properties": {"unpublished": {"type": "array", "items": purposes}}}}}},
+                "400": error, "401": error, "404": error, "422": error}}});
+    let story_param = id_param("id", "Câu chuyện");
+    doc["paths"]["/api/v1/stories/{id}/photos"] = json!({
+        "post": {"summary": "Thêm ảnh cho câu chuyện (JPEG, PNG hoặc WebP; ảnh được thu nhỏ và xóa mọi thông tin kèm theo như vị trí GPS; tối đa 4 ảnh)",
+            "parameters": [story_param.clone()],
+            "requestBody": body(json!({"type": "object", "required": ["content_base64"], "properties": {
+                "caption": {"type": "string", "maxLength": 500}, "content_base64": {"type": "string", "contentEncoding": "base64"}}})),
+            "responses": {"201": {"description": "Đã thêm", "content": {"application/json": {"schema": {"type": "object", "required": ["id"], "properties": {"id": {"type": "integer"}}}}}},
+                "400": error, "401": error, "403": error, "404": error, "409": error, "422": error}}});
+    doc["paths"]["/api/v1/stories/{id}/photos/{photo_id}"] = json!({
+        "get": {"summary": "Một ảnh của câu chuyện (JPEG đã xử lý)", "parameters": [story_param.clone(), id_param("photo_id", "Ảnh")],
+            "responses": {"200": {"description": "Ảnh", "content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}}},
+                "401": error, "404": error, "410": error}}});
+    doc["paths"]["/api/v1/stories/{id}/photos/{photo_id}/remove"] = json!({
+        "post": {"summary": "Gỡ một ảnh khỏi câu chuyện và xóa tệp của nó", "parameters": [story_param.clone(), id_param("photo_id", "Ảnh")],
+            "responses": {"200": ok("Câu chuyện", "Story"), "401": error, "403": error, "404": error}}});
+    doc["paths"]["/api/v1/stories/{id}/subjects/{subject_id}/parent"] = json!({
+        "post": {"summary": "Đề nghị một tài khoản cha mẹ của trường trả lời sự đồng ý cho học sinh trên ứng dụng (parent_id null: thôi đề nghị)",
+            "parameters": [story_param.clone(), id_param("subject_id", "Học sinh trong câu chuyện")],
+            "requestBody": body(json!({"type": "object", "properties": {"parent_id": {"type": ["integer", "null"]}}})),
+            "responses": {"200": ok("Câu chuyện", "Story"), "400": error, "401": error, "403": error, "404": error, "422": error}}});
+    doc["paths"]["/api/v1/parents/stories"] = json!({
+        "get": {"summary": "Những câu chuyện nhà trường xin phép cha mẹ, với câu trả lời của chính họ",
+            "responses": {"200": {"description": "Đề nghị", "content": {"application/json": {"schema": {"type": "object", "required": ["items"], "properties": {
+                "items": {"type": "array", "items": {"type": "object", "required": ["story_id", "title", "subject", "consents"], "properties": {
+                    "story_id": {"type": "integer"}, "title": {"type": "string"}, "unit_name": {"type": "string"},
+                    "subject": {"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"}, "age": {"type": ["integer", "null"]}}},
+                    "consents": {"type": "array", "items": {"type": "object", "properties": {
+                        "id": {"type": "integer"}, "purpose": purposes, "method": {"type": "string"}, "recorded_at": stamp,
+                        "withdrawn_at": {"type": ["string", "null"], "format": "date-time"}}}}}}}}}}}},
+                "401": error}}});
+    doc["paths"]["/api/v1/parents/stories/{id}/consents"] = json!({
+        "post": {"summary": "Cha mẹ đồng ý cho đăng câu chuyện về con cho một mục đích",
+            "parameters": [story_param.clone()],
+            "requestBody": body(json!({"type": "object", "required": ["subject", "purpose"], "properties": {
+                "subject": {"type": "integer"}, "purpose": purposes}})),
+            "responses": {"201": {"description": "Đã ghi", "content": {"application/json": {"schema": {"type": "object", "required": ["id"], "properties": {"id": {"type": "integer"}}}}}},
+                "400": error, "401": error, "404": error, "409": error, "422": error}}});
+    doc["paths"]["/api/v1/parents/stories/{id}/consents/{consent_id}/withdraw"] = json!({
+        "post": {"summary": "Cha mẹ rút lại sự đồng ý: câu chuyện và ảnh được gỡ ngay khỏi mọi nơi không còn đủ sự đồng ý",
+            "parameters": [story_param, id_param("consent_id", "Sự đồng ý")],
+            "requestBody": body(json!({"type": "object", "required": ["subject"], "properties": {"subject": {"type": "integer"}}})),
+            "responses": {"200": {"description": "Đã rút lại; những mục đích câu chuyện bị gỡ", "content": {"application/json": {"schema": {
                 "type": "object", "required": ["unpublished"], "properties": {"unpublished": {"type": "array", "items": purposes}}}}}},
                 "400": error, "401": error, "404": error, "422": error}}});
 }

@@ -78,7 +78,10 @@ pub fn takes_uploads(method: &Method, path: &str) -> bool {
             .and_then(|rest| rest.strip_suffix(suffix))
             .is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
     };
-    numbered("/hoat-dong/", "/sua") || numbered("/su-co/", "/tep")
+    numbered("/hoat-dong/", "/sua")
+        || numbered("/su-co/", "/tep")
+        || numbered("/cau-chuyen/", "/anh")
+        || numbered("/cau-chuyen/", "/dong-y")
 }
 
 use lanhmang_domain::text::date_text as day;

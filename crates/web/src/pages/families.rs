@@ -509,6 +509,8 @@ struct HomePage {
     reports: Vec<(i64, String, String, String, &'static str)>,
     more_reports: bool,
     represented: Vec<RepresentedLine>,
+    /// Stories the school asked the parent about: (id, title, pupil, school, answered).
+    stories: Vec<(i64, String, String, String, bool)>,
     code: String,
     errors: FieldErrors,
 }
@@ -543,6 +545,17 @@ async fn home_page(
     };
     let recent = lanhmang_domain::Paging { page: 1, per_page: 5 };
     let (reports, reports_total) = lanhmang_app::incidents::list(&state.app, identity, &mine, recent).await?;
+    let stories = lanhmang_app::stories::parent_requests(&state.app, identity)
+        .await?
+        .into_iter()
+        .map(|r| {
+            let answered = r
+                .consents
+                .iter()
+                .any(|c| c.given_by == lanhmang_domain::story::GivenBy::Parent);
+            (r.story_id, r.title, r.subject.name, r.unit_name, answered)
+        })
+        .collect();
     let mut layout = layout("Gia đình", identity, notice);
     layout.nav.iter_mut().for_each(|n| n.active = n.href == "/");
     let invalid = !errors.is_empty();
@@ -572,6 +585,7 @@ async fn home_page(
             })
             .collect(),
         represented,
+        stories,
         more_reports: reports_total > reports.len() as i64,
         reports: reports
             .into_iter()
