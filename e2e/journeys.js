@@ -1012,6 +1012,90 @@ async function parentReadsGuides(browser, width) {
   await parent.close();
 }
 
+/// A 1×1 PNG: the smallest picture a phone could send.
+const TINY_PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
+const SCAN_PDF = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
+
+/// A teacher writes a story about a pupil and prints its consent form; the principal records
+/// the pupil's signed form and asks the parent in the app; the parent agrees on their phone;
+/// the principal approves; the story is on the school's public page and in its feed; the parent
+/// withdraws and it is gone (410).
+async function storyConsentedPublishedWithdrawn(browser, width) {
+  const title = `Bảo Anh và góc «Hỏi trước khi chia sẻ» (${width} px)`;
+  const teacher = await visitor(browser, 'story-teacher', width, 'demo.teacher');
+  await teacher.go('/cau-chuyen');
+  await teacher.go(() => teacher.page.click('main a[href="/cau-chuyen/moi"]'));
+  await teacher.page.fill('#title', title);
+  await teacher.page.fill('#body', 'Em Vũ Bảo Anh lớp 4A nhắc các bạn hỏi thầy cô trước khi chia sẻ một tin lạ.\n\nCả lớp làm chung một bảng tin nhỏ.');
+  await teacher.page.selectOption('#kind_1', 'pupil');
+  await teacher.page.fill('#name_1', 'Vũ Bảo Anh');
+  // No age for a pupil: refused beside the row, nothing lost.
+  await teacher.go(() => teacher.page.click('main form button[type=submit]'), { status: 422 });
+  await teacher.expectText('hãy nhập tuổi của học sinh');
+  if ((await teacher.page.inputValue('#title')) !== title) fail(teacher.where(), 'the title was lost');
+  await teacher.page.fill('#age_1', '9');
+  await teacher.go(() => teacher.page.click('main form button[type=submit]'));
+  await teacher.expectText('Đã lưu câu chuyện', 'Cần sự đồng ý của cha mẹ và chính em');
+  const story = new URL(teacher.page.url()).pathname;
+  const [download] = await Promise.all([
+    teacher.page.waitForEvent('download'),
+    teacher.page.click('main a[href$="/phieu.pdf"]'),
+  ]);
+  if (!download.suggestedFilename().endsWith('.pdf')) fail(teacher.where(), `consent form named ${download.suggestedFilename()}`);
+  await teacher.page.setInputFiles('#photo', { name: 'anh-lop.png', mimeType: 'image/png', buffer: TINY_PNG });
+  await teacher.page.fill('#caption', 'Bảng tin của lớp 4A');
+  await teacher.go(() => teacher.page.click('main form[action$="/anh"] button[type=submit]'));
+  await teacher.expectText('Đã thêm ảnh');
+  await teacher.close();
+
+  const principal = await visitor(browser, 'story-principal', width, 'demo.principal');
+  await principal.go(story);
+  await principal.page.selectOption('#given_by', 'self');
+  await principal.page.selectOption('#purpose', 'school_site');
+  await principal.page.setInputFiles('#form', { name: 'phieu-bao-anh.pdf', mimeType: 'application/pdf', buffer: SCAN_PDF });
+  await principal.go(() => principal.page.click('main form[action$="/dong-y"] button[type=submit]'));
+  await principal.expectText('Đã ghi sự đồng ý', 'Phiếu đã ký');
+  const ask = principal.page.locator('main form[action$="/hoi-cha-me"] select');
+  const option = await ask.locator('option', { hasText: 'Hoàng Văn Nam' }).getAttribute('value');
+  await ask.selectOption(option);
+  await principal.go(() => principal.page.click('main form[action$="/hoi-cha-me"] button[type=submit]'));
+  await principal.expectText('Đã gửi đề nghị', 'cần sự đồng ý của cha mẹ');
+
+  const parent = await visitor(browser, 'story-parent', width, 'demo.parent');
+  await parent.go('/gia-dinh');
+  await parent.expectText(title, 'Chờ anh/chị trả lời');
+  await parent.go(() => parent.page.click(`main a[href^="/gia-dinh/cau-chuyen/"] >> text=${title}`));
+  await parent.expectText('Cả lớp làm chung một bảng tin nhỏ.');
+  await parent.go(() => parent.page.click('main form:has(input[value="school_site"]) button[type=submit]'));
+  await parent.expectText('Đã ghi sự đồng ý', 'Anh/chị đã đồng ý');
+
+  await principal.go(story);
+  await principal.go(() => principal.page.click('main form[action$="/dang"]:has(input[value="school_site"]) button[type=submit]'));
+  await principal.expectText('Đã duyệt đăng', 'Đang đăng');
+  await principal.close();
+
+  const reader = await visitor(browser, 'story-public', width, null);
+  await reader.go('/trang/TH-ANBINH');
+  await reader.expectText(title, 'Gửi phản ánh');
+  await reader.go(() => reader.page.click(`main a >> text=${title}`));
+  await reader.expectText('Cả lớp làm chung một bảng tin nhỏ.');
+  const published = new URL(reader.page.url()).pathname;
+  const feed = await (await reader.page.request.get(`${BASE}/trang/TH-ANBINH/tin.atom`)).text();
+  if (!feed.includes(published)) fail(reader.where(), 'the story is not in the feed');
+
+  await parent.go(() => parent.page.click('main form[action*="/rut"] button[type=submit]'));
+  await parent.expectText('Đã rút lại sự đồng ý');
+  await parent.close();
+  await reader.go(published, { status: 410 });
+  await reader.go('/trang/TH-ANBINH');
+  if ((await reader.text()).includes(title)) fail(reader.where(), 'the withdrawn story is still listed');
+  await reader.go('/trang/VHXH-ANBINH');
+  await reader.expectText('Câu chuyện đẹp');
+  await reader.go('/trang/TH-ANBINH/cong-khai');
+  await reader.expectText('Thông tư 09/2024/TT-BGDĐT');
+  await reader.close();
+}
+
 /// Pages work without script: sign in and read the dashboard with JavaScript off.
 async function withoutScript(browser, width) {
   const v = await visitor(browser, 'no-script', width, 'demo.office', { script: false });
@@ -1049,6 +1133,7 @@ async function main() {
     ['parent reads the guides', parentReadsGuides, [360, 1280]],
     ['parent joins a class', parentJoinsClass, [360, 1280]],
     ['office connects its messaging provider', officeConnectsProvider, [360, 1280]],
+    ['story consented, published and withdrawn', storyConsentedPublishedWithdrawn, [360, 1280]],
     // Last: a new published plan becomes the first in every list.
     ['office publishes a plan', officePublishesPlan, [360]],
   ];

@@ -244,6 +244,7 @@ pub async fn seed(store: &Store) -> anyhow::Result<()> {
             .set_class_representative(&ctx, *id, first_school, &class, true)
             .await?;
     }
+    seed_stories(store, first_school, &accounts).await?;
     // Every activity has the person who logged it: the teacher at the accounts' school, the
     // office's specialist (who may log for any school) at the others.
     let as_person = |username: &str| AuditContext {
@@ -262,6 +263,129 @@ pub async fn seed(store: &Store) -> anyhow::Result<()> {
     store
         .record(&ctx, "demo.seed", "", "24 trường, 10 tài khoản mẫu")
         .await?;
+    Ok(())
+}
+
+/// Three stories at the accounts' school: a teacher's, published on the school's and the
+/// office's pages with her signed consents; a pupil's, published on the school's page with the
+/// parent's consent given in the app and the pupil's own on paper; and one still waiting for
+/// another parent's answer on their home page.
+async fn seed_stories(
+    store: &Store,
+    school: i64,
+    accounts: &std::collections::HashMap<&str, i64>,
+) -> anyhow::Result<()> {
+    use lanhmang_domain::story::{GivenBy, Purpose, RawSubject, parse_story};
+    use lanhmang_store::stories::{ConsentMethod, NewConsent};
+    let id_of = |username: &str| accounts.get(username).copied().context("tài khoản mẫu");
+    let as_person = |username: &str| -> anyhow::Result<AuditContext> {
+        Ok(AuditContext {
+            actor_id: Some(id_of(username)?),
+            actor: username.to_string(),
+            client_ip: String::new(),
+        })
+    };
+    let teacher = as_person("demo.teacher")?;
+    let principal = as_person("demo.principal")?;
+    let parent = as_person("demo.parent")?;
+    let stories: [(&str, &str, RawSubject); 3] = [
+        (
+            "Cô Thu Hà và giờ sinh hoạt «Ngừng lại, kiểm tra, rồi mới chia sẻ»",
+            "Mỗi sáng thứ Hai, cô Trần Thu Hà dành mười phút sinh hoạt lớp để cả lớp cùng xem một tin đang lan truyền \
+             và tự hỏi: ai đăng, đăng khi nào, có nguồn nào khác nói giống vậy không.\n\nSau một học kỳ, các em lớp 4A \
+             đã tự phát hiện ba tin giả về trường và báo cho cô trước khi kịp chia sẻ. Cô soạn lại cách làm thành một \
+             trang hướng dẫn ngắn để các lớp khác dùng.",
+            RawSubject {
+                kind: "teacher".into(),
+                name: "Trần Thu Hà".into(),
+                age: None,
+            },
+        ),
+        (
+            "Gia Huy và hộp thư «Hỏi nhỏ» về an toàn trên mạng",
+            "Em Phạm Gia Huy lớp 4A đề xuất đặt ở thư viện một hộp thư để các bạn bỏ câu hỏi về những điều gặp trên mạng \
+             mà ngại hỏi trực tiếp.\n\nMỗi tuần, Gia Huy cùng cô Tổng phụ trách chọn vài câu hỏi để trả lời trong giờ chào cờ, \
+             không nêu tên người hỏi. Đã có hơn bốn mươi câu hỏi được trả lời trong học kỳ I.",
+            RawSubject {
+                kind: "pupil".into(),
+                name: "Phạm Gia Huy".into(),
+                age: Some(10),
+            },
+        ),
+        (
+            "Minh Khuê và nhóm bạn hướng dẫn ông bà nhận biết cuộc gọi lừa đảo",
+            "Nhóm bạn lớp 4A do em Lê Minh Khuê khởi xướng đã làm tờ gấp nhỏ hướng dẫn ông bà nhận biết cuộc gọi lừa đảo \
+             và mang về phát cho hàng xóm trong dịp nghỉ lễ.",
+            RawSubject {
+                kind: "pupil".into(),
+                name: "Lê Minh Khuê".into(),
+                age: Some(9),
+            },
+        ),
+    ];
+    let paper = |subject_id: i64, given_by: GivenBy, purpose: Purpose| NewConsent {
+        subject_id,
+        given_by,
+        purpose,
+        method: ConsentMethod::Paper,
+        note: "Phiếu giấy lưu tại văn phòng trường".into(),
+        scan: None,
+    };
+    let parent_id = id_of("demo.parent")?;
+    for (i, (title, body, subject)) in stories.into_iter().enumerate() {
+        let input = parse_story(title, body, &[subject]).map_err(|e| anyhow::anyhow!("câu chuyện mẫu: {e:?}"))?;
+        let id = store
+            .create_story(&teacher, school, id_of("demo.teacher")?, &input)
+            .await?;
+        let story = store.story(id).await?.context("câu chuyện mẫu")?;
+        let subject_id = story
+            .subjects
+            .first()
+            .map(|s| s.id)
+            .context("người trong câu chuyện mẫu")?;
+        match i {
+            0 => {
+                for purpose in [Purpose::SchoolSite, Purpose::OfficeSite] {
+                    store
+                        .add_story_consent(&teacher, id, &paper(subject_id, GivenBy::Themself, purpose))
+                        .await?;
+                }
+                store
+                    .publish_story(&principal, id, Purpose::SchoolSite, id_of("demo.principal")?)
+                    .await?;
+                store
+                    .publish_story(
+                        &as_person("demo.office")?,
+                        id,
+                        Purpose::OfficeSite,
+                        id_of("demo.office")?,
+                    )
+                    .await?;
+            }
+            1 => {
+                store
+                    .ask_story_parent(&teacher, id, subject_id, Some(parent_id))
+                    .await?;
+                store
+                    .add_story_consent(&teacher, id, &paper(subject_id, GivenBy::Themself, Purpose::SchoolSite))
+                    .await?;
+                let in_app = NewConsent {
+                    method: ConsentMethod::App,
+                    note: String::new(),
+                    ..paper(subject_id, GivenBy::Parent, Purpose::SchoolSite)
+                };
+                store.add_story_consent(&parent, id, &in_app).await?;
+                store
+                    .publish_story(&principal, id, Purpose::SchoolSite, id_of("demo.principal")?)
+                    .await?;
+            }
+            _ => {
+                store
+                    .ask_story_parent(&teacher, id, subject_id, Some(id_of("demo.family")?))
+                    .await?;
+            }
+        }
+    }
     Ok(())
 }
 
