@@ -65,6 +65,8 @@ pub struct PublicHome {
     pub more: bool,
     pub clarifications: Vec<Clarification>,
     pub guides: &'static [ParentGuide],
+    /// For an office: the year's results across its schools, in aggregate only.
+    pub figures: Option<OfficeFigures>,
     /// When what the page shows last changed (its `Last-Modified`).
     pub changed_at: OffsetDateTime,
 }
@@ -88,8 +90,13 @@ pub async fn home(app: &App, code: &str, page: i64) -> Result<PublicHome> {
         Some(id) => app.store.unit(id).await?,
         None => None,
     };
+    let figures = match purpose {
+        Purpose::SchoolSite => None,
+        _ => office_figures(app, &unit).await?,
+    };
     let changed_at = latest([
         stories.iter().map(|s| s.published_at).max(),
+        figures.as_ref().map(|f| f.changed_at),
         app.store.last_unpublished(purpose).await?,
         clarifications
             .iter()
@@ -105,8 +112,45 @@ pub async fn home(app: &App, code: &str, page: i64) -> Result<PublicHome> {
         more,
         clarifications,
         guides: parent_guides(),
+        figures,
         changed_at,
     })
+}
+
+/// An office's year in figures for its public page: how many schools reported, and each of the
+/// plan's indicators summed over them. Never a school's own figure, never a ranking, never a name.
+#[derive(Debug, Clone)]
+pub struct OfficeFigures {
+    pub plan_title: String,
+    pub school_year: String,
+    pub expected: i64,
+    pub submitted: i64,
+    /// (indicator, value as shown), for the indicators some school reported.
+    pub indicators: Vec<(String, String)>,
+    pub changed_at: OffsetDateTime,
+}
+
+/// The figures of the newest published plan that reaches the office's schools, if any.
+async fn office_figures(app: &App, unit: &Unit) -> Result<Option<OfficeFigures>> {
+    let Some(plan) = app.store.plans_for_school(&unit.ancestry).await?.into_iter().next() else {
+        return Ok(None);
+    };
+    let data = app.store.plan_dashboard(&plan, &[unit.id]).await?;
+    let defs: Vec<_> = plan.content.indicators().collect();
+    let board = crate::dashboard::dashboard(&defs, &data);
+    Ok(Some(OfficeFigures {
+        plan_title: plan.title.clone(),
+        school_year: plan.school_year.label(),
+        expected: board.total.expected,
+        submitted: board.total.submitted,
+        indicators: board
+            .indicators
+            .into_iter()
+            .filter(|f| f.reporting > 0 && f.value.is_some())
+            .map(|f| (f.name, f.shown))
+            .collect(),
+        changed_at: data.first_submissions.iter().copied().max().unwrap_or(plan.updated_at),
+    }))
 }
 
 fn latest<const N: usize>(times: [Option<OffsetDateTime>; N]) -> OffsetDateTime {

@@ -1257,8 +1257,16 @@ mod tests {
             parents_reached: 3,
             log: &[],
         };
-        // As `app::reports` lists them: trainings and families first.
-        let all = computed_values(&plan, &[&trained, &families, &ActivityLog(&[]), &facts, &sites]);
+        let stories = StoryFacts {
+            stories_published: 2,
+            log: &[],
+        };
+        // As `app::reports` lists them: trainings, families and stories first.
+        let all = computed_values(
+            &plan,
+            &[&trained, &families, &stories, &ActivityLog(&[]), &facts, &sites],
+        );
+        assert_eq!(all["s1_2_stories"].0, 2.0, "published stories counted");
         assert!(all.len() > ACTIVITY_RULES.len(), "every provider contributed");
         for (code, (_, source)) in &all {
             assert_eq!(indicator_source(code), Some(*source), "{code}");

@@ -145,6 +145,7 @@ struct HomePage {
     more: bool,
     clarifications: Vec<(i64, String, String, bool)>,
     guides: Vec<(&'static str, String, String)>,
+    figures: Option<lanhmang_app::public_site::OfficeFigures>,
 }
 
 #[derive(Deserialize, Default)]
@@ -228,6 +229,7 @@ fn home_page(state: &AppState, headers: &HeaderMap, h: &PublicHome) -> HomePage 
             .iter()
             .map(|g| (g.slug, g.title.clone(), g.summary.clone()))
             .collect(),
+        figures: h.figures.clone(),
     }
 }
 
