@@ -383,8 +383,11 @@ const VISITS_FLUSH: Duration = Duration::from_secs(60);
 
 impl Default for Visits {
     fn default() -> Visits {
+        // The first visit after a start is written at once (a fresh process has nothing to
+        // batch yet), the following ones once a minute.
+        let started = Instant::now();
         Visits {
-            counts: Mutex::new((HashMap::new(), Instant::now())),
+            counts: Mutex::new((HashMap::new(), started.checked_sub(VISITS_FLUSH).unwrap_or(started))),
         }
     }
 }

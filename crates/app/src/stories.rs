@@ -517,3 +517,27 @@ pub async fn parent_photo(app: &App, actor: &Actor, id: i64, photo_id: i64) -> R
         .await?
         .ok_or(AppError::Gone)
 }
+
+/// The public pages of the units where the person writes or approves stories, with their
+/// views in the last 30 days (counted per day, nothing about who viewed).
+pub async fn public_pages(app: &App, actor: &Actor) -> Result<Vec<(lanhmang_store::Unit, i64)>> {
+    let mut roots: Vec<i64> = READERS
+        .iter()
+        .flat_map(|a| scope_roots(&actor.permissions, *a))
+        .collect();
+    roots.sort_unstable();
+    roots.dedup();
+    let since = lanhmang_domain::report::vietnam_date(time::OffsetDateTime::now_utc()) - time::Duration::days(29);
+    let mut out = Vec::new();
+    for unit in app.store.units_by_ids(&roots).await? {
+        let views = app
+            .store
+            .public_visits(unit.id, &since.to_string())
+            .await?
+            .iter()
+            .map(|(_, n)| n)
+            .sum();
+        out.push((unit, views));
+    }
+    Ok(out)
+}

@@ -97,6 +97,9 @@ pub async fn open_store_unchecked(config: &Config) -> anyhow::Result<(Store, boo
 pub struct Running {
     pub addr: SocketAddr,
     pub store: Arc<Store>,
+    /// The application as the web serves it: its public visits counted in memory are written
+    /// before the database closes.
+    visits: lanhmang_app::App,
     shutdown: watch::Sender<bool>,
     server: JoinHandle<std::io::Result<()>>,
     background: Vec<JoinHandle<()>>,
@@ -171,7 +174,9 @@ pub async fn start_with(
         tracing::warn!(error = %e, "news search index not started");
     }
     let (shutdown, watch_rx) = watch::channel(false);
-    let app = lanhmang_web::app(lanhmang_web::AppState::new(store.clone(), config.web()));
+    let state = lanhmang_web::AppState::new(store.clone(), config.web());
+    let visits = state.app.clone();
+    let app = lanhmang_web::app(state);
     let header_timeout = Duration::from_secs(config.request_timeout_secs);
     let server = tokio::spawn(serve(listener, app, header_timeout, watch_rx.clone()));
     let mut background = Vec::new();
@@ -189,6 +194,7 @@ pub async fn start_with(
     Ok(Running {
         addr,
         store,
+        visits,
         shutdown,
         server,
         background,
@@ -268,6 +274,9 @@ impl Running {
             served
         })
         .await;
+        if let Err(e) = lanhmang_app::public_site::flush_visits(&self.visits).await {
+            tracing::warn!(error = %e, "public visits not written at shutdown");
+        }
         self.store.close().await;
         match drained {
             Ok(Ok(Ok(()))) => Ok(()),

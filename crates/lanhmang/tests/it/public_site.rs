@@ -292,10 +292,7 @@ async fn a_story_goes_public_with_its_consents_and_leaves_everywhere_when_withdr
     );
     let etag = r.headers()["etag"].to_str().unwrap().to_string();
     let modified = r.headers()["last-modified"].to_str().unwrap().to_string();
-    assert!(
-        r.headers()["cache-control"].to_str().unwrap().contains("max-age=60"),
-        "{backend}"
-    );
+    assert_eq!(r.headers()["cache-control"], "public, no-cache", "{backend}");
     let home = r.text().await.unwrap();
     assert!(home.len() < 50_000, "{backend}: {} bytes", home.len());
     for says in [
@@ -373,6 +370,22 @@ async fn a_story_goes_public_with_its_consents_and_leaves_everywhere_when_withdr
         robots.contains("Sitemap: ") && robots.contains("Allow: /trang/"),
         "{backend}"
     );
+
+    // Visits are counted per unit and day, and the school's staff see them beside their stories.
+    let (_, list) = principal.text("/cau-chuyen").await;
+    assert!(
+        list.contains("lượt xem trong 30 ngày") && !list.contains("An Bình</a> <span class=\"muted\">· 0 lượt"),
+        "{backend}: {list}"
+    );
+    let days = app
+        .store()
+        .execute_raw_for_tests(&format!(
+            "UPDATE public_visits SET visits = visits WHERE unit_id = {}",
+            school.id
+        ))
+        .await
+        .unwrap();
+    assert_eq!(days, 1, "{backend}: one row per unit and day, nothing else");
 
     // Who reads the story's staff page: its school's writers and approvers above; not others.
     let hoasen = app.signed_in("gv.hoasen2").await;
@@ -479,5 +492,206 @@ async fn the_public_page_passes_the_inspector_and_grades_a_plus_over_https(backe
         })
         .collect();
     assert!(above_low.is_empty(), "{backend}: {above_low:?}");
+    app.stop().await;
+}
+
+both_backends!(the_api_takes_photos_and_a_parents_answer_with_the_same_rules);
+async fn the_api_takes_photos_and_a_parents_answer_with_the_same_rules(backend: &'static str) {
+    use base64::Engine as _;
+    use serde_json::json;
+    let app = TestApp::spawn(backend).await;
+    let teacher = api_token(&app, "demo.teacher").await;
+    let principal = api_token(&app, "demo.principal").await;
+    let parent = api_token(&app, "demo.parent").await;
+    let family = api_token(&app, "demo.family").await;
+    let school = unit_by_code(&app, "TH-ANBINH").await;
+    let (status, created) = api(
+        &app,
+        &teacher,
+        "POST",
+        "/api/v1/stories",
+        Some(
+            json!({"unit_id": school.id, "title": "Tùng và giờ ra chơi không điện thoại",
+            "body": "Em Đỗ Thanh Tùng rủ các bạn chơi cờ vua trong giờ ra chơi thay vì xem điện thoại.",
+            "subjects": [{"kind": "pupil", "name": "Đỗ Thanh Tùng", "age": 8}]}),
+        ),
+    )
+    .await;
+    assert_eq!(status, 201, "{backend}: {created}");
+    let id = created["id"].as_i64().unwrap();
+    let (_, story) = api(&app, &teacher, "GET", &format!("/api/v1/stories/{id}"), None).await;
+    let subject = story["subjects"][0]["id"].as_i64().unwrap();
+
+    // Photos: not base64, not a picture: 422, nothing kept; a phone photo loses its metadata.
+    let photos = format!("/api/v1/stories/{id}/photos");
+    let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
+    for (bad, says) in [
+        (json!({"content_base64": "không phải base64"}), "base64"),
+        (json!({"content_base64": b64(b"%PDF-1.4 a document")}), "Chỉ nhận ảnh"),
+        (
+            json!({"content_base64": b64(&phone_photo()), "caption": "x".repeat(501)}),
+            "Chú thích",
+        ),
+    ] {
+        let (status, body) = api(&app, &teacher, "POST", &photos, Some(bad)).await;
+        assert_eq!(status, 422, "{backend}: {body}");
+        assert!(body.to_string().contains(says), "{backend}: {says} in {body}");
+    }
+    let (_, story) = api(&app, &teacher, "GET", &format!("/api/v1/stories/{id}"), None).await;
+    assert_eq!(story["photos"], json!([]), "{backend}");
+    let mut kept = Vec::new();
+    for n in 0..4 {
+        let (status, body) = api(
+            &app,
+            &teacher,
+            "POST",
+            &photos,
+            Some(json!({"content_base64": b64(&phone_photo()), "caption": format!("Ván cờ {n}")})),
+        )
+        .await;
+        assert_eq!(status, 201, "{backend}: {body}");
+        kept.push(body["id"].as_i64().unwrap());
+    }
+    let (status, body) = api(
+        &app,
+        &teacher,
+        "POST",
+        &photos,
+        Some(json!({"content_base64": b64(&phone_photo())})),
+    )
+    .await;
+    assert_eq!(status, 409, "{backend}: at most four: {body}");
+    let r = app
+        .client()
+        .get(app.url(&format!("{photos}/{}", kept[0])))
+        .bearer_auth(&principal)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{backend}");
+    assert!(!has_metadata(&r.bytes().await.unwrap()), "{backend}");
+    // The office reads but does not write; a parent does neither.
+    let office = api_token(&app, "demo.office").await;
+    let (status, _) = api(&app, &office, "POST", &format!("{photos}/{}/remove", kept[3]), None).await;
+    assert_eq!(status, 403, "{backend}");
+    let (status, _) = api(&app, &family, "GET", &format!("/api/v1/stories/{id}"), None).await;
+    assert_eq!(status, 404, "{backend}");
+    let (status, body) = api(&app, &teacher, "POST", &format!("{photos}/{}/remove", kept[3]), None).await;
+    assert_eq!(status, 200, "{backend}: {body}");
+    assert!(body["photos"][3]["deleted_at"].is_string(), "{backend}: {body}");
+
+    // Asking a parent: only for a pupil, only a parent of the school; then only that parent answers.
+    let (_, me) = api(&app, &parent, "GET", "/api/v1/me", None).await;
+    let ask = format!("/api/v1/stories/{id}/subjects/{subject}/parent");
+    let (status, _) = api(&app, &teacher, "POST", &ask, Some(json!({"parent_id": 1}))).await;
+    assert_eq!(status, 422, "{backend}: the administrator is no parent here");
+    let (status, body) = api(&app, &teacher, "POST", &ask, Some(json!({"parent_id": me["id"]}))).await;
+    assert_eq!(status, 200, "{backend}: {body}");
+    assert_eq!(body["asked_parents"][0]["parent_id"], me["id"], "{backend}");
+    let (_, requests) = api(&app, &parent, "GET", "/api/v1/parents/stories", None).await;
+    assert!(
+        requests["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["story_id"] == id),
+        "{backend}: {requests}"
+    );
+    let give = format!("/api/v1/parents/stories/{id}/consents");
+    let (status, _) = api(
+        &app,
+        &family,
+        "POST",
+        &give,
+        Some(json!({"subject": subject, "purpose": "school_site"})),
+    )
+    .await;
+    assert_eq!(status, 404, "{backend}: another parent was not asked");
+    let (status, body) = api(
+        &app,
+        &parent,
+        "POST",
+        &give,
+        Some(json!({"subject": subject, "purpose": "website"})),
+    )
+    .await;
+    assert_eq!(status, 422, "{backend}: {body}");
+    let (status, body) = api(
+        &app,
+        &parent,
+        "POST",
+        &give,
+        Some(json!({"subject": subject, "purpose": "school_site"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{backend}: {body}");
+    let consent = body["id"].as_i64().unwrap();
+    let (status, _) = api(
+        &app,
+        &parent,
+        "POST",
+        &give,
+        Some(json!({"subject": subject, "purpose": "school_site"})),
+    )
+    .await;
+    assert_eq!(status, 409, "{backend}: one standing consent");
+    let (_, story) = api(&app, &principal, "GET", &format!("/api/v1/stories/{id}"), None).await;
+    let recorded = story["consents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == consent)
+        .unwrap()
+        .clone();
+    assert_eq!(recorded["method"], "app", "{backend}");
+    assert_eq!(recorded["given_by"], "parent", "{backend}");
+
+    // With the pupil's own form the principal publishes; the parent's withdrawal takes it off.
+    let (status, _) = api(
+        &app,
+        &teacher,
+        "POST",
+        &format!("/api/v1/stories/{id}/consents"),
+        Some(json!({"subject": subject, "given_by": "self", "purpose": "school_site"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{backend}");
+    let (status, _) = api(
+        &app,
+        &principal,
+        "POST",
+        &format!("/api/v1/stories/{id}/publish"),
+        Some(json!({"purpose": "school_site"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{backend}");
+    assert_eq!(
+        get(&app, &format!("/trang/TH-ANBINH/cau-chuyen/{id}"), &[])
+            .await
+            .status(),
+        200,
+        "{backend}"
+    );
+    let withdraw = format!("/api/v1/parents/stories/{id}/consents/{consent}/withdraw");
+    let (status, _) = api(&app, &family, "POST", &withdraw, Some(json!({"subject": subject}))).await;
+    assert_eq!(status, 404, "{backend}");
+    let (status, body) = api(&app, &parent, "POST", &withdraw, Some(json!({"subject": subject}))).await;
+    assert_eq!(status, 200, "{backend}: {body}");
+    assert_eq!(body["unpublished"], json!(["school_site"]), "{backend}");
+    assert_eq!(
+        get(&app, &format!("/trang/TH-ANBINH/cau-chuyen/{id}"), &[])
+            .await
+            .status(),
+        410,
+        "{backend}"
+    );
+    let r = app
+        .client()
+        .get(app.url(&format!("{photos}/{}", kept[0])))
+        .bearer_auth(&principal)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404, "{backend}: the photo's bytes are deleted");
     app.stop().await;
 }

@@ -411,9 +411,9 @@ pub fn document(doc: &mut Value, paging: &Value, error: &Value) {
             "responses": {"201": {"description": "Đã thêm", "content": {"application/json": {"schema": {"type": "object", "required": ["id"], "properties": {"id": {"type": "integer"}}}}}},
                 "400": error, "401": error, "403": error, "404": error, "409": error, "422": error}}});
     doc["paths"]["/api/v1/stories/{id}/photos/{photo_id}"] = json!({
-        "get": {"summary": "Một ảnh của câu chuyện (JPEG đã xử lý)", "parameters": [story_param.clone(), id_param("photo_id", "Ảnh")],
+        "get": {"summary": "Một ảnh của câu chuyện (JPEG đã xử lý; 404 khi ảnh đã bị xóa)", "parameters": [story_param.clone(), id_param("photo_id", "Ảnh")],
             "responses": {"200": {"description": "Ảnh", "content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}}},
-                "401": error, "404": error, "410": error}}});
+                "401": error, "404": error}}});
     doc["paths"]["/api/v1/stories/{id}/photos/{photo_id}/remove"] = json!({
         "post": {"summary": "Gỡ một ảnh khỏi câu chuyện và xóa tệp của nó", "parameters": [story_param.clone(), id_param("photo_id", "Ảnh")],
             "responses": {"200": ok("Câu chuyện", "Story"), "401": error, "403": error, "404": error}}});

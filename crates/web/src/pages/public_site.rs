@@ -3,9 +3,9 @@
 //! Built for sharing and for slow phones: no script, no cookie, no request to anyone else;
 //! Open Graph, Twitter card and schema.org data so that a link shared on Facebook or Zalo shows
 //! its title, summary and photo; every answer carries an `ETag` and a `Last-Modified` and answers
-//! a conditional request with 304. Pages may be kept by caches for a minute only, so a story
-//! taken down after a withdrawn consent leaves everywhere within that minute. What is public is
-//! decided in `lanhmang_app::public_site`.
+//! a conditional request with 304. Caches keep pages but revalidate before each use, so a story
+//! taken down after a withdrawn consent leaves at once while an unchanged page costs a 304.
+//! What is public is decided in `lanhmang_app::public_site`.
 
 use askama::Template;
 use axum::body::Body;
@@ -23,9 +23,9 @@ use super::parse_id;
 use crate::AppState;
 use crate::error::AppError;
 
-/// How long a cache may keep a public answer: a withdrawal must reach every reader within a
-/// minute.
-const MAX_AGE: &str = "public, max-age=60";
+/// Caches may keep a public answer but must ask again before each use (a 304 when nothing
+/// changed): a story taken down after a withdrawn consent leaves every reader's screen at once.
+const MAX_AGE: &str = "public, no-cache";
 
 /// A validator for `body`: the first 16 bytes of its SHA-256, as a strong ETag.
 fn etag_of(body: &[u8]) -> String {

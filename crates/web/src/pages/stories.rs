@@ -58,6 +58,8 @@ struct ListPage {
     rows: Vec<ListRow>,
     may_write: bool,
     pager: Pager,
+    /// (code, name, views in 30 days) of the public pages the person's stories go to.
+    pages: Vec<(String, String, i64)>,
 }
 
 fn purposes_text(joined: &str) -> String {
@@ -96,6 +98,11 @@ pub async fn list(
             .collect(),
         may_write,
         pager: Pager::new("/cau-chuyen", &[], paging, total),
+        pages: service::public_pages(&state.app, &identity)
+            .await?
+            .into_iter()
+            .map(|(u, views)| (u.code, u.name, views))
+            .collect(),
     })
 }
 
