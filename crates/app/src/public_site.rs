@@ -54,6 +54,30 @@ async fn public_unit(app: &App, code: &str) -> Result<Unit> {
     Ok(unit)
 }
 
+/// The unit whose own domain points here: the one open unit with a website on exactly this
+/// host (a `www.` prefix aside). Loopback and bare addresses name no school.
+pub async fn unit_code_for_host(app: &App, host: &str) -> Result<Option<String>> {
+    let host = host.trim().trim_end_matches('.').to_ascii_lowercase();
+    let bare = host.strip_prefix("www.").unwrap_or(&host).to_string();
+    if bare.is_empty() || bare == "localhost" || bare.parse::<std::net::IpAddr>().is_ok() || !bare.contains('.') {
+        return Ok(None);
+    }
+    let units = app.store.units_mentioning_host(&bare).await?;
+    let mut matching = units.into_iter().filter(|u| {
+        u.websites.iter().any(|w| {
+            url::Url::parse(w)
+                .ok()
+                .and_then(|u| u.host_str().map(|h| h.to_ascii_lowercase()))
+                .is_some_and(|h| h.strip_prefix("www.").unwrap_or(&h) == bare)
+        })
+    });
+    // Two units claiming one domain name neither: the office sorts that out, not a guess.
+    match (matching.next(), matching.next()) {
+        (Some(u), None) => Ok(Some(u.code)),
+        _ => Ok(None),
+    }
+}
+
 /// A unit's public home.
 #[derive(Debug, Clone)]
 pub struct PublicHome {

@@ -95,6 +95,21 @@ impl Store {
         Ok(row.and_then(|(t,)| t))
     }
 
+    /// The open units whose websites mention `host` (the caller keeps those whose website's host
+    /// is exactly it: `LIKE` only narrows).
+    pub async fn units_mentioning_host(&self, host: &str) -> Result<Vec<crate::Unit>> {
+        let sql = format!(
+            "SELECT {} FROM units u WHERE u.status <> 'closed' AND u.websites LIKE $1 ORDER BY u.id LIMIT 20",
+            crate::units::UNIT_COLUMNS
+        );
+        let pattern = format!("%{}%", host.replace(['%', '_'], ""));
+        let rows: Vec<crate::units::UnitRow> = on_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(pattern)
+            .fetch_all(pool)
+            .await?);
+        rows.into_iter().map(crate::Unit::try_from).collect()
+    }
+
     /// The codes of the units whose public page is open (every unit not closed), by code.
     pub async fn public_unit_codes(&self) -> Result<Vec<(String, OffsetDateTime)>> {
         Ok(on_pool!(self, pool => sqlx::query_as(

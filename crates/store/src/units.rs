@@ -62,7 +62,7 @@ pub struct Unit {
 }
 
 #[derive(sqlx::FromRow)]
-struct UnitRow {
+pub(crate) struct UnitRow {
     id: i64,
     parent_id: Option<i64>,
     path: String,
@@ -77,7 +77,7 @@ struct UnitRow {
     updated_at: OffsetDateTime,
 }
 
-const UNIT_COLUMNS: &str = "u.id, u.parent_id, u.path, u.code, u.name, u.kind, u.school_level, u.status, u.address, u.websites, u.created_at, u.updated_at";
+pub(crate) const UNIT_COLUMNS: &str = "u.id, u.parent_id, u.path, u.code, u.name, u.kind, u.school_level, u.status, u.address, u.websites, u.created_at, u.updated_at";
 
 impl TryFrom<UnitRow> for Unit {
     type Error = StoreError;

@@ -177,7 +177,9 @@ pub fn build() -> Routes {
         .post("/dang-nhap", Public, login::submit)
         .post("/dang-xuat", SignedIn, login::logout)
         // Home and own account.
-        .get("/", SignedIn, home::page)
+        // Public: a visitor on a school's own domain reads its public page (the handler sends
+        // anyone else to sign in).
+        .get("/", Public, home::page)
         .get("/tai-khoan", SignedIn, account::profile)
         .post("/tai-khoan", SignedIn, account::update_profile)
         .get("/tai-khoan/mat-khau", SignedIn, account::password_form)

@@ -387,6 +387,18 @@ async fn a_story_goes_public_with_its_consents_and_leaves_everywhere_when_withdr
         .unwrap();
     assert_eq!(days, 1, "{backend}: one row per unit and day, nothing else");
 
+    // A school's own domain pointing here opens its public page at the root; others sign in.
+    app.store()
+        .execute_raw_for_tests("UPDATE units SET websites = 'https://www.th-anbinh.edu.vn/' WHERE code = 'TH-ANBINH'")
+        .await
+        .unwrap();
+    let r = get(&app, "/", &[("host", "th-anbinh.edu.vn")]).await;
+    assert_eq!(r.status(), 200, "{backend}");
+    assert!(r.text().await.unwrap().contains("Trường Tiểu học An Bình"), "{backend}");
+    let r = get(&app, "/", &[("host", "other-school.edu.vn")]).await;
+    assert_eq!(r.status(), 303, "{backend}");
+    assert_eq!(location(&r), "/dang-nhap", "{backend}");
+
     // Who reads the story's staff page: its school's writers and approvers above; not others.
     let hoasen = app.signed_in("gv.hoasen2").await;
     assert_eq!(hoasen.text(&story_path).await.0, 404, "{backend}");

@@ -58,11 +58,46 @@ pub struct HomeQuery {
     tb: Option<String>,
 }
 
+/// The root: a signed-in person's home; for a visitor, the public page of the school whose own
+/// domain points here, else the sign-in page.
 pub async fn page(
     State(state): State<AppState>,
-    identity: Identity,
+    identity: Option<axum::Extension<Identity>>,
+    headers: axum::http::HeaderMap,
     Query(q): Query<HomeQuery>,
 ) -> Result<Response, AppError> {
+    let Some(axum::Extension(identity)) = identity else {
+        let host = headers
+            .get(axum::http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .map(|h| {
+                h.rsplit_once(':').map_or(h, |(name, port)| {
+                    if port.bytes().all(|b| b.is_ascii_digit()) {
+                        name
+                    } else {
+                        h
+                    }
+                })
+            })
+            .unwrap_or("");
+        let ours = state
+            .config
+            .public_url
+            .as_deref()
+            .and_then(|u| url::Url::parse(u).ok())
+            .and_then(|u| u.host_str().map(str::to_ascii_lowercase));
+        if ours.as_deref() != Some(host.to_ascii_lowercase().as_str())
+            && let Some(code) = lanhmang_app::public_site::unit_code_for_host(&state.app, host).await?
+        {
+            return super::public_site::render_home(&state, &headers, &code, 1).await;
+        }
+        return Ok(axum::response::Redirect::to("/dang-nhap").into_response());
+    };
+    // The root is public, so the gate that sends a new password's owner to change it first
+    // does not stand here: the page does it.
+    if identity.person.must_change_password {
+        return Ok(axum::response::Redirect::to("/tai-khoan/mat-khau").into_response());
+    }
     // A parent's home is built for a phone: their classes and the school's notices.
     if lanhmang_app::parents::family_only(&identity) {
         return Ok(axum::response::Redirect::to("/gia-dinh").into_response());

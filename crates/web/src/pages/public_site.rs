@@ -254,9 +254,19 @@ pub async fn home(
             .filter(|p| (1..=10_000).contains(p))
             .ok_or_else(|| AppError::BadRequest("Số trang không hợp lệ.".into()))?,
     };
-    let h = service::home(&state.app, &code, page).await?;
-    count(&state, h.unit.id).await;
-    html(&headers, &home_page(&state, &headers, &h), h.changed_at)
+    render_home(&state, &headers, &code, page).await
+}
+
+/// A unit's public home, at `/trang/{code}` or at the root of the unit's own domain.
+pub(crate) async fn render_home(
+    state: &AppState,
+    headers: &HeaderMap,
+    code: &str,
+    page: i64,
+) -> Result<Response, AppError> {
+    let h = service::home(&state.app, code, page).await?;
+    count(state, h.unit.id).await;
+    html(headers, &home_page(state, headers, &h), h.changed_at)
 }
 
 #[derive(Template)]
