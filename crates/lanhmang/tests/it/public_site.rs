@@ -659,6 +659,16 @@ async fn the_api_takes_photos_and_a_parents_answer_with_the_same_rules(backend: 
     assert_eq!(recorded["given_by"], "parent", "{backend}");
 
     // With the pupil's own form the principal publishes; the parent's withdrawal takes it off.
+    // The yearly report counts each story published in the year (S1.2), withdrawn or not.
+    let (_, plan) = common::principal_school_and_plan(&app, &principal).await;
+    let plan = app.store().plan(plan).await.unwrap().expect("the plan");
+    let stories_counted = || async {
+        lanhmang_app::reports::computed(app.store(), &plan, &school)
+            .await
+            .unwrap()["s1_2_stories"]
+    };
+    let (before, source) = stories_counted().await;
+    assert_eq!(source, lanhmang_domain::report::StoryFacts::SOURCE, "{backend}");
     let (status, _) = api(
         &app,
         &teacher,
@@ -697,6 +707,7 @@ async fn the_api_takes_photos_and_a_parents_answer_with_the_same_rules(backend: 
         410,
         "{backend}"
     );
+    assert_eq!(stories_counted().await.0, before + 1.0, "{backend}");
     let r = app
         .client()
         .get(app.url(&format!("{photos}/{}", kept[0])))
