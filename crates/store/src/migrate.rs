@@ -350,6 +350,11 @@ mod tests {
                 "c7fe84cdf5bc785927578332ed98c1f841327673e6e5f69e576fc870abfb4ded",
                 "ed82b1c70bb7abd6e7e731105d5d5283ca0503208e79fe00a5a785de88bf39ab",
             ),
+            (
+                "0024_public_site",
+                "a3d43ba050645421fdbf40783bb5569955f68fdfce9eef2f7bc072784e0111de",
+                "0dd34de7a7ccb91ccd2ed9197ab5412ec2f3a44ae2d420e1d03bc4604f12e110",
+            ),
         ];
         for (name, sqlite, postgres) in FROZEN {
             let m = MIGRATIONS.iter().find(|m| m.name == *name).expect(name);
