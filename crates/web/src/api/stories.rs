@@ -375,14 +375,14 @@ pub fn document(doc: &mut Value, paging: &Value, error: &Value) {
             "parameters": [id_param("id", "Câu chuyện")],
             "responses": {"200": ok("Câu chuyện", "Story"), "401": error, "404": error}}});
     doc["paths"]["/api/v1/stories/{id}/consents"] = json!({
-        "post": {"summary": "Ghi sự đồng ý của một người trong câu chuyện (phiếu giấy, kèm bản chụp phiếu đã ký nếu có)",
+        "post": {"summary": "Ghi sự đồng ý của một người trong câu chuyện (phiếu giấy, kèm bản chụp phiếu đã ký nếu có; 409 khi sự đồng ý ấy đang có hiệu lực)",
             "parameters": [id_param("id", "Câu chuyện")],
             "requestBody": body(json!({"type": "object", "required": ["subject", "given_by", "purpose"], "properties": {
                 "subject": {"type": "integer", "description": "id của người trong câu chuyện"}, "given_by": given, "purpose": purposes,
                 "note": {"type": "string", "maxLength": 500},
                 "form": {"type": "object", "required": ["file_name", "content_base64"], "properties": {
                     "file_name": {"type": "string", "maxLength": 200}, "content_base64": {"type": "string", "contentEncoding": "base64"}}}}})),
-            "responses": {"201": created, "400": error, "401": error, "403": error, "404": error, "422": error}}});
+            "responses": {"201": created, "400": error, "401": error, "403": error, "404": error, "409": error, "422": error}}});
     doc["paths"]["/api/v1/stories/{id}/consents/{consent_id}/form"] = json!({
         "get": {"summary": "Bản chụp phiếu đồng ý đã ký", "parameters": [id_param("id", "Câu chuyện"), id_param("consent_id", "Sự đồng ý")],
             "responses": {"200": {"description": "Nội dung tệp, với đúng kiểu của nó", "content": lanhmang_domain::activity::EvidenceType::ALL
