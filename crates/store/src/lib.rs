@@ -244,6 +244,8 @@ pub mod parents;
 pub mod people;
 pub mod plans;
 pub mod public_site;
+#[cfg(any(test, feature = "bench-data"))]
+pub mod public_site_bench;
 pub mod reports;
 pub mod settings;
 pub mod sites;
